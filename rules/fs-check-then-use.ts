@@ -1,0 +1,124 @@
+import { code, identifiersIn, snippet, valueKey } from '../src/analysis/expressions';
+import type { FileFacts } from '../src/analysis/facts/types';
+import { FS_CALL_NAMES, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
+import { defineRule } from '../src/rule';
+
+export default defineRule({
+  id: 'fs-check-then-use',
+  title: 'File-system check then use',
+  description:
+    'A path is checked (exists, access, stat) and then used by a separate call, so the file can change or become a symlink in between.',
+  severity: 'warning',
+  precision: 'high',
+  securitySeverity: 5.9,
+  cwe: [367],
+  seeds: [
+    {
+      title: 'Time Of Check Time Of Use in ASP.NET with Mutual TLS',
+      section: 'the check-then-open scenario: a resource whose path or symlinks can change between the rights check and its use, and the advice to make check and use one atomic operation',
+    },
+  ],
+  messages: {
+    checkThenWrite:
+      '{{path}} is checked with `{{check}}()` at line {{checkLine}}, then {{effect}} with `{{use}}()`: the path can be swapped, e.g. for a symlink, in between',
+    checkThenRead: '{{path}} is checked with `{{check}}()` at line {{checkLine}}, then {{effect}} with `{{use}}()`',
+  },
+  remediationSummary:
+    'Drop the separate check: open or create the file in one call (flags `wx`/`O_EXCL`, or open then `fh.stat()`) and handle the error it raises (`ENOENT`, `EEXIST`).',
+  remediation: `A check on a path (\`exists\`, \`access\`, \`stat\`) and a later call that uses the path are two
+separate trips to the file system. Between them another process, or an attacker who can write to
+the directory, can create, delete or replace the file, or swap it for a symbolic link to a file the
+service must not touch. The decision made at the check then applies to a different file.
+
+The ASP.NET document in our seeds describes exactly this: a rights check on a resource followed by
+opening or modifying it, broken when the path or its symlinks can change in between; its advice is
+to make the check and the use one atomic operation. In Node that means letting the operation itself
+be the check:
+
+- **Create without clobbering**: \`fs.writeFile(p, data, { flag: 'wx' })\`, \`fs.open(p, 'wx')\`,
+  \`fs.copyFile(src, dest, fs.constants.COPYFILE_EXCL)\`, and handle \`EEXIST\`.
+- **Read if present**: call \`readFile\` directly and treat \`ENOENT\` as "absent".
+- **Need metadata and content**: \`const fh = await fs.promises.open(p, 'r')\`, then \`fh.stat()\` and
+  \`fh.readFile()\` on the same descriptor, so both describe the same file.
+- **Delete if present**: \`fs.rm(p, { force: true })\` instead of \`exists\` then \`unlink\`.
+- **Directories**: \`fs.mkdir(dir, { recursive: true })\` without a prior \`exists\`.
+- When the path comes from a request, resolve it inside a directory the service owns, open it with
+  \`fs.constants.O_NOFOLLOW\` so a planted symlink fails, and check what you opened with
+  \`fh.stat()\` rather than the path.
+
+Writes, deletes, renames and permission changes after a check are reported as warnings; reads after
+a check as notes, since there the race mostly makes the read fail or read a swapped file.`,
+  prefilter: mayUseFsChecks,
+  facts: { modules: true, calls: FS_CALL_NAMES, assignments: true },
+  create(context) {
+    return {
+      file(facts: FileFacts) {
+        const sf = facts.sourceFile;
+        const calls = resolveFsCalls(facts);
+        const checks: { call: FsCall; key: string; use: FsPathUse }[] = [];
+        for (const call of calls) {
+          for (const use of call.paths) {
+            if (use.access !== 'check') continue;
+            const key = valueKey(use.path, sf);
+            if (key) checks.push({ call, key, use });
+          }
+        }
+        if (checks.length === 0) return;
+        for (const call of calls) {
+          const start = call.fact.node.getStart(sf);
+          for (const use of call.paths) {
+            if (use.access === 'check') continue;
+            const key = valueKey(use.path, sf);
+            if (!key) continue;
+            const check = latestCheckBefore(checks, key, call, start, use, facts);
+            if (!check) continue;
+            const pathText = code(snippet(use.path, sf));
+            const checkLine = sf.getLineAndCharacterOfPosition(check.call.fact.node.getStart(sf)).line + 1;
+            context.report({
+              node: call.fact.node,
+              messageId: use.access === 'write' ? 'checkThenWrite' : 'checkThenRead',
+              severity: use.access === 'write' ? 'warning' : 'note',
+              data: { path: pathText, check: check.call.display, checkLine, effect: use.effect, use: call.display },
+              related: [{ node: check.call.fact.node, message: `${code(snippet(check.use.path, sf))} is checked here with \`${check.call.display}()\`` }],
+            });
+          }
+        }
+      },
+    };
+  },
+});
+
+/**
+ * The nearest check of the same path that runs before the use: earlier in the same function or
+ * in a function enclosing the use (a callback given to the check counts), with no assignment to
+ * any variable of the path in between.
+ */
+function latestCheckBefore(
+  checks: readonly { call: FsCall; key: string; use: FsPathUse }[],
+  key: string,
+  useCall: FsCall,
+  useStart: number,
+  use: FsPathUse,
+  facts: FileFacts,
+): { call: FsCall; key: string; use: FsPathUse } | undefined {
+  let best: { call: FsCall; key: string; use: FsPathUse } | undefined;
+  let bestStart = -1;
+  for (const check of checks) {
+    if (check.key !== key || check.call === useCall) continue;
+    const checkStart = check.call.fact.node.pos;
+    if (checkStart >= useStart || checkStart <= bestStart) continue;
+    if (!useCall.fact.scopes.includes(check.call.fact.scope)) continue;
+    if (reassignedBetween(use.path, check.call.fact.node.end, useStart, facts)) continue;
+    best = check;
+    bestStart = checkStart;
+  }
+  return best;
+}
+
+function reassignedBetween(path: FsPathUse['path'], from: number, to: number, facts: FileFacts): boolean {
+  for (const name of identifiersIn(path)) {
+    const positions = facts.assignments.get(name);
+    if (positions?.some((p) => p > from && p < to)) return true;
+  }
+  return false;
+}

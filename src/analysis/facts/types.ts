@@ -1,0 +1,52 @@
+import type { ts } from '../../ts';
+
+/** A function-like node, or the source file for top-level code: the unit that orders checks and uses. */
+export type Scope = ts.SourceFile | ts.FunctionLikeDeclaration;
+
+/**
+ * A local name bound to a module or something inside it.
+ * `import { promises as fsp } from 'fs'` → `{ local: 'fsp', module: 'fs', path: ['promises'] }`;
+ * `import * as fs from 'node:fs'` and `const fs = require('fs')` → `path: []`;
+ * `import fs from 'fs'` → `path: []` as well (CommonJS default interop is the module itself).
+ */
+export interface ModuleBinding {
+  local: string;
+  /** The specifier with any `node:` prefix removed. */
+  module: string;
+  path: string[];
+  node: ts.Node;
+}
+
+/** A call whose callee is a name or a chain of property reads: `a.b.c(...)`, `require('x').y(...)`. */
+export interface CallFact {
+  node: ts.CallExpression | ts.NewExpression;
+  /**
+   * The callee as a chain: `['fs', 'promises', 'readFile']`. A `require('m')` at the root is
+   * written `require:m`, `this` as `this`.
+   */
+  callee: string[];
+  /** The innermost function around the call, or the file. */
+  scope: Scope;
+  /** The chain of scopes from the file down to `scope`. */
+  scopes: readonly Scope[];
+}
+
+/** What a rule needs collected. The walk gathers the union of the active rules' needs. */
+export interface FactNeeds {
+  /** `import`/`require` bindings. */
+  modules?: boolean;
+  /** Calls whose last callee name is one of these. */
+  calls?: readonly string[];
+  /** Positions of plain assignments to identifiers (`x = …`, `x += …`). */
+  assignments?: boolean;
+}
+
+export interface FileFacts {
+  file: string;
+  text: string;
+  sourceFile: ts.SourceFile;
+  bindings: Map<string, ModuleBinding>;
+  calls: CallFact[];
+  /** name → start positions of assignments to that name, ascending. */
+  assignments: Map<string, number[]>;
+}

@@ -1,0 +1,202 @@
+import { ts } from '../../ts';
+import type { FactNeeds, FileFacts, ModuleBinding, Scope } from './types';
+
+const SK = ts.SyntaxKind;
+
+/** Merge the needs of every active rule into one set of collectors for one walk. */
+export function mergeNeeds(needs: readonly FactNeeds[]): { modules: boolean; calls: Set<string>; assignments: boolean } {
+  const calls = new Set<string>();
+  let modules = false;
+  let assignments = false;
+  for (const n of needs) {
+    if (n.modules) modules = true;
+    if (n.assignments) assignments = true;
+    for (const c of n.calls ?? []) calls.add(c);
+  }
+  return { modules, calls, assignments };
+}
+
+/**
+ * The single walk over a file's raw compiler nodes. It sets parent pointers (the parse
+ * skipped them to stay at the parse floor) and records only what the active rules need.
+ */
+export function collectFacts(file: string, text: string, sourceFile: ts.SourceFile, needs: readonly FactNeeds[]): FileFacts {
+  const want = mergeNeeds(needs);
+  const facts: FileFacts = { file, text, sourceFile, bindings: new Map(), calls: [], assignments: new Map() };
+  const scopes: Scope[] = [sourceFile];
+
+  const visit = (node: ts.Node, parent: ts.Node): void => {
+    (node as { parent: ts.Node }).parent = parent;
+    const kind = node.kind;
+    if (kind === SK.CallExpression || kind === SK.NewExpression) {
+      if (want.calls.size > 0) {
+        const call = node as ts.CallExpression;
+        const last = lastCalleeName(call.expression);
+        if (last !== undefined && want.calls.has(last)) {
+          const callee = calleeChain(call.expression);
+          if (callee) facts.calls.push({ node: call, callee, scope: scopes[scopes.length - 1], scopes: scopes.slice() });
+        }
+      }
+    } else if (want.modules && (kind === SK.ImportDeclaration || kind === SK.ImportEqualsDeclaration || kind === SK.VariableDeclaration)) {
+      for (const b of moduleBindings(node)) facts.bindings.set(b.local, b);
+    } else if (want.assignments && kind === SK.BinaryExpression) {
+      const bin = node as ts.BinaryExpression;
+      const op = bin.operatorToken.kind;
+      if (op >= SK.FirstAssignment && op <= SK.LastAssignment && bin.left.kind === SK.Identifier) {
+        const name = (bin.left as ts.Identifier).text;
+        const list = facts.assignments.get(name);
+        if (list) list.push(bin.pos);
+        else facts.assignments.set(name, [bin.pos]);
+      }
+    }
+    if (isScope(node)) {
+      scopes.push(node);
+      ts.forEachChild(node, (child) => visit(child, node));
+      scopes.pop();
+    } else {
+      ts.forEachChild(node, (child) => visit(child, node));
+    }
+  };
+  ts.forEachChild(sourceFile, (child) => visit(child, sourceFile));
+  return facts;
+}
+
+function isScope(node: ts.Node): node is ts.FunctionLikeDeclaration {
+  switch (node.kind) {
+    case SK.FunctionDeclaration:
+    case SK.FunctionExpression:
+    case SK.ArrowFunction:
+    case SK.MethodDeclaration:
+    case SK.Constructor:
+    case SK.GetAccessor:
+    case SK.SetAccessor:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Strip parentheses, `as`, `!`, `satisfies` and type assertions. */
+export function skipOuter(node: ts.Expression): ts.Expression {
+  for (;;) {
+    switch (node.kind) {
+      case SK.ParenthesizedExpression:
+      case SK.AsExpression:
+      case SK.NonNullExpression:
+      case SK.SatisfiesExpression:
+      case SK.TypeAssertionExpression:
+        node = (node as ts.ParenthesizedExpression).expression;
+        break;
+      default:
+        return node;
+    }
+  }
+}
+
+function lastCalleeName(expr: ts.Expression): string | undefined {
+  expr = skipOuter(expr);
+  if (expr.kind === SK.Identifier) return (expr as ts.Identifier).text;
+  if (expr.kind === SK.PropertyAccessExpression) return (expr as ts.PropertyAccessExpression).name.text;
+  if (expr.kind === SK.ElementAccessExpression) {
+    const arg = (expr as ts.ElementAccessExpression).argumentExpression;
+    if (ts.isStringLiteralLike(arg)) return arg.text;
+  }
+  return undefined;
+}
+
+/** `a.b['c']` → `['a','b','c']`; `require('fs').x` → `['require:fs','x']`; anything else → undefined. */
+export function calleeChain(expr: ts.Expression): string[] | undefined {
+  const out: string[] = [];
+  for (;;) {
+    expr = skipOuter(expr);
+    if (expr.kind === SK.PropertyAccessExpression) {
+      const pa = expr as ts.PropertyAccessExpression;
+      out.push(pa.name.text);
+      expr = pa.expression;
+    } else if (expr.kind === SK.ElementAccessExpression) {
+      const ea = expr as ts.ElementAccessExpression;
+      if (!ts.isStringLiteralLike(ea.argumentExpression)) return undefined;
+      out.push(ea.argumentExpression.text);
+      expr = ea.expression;
+    } else if (expr.kind === SK.Identifier) {
+      out.push((expr as ts.Identifier).text);
+      return out.reverse();
+    } else if (expr.kind === SK.ThisKeyword) {
+      out.push('this');
+      return out.reverse();
+    } else {
+      const spec = requiredModule(expr);
+      if (spec === undefined) return undefined;
+      out.push(`require:${spec}`);
+      return out.reverse();
+    }
+  }
+}
+
+/** The specifier of `require('x')`, without a `node:` prefix. */
+export function requiredModule(expr: ts.Expression): string | undefined {
+  expr = skipOuter(expr);
+  if (expr.kind !== SK.CallExpression) return undefined;
+  const call = expr as ts.CallExpression;
+  if (call.expression.kind !== SK.Identifier || (call.expression as ts.Identifier).text !== 'require') return undefined;
+  const arg = call.arguments[0];
+  if (call.arguments.length !== 1 || !arg || !ts.isStringLiteralLike(arg)) return undefined;
+  return stripNodePrefix(arg.text);
+}
+
+const stripNodePrefix = (spec: string): string => (spec.startsWith('node:') ? spec.slice(5) : spec);
+
+function moduleBindings(node: ts.Node): ModuleBinding[] {
+  if (ts.isImportDeclaration(node)) {
+    if (!ts.isStringLiteral(node.moduleSpecifier) || !node.importClause || node.importClause.isTypeOnly) return [];
+    const module = stripNodePrefix(node.moduleSpecifier.text);
+    const clause = node.importClause;
+    const out: ModuleBinding[] = [];
+    if (clause.name) out.push({ local: clause.name.text, module, path: [], node });
+    const nb = clause.namedBindings;
+    if (nb && ts.isNamespaceImport(nb)) out.push({ local: nb.name.text, module, path: [], node });
+    if (nb && ts.isNamedImports(nb)) {
+      for (const el of nb.elements) {
+        if (el.isTypeOnly) continue;
+        const imported = (el.propertyName ?? el.name).text;
+        out.push({ local: el.name.text, module, path: imported === 'default' ? [] : [imported], node });
+      }
+    }
+    return out;
+  }
+  if (ts.isImportEqualsDeclaration(node)) {
+    const ref = node.moduleReference;
+    if (ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression)) {
+      return [{ local: node.name.text, module: stripNodePrefix(ref.expression.text), path: [], node }];
+    }
+    return [];
+  }
+  if (ts.isVariableDeclaration(node) && node.initializer) {
+    // `require('fs')`, `require('fs').promises`, possibly behind `await import('fs')`-free chains
+    let init = skipOuter(node.initializer);
+    const path: string[] = [];
+    while (ts.isPropertyAccessExpression(init)) {
+      path.unshift(init.name.text);
+      init = skipOuter(init.expression);
+    }
+    const module = requiredModule(init);
+    if (module === undefined) return [];
+    return bindPattern(node.name, module, path, node);
+  }
+  return [];
+}
+
+function bindPattern(name: ts.BindingName, module: string, path: string[], node: ts.Node): ModuleBinding[] {
+  if (ts.isIdentifier(name)) return [{ local: name.text, module, path, node }];
+  if (ts.isObjectBindingPattern(name)) {
+    const out: ModuleBinding[] = [];
+    for (const el of name.elements) {
+      if (el.dotDotDotToken) continue;
+      const key = el.propertyName ?? (ts.isIdentifier(el.name) ? el.name : undefined);
+      if (!key || !(ts.isIdentifier(key) || ts.isStringLiteral(key))) continue;
+      out.push(...bindPattern(el.name, module, [...path, key.text], node));
+    }
+    return out;
+  }
+  return [];
+}

@@ -1,0 +1,175 @@
+import { Command, CommanderError, Option } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KNOWN_RULE_IDS, rules } from '../rules/index';
+import { ConfigError } from './config/index';
+import { DEFAULT_MAX_FILE_SIZE, run, UsageError, type RunOptions } from './engine';
+import { SEVERITIES, type Severity } from './findings';
+import { colorStyle, wantsColor } from './reporters/color';
+import { FORMATS, isFailing, plainStyle, render, type Format } from './reporters/index';
+
+export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
+export const INFORMATION_URI = 'https://github.com/toctou-lint/toctou-lint';
+
+export function toolVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+interface CliFlags {
+  format: Format;
+  output?: string;
+  config?: string;
+  rule?: string[];
+  failOn: Severity;
+  quiet?: boolean;
+  color?: boolean;
+  ignore: string[];
+  maxFileSize: number;
+  reportUnusedDisableDirectives?: boolean;
+  root?: string;
+  listRules?: boolean;
+  debug?: boolean;
+}
+
+export interface Io {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ toctou-lint ./src                                 scan a folder, readable report
+  $ toctou-lint --format sarif -o toctou.sarif .      SARIF for code scanning
+  $ toctou-lint --rule fs-check-then-use src/files    run one rule
+  $ toctou-lint --fail-on error --quiet src           CI gate on errors only
+  $ toctou-lint src/app.ts src/routes/*.ts            given files (pre-commit)
+
+Exit codes: 0 no failing findings, 1 failing findings, 2 usage, config or internal error.
+Docs: ${INFORMATION_URI}#readme`;
+
+function program(io: Io): Command {
+  return new Command('toctou-lint')
+    .description('Find time-of-check-to-time-of-use flaws around mutual-TLS client identity in TypeScript/JavaScript web apps.')
+    .argument('[paths...]', 'files, folders or globs to scan', ['.'])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('pretty'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('-c, --config <file>', 'use this config file instead of searching for one')
+    .option('--rule <id...>', 'run only these rules (ids from --list-rules)')
+    .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1').choices(SEVERITIES).default('warning'))
+    .option('-q, --quiet', 'report errors only')
+    .option('--color', 'force colour')
+    .option('--no-color', 'no colour (also NO_COLOR=1); by default colour is on for a terminal only')
+    .option('--ignore <glob>', 'skip files matching this gitignore-style pattern (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--max-file-size <size>', 'skip files larger than this (bytes, or with KB/MB)', parseSize, DEFAULT_MAX_FILE_SIZE)
+    .option('--report-unused-disable-directives', 'report toctou-lint-disable comments that suppress nothing')
+    .option('--root <dir>', 'folder that report paths and SARIF URIs are relative to (default: current folder)')
+    .option('--list-rules', 'list the rules and exit')
+    .option('--debug', 'print stack traces of internal errors')
+    .version(toolVersion(), '-v, --version')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s.replace(/^error: /, 'toctou-lint: ')),
+    });
+}
+
+function parseSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(value.trim());
+  if (!m) throw new UsageError(`--max-file-size: "${value}" is not a size (try 2MB, 500KB or 1048576)`);
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Math.round(Number(m[1]) * factor);
+}
+
+/** Run the CLI; returns the exit code. Only this function writes to stdout, stderr or the output file. */
+export async function main(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
+  const cmd = program(io);
+  let debug = argv.includes('--debug');
+  try {
+    cmd.parse(argv as string[]);
+    const flags = cmd.opts<CliFlags>();
+    debug = flags.debug ?? false;
+    if (flags.listRules) {
+      io.stdout.write(listRules());
+      return EXIT.clean;
+    }
+    const { onlyRules, paths } = splitRuleArgs(flags.rule, cmd.args, io.cwd);
+    const options: RunOptions = {
+      targets: paths.length > 0 ? paths : ['.'],
+      cwd: io.cwd,
+      root: flags.root,
+      configFile: flags.config,
+      onlyRules,
+      ignore: flags.ignore,
+      maxFileSize: flags.maxFileSize,
+      reportUnusedDirectives: flags.reportUnusedDisableDirectives ?? false,
+    };
+    const result = await run(options);
+    const input = { result, tool: { name: 'toctou-lint', version: toolVersion(), informationUri: INFORMATION_URI }, failOn: flags.failOn };
+    const toFile = flags.output !== undefined;
+    const color = flags.format === 'pretty' && wantsColor(flags.color, !toFile && io.stdout.isTTY === true, io.env);
+    const text = render(flags.format, input, { style: color ? await colorStyle() : plainStyle, quiet: flags.quiet });
+    if (toFile) {
+      const out = path.resolve(io.cwd, flags.output!);
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, text);
+      if (flags.format !== 'pretty' || !flags.quiet) io.stderr.write(`toctou-lint: ${flags.format} report written to ${flags.output}\n`);
+    } else {
+      io.stdout.write(text);
+    }
+    if (result.notifications.some((n) => n.kind === 'rule-error')) return EXIT.error;
+    return isFailing(result.findings, result.notifications, flags.failOn) ? EXIT.findings : EXIT.clean;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.clean;
+      return EXIT.error; // commander already printed the message
+    }
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      io.stderr.write(`toctou-lint: ${err.message}\n`);
+      if (err instanceof UsageError) io.stderr.write(`Run 'toctou-lint --help' for usage.\n`);
+      return EXIT.error;
+    }
+    const e = err as Error;
+    io.stderr.write(`toctou-lint: internal error: ${e?.message ?? String(err)}\n`);
+    io.stderr.write(debug ? `${e?.stack ?? ''}\n` : 'Run again with --debug to see the stack trace, and please report it.\n');
+    return EXIT.error;
+  }
+}
+
+/**
+ * `--rule` takes several ids, so `--rule a ./src` would swallow the path: values that are
+ * not rule ids but exist on disk are given back to the paths.
+ */
+function splitRuleArgs(ruleArgs: string[] | undefined, args: string[], cwd: string): { onlyRules?: string[]; paths: string[] } {
+  if (!ruleArgs) return { paths: args };
+  const onlyRules: string[] = [];
+  const paths = [...args];
+  const shipped = new Set(rules.map((r) => r.id));
+  for (const raw of ruleArgs.flatMap((r) => r.split(','))) {
+    const id = raw.trim();
+    if (!id) continue;
+    if (shipped.has(id)) onlyRules.push(id);
+    else if (KNOWN_RULE_IDS.includes(id)) throw new UsageError(`--rule: ${id} is not available in this version yet; available: ${[...shipped].join(', ')}`);
+    else if (fs.existsSync(path.resolve(cwd, id))) paths.push(id);
+    else throw new UsageError(`--rule: unknown rule id "${id}"; available: ${[...shipped].join(', ')}`);
+  }
+  return { onlyRules, paths };
+}
+
+function listRules(): string {
+  const rows = rules.map((r) => [r.id, r.severity, r.precision, r.cwe.map((n) => `CWE-${n}`).join(' '), r.title]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length), ['id', 'severity', 'precision', 'cwe'][i].length));
+  const line = (row: string[]): string => row.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c)).join('  ');
+  return [line(['id', 'severity', 'precision', 'cwe', 'title']), ...rows.map(line)].join('\n') + '\n';
+}
+
+function defaultIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}

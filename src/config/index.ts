@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SeveritySetting } from '../findings';
+
+/** The effective configuration from a config file (flags are merged in by the engine). */
+export interface Config {
+  /** The file it came from, or undefined when none was found. */
+  file?: string;
+  rules: Record<string, SeveritySetting>;
+  /** gitignore-style patterns, relative to the config file's folder. */
+  ignore: string[];
+}
+
+export class ConfigError extends Error {}
+
+export const CONFIG_FILES = ['toctou-lint.config.json', '.toctoulintrc.json'] as const;
+const PACKAGE_KEY = 'toctou-lint';
+
+/** The JSON schema of the config file; the README and the error messages quote it. */
+export function configSchema(ruleIds: readonly string[]): Record<string, unknown> {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string', description: 'Editor hint; ignored.' },
+      rules: {
+        type: 'object',
+        description: 'Severity per rule id: off, note, warning or error.',
+        propertyNames: { enum: [...ruleIds] },
+        additionalProperties: { enum: ['off', 'note', 'warning', 'error'] },
+      },
+      ignore: {
+        type: 'array',
+        description: 'gitignore-style patterns, relative to the folder of the config file.',
+        items: { type: 'string', minLength: 1 },
+      },
+    },
+  };
+}
+
+/** Look for a config from `startDir` up to the file-system root; the first one found wins. */
+export function findConfigFile(startDir: string): string | undefined {
+  for (let dir = path.resolve(startDir); ; dir = path.dirname(dir)) {
+    for (const name of CONFIG_FILES) {
+      const candidate = path.join(dir, name);
+      if (fs.existsSync(candidate)) return candidate;
+    }
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg) && packageHasKey(pkg)) return pkg;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function packageHasKey(pkg: string): boolean {
+  try {
+    const json = JSON.parse(fs.readFileSync(pkg, 'utf8')) as unknown;
+    return typeof json === 'object' && json !== null && PACKAGE_KEY in json;
+  } catch {
+    return false; // a broken package.json is not ours to report
+  }
+}
+
+/** Read and validate a config file; every problem is a ConfigError naming the file and key. */
+export function loadConfig(file: string, ruleIds: readonly string[]): Config {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read config (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: invalid JSON: ${(err as Error).message}`);
+  }
+  if (path.basename(file) === 'package.json') json = (json as Record<string, unknown>)[PACKAGE_KEY];
+  validate(file, json, ruleIds);
+  const raw = json as { rules?: Record<string, SeveritySetting>; ignore?: string[] };
+  return { file, rules: raw.rules ?? {}, ignore: raw.ignore ?? [] };
+}
+
+function validate(file: string, json: unknown, ruleIds: readonly string[]): void {
+  // ajv is loaded only when there is a config to check: it costs start-up time
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Ajv = (require('ajv') as typeof import('ajv')).default;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const check = ajv.compile(configSchema(ruleIds));
+  if (check(json)) return;
+  const where = path.basename(file) === 'package.json' ? `${file} ("${PACKAGE_KEY}" key)` : file;
+  const lines = (check.errors ?? [])
+    .filter((e) => e.keyword !== 'propertyNames' || e.params.propertyName === undefined)
+    .map((e) => describe(e, ruleIds));
+  throw new ConfigError(`${where}: invalid config:\n${[...new Set(lines)].map((l) => `  - ${l}`).join('\n')}`);
+}
+
+function describe(e: import('ajv').ErrorObject, ruleIds: readonly string[]): string {
+  const key = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${key === '(top level)' ? '' : key + '.'}${e.params.additionalProperty as string}: unknown key; allowed keys: $schema, rules, ignore`;
+    case 'enum':
+      if (e.propertyName !== undefined) return `rules.${e.propertyName}: unknown rule id; known ids: ${ruleIds.join(', ')}`;
+      return `${key}: ${JSON.stringify(e.data)} is not allowed; allowed: ${(e.params.allowedValues as unknown[]).join(', ')}`;
+    case 'type':
+      return `${key}: must be ${e.params.type as string}`;
+    default:
+      return `${key}: ${e.message ?? 'invalid'}`;
+  }
+}

@@ -1,0 +1,247 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KNOWN_RULE_IDS, rules as allRules } from '../rules/index';
+import { collectFacts } from './analysis/facts/walk';
+import { findConfigFile, loadConfig, type Config } from './config/index';
+import { discoverFiles, isMinifiedName } from './files';
+import {
+  assignFingerprints,
+  severityRank,
+  sortFindings,
+  type Finding,
+  type Location,
+  type Notification,
+  type Severity,
+  type SeveritySetting,
+} from './findings';
+import { parseFile } from './parse';
+import { formatMessage, type Rule, type RuleReport } from './rule';
+import { applyDirectives, findDirectives } from './suppressions';
+import { ts } from './ts';
+
+export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
+
+export interface RunOptions {
+  /** Files, folders or globs; relative ones are resolved against `cwd`. */
+  targets: string[];
+  cwd: string;
+  /** Report paths and SARIF URIs are relative to this folder (default: `cwd`). */
+  root?: string;
+  /** An explicit config file; otherwise one is searched from the first target upward. */
+  configFile?: string;
+  /** Run only these rule ids. */
+  onlyRules?: string[];
+  /** Extra gitignore-style patterns, relative to `cwd`. */
+  ignore?: string[];
+  /** Files larger than this many bytes are skipped with a notification. */
+  maxFileSize?: number;
+  reportUnusedDirectives?: boolean;
+  /** Called after each file, for progress displays. */
+  onFile?: (done: number, total: number, file: string) => void;
+}
+
+export interface RunResult {
+  root: string;
+  config?: string;
+  /** The rules that ran, with their effective severity. */
+  rules: { rule: Rule; severity: Severity }[];
+  findings: Finding[];
+  notifications: Notification[];
+  filesScanned: number;
+  filesSkipped: number;
+  durationMs: number;
+  /** The text of every file that has a finding, for code frames and fingerprints. */
+  sources: Map<string, string>;
+}
+
+export { UsageError } from './files';
+export { ConfigError } from './config/index';
+
+/** config → files → parse → facts (one walk) → rules → directives → ordered findings. */
+export async function run(options: RunOptions): Promise<RunResult> {
+  const started = performance.now();
+  const cwd = path.resolve(options.cwd);
+  const root = path.resolve(cwd, options.root ?? '.');
+  const config = resolveConfig(options, cwd);
+  const active = selectRules(config, options.onlyRules);
+  const ignore = [{ patterns: options.ignore ?? [], base: cwd }];
+  if (config.file && config.ignore.length > 0) ignore.push({ patterns: config.ignore, base: path.dirname(config.file) });
+
+  const discovery = await discoverFiles(options.targets.length > 0 ? options.targets : ['.'], { cwd, ignore });
+  const notifications = [...discovery.notifications];
+  const findings: Finding[] = [];
+  const sources = new Map<string, string>();
+  const knownIds = new Set(KNOWN_RULE_IDS);
+  const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  let scanned = 0;
+  let skipped = notifications.filter((n) => n.file).length;
+
+  const total = discovery.files.length;
+  for (const [i, file] of discovery.files.entries()) {
+    const text = readSource(file, maxFileSize, notifications);
+    options.onFile?.(i + 1, total, file);
+    if (text === undefined) {
+      skipped++;
+      continue;
+    }
+    scanned++;
+    const fileFindings = analyseFile(file, text, active, knownIds, notifications, options.reportUnusedDirectives ?? false);
+    if (fileFindings.length > 0) {
+      findings.push(...fileFindings);
+      sources.set(file, text);
+    }
+  }
+
+  const lines = new Map<string, string[]>();
+  const lineText = (file: string, line: number): string => {
+    let l = lines.get(file);
+    if (!l) lines.set(file, (l = (sources.get(file) ?? '').split(/\r?\n/)));
+    return l[line - 1] ?? '';
+  };
+  sortFindings(findings);
+  assignFingerprints(findings, lineText, (f) => path.relative(root, f).split(path.sep).join('/'));
+  return {
+    root,
+    config: config.file,
+    rules: active.map(({ rule, severity }) => ({ rule, severity })),
+    findings,
+    notifications: notifications.sort(compareNotifications),
+    filesScanned: scanned,
+    filesSkipped: skipped,
+    durationMs: performance.now() - started,
+    sources,
+  };
+}
+
+function resolveConfig(options: RunOptions, cwd: string): Config {
+  if (options.configFile) return loadConfig(path.resolve(cwd, options.configFile), KNOWN_RULE_IDS);
+  const first = path.resolve(cwd, options.targets[0] ?? '.');
+  let start = first;
+  try {
+    if (!fs.statSync(first).isDirectory()) start = path.dirname(first);
+  } catch {
+    start = cwd; // a glob or a missing path: discovery reports the latter
+  }
+  const file = findConfigFile(start);
+  return file ? loadConfig(file, KNOWN_RULE_IDS) : { rules: {}, ignore: [] };
+}
+
+interface ActiveRule {
+  rule: Rule;
+  severity: Severity;
+}
+
+function selectRules(config: Config, only: readonly string[] | undefined): ActiveRule[] {
+  const out: ActiveRule[] = [];
+  for (const rule of allRules) {
+    if (only && only.length > 0 && !only.includes(rule.id)) continue;
+    const setting: SeveritySetting = config.rules[rule.id] ?? rule.severity;
+    // `--rule x` runs x even where the config turned it off
+    if (setting === 'off' && !(only && only.includes(rule.id))) continue;
+    out.push({ rule, severity: setting === 'off' ? rule.severity : setting });
+  }
+  return out;
+}
+
+/** Read a file as UTF-8 text, or say why it is skipped. */
+function readSource(file: string, maxFileSize: number, notifications: Notification[]): string | undefined {
+  const skip = (kind: string, message: string): undefined => {
+    notifications.push({ level: 'warning', kind, message, file });
+    return undefined;
+  };
+  let buf: Buffer;
+  try {
+    const size = fs.statSync(file).size;
+    if (size > maxFileSize) return skip('file-too-large', `file is ${formatBytes(size)}, over the ${formatBytes(maxFileSize)} limit (--max-file-size); skipped`);
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    return skip('unreadable', `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)}); skipped`);
+  }
+  if (buf.subarray(0, 8192).includes(0)) return skip('binary', 'file looks binary (contains NUL bytes); skipped');
+  let text = buf.toString('utf8');
+  if (text.includes('\uFFFD')) {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    } catch {
+      return skip('not-utf8', 'file is not valid UTF-8; skipped');
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (looksMinified(file, text)) return skip('minified', 'file looks minified (very long lines); skipped');
+  return text;
+}
+
+function looksMinified(file: string, text: string): boolean {
+  if (isMinifiedName(file)) return true;
+  if (text.length < 20_000) return false;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return text.length / lines > 500;
+}
+
+const formatBytes = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
+
+function analyseFile(
+  file: string,
+  text: string,
+  active: readonly ActiveRule[],
+  knownIds: ReadonlySet<string>,
+  notifications: Notification[],
+  reportUnused: boolean,
+): Finding[] {
+  const { sourceFile, notification } = parseFile(file, text);
+  if (notification) notifications.push(notification);
+  const here = active.filter(({ rule }) => rule.prefilter(text));
+  const findings: Finding[] = [];
+  if (here.length > 0) {
+    const facts = collectFacts(file, text, sourceFile, here.map(({ rule }) => rule.facts));
+    for (const { rule, severity } of here) {
+      const report = (r: RuleReport): void => {
+        findings.push(toFinding(rule, severity, r, sourceFile));
+      };
+      try {
+        rule.create({ options: {}, report }).file?.(facts);
+      } catch (err) {
+        notifications.push({
+          level: 'error',
+          kind: 'rule-error',
+          message: `rule ${rule.id} failed on this file: ${(err as Error).message}`,
+          file,
+        });
+      }
+    }
+  }
+  if (text.includes('toctou-lint-disable')) {
+    const { directives, problems } = findDirectives(file, sourceFile, knownIds);
+    notifications.push(...problems, ...applyDirectives(findings, directives, reportUnused));
+  }
+  return findings;
+}
+
+function toFinding(rule: Rule, configured: Severity, r: RuleReport, sf: ts.SourceFile): Finding {
+  const own = r.severity ?? rule.severity;
+  // the configured level replaces the rule's top level; weaker findings stay weaker
+  const severity = own === rule.severity ? configured : severityRank(own) < severityRank(configured) ? own : configured;
+  const template = rule.messages[r.messageId];
+  if (template === undefined) throw new Error(`rule ${rule.id} has no message ${r.messageId}`);
+  return {
+    ruleId: rule.id,
+    severity,
+    messageId: r.messageId,
+    message: formatMessage(template, r.data),
+    location: nodeLocation(r.node, sf),
+    related: (r.related ?? []).map((rel) => ({ message: rel.message, location: rel.location ?? nodeLocation(rel.node!, sf) })),
+    fingerprint: '',
+    suppressions: [],
+  };
+}
+
+export function nodeLocation(node: ts.Node, sf: ts.SourceFile): Location {
+  const start = sf.getLineAndCharacterOfPosition(node.getStart(sf));
+  const end = sf.getLineAndCharacterOfPosition(node.end);
+  return { file: sf.fileName, line: start.line + 1, column: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1 };
+}
+
+function compareNotifications(a: Notification, b: Notification): number {
+  return (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || a.kind.localeCompare(b.kind);
+}

@@ -1,0 +1,175 @@
+import fg from 'fast-glob';
+import ignore, { type Ignore } from 'ignore';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Notification } from './findings';
+
+export const SOURCE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
+const SOURCE_RE = /\.(?:[mc]?[jt]s|[jt]sx)$/;
+const DECLARATION_RE = /\.d\.[mc]?ts$/;
+const MINIFIED_NAME_RE = /[.-]min\.[mc]?js$|\.bundle\.[mc]?js$/;
+
+/** Never scanned: dependencies, build output, VCS data, declarations, minified bundles. */
+export const DEFAULT_IGNORES = [
+  '**/node_modules/**',
+  '**/dist/**',
+  '**/build/**',
+  '**/coverage/**',
+  '**/.git/**',
+  '**/.next/**',
+  '**/.nuxt/**',
+  '**/*.d.ts',
+  '**/*.d.mts',
+  '**/*.d.cts',
+  '**/*.min.js',
+  '**/*-min.js',
+  '**/*.bundle.js',
+];
+
+export class UsageError extends Error {}
+
+export interface Discovery {
+  /** Absolute, real paths, sorted, each once. */
+  files: string[];
+  notifications: Notification[];
+}
+
+export interface DiscoverOptions {
+  cwd: string;
+  /** gitignore-style patterns, each with the folder it is relative to. */
+  ignore: { patterns: readonly string[]; base: string }[];
+}
+
+/**
+ * Turn the command line's paths (files, folders or globs) into the files to scan.
+ * Honours `.gitignore` files (from the scanned folder up to its repository root, and below),
+ * never follows symlinked folders, and drops symlinked files that point out of the scanned root.
+ */
+export async function discoverFiles(targets: readonly string[], opts: DiscoverOptions): Promise<Discovery> {
+  const notifications: Notification[] = [];
+  const found = new Map<string, string>(); // real path → path as found
+  const ignores = opts.ignore.map(({ patterns, base }) => ({ base, ig: ignore().add(patterns as string[]) }));
+  const gitignores = new GitignoreSet();
+
+  for (const target of targets) {
+    const abs = path.resolve(opts.cwd, target);
+    const stat = safeStat(abs);
+    let root: string;
+    let candidates: string[];
+    let explicit = false;
+    if (stat?.isFile()) {
+      root = path.dirname(abs);
+      candidates = [abs];
+      explicit = true;
+      if (!SOURCE_RE.test(abs)) {
+        notifications.push({ level: 'note', kind: 'not-source', message: 'not a JavaScript or TypeScript file; skipped', file: abs });
+        continue;
+      }
+    } else if (stat?.isDirectory()) {
+      root = abs;
+      candidates = await fg(`**/*.{${SOURCE_EXTENSIONS.join(',')}}`, globOptions(abs));
+    } else if (fg.isDynamicPattern(target)) {
+      root = opts.cwd;
+      candidates = await fg(fg.convertPathToPattern(opts.cwd) + '/' + target.replace(/^\.\//, ''), globOptions(opts.cwd));
+      candidates = candidates.filter((f) => SOURCE_RE.test(f));
+    } else {
+      throw new UsageError(`path does not exist: ${target}`);
+    }
+    gitignores.load(root);
+    const realRoot = fs.realpathSync(root);
+    for (const file of candidates) {
+      if (!explicit && DECLARATION_RE.test(file)) continue;
+      if (gitignores.ignores(file) || ignores.some(({ base, ig }) => matches(ig, base, file))) {
+        if (explicit) notifications.push({ level: 'note', kind: 'ignored', message: 'matches an ignore pattern; skipped', file });
+        continue;
+      }
+      const real = resolveLink(file, realRoot, notifications);
+      if (real && !found.has(real)) found.set(real, file);
+    }
+  }
+  const files = [...found.values()].sort();
+  return { files, notifications };
+}
+
+function globOptions(cwd: string): fg.Options {
+  return {
+    cwd,
+    absolute: true,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    suppressErrors: true,
+    ignore: DEFAULT_IGNORES,
+  };
+}
+
+function safeStat(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file's real path, or undefined (with a notification) for a broken link or one leaving the root. */
+function resolveLink(file: string, realRoot: string, notifications: Notification[]): string | undefined {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch (err) {
+    notifications.push({ level: 'warning', kind: 'unreadable', message: `cannot resolve path (${(err as NodeJS.ErrnoException).code ?? 'error'}); skipped`, file });
+    return undefined;
+  }
+  if (real !== file && !isInside(real, realRoot)) {
+    notifications.push({ level: 'note', kind: 'symlink-outside-root', message: `symbolic link to ${real}, outside the scanned folder; skipped`, file });
+    return undefined;
+  }
+  return real;
+}
+
+export function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function matches(ig: Ignore, base: string, file: string): boolean {
+  if (!isInside(file, base)) return false;
+  const rel = path.relative(base, file).split(path.sep).join('/');
+  return rel !== '' && ig.ignores(rel);
+}
+
+/** The `.gitignore` files that govern a scanned folder: its ancestors up to the repository root, and all below it. */
+class GitignoreSet {
+  private readonly byDir = new Map<string, Ignore>();
+  private readonly loadedRoots = new Set<string>();
+
+  load(root: string): void {
+    if (this.loadedRoots.has(root)) return;
+    this.loadedRoots.add(root);
+    for (let dir = root; ; dir = path.dirname(dir)) {
+      this.read(dir);
+      if (fs.existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir) break;
+    }
+    for (const file of fg.sync('**/.gitignore', { cwd: root, absolute: true, dot: true, ignore: ['**/node_modules/**', '**/.git/**'], followSymbolicLinks: false, suppressErrors: true })) {
+      this.read(path.dirname(file));
+    }
+  }
+
+  private read(dir: string): void {
+    if (this.byDir.has(dir)) return;
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
+    } catch {
+      return;
+    }
+    this.byDir.set(dir, ignore().add(text));
+  }
+
+  ignores(file: string): boolean {
+    for (const [dir, ig] of this.byDir) if (matches(ig, dir, file)) return true;
+    return false;
+  }
+}
+
+export const isMinifiedName = (file: string): boolean => MINIFIED_NAME_RE.test(file);

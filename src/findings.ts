@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+
+/** Severity ladder, lowest first. `off` only appears in configuration. */
+export const SEVERITIES = ['note', 'warning', 'error'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export type SeveritySetting = Severity | 'off';
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+/** A span in a scanned file. Lines and columns are 1-based; `endColumn` is exclusive. */
+export interface Location {
+  /** Absolute path on disk. */
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface RelatedLocation {
+  message: string;
+  location: Location;
+}
+
+export interface Suppression {
+  kind: 'inSource';
+  justification: string;
+  /** Where the directive is. */
+  location: Location;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  /** The message id of the rule's `messages` table this finding was built from. */
+  messageId: string;
+  location: Location;
+  related: RelatedLocation[];
+  /** Stable under line shifts and unrelated edits: see `assignFingerprints`. */
+  fingerprint: string;
+  suppressions: Suppression[];
+}
+
+/** A problem of the tool rather than of the scanned code (skipped file, syntax error, bad directive). */
+export interface Notification {
+  level: 'error' | 'warning' | 'note';
+  /** Short machine-readable kind, e.g. `syntax-error`, `file-too-large`, `unused-directive`. */
+  kind: string;
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Directive problems count towards the exit code like findings; skipped files do not. */
+  countsAsProblem?: boolean;
+}
+
+export function compareLocations(a: Location, b: Location): number {
+  return (
+    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    a.endLine - b.endLine ||
+    a.endColumn - b.endColumn
+  );
+}
+
+/** Deterministic order: file, position, rule id, message. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) =>
+      compareLocations(a.location, b.location) ||
+      (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
+}
+
+const normalise = (line: string): string => line.replace(/\s+/g, ' ').trim();
+
+/**
+ * Fingerprints hash what the finding is about, never where it is: the rule, the file's
+ * relative path, the text of the primary line and of each related line (whitespace folded).
+ * Identical hashes in one file get an occurrence suffix (`:2`, `:3`) in position order, the
+ * way GitHub's `primaryLocationLineHash` does, so moving code up or down keeps the value.
+ */
+export function assignFingerprints(
+  findings: Finding[],
+  lineText: (file: string, line: number) => string,
+  relativePath: (file: string) => string,
+): void {
+  const seen = new Map<string, number>();
+  for (const f of findings) {
+    const h = createHash('sha256');
+    h.update(f.ruleId).update('\0').update(relativePath(f.location.file)).update('\0');
+    h.update(normalise(lineText(f.location.file, f.location.line)));
+    for (const r of f.related) h.update('\0').update(normalise(lineText(r.location.file, r.location.line)));
+    const base = h.digest('hex').slice(0, 16);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    f.fingerprint = `${base}:${n}`;
+  }
+}

@@ -1,0 +1,104 @@
+import type { Finding, Location, Notification, Severity } from '../findings';
+import { severityRank } from '../findings';
+import { relativePath, type ReportInput } from './types';
+
+/**
+ * The JSON report, format version 1 (documented in README.md, "JSON output"). Fields are only
+ * ever added within a version; a rename or removal bumps `version`.
+ */
+export const JSON_FORMAT_VERSION = 1;
+
+export interface JsonLocation {
+  path: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface JsonReport {
+  format: 'toctou-lint';
+  version: typeof JSON_FORMAT_VERSION;
+  tool: { name: string; version: string };
+  root: string;
+  config: string | null;
+  summary: {
+    filesScanned: number;
+    filesSkipped: number;
+    findings: number;
+    suppressed: number;
+    bySeverity: Record<Severity, number>;
+    failOn: Severity;
+    failed: boolean;
+  };
+  rules: { id: string; title: string; severity: Severity; precision: string; cwe: string[]; helpUri: string }[];
+  findings: {
+    ruleId: string;
+    severity: Severity;
+    message: string;
+    location: JsonLocation;
+    related: { message: string; location: JsonLocation }[];
+    fingerprint: string;
+    suppressed: boolean;
+    suppressions: { kind: 'inSource'; justification: string }[];
+  }[];
+  notifications: { level: Notification['level']; kind: string; message: string; path: string | null; line: number | null; column: number | null }[];
+}
+
+export function jsonReport(input: ReportInput): string {
+  const { result, tool, failOn } = input;
+  const loc = (l: Location): JsonLocation => ({ path: relativePath(result.root, l.file), line: l.line, column: l.column, endLine: l.endLine, endColumn: l.endColumn });
+  const active = result.findings.filter((f) => f.suppressions.length === 0);
+  const bySeverity: Record<Severity, number> = { error: 0, warning: 0, note: 0 };
+  for (const f of active) bySeverity[f.severity]++;
+  const report: JsonReport = {
+    format: 'toctou-lint',
+    version: JSON_FORMAT_VERSION,
+    tool: { name: tool.name, version: tool.version },
+    root: result.root,
+    config: result.config ?? null,
+    summary: {
+      filesScanned: result.filesScanned,
+      filesSkipped: result.filesSkipped,
+      findings: active.length,
+      suppressed: result.findings.length - active.length,
+      bySeverity,
+      failOn,
+      failed: isFailing(result.findings, result.notifications, failOn),
+    },
+    rules: result.rules.map(({ rule, severity }) => ({
+      id: rule.id,
+      title: rule.title,
+      severity,
+      precision: rule.precision,
+      cwe: rule.cwe.map((n) => `CWE-${n}`),
+      helpUri: rule.helpUri,
+    })),
+    findings: result.findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      message: f.message,
+      location: loc(f.location),
+      related: f.related.map((r) => ({ message: r.message, location: loc(r.location) })),
+      fingerprint: f.fingerprint,
+      suppressed: f.suppressions.length > 0,
+      suppressions: f.suppressions.map((s) => ({ kind: s.kind, justification: s.justification })),
+    })),
+    notifications: result.notifications.map((n) => ({
+      level: n.level,
+      kind: n.kind,
+      message: n.message,
+      path: n.file ? relativePath(result.root, n.file) : null,
+      line: n.line ?? null,
+      column: n.column ?? null,
+    })),
+  };
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
+/** Whether the run fails: an unsuppressed finding at or above `failOn`, or a directive problem that counts. */
+export function isFailing(findings: readonly Finding[], notifications: readonly Notification[], failOn: Severity): boolean {
+  const bar = severityRank(failOn);
+  if (findings.some((f) => f.suppressions.length === 0 && severityRank(f.severity) >= bar)) return true;
+  return notifications.some((n) => n.countsAsProblem && severityRank(n.level) >= bar);
+}

@@ -1,0 +1,117 @@
+import type * as Sarif from 'sarif';
+import { pathToFileURL } from 'node:url';
+import type { Location, Notification, Severity } from '../findings';
+import type { Rule } from '../rule';
+import { relativePath, type ReportInput } from './types';
+
+const SRCROOT = '%SRCROOT%';
+
+const LEVEL: Record<Severity, Sarif.ReportingConfiguration.level> = { error: 'error', warning: 'warning', note: 'note' };
+
+/** SARIF 2.1.0, shaped for GitHub code scanning: relative URIs under %SRCROOT%, CWE tags, security-severity. */
+export function sarifReport(input: ReportInput): string {
+  const { result, tool } = input;
+  const ruleIndex = new Map(result.rules.map(({ rule }, i) => [rule.id, i]));
+  const physical = (l: Location): Sarif.PhysicalLocation => ({
+    artifactLocation: { uri: encodeUri(relativePath(result.root, l.file)), uriBaseId: SRCROOT },
+    region: { startLine: l.line, startColumn: l.column, endLine: l.endLine, endColumn: l.endColumn },
+  });
+
+  const results: Sarif.Result[] = result.findings.map((f) => {
+    const r: Sarif.Result = {
+      ruleId: f.ruleId,
+      ruleIndex: ruleIndex.get(f.ruleId),
+      level: LEVEL[f.severity],
+      message: { text: f.message },
+      locations: [{ physicalLocation: physical(f.location) }],
+      partialFingerprints: { primaryLocationLineHash: f.fingerprint },
+    };
+    if (f.related.length > 0) {
+      r.relatedLocations = f.related.map((rel, i) => ({ id: i + 1, message: { text: rel.message }, physicalLocation: physical(rel.location) }));
+    }
+    if (f.suppressions.length > 0) {
+      r.suppressions = f.suppressions.map((s) => ({ kind: 'inSource', justification: s.justification || undefined, location: { physicalLocation: physical(s.location) } }));
+    }
+    return r;
+  });
+
+  const notifications = result.notifications.map((n) => notification(n, physical));
+  const log: Sarif.Log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: tool.name,
+            version: tool.version,
+            semanticVersion: tool.version,
+            informationUri: tool.informationUri,
+            rules: result.rules.map(({ rule, severity }) => ruleDescriptor(rule, severity)),
+          },
+        },
+        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(result.root).href.replace(/\/?$/, '/') } },
+        columnKind: 'utf16CodeUnits',
+        invocations: [
+          {
+            executionSuccessful: !result.notifications.some((n) => n.kind === 'rule-error'),
+            toolExecutionNotifications: notifications,
+          },
+        ],
+        results,
+      },
+    ],
+  };
+  return JSON.stringify(log, null, 2) + '\n';
+}
+
+function ruleDescriptor(rule: Rule, severity: Severity): Sarif.ReportingDescriptor {
+  const cweTags = rule.cwe.map((n) => `external/cwe/cwe-${n}`);
+  return {
+    id: rule.id,
+    name: rule.title.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : '')).replace(/^./, (c) => c.toUpperCase()),
+    shortDescription: { text: rule.title },
+    fullDescription: { text: rule.description },
+    help: { text: helpText(rule), markdown: helpMarkdown(rule) },
+    helpUri: rule.helpUri,
+    defaultConfiguration: { level: LEVEL[severity] },
+    properties: {
+      tags: ['security', ...cweTags],
+      precision: rule.precision,
+      'security-severity': rule.securitySeverity.toFixed(1),
+    },
+  };
+}
+
+function references(rule: Rule): string[] {
+  return [
+    ...rule.cwe.map((n) => `[CWE-${n}](https://cwe.mitre.org/data/definitions/${n}.html)`),
+    ...rule.seeds.map((s) => `Seed document: ${s.title} (${s.section})`),
+  ];
+}
+
+function helpMarkdown(rule: Rule): string {
+  return `# ${rule.title}\n\n${rule.description}\n\n${rule.remediation}\n\n## References\n\n${references(rule)
+    .map((r) => `- ${r}`)
+    .join('\n')}\n`;
+}
+
+function helpText(rule: Rule): string {
+  return `${rule.description}\n\n${rule.remediation.replace(/`/g, '')}\n\nReferences: ${rule.cwe.map((n) => `CWE-${n}`).join(', ')}; ${rule.seeds.map((s) => s.title).join('; ')}.`;
+}
+
+function notification(n: Notification, physical: (l: Location) => Sarif.PhysicalLocation): Sarif.Notification {
+  const out: Sarif.Notification = { level: n.level, message: { text: n.message }, descriptor: { id: n.kind } };
+  if (n.file) {
+    const physicalLocation: Sarif.PhysicalLocation = { artifactLocation: physical({ file: n.file, line: 1, column: 1, endLine: 1, endColumn: 1 }).artifactLocation };
+    if (n.line !== undefined) physicalLocation.region = { startLine: n.line, startColumn: n.column ?? 1 };
+    out.locations = [{ physicalLocation }];
+  }
+  return out;
+}
+
+/** Percent-encode what a URI reference may not hold as is, keeping `/`. */
+function encodeUri(rel: string): string {
+  if (rel.startsWith('/')) return pathToFileURL(rel).href;
+  return rel.split('/').map(encodeURIComponent).join('/');
+}

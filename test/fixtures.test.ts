@@ -1,0 +1,73 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { rules } from '../rules/index';
+import { run } from '../src/engine';
+import { readAnnotations, type Annotation } from './helpers/annotations';
+
+/**
+ * The one strict harness: every fixture under fixtures/<rule-id>/ is scanned with every rule,
+ * and the findings must be exactly what the files' own annotations say.
+ */
+const FIXTURES = path.join(__dirname, '..', 'fixtures');
+const SOURCE_RE = /\.(?:[mc]?[jt]s|[jt]sx)$/;
+const fixtureDirs = fs.readdirSync(FIXTURES).filter((d) => fs.statSync(path.join(FIXTURES, d)).isDirectory());
+const shippedIds = rules.map((r) => r.id);
+
+const filesOf = (dir: string): string[] =>
+  fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => SOURCE_RE.test(f))
+    .map((f) => path.join(dir, f))
+    .sort();
+
+describe.each(fixtureDirs)('fixtures/%s', (ruleDir) => {
+  const dir = path.join(FIXTURES, ruleDir);
+  const files = filesOf(dir);
+
+  it('is named after a shipped rule', () => {
+    expect(shippedIds).toContain(ruleDir);
+  });
+
+  it.each(files.map((f) => [path.relative(FIXTURES, f), f]))('%s matches its annotations', async (_name, file) => {
+    const annotations = readAnnotations(file);
+    expect(annotations.length).toBeGreaterThan(0);
+    const result = await run({ targets: [file], cwd: path.dirname(file), root: FIXTURES });
+    expect(result.notifications.filter((n) => n.kind === 'rule-error')).toEqual([]);
+    const reported = result.findings.filter((f) => f.suppressions.length === 0);
+    const problems: string[] = [];
+    const at = (a: Annotation): typeof reported => reported.filter((f) => f.ruleId === a.ruleId && f.location.line === a.line);
+    for (const a of annotations) {
+      const hits = at(a);
+      const where = `line ${a.line} (${a.kind}: ${a.ruleId})`;
+      if (a.kind === 'ruleid' && hits.length === 0) problems.push(`missed: ${where}`);
+      if (a.kind === 'ruleid' && a.severity && hits.every((h) => h.severity !== a.severity)) {
+        problems.push(`wrong severity: ${where} expected ${a.severity}, got ${hits.map((h) => h.severity).join(', ')}`);
+      }
+      if (a.kind === 'ok' && hits.length > 0) problems.push(`false alarm: ${where}: ${hits[0].message}`);
+      if (a.kind === 'todoruleid' && hits.length > 0) problems.push(`known miss is now found, make it ruleid: ${where}`);
+      if (a.kind === 'todook' && hits.length === 0) problems.push(`known false alarm is gone, make it ok: ${where}`);
+    }
+    for (const f of reported) {
+      const expected = annotations.some((a) => (a.kind === 'ruleid' || a.kind === 'todook') && a.ruleId === f.ruleId && a.line === f.location.line);
+      if (!expected) problems.push(`unannotated finding: line ${f.location.line}: ${f.ruleId}: ${f.message}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('fixture coverage', () => {
+  it.each(shippedIds)('%s has at least 12 must-flag and 12 look-alike cases, in TS and JS', (id) => {
+    const dir = path.join(FIXTURES, id);
+    expect(fs.existsSync(dir)).toBe(true);
+    const files = filesOf(dir);
+    const all = files.flatMap((f) => readAnnotations(f).map((a) => ({ ...a, file: f })));
+    const flagged = all.filter((a) => a.ruleId === id && a.kind === 'ruleid');
+    const ok = all.filter((a) => a.ruleId === id && a.kind === 'ok');
+    expect(flagged.length).toBeGreaterThanOrEqual(12);
+    expect(ok.length).toBeGreaterThanOrEqual(12);
+    for (const kind of [/\.[mc]?tsx?$/, /\.[mc]?jsx?$/]) {
+      expect(flagged.some((a) => kind.test(a.file))).toBe(true);
+      expect(ok.some((a) => kind.test(a.file))).toBe(true);
+    }
+  });
+});
