@@ -84,7 +84,7 @@ function validate(file: string, json: unknown, ruleIds: readonly string[]): void
   // ajv is loaded only when there is a config to check: it costs start-up time
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Ajv = (require('ajv') as typeof import('ajv')).default;
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   const check = ajv.compile(configSchema(ruleIds));
   if (check(json)) return;
   const where = path.basename(file) === 'package.json' ? `${file} ("${PACKAGE_KEY}" key)` : file;

@@ -1,4 +1,5 @@
 import type * as Sarif from 'sarif';
+import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Location, Notification, Severity } from '../findings';
 import type { Rule } from '../rule';
@@ -13,7 +14,7 @@ export function sarifReport(input: ReportInput): string {
   const { result, tool } = input;
   const ruleIndex = new Map(result.rules.map(({ rule }, i) => [rule.id, i]));
   const physical = (l: Location): Sarif.PhysicalLocation => ({
-    artifactLocation: { uri: encodeUri(relativePath(result.root, l.file)), uriBaseId: SRCROOT },
+    artifactLocation: artifact(relativePath(result.root, l.file)),
     region: { startLine: l.line, startColumn: l.column, endLine: l.endLine, endColumn: l.endColumn },
   });
 
@@ -103,15 +104,18 @@ function helpText(rule: Rule): string {
 function notification(n: Notification, physical: (l: Location) => Sarif.PhysicalLocation): Sarif.Notification {
   const out: Sarif.Notification = { level: n.level, message: { text: n.message }, descriptor: { id: n.kind } };
   if (n.file) {
-    const physicalLocation: Sarif.PhysicalLocation = { artifactLocation: physical({ file: n.file, line: 1, column: 1, endLine: 1, endColumn: 1 }).artifactLocation };
+    const physicalLocation: Sarif.PhysicalLocation = { artifactLocation: physical({ file: n.file, line: 1, column: 1, endLine: 1, endColumn: 1 }).artifactLocation! };
     if (n.line !== undefined) physicalLocation.region = { startLine: n.line, startColumn: n.column ?? 1 };
     out.locations = [{ physicalLocation }];
   }
   return out;
 }
 
-/** Percent-encode what a URI reference may not hold as is, keeping `/`. */
-function encodeUri(rel: string): string {
-  if (rel.startsWith('/')) return pathToFileURL(rel).href;
-  return rel.split('/').map(encodeURIComponent).join('/');
+/**
+ * Files under the root are relative to %SRCROOT% (what code scanning resolves against the
+ * checkout); a file outside it keeps an absolute `file:` URI and no base.
+ */
+function artifact(rel: string): Sarif.ArtifactLocation {
+  if (path.isAbsolute(rel)) return { uri: pathToFileURL(rel).href };
+  return { uri: rel.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
 }

@@ -1,0 +1,172 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CLEAN, cli, tempProject, VULNERABLE } from './helpers/project';
+import { multitoolProblems, sarifSchemaErrors } from './helpers/sarif';
+
+describe('exit codes', () => {
+  it('0 for a clean folder', () => {
+    const dir = tempProject({ 'src/a.ts': CLEAN });
+    const r = cli(['src'], dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no problems found');
+  });
+
+  it('1 for a folder with findings, and the report names rule, file and line', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    const r = cli(['./src'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('src/a.ts');
+    expect(r.stdout).toMatch(/4:5 +warning +`p` is checked with `fs\.existsSync\(\)` at line 3, then written with `fs\.writeFileSync\(\)`/);
+    expect(r.stdout).toContain('fs-check-then-use');
+  });
+
+  it('2 for a path that does not exist, naming it', () => {
+    const dir = tempProject({ 'src/a.ts': CLEAN });
+    const r = cli(['nope/missing'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('path does not exist: nope/missing');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('2 for a broken config, naming the file', () => {
+    const dir = tempProject({ 'src/a.ts': CLEAN, 'toctou-lint.config.json': '{ "rules": ' });
+    const r = cli(['src'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('toctou-lint.config.json');
+    expect(r.stderr).toContain('invalid JSON');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('2 for an unknown flag, with a suggestion', () => {
+    const dir = tempProject({ 'src/a.ts': CLEAN });
+    const r = cli(['--formatt', 'json', 'src'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--formatt'");
+    expect(r.stderr).toContain('--format');
+  });
+
+  it('2 for a bad flag value, listing the allowed ones', () => {
+    const dir = tempProject({ 'src/a.ts': CLEAN });
+    const r = cli(['--format', 'xml', 'src'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pretty, json, sarif/);
+  });
+
+  it('--fail-on error lets warnings and notes pass', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    expect(cli(['--fail-on', 'error', 'src'], dir).code).toBe(0);
+    expect(cli(['--fail-on', 'note', 'src'], dir).code).toBe(1);
+  });
+
+  it('a note alone fails only with --fail-on note', () => {
+    const read = `import { existsSync, readFileSync } from 'fs';\nexport const load = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : '');\n`;
+    const dir = tempProject({ 'a.ts': read });
+    expect(cli(['.'], dir).code).toBe(0);
+    expect(cli(['--fail-on', 'note', '.'], dir).code).toBe(1);
+  });
+});
+
+describe('options', () => {
+  it('--version prints the package version', () => {
+    const r = cli(['--version'], tempProject());
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version);
+  });
+
+  it('--help lists options and examples', () => {
+    const r = cli(['--help'], tempProject());
+    expect(r.code).toBe(0);
+    for (const flag of ['--format', '--output', '--config', '--rule', '--fail-on', '--quiet', '--no-color', '--ignore', '--list-rules', '--max-file-size']) {
+      expect(r.stdout).toContain(flag);
+    }
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('Exit codes:');
+  });
+
+  it('--list-rules lists every shipped rule', () => {
+    const r = cli(['--list-rules'], tempProject());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/fs-check-then-use +warning +high +CWE-367/);
+  });
+
+  it('--rule runs only the named rules and does not swallow the path after it', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    expect(cli(['--rule', 'fs-check-then-use', 'src'], dir).code).toBe(1);
+    const unknown = cli(['--rule', 'no-such-rule', 'src'], dir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown rule id "no-such-rule"');
+  });
+
+  it('-o writes the report to the file only', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    const r = cli(['--format', 'json', '-o', 'out/report.json', 'src'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'report.json'), 'utf8'));
+    expect(report.findings).toHaveLength(1);
+  });
+
+  it('--quiet reports errors only', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    const r = cli(['--quiet', 'src'], dir);
+    expect(r.stdout).not.toContain('writeFileSync');
+    expect(r.code).toBe(1); // the warning still fails the run
+  });
+
+  it('colour only on request: FORCE_COLOR and --color add escapes, NO_COLOR and --no-color remove them', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    // eslint-disable-next-line no-control-regex
+    const ansi = /\u001b\[/;
+    expect(cli(['src'], dir).stdout).not.toMatch(ansi); // not a TTY
+    expect(cli(['src'], dir, { FORCE_COLOR: '1' }).stdout).toMatch(ansi);
+    expect(cli(['--color', 'src'], dir).stdout).toMatch(ansi);
+    expect(cli(['--color', 'src'], dir, { NO_COLOR: '1' }).stdout).not.toMatch(ansi);
+    expect(cli(['--no-color', 'src'], dir, { FORCE_COLOR: '1' }).stdout).not.toMatch(ansi);
+  });
+
+  it('--ignore skips matching files', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE, 'src/legacy/b.ts': VULNERABLE });
+    const r = cli(['--format', 'json', '--ignore', 'src/legacy/', 'src'], dir);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: { location: { path: string } }) => f.location.path)).toEqual(['src/a.ts']);
+  });
+
+  it('accepts globs', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE, 'src/b.js': CLEAN, 'other/c.ts': VULNERABLE });
+    const report = JSON.parse(cli(['--format', 'json', 'src/**/*.ts'], dir).stdout);
+    expect(report.summary.filesScanned).toBe(1);
+  });
+});
+
+describe('SARIF from the CLI', () => {
+  it('passes the schema and sarif-multitool validate --rule-kind "Sarif;Gh" with no errors', () => {
+    const dir = tempProject({
+      'src/a.ts': VULNERABLE,
+      'src/b.js': `const fs = require('fs');\nif (fs.existsSync('x.txt')) console.log(fs.readFileSync('x.txt', 'utf8'));\n`,
+      'src/broken.ts': 'export const = ;\n',
+      'src/supp.ts': VULNERABLE.replace('    fs.writeFileSync', '    // toctou-lint-disable-next-line fs-check-then-use -- private temp dir\n    fs.writeFileSync'),
+    });
+    const r = cli(['--format', 'sarif', 'src'], dir);
+    expect(r.code).toBe(1);
+    const log = JSON.parse(r.stdout);
+    expect(sarifSchemaErrors(log)).toEqual([]);
+    expect(multitoolProblems(r.stdout)).toEqual([]);
+    const run = log.runs[0];
+    expect(run.tool.driver.rules[0]).toMatchObject({
+      id: 'fs-check-then-use',
+      defaultConfiguration: { level: 'warning' },
+      properties: { tags: ['security', 'external/cwe/cwe-367'], precision: 'high', 'security-severity': '5.9' },
+    });
+    expect(run.tool.driver.rules[0].help.markdown).toContain("{ flag: 'wx' }");
+    const [first] = run.results;
+    expect(first.locations[0].physicalLocation.artifactLocation).toEqual({ uri: 'src/a.ts', uriBaseId: '%SRCROOT%' });
+    expect(first.partialFingerprints.primaryLocationLineHash).toMatch(/^[0-9a-f]{16}:1$/);
+    expect(first.relatedLocations[0].message.text).toContain('checked here');
+    expect(run.invocations[0].executionSuccessful).toBe(true);
+    expect(run.invocations[0].toolExecutionNotifications.some((n: { descriptor: { id: string } }) => n.descriptor.id === 'syntax-error')).toBe(true);
+    const suppressed = run.results.filter((x: { suppressions?: unknown[] }) => x.suppressions);
+    expect(suppressed).toHaveLength(1);
+    expect(suppressed[0].suppressions[0]).toMatchObject({ kind: 'inSource', justification: 'private temp dir' });
+  });
+});
