@@ -67,7 +67,7 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
       }
     } else if (stat?.isDirectory()) {
       root = abs;
-      candidates = await fg(`**/*.{${SOURCE_EXTENSIONS.join(',')}}`, globOptions(abs));
+      candidates = await listFolder(abs, notifications);
     } else if (fg.isDynamicPattern(target)) {
       root = opts.cwd;
       candidates = await fg(fg.convertPathToPattern(opts.cwd) + '/' + target.replace(/^\.\//, ''), globOptions(opts.cwd));
@@ -89,6 +89,37 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
   }
   const files = [...found.values()].sort();
   return { files, notifications };
+}
+
+/**
+ * Source files below a folder. Symbolic links are not followed by the walk: a link to a file is
+ * kept (its target is checked against the root later), a link to a folder, a broken link or a
+ * loop is named in a notification and skipped.
+ */
+async function listFolder(dir: string, notifications: Notification[]): Promise<string[]> {
+  const entries = await fg('**/*', { ...globOptions(dir), onlyFiles: false, objectMode: true });
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (entry.dirent.isFile()) {
+      if (SOURCE_RE.test(entry.name)) out.push(entry.path);
+    } else if (entry.dirent.isSymbolicLink()) {
+      let target: fs.Stats;
+      try {
+        target = fs.statSync(entry.path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ELOOP' ? 'symbolic link loop' : code === 'ENOENT' ? 'broken symbolic link' : `symbolic link cannot be resolved (${code ?? 'error'})`;
+        notifications.push({ level: 'note', kind: 'symlink-unresolved', message: `${why}; skipped`, file: entry.path });
+        continue;
+      }
+      if (target.isDirectory()) {
+        notifications.push({ level: 'note', kind: 'symlink-folder', message: 'symbolic link to a folder; not followed', file: entry.path });
+      } else if (target.isFile() && SOURCE_RE.test(entry.name)) {
+        out.push(entry.path);
+      }
+    }
+  }
+  return out;
 }
 
 function globOptions(cwd: string): fg.Options {

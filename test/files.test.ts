@@ -16,6 +16,7 @@ describe('bad input never stops the scan', () => {
     });
     fs.symlinkSync(path.join(dir, 'src'), path.join(dir, 'src', 'loop')); // a folder link back to itself
     fs.symlinkSync('/etc/hostname', path.join(dir, 'src', 'outside.ts'));
+    fs.symlinkSync('self.ts', path.join(dir, 'src', 'self.ts')); // a link to itself: ELOOP
     const result = await run({ targets: ['src'], cwd: dir });
     const byKind = Object.fromEntries(result.notifications.map((n) => [n.kind, rel(dir, n.file!)]));
     expect(byKind).toMatchObject({
@@ -24,6 +25,8 @@ describe('bad input never stops the scan', () => {
       'not-utf8': 'src/latin1.ts',
       'file-too-large': 'src/huge.ts',
       'symlink-outside-root': 'src/outside.ts',
+      'symlink-folder': 'src/loop',
+      'symlink-unresolved': 'src/self.ts',
     });
     expect(result.notifications.find((n) => n.kind === 'syntax-error')!.line).toBe(6);
     // the broken file is still analysed where the parser recovered
