@@ -1,7 +1,14 @@
-import { code, identifiersIn, snippet, valueKey } from '../src/analysis/expressions';
+import { code, snippet, valueKey } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
-import { FS_CALL_NAMES, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
+import { checkDecidesReach, reboundBetween, runsWithin } from '../src/analysis/flow';
+import { checkDecidesUse, checkThrows, FS_CALL_NAMES, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
 import { defineRule } from '../src/rule';
+
+interface Check {
+  call: FsCall;
+  key: string;
+  use: FsPathUse;
+}
 
 export default defineRule({
   id: 'fs-check-then-use',
@@ -49,13 +56,13 @@ be the check:
 Writes, deletes, renames and permission changes after a check are reported as warnings; reads after
 a check as notes, since there the race mostly makes the read fail or read a swapped file.`,
   prefilter: mayUseFsChecks,
-  facts: { modules: true, calls: FS_CALL_NAMES, assignments: true },
+  facts: { modules: true, calls: FS_CALL_NAMES, assignments: true, exits: true },
   create(context) {
     return {
       file(facts: FileFacts) {
         const sf = facts.sourceFile;
         const calls = resolveFsCalls(facts);
-        const checks: { call: FsCall; key: string; use: FsPathUse }[] = [];
+        const checks: Check[] = [];
         for (const call of calls) {
           for (const use of call.paths) {
             if (use.access !== 'check') continue;
@@ -65,12 +72,11 @@ a check as notes, since there the race mostly makes the read fail or read a swap
         }
         if (checks.length === 0) return;
         for (const call of calls) {
-          const start = call.fact.node.getStart(sf);
           for (const use of call.paths) {
             if (use.access === 'check') continue;
             const key = valueKey(use.path, sf);
             if (!key) continue;
-            const check = latestCheckBefore(checks, key, call, start, use, facts);
+            const check = latestCheckBefore(checks, key, call, use, facts);
             if (!check) continue;
             const pathText = code(snippet(use.path, sf));
             const checkLine = sf.getLineAndCharacterOfPosition(check.call.fact.node.getStart(sf)).line + 1;
@@ -89,36 +95,22 @@ a check as notes, since there the race mostly makes the read fail or read a swap
 });
 
 /**
- * The nearest check of the same path that runs before the use: earlier in the same function or
- * in a function enclosing the use (a callback given to the check counts), with no assignment to
- * any variable of the path in between.
+ * The nearest check of the same path that runs before the use and can decide it: earlier in the
+ * same function or in one the use's callback runs within, with the path's variables not given
+ * new values on the way to the use, and with the use depending on what the check found.
  */
-function latestCheckBefore(
-  checks: readonly { call: FsCall; key: string; use: FsPathUse }[],
-  key: string,
-  useCall: FsCall,
-  useStart: number,
-  use: FsPathUse,
-  facts: FileFacts,
-): { call: FsCall; key: string; use: FsPathUse } | undefined {
-  let best: { call: FsCall; key: string; use: FsPathUse } | undefined;
-  let bestStart = -1;
+function latestCheckBefore(checks: readonly Check[], key: string, useCall: FsCall, use: FsPathUse, facts: FileFacts): Check | undefined {
+  const useStart = useCall.fact.node.getStart(facts.sourceFile);
+  let best: Check | undefined;
   for (const check of checks) {
     if (check.key !== key || check.call === useCall) continue;
     const checkStart = check.call.fact.node.pos;
-    if (checkStart >= useStart || checkStart <= bestStart) continue;
-    if (!useCall.fact.scopes.includes(check.call.fact.scope)) continue;
-    if (reassignedBetween(use.path, check.call.fact.node.end, useStart, facts)) continue;
+    if (checkStart >= useStart || (best && checkStart <= best.call.fact.node.pos)) continue;
+    if (!runsWithin(useCall.fact, check.call.fact.scope)) continue;
+    if (!checkDecidesUse(check.use, use)) continue;
+    if (reboundBetween(use.path, check.use.path.end, useCall.fact.node, facts)) continue;
+    if (!checkDecidesReach(check.call.fact.node, checkThrows(check.call), useCall.fact.node, use.path, facts)) continue;
     best = check;
-    bestStart = checkStart;
   }
   return best;
-}
-
-function reassignedBetween(path: FsPathUse['path'], from: number, to: number, facts: FileFacts): boolean {
-  for (const name of identifiersIn(path)) {
-    const positions = facts.assignments.get(name);
-    if (positions?.some((p) => p > from && p < to)) return true;
-  }
-  return false;
 }

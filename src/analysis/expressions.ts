@@ -65,22 +65,6 @@ function compactText(node: ts.Node, sf: ts.SourceFile): string {
   return out.trim();
 }
 
-/** Every identifier a key expression reads (`${dir}/${name}` → dir, name). */
-export function identifiersIn(expr: ts.Node): string[] {
-  const out: string[] = [];
-  const visit = (n: ts.Node): void => {
-    if (ts.isIdentifier(n)) {
-      // the name after a dot is a property, not a variable
-      const p = n.parent as ts.Node | undefined;
-      if (!(p && ts.isPropertyAccessExpression(p) && p.name === n)) out.push(n.text);
-      return;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(expr);
-  return out;
-}
-
 /** Source text for a message: one line, at most `max` characters. */
 export function snippet(node: ts.Node, sf: ts.SourceFile, max = 60): string {
   const text = node.getText(sf).replace(/\s+/g, ' ');

@@ -21,10 +21,18 @@ export type FsAccess = 'check' | 'read' | 'write';
 /** What a use does to the path, in words for messages. */
 export type FsEffect = 'read' | 'opened' | 'written' | 'deleted' | 'renamed' | 'created' | 'changed';
 
+/**
+ * Uses whose outcome does not hang on whether the path existed, so an existence check before them
+ * decides nothing: `create` leaves an existing directory or file as it is (`mkdir -p`, `ensureDir`),
+ * `delete` treats a missing path as done (`rm -f`, fs-extra's `remove`).
+ */
+export type FsIdempotence = 'create' | 'delete';
+
 interface PathArg {
   index: number;
   access: Exclude<FsAccess, 'check'>;
   effect: FsEffect;
+  idempotent?: FsIdempotence;
 }
 
 interface FsFunction {
@@ -35,6 +43,7 @@ interface FsFunction {
 
 const w = (effect: FsEffect, index = 0): PathArg => ({ index, access: 'write', effect });
 const r = (index = 0): PathArg => ({ index, access: 'read', effect: 'read' });
+const idem = (effect: FsEffect, idempotent: FsIdempotence): PathArg => ({ index: 0, access: 'write', effect, idempotent });
 
 /** Base names; `Sync` forms and the `promises` API share them. */
 const FUNCTIONS: Record<string, FsFunction> = {
@@ -62,8 +71,8 @@ const FUNCTIONS: Record<string, FsFunction> = {
   unlink: { paths: [w('deleted')] },
   rm: { paths: [w('deleted')] },
   rmdir: { paths: [w('deleted')] },
-  remove: { paths: [w('deleted')] }, // fs-extra
-  emptyDir: { paths: [w('deleted')] },
+  remove: { paths: [idem('deleted', 'delete')] }, // fs-extra: no error when absent
+  emptyDir: { paths: [idem('deleted', 'delete')] }, // empties, or creates when absent
   rename: { paths: [w('renamed'), w('written', 1)] },
   move: { paths: [w('renamed'), w('written', 1)] }, // fs-extra
   copyFile: { paths: [r(), w('written', 1)] },
@@ -76,10 +85,10 @@ const FUNCTIONS: Record<string, FsFunction> = {
   utimes: { paths: [w('changed')] },
   lutimes: { paths: [w('changed')] },
   mkdir: { paths: [w('created')] },
-  ensureDir: { paths: [w('created')] }, // fs-extra
-  ensureFile: { paths: [w('created')] },
-  mkdirp: { paths: [w('created')] },
-  mkdirs: { paths: [w('created')] },
+  ensureDir: { paths: [idem('created', 'create')] }, // fs-extra: leave what exists
+  ensureFile: { paths: [idem('created', 'create')] },
+  mkdirp: { paths: [idem('created', 'create')] },
+  mkdirs: { paths: [idem('created', 'create')] },
   symlink: { paths: [w('created', 1)] },
   link: { paths: [r(), w('created', 1)] },
   open: {},
@@ -100,6 +109,21 @@ export interface FsPathUse {
   path: ts.Expression;
   access: FsAccess;
   effect: FsEffect | 'checked';
+  /** A check that only asks whether the path exists (`exists`, `access` without a mode or `F_OK`). */
+  existenceOnly?: boolean;
+  /** A use that gives the same outcome whether or not the path existed. */
+  idempotent?: FsIdempotence;
+}
+
+/**
+ * Whether a check can decide something the use then gets wrong. An idempotent creation
+ * (`mkdir(p, { recursive: true })`) ends the same after any check; an idempotent deletion
+ * (`rm(p, { force: true })`) only after a check of existence, not one of owner, type or access.
+ */
+export function checkDecidesUse(check: FsPathUse, use: FsPathUse): boolean {
+  if (use.idempotent === 'create') return false;
+  if (use.idempotent === 'delete') return !check.existenceOnly;
+  return true;
 }
 
 export interface FsCall {
@@ -109,6 +133,23 @@ export interface FsCall {
   /** How the call is written, for messages: `fs.promises.stat`, `existsSync`. */
   display: string;
   paths: FsPathUse[];
+}
+
+/**
+ * Whether a failed check throws where it is called, so the code after it runs only when it
+ * passed: a `Sync` form or an awaited promise of `access`/`stat`/`lstat` (not `exists`, which
+ * answers false, nor `statSync(p, { throwIfNoEntry: false })`).
+ */
+export function checkThrows(call: FsCall): boolean {
+  if (call.name !== 'access' && call.name !== 'stat' && call.name !== 'lstat') return false;
+  const node = call.fact.node;
+  if (call.fact.callee[call.fact.callee.length - 1].endsWith('Sync')) {
+    const opts = node.arguments?.[1] && skipOuter(node.arguments[1]);
+    return !(opts && ts.isObjectLiteralExpression(opts) && propertyIs(opts, 'throwIfNoEntry', false));
+  }
+  let outer: ts.Node = node;
+  while (outer.parent && outer.parent.kind === ts.SyntaxKind.ParenthesizedExpression) outer = outer.parent;
+  return outer.parent !== undefined && outer.parent.kind === ts.SyntaxKind.AwaitExpression;
 }
 
 /** Resolve the recorded calls of a file to `fs` operations through its import bindings. */
@@ -129,7 +170,7 @@ export function resolveFsCalls(facts: FileFacts): FsCall[] {
     const display = fact.callee.map((p) => (p.startsWith('require:') ? `require('${p.slice(8)}')` : p)).join('.');
     let paths: FsPathUse[] = [];
     if (fn.check) {
-      if (args[0]) paths = [{ path: args[0], access: 'check', effect: 'checked' }];
+      if (args[0]) paths = [{ path: args[0], access: 'check', effect: 'checked', existenceOnly: checksOnlyExistence(name, args[1]) }];
     } else if (name === 'open') {
       const access = openAccess(args[1]);
       if (args[0] && access !== 'exclusive') paths = [{ path: args[0], access, effect: access === 'write' ? 'written' : 'opened' }];
@@ -137,7 +178,7 @@ export function resolveFsCalls(facts: FileFacts): FsCall[] {
       for (const p of fn.paths ?? []) {
         const arg = args[p.index];
         if (!arg || (p.access === 'write' && createsExclusively(name, args))) continue;
-        paths.push({ path: arg, access: p.access, effect: p.effect });
+        paths.push({ path: arg, access: p.access, effect: p.effect, idempotent: p.idempotent ?? idempotentByOptions(name, args) });
       }
     }
     if (paths.length > 0) out.push({ fact, name, display, paths });
@@ -172,13 +213,30 @@ function openAccess(flags: ts.Expression | undefined): 'read' | 'write' | 'exclu
   return 'read';
 }
 
+/** `exists`, `pathExists`, and `access` with no mode or `F_OK`: the check asks only "is it there?". */
+function checksOnlyExistence(name: string, mode: ts.Expression | undefined): boolean {
+  if (name === 'exists' || name === 'pathExists') return true;
+  if (name !== 'access') return false;
+  if (!mode || ts.isFunctionLike(mode)) return true;
+  const text = skipOuter(mode).getText();
+  return text === '0' || /\bF_OK\b/.test(text);
+}
+
+/** `mkdir(p, { recursive: true })` leaves an existing directory be; `rm(p, { force: true })` ignores a missing path. */
+function idempotentByOptions(name: string, args: readonly ts.Expression[]): FsIdempotence | undefined {
+  const opts = args[1] && skipOuter(args[1]);
+  if (!opts || !ts.isObjectLiteralExpression(opts)) return undefined;
+  if (name === 'mkdir' && propertyIs(opts, 'recursive', true)) return 'create';
+  if (name === 'rm' && propertyIs(opts, 'force', true)) return 'delete';
+  return undefined;
+}
+
 /** Writes that fail when the target exists: `{ flag: 'wx' }`, `COPYFILE_EXCL`, `{ flags: 'wx' }`. */
 function createsExclusively(name: string, args: readonly ts.Expression[]): boolean {
   if (name === 'copyFile') return args[2] !== undefined && /\bCOPYFILE_EXCL\b/.test(args[2].getText());
-  if (name === 'cp' || name === 'copy') {
-    const opts = args[2] && skipOuter(args[2]);
-    return !!opts && ts.isObjectLiteralExpression(opts) && propertyIs(opts, 'errorOnExist', true) && propertyIs(opts, 'force', false);
-  }
+  // `cp`'s `errorOnExist` and fs-extra's `overwrite: false` are decided by a stat of their own before
+  // copying, a race of the same kind; only a `mode` with COPYFILE_EXCL makes the copy itself fail
+  if (name === 'cp' || name === 'copy') return args[2] !== undefined && /\bCOPYFILE_EXCL\b/.test(args[2].getText());
   const optIndex = name === 'createWriteStream' ? 1 : 2;
   const opts = args[optIndex] && skipOuter(args[optIndex]);
   if (!opts || !ts.isObjectLiteralExpression(opts)) return false;

@@ -37,8 +37,10 @@ export interface FactNeeds {
   modules?: boolean;
   /** Calls whose last callee name is one of these. */
   calls?: readonly string[];
-  /** Positions of plain assignments to identifiers (`x = …`, `x += …`). */
+  /** Assignments (`x = …`, `this.file = …`) and declarations (`const x`, parameters) of names. */
   assignments?: boolean;
+  /** `return`, `throw`, `break`, `continue` and `process.exit()`: where a flow can stop. */
+  exits?: boolean;
 }
 
 export interface FileFacts {
@@ -47,6 +49,11 @@ export interface FileFacts {
   sourceFile: ts.SourceFile;
   bindings: Map<string, ModuleBinding>;
   calls: CallFact[];
-  /** name → start positions of assignments to that name, ascending. */
-  assignments: Map<string, number[]>;
+  /**
+   * A name or property path as written (`x`, `this.file`) → the nodes that give it a value, in
+   * source order: assignment expressions, variable declarations and parameters.
+   */
+  assignments: Map<string, ts.Node[]>;
+  /** Statements and calls that leave the flow they are in, with their function, in source order. */
+  exits: { node: ts.Node; scope: Scope }[];
 }

@@ -4,16 +4,18 @@ import type { FactNeeds, FileFacts, ModuleBinding, Scope } from './types';
 const SK = ts.SyntaxKind;
 
 /** Merge the needs of every active rule into one set of collectors for one walk. */
-export function mergeNeeds(needs: readonly FactNeeds[]): { modules: boolean; calls: Set<string>; assignments: boolean } {
+export function mergeNeeds(needs: readonly FactNeeds[]): { modules: boolean; calls: Set<string>; assignments: boolean; exits: boolean } {
   const calls = new Set<string>();
   let modules = false;
   let assignments = false;
+  let exits = false;
   for (const n of needs) {
     if (n.modules) modules = true;
     if (n.assignments) assignments = true;
+    if (n.exits) exits = true;
     for (const c of n.calls ?? []) calls.add(c);
   }
-  return { modules, calls, assignments };
+  return { modules, calls, assignments, exits };
 }
 
 /**
@@ -22,31 +24,37 @@ export function mergeNeeds(needs: readonly FactNeeds[]): { modules: boolean; cal
  */
 export function collectFacts(file: string, text: string, sourceFile: ts.SourceFile, needs: readonly FactNeeds[]): FileFacts {
   const want = mergeNeeds(needs);
-  const facts: FileFacts = { file, text, sourceFile, bindings: new Map(), calls: [], assignments: new Map() };
+  const facts: FileFacts = { file, text, sourceFile, bindings: new Map(), calls: [], assignments: new Map(), exits: [] };
   const scopes: Scope[] = [sourceFile];
 
   const visit = (node: ts.Node, parent: ts.Node): void => {
     (node as { parent: ts.Node }).parent = parent;
     const kind = node.kind;
     if (kind === SK.CallExpression || kind === SK.NewExpression) {
-      if (want.calls.size > 0) {
-        const call = node as ts.CallExpression;
-        const last = lastCalleeName(call.expression);
-        if (last !== undefined && want.calls.has(last)) {
-          const callee = calleeChain(call.expression);
-          if (callee) facts.calls.push({ node: call, callee, scope: scopes[scopes.length - 1], scopes: scopes.slice() });
-        }
+      const call = node as ts.CallExpression;
+      const last = lastCalleeName(call.expression);
+      if (last !== undefined && want.calls.has(last)) {
+        const callee = calleeChain(call.expression);
+        if (callee) facts.calls.push({ node: call, callee, scope: scopes[scopes.length - 1], scopes: scopes.slice() });
       }
-    } else if (want.modules && (kind === SK.ImportDeclaration || kind === SK.ImportEqualsDeclaration || kind === SK.VariableDeclaration)) {
-      for (const b of moduleBindings(node)) facts.bindings.set(b.local, b);
+      if (want.exits && last === 'exit' && isProcessExit(call.expression)) facts.exits.push({ node, scope: scopes[scopes.length - 1] });
+    } else if (want.exits && (kind === SK.ReturnStatement || kind === SK.ThrowStatement || kind === SK.BreakStatement || kind === SK.ContinueStatement)) {
+      facts.exits.push({ node, scope: scopes[scopes.length - 1] });
+    } else if (want.modules && (kind === SK.ImportDeclaration || kind === SK.ImportEqualsDeclaration)) {
+      for (const b of moduleBindings(node, facts.bindings)) facts.bindings.set(b.local, b);
+    } else if (kind === SK.VariableDeclaration || kind === SK.Parameter) {
+      const decl = node as ts.VariableDeclaration | ts.ParameterDeclaration;
+      if (want.modules && kind === SK.VariableDeclaration) {
+        for (const b of moduleBindings(node, facts.bindings)) facts.bindings.set(b.local, b);
+      }
+      if (want.assignments) for (const name of boundNames(decl.name)) record(facts.assignments, name, decl);
     } else if (want.assignments && kind === SK.BinaryExpression) {
       const bin = node as ts.BinaryExpression;
       const op = bin.operatorToken.kind;
-      if (op >= SK.FirstAssignment && op <= SK.LastAssignment && bin.left.kind === SK.Identifier) {
-        const name = (bin.left as ts.Identifier).text;
-        const list = facts.assignments.get(name);
-        if (list) list.push(bin.pos);
-        else facts.assignments.set(name, [bin.pos]);
+      if (op >= SK.FirstAssignment && op <= SK.LastAssignment) {
+        // `x = …` and `this.file = …` / `opts.path = …`, keyed as written: `x`, `this.file`
+        const target = bin.left.kind === SK.Identifier ? [(bin.left as ts.Identifier).text] : calleeChain(bin.left);
+        if (target && !target[0].startsWith('require:')) record(facts.assignments, target.join('.'), bin);
       }
     }
     if (isScope(node)) {
@@ -59,6 +67,25 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
   };
   ts.forEachChild(sourceFile, (child) => visit(child, sourceFile));
   return facts;
+}
+
+function isProcessExit(callee: ts.Expression): boolean {
+  const chain = calleeChain(callee);
+  return chain !== undefined && chain.length === 2 && chain[0] === 'process';
+}
+
+function record(map: Map<string, ts.Node[]>, key: string, node: ts.Node): void {
+  const list = map.get(key);
+  if (list) list.push(node);
+  else map.set(key, [node]);
+}
+
+/** The names a declaration binds: `x`, or every name of a destructuring pattern. */
+function boundNames(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  const out: string[] = [];
+  for (const el of name.elements) if (!ts.isOmittedExpression(el)) out.push(...boundNames(el.name));
+  return out;
 }
 
 function isScope(node: ts.Node): node is ts.FunctionLikeDeclaration {
@@ -146,7 +173,7 @@ export function requiredModule(expr: ts.Expression): string | undefined {
 
 const stripNodePrefix = (spec: string): string => (spec.startsWith('node:') ? spec.slice(5) : spec);
 
-function moduleBindings(node: ts.Node): ModuleBinding[] {
+function moduleBindings(node: ts.Node, known: ReadonlyMap<string, ModuleBinding>): ModuleBinding[] {
   if (ts.isImportDeclaration(node)) {
     if (!ts.isStringLiteral(node.moduleSpecifier) || !node.importClause || node.importClause.isTypeOnly) return [];
     const module = stripNodePrefix(node.moduleSpecifier.text);
@@ -172,18 +199,40 @@ function moduleBindings(node: ts.Node): ModuleBinding[] {
     return [];
   }
   if (ts.isVariableDeclaration(node) && node.initializer) {
-    // `require('fs')`, `require('fs').promises`, possibly behind `await import('fs')`-free chains
-    let init = skipOuter(node.initializer);
+    // `require('fs')`, `require('fs').promises`, `await import('fs')`, `promisify(fs.stat)`,
+    // and aliases of names already bound: `const fsp = fs.promises`, `const { stat } = fsp`
+    let init = unwrapPromisify(skipOuter(node.initializer));
     const path: string[] = [];
     while (ts.isPropertyAccessExpression(init)) {
       path.unshift(init.name.text);
       init = skipOuter(init.expression);
     }
-    const module = requiredModule(init);
+    if (ts.isIdentifier(init)) {
+      const alias = known.get(init.text);
+      return alias ? bindPattern(node.name, alias.module, [...alias.path, ...path], node) : [];
+    }
+    const module = requiredModule(init) ?? importedModule(init);
     if (module === undefined) return [];
     return bindPattern(node.name, module, path, node);
   }
   return [];
+}
+
+/** `promisify(x)` / `util.promisify(x)` → `x`: the promisified function names the same operation. */
+function unwrapPromisify(expr: ts.Expression): ts.Expression {
+  if (ts.isCallExpression(expr) && expr.arguments.length === 1 && lastCalleeName(expr.expression) === 'promisify') {
+    return skipOuter(expr.arguments[0]);
+  }
+  return expr;
+}
+
+/** The specifier of `await import('x')`, without a `node:` prefix. */
+function importedModule(expr: ts.Expression): string | undefined {
+  if (!ts.isAwaitExpression(expr)) return undefined;
+  const call = skipOuter(expr.expression);
+  if (!ts.isCallExpression(call) || call.expression.kind !== SK.ImportKeyword) return undefined;
+  const arg = call.arguments[0];
+  return arg && ts.isStringLiteralLike(arg) ? stripNodePrefix(arg.text) : undefined;
 }
 
 function bindPattern(name: ts.BindingName, module: string, path: string[], node: ts.Node): ModuleBinding[] {
@@ -194,7 +243,9 @@ function bindPattern(name: ts.BindingName, module: string, path: string[], node:
       if (el.dotDotDotToken) continue;
       const key = el.propertyName ?? (ts.isIdentifier(el.name) ? el.name : undefined);
       if (!key || !(ts.isIdentifier(key) || ts.isStringLiteral(key))) continue;
-      out.push(...bindPattern(el.name, module, [...path, key.text], node));
+      // `const { default: fs } = await import('fs')` is the module itself
+      const inner = key.text === 'default' && path.length === 0 ? path : [...path, key.text];
+      out.push(...bindPattern(el.name, module, inner, node));
     }
     return out;
   }
