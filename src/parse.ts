@@ -20,7 +20,9 @@ const SCRIPT_KINDS: Record<string, ts.ScriptKind> = {
  */
 export function parseFile(file: string, text: string): { sourceFile: ts.SourceFile; notification?: Notification } {
   const kind = SCRIPT_KINDS[path.extname(file)] ?? ts.ScriptKind.TS;
-  const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, kind);
+  // JSDoc is never read by a rule; not parsing it saves a tenth of the parse
+  const options = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
+  const sourceFile = ts.createSourceFile(file, text, options, false, kind);
   const diagnostics = (sourceFile as unknown as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
   if (diagnostics.length === 0) return { sourceFile };
   const first = diagnostics[0];
