@@ -1,8 +1,12 @@
-import fg from 'fast-glob';
+import type FastGlob from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Notification } from './findings';
+
+// fast-glob is loaded only when a folder or glob is scanned: a pre-commit run on a few files skips it
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fg = (): typeof FastGlob => require('fast-glob') as typeof FastGlob;
 
 export const SOURCE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
 const SOURCE_RE = /\.(?:[mc]?[jt]s|[jt]sx)$/;
@@ -56,26 +60,30 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
     const stat = safeStat(abs);
     let root: string;
     let candidates: string[];
+    /** Files reached through a symbolic link: only these need their real path resolved. */
+    const links = new Set<string>();
     let explicit = false;
     if (stat?.isFile()) {
       root = path.dirname(abs);
       candidates = [abs];
       explicit = true;
+      links.add(abs);
       if (!SOURCE_RE.test(abs)) {
         notifications.push({ level: 'note', kind: 'not-source', message: 'not a JavaScript or TypeScript file; skipped', file: abs });
         continue;
       }
     } else if (stat?.isDirectory()) {
       root = abs;
-      candidates = await listFolder(abs, notifications);
-    } else if (fg.isDynamicPattern(target)) {
+      candidates = await listFolder(abs, links, notifications);
+    } else if (fg().isDynamicPattern(target)) {
       root = opts.cwd;
-      candidates = await fg(fg.convertPathToPattern(opts.cwd) + '/' + target.replace(/^\.\//, ''), globOptions(opts.cwd));
+      candidates = await fg()(fg().convertPathToPattern(opts.cwd) + '/' + target.replace(/^\.\//, ''), globOptions(opts.cwd));
       candidates = candidates.filter((f) => SOURCE_RE.test(f));
+      for (const c of candidates) links.add(c);
     } else {
       throw new UsageError(`path does not exist: ${target}`);
     }
-    gitignores.load(root);
+    gitignores.load(root, !explicit);
     const realRoot = fs.realpathSync(root);
     for (const file of candidates) {
       if (!explicit && DECLARATION_RE.test(file)) continue;
@@ -83,7 +91,7 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
         if (explicit) notifications.push({ level: 'note', kind: 'ignored', message: 'matches an ignore pattern; skipped', file });
         continue;
       }
-      const real = resolveLink(file, realRoot, notifications);
+      const real = links.has(file) ? resolveLink(file, realRoot, notifications) : path.join(realRoot, path.relative(root, file));
       if (real && !found.has(real)) found.set(real, file);
     }
   }
@@ -96,8 +104,8 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
  * kept (its target is checked against the root later), a link to a folder, a broken link or a
  * loop is named in a notification and skipped.
  */
-async function listFolder(dir: string, notifications: Notification[]): Promise<string[]> {
-  const entries = await fg('**/*', { ...globOptions(dir), onlyFiles: false, objectMode: true });
+async function listFolder(dir: string, links: Set<string>, notifications: Notification[]): Promise<string[]> {
+  const entries = await fg()('**/*', { ...globOptions(dir), onlyFiles: false, objectMode: true });
   const out: string[] = [];
   for (const entry of entries) {
     if (entry.dirent.isFile()) {
@@ -116,13 +124,14 @@ async function listFolder(dir: string, notifications: Notification[]): Promise<s
         notifications.push({ level: 'note', kind: 'symlink-folder', message: 'symbolic link to a folder; not followed', file: entry.path });
       } else if (target.isFile() && SOURCE_RE.test(entry.name)) {
         out.push(entry.path);
+        links.add(entry.path);
       }
     }
   }
   return out;
 }
 
-function globOptions(cwd: string): fg.Options {
+function globOptions(cwd: string): FastGlob.Options {
   return {
     cwd,
     absolute: true,
@@ -174,14 +183,17 @@ class GitignoreSet {
   private readonly byDir = new Map<string, Ignore>();
   private readonly loadedRoots = new Set<string>();
 
-  load(root: string): void {
-    if (this.loadedRoots.has(root)) return;
-    this.loadedRoots.add(root);
+  /** Read the `.gitignore` files above `root` (to the repository root) and, for a folder scan, below it. */
+  load(root: string, below: boolean): void {
+    const key = `${root}\0${below}`;
+    if (this.loadedRoots.has(key)) return;
+    this.loadedRoots.add(key);
     for (let dir = root; ; dir = path.dirname(dir)) {
       this.read(dir);
       if (fs.existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir) break;
     }
-    for (const file of fg.sync('**/.gitignore', { cwd: root, absolute: true, dot: true, ignore: ['**/node_modules/**', '**/.git/**'], followSymbolicLinks: false, suppressErrors: true })) {
+    if (!below) return;
+    for (const file of fg().sync('**/.gitignore', { cwd: root, absolute: true, dot: true, ignore: ['**/node_modules/**', '**/.git/**'], followSymbolicLinks: false, suppressErrors: true })) {
       this.read(path.dirname(file));
     }
   }

@@ -1,4 +1,3 @@
-import { codeFrameColumns } from '@babel/code-frame';
 import type { Finding, Notification, Severity } from '../findings';
 import type { Rule } from '../rule';
 import { isFailing } from './json';
@@ -98,6 +97,9 @@ function codeFrame(lines: readonly string[], f: Finding, style: Style): string {
   const start = column(f.location.column);
   const end = f.location.endLine === f.location.line ? column(f.location.endColumn) : text.length + 1;
   const line = f.location.line;
+  // loaded on first use: a clean run never needs it
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { codeFrameColumns } = require('@babel/code-frame') as typeof import('@babel/code-frame');
   // earlier lines are blank: the frame only shows this one, but numbers it truly
   return codeFrameColumns(
     '\n'.repeat(line - 1) + text,
