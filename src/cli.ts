@@ -59,7 +59,7 @@ function program(io: Io): Command {
     .option('-c, --config <file>', 'use this config file instead of searching for one')
     .option('--rule <id...>', 'run only these rules (ids from --list-rules)')
     .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1').choices(SEVERITIES).default('warning'))
-    .option('-q, --quiet', 'report errors only')
+    .option('-q, --quiet', 'pretty output: report errors only (everything still counts for the exit code)')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also NO_COLOR=1); by default colour is on for a terminal only')
     .option('--ignore <glob>', 'skip files matching this gitignore-style pattern (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -118,8 +118,12 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     const text = render(flags.format, input, { style: color ? await colorStyle() : plainStyle, quiet: flags.quiet });
     if (toFile) {
       const out = path.resolve(io.cwd, flags.output!);
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      fs.writeFileSync(out, text);
+      try {
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        fs.writeFileSync(out, text);
+      } catch (err) {
+        throw new UsageError(`cannot write the report to ${flags.output}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
       if (flags.format !== 'pretty' || !flags.quiet) io.stderr.write(`toctou-lint: ${flags.format} report written to ${flags.output}\n`);
     } else {
       io.stdout.write(text);

@@ -107,6 +107,13 @@ describe('options', () => {
     expect(report.findings).toHaveLength(1);
   });
 
+  it('-o to a folder is a clear error, not a crash', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE, 'out/.keep': '' });
+    const r = cli(['-o', 'out', 'src'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot write the report to out: EISDIR');
+  });
+
   it('--quiet reports errors only', () => {
     const dir = tempProject({ 'src/a.ts': VULNERABLE });
     const r = cli(['--quiet', 'src'], dir);
