@@ -27,6 +27,7 @@ interface CliFlags {
   ignore: string[];
   maxFileSize: number;
   reportUnusedDisableDirectives?: boolean;
+  gitignore: boolean;
   root?: string;
   listRules?: boolean;
   debug?: boolean;
@@ -63,6 +64,7 @@ function program(io: Io): Command {
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also NO_COLOR=1); by default colour is on for a terminal only')
     .option('--ignore <glob>', 'skip files matching this gitignore-style pattern (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--no-gitignore', 'scan files that .gitignore files ignore')
     .option('--max-file-size <size>', 'skip files larger than this (bytes, or with KB/MB)', parseSize, DEFAULT_MAX_FILE_SIZE)
     .option('--report-unused-disable-directives', 'report toctou-lint-disable comments that suppress nothing')
     .option('--root <dir>', 'folder that report paths and SARIF URIs are relative to (default: current folder)')
@@ -110,6 +112,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       ignore: flags.ignore,
       maxFileSize: flags.maxFileSize,
       reportUnusedDirectives: flags.reportUnusedDisableDirectives ?? false,
+      gitignore: flags.gitignore,
     };
     const result = await run(options);
     const input = { result, tool: { name: 'toctou-lint', version: toolVersion(), informationUri: INFORMATION_URI }, failOn: flags.failOn };

@@ -36,6 +36,8 @@ export interface RunOptions {
   /** Files larger than this many bytes are skipped with a notification. */
   maxFileSize?: number;
   reportUnusedDirectives?: boolean;
+  /** Honour `.gitignore` files (default true). */
+  gitignore?: boolean;
   /** Called after each file, for progress displays. */
   onFile?: (done: number, total: number, file: string) => void;
 }
@@ -67,7 +69,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const ignore = [{ patterns: options.ignore ?? [], base: cwd }];
   if (config.file && config.ignore.length > 0) ignore.push({ patterns: config.ignore, base: path.dirname(config.file) });
 
-  const discovery = await discoverFiles(options.targets.length > 0 ? options.targets : ['.'], { cwd, ignore });
+  const discovery = await discoverFiles(options.targets.length > 0 ? options.targets : ['.'], { cwd, ignore, gitignore: options.gitignore });
   const notifications = [...discovery.notifications];
   const findings: Finding[] = [];
   const sources = new Map<string, string>();

@@ -42,6 +42,8 @@ export interface DiscoverOptions {
   cwd: string;
   /** gitignore-style patterns, each with the folder it is relative to. */
   ignore: { patterns: readonly string[]; base: string }[];
+  /** Honour `.gitignore` files (default true). */
+  gitignore?: boolean;
 }
 
 /**
@@ -83,7 +85,7 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
     } else {
       throw new UsageError(`path does not exist: ${target}`);
     }
-    gitignores.load(root, !explicit);
+    if (opts.gitignore !== false) gitignores.load(root, !explicit);
     const realRoot = fs.realpathSync(root);
     for (const file of candidates) {
       if (!explicit && DECLARATION_RE.test(file)) continue;

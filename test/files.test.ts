@@ -78,6 +78,12 @@ describe('which files are scanned', () => {
     expect(result.findings.map((f) => rel(dir, f.location.file))).toEqual(['src/a.ts', 'src/b.tsx', 'src/c.mjs']);
   });
 
+  it('--no-gitignore scans gitignored files, but never node_modules or build output', async () => {
+    const dir = tempProject(tree);
+    const result = await run({ targets: ['.'], cwd: dir, gitignore: false });
+    expect(result.findings.map((f) => rel(dir, f.location.file))).toEqual(['src/a.ts', 'src/b.tsx', 'src/c.mjs', 'src/generated/g.ts']);
+  });
+
   it('config ignore patterns are relative to the config file', async () => {
     const dir = tempProject({ ...tree, 'toctou-lint.config.json': JSON.stringify({ ignore: ['src/b.tsx'] }) });
     const result = await run({ targets: ['src'], cwd: dir });

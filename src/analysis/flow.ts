@@ -79,6 +79,7 @@ export function namesIn(expr: ts.Node): string[] {
  */
 export function checkDecidesReach(check: ts.Node, checkThrows: boolean, use: ts.Node, path: ts.Expression, facts: FileFacts): boolean {
   for (let n = use.parent; n; n = n.parent) if (n === check) return true;
+  if (inExclusiveBranches(check, use)) return false;
   const checkAncestors = new Set<ts.Node>();
   for (let n: ts.Node | undefined = check; n; n = n.parent) checkAncestors.add(n);
   let useStatement: ts.Node = use;
@@ -101,6 +102,25 @@ export function checkDecidesReach(check: ts.Node, checkThrows: boolean, use: ts.
   if (facts.exits.some((e) => e.scope === scope && e.node.pos >= from && e.node.end <= to)) return true;
   for (const name of namesIn(path)) {
     if (facts.assignments.get(name)?.some((a) => a.pos >= from && a.end <= checkStatement.end)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the two nodes sit in branches that never both run: the then and else of one `if`, the
+ * two arms of a `?:`, two clauses of a `switch` (`if (a) { if (exists(p)) rm(p) } else write(p)`).
+ */
+export function inExclusiveBranches(a: ts.Node, b: ts.Node): boolean {
+  const aPath = new Map<ts.Node, ts.Node>(); // ancestor → the child of it on the way to `a`
+  for (let n: ts.Node = a; n.parent; n = n.parent) aPath.set(n.parent, n);
+  for (let n: ts.Node = b; n.parent; n = n.parent) {
+    const fromA = aPath.get(n.parent);
+    if (fromA === undefined) continue;
+    const common = n.parent;
+    if (fromA === n) return false;
+    if (ts.isIfStatement(common)) return fromA !== common.expression && n !== common.expression;
+    if (ts.isConditionalExpression(common)) return fromA !== common.condition && n !== common.condition;
+    return ts.isCaseBlock(common);
   }
   return false;
 }

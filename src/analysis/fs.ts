@@ -73,8 +73,10 @@ const FUNCTIONS: Record<string, FsFunction> = {
   rmdir: { paths: [w('deleted')] },
   remove: { paths: [idem('deleted', 'delete')] }, // fs-extra: no error when absent
   emptyDir: { paths: [idem('deleted', 'delete')] }, // empties, or creates when absent
-  rename: { paths: [w('renamed'), w('written', 1)] },
-  move: { paths: [w('renamed'), w('written', 1)] }, // fs-extra
+  // the destination of a rename is replaced atomically, link and all: write-then-rename is the
+  // fix for write races, so only the source counts
+  rename: { paths: [w('renamed')] },
+  move: { paths: [w('renamed')] }, // fs-extra
   copyFile: { paths: [r(), w('written', 1)] },
   cp: { paths: [r(), w('written', 1)] },
   copy: { paths: [r(), w('written', 1)] }, // fs-extra
