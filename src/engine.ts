@@ -8,6 +8,7 @@ import {
   assignFingerprints,
   severityRank,
   sortFindings,
+  splitLines,
   type Finding,
   type Location,
   type Notification,
@@ -97,7 +98,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const lines = new Map<string, string[]>();
   const lineText = (file: string, line: number): string => {
     let l = lines.get(file);
-    if (!l) lines.set(file, (l = (sources.get(file) ?? '').split(/\r?\n/)));
+    if (!l) lines.set(file, (l = splitLines(sources.get(file) ?? '')));
     return l[line - 1] ?? '';
   };
   sortFindings(findings);

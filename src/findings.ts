@@ -77,6 +77,11 @@ export function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
+/** Lines as the TypeScript scanner counts them (CRLF, LF, CR, U+2028, U+2029), so line numbers agree. */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|[\n\r\u2028\u2029]/);
+}
+
 const normalise = (line: string): string => line.replace(/\s+/g, ' ').trim();
 
 /**

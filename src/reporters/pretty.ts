@@ -1,4 +1,4 @@
-import type { Finding, Notification, Severity } from '../findings';
+import { splitLines, type Finding, type Notification, type Severity } from '../findings';
 import type { Rule } from '../rule';
 import { isFailing } from './json';
 import { plainStyle, relativePath, type ReportInput, type Style } from './types';
@@ -22,7 +22,7 @@ export function prettyReport(input: ReportInput, style: Style = plainStyle, opti
   }
   for (const [file, findings] of byFile) {
     out.push(style.underline(rel(file)));
-    const lines = (result.sources.get(file) ?? '').split(/\r?\n/);
+    const lines = splitLines(result.sources.get(file) ?? '');
     for (const f of findings) {
       const pos = style.dim(`${f.location.line}:${f.location.column}`.padEnd(7));
       out.push(`  ${pos} ${severityLabel(f.severity, style)}  ${escapeControl(f.message)}  ${style.dim(f.ruleId)}`);
