@@ -33,7 +33,10 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
     if (kind === SK.CallExpression || kind === SK.NewExpression) {
       const call = node as ts.CallExpression;
       const last = lastCalleeName(call.expression);
-      if (last !== undefined && want.calls.has(last)) {
+      // a wanted name, or a bare call of a name bound to a module member under another name
+      // (`import { unlinkSync as removeFile }`, `const statAsync = promisify(fs.stat)`)
+      const wanted = last !== undefined && (want.calls.has(last) || (want.calls.size > 0 && skipOuter(call.expression).kind === SK.Identifier && facts.bindings.has(last)));
+      if (wanted) {
         const callee = calleeChain(call.expression);
         if (callee) facts.calls.push({ node: call, callee, scope: scopes[scopes.length - 1], scopes: scopes.slice() });
       }
