@@ -1,6 +1,7 @@
 import { ts } from '../ts';
 import { propertyChain } from './expressions';
 import type { CallFact, FileFacts, Scope } from './facts/types';
+import { isScope } from './facts/walk';
 
 const SK = ts.SyntaxKind;
 
@@ -149,7 +150,7 @@ function isLoop(n: ts.Node): boolean {
 
 function scopeOf(node: ts.Node): Scope {
   let n: ts.Node = node;
-  while (n.parent && !isFunctionLike(n)) n = n.parent;
+  while (n.parent && !isScope(n)) n = n.parent;
   return n as Scope;
 }
 
@@ -167,7 +168,7 @@ function blockOf(node: ts.Node): ts.Node | undefined {
   for (;;) {
     const parent = n.parent;
     if (!parent) return undefined;
-    if (isFunctionLike(parent)) return parent;
+    if (isScope(parent)) return parent;
     if (isStatement(parent)) {
       // a loop's own declaration (`for (const f of files)`) lives in the loop
       if (parent.kind === SK.ForStatement || parent.kind === SK.ForOfStatement || parent.kind === SK.ForInStatement) return parent;
@@ -186,19 +187,3 @@ function isStatement(n: ts.Node): boolean {
 function isStatementList(n: ts.Node): boolean {
   return n.kind === SK.Block || n.kind === SK.SourceFile || n.kind === SK.ModuleBlock || n.kind === SK.CaseClause || n.kind === SK.DefaultClause;
 }
-
-function isFunctionLike(n: ts.Node): boolean {
-  switch (n.kind) {
-    case SK.FunctionDeclaration:
-    case SK.FunctionExpression:
-    case SK.ArrowFunction:
-    case SK.MethodDeclaration:
-    case SK.Constructor:
-    case SK.GetAccessor:
-    case SK.SetAccessor:
-      return true;
-    default:
-      return false;
-  }
-}
-

@@ -91,7 +91,8 @@ function boundNames(name: ts.BindingName): string[] {
   return out;
 }
 
-function isScope(node: ts.Node): node is ts.FunctionLikeDeclaration {
+/** Function-like nodes: the scopes calls are attributed to. */
+export function isScope(node: ts.Node): node is ts.FunctionLikeDeclaration {
   switch (node.kind) {
     case SK.FunctionDeclaration:
     case SK.FunctionExpression:
