@@ -10,6 +10,12 @@ try {
   }
   throw err;
 }
+// A closed pipe (`| head`) ends the run quietly; any other failure to write the report is an error.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(process.exitCode || 0);
+  process.stderr.write(`toctou-lint: cannot write the report to stdout: ${err && err.code ? err.code : err}\n`);
+  process.exit(2);
+});
 cli.main(process.argv).then((code) => {
   process.exitCode = code;
 });

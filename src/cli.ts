@@ -9,6 +9,9 @@ import { colorStyle, wantsColor } from './reporters/color';
 import { FORMATS, isFailing, plainStyle, render, type Format } from './reporters/index';
 
 export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
+
+/** The report could not be written where asked. */
+class OutputError extends Error {}
 export const INFORMATION_URI = 'https://github.com/toctou-lint/toctou-lint';
 
 export function toolVersion(): string {
@@ -28,6 +31,7 @@ interface CliFlags {
   maxFileSize: number;
   reportUnusedDisableDirectives?: boolean;
   gitignore: boolean;
+  errorOnUnmatchedPattern: boolean;
   root?: string;
   listRules?: boolean;
   debug?: boolean;
@@ -56,16 +60,17 @@ function program(io: Io): Command {
     .description('Find time-of-check-to-time-of-use flaws around mutual-TLS client identity in TypeScript/JavaScript web apps.')
     .argument('[paths...]', 'files, folders or globs to scan', ['.'])
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('pretty'))
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout (- for stdout)')
     .option('-c, --config <file>', 'use this config file instead of searching for one')
     .option('--rule <id...>', 'run only these rules (ids from --list-rules)')
     .addOption(new Option('--fail-on <severity>', 'lowest severity that makes the exit code 1').choices(SEVERITIES).default('warning'))
     .option('-q, --quiet', 'pretty output: report errors only (everything still counts for the exit code)')
-    .option('--color', 'force colour')
-    .option('--no-color', 'no colour (also NO_COLOR=1); by default colour is on for a terminal only')
-    .option('--ignore <glob>', 'skip files matching this gitignore-style pattern (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--color', 'colour even when not on a terminal (over NO_COLOR)')
+    .option('--no-color', 'no colour (over FORCE_COLOR); without either flag, colour is on for a terminal unless NO_COLOR is set, or FORCE_COLOR forces it')
+    .option('--ignore <glob>', 'skip files matching this gitignore-style pattern, relative to the current folder (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--no-gitignore', 'scan files that .gitignore files ignore')
-    .option('--max-file-size <size>', 'skip files larger than this (bytes, or with KB/MB)', parseSize, DEFAULT_MAX_FILE_SIZE)
+    .option('--no-error-on-unmatched-pattern', 'a folder or glob with nothing to scan is a warning, not an error')
+    .addOption(new Option('--max-file-size <size>', 'skip files larger than this (bytes, or with KB/MB)').argParser(parseSize).default(DEFAULT_MAX_FILE_SIZE, '2MB'))
     .option('--report-unused-disable-directives', 'report toctou-lint-disable comments that suppress nothing')
     .option('--root <dir>', 'folder that report paths and SARIF URIs are relative to (default: current folder)')
     .option('--list-rules', 'list the rules and exit')
@@ -109,14 +114,18 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       root: flags.root,
       configFile: flags.config,
       onlyRules,
-      ignore: flags.ignore,
+      ignore: flags.ignore.map((p) => ignorePattern(p, io.cwd)),
       maxFileSize: flags.maxFileSize,
       reportUnusedDirectives: flags.reportUnusedDisableDirectives ?? false,
       gitignore: flags.gitignore,
+      allowNoMatch: !flags.errorOnUnmatchedPattern,
     };
+    const toFile = flags.output !== undefined && flags.output !== '-';
+    if (toFile && /\.(?:[mc]?[jt]s|[jt]sx)$/.test(flags.output!)) {
+      throw new UsageError(`-o ${flags.output}: refusing to write a report over a source file; give the report its own name (e.g. toctou.sarif)`);
+    }
     const result = await run(options);
     const input = { result, tool: { name: 'toctou-lint', version: toolVersion(), informationUri: INFORMATION_URI }, failOn: flags.failOn };
-    const toFile = flags.output !== undefined;
     const color = flags.format === 'pretty' && wantsColor(flags.color, !toFile && io.stdout.isTTY === true, io.env);
     const text = render(flags.format, input, { style: color ? await colorStyle() : plainStyle, quiet: flags.quiet });
     if (toFile) {
@@ -125,7 +134,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
         fs.mkdirSync(path.dirname(out), { recursive: true });
         fs.writeFileSync(out, text);
       } catch (err) {
-        throw new UsageError(`cannot write the report to ${flags.output}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+        throw new OutputError(`cannot write the report to ${flags.output}: ${(err as Error).message}`);
       }
       if (flags.format !== 'pretty' || !flags.quiet) io.stderr.write(`toctou-lint: ${flags.format} report written to ${flags.output}\n`);
     } else {
@@ -138,7 +147,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.clean;
       return EXIT.error; // commander already printed the message
     }
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof OutputError) {
       io.stderr.write(`toctou-lint: ${err.message}\n`);
       if (err instanceof UsageError) io.stderr.write(`Run 'toctou-lint --help' for usage.\n`);
       return EXIT.error;
@@ -159,15 +168,35 @@ function splitRuleArgs(ruleArgs: string[] | undefined, args: string[], cwd: stri
   const onlyRules: string[] = [];
   const paths = [...args];
   const shipped = new Set(rules.map((r) => r.id));
-  for (const raw of ruleArgs.flatMap((r) => r.split(','))) {
-    const id = raw.trim();
-    if (!id) continue;
-    if (shipped.has(id)) onlyRules.push(id);
-    else if (KNOWN_RULE_IDS.includes(id)) throw new UsageError(`--rule: ${id} is not available in this version yet; available: ${[...shipped].join(', ')}`);
-    else if (fs.existsSync(path.resolve(cwd, id))) paths.push(id);
-    else throw new UsageError(`--rule: unknown rule id "${id}"; available: ${[...shipped].join(', ')}`);
+  for (const raw of ruleArgs) {
+    if (looksLikePath(raw, cwd)) {
+      paths.push(raw);
+      continue;
+    }
+    for (const id of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+      if (shipped.has(id)) onlyRules.push(id);
+      else if (KNOWN_RULE_IDS.includes(id)) throw new UsageError(`--rule: ${id} is not available in this version yet; available: ${[...shipped].join(', ')}`);
+      else throw new UsageError(`--rule: unknown rule id "${id}" (and no such path); available: ${[...shipped].join(', ')}`);
+    }
   }
+  if (onlyRules.length === 0) throw new UsageError(`--rule: no rule id given; available: ${[...shipped].join(', ')}`);
   return { onlyRules, paths };
+}
+
+/** Rule ids are kebab-case words; a value with a slash, a dot, a glob character, or naming something on disk is a path. */
+function looksLikePath(value: string, cwd: string): boolean {
+  if (value.includes(',')) return false;
+  if (KNOWN_RULE_IDS.includes(value)) return false;
+  return /[/\\.*?[\]{}]/.test(value) || fs.existsSync(path.resolve(cwd, value));
+}
+
+/** `--ignore` patterns are relative to the current folder; an absolute or `./` path is made so. */
+function ignorePattern(pattern: string, cwd: string): string {
+  if (pattern.trim() === '') throw new UsageError('--ignore: empty pattern');
+  if (!path.isAbsolute(pattern) && !pattern.startsWith('./') && !pattern.startsWith('../')) return pattern;
+  const rel = path.relative(cwd, path.resolve(cwd, pattern)).split(path.sep).join('/');
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`--ignore: ${pattern} is outside the current folder; patterns are relative to it`);
+  return rel === '' ? '*' : `/${rel}${pattern.endsWith('/') ? '/' : ''}`;
 }
 
 function listRules(): string {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { KNOWN_RULE_IDS, rules as allRules } from '../rules/index';
 import { collectFacts } from './analysis/facts/walk';
 import { findConfigFile, loadConfig, type Config } from './config/index';
-import { discoverFiles, isMinifiedName } from './files';
+import { discoverFiles, isMinifiedName, UsageError } from './files';
 import {
   assignFingerprints,
   severityRank,
@@ -39,6 +39,8 @@ export interface RunOptions {
   reportUnusedDirectives?: boolean;
   /** Honour `.gitignore` files (default true). */
   gitignore?: boolean;
+  /** A folder or glob with nothing to scan is a warning instead of a usage error. */
+  allowNoMatch?: boolean;
   /** Called after each file, for progress displays. */
   onFile?: (done: number, total: number, file: string) => void;
 }
@@ -65,12 +67,13 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const cwd = path.resolve(options.cwd);
   const root = path.resolve(cwd, options.root ?? '.');
+  if (!isFolder(root)) throw new UsageError(`--root: not a folder: ${options.root}`);
   const config = resolveConfig(options, cwd);
   const active = selectRules(config, options.onlyRules);
   const ignore = [{ patterns: options.ignore ?? [], base: cwd }];
   if (config.file && config.ignore.length > 0) ignore.push({ patterns: config.ignore, base: path.dirname(config.file) });
 
-  const discovery = await discoverFiles(options.targets.length > 0 ? options.targets : ['.'], { cwd, ignore, gitignore: options.gitignore });
+  const discovery = await discoverFiles(options.targets.length > 0 ? options.targets : ['.'], { cwd, ignore, gitignore: options.gitignore, allowNoMatch: options.allowNoMatch });
   const notifications = [...discovery.notifications];
   const findings: Finding[] = [];
   const sources = new Map<string, string>();
@@ -114,6 +117,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
     durationMs: performance.now() - started,
     sources,
   };
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function resolveConfig(options: RunOptions, cwd: string): Config {
@@ -174,15 +185,21 @@ function readSource(file: string, maxFileSize: number, notifications: Notificati
   return text;
 }
 
+/**
+ * `*.min.js` and friends, and JavaScript files of 20 KB or more whose lines average over 500
+ * characters. TypeScript is never treated as minified: nobody ships minified TypeScript, and a
+ * long embedded string must not hide the code around it.
+ */
 function looksMinified(file: string, text: string): boolean {
   if (isMinifiedName(file)) return true;
-  if (text.length < 20_000) return false;
+  if (!/\.[mc]?jsx?$/.test(file) || text.length < 20_000) return false;
   let lines = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
   return text.length / lines > 500;
 }
 
-const formatBytes = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`);
+const formatBytes = (n: number): string =>
+  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`;
 
 function analyseFile(
   file: string,

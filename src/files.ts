@@ -44,6 +44,8 @@ export interface DiscoverOptions {
   ignore: { patterns: readonly string[]; base: string }[];
   /** Honour `.gitignore` files (default true). */
   gitignore?: boolean;
+  /** A folder or glob with no file to scan is a usage error unless this is true (then a warning). */
+  allowNoMatch?: boolean;
 }
 
 /**
@@ -79,22 +81,35 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
       candidates = await listFolder(abs, links, notifications);
     } else if (fg().isDynamicPattern(target)) {
       root = opts.cwd;
-      candidates = await fg()(fg().convertPathToPattern(opts.cwd) + '/' + target.replace(/^\.\//, ''), globOptions(opts.cwd));
+      const pattern = path.isAbsolute(target) ? target : fg().convertPathToPattern(opts.cwd) + '/' + target.replace(/^\.\//, '');
+      candidates = await fg()(pattern, globOptions(opts.cwd));
       candidates = candidates.filter((f) => SOURCE_RE.test(f));
       for (const c of candidates) links.add(c);
     } else {
+      const link = safeLstat(abs);
+      if (link?.isSymbolicLink()) throw new UsageError(`path cannot be resolved: ${target} (a broken symbolic link or a loop)`);
       throw new UsageError(`path does not exist: ${target}`);
     }
     if (opts.gitignore !== false) gitignores.load(root, !explicit);
     const realRoot = fs.realpathSync(root);
+    let kept = 0;
+    let ignored = 0;
     for (const file of candidates) {
       if (!explicit && DECLARATION_RE.test(file)) continue;
       if (gitignores.ignores(file) || ignores.some(({ base, ig }) => matches(ig, base, file))) {
         if (explicit) notifications.push({ level: 'note', kind: 'ignored', message: 'matches an ignore pattern; skipped', file });
+        ignored++;
         continue;
       }
       const real = links.has(file) ? resolveLink(file, realRoot, notifications) : path.join(realRoot, path.relative(root, file));
       if (real && !found.has(real)) found.set(real, file);
+      if (real) kept++;
+    }
+    if (kept === 0 && !explicit) {
+      const why = ignored > 0 ? `all ${ignored} JavaScript/TypeScript files in it are ignored (.gitignore or ignore patterns)` : 'it holds no JavaScript or TypeScript file';
+      const message = `nothing to scan in ${target}: ${why}`;
+      if (!opts.allowNoMatch) throw new UsageError(`${message} (pass --no-error-on-unmatched-pattern to allow this)`);
+      notifications.push({ level: 'warning', kind: 'no-files', message, file: abs });
     }
   }
   const files = [...found.values()].sort();
@@ -109,9 +124,20 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
 async function listFolder(dir: string, links: Set<string>, notifications: Notification[]): Promise<string[]> {
   const entries = await fg()('**/*', { ...globOptions(dir), onlyFiles: false, objectMode: true });
   const out: string[] = [];
+  // the walk skips folders it cannot read without a word: say so
+  const checkReadable = (folder: string): void => {
+    try {
+      fs.accessSync(folder, fs.constants.R_OK | fs.constants.X_OK);
+    } catch (err) {
+      notifications.push({ level: 'warning', kind: 'unreadable', message: `cannot read folder (${(err as NodeJS.ErrnoException).code ?? 'error'}); skipped`, file: folder });
+    }
+  };
+  checkReadable(dir);
   for (const entry of entries) {
     if (entry.dirent.isFile()) {
       if (SOURCE_RE.test(entry.name)) out.push(entry.path);
+    } else if (entry.dirent.isDirectory()) {
+      checkReadable(entry.path);
     } else if (entry.dirent.isSymbolicLink()) {
       let target: fs.Stats;
       try {
@@ -143,6 +169,14 @@ function globOptions(cwd: string): FastGlob.Options {
     suppressErrors: true,
     ignore: DEFAULT_IGNORES,
   };
+}
+
+function safeLstat(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 function safeStat(p: string): fs.Stats | undefined {
@@ -211,9 +245,28 @@ class GitignoreSet {
     this.byDir.set(dir, ignore().add(text));
   }
 
+  /**
+   * Git's order: every `.gitignore` from the top down may ignore the file, and a deeper one may
+   * re-include it with a `!pattern`.
+   */
   ignores(file: string): boolean {
-    for (const [dir, ig] of this.byDir) if (matches(ig, dir, file)) return true;
-    return false;
+    let ignored = false;
+    for (const [dir, ig] of this.ordered()) {
+      if (!isInside(file, dir)) continue;
+      const rel = path.relative(dir, file).split(path.sep).join('/');
+      const verdict = ig.test(rel);
+      if (verdict.ignored) ignored = true;
+      else if (verdict.unignored) ignored = false;
+    }
+    return ignored;
+  }
+
+  private sorted: [string, Ignore][] | undefined;
+  private ordered(): [string, Ignore][] {
+    if (!this.sorted || this.sorted.length !== this.byDir.size) {
+      this.sorted = [...this.byDir].sort(([a], [b]) => a.split(path.sep).length - b.split(path.sep).length);
+    }
+    return this.sorted;
   }
 }
 

@@ -33,7 +33,7 @@ export function parseFile(file: string, text: string): { sourceFile: ts.SourceFi
     notification: {
       level: 'warning',
       kind: 'syntax-error',
-      message: `syntax error: ${ts.flattenDiagnosticMessageText(first.messageText, ' ')}${more}; analysed where the parser recovered`,
+      message: `syntax error: ${ts.flattenDiagnosticMessageText(first.messageText, ' ').replace(/\.$/, '')}${more}; analysed where the parser recovered`,
       file,
       line: line + 1,
       column: character + 1,

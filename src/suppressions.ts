@@ -36,8 +36,18 @@ export function findDirectives(
     const comment = commentAt(sf, at);
     from = comment ? comment.end : at + MARKER.length;
     if (!comment) continue;
-    const match = DIRECTIVE_RE.exec(text.slice(comment.pos, comment.end));
-    if (!match) continue;
+    const commentText = text.slice(comment.pos, comment.end);
+    const match = DIRECTIVE_RE.exec(commentText);
+    if (!match) {
+      // a block form (`toctou-lint-disable` … `-enable`) people bring from ESLint: say it does nothing
+      const other = /^\s*(?:\/\/|\/\*+)\s*(toctou-lint-(?:disable|enable)[\w-]*)/.exec(commentText);
+      if (other) {
+        const { line, character } = sf.getLineAndCharacterOfPosition(comment.pos);
+        const at: Location = { file, line: line + 1, column: character + 1, endLine: line + 1, endColumn: character + 1 };
+        problems.push(directiveProblem('unsupported-directive', `\`${other[1]}\` is not a directive; use \`toctou-lint-disable-next-line\` or \`toctou-lint-disable-line\``, at));
+      }
+      continue;
+    }
     const kind = match[1] as Directive['kind'];
     const [idsText, ...reasonParts] = match[2].split(/\s--\s?|^--\s?/);
     const justification = reasonParts.join(' -- ').trim();

@@ -121,14 +121,14 @@ describe('options', () => {
     expect(r.code).toBe(1); // the warning still fails the run
   });
 
-  it('colour only on request: FORCE_COLOR and --color add escapes, NO_COLOR and --no-color remove them', () => {
+  it('colour only on request: FORCE_COLOR and --color add escapes; NO_COLOR and --no-color remove them; flags beat the environment', () => {
     const dir = tempProject({ 'src/a.ts': VULNERABLE });
     // eslint-disable-next-line no-control-regex
     const ansi = /\u001b\[/;
     expect(cli(['src'], dir).stdout).not.toMatch(ansi); // not a TTY
     expect(cli(['src'], dir, { FORCE_COLOR: '1' }).stdout).toMatch(ansi);
     expect(cli(['--color', 'src'], dir).stdout).toMatch(ansi);
-    expect(cli(['--color', 'src'], dir, { NO_COLOR: '1' }).stdout).not.toMatch(ansi);
+    expect(cli(['src'], dir, { NO_COLOR: '1', FORCE_COLOR: '1' }).stdout).not.toMatch(ansi);
     expect(cli(['--no-color', 'src'], dir, { FORCE_COLOR: '1' }).stdout).not.toMatch(ansi);
   });
 
@@ -175,5 +175,95 @@ describe('SARIF from the CLI', () => {
     const suppressed = run.results.filter((x: { suppressions?: unknown[] }) => x.suppressions);
     expect(suppressed).toHaveLength(1);
     expect(suppressed[0].suppressions[0]).toMatchObject({ kind: 'inSource', justification: 'private temp dir' });
+  });
+});
+
+describe('a run that fails never reads as clean, and a scan of nothing is not a pass', () => {
+  it('--quiet names the findings it hides', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    const r = cli(['--quiet', 'src'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✖ 0 problems \(0 errors, 0 warnings, 0 notes\), 1 hidden by --quiet · 1 file scanned/m);
+  });
+
+  it('a directive problem is named in the summary', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE.replace('    fs.writeFileSync', '    // toctou-lint-disable-next-line fs-check-then-use\n    fs.writeFileSync') });
+    const r = cli(['src'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✖ 0 problems .*, 1 directive problem, 1 suppressed/m);
+  });
+
+  it('a glob that matches nothing, or a folder with no source, is a usage error', () => {
+    const dir = tempProject({ 'src/readme.md': '# hi', 'empty/.keep': '' });
+    for (const target of ['src/*.zz', 'empty', 'src']) {
+      const r = cli([target], dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`nothing to scan in ${target}`);
+    }
+    const allowed = cli(['--no-error-on-unmatched-pattern', 'empty'], dir);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('nothing to scan in empty');
+  });
+
+  it('a folder whose files are all gitignored says so', () => {
+    const dir = tempProject({ '.gitignore': 'gen/\n', 'gen/a.ts': VULNERABLE });
+    const r = cli(['gen'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('all 1 JavaScript/TypeScript files in it are ignored');
+  });
+
+  it('an absolute glob works', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    expect(cli([`${dir}/src/*.ts`], dir).code).toBe(1);
+  });
+});
+
+describe('flag edge cases', () => {
+  it('--root must be a folder', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    for (const root of ['/nonexistent', 'src/a.ts']) {
+      const r = cli(['--root', root, 'src'], dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--root: not a folder');
+    }
+  });
+
+  it('--rule takes a quoted glob after the ids as a path, and needs at least one id', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    expect(cli(['--rule', 'fs-check-then-use', 'src/*.ts'], dir).code).toBe(1);
+    expect(cli(['--rule', 'fs-check-then-use,', 'src'], dir).code).toBe(1);
+    const none = cli(['--rule', ',', 'src'], dir);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--rule: no rule id given');
+  });
+
+  it('--color wins over NO_COLOR', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    // eslint-disable-next-line no-control-regex
+    expect(cli(['--color', 'src'], dir, { NO_COLOR: '1' }).stdout).toMatch(/\u001b\[/);
+  });
+
+  it('--ignore accepts an absolute path inside the current folder', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE, 'src/b.ts': VULNERABLE });
+    const report = JSON.parse(cli(['--format', 'json', '--ignore', `${dir}/src/b.ts`, 'src'], dir).stdout);
+    expect(report.findings.map((f: { location: { path: string } }) => f.location.path)).toEqual(['src/a.ts']);
+    expect(cli(['--ignore', '', 'src'], dir).code).toBe(2);
+  });
+
+  it('-o - is stdout; -o over a source file is refused', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    const r = cli(['--format', 'json', '-o', '-', 'src'], dir);
+    expect(JSON.parse(r.stdout).findings).toHaveLength(1);
+    const refused = cli(['-o', 'src/a.ts', 'src'], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refusing to write a report over a source file');
+    expect(fs.readFileSync(path.join(dir, 'src/a.ts'), 'utf8')).toBe(VULNERABLE);
+  });
+
+  it('file names with newlines cannot forge report lines', () => {
+    const dir = tempProject({ 'src/x\n✔ no problems found\n.ts': VULNERABLE });
+    const r = cli(['src'], dir);
+    expect(r.stdout).toContain('src/x\\u000a✔ no problems found\\u000a.ts');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('✔'))).toEqual([]);
   });
 });

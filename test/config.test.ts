@@ -83,3 +83,26 @@ describe('config errors exit 2 and say file, key and what is allowed', () => {
     expect(r.stderr).toContain('rules: must be object');
   });
 });
+
+describe('config file details', () => {
+  it('a BOM is fine', async () => {
+    const dir = tempProject({ 'toctou-lint.config.json': '\uFEFF{ "rules": { "fs-check-then-use": "off" } }', 'a.ts': VULNERABLE });
+    expect((await run({ targets: ['.'], cwd: dir })).findings).toEqual([]);
+  });
+
+  it('JSON errors give line and column, and never echo the file', () => {
+    const dir = tempProject({ 'secret.json': 'root:$y$hash:19000:0\n', 'bad.json': '{\n  "rules": {\n    "fs-check-then-use": "off",\n  }\n}', 'a.ts': VULNERABLE });
+    const bad = cli(['-c', 'bad.json', '.'], dir);
+    expect(bad.stderr).toMatch(/bad\.json: invalid JSON at line 4, column 3/);
+    const secret = cli(['-c', 'secret.json', '.'], dir);
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).not.toContain('hash');
+  });
+
+  it('a package.json that is not valid JSON but has our key is a config error', () => {
+    const dir = tempProject({ 'package.json': '{ "name": "x", "toctou-lint": { "rules": {} }, }', 'src/a.ts': VULNERABLE });
+    const r = cli(['src'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('package.json: invalid JSON');
+  });
+});

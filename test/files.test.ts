@@ -90,6 +90,20 @@ describe('which files are scanned', () => {
     expect(result.findings.map((f) => rel(dir, f.location.file))).toEqual(['src/a.ts', 'src/c.mjs']);
   });
 
+  it('a deeper .gitignore re-includes with !pattern, as git does', async () => {
+    const dir = tempProject({ '.gitignore': '*.js\n', 'src/keep/.gitignore': '!keep.js\n', 'src/keep/keep.js': VULNERABLE.replace(/: string/g, ''), 'src/drop.js': VULNERABLE.replace(/: string/g, '') });
+    const result = await run({ targets: ['.'], cwd: dir });
+    expect(result.findings.map((f) => rel(dir, f.location.file))).toEqual(['src/keep/keep.js']);
+  });
+
+  it('a TypeScript file with one very long line is analysed, not taken for minified', async () => {
+    const dir = tempProject({ 'a.ts': `export const blob = "${'x'.repeat(200_000)}";
+${VULNERABLE}` });
+    const result = await run({ targets: ['.'], cwd: dir });
+    expect(result.notifications).toEqual([]);
+    expect(result.findings).toHaveLength(1);
+  });
+
   it('a symlinked file inside the root is scanned once', async () => {
     const dir = tempProject({ 'src/a.ts': VULNERABLE });
     fs.symlinkSync(path.join(dir, 'src', 'a.ts'), path.join(dir, 'src', 'alias.ts'));

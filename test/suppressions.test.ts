@@ -58,6 +58,12 @@ describe('inline suppressions', () => {
     expect(inTemplate.findings[0].suppressions).toEqual([]);
   });
 
+  it('ESLint-style block directives are reported as unsupported, not silently ignored', async () => {
+    const r = await scan(`/* toctou-lint-disable */\n${withLine('')}`);
+    expect(r.findings[0].suppressions).toEqual([]);
+    expect(r.notifications).toMatchObject([{ kind: 'unsupported-directive', line: 1 }]);
+  });
+
   it('unused directives are reported only when asked', async () => {
     const source = `// toctou-lint-disable-next-line fs-check-then-use -- nothing here\nexport const a = 1;\n`;
     expect((await scan(source)).notifications).toEqual([]);

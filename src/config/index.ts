@@ -52,12 +52,33 @@ export function findConfigFile(startDir: string): string | undefined {
 }
 
 function packageHasKey(pkg: string): boolean {
+  let text: string;
   try {
-    const json = JSON.parse(fs.readFileSync(pkg, 'utf8')) as unknown;
+    text = fs.readFileSync(pkg, 'utf8');
+  } catch {
+    return false;
+  }
+  try {
+    const json = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
     return typeof json === 'object' && json !== null && PACKAGE_KEY in json;
   } catch {
-    return false; // a broken package.json is not ours to report
+    // a broken package.json is ours to report only when it means to configure us
+    return text.includes(`"${PACKAGE_KEY}"`);
   }
+}
+
+/**
+ * Where JSON.parse stopped, as line and column. The parser's own message quotes the file's
+ * text, which is not ours to echo (think `-c /etc/shadow`), so only its kind is kept.
+ */
+function jsonErrorWhere(text: string, err: Error): string {
+  const at = /position (\d+)/.exec(err.message);
+  const kind = err.message.replace(/,? ".*$/s, '').replace(/ in JSON at position \d+.*$/s, '').replace(/^Unexpected token .*/, 'unexpected character');
+  if (!at) return `: ${kind}`;
+  const before = text.slice(0, Number(at[1]));
+  const line = before.split('\n').length;
+  const column = Number(at[1]) - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column}: ${kind}`;
 }
 
 /** Read and validate a config file; every problem is a ConfigError naming the file and key. */
@@ -70,9 +91,9 @@ export function loadConfig(file: string, ruleIds: readonly string[]): Config {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new ConfigError(`${file}: invalid JSON: ${(err as Error).message}`);
+    throw new ConfigError(`${file}: invalid JSON${jsonErrorWhere(text, err as Error)}`);
   }
   if (path.basename(file) === 'package.json') json = (json as Record<string, unknown>)[PACKAGE_KEY];
   validate(file, json, ruleIds);

@@ -18,12 +18,12 @@ export async function colorStyle(): Promise<Style> {
 
 /**
  * Colour is on only for a terminal, unless the user says otherwise:
- * `--no-color` and `NO_COLOR` turn it off, `--color` and `FORCE_COLOR` (other than 0) turn it on.
+ * `--color` / `--no-color` decide; otherwise `NO_COLOR` turns it off and `FORCE_COLOR` (other than 0) on.
  */
 export function wantsColor(flag: boolean | undefined, isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
-  if (flag === false) return false;
+  // a flag on the command line wins over the environment (no-color.org)
+  if (flag !== undefined) return flag;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (flag === true) return true;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
-  return isTTY;
+  return isTTY && env.TERM !== 'dumb';
 }

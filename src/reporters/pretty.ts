@@ -65,15 +65,25 @@ function remediation(rule: Rule, style: Style): string[] {
 
 function summary(input: ReportInput, shown: readonly Finding[], style: Style): string {
   const { result, failOn } = input;
+  const active = result.findings.filter((f) => f.suppressions.length === 0);
   const count = (s: Severity): number => shown.filter((f) => f.severity === s).length;
-  const suppressed = result.findings.filter((f) => f.suppressions.length > 0).length;
-  const files = `${result.filesScanned} file${result.filesScanned === 1 ? '' : 's'} scanned${result.filesSkipped ? `, ${result.filesSkipped} skipped` : ''}`;
+  const suppressed = result.findings.length - active.length;
+  const hidden = active.length - shown.length;
+  const directiveProblems = result.notifications.filter((n) => n.countsAsProblem).length;
+  const files = `${result.filesScanned} file${plural(result.filesScanned)} scanned${result.filesSkipped ? `, ${result.filesSkipped} skipped` : ''}`;
   const time = `${(result.durationMs / 1000).toFixed(2)}s`;
-  const extra = suppressed > 0 ? `, ${suppressed} suppressed` : '';
-  if (shown.length === 0) return `${style.green('✔')} no problems found${extra} · ${files} in ${time}`;
-  const mark = isFailing(result.findings, result.notifications, failOn) ? style.red('✖') : style.yellow('!');
+  // everything that can fail the run is named here, so a failing run never reads as clean
+  const extras = [
+    hidden > 0 ? `${hidden} hidden by --quiet` : '',
+    directiveProblems > 0 ? `${directiveProblems} directive problem${plural(directiveProblems)}` : '',
+    suppressed > 0 ? `${suppressed} suppressed` : '',
+  ].filter(Boolean);
+  const extra = extras.length > 0 ? `, ${extras.join(', ')}` : '';
+  const failing = isFailing(result.findings, result.notifications, failOn);
+  if (shown.length === 0 && !failing) return `${style.green('✔')} no problems found${extra} · ${files} in ${time}`;
+  const mark = failing ? style.red('✖') : style.yellow('!');
   const n = shown.length;
-  return `${mark} ${style.bold(`${n} problem${n === 1 ? '' : 's'}`)} (${count('error')} error${plural(count('error'))}, ${count('warning')} warning${plural(count('warning'))}, ${count('note')} note${plural(count('note'))})${extra} · ${files} in ${time}`;
+  return `${mark} ${style.bold(`${n} problem${plural(n)}`)} (${count('error')} error${plural(count('error'))}, ${count('warning')} warning${plural(count('warning'))}, ${count('note')} note${plural(count('note'))})${extra} · ${files} in ${time}`;
 }
 
 const plural = (n: number): string => (n === 1 ? '' : 's');
@@ -114,13 +124,16 @@ const indent = (s: string, n: number): string =>
     .map((l) => ' '.repeat(n) + l)
     .join('\n');
 
-// C0/C1 controls, DEL, and the bidi overrides of "Trojan Source"; tab stays
+// C0/C1 controls, DEL, line separators and the bidi overrides of "Trojan Source"; a code
+// frame keeps its tabs, everything else (paths, messages) escapes tab and newline too
 // eslint-disable-next-line no-control-regex
-const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_OR_BREAK_RE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-/** Make text from a scanned file safe to print: control characters become `\u001b`-style escapes. */
+/** Make text from a scanned file safe to print on one line: control characters become `\u001b`-style escapes. */
 export function escapeControl(s: string): string {
-  return s.replace(CONTROL_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(CONTROL_OR_BREAK_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function escapeWithColumns(line: string): { text: string; column: (c: number) => number } {
