@@ -49,6 +49,10 @@ be the check:
   \`fh.readFile()\` on the same descriptor, so both describe the same file.
 - **Delete if present**: \`fs.rm(p, { force: true })\` instead of \`exists\` then \`unlink\`.
 - **Directories**: \`fs.mkdir(dir, { recursive: true })\` without a prior \`exists\`.
+- **Replace a file**: write a temporary file in the same folder with \`'wx'\`, then \`rename\` it over
+  the target: the rename swaps the directory entry atomically, symlink and all.
+- **In a request handler** (Express, Fastify, Koa, NestJS, Hono): do the operation and map its error
+  to the response, \`ENOENT\` to 404 and \`EEXIST\` to 409, instead of checking first.
 - When the path comes from a request, resolve it inside a directory the service owns, open it with
   \`fs.constants.O_NOFOLLOW\` so a planted symlink fails, and check what you opened with
   \`fh.stat()\` rather than the path.
