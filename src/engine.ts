@@ -8,6 +8,7 @@ import {
   assignFingerprints,
   severityRank,
   sortFindings,
+  relativePath,
   splitLines,
   type Finding,
   type Location,
@@ -105,7 +106,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     return l[line - 1] ?? '';
   };
   sortFindings(findings);
-  assignFingerprints(findings, lineText, (f) => path.relative(root, f).split(path.sep).join('/'));
+  assignFingerprints(findings, lineText, (f) => relativePath(root, f));
   return {
     root,
     config: config.file,

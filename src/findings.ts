@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 
 /** Severity ladder, lowest first. `off` only appears in configuration. */
 export const SEVERITIES = ['note', 'warning', 'error'] as const;
@@ -75,6 +76,13 @@ export function sortFindings(findings: Finding[]): Finding[] {
       (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
       (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
   );
+}
+
+/** `root`-relative path with forward slashes; files outside the root keep their absolute path. */
+export function relativePath(root: string, file: string): string {
+  const rel = path.relative(root, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return file.split(path.sep).join('/');
+  return rel.split(path.sep).join('/');
 }
 
 /** Lines as the TypeScript scanner counts them (CRLF, LF, CR, U+2028, U+2029), so line numbers agree. */

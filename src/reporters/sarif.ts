@@ -36,7 +36,7 @@ export function sarifReport(input: ReportInput): string {
     return r;
   });
 
-  const notifications = result.notifications.map((n) => notification(n, physical));
+  const notifications = result.notifications.map((n) => notification(n, result.root));
   const log: Sarif.Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -101,10 +101,10 @@ function helpText(rule: Rule): string {
   return `${rule.description}\n\n${rule.remediation.replace(/`/g, '')}\n\nReferences: ${rule.cwe.map((n) => `CWE-${n}`).join(', ')}; ${rule.seeds.map((s) => s.title).join('; ')}.`;
 }
 
-function notification(n: Notification, physical: (l: Location) => Sarif.PhysicalLocation): Sarif.Notification {
+function notification(n: Notification, root: string): Sarif.Notification {
   const out: Sarif.Notification = { level: n.level, message: { text: n.message }, descriptor: { id: n.kind } };
   if (n.file) {
-    const physicalLocation: Sarif.PhysicalLocation = { artifactLocation: physical({ file: n.file, line: 1, column: 1, endLine: 1, endColumn: 1 }).artifactLocation! };
+    const physicalLocation: Sarif.PhysicalLocation = { artifactLocation: artifact(relativePath(root, n.file)) };
     if (n.line !== undefined) physicalLocation.region = { startLine: n.line, startColumn: n.column ?? 1 };
     out.locations = [{ physicalLocation }];
   }

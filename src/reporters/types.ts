@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import type { RunResult } from '../engine';
 
 /** What every reporter is given: the run's result and facts about the tool. Reporters never analyse. */
@@ -24,9 +23,4 @@ export interface Style {
 const same = (s: string): string => s;
 export const plainStyle: Style = { enabled: false, red: same, yellow: same, blue: same, dim: same, bold: same, underline: same, green: same };
 
-/** `root`-relative path with forward slashes; files outside the root keep their absolute path. */
-export function relativePath(root: string, file: string): string {
-  const rel = path.relative(root, file);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return file.split(path.sep).join('/');
-  return rel.split(path.sep).join('/');
-}
+export { relativePath } from '../findings';
