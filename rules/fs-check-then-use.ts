@@ -21,7 +21,7 @@ export default defineRule({
   cwe: [367],
   seeds: [
     {
-      title: 'Time Of Check Time Of Use in ASP.NET with Mutual TLS',
+      title: 'Time Of Check Time Of Use in Aspnet with Mutual Tls',
       section: 'the check-then-open scenario: a resource whose path or symlinks can change between the rights check and its use, and the advice to make check and use one atomic operation',
     },
   ],

@@ -1,8 +1,11 @@
 import type { Rule } from '../src/rule';
+import certFromHeader from './cert-from-header';
 import fsCheckThenUse from './fs-check-then-use';
+import missingRevocationCheck from './missing-revocation-check';
+import unverifiedPeerCert from './unverified-peer-cert';
 
 /** Every rule the tool ships, in the order reports list them. */
-export const rules: readonly Rule[] = [fsCheckThenUse];
+export const rules: readonly Rule[] = [unverifiedPeerCert, certFromHeader, missingRevocationCheck, fsCheckThenUse];
 
 /** The ids RULES.md fixes, shipped or not yet: config and directives accept all of them. */
 export const KNOWN_RULE_IDS: readonly string[] = [

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KNOWN_RULE_IDS, rules as allRules } from '../rules/index';
 import { collectFacts } from './analysis/facts/walk';
-import { findConfigFile, loadConfig, type Config } from './config/index';
+import { EMPTY_IDENTITY_SOURCES, findConfigFile, loadConfig, type Config } from './config/index';
 import { discoverFiles, isMinifiedName, UsageError } from './files';
 import {
   assignFingerprints,
@@ -19,6 +19,7 @@ import {
 import { parseFile } from './parse';
 import { formatMessage, type Rule, type RuleReport } from './rule';
 import { applyDirectives, findDirectives } from './suppressions';
+import { connectedFiles, identitySignal, Project, relativeImports } from './analysis/project';
 import { ts } from './ts';
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
@@ -42,6 +43,11 @@ export interface RunOptions {
   gitignore?: boolean;
   /** A folder or glob with nothing to scan is a warning instead of a usage error. */
   allowNoMatch?: boolean;
+  /**
+   * When every target is a file (a pre-commit hook), read the rest of the project under `root`
+   * as context for cross-file analysis, reporting only the given files (default true).
+   */
+  context?: boolean;
   /** Called after each file, for progress displays. */
   onFile?: (done: number, total: number, file: string) => void;
 }
@@ -74,15 +80,20 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const ignore = [{ patterns: options.ignore ?? [], base: cwd }];
   if (config.file && config.ignore.length > 0) ignore.push({ patterns: config.ignore, base: path.dirname(config.file) });
 
-  const discovery = await discoverFiles(options.targets.length > 0 ? options.targets : ['.'], { cwd, ignore, gitignore: options.gitignore, allowNoMatch: options.allowNoMatch });
+  const targets = options.targets.length > 0 ? options.targets : ['.'];
+  const discovery = await discoverFiles(targets, { cwd, ignore, gitignore: options.gitignore, allowNoMatch: options.allowNoMatch });
   const notifications = [...discovery.notifications];
   const findings: Finding[] = [];
   const sources = new Map<string, string>();
   const knownIds = new Set(KNOWN_RULE_IDS);
   const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  const reportUnused = options.reportUnusedDirectives ?? false;
+  const wantsProject = active.length > 0;
   let scanned = 0;
   let skipped = notifications.filter((n) => n.file).length;
 
+  // Phase 1, per file: read, parse, per-file rules, and what the project model needs to know.
+  const seen = new Map<string, SeenFile>();
   const total = discovery.files.length;
   for (const [i, file] of discovery.files.entries()) {
     const text = readSource(file, maxFileSize, notifications);
@@ -92,11 +103,41 @@ export async function run(options: RunOptions): Promise<RunResult> {
       continue;
     }
     scanned++;
-    const fileFindings = analyseFile(file, text, active, knownIds, notifications, options.reportUnusedDirectives ?? false);
-    if (fileFindings.length > 0) {
-      findings.push(...fileFindings);
-      sources.set(file, text);
+    const { sourceFile, findings: fileFindings } = analyseFile(file, text, active, notifications);
+    findings.push(...fileFindings);
+    if (wantsProject) seen.set(file, describeFile(text, config, true, sourceFile));
+    else if (text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, reported: true, sourceFile });
+  }
+
+  // Given files only (a pre-commit hook): the rest of the project is context for the model.
+  if (wantsProject && (options.context ?? true) && discovery.explicitFilesOnly) {
+    const context = await discoverFiles(['.'], { cwd: root, ignore, gitignore: options.gitignore, allowNoMatch: true });
+    for (const file of context.files) {
+      if (seen.has(file)) continue;
+      const text = readSource(file, maxFileSize, []);
+      if (text !== undefined) seen.set(file, describeFile(text, config, false));
     }
+  }
+
+  // Phase 2, once: the project model around the files that can carry client identity.
+  if (wantsProject) findings.push(...analyseProject(seen, active, config, notifications));
+
+  // Directives apply after every rule ran, per file.
+  const byFile = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const list = byFile.get(f.location.file);
+    if (list) list.push(f);
+    else byFile.set(f.location.file, [f]);
+  }
+  for (const [file, info] of seen) {
+    if (!info.reported || !info.text.includes(DIRECTIVE)) continue;
+    const sf = info.sourceFile ?? parseFile(file, info.text).sourceFile;
+    const { directives, problems } = findDirectives(file, sf, knownIds);
+    notifications.push(...problems, ...applyDirectives(byFile.get(file) ?? [], directives, reportUnused));
+  }
+  for (const file of byFile.keys()) {
+    const text = seen.get(file)?.text;
+    if (text !== undefined) sources.set(file, text);
   }
 
   const lines = new Map<string, string[]>();
@@ -138,7 +179,7 @@ function resolveConfig(options: RunOptions, cwd: string): Config {
     start = cwd; // a glob or a missing path: discovery reports the latter
   }
   const file = findConfigFile(start);
-  return file ? loadConfig(file, KNOWN_RULE_IDS) : { rules: {}, ignore: [] };
+  return file ? loadConfig(file, KNOWN_RULE_IDS) : { rules: {}, ignore: [], identitySources: EMPTY_IDENTITY_SOURCES };
 }
 
 interface ActiveRule {
@@ -202,44 +243,86 @@ function looksMinified(file: string, text: string): boolean {
 const formatBytes = (n: number): string =>
   n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`;
 
+const DIRECTIVE = 'toctou-lint-disable';
+
+/** What phase 2 needs to know of a scanned (or context) file. */
+interface SeenFile {
+  text: string;
+  /** Relative specifiers it imports, for the import graph. */
+  imports: string[];
+  /** It can be a source of client identity or configure a TLS server (text test). */
+  identity: boolean;
+  /** Findings in it are reported (false for context files of a given-files scan). */
+  reported: boolean;
+  /** Kept only where phase 2 will surely need it; otherwise parsed again if it does. */
+  sourceFile?: ts.SourceFile;
+}
+
+function describeFile(text: string, config: Config, reported: boolean, sourceFile?: ts.SourceFile): SeenFile {
+  const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
+  const keep = identity || (reported && text.includes(DIRECTIVE));
+  return { text, imports: relativeImports(text), identity, reported, sourceFile: keep ? sourceFile : undefined };
+}
+
+/** Parse one file and run the per-file rules on it. */
 function analyseFile(
   file: string,
   text: string,
   active: readonly ActiveRule[],
-  knownIds: ReadonlySet<string>,
   notifications: Notification[],
-  reportUnused: boolean,
-): Finding[] {
+): { sourceFile: ts.SourceFile; findings: Finding[] } {
   const { sourceFile, notification } = parseFile(file, text);
   if (notification) notifications.push(notification);
-  const here = active.filter(({ rule }) => rule.prefilter(text));
+  const here = active.filter(({ rule }) => rule.prefilter?.(text));
   const findings: Finding[] = [];
   if (here.length > 0) {
-    const facts = collectFacts(file, text, sourceFile, here.map(({ rule }) => rule.facts));
+    const facts = collectFacts(file, text, sourceFile, here.map(({ rule }) => rule.facts ?? {}));
     for (const { rule, severity } of here) {
       const report = (r: RuleReport): void => {
-        findings.push(toFinding(rule, severity, r, sourceFile));
+        findings.push(toFinding(rule, severity, r));
       };
       try {
         rule.create({ options: {}, report }).file?.(facts);
       } catch (err) {
-        notifications.push({
-          level: 'error',
-          kind: 'rule-error',
-          message: `rule ${rule.id} failed on this file: ${(err as Error).message}`,
-          file,
-        });
+        notifications.push({ level: 'error', kind: 'rule-error', message: `rule ${rule.id} failed on this file: ${(err as Error).message}`, file });
       }
     }
   }
-  if (text.includes('toctou-lint-disable')) {
-    const { directives, problems } = findDirectives(file, sourceFile, knownIds);
-    notifications.push(...problems, ...applyDirectives(findings, directives, reportUnused));
+  return { sourceFile, findings };
+}
+
+/**
+ * Build the project model from the files connected (by relative imports) to a file that can
+ * carry client identity, and run the project rules on it once. Nothing is built when no such
+ * file exists, which is what keeps scans of code without mTLS at the parse floor.
+ */
+function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[]): Finding[] {
+  const members = connectedFiles(seen);
+  if (members.size === 0) return [];
+  const files = new Map<string, { text: string; sourceFile: ts.SourceFile }>();
+  for (const file of members) {
+    const info = seen.get(file)!;
+    const sourceFile = info.sourceFile ?? parseFile(file, info.text).sourceFile;
+    info.sourceFile = sourceFile;
+    files.set(file, { text: info.text, sourceFile });
+  }
+  const project = new Project(files, config.identitySources);
+  const findings: Finding[] = [];
+  for (const { rule, severity } of active) {
+    const report = (r: RuleReport): void => {
+      const finding = toFinding(rule, severity, r);
+      if (seen.get(finding.location.file)?.reported) findings.push(finding);
+    };
+    try {
+      rule.create({ options: {}, report }).project?.(project);
+    } catch (err) {
+      notifications.push({ level: 'error', kind: 'rule-error', message: `rule ${rule.id} failed on the project model: ${(err as Error).message}` });
+    }
   }
   return findings;
 }
 
-function toFinding(rule: Rule, configured: Severity, r: RuleReport, sf: ts.SourceFile): Finding {
+function toFinding(rule: Rule, configured: Severity, r: RuleReport): Finding {
   const own = r.severity ?? rule.severity;
   // the configured level replaces the rule's top level; weaker findings stay weaker
   const severity = own === rule.severity ? configured : severityRank(own) < severityRank(configured) ? own : configured;
@@ -250,8 +333,8 @@ function toFinding(rule: Rule, configured: Severity, r: RuleReport, sf: ts.Sourc
     severity,
     messageId: r.messageId,
     message: formatMessage(template, r.data),
-    location: nodeLocation(r.node, sf),
-    related: (r.related ?? []).map((rel) => ({ message: rel.message, location: rel.location ?? nodeLocation(rel.node!, sf) })),
+    location: nodeLocation(r.node, r.node.getSourceFile()),
+    related: (r.related ?? []).map((rel) => ({ message: rel.message, location: rel.location ?? nodeLocation(rel.node!, rel.node!.getSourceFile()) })),
     fingerprint: '',
     suppressions: [],
   };

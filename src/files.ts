@@ -36,6 +36,8 @@ export interface Discovery {
   /** Absolute, real paths, sorted, each once. */
   files: string[];
   notifications: Notification[];
+  /** Every target named a file (no folder, no glob): a pre-commit hook's list of staged files. */
+  explicitFilesOnly: boolean;
 }
 
 export interface DiscoverOptions {
@@ -59,9 +61,11 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
   const ignores = opts.ignore.map(({ patterns, base }) => ({ base, ig: ignore().add(patterns as string[]) }));
   const gitignores = new GitignoreSet();
 
+  let explicitFilesOnly = targets.length > 0;
   for (const target of targets) {
     const abs = path.resolve(opts.cwd, target);
     const stat = safeStat(abs);
+    if (!stat?.isFile()) explicitFilesOnly = false;
     let root: string;
     let candidates: string[];
     /** Files reached through a symbolic link: only these need their real path resolved. */
@@ -113,7 +117,7 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
     }
   }
   const files = [...found.values()].sort();
-  return { files, notifications };
+  return { files, notifications, explicitFilesOnly };
 }
 
 /**

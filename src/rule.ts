@@ -1,4 +1,5 @@
 import type { FactNeeds, FileFacts } from './analysis/facts/types';
+import type { Project } from './analysis/project';
 import type { Location, Severity } from './findings';
 import { ts } from './ts';
 
@@ -57,16 +58,22 @@ export interface RuleContext {
 export interface RuleHooks {
   /** Called once per file whose text passed the rule's prefilter, with the facts of the one walk. */
   file?(facts: FileFacts): void;
+  /**
+   * Called once per scan with the project model, when some file can be a source of client
+   * identity; the model and its parts are shared by every rule that asks.
+   */
+  project?(project: Project): void;
 }
 
 export interface RuleDefinition extends RuleMeta {
   /**
-   * A cheap test on the raw text. A file that cannot match is neither walked nor analysed
-   * for this rule, which is what keeps a scan close to the parse floor.
+   * A cheap test on the raw text for the per-file hook. A file that cannot match is neither
+   * walked nor analysed for this rule, which is what keeps a scan close to the parse floor.
+   * Project rules leave it out: the project model has its own test.
    */
-  prefilter(text: string): boolean;
-  /** What the single walk must collect for this rule. */
-  facts: FactNeeds;
+  prefilter?(text: string): boolean;
+  /** What the single walk must collect for this rule's per-file hook. */
+  facts?: FactNeeds;
   create(context: RuleContext): RuleHooks;
 }
 

@@ -20,6 +20,14 @@ const filesOf = (dir: string): string[] =>
     .map((f) => path.join(dir, f))
     .sort();
 
+/** A folder with a package.json is one project: scanned as a whole, every file's annotations checked. */
+const projectOf = (file: string, ruleDir: string): string | undefined => {
+  for (let d = path.dirname(file); d.startsWith(ruleDir) && d !== ruleDir; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'package.json'))) return d;
+  }
+  return undefined;
+};
+
 describe.each(fixtureDirs)('fixtures/%s', (ruleDir) => {
   const dir = path.join(FIXTURES, ruleDir);
   const files = filesOf(dir);
@@ -31,9 +39,10 @@ describe.each(fixtureDirs)('fixtures/%s', (ruleDir) => {
   it.each(files.map((f) => [path.relative(FIXTURES, f), f]))('%s matches its annotations', async (_name, file) => {
     const annotations = readAnnotations(file);
     expect(annotations.length).toBeGreaterThan(0);
-    const result = await run({ targets: [file], cwd: path.dirname(file), root: FIXTURES });
+    const project = projectOf(file, dir);
+    const result = await run({ targets: [project ?? file], cwd: path.dirname(file), root: FIXTURES, context: false });
     expect(result.notifications.filter((n) => n.kind === 'rule-error')).toEqual([]);
-    const reported = result.findings.filter((f) => f.suppressions.length === 0);
+    const reported = result.findings.filter((f) => f.suppressions.length === 0 && f.location.file === file);
     const problems: string[] = [];
     const at = (a: Annotation): typeof reported => reported.filter((f) => f.ruleId === a.ruleId && f.location.line === a.line);
     for (const a of annotations) {

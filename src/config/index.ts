@@ -9,7 +9,18 @@ export interface Config {
   rules: Record<string, SeveritySetting>;
   /** gitignore-style patterns, relative to the config file's folder. */
   ignore: string[];
+  /** Extra places client identity comes from, beyond the built-in ones. */
+  identitySources: IdentitySourcesConfig;
 }
+
+export interface IdentitySourcesConfig {
+  /** Request header names (any case) that carry a client certificate or its fields. */
+  headers: string[];
+  /** Names of functions whose return value is the client identity (`getClientIdentity`). */
+  functions: string[];
+}
+
+export const EMPTY_IDENTITY_SOURCES: IdentitySourcesConfig = { headers: [], functions: [] };
 
 export class ConfigError extends Error {}
 
@@ -33,6 +44,23 @@ export function configSchema(ruleIds: readonly string[]): Record<string, unknown
         type: 'array',
         description: 'gitignore-style patterns, relative to the folder of the config file.',
         items: { type: 'string', minLength: 1 },
+      },
+      identitySources: {
+        type: 'object',
+        description: 'Extra sources of client identity, added to the built-in ones.',
+        additionalProperties: false,
+        properties: {
+          headers: {
+            type: 'array',
+            description: 'Request header names (any case) that carry a client certificate or fields of it, e.g. "x-my-client-dn".',
+            items: { type: 'string', minLength: 1 },
+          },
+          functions: {
+            type: 'array',
+            description: 'Names of functions whose return value is the client identity, e.g. "getClientIdentity" (matched by the called name).',
+            items: { type: 'string', pattern: '^[A-Za-z_$][\\w$]*$' },
+          },
+        },
       },
     },
   };
@@ -97,8 +125,13 @@ export function loadConfig(file: string, ruleIds: readonly string[]): Config {
   }
   if (path.basename(file) === 'package.json') json = (json as Record<string, unknown>)[PACKAGE_KEY];
   validate(file, json, ruleIds);
-  const raw = json as { rules?: Record<string, SeveritySetting>; ignore?: string[] };
-  return { file, rules: raw.rules ?? {}, ignore: raw.ignore ?? [] };
+  const raw = json as { rules?: Record<string, SeveritySetting>; ignore?: string[]; identitySources?: Partial<IdentitySourcesConfig> };
+  return {
+    file,
+    rules: raw.rules ?? {},
+    ignore: raw.ignore ?? [],
+    identitySources: { headers: raw.identitySources?.headers ?? [], functions: raw.identitySources?.functions ?? [] },
+  };
 }
 
 function validate(file: string, json: unknown, ruleIds: readonly string[]): void {
@@ -119,7 +152,7 @@ function describe(e: import('ajv').ErrorObject, ruleIds: readonly string[]): str
   const key = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
   switch (e.keyword) {
     case 'additionalProperties':
-      return `${key === '(top level)' ? '' : key + '.'}${e.params.additionalProperty as string}: unknown key; allowed keys: $schema, rules, ignore`;
+      return `${key === '(top level)' ? '' : key + '.'}${e.params.additionalProperty as string}: unknown key; allowed keys: ${key === 'identitySources' ? 'headers, functions' : '$schema, rules, ignore, identitySources'}`;
     case 'enum':
       if (e.propertyName !== undefined) return `rules.${e.propertyName}: unknown rule id; known ids: ${ruleIds.join(', ')}`;
       return `${key}: ${JSON.stringify(e.data)} is not allowed; allowed: ${(e.params.allowedValues as unknown[]).join(', ')}`;

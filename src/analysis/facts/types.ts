@@ -41,6 +41,13 @@ export interface FactNeeds {
   assignments?: boolean;
   /** `return`, `throw`, `break`, `continue` and `process.exit()`: where a flow can stop. */
   exits?: boolean;
+  /** Every call, indexed by its last callee name (the project model looks callers up by name). */
+  allCalls?: boolean;
+  /**
+   * Property reads and keys whose name passes this test: `x.authorized`, `headers['x-client-cert']`,
+   * `{ requestCert: true }`, `const { 'x-client-cert': pem } = req.headers`.
+   */
+  properties?: (name: string) => boolean;
 }
 
 export interface FileFacts {
@@ -56,4 +63,11 @@ export interface FileFacts {
   assignments: Map<string, ts.Node[]>;
   /** Statements and calls that leave the flow they are in, with their function, in source order. */
   exits: { node: ts.Node; scope: Scope }[];
+  /** With `allCalls`: every call and `new`, by last callee name (`a.b.c()` → `c`). */
+  callsByName: Map<string, (ts.CallExpression | ts.NewExpression)[]>;
+  /** With `properties`: property reads, object keys and destructured keys, by name, in source order. */
+  properties: Map<string, PropertyNode[]>;
 }
+
+/** A property access, an element access with a literal key, an object-literal property or a binding element. */
+export type PropertyNode = ts.PropertyAccessExpression | ts.ElementAccessExpression | ts.ObjectLiteralElementLike | ts.BindingElement;

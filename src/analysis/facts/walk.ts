@@ -1,21 +1,33 @@
 import { ts } from '../../ts';
-import type { FactNeeds, FileFacts, ModuleBinding, Scope } from './types';
+import type { FactNeeds, FileFacts, ModuleBinding, PropertyNode, Scope } from './types';
 
 const SK = ts.SyntaxKind;
 
 /** Merge the needs of every active rule into one set of collectors for one walk. */
-export function mergeNeeds(needs: readonly FactNeeds[]): { modules: boolean; calls: Set<string>; assignments: boolean; exits: boolean } {
+export function mergeNeeds(needs: readonly FactNeeds[]): {
+  modules: boolean;
+  calls: Set<string>;
+  assignments: boolean;
+  exits: boolean;
+  allCalls: boolean;
+  properties?: (name: string) => boolean;
+} {
   const calls = new Set<string>();
   let modules = false;
   let assignments = false;
   let exits = false;
+  let allCalls = false;
+  const tests: ((name: string) => boolean)[] = [];
   for (const n of needs) {
     if (n.modules) modules = true;
     if (n.assignments) assignments = true;
     if (n.exits) exits = true;
+    if (n.allCalls) allCalls = true;
+    if (n.properties) tests.push(n.properties);
     for (const c of n.calls ?? []) calls.add(c);
   }
-  return { modules, calls, assignments, exits };
+  const properties = tests.length === 0 ? undefined : tests.length === 1 ? tests[0] : (name: string) => tests.some((t) => t(name));
+  return { modules, calls, assignments, exits, allCalls, properties };
 }
 
 /**
@@ -24,7 +36,21 @@ export function mergeNeeds(needs: readonly FactNeeds[]): { modules: boolean; cal
  */
 export function collectFacts(file: string, text: string, sourceFile: ts.SourceFile, needs: readonly FactNeeds[]): FileFacts {
   const want = mergeNeeds(needs);
-  const facts: FileFacts = { file, text, sourceFile, bindings: new Map(), calls: [], assignments: new Map(), exits: [] };
+  const facts: FileFacts = {
+    file,
+    text,
+    sourceFile,
+    bindings: new Map(),
+    calls: [],
+    assignments: new Map(),
+    exits: [],
+    callsByName: new Map(),
+    properties: new Map(),
+  };
+  const wantProp = want.properties;
+  const prop = (node: PropertyNode, name: string): void => {
+    if (wantProp!(name)) record(facts.properties, name, node);
+  };
   const scopes: Scope[] = [sourceFile];
 
   const visit = (node: ts.Node, parent: ts.Node): void => {
@@ -41,6 +67,7 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
         if (callee) facts.calls.push({ node: call, callee, scope: scopes[scopes.length - 1], scopes: scopes.slice() });
       }
       if (want.exits && last === 'exit' && isProcessExit(call.expression)) facts.exits.push({ node, scope: scopes[scopes.length - 1] });
+      if (want.allCalls && last !== undefined) record(facts.callsByName, last, call);
     } else if (want.exits && (kind === SK.ReturnStatement || kind === SK.ThrowStatement || kind === SK.BreakStatement || kind === SK.ContinueStatement)) {
       facts.exits.push({ node, scope: scopes[scopes.length - 1] });
     } else if (want.modules && (kind === SK.ImportDeclaration || kind === SK.ImportEqualsDeclaration)) {
@@ -58,6 +85,20 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
         // `x = …` and `this.file = …` / `opts.path = …`, keyed as written: `x`, `this.file`
         const target = bin.left.kind === SK.Identifier ? [(bin.left as ts.Identifier).text] : calleeChain(bin.left);
         if (target && !target[0].startsWith('require:')) record(facts.assignments, target.join('.'), bin);
+      }
+    }
+    if (wantProp) {
+      if (kind === SK.PropertyAccessExpression) prop(node as ts.PropertyAccessExpression, (node as ts.PropertyAccessExpression).name.text);
+      else if (kind === SK.ElementAccessExpression) {
+        const arg = (node as ts.ElementAccessExpression).argumentExpression;
+        if (ts.isStringLiteralLike(arg)) prop(node as ts.ElementAccessExpression, arg.text);
+      } else if (kind === SK.PropertyAssignment || kind === SK.ShorthandPropertyAssignment || kind === SK.MethodDeclaration) {
+        const name = (node as ts.PropertyAssignment).name;
+        if (node.parent.kind === SK.ObjectLiteralExpression && (ts.isIdentifier(name) || ts.isStringLiteralLike(name))) prop(node as ts.ObjectLiteralElementLike, name.text);
+      } else if (kind === SK.BindingElement) {
+        const el = node as ts.BindingElement;
+        const key = el.propertyName ?? (ts.isIdentifier(el.name) ? el.name : undefined);
+        if (key && (ts.isIdentifier(key) || ts.isStringLiteralLike(key))) prop(el, key.text);
       }
     }
     if (isScope(node)) {

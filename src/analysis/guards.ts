@@ -1,0 +1,287 @@
+import { ts } from '../ts';
+import { calleeChain, skipOuter } from './facts/walk';
+import type { Fn } from './handlers';
+import { isFunctionLike, propertyNameText } from './modules';
+import type { Project } from './project';
+
+const SK = ts.SyntaxKind;
+
+/**
+ * What a check must look at to count:
+ * - `authorized`: the TLS layer's verdict on the client certificate (`socket.authorized`,
+ *   `authorizationError`);
+ * - `peer`: anything that shows the request came from the trusted proxy — the immediate peer's
+ *   address (`socket.remoteAddress`), the proxy's own verified certificate (`authorized`), or a
+ *   signature/HMAC verified over the forwarded value.
+ */
+export type TrustKind = 'authorized' | 'peer';
+
+/**
+ * Whether a read happens only after a check that rejects the request when trust is missing:
+ * in the same function (a rejecting `if` before it, or before the read's value is first used;
+ * the read inside a branch of the check), earlier on the request path (middleware, hooks, guards
+ * registered before the handler), or at every call site of the helper it sits in.
+ */
+export class Guards {
+  private readonly predicates = new Map<ts.Node, boolean>();
+  private readonly gates = new Map<ts.Node, boolean>();
+  private readonly guardedCache = new Map<ts.Node, boolean>();
+
+  constructor(
+    private readonly project: Project,
+    private readonly kind: TrustKind,
+  ) {}
+
+  /** The read is reached only after trust was checked, on every way the tool can see. */
+  guarded(read: ts.Node, depth = 0): boolean {
+    const cached = this.guardedCache.get(read);
+    if (cached !== undefined) return cached;
+    this.guardedCache.set(read, false);
+    const result = this.computeGuarded(read, depth);
+    this.guardedCache.set(read, result);
+    return result;
+  }
+
+  private computeGuarded(read: ts.Node, depth: number): boolean {
+    if (depth > 5) return false;
+    let node = read;
+    for (let fn = enclosingFunction(node); fn; fn = enclosingFunction(node)) {
+      if (this.guardedInFunction(node, fn)) return true;
+      const entry = this.project.handlers.gatedBefore(fn, (f) => f !== fn && this.isGate(f));
+      if (entry !== undefined) return entry;
+      if (isInlineCallback(fn)) {
+        node = fn.parent; // the call it is passed to, inside the outer function
+        continue;
+      }
+      const callers = this.project.handlers.callersOf(fn);
+      return callers.length > 0 && callers.every((c) => this.guarded(c, depth + 1));
+    }
+    return false;
+  }
+
+  /** A check in `fn` decides whether `read` (or every use of its value) runs. */
+  guardedInFunction(read: ts.Node, fn: ts.Node): boolean {
+    for (let n: ts.Node = read; n !== fn && n.parent; n = n.parent) {
+      const p = n.parent;
+      if (ts.isIfStatement(p) && n !== p.expression && this.mentions(p.expression)) return true;
+      if (ts.isConditionalExpression(p) && n !== p.condition && this.mentions(p.condition)) return true;
+      if (ts.isBinaryExpression(p) && n === p.right && (p.operatorToken.kind === SK.AmpersandAmpersandToken || p.operatorToken.kind === SK.BarBarToken) && this.mentions(p.left)) {
+        return true;
+      }
+      // the value is what gets verified: `verify(req.headers['x-client-cert'], sig)`
+      if (this.kind === 'peer' && ts.isCallExpression(p) && p.arguments.some((a) => a === n) && VERIFY.test(calleeChain(p.expression)?.at(-1) ?? '')) return true;
+      if (isStatementList(p)) {
+        const statements = (p as ts.Block).statements;
+        const at = statements.indexOf(n as ts.Statement);
+        for (let i = 0; i < at; i++) if (this.isRejectingCheck(statements[i])) return true;
+        if (this.checkedBeforeUse(n as ts.Statement, statements.slice(at + 1))) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * `const cert = sock.getPeerCertificate(); if (!sock.authorized) return deny(); use(cert)`:
+   * the value is read first but not used until a rejecting check has run.
+   */
+  private checkedBeforeUse(statement: ts.Statement, after: readonly ts.Statement[]): boolean {
+    if (!ts.isVariableStatement(statement)) return false;
+    const names = new Set<string>();
+    for (const d of statement.declarationList.declarations) collectNames(d.name, names);
+    if (names.size === 0) return false;
+    for (const s of after) {
+      if (this.isRejectingCheck(s)) return true;
+      // `claims = jwt.verify(assertion, key)`: verification that throws is the check
+      if (this.kind === 'peer' && !ts.isIfStatement(s) && verifies(s, names)) return true;
+      if (references(s, names)) return false;
+    }
+    return false;
+  }
+
+  private isRejectingCheck(s: ts.Statement): boolean {
+    if (ts.isIfStatement(s)) return this.mentions(s.expression) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)));
+    if (ts.isExpressionStatement(s)) {
+      let e = skipOuter(s.expression);
+      if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+      if (!ts.isCallExpression(e)) return false;
+      const name = calleeChain(e.expression)?.at(-1) ?? '';
+      // `assert(sock.authorized)`, `ctx.assert(ctx.req.socket.authorized, 401)`
+      if (/^(assert|ok|strictEqual|equal)$/.test(name) && e.arguments[0] && this.mentions(e.arguments[0])) return true;
+      // `requireClientCert(req, res)` that throws or ends the response itself
+      const fn = this.project.handlers.functionOf(e.expression);
+      return fn !== undefined && this.isGate(fn) && throwsOnFailure(fn);
+    }
+    return false;
+  }
+
+  /** An expression looks at trust: directly, through a local it was kept in, or through a helper. */
+  mentions(expr: ts.Node, depth = 0): boolean {
+    if (depth > 6) return false;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || isFunctionLike(n)) return;
+      if (this.isSignal(n)) {
+        found = true;
+        return;
+      }
+      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+        const decl = this.project.modules.declarationOf(n.text, n);
+        if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos && this.mentions(decl.initializer, depth + 1)) found = true;
+        else if (decl && ts.isBindingElement(decl)) {
+          const key = decl.propertyName ?? decl.name;
+          if ((ts.isIdentifier(key) || ts.isStringLiteralLike(key)) && this.isSignalName(key.text)) found = true;
+        }
+        return;
+      }
+      if (ts.isCallExpression(n)) {
+        const fn = this.project.handlers.functionOf(n.expression);
+        if (fn && (this.isPredicate(fn, depth + 1) || this.isGate(fn))) {
+          found = true;
+          return;
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(expr);
+    return found;
+  }
+
+  private isSignalName(name: string): boolean {
+    if (name === 'authorized' || name === 'authorizationError') return true;
+    return this.kind === 'peer' && name === 'remoteAddress';
+  }
+
+  private isSignal(n: ts.Node): boolean {
+    if (ts.isPropertyAccessExpression(n)) return this.isSignalName(n.name.text);
+    if (ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression)) return this.isSignalName(n.argumentExpression.text);
+    if (this.kind === 'peer' && ts.isCallExpression(n)) return VERIFY.test(calleeChain(n.expression)?.at(-1) ?? '');
+    return false;
+  }
+
+  /** A function whose result says whether trust holds: `return req.socket.authorized`. */
+  isPredicate(fn: Fn, depth = 0): boolean {
+    const cached = this.predicates.get(fn);
+    if (cached !== undefined) return cached;
+    this.predicates.set(fn, false);
+    let result = false;
+    if (fn.body && !ts.isBlock(fn.body)) result = this.mentions(fn.body, depth + 1);
+    else if (fn.body) {
+      const visit = (n: ts.Node): void => {
+        if (result || isFunctionLike(n)) return;
+        if (ts.isReturnStatement(n) && n.expression && this.mentions(n.expression, depth + 1)) result = true;
+        else ts.forEachChild(n, visit);
+      };
+      ts.forEachChild(fn.body, visit);
+    }
+    this.predicates.set(fn, result);
+    return result;
+  }
+
+  /**
+   * A function that ends the request when trust is missing: middleware or a hook with a rejecting
+   * check, or a NestJS guard whose `canActivate` answers from the check.
+   */
+  isGate(fn: Fn): boolean {
+    const cached = this.gates.get(fn);
+    if (cached !== undefined) return cached;
+    this.gates.set(fn, false);
+    let result = false;
+    if (ts.isMethodDeclaration(fn) && fn.name && propertyNameText(fn.name) === 'canActivate') result = this.isPredicate(fn);
+    if (!result && fn.body) {
+      const visit = (n: ts.Node): void => {
+        if (result || (isFunctionLike(n) && !isInlineCallback(n))) return;
+        if (ts.isStatement(n) && this.isRejectingCheck(n)) result = true;
+        else ts.forEachChild(n, visit);
+      };
+      ts.forEachChild(fn.body, visit);
+    }
+    this.gates.set(fn, result);
+    return result;
+  }
+}
+
+const VERIFY = /^(verify|verifySignature|verifyHmac|verifyHeader|timingSafeEqual|verifyAsync|jwtVerify|compactVerify)$|^verify[A-Z]/;
+
+/** Statements that end the request or the flow: return, throw, 4xx responses, `next(err)`, `destroy()`. */
+export function rejects(stmt: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n)) return;
+    if (ts.isReturnStatement(n) || ts.isThrowStatement(n)) {
+      found = true;
+      return;
+    }
+    if (ts.isCallExpression(n)) {
+      const chain = calleeChain(n.expression);
+      const name = chain?.at(-1) ?? '';
+      if (REJECT_CALLS.has(name)) found = true;
+      if ((name === 'status' || name === 'code' || name === 'writeHead') && n.arguments[0] && ts.isNumericLiteral(n.arguments[0]) && Number(n.arguments[0].text) >= 400) found = true;
+      if ((name === 'next' || name === 'done' || name === 'callback' || name === 'cb') && n.arguments.length > 0) found = true;
+      if (chain?.join('.') === 'process.exit') found = true;
+    }
+    if (!found) ts.forEachChild(n, visit);
+  };
+  visit(stmt);
+  return found;
+}
+
+const REJECT_CALLS = new Set(['sendStatus', 'throw', 'destroy', 'end', 'abort', 'reject', 'unauthorized', 'forbidden', 'deny']);
+
+/** A gate that throws or ends the response itself, so calling it as a statement is the check. */
+function throwsOnFailure(fn: Fn): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n)) return;
+    if (ts.isThrowStatement(n)) found = true;
+    else if (ts.isCallExpression(n) && /^(throw|destroy|sendStatus)$/.test(calleeChain(n.expression)?.at(-1) ?? '')) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  if (fn.body) ts.forEachChild(fn.body, visit);
+  return found;
+}
+
+export function enclosingFunction(node: ts.Node): Fn | undefined {
+  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
+  return undefined;
+}
+
+/** An arrow or function expression passed straight to a call: `.then(cert => …)`, `arr.map(fn)`. */
+export function isInlineCallback(fn: ts.Node): boolean {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  let n: ts.Node = fn;
+  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  return (ts.isCallExpression(p) || ts.isNewExpression(p)) && (p.arguments ?? []).some((a) => a === n);
+}
+
+function isStatementList(n: ts.Node): boolean {
+  return n.kind === SK.Block || n.kind === SK.SourceFile || n.kind === SK.ModuleBlock || n.kind === SK.CaseClause || n.kind === SK.DefaultClause;
+}
+
+function collectNames(name: ts.BindingName, out: Set<string>): void {
+  if (ts.isIdentifier(name)) out.add(name.text);
+  else for (const el of name.elements) if (!ts.isOmittedExpression(el)) collectNames(el.name, out);
+}
+
+/** A verify call that takes one of the names: `jwt.verify(assertion, key)`. */
+function verifies(node: ts.Node, names: ReadonlySet<string>): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n)) return;
+    if (ts.isCallExpression(n) && VERIFY.test(calleeChain(n.expression)?.at(-1) ?? '') && n.arguments.some((a) => references(a, names))) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+function references(node: ts.Node, names: ReadonlySet<string>): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(n) && names.has(n.text) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}

@@ -1,0 +1,488 @@
+import { ts } from '../ts';
+import { calleeChain, skipOuter } from './facts/walk';
+import { isFunctionLike, propertyNameText } from './modules';
+import type { Project } from './project';
+
+/** A function that runs per request: a handler, middleware, hook, guard method or listener. */
+export type Fn = ts.FunctionLikeDeclaration;
+/** What an app, router, plugin instance or server is known by: the node that creates it, or a text. */
+export type Key = ts.Node | string;
+
+export interface Registration {
+  call: ts.CallExpression;
+  file: string;
+  /** The app/router/instance/server the functions are registered on. */
+  receiver: Key;
+  /** `get`, `use`, `all`, …, `hook` (Fastify), `listener` (node servers). */
+  method: string;
+  /** The functions, in the order they run. */
+  fns: Fn[];
+  /** The path literal it is registered under, if any: `app.use('/admin', …)`. */
+  path?: string;
+}
+
+interface Mount {
+  parent: Key;
+  child: Key;
+  file: string;
+  pos: number;
+  /** Functions of the same registration that run before the mounted app: `app.use('/x', gate, router)`. */
+  before?: Fn[];
+  path?: string;
+}
+
+const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head', 'use']);
+/** Fastify hooks that run before the handler and can end the request. */
+const EARLY_HOOKS = new Set(['onRequest', 'preParsing', 'preValidation', 'preHandler']);
+const NEST_ROUTE_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Options', 'Head', 'Sse']);
+const SERVER_LISTENER_EVENTS = new Set(['request', 'secureConnection', 'connection', 'stream']);
+
+/**
+ * Request handlers and what runs before them, for every framework the tool knows, from the
+ * calls that register them: Express, Koa, Hono and Fastify route methods and `use`, route-level
+ * middleware arrays, mounted routers (`app.use('/api', router)`, `router.routes()`,
+ * `app.route('/x', sub)`), Fastify hooks, route options and plugins (encapsulated, or shared with
+ * `fastify-plugin`), NestJS controllers with their guards and middleware, and node:http(s)/tls/http2
+ * request and connection listeners. Registrations on a function's parameter (`export default
+ * (app) => { app.get(…) }`) are tied to the apps passed in at its call sites, across files.
+ */
+export class Handlers {
+  readonly registrations: Registration[] = [];
+  private readonly mounts: Mount[] = [];
+  private readonly union = new Map<Key, Key>();
+  private readonly byFn = new Map<Fn, Registration[]>();
+  private readonly nestRoutes = new Map<Fn, { cls: ts.ClassLikeDeclaration; guards: Fn[] }>();
+  private readonly nestGlobal: Fn[] = [];
+  private readonly keyCache = new Map<ts.Node, Key>();
+
+  constructor(private readonly project: Project) {
+    this.collect();
+    this.collectNest();
+    for (const reg of this.registrations) {
+      for (const fn of reg.fns) {
+        const list = this.byFn.get(fn);
+        if (list) list.push(reg);
+        else this.byFn.set(fn, [reg]);
+      }
+    }
+  }
+
+  /** Whether `fn` is registered to run per request anywhere (route, middleware, hook, guard, listener). */
+  isEntry(fn: Fn): boolean {
+    return this.byFn.has(fn) || this.nestRoutes.has(fn);
+  }
+
+  registrationsOf(fn: Fn): readonly Registration[] {
+    return this.byFn.get(fn) ?? [];
+  }
+
+  /**
+   * Whether, on every registration of `fn`, some function that runs before it passes `isGate`:
+   * earlier arguments of the same registration, Fastify route hooks, earlier `use`/hooks on its
+   * app or router and on every app it is mounted on, NestJS guards and middleware.
+   * `undefined` when `fn` is not registered (callers must be followed instead).
+   */
+  gatedBefore(fn: Fn, isGate: (f: Fn) => boolean): boolean | undefined {
+    const nest = this.nestRoutes.get(fn);
+    const regs = this.byFn.get(fn);
+    if (!nest && !regs) return undefined;
+    if (nest && !nest.guards.some(isGate) && !this.receiverGated('nest', '', Number.MAX_SAFE_INTEGER, isGate, 0, undefined)) return false;
+    for (const reg of regs ?? []) {
+      const at = reg.fns.indexOf(fn);
+      if (reg.fns.slice(0, at).some(isGate)) continue;
+      if (this.receiverGated(reg.receiver, reg.file, reg.call.pos, isGate, 0, reg.path ?? (reg.method === 'use' ? '' : undefined))) continue;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether a gate runs on `receiver` before position `pos` of `file`, for requests to `path`
+   * (relative to the receiver; `undefined` when unknown): global `use`/`all` registered earlier,
+   * path-scoped ones whose prefix covers the path, hooks, and the same on every mounting app.
+   */
+  private receiverGated(receiver: Key, file: string, pos: number, isGate: (f: Fn) => boolean, depth: number, path: string | undefined): boolean {
+    if (depth > 6) return false;
+    const key = this.find(receiver);
+    for (const reg of this.registrations) {
+      if (this.find(reg.receiver) !== key) continue;
+      const early = reg.method === 'hook' || ((reg.method === 'use' || reg.method === 'all') && (reg.file !== file || reg.call.pos < pos));
+      if (early && covers(reg.path, path) && reg.fns.some(isGate)) return true;
+    }
+    if (key === 'nest' && this.nestGlobal.some(isGate)) return true;
+    for (const m of this.mounts) {
+      if (this.find(m.child) !== key) continue;
+      const outer = path === undefined ? undefined : joinPath(m.path, path);
+      if (m.before?.some(isGate) || this.receiverGated(m.parent, m.file, m.pos, isGate, depth + 1, outer)) return true;
+    }
+    return false;
+  }
+
+  /** The apps, routers and servers `fn` is registered on, and every app those are mounted on. */
+  receiversOf(fn: Fn): Set<Key> {
+    const out = new Set<Key>();
+    const add = (k: Key, depth: number): void => {
+      const key = this.find(k);
+      if (out.has(key) || depth > 6) return;
+      out.add(key);
+      for (const m of this.mounts) if (this.find(m.child) === key) add(m.parent, depth + 1);
+    };
+    for (const reg of this.byFn.get(fn) ?? []) add(reg.receiver, 0);
+    if (this.nestRoutes.has(fn)) out.add('nest');
+    return out;
+  }
+
+  /**
+   * The registered functions a node runs in: its own function if registered, else (through inline
+   * callbacks and the call sites of helpers, across files) the registered functions that reach it.
+   */
+  entriesReaching(node: ts.Node, depth = 0, seen = new Set<ts.Node>()): Fn[] {
+    if (depth > 5 || seen.has(node)) return [];
+    seen.add(node);
+    for (let n = node.parent; n; n = n.parent) {
+      if (!isFunctionLike(n)) continue;
+      if (this.isEntry(n)) return [n];
+      if (isInline(n)) continue;
+      return this.callersOf(n).flatMap((c) => this.entriesReaching(c, depth + 1, seen));
+    }
+    return [];
+  }
+
+  /** The canonical key of an app expression (`app`, an imported router, `this.app`). */
+  keyOf(expr: ts.Expression): Key {
+    const e = skipOuter(expr);
+    // chains: `app.route('/x').get(…)`, `app.get(…).post(…)` (Hono), `router.routes()`
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression))) {
+      const name = (skipOuter(e.expression) as ts.PropertyAccessExpression).name.text;
+      if (name === 'route' || name === 'routes' || ROUTE_METHODS.has(name) || name === 'basePath') {
+        return this.keyOf((skipOuter(e.expression) as ts.PropertyAccessExpression).expression);
+      }
+    }
+    const cached = this.keyCache.get(e);
+    if (cached !== undefined) return this.find(cached);
+    let key: Key;
+    const value = this.project.modules.valueOf(e);
+    if (value && !ts.isSourceFile(value)) key = value;
+    else key = `${e.getSourceFile().fileName}:${e.getText()}`;
+    if (ts.isIdentifier(e) && value === undefined) key = `${e.getSourceFile().fileName}:${e.text}`;
+    this.keyCache.set(e, key);
+    if (typeof key !== 'string' && ts.isParameter(key)) this.bindParameter(key);
+    return this.find(key);
+  }
+
+  /** Tie a parameter that things are registered on to the apps passed in at the call sites. */
+  private bindParameter(param: ts.ParameterDeclaration): void {
+    const fn = param.parent;
+    if (!isFunctionLike(fn)) return;
+    const index = fn.parameters.indexOf(param);
+    for (const call of this.callersOf(fn)) {
+      const arg = call.arguments?.[index];
+      if (arg) this.unite(param, this.keyOf(arg));
+    }
+  }
+
+  /** Calls anywhere in the project whose callee is `fn`, found by the names `fn` is known by. */
+  callersOf(fn: Fn): (ts.CallExpression | ts.NewExpression)[] {
+    const out: (ts.CallExpression | ts.NewExpression)[] = [];
+    for (const name of namesOf(fn)) {
+      for (const call of this.project.callsNamed(name)) {
+        if (out.includes(call)) continue;
+        const callee = skipOuter(call.expression);
+        // methods are called through instances we cannot type: `this.identity.fromRequest(req)`
+        if (ts.isMethodDeclaration(fn) && ts.isPropertyAccessExpression(callee)) {
+          if (this.project.modules.valueOf(callee) === fn || !ts.isIdentifier(skipOuter(callee.expression)) || isThisOrInstance(callee)) out.push(call);
+          continue;
+        }
+        if (this.project.modules.valueOf(callee) === fn) out.push(call);
+      }
+    }
+    return out;
+  }
+
+  private find(k: Key): Key {
+    let root = k;
+    for (let next = this.union.get(root); next !== undefined && next !== root; next = this.union.get(root)) root = next;
+    return root;
+  }
+
+  private unite(a: Key, b: Key): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.union.set(ra, rb);
+  }
+
+  /** A registration argument as functions (in run order) or apps mounted here. */
+  private resolveArg(arg: ts.Expression, fns: Fn[], mounted: Key[], hooksOnly = false): void {
+    const e = skipOuter(arg);
+    if (ts.isStringLiteralLike(e) || ts.isRegularExpressionLiteral(e) || ts.isTemplateExpression(e)) return;
+    if (ts.isArrayLiteralExpression(e)) {
+      for (const el of e.elements) this.resolveArg(el, fns, mounted, hooksOnly);
+      return;
+    }
+    if (ts.isObjectLiteralExpression(e)) {
+      // Fastify route options: `{ onRequest: [gate], preHandler: gate, handler }`
+      for (const p of e.properties) {
+        const name = p.name ? propertyNameText(p.name) : undefined;
+        if (!name || !(EARLY_HOOKS.has(name) || (!hooksOnly && name === 'handler'))) continue;
+        if (ts.isPropertyAssignment(p)) this.resolveArg(p.initializer, fns, mounted);
+        else if (ts.isShorthandPropertyAssignment(p)) this.resolveArg(p.name, fns, mounted);
+        else if (ts.isMethodDeclaration(p)) fns.push(p);
+      }
+      return;
+    }
+    const fn = this.functionOf(e);
+    if (fn) {
+      fns.push(fn);
+      return;
+    }
+    if (ts.isCallExpression(e)) {
+      const name = calleeChain(e.expression)?.at(-1);
+      if (name === 'routes' || name === 'middleware') {
+        mounted.push(this.keyOf(e));
+        return;
+      }
+      // `mount('/x', sub)` (koa-mount), wrappers: `asyncHandler(fn)`, `compose([a, b])`
+      for (const a of e.arguments) this.resolveArg(a, fns, mounted, hooksOnly);
+      return;
+    }
+    if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) mounted.push(this.keyOf(e));
+  }
+
+  /** The function an expression is: inline, declared, imported, or returned by a local factory (`requireCert()`). */
+  functionOf(expr: ts.Expression, depth = 0): Fn | undefined {
+    const value = this.project.modules.valueOf(expr);
+    if (!value || depth > 4) return undefined;
+    if (isFunctionLike(value)) return value;
+    if (ts.isCallExpression(value)) {
+      const factory = this.project.modules.valueOf(value.expression);
+      if (factory && isFunctionLike(factory) && factory.body) {
+        if (!ts.isBlock(factory.body)) return this.functionOf(factory.body, depth + 1);
+        for (const st of factory.body.statements) if (ts.isReturnStatement(st) && st.expression) return this.functionOf(st.expression, depth + 1);
+        return undefined;
+      }
+      // a wrapper from a package: `createMiddleware(fn)` (Hono), `asyncHandler(fn)`, `fp(fn)`
+      if (value.arguments.length === 1) {
+        const inner = skipOuter(value.arguments[0]);
+        if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner)) return inner;
+      }
+    }
+    return undefined;
+  }
+
+  private collect(): void {
+    for (const method of ROUTE_METHODS) {
+      for (const call of this.project.callsNamed(method)) {
+        if (!ts.isCallExpression(call)) continue;
+        const callee = skipOuter(call.expression);
+        if (!ts.isPropertyAccessExpression(callee) || call.arguments.length === 0) continue;
+        const fns: Fn[] = [];
+        const mounted: Key[] = [];
+        for (const arg of call.arguments) this.resolveArg(arg, fns, mounted);
+        if (fns.length === 0 && mounted.length === 0) continue;
+        const receiver = this.keyOf(callee.expression);
+        const path = pathOf(call.arguments[0]);
+        this.add(call, receiver, method, fns, path);
+        for (const child of mounted) this.mounts.push({ parent: receiver, child, file: call.getSourceFile().fileName, pos: call.pos, before: fns, path });
+      }
+    }
+    // Hono `app.route('/api', sub)`, Fastify `fastify.route({ … })`
+    for (const call of this.project.callsNamed('route')) {
+      if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
+      const receiver = this.keyOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
+      const [first, second] = call.arguments;
+      if (first && ts.isObjectLiteralExpression(skipOuter(first))) {
+        const fns: Fn[] = [];
+        this.resolveArg(first, fns, []);
+        if (fns.length > 0) this.add(call, receiver, 'route', fns);
+      } else if (first && second) {
+        this.mounts.push({ parent: receiver, child: this.keyOf(second), file: call.getSourceFile().fileName, pos: call.pos, path: pathOf(first) });
+      }
+    }
+    for (const call of this.project.callsNamed('addHook')) {
+      if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
+      const [name, handler] = call.arguments;
+      if (!name || !handler || !ts.isStringLiteralLike(name) || !EARLY_HOOKS.has(name.text)) continue;
+      const fns: Fn[] = [];
+      this.resolveArg(handler, fns, []);
+      if (fns.length > 0) this.add(call, this.keyOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression), 'hook', fns);
+    }
+    for (const call of this.project.callsNamed('register')) {
+      if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression)) || !call.arguments[0]) continue;
+      const receiver = this.keyOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
+      const { plugin, shared } = this.pluginOf(call.arguments[0]);
+      const instance = plugin?.parameters[0];
+      if (!instance) continue;
+      if (shared) this.unite(instance, receiver);
+      else this.mounts.push({ parent: receiver, child: instance, file: call.getSourceFile().fileName, pos: call.pos });
+    }
+    for (const name of ['on', 'once', 'addListener']) {
+      for (const call of this.project.callsNamed(name)) {
+        if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
+        const [event, handler] = call.arguments;
+        if (!event || !handler || !ts.isStringLiteralLike(event) || !SERVER_LISTENER_EVENTS.has(event.text)) continue;
+        const fn = this.functionOf(handler);
+        const receiver = this.keyOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
+        if (fn) this.add(call, receiver, 'listener', [fn]);
+        else this.mounts.push({ parent: receiver, child: this.keyOf(handler), file: call.getSourceFile().fileName, pos: call.pos });
+      }
+    }
+    // `https.createServer(opts, handler)`, `tls.createServer(opts, onConnection)`, `http2.createSecureServer(opts, h)`
+    for (const name of ['createServer', 'createSecureServer', 'Server']) {
+      for (const call of this.project.callsNamed(name)) {
+        if (!ts.isCallExpression(call) && !ts.isNewExpression(call)) continue;
+        for (const arg of call.arguments ?? []) {
+          if (ts.isObjectLiteralExpression(skipOuter(arg))) continue;
+          const fn = this.functionOf(arg);
+          if (fn) this.add(call as ts.CallExpression, call, 'listener', [fn]);
+          else if (!ts.isObjectLiteralExpression(this.project.modules.valueOf(arg) ?? arg)) {
+            this.mounts.push({ parent: call, child: this.keyOf(arg), file: call.getSourceFile().fileName, pos: call.pos });
+          }
+        }
+      }
+    }
+  }
+
+  /** A Fastify plugin argument: the function, and whether `fastify-plugin` shares its instance with the parent. */
+  private pluginOf(arg: ts.Expression): { plugin?: Fn; shared: boolean } {
+    let e = skipOuter(arg);
+    let value = this.project.modules.valueOf(e);
+    // `import('./routes')` / `require('./routes')`
+    if (ts.isCallExpression(e) && e.expression.kind === ts.SyntaxKind.ImportKeyword && e.arguments[0] && ts.isStringLiteralLike(e.arguments[0])) {
+      const file = this.project.modules.resolveSpecifier(e.getSourceFile().fileName, e.arguments[0].text);
+      value = file ? this.project.modules.exportedValue(file, 'default') : undefined;
+    }
+    if (value && ts.isSourceFile(value)) value = this.project.modules.exportedValue(value.fileName, 'default');
+    if (!value) return { shared: false };
+    if (isFunctionLike(value)) return { plugin: value, shared: false };
+    if (ts.isCallExpression(value) && value.arguments[0]) {
+      const name = calleeChain(value.expression)?.at(-1) ?? '';
+      const inner = this.functionOf(value.arguments[0]);
+      if (inner) return { plugin: inner, shared: /^(fp|fastifyPlugin|plugin)$/.test(name) || /plugin/i.test(name) };
+      e = value.arguments[0];
+    }
+    return { shared: false };
+  }
+
+  private add(call: ts.CallExpression, receiver: Key, method: string, fns: Fn[], path?: string): void {
+    this.registrations.push({ call, file: call.getSourceFile().fileName, receiver, method, fns, path });
+  }
+
+  /** NestJS: controller route methods with their guards; global guards and middleware. */
+  private collectNest(): void {
+    const guardFns = (args: readonly ts.Expression[]): Fn[] => {
+      const out: Fn[] = [];
+      for (const arg of args) {
+        const e = skipOuter(arg);
+        const value = this.project.modules.valueOf(ts.isNewExpression(e) ? e.expression : e);
+        if (value && ts.isClassLike(value)) {
+          for (const m of value.members) {
+            if (ts.isMethodDeclaration(m) && m.name && /^(canActivate|use|intercept)$/.test(propertyNameText(m.name) ?? '')) out.push(m);
+          }
+        } else if (value && isFunctionLike(value)) out.push(value);
+      }
+      return out;
+    };
+    const decoratorArgs = (node: ts.Node, name: string): ts.Expression[] => {
+      const out: ts.Expression[] = [];
+      for (const dec of (ts.canHaveDecorators(node) && ts.getDecorators(node)) || []) {
+        const e = dec.expression;
+        if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === name) out.push(...e.arguments);
+      }
+      return out;
+    };
+    const hasDecorator = (node: ts.Node, names: ReadonlySet<string>): boolean =>
+      ((ts.canHaveDecorators(node) && ts.getDecorators(node)) || []).some((d) => {
+        const e = d.expression;
+        const id = ts.isCallExpression(e) ? e.expression : e;
+        return ts.isIdentifier(id) && names.has(id.text);
+      });
+    for (const sf of this.project.sourceFiles()) {
+      if (!sf.text.includes('@Controller')) continue;
+      const visit = (n: ts.Node): void => {
+        if (ts.isClassDeclaration(n) && hasDecorator(n, new Set(['Controller']))) {
+          const classGuards = guardFns([...decoratorArgs(n, 'UseGuards'), ...decoratorArgs(n, 'UseInterceptors')]);
+          for (const m of n.members) {
+            if (!ts.isMethodDeclaration(m) || !hasDecorator(m, NEST_ROUTE_DECORATORS)) continue;
+            this.nestRoutes.set(m, { cls: n, guards: [...classGuards, ...guardFns([...decoratorArgs(m, 'UseGuards'), ...decoratorArgs(m, 'UseInterceptors')])] });
+          }
+          return;
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+    if (this.nestRoutes.size === 0) return;
+    for (const name of ['useGlobalGuards', 'useGlobalInterceptors', 'apply']) {
+      for (const call of this.project.callsNamed(name)) if (ts.isCallExpression(call)) this.nestGlobal.push(...guardFns(call.arguments));
+    }
+    for (const node of this.project.propertiesNamed('useClass')) {
+      if (ts.isPropertyAssignment(node)) this.nestGlobal.push(...guardFns([node.initializer]));
+    }
+    // `app.use(mw)` on the Nest application
+    for (const reg of this.registrations) {
+      const key = this.find(reg.receiver);
+      if (typeof key !== 'string' && isNestFactory(key)) this.unite(key, 'nest');
+    }
+  }
+}
+
+/** The path literal of a registration: `'/admin'`, `'/api/*'`; undefined for none or a computed one. */
+function pathOf(arg: ts.Expression | undefined): string | undefined {
+  if (!arg) return undefined;
+  const e = skipOuter(arg);
+  return ts.isStringLiteralLike(e) ? e.text : undefined;
+}
+
+/** A registration under `prefix` (none: every path) runs for requests to `path` (undefined: unknown). */
+function covers(prefix: string | undefined, path: string | undefined): boolean {
+  const p = (prefix ?? '').replace(/\/?\(?\.?\*\)?$/, '').replace(/\/+$/, '');
+  if (p === '' || p === '*') return true;
+  if (path === undefined) return false;
+  const full = path.replace(/\/+$/, '');
+  return full === p || full.startsWith(p + '/');
+}
+
+function joinPath(prefix: string | undefined, path: string): string {
+  const p = (prefix ?? '').replace(/\/+$/, '');
+  return p + (path.startsWith('/') || path === '' ? path : '/' + path);
+}
+
+function isInline(fn: ts.Node): boolean {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  let n: ts.Node = fn;
+  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  return (ts.isCallExpression(p) || ts.isNewExpression(p)) && (p.arguments ?? []).some((a) => a === n);
+}
+
+function isNestFactory(node: ts.Node): boolean {
+  let n = node;
+  if (ts.isAwaitExpression(n)) n = n.expression;
+  return ts.isCallExpression(n) && calleeChain(n.expression)?.join('.') === 'NestFactory.create';
+}
+
+/** `this.x.method()` or `service.method()`: a call through an instance. */
+function isThisOrInstance(callee: ts.PropertyAccessExpression): boolean {
+  const chain = calleeChain(callee);
+  return chain !== undefined && chain[0] === 'this';
+}
+
+/** The names a function is called by: its own name, the variable or property it is assigned to. */
+export function namesOf(fn: Fn): string[] {
+  const out: string[] = [];
+  if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name) out.push(fn.name.text);
+  if (ts.isMethodDeclaration(fn) && fn.name) {
+    const n = propertyNameText(fn.name);
+    if (n) out.push(n);
+  }
+  let n: ts.Node = fn;
+  while (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) out.push(p.name.text);
+  if (p && ts.isPropertyAssignment(p)) {
+    const name = propertyNameText(p.name);
+    if (name) out.push(name);
+  }
+  if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left)) out.push(p.left.name.text);
+  return [...new Set(out)];
+}

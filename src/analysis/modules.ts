@@ -1,0 +1,330 @@
+import * as path from 'node:path';
+import { ts } from '../ts';
+import { requiredModule, skipOuter } from './facts/walk';
+
+const SK = ts.SyntaxKind;
+
+/**
+ * Names and values across the files of one project, without a type checker: which declaration a
+ * name refers to (lexical scopes), what a file exports (ESM and CommonJS), and what an
+ * expression's value is defined as — followed through `const` aliases, destructuring, object
+ * properties and relative imports. Answers are syntactic and err towards "unknown".
+ */
+export class Modules {
+  private readonly scopeCache = new WeakMap<ts.Node, Map<string, ts.Node>>();
+  private readonly exportCache = new Map<string, Map<string, ExportEntry>>();
+
+  constructor(private readonly files: ReadonlyMap<string, ts.SourceFile>) {}
+
+  sourceFile(file: string): ts.SourceFile | undefined {
+    return this.files.get(file);
+  }
+
+  /** A relative specifier resolved to a scanned file, trying TypeScript's extension rules. */
+  resolveSpecifier(fromFile: string, spec: string): string | undefined {
+    if (!spec.startsWith('.')) return undefined;
+    const base = path.resolve(path.dirname(fromFile), spec);
+    const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');
+    const candidates = [base];
+    for (const b of stem === base ? [base] : [stem, base]) {
+      for (const ext of EXTENSIONS) candidates.push(b + ext);
+      for (const ext of EXTENSIONS) candidates.push(path.join(b, 'index' + ext));
+    }
+    return candidates.find((c) => this.files.has(c));
+  }
+
+  /** The declaration `name` refers to at `at`: a variable, parameter, function, class, import or binding element. */
+  declarationOf(name: string, at: ts.Node): ts.Node | undefined {
+    for (let n: ts.Node | undefined = at; n; n = n.parent) {
+      if (!isContainer(n)) continue;
+      const decl = this.declarationsIn(n).get(name);
+      if (decl) return decl;
+    }
+    return undefined;
+  }
+
+  private declarationsIn(container: ts.Node): Map<string, ts.Node> {
+    let map = this.scopeCache.get(container);
+    if (map) return map;
+    map = new Map();
+    const add = (name: ts.BindingName | undefined, node: ts.Node): void => {
+      if (!name) return;
+      if (ts.isIdentifier(name)) {
+        if (!map!.has(name.text)) map!.set(name.text, node);
+        return;
+      }
+      for (const el of name.elements) if (!ts.isOmittedExpression(el)) add(el.name, ts.isIdentifier(el.name) ? el : el);
+    };
+    const addStatement = (st: ts.Node): void => {
+      if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) add(d.name, ts.isIdentifier(d.name) ? d : d);
+      else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name) add(st.name, st);
+      else if (ts.isEnumDeclaration(st)) add(st.name, st);
+      else if (ts.isImportDeclaration(st) && st.importClause && !st.importClause.isTypeOnly) {
+        const clause = st.importClause;
+        if (clause.name) add(clause.name, clause);
+        const nb = clause.namedBindings;
+        if (nb && ts.isNamespaceImport(nb)) add(nb.name, nb);
+        if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) add(el.name, el);
+      } else if (ts.isImportEqualsDeclaration(st)) add(st.name, st);
+      else if (ts.isExportAssignment(st) || ts.isExportDeclaration(st)) return;
+      else if (ts.isLabeledStatement(st)) addStatement(st.statement);
+    };
+    if (ts.isSourceFile(container) || ts.isBlock(container) || ts.isModuleBlock(container) || ts.isCaseClause(container) || ts.isDefaultClause(container)) {
+      for (const st of container.statements) addStatement(st);
+    } else if (isFunctionLike(container)) {
+      if ((ts.isFunctionExpression(container) || ts.isClassExpression(container as ts.Node)) && (container as ts.FunctionExpression).name) {
+        add((container as ts.FunctionExpression).name, container);
+      }
+      for (const p of container.parameters) add(p.name, p);
+    } else if (ts.isCatchClause(container)) {
+      if (container.variableDeclaration) add(container.variableDeclaration.name, container.variableDeclaration);
+    } else if (ts.isForStatement(container) || ts.isForOfStatement(container) || ts.isForInStatement(container)) {
+      const init = container.initializer;
+      if (init && ts.isVariableDeclarationList(init)) for (const d of init.declarations) add(d.name, d);
+    }
+    this.scopeCache.set(container, map);
+    return map;
+  }
+
+  /**
+   * What an expression is defined as: a function, class, object literal, call, `new`, literal or
+   * parameter, following identifiers to their declarations, `a.b` into object literals and
+   * namespaces, and imports to the exporting file. `undefined` when the trail goes cold.
+   */
+  valueOf(expr: ts.Node, depth = 0): ts.Node | undefined {
+    if (depth > 12) return undefined;
+    expr = skipOuter(expr as ts.Expression);
+    if (ts.isIdentifier(expr)) {
+      const decl = this.declarationOf(expr.text, expr);
+      return decl ? this.valueOfDeclaration(decl, depth + 1) : undefined;
+    }
+    if (ts.isPropertyAccessExpression(expr) || (ts.isElementAccessExpression(expr) && ts.isStringLiteralLike(expr.argumentExpression))) {
+      const key = ts.isPropertyAccessExpression(expr) ? expr.name.text : (expr.argumentExpression as ts.StringLiteralLike).text;
+      const owner = this.valueOf(expr.expression, depth + 1);
+      if (!owner) return undefined;
+      return this.memberOf(owner, key, depth + 1);
+    }
+    const spec = requiredModule(expr as ts.Expression);
+    if (spec !== undefined) {
+      const file = this.resolveSpecifier(expr.getSourceFile().fileName, spec);
+      return file ? this.moduleValue(file, depth + 1) : expr;
+    }
+    return expr;
+  }
+
+  /** The value behind a declaration node from `declarationOf`. */
+  valueOfDeclaration(decl: ts.Node, depth = 0): ts.Node | undefined {
+    if (depth > 12) return undefined;
+    if (ts.isVariableDeclaration(decl)) {
+      if (!ts.isIdentifier(decl.name)) return undefined;
+      return decl.initializer ? this.valueOf(decl.initializer, depth + 1) : decl;
+    }
+    if (ts.isBindingElement(decl)) {
+      // `const { a: { b } } = init` → the path ['a', 'b'] into init's value
+      const keys: string[] = [];
+      let n: ts.Node = decl;
+      while (ts.isBindingElement(n)) {
+        const key = n.propertyName ?? (ts.isIdentifier(n.name) ? n.name : undefined);
+        if (!key || !(ts.isIdentifier(key) || ts.isStringLiteralLike(key))) return undefined;
+        keys.unshift(key.text);
+        n = n.parent.parent; // binding pattern → its owner
+      }
+      if (!ts.isVariableDeclaration(n) || !n.initializer) return ts.isParameter(n) ? decl : undefined;
+      let value: ts.Node | undefined = this.valueOf(n.initializer, depth + 1);
+      for (const key of keys) {
+        if (!value) return undefined;
+        value = this.memberOf(value, key, depth + 1);
+      }
+      return value;
+    }
+    if (ts.isImportClause(decl)) return this.importedValue(decl.parent as ts.ImportDeclaration, 'default', depth);
+    if (ts.isNamespaceImport(decl)) return this.namespaceOf(decl.parent.parent as ts.ImportDeclaration, depth);
+    if (ts.isImportSpecifier(decl)) {
+      const imported = (decl.propertyName ?? decl.name).text;
+      return this.importedValue(decl.parent.parent.parent as ts.ImportDeclaration, imported, depth);
+    }
+    if (ts.isImportEqualsDeclaration(decl)) {
+      const ref = decl.moduleReference;
+      if (ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression)) {
+        const file = this.resolveSpecifier(decl.getSourceFile().fileName, ref.expression.text);
+        return file ? this.moduleValue(file, depth + 1) : decl;
+      }
+      return undefined;
+    }
+    return decl; // functions, classes, parameters, enums
+  }
+
+  /** `owner.key` where owner is an object literal, a namespace, a class (static) or a module. */
+  memberOf(owner: ts.Node, key: string, depth: number): ts.Node | undefined {
+    if (ts.isObjectLiteralExpression(owner)) {
+      for (let i = owner.properties.length - 1; i >= 0; i--) {
+        const p = owner.properties[i];
+        if (ts.isSpreadAssignment(p)) {
+          const inner = this.valueOf(p.expression, depth + 1);
+          const hit = inner && this.memberOf(inner, key, depth + 1);
+          if (hit) return hit;
+          continue;
+        }
+        if (!p.name || propertyNameText(p.name) !== key) continue;
+        if (ts.isPropertyAssignment(p)) return this.valueOf(p.initializer, depth + 1);
+        if (ts.isShorthandPropertyAssignment(p)) return this.valueOf(p.name, depth + 1);
+        return p; // method, accessor
+      }
+      return undefined;
+    }
+    if (owner.kind === SK.SourceFile) {
+      return this.exportedValue((owner as ts.SourceFile).fileName, key, depth + 1);
+    }
+    if (ts.isClassDeclaration(owner) || ts.isClassExpression(owner)) {
+      return owner.members.find((m) => m.name && propertyNameText(m.name) === key);
+    }
+    return undefined;
+  }
+
+  private importedValue(decl: ts.ImportDeclaration, name: string, depth: number): ts.Node | undefined {
+    if (!ts.isStringLiteral(decl.moduleSpecifier)) return undefined;
+    const file = this.resolveSpecifier(decl.getSourceFile().fileName, decl.moduleSpecifier.text);
+    if (!file) return decl; // a package: the import itself is the value
+    if (name === 'default') {
+      const exp = this.exports(file).get('default');
+      // `import x from './cjs'` where the file sets `module.exports = …`
+      return exp ? this.entryValue(exp, depth + 1) : this.files.get(file);
+    }
+    return this.exportedValue(file, name, depth + 1);
+  }
+
+  private namespaceOf(decl: ts.ImportDeclaration, _depth: number): ts.Node | undefined {
+    if (!ts.isStringLiteral(decl.moduleSpecifier)) return undefined;
+    const file = this.resolveSpecifier(decl.getSourceFile().fileName, decl.moduleSpecifier.text);
+    return file ? this.files.get(file) : decl;
+  }
+
+  /** What `require(file)` returns: `module.exports = x`'s x, or the file as a namespace. */
+  moduleValue(file: string, depth: number): ts.Node | undefined {
+    const exp = this.exports(file).get('module.exports');
+    return exp ? this.entryValue(exp, depth + 1) : this.files.get(file);
+  }
+
+  exportedValue(file: string, name: string, depth = 0, seen = new Set<string>()): ts.Node | undefined {
+    if (depth > 12 || seen.has(file)) return undefined;
+    seen.add(file);
+    const exp = this.exports(file).get(name);
+    if (exp) return this.entryValue(exp, depth + 1, seen);
+    const whole = this.exports(file).get('module.exports');
+    if (whole) {
+      const value = this.entryValue(whole, depth + 1, seen);
+      if (value) return this.memberOf(value, name, depth + 1);
+    }
+    for (const star of this.starExports(file)) {
+      const hit = this.exportedValue(star, name, depth + 1, seen);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  private entryValue(entry: ExportEntry, depth: number, seen?: Set<string>): ts.Node | undefined {
+    if (entry.from) return this.exportedValue(entry.from.file, entry.from.name, depth + 1, seen);
+    return entry.node ? this.valueOf(entry.node, depth + 1) : undefined;
+  }
+
+  private readonly starCache = new Map<string, string[]>();
+  private starExports(file: string): string[] {
+    this.exports(file);
+    return this.starCache.get(file) ?? [];
+  }
+
+  /** The export table of a file: ESM exports, `module.exports = …`, `exports.x = …`. */
+  exports(file: string): Map<string, ExportEntry> {
+    let table = this.exportCache.get(file);
+    if (table) return table;
+    table = new Map();
+    this.exportCache.set(file, table);
+    const sf = this.files.get(file);
+    if (!sf) return table;
+    const stars: string[] = [];
+    const hasExport = (n: ts.Node): boolean => ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === SK.ExportKeyword);
+    const isDefault = (n: ts.Node): boolean => ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === SK.DefaultKeyword);
+    for (const st of sf.statements) {
+      if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && hasExport(st)) {
+        if (isDefault(st)) table.set('default', { node: st });
+        if (st.name) table.set(st.name.text, { node: st });
+      } else if (ts.isVariableStatement(st) && hasExport(st)) {
+        for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) table.set(d.name.text, { node: d.name });
+      } else if (ts.isExportAssignment(st)) {
+        table.set(st.isExportEquals ? 'module.exports' : 'default', { node: st.expression });
+      } else if (ts.isExportDeclaration(st) && !st.isTypeOnly) {
+        const from = st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? this.resolveSpecifier(file, st.moduleSpecifier.text) : undefined;
+        if (st.moduleSpecifier && !from) continue;
+        if (!st.exportClause) {
+          if (from) stars.push(from);
+        } else if (ts.isNamedExports(st.exportClause)) {
+          for (const el of st.exportClause.elements) {
+            const local = (el.propertyName ?? el.name).text;
+            table.set(el.name.text, from ? { from: { file: from, name: local } } : { node: el.propertyName ?? el.name });
+          }
+        }
+      } else if (ts.isExpressionStatement(st) && ts.isBinaryExpression(st.expression) && st.expression.operatorToken.kind === SK.EqualsToken) {
+        const target = exportTarget(st.expression.left);
+        if (target) table.set(target, { node: st.expression.right });
+      }
+    }
+    this.starCache.set(file, stars);
+    return table;
+  }
+}
+
+export interface ExportEntry {
+  node?: ts.Node;
+  from?: { file: string; name: string };
+}
+
+const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+/** `module.exports` → 'module.exports'; `module.exports.x` / `exports.x` → 'x'. */
+function exportTarget(left: ts.Expression): string | undefined {
+  if (!ts.isPropertyAccessExpression(left)) return undefined;
+  const obj = left.expression;
+  if (ts.isIdentifier(obj) && obj.text === 'module' && left.name.text === 'exports') return 'module.exports';
+  if (ts.isIdentifier(obj) && obj.text === 'exports') return left.name.text;
+  if (ts.isPropertyAccessExpression(obj) && ts.isIdentifier(obj.expression) && obj.expression.text === 'module' && obj.name.text === 'exports') {
+    return left.name.text;
+  }
+  return undefined;
+}
+
+export function propertyNameText(name: ts.PropertyName): string | undefined {
+  if (ts.isIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name) || ts.isPrivateIdentifier(name)) return name.text;
+  return undefined;
+}
+
+function isContainer(n: ts.Node): boolean {
+  switch (n.kind) {
+    case SK.SourceFile:
+    case SK.Block:
+    case SK.ModuleBlock:
+    case SK.CaseClause:
+    case SK.DefaultClause:
+    case SK.CatchClause:
+    case SK.ForStatement:
+    case SK.ForOfStatement:
+    case SK.ForInStatement:
+      return true;
+    default:
+      return isFunctionLike(n);
+  }
+}
+
+export function isFunctionLike(n: ts.Node): n is ts.FunctionLikeDeclaration {
+  switch (n.kind) {
+    case SK.FunctionDeclaration:
+    case SK.FunctionExpression:
+    case SK.ArrowFunction:
+    case SK.MethodDeclaration:
+    case SK.Constructor:
+    case SK.GetAccessor:
+    case SK.SetAccessor:
+      return true;
+    default:
+      return false;
+  }
+}

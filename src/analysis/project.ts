@@ -1,0 +1,182 @@
+import * as path from 'node:path';
+import type { IdentitySourcesConfig } from '../config/index';
+import type { ts } from '../ts';
+import { collectFacts } from './facts/walk';
+import type { FactNeeds, FileFacts } from './facts/types';
+import { Guards, type TrustKind } from './guards';
+import { Handlers } from './handlers';
+import { Identity, isCertHeaderName } from './identity';
+import { Modules } from './modules';
+import { TlsServers } from './tls-servers';
+
+/**
+ * The project model: the files that can take part in client-identity flows, linked once, and the
+ * questions rules ask of them. Every part is built on first use and kept, so a rule that never
+ * asks about TLS servers costs nothing for them, and two rules asking share one answer.
+ */
+export class Project {
+  readonly modules: Modules;
+  readonly facts = new Map<string, FileFacts>();
+  private handlersPart?: Handlers;
+  private serversPart?: TlsServers;
+  private identityPart?: Identity;
+
+  constructor(
+    files: ReadonlyMap<string, { text: string; sourceFile: ts.SourceFile }>,
+    readonly identitySources: IdentitySourcesConfig,
+  ) {
+    const sourceFiles = new Map<string, ts.SourceFile>();
+    for (const [file, { text, sourceFile }] of files) {
+      sourceFiles.set(file, sourceFile);
+      this.facts.set(file, collectFacts(file, text, sourceFile, [PROJECT_FACTS]));
+    }
+    this.modules = new Modules(sourceFiles);
+  }
+
+  get handlers(): Handlers {
+    return (this.handlersPart ??= new Handlers(this));
+  }
+
+  get servers(): TlsServers {
+    return (this.serversPart ??= new TlsServers(this));
+  }
+
+  private readonly guardsParts = new Map<TrustKind, Guards>();
+  /** Checks of trust before a read: `authorized` for peer certificates, `peer` for forwarded headers. */
+  guards(kind: TrustKind): Guards {
+    let g = this.guardsParts.get(kind);
+    if (!g) this.guardsParts.set(kind, (g = new Guards(this, kind)));
+    return g;
+  }
+
+  get identity(): Identity {
+    return (this.identityPart ??= new Identity(this));
+  }
+
+  *sourceFiles(): Iterable<ts.SourceFile> {
+    for (const f of this.facts.values()) yield f.sourceFile;
+  }
+
+  /** Calls anywhere in the project whose last callee name is `name`. */
+  callsNamed(name: string): (ts.CallExpression | ts.NewExpression)[] {
+    const out: (ts.CallExpression | ts.NewExpression)[] = [];
+    for (const f of this.facts.values()) out.push(...(f.callsByName.get(name) ?? []));
+    return out;
+  }
+
+  /** Property reads, keys and destructured keys named `name` anywhere in the project. */
+  propertiesNamed(name: string): import('./facts/types').PropertyNode[] {
+    const out: import('./facts/types').PropertyNode[] = [];
+    for (const f of this.facts.values()) out.push(...(f.properties.get(name) ?? []));
+    return out;
+  }
+
+  /** Every property name the walk recorded, with its nodes (for heuristics over names). */
+  *allProperties(): Iterable<[string, import('./facts/types').PropertyNode[]]> {
+    for (const f of this.facts.values()) yield* f.properties;
+  }
+}
+
+/** Property names the model asks about; header-like names are added by the header heuristic. */
+const PROPERTY_NAMES = new Set([
+  'authorized',
+  'authorizationError',
+  'remoteAddress',
+  'requestCert',
+  'rejectUnauthorized',
+  'crl',
+  'https',
+  'httpsOptions',
+  'serverOptions',
+  'headers',
+  'header',
+  'headerName',
+  'useClass',
+]);
+
+const PROJECT_FACTS: FactNeeds = {
+  modules: true,
+  assignments: true,
+  exits: true,
+  allCalls: true,
+  properties: (name) => PROPERTY_NAMES.has(name) || isCertHeaderName(name),
+};
+
+/**
+ * A cheap text test: can this file be a source of client identity or configure a TLS server that
+ * asks for client certificates? The project model is built only around such files.
+ */
+export function identitySignal(text: string, extraHeaders: readonly string[], extraFunctions: readonly string[]): boolean {
+  if (IDENTITY_TEXT.test(text)) return true;
+  if (HEADER_TEXT.test(text)) {
+    for (const m of text.matchAll(QUOTED)) if (isCertHeaderName(m[2])) return true;
+  }
+  for (const h of extraHeaders) if (text.toLowerCase().includes(h.toLowerCase())) return true;
+  for (const f of extraFunctions) if (text.includes(f)) return true;
+  return false;
+}
+
+const IDENTITY_TEXT = /getPeerCertificate|getPeerX509Certificate|requestCert/;
+const HEADER_TEXT = /cert|[-_]dn\b|client[-_]s[-_]dn|client[-_](?:verify|serial|fingerprint|subject|issuer)/i;
+const QUOTED = /(['"`])([A-Za-z0-9_-]{3,80})\1/g;
+
+/** Relative module specifiers a file imports or re-exports, found by text (no parse needed). */
+export function relativeImports(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(IMPORT_RE)) out.push(m[2]);
+  return out;
+}
+
+const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.\.?(?:\/[^'"\n]*)?)\1/g;
+const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+/**
+ * The files connected to an identity file through relative imports, in either direction: the
+ * middleware, options and router files an mTLS handler depends on, and the files that register it.
+ */
+export function connectedFiles(files: ReadonlyMap<string, { imports: string[]; identity: boolean }>): Set<string> {
+  const edges = new Map<string, string[]>();
+  const link = (a: string, b: string): void => {
+    const list = edges.get(a);
+    if (list) list.push(b);
+    else edges.set(a, [b]);
+  };
+  for (const [file, info] of files) {
+    for (const spec of info.imports) {
+      const target = resolveRelative(file, spec, files);
+      if (target && target !== file) {
+        link(file, target);
+        link(target, file);
+      }
+    }
+  }
+  const seen = new Set<string>();
+  const queue: string[] = [];
+  for (const [file, info] of files) {
+    if (info.identity) {
+      seen.add(file);
+      queue.push(file);
+    }
+  }
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    for (const next of edges.get(file) ?? []) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+  }
+  return seen;
+}
+
+function resolveRelative(from: string, spec: string, files: ReadonlyMap<string, unknown>): string | undefined {
+  const base = path.resolve(path.dirname(from), spec);
+  if (files.has(base)) return base;
+  const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');
+  for (const b of stem === base ? [base] : [stem, base]) {
+    for (const ext of EXTENSIONS) if (files.has(b + ext)) return b + ext;
+    for (const ext of EXTENSIONS) if (files.has(path.join(b, 'index' + ext))) return path.join(b, 'index' + ext);
+  }
+  return undefined;
+}

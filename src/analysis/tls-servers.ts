@@ -1,0 +1,242 @@
+import { ts } from '../ts';
+import { calleeChain, skipOuter } from './facts/walk';
+import type { Fn, Key } from './handlers';
+import { isFunctionLike, propertyNameText } from './modules';
+import type { Project } from './project';
+
+/** A TLS option as the server will see it. */
+export interface OptionValue {
+  /** The property (or assignment) that sets it, for related locations. */
+  node: ts.Node;
+  /** `true`/`false` for a boolean literal, `undefined` when the value is computed. */
+  literal?: boolean;
+}
+
+export interface TlsOptions {
+  /** Every part of the options could be read (no spread or value the tool cannot follow). */
+  complete: boolean;
+  values: Map<string, OptionValue>;
+  /** The expression the options came from. */
+  node?: ts.Node;
+}
+
+export interface TlsServer {
+  /** The call that creates it: `https.createServer(…)`, `Fastify({ https })`, `NestFactory.create(…)`, `serve(…)`. */
+  call: ts.CallExpression | ts.NewExpression;
+  framework: 'node' | 'fastify' | 'nest' | 'hono';
+  /** How the server is named in messages: `https.createServer()`. */
+  label: string;
+  options: TlsOptions;
+  /** The apps and handlers it serves (keys of `Handlers`). */
+  serves: Key[];
+}
+
+/** Whether a server asks for client certificates and rejects those that fail verification. */
+export type Verification = 'verified' | 'unverified' | 'unknown' | 'no-client-certs';
+
+/**
+ * Every TLS server of the project and its options: node:https/tls/http2 `createServer` and
+ * `new Server`, Fastify's `https` option, NestJS `httpsOptions`, Hono's `serve({ createServer,
+ * serverOptions })`; options written inline, built in a variable, spread, returned by a local
+ * function or imported from another file, and `opts.x = …` assignments made before the call.
+ */
+export class TlsServers {
+  readonly all: TlsServer[] = [];
+
+  constructor(private readonly project: Project) {
+    this.collect();
+  }
+
+  /** What a server does with client certificates. */
+  verification(server: TlsServer): Verification {
+    const { values, complete } = server.options;
+    const request = values.get('requestCert');
+    const reject = values.get('rejectUnauthorized');
+    if (request === undefined) return complete ? 'no-client-certs' : 'unknown';
+    if (request.literal === false) return 'no-client-certs';
+    if (reject === undefined) return complete || request.literal === true ? 'verified' : 'unknown';
+    if (reject.literal === false) return 'unverified';
+    if (reject.literal === true) return 'verified';
+    return 'unknown';
+  }
+
+  /** The servers an app, router or handler key is served by (directly or through mounts). */
+  servingAny(keys: ReadonlySet<Key>): TlsServer[] {
+    return this.all.filter((s) => s.serves.some((k) => keys.has(k)) || (s.framework === 'nest' && keys.has('nest')));
+  }
+
+  private collect(): void {
+    const modules = this.project.modules;
+    const moduleOf = (call: ts.CallExpression | ts.NewExpression): { module?: string; path: string[] } => {
+      const chain = calleeChain(call.expression);
+      if (!chain) return { path: [] };
+      if (chain[0].startsWith('require:')) return { module: chain[0].slice(8), path: chain.slice(1) };
+      const binding = this.project.facts.get(call.getSourceFile().fileName)?.bindings.get(chain[0]);
+      return binding ? { module: binding.module, path: [...binding.path, ...chain.slice(1)] } : { path: chain };
+    };
+    const seen = new Set<ts.Node>();
+    const add = (server: TlsServer): void => {
+      if (seen.has(server.call)) return;
+      seen.add(server.call);
+      this.all.push(server);
+    };
+    const handlers = this.project.handlers;
+    const servedBy = (args: readonly ts.Expression[]): Key[] => args.filter((a) => !ts.isObjectLiteralExpression(skipOuter(a))).map((a) => handlers.keyOf(a));
+
+    for (const name of ['createServer', 'createSecureServer', 'Server']) {
+      for (const call of this.project.callsNamed(name)) {
+        const { module, path } = moduleOf(call);
+        if (!module || !NODE_TLS.has(module) || path[path.length - 1] !== name) continue;
+        if (module === 'http2' && name === 'createServer') continue; // plain-text HTTP/2
+        const args = call.arguments ?? [];
+        const optionsArg = args.find((a) => this.looksLikeOptions(a));
+        add({
+          call,
+          framework: 'node',
+          label: `${module}.${name === 'Server' ? 'Server' : name}()`,
+          options: this.optionsOf(optionsArg),
+          serves: [call, ...servedBy(args.filter((a) => a !== optionsArg))],
+        });
+      }
+    }
+    // Fastify({ https: { … } })
+    for (const facts of this.project.facts.values()) {
+      for (const [local, binding] of facts.bindings) {
+        if (binding.module !== 'fastify' || (binding.path.length > 0 && binding.path[0] !== 'fastify' && binding.path[0] !== 'default')) continue;
+        for (const call of facts.callsByName.get(local) ?? []) {
+          const opts = call.arguments?.[0] && modules.valueOf(call.arguments[0]);
+          if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
+          const https = modules.memberOf(opts, 'https', 0);
+          if (!https) continue;
+          add({ call, framework: 'fastify', label: `${local}({ https })`, options: this.optionsOf(https), serves: [handlers.keyOf(call)] });
+        }
+      }
+    }
+    // NestFactory.create(AppModule, { httpsOptions })
+    for (const call of this.project.callsNamed('create')) {
+      if (calleeChain(call.expression)?.join('.') !== 'NestFactory.create') continue;
+      const opts = call.arguments?.[1] && modules.valueOf(call.arguments[1]);
+      if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
+      const https = modules.memberOf(opts, 'httpsOptions', 0);
+      if (!https) continue;
+      add({ call, framework: 'nest', label: 'NestFactory.create(…, { httpsOptions })', options: this.optionsOf(https), serves: ['nest'] });
+    }
+    // serve({ fetch: app.fetch, createServer: https.createServer, serverOptions }) from @hono/node-server
+    for (const call of this.project.callsNamed('serve')) {
+      const { module } = moduleOf(call);
+      if (module !== '@hono/node-server') continue;
+      const opts = call.arguments?.[0] && modules.valueOf(call.arguments[0]);
+      if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
+      const create = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'createServer');
+      if (!create) continue;
+      const createText = create.getText();
+      if (!/https|http2|createSecureServer|tls/.test(createText) && !this.isTlsFactory(create)) continue;
+      const serverOptions = modules.memberOf(opts, 'serverOptions', 0);
+      const fetch = modules.memberOf(opts, 'fetch', 0);
+      const fetchProp = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'fetch');
+      const app = fetchProp && ts.isPropertyAssignment(fetchProp) && ts.isPropertyAccessExpression(skipOuter(fetchProp.initializer)) ? (skipOuter(fetchProp.initializer) as ts.PropertyAccessExpression).expression : undefined;
+      add({
+        call,
+        framework: 'hono',
+        label: 'serve({ createServer, serverOptions })',
+        options: serverOptions ? this.optionsOf(serverOptions) : { complete: true, values: new Map() },
+        serves: [app ? handlers.keyOf(app) : fetch ?? call],
+      });
+    }
+  }
+
+  private isTlsFactory(prop: ts.ObjectLiteralElementLike): boolean {
+    if (!ts.isPropertyAssignment(prop) && !ts.isShorthandPropertyAssignment(prop)) return false;
+    const value = this.project.modules.valueOf(ts.isPropertyAssignment(prop) ? prop.initializer : prop.name);
+    return value !== undefined && ts.isImportDeclaration(value) && /https|http2|tls/.test(value.moduleSpecifier.getText());
+  }
+
+  private looksLikeOptions(arg: ts.Expression): boolean {
+    const value = this.project.modules.valueOf(arg);
+    if (!value) return ts.isIdentifier(skipOuter(arg)) && /opt|tls|ssl|https|cert|config|conf/i.test(skipOuter(arg).getText());
+    if (ts.isObjectLiteralExpression(value)) return true;
+    if (isFunctionLike(value) || ts.isClassLike(value)) return false;
+    if (ts.isCallExpression(value)) {
+      const name = calleeChain(value.expression)?.at(-1) ?? '';
+      return !/^(express|Router|callback|Koa|Hono|fastify|handler)$/.test(name) && /opt|tls|ssl|https|cert|config|conf|load|read|build|get/i.test(name);
+    }
+    return false;
+  }
+
+  /** The options an expression evaluates to, following variables, spreads, local factories and imports. */
+  optionsOf(expr: ts.Node | undefined, depth = 0): TlsOptions {
+    const values = new Map<string, OptionValue>();
+    if (!expr) return { complete: true, values };
+    const out: TlsOptions = { complete: true, values, node: expr };
+    this.fill(expr, out, depth);
+    // `opts.rejectUnauthorized = false` before the server is created
+    const e = skipOuter(expr as ts.Expression);
+    if (ts.isIdentifier(e)) {
+      const facts = this.project.facts.get(e.getSourceFile().fileName);
+      for (const key of OPTION_KEYS) {
+        for (const node of facts?.assignments.get(`${e.text}.${key}`) ?? []) {
+          if (ts.isBinaryExpression(node)) values.set(key, { node, literal: literalBool(node.right) });
+        }
+      }
+    }
+    return out;
+  }
+
+  private fill(expr: ts.Node, out: TlsOptions, depth: number): void {
+    if (depth > 8) {
+      out.complete = false;
+      return;
+    }
+    let value = this.project.modules.valueOf(expr);
+    if (value && ts.isCallExpression(value)) {
+      // a local factory: `function tlsOptions() { return { … } }`
+      const fn = this.project.handlers.functionOf(value.expression);
+      const ret = fn && returnedExpression(fn);
+      value = ret ? this.project.modules.valueOf(ret) : value;
+      if (value && ts.isCallExpression(value) && calleeChain(value.expression)?.join('.') === 'Object.assign') {
+        for (const arg of value.arguments) this.fill(arg, out, depth + 1);
+        return;
+      }
+    }
+    if (!value || !ts.isObjectLiteralExpression(value)) {
+      out.complete = false;
+      return;
+    }
+    for (const p of value.properties) {
+      if (ts.isSpreadAssignment(p)) {
+        this.fill(p.expression, out, depth + 1);
+        continue;
+      }
+      const name = p.name ? propertyNameText(p.name) : undefined;
+      if (!name) {
+        out.complete = false; // a computed key could be anything
+        continue;
+      }
+      if (ts.isPropertyAssignment(p)) {
+        const v = this.project.modules.valueOf(p.initializer);
+        out.values.set(name, { node: p, literal: v ? literalBool(v) : undefined });
+      } else if (ts.isShorthandPropertyAssignment(p)) {
+        const v = this.project.modules.valueOf(p.name);
+        out.values.set(name, { node: p, literal: v ? literalBool(v) : undefined });
+      }
+    }
+  }
+}
+
+const NODE_TLS = new Set(['https', 'tls', 'http2', 'spdy']);
+const OPTION_KEYS = ['requestCert', 'rejectUnauthorized', 'crl', 'ca'];
+
+function literalBool(node: ts.Node): boolean | undefined {
+  const e = skipOuter(node as ts.Expression);
+  if (e.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (e.kind === ts.SyntaxKind.FalseKeyword) return false;
+  if (ts.isVariableDeclaration(e) && e.initializer) return literalBool(e.initializer);
+  return undefined;
+}
+
+function returnedExpression(fn: Fn): ts.Expression | undefined {
+  if (!fn.body) return undefined;
+  if (!ts.isBlock(fn.body)) return fn.body;
+  for (const st of fn.body.statements) if (ts.isReturnStatement(st) && st.expression) return st.expression;
+  return undefined;
+}
