@@ -19,7 +19,7 @@ import {
 import { parseFile } from './parse';
 import { formatMessage, type Rule, type RuleReport } from './rule';
 import { applyDirectives, findDirectives } from './suppressions';
-import { connectedFiles, identitySignal, Project, relativeImports } from './analysis/project';
+import { connectedFiles, identitySignal, Project, relativeImports, webSignal } from './analysis/project';
 import { ts } from './ts';
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
@@ -106,7 +106,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const { sourceFile, findings: fileFindings } = analyseFile(file, text, active, notifications);
     findings.push(...fileFindings);
     if (wantsProject) seen.set(file, describeFile(text, config, true, sourceFile));
-    else if (text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, reported: true, sourceFile });
+    else if (text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, web: false, reported: true, sourceFile });
   }
 
   // Given files only (a pre-commit hook): the rest of the project is context for the model.
@@ -252,6 +252,8 @@ interface SeenFile {
   imports: string[];
   /** It can be a source of client identity or configure a TLS server (text test). */
   identity: boolean;
+  /** It can take part in a request path (text test); imports are followed only through such files. */
+  web: boolean;
   /** Findings in it are reported (false for context files of a given-files scan). */
   reported: boolean;
   /** Kept only where phase 2 will surely need it; otherwise parsed again if it does. */
@@ -261,7 +263,7 @@ interface SeenFile {
 function describeFile(text: string, config: Config, reported: boolean, sourceFile?: ts.SourceFile): SeenFile {
   const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
   const keep = identity || (reported && text.includes(DIRECTIVE));
-  return { text, imports: relativeImports(text), identity, reported, sourceFile: keep ? sourceFile : undefined };
+  return { text, imports: relativeImports(text), identity, web: identity || webSignal(text), reported, sourceFile: keep ? sourceFile : undefined };
 }
 
 /** Parse one file and run the per-file rules on it. */

@@ -20,7 +20,7 @@ const KNOWN_CERT_HEADERS = new Set([
 ]);
 const CERT_TOKENS = /^(?:client)?cert(?:ificate)?s?$|clientcert/;
 const CONTEXT_TOKENS = new Set(['ssl', 'tls', 'mtls', 'client', 'peer']);
-const FIELD_TOKENS = new Set(['dn', 'subject', 'issuer', 'serial', 'fingerprint', 'verify', 'verified', 'san', 'cn', 'pem']);
+const FIELD_TOKENS = new Set(['dn', 'subject', 'issuer', 'serial', 'fingerprint', 'verify', 'verified', 'san', 'cn', 'pem', 'der', 'sha256', 'sha1']);
 
 /**
  * Whether a header name carries a client certificate or a field of it: the names RULES.md lists
@@ -35,8 +35,11 @@ export function isCertHeaderName(raw: string, extra: readonly string[] = []): bo
   if (extra.some((h) => h.toLowerCase().replace(/_/g, '-') === name)) return true;
   if (!/^[a-z0-9-]+$/.test(name) || !name.includes('-')) return false;
   const tokens = name.split('-');
-  if (tokens.some((t) => CERT_TOKENS.test(t))) return true;
-  return tokens.some((t) => CONTEXT_TOKENS.has(t)) && tokens.some((t) => FIELD_TOKENS.has(t) || t === 's' || t === 'i') && tokens.some((t) => FIELD_TOKENS.has(t));
+  const context = tokens.some((t) => CONTEXT_TOKENS.has(t) || t === 'x' || t === 'forwarded');
+  // `x-certificate-fingerprint`, `ssl-client-cert`; not `certificate_id` or `cert-manager`
+  if (tokens.some((t) => CERT_TOKENS.test(t))) return context || tokens.some((t) => FIELD_TOKENS.has(t) || t === 'chain' || t === 'info');
+  // `ssl_client_s_dn`, `x-ssl-client-serial`, `x-client-verify`
+  return tokens.some((t) => CONTEXT_TOKENS.has(t)) && tokens.some((t) => FIELD_TOKENS.has(t));
 }
 
 export interface CertRead {

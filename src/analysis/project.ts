@@ -108,7 +108,7 @@ const PROJECT_FACTS: FactNeeds = {
  */
 export function identitySignal(text: string, extraHeaders: readonly string[], extraFunctions: readonly string[]): boolean {
   if (IDENTITY_TEXT.test(text)) return true;
-  if (HEADER_TEXT.test(text)) {
+  if (HEADER_TEXT.test(text) && HEADER_READ_TEXT.test(text)) {
     for (const m of text.matchAll(QUOTED)) if (isCertHeaderName(m[2])) return true;
   }
   for (const h of extraHeaders) if (text.toLowerCase().includes(h.toLowerCase())) return true;
@@ -116,9 +116,23 @@ export function identitySignal(text: string, extraHeaders: readonly string[], ex
   return false;
 }
 
-const IDENTITY_TEXT = /getPeerCertificate|getPeerX509Certificate|requestCert/;
+const IDENTITY_TEXT = /getPeer(?:X509)?Certificate\s*\(|requestCert\s*[:=]|\brequestCert\s*[,}]/;
+const HEADER_READ_TEXT = /header|\.get\s*\(|Strategy/i;
 const HEADER_TEXT = /cert|[-_]dn\b|client[-_]s[-_]dn|client[-_](?:verify|serial|fingerprint|subject|issuer)/i;
 const QUOTED = /(['"`])([A-Za-z0-9_-]{3,80})\1/g;
+
+/**
+ * A cheap text test: can this file take part in a request path — import a web framework or a
+ * node server module, look like a handler (`(req, res`, `(ctx, next`, `(c) =>`), check trust
+ * (`authorized`, `remoteAddress`), or re-export other modules (a barrel)? The project model
+ * follows imports only through such files, so a TLS client library's internals stay out.
+ */
+export function webSignal(text: string): boolean {
+  return WEB_TEXT.test(text);
+}
+
+const WEB_TEXT =
+  /['"](?:node:)?(?:express|fastify|fastify-plugin|koa|koa-router|@koa\/router|koa-compose|hono|hono\/[\w-]+|@hono\/[\w-]+|@nestjs\/[\w-]+|https|http2|tls|restify|polka|connect)['"]|\b(?:authorized|authorizationError|remoteAddress)\b|\(\s*(?:req|request|ctx|context|c)\s*[,:)]|\bexport\s*(?:\*|\{[^}]*\})\s*from\b|module\.exports\s*=\s*(?:\{|require)/;
 
 /** Relative module specifiers a file imports or re-exports, found by text (no parse needed). */
 export function relativeImports(text: string): string[] {
@@ -133,23 +147,9 @@ const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'
 /**
  * The files connected to an identity file through relative imports, in either direction: the
  * middleware, options and router files an mTLS handler depends on, and the files that register it.
+ * Only files with a web signal (or an identity signal) are followed.
  */
-export function connectedFiles(files: ReadonlyMap<string, { imports: string[]; identity: boolean }>): Set<string> {
-  const edges = new Map<string, string[]>();
-  const link = (a: string, b: string): void => {
-    const list = edges.get(a);
-    if (list) list.push(b);
-    else edges.set(a, [b]);
-  };
-  for (const [file, info] of files) {
-    for (const spec of info.imports) {
-      const target = resolveRelative(file, spec, files);
-      if (target && target !== file) {
-        link(file, target);
-        link(target, file);
-      }
-    }
-  }
+export function connectedFiles(files: ReadonlyMap<string, { imports: string[]; identity: boolean; web: boolean }>): Set<string> {
   const seen = new Set<string>();
   const queue: string[] = [];
   for (const [file, info] of files) {
@@ -158,14 +158,31 @@ export function connectedFiles(files: ReadonlyMap<string, { imports: string[]; i
       queue.push(file);
     }
   }
+  if (queue.length === 0) return seen;
+  // who imports what, keyed by the import's path without extension: one path.resolve per import
+  const importers = new Map<string, string[]>();
+  for (const [file, info] of files) {
+    if (!info.web) continue;
+    const dir = path.dirname(file);
+    for (const spec of info.imports) {
+      const stem = path.resolve(dir, spec).replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
+      const list = importers.get(stem);
+      if (list) list.push(file);
+      else importers.set(stem, [file]);
+    }
+  }
+  const visit = (next: string | undefined): void => {
+    if (next !== undefined && !seen.has(next) && files.get(next)?.web) {
+      seen.add(next);
+      queue.push(next);
+    }
+  };
   while (queue.length > 0) {
     const file = queue.pop()!;
-    for (const next of edges.get(file) ?? []) {
-      if (!seen.has(next)) {
-        seen.add(next);
-        queue.push(next);
-      }
-    }
+    for (const spec of files.get(file)!.imports) visit(resolveRelative(file, spec, files));
+    const stem = file.replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
+    for (const importer of importers.get(stem) ?? []) visit(importer);
+    if (path.basename(stem) === 'index') for (const importer of importers.get(path.dirname(stem)) ?? []) visit(importer);
   }
   return seen;
 }

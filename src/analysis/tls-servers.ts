@@ -89,7 +89,8 @@ export class TlsServers {
         if (!module || !NODE_TLS.has(module) || path[path.length - 1] !== name) continue;
         if (module === 'http2' && name === 'createServer') continue; // plain-text HTTP/2
         const args = call.arguments ?? [];
-        const optionsArg = args.find((a) => this.looksLikeOptions(a));
+        // `(options, listener)`; a lone argument is the options unless it is a handler or an app
+        const optionsArg = args.length >= 2 ? args[0] : args.find((a) => this.looksLikeOptions(a));
         add({
           call,
           framework: 'node',
