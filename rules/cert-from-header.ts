@@ -1,6 +1,7 @@
 import { code } from '../src/analysis/expressions';
 import type { Project } from '../src/analysis/project';
 import { defineRule } from '../src/rule';
+import type { ts } from '../src/ts';
 
 export default defineRule({
   id: 'cert-from-header',
@@ -68,9 +69,8 @@ the app so that a change of deployment does not silently open it.`,
       project(project) {
         if (project.identity.headerReads().length === 0) return;
         const guards = project.guards('peer');
-        const mtlsOnly = everyServerVerifiesClients(project);
         for (const read of project.identity.headerReads()) {
-          if (mtlsOnly || guards.guarded(read.node)) continue;
+          if (onlyVerifiedClients(project, read.node) || guards.guarded(read.node)) continue;
           context.report({ messageId: 'untrustedHeader', node: read.node, data: { header: code(read.header) } });
         }
       },
@@ -79,10 +79,10 @@ the app so that a change of deployment does not silently open it.`,
 });
 
 /**
- * The app is served only over TLS that requires a verified client certificate: only the proxy,
+ * The handler is served only over TLS that requires a verified client certificate: only the proxy,
  * holding such a certificate, can connect at all.
  */
-function everyServerVerifiesClients(project: Project): boolean {
-  const servers = project.servers.all;
+function onlyVerifiedClients(project: Project, read: ts.Node): boolean {
+  const servers = project.servers.servingNode(read);
   return servers.length > 0 && servers.every((s) => project.servers.verification(s) === 'verified');
 }

@@ -73,9 +73,11 @@ certificates have a legitimate reason to go without one.`,
           if (reloadsCrl(server, project)) continue;
           ownCheck ??= hasOwnRevocationCheck(project);
           if (ownCheck) return;
+          // `https\n  .createServer(…)`: point at the call's name, not the module on the line above
+          const callee = server.call.expression;
           context.report({
             messageId: 'noCrl',
-            node: server.call,
+            node: ts.isPropertyAccessExpression(callee) ? callee.name : server.call,
             data: { server: code(server.label) },
             related: [{ node: request.node, message: 'client certificates are requested here' }],
           });

@@ -1,8 +1,6 @@
 import { code, snippet } from '../src/analysis/expressions';
 import { skipOuter } from '../src/analysis/facts/walk';
 import type { CertRead } from '../src/analysis/identity';
-import type { Project } from '../src/analysis/project';
-import type { TlsServer } from '../src/analysis/tls-servers';
 import { defineRule, type RelatedReport } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -87,7 +85,7 @@ Per framework:
       project(project) {
         const guards = project.guards('authorized');
         for (const read of project.identity.certReads()) {
-          const servers = serversFor(read, project);
+          const servers = project.servers.servingNode(read.call);
           const verdicts = servers.map((s) => ({ server: s, v: project.servers.verification(s) }));
           const open = verdicts.filter(({ v }) => v === 'unverified' || v === 'unknown');
           // a server that verifies (or never asks for) client certificates protects this read
@@ -115,15 +113,6 @@ Per framework:
     };
   },
 });
-
-/** The TLS servers that serve the handlers reaching this read; every server when none can be tied. */
-function serversFor(read: CertRead, project: Project): TlsServer[] {
-  const handlers = project.handlers;
-  const keys = new Set<import('../src/analysis/handlers').Key>();
-  for (const fn of handlers.entriesReaching(read.call)) for (const k of handlers.receiversOf(fn)) keys.add(k);
-  const tied = project.servers.servingAny(keys);
-  return tied.length > 0 ? tied : project.servers.all;
-}
 
 /** `req.socket.getPeerCertificate()` → `req.socket.authorized`. */
 function authorizedHint(read: CertRead): string {

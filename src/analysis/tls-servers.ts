@@ -60,6 +60,18 @@ export class TlsServers {
     return 'unknown';
   }
 
+  /**
+   * The TLS servers that serve the handlers a node runs in (through helpers' call sites, routers
+   * and mounts); every TLS server of the project when none can be tied to it.
+   */
+  servingNode(node: ts.Node): TlsServer[] {
+    const handlers = this.project.handlers;
+    const keys = new Set<Key>();
+    for (const fn of handlers.entriesReaching(node)) for (const k of handlers.receiversOf(fn)) keys.add(k);
+    const tied = this.servingAny(keys);
+    return tied.length > 0 ? tied : this.all;
+  }
+
   /** The servers an app, router or handler key is served by (directly or through mounts). */
   servingAny(keys: ReadonlySet<Key>): TlsServer[] {
     return this.all.filter((s) => s.serves.some((k) => keys.has(k)) || (s.framework === 'nest' && keys.has('nest')));
