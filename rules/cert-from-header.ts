@@ -1,4 +1,5 @@
 import { code } from '../src/analysis/expressions';
+import { enclosingFunction } from '../src/analysis/guards';
 import type { Project } from '../src/analysis/project';
 import { defineRule } from '../src/rule';
 import type { ts } from '../src/ts';
@@ -69,8 +70,13 @@ the app so that a change of deployment does not silently open it.`,
       project(project) {
         if (project.identity.headerReads().length === 0) return;
         const guards = project.guards('peer');
+        const reported = new Set<string>();
         for (const read of project.identity.headerReads()) {
           if (onlyVerifiedClients(project, read.node) || guards.guarded(read.node)) continue;
+          // one finding per header per function: `if (req.headers[h]) id = req.headers[h]`
+          const once = `${read.node.getSourceFile().fileName}:${enclosingFunction(read.node)?.pos ?? -1}:${read.header.toLowerCase()}`;
+          if (reported.has(once)) continue;
+          reported.add(once);
           context.report({ messageId: 'untrustedHeader', node: read.node, data: { header: code(read.header) } });
         }
       },

@@ -60,6 +60,8 @@ certificates have a legitimate reason to go without one.`,
   messages: {
     noCrl:
       '{{server}} requests client certificates (`requestCert: true`) but sets no `crl`, and the project has no revocation check of its own: a certificate revoked after issue keeps working',
+    noCrlMaybe:
+      '{{server}} can request client certificates (`requestCert` is computed and may be true) but sets no `crl`, and the project has no revocation check of its own: a certificate revoked after issue keeps working',
   },
   create(context) {
     return {
@@ -69,14 +71,14 @@ certificates have a legitimate reason to go without one.`,
           const { values, complete } = server.options;
           const request = values.get('requestCert');
           // only servers that surely ask for client certificates, with options we could read whole
-          if (request?.literal !== true || !complete || values.has('crl') || values.has('secureContext') || values.has('SNICallback')) continue;
+          if (!(request?.literal === true || request?.mayBeTrue) || !complete || values.has('crl') || values.has('secureContext') || values.has('SNICallback')) continue;
           if (reloadsCrl(server, project)) continue;
           ownCheck ??= hasOwnRevocationCheck(project);
           if (ownCheck) return;
           // `https\n  .createServer(…)`: point at the call's name, not the module on the line above
           const callee = server.call.expression;
           context.report({
-            messageId: 'noCrl',
+            messageId: request.literal === true ? 'noCrl' : 'noCrlMaybe',
             node: ts.isPropertyAccessExpression(callee) ? callee.name : server.call,
             data: { server: code(server.label) },
             related: [{ node: request.node, message: 'client certificates are requested here' }],

@@ -1,5 +1,6 @@
 import { code, snippet } from '../src/analysis/expressions';
 import { skipOuter } from '../src/analysis/facts/walk';
+import { enclosingFunction } from '../src/analysis/guards';
 import type { CertRead } from '../src/analysis/identity';
 import { defineRule, type RelatedReport } from '../src/rule';
 import { ts } from '../src/ts';
@@ -84,6 +85,7 @@ Per framework:
     return {
       project(project) {
         const guards = project.guards('authorized');
+        const reported = new Set<string>();
         for (const read of project.identity.certReads()) {
           const servers = project.servers.servingNode(read.call);
           const verdicts = servers.map((s) => ({ server: s, v: project.servers.verification(s) }));
@@ -91,7 +93,11 @@ Per framework:
           // a server that verifies (or never asks for) client certificates protects this read
           if (servers.length > 0 && open.length === 0) continue;
           if (guards.guarded(read.call)) continue;
+          // one finding per socket per function: `if (!s.getPeerCertificate() || !s.getPeerCertificate().subject)`
           const sf = read.call.getSourceFile();
+          const once = `${sf.fileName}:${enclosingFunction(read.call)?.pos ?? -1}:${authorizedHint(read)}`;
+          if (reported.has(once)) continue;
+          reported.add(once);
           const data = { read: code(snippet(read.call, sf)), authorized: code(authorizedHint(read)) };
           const worst = open.find(({ v }) => v === 'unverified') ?? open[0];
           if (!worst) {
@@ -100,7 +106,8 @@ Per framework:
           }
           const related: RelatedReport[] = [];
           const reject = worst.server.options.values.get('rejectUnauthorized');
-          related.push({ node: reject?.node ?? worst.server.call, message: reject ? 'verification of client certificates is turned off here' : 'the TLS server' });
+          const why = worst.v === 'unverified' ? 'verification of client certificates is turned off here' : '`rejectUnauthorized` is computed here';
+          related.push({ node: reject?.node ?? worst.server.call, message: reject ? why : 'the TLS server' });
           if (reject) related.push({ node: worst.server.call, message: 'the TLS server' });
           context.report({
             messageId: worst.v === 'unverified' ? 'unverified' : 'computed',

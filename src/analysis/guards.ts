@@ -50,6 +50,11 @@ export class Guards {
       const entry = this.project.handlers.gatedBefore(fn, (f) => f !== fn && this.isGate(f));
       if (entry !== undefined) return entry;
       if (isInlineCallback(fn)) {
+        // `clientCertAuth(req, res, () => { … })`: the callback is the `next` of a gate
+        let holder: ts.Node = fn.parent;
+        while (ts.isParenthesizedExpression(holder)) holder = holder.parent;
+        const gate = this.project.handlers.functionOf((holder as ts.CallExpression).expression);
+        if (gate && this.isGate(gate)) return true;
         node = fn.parent; // the call it is passed to, inside the outer function
         continue;
       }

@@ -190,7 +190,9 @@ export class Handlers {
         const callee = skipOuter(call.expression);
         // methods are called through instances we cannot type: `this.identity.fromRequest(req)`
         if (ts.isMethodDeclaration(fn) && ts.isPropertyAccessExpression(callee)) {
-          if (this.project.modules.valueOf(callee) === fn || !ts.isIdentifier(skipOuter(callee.expression)) || isThisOrInstance(callee)) out.push(call);
+          // an instance we cannot follow (`connector.fingerprint()`) matches by name
+          const value = this.project.modules.valueOf(callee);
+          if (value === fn || value === undefined || !ts.isIdentifier(skipOuter(callee.expression)) || isThisOrInstance(callee)) out.push(call);
           continue;
         }
         if (this.project.modules.valueOf(callee) === fn) out.push(call);

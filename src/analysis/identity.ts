@@ -317,7 +317,7 @@ function isOutgoing(call: ts.CallExpression, project: Project): boolean {
   const receiver = skipOuter((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
   const root = rootOf(receiver);
   const value = root ? project.modules.valueOf(root) : undefined;
-  if (value && (ts.isCallExpression(value) || ts.isNewExpression(value)) && isOutgoingCall(value, project)) return true;
+  if (value && opensConnection(value, project, 0)) return true;
   for (let n: ts.Node = call; n.parent; n = n.parent) {
     if (!isFunctionLike(n)) continue;
     const parent = n.parent;
@@ -331,6 +331,40 @@ function isOutgoing(call: ts.CallExpression, project: Project): boolean {
   }
   return false;
 }
+
+/**
+ * A value that is a connection this process opened: `tls.connect(…)`, the same with chained
+ * `.on(…)`/`.setTimeout(…)` calls (they return the socket), `await` of it, or what a local helper
+ * returns (`openTlsSocket(host)`).
+ */
+function opensConnection(value: ts.Node, project: Project, depth: number): boolean {
+  if (depth > 4) return false;
+  let v = skipOuter(value as ts.Expression);
+  if (ts.isAwaitExpression(v)) v = skipOuter(v.expression);
+  if (!ts.isCallExpression(v) && !ts.isNewExpression(v)) return false;
+  if (isOutgoingCall(v, project)) return true;
+  const callee = skipOuter(v.expression);
+  if (ts.isPropertyAccessExpression(callee) && SOCKET_CHAIN.has(callee.name.text)) {
+    const inner = project.modules.valueOf(callee.expression);
+    return inner !== undefined && opensConnection(inner, project, depth + 1);
+  }
+  // a local helper that opens the connection: `openTlsSocket(host)`, even inside `new Promise(…)`
+  const fn = project.modules.valueOf(callee);
+  if (fn && isFunctionLike(fn) && fn.body) {
+    let opens = false;
+    const visit = (n: ts.Node): void => {
+      if (opens) return;
+      if ((ts.isCallExpression(n) || ts.isNewExpression(n)) && isOutgoingCall(n, project)) opens = true;
+      else ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    return opens;
+  }
+  return false;
+}
+
+/** Socket methods that return the socket itself. */
+const SOCKET_CHAIN = new Set(['on', 'once', 'addListener', 'prependListener', 'setTimeout', 'setNoDelay', 'setKeepAlive', 'setEncoding', 'ref', 'unref', 'pause', 'resume']);
 
 /** `tls.connect()`, `https.request()`, `https.get()`, `http2.connect()`, `net.createConnection()`, by module. */
 function isOutgoingCall(call: ts.CallExpression | ts.NewExpression, project: Project): boolean {

@@ -10,6 +10,8 @@ export interface OptionValue {
   node: ts.Node;
   /** `true`/`false` for a boolean literal, `undefined` when the value is computed. */
   literal?: boolean;
+  /** A computed value with `true` among its outcomes (`cfg.x ?? true`, `has ? !!v : true`). */
+  mayBeTrue?: boolean;
 }
 
 export interface TlsOptions {
@@ -227,7 +229,8 @@ export class TlsServers {
       }
       if (ts.isPropertyAssignment(p)) {
         const v = this.project.modules.valueOf(p.initializer);
-        out.values.set(name, { node: p, literal: v ? literalBool(v) : undefined });
+        const literal = v ? literalBool(v) : undefined;
+        out.values.set(name, { node: p, literal, mayBeTrue: literal === undefined && hasTrueOutcome(p.initializer) });
       } else if (ts.isShorthandPropertyAssignment(p)) {
         const v = this.project.modules.valueOf(p.name);
         out.values.set(name, { node: p, literal: v ? literalBool(v) : undefined });
@@ -245,6 +248,15 @@ function literalBool(node: ts.Node): boolean | undefined {
   if (e.kind === ts.SyntaxKind.FalseKeyword) return false;
   if (ts.isVariableDeclaration(e) && e.initializer) return literalBool(e.initializer);
   return undefined;
+}
+
+/** `a ? !!b : true`, `x ?? true`, `x || true`: a computed value that can come out `true`. */
+function hasTrueOutcome(expr: ts.Expression): boolean {
+  const e = skipOuter(expr);
+  if (e.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (ts.isConditionalExpression(e)) return hasTrueOutcome(e.whenTrue) || hasTrueOutcome(e.whenFalse);
+  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) return hasTrueOutcome(e.right);
+  return false;
 }
 
 function returnedExpression(fn: Fn): ts.Expression | undefined {
