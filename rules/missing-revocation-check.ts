@@ -1,4 +1,5 @@
 import { code } from '../src/analysis/expressions';
+import { calleeChain } from '../src/analysis/facts/walk';
 import type { Project } from '../src/analysis/project';
 import type { TlsServer } from '../src/analysis/tls-servers';
 import { defineRule } from '../src/rule';
@@ -66,15 +67,15 @@ certificates have a legitimate reason to go without one.`,
   create(context) {
     return {
       project(project) {
-        let ownCheck: boolean | undefined;
+        let checked: Set<TlsServer> | undefined;
         for (const server of project.servers.all) {
           const { values, complete } = server.options;
           const request = values.get('requestCert');
           // only servers that surely ask for client certificates, with options we could read whole
           if (!(request?.literal === true || request?.mayBeTrue) || !complete || values.has('crl') || values.has('secureContext') || values.has('SNICallback')) continue;
           if (reloadsCrl(server, project)) continue;
-          ownCheck ??= hasOwnRevocationCheck(project);
-          if (ownCheck) return;
+          checked ??= serversWithOwnCheck(project);
+          if (checked.has(server)) continue;
           // `https\n  .createServer(…)`: point at the call's name, not the module on the line above
           const callee = server.call.expression;
           context.report({
@@ -102,21 +103,23 @@ function reloadsCrl(server: TlsServer, project: Project): boolean {
 }
 
 /**
- * A revocation check the application does itself: an OCSP client, or code that names
- * revocation (`isRevoked(cert.serialNumber)`, `revokedSerials.has(…)`). Identifiers only: comments
- * and strings do not count.
+ * The servers whose requests pass a revocation check the application does itself: an OCSP client,
+ * or a call that names revocation (`isRevoked(cert.serialNumber)`, `revokedSerials.has(…)`,
+ * `ocsp.check(…)`) in code those servers run (every server, when the code cannot be tied to one).
+ * A variable merely named so (`const revocation = { crl }`) does not count, nor do comments.
  */
-function hasOwnRevocationCheck(project: Project): boolean {
+function serversWithOwnCheck(project: Project): Set<TlsServer> {
+  const out = new Set<TlsServer>();
   for (const facts of project.facts.values()) {
-    for (const binding of facts.bindings.values()) if (/ocsp/i.test(binding.module)) return true;
+    if ([...facts.bindings.values()].some((b) => /ocsp/i.test(b.module))) project.servers.all.forEach((s) => out.add(s));
     if (!REVOCATION_TEXT.test(facts.text)) continue;
-    const sf = facts.sourceFile;
-    const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, sf.languageVariant, sf.text);
-    for (let tok = scanner.scan(); tok !== ts.SyntaxKind.EndOfFileToken; tok = scanner.scan()) {
-      if (tok === ts.SyntaxKind.Identifier && REVOCATION_TEXT.test(scanner.getTokenText())) return true;
+    for (const calls of facts.callsByName.values()) {
+      for (const call of calls) {
+        if (calleeChain(call.expression)?.some((name) => REVOCATION_TEXT.test(name))) project.servers.servingNode(call).forEach((s) => out.add(s));
+      }
     }
   }
-  return false;
+  return out;
 }
 
 const REVOCATION_TEXT = /revo[ck]|ocsp/i;

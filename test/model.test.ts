@@ -73,7 +73,7 @@ describe('text signals that decide which files the project model reads', () => {
     expect(webSignal('export function add(a: number, b: number) { return a + b; }')).toBe(false);
   });
 
-  it('follows relative imports both ways, only through web files', () => {
+  it('follows relative imports both ways through web files, and reads the plain modules they import', () => {
     const files = new Map([
       ['/p/routes.ts', { imports: ['./identity'], identity: false, web: true }],
       ['/p/identity.ts', { imports: ['./util/strings'], identity: true, web: true }],
@@ -81,7 +81,7 @@ describe('text signals that decide which files the project model reads', () => {
       ['/p/app.ts', { imports: ['./routes.js'], identity: false, web: true }],
       ['/p/unrelated.ts', { imports: [], identity: false, web: true }],
     ]);
-    expect([...connectedFiles(files)].sort()).toEqual(['/p/app.ts', '/p/identity.ts', '/p/routes.ts']);
+    expect([...connectedFiles(files)].sort()).toEqual(['/p/app.ts', '/p/identity.ts', '/p/routes.ts', '/p/util/strings.ts']);
     expect(relativeImports(`import a from './a'; const b = require("../b"); import('./c.js'); import 'x';`)).toEqual(['./a', '../b', './c.js']);
   });
 });

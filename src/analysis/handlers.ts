@@ -51,7 +51,7 @@ export class Handlers {
   private readonly mounts: Mount[] = [];
   private readonly union = new Map<Key, Key>();
   private readonly byFn = new Map<Fn, Registration[]>();
-  private readonly nestRoutes = new Map<Fn, { cls: ts.ClassLikeDeclaration; guards: Fn[] }>();
+  private readonly nestRoutes = new Map<Fn, { cls?: ts.ClassLikeDeclaration; guards: Fn[] }>();
   private readonly nestGlobal: Fn[] = [];
   private readonly keyCache = new Map<ts.Node, Key>();
 
@@ -90,7 +90,7 @@ export class Handlers {
     for (const reg of regs ?? []) {
       const at = reg.fns.indexOf(fn);
       if (reg.fns.slice(0, at).some(isGate)) continue;
-      if (this.receiverGated(reg.receiver, reg.file, reg.call.pos, isGate, 0, reg.path ?? (reg.method === 'use' ? '' : undefined))) continue;
+      if (this.receiverGated(reg.receiver, reg.file, order(reg.call), isGate, 0, reg.path ?? (reg.method === 'use' ? '' : undefined))) continue;
       return false;
     }
     return true;
@@ -106,7 +106,7 @@ export class Handlers {
     const key = this.find(receiver);
     for (const reg of this.registrations) {
       if (this.find(reg.receiver) !== key) continue;
-      const early = reg.method === 'hook' || ((reg.method === 'use' || reg.method === 'all') && (reg.file !== file || reg.call.pos < pos));
+      const early = reg.method === 'hook' || ((reg.method === 'use' || reg.method === 'all') && (reg.file !== file || order(reg.call) < pos));
       if (early && covers(reg.path, path) && reg.fns.some(isGate)) return true;
     }
     if (key === 'nest' && this.nestGlobal.some(isGate)) return true;
@@ -232,6 +232,11 @@ export class Handlers {
       }
       return;
     }
+    // a wrapper around handlers: `asyncHandler(async (req, res) => …)`, `compose([a, b])`
+    if (ts.isCallExpression(e) && e.arguments.some((a) => this.isFunctionArg(a))) {
+      for (const a of e.arguments) this.resolveArg(a, fns, mounted, hooksOnly);
+      return;
+    }
     const fn = this.functionOf(e);
     if (fn) {
       fns.push(fn);
@@ -248,6 +253,14 @@ export class Handlers {
       return;
     }
     if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) mounted.push(this.keyOf(e));
+  }
+
+  private isFunctionArg(arg: ts.Expression): boolean {
+    const e = skipOuter(arg);
+    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) return true;
+    if (ts.isArrayLiteralExpression(e)) return e.elements.some((el) => this.isFunctionArg(el));
+    const value = ts.isIdentifier(e) ? this.project.modules.valueOf(e) : undefined;
+    return value !== undefined && isFunctionLike(value);
   }
 
   /** The function an expression is: inline, declared, imported, or returned by a local factory (`requireCert()`). */
@@ -282,7 +295,7 @@ export class Handlers {
         for (const arg of call.arguments) this.resolveArg(arg, fns, mounted);
         if (fns.length === 0 && mounted.length === 0) continue;
         const receiver = this.keyOf(callee.expression);
-        const path = pathOf(call.arguments[0]);
+        const path = pathOf(call.arguments[0]) ?? routeChainPath(callee.expression);
         this.add(call, receiver, method, fns, path);
         for (const child of mounted) this.mounts.push({ parent: receiver, child, file: call.getSourceFile().fileName, pos: call.pos, before: fns, path });
       }
@@ -414,6 +427,11 @@ export class Handlers {
       visit(sf);
     }
     if (this.nestRoutes.size === 0) return;
+    // `createParamDecorator((data, ctx) => …)` runs after the guards of the route it decorates
+    for (const call of this.project.callsNamed('createParamDecorator')) {
+      const fn = call.arguments?.[0] && this.functionOf(call.arguments[0]);
+      if (fn) this.nestRoutes.set(fn, { cls: undefined, guards: [] });
+    }
     for (const name of ['useGlobalGuards', 'useGlobalInterceptors', 'apply']) {
       for (const call of this.project.callsNamed(name)) if (ts.isCallExpression(call)) this.nestGlobal.push(...guardFns(call.arguments));
     }
@@ -426,6 +444,23 @@ export class Handlers {
       if (typeof key !== 'string' && isNestFactory(key)) this.unite(key, 'nest');
     }
   }
+}
+
+/** Where a registration sits in its file: the method name's position, so `.all(a).get(h)` orders a before h. */
+function order(call: ts.CallExpression): number {
+  const callee = skipOuter(call.expression);
+  return ts.isPropertyAccessExpression(callee) ? callee.name.pos : call.pos;
+}
+
+/** `router.route('/x').all(a).get(h)`: the path of the `route()` call the chain hangs off. */
+function routeChainPath(expr: ts.Expression): string | undefined {
+  let e = skipOuter(expr);
+  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression))) {
+    const callee = skipOuter(e.expression) as ts.PropertyAccessExpression;
+    if (callee.name.text === 'route') return pathOf(e.arguments[0]);
+    e = skipOuter(callee.expression);
+  }
+  return undefined;
 }
 
 /** The path literal of a registration: `'/admin'`, `'/api/*'`; undefined for none or a computed one. */

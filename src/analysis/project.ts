@@ -147,7 +147,8 @@ const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'
 /**
  * The files connected to an identity file through relative imports, in either direction: the
  * middleware, options and router files an mTLS handler depends on, and the files that register it.
- * Only files with a web signal (or an identity signal) are followed.
+ * Only files with a web signal (or an identity signal) are followed; plain modules they import
+ * are read as leaves.
  */
 export function connectedFiles(files: ReadonlyMap<string, { imports: string[]; identity: boolean; web: boolean }>): Set<string> {
   const seen = new Set<string>();
@@ -179,7 +180,12 @@ export function connectedFiles(files: ReadonlyMap<string, { imports: string[]; i
   };
   while (queue.length > 0) {
     const file = queue.pop()!;
-    for (const spec of files.get(file)!.imports) visit(resolveRelative(file, spec, files));
+    for (const spec of files.get(file)!.imports) {
+      const target = resolveRelative(file, spec, files);
+      // a plain module it imports (options, constants, helpers) is read, but not followed further
+      if (target !== undefined && !files.get(target)!.web) seen.add(target);
+      else visit(target);
+    }
     const stem = file.replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
     for (const importer of importers.get(stem) ?? []) visit(importer);
     if (path.basename(stem) === 'index') for (const importer of importers.get(path.dirname(stem)) ?? []) visit(importer);

@@ -202,12 +202,19 @@ export class TlsServers {
       out.complete = false;
       return;
     }
-    let value = this.project.modules.valueOf(expr);
+    // `this.options`, set in the constructor
+    const e = skipOuter(expr as ts.Expression);
+    const set = ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword
+      ? this.project.facts.get(e.getSourceFile().fileName)?.assignments.get(`this.${e.name.text}`)?.at(-1)
+      : undefined;
+    let value = set && ts.isBinaryExpression(set) ? this.project.modules.valueOf(set.right) : this.project.modules.valueOf(expr);
+    if (value && ts.isAwaitExpression(value)) value = this.project.modules.valueOf(value.expression);
     if (value && ts.isCallExpression(value)) {
       // a local factory: `function tlsOptions() { return { … } }`
       const fn = this.project.handlers.functionOf(value.expression);
       const ret = fn && returnedExpression(fn);
       value = ret ? this.project.modules.valueOf(ret) : value;
+      if (value && ts.isAwaitExpression(value)) value = this.project.modules.valueOf(value.expression);
       if (value && ts.isCallExpression(value) && calleeChain(value.expression)?.join('.') === 'Object.assign') {
         for (const arg of value.arguments) this.fill(arg, out, depth + 1);
         return;
