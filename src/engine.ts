@@ -110,7 +110,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
 
   // Given files only (a pre-commit hook): the rest of the project is context for the model.
-  if (wantsProject && (options.context ?? true) && discovery.explicitFilesOnly) {
+  // Every TLS rule reports in a file that can carry identity: with none among the given files,
+  // the project has nothing to say about them and is not read.
+  const givenIdentity = [...seen.values()].some((f) => f.identity);
+  if (wantsProject && givenIdentity && (options.context ?? true) && discovery.explicitFilesOnly) {
     const context = await discoverFiles(['.'], { cwd: root, ignore, gitignore: options.gitignore, allowNoMatch: true });
     for (const file of context.files) {
       if (seen.has(file)) continue;
@@ -299,7 +302,8 @@ function analyseFile(
  * file exists, which is what keeps scans of code without mTLS at the parse floor.
  */
 function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[]): Finding[] {
-  const members = connectedFiles(seen);
+  // start from the identity files whose findings are reported: context alone never seeds a project
+  const members = connectedFiles(seen, (info) => info.reported);
   if (members.size === 0) return [];
   const files = new Map<string, { text: string; sourceFile: ts.SourceFile }>();
   for (const file of members) {

@@ -150,11 +150,11 @@ const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'
  * Only files with a web signal (or an identity signal) are followed; plain modules they import
  * are read as leaves.
  */
-export function connectedFiles(files: ReadonlyMap<string, { imports: string[]; identity: boolean; web: boolean }>): Set<string> {
+export function connectedFiles<T extends { imports: string[]; identity: boolean; web: boolean }>(files: ReadonlyMap<string, T>, seed: (info: T) => boolean = () => true): Set<string> {
   const seen = new Set<string>();
   const queue: string[] = [];
   for (const [file, info] of files) {
-    if (info.identity) {
+    if (info.identity && seed(info)) {
       seen.add(file);
       queue.push(file);
     }
