@@ -11,11 +11,13 @@
 //      full corpus:   parse-floor.mjs --parser ts   vs  toctou-lint <corpus> --format json -o <tmp>
 //      corpus-small:  the same two
 //      3 files:       node -e "require('ts-morph')"  vs  toctou-lint <3 files>  (and node -e 0)
+//      pre-commit:    toctou-lint <3 files> at the root of a 500-file git project (from corpus/): 3 typical
+//                     files, and 3 of which one is an mTLS route (the project is then read as context)
 //    parse-floor.mjs runs from a temporary copy whose node_modules/typescript is a shim that
 //    loads the very TypeScript that ts-morph bundles (checked: same version, same functions).
 // 3. Prints a table and the ratios against the targets (tool/floor <= 1.6x on the full corpus,
-//    3-file run/require('ts-morph') <= 1.3x). A missed target is reported, not an error: the
-//    exit code is non-zero only when something fails to run.
+//    3-file run/require('ts-morph') <= 1.3x; 3 files of a 500-file project < 1 s wall). A missed
+//    target is reported, not an error: the exit code is non-zero only when something fails to run.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,8 +28,9 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..');
 const EXPECTED = { corpus: 3011, small: 232 };
-const TARGETS = { corpusRatio: 1.6, smallRunRatio: 1.3 };
+const TARGETS = { corpusRatio: 1.6, smallRunRatio: 1.3, projectRunMs: 1000 };
 const SMALL_RUN_FILES = 3;
+const PROJECT_FILES = 500;
 
 class UsageError extends Error {}
 
@@ -374,6 +377,100 @@ function smallRunCases(smallDir) {
   ];
 }
 
+/** A route that reads the client certificate: a given file like it makes the tool read the whole project as context. */
+const IDENTITY_FILE = `import express from 'express';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+
+const app = express();
+
+app.get('/clients/me', (req, res) => {
+  const cert = (req.socket as TLSSocket).getPeerCertificate();
+  res.json({ client: cert.subject?.CN ?? null });
+});
+
+https
+  .createServer(
+    {
+      key: fs.readFileSync('server.key'),
+      cert: fs.readFileSync('server.crt'),
+      ca: fs.readFileSync('clients-ca.crt'),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    app,
+  )
+  .listen(8443);
+`;
+
+/**
+ * A 500-file project as a pre-commit hook sees it: a git repository with a .gitignore, its
+ * sources under src/ (the first 499 files of corpus/, in order, so that packages keep their
+ * relative imports, and src/app/server.ts, an mTLS route), the tool run at its root on 3 of them.
+ * Typical commit: the 3 corpus files whose size is nearest the median. Identity commit:
+ * server.ts and 2 of those; a given file that can carry client identity makes the tool read the
+ * rest of the project as context for the cross-file rules, the slowest case of a hook run.
+ */
+function makeProject(corpusDir, work) {
+  const root = path.join(work, 'project');
+  const files = listFiles(corpusDir).slice(0, PROJECT_FILES - 1);
+  if (files.length !== PROJECT_FILES - 1) throw new Error(`corpus/ has ${files.length} files, need ${PROJECT_FILES - 1} for the project case`);
+  for (const f of files) {
+    const to = path.join(root, 'src', path.relative(corpusDir, f));
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(f, to);
+  }
+  const identity = path.join(root, 'src', 'app', 'server.ts');
+  fs.mkdirSync(path.dirname(identity), { recursive: true });
+  fs.writeFileSync(identity, IDENTITY_FILE);
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'bench-project', private: true }, null, 2) + '\n');
+  fs.writeFileSync(path.join(root, '.gitignore'), 'node_modules/\ndist/\n');
+  const git = spawnSync('git', ['init', '-q'], { cwd: root });
+  if (git.status !== 0) log('bench: warning: git init failed; the project case runs outside a git repository');
+  // a commit touches typical files: the 3 whose size is nearest the project's median
+  const sized = listFiles(path.join(root, 'src'))
+    .filter((f) => f !== identity)
+    .map((f) => ({ f, size: fs.statSync(f).size }));
+  const mid = median(sized.map((x) => x.size));
+  const typical = sized
+    .sort((a, b) => Math.abs(a.size - mid) - Math.abs(b.size - mid) || (a.f < b.f ? -1 : 1))
+    .slice(0, SMALL_RUN_FILES)
+    .map((x) => path.relative(root, x.f))
+    .sort();
+  const withIdentity = [path.relative(root, identity), ...typical.slice(0, SMALL_RUN_FILES - 1)];
+  return { root, files: PROJECT_FILES, typical, withIdentity, medianBytes: mid };
+}
+
+function projectCase(id, label, project, targets, reportFile) {
+  const bin = path.join(REPO, 'bin', 'toctou-lint.js');
+  // once, untimed: the run reports on the given files only
+  const probe = spawnSync(process.execPath, [bin, ...targets, '--format', 'json', '-o', reportFile], { cwd: project.root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  if (probe.status !== 0 && probe.status !== 1) throw new Error(`${label}: exit ${probe.status ?? probe.signal}: ${probe.stderr.trim().slice(0, 2000)}`);
+  const rep = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  const outside = rep.findings.filter((f) => !targets.includes(f.location.path));
+  if (outside.length > 0) throw new Error(`${label}: findings reported outside the given files: ${outside.map((f) => f.location.path).join(', ')}`);
+  return {
+    id,
+    label,
+    files: SMALL_RUN_FILES,
+    cwd: project.root,
+    args: [bin, ...targets],
+    detail: { projectFiles: project.files, medianBytes: project.medianBytes, targets, filesScanned: rep.summary.filesScanned, findings: rep.findings.map((f) => `${f.ruleId} ${f.location.path}:${f.location.line}`) },
+    check(r) {
+      return r.code === 0 || r.code === 1 ? undefined : `exit ${r.code ?? r.signal}`;
+    },
+  };
+}
+
+function projectCases(corpusDir, work, reportFile) {
+  const project = makeProject(corpusDir, work);
+  return [
+    projectCase('tool-3-of-project', `toctou-lint, ${SMALL_RUN_FILES} files of a ${PROJECT_FILES}-file project`, project, project.typical, reportFile),
+    projectCase('tool-3-of-project-identity', '  the same, one of them an mTLS route', project, project.withIdentity, reportFile),
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 // report
 
@@ -457,6 +554,16 @@ function printTable(res) {
     const verdict = r.target == null ? '' : r.met ? `target <= ${r.target}x: met` : `target <= ${r.target}x: MISSED`;
     p(`${r.label.padEnd(52)} ${r.value.toFixed(2).padStart(5)}x  (run by run: ${r.pairedMedian.toFixed(2)}x)   ${verdict}`);
   }
+  for (const t of res.wallTargets ?? []) {
+    p(`${t.label.padEnd(52)} ${(t.valueMs / 1000).toFixed(2).padStart(5)}s  (slowest: ${(t.maxMs / 1000).toFixed(2)}s)          target < ${t.targetMs / 1000} s wall: ${t.met ? 'met' : 'MISSED'}`);
+  }
+  const proj = res.cases.find((c) => c.id === 'tool-3-of-project');
+  const ident = res.cases.find((c) => c.id === 'tool-3-of-project-identity');
+  if (proj?.detail && ident?.detail) {
+    p();
+    p(`project: ${proj.detail.projectFiles} files; typical commit ${proj.detail.targets.join(', ')} (sizes nearest the median, ${proj.detail.medianBytes} bytes);`);
+    p(`mTLS commit ${ident.detail.targets.join(', ')} (findings: ${ident.detail.findings.join(', ') || 'none'}).`);
+  }
   const tool = res.cases.find((c) => c.id === 'tool-corpus');
   if (tool?.detail) {
     const sk = Object.entries(tool.detail.skippedByKind).map(([k, n]) => `${n} ${k}`).join(', ');
@@ -501,7 +608,7 @@ async function main() {
         floorCase('floor-small', 'TypeScript parse floor (1 thread)', floor.script, corpus.small, corpus.smallFiles),
         toolCase('tool-small', 'toctou-lint --format json (all rules)', corpus.small, corpus.smallFiles, report),
       ], opts.runs, opts.warmup),
-      ...timeGroup(run, 'start-up', smallRunCases(corpus.small), opts.smallRuns, opts.warmup),
+      ...timeGroup(run, 'start-up', [...smallRunCases(corpus.small), ...projectCases(corpus.corpus, work, report)], opts.smallRuns, opts.warmup),
     ];
     const by = Object.fromEntries(cases.map((c) => [c.id, c]));
     const res = {
@@ -519,6 +626,14 @@ async function main() {
         ratio('corpus-small', 'tool / parse floor, corpus-small/ (232 files)', by['tool-small'], by['floor-small'], null),
         ratio('small-run', `${SMALL_RUN_FILES}-file run / node -e "require('ts-morph')"`, by['tool-3-files'], by['require-ts-morph'], TARGETS.smallRunRatio),
       ],
+      wallTargets: ['tool-3-of-project', 'tool-3-of-project-identity'].map((id) => ({
+        id,
+        label: id === 'tool-3-of-project' ? `${SMALL_RUN_FILES} files of a ${PROJECT_FILES}-file project (pre-commit)` : `  ... one of them an mTLS route (project as context)`,
+        valueMs: by[id].wallMs.median,
+        maxMs: by[id].wallMs.max,
+        targetMs: TARGETS.projectRunMs,
+        met: by[id].wallMs.median < TARGETS.projectRunMs,
+      })),
     };
     if (opts.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
     else process.stdout.write('\n' + printTable(res));

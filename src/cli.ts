@@ -2,11 +2,25 @@ import { Command, CommanderError, Option } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KNOWN_RULE_IDS, rules } from '../rules/index';
+import {
+  applyBaseline,
+  BASELINE_VERSION,
+  BaselineError,
+  baselineSize,
+  readBaselineFile,
+  staleEntries,
+  updateBaseline,
+  writeBaselineFile,
+  type Baseline,
+  type BaselineContext,
+  type BaselineScope,
+} from './baseline';
 import { ConfigError } from './config/index';
-import { DEFAULT_MAX_FILE_SIZE, run, UsageError, type RunOptions } from './engine';
+import { DEFAULT_MAX_FILE_SIZE, run, UsageError, type RunOptions, type RunResult } from './engine';
 import { SEVERITIES, type Severity } from './findings';
+import { Progress, wantsProgress } from './progress';
 import { colorStyle, wantsColor } from './reporters/color';
-import { FORMATS, isFailing, plainStyle, render, type Format } from './reporters/index';
+import { FORMATS, isFailing, plainStyle, render, REPOSITORY_FORMATS, type Format, type ReportInput } from './reporters/index';
 
 export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
 
@@ -14,9 +28,16 @@ export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
 class OutputError extends Error {}
 export const INFORMATION_URI = 'https://github.com/toctou-lint/toctou-lint';
 
+/** The version in the tool's package.json: the nearest one above this file named toctou-lint (dist/src/ when built, src/ under ts-jest). */
 export function toolVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'toctou-lint') return pkg.version;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`package.json of toctou-lint not found above ${__dirname}`);
+  }
 }
 
 interface CliFlags {
@@ -33,13 +54,20 @@ interface CliFlags {
   gitignore: boolean;
   errorOnUnmatchedPattern: boolean;
   root?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  pruneBaseline?: boolean;
+  sarifCategory?: string;
+  sarifIncludeSuppressed?: boolean;
+  progress: boolean;
   listRules?: boolean;
   debug?: boolean;
 }
 
 export interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown };
+  /** Errors, notes and, on a terminal, the progress line. */
+  stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
@@ -47,7 +75,13 @@ export interface Io {
 const EXAMPLES = `
 Examples:
   $ toctou-lint ./src                                 scan a folder, readable report
-  $ toctou-lint --format sarif -o toctou.sarif .      SARIF for code scanning
+  $ toctou-lint --format sarif -o toctou.sarif .      SARIF for GitHub code scanning
+  $ toctou-lint --format github .                     annotations in GitHub Actions
+  $ toctou-lint --format gitlab -o gl-sast-report.json .
+                                                      GitLab SAST report
+  $ toctou-lint --write-baseline toctou-baseline.json .
+                                                      record the findings you have today
+  $ toctou-lint --baseline toctou-baseline.json .     report only findings not in it
   $ toctou-lint --rule fs-check-then-use src/files    run one rule
   $ toctou-lint --fail-on error --quiet src           CI gate on errors only
   $ toctou-lint src/app.ts src/routes/*.ts            given files (pre-commit)
@@ -72,7 +106,13 @@ function program(io: Io): Command {
     .option('--no-error-on-unmatched-pattern', 'a folder or glob with nothing to scan is a warning, not an error')
     .addOption(new Option('--max-file-size <size>', 'skip files larger than this (bytes, or with KB/MB)').argParser(parseSize).default(DEFAULT_MAX_FILE_SIZE, '2MB'))
     .option('--report-unused-disable-directives', 'report toctou-lint-disable comments that suppress nothing')
-    .option('--root <dir>', 'folder that report paths and SARIF URIs are relative to (default: current folder)')
+    .option('--root <dir>', 'folder that report paths are relative to (default: the current folder; for sarif, github and gitlab the repository root)')
+    .option('--baseline <file>', 'report only findings that are not in this baseline file')
+    .option('--write-baseline <file>', 'write the current findings to this baseline file (adopting the tool on existing code)')
+    .option('--prune-baseline', 'with --baseline: drop baseline entries that no longer match and save the file')
+    .option('--sarif-category <category>', 'sarif: the analysis category (runs[].automationDetails.id), to upload several analyses per commit')
+    .option('--sarif-include-suppressed', 'sarif: keep findings suppressed in the source, with their suppressions (left out by default)')
+    .option('--no-progress', 'no progress line on stderr (it shows on a terminal, outside CI, for scans of hundreds of files)')
     .option('--list-rules', 'list the rules and exit')
     .option('--debug', 'print stack traces of internal errors')
     .version(toolVersion(), '-v, --version')
@@ -108,10 +148,15 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       return EXIT.clean;
     }
     const { onlyRules, paths } = splitRuleArgs(flags.rule, cmd.args, io.cwd);
+    checkFormatFlags(flags);
+    const baselines = loadBaselines(flags, io.cwd);
+    const seen = new Set<string>();
+    const progress = wantsProgress(io.stderr, io.env, { quiet: flags.quiet, progress: flags.progress }) ? new Progress(io.stderr, io.cwd) : undefined;
     const options: RunOptions = {
       targets: paths.length > 0 ? paths : ['.'],
       cwd: io.cwd,
-      root: flags.root,
+      // code hosts resolve report paths against the repository root
+      root: flags.root ?? (REPOSITORY_FORMATS.includes(flags.format) ? repositoryRoot(io.cwd) : undefined),
       configFile: flags.config,
       onlyRules,
       ignore: flags.ignore.map((p) => ignorePattern(p, io.cwd)),
@@ -119,13 +164,31 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       reportUnusedDirectives: flags.reportUnusedDisableDirectives ?? false,
       gitignore: flags.gitignore,
       allowNoMatch: !flags.errorOnUnmatchedPattern,
+      onFile: (done, total, file) => {
+        seen.add(file);
+        progress?.update(done, total, file);
+      },
     };
     const toFile = flags.output !== undefined && flags.output !== '-';
     if (toFile && /\.(?:[mc]?[jt]s|[jt]sx)$/.test(flags.output!)) {
       throw new UsageError(`-o ${flags.output}: refusing to write a report over a source file; give the report its own name (e.g. toctou.sarif)`);
     }
-    const result = await run(options);
-    const input = { result, tool: { name: 'toctou-lint', version: toolVersion(), informationUri: INFORMATION_URI }, failOn: flags.failOn };
+    const startedAt = new Date();
+    let scanned: RunResult;
+    try {
+      scanned = await run(options);
+    } finally {
+      progress?.clear();
+    }
+    const { result, baseline } = baselines ? useBaseline(scanned, baselines, flags, seen, io) : { result: scanned, baseline: undefined };
+    const input: ReportInput = {
+      result,
+      tool: { name: 'toctou-lint', version: toolVersion(), informationUri: INFORMATION_URI },
+      failOn: flags.failOn,
+      startedAt,
+      baseline,
+      sarif: { category: flags.sarifCategory, includeSuppressed: flags.sarifIncludeSuppressed ?? false },
+    };
     const color = flags.format === 'pretty' && wantsColor(flags.color, !toFile && io.stdout.isTTY === true, io.env);
     const text = render(flags.format, input, { style: color ? await colorStyle() : plainStyle, quiet: flags.quiet });
     if (toFile) {
@@ -147,7 +210,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.clean;
       return EXIT.error; // commander already printed the message
     }
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof OutputError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof OutputError || err instanceof BaselineError) {
       io.stderr.write(`toctou-lint: ${err.message}\n`);
       if (err instanceof UsageError) io.stderr.write(`Run 'toctou-lint --help' for usage.\n`);
       return EXIT.error;
@@ -156,6 +219,93 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     io.stderr.write(`toctou-lint: internal error: ${e?.message ?? String(err)}\n`);
     io.stderr.write(debug ? `${e?.stack ?? ''}\n` : 'Run again with --debug to see the stack trace, and please report it.\n');
     return EXIT.error;
+  }
+}
+
+/** Flags that only mean something with one format, or with another flag, are refused elsewhere. */
+function checkFormatFlags(flags: CliFlags): void {
+  if (flags.sarifCategory !== undefined) {
+    if (flags.format !== 'sarif') throw new UsageError('--sarif-category applies to --format sarif only');
+    // eslint-disable-next-line no-control-regex
+    if (flags.sarifCategory.trim() === '' || /[\u0000-\u001f\u007f]/.test(flags.sarifCategory)) throw new UsageError('--sarif-category: give a non-empty name without control characters, e.g. toctou-lint or backend/toctou');
+  }
+  if (flags.sarifIncludeSuppressed && flags.format !== 'sarif') throw new UsageError('--sarif-include-suppressed applies to --format sarif only');
+  if (flags.pruneBaseline && !flags.baseline) throw new UsageError('--prune-baseline needs --baseline <file>: the baseline to prune');
+  if (flags.pruneBaseline && flags.writeBaseline) throw new UsageError('--prune-baseline and --write-baseline: use one (--write-baseline already drops entries that no longer match)');
+  for (const [flag, file] of [['--baseline', flags.baseline], ['--write-baseline', flags.writeBaseline]] as const) {
+    if (file === undefined) continue;
+    if (file.trim() === '' || file === '-') throw new UsageError(`${flag}: give a file name, e.g. toctou-baseline.json`);
+    if (/\.(?:[mc]?[jt]s|[jt]sx)$/.test(file)) throw new UsageError(`${flag} ${file}: that is a source file name; give the baseline its own name (e.g. toctou-baseline.json)`);
+  }
+}
+
+interface Baselines {
+  /** Absolute path of the baseline file in use, and the path as given. */
+  file: string;
+  shown: string;
+  /** The baseline as read (`--baseline`, or the existing file `--write-baseline` updates). */
+  current: Baseline;
+  mode: 'read' | 'write' | 'prune';
+}
+
+/** Read the baseline before scanning, so a missing or broken file fails fast. */
+function loadBaselines(flags: CliFlags, cwd: string): Baselines | undefined {
+  if (flags.writeBaseline !== undefined) {
+    const file = path.resolve(cwd, flags.writeBaseline);
+    if (flags.baseline !== undefined && path.resolve(cwd, flags.baseline) !== file) {
+      throw new UsageError(`--baseline ${flags.baseline} and --write-baseline ${flags.writeBaseline} name different files; --write-baseline alone writes a baseline and reports against it`);
+    }
+    let current: Baseline = { version: BASELINE_VERSION, files: {} };
+    if (fs.existsSync(file)) {
+      try {
+        current = readBaselineFile(file, flags.writeBaseline);
+      } catch (err) {
+        throw new BaselineError(`--write-baseline: ${(err as Error).message}; it keeps the entries of files this run does not scan, so fix or delete it first`);
+      }
+    }
+    return { file, shown: flags.writeBaseline, current, mode: 'write' };
+  }
+  if (flags.baseline === undefined) return undefined;
+  const file = path.resolve(cwd, flags.baseline);
+  return { file, shown: flags.baseline, current: readBaselineFile(file, flags.baseline), mode: flags.pruneBaseline ? 'prune' : 'read' };
+}
+
+/** Kinds of notification that mean a file was not analysed, so its baseline entries are not touched. */
+const SKIPPED_KINDS = new Set(['file-too-large', 'unreadable', 'binary', 'not-utf8', 'minified', 'ignored', 'not-source']);
+
+/** Write or prune the baseline as asked, then leave out the findings it holds. */
+function useBaseline(result: RunResult, b: Baselines, flags: CliFlags, seen: ReadonlySet<string>, io: Io): { result: RunResult; baseline: NonNullable<ReportInput['baseline']> } {
+  const ctx: BaselineContext = { dir: path.dirname(b.file), sources: result.sources };
+  const skipped = new Set(result.notifications.filter((n) => n.file && SKIPPED_KINDS.has(n.kind)).map((n) => n.file!));
+  const scope: BaselineScope = {
+    files: new Set([...seen, ...result.findings.map((f) => f.location.file)].filter((f) => !skipped.has(f))),
+    rules: new Set(result.rules.map(({ rule }) => rule.id)),
+  };
+  let baseline = b.current;
+  if (b.mode === 'write' || b.mode === 'prune') {
+    const updated = updateBaseline(b.current, result.findings, ctx, scope, b.mode);
+    baseline = updated.baseline;
+    if (b.mode === 'write' || updated.removed > 0) writeBaselineFile(b.file, baseline, b.shown);
+    const size = baselineSize(baseline);
+    const held = `${size.findings} finding${size.findings === 1 ? '' : 's'} in ${size.files} file${size.files === 1 ? '' : 's'}`;
+    if (b.mode === 'write') io.stderr.write(`toctou-lint: baseline written to ${b.shown}: ${held} (${updated.added} added, ${updated.removed} removed)\n`);
+    else io.stderr.write(`toctou-lint: baseline ${b.shown}: ${updated.removed > 0 ? `pruned ${updated.removed} finding${updated.removed === 1 ? '' : 's'} that no longer match; ` : 'nothing to prune; '}${held}\n`);
+  } else if (!flags.quiet) {
+    const stale = staleEntries(baseline, result.findings, ctx, scope);
+    if (stale > 0) io.stderr.write(`toctou-lint: ${stale} finding${stale === 1 ? '' : 's'} in the baseline ${b.shown} no longer match${stale === 1 ? 'es' : ''} (fixed or changed); --prune-baseline drops ${stale === 1 ? 'it' : 'them'}\n`);
+  }
+  const applied = applyBaseline(result.findings, baseline, ctx);
+  return { result: { ...result, findings: applied.findings }, baseline: { file: b.shown, matched: applied.matched } };
+}
+
+/** The nearest folder at or above `from` that holds `.git` (a folder, or a file for worktrees and submodules). */
+function repositoryRoot(from: string): string | undefined {
+  let dir = path.resolve(from);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, '.git'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
   }
 }
 

@@ -43,6 +43,11 @@ export interface Finding {
   /** Stable under line shifts and unrelated edits: see `assignFingerprints`. */
   fingerprint: string;
   suppressions: Suppression[];
+  /**
+   * Set by the CLI when a baseline is in use (`--baseline`): `new` for a finding the baseline
+   * does not hold. Findings the baseline holds are left out of the report altogether.
+   */
+  baselineState?: 'new' | 'unchanged';
 }
 
 /** A problem of the tool rather than of the scanned code (skipped file, syntax error, bad directive). */

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLEAN, cli, tempProject, VULNERABLE } from './helpers/project';
 import { multitoolProblems, sarifSchemaErrors } from './helpers/sarif';
+import { rules } from '../rules/index';
 
 describe('exit codes', () => {
   it('0 for a clean folder', () => {
@@ -50,7 +51,7 @@ describe('exit codes', () => {
     const dir = tempProject({ 'src/a.ts': CLEAN });
     const r = cli(['--format', 'xml', 'src'], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/pretty, json, sarif/);
+    expect(r.stderr).toMatch(/pretty, json, sarif, github, gitlab/);
   });
 
   it('--fail-on error lets warnings and notes pass', () => {
@@ -77,7 +78,10 @@ describe('options', () => {
   it('--help lists options and examples', () => {
     const r = cli(['--help'], tempProject());
     expect(r.code).toBe(0);
-    for (const flag of ['--format', '--output', '--config', '--rule', '--fail-on', '--quiet', '--no-color', '--ignore', '--list-rules', '--max-file-size']) {
+    for (const flag of [
+      '--format', '--output', '--config', '--rule', '--fail-on', '--quiet', '--no-color', '--ignore', '--list-rules', '--max-file-size',
+      '--baseline', '--write-baseline', '--prune-baseline', '--sarif-category', '--sarif-include-suppressed', '--no-progress',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout).toContain('Examples:');
@@ -154,19 +158,24 @@ describe('SARIF from the CLI', () => {
       'src/broken.ts': 'export const = ;\n',
       'src/supp.ts': VULNERABLE.replace('    fs.writeFileSync', '    // toctou-lint-disable-next-line fs-check-then-use -- private temp dir\n    fs.writeFileSync'),
     });
-    const r = cli(['--format', 'sarif', 'src'], dir);
+    const r = cli(['--format', 'sarif', '--sarif-category', 'toctou-lint', '--sarif-include-suppressed', 'src'], dir);
     expect(r.code).toBe(1);
     const log = JSON.parse(r.stdout);
+    expect(log.runs[0].automationDetails).toEqual({ id: 'toctou-lint/' });
     expect(sarifSchemaErrors(log)).toEqual([]);
     expect(multitoolProblems(r.stdout)).toEqual([]);
     const run = log.runs[0];
-    expect(run.tool.driver.rules[0]).toMatchObject({
+    const [first] = run.results;
+    // every shipped rule is described; find this one by id, whatever else ships
+    const fsRule = run.tool.driver.rules.find((r: { id: string }) => r.id === 'fs-check-then-use');
+    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(rules.map((r) => r.id));
+    expect(first.ruleIndex).toBe(run.tool.driver.rules.indexOf(fsRule));
+    expect(fsRule).toMatchObject({
       id: 'fs-check-then-use',
       defaultConfiguration: { level: 'warning' },
       properties: { tags: ['security', 'external/cwe/cwe-367'], precision: 'high', 'security-severity': '5.9' },
     });
-    expect(run.tool.driver.rules[0].help.markdown).toContain("{ flag: 'wx' }");
-    const [first] = run.results;
+    expect(fsRule.help.markdown).toContain("{ flag: 'wx' }");
     expect(first.locations[0].physicalLocation.artifactLocation).toEqual({ uri: 'src/a.ts', uriBaseId: '%SRCROOT%' });
     expect(first.partialFingerprints.primaryLocationLineHash).toMatch(/^[0-9a-f]{16}:1$/);
     expect(first.relatedLocations[0].message.text).toContain('checked here');
@@ -175,6 +184,10 @@ describe('SARIF from the CLI', () => {
     const suppressed = run.results.filter((x: { suppressions?: unknown[] }) => x.suppressions);
     expect(suppressed).toHaveLength(1);
     expect(suppressed[0].suppressions[0]).toMatchObject({ kind: 'inSource', justification: 'private temp dir' });
+    // without --sarif-include-suppressed, code scanning gets no suppressed result to show as open
+    const plain = JSON.parse(cli(['--format', 'sarif', 'src'], dir).stdout);
+    expect(plain.runs[0].results).toHaveLength(run.results.length - 1);
+    expect(plain.runs[0].results.filter((x: { suppressions?: unknown[] }) => x.suppressions)).toEqual([]);
   });
 });
 

@@ -30,6 +30,8 @@ export interface JsonReport {
     bySeverity: Record<Severity, number>;
     failOn: Severity;
     failed: boolean;
+    /** With `--baseline`: the file, and how many findings it held (they are not in `findings`). */
+    baseline?: { file: string; matched: number };
   };
   rules: { id: string; title: string; severity: Severity; precision: string; cwe: string[]; helpUri: string }[];
   findings: {
@@ -41,6 +43,8 @@ export interface JsonReport {
     fingerprint: string;
     suppressed: boolean;
     suppressions: { kind: 'inSource'; justification: string }[];
+    /** With `--baseline`: `new` on every unsuppressed finding (the baseline's own are left out). */
+    baselineState?: 'new' | 'unchanged';
   }[];
   notifications: { level: Notification['level']; kind: string; message: string; path: string | null; line: number | null; column: number | null }[];
 }
@@ -65,6 +69,7 @@ export function jsonReport(input: ReportInput): string {
       bySeverity,
       failOn,
       failed: isFailing(result.findings, result.notifications, failOn),
+      ...(input.baseline ? { baseline: { file: input.baseline.file, matched: input.baseline.matched } } : {}),
     },
     rules: result.rules.map(({ rule, severity }) => ({
       id: rule.id,
@@ -83,6 +88,7 @@ export function jsonReport(input: ReportInput): string {
       fingerprint: f.fingerprint,
       suppressed: f.suppressions.length > 0,
       suppressions: f.suppressions.map((s) => ({ kind: s.kind, justification: s.justification })),
+      ...(f.baselineState ? { baselineState: f.baselineState } : {}),
     })),
     notifications: result.notifications.map((n) => ({
       level: n.level,

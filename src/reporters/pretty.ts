@@ -63,7 +63,8 @@ function remediation(rule: Rule, style: Style): string[] {
   ];
 }
 
-function summary(input: ReportInput, shown: readonly Finding[], style: Style): string {
+/** The closing line: counts, what else can fail the run, what was left out, files and time. */
+export function summary(input: ReportInput, shown: readonly Finding[], style: Style = plainStyle): string {
   const { result, failOn } = input;
   const active = result.findings.filter((f) => f.suppressions.length === 0);
   const count = (s: Severity): number => shown.filter((f) => f.severity === s).length;
@@ -77,6 +78,7 @@ function summary(input: ReportInput, shown: readonly Finding[], style: Style): s
     hidden > 0 ? `${hidden} hidden by --quiet` : '',
     directiveProblems > 0 ? `${directiveProblems} directive problem${plural(directiveProblems)}` : '',
     suppressed > 0 ? `${suppressed} suppressed` : '',
+    input.baseline && input.baseline.matched > 0 ? `${input.baseline.matched} in the baseline` : '',
   ].filter(Boolean);
   const extra = extras.length > 0 ? `, ${extras.join(', ')}` : '';
   const failing = isFailing(result.findings, result.notifications, failOn);

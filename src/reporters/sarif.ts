@@ -9,16 +9,23 @@ const SRCROOT = '%SRCROOT%';
 
 const LEVEL: Record<Severity, Sarif.ReportingConfiguration.level> = { error: 'error', warning: 'warning', note: 'note' };
 
-/** SARIF 2.1.0, shaped for GitHub code scanning: relative URIs under %SRCROOT%, CWE tags, security-severity. */
+/**
+ * SARIF 2.1.0, shaped for GitHub code scanning: relative URIs under %SRCROOT%, CWE tags,
+ * security-severity, line-shift-proof `partialFingerprints`. Suppressed findings are left out
+ * unless `sarif.includeSuppressed` (code scanning would show them as open alerts); with a
+ * baseline, each result carries its `baselineState`.
+ */
 export function sarifReport(input: ReportInput): string {
   const { result, tool } = input;
+  const includeSuppressed = input.sarif?.includeSuppressed ?? false;
   const ruleIndex = new Map(result.rules.map(({ rule }, i) => [rule.id, i]));
   const physical = (l: Location): Sarif.PhysicalLocation => ({
     artifactLocation: artifact(relativePath(result.root, l.file)),
     region: { startLine: l.line, startColumn: l.column, endLine: l.endLine, endColumn: l.endColumn },
   });
 
-  const results: Sarif.Result[] = result.findings.map((f) => {
+  const reported = includeSuppressed ? result.findings : result.findings.filter((f) => f.suppressions.length === 0);
+  const results: Sarif.Result[] = reported.map((f) => {
     const r: Sarif.Result = {
       ruleId: f.ruleId,
       ruleIndex: ruleIndex.get(f.ruleId),
@@ -27,6 +34,7 @@ export function sarifReport(input: ReportInput): string {
       locations: [{ physicalLocation: physical(f.location) }],
       partialFingerprints: { primaryLocationLineHash: f.fingerprint },
     };
+    if (f.baselineState) r.baselineState = f.baselineState;
     if (f.related.length > 0) {
       r.relatedLocations = f.related.map((rel, i) => ({ id: i + 1, message: { text: rel.message }, physicalLocation: physical(rel.location) }));
     }
@@ -37,6 +45,7 @@ export function sarifReport(input: ReportInput): string {
   });
 
   const notifications = result.notifications.map((n) => notification(n, result.root));
+  const category = input.sarif?.category;
   const log: Sarif.Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -51,6 +60,8 @@ export function sarifReport(input: ReportInput): string {
             rules: result.rules.map(({ rule, severity }) => ruleDescriptor(rule, severity)),
           },
         },
+        // code scanning takes the part of the id up to its last `/` as the analysis category
+        ...(category ? { automationDetails: { id: category.endsWith('/') ? category : `${category}/` } } : {}),
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(result.root).href.replace(/\/?$/, '/') } },
         columnKind: 'utf16CodeUnits',
         invocations: [

@@ -6,6 +6,12 @@ export interface ReportInput {
   tool: { name: string; version: string; informationUri: string };
   /** The lowest severity that fails the run (`--fail-on`). */
   failOn: 'note' | 'warning' | 'error';
+  /** When the scan started (GitLab's `scan.start_time`); the end is this plus `result.durationMs`. */
+  startedAt?: Date;
+  /** Set when a baseline was applied: its path as given, and how many findings it held (left out of `result.findings`). */
+  baseline?: { file: string; matched: number };
+  /** SARIF only: `runs[0].automationDetails.id` (`--sarif-category`), and whether suppressed findings are kept (`--sarif-include-suppressed`). */
+  sarif?: { category?: string; includeSuppressed?: boolean };
 }
 
 /** Text styling for the pretty reporter; identity functions when colour is off. */
