@@ -77,7 +77,13 @@ the app so that a change of deployment does not silently open it.`,
           const once = `${read.node.getSourceFile().fileName}:${enclosingFunction(read.node)?.pos ?? -1}:${read.header.toLowerCase()}`;
           if (reported.has(once)) continue;
           reported.add(once);
-          context.report({ messageId: 'untrustedHeader', node: read.node, data: { header: code(read.header) } });
+          const route = project.handlers.registrationReaching(read.node);
+          context.report({
+            messageId: 'untrustedHeader',
+            node: read.node,
+            data: { header: code(read.header) },
+            related: route ? [{ node: route, message: 'the request path that reaches this read, with no check of the peer before it' }] : [],
+          });
         }
       },
     };

@@ -100,11 +100,13 @@ Per framework:
           reported.add(once);
           const data = { read: code(snippet(read.call, sf)), authorized: code(authorizedHint(read)) };
           const worst = open.find(({ v }) => v === 'unverified') ?? open[0];
+          const related: RelatedReport[] = [];
+          const route = project.handlers.registrationReaching(read.call);
+          if (route) related.push({ node: route, message: 'the request path that reaches this read, with no `authorized` check before it' });
           if (!worst) {
-            context.report({ messageId: 'unseen', node: read.call, data });
+            context.report({ messageId: 'unseen', node: read.call, data, related });
             continue;
           }
-          const related: RelatedReport[] = [];
           const reject = worst.server.options.values.get('rejectUnauthorized');
           const why = worst.v === 'unverified' ? 'verification of client certificates is turned off here' : '`rejectUnauthorized` is computed here';
           related.push({ node: reject?.node ?? worst.server.call, message: reject ? why : 'the TLS server' });

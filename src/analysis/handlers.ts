@@ -148,6 +148,16 @@ export class Handlers {
     return [];
   }
 
+  /** Where the request path to a node starts: the registration of the first handler that reaches it. */
+  registrationReaching(node: ts.Node): ts.Node | undefined {
+    const entry = this.entriesReaching(node)[0];
+    if (!entry) return undefined;
+    const reg = this.byFn.get(entry)?.[0];
+    if (reg) return reg.call;
+    // a NestJS route: its method decorator
+    return (ts.canHaveDecorators(entry) && ts.getDecorators(entry)?.[0]) || undefined;
+  }
+
   /** The canonical key of an app expression (`app`, an imported router, `this.app`). */
   keyOf(expr: ts.Expression): Key {
     const e = skipOuter(expr);
