@@ -262,3 +262,31 @@ describe('given files keep the project as context', () => {
     expect(fs.existsSync(path.join(dir, 'src/app.ts'))).toBe(true);
   });
 });
+
+describe('TypeScript path aliases', () => {
+  it('follows @/ and ~/ imports to the project file whose path ends with the rest', async () => {
+    const dir = tempProject({
+      'src/server.ts': [
+        "import https from 'node:https';",
+        "import { app } from '@/app';",
+        "https.createServer({ ca: 'c', crl: 'r', requestCert: true, rejectUnauthorized: false }, app).listen(8443);",
+      ].join('\n'),
+      'src/app.ts': [
+        "import express from 'express';",
+        "import { requireAuthorized } from '~/middleware/mtls';",
+        'export const app = express();',
+        'app.use(requireAuthorized);',
+        "app.get('/me', (req, res) => res.json({ cn: req.socket.getPeerCertificate().subject.CN }));",
+      ].join('\n'),
+      'src/middleware/mtls.ts': 'export function requireAuthorized(req, res, next) {\n  if (!req.socket.authorized) return res.status(401).end();\n  next();\n}\n',
+    });
+    const result = await run({ targets: ['.'], cwd: dir });
+    expect(result.findings.map((f) => f.ruleId)).toEqual([]);
+    const unguarded = tempProject({
+      'src/server.ts': "import https from 'node:https';\nimport { app } from '@/app';\nhttps.createServer({ ca: 'c', crl: 'r', requestCert: true, rejectUnauthorized: false }, app);\n",
+      'src/app.ts': "import express from 'express';\nexport const app = express();\napp.get('/me', (req, res) => res.json({ cn: req.socket.getPeerCertificate().subject.CN }));\n",
+    });
+    const flagged = await run({ targets: ['.'], cwd: unguarded });
+    expect(flagged.findings.map((f) => [f.ruleId, f.message.includes('rejectUnauthorized: false')])).toEqual([['unverified-peer-cert', true]]);
+  });
+});

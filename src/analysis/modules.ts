@@ -13,6 +13,7 @@ const SK = ts.SyntaxKind;
 export class Modules {
   private readonly scopeCache = new WeakMap<ts.Node, Map<string, ts.Node>>();
   private readonly exportCache = new Map<string, Map<string, ExportEntry>>();
+  private readonly aliasCache = new Map<string, string | undefined>();
 
   constructor(private readonly files: ReadonlyMap<string, ts.SourceFile>) {}
 
@@ -22,7 +23,7 @@ export class Modules {
 
   /** A relative specifier resolved to a scanned file, trying TypeScript's extension rules. */
   resolveSpecifier(fromFile: string, spec: string): string | undefined {
-    if (!spec.startsWith('.')) return undefined;
+    if (!spec.startsWith('.')) return aliasTarget(spec, (f) => this.files.has(f), this.files.keys(), this.aliasCache);
     const base = path.resolve(path.dirname(fromFile), spec);
     const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');
     const candidates = [base];
@@ -271,6 +272,24 @@ export class Modules {
     this.starCache.set(file, stars);
     return table;
   }
+}
+
+/**
+ * A TypeScript path alias (`@/guards/mtls`, `~/tls`, `#/routes`): the project file whose path ends
+ * with what follows the prefix, the shortest such path when several do. tsconfig `paths` are not
+ * read; these prefixes are the conventions nearly every project uses.
+ */
+export function aliasTarget(spec: string, has: (file: string) => boolean, files: Iterable<string>, cache: Map<string, string | undefined>): string | undefined {
+  if (!/^[@~#]\//.test(spec)) return undefined;
+  if (cache.has(spec)) return cache.get(spec);
+  const rest = '/' + spec.slice(2).replace(/\.(?:[mc]?js|jsx)$/, '');
+  let best: string | undefined;
+  for (const file of files) {
+    const stem = file.replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
+    if ((stem.endsWith(rest) || stem.endsWith(rest + '/index')) && (best === undefined || file.length < best.length)) best = file;
+  }
+  cache.set(spec, best !== undefined && has(best) ? best : undefined);
+  return cache.get(spec);
 }
 
 export interface ExportEntry {

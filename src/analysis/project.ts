@@ -6,7 +6,7 @@ import type { FactNeeds, FileFacts } from './facts/types';
 import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
-import { Modules } from './modules';
+import { aliasTarget, Modules } from './modules';
 import { TlsServers } from './tls-servers';
 
 /**
@@ -141,7 +141,8 @@ export function relativeImports(text: string): string[] {
   return out;
 }
 
-const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.\.?(?:\/[^'"\n]*)?)\1/g;
+const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])((?:\.\.?|[@~#])(?:\/[^'"\n]*)?)\1/g;
+
 const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 
 /**
@@ -166,7 +167,9 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
     if (!info.web) continue;
     const dir = path.dirname(file);
     for (const spec of info.imports) {
-      const stem = path.resolve(dir, spec).replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
+      const target = spec.startsWith('.') ? undefined : resolveRelative(file, spec, files);
+      if (!spec.startsWith('.') && target === undefined) continue;
+      const stem = (target ?? path.resolve(dir, spec)).replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
       const list = importers.get(stem);
       if (list) list.push(file);
       else importers.set(stem, [file]);
@@ -193,7 +196,14 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
   return seen;
 }
 
+const aliasCaches = new WeakMap<object, Map<string, string | undefined>>();
+
 function resolveRelative(from: string, spec: string, files: ReadonlyMap<string, unknown>): string | undefined {
+  if (!spec.startsWith('.')) {
+    let cache = aliasCaches.get(files);
+    if (!cache) aliasCaches.set(files, (cache = new Map()));
+    return aliasTarget(spec, (f) => files.has(f), files.keys(), cache);
+  }
   const base = path.resolve(path.dirname(from), spec);
   if (files.has(base)) return base;
   const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');
