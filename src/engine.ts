@@ -107,7 +107,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const { sourceFile, findings: fileFindings } = analyseFile(file, text, active, notifications);
     findings.push(...fileFindings);
     if (wantsProject) seen.set(file, describeFile(text, config, true, sourceFile));
-    else if (text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, web: false, reported: true, sourceFile });
+    // without the project phase, only what directives and fingerprints need is kept
+    else if (fileFindings.length > 0 || text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, web: false, reported: true, sourceFile });
   }
 
   // Given files only (a pre-commit hook): the rest of the project is context for the model.
