@@ -184,6 +184,6 @@ function isStatement(n: ts.Node): boolean {
   return n.kind >= SK.FirstStatement && n.kind <= SK.LastStatement;
 }
 
-function isStatementList(n: ts.Node): boolean {
+export function isStatementList(n: ts.Node): boolean {
   return n.kind === SK.Block || n.kind === SK.SourceFile || n.kind === SK.ModuleBlock || n.kind === SK.CaseClause || n.kind === SK.DefaultClause;
 }

@@ -1,7 +1,8 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
-import { isFunctionLike, propertyNameText } from './modules';
+import { isStatementList } from './flow';
+import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 
 const SK = ts.SyntaxKind;
@@ -168,16 +169,7 @@ export class Guards {
     const cached = this.predicates.get(fn);
     if (cached !== undefined) return cached;
     this.predicates.set(fn, false);
-    let result = false;
-    if (fn.body && !ts.isBlock(fn.body)) result = this.mentions(fn.body, depth + 1);
-    else if (fn.body) {
-      const visit = (n: ts.Node): void => {
-        if (result || isFunctionLike(n)) return;
-        if (ts.isReturnStatement(n) && n.expression && this.mentions(n.expression, depth + 1)) result = true;
-        else ts.forEachChild(n, visit);
-      };
-      ts.forEachChild(fn.body, visit);
-    }
+    const result = returnedExpressions(fn).some((e) => this.mentions(e, depth + 1));
     this.predicates.set(fn, result);
     return result;
   }
@@ -248,19 +240,6 @@ function throwsOnFailure(fn: Fn): boolean {
 export function enclosingFunction(node: ts.Node): Fn | undefined {
   for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
   return undefined;
-}
-
-/** An arrow or function expression passed straight to a call: `.then(cert => …)`, `arr.map(fn)`. */
-export function isInlineCallback(fn: ts.Node): boolean {
-  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
-  let n: ts.Node = fn;
-  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
-  const p = n.parent;
-  return (ts.isCallExpression(p) || ts.isNewExpression(p)) && (p.arguments ?? []).some((a) => a === n);
-}
-
-function isStatementList(n: ts.Node): boolean {
-  return n.kind === SK.Block || n.kind === SK.SourceFile || n.kind === SK.ModuleBlock || n.kind === SK.CaseClause || n.kind === SK.DefaultClause;
 }
 
 function collectNames(name: ts.BindingName, out: Set<string>): void {

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { isFunctionLike, propertyNameText } from './modules';
+import { isFunctionLike, isInlineCallback, propertyNameText } from './modules';
 import type { Project } from './project';
 
 /** A function that runs per request: a handler, middleware, hook, guard method or listener. */
@@ -142,7 +142,7 @@ export class Handlers {
     for (let n = node.parent; n; n = n.parent) {
       if (!isFunctionLike(n)) continue;
       if (this.isEntry(n)) return [n];
-      if (isInline(n)) continue;
+      if (isInlineCallback(n)) continue;
       return this.callersOf(n).flatMap((c) => this.entriesReaching(c, depth + 1, seen));
     }
     return [];
@@ -492,14 +492,6 @@ function covers(prefix: string | undefined, path: string | undefined): boolean {
 function joinPath(prefix: string | undefined, path: string): string {
   const p = (prefix ?? '').replace(/\/+$/, '');
   return p + (path.startsWith('/') || path === '' ? path : '/' + path);
-}
-
-function isInline(fn: ts.Node): boolean {
-  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
-  let n: ts.Node = fn;
-  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
-  const p = n.parent;
-  return (ts.isCallExpression(p) || ts.isNewExpression(p)) && (p.arguments ?? []).some((a) => a === n);
 }
 
 function isNestFactory(node: ts.Node): boolean {

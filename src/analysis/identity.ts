@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { isFunctionLike, propertyNameText } from './modules';
+import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 
 const SK = ts.SyntaxKind;
@@ -217,16 +217,7 @@ export class Identity {
     const cached = this.returning.get(fn);
     if (cached !== undefined) return cached;
     this.returning.set(fn, false);
-    let result = false;
-    if (fn.body && !ts.isBlock(fn.body)) result = this.isIdentity(fn.body, depth + 1);
-    else if (fn.body) {
-      const visit = (n: ts.Node): void => {
-        if (result || isFunctionLike(n) || ts.isClassLike(n)) return;
-        if (ts.isReturnStatement(n) && n.expression && this.isIdentity(n.expression, depth + 1)) result = true;
-        else ts.forEachChild(n, visit);
-      };
-      ts.forEachChild(fn.body, visit);
-    }
+    const result = returnedExpressions(fn).some((e) => this.isIdentity(e, depth + 1));
     this.returning.set(fn, result);
     return result;
   }

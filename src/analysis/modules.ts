@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ts } from '../ts';
-import { requiredModule, skipOuter } from './facts/walk';
+import { isScope, requiredModule, skipOuter } from './facts/walk';
 
 const SK = ts.SyntaxKind;
 
@@ -333,17 +333,28 @@ function isContainer(n: ts.Node): boolean {
   }
 }
 
-export function isFunctionLike(n: ts.Node): n is ts.FunctionLikeDeclaration {
-  switch (n.kind) {
-    case SK.FunctionDeclaration:
-    case SK.FunctionExpression:
-    case SK.ArrowFunction:
-    case SK.MethodDeclaration:
-    case SK.Constructor:
-    case SK.GetAccessor:
-    case SK.SetAccessor:
-      return true;
-    default:
-      return false;
-  }
+/** Function-like nodes (the walk's scopes). */
+export const isFunctionLike: (n: ts.Node) => n is ts.FunctionLikeDeclaration = isScope;
+
+/** An arrow or function expression passed straight to a call: `.then(cert => …)`, `app.get('/', (req, res) => …)`. */
+export function isInlineCallback(fn: ts.Node): boolean {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  let n: ts.Node = fn;
+  while (ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  return (ts.isCallExpression(p) || ts.isNewExpression(p)) && (p.arguments ?? []).some((a) => a === n);
+}
+
+/** The expressions a function returns: an arrow's expression body, or every `return x` outside nested functions. */
+export function returnedExpressions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
+  if (!fn.body) return [];
+  if (!ts.isBlock(fn.body)) return [fn.body];
+  const out: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
+    else ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(fn.body, visit);
+  return out;
 }

@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import type { Fn, Key } from './handlers';
-import { isFunctionLike, propertyNameText } from './modules';
+import type { Key } from './handlers';
+import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 
 /** A TLS option as the server will see it. */
@@ -212,7 +212,7 @@ export class TlsServers {
     if (value && ts.isCallExpression(value)) {
       // a local factory: `function tlsOptions() { return { … } }`
       const fn = this.project.handlers.functionOf(value.expression);
-      const ret = fn && returnedExpression(fn);
+      const ret = fn && returnedExpressions(fn)[0];
       value = ret ? this.project.modules.valueOf(ret) : value;
       if (value && ts.isAwaitExpression(value)) value = this.project.modules.valueOf(value.expression);
       if (value && ts.isCallExpression(value) && calleeChain(value.expression)?.join('.') === 'Object.assign') {
@@ -266,9 +266,3 @@ function hasTrueOutcome(expr: ts.Expression): boolean {
   return false;
 }
 
-function returnedExpression(fn: Fn): ts.Expression | undefined {
-  if (!fn.body) return undefined;
-  if (!ts.isBlock(fn.body)) return fn.body;
-  for (const st of fn.body.statements) if (ts.isReturnStatement(st) && st.expression) return st.expression;
-  return undefined;
-}
