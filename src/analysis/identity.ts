@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import { isFunctionLike, returnedExpressions } from './modules';
 import type { Project } from './project';
 
 const SK = ts.SyntaxKind;
@@ -378,4 +378,3 @@ function rootOf(expr: ts.Expression): ts.Identifier | undefined {
   return ts.isIdentifier(e) ? e : undefined;
 }
 
-export { propertyNameText };
