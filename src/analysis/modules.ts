@@ -23,15 +23,7 @@ export class Modules {
 
   /** A relative specifier resolved to a scanned file, trying TypeScript's extension rules. */
   resolveSpecifier(fromFile: string, spec: string): string | undefined {
-    if (!spec.startsWith('.')) return aliasTarget(spec, (f) => this.files.has(f), this.files.keys(), this.aliasCache);
-    const base = path.resolve(path.dirname(fromFile), spec);
-    const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');
-    const candidates = [base];
-    for (const b of stem === base ? [base] : [stem, base]) {
-      for (const ext of EXTENSIONS) candidates.push(b + ext);
-      for (const ext of EXTENSIONS) candidates.push(path.join(b, 'index' + ext));
-    }
-    return candidates.find((c) => this.files.has(c));
+    return resolveModuleFile(fromFile, spec, this.files, this.aliasCache);
   }
 
   /** The declaration `name` refers to at `at`: a variable, parameter, function, class, import or binding element. */
@@ -298,6 +290,22 @@ export interface ExportEntry {
 }
 
 const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+/**
+ * The project file a specifier names, the way TypeScript resolves it: the exact path, the path
+ * with each extension (`./a.js` may name `a.ts`), a folder's `index`, or a path alias.
+ */
+export function resolveModuleFile(fromFile: string, spec: string, files: ReadonlyMap<string, unknown>, aliasCache: Map<string, string | undefined>): string | undefined {
+  if (!spec.startsWith('.')) return aliasTarget(spec, (f) => files.has(f), files.keys(), aliasCache);
+  const base = path.resolve(path.dirname(fromFile), spec);
+  if (files.has(base)) return base;
+  const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');
+  for (const b of stem === base ? [base] : [stem, base]) {
+    for (const ext of EXTENSIONS) if (files.has(b + ext)) return b + ext;
+    for (const ext of EXTENSIONS) if (files.has(path.join(b, 'index' + ext))) return path.join(b, 'index' + ext);
+  }
+  return undefined;
+}
 
 /** `module.exports` → 'module.exports'; `module.exports.x` / `exports.x` → 'x'. */
 function exportTarget(left: ts.Expression): string | undefined {

@@ -6,7 +6,7 @@ import type { FactNeeds, FileFacts } from './facts/types';
 import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
-import { aliasTarget, Modules } from './modules';
+import { Modules, resolveModuleFile } from './modules';
 import { TlsServers } from './tls-servers';
 
 /**
@@ -143,7 +143,6 @@ export function relativeImports(text: string): string[] {
 
 const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])((?:\.\.?|[@~#])(?:\/[^'"\n]*)?)\1/g;
 
-const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 
 /**
  * The files connected to an identity file through relative imports, in either direction: the
@@ -199,17 +198,7 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
 const aliasCaches = new WeakMap<object, Map<string, string | undefined>>();
 
 function resolveRelative(from: string, spec: string, files: ReadonlyMap<string, unknown>): string | undefined {
-  if (!spec.startsWith('.')) {
-    let cache = aliasCaches.get(files);
-    if (!cache) aliasCaches.set(files, (cache = new Map()));
-    return aliasTarget(spec, (f) => files.has(f), files.keys(), cache);
-  }
-  const base = path.resolve(path.dirname(from), spec);
-  if (files.has(base)) return base;
-  const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');
-  for (const b of stem === base ? [base] : [stem, base]) {
-    for (const ext of EXTENSIONS) if (files.has(b + ext)) return b + ext;
-    for (const ext of EXTENSIONS) if (files.has(path.join(b, 'index' + ext))) return path.join(b, 'index' + ext);
-  }
-  return undefined;
+  let cache = aliasCaches.get(files);
+  if (!cache) aliasCaches.set(files, (cache = new Map()));
+  return resolveModuleFile(from, spec, files, cache);
 }
