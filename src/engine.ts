@@ -108,13 +108,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
     findings.push(...fileFindings);
     if (wantsProject) seen.set(file, describeFile(text, config, true, sourceFile));
     // without the project phase, only what directives and fingerprints need is kept
-    else if (fileFindings.length > 0 || text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, web: false, reported: true, sourceFile });
+    else if (fileFindings.length > 0 || text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, web: false, input: false, reported: true, sourceFile });
   }
 
   // Given files only (a pre-commit hook): the rest of the project is context for the model.
   // Every TLS rule reports in a file that can carry identity: with none among the given files,
   // the project has nothing to say about them and is not read.
-  const givenIdentity = [...seen.values()].some((f) => f.identity);
+  // A handler that reads request input may be judged by middleware in another file, so it asks too.
+  const givenIdentity = [...seen.values()].some((f) => f.identity || (f.web && f.input));
   if (wantsProject && givenIdentity && (options.context ?? true) && discovery.explicitFilesOnly) {
     const context = await discoverFiles(['.'], { cwd: root, ignore, gitignore: options.gitignore, allowNoMatch: true });
     for (const file of context.files) {
@@ -184,7 +185,7 @@ function resolveConfig(options: RunOptions, cwd: string): Config {
     start = cwd; // a glob or a missing path: discovery reports the latter
   }
   const file = findConfigFile(start);
-  return file ? loadConfig(file, KNOWN_RULE_IDS) : { rules: {}, ignore: [], identitySources: EMPTY_IDENTITY_SOURCES };
+  return file ? loadConfig(file, KNOWN_RULE_IDS) : { rules: {}, ignore: [], identitySources: EMPTY_IDENTITY_SOURCES, sinks: [] };
 }
 
 interface ActiveRule {
@@ -259,6 +260,8 @@ interface SeenFile {
   identity: boolean;
   /** It can take part in a request path (text test); imports are followed only through such files. */
   web: boolean;
+  /** It reads request input (`req.params`, `ctx.query`, `@Param()`; text test): a handler that may pick records by it. */
+  input: boolean;
   /** Findings in it are reported (false for context files of a given-files scan). */
   reported: boolean;
   /** Kept only where phase 2 will surely need it; otherwise parsed again if it does. */
@@ -268,8 +271,10 @@ interface SeenFile {
 function describeFile(text: string, config: Config, reported: boolean, sourceFile?: ts.SourceFile): SeenFile {
   const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
   const keep = identity || (reported && text.includes(DIRECTIVE));
-  return { text, imports: relativeImports(text), identity, web: identity || webSignal(text), reported, sourceFile: keep ? sourceFile : undefined };
+  return { text, imports: relativeImports(text), identity, web: identity || webSignal(text), input: REQUEST_INPUT_TEXT.test(text), reported, sourceFile: keep ? sourceFile : undefined };
 }
+
+const REQUEST_INPUT_TEXT = /\b(?:req|request|ctx)\.(?:params|query|body)\b|\bctx\.request\.body\b|\.req\.(?:param|query|json)\(|@(?:Param|Query|Body)\(/;
 
 /** Parse one file and run the per-file rules on it. */
 function analyseFile(
@@ -306,6 +311,12 @@ function analyseFile(
 function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[]): Finding[] {
   // start from the identity files whose findings are reported: context alone never seeds a project
   const members = connectedFiles(seen, (info) => info.reported);
+  // a given handler file whose identity middleware is only context: the project around that middleware
+  const unjudged = [...seen].filter(([file, info]) => info.reported && info.input && info.web && !members.has(file));
+  if (unjudged.length > 0 && [...seen.values()].some((info) => !info.reported)) {
+    const around = connectedFiles(seen);
+    if (unjudged.some(([file]) => around.has(file))) for (const file of around) members.add(file);
+  }
   if (members.size === 0) return [];
   const files = new Map<string, { text: string; sourceFile: ts.SourceFile }>();
   for (const file of members) {
@@ -314,7 +325,7 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
     info.sourceFile = sourceFile;
     files.set(file, { text: info.text, sourceFile });
   }
-  const project = new Project(files, config.identitySources);
+  const project = new Project(files, config.identitySources, config.sinks);
   const findings: Finding[] = [];
   for (const { rule, severity } of active) {
     const report = (r: RuleReport): void => {

@@ -155,9 +155,9 @@ export function checkThrows(call: FsCall): boolean {
 }
 
 /** Resolve the recorded calls of a file to `fs` operations through its import bindings. */
-export function resolveFsCalls(facts: FileFacts): FsCall[] {
+export function resolveFsCalls(facts: FileFacts, calls: readonly CallFact[] = facts.calls): FsCall[] {
   const out: FsCall[] = [];
-  for (const fact of facts.calls) {
+  for (const fact of calls) {
     const chain = fsChain(fact.callee, facts);
     if (!chain) continue;
     // `fs.existsSync` → ['existsSync']; `fs.promises.stat` → ['promises','stat']

@@ -242,7 +242,7 @@ export function enclosingFunction(node: ts.Node): Fn | undefined {
   return undefined;
 }
 
-function collectNames(name: ts.BindingName, out: Set<string>): void {
+export function collectNames(name: ts.BindingName, out: Set<string>): void {
   if (ts.isIdentifier(name)) out.add(name.text);
   else for (const el of name.elements) if (!ts.isOmittedExpression(el)) collectNames(el.name, out);
 }
@@ -259,7 +259,8 @@ function verifies(node: ts.Node, names: ReadonlySet<string>): boolean {
   return found;
 }
 
-function references(node: ts.Node, names: ReadonlySet<string>): boolean {
+/** `node` refers to one of the local names (not as a property name). */
+export function references(node: ts.Node, names: ReadonlySet<string>): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;

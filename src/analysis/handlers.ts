@@ -118,6 +118,45 @@ export class Handlers {
     return false;
   }
 
+  /**
+   * The functions that may run before `fn` on some request path, in the order they run: app- and
+   * router-level `use`/hooks registered earlier (outermost app first), the mount's own
+   * middleware, earlier functions of the same registration, NestJS global and route guards.
+   */
+  chainBefore(fn: Fn): Fn[] {
+    const out: Fn[] = [];
+    const push = (list: readonly Fn[]): void => {
+      for (const f of list) if (f !== fn && !out.includes(f)) out.push(f);
+    };
+    const nest = this.nestRoutes.get(fn);
+    if (nest) {
+      push(this.receiverChain('nest', '', Number.MAX_SAFE_INTEGER, 0, undefined));
+      push(nest.guards);
+    }
+    for (const reg of this.byFn.get(fn) ?? []) {
+      push(this.receiverChain(reg.receiver, reg.file, order(reg.call), 0, reg.path ?? (reg.method === 'use' ? '' : undefined)));
+      push(reg.fns.slice(0, reg.fns.indexOf(fn)));
+    }
+    return out;
+  }
+
+  private receiverChain(receiver: Key, file: string, pos: number, depth: number, path: string | undefined): Fn[] {
+    if (depth > 6) return [];
+    const key = this.find(receiver);
+    const outer: Fn[] = [];
+    for (const m of this.mounts) {
+      if (this.find(m.child) !== key) continue;
+      outer.push(...this.receiverChain(m.parent, m.file, m.pos, depth + 1, path === undefined ? undefined : joinPath(m.path, path)), ...(m.before ?? []));
+    }
+    if (key === 'nest') outer.push(...this.nestGlobal);
+    for (const reg of this.registrations) {
+      if (this.find(reg.receiver) !== key) continue;
+      const early = reg.method === 'hook' || ((reg.method === 'use' || reg.method === 'all') && (reg.file !== file || order(reg.call) < pos));
+      if (early && covers(reg.path, path)) outer.push(...reg.fns);
+    }
+    return outer;
+  }
+
   /** The apps, routers and servers `fn` is registered on, and every app those are mounted on. */
   receiversOf(fn: Fn): Set<Key> {
     const out = new Set<Key>();

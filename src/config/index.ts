@@ -11,6 +11,8 @@ export interface Config {
   ignore: string[];
   /** Extra places client identity comes from, beyond the built-in ones. */
   identitySources: IdentitySourcesConfig;
+  /** Extra sinks for `identity-from-request-params`: functions that read or change records, by called name. */
+  sinks: string[];
 }
 
 export interface IdentitySourcesConfig {
@@ -61,6 +63,11 @@ export function configSchema(ruleIds: readonly string[]): Record<string, unknown
             items: { type: 'string', pattern: '^[A-Za-z_$][\\w$]*$' },
           },
         },
+      },
+      sinks: {
+        type: 'array',
+        description: 'Functions that read or change records, files or other services by the arguments they get, for identity-from-request-params, e.g. "loadAccount" or "ledger.transfer" (matched by the end of the called name).',
+        items: { type: 'string', pattern: '^[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)*$' },
       },
     },
   };
@@ -125,12 +132,13 @@ export function loadConfig(file: string, ruleIds: readonly string[]): Config {
   }
   if (path.basename(file) === 'package.json') json = (json as Record<string, unknown>)[PACKAGE_KEY];
   validate(file, json, ruleIds);
-  const raw = json as { rules?: Record<string, SeveritySetting>; ignore?: string[]; identitySources?: Partial<IdentitySourcesConfig> };
+  const raw = json as { rules?: Record<string, SeveritySetting>; ignore?: string[]; identitySources?: Partial<IdentitySourcesConfig>; sinks?: string[] };
   return {
     file,
     rules: raw.rules ?? {},
     ignore: raw.ignore ?? [],
     identitySources: { headers: raw.identitySources?.headers ?? [], functions: raw.identitySources?.functions ?? [] },
+    sinks: raw.sinks ?? [],
   };
 }
 
@@ -152,7 +160,7 @@ function describe(e: import('ajv').ErrorObject, ruleIds: readonly string[]): str
   const key = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
   switch (e.keyword) {
     case 'additionalProperties':
-      return `${key === '(top level)' ? '' : key + '.'}${e.params.additionalProperty as string}: unknown key; allowed keys: ${key === 'identitySources' ? 'headers, functions' : '$schema, rules, ignore, identitySources'}`;
+      return `${key === '(top level)' ? '' : key + '.'}${e.params.additionalProperty as string}: unknown key; allowed keys: ${key === 'identitySources' ? 'headers, functions' : '$schema, rules, ignore, identitySources, sinks'}`;
     case 'enum':
       if (e.propertyName !== undefined) return `rules.${e.propertyName}: unknown rule id; known ids: ${ruleIds.join(', ')}`;
       return `${key}: ${JSON.stringify(e.data)} is not allowed; allowed: ${(e.params.allowedValues as unknown[]).join(', ')}`;

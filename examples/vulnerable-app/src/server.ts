@@ -1,6 +1,7 @@
 import express from 'express';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
+import { invoices } from './routes/invoices';
 import { uploads } from './routes/uploads';
 
 const app = express();
@@ -18,6 +19,7 @@ app.use((req, res, next) => {
 });
 
 app.use('/uploads', uploads);
+app.use('/invoices', invoices);
 
 https
   .createServer(

@@ -1,0 +1,346 @@
+import { code, snippet } from '../src/analysis/expressions';
+import { calleeChain, skipOuter } from '../src/analysis/facts/walk';
+import { collectNames, enclosingFunction, references, rejects } from '../src/analysis/guards';
+import type { Fn } from '../src/analysis/handlers';
+import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from '../src/analysis/modules';
+import type { Project } from '../src/analysis/project';
+import type { CheckSpec } from '../src/analysis/request-paths';
+import { isValueExpression, type RequestRead } from '../src/analysis/request-values';
+import type { Sink } from '../src/analysis/sinks';
+import { defineRule } from '../src/rule';
+import { ts } from '../src/ts';
+
+export default defineRule({
+  id: 'identity-from-request-params',
+  title: 'Record chosen by a request parameter after certificate authentication',
+  description:
+    'After the client was identified by its certificate, a data access or other sensitive operation picks its target by an id the client sent, never compared with that identity nor scoped by it (BOLA/IDOR).',
+  severity: 'error',
+  precision: 'medium',
+  securitySeverity: 8.1,
+  cwe: [639, 367],
+  seeds: [
+    {
+      title: 'Time Of Check Time Of Use in Django with Mutual Tls',
+      section:
+        'the view that checks the tenant from the certificate and then queries by an id from the URL, and the fix: bind the certificate identity to the request once and put the tenant from it into every query (`filter(id=resource_id, tenant_id=tenant_id)`)',
+    },
+    {
+      title: 'Time Of Check Time Of Use in Aspnet with Mutual Tls',
+      section: 'keeping the access check and the use of the resource in one step, evaluated on the claims mapped from the certificate',
+    },
+  ],
+  remediationSummary:
+    'Scope the operation by the identity bound to the request from the certificate (`where: { id, tenantId: identity.tenantId }`, `AND tenant_id = $2`), or compare the id with that identity and answer 403 on a mismatch, or check the fetched record\'s owner before returning or changing it.',
+  remediation: `Mutual TLS tells the app who the client is; it says nothing about which records that client may
+touch. When a handler identifies the client from its certificate and then loads, changes or deletes a
+record chosen by an id from the URL, the query string, the body or a header, any client with a valid
+certificate can name another client's id (broken object-level authorization, CWE-639). The check
+(who is this?) and the use (which record?) are made on different inputs, and nothing ties them together.
+
+This rule follows *Time Of Check Time Of Use in Django with Mutual Tls*: bind the identity from the
+certificate to the request once, in middleware, and make every data access use that request-bound identity
+in the same query — the record is fetched by its id *and* the tenant from the certificate, so a foreign
+id finds nothing. *Time Of Check Time Of Use in Aspnet with Mutual Tls* gives the same advice from the
+other side: keep the access decision and the use of the resource in one step, on the claims mapped from
+the certificate.
+
+- **Put the identity in the query.** Prisma \`findFirst({ where: { id, tenantId: identity.tenantId } })\`
+  (not \`findUnique({ where: { id } })\`), TypeORM \`findOneBy({ id, tenantId })\`, Sequelize
+  \`findOne({ where: { id, tenantId } })\`, Mongoose \`findOne({ _id: id, owner: identity.cn })\`, Knex
+  \`.where({ id, tenant_id: identity.tenantId })\`, SQL \`… WHERE id = $1 AND tenant_id = $2\` with the
+  identity bound as \`$2\`. Updates and deletes the same way (\`updateMany\`/\`deleteMany\` with both, then
+  check the count), so no separate read can go stale.
+- **Or compare before use.** When the URL names the client itself (\`/tenants/:tenantId/…\`), compare the
+  param with the identity and answer 403 on a mismatch before any data access — in the handler, in
+  middleware mounted on the router (Express \`router.param('tenantId', …)\`, Fastify a \`preHandler\` hook,
+  Koa middleware before the router, Hono \`app.use('/tenants/:tenantId/*', …)\`), or in a NestJS guard
+  that reads both from \`context.switchToHttp().getRequest()\`.
+- **Or check ownership of what you fetched** against the identity before returning or changing it, and
+  answer 404 or 403 when it belongs to someone else.
+- **Take the identity from the request-bound value only** — \`req.identity\`, \`res.locals.identity\`,
+  \`ctx.state.identity\`, \`c.get('identity')\`, Fastify \`request.identity\`, a NestJS param decorator over
+  the guard's result — never from a body field, a query parameter or a header the client can set.
+- **Services:** pass the identity into the service as an argument and let the repository add it to every
+  query, so a controller cannot forget it.`,
+  messages: {
+    unscoped:
+      '{{param}} from the request chooses what {{sink}} reads or changes, after the client was identified by {{identity}}, but it is never compared with that identity nor scoped by it in the query: any client with a valid certificate can name another client\'s record',
+  },
+  create(context) {
+    return {
+      project(project) {
+        const sinks = project.sinks;
+        if (sinks.length === 0) return;
+        const check = new Checks(project);
+        for (const sink of sinks) {
+          const read = clientChosenId(project, sink);
+          if (!read) continue;
+          if (sink.scope.some((s) => project.requestValues.carriesIdentity(s) || project.requestValues.mentionsIdentity(s))) continue;
+          const identified = check.before(sink.node, check.identified);
+          if (!identified) continue;
+          if (check.before(sink.node, check.compared(read)) || check.paramChecked(sink.node, read)) continue;
+          if (sink.readOnly && check.ownershipChecked(sink.node)) continue;
+          context.report({
+            messageId: 'unscoped',
+            node: sink.node,
+            data: { param: code(read.name), sink: code(sink.label), identity: check.describe(identified) },
+            related: [
+              { node: identified, message: 'the client is identified here, from its certificate' },
+              { node: read.node, message: `the client chooses ${read.name} here` },
+            ],
+          });
+        }
+      },
+    };
+  },
+});
+
+/** Names of request fields that pick a record, a file or an account. */
+const ID_LIKE = /(^id$|[-_]id$|Id$|_id$|ID$|Ids$|_ids$|^ids$|uuid|Uuid|slug|^key$|Key$|_key$|Number$|_no$|^ref$|Ref$|(?:file|user|account|folder|dir|bucket|object|host)_?[Nn]ame$|^file$|^filename|path$|Path$|^email$|^account|^tenant|^user$|^owner|^customer|^org|^device|^order|^invoice|^doc|^project|^team|^client$|^serial)/;
+
+/** The first client-chosen identifier in the sink's selectors. */
+function clientChosenId(project: Project, sink: Sink): RequestRead | undefined {
+  // a path or URL is chosen by whatever part of it the client sent; a query by identifier-like fields
+  const accept = (read: RequestRead): boolean =>
+    sink.kind === 'file' || read.whole || read.name.includes('params') || read.name.includes('param(') || (read.key !== undefined && ID_LIKE.test(read.key));
+  for (const selector of sink.selectors) {
+    const read = project.requestValues.requestReadIn(selector, accept);
+    if (read) return read;
+  }
+  return undefined;
+}
+
+/** The checks this rule asks about, over one project. */
+class Checks {
+  private readonly readers = new Map<ts.Node, boolean>();
+  readonly identified: CheckSpec;
+  private readonly callers = (fn: Fn): readonly ts.Node[] => this.project.requestValues.callersOf(fn);
+
+  constructor(private readonly project: Project) {
+    const authorized = project.guards('authorized');
+    this.identified = {
+      statement: (s) => this.readsIdentity(s),
+      condition: (e) => this.readsIdentity(e) || authorized.mentions(e),
+      gate: (fn) => this.readsIdentity(fn) || authorized.isGate(fn),
+    };
+  }
+
+  before(node: ts.Node, spec: CheckSpec): ts.Node | undefined {
+    return this.project.requestPaths.checkBefore(node, spec, this.callers);
+  }
+
+  /** A check that compares the client's choice with the identity and rejects on a mismatch. */
+  compared(read: RequestRead): CheckSpec {
+    const both = (n: ts.Node): boolean => this.mentionsBoth(n, read);
+    const statement = (s: ts.Statement): boolean => {
+      if (ts.isIfStatement(s)) return both(s.expression) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)));
+      // `assertSameTenant(identity, req.params.tenantId)`, `await ensureOwner(me, id)`, `ctx.assert(id === me, 403)`
+      const call = statementCall(s);
+      return call !== undefined && this.throwsOrAsserts(call) && (both(call) || this.comparesInside(call, read));
+    };
+    return {
+      statement,
+      condition: both,
+      gate: (fn) => {
+        if (ts.isMethodDeclaration(fn) && fn.name && propertyNameText(fn.name) === 'canActivate' && returnedExpressions(fn).some(both)) return true;
+        return containsStatement(fn, statement);
+      },
+    };
+  }
+
+  /**
+   * Express `router.param('accountNo', (req, res, next, accountNo) => { if (accountNo !== me) … })`: a
+   * check that runs before every route of that router whose path has the param.
+   */
+  paramChecked(sink: ts.Node, read: RequestRead): boolean {
+    if (read.key === undefined) return false;
+    const entries = this.project.handlers.entriesReaching(sink);
+    if (entries.length === 0) return false;
+    const checks = this.project.callsNamed('param').filter((c): c is ts.CallExpression => {
+      if (!ts.isCallExpression(c) || !c.arguments[0] || !ts.isStringLiteralLike(c.arguments[0]) || c.arguments[0].text !== read.key) return false;
+      const fn = c.arguments[1] && this.project.handlers.functionOf(c.arguments[1]);
+      return fn !== undefined && containsStatement(fn, this.compared(read).statement);
+    });
+    if (checks.length === 0) return false;
+    return entries.every((entry) => {
+      const receivers = this.project.handlers.receiversOf(entry);
+      return checks.some((c) => receivers.has(this.project.handlers.keyOf((skipOuter(c.expression) as ts.PropertyAccessExpression).expression)));
+    });
+  }
+
+  /** `const inv = await repo.findOne(…); if (inv.ownerId !== me.id) throw …` — here or in the caller that gets the record. */
+  ownershipChecked(sink: ts.Node, depth = 0): boolean {
+    if (depth > 2) return false;
+    let n: ts.Node = sink;
+    while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+    const p = n.parent;
+    if (p && ts.isVariableDeclaration(p) && p.initializer === n) {
+      const names = new Set<string>();
+      collectNames(p.name, names);
+      const statement = p.parent.parent;
+      const fn = enclosingFunction(p);
+      if (!fn || !fn.body) return false;
+      copiesOf(fn, statement, names);
+      return this.laterComparison(statement, fn, names);
+    }
+    if (p && (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === n))) {
+      const fn = enclosingFunction(n);
+      if (!fn || this.project.handlers.isEntry(fn)) return false;
+      const sites = this.project.requestValues.callersOf(fn);
+      return sites.length > 0 && sites.every((c) => this.ownershipChecked(c, depth + 1));
+    }
+    return false;
+  }
+
+  /** After `statement`, a comparison of one of `names` with the identity: `if (doc.owner !== me)`, `assertOwner(doc, me)`. */
+  private laterComparison(statement: ts.Node, fn: Fn, names: ReadonlySet<string>): boolean {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || (isFunctionLike(n) && !isInlineCallback(n))) return;
+      if (n.pos >= statement.end) {
+        if (ts.isBinaryExpression(n) && EQUALITY.has(n.operatorToken.kind) && decides(n)) {
+          const l = references(n.left, names);
+          const r = references(n.right, names);
+          if ((l && this.project.requestValues.mentionsIdentity(n.right)) || (r && this.project.requestValues.mentionsIdentity(n.left))) found = true;
+        } else if (ts.isCallExpression(n) && n.arguments.some((a) => references(a, names)) && n.arguments.some((a) => this.project.requestValues.mentionsIdentity(a)) && this.throwsOrAsserts(n)) {
+          found = true;
+        } else if ((ts.isCallExpression(n) && /^(includes|has|some|every)$/.test(calleeChain(n.expression)?.at(-1) ?? '') && references(n, names) && this.project.requestValues.mentionsIdentity(n))) {
+          found = true; // `doc.members.includes(me.cn)`
+        }
+      }
+      if (!found) ts.forEachChild(n, visit);
+    };
+    if (fn.body) ts.forEachChild(fn.body, visit);
+    return found;
+  }
+
+  /** `assertOwnLab(ctx, ctx.params.lab)`: the helper compares the parameter it gets the choice in with the identity and rejects. */
+  private comparesInside(call: ts.CallExpression, read: RequestRead): boolean {
+    const fn = this.project.handlers.functionOf(call.expression);
+    if (!fn) return false;
+    const names = new Set<string>();
+    call.arguments.forEach((a, i) => {
+      const r = this.project.requestValues.origin(a);
+      const param = fn.parameters[i];
+      if (r && (r.key === undefined || read.key === undefined || r.key === read.key) && param && ts.isIdentifier(param.name)) names.add(param.name.text);
+    });
+    if (names.size === 0) return false;
+    return containsStatement(fn, (s) => ts.isIfStatement(s) && references(s.expression, names) && this.readsIdentity(s.expression) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement))));
+  }
+
+  /** A call that is a check: its callee throws or ends the response, or is named like an assertion. */
+  private throwsOrAsserts(call: ts.CallExpression): boolean {
+    const name = calleeChain(call.expression)?.at(-1) ?? '';
+    if (/^(assert|ok|strictEqual|equal|deepStrictEqual)$|^(assert|ensure|require|check|verify|authorize|authorise|guard|enforce)[A-Z_]/.test(name)) return true;
+    const fn = this.project.handlers.functionOf(call.expression);
+    return fn !== undefined && containsStatement(fn, (s) => ts.isThrowStatement(s) || (ts.isIfStatement(s) && rejects(s.thenStatement)));
+  }
+
+  /** An expression that looks at both the client's choice (the same field) and the identity, following locals one step. */
+  private mentionsBoth(node: ts.Node, read: RequestRead): boolean {
+    const values = this.project.requestValues;
+    let chosen = false;
+    let identity = false;
+    const visit = (n: ts.Node, depth: number, inRead = false): void => {
+      if ((chosen && identity) || (isFunctionLike(n) && !isInlineCallback(n))) return;
+      if (isValueExpression(n)) {
+        const r = !chosen && !inRead ? values.origin(n) : undefined;
+        // `req.params.userId` is not `req.params.keyId`; its inner `req.params` says nothing more
+        if (r && (r.key === undefined || read.key === undefined || r.key === read.key)) chosen = true;
+        if (r && (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n))) inRead = true;
+        if (!identity && values.carriesIdentity(n)) identity = true;
+      }
+      if (ts.isIdentifier(n) && depth < 2) {
+        // `const owned = await repo.exist({ where: { id, ownerId: me } }); if (!owned) …`
+        const decl = this.project.modules.declarationOf(n.text, n);
+        if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos) visit(decl.initializer, depth + 1);
+      }
+      ts.forEachChild(n, (c) => visit(c, depth, inRead));
+    };
+    visit(node, 0);
+    return chosen && identity;
+  }
+
+  /** Reads client identity somewhere in it (a certificate, a forwarded header, a request-bound identity field). */
+  readsIdentity(node: ts.Node): boolean {
+    const cached = this.readers.get(node);
+    if (cached !== undefined) return cached;
+    let found = false;
+    const identity = this.project.identity;
+    const visit = (n: ts.Node): void => {
+      if (found || (n !== node && isFunctionLike(n) && !isInlineCallback(n))) return;
+      if ((ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isCallExpression(n)) && identity.isIdentity(n)) found = true;
+      else if (ts.isParameter(n) && this.project.requestValues.carriesIdentity(n)) found = true;
+      else ts.forEachChild(n, visit);
+    };
+    visit(node);
+    this.readers.set(node, found);
+    return found;
+  }
+
+  /** The identity a check looked at, for the message: `req.identity`, `getPeerCertificate()`. */
+  describe(check: ts.Node): string {
+    let found: ts.Node | undefined;
+    const identity = this.project.identity;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if ((ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isCallExpression(n)) && identity.isIdentity(n)) found = n;
+      else ts.forEachChild(n, visit);
+    };
+    visit(check);
+    if (!found) return 'its certificate';
+    let top = found;
+    // `req.socket.getPeerCertificate().subject.CN` rather than `req.socket.getPeerCertificate()`
+    while (top.parent && ts.isPropertyAccessExpression(top.parent) && top.parent.expression === top) top = top.parent;
+    return code(snippet(top, top.getSourceFile(), 50));
+  }
+}
+
+/** A comparison that decides something: the condition of an `if` that rejects or returns, a ternary, `&&`, a `filter`/`find` callback, an assertion. */
+function decides(comparison: ts.Node): boolean {
+  for (let n: ts.Node = comparison; n.parent; n = n.parent) {
+    const p = n.parent;
+    if (ts.isIfStatement(p) && p.expression === n) return rejects(p.thenStatement) || (p.elseStatement !== undefined && rejects(p.elseStatement));
+    if (ts.isConditionalExpression(p) && p.condition === n) return true;
+    if (ts.isReturnStatement(p) || ts.isArrowFunction(p)) return true;
+    if (ts.isCallExpression(p)) return true;
+    if (ts.isBinaryExpression(p) || ts.isPrefixUnaryExpression(p) || ts.isParenthesizedExpression(p)) continue;
+    return false;
+  }
+  return false;
+}
+
+/** Locals copied from the record after it is fetched: `const doc = rows[0]`, `const { owner } = doc`. */
+function copiesOf(fn: Fn, after: ts.Node, names: Set<string>): void {
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n) && n !== fn && !isInlineCallback(n)) return;
+    if (ts.isVariableDeclaration(n) && n.pos >= after.end && n.initializer && references(n.initializer, names)) collectNames(n.name, names);
+    ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+}
+
+const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+
+function statementCall(s: ts.Statement): ts.CallExpression | undefined {
+  let e: ts.Expression | undefined;
+  if (ts.isExpressionStatement(s)) e = s.expression;
+  else if (ts.isVariableStatement(s) && s.declarationList.declarations.length === 1) e = s.declarationList.declarations[0].initializer;
+  if (!e) return undefined;
+  e = skipOuter(e);
+  if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+  return ts.isCallExpression(e) ? e : undefined;
+}
+
+/** Some statement in `fn` (not in nested functions other than inline callbacks) passes `test`. */
+function containsStatement(fn: Fn, test: (s: ts.Statement) => boolean): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (isFunctionLike(n) && !isInlineCallback(n))) return;
+    if (ts.isStatement(n) && test(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  if (fn.body) ts.forEachChild(fn.body, visit);
+  return found;
+}

@@ -1,0 +1,419 @@
+import { ts } from '../ts';
+import type { CallFact } from './facts/types';
+import { calleeChain, skipOuter } from './facts/walk';
+import { FS_CALL_NAMES, resolveFsCalls } from './fs';
+import { isRequestLike } from './identity';
+import { isFunctionLike, propertyNameText } from './modules';
+import type { Project } from './project';
+import { receiverDeclaration } from './request-values';
+
+/**
+ * A data access or sensitive operation that picks its target from its arguments: an ORM or
+ * driver query, raw SQL, a file-system call, or a request to another service.
+ */
+export interface Sink {
+  /** The whole call chain: `prisma.invoice.findUnique({ … })`, `knex('t').where({ id }).first()`. */
+  node: ts.CallExpression;
+  /** How it is written, for messages: `prisma.invoice.findUnique`. */
+  label: string;
+  kind: 'database' | 'sql' | 'file' | 'service' | 'configured';
+  /** Where a client-chosen value selects the target: the `where`, the filter, the SQL and its parameters, the path, the URL. */
+  selectors: ts.Node[];
+  /** Where the client identity scopes the operation: the selectors, the other filters of the chain, the receiver (`repoFor(tenant)`), a service call's headers. */
+  scope: ts.Node[];
+  /** It only reads: a record it returns can still be checked before use. */
+  readOnly: boolean;
+}
+
+/** ORM and driver methods that find, change or remove records, by name. */
+const DB_METHODS = new Set([
+  // Prisma
+  'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'update', 'updateMany', 'upsert', 'delete', 'deleteMany',
+  // TypeORM
+  'findOne', 'findOneBy', 'findOneOrFail', 'findOneByOrFail', 'find', 'findBy', 'findAndCount', 'findAndCountBy', 'findByIds', 'softDelete', 'restore', 'remove', 'increment', 'decrement', 'preload',
+  // Sequelize
+  'findByPk', 'findAll', 'findOrCreate', 'destroy',
+  // Mongoose / MongoDB driver
+  'findById', 'findByIdAndUpdate', 'findByIdAndDelete', 'findByIdAndRemove', 'findOneAndUpdate', 'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace',
+  'updateOne', 'deleteOne', 'replaceOne', 'countDocuments', 'distinct',
+  // an entity built from client input, saved: TypeORM, Mongoose documents, MikroORM
+  'save',
+]);
+
+/** Names that mean a database only on something that looks like one (`map.delete(k)` is not). */
+const AMBIGUOUS = new Set(['update', 'delete', 'find', 'remove', 'increment', 'decrement', 'restore', 'distinct', 'findAll', 'preload', 'save']);
+
+/** Query-builder filters: Knex, TypeORM's query builder, Drizzle, Kysely. */
+const WHERE_CALLS = new Set(['where', 'andWhere', 'orWhere', 'whereIn', 'whereRaw', 'andWhereRaw', 'whereNot', 'whereInIds']);
+/** Chain calls that carry values written, read back or ordered, not the selection. */
+const PAYLOAD_CALLS = new Set(['update', 'set', 'insert', 'values', 'returning', 'select', 'orderBy', 'limit', 'offset', 'take', 'skip', 'groupBy', 'having', 'leftJoinAndSelect', 'innerJoinAndSelect', 'merge', 'onConflict', 'increment', 'decrement']);
+/** Object keys that carry values written or shaping the result, not the selection. */
+const PAYLOAD_KEYS = new Set(['data', 'values', 'update', '$set', '$inc', '$push', '$pull', '$unset', '$addToSet', 'select', 'include', 'orderBy', 'order', 'take', 'skip', 'limit', 'offset', 'cursor', 'attributes', 'relations', 'projection', 'sort', 'create', 'transaction', 'lock', 'returning', 'individualHooks']);
+/** Methods whose first argument is the record's id itself. */
+const BY_ID = new Set(['findById', 'findByPk', 'findByIds', 'findByIdAndUpdate', 'findByIdAndDelete', 'findByIdAndRemove']);
+
+/** Raw SQL: node-postgres, mysql2, better-sqlite3, Sequelize, TypeORM, Knex, pg-promise, Prisma's unsafe forms. */
+const SQL_METHODS = new Set(['query', 'execute', 'raw', 'one', 'oneOrNone', 'many', 'manyOrNone', 'any', 'none', '$queryRawUnsafe', '$executeRawUnsafe', 'queryOne', 'exec']);
+/** better-sqlite3 and node:sqlite prepared statements: `db.prepare(sql).get(id)`. */
+const STATEMENT_METHODS = new Set(['get', 'all', 'run', 'iterate', 'pluck']);
+
+/** HTTP clients for calls to other services. */
+const HTTP_MODULES = new Set(['axios', 'got', 'ky', 'node-fetch', 'undici', 'superagent', 'needle', 'cross-fetch', 'isomorphic-fetch']);
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'request', 'fetch']);
+
+/** File sends of the frameworks: `res.sendFile(p)`, `res.download(p)`, `reply.sendFile(p)`. */
+const SEND_FILE = new Set(['sendFile', 'download']);
+
+/** Every call of a sink's method name the walk must have indexed. */
+export function sinkCallNames(extra: readonly string[]): string[] {
+  return [...DB_METHODS, ...WHERE_CALLS, ...SQL_METHODS, ...STATEMENT_METHODS, ...HTTP_METHODS, ...SEND_FILE, ...FS_CALL_NAMES, 'axios', 'got', 'ky', 'send', ...extra.map((s) => s.split('.').at(-1)!)];
+}
+
+/** The sinks of a project, each call chain once. */
+export function findSinks(project: Project, configured: readonly string[]): Sink[] {
+  const out = new Map<ts.CallExpression, Sink>();
+  const add = (sink: Sink | undefined): void => {
+    if (!sink) return;
+    // a function of the project (`repo.remove(id)` from `./db/devices-repo`) is followed into, not taken as the sink
+    if (sink.kind !== 'configured' && sink.kind !== 'file' && ownFunction(sink.node, project)) return;
+    const known = out.get(sink.node);
+    if (!known) out.set(sink.node, sink);
+    else {
+      // `db.update(t).set(v).where(eq(t.id, id))`: the update and its where are one query
+      known.selectors.push(...sink.selectors);
+      known.scope.push(...sink.scope);
+      known.readOnly &&= sink.readOnly;
+    }
+  };
+  for (const name of DB_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(databaseSink(call, name, project));
+  for (const name of WHERE_CALLS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(builderSink(call));
+  for (const name of SQL_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(sqlSink(call, project));
+  for (const name of STATEMENT_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(statementSink(call, project));
+  for (const name of [...HTTP_METHODS, 'axios', 'got', 'ky']) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(serviceSink(call, project));
+  for (const name of SEND_FILE) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call) && call.arguments[0]) add(simple(call, 'file', [call.arguments[0]]));
+  // koa-send: `send(ctx, path)`
+  for (const call of project.callsNamed('send')) if (ts.isCallExpression(call) && ts.isIdentifier(skipOuter(call.expression)) && call.arguments[1] && importedFrom(call, 'koa-send', project)) add(simple(call, 'file', [call.arguments[1]]));
+  for (const facts of project.facts.values()) {
+    const calls: CallFact[] = [];
+    for (const name of FS_CALL_NAMES) {
+      for (const node of facts.callsByName.get(name) ?? []) {
+        const callee = calleeChain((node as ts.CallExpression).expression);
+        if (callee) calls.push({ node: node as ts.CallExpression, callee, scope: facts.sourceFile, scopes: [] });
+      }
+    }
+    if (calls.length === 0) continue;
+    for (const fsCall of resolveFsCalls(facts, calls)) {
+      if (ts.isCallExpression(fsCall.fact.node)) {
+        add({ node: fsCall.fact.node, label: fsCall.display, kind: 'file', selectors: fsCall.paths.map((p) => p.path), scope: fsCall.paths.map((p) => p.path), readOnly: fsCall.paths.every((p) => p.access === 'read') });
+      }
+    }
+  }
+  for (const spec of configured) {
+    const parts = spec.split('.');
+    for (const call of project.callsNamed(parts[parts.length - 1])) {
+      if (!ts.isCallExpression(call)) continue;
+      const chain = calleeChain(call.expression);
+      if (!chain || chain.length < parts.length || chain.slice(-parts.length).join('.') !== spec) continue;
+      add(simple(call, 'configured', [...call.arguments]));
+    }
+  }
+  return [...out.values()].sort((a, b) => a.node.getSourceFile().fileName.localeCompare(b.node.getSourceFile().fileName) || a.node.pos - b.node.pos);
+}
+
+function simple(call: ts.CallExpression, kind: Sink['kind'], selectors: ts.Node[]): Sink {
+  return { node: call, label: label(call), kind, selectors, scope: [...call.arguments], readOnly: kind === 'file' };
+}
+
+/** The callee is a function of the scanned project: its body holds the real sink, if any. */
+function ownFunction(call: ts.CallExpression, project: Project): boolean {
+  for (const c of chainCalls(call)) {
+    const value = project.modules.valueOf(c.expression);
+    if (value && isFunctionLike(value)) return true;
+  }
+  return false;
+}
+
+function databaseSink(call: ts.CallExpression, name: string, project: Project): Sink | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const receiver = skipOuter(callee.expression);
+  if (notADatabase(receiver, project)) return undefined;
+  if (AMBIGUOUS.has(name) && !looksLikeDatabase(receiver, project)) return undefined;
+  const first = call.arguments[0];
+  if (!first) return undefined;
+  if (isFunctionLike(skipOuter(first))) return undefined; // `list.find((x) => …)`
+  const selectors: ts.Node[] = [];
+  const second = call.arguments[1] && objectOf(call.arguments[1], project);
+  if (name === 'update' && second && has(second, 'where')) selectors.push(...filterParts(second, project)); // Sequelize `update(values, { where })`
+  else if (BY_ID.has(name)) selectors.push(first);
+  else selectors.push(...filterParts(first, project));
+  const chainTop = outermost(call);
+  // identity in the saved entity records who wrote it; it does not choose which record is written
+  const scope = name === 'save' ? [] : [...selectors, ...receiverArgs(receiver), ...chainArgs(chainTop, call)];
+  return { node: chainTop, label: label(call), kind: 'database', selectors, scope, readOnly: READS.test(name) };
+}
+
+/** `knex('t').where({ id }).first()`, `repo.createQueryBuilder('i').where('i.id = :id', { id }).getOne()`, drizzle `.where(eq(t.id, id))`. */
+function builderSink(call: ts.CallExpression): Sink | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  if (isRequestLike(callee.expression) || call.arguments.length === 0) return undefined;
+  if (call.arguments.some((a) => isFunctionLike(skipOuter(a)))) return undefined; // grouped `.where((qb) => …)` is read through the chain's other calls
+  const top = outermost(call);
+  const calls = chainCalls(top);
+  const selectors: ts.Node[] = [];
+  for (const c of calls) {
+    const n = calleeName(c);
+    if (n !== undefined && WHERE_CALLS.has(n)) selectors.push(...c.arguments);
+  }
+  const scope: ts.Node[] = [];
+  for (const c of calls) {
+    const n = calleeName(c);
+    if (n === undefined || !PAYLOAD_CALLS.has(n)) scope.push(...c.arguments);
+  }
+  const readOnly = calls.every((c) => !/^(update|delete|del|set|insert|softDelete|restore|increment|decrement|execute)$/.test(calleeName(c) ?? '') || c === calls[calls.length - 1]) && !calls.some((c) => /^(update|delete|del|set|insert)$/.test(calleeName(c) ?? ''));
+  return { node: top, label: label(call), kind: 'database', selectors, scope, readOnly };
+}
+
+/** Methods that only read. */
+const READS = /^(find(?!OneAnd|ByIdAnd|OrCreate)\w*|count\w*|distinct)$/;
+
+function sqlSink(call: ts.CallExpression, project: Project): Sink | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  if (isRequestLike(callee.expression) || notADatabase(skipOuter(callee.expression), project)) return undefined;
+  const first = call.arguments[0];
+  if (!first || !looksLikeSql(first, project)) return undefined;
+  return { node: outermost(call), label: label(call), kind: 'sql', selectors: [...call.arguments], scope: [...call.arguments, ...receiverArgs(skipOuter(callee.expression))], readOnly: selectsOnly(first, project) };
+}
+
+function statementSink(call: ts.CallExpression, project: Project): Sink | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || call.arguments.length === 0) return undefined;
+  const statement = project.modules.valueOf(callee.expression) ?? skipOuter(callee.expression);
+  if (!ts.isCallExpression(statement) || calleeName(statement) !== 'prepare' || !statement.arguments[0] || !looksLikeSql(statement.arguments[0], project)) return undefined;
+  return { node: outermost(call), label: label(call), kind: 'sql', selectors: [...call.arguments, statement.arguments[0]], scope: [...call.arguments, statement.arguments[0]], readOnly: selectsOnly(statement.arguments[0], project) };
+}
+
+/** `fetch(url)`, `axios.get(url)`, `got(url)`, `this.httpService.get(url)` (NestJS), an axios instance. */
+function serviceSink(call: ts.CallExpression, project: Project): Sink | undefined {
+  const callee = skipOuter(call.expression);
+  const chain = calleeChain(callee);
+  if (!chain || !call.arguments[0]) return undefined;
+  const root = chain[0];
+  const file = call.getSourceFile().fileName;
+  const module = root.startsWith('require:') ? root.slice(8) : project.facts.get(file)?.bindings.get(root)?.module;
+  let client = false;
+  if (chain.length === 1) client = root === 'fetch' || (module !== undefined && HTTP_MODULES.has(module));
+  else if (HTTP_METHODS.has(chain[chain.length - 1])) {
+    if (module !== undefined && HTTP_MODULES.has(module)) client = true;
+    else if (/^(httpService|http|httpClient|apiClient|client|api)$/i.test(chain[chain.length - 2]) && chain[0] === 'this') client = true;
+    else {
+      // an instance: `const billing = axios.create({ baseURL })`
+      const value = project.modules.valueOf(ts.isPropertyAccessExpression(callee) ? callee.expression : callee);
+      if (value && ts.isCallExpression(value) && calleeName(value) === 'create') {
+        const c = calleeChain(value.expression);
+        const m = c && project.facts.get(value.getSourceFile().fileName)?.bindings.get(c[0])?.module;
+        client = m !== undefined && HTTP_MODULES.has(m);
+      }
+    }
+  }
+  if (!client) return undefined;
+  const selectors: ts.Node[] = [call.arguments[0]];
+  const config = objectOf(call.arguments[0], project);
+  if (config) selectors.splice(0, 1, ...['url', 'params', 'baseURL', 'path'].map((k) => member(config, k)).filter((x): x is ts.Expression => x !== undefined));
+  // the identity scopes the call in the URL, its query or its headers; in the body it is only data
+  const scope: ts.Node[] = [...selectors];
+  for (const a of call.arguments.slice(1)) {
+    const options = objectOf(a, project);
+    if (options) scope.push(...['headers', 'params', 'searchParams', 'url'].map((k) => member(options, k)).filter((x): x is ts.Expression => x !== undefined));
+  }
+  // `fetch(url)`, `got(url)`, `axios(url)` without a method, and `.get`/`.head`, only read
+  const method = chain.length > 1 ? chain[chain.length - 1] : methodOption(call.arguments[1] ?? call.arguments[0], project);
+  return { node: outermost(call), label: label(call), kind: 'service', selectors, scope, readOnly: /^(get|head)$/i.test(method) };
+}
+
+/** The `method` of a request's options, `GET` when absent. */
+function methodOption(arg: ts.Expression | undefined, project: Project): string {
+  const options = arg && objectOf(arg, project);
+  const m = options && member(options, 'method');
+  if (!m) return 'GET';
+  return ts.isStringLiteralLike(m) ? m.text : 'POST';
+}
+
+/** The parts of a filter argument that select records: its `where`, or the object without payload keys. */
+function filterParts(arg: ts.Expression, project: Project): ts.Node[] {
+  const obj = objectOf(arg, project);
+  if (!obj) return [arg];
+  const where = member(obj, 'where') ?? member(obj, 'filter') ?? member(obj, 'conditions');
+  if (where) return [where];
+  const out: ts.Node[] = [];
+  for (const p of obj.properties) {
+    const key = p.name ? propertyNameText(p.name) : undefined;
+    if (key !== undefined && PAYLOAD_KEYS.has(key)) continue;
+    out.push(p);
+  }
+  return out;
+}
+
+function objectOf(arg: ts.Expression, project: Project): ts.ObjectLiteralExpression | undefined {
+  const e = skipOuter(arg);
+  if (ts.isObjectLiteralExpression(e)) return e;
+  if (ts.isIdentifier(e)) {
+    const v = project.modules.valueOf(e);
+    if (v && ts.isObjectLiteralExpression(v) && v.getSourceFile() === e.getSourceFile()) return v;
+  }
+  return undefined;
+}
+
+function member(obj: ts.ObjectLiteralExpression, key: string): ts.Expression | undefined {
+  for (const p of obj.properties) {
+    if (!p.name || propertyNameText(p.name) !== key) continue;
+    if (ts.isPropertyAssignment(p)) return p.initializer;
+    if (ts.isShorthandPropertyAssignment(p)) return p.name;
+  }
+  return undefined;
+}
+
+function has(obj: ts.ObjectLiteralExpression, key: string): boolean {
+  return member(obj, key) !== undefined;
+}
+
+/** Climb `a.b().c().d()` to its last call: the whole query. */
+function outermost(call: ts.CallExpression): ts.CallExpression {
+  let top: ts.Expression = call;
+  for (;;) {
+    let p = top.parent;
+    while (p && (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p))) p = p.parent;
+    if (p && ts.isPropertyAccessExpression(p) && p.parent && ts.isCallExpression(p.parent) && p.parent.expression === p && CHAIN_TAIL.test(p.name.text)) top = p.parent;
+    else return top as ts.CallExpression;
+  }
+}
+
+/** Calls that continue a query rather than use its result. */
+const CHAIN_TAIL = /^(where|andWhere|orWhere|whereIn|whereRaw|andWhereRaw|whereNot|first|firstOrFail|getOne|getOneOrFail|getMany|getRawOne|getRawMany|execute|exec|lean|populate|select|from|limit|offset|orderBy|returning|update|delete|del|set|values|leftJoin|innerJoin|leftJoinAndSelect|innerJoinAndSelect|take|skip|single|maybeSingle|get|all|run|one|sort|session|setOptions|orFail|toArray|count|pluck|modify|forUpdate|transacting|then)$/;
+
+/** The calls of a chain from its outermost call inwards. */
+function chainCalls(top: ts.CallExpression): ts.CallExpression[] {
+  const out: ts.CallExpression[] = [];
+  let e: ts.Expression = top;
+  for (;;) {
+    e = skipOuter(e);
+    if (ts.isCallExpression(e)) {
+      out.push(e);
+      e = e.expression;
+    } else if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = e.expression;
+    else return out;
+  }
+}
+
+/** Arguments of the calls in a chain other than the sink call and payload calls: `knex('t')`, `.andWhere(…)`. */
+function chainArgs(top: ts.CallExpression, sink: ts.CallExpression): ts.Node[] {
+  const out: ts.Node[] = [];
+  for (const c of chainCalls(top)) {
+    const n = calleeName(c);
+    if (c !== sink && (n === undefined || !PAYLOAD_CALLS.has(n))) out.push(...c.arguments);
+  }
+  return out;
+}
+
+/** Arguments of calls in the receiver: `this.repoFor(tenant).findOne(…)`, `db.collection('x')`. */
+function receiverArgs(receiver: ts.Expression): ts.Node[] {
+  const out: ts.Node[] = [];
+  let e = skipOuter(receiver);
+  for (;;) {
+    if (ts.isCallExpression(e)) {
+      out.push(...e.arguments);
+      e = skipOuter(e.expression);
+    } else if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = skipOuter(e.expression);
+    else return out;
+  }
+}
+
+function calleeName(call: ts.CallExpression): string | undefined {
+  const callee = skipOuter(call.expression);
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  if (ts.isIdentifier(callee)) return callee.text;
+  return undefined;
+}
+
+/** Receivers that are never a database: the request, collections, headers, crypto hashes, `JSON`, `Object`. */
+function notADatabase(receiver: ts.Expression, project: Project): boolean {
+  if (isRequestLike(receiver)) return true;
+  const chain = calleeChain(receiver);
+  const last = chain?.at(-1) ?? '';
+  if (/^(JSON|Object|Array|Reflect|Math|Promise|console|_|lodash|path|url|headers|searchParams|cookies|params|query|body|session|res|reply|response|router|app|server|fastify|emitter|events|socket|process)$/.test(last)) return true;
+  const value = project.modules.valueOf(receiver);
+  if (value && ts.isNewExpression(value)) {
+    const cls = calleeChain(value.expression)?.at(-1) ?? '';
+    if (/^(Map|Set|WeakMap|WeakSet|URLSearchParams|Headers|FormData|LRUCache|LRU|NodeCache|EventEmitter)$/.test(cls)) return true;
+  }
+  if (value && (ts.isArrayLiteralExpression(value) || ts.isObjectLiteralExpression(value))) return true;
+  if (value && ts.isCallExpression(value) && /^(createHash|createHmac|createCipheriv|createDecipheriv|createSign|createVerify)$/.test(calleeName(value) ?? '')) return true;
+  return false;
+}
+
+/** A receiver named or typed like a model, repository, collection, table, client or transaction. */
+function looksLikeDatabase(receiver: ts.Expression, project: Project): boolean {
+  if (declaredAsDatabase(receiver, project)) return true;
+  const chain = calleeChain(receiver);
+  if (!chain) {
+    // `db.collection('x')`, `getRepository(X)`, `dataSource.getRepository(X)`, `knex('t')`
+    const e = skipOuter(receiver);
+    return ts.isCallExpression(e) && /^(collection|getRepository|getCustomRepository|getMongoRepository|getTreeRepository|model|table|from|withRepository|knex|db)$/i.test(calleeName(e) ?? '');
+  }
+  return chain.some((part) => /prisma|repo|repository|model|collection|db$|^db|knex|manager|table|entity|orm|sequelize|mongo|tx$|^trx$|dao$|store$/i.test(part) || /^[A-Z][A-Za-z0-9]*$/.test(part));
+}
+
+/** `@InjectRepository(X) private readonly accounts: Repository<X>`, `const orders = dataSource.getRepository(Order)`. */
+function declaredAsDatabase(receiver: ts.Expression, project: Project): boolean {
+  const decl = receiverDeclaration(receiver, project);
+  if (!decl) return false;
+  const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration | ts.VariableDeclaration;
+  if (typed.type && ts.isTypeReferenceNode(typed.type) && DB_TYPES.test(typed.type.typeName.getText())) return true;
+  if (ts.canHaveDecorators(decl) && (ts.getDecorators(decl) ?? []).some((d) => /^Inject(Repository|Model|Connection|EntityManager|DataSource|Knex|Collection)/.test(d.expression.getText()))) return true;
+  const init = typed.initializer && skipOuter(typed.initializer);
+  const call = init && ts.isAwaitExpression(init) ? skipOuter(init.expression) : init;
+  return call !== undefined && ts.isCallExpression(call) && /^(getRepository|getCustomRepository|getMongoRepository|getTreeRepository|collection|model|withRepository|extend)$/.test(calleeName(call) ?? '');
+}
+
+const DB_TYPES = /^(Repository|MongoRepository|TreeRepository|EntityRepository|EntityManager|Model|ModelStatic|ModelCtor|Collection|Knex|Knex\.\w+|PrismaClient|PrismaService|DataSource|Db|Pool|PoolClient|Client|Connection|Sequelize|Kysely|\w+Repository|\w+Model)$/;
+
+/** The SQL only reads: `SELECT …`. */
+function selectsOnly(arg: ts.Expression, project: Project): boolean {
+  const e = skipOuter(arg);
+  const value = ts.isIdentifier(e) ? project.modules.valueOf(e) : e;
+  const text = value ? value.getText() : '';
+  return /^\W*select\b/i.test(text.replace(/^[`'"]/, '')) && !/\bfor\s+update\b/i.test(text);
+}
+
+function looksLikeSql(arg: ts.Expression, project: Project): boolean {
+  const e = skipOuter(arg);
+  const value = ts.isIdentifier(e) ? project.modules.valueOf(e) : e;
+  const node = value && ts.isExpression(value) ? skipOuter(value) : e;
+  const text = ts.isStringLiteralLike(node) ? node.text : ts.isTemplateExpression(node) || ts.isTaggedTemplateExpression(node) ? node.getText() : ts.isBinaryExpression(node) ? node.getText() : '';
+  if (text === '') {
+    // `query({ text, values })` (node-postgres config objects)
+    if (ts.isObjectLiteralExpression(node)) return node.properties.some((p) => p.name && /^(text|sql)$/.test(propertyNameText(p.name) ?? ''));
+    return false;
+  }
+  return /\b(select|update|delete|insert|where)\b/i.test(text);
+}
+
+function label(call: ts.CallExpression): string {
+  const callee = skipOuter(call.expression);
+  const chain = calleeChain(callee);
+  if (chain) return chain.map((p) => (p.startsWith('require:') ? `require('${p.slice(8)}')` : p)).join('.');
+  if (ts.isPropertyAccessExpression(callee)) {
+    // `knex('invoices').where` → `knex(…).where`
+    const inner = skipOuter(callee.expression);
+    const head = ts.isCallExpression(inner) ? `${calleeChain(inner.expression)?.join('.') ?? '…'}(…)` : '…';
+    return `${head}.${callee.name.text}`;
+  }
+  return call.expression.getText().slice(0, 40);
+}
+
+function importedFrom(call: ts.CallExpression, module: string, project: Project): boolean {
+  const id = skipOuter(call.expression) as ts.Identifier;
+  return project.facts.get(call.getSourceFile().fileName)?.bindings.get(id.text)?.module === module;
+}
