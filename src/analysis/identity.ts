@@ -150,6 +150,9 @@ export class Identity {
     const cached = this.taint.get(expr);
     if (cached !== undefined) return cached;
     if (depth > 20) return false;
+    // the request-bound names first: found in the middle of another question, their scan would
+    // read that question's pending answer as "not identity" and keep it
+    if (!this.boundNames) this.requestBound();
     this.taint.set(expr, false); // cycles read as "not identity"
     const result = this.computeIdentity(expr, depth);
     this.taint.set(expr, result);
@@ -168,9 +171,13 @@ export class Identity {
       }
       const fn = this.project.modules.valueOf(expr.expression);
       if (fn && isFunctionLike(fn) && this.returnsIdentity(fn, depth + 1)) return true;
+      // a helper that computes its result from what it is given: `commonName(req.get('x-ssl-client-s-dn'))`
+      if (fn && isFunctionLike(fn) && expr.arguments.some((a) => this.isIdentity(a, depth + 1)) && returnsFromParameters(fn)) return true;
       // a method on an identity value: `cert.subject.CN.toLowerCase()`, `JSON.parse(header)`
       if (ts.isPropertyAccessExpression(skipOuter(expr.expression)) && this.isIdentity((skipOuter(expr.expression) as ts.PropertyAccessExpression).expression, depth + 1)) return true;
-      return expr.arguments.some((a) => PASS_THROUGH.has(name ?? '') && this.isIdentity(a, depth + 1));
+      // `/CN=([^,]+)/.exec(dn)`: a method of a literal has no callee chain, only a name
+      const method = name ?? (ts.isPropertyAccessExpression(skipOuter(expr.expression)) ? (skipOuter(expr.expression) as ts.PropertyAccessExpression).name.text : '');
+      return expr.arguments.some((a) => PASS_THROUGH.has(method) && this.isIdentity(a, depth + 1));
     }
     if (ts.isAwaitExpression(expr)) return this.isIdentity(expr.expression, depth + 1);
     if (ts.isPropertyAccessExpression(expr) || ts.isElementAccessExpression(expr)) {
@@ -182,9 +189,21 @@ export class Identity {
     if (ts.isIdentifier(expr)) {
       const decl = this.project.modules.declarationOf(expr.text, expr);
       if (!decl) return false;
-      if (ts.isVariableDeclaration(decl) && decl.initializer) return this.isIdentity(decl.initializer, depth + 1);
+      if (ts.isVariableDeclaration(decl) && decl.initializer && this.isIdentity(decl.initializer, depth + 1)) return true;
+      // `let device = cache.get(socket); if (!device) device = { serial: cert.subject.CN }`
+      if (ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && !(decl.parent.flags & ts.NodeFlags.Const)) {
+        const writes = this.project.facts.get(expr.getSourceFile().fileName)?.assignments.get(expr.text) ?? [];
+        for (const w of writes) {
+          if (ts.isBinaryExpression(w) && w.operatorToken.kind === SK.EqualsToken && this.project.modules.declarationOf(expr.text, w) === decl && this.isIdentity(w.right, depth + 1)) return true;
+        }
+      }
+      if (ts.isVariableDeclaration(decl)) return false;
       if (ts.isBindingElement(decl)) {
         if (this.headerReads().some((r) => r.node === decl)) return true;
+        // `const { identity } = res.locals`, `const { client } = req`
+        const key = decl.propertyName ?? decl.name;
+        const from = decl.parent.parent;
+        if ((ts.isIdentifier(key) || ts.isStringLiteralLike(key)) && ts.isVariableDeclaration(from) && from.initializer && this.requestBound().has(key.text) && isRequestLike(from.initializer)) return true;
         let owner: ts.Node = decl.parent.parent;
         while (ts.isBindingElement(owner)) owner = owner.parent.parent;
         return ts.isVariableDeclaration(owner) && owner.initializer !== undefined && this.isIdentity(owner.initializer, depth + 1);
@@ -237,6 +256,8 @@ export class Identity {
         for (const node of nodes) {
           if (!ts.isBinaryExpression(node) || node.operatorToken.kind !== SK.EqualsToken) continue;
           if (!isRequestLike((node.left as ts.PropertyAccessExpression).expression)) continue;
+          // Koa's `ctx.body = …`, `ctx.status = …` are the response, not a field bound to the request
+          if (RESPONSE_FIELDS.has(parts[parts.length - 1]) && parts.length === 2) continue;
           if (this.isIdentity(node.right)) names.add(parts[parts.length - 1]);
         }
       }
@@ -249,8 +270,40 @@ export class Identity {
   }
 }
 
+const RESPONSE_FIELDS = new Set(['body', 'status', 'type', 'message', 'length', 'lastModified', 'etag', 'response', 'res']);
+
+/** A function whose returned value is computed from its parameters (through its locals). */
+function returnsFromParameters(fn: ts.FunctionLikeDeclaration): boolean {
+  const params = new Set<string>();
+  for (const p of fn.parameters) if (ts.isIdentifier(p.name)) params.add(p.name.text);
+  if (params.size === 0) return false;
+  const locals = new Map<string, ts.Expression>();
+  const collect = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) locals.set(n.name.text, n.initializer);
+    if (n !== fn && isFunctionLike(n)) return;
+    ts.forEachChild(n, collect);
+  };
+  if (fn.body) collect(fn.body);
+  const derived = (e: ts.Node, depth: number): boolean => {
+    if (depth > 4) return false;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || (isFunctionLike(n) && n !== e)) return;
+      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+        if (params.has(n.text)) found = true;
+        else if (locals.has(n.text)) found = derived(locals.get(n.text)!, depth + 1);
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(e);
+    return found;
+  };
+  return returnedExpressions(fn).some((e) => derived(e, 0));
+}
+
 /** Functions that hand back (a form of) their argument. */
-const PASS_THROUGH = new Set(['String', 'decodeURIComponent', 'decodeURI', 'unescape', 'parse', 'from', 'trim', 'normalize', 'toLowerCase']);
+const PASS_THROUGH = new Set(['String', 'decodeURIComponent', 'decodeURI', 'unescape', 'parse', 'from', 'trim', 'normalize', 'toLowerCase', 'exec']);
 
 /** `req.headers`, `request.headers`, `ctx.headers`, `ctx.request.headers`, `req.raw.headers`, `c.req.raw.headers`. */
 function isHeadersObject(expr: ts.Expression): boolean {

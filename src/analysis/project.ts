@@ -7,6 +7,10 @@ import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
 import { Modules, resolveModuleFile } from './modules';
+import { RequestPaths } from './request-paths';
+import { RequestValues } from './request-values';
+import { SharedState } from './shared-state';
+import { findSinks, type Sink } from './sinks';
 import { TlsServers } from './tls-servers';
 
 /**
@@ -24,6 +28,8 @@ export class Project {
   constructor(
     files: ReadonlyMap<string, { text: string; sourceFile: ts.SourceFile }>,
     readonly identitySources: IdentitySourcesConfig,
+    /** Extra sink functions from the config: `loadAccount`, `ledger.transfer`. */
+    readonly sinkNames: readonly string[] = [],
   ) {
     const sourceFiles = new Map<string, ts.SourceFile>();
     for (const [file, { text, sourceFile }] of files) {
@@ -51,6 +57,34 @@ export class Project {
 
   get identity(): Identity {
     return (this.identityPart ??= new Identity(this));
+  }
+
+  private sharedStatePart?: SharedState;
+  /** What outlives a request or is shared by concurrent ones, and what is bound to one request. */
+  get sharedState(): SharedState {
+    return (this.sharedStatePart ??= new SharedState(
+      this.modules,
+      (name) => this.callsNamed(name),
+      () => this.facts.values(),
+    ));
+  }
+
+  private requestValuesPart?: RequestValues;
+  /** Where values come from: the request (`origin`), the client identity (`carriesIdentity`). */
+  get requestValues(): RequestValues {
+    return (this.requestValuesPart ??= new RequestValues(this));
+  }
+
+  private requestPathsPart?: RequestPaths;
+  /** The chain before each handler, and checks on every path to a node. */
+  get requestPaths(): RequestPaths {
+    return (this.requestPathsPart ??= new RequestPaths(this));
+  }
+
+  private sinksPart?: Sink[];
+  /** Data accesses, file operations and calls to other services, each call chain once. */
+  get sinks(): Sink[] {
+    return (this.sinksPart ??= findSinks(this, this.sinkNames));
   }
 
   *sourceFiles(): Iterable<ts.SourceFile> {

@@ -57,8 +57,9 @@ export interface FileFacts {
   bindings: Map<string, ModuleBinding>;
   calls: CallFact[];
   /**
-   * A name or property path as written (`x`, `this.file`) → the nodes that give it a value, in
-   * source order: assignment expressions, variable declarations and parameters.
+   * A name or property path as written (`x`, `this.file`; `cache[]` for a computed key,
+   * `cache[k] = …`) → the nodes that give it a value, in source order: assignment expressions,
+   * variable declarations and parameters.
    */
   assignments: Map<string, ts.Node[]>;
   /** Statements and calls that leave the flow they are in, with their function, in source order. */

@@ -83,7 +83,7 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
       const op = bin.operatorToken.kind;
       if (op >= SK.FirstAssignment && op <= SK.LastAssignment) {
         // `x = …` and `this.file = …` / `opts.path = …`, keyed as written: `x`, `this.file`
-        const target = bin.left.kind === SK.Identifier ? [(bin.left as ts.Identifier).text] : calleeChain(bin.left);
+        const target = bin.left.kind === SK.Identifier ? [(bin.left as ts.Identifier).text] : (calleeChain(bin.left) ?? computedTarget(bin.left));
         if (target && !target[0].startsWith('require:')) record(facts.assignments, target.join('.'), bin);
       }
     }
@@ -111,6 +111,16 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
   };
   ts.forEachChild(sourceFile, (child) => visit(child, sourceFile));
   return facts;
+}
+
+/** `cache[key] = …`, `this.sessions[id] = …`: keyed by the object's chain and `[]` (`cache[]`, `this.sessions[]`). */
+function computedTarget(left: ts.Expression): string[] | undefined {
+  const e = skipOuter(left);
+  if (e.kind !== SK.ElementAccessExpression) return undefined;
+  const chain = calleeChain((e as ts.ElementAccessExpression).expression);
+  if (!chain) return undefined;
+  chain[chain.length - 1] += '[]';
+  return chain;
 }
 
 function isProcessExit(callee: ts.Expression): boolean {

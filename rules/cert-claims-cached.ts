@@ -1,0 +1,362 @@
+import { isDeferredCallback } from '../src/analysis/await-order';
+import { code, snippet } from '../src/analysis/expressions';
+import { calleeChain, skipOuter } from '../src/analysis/facts/walk';
+import { isRequestLike } from '../src/analysis/identity';
+import { isFunctionLike } from '../src/analysis/modules';
+import type { Project } from '../src/analysis/project';
+import { defineRule } from '../src/rule';
+import { ts } from '../src/ts';
+
+export default defineRule({
+  id: 'cert-claims-cached',
+  title: 'Certificate claims cached across requests',
+  description:
+    'Identity derived from the client certificate is stored where it outlives the request or is shared by concurrent requests, so a later use trusts a check made for another request, another connection or an earlier moment.',
+  severity: 'error',
+  precision: 'medium',
+  securitySeverity: 8.1,
+  cwe: [367, 524],
+  seeds: [
+    {
+      title: 'Time Of Check Time Of Use in Axum with Mutual Tls',
+      section:
+        'the warning against caching certificate-derived claims beyond the immediate handler scope or in shared mutable state, where concurrent requests and delayed asynchronous work separate the check from the use, and the advice to derive and validate identity per request',
+    },
+  ],
+  messages: {
+    sharedWrite:
+      '{{value}}, derived from {{source}}, is stored in {{place}}, which outlives the request and is shared by concurrent requests: a later use can trust the identity of another client or an earlier moment',
+    overwritten:
+      'The request-bound identity {{field}} is overwritten with {{other}}, a value not taken from the client certificate: later checks on this request trust it as the certificate identity',
+    deferred:
+      '{{value}}, derived from {{source}}, is captured by {{work}}, which runs after the request was answered, and decides access there (line {{line}}) on claims that may no longer hold',
+  },
+  remediationSummary:
+    'Derive identity from the certificate once per request and bind it to the request (`req.identity`, `res.locals`, `ctx.state`, `c.set()`, `request.identity`) or pass it as an argument; never keep it in module variables, shared caches, `app.locals` or singleton fields.',
+  remediation: `A TLS connection proves who the client is for that connection. Once identity taken from the
+certificate is written somewhere that outlives the request — a module variable, a module-level
+\`Map\`/LRU/Redis cache, \`app.locals\`, \`global\`, \`process.env\`, a field of a singleton — every
+concurrent request reads the same slot. One request's check then decides another request's access:
+the last writer wins, a cache keyed by an IP address or a user id hands one client's claims to
+another, and a revoked or replaced certificate keeps working for as long as the entry lives.
+
+This rule follows *Time Of Check Time Of Use in Axum with Mutual Tls*: avoid caching sensitive claims
+beyond the immediate handler scope, keep per-request authorization state out of shared application
+state, and derive and validate identity per request, close to where it is used. In Node:
+
+- **Bind identity to the request, once.** Middleware reads the certificate and sets
+  \`req.identity\` (Express, \`node:https\`), \`res.locals.identity\`, \`ctx.state.identity\` (Koa),
+  \`c.set('identity', …)\` (Hono), or \`request.identity\` after \`fastify.decorateRequest('identity', null)\`
+  (Fastify); handlers read it from there and nowhere else.
+- **NestJS**: a provider or controller in the default scope is one instance for the whole process.
+  Read identity from the request in a guard or a custom param decorator (\`@ClientIdentity()\`) and pass
+  it to services as an argument; if a service must hold it, make it request-scoped
+  (\`@Injectable({ scope: Scope.REQUEST })\` and inject \`REQUEST\`).
+- **Per-connection state** belongs to the connection: a \`WeakMap\` keyed by \`req.socket\`, or an
+  \`AsyncLocalStorage\` store entered per request (\`storage.run({ identity }, next)\`).
+- **If you must cache** (a parsed certificate is expensive), key the cache by the certificate itself
+  (\`fingerprint256\` of the certificate on *this* connection) and cache only what the certificate
+  says, never a decision; re-check \`authorized\`, expiry and revocation on every request.
+- **Do not overwrite or merge** the request-bound identity with other sources
+  (\`req.user = req.user ?? await db.lookup(req.query.user)\`): keep other principals in fields of
+  their own, and decide with the certificate identity.
+- **Deferred work** (timers, \`res.on('finish')\`, queues) must not decide access from claims captured
+  while the request was open; pass the identity along and check again when the work runs.`,
+  create(context) {
+    return {
+      project(project: Project) {
+        const identity = project.identity;
+        if (identity.certReads().length === 0 && identity.headerReads().length === 0 && identity.configuredCalls().length === 0) return;
+        const sf = (n: ts.Node): ts.SourceFile => n.getSourceFile();
+        const line = (n: ts.Node): number => sf(n).getLineAndCharacterOfPosition(n.getStart(sf(n))).line + 1;
+
+        // 1. identity written to shared state
+        const reported = new Set<ts.Node>();
+        for (const w of project.sharedState.writes()) {
+          if (!w.place.shared || isModuleInit(w.node)) continue;
+          const value = w.values.find((v) => isIdentityValue(project, v, 0));
+          if (!value) continue;
+          reported.add(w.node);
+          const source = sourceOf(project, w.node);
+          context.report({
+            messageId: 'sharedWrite',
+            node: w.node,
+            data: { value: code(snippet(value, sf(value), 50)), source: source.text, place: w.place.label },
+            related: source.node ? [{ node: source.node, message: `the identity is read here (${source.text})` }] : [],
+          });
+        }
+
+        // 2. the request-bound identity overwritten or merged with another source
+        const bound = identity.requestBound();
+        if (bound.size > 0) {
+          for (const facts of project.facts.values()) {
+            for (const [key, nodes] of facts.assignments) {
+              const field = key.split('.').at(-1)!;
+              if (!bound.has(field)) continue;
+              for (const node of nodes) {
+                if (!ts.isBinaryExpression(node) || reported.has(node)) continue;
+                const left = skipOuter(node.left);
+                if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) continue;
+                if (!isRequestLike(left.expression)) continue;
+                const other = foreignPart(project, node.right, 0);
+                if (!other) continue;
+                context.report({
+                  messageId: 'overwritten',
+                  node,
+                  data: { field: code(snippet(left, sf(left), 40)), other: code(snippet(other, sf(other), 50)) },
+                  related: [{ node: other, message: 'this value does not come from the client certificate' }],
+                });
+              }
+            }
+          }
+          for (const call of project.callsNamed('assign')) {
+            if (!ts.isCallExpression(call) || calleeChain(call.expression)?.join('.') !== 'Object.assign') continue;
+            const [target, ...rest] = call.arguments;
+            const chain = target && calleeChain(target);
+            if (!chain || !bound.has(chain[chain.length - 1]) || !isRequestLike(skipOuter((skipOuter(target) as ts.PropertyAccessExpression).expression ?? target))) continue;
+            const other = rest.map((r) => foreignPart(project, r, 0)).find((x) => x);
+            if (!other) continue;
+            context.report({
+              messageId: 'overwritten',
+              node: call,
+              data: { field: code(snippet(target, sf(target), 40)), other: code(snippet(other, sf(other), 50)) },
+              related: [{ node: other, message: 'this value does not come from the client certificate' }],
+            });
+          }
+          // Hono `c.set('identity', { ...c.get('identity'), cn: onBehalfOf })`
+          for (const call of project.callsNamed('set')) {
+            if (!ts.isCallExpression(call) || call.arguments.length !== 2 || !ts.isStringLiteralLike(call.arguments[0]) || !bound.has(call.arguments[0].text)) continue;
+            const callee = skipOuter(call.expression);
+            if (!ts.isPropertyAccessExpression(callee) || !isRequestLike(callee.expression)) continue;
+            const other = foreignPart(project, call.arguments[1], 0);
+            if (!other) continue;
+            context.report({
+              messageId: 'overwritten',
+              node: call,
+              data: { field: code(`${snippet(callee.expression, sf(call), 20)}.get('${call.arguments[0].text}')`), other: code(snippet(other, sf(other), 50)) },
+              related: [{ node: other, message: 'this value does not come from the client certificate' }],
+            });
+          }
+        }
+
+        // 3. deferred work that decides access from captured claims
+        queuedDecisions(project, (call, value, test) => {
+          const source = sourceOf(project, call);
+          context.report({
+            messageId: 'deferred',
+            node: call,
+            data: { value: code(snippet(value, sf(value), 40)), source: source.text, work: code(`${snippet(call.expression, sf(call), 40)}()`), line: line(test) },
+            related: [{ node: test, message: 'access is decided here from the captured claims' }],
+          });
+        });
+        for (const name of DEFERRED_CALLEES) {
+          for (const call of project.callsNamed(name)) {
+            if (!ts.isCallExpression(call)) continue;
+            for (const arg of call.arguments) {
+              const cb = skipOuter(arg);
+              if (!(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !runsAfterResponse(cb, call)) continue;
+              const decision = capturedDecision(project, cb);
+              if (!decision) continue;
+              const source = sourceOf(project, call);
+              context.report({
+                messageId: 'deferred',
+                node: call,
+                data: { value: code(snippet(decision.value, sf(call), 40)), source: source.text, work: code(`${snippet(call.expression, sf(call), 40)}()`), line: line(decision.test) },
+                related: [{ node: decision.test, message: 'access is decided here, later, from the captured claims' }],
+              });
+              break;
+            }
+          }
+        }
+      },
+    };
+  },
+});
+
+/**
+ * Claims handed to work that runs later and decides from them: a job queued with a decision already
+ * taken from the claims (`includePii: operator.ou === 'Compliance'`), or an event whose listener
+ * tests the claims it receives (`keyEvents.on('rotate', ({ requestedBy }) => { if (requestedBy.ou …) })`).
+ */
+function queuedDecisions(project: Project, report: (call: ts.CallExpression, value: ts.Node, test: ts.Node) => void): void {
+  for (const name of ['add', 'enqueue', 'addBulk']) {
+    for (const call of project.callsNamed(name)) {
+      if (!ts.isCallExpression(call) || !/queue/i.test(calleeChain(call.expression)?.slice(0, -1).join('.') ?? '')) continue;
+      args: for (const arg of call.arguments) {
+        const obj = skipOuter(arg);
+        if (!ts.isObjectLiteralExpression(obj)) continue;
+        for (const p of obj.properties) {
+          if (!ts.isPropertyAssignment(p)) continue;
+          const v = skipOuter(p.initializer);
+          const isTest = (ts.isBinaryExpression(v) && /^(===|!==|==|!=)$/.test(v.operatorToken.getText())) || (ts.isCallExpression(v) && /^(includes|has|startsWith|endsWith)$/.test(calleeChain(v.expression)?.at(-1) ?? ''));
+          if (!isTest) continue;
+          const parts = ts.isBinaryExpression(v) ? [v.left, v.right] : [...(v as ts.CallExpression).arguments, (skipOuter((v as ts.CallExpression).expression) as ts.PropertyAccessExpression).expression ?? v];
+          const value = parts.find((x) => x && isIdentityValue(project, x as ts.Expression, 0));
+          if (value) {
+            report(call, value, v);
+            break args;
+          }
+        }
+      }
+    }
+  }
+  for (const call of project.callsNamed('emit')) {
+    if (!ts.isCallExpression(call) || call.arguments.length < 2 || !ts.isStringLiteralLike(call.arguments[0])) continue;
+    const value = call.arguments.slice(1).find((a) => isIdentityValue(project, a, 0));
+    if (!value) continue;
+    const receiver = calleeChain(call.expression)?.slice(0, -1).join('.');
+    const event = call.arguments[0].text;
+    for (const name of ['on', 'once', 'addListener']) {
+      for (const on of project.callsNamed(name)) {
+        if (!ts.isCallExpression(on) || calleeChain(on.expression)?.slice(0, -1).join('.') !== receiver) continue;
+        const [ev, cb] = on.arguments;
+        if (!ev || !ts.isStringLiteralLike(ev) || ev.text !== event || !cb) continue;
+        const fn = skipOuter(cb);
+        if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !fn.body) continue;
+        let test: ts.Node | undefined;
+        const visit = (n: ts.Node): void => {
+          if (test) return;
+          if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) test = n;
+          else ts.forEachChild(n, visit);
+        };
+        visit(fn.body);
+        if (test) report(call, value, test);
+      }
+    }
+  }
+}
+
+const DEFERRED_CALLEES = ['setTimeout', 'setInterval', 'setImmediate', 'nextTick', 'queueMicrotask', 'on', 'once', 'add', 'enqueue', 'schedule', 'defer'];
+
+/** A callback that runs after the request was answered: a timer, `res.on('finish')`, a queued job. */
+function runsAfterResponse(cb: ts.Node, call: ts.CallExpression): boolean {
+  const name = calleeChain(call.expression)?.at(-1) ?? '';
+  if (name === 'on' || name === 'once') {
+    const event = call.arguments[0];
+    return event !== undefined && ts.isStringLiteralLike(event) && /^(finish|close|end)$/.test(event.text);
+  }
+  if (name === 'add' || name === 'enqueue' || name === 'schedule' || name === 'defer') return /queue|job|task|scheduler|worker/i.test(calleeChain(call.expression)?.slice(0, -1).join('.') ?? '');
+  return isDeferredCallback(cb) !== undefined || name === 'setTimeout' || name === 'setInterval' || name === 'setImmediate';
+}
+
+/** A test inside the callback that reads identity captured from the enclosing request function. */
+function capturedDecision(project: Project, cb: ts.FunctionLikeDeclaration): { test: ts.Node; value: ts.Node } | undefined {
+  let found: { test: ts.Node; value: ts.Node } | undefined;
+  const captured = (expr: ts.Node): ts.Node | undefined => {
+    let hit: ts.Node | undefined;
+    const visit = (n: ts.Node): void => {
+      if (hit) return;
+      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+        const decl = project.modules.declarationOf(n.text, n);
+        if (decl && !(decl.pos >= cb.pos && decl.end <= cb.end) && project.identity.isIdentity(n)) hit = n;
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(expr);
+    return hit;
+  };
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) {
+      const cond = ts.isIfStatement(n) ? n.expression : n.condition;
+      const value = captured(cond);
+      if (value) {
+        found = { test: n, value };
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (cb.body) visit(cb.body);
+  return found;
+}
+
+/**
+ * Identity, or a parameter (or a field of one) that a caller the tool sees hands identity to:
+ * `setClient(identity) { this.client = identity }` called as `ctx.setClient(req.clientIdentity)`.
+ */
+function isIdentityValue(project: Project, value: ts.Expression, depth: number): boolean {
+  if (project.identity.isIdentity(value)) return true;
+  if (depth > 2) return false;
+  let root = skipOuter(value);
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression);
+  if (ts.isObjectLiteralExpression(root)) {
+    return root.properties.some((p) => (ts.isPropertyAssignment(p) && isIdentityValue(project, p.initializer, depth + 1)) || (ts.isShorthandPropertyAssignment(p) && isIdentityValue(project, p.name, depth + 1)));
+  }
+  if (!ts.isIdentifier(root)) return false;
+  const decl = project.modules.declarationOf(root.text, root);
+  if (!decl || !ts.isParameter(decl) || !isFunctionLike(decl.parent)) return false;
+  const fn = decl.parent;
+  const index = fn.parameters.indexOf(decl);
+  return project.handlers.callersOf(fn).some((c) => {
+    const arg = c.arguments?.[index];
+    return arg !== undefined && isIdentityValue(project, arg, depth + 1);
+  });
+}
+
+/** A write made while the module loads, not during a request. */
+function isModuleInit(node: ts.Node): boolean {
+  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return false;
+  return true;
+}
+
+/** Which identity source a write's function reads, for the message. */
+function sourceOf(project: Project, node: ts.Node): { text: string; node?: ts.Node } {
+  let fn: ts.Node | undefined;
+  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) (fn ??= n);
+  const inFn = (n: ts.Node): boolean => fn !== undefined && n.getSourceFile() === fn.getSourceFile() && n.pos >= fn.pos && n.end <= fn.end;
+  const cert = project.identity.certReads().find((r) => inFn(r.call));
+  if (cert) return { text: `the client certificate (\`${cert.method}()\`)`, node: cert.call };
+  const header = project.identity.headerReads().find((r) => inFn(r.node));
+  if (header) return { text: `the ${code(header.header)} header`, node: header.node };
+  return { text: 'the client certificate identity' };
+}
+
+/**
+ * The part of a value that does not come from the client certificate: a request input, another
+ * lookup, a token — `req.user ?? await db.lookup(req.query.user)` → the lookup. Literals, identity
+ * values and lookups keyed by identity (`await roles.for(cert.subject.CN)`) are the certificate's.
+ */
+function foreignPart(project: Project, value: ts.Expression, depth: number): ts.Node | undefined {
+  const e = skipOuter(value);
+  if (depth > 4) return undefined;
+  if (ts.isLiteralExpression(e) || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(e) && e.text === 'undefined')) return undefined;
+  if (ts.isAwaitExpression(e)) return foreignPart(project, e.expression, depth + 1) && e;
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
+      return foreignPart(project, e.left, depth + 1) ?? foreignPart(project, e.right, depth + 1);
+    }
+  }
+  if (ts.isConditionalExpression(e)) return foreignPart(project, e.whenTrue, depth + 1) ?? foreignPart(project, e.whenFalse, depth + 1);
+  if (ts.isObjectLiteralExpression(e)) {
+    for (const p of e.properties) {
+      const inner = ts.isPropertyAssignment(p) ? p.initializer : ts.isSpreadAssignment(p) ? p.expression : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+      const hit = inner && foreignPart(project, inner, depth + 1);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  if (project.identity.isIdentity(e)) return undefined;
+  if (ts.isCallExpression(e)) {
+    // a lookup keyed by identity stays the certificate's: `await loadRoles(cert.subject.CN)`
+    if (e.arguments.some((a) => project.identity.isIdentity(a))) return undefined;
+    return e;
+  }
+  if (ts.isIdentifier(e)) {
+    const decl = project.modules.declarationOf(e.text, e);
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return foreignPart(project, decl.initializer, depth + 1) ? e : undefined;
+    return undefined; // a parameter or something we cannot see: stay quiet
+  }
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return readsRequestInput(e) ? e : undefined;
+  return undefined;
+}
+
+/** `req.query.user`, `req.body.id`, `ctx.request.body`, `request.params.x`, `req.headers.authorization`, cookies, session. */
+function readsRequestInput(e: ts.Expression): boolean {
+  const chain = calleeChain(e);
+  if (!chain) return false;
+  const at = chain.findIndex((c) => /^(query|params|body|headers|cookies|signedCookies|session)$/.test(c));
+  return at > 0 && /^(req|request|ctx|context|c)$/.test(chain[0]);
+}

@@ -1,0 +1,366 @@
+import { ts } from '../ts';
+import { code } from './expressions';
+import { calleeChain, skipOuter } from './facts/walk';
+import { isRequestLike } from './identity';
+import type { FileFacts } from './facts/types';
+import { isFunctionLike, propertyNameText, type Modules } from './modules';
+
+const SK = ts.SyntaxKind;
+
+/**
+ * Where a value lives, seen from a request:
+ * - `shared`: it outlives the request or is seen by concurrent ones — module-level bindings and
+ *   the maps, sets, objects and caches they hold, `app.locals`, `global`/`globalThis`,
+ *   `process.env`, Redis/memcached clients, fields of NestJS providers and controllers in the
+ *   default singleton scope, fields of class instances created at module level or exported;
+ * - `request`: bound to one request or connection — `req.*`, `res.locals`, `ctx.state`,
+ *   `c.set(…)`, Fastify request decorations, a `WeakMap`/`Map` keyed by the request or its
+ *   socket, an `AsyncLocalStorage` store.
+ */
+export type Place = SharedPlace | RequestPlace;
+
+export interface SharedPlace {
+  shared: true;
+  kind: 'module-variable' | 'module-object' | 'cache' | 'app-locals' | 'global' | 'env' | 'singleton-field' | 'instance-field';
+  /** The same for every write and read of the same place: what reads are matched with. */
+  key: string;
+  /** For messages: "module-level Map `sessionCache`", "`app.locals`", "field `currentUser` of singleton `AuthService`". */
+  label: string;
+}
+
+export interface RequestPlace {
+  shared: false;
+  kind: 'request' | 'keyed-by-request' | 'async-local';
+  label: string;
+}
+
+/** A write of a value to a place: an assignment (`cache[k] = v`, `this.user = v`) or a store call. */
+export interface Write {
+  /** The assignment expression or the store call. */
+  node: ts.BinaryExpression | ts.CallExpression;
+  place: Place;
+  /** What is written. */
+  values: ts.Expression[];
+}
+
+/** A write through a call: `cache.set(k, v)`, `seen.add(v)`, `redis.set(k, v)`, `Object.assign(t, v)`. */
+export interface Store {
+  call: ts.CallExpression;
+  place: Place;
+  /** The arguments stored (not the key). */
+  values: ts.Expression[];
+}
+
+const STORE_METHODS = new Set(['set', 'add', 'push', 'unshift', 'put', 'setItem', 'setex', 'setEx', 'psetex', 'hset', 'hSet', 'hmset', 'mset', 'lpush', 'rpush', 'sadd', 'sAdd', 'store', 'save', 'cache', 'remember', 'assign']);
+/** Store methods whose first argument is the key, not a value. */
+const KEYED = new Set(['set', 'put', 'setItem', 'setex', 'setEx', 'psetex', 'hset', 'hSet', 'hmset', 'lpush', 'rpush', 'sadd', 'sAdd', 'store', 'cache', 'remember']);
+
+const CACHE_CLASSES = /^(LRUCache|LRU|QuickLRU|NodeCache|TTLCache|Keyv|Cache|MemoryCache|Redis|Cluster|Memcached|Memcache|MemcacheClient)$/;
+const CACHE_FACTORIES = /^(createClient|createCluster|createCache|caching|createRedisClient|createKeyv|memoize)$/;
+const CACHE_MODULES = /^(redis|ioredis|@redis\/client|memcached|memjs|lru-cache|quick-lru|node-cache|@isaacs\/ttlcache|keyv|cache-manager|@nestjs\/cache-manager)$/;
+const CACHE_FIELD = /cache|redis|memcache|store|session|registry|lookup|map$/i;
+const APP_ROOTS = /^(app|fastify|server|instance)$/;
+const REQUEST_ROOTS = /^(req|request|ctx|context|c|reply|res|response|rawReq|incoming|socket)$/;
+
+type ClassLifetime = 'singleton' | 'per-request' | undefined;
+
+export class SharedState {
+  private readonly lifetimes = new Map<ts.ClassLikeDeclaration, ClassLifetime>();
+
+  /**
+   * @param modules names and values across the files in view
+   * @param instancesOf calls and `new` expressions named like a class, where the caller can see them
+   * @param files the facts of the files in view, for `writes()`
+   */
+  constructor(
+    private readonly modules: Modules,
+    private readonly instancesOf: (name: string) => readonly ts.Node[] = () => [],
+    private readonly files: () => Iterable<FileFacts> = () => [],
+  ) {}
+
+  private writesCache?: Write[];
+  /**
+   * Every write the walk recorded whose target can be placed, in the files in view: assignments
+   * (`x = v`, `x.y = v`, `x[k] = v`, `x ??= v`) and store calls (with the facts' `allCalls`).
+   */
+  writes(): Write[] {
+    if (this.writesCache) return this.writesCache;
+    const out: Write[] = [];
+    for (const facts of this.files()) {
+      for (const nodes of facts.assignments.values()) {
+        for (const node of nodes) {
+          if (!ts.isBinaryExpression(node)) continue;
+          const place = this.placeOf(node.left);
+          if (place) out.push({ node, place, values: [node.right] });
+        }
+      }
+      for (const name of [...STORE_METHODS, 'run', 'enterWith']) {
+        for (const call of facts.callsByName.get(name) ?? []) {
+          if (!ts.isCallExpression(call)) continue;
+          const store = this.storeOf(call);
+          if (store) out.push({ node: call, place: store.place, values: store.values });
+        }
+      }
+    }
+    return (this.writesCache = out.sort((a, b) => a.node.getSourceFile().fileName.localeCompare(b.node.getSourceFile().fileName) || a.node.pos - b.node.pos));
+  }
+
+  /**
+   * Where an assignment target (`x`, `cache[k]`, `this.user`, `app.locals.x`) or the receiver of a
+   * store call lives (`contents`: the object a binding holds, not the binding); `undefined` for a
+   * value local to the function, or one the tool cannot place.
+   */
+  placeOf(target: ts.Expression, contents = false): Place | undefined {
+    const e = skipOuter(target);
+    const path: string[] = [];
+    let root: ts.Expression = e;
+    for (;;) {
+      root = skipOuter(root);
+      if (ts.isPropertyAccessExpression(root)) {
+        path.unshift(root.name.text);
+        root = root.expression;
+      } else if (ts.isElementAccessExpression(root)) {
+        path.unshift(ts.isStringLiteralLike(root.argumentExpression) ? root.argumentExpression.text : '[]');
+        root = root.expression;
+      } else if (ts.isCallExpression(root) && ts.isPropertyAccessExpression(skipOuter(root.expression)) && (skipOuter(root.expression) as ts.PropertyAccessExpression).name.text === 'getStore') {
+        return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
+      } else break;
+    }
+    if (root.kind === SK.ThisKeyword) return this.fieldPlace(root, path);
+    if (!ts.isIdentifier(root)) return undefined;
+    const name = root.text;
+    const shown = [name, ...path].filter((p) => p !== '[]').join('.');
+    if (name === 'global' || name === 'globalThis' || name === 'window') {
+      return path.length > 0 ? { shared: true, kind: 'global', key: `global:${path[0]}`, label: code(`${name}.${path[0]}`) } : undefined;
+    }
+    if (name === 'process' && path[0] === 'env') return { shared: true, kind: 'env', key: `env:${path[1] ?? ''}`, label: code(shown) };
+    // `app.locals`, `req.app.locals`, `ctx.app.context` (Koa's prototype of every ctx), `fastify.decorate` targets
+    const appAt = path.indexOf('app');
+    if ((name === 'app' && (path[0] === 'locals' || path[0] === 'context')) || (appAt >= 0 && appAt <= 1 && REQUEST_ROOTS.test(name) && path.length > appAt + 1)) {
+      return { shared: true, kind: 'app-locals', key: `app:${path.slice(path.indexOf('app') + 1).join('.')}|${path.join('.')}`, label: code(shown) };
+    }
+    const decl = this.modules.declarationOf(name, root);
+    // the app or server object itself lives as long as the process: `app.currentUser = …`, `fastify.identity = …`
+    if (APP_ROOTS.test(name) && path.length > 0 && path[0] !== '[]' && (!decl || ts.isParameter(decl) || isModuleLevel(decl))) {
+      return { shared: true, kind: 'app-locals', key: `app:${path.join('.')}`, label: code(shown) };
+    }
+    if (decl && isModuleLevel(decl)) return this.modulePlace(decl, name, path, shown, contents);
+    if (!decl || ts.isParameter(decl) || ts.isBindingElement(decl)) {
+      if (REQUEST_ROOTS.test(name) || isRequestLike(root)) {
+        if (path.length === 0 && !contents) return undefined;
+        if (name === 'socket' || path.includes('socket') || path.includes('connection')) return undefined;
+        return { shared: false, kind: 'request', label: code(shown) };
+      }
+    }
+    // an alias of a module-level value or an imported one: `const c = cache`, `import { cache } from './store'`
+    if (decl && (ts.isVariableDeclaration(decl) || ts.isImportSpecifier(decl) || ts.isImportClause(decl) || ts.isNamespaceImport(decl))) {
+      const value = this.modules.valueOf(root);
+      const owner = value && moduleDeclarationOf(value);
+      if (owner && ts.isIdentifier(owner.name)) return this.modulePlace(owner, owner.name.text, path, shown, contents);
+      if (value && (ts.isImportDeclaration(value) || ts.isImportClause(value))) {
+        // a package's export: a cache client instance (`import redis from './redis'` resolved to a package import)
+        const spec = ts.isImportDeclaration(value) ? value.moduleSpecifier : value.parent.moduleSpecifier;
+        if (ts.isStringLiteral(spec) && CACHE_MODULES.test(spec.text)) return { shared: true, kind: 'cache', key: `pkg:${spec.text}`, label: `${code(name)} (${spec.text})` };
+      }
+    }
+    return undefined;
+  }
+
+  /** A place given by a module-level declaration and a path into its value. */
+  private modulePlace(decl: ts.VariableDeclaration | ts.Node, name: string, path: string[], shown: string, contents: boolean): Place | undefined {
+    const file = decl.getSourceFile().fileName;
+    const key = `module:${file}:${decl.pos}${path.length > 0 && path[0] !== '[]' ? '.' + path[0] : ''}`;
+    const init = ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
+    const what = describeValue(init);
+    if (what === 'AsyncLocalStorage') return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
+    // a WeakMap holds an entry per key object and lets it go with it: keyed by the request or socket in practice
+    if (contents && (what === 'WeakMap' || what === 'WeakSet') && path.length === 0) return { shared: false, kind: 'keyed-by-request', label: `module-level ${what} ${code(shown)}` };
+    if (path.length === 0 && !contents) {
+      if (!ts.isVariableDeclaration(decl) || (decl.parent.flags & ts.NodeFlags.Const) !== 0) return undefined;
+      return { shared: true, kind: 'module-variable', key, label: `module-level variable ${code(name)}` };
+    }
+    if (what === 'cache') return { shared: true, kind: 'cache', key, label: `module-level cache ${code(shown)}` };
+    return { shared: true, kind: 'module-object', key, label: `module-level ${what ?? 'object'} ${code(shown)}` };
+  }
+
+  /** `this.x…` in a class method: shared when the class lives across requests. */
+  private fieldPlace(thisNode: ts.Node, path: string[]): Place | undefined {
+    if (path.length === 0) return undefined;
+    const cls = classOfThis(thisNode);
+    if (!cls) return undefined;
+    const life = this.lifetimeOf(cls);
+    if (!life) return undefined;
+    const name = cls.name?.text ?? '(anonymous class)';
+    if (life === 'per-request') return { shared: false, kind: 'request', label: `field ${code(path[0])} of request-scoped ${code(name)}` };
+    const key = `field:${cls.getSourceFile().fileName}:${cls.pos}:${path[0]}`;
+    const nest = isNestClass(cls);
+    return {
+      shared: true,
+      kind: nest ? 'singleton-field' : 'instance-field',
+      key,
+      label: nest ? `field ${code(`this.${path[0]}`)} of singleton ${code(name)}` : `field ${code(`this.${path[0]}`)} of ${code(name)}, created once for the process`,
+    };
+  }
+
+  /**
+   * How long instances of a class live: `singleton` for NestJS injectables, controllers, resolvers
+   * and gateways in the default scope, and classes instantiated at module level or exported as an
+   * instance; `per-request` for `Scope.REQUEST`/`Scope.TRANSIENT`; `undefined` when unknown.
+   */
+  lifetimeOf(cls: ts.ClassLikeDeclaration): ClassLifetime {
+    if (this.lifetimes.has(cls)) return this.lifetimes.get(cls);
+    let life: ClassLifetime;
+    const nest = nestDecorator(cls);
+    if (nest) life = /Scope\.(REQUEST|TRANSIENT)|['"](request|transient)['"]/i.test(nest.getText()) ? 'per-request' : 'singleton';
+    else if (cls.name) {
+      const news = [...this.instancesOf(cls.name.text).filter((n) => ts.isNewExpression(n)), ...newsInFile(cls.getSourceFile(), cls.name.text)];
+      if (news.some((n) => createdOnce(n))) life = 'singleton';
+    }
+    this.lifetimes.set(cls, life);
+    return life;
+  }
+
+  /**
+   * A call that stores values somewhere: `m.set(k, v)`, `s.add(v)`, `list.push(v)`,
+   * `redis.set(k, v)`, `cacheManager.set(k, v)`, `Object.assign(target, v)`, `c.set('k', v)`,
+   * `storage.run(store, fn)`; `undefined` for other calls or receivers that cannot be placed.
+   */
+  storeOf(call: ts.CallExpression): Store | undefined {
+    const callee = skipOuter(call.expression);
+    if (!ts.isPropertyAccessExpression(callee)) return undefined;
+    const method = callee.name.text;
+    if (method === 'assign' && ts.isIdentifier(callee.expression) && callee.expression.text === 'Object') {
+      const [target, ...values] = call.arguments;
+      const place = target && this.placeOf(target, true);
+      return place ? { call, place, values } : undefined;
+    }
+    if (method === 'run' || method === 'enterWith') {
+      const value = this.modules.valueOf(callee.expression);
+      if (value && describeValue(skipOuter(value as ts.Expression)) === 'AsyncLocalStorage') {
+        return { call, place: { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' }, values: call.arguments.slice(0, 1) };
+      }
+      return undefined;
+    }
+    if (!STORE_METHODS.has(method) || call.arguments.length === 0) return undefined;
+    // a route or a plugin registered on an app or router, not a value stored: `app.put('/x', handler)`
+    if (call.arguments.some((a) => isFunctionLike(skipOuter(a)))) return undefined;
+    const receiver = callee.expression;
+    const values = KEYED.has(method) ? call.arguments.slice(1) : [...call.arguments];
+    let place = this.placeOf(receiver, true);
+    if (place?.shared) {
+      // a map keyed by the request or its connection holds one entry per request: `sessions.set(req.socket, id)`
+      if (KEYED.has(method) && isRequestOrSocket(call.arguments[0])) place = { shared: false, kind: 'keyed-by-request', label: `${place.label}, keyed by the request` };
+      // a field of a singleton is a store only when it is a cache-like object, not a repository or a client of a service
+      else if ((place.kind === 'singleton-field' || place.kind === 'instance-field') && !this.isCacheField(receiver)) return undefined;
+      else if (place.kind === 'module-object' && method === 'save') return undefined;
+      // a queue, emitter or client instance takes messages, not cached values: `auditQueue.add('logout', …)`
+      else if (place.kind === 'module-object' && place.label.startsWith('module-level instance') && !CACHE_FIELD.test(calleeChain(receiver)?.join('.') ?? '')) return undefined;
+    } else if (place && !place.shared && place.kind === 'request' && method !== 'set') return undefined;
+    // Hono `c.set('identity', v)` lands here as a request place
+    return place ? { call, place, values } : undefined;
+  }
+
+  /** `this.cache`, `this.cacheManager`, `this.sessions` (a `Map` field), `this.redis`. */
+  private isCacheField(receiver: ts.Expression): boolean {
+    const chain = calleeChain(receiver);
+    if (!chain || chain[0] !== 'this' || chain.length < 2) return false;
+    const field = chain[1];
+    if (CACHE_FIELD.test(field)) return true;
+    const cls = classOfThis(skipOuter(receiver));
+    const member = cls?.members.find((m) => m.name && propertyNameText(m.name) === field);
+    if (member && ts.isPropertyDeclaration(member) && member.initializer) return describeValue(skipOuter(member.initializer)) !== undefined;
+    return false;
+  }
+
+  /** Whether a value written at `target` is seen by other, concurrent requests. */
+  isSharedAcrossRequests(target: ts.Expression): boolean {
+    return this.placeOf(target)?.shared === true;
+  }
+}
+
+/** `req`, `req.socket`, `request.raw`, `ctx.req.socket`, `socket`, `tlsSocket`. */
+function isRequestOrSocket(expr: ts.Expression | undefined): boolean {
+  if (!expr) return false;
+  const chain = calleeChain(expr);
+  if (!chain) return false;
+  if (chain.length === 1) return /^(req|request|ctx|context|c|socket|tlsSocket|conn|connection|incoming|rawReq)$/.test(chain[0]);
+  const last = chain[chain.length - 1];
+  return /^(socket|connection|raw|req|request|incoming)$/.test(last) && /^(req|request|ctx|context|c)$/.test(chain[0]);
+}
+
+/** What a module-level initializer holds, for messages and classification. */
+function describeValue(init: ts.Expression | undefined): string | undefined {
+  if (!init) return undefined;
+  if (ts.isObjectLiteralExpression(init)) return 'object';
+  if (ts.isArrayLiteralExpression(init)) return 'array';
+  if (ts.isNewExpression(init) || ts.isCallExpression(init)) {
+    const name = calleeChain(init.expression)?.at(-1) ?? '';
+    if (name === 'Map' || name === 'Set') return name;
+    if (name === 'WeakMap' || name === 'WeakSet') return name;
+    if (name === 'AsyncLocalStorage') return 'AsyncLocalStorage';
+    if (CACHE_CLASSES.test(name) || CACHE_FACTORIES.test(name)) return 'cache';
+    if (ts.isNewExpression(init)) return 'instance';
+  }
+  if (ts.isAwaitExpression(init)) return describeValue(skipOuter(init.expression));
+  return undefined;
+}
+
+function moduleDeclarationOf(value: ts.Node): ts.VariableDeclaration | undefined {
+  if (ts.isVariableDeclaration(value)) return isModuleLevel(value) ? value : undefined;
+  const p = value.parent;
+  if (p && ts.isVariableDeclaration(p) && p.initializer === value && isModuleLevel(p)) return p;
+  return undefined;
+}
+
+/** A `const`/`let`/`var` declared at the top of a file (or a namespace), outside every function. */
+export function isModuleLevel(decl: ts.Node): decl is ts.VariableDeclaration {
+  if (!ts.isVariableDeclaration(decl)) return false;
+  const statement = decl.parent?.parent;
+  return statement !== undefined && ts.isVariableStatement(statement) && (ts.isSourceFile(statement.parent) || ts.isModuleBlock(statement.parent));
+}
+
+/** The class whose instance `this` is: through arrows, not through function expressions or declarations. */
+function classOfThis(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (ts.isClassLike(n)) return n;
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
+    if (ts.isPropertyDeclaration(n) || isFunctionLike(n)) continue;
+  }
+  return undefined;
+}
+
+const NEST_CLASS_DECORATORS = new Set(['Injectable', 'Controller', 'Resolver', 'WebSocketGateway', 'Catch']);
+
+function nestDecorator(cls: ts.ClassLikeDeclaration): ts.Decorator | undefined {
+  return (ts.getDecorators(cls) ?? []).find((d) => {
+    const e = d.expression;
+    const id = ts.isCallExpression(e) ? e.expression : e;
+    return ts.isIdentifier(id) && NEST_CLASS_DECORATORS.has(id.text);
+  });
+}
+
+function isNestClass(cls: ts.ClassLikeDeclaration): boolean {
+  return nestDecorator(cls) !== undefined;
+}
+
+function newsInFile(sf: ts.SourceFile, name: string): ts.Node[] {
+  if (!sf.text.includes(`new ${name}`)) return [];
+  const out: ts.Node[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === name) out.push(n);
+    // a class exported as an instance: `export default new AuthState()`
+    ts.forEachChild(n, visit);
+  };
+  for (const st of sf.statements) if (!ts.isClassDeclaration(st) && !ts.isFunctionDeclaration(st)) visit(st);
+  return out;
+}
+
+/** A `new C()` that runs once: outside every function (module level, `export default new C()`, a static field). */
+function createdOnce(node: ts.Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (isFunctionLike(n)) return false;
+    if (ts.isPropertyDeclaration(n)) return (ts.getModifiers(n) ?? []).some((m) => m.kind === SK.StaticKeyword);
+    if (ts.isSourceFile(n)) return true;
+  }
+  return false;
+}
