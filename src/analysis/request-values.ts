@@ -45,7 +45,7 @@ export class RequestValues {
     const cached = this.origins.get(expr);
     if (cached !== undefined) return cached ?? undefined;
     this.origins.set(expr, null);
-    const found = this.trace(expr, (n) => requestRead(n, this.project), undefined, 0, new Set());
+    const found = this.trace(expr, requestRead, undefined, 0, new Set());
     this.origins.set(expr, found ?? null);
     return found;
   }
@@ -252,7 +252,7 @@ const BAGS = new Set(['params', 'query', 'body', 'headers', 'search', 'searchPar
 const URLS = new Set(['url', 'originalUrl', 'path']);
 
 /** Reads of request input, as the frameworks spell them. */
-function requestRead(n: ts.Node, project: Project): RequestRead | undefined {
+function requestRead(n: ts.Node): RequestRead | undefined {
   if (ts.isPropertyAccessExpression(n)) {
     const key = n.name.text;
     // Koa's `ctx.body` is the response; its request body is `ctx.request.body`
@@ -306,7 +306,6 @@ function requestRead(n: ts.Node, project: Project): RequestRead | undefined {
         return { node: n, name: `router.param('${owner.arguments[0].text}')`, key: owner.arguments[0].text, whole: false };
       }
     }
-    void project;
   }
   return undefined;
 }

@@ -171,9 +171,12 @@ function builderSink(call: ts.CallExpression): Sink | undefined {
     const n = calleeName(c);
     if (n === undefined || !PAYLOAD_CALLS.has(n)) scope.push(...c.arguments);
   }
-  const readOnly = calls.every((c) => !/^(update|delete|del|set|insert|softDelete|restore|increment|decrement|execute)$/.test(calleeName(c) ?? '') || c === calls[calls.length - 1]) && !calls.some((c) => /^(update|delete|del|set|insert)$/.test(calleeName(c) ?? ''));
+  const readOnly = !calls.some((c) => WRITE_CALLS.test(calleeName(c) ?? ''));
   return { node: top, label: label(call), kind: 'database', selectors, scope, readOnly };
 }
+
+/** Chain calls that change what the query selects. */
+const WRITE_CALLS = /^(update|delete|del|set|insert|softDelete|restore|increment|decrement)$/;
 
 /** Methods that only read. */
 const READS = /^(find(?!OneAnd|ByIdAnd|OrCreate)\w*|count\w*|distinct)$/;
