@@ -11,6 +11,7 @@ import {
   testsOf,
   transactionOf,
   walkInOrder,
+  within,
   type Outdated,
 } from '../src/analysis/await-order';
 import { code, snippet } from '../src/analysis/expressions';
@@ -459,10 +460,6 @@ function operationAround(node: ts.Node, fn: ts.Node): ts.Node {
     if (n.kind >= ts.SyntaxKind.FirstStatement && n.kind <= ts.SyntaxKind.LastStatement) return n;
   }
   return node;
-}
-
-function within(node: ts.Node, container: ts.Node): boolean {
-  return node.pos >= container.pos && node.end <= container.end;
 }
 
 /** Not the target of an assignment, nor the name a declaration binds. */

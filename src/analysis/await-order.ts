@@ -1,5 +1,6 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
+import { collectNames, references } from './guards';
 import { isFunctionLike } from './modules';
 
 const SK = ts.SyntaxKind;
@@ -557,7 +558,7 @@ export function testsOf(decision: ts.Node, call: ts.CallExpression, fn: ts.Node)
   if (ts.isCallExpression(decision) && ts.isPropertyAccessExpression(decision.expression) && decision.expression.name.text === 'then') {
     const cb = decision.arguments[0] && skipOuter(decision.arguments[0]);
     if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !cb.parameters[0]) return [];
-    return testsMentioning(bindingNames(cb.parameters[0].name), cb.body, cb.body.pos);
+    return testsMentioning(namesOf(cb.parameters[0].name), cb.body, cb.body.pos);
   }
   // the test the lookup sits in directly
   for (let n: ts.Node = decision; n.parent && n !== fn; n = n.parent) {
@@ -646,44 +647,23 @@ function decidesAbout(cond: ts.Expression, names: readonly string[]): boolean {
   return found;
 }
 
-function bindingNames(b: ts.BindingName): string[] {
-  if (ts.isIdentifier(b)) return [b.text];
-  const out: string[] = [];
-  for (const el of b.elements) if (!ts.isOmittedExpression(el)) out.push(...bindingNames(el.name));
-  return out;
+function namesOf(b: ts.BindingName): string[] {
+  const out = new Set<string>();
+  collectNames(b, out);
+  return [...out];
 }
 
 /** The names a value is kept in: `const allowed = …`, `const { rows } = …`, `account = …`. */
 export function boundNames(valueNode: ts.Node): string[] {
   const p = valueNode.parent;
-  if (p && ts.isVariableDeclaration(p) && p.initializer === valueNode) {
-    const out: string[] = [];
-    const add = (b: ts.BindingName): void => {
-      if (ts.isIdentifier(b)) out.push(b.text);
-      else for (const el of b.elements) if (!ts.isOmittedExpression(el)) add(el.name);
-    };
-    add(p.name);
-    return out;
-  }
+  if (p && ts.isVariableDeclaration(p) && p.initializer === valueNode) return namesOf(p.name);
   if (p && ts.isBinaryExpression(p) && p.right === valueNode && ts.isIdentifier(p.left)) return [p.left.text];
   return [];
 }
 
 /** Whether an expression reads one of the names (as a variable, not a property name). */
 export function mentions(expr: ts.Node, names: readonly string[]): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isIdentifier(n)) {
-      const p = n.parent;
-      if (p && ts.isPropertyAccessExpression(p) && p.name === n) return;
-      if (names.includes(n.text)) found = true;
-      return;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(expr);
-  return found;
+  return references(expr, new Set(names));
 }
 
 function isStatementLike(n: ts.Node): boolean {
@@ -709,7 +689,8 @@ export function testGuards(test: ts.Node, op: ts.Node): boolean {
   return false;
 }
 
-function within(node: ts.Node, container: ts.Node): boolean {
+/** `node` lies inside `container`'s text. */
+export function within(node: ts.Node, container: ts.Node): boolean {
   return node.pos >= container.pos && node.end <= container.end;
 }
 
