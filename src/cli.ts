@@ -52,6 +52,7 @@ interface CliFlags {
   maxFileSize: number;
   reportUnusedDisableDirectives?: boolean;
   gitignore: boolean;
+  includeTests?: boolean;
   errorOnUnmatchedPattern: boolean;
   root?: string;
   baseline?: string;
@@ -103,6 +104,7 @@ function program(io: Io): Command {
     .option('--no-color', 'no colour (over FORCE_COLOR); without either flag, colour is on for a terminal unless NO_COLOR is set, or FORCE_COLOR forces it')
     .option('--ignore <glob>', 'skip files matching this gitignore-style pattern, relative to the current folder (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--no-gitignore', 'scan files that .gitignore files ignore')
+    .option('--include-tests', 'also report findings in test code (test/, tests/, __tests__/, e2e/, *.test.*, *.spec.*); by default it is read as context only')
     .option('--no-error-on-unmatched-pattern', 'a folder or glob with nothing to scan is a warning, not an error')
     .addOption(new Option('--max-file-size <size>', 'skip files larger than this (bytes, or with KB/MB)').argParser(parseSize).default(DEFAULT_MAX_FILE_SIZE, '2MB'))
     .option('--report-unused-disable-directives', 'report toctou-lint-disable comments that suppress nothing')
@@ -163,6 +165,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       maxFileSize: flags.maxFileSize,
       reportUnusedDirectives: flags.reportUnusedDisableDirectives ?? false,
       gitignore: flags.gitignore,
+      includeTests: flags.includeTests ?? false,
       allowNoMatch: !flags.errorOnUnmatchedPattern,
       onFile: (done, total, file) => {
         seen.add(file);

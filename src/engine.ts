@@ -19,7 +19,10 @@ import {
 import { parseFile } from './parse';
 import { formatMessage, type Rule, type RuleReport } from './rule';
 import { applyDirectives, findDirectives } from './suppressions';
+import { partitionApps } from './analysis/apps';
+import type { FileFacts } from './analysis/facts/types';
 import { connectedFiles, identitySignal, Project, relativeImports, webSignal } from './analysis/project';
+import { isTestPath } from './analysis/vocabulary/test-files';
 import { ts } from './ts';
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
@@ -48,6 +51,11 @@ export interface RunOptions {
    * as context for cross-file analysis, reporting only the given files (default true).
    */
   context?: boolean;
+  /**
+   * Report findings in test code too (`test/`, `__tests__/`, `e2e/`, `*.test.*`, `*.spec.*`, …).
+   * By default test files are read as context only, and files given by name are always reported.
+   */
+  includeTests?: boolean;
   /** Called after each file, for progress displays. */
   onFile?: (done: number, total: number, file: string) => void;
 }
@@ -93,6 +101,15 @@ export async function run(options: RunOptions): Promise<RunResult> {
   let scanned = 0;
   let skipped = notifications.filter((n) => n.file).length;
 
+  // Test code is context, not reported (unless asked, or a test file is given by name); a path
+  // counts as test code by the folders below the scanned folder that holds it.
+  const folders = targets.map((t) => path.resolve(cwd, t)).filter(isFolder);
+  const given = new Set(targets.map((t) => path.resolve(cwd, t)).filter((t) => !folders.includes(t)));
+  const isTestFile = (file: string): boolean => {
+    const base = folders.filter((d) => file.startsWith(d + path.sep)).sort((a, b) => b.length - a.length)[0];
+    return isTestPath(base ? path.relative(base, file) : file.startsWith(cwd + path.sep) ? path.relative(cwd, file) : path.basename(file));
+  };
+
   // Phase 1, per file: read, parse, per-file rules, and what the project model needs to know.
   const seen = new Map<string, SeenFile>();
   const total = discovery.files.length;
@@ -104,11 +121,13 @@ export async function run(options: RunOptions): Promise<RunResult> {
       continue;
     }
     scanned++;
+    const test = isTestFile(file);
+    const reported = !test || (options.includeTests ?? false) || given.has(file);
     const { sourceFile, findings: fileFindings } = analyseFile(file, text, active, notifications);
-    findings.push(...fileFindings);
-    if (wantsProject) seen.set(file, describeFile(text, config, true, sourceFile));
+    if (reported) findings.push(...fileFindings);
+    if (wantsProject) seen.set(file, describeFile(text, config, reported, test, sourceFile));
     // without the project phase, only what directives and fingerprints need is kept
-    else if (fileFindings.length > 0 || text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, web: false, input: false, reported: true, sourceFile });
+    else if (fileFindings.length > 0 || text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, web: false, input: false, reported, test, sourceFile });
   }
 
   // Given files only (a pre-commit hook): the rest of the project is context for the model.
@@ -121,7 +140,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     for (const file of context.files) {
       if (seen.has(file)) continue;
       const text = readSource(file, maxFileSize, []);
-      if (text !== undefined) seen.set(file, describeFile(text, config, false));
+      if (text !== undefined) seen.set(file, describeFile(text, config, false, isTestFile(file)));
     }
   }
 
@@ -262,16 +281,18 @@ interface SeenFile {
   web: boolean;
   /** It reads request input (`req.params`, `ctx.query`, `@Param()`; text test): a handler that may pick records by it. */
   input: boolean;
-  /** Findings in it are reported (false for context files of a given-files scan). */
+  /** Findings in it are reported (false for context files of a given-files scan, and for test code). */
   reported: boolean;
+  /** Test code: read as context, never the start of an application. */
+  test: boolean;
   /** Kept only where phase 2 will surely need it; otherwise parsed again if it does. */
   sourceFile?: ts.SourceFile;
 }
 
-function describeFile(text: string, config: Config, reported: boolean, sourceFile?: ts.SourceFile): SeenFile {
+function describeFile(text: string, config: Config, reported: boolean, test: boolean, sourceFile?: ts.SourceFile): SeenFile {
   const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
   const keep = identity || (reported && text.includes(DIRECTIVE));
-  return { text, imports: relativeImports(text), identity, web: identity || webSignal(text), input: REQUEST_INPUT_TEXT.test(text), reported, sourceFile: keep ? sourceFile : undefined };
+  return { text, imports: relativeImports(text), identity, web: identity || webSignal(text), input: REQUEST_INPUT_TEXT.test(text), reported, test, sourceFile: keep ? sourceFile : undefined };
 }
 
 const REQUEST_INPUT_TEXT = /\b(?:req|request|ctx)\.(?:params|query|body)\b|\bctx\.request\.body\b|\.req\.(?:param|query|json)\(|@(?:Param|Query|Body)\(/;
@@ -313,32 +334,40 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
   const members = connectedFiles(seen, (info) => info.reported);
   // a given handler file whose identity middleware is only context: the project around that middleware
   const unjudged = [...seen].filter(([file, info]) => info.reported && info.input && info.web && !members.has(file));
-  if (unjudged.length > 0 && [...seen.values()].some((info) => !info.reported)) {
+  if (unjudged.length > 0 && [...seen.values()].some((info) => !info.reported && !info.test)) {
     const around = connectedFiles(seen);
     if (unjudged.some(([file]) => around.has(file))) for (const file of around) members.add(file);
   }
   if (members.size === 0) return [];
-  const files = new Map<string, { text: string; sourceFile: ts.SourceFile }>();
-  for (const file of members) {
-    const info = seen.get(file)!;
-    const sourceFile = info.sourceFile ?? parseFile(file, info.text).sourceFile;
-    info.sourceFile = sourceFile;
-    files.set(file, { text: info.text, sourceFile });
-  }
-  const project = new Project(files, config.identitySources, config.sinks);
-  const findings: Finding[] = [];
-  for (const { rule, severity } of active) {
-    const report = (r: RuleReport): void => {
-      const finding = toFinding(rule, severity, r);
-      if (seen.get(finding.location.file)?.reported) findings.push(finding);
-    };
-    try {
-      rule.create({ options: {}, report }).project?.(project);
-    } catch (err) {
-      notifications.push({ level: 'error', kind: 'rule-error', message: `rule ${rule.id} failed on the project model: ${(err as Error).message}` });
+  // one model per application: what one entry file reaches (see apps.ts)
+  const apps = partitionApps(members, (file) => seen.get(file)!.imports, (file) => !seen.get(file)!.test);
+  const factsCache = new Map<string, FileFacts>();
+  const findings = new Map<string, Finding>();
+  for (const app of apps) {
+    const files = new Map<string, { text: string; sourceFile: ts.SourceFile }>();
+    for (const file of app) {
+      const info = seen.get(file)!;
+      const sourceFile = info.sourceFile ?? parseFile(file, info.text).sourceFile;
+      info.sourceFile = sourceFile;
+      files.set(file, { text: info.text, sourceFile });
+    }
+    const project = new Project(files, config.identitySources, config.sinks, factsCache);
+    for (const { rule, severity } of active) {
+      const report = (r: RuleReport): void => {
+        const finding = toFinding(rule, severity, r);
+        if (!seen.get(finding.location.file)?.reported) return;
+        // a file two applications share is judged in each; the first application's report stands
+        const key = `${finding.ruleId}\0${finding.location.file}\0${finding.location.line}\0${finding.location.column}\0${finding.message}`;
+        if (!findings.has(key)) findings.set(key, finding);
+      };
+      try {
+        rule.create({ options: {}, report }).project?.(project);
+      } catch (err) {
+        notifications.push({ level: 'error', kind: 'rule-error', message: `rule ${rule.id} failed on the project model of ${app[0]}: ${(err as Error).message}` });
+      }
     }
   }
-  return findings;
+  return [...findings.values()];
 }
 
 function toFinding(rule: Rule, configured: Severity, r: RuleReport): Finding {

@@ -268,20 +268,57 @@ export class Modules {
 
 /**
  * A TypeScript path alias (`@/guards/mtls`, `~/tls`, `#/routes`): the project file whose path ends
- * with what follows the prefix, the shortest such path when several do. tsconfig `paths` are not
+ * with what follows the prefix, the one nearest the importer when several do. tsconfig `paths` are not
  * read; these prefixes are the conventions nearly every project uses.
  */
-export function aliasTarget(spec: string, has: (file: string) => boolean, files: Iterable<string>, cache: Map<string, string | undefined>): string | undefined {
+export function aliasTarget(fromFile: string, spec: string, files: Iterable<string>, cache: Map<string, string | undefined>): string | undefined {
   if (!/^[@~#]\//.test(spec)) return undefined;
-  if (cache.has(spec)) return cache.get(spec);
+  // an alias means the importer's own package: of the files that end in the path, the one that
+  // shares the most folders with the importer, then the shortest (never one from another app)
+  const dir = path.dirname(fromFile);
+  const key = `${dir}\0${spec}`;
+  if (cache.has(key)) return cache.get(key);
   const rest = '/' + spec.slice(2).replace(/\.(?:[mc]?js|jsx)$/, '');
+  let byName = aliasIndexes.get(cache);
+  if (!byName) aliasIndexes.set(cache, (byName = indexByName(files)));
+  const last = rest.slice(rest.lastIndexOf('/') + 1);
   let best: string | undefined;
-  for (const file of files) {
+  let bestShared = -1;
+  for (const file of [...(byName.get(last) ?? []), ...(byName.get(`${last}/index`) ?? [])]) {
     const stem = file.replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
-    if ((stem.endsWith(rest) || stem.endsWith(rest + '/index')) && (best === undefined || file.length < best.length)) best = file;
+    if (!stem.endsWith(rest) && !stem.endsWith(rest + '/index')) continue;
+    const shared = sharedFolders(dir, file);
+    if (shared > bestShared || (shared === bestShared && best !== undefined && file.length < best.length)) {
+      best = file;
+      bestShared = shared;
+    }
   }
-  cache.set(spec, best !== undefined && has(best) ? best : undefined);
-  return cache.get(spec);
+  cache.set(key, best);
+  return best;
+}
+
+const aliasIndexes = new WeakMap<Map<string, string | undefined>, Map<string, string[]>>();
+
+/** Files by the last part of their path without extension (`db`), and folders' index files as `lib/index`. */
+function indexByName(files: Iterable<string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const file of files) {
+    const stem = path.basename(file).replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
+    const name = stem === 'index' ? `${path.basename(path.dirname(file))}/index` : stem;
+    const list = out.get(name);
+    if (list) list.push(file);
+    else out.set(name, [file]);
+  }
+  return out;
+}
+
+/** How many leading folders two paths have in common. */
+function sharedFolders(dir: string, file: string): number {
+  const a = dir.split(path.sep);
+  const b = path.dirname(file).split(path.sep);
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
 
 export interface ExportEntry {
@@ -296,7 +333,7 @@ const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'
  * with each extension (`./a.js` may name `a.ts`), a folder's `index`, or a path alias.
  */
 export function resolveModuleFile(fromFile: string, spec: string, files: ReadonlyMap<string, unknown>, aliasCache: Map<string, string | undefined>): string | undefined {
-  if (!spec.startsWith('.')) return aliasTarget(spec, (f) => files.has(f), files.keys(), aliasCache);
+  if (!spec.startsWith('.')) return aliasTarget(fromFile, spec, files.keys(), aliasCache);
   const base = path.resolve(path.dirname(fromFile), spec);
   if (files.has(base)) return base;
   const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');

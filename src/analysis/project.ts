@@ -30,11 +30,15 @@ export class Project {
     readonly identitySources: IdentitySourcesConfig,
     /** Extra sink functions from the config: `loadAccount`, `ledger.transfer`. */
     readonly sinkNames: readonly string[] = [],
+    /** Facts of files already walked for another application of the same scan: a file is walked once. */
+    factsCache: Map<string, FileFacts> = new Map(),
   ) {
     const sourceFiles = new Map<string, ts.SourceFile>();
     for (const [file, { text, sourceFile }] of files) {
       sourceFiles.set(file, sourceFile);
-      this.facts.set(file, collectFacts(file, text, sourceFile, [PROJECT_FACTS]));
+      let facts = factsCache.get(file);
+      if (!facts) factsCache.set(file, (facts = collectFacts(file, text, sourceFile, [PROJECT_FACTS])));
+      this.facts.set(file, facts);
     }
     this.modules = new Modules(sourceFiles);
   }

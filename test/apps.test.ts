@@ -1,0 +1,96 @@
+import * as path from 'node:path';
+import { partitionApps } from '../src/analysis/apps';
+import { aliasTarget } from '../src/analysis/modules';
+import { run } from '../src/engine';
+import { isTestPath } from '../src/analysis/vocabulary/test-files';
+import { cli, tempProject } from './helpers/project';
+
+const P = (f: string): string => path.join('/repo', f);
+
+describe('partitionApps: one application per entry file and what it reaches', () => {
+  const imports: Record<string, string[]> = {
+    'a/server.ts': ['./app'],
+    'a/app.ts': ['../lib/auth', './routes'],
+    'a/routes.ts': [],
+    'b/server.ts': ['../lib/auth'],
+    'lib/auth.ts': [],
+    'a/app.test.ts': ['./app', '../b/server'],
+    'c/x.ts': ['./y'],
+    'c/y.ts': ['./x'],
+  };
+  const members = new Set(Object.keys(imports).map(P));
+  const of = (f: string): string[] => imports[path.relative('/repo', f)] ?? [];
+  const rel = (apps: string[][]): string[][] => apps.map((a) => a.map((f) => path.relative('/repo', f)));
+
+  it('gives each entry its reach, a shared library to both, and an import cycle its own app', () => {
+    const apps = rel(partitionApps(members, of, (f) => !f.includes('.test.')));
+    expect(apps).toEqual([
+      ['a/app.ts', 'a/routes.ts', 'a/server.ts', 'lib/auth.ts'],
+      ['b/server.ts', 'lib/auth.ts'],
+      ['c/x.ts', 'c/y.ts'],
+    ]);
+  });
+
+  it('never starts an application from test code', () => {
+    const apps = rel(partitionApps(members, of, (f) => !f.includes('.test.')));
+    expect(apps.flat()).not.toContain('a/app.test.ts');
+    // without the test-code rule the test file would join both apps into one
+    const all = rel(partitionApps(members, of));
+    expect(all[0]).toEqual(['a/app.test.ts', 'a/app.ts', 'a/routes.ts', 'b/server.ts', 'lib/auth.ts']);
+  });
+});
+
+describe('path aliases resolve inside the importer’s own app', () => {
+  const files = ['/m/apps/api/src/lib/db.ts', '/m/apps/admin/src/lib/db.ts', '/m/lib/db.ts'];
+  it.each([
+    ['/m/apps/api/src/routes/x.ts', '/m/apps/api/src/lib/db.ts'],
+    ['/m/apps/admin/src/y.ts', '/m/apps/admin/src/lib/db.ts'],
+    ['/m/tools/z.ts', '/m/lib/db.ts'],
+  ])('@/lib/db from %s is %s', (from, to) => {
+    expect(aliasTarget(from, '@/lib/db', files, new Map())).toBe(to);
+  });
+  it('is not an alias without a prefix', () => {
+    expect(aliasTarget('/m/a.ts', 'lodash', files, new Map())).toBeUndefined();
+  });
+});
+
+describe('test code', () => {
+  it.each([
+    ['test/app.ts', true],
+    ['src/__tests__/orders.ts', true],
+    ['e2e/login.ts', true],
+    ['src/orders.test.ts', true],
+    ['src/orders.spec.mjs', true],
+    ['test/app.e2e-spec.ts', true],
+    ['src/testing.ts', false],
+    ['src/contest/entry.ts', false],
+    ['src/latest.ts', false],
+    ['src/routes/tests-api.ts', false],
+  ])('%s is test code: %s', (p, expected) => {
+    expect(isTestPath(p)).toBe(expected);
+  });
+
+  const vulnerable = `import * as fs from 'node:fs';\nexport function save(p: string) {\n  if (fs.existsSync(p)) fs.unlinkSync(p);\n}\n`;
+  it('is read but not reported by default, reported with --include-tests or when given by name', () => {
+    const dir = tempProject({ 'src/a.ts': vulnerable, 'test/b.ts': vulnerable, 'src/c.spec.ts': vulnerable });
+    const files = (out: string): string[] => (JSON.parse(out) as { findings: { location: { path: string } }[] }).findings.map((f) => f.location.path).sort();
+    const plain = cli(['-f', 'json', '.'], dir);
+    expect(plain.code).toBe(1);
+    expect(files(plain.stdout)).toEqual(['src/a.ts']);
+    expect(files(cli(['-f', 'json', '--include-tests', '.'], dir).stdout)).toEqual(['src/a.ts', 'src/c.spec.ts', 'test/b.ts']);
+    expect(files(cli(['-f', 'json', 'test/b.ts'], dir).stdout)).toEqual(['test/b.ts']);
+    expect(cli(['--help'], dir).stdout).toContain('--include-tests');
+  });
+
+  it('a test server around the app does not decide how the app is judged', async () => {
+    const app = `import express from 'express';\nexport const app = express();\napp.get('/me', (req, res) => {\n  const cert = (req.socket as any).getPeerCertificate();\n  res.json({ cn: cert.subject.CN });\n});\n`;
+    const server = `import https from 'node:https';\nimport { app } from './app';\nhttps.createServer({ requestCert: true, rejectUnauthorized: true, crl: [] }, app).listen(443);\n`;
+    const testServer = `import https from 'node:https';\nimport { app } from '../src/app';\nhttps.createServer({ requestCert: true, rejectUnauthorized: false }, app).listen(0);\n`;
+    const dir = tempProject({ 'src/app.ts': app, 'src/server.ts': server, 'test/app.ts': testServer });
+    const withTest = await run({ targets: ['.'], cwd: dir });
+    const alone = await run({ targets: ['src'], cwd: dir });
+    const ids = (r: Awaited<ReturnType<typeof run>>): string[] => r.findings.map((f) => `${f.ruleId} ${path.relative(dir, f.location.file)}:${f.location.line}`);
+    expect(ids(alone)).toEqual([]);
+    expect(ids(withTest)).toEqual(ids(alone));
+  });
+});
