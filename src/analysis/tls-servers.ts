@@ -237,10 +237,11 @@ export class TlsServers {
       if (ts.isPropertyAssignment(p)) {
         const v = this.project.modules.valueOf(p.initializer);
         const literal = v ? literalBool(v) : undefined;
-        out.values.set(name, { node: p, literal, mayBeTrue: literal === undefined && hasTrueOutcome(p.initializer) });
+        out.values.set(name, { node: p, literal, mayBeTrue: literal === undefined && (hasTrueOutcome(p.initializer) || computedTrue(v)) });
       } else if (ts.isShorthandPropertyAssignment(p)) {
         const v = this.project.modules.valueOf(p.name);
-        out.values.set(name, { node: p, literal: v ? literalBool(v) : undefined });
+        const literal = v ? literalBool(v) : undefined;
+        out.values.set(name, { node: p, literal, mayBeTrue: literal === undefined && computedTrue(v) });
       }
     }
   }
@@ -257,12 +258,43 @@ function literalBool(node: ts.Node): boolean | undefined {
   return undefined;
 }
 
-/** `a ? !!b : true`, `x ?? true`, `x || true`: a computed value that can come out `true`. */
-function hasTrueOutcome(expr: ts.Expression): boolean {
+/**
+ * A computed value that can come out `true`: `a ? !!b : true`, `x ?? true`, `x || true`, and any
+ * boolean the code computes at run time (`mode === TlsMode.MTLS`, `!insecure`, `Boolean(flag)`,
+ * `a && b === 'on'`). A bare name or property passed through (`opts.requestCert`) says nothing.
+ */
+function hasTrueOutcome(expr: ts.Expression, depth = 0): boolean {
   const e = skipOuter(expr);
+  if (depth > 8) return false;
   if (e.kind === ts.SyntaxKind.TrueKeyword) return true;
-  if (ts.isConditionalExpression(e)) return hasTrueOutcome(e.whenTrue) || hasTrueOutcome(e.whenFalse);
-  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) return hasTrueOutcome(e.right);
+  if (ts.isConditionalExpression(e)) return hasTrueOutcome(e.whenTrue, depth + 1) || hasTrueOutcome(e.whenFalse, depth + 1);
+  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return true;
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Boolean') return true;
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    if (COMPARISONS.has(op)) return true;
+    if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.AmpersandAmpersandToken) return hasTrueOutcome(e.right, depth + 1);
+  }
   return false;
 }
+
+/** The value a name stands for (`const mutual = mode === 'mtls'`) can come out `true`. */
+function computedTrue(v: ts.Node | undefined): boolean {
+  if (!v) return false;
+  const init = ts.isVariableDeclaration(v) ? v.initializer : v;
+  return init !== undefined && ts.isExpression(init) && hasTrueOutcome(init);
+}
+
+const COMPARISONS = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+  ts.SyntaxKind.InKeyword,
+  ts.SyntaxKind.InstanceOfKeyword,
+]);
 
