@@ -44,11 +44,12 @@ describe.each(fixtureDirs)('fixtures/%s', (ruleDir) => {
     expect(result.notifications.filter((n) => n.kind === 'rule-error')).toEqual([]);
     const reported = result.findings.filter((f) => f.suppressions.length === 0 && f.location.file === file);
     const problems: string[] = [];
-    const at = (a: Annotation): typeof reported => reported.filter((f) => f.ruleId === a.ruleId && f.location.line === a.line);
+    const at = (a: Annotation): typeof reported => reported.filter((f) => f.ruleId === a.ruleId && f.location.line === a.line && (a.messageId === undefined || f.messageId === a.messageId));
     for (const a of annotations) {
       const hits = at(a);
       const where = `line ${a.line} (${a.kind}: ${a.ruleId})`;
-      if (a.kind === 'ruleid' && hits.length === 0) problems.push(`missed: ${where}`);
+      if (a.kind === 'ruleid' && a.messageId === undefined) problems.push(`annotation names no message id: ${where}`);
+      if (a.kind === 'ruleid' && hits.length === 0) problems.push(`missed: ${where}${a.messageId ? ` (${a.messageId})` : ''}`);
       if (a.kind === 'ruleid' && a.severity && hits.every((h) => h.severity !== a.severity)) {
         problems.push(`wrong severity: ${where} expected ${a.severity}, got ${hits.map((h) => h.severity).join(', ')}`);
       }
@@ -65,6 +66,14 @@ describe.each(fixtureDirs)('fixtures/%s', (ruleDir) => {
 });
 
 describe('fixture coverage', () => {
+  it.each(shippedIds)('every message of %s is produced by some fixture', (id) => {
+    const rule = rules.find((r) => r.id === id)!;
+    const annotated = new Set(
+      fixtureDirs.flatMap((d) => filesOf(path.join(FIXTURES, d))).flatMap((f) => readAnnotations(f).filter((a) => a.kind === 'ruleid' && a.ruleId === id).map((a) => a.messageId)),
+    );
+    expect(Object.keys(rule.messages).filter((m) => !annotated.has(m))).toEqual([]);
+  });
+
   it.each(shippedIds)('%s has at least 12 must-flag and 12 look-alike cases, in TS and JS', (id) => {
     const dir = path.join(FIXTURES, id);
     expect(fs.existsSync(dir)).toBe(true);
@@ -79,4 +88,25 @@ describe('fixture coverage', () => {
       expect(ok.some((a) => kind.test(a.file))).toBe(true);
     }
   });
+});
+
+/** The units the per-file tests scan alone: each project folder, and each loose file. */
+const units = fixtureDirs.flatMap((d) => {
+  const dir = path.join(FIXTURES, d);
+  return [...new Set(filesOf(dir).map((f) => projectOf(f, dir) ?? f))];
+});
+
+describe('one run over every fixture', () => {
+  it('reports exactly the union of the units scanned alone: no app decides another app’s findings', async () => {
+    const key = (f: { ruleId: string; messageId: string; location: { file: string; line: number; column: number } }): string =>
+      `${f.ruleId}:${f.messageId} ${path.relative(FIXTURES, f.location.file)}:${f.location.line}:${f.location.column}`;
+    const alone = new Set<string>();
+    for (const unit of units) {
+      const r = await run({ targets: [unit], cwd: path.dirname(unit), root: FIXTURES, context: false });
+      for (const f of r.findings) alone.add(key(f));
+    }
+    const together = await run({ targets: [FIXTURES], cwd: FIXTURES, root: FIXTURES, context: false });
+    expect([...new Set(together.findings.map(key))].sort()).toEqual([...alone].sort());
+    expect(alone.size).toBeGreaterThan(300);
+  }, 120_000);
 });

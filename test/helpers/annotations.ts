@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 
 /**
  * Expectations written in a fixture itself, Semgrep style, on the line(s) before the code:
- *   // ruleid: <id>[, <id>] [note|warning|error]   the next code line must be reported (at that severity)
+ *   // ruleid: <id>:<messageId>[, …] [note|warning|error]   the next code line must be reported with
+ *                                                       that message (at that severity)
  *   // ok: <id>                                    the next code line must not be reported
  *   // todoruleid: <id>                            a known miss: reported neither now nor silently later
  *   // todook: <id>                                a known false alarm: reported now, and flagged if fixed
@@ -12,6 +13,8 @@ export type Expectation = 'ruleid' | 'ok' | 'todoruleid' | 'todook';
 export interface Annotation {
   kind: Expectation;
   ruleId: string;
+  /** The message the finding must carry (`ruleid: id:messageId`). */
+  messageId?: string;
   severity?: string;
   /** The annotated code line (1-based). */
   line: number;
@@ -19,7 +22,7 @@ export interface Annotation {
   annotationLine: number;
 }
 
-const ANNOTATION_RE = /^\s*(?:\/\/|\/\*|\{\s*\/\*)\s*(ruleid|ok|todoruleid|todook):\s*([a-z-]+(?:\s*,\s*[a-z-]+)*)(?:\s+(note|warning|error))?\b/;
+const ANNOTATION_RE = /^\s*(?:\/\/|\/\*|\{\s*\/\*)\s*(ruleid|ok|todoruleid|todook):\s*([a-z-]+(?::[A-Za-z]+)?(?:\s*,\s*[a-z-]+(?::[A-Za-z]+)?)*)(?:\s+(note|warning|error))?\b/;
 
 export function readAnnotations(file: string): Annotation[] {
   const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
@@ -28,8 +31,8 @@ export function readAnnotations(file: string): Annotation[] {
   lines.forEach((text, i) => {
     const m = ANNOTATION_RE.exec(text);
     if (m) {
-      for (const id of m[2].split(',').map((s) => s.trim())) {
-        pending.push({ kind: m[1] as Expectation, ruleId: id, severity: m[3], annotationLine: i + 1 });
+      for (const [id, messageId] of m[2].split(',').map((s) => s.trim().split(':'))) {
+        pending.push({ kind: m[1] as Expectation, ruleId: id, messageId, severity: m[3], annotationLine: i + 1 });
       }
       return;
     }
