@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Score the tool on folders of annotated apps written by people who never read its code.
 //
-//   node bench/blind.mjs DIR [DIR...] [--rule id] [--near N] [--list] [--together]
+//   node bench/blind.mjs DIR [DIR...] [--rule id] [--near N] [--list] [--together] [--engine CHECKOUT]
 //
 // Each DIR holds one app per sub-folder (`app-01-…/`), annotated Semgrep style:
 // `// ruleid: <rule>` (must be reported on the next code line) and `// ok: <rule>` (must not).
@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const { run } = require(path.join(here, '..', 'dist', 'src', 'engine.js'));
+
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -29,6 +29,8 @@ const flag = (name) => {
   return v;
 };
 const only = flag('--rule');
+// --engine DIR: score another build (a checkout of an earlier commit, for before/after figures)
+const { run } = require(path.join(path.resolve(flag('--engine') ?? path.join(here, '..')), 'dist', 'src', 'engine.js'));
 const near = Number(flag('--near') ?? 0);
 const list = args.includes('--list');
 const together = args.includes('--together');
