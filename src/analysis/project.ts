@@ -220,11 +220,13 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
   };
   while (queue.length > 0) {
     const file = queue.pop()!;
+    // what it imports is part of its application: services, repositories, helpers, at any depth
     for (const spec of files.get(file)!.imports) {
       const target = resolveRelative(file, spec, files);
-      // a plain module it imports (options, constants, helpers) is read, but not followed further
-      if (target !== undefined && !files.get(target)!.web) seen.add(target);
-      else visit(target);
+      if (target !== undefined && !seen.has(target)) {
+        seen.add(target);
+        queue.push(target);
+      }
     }
     const stem = file.replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
     for (const importer of importers.get(stem) ?? []) visit(importer);
