@@ -6,6 +6,7 @@ import { isRequestLike } from './identity';
 import { isFunctionLike, propertyNameText } from './modules';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
+import { splitSql } from './sql';
 
 /**
  * A data access or sensitive operation that picks its target from its arguments: an ORM or
@@ -187,7 +188,13 @@ function sqlSink(call: ts.CallExpression, project: Project): Sink | undefined {
   if (isRequestLike(callee.expression) || notADatabase(skipOuter(callee.expression), project)) return undefined;
   const first = call.arguments[0];
   if (!first || !looksLikeSql(first, project)) return undefined;
-  return { node: outermost(call), label: label(call), kind: 'sql', selectors: [...call.arguments], scope: [...call.arguments, ...receiverArgs(skipOuter(callee.expression))], readOnly: selectsOnly(first, project) };
+  const config = objectOf(first, project);
+  const text = config ? member(config, 'text') ?? member(config, 'sql') : first;
+  const values = config ? [member(config, 'values')].filter((v): v is ts.Expression => v !== undefined) : call.arguments.slice(1);
+  const split = text && splitSql(text, values, (e) => project.modules.valueOf(e));
+  // the values bound after WHERE choose the rows; those in SET or VALUES are only written
+  const selectors = split ? split.selectors : [...call.arguments];
+  return { node: outermost(call), label: label(call), kind: 'sql', selectors, scope: [...selectors, ...receiverArgs(skipOuter(callee.expression))], readOnly: selectsOnly(first, project) };
 }
 
 function statementSink(call: ts.CallExpression, project: Project): Sink | undefined {
@@ -195,7 +202,9 @@ function statementSink(call: ts.CallExpression, project: Project): Sink | undefi
   if (!ts.isPropertyAccessExpression(callee) || call.arguments.length === 0) return undefined;
   const statement = project.modules.valueOf(callee.expression) ?? skipOuter(callee.expression);
   if (!ts.isCallExpression(statement) || calleeName(statement) !== 'prepare' || !statement.arguments[0] || !looksLikeSql(statement.arguments[0], project)) return undefined;
-  return { node: outermost(call), label: label(call), kind: 'sql', selectors: [...call.arguments, statement.arguments[0]], scope: [...call.arguments, statement.arguments[0]], readOnly: selectsOnly(statement.arguments[0], project) };
+  const split = splitSql(statement.arguments[0], call.arguments, (e) => project.modules.valueOf(e));
+  const selectors = split ? split.selectors : [...call.arguments, statement.arguments[0]];
+  return { node: outermost(call), label: label(call), kind: 'sql', selectors, scope: selectors, readOnly: selectsOnly(statement.arguments[0], project) };
 }
 
 /** `fetch(url)`, `axios.get(url)`, `got(url)`, `this.httpService.get(url)` (NestJS), an axios instance. */

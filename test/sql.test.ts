@@ -1,0 +1,31 @@
+import { splitSql } from '../src/analysis/sql';
+import { ts } from '../src/ts';
+
+/** Parse `query(<sql>, <params…>)` and split it; values are shown by their text. */
+function split(call: string): { selectors: string[]; written: string[] } | undefined {
+  const sf = ts.createSourceFile('q.ts', `${call};`, ts.ScriptTarget.Latest, true);
+  const stmt = sf.statements[0] as ts.ExpressionStatement;
+  const c = stmt.expression as ts.CallExpression;
+  const r = splitSql(c.arguments[0], c.arguments.slice(1), () => undefined);
+  return r && { selectors: r.selectors.map((n) => n.getText()), written: r.written.map((n) => n.getText()) };
+}
+
+describe('raw SQL: which bound values choose rows', () => {
+  it.each([
+    ["q('UPDATE t SET status = $1, by = $2 WHERE id = $3', [s, me, id])", ['id'], ['s', 'me']],
+    ["q('SELECT * FROM t WHERE id = $1 AND tenant = $2', [id, tenant])", ['id', 'tenant'], []],
+    ["q('UPDATE t SET a = ? WHERE id = ? AND owner = ?', [a, id, me])", ['id', 'me'], ['a']],
+    ["q('DELETE FROM t WHERE id = :id AND org = :org', { id, org: me.org })", ['id', 'me.org'], []],
+    ['q(`UPDATE t SET v = ${v} WHERE id = ${id}`)', ['id'], ['v']],
+    ["q('SELECT * FROM a JOIN b ON b.a = a.id AND b.owner = $1', [me])", ['me'], []],
+    ["q('INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT (a) DO UPDATE SET b = $2 WHERE t.k = $3', [a, b, k])", ['k'], ['a', 'b', 'b']],
+    ["q('SELECT * FROM t WHERE note = \\'where $9\\' AND id = $1', [id])", ['id'], []],
+    ['stmt(`SELECT * FROM t WHERE id = ? AND org = ?`, id, org)', ['id', 'org'], []],
+  ])('%s', (call, selectors, written) => {
+    expect(split(call)).toEqual({ selectors, written });
+  });
+
+  it.each([["q('INSERT INTO t (a) VALUES ($1)', [a])"], ["q('SELECT * FROM t WHERE id = ' + id)"], ['q(sql, [a])']])('gives no split for %s', (call) => {
+    expect(split(call)).toBeUndefined();
+  });
+});
