@@ -223,7 +223,7 @@ class Checks {
     call.arguments.forEach((a, i) => {
       const r = this.project.requestValues.origin(a);
       const param = fn.parameters[i];
-      if (r && (r.key === undefined || read.key === undefined || r.key === read.key) && param && ts.isIdentifier(param.name)) names.add(param.name.text);
+      if (r && sameChoice(r, read) && param && ts.isIdentifier(param.name)) names.add(param.name.text);
     });
     if (names.size === 0) return false;
     return containsStatement(fn, (s) => ts.isIfStatement(s) && references(s.expression, names) && this.readsIdentity(s.expression) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement))));
@@ -247,7 +247,7 @@ class Checks {
       if (isValueExpression(n)) {
         const r = !chosen && !inRead ? values.origin(n) : undefined;
         // `req.params.userId` is not `req.params.keyId`; its inner `req.params` says nothing more
-        if (r && (r.key === undefined || read.key === undefined || r.key === read.key)) chosen = true;
+        if (r && sameChoice(r, read)) chosen = true;
         if (r && (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n))) inRead = true;
         if (!identity && values.carriesIdentity(n)) identity = true;
       }
@@ -295,6 +295,12 @@ class Checks {
     while (top.parent && ts.isPropertyAccessExpression(top.parent) && top.parent.expression === top) top = top.parent;
     return code(snippet(top, top.getSourceFile(), 50));
   }
+}
+
+/** Two reads of the client's choice name the same value: the same field, or a bag and a field of it (`req.params` / `req.params.id`). */
+function sameChoice(a: RequestRead, b: RequestRead): boolean {
+  if (a.key !== undefined && b.key !== undefined) return a.key === b.key;
+  return a.name.startsWith(b.name) || b.name.startsWith(a.name);
 }
 
 /** A comparison that decides something: the condition of an `if` that rejects or returns, a ternary, `&&`, a `filter`/`find` callback, an assertion. */

@@ -2,6 +2,7 @@ import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isFunctionLike, isInlineCallback, propertyNameText } from './modules';
 import type { Project } from './project';
+import { NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
 
 /** A function that runs per request: a handler, middleware, hook, guard method or listener. */
 export type Fn = ts.FunctionLikeDeclaration;
@@ -35,6 +36,7 @@ const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', '
 /** Fastify hooks that run before the handler and can end the request. */
 const EARLY_HOOKS = new Set(['onRequest', 'preParsing', 'preValidation', 'preHandler']);
 const NEST_ROUTE_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Options', 'Head', 'Sse']);
+const NEST_OPERATION_DECORATORS = new Set(NEST_RESOLVER_METHODS);
 const SERVER_LISTENER_EVENTS = new Set(['request', 'secureConnection', 'connection', 'stream']);
 
 /**
@@ -69,7 +71,7 @@ export class Handlers {
 
   /** Whether `fn` is registered to run per request anywhere (route, middleware, hook, guard, listener). */
   isEntry(fn: Fn): boolean {
-    return this.byFn.has(fn) || this.nestRoutes.has(fn);
+    return this.byFn.has(fn) || this.nestRoutes.has(fn) || this.project.apiLayers.isEntry(fn);
   }
 
   registrationsOf(fn: Fn): readonly Registration[] {
@@ -85,6 +87,9 @@ export class Handlers {
   gatedBefore(fn: Fn, isGate: (f: Fn) => boolean): boolean | undefined {
     const nest = this.nestRoutes.get(fn);
     const regs = this.byFn.get(fn);
+    const api = this.project.apiLayers.entries.get(fn);
+    // a resolver or procedure: its context factory and middleware run before it on every request
+    if (api && !nest && !regs) return api.before.some(isGate);
     if (!nest && !regs) return undefined;
     if (nest && !nest.guards.some(isGate) && !this.receiverGated('nest', '', Number.MAX_SAFE_INTEGER, isGate, 0, undefined)) return false;
     for (const reg of regs ?? []) {
@@ -133,6 +138,7 @@ export class Handlers {
       push(this.receiverChain('nest', '', Number.MAX_SAFE_INTEGER, 0, undefined));
       push(nest.guards);
     }
+    push(this.project.apiLayers.entries.get(fn)?.before ?? []);
     for (const reg of this.byFn.get(fn) ?? []) {
       push(this.receiverChain(reg.receiver, reg.file, order(reg.call), 0, reg.path ?? (reg.method === 'use' ? '' : undefined)));
       push(reg.fns.slice(0, reg.fns.indexOf(fn)));
@@ -461,12 +467,14 @@ export class Handlers {
         return ts.isIdentifier(id) && names.has(id.text);
       });
     for (const sf of this.project.sourceFiles()) {
-      if (!sf.text.includes('@Controller')) continue;
+      if (!sf.text.includes('@Controller') && !sf.text.includes(`@${NEST_RESOLVER_CLASS}`)) continue;
       const visit = (n: ts.Node): void => {
-        if (ts.isClassDeclaration(n) && hasDecorator(n, new Set(['Controller']))) {
+        // a controller's routes, or a GraphQL resolver's operations: guards and interceptors alike
+        const resolver = ts.isClassDeclaration(n) && hasDecorator(n, new Set([NEST_RESOLVER_CLASS]));
+        if (ts.isClassDeclaration(n) && (resolver || hasDecorator(n, new Set(['Controller'])))) {
           const classGuards = guardFns([...decoratorArgs(n, 'UseGuards'), ...decoratorArgs(n, 'UseInterceptors')]);
           for (const m of n.members) {
-            if (!ts.isMethodDeclaration(m) || !hasDecorator(m, NEST_ROUTE_DECORATORS)) continue;
+            if (!ts.isMethodDeclaration(m) || !hasDecorator(m, resolver ? NEST_OPERATION_DECORATORS : NEST_ROUTE_DECORATORS)) continue;
             this.nestRoutes.set(m, { cls: n, guards: [...classGuards, ...guardFns([...decoratorArgs(m, 'UseGuards'), ...decoratorArgs(m, 'UseInterceptors')])] });
           }
           return;

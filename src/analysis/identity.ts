@@ -65,8 +65,6 @@ export interface HeaderRead {
 export class Identity {
   private certReadsCache?: CertRead[];
   private headerReadsCache?: HeaderRead[];
-  private readonly taint = new Map<ts.Node, boolean>();
-  private readonly returning = new Map<ts.Node, boolean>();
   private boundNames?: Set<string>;
 
   constructor(private readonly project: Project) {}
@@ -145,100 +143,38 @@ export class Identity {
     return out;
   }
 
-  /** Whether an expression's value is, or is derived from, client identity. */
-  isIdentity(expr: ts.Node, depth = 0): boolean {
-    const cached = this.taint.get(expr);
-    if (cached !== undefined) return cached;
-    if (depth > 20) return false;
-    // the request-bound names first: found in the middle of another question, their scan would
-    // read that question's pending answer as "not identity" and keep it
-    if (!this.boundNames) this.requestBound();
-    this.taint.set(expr, false); // cycles read as "not identity"
-    const result = this.computeIdentity(expr, depth);
-    this.taint.set(expr, result);
-    return result;
+  /** Whether an expression's value is, or is derived from, client identity (value flow, `values.ts`). */
+  isIdentity(expr: ts.Node): boolean {
+    return this.project.values.find(expr, this.sourceLeaf) !== undefined;
   }
 
-  private computeIdentity(node: ts.Node, depth: number): boolean {
-    const expr = skipOuter(node as ts.Expression);
-    if (ts.isCallExpression(expr)) {
-      const name = calleeChain(expr.expression)?.at(-1);
-      if (name === 'getPeerCertificate' || name === 'getPeerX509Certificate') return this.certReads().some((r) => r.call === expr);
+  /** The leaf of the identity question: a source itself. */
+  private readonly sourceLeaf = (n: ts.Node): true | undefined => (this.isSource(n) ? true : undefined);
+
+  /**
+   * A source of client identity itself: a server-side peer-certificate read, a forwarded
+   * certificate header read (access, `get()` call, destructured key, NestJS `@Headers()` parameter),
+   * or a call of a function the config names.
+   */
+  isSource(node: ts.Node): boolean {
+    if (ts.isCallExpression(node)) {
+      const name = calleeChain(node.expression)?.at(-1);
+      if (name === 'getPeerCertificate' || name === 'getPeerX509Certificate') return this.certReads().some((r) => r.call === node);
       if (name !== undefined && this.project.identitySources.functions.includes(name)) return true;
-      if (this.headerReads().some((r) => r.node === expr)) return true;
-      if ((name === 'get' || name === 'var') && expr.arguments.length === 1 && ts.isStringLiteralLike(expr.arguments[0])) {
-        if (this.requestBound().has(expr.arguments[0].text)) return true; // `c.get('identity')`
-      }
-      const fn = this.project.modules.valueOf(expr.expression);
-      if (fn && isFunctionLike(fn) && this.returnsIdentity(fn, depth + 1)) return true;
-      // a helper that computes its result from what it is given: `commonName(req.get('x-ssl-client-s-dn'))`
-      if (fn && isFunctionLike(fn) && expr.arguments.some((a) => this.isIdentity(a, depth + 1)) && returnsFromParameters(fn)) return true;
-      // a method on an identity value: `cert.subject.CN.toLowerCase()`, `JSON.parse(header)`
-      if (ts.isPropertyAccessExpression(skipOuter(expr.expression)) && this.isIdentity((skipOuter(expr.expression) as ts.PropertyAccessExpression).expression, depth + 1)) return true;
-      // `/CN=([^,]+)/.exec(dn)`: a method of a literal has no callee chain, only a name
-      const method = name ?? (ts.isPropertyAccessExpression(skipOuter(expr.expression)) ? (skipOuter(expr.expression) as ts.PropertyAccessExpression).name.text : '');
-      return expr.arguments.some((a) => PASS_THROUGH.has(method) && this.isIdentity(a, depth + 1));
     }
-    if (ts.isAwaitExpression(expr)) return this.isIdentity(expr.expression, depth + 1);
-    if (ts.isPropertyAccessExpression(expr) || ts.isElementAccessExpression(expr)) {
-      if (this.headerReads().some((r) => r.node === expr)) return true;
-      const key = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isStringLiteralLike(expr.argumentExpression) ? expr.argumentExpression.text : undefined;
-      if (key !== undefined && this.requestBound().has(key) && isRequestLike(expr.expression)) return true;
-      return this.isIdentity(expr.expression, depth + 1);
-    }
-    if (ts.isIdentifier(expr)) {
-      const decl = this.project.modules.declarationOf(expr.text, expr);
-      if (!decl) return false;
-      if (ts.isVariableDeclaration(decl) && decl.initializer && this.isIdentity(decl.initializer, depth + 1)) return true;
-      // `let device = cache.get(socket); if (!device) device = { serial: cert.subject.CN }`
-      if (ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && !(decl.parent.flags & ts.NodeFlags.Const)) {
-        const writes = this.project.facts.get(expr.getSourceFile().fileName)?.assignments.get(expr.text) ?? [];
-        for (const w of writes) {
-          if (ts.isBinaryExpression(w) && w.operatorToken.kind === SK.EqualsToken && this.project.modules.declarationOf(expr.text, w) === decl && this.isIdentity(w.right, depth + 1)) return true;
-        }
-      }
-      if (ts.isVariableDeclaration(decl)) return false;
-      if (ts.isBindingElement(decl)) {
-        if (this.headerReads().some((r) => r.node === decl)) return true;
-        // `const { identity } = res.locals`, `const { client } = req`
-        const key = decl.propertyName ?? decl.name;
-        const from = decl.parent.parent;
-        if ((ts.isIdentifier(key) || ts.isStringLiteralLike(key)) && ts.isVariableDeclaration(from) && from.initializer && this.requestBound().has(key.text) && isRequestLike(from.initializer)) return true;
-        let owner: ts.Node = decl.parent.parent;
-        while (ts.isBindingElement(owner)) owner = owner.parent.parent;
-        return ts.isVariableDeclaration(owner) && owner.initializer !== undefined && this.isIdentity(owner.initializer, depth + 1);
-      }
-      if (ts.isParameter(decl)) return this.headerReads().some((r) => ts.isDecorator(r.node) && r.node.parent === decl);
-      return false;
-    }
-    if (ts.isTemplateExpression(expr)) return expr.templateSpans.some((s) => this.isIdentity(s.expression, depth + 1));
-    if (ts.isBinaryExpression(expr)) {
-      const op = expr.operatorToken.kind;
-      if (op === SK.BarBarToken || op === SK.QuestionQuestionToken || op === SK.PlusToken || op === SK.AmpersandAmpersandToken) {
-        return (op !== SK.AmpersandAmpersandToken && this.isIdentity(expr.left, depth + 1)) || this.isIdentity(expr.right, depth + 1);
-      }
-      return false;
-    }
-    if (ts.isConditionalExpression(expr)) return this.isIdentity(expr.whenTrue, depth + 1) || this.isIdentity(expr.whenFalse, depth + 1);
-    if (ts.isObjectLiteralExpression(expr)) {
-      return expr.properties.some(
-        (p) =>
-          (ts.isPropertyAssignment(p) && this.isIdentity(p.initializer, depth + 1)) ||
-          (ts.isShorthandPropertyAssignment(p) && this.isIdentity(p.name, depth + 1)) ||
-          (ts.isSpreadAssignment(p) && this.isIdentity(p.expression, depth + 1)),
-      );
-    }
+    if (ts.isParameter(node)) return this.headerReads().some((r) => ts.isDecorator(r.node) && r.node.parent === node);
+    if (ts.isCallExpression(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node) || ts.isBindingElement(node)) return this.headerNodes().has(node);
     return false;
   }
 
+  private headerNodeSet?: Set<ts.Node>;
+  private headerNodes(): Set<ts.Node> {
+    return (this.headerNodeSet ??= new Set(this.headerReads().map((r) => r.node)));
+  }
+
   /** Whether a function returns client identity (any `return`, or an arrow's expression body). */
-  returnsIdentity(fn: ts.FunctionLikeDeclaration, depth = 0): boolean {
-    const cached = this.returning.get(fn);
-    if (cached !== undefined) return cached;
-    this.returning.set(fn, false);
-    const result = returnedExpressions(fn).some((e) => this.isIdentity(e, depth + 1));
-    this.returning.set(fn, result);
-    return result;
+  returnsIdentity(fn: ts.FunctionLikeDeclaration): boolean {
+    return returnedExpressions(fn).some((e) => this.isIdentity(e));
   }
 
   /**
@@ -248,62 +184,16 @@ export class Identity {
   requestBound(): Set<string> {
     if (this.boundNames) return this.boundNames;
     const names = new Set<string>();
-    this.boundNames = names; // reads during the scan below see the names found so far
-    for (const facts of this.project.facts.values()) {
-      for (const [key, nodes] of facts.assignments) {
-        const parts = key.split('.');
-        if (parts.length < 2) continue;
-        for (const node of nodes) {
-          if (!ts.isBinaryExpression(node) || node.operatorToken.kind !== SK.EqualsToken) continue;
-          if (!isRequestLike((node.left as ts.PropertyAccessExpression).expression)) continue;
-          // Koa's `ctx.body = …`, `ctx.status = …` are the response, not a field bound to the request
-          if (RESPONSE_FIELDS.has(parts[parts.length - 1]) && parts.length === 2) continue;
-          if (this.isIdentity(node.right)) names.add(parts[parts.length - 1]);
-        }
-      }
+    for (const [key, values] of this.project.values.requestFieldWrites()) {
+      // Koa's `ctx.body = …`, `ctx.status = …` are the response, not a field bound to the request
+      if (RESPONSE_FIELDS.has(key)) continue;
+      if (values.some((v) => this.isIdentity(v))) names.add(key);
     }
-    for (const call of this.project.callsNamed('set')) {
-      if (!ts.isCallExpression(call) || call.arguments.length !== 2 || !ts.isStringLiteralLike(call.arguments[0])) continue;
-      if (this.isIdentity(call.arguments[1])) names.add(call.arguments[0].text);
-    }
-    return names;
+    return (this.boundNames = names);
   }
 }
 
 const RESPONSE_FIELDS = new Set(['body', 'status', 'type', 'message', 'length', 'lastModified', 'etag', 'response', 'res']);
-
-/** A function whose returned value is computed from its parameters (through its locals). */
-function returnsFromParameters(fn: ts.FunctionLikeDeclaration): boolean {
-  const params = new Set<string>();
-  for (const p of fn.parameters) if (ts.isIdentifier(p.name)) params.add(p.name.text);
-  if (params.size === 0) return false;
-  const locals = new Map<string, ts.Expression>();
-  const collect = (n: ts.Node): void => {
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) locals.set(n.name.text, n.initializer);
-    if (n !== fn && isFunctionLike(n)) return;
-    ts.forEachChild(n, collect);
-  };
-  if (fn.body) collect(fn.body);
-  const derived = (e: ts.Node, depth: number): boolean => {
-    if (depth > 4) return false;
-    let found = false;
-    const visit = (n: ts.Node): void => {
-      if (found || (isFunctionLike(n) && n !== e)) return;
-      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
-        if (params.has(n.text)) found = true;
-        else if (locals.has(n.text)) found = derived(locals.get(n.text)!, depth + 1);
-        return;
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(e);
-    return found;
-  };
-  return returnedExpressions(fn).some((e) => derived(e, 0));
-}
-
-/** Functions that hand back (a form of) their argument. */
-const PASS_THROUGH = new Set(['String', 'decodeURIComponent', 'decodeURI', 'unescape', 'parse', 'from', 'trim', 'normalize', 'toLowerCase', 'exec']);
 
 /** `req.headers`, `request.headers`, `ctx.headers`, `ctx.request.headers`, `req.raw.headers`, `c.req.raw.headers`. */
 function isHeadersObject(expr: ts.Expression): boolean {

@@ -3,6 +3,7 @@ import type { IdentitySourcesConfig } from '../config/index';
 import type { ts } from '../ts';
 import { collectFacts } from './facts/walk';
 import type { FactNeeds, FileFacts } from './facts/types';
+import { ApiLayers } from './api-layers';
 import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
@@ -10,8 +11,10 @@ import { Modules, resolveModuleFile } from './modules';
 import { RequestPaths } from './request-paths';
 import { RequestValues } from './request-values';
 import { SharedState } from './shared-state';
+import { Values } from './values';
 import { findSinks, type Sink } from './sinks';
 import { TlsServers } from './tls-servers';
+import { API_LAYER_PROPERTIES } from './vocabulary/api-layers';
 
 /**
  * The project model: the files that can take part in client-identity flows, linked once, and the
@@ -47,6 +50,12 @@ export class Project {
     return (this.handlersPart ??= new Handlers(this));
   }
 
+  private apiLayersPart?: ApiLayers;
+  /** GraphQL resolvers and tRPC procedures: entries, their input, their per-request context. */
+  get apiLayers(): ApiLayers {
+    return (this.apiLayersPart ??= new ApiLayers(this));
+  }
+
   get servers(): TlsServers {
     return (this.serversPart ??= new TlsServers(this));
   }
@@ -71,6 +80,12 @@ export class Project {
       (name) => this.callsNamed(name),
       () => this.facts.values(),
     ));
+  }
+
+  private valuesPart?: Values;
+  /** Value flow: where an expression's value can come from. */
+  get values(): Values {
+    return (this.valuesPart ??= new Values(this));
   }
 
   private requestValuesPart?: RequestValues;
@@ -130,6 +145,7 @@ const PROPERTY_NAMES = new Set([
   'header',
   'headerName',
   'useClass',
+  ...API_LAYER_PROPERTIES,
 ]);
 
 const PROJECT_FACTS: FactNeeds = {

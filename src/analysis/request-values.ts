@@ -3,6 +3,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isCertHeaderName, isRequestLike } from './identity';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import type { Leaf } from './values';
 import type { Project } from './project';
 
 const SK = ts.SyntaxKind;
@@ -19,72 +20,46 @@ export interface RequestRead {
   whole: boolean;
 }
 
-/** Parameters bound to the arguments of the call being followed into a function's return value. */
-interface Env {
-  params: Map<ts.ParameterDeclaration, ts.Expression | undefined>;
-  parent?: Env;
-}
-
 /**
- * Where values come from, backwards through the code that computes them: locals, destructuring,
- * property reads, conversions (`Number`, `parseInt`, `new ObjectId`), templates, helper return
- * values (with the helper's parameters bound to the call's arguments), and parameters (through
- * every call site that can be told apart). Two questions use it: does a value come from the
- * request (`origin`), and does it carry the client identity (`carriesIdentity`, which adds
- * parameter flow to `Identity.isIdentity`: a service that gets `identity.tenantId` as an argument).
+ * The two questions the request rules ask of value flow (`values.ts`): did the client choose this
+ * value (`origin`: a route param, query, body field, header, resolver argument, procedure input), and
+ * does it carry the client identity (`carriesIdentity`: the identity model's sources, through the
+ * same flow, plus NestJS param decorators whose factory returns identity).
  */
 export class RequestValues {
-  private readonly origins = new Map<ts.Node, RequestRead | null>();
-  private readonly identities = new Map<ts.Node, boolean>();
-  private readonly callers = new Map<Fn, ts.CallExpression[]>();
+  private readonly requestLeaf: Leaf<RequestRead>;
+  private readonly identityLeaf: Leaf<RequestRead>;
 
-  constructor(private readonly project: Project) {}
+  constructor(private readonly project: Project) {
+    this.requestLeaf = Object.assign((n: ts.Node) => requestRead(n) ?? this.apiInput(n), { narrow });
+    const whole = (n: ts.Node): RequestRead => ({ node: n, name: '', whole: true });
+    this.identityLeaf = (n: ts.Node) => (this.project.identity.isSource(n) || this.identityParameter(n) ? whole(n) : undefined);
+  }
 
   /** The first request-controlled read that flows into `expr`. */
   origin(expr: ts.Node): RequestRead | undefined {
-    const cached = this.origins.get(expr);
-    if (cached !== undefined) return cached ?? undefined;
-    this.origins.set(expr, null);
-    const found = this.trace(expr, requestRead, undefined, 0, new Set());
-    this.origins.set(expr, found ?? null);
-    return found;
+    return this.project.values.find(expr, this.requestLeaf);
   }
 
-  /** Whether `expr` carries client identity, through locals, helpers and parameters. */
+  /** Whether `expr` carries client identity, through locals, helpers, fields and parameters. */
   carriesIdentity(expr: ts.Node): boolean {
-    const cached = this.identities.get(expr);
-    if (cached !== undefined) return cached;
-    this.identities.set(expr, false);
-    const found = this.trace(expr, (n) => (this.project.identity.isIdentity(n) || this.identityParameter(n) ? { node: n, name: '', whole: true } : undefined), undefined, 0, new Set()) !== undefined;
-    this.identities.set(expr, found);
-    return found;
+    return this.project.values.find(expr, this.identityLeaf) !== undefined;
   }
 
   /** Any part of `node` carries identity: `{ id, tenantId: me.tenant }`, `` `…${cn}…` ``, `and(eq(…), eq(t.owner, cn))`. */
   mentionsIdentity(node: ts.Node): boolean {
-    let found = false;
-    const visit = (n: ts.Node): void => {
-      if (found || isFunctionLike(n)) return;
-      if (isValueExpression(n) && this.carriesIdentity(n)) found = true;
-      else ts.forEachChild(n, visit);
-    };
-    visit(node);
-    return found;
+    return this.project.values.findIn(node, this.identityLeaf) !== undefined;
   }
 
   /** The first request-controlled read anywhere in `node` that passes `accept`. */
   requestReadIn(node: ts.Node, accept: (r: RequestRead) => boolean = () => true): RequestRead | undefined {
-    let found: RequestRead | undefined;
-    const visit = (n: ts.Node): void => {
-      if (found || isFunctionLike(n)) return;
-      if (isValueExpression(n)) {
-        const r = this.origin(n);
-        if (r && accept(r)) found = r;
-      }
-      if (!found) ts.forEachChild(n, visit);
-    };
-    visit(node);
-    return found;
+    return this.project.values.findIn(node, this.requestLeaf, accept);
+  }
+
+  /** A GraphQL resolver's arguments or a tRPC procedure's input. */
+  private apiInput(n: ts.Node): RequestRead | undefined {
+    const read = this.project.apiLayers.inputRead(n);
+    return read && { node: n, name: read.name, key: read.key, whole: read.key === undefined };
   }
 
   /** A NestJS parameter filled by a custom decorator whose factory returns identity: `@ClientIdentity() id`. */
@@ -116,123 +91,13 @@ export class RequestValues {
     return false;
   }
 
-  private trace(node: ts.Node, leaf: (n: ts.Node) => RequestRead | undefined, env: Env | undefined, depth: number, seen: Set<ts.Node>): RequestRead | undefined {
-    if (depth > 14 || seen.has(node)) return undefined;
-    seen.add(node);
-    try {
-      return this.step(node, leaf, env, depth, seen);
-    } finally {
-      seen.delete(node);
-    }
-  }
-
-  private step(node: ts.Node, leaf: (n: ts.Node) => RequestRead | undefined, env: Env | undefined, depth: number, seen: Set<ts.Node>): RequestRead | undefined {
-    const e = ts.isExpression(node) ? skipOuter(node) : node;
-    const hit = leaf(e);
-    if (hit) return hit;
-    const next = (n: ts.Node | undefined, en: Env | undefined = env): RequestRead | undefined => (n ? this.trace(n, leaf, en, depth + 1, seen) : undefined);
-    const any = (nodes: readonly (ts.Node | undefined)[], en: Env | undefined = env): RequestRead | undefined => {
-      for (const n of nodes) {
-        const r = next(n, en);
-        if (r) return r;
-      }
-      return undefined;
-    };
-    if (ts.isIdentifier(e)) {
-      const decl = this.project.modules.declarationOf(e.text, e);
-      if (!decl) return undefined;
-      if (ts.isVariableDeclaration(decl)) return next(decl.initializer);
-      if (ts.isBindingElement(decl) || ts.isParameter(decl)) return next(decl);
-      return undefined;
-    }
-    if (ts.isBindingElement(e)) {
-      // `const { id } = req.params`: the owner's origin, narrowed to the key
-      const key = e.propertyName ?? (ts.isIdentifier(e.name) ? e.name : undefined);
-      const owner = e.parent.parent;
-      const from = ts.isBindingElement(owner) || ts.isParameter(owner) ? next(owner) : ts.isVariableDeclaration(owner) ? next(owner.initializer) : undefined;
-      const k = key && (ts.isIdentifier(key) || ts.isStringLiteralLike(key)) ? key.text : undefined;
-      return from && narrow(from, k);
-    }
-    if (ts.isParameter(e)) {
-      for (let en = env; en; en = en.parent) if (en.params.has(e)) return next(en.params.get(e), en.parent);
-      const fn = e.parent;
-      if (!isFunctionLike(fn) || this.project.handlers.isEntry(fn)) return undefined;
-      // `ids.map((id) => repo.findOne(id))`: the elements of the receiver
-      if (fn.parent && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn as ts.Expression) && fn.parameters.indexOf(e) === 0) {
-        const callee = skipOuter(fn.parent.expression);
-        if (ts.isPropertyAccessExpression(callee) && ITERATORS.has(callee.name.text)) return next(callee.expression);
-      }
-      const index = fn.parameters.indexOf(e);
-      for (const call of this.callersOf(fn)) {
-        const arg = call.arguments[index];
-        const r = next(arg, undefined);
-        if (r) return r;
-      }
-      return undefined;
-    }
-    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-      const key = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : undefined;
-      const from = next(e.expression);
-      return from && narrow(from, key);
-    }
-    if (ts.isAwaitExpression(e) || ts.isSpreadElement(e)) return next(e.expression);
-    if (ts.isSpreadAssignment(e)) return next(e.expression);
-    if (ts.isTemplateExpression(e)) return any(e.templateSpans.map((s) => s.expression));
-    if (ts.isTaggedTemplateExpression(e)) return ts.isTemplateExpression(e.template) ? any(e.template.templateSpans.map((s) => s.expression)) : undefined;
-    if (ts.isBinaryExpression(e)) {
-      const op = e.operatorToken.kind;
-      if (op === SK.BarBarToken || op === SK.QuestionQuestionToken || op === SK.PlusToken || op === SK.AmpersandAmpersandToken || op === SK.CommaToken) return any([e.left, e.right]);
-      return undefined;
-    }
-    if (ts.isConditionalExpression(e)) return any([e.whenTrue, e.whenFalse]);
-    if (ts.isObjectLiteralExpression(e)) {
-      return any(e.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? p.expression : undefined)));
-    }
-    if (ts.isArrayLiteralExpression(e)) return any(e.elements);
-    if (ts.isCallExpression(e) || ts.isNewExpression(e)) {
-      const callee = skipOuter(e.expression);
-      const name = calleeChain(callee)?.at(-1) ?? (ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined);
-      if (name !== undefined && CONVERSIONS.has(name)) return any([...(e.arguments ?? []), ts.isPropertyAccessExpression(callee) ? callee.expression : undefined]);
-      // a method on the value: `id.trim()`, `String(id).padStart(…)`, `dto.ids.map(Number)`
-      if (ts.isPropertyAccessExpression(callee) && name !== undefined && STRING_METHODS.has(name)) return next(callee.expression);
-      const fn = ts.isCallExpression(e) ? this.project.handlers.functionOf(e.expression) : undefined;
-      if (fn && fn.body) {
-        const params = new Map<ts.ParameterDeclaration, ts.Expression | undefined>();
-        fn.parameters.forEach((p, i) => params.set(p, e.arguments?.[i]));
-        return any(returnedExpressions(fn), { params, parent: env });
-      }
-      return undefined;
-    }
-    return undefined;
-  }
-
-  /**
-   * The call sites of a function that can be told apart: the callee resolves to it, or it is a
-   * method called on `this.x` / a local whose declared type or `new` names its class.
-   */
+  /** The call sites of a function that can be told apart (see `Values.callersOf`). */
   callersOf(fn: Fn): ts.CallExpression[] {
-    const cached = this.callers.get(fn);
-    if (cached) return cached;
-    const out: ts.CallExpression[] = [];
-    this.callers.set(fn, out);
-    const cls = ts.isMethodDeclaration(fn) && ts.isClassLike(fn.parent) ? fn.parent : undefined;
-    for (const call of this.project.handlers.callersOf(fn)) {
-      if (!ts.isCallExpression(call)) continue;
-      const value = this.project.modules.valueOf(call.expression);
-      if (value === fn) out.push(call);
-      else if (cls && cls.name && instanceOf(skipOuter(call.expression), cls.name.text, this.project)) out.push(call);
-    }
-    return out;
+    return this.project.values.callersOf(fn);
   }
 }
 
-/** An expression that stands for a value (not a property name, nor a literal container whose parts are visited anyway). */
-export function isValueExpression(n: ts.Node): boolean {
-  if (!ts.isExpression(n) || ts.isObjectLiteralExpression(n) || ts.isArrayLiteralExpression(n)) return false;
-  const p = n.parent;
-  if (ts.isIdentifier(n) && p && ((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n))) return false;
-  return true;
-}
+export { isValueExpression } from './values';
 
 /** `ctx.switchToHttp().getRequest<Req>()`. */
 function isGetRequest(e: ts.Expression): boolean {
@@ -324,30 +189,6 @@ function isRequestInput(expr: ts.Expression): boolean {
 function text(n: ts.Node): string {
   const t = n.getText().replace(/\s+/g, ' ');
   return t.length > 60 ? t.slice(0, 57) + '…' : t;
-}
-
-/** Calls that hand back (a form of) their argument. */
-const CONVERSIONS = new Set([
-  'Number', 'parseInt', 'parseFloat', 'String', 'BigInt', 'Boolean', 'decodeURIComponent', 'decodeURI', 'ObjectId', 'ObjectID', 'isValidObjectId',
-  'toNumber', 'toInteger', 'toString', 'parse', 'basename', 'join', 'resolve', 'normalize', 'from', 'all',
-  // an entity built from the values: `repo.create(dto)`, `Object.assign(new X(), dto)`
-  'create', 'merge', 'assign', 'build',
-]);
-
-const ITERATORS = new Set(['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find']);
-
-/** Methods on a value that keep it the same value in another form. */
-const STRING_METHODS = new Set(['trim', 'toLowerCase', 'toUpperCase', 'toString', 'valueOf', 'slice', 'substring', 'replace', 'split', 'at', 'padStart', 'normalize', 'map', 'filter', 'concat', 'join']);
-
-/** `this.invoices.find(…)` where `invoices: InvoicesService`, or `svc.find(…)` where `svc = new InvoicesService()`. */
-function instanceOf(callee: ts.Expression, className: string, project: Project): boolean {
-  if (!ts.isPropertyAccessExpression(callee)) return false;
-  const decl = receiverDeclaration(callee.expression, project);
-  if (!decl) return false;
-  const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration | ts.VariableDeclaration;
-  if (typed.type && ts.isTypeReferenceNode(typed.type) && ts.isIdentifier(typed.type.typeName) && typed.type.typeName.text === className) return true;
-  const init = typed.initializer && skipOuter(typed.initializer);
-  return init !== undefined && ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === className;
 }
 
 /**

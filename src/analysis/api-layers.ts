@@ -1,0 +1,250 @@
+import { ts } from '../ts';
+import { calleeChain, skipOuter } from './facts/walk';
+import type { Fn } from './handlers';
+import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import type { Project } from './project';
+import {
+  CONTEXT_ACCESSOR,
+  CONTEXT_FACTORY_KEYS,
+  GRAPHQL_ROOT_TYPES,
+  NEST_ARGS_DECORATOR,
+  NEST_CONTEXT_DECORATOR,
+  RESOLVER_ARGS_INDEX,
+  RESOLVER_CONTEXT_INDEX,
+  TRPC_CONTEXT,
+  TRPC_INPUT,
+  TRPC_MIDDLEWARE,
+  TRPC_PROCEDURE,
+  TRPC_RESOLVERS,
+} from './vocabulary/api-layers';
+
+export interface ApiEntry {
+  kind: 'resolver' | 'procedure';
+  /** What runs before it on every request: the app's context factories, tRPC middleware of its chain. */
+  before: Fn[];
+}
+
+/**
+ * GraphQL resolver maps and tRPC procedures as request entries (NestJS resolvers are controllers
+ * to `Handlers`): which functions they are, what runs
+ * before them, where the client's input is and what their per-request context holds.
+ */
+export class ApiLayers {
+  readonly entries = new Map<Fn, ApiEntry>();
+  /** Functions that build the per-request context (`context: ({ req }) => …`, `createContext`). */
+  readonly contextFactories: Fn[] = [];
+  /** Objects that a tRPC middleware passes on as the context: `next({ ctx: { user } })`. */
+  private readonly passedContexts: ts.ObjectLiteralExpression[] = [];
+
+  constructor(private readonly project: Project) {
+    for (const key of CONTEXT_FACTORY_KEYS) {
+      for (const node of project.propertiesNamed(key)) {
+        const value = ts.isPropertyAssignment(node) ? node.initializer : ts.isShorthandPropertyAssignment(node) ? node.name : ts.isMethodDeclaration(node) ? node : undefined;
+        if (!value) continue;
+        const fn = ts.isMethodDeclaration(value) ? value : project.handlers.functionOf(value as ts.Expression);
+        if (fn && !this.contextFactories.includes(fn)) this.contextFactories.push(fn);
+      }
+    }
+    this.collectResolverMaps();
+    this.collectProcedures();
+  }
+
+  isEntry(fn: Fn): boolean {
+    return this.entries.has(fn);
+  }
+
+  /** A resolver's or procedure's parameter (or destructured field) that holds the client's input. */
+  inputRead(n: ts.Node): { name: string; key?: string } | undefined {
+    if (ts.isParameter(n)) {
+      const fn = n.parent;
+      const entry = isFunctionLike(fn) ? this.entries.get(fn) : undefined;
+      if (entry?.kind === 'resolver' && fn.parameters.indexOf(n) === RESOLVER_ARGS_INDEX && !hasDecorators(n)) return { name: ts.isIdentifier(n.name) ? n.name.text : 'args' };
+      for (const dec of ts.getDecorators(n) ?? []) {
+        const e = dec.expression;
+        if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== NEST_ARGS_DECORATOR) continue;
+        const a = e.arguments[0];
+        const key = a && ts.isStringLiteralLike(a) ? a.text : undefined;
+        return { name: `@${NEST_ARGS_DECORATOR}(${key ? `'${key}'` : ''}) ${n.name.getText()}`, key };
+      }
+      return undefined;
+    }
+    // `({ input }) => …` and `(opts) => opts.input` in a procedure
+    const field = optionsField(n);
+    if (field?.key === TRPC_INPUT && this.entries.get(field.fn)?.kind === 'procedure') return { name: TRPC_INPUT };
+    return undefined;
+  }
+
+  /**
+   * The values a read of the per-request context can hold: `ctx.runner` in a resolver or procedure
+   * is the `runner` field of what the context factories return (and what tRPC middleware passes on).
+   * `undefined` when `expr` does not read the context.
+   */
+  contextValues(expr: ts.Node): ts.Node[] | undefined {
+    const e = skipOuter(expr as ts.Expression);
+    if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
+    const key = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : undefined;
+    return key === undefined ? undefined : this.contextField(e.expression, key);
+  }
+
+  /** `contextValues` of `owner.key`, for a property read or a destructured key (`const { runner } = ctx`). */
+  contextField(owner: ts.Node, key: string): ts.Node[] | undefined {
+    if (ts.isParameter(owner) ? !this.isContextDeclaration(owner, 0) : !ts.isExpression(owner) || !this.isContext(skipOuter(owner))) return undefined;
+    const out: ts.Node[] = [];
+    for (const obj of [...this.contextFactories.flatMap((f) => returnedExpressions(f).map((r) => this.objectOf(r))), ...this.passedContexts]) {
+      if (!obj) continue;
+      for (const p of obj.properties) {
+        if (!p.name || propertyNameText(p.name) !== key) continue;
+        if (ts.isPropertyAssignment(p)) out.push(p.initializer);
+        else if (ts.isShorthandPropertyAssignment(p)) out.push(p.name);
+      }
+    }
+    return out;
+  }
+
+  /** The context parameter of a resolver or procedure (or a name bound to it). */
+  private isContext(e: ts.Expression, depth = 0): boolean {
+    if (depth > 4) return false;
+    if (ts.isIdentifier(e)) {
+      const decl = this.project.modules.declarationOf(e.text, e);
+      return decl !== undefined && this.isContextDeclaration(decl, depth);
+    }
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)) && (skipOuter(e.expression) as ts.PropertyAccessExpression).name.text === CONTEXT_ACCESSOR) return true;
+    const field = optionsField(e);
+    return field?.key === TRPC_CONTEXT && this.isTrpcFunction(field.fn);
+  }
+
+  /** A parameter, binding or variable that holds the per-request context. */
+  private isContextDeclaration(decl: ts.Node, depth: number): boolean {
+    {
+      if (ts.isParameter(decl)) {
+        const fn = decl.parent;
+        const entry = isFunctionLike(fn) ? this.entries.get(fn) : undefined;
+        if (entry?.kind === 'resolver' && fn.parameters.indexOf(decl) === RESOLVER_CONTEXT_INDEX) return true;
+        if (hasDecorator(decl, NEST_CONTEXT_DECORATOR)) return true;
+        // a helper that is handed the context: `requireAdjuster(ctx)`
+        if (isFunctionLike(fn) && !entry) return this.project.handlers.callersOf(fn).some((c) => {
+          const arg = c.arguments?.[fn.parameters.indexOf(decl)];
+          return arg !== undefined && this.isContext(skipOuter(arg), depth + 1);
+        });
+        return false;
+      }
+      if (ts.isBindingElement(decl)) {
+        const field = optionsField(decl);
+        return field?.key === TRPC_CONTEXT && this.isTrpcFunction(field.fn);
+      }
+      if (ts.isVariableDeclaration(decl) && decl.initializer) return this.isContext(skipOuter(decl.initializer), depth + 1);
+      return false;
+    }
+  }
+
+  private isTrpcFunction(fn: Fn): boolean {
+    if (this.entries.get(fn)?.kind === 'procedure') return true;
+    const p = fn.parent;
+    return ts.isCallExpression(p) && calleeChain(p.expression)?.at(-1) === TRPC_MIDDLEWARE;
+  }
+
+  private objectOf(e: ts.Node): ts.ObjectLiteralExpression | undefined {
+    let v: ts.Node | undefined = skipOuter(e as ts.Expression);
+    if (ts.isAwaitExpression(v)) v = skipOuter(v.expression);
+    if (ts.isIdentifier(v)) v = this.project.modules.valueOf(v);
+    return v && ts.isObjectLiteralExpression(v) ? v : undefined;
+  }
+
+  /** `{ Query: { claim: (parent, args, ctx) => … }, Mutation: { … } }`, wherever the map is built. */
+  private collectResolverMaps(): void {
+    for (const root of GRAPHQL_ROOT_TYPES) {
+      for (const node of this.project.propertiesNamed(root)) {
+        if (!ts.isPropertyAssignment(node) && !ts.isShorthandPropertyAssignment(node)) continue;
+        const value = ts.isPropertyAssignment(node) ? node.initializer : node.name;
+        const obj = this.objectOf(value);
+        if (!obj) continue;
+        for (const p of obj.properties) {
+          const fn = ts.isMethodDeclaration(p) ? p : ts.isPropertyAssignment(p) ? this.project.handlers.functionOf(p.initializer) : ts.isShorthandPropertyAssignment(p) ? this.project.handlers.functionOf(p.name) : undefined;
+          if (fn) this.entries.set(fn, { kind: 'resolver', before: this.contextFactories });
+        }
+      }
+    }
+  }
+
+  /** tRPC: `t.procedure.use(mw).input(schema).query(({ input, ctx }) => …)`, through named base procedures. */
+  private collectProcedures(): void {
+    for (const method of TRPC_RESOLVERS) {
+      for (const call of this.project.callsNamed(method)) {
+        if (!ts.isCallExpression(call) || !call.arguments[0]) continue;
+        const callee = skipOuter(call.expression);
+        if (!ts.isPropertyAccessExpression(callee)) continue;
+        const chain = this.procedureChain(callee.expression, 0);
+        if (!chain) continue;
+        const fn = this.project.handlers.functionOf(call.arguments[0]);
+        if (fn) this.entries.set(fn, { kind: 'procedure', before: [...this.contextFactories, ...chain] });
+      }
+    }
+    for (const call of this.project.callsNamed('next')) {
+      if (!ts.isCallExpression(call) || !call.arguments[0]) continue;
+      const opts = this.objectOf(call.arguments[0]);
+      const ctx = opts?.properties.find((p) => p.name && propertyNameText(p.name) === TRPC_CONTEXT);
+      const obj = ctx && ts.isPropertyAssignment(ctx) ? this.objectOf(ctx.initializer) : undefined;
+      if (obj) this.passedContexts.push(obj);
+    }
+  }
+
+  /** The middleware of a procedure builder chain, or `undefined` when the expression is no procedure builder. */
+  private procedureChain(expr: ts.Expression, depth: number): Fn[] | undefined {
+    if (depth > 6) return undefined;
+    const e = skipOuter(expr);
+    if (ts.isPropertyAccessExpression(e)) {
+      if (e.name.text === TRPC_PROCEDURE) return [];
+      return this.procedureChain(e.expression, depth + 1);
+    }
+    if (ts.isCallExpression(e)) {
+      const callee = skipOuter(e.expression);
+      if (!ts.isPropertyAccessExpression(callee)) return undefined;
+      const inner = this.procedureChain(callee.expression, depth + 1);
+      if (!inner) return undefined;
+      if (callee.name.text === TRPC_MIDDLEWARE && e.arguments[0]) {
+        const fn = this.project.handlers.functionOf(e.arguments[0]);
+        if (fn) return [...inner, fn];
+      }
+      return inner;
+    }
+    if (ts.isIdentifier(e)) {
+      const value = this.project.modules.valueOf(e);
+      return value && ts.isExpression(value) ? this.procedureChain(value, depth + 1) : undefined;
+    }
+    return undefined;
+  }
+}
+
+/** `({ input, ctx }) => …` / `(opts) => opts.input`: the field of a function's first (options) parameter. */
+function optionsField(n: ts.Node): { fn: Fn; key: string } | undefined {
+  if (ts.isBindingElement(n) && ts.isObjectBindingPattern(n.parent) && ts.isParameter(n.parent.parent)) {
+    const param = n.parent.parent;
+    const fn = param.parent;
+    const key = n.propertyName ?? n.name;
+    if (isFunctionLike(fn) && fn.parameters[0] === param && (ts.isIdentifier(key) || ts.isStringLiteralLike(key))) return { fn, key: key.text };
+  }
+  if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression)) {
+    // `opts.input`: the name must be the function's first parameter itself
+    for (let f: ts.Node | undefined = n.parent; f; f = f.parent) {
+      if (!isFunctionLike(f)) continue;
+      const first = f.parameters[0];
+      if (first && ts.isIdentifier(first.name) && first.name.text === n.expression.text) return { fn: f, key: n.name.text };
+    }
+  }
+  return undefined;
+}
+
+function hasDecorators(n: ts.Node): boolean {
+  return ts.canHaveDecorators(n) && (ts.getDecorators(n)?.length ?? 0) > 0;
+}
+
+function hasDecorator(n: ts.Node, name: string): boolean {
+  return (
+    ts.canHaveDecorators(n) &&
+    (ts.getDecorators(n) ?? []).some((d) => {
+      const e = d.expression;
+      const id = ts.isCallExpression(e) ? e.expression : e;
+      return ts.isIdentifier(id) && id.text === name;
+    })
+  );
+}

@@ -1,0 +1,410 @@
+import { ts } from '../ts';
+import { calleeChain, skipOuter } from './facts/walk';
+import type { Fn } from './handlers';
+import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import type { Project } from './project';
+import { CONTAINER_CLASSES, CONVERSIONS, ITERATORS } from './vocabulary/value-flow';
+
+const SK = ts.SyntaxKind;
+
+/**
+ * The leaf question a trace asks: does this expression itself stand for the value sought (a
+ * certificate read, a request parameter…)? Return what it found, or `undefined` to trace on.
+ */
+export type Leaf<T> = ((node: ts.Node) => T | undefined) & {
+  /** What a found value becomes when a field of it is read: `req.params` → `req.params.id`. */
+  narrow?: (found: T, key: string) => T | undefined;
+};
+
+/** Parameters bound to the arguments of the call being followed into a function's return value. */
+interface Env {
+  params: Map<ts.ParameterDeclaration, ts.Expression | undefined>;
+  parent?: Env;
+}
+
+const MAX_DEPTH = 24;
+
+/**
+ * Value flow: where can an expression's value come from? One backwards trace that every rule's
+ * question goes through — is this the client's identity, did the client choose it — with the leaf
+ * test as the only difference. It follows:
+ *   - locals and their reassignments, destructuring (narrowed to the key), object fields and spreads;
+ *   - imports to the exported value, across files;
+ *   - returns of local and imported helpers, with the helper's parameters bound to the call's
+ *     arguments (each function followed once per question when no argument is bound);
+ *   - parameters to the arguments at every call site that can be told apart, and callbacks of
+ *     `map`/`forEach`… to the elements of their receiver;
+ *   - fields of class instances: `this.f` (and `x.f` of a typed instance) to what the class writes
+ *     to `this.f` and its initializer, so injected and request-scoped providers carry their values;
+ *   - request-bound fields set by middleware anywhere in the app (`req.identity = …`,
+ *     `ctx.state.x = …`, `request.tenant = …`, `res.locals.x = …`, `c.set('x', …)` / `c.get('x')`),
+ *     `AsyncLocalStorage` stores (`als.run(store, …)` / `als.getStore()`), the per-request context of
+ *     GraphQL resolvers and tRPC procedures;
+ *   - conversions, string methods, containers built from a value, templates, `??`/`||`/`+`, ternaries.
+ * A trace answers the first leaf it reaches. Answers are remembered per question when they did not
+ * depend on a cut cycle, so the order questions are asked in never changes an answer.
+ */
+export class Values {
+  private readonly memo = new Map<Leaf<unknown>, Map<ts.Node, unknown>>();
+  private readonly callers = new Map<Fn, ts.CallExpression[]>();
+  private fieldWritesCache?: Map<string, ts.Expression[]>;
+  private requestFieldWritesCache?: Map<string, ts.Expression[]>;
+  private storesCache?: Map<ts.Node, ts.Expression[]>;
+
+  constructor(private readonly project: Project) {}
+
+  /** The first leaf `expr`'s value can come from. */
+  find<T>(expr: ts.Node, leaf: Leaf<T>): T | undefined {
+    const state = { cut: false };
+    return this.trace(expr, leaf, undefined, 0, new Set(), state);
+  }
+
+  /** The first leaf anywhere inside `node` (outside nested functions) whose value passes `accept`. */
+  findIn<T>(node: ts.Node, leaf: Leaf<T>, accept: (found: T) => boolean = () => true): T | undefined {
+    let found: T | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found !== undefined || isFunctionLike(n)) return;
+      if (isValueExpression(n)) {
+        const r = this.find(n, leaf);
+        if (r !== undefined && accept(r)) found = r;
+      }
+      if (found === undefined) ts.forEachChild(n, visit);
+    };
+    visit(node);
+    return found;
+  }
+
+  private trace<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Set<ts.Node>, state: { cut: boolean }): T | undefined {
+    if (depth > MAX_DEPTH || seen.has(node)) {
+      state.cut = true;
+      return undefined;
+    }
+    let memo = this.memo.get(leaf as Leaf<unknown>);
+    if (!memo) this.memo.set(leaf as Leaf<unknown>, (memo = new Map()));
+    if (env === undefined && memo.has(node)) return memo.get(node) as T | undefined;
+    seen.add(node);
+    const inner = { cut: false };
+    let result: T | undefined;
+    try {
+      result = this.step(node, leaf, env, depth, seen, inner);
+    } finally {
+      seen.delete(node);
+    }
+    // an answer that rested on a cycle cut short may differ when asked from elsewhere: not kept
+    if (env === undefined && (!inner.cut || result !== undefined)) memo.set(node, result);
+    if (inner.cut) state.cut = true;
+    return result;
+  }
+
+  private step<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Set<ts.Node>, state: { cut: boolean }): T | undefined {
+    const e = ts.isExpression(node) ? skipOuter(node) : node;
+    const hit = leaf(e);
+    if (hit !== undefined) return hit;
+    const next = (n: ts.Node | undefined, en: Env | undefined = env): T | undefined => (n ? this.trace(n, leaf, en, depth + 1, seen, state) : undefined);
+    const narrowed = (found: T | undefined, key: string | undefined): T | undefined => (found !== undefined && key !== undefined && leaf.narrow ? leaf.narrow(found, key) : found);
+    const any = (nodes: readonly (ts.Node | undefined)[], en: Env | undefined = env): T | undefined => {
+      for (const n of nodes) {
+        const r = next(n, en);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    };
+
+    if (ts.isIdentifier(e)) {
+      const decl = this.project.modules.declarationOf(e.text, e);
+      if (!decl) return undefined;
+      if (ts.isVariableDeclaration(decl)) return any([decl.initializer, ...this.reassignments(e, decl)]);
+      if (ts.isBindingElement(decl) || ts.isParameter(decl)) return next(decl);
+      if (ts.isImportSpecifier(decl) || ts.isImportClause(decl) || ts.isNamespaceImport(decl) || ts.isImportEqualsDeclaration(decl)) {
+        const value = this.project.modules.valueOfDeclaration(decl);
+        return value && value !== decl && !isFunctionLike(value) && !ts.isClassLike(value) ? next(value) : undefined;
+      }
+      return undefined;
+    }
+    if (ts.isVariableDeclaration(e)) return next(e.initializer);
+    if (ts.isBindingElement(e)) {
+      // `const { id } = req.params`: the owner, narrowed to the key by the leaf test of the access
+      const owner = e.parent.parent;
+      const key = e.propertyName ?? (ts.isIdentifier(e.name) ? e.name : undefined);
+      const k = key && (ts.isIdentifier(key) || ts.isStringLiteralLike(key)) ? key.text : undefined;
+      const from = ts.isBindingElement(owner) || ts.isParameter(owner) ? owner : ts.isVariableDeclaration(owner) ? owner.initializer : undefined;
+      if (!from) return undefined;
+      if (k !== undefined) {
+        const r = any(this.fieldOf(from, k));
+        if (r !== undefined) return r;
+      }
+      return narrowed(next(from), k);
+    }
+    if (ts.isParameter(e)) {
+      for (let en = env; en; en = en.parent) if (en.params.has(e)) return next(en.params.get(e), en.parent);
+      const fn = e.parent;
+      if (!isFunctionLike(fn) || this.project.handlers.isEntry(fn)) return undefined;
+      // `ids.map((id) => repo.findOne(id))`: the elements of the receiver
+      if (fn.parent && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn as ts.Expression) && fn.parameters.indexOf(e) === 0) {
+        const callee = skipOuter(fn.parent.expression);
+        if (ts.isPropertyAccessExpression(callee) && ITERATORS.includes(callee.name.text)) return next(callee.expression);
+      }
+      const index = fn.parameters.indexOf(e);
+      for (const call of this.callersOf(fn)) {
+        const r = next(call.arguments[index], undefined);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+      const key = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : undefined;
+      if (key !== undefined) {
+        const r = any(this.fieldOf(e.expression, key));
+        if (r !== undefined) return r;
+      }
+      return narrowed(next(e.expression), key);
+    }
+    if (ts.isAwaitExpression(e) || ts.isSpreadElement(e) || ts.isSpreadAssignment(e)) return next(e.expression);
+    if (ts.isTemplateExpression(e)) return any(e.templateSpans.map((s) => s.expression));
+    if (ts.isTaggedTemplateExpression(e)) return ts.isTemplateExpression(e.template) ? any(e.template.templateSpans.map((s) => s.expression)) : undefined;
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      if (op === SK.BarBarToken || op === SK.QuestionQuestionToken || op === SK.PlusToken || op === SK.CommaToken) return any([e.left, e.right]);
+      if (op === SK.AmpersandAmpersandToken) return next(e.right);
+      if (op === SK.EqualsToken) return next(e.right);
+      return undefined;
+    }
+    if (ts.isConditionalExpression(e)) return any([e.whenTrue, e.whenFalse]);
+    if (ts.isObjectLiteralExpression(e)) {
+      return any(e.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? p.expression : undefined)));
+    }
+    if (ts.isArrayLiteralExpression(e)) return any(e.elements);
+    if (ts.isNewExpression(e)) {
+      const cls = this.project.modules.valueOf(e.expression);
+      // a container or value object of a library built from the value (`new Map(entries)`, `new X509Certificate(pem)`)
+      if (!cls || !ts.isClassLike(cls) || CONTAINER_CLASSES.includes(calleeChain(e.expression)?.at(-1) ?? '')) return any(e.arguments ?? []);
+      return undefined;
+    }
+    if (ts.isCallExpression(e)) {
+      const callee = skipOuter(e.expression);
+      const name = calleeChain(callee)?.at(-1) ?? (ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined);
+      // `als.getStore()`: what the request's middleware stored with `als.run(store, …)`
+      if (name === 'getStore' && ts.isPropertyAccessExpression(callee)) {
+        const stores = this.storesOf(callee.expression);
+        if (stores) return any(stores);
+      }
+      // `c.get('identity')`: what middleware put there with `c.set('identity', …)`
+      if (name === 'get' && ts.isPropertyAccessExpression(callee) && e.arguments.length === 1 && ts.isStringLiteralLike(e.arguments[0]) && isRequestObject(callee.expression)) {
+        const r = any(this.requestFieldWrites().get(e.arguments[0].text) ?? []);
+        if (r !== undefined) return r;
+      }
+      const fn = this.project.handlers.functionOf(e.expression);
+      if (fn && fn.body) {
+        const params = new Map<ts.ParameterDeclaration, ts.Expression | undefined>();
+        fn.parameters.forEach((p, i) => params.set(p, e.arguments[i]));
+        return any(returnedExpressions(fn), { params, parent: env });
+      }
+      if (name !== undefined && CONVERSIONS.includes(name)) return any([...e.arguments, ts.isPropertyAccessExpression(callee) ? callee.expression : undefined]);
+      // a method of the value itself, not of the project: `id.trim()`, `dn.split(',').pop()`,
+      // `cert.subject.CN.toLowerCase()`, `attrs.get('O')` on a Map built from it
+      if (ts.isPropertyAccessExpression(callee)) return next(callee.expression);
+      return undefined;
+    }
+    return undefined;
+  }
+
+  /** `let x = a; … x = b`: the other values a `let`/`var` binding is given. */
+  private reassignments(id: ts.Identifier, decl: ts.VariableDeclaration): ts.Expression[] {
+    if (!ts.isIdentifier(decl.name) || decl.parent.flags & ts.NodeFlags.Const) return [];
+    const out: ts.Expression[] = [];
+    for (const w of this.project.facts.get(id.getSourceFile().fileName)?.assignments.get(id.text) ?? []) {
+      if (ts.isBinaryExpression(w) && w.operatorToken.kind === SK.EqualsToken && w !== id.parent && this.project.modules.declarationOf(id.text, w) === decl) out.push(w.right);
+    }
+    return out;
+  }
+
+  /**
+   * What `owner.key` can hold, where something else than `owner` itself says: the per-request
+   * context of a resolver or procedure (what the context factory put there), a field of a class
+   * instance or of an object literal we can see, a field middleware bound to the request.
+   */
+  private fieldOf(owner: ts.Node, key: string): ts.Node[] {
+    const fromContext = this.project.apiLayers.contextField(owner, key);
+    if (fromContext && fromContext.length > 0) return fromContext;
+    if (!ts.isExpression(owner)) return [];
+    const fields = this.fieldValues(owner, key);
+    if (fields && fields.length > 0) return fields;
+    if (isRequestObject(owner)) return this.requestFieldWrites().get(key) ?? [];
+    return [];
+  }
+
+  /**
+   * What a field read can hold: `this.f` in a class, or `x.f` where `x` is an instance of a
+   * project class (its declared type, `new C()`, a constructor parameter typed `C`): the values
+   * the class writes to `this.f` and the field's initializer; `o.f` where `o` is an object literal.
+   */
+  private fieldValues(owner: ts.Expression, key: string): ts.Node[] | undefined {
+    const cls = this.classOf(skipOuter(owner));
+    if (cls) {
+      const out: ts.Node[] = [];
+      for (const m of cls.members) {
+        if (ts.isPropertyDeclaration(m) && m.name && propertyNameText(m.name) === key && m.initializer) out.push(m.initializer);
+        if (ts.isGetAccessorDeclaration(m) && m.name && propertyNameText(m.name) === key) out.push(...returnedExpressions(m));
+      }
+      out.push(...(this.fieldWrites().get(`${classKey(cls)}.${key}`) ?? []));
+      return out;
+    }
+    const value = this.project.modules.valueOf(owner);
+    if (value && ts.isObjectLiteralExpression(value)) {
+      const member = this.project.modules.memberOf(value, key, 0);
+      return member ? [member] : undefined;
+    }
+    return undefined;
+  }
+
+  /** The project class an expression is an instance of: `this`, a typed field/parameter/variable, `new C()`. */
+  private classOf(e: ts.Expression): ts.ClassLikeDeclaration | undefined {
+    if (e.kind === SK.ThisKeyword) {
+      for (let n: ts.Node | undefined = e.parent; n; n = n.parent) {
+        if (ts.isClassLike(n)) return n;
+        // `function () { this… }` is not the class's `this`
+        if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
+      }
+      return undefined;
+    }
+    let decl: ts.Node | undefined;
+    if (ts.isPropertyAccessExpression(e) && e.expression.kind === SK.ThisKeyword) {
+      const cls = this.classOf(e.expression);
+      const name = e.name.text;
+      decl = cls?.members.find((m) => m.name && propertyNameText(m.name) === name) ?? cls?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+    } else if (ts.isIdentifier(e)) decl = this.project.modules.declarationOf(e.text, e);
+    if (!decl) return undefined;
+    const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration | ts.VariableDeclaration;
+    if (typed.type && ts.isTypeReferenceNode(typed.type)) {
+      const cls = this.project.modules.valueOf(typed.type.typeName as ts.Identifier);
+      if (cls && ts.isClassLike(cls)) return cls;
+    }
+    const init = typed.initializer && skipOuter(typed.initializer);
+    if (init && ts.isNewExpression(init)) {
+      const cls = this.project.modules.valueOf(init.expression);
+      if (cls && ts.isClassLike(cls)) return cls;
+    }
+    return undefined;
+  }
+
+  /** Writes `this.f = v` in every class, keyed `class:f`. */
+  private fieldWrites(): Map<string, ts.Expression[]> {
+    if (this.fieldWritesCache) return this.fieldWritesCache;
+    const out = new Map<string, ts.Expression[]>();
+    for (const facts of this.project.facts.values()) {
+      for (const [key, nodes] of facts.assignments) {
+        if (!key.startsWith('this.') || key.split('.').length !== 2) continue;
+        for (const w of nodes) {
+          if (!ts.isBinaryExpression(w) || w.operatorToken.kind !== SK.EqualsToken) continue;
+          const cls = this.classOf((w.left as ts.PropertyAccessExpression).expression ?? w.left);
+          if (!cls) continue;
+          const k = `${classKey(cls)}.${key.slice(5)}`;
+          const list = out.get(k);
+          if (list) list.push(w.right);
+          else out.set(k, [w.right]);
+        }
+      }
+    }
+    return (this.fieldWritesCache = out);
+  }
+
+  /**
+   * Values middleware binds to the request, by field: `req.identity = v`, `res.locals.identity = v`,
+   * `ctx.state.identity = v`, `request.identity = v`, `req.session.operator = v`, `c.set('identity', v)`.
+   */
+  requestFieldWrites(): Map<string, ts.Expression[]> {
+    if (this.requestFieldWritesCache) return this.requestFieldWritesCache;
+    const out = new Map<string, ts.Expression[]>();
+    const add = (key: string, v: ts.Expression): void => {
+      const list = out.get(key);
+      if (list) list.push(v);
+      else out.set(key, [v]);
+    };
+    for (const facts of this.project.facts.values()) {
+      for (const [, nodes] of facts.assignments) {
+        for (const w of nodes) {
+          if (!ts.isBinaryExpression(w) || w.operatorToken.kind !== SK.EqualsToken) continue;
+          const left = skipOuter(w.left);
+          if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) continue;
+          const key = ts.isPropertyAccessExpression(left) ? left.name.text : ts.isStringLiteralLike(left.argumentExpression) ? left.argumentExpression.text : undefined;
+          if (key !== undefined && isRequestObject(left.expression)) add(key, w.right);
+        }
+      }
+    }
+    for (const call of this.project.callsNamed('set')) {
+      if (!ts.isCallExpression(call) || call.arguments.length !== 2 || !ts.isStringLiteralLike(call.arguments[0])) continue;
+      const callee = skipOuter(call.expression);
+      if (ts.isPropertyAccessExpression(callee) && isRequestObject(callee.expression)) add(call.arguments[0].text, call.arguments[1]);
+    }
+    return (this.requestFieldWritesCache = out);
+  }
+
+  /** The stores an `AsyncLocalStorage` holds: the first argument of its `run(store, …)` and `enterWith(store)`. */
+  private storesOf(als: ts.Expression): ts.Expression[] | undefined {
+    const target = this.project.modules.valueOf(als);
+    if (!target) return undefined;
+    if (!this.storesCache) {
+      this.storesCache = new Map();
+      for (const name of ['run', 'enterWith']) {
+        for (const call of this.project.callsNamed(name)) {
+          if (!ts.isCallExpression(call) || !call.arguments[0]) continue;
+          const callee = skipOuter(call.expression);
+          if (!ts.isPropertyAccessExpression(callee)) continue;
+          const owner = this.project.modules.valueOf(callee.expression);
+          if (!owner) continue;
+          const list = this.storesCache.get(owner);
+          if (list) list.push(call.arguments[0]);
+          else this.storesCache.set(owner, [call.arguments[0]]);
+        }
+      }
+    }
+    return this.storesCache.get(target);
+  }
+
+  /**
+   * The call sites of a function that can be told apart: the callee resolves to it, or it is a
+   * method called on `this.x` / a local whose declared type or `new` names its class.
+   */
+  callersOf(fn: Fn): ts.CallExpression[] {
+    const cached = this.callers.get(fn);
+    if (cached) return cached;
+    const out: ts.CallExpression[] = [];
+    this.callers.set(fn, out);
+    const cls = ts.isMethodDeclaration(fn) && ts.isClassLike(fn.parent) ? fn.parent : undefined;
+    for (const call of this.project.handlers.callersOf(fn)) {
+      if (!ts.isCallExpression(call)) continue;
+      const callee = skipOuter(call.expression);
+      const value = this.project.modules.valueOf(callee);
+      if (value === fn) out.push(call);
+      else if (cls && ts.isPropertyAccessExpression(callee) && this.classOf(skipOuter(callee.expression)) === cls) out.push(call);
+    }
+    return out;
+  }
+}
+
+/** An expression that stands for a value (not a property name, nor a literal container whose parts are visited anyway). */
+export function isValueExpression(n: ts.Node): boolean {
+  if (!ts.isExpression(n) || ts.isObjectLiteralExpression(n) || ts.isArrayLiteralExpression(n)) return false;
+  const p = n.parent;
+  if (ts.isIdentifier(n) && p && ((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n))) return false;
+  return true;
+}
+
+/**
+ * The request (or a framework's wrapper of it, or the place middleware binds values to):
+ * `req`, `request`, `ctx`, `c`, `ctx.state`, `res.locals`, `req.session`, `c.var`, `request.raw`.
+ */
+export function isRequestObject(expr: ts.Expression): boolean {
+  const chain = calleeChain(skipOuter(expr));
+  if (!chain) return false;
+  const text = chain.join('.');
+  return /^(req|request|ctx|context|c|ctx\.request|ctx\.state|c\.var|res\.locals|reply\.request|this\.request|this\.req|req\.raw|request\.raw|req\.session|request\.session|ctx\.session)$/.test(text) || /(^|\.)(locals|state)$/.test(text);
+}
+
+const classKeys = new WeakMap<ts.ClassLikeDeclaration, string>();
+let nextClassKey = 0;
+function classKey(cls: ts.ClassLikeDeclaration): string {
+  let k = classKeys.get(cls);
+  if (!k) classKeys.set(cls, (k = `c${nextClassKey++}`));
+  return k;
+}

@@ -1,0 +1,36 @@
+/**
+ * API layers that real services put on top of the HTTP frameworks (RULES.md, "Frameworks"):
+ * GraphQL resolvers and tRPC procedures run per request like route handlers, take request input
+ * (resolver arguments, procedure input) and see the identity through a per-request context built
+ * by a context factory.
+ */
+
+/** The root operation types of a GraphQL schema (the spec's names): a resolver map has them as keys. */
+export const GRAPHQL_ROOT_TYPES: readonly string[] = ['Query', 'Mutation', 'Subscription'];
+
+/** Options that hold the per-request context factory: Apollo, Mercurius, Yoga, NestJS GraphQL (`context`), tRPC adapters (`createContext`). */
+export const CONTEXT_FACTORY_KEYS: readonly string[] = ['context', 'createContext'];
+
+/** NestJS GraphQL: the class decorator of a resolver and the method decorators of its operations. */
+export const NEST_RESOLVER_CLASS = 'Resolver';
+export const NEST_RESOLVER_METHODS: readonly string[] = ['Query', 'Mutation', 'Subscription', 'ResolveField'];
+/** NestJS GraphQL parameter decorators: arguments are request input; the context holds the request. */
+export const NEST_ARGS_DECORATOR = 'Args';
+export const NEST_CONTEXT_DECORATOR = 'Context';
+/** `GqlExecutionContext.create(context).getContext()` in a NestJS guard or param decorator: the GraphQL context. */
+export const CONTEXT_ACCESSOR = 'getContext';
+
+/** tRPC: the builder property a procedure chain starts from, its resolver methods, and its middleware and input calls. */
+export const TRPC_PROCEDURE = 'procedure';
+export const TRPC_RESOLVERS: readonly string[] = ['query', 'mutation', 'subscription'];
+export const TRPC_MIDDLEWARE = 'use';
+/** The fields of a procedure's options object: the client's input, the per-request context. */
+export const TRPC_INPUT = 'input';
+export const TRPC_CONTEXT = 'ctx';
+
+/** Resolver arguments `(parent, args, context, info)`: where the client's arguments and the context are. */
+export const RESOLVER_ARGS_INDEX = 1;
+export const RESOLVER_CONTEXT_INDEX = 2;
+
+/** Property names the project model must record for this table. */
+export const API_LAYER_PROPERTIES: readonly string[] = [...GRAPHQL_ROOT_TYPES, ...CONTEXT_FACTORY_KEYS];
