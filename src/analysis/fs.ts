@@ -1,110 +1,15 @@
 import { ts } from '../ts';
 import type { CallFact, FileFacts } from './facts/types';
 import { skipOuter } from './facts/walk';
+import { FS_MODULES, fsFunctionOf, type FsAccess, type FsEffect, type FsIdempotence } from './vocabulary/fs';
 
 /**
- * What the tool knows of Node's file-system API: which calls check a path, which use it,
- * and which argument is the path. Shared by every rule that reasons about files
- * (`fs-check-then-use` today; file sinks of `identity-from-request-params` later).
+ * Node's file-system calls resolved against the fs table (`vocabulary/fs.ts`): which calls check a
+ * path, which use it, and which argument is the path. Shared by every rule that reasons about
+ * files (`fs-check-then-use`; file sinks of `identity-from-request-params`).
  */
 
-/** Modules whose exports are `fs` functions (the `node:` prefix is stripped before lookup). */
-export const FS_MODULES: ReadonlyMap<string, readonly string[]> = new Map([
-  ['fs', []],
-  ['fs/promises', ['promises']],
-  ['fs-extra', []],
-  ['graceful-fs', []],
-]);
-
-export type FsAccess = 'check' | 'read' | 'write';
-
-/** What a use does to the path, in words for messages. */
-export type FsEffect = 'read' | 'opened' | 'written' | 'deleted' | 'renamed' | 'created' | 'changed';
-
-/**
- * Uses whose outcome does not hang on whether the path existed, so an existence check before them
- * decides nothing: `create` leaves an existing directory or file as it is (`mkdir -p`, `ensureDir`),
- * `delete` treats a missing path as done (`rm -f`, fs-extra's `remove`).
- */
-export type FsIdempotence = 'create' | 'delete';
-
-interface PathArg {
-  index: number;
-  access: Exclude<FsAccess, 'check'>;
-  effect: FsEffect;
-  idempotent?: FsIdempotence;
-}
-
-interface FsFunction {
-  check?: true;
-  /** Paths the call touches; `open` is decided from its flags at the call. */
-  paths?: readonly PathArg[];
-}
-
-const w = (effect: FsEffect, index = 0): PathArg => ({ index, access: 'write', effect });
-const r = (index = 0): PathArg => ({ index, access: 'read', effect: 'read' });
-const idem = (effect: FsEffect, idempotent: FsIdempotence): PathArg => ({ index: 0, access: 'write', effect, idempotent });
-
-/** Base names; `Sync` forms and the `promises` API share them. */
-const FUNCTIONS: Record<string, FsFunction> = {
-  exists: { check: true },
-  access: { check: true },
-  stat: { check: true },
-  lstat: { check: true },
-  pathExists: { check: true }, // fs-extra
-  readFile: { paths: [r()] },
-  readdir: { paths: [r()] },
-  opendir: { paths: [r()] },
-  readlink: { paths: [r()] },
-  createReadStream: { paths: [r()] },
-  readJson: { paths: [r()] }, // fs-extra
-  readJSON: { paths: [r()] },
-  writeFile: { paths: [w('written')] },
-  appendFile: { paths: [w('written')] },
-  truncate: { paths: [w('written')] },
-  createWriteStream: { paths: [w('written')] },
-  outputFile: { paths: [w('written')] }, // fs-extra
-  outputJson: { paths: [w('written')] },
-  outputJSON: { paths: [w('written')] },
-  writeJson: { paths: [w('written')] },
-  writeJSON: { paths: [w('written')] },
-  unlink: { paths: [w('deleted')] },
-  rm: { paths: [w('deleted')] },
-  rmdir: { paths: [w('deleted')] },
-  remove: { paths: [idem('deleted', 'delete')] }, // fs-extra: no error when absent
-  emptyDir: { paths: [idem('deleted', 'delete')] }, // empties, or creates when absent
-  // the destination of a rename is replaced atomically, link and all: write-then-rename is the
-  // fix for write races, so only the source counts
-  rename: { paths: [w('renamed')] },
-  move: { paths: [w('renamed')] }, // fs-extra
-  copyFile: { paths: [r(), w('written', 1)] },
-  cp: { paths: [r(), w('written', 1)] },
-  copy: { paths: [r(), w('written', 1)] }, // fs-extra
-  chmod: { paths: [w('changed')] },
-  lchmod: { paths: [w('changed')] },
-  chown: { paths: [w('changed')] },
-  lchown: { paths: [w('changed')] },
-  utimes: { paths: [w('changed')] },
-  lutimes: { paths: [w('changed')] },
-  mkdir: { paths: [w('created')] },
-  ensureDir: { paths: [idem('created', 'create')] }, // fs-extra: leave what exists
-  ensureFile: { paths: [idem('created', 'create')] },
-  mkdirp: { paths: [idem('created', 'create')] },
-  mkdirs: { paths: [idem('created', 'create')] },
-  symlink: { paths: [w('created', 1)] },
-  link: { paths: [r(), w('created', 1)] },
-  open: {},
-};
-
-/** Every callee name the walk must record for the fs model: base names and `Sync` forms. */
-export const FS_CALL_NAMES: readonly string[] = Object.keys(FUNCTIONS).flatMap((n) => [n, `${n}Sync`]);
-
-/** A text prefilter: files that import no fs module or name no check cannot hold a check-then-use. */
-export function mayUseFsChecks(text: string): boolean {
-  return FS_IMPORT.test(text) && FS_CHECK_NAME.test(text);
-}
-const FS_IMPORT = /['"](?:node:)?(?:fs|fs\/promises|fs-extra|graceful-fs)['"]/;
-const FS_CHECK_NAME = /\b(?:exists|access|l?stat|pathExists)(?:Sync)?\b/;
+export { FS_CALL_NAMES, FS_MODULES, mayUseFsChecks, type FsAccess, type FsEffect, type FsIdempotence } from './vocabulary/fs';
 
 export interface FsPathUse {
   /** The path argument. */
@@ -165,7 +70,7 @@ export function resolveFsCalls(facts: FileFacts, calls: readonly CallFact[] = fa
     if (api.length !== 1) continue;
     const raw = api[0];
     const name = raw.endsWith('Sync') ? raw.slice(0, -4) : raw;
-    const fn = Object.prototype.hasOwnProperty.call(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+    const fn = fsFunctionOf(name);
     if (!fn) continue;
     const call = fact.node;
     const args = call.arguments ?? ts.factory.createNodeArray();

@@ -22,3 +22,6 @@ export function isSingletonClassDecorator(name: string): boolean {
 export function namesPerRequestScope(decoratorText: string): boolean {
   return PER_REQUEST_SCOPES.some((scope) => new RegExp(`Scope\\.${scope}|['"]${scope}['"]`, 'i').test(decoratorText));
 }
+
+/** NestJS: the provider key that names a class to instantiate (`{ provide: APP_GUARD, useClass: AuthGuard }`). */
+export const NEST_PROVIDER_CLASS_KEY = 'useClass';
