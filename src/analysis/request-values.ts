@@ -4,6 +4,8 @@ import type { Fn } from './handlers';
 import { isCertHeaderName, isRequestLike } from './identity';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
+import { isConversion, iteratesElements, keepsValue } from './vocabulary/values';
+import { isNestInputDecorator, isRequestBoundField, isRequestInputField, isRequestInputMethod, isRequestInputOwner, isRequestObjectOf, requestRoleOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -160,7 +162,7 @@ export class RequestValues {
       // `ids.map((id) => repo.findOne(id))`: the elements of the receiver
       if (fn.parent && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn as ts.Expression) && fn.parameters.indexOf(e) === 0) {
         const callee = skipOuter(fn.parent.expression);
-        if (ts.isPropertyAccessExpression(callee) && ITERATORS.has(callee.name.text)) return next(callee.expression);
+        if (ts.isPropertyAccessExpression(callee) && iteratesElements(callee.name.text)) return next(callee.expression);
       }
       const index = fn.parameters.indexOf(e);
       for (const call of this.callersOf(fn)) {
@@ -192,9 +194,9 @@ export class RequestValues {
     if (ts.isCallExpression(e) || ts.isNewExpression(e)) {
       const callee = skipOuter(e.expression);
       const name = calleeChain(callee)?.at(-1) ?? (ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined);
-      if (name !== undefined && CONVERSIONS.has(name)) return any([...(e.arguments ?? []), ts.isPropertyAccessExpression(callee) ? callee.expression : undefined]);
+      if (name !== undefined && isConversion(name)) return any([...(e.arguments ?? []), ts.isPropertyAccessExpression(callee) ? callee.expression : undefined]);
       // a method on the value: `id.trim()`, `String(id).padStart(…)`, `dto.ids.map(Number)`
-      if (ts.isPropertyAccessExpression(callee) && name !== undefined && STRING_METHODS.has(name)) return next(callee.expression);
+      if (ts.isPropertyAccessExpression(callee) && name !== undefined && keepsValue(name)) return next(callee.expression);
       const fn = ts.isCallExpression(e) ? this.project.handlers.functionOf(e.expression) : undefined;
       if (fn && fn.body) {
         const params = new Map<ts.ParameterDeclaration, ts.Expression | undefined>();
@@ -248,16 +250,13 @@ function narrow(from: RequestRead, key: string | undefined): RequestRead | undef
   return { node: from.node, name: `${from.name}.${key}`, key, whole: false };
 }
 
-const BAGS = new Set(['params', 'query', 'body', 'headers', 'search', 'searchParams']);
-const URLS = new Set(['url', 'originalUrl', 'path']);
-
 /** Reads of request input, as the frameworks spell them. */
 function requestRead(n: ts.Node): RequestRead | undefined {
   if (ts.isPropertyAccessExpression(n)) {
     const key = n.name.text;
     // Koa's `ctx.body` is the response; its request body is `ctx.request.body`
-    if (key === 'body' && /^(ctx|context)$/.test(n.expression.getText())) return undefined;
-    if ((BAGS.has(key) || URLS.has(key)) && isRequestInput(n.expression)) {
+    if (key === 'body' && isRequestObjectOf(n.expression.getText(), 'koa', 'context')) return undefined;
+    if (isRequestInputField(key) && isRequestInput(n.expression)) {
       return { node: n, name: text(n), whole: true };
     }
     return undefined;
@@ -270,14 +269,14 @@ function requestRead(n: ts.Node): RequestRead | undefined {
     const literal = arg && ts.isStringLiteralLike(arg) ? arg.text : undefined;
     const owner = skipOuter(callee.expression);
     // Hono: `c.req.param('id')`, `c.req.query('q')`, `c.req.json()`, `c.req.valid('json')`
-    if (ts.isPropertyAccessExpression(owner) && owner.name.text === 'req' && /^(param|query|queries|json|parseBody|formData|text|valid|header)$/.test(method)) {
+    if (ts.isPropertyAccessExpression(owner) && owner.name.text === 'req' && isRequestInputMethod(method, 'hono-req')) {
       if (method === 'header' && literal !== undefined && isCertHeaderName(literal)) return undefined;
       return { node: n, name: text(n), key: literal, whole: literal === undefined };
     }
     // Express `req.param('id')`, `req.get('x-account')`, `ctx.get('x-account')`
-    if (/^(param|get|header)$/.test(method) && literal !== undefined && isRequestLike(owner) && !/state|locals|var/.test(owner.getText())) {
+    if (isRequestInputMethod(method, 'request') && literal !== undefined && isRequestLike(owner) && !boundInside(owner.getText())) {
       if (method !== 'param' && isCertHeaderName(literal)) return undefined;
-      if (method === 'get' && /^c$/.test(owner.getText())) return undefined; // Hono `c.get('identity')`
+      if (method === 'get' && owner.getText() === 'c') return undefined; // Hono `c.get('identity')`
       return { node: n, name: text(n), key: literal, whole: false };
     }
     // `url.searchParams.get('id')`
@@ -285,14 +284,14 @@ function requestRead(n: ts.Node): RequestRead | undefined {
       return { node: n, name: text(n), key: literal, whole: false };
     }
     // a Fetch `Request` in Hono or Next: `await request.json()`
-    if (/^(json|formData)$/.test(method) && n.arguments.length === 0 && /^(req|request)$/.test(owner.getText())) return { node: n, name: text(n), whole: true };
+    if (isRequestInputMethod(method, 'fetch-request') && n.arguments.length === 0 && requestRoleOf(owner.getText()) === 'request') return { node: n, name: text(n), whole: true };
     return undefined;
   }
   if (ts.isParameter(n)) {
     // NestJS `@Param('id') id`, `@Query() q`, `@Body() dto`, `@Headers('x-tenant') t`
     for (const dec of ts.getDecorators(n) ?? []) {
       const e = dec.expression;
-      if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || !NEST_INPUT.has(e.expression.text)) continue;
+      if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || !isNestInputDecorator(e.expression.text)) continue;
       const a = e.arguments[0];
       const key = a && ts.isStringLiteralLike(a) ? a.text : undefined;
       if (e.expression.text === 'Headers' && key !== undefined && isCertHeaderName(key)) return undefined;
@@ -310,34 +309,23 @@ function requestRead(n: ts.Node): RequestRead | undefined {
   return undefined;
 }
 
-const NEST_INPUT = new Set(['Param', 'Query', 'Body', 'Headers']);
-
 /** The request (or a framework's wrapper of it) whose input bags hold client-chosen values. */
 function isRequestInput(expr: ts.Expression): boolean {
   const e = skipOuter(expr);
   const t = calleeChain(e)?.join('.');
   if (t === undefined) return false;
-  if (/(^|\.)(state|locals|var)$/.test(t)) return false;
-  return isRequestLike(e) || /^(c\.req|ctx\.req|ctx\.request|request\.raw|req\.raw|this\.request|this\.req)$/.test(t);
+  return isRequestInputOwner(t);
+}
+
+/** `res.locals`, `ctx.state.user`, `c.var`: somewhere in the chain a field bound by middleware, not input. */
+function boundInside(chain: string): boolean {
+  return chain.split('.').some((part) => isRequestBoundField(part));
 }
 
 function text(n: ts.Node): string {
   const t = n.getText().replace(/\s+/g, ' ');
   return t.length > 60 ? t.slice(0, 57) + '…' : t;
 }
-
-/** Calls that hand back (a form of) their argument. */
-const CONVERSIONS = new Set([
-  'Number', 'parseInt', 'parseFloat', 'String', 'BigInt', 'Boolean', 'decodeURIComponent', 'decodeURI', 'ObjectId', 'ObjectID', 'isValidObjectId',
-  'toNumber', 'toInteger', 'toString', 'parse', 'basename', 'join', 'resolve', 'normalize', 'from', 'all',
-  // an entity built from the values: `repo.create(dto)`, `Object.assign(new X(), dto)`
-  'create', 'merge', 'assign', 'build',
-]);
-
-const ITERATORS = new Set(['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find']);
-
-/** Methods on a value that keep it the same value in another form. */
-const STRING_METHODS = new Set(['trim', 'toLowerCase', 'toUpperCase', 'toString', 'valueOf', 'slice', 'substring', 'replace', 'split', 'at', 'padStart', 'normalize', 'map', 'filter', 'concat', 'join']);
 
 /** `this.invoices.find(…)` where `invoices: InvoicesService`, or `svc.find(…)` where `svc = new InvoicesService()`. */
 function instanceOf(callee: ts.Expression, className: string, project: Project): boolean {

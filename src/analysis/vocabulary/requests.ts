@@ -75,6 +75,11 @@ export function requestRoleOf(name: string): RequestRole | undefined {
   return roles.get(name);
 }
 
+/** A per-request name as `framework` uses it in `role`: `isRequestObjectOf('ctx', 'koa', 'context')`. */
+export function isRequestObjectOf(name: string, framework: Framework, role: RequestRole): boolean {
+  return REQUEST_OBJECTS.some((o) => o.name === name && o.role === role && o.frameworks.includes(framework));
+}
+
 /** A handler's request or context parameter by its usual name: `req`, `request`, `ctx`, `context`, `c`. */
 export function isRequestObjectName(name: string): boolean {
   const role = roles.get(name);
