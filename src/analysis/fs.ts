@@ -1,7 +1,20 @@
 import { ts } from '../ts';
 import type { CallFact, FileFacts } from './facts/types';
 import { skipOuter } from './facts/walk';
-import { FS_MODULES, fsFunctionOf, type FsAccess, type FsEffect, type FsIdempotence } from './vocabulary/fs';
+import {
+  EXCLUSIVE_FLAG,
+  FLAG_OPTIONS,
+  FS_MODULES,
+  fsFunctionOf,
+  isReadOnlyOpenFlag,
+  namesExclusiveCopy,
+  namesExclusiveOpen,
+  namesExistenceMode,
+  namesWriteFlag,
+  type FsAccess,
+  type FsEffect,
+  type FsIdempotence,
+} from './vocabulary/fs';
 
 /**
  * Node's file-system calls resolved against the fs table (`vocabulary/fs.ts`): which calls check a
@@ -111,12 +124,12 @@ function openAccess(flags: ts.Expression | undefined): 'read' | 'write' | 'exclu
   if (!flags) return 'read';
   flags = skipOuter(flags);
   if (ts.isStringLiteralLike(flags)) {
-    if (flags.text.includes('x')) return 'exclusive';
-    return /^r?s?$|^rs\+?$/.test(flags.text) && !flags.text.includes('+') ? 'read' : 'write';
+    if (flags.text.includes(EXCLUSIVE_FLAG)) return 'exclusive';
+    return isReadOnlyOpenFlag(flags.text) ? 'read' : 'write';
   }
   const text = flags.getText();
-  if (/\bO_EXCL\b/.test(text)) return 'exclusive';
-  if (/\bO_(?:WRONLY|RDWR|CREAT|TRUNC|APPEND)\b/.test(text)) return 'write';
+  if (namesExclusiveOpen(text)) return 'exclusive';
+  if (namesWriteFlag(text)) return 'write';
   return 'read';
 }
 
@@ -126,7 +139,7 @@ function checksOnlyExistence(name: string, mode: ts.Expression | undefined): boo
   if (name !== 'access') return false;
   if (!mode || ts.isFunctionLike(mode)) return true;
   const text = skipOuter(mode).getText();
-  return text === '0' || /\bF_OK\b/.test(text);
+  return namesExistenceMode(text);
 }
 
 /** `mkdir(p, { recursive: true })` leaves an existing directory be; `rm(p, { force: true })` ignores a missing path. */
@@ -140,18 +153,18 @@ function idempotentByOptions(name: string, args: readonly ts.Expression[]): FsId
 
 /** Writes that fail when the target exists: `{ flag: 'wx' }`, `COPYFILE_EXCL`, `{ flags: 'wx' }`. */
 function createsExclusively(name: string, args: readonly ts.Expression[]): boolean {
-  if (name === 'copyFile') return args[2] !== undefined && /\bCOPYFILE_EXCL\b/.test(args[2].getText());
+  if (name === 'copyFile') return args[2] !== undefined && namesExclusiveCopy(args[2].getText());
   // `cp`'s `errorOnExist` and fs-extra's `overwrite: false` are decided by a stat of their own before
   // copying, a race of the same kind; only a `mode` with COPYFILE_EXCL makes the copy itself fail
-  if (name === 'cp' || name === 'copy') return args[2] !== undefined && /\bCOPYFILE_EXCL\b/.test(args[2].getText());
+  if (name === 'cp' || name === 'copy') return args[2] !== undefined && namesExclusiveCopy(args[2].getText());
   const optIndex = name === 'createWriteStream' ? 1 : 2;
   const opts = args[optIndex] && skipOuter(args[optIndex]);
   if (!opts || !ts.isObjectLiteralExpression(opts)) return false;
   for (const prop of opts.properties) {
-    if (!ts.isPropertyAssignment(prop) || !prop.name || !/^flags?$/.test(prop.name.getText())) continue;
+    if (!ts.isPropertyAssignment(prop) || !prop.name || !FLAG_OPTIONS.includes(prop.name.getText())) continue;
     const value = skipOuter(prop.initializer);
-    if (ts.isStringLiteralLike(value) && value.text.includes('x')) return true;
-    if (/\bO_EXCL\b/.test(value.getText())) return true;
+    if (ts.isStringLiteralLike(value) && value.text.includes(EXCLUSIVE_FLAG)) return true;
+    if (namesExclusiveOpen(value.getText())) return true;
   }
   return false;
 }

@@ -12,12 +12,11 @@ import { RequestValues } from './request-values';
 import { SharedState } from './shared-state';
 import { findSinks, type Sink } from './sinks';
 import { TlsServers } from './tls-servers';
-import { NEST_PROVIDER_CLASS_KEY } from './vocabulary/di';
 import { webModulePattern } from './vocabulary/frameworks';
-import { HEADER_OBJECTS, HEADER_STRATEGY_OPTIONS, TRUST_SIGNALS, mayNameCertHeader, mayReadHeader } from './vocabulary/identity-sources';
+import { TRUST_SIGNALS, mayNameCertHeader, mayReadHeader } from './vocabulary/identity-sources';
 import { textPattern } from './vocabulary/patterns';
 import { handlerParameterPattern } from './vocabulary/requests';
-import { IDENTITY_TEXT, TLS_PROPERTY_NAMES } from './vocabulary/tls';
+import { IDENTITY_TEXT, isModelPropertyName } from './vocabulary/tls';
 
 /**
  * The project model: the files that can take part in client-identity flows, linked once, and the
@@ -117,15 +116,13 @@ export class Project {
   }
 }
 
-/** Property names the model asks about; header-like names are added by the header heuristic. */
-const PROPERTY_NAMES: ReadonlySet<string> = new Set([...TLS_PROPERTY_NAMES, ...HEADER_OBJECTS, ...HEADER_STRATEGY_OPTIONS, NEST_PROVIDER_CLASS_KEY]);
 
 const PROJECT_FACTS: FactNeeds = {
   modules: true,
   assignments: true,
   exits: true,
   allCalls: true,
-  properties: (name) => PROPERTY_NAMES.has(name) || isCertHeaderName(name),
+  properties: (name) => isModelPropertyName(name) || isCertHeaderName(name),
 };
 
 /**

@@ -182,7 +182,7 @@ export class SharedState {
     const what = describeValue(init);
     if (what === 'AsyncLocalStorage') return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
     // a WeakMap holds an entry per key object and lets it go with it: keyed by the request or socket in practice
-    if (contents && (what === 'WeakMap' || what === 'WeakSet') && path.length === 0) return { shared: false, kind: 'keyed-by-request', label: `module-level ${what} ${code(shown)}` };
+    if (contents && what !== undefined && collectionClassOf(what)?.weak && path.length === 0) return { shared: false, kind: 'keyed-by-request', label: `module-level ${what} ${code(shown)}` };
     if (path.length === 0 && !contents) {
       if (!ts.isVariableDeclaration(decl) || (decl.parent.flags & ts.NodeFlags.Const) !== 0) return undefined;
       return { shared: true, kind: 'module-variable', key, label: `module-level variable ${code(name)}` };

@@ -128,3 +128,51 @@ export const FILE_SENDS: readonly FileSend[] = [
   { name: 'download', pathArgument: 0 },
   { name: 'send', pathArgument: 1, module: 'koa-send' },
 ];
+
+/** `open(p, flags)` string flags that only read: none, `r`, `s`, `rs` (a `+`, `w`, `a` or `x` writes or creates). */
+export const READ_ONLY_OPEN_FLAGS: readonly string[] = ['', 'r', 's', 'rs'];
+/** The flag letter of exclusive creation: `'wx'`, `{ flag: 'ax' }`. */
+export const EXCLUSIVE_FLAG = 'x';
+/** Option keys that hold open flags: `{ flag: 'wx' }`, `{ flags: 'wx' }`. */
+export const FLAG_OPTIONS: readonly string[] = ['flag', 'flags'];
+
+export interface FsConstant {
+  name: string;
+  means: 'exclusive' | 'write' | 'exists';
+}
+
+/** `fs.constants` that decide what a call does. */
+export const FS_CONSTANTS: readonly FsConstant[] = [
+  { name: 'O_EXCL', means: 'exclusive' },
+  { name: 'COPYFILE_EXCL', means: 'exclusive' },
+  ...['O_WRONLY', 'O_RDWR', 'O_CREAT', 'O_TRUNC', 'O_APPEND'].map((name) => ({ name, means: 'write' as const })),
+  { name: 'F_OK', means: 'exists' },
+];
+
+const constantText = (means: FsConstant['means'], only?: string): RegExp =>
+  textPattern(FS_CONSTANTS.filter((c) => c.means === means && (only === undefined || c.name === only)).map((c) => c.name), { wordStart: true, wordEnd: true });
+const exclusiveOpen = constantText('exclusive', 'O_EXCL');
+const exclusiveCopy = constantText('exclusive', 'COPYFILE_EXCL');
+const writing = constantText('write');
+const exists = constantText('exists');
+
+/** Flags text (`O_WRONLY | O_CREAT | O_EXCL`) names exclusive creation. */
+export function namesExclusiveOpen(text: string): boolean {
+  return exclusiveOpen.test(text);
+}
+/** A copy mode (`fs.constants.COPYFILE_EXCL`) that fails when the target exists. */
+export function namesExclusiveCopy(text: string): boolean {
+  return exclusiveCopy.test(text);
+}
+/** Flags text names writing: `O_WRONLY`, `O_RDWR`, `O_CREAT`, `O_TRUNC`, `O_APPEND`. */
+export function namesWriteFlag(text: string): boolean {
+  return writing.test(text);
+}
+/** An access mode that only asks for existence: `F_OK` or `0`. */
+export function namesExistenceMode(text: string): boolean {
+  return text === '0' || exists.test(text);
+}
+/** String flags that only read: `'r'`, `'rs'`. */
+export function isReadOnlyOpenFlag(flags: string): boolean {
+  return READ_ONLY_OPEN_FLAGS.includes(flags);
+}

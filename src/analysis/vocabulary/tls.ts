@@ -1,5 +1,6 @@
 import { nameSet, textPattern } from './patterns';
-import { PEER_CERTIFICATE_METHODS, TRUST_SIGNALS } from './identity-sources';
+import { NEST_PROVIDER_CLASS_KEY } from './di';
+import { HEADER_OBJECTS, HEADER_STRATEGY_OPTIONS, PEER_CERTIFICATE_METHODS, TRUST_SIGNALS } from './identity-sources';
 
 /** Node modules whose servers speak TLS. */
 export const TLS_SERVER_MODULES: readonly string[] = ['https', 'tls', 'http2', 'spdy'];
@@ -99,5 +100,21 @@ export const IDENTITY_TEXT = new RegExp(
   `${textPattern(PEER_CERTIFICATE_METHODS, { after: '\\s*\\(' }).source}|${textPattern([CLIENT_CERT_OPTION], { wordStart: true, after: '\\s*[:=,}]' }).source}`,
 );
 
-/** Trust signals and TLS options as a set, for the walk's property index. */
-export const TLS_PROPERTY_NAMES: readonly string[] = [...TRUST_SIGNALS.map((s) => s.name), ...TLS_OPTIONS.map((o) => o.name), ...TLS_OPTIONS_CARRIERS.map((c) => c.property)];
+/**
+ * Property names the project model asks about (the walk indexes their reads and keys): trust
+ * signals, TLS options and where frameworks take them, header objects and strategy options, and
+ * NestJS `useClass` providers. Header-like names are added by `isCertHeaderName`.
+ */
+export const MODEL_PROPERTY_NAMES: readonly string[] = [
+  ...TRUST_SIGNALS.map((s) => s.name),
+  ...TLS_OPTIONS.map((o) => o.name),
+  ...TLS_OPTIONS_CARRIERS.map((c) => c.property),
+  ...HEADER_OBJECTS,
+  ...HEADER_STRATEGY_OPTIONS,
+  NEST_PROVIDER_CLASS_KEY,
+];
+const modelProperties = nameSet(MODEL_PROPERTY_NAMES);
+
+export function isModelPropertyName(name: string): boolean {
+  return modelProperties.has(name);
+}
