@@ -186,7 +186,7 @@ export const STATE_LOOKUP_TEXT = new RegExp(
 );
 
 /** An awaited lookup named for a decision, or an awaited result kept under a decision's name, by text. */
-export const LOOKUP_TEXT = new RegExp(`(?:await\\s+|=\\s*await\\s+\\(?)[\\w$.]*?(?:${DECISION_TEXT_SOURCE})|[\\w$]*?(?:${DECISION_TEXT_SOURCE})\\w*\\s*=\\s*await\\b`, 'i');
+export const LOOKUP_TEXT = new RegExp(`(?:await\\s+|=\\s*await\\s+\\(?)[\\w$.]*?(?:${DECISION_TEXT_SOURCE})|(?:${DECISION_TEXT_SOURCE})\\w*\\s*=\\s*await\\b`, 'i');
 
 export interface GuardedOperation {
   /** The verb a callee name starts with, as a camel-case word: `update`, `updateMany`, `deleteUser`, `setRole`. */
