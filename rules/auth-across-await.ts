@@ -20,6 +20,10 @@ import { calleeChain, skipOuter } from '../src/analysis/facts/walk';
 import { isFunctionLike, Modules } from '../src/analysis/modules';
 import type { Project } from '../src/analysis/project';
 import { SharedState, type Place } from '../src/analysis/shared-state';
+import { isCollectionTest, isDecisionName, LOOKUP_TEXT, mayTestRecord, namesDecision, OPERATION_TEXT, STATE_LOOKUP_TEXT } from '../src/analysis/vocabulary/authorization';
+import { VALUE_READS } from '../src/analysis/vocabulary/containers';
+import { SUSPENSION_TEXT } from '../src/analysis/vocabulary/deferral';
+import { saysAccessRefused } from '../src/analysis/vocabulary/refusals';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -82,7 +86,7 @@ boundaries. In Node:
 A decision that rests only on the current request's own certificate claims (its subject, SAN or
 fingerprint, read from the request) does not change during the request and is not reported; a
 lookup made with those claims against a database, cache or permission service is.`,
-  prefilter: (text) => SUSPEND_TEXT.test(text) && OPERATION_TEXT.test(text) && (LOOKUP_TEXT.test(text) || RECORD_TEST_TEXT.test(text) || STATE_LOOKUP_TEXT.test(text)),
+  prefilter: (text) => SUSPENSION_TEXT.test(text) && OPERATION_TEXT.test(text) && (LOOKUP_TEXT.test(text) || mayTestRecord(text) || STATE_LOOKUP_TEXT.test(text)),
   facts: { allCalls: true },
   create(context) {
     return {
@@ -99,25 +103,12 @@ lookup made with those claims against a database, cache or permission service is
   },
 });
 
-const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
-/** A call that can be a guarded operation (see `isGuardedOperation`), by text. */
-const OPERATION_TEXT =
-  /\.(?:update|upsert|delete|destroy|remove|drop|truncate|save|insert|create|transfer|grant|revoke|withdraw|deposit|pay|charge|refund|debit|credit|approve|assign|archive|restore|publish|increment|decrement|unlink|rm|rename|writeFile|set(?:Role|Permission|Owner|Admin|Balance|Status)|add(?:Member|Role|Permission|User|Owner)|promote|demote|ban|unban|kick|invite|execute|exec|query|raw|run|bulkWrite|findOneAnd|findByIdAnd|replaceOne|moveTo|release|purge|put|patch|send(?:Money|Payment|Funds)|\$execute)\w*\s*\(/;
-/** An awaited permission lookup, or an awaited result kept under a decision's name. */
-const LOOKUP_TEXT =
-  /(?:await\s+|=\s*await\s+\(?)[\w$.]*?(?:perm|role|acl|can[A-Z(]|owner|owns|member|revo[kc]|grant|polic|allow|access|admin|quota|balance|entitle|privilege|rights|flag)|(?:allowed|permitted|authorized|granted|isAdmin|isOwner|membership|permission|role)\w*\s*=\s*await\b/i;
-/** A record's ownership, role or standing under test: `doc.ownerCn !==`, `folder.writers.includes(`, `set.has(account.id)`. */
-const RECORD_TEST_TEXT =
-  /\.(?:owner\w*|createdBy\w*|creator\w*|author\w*|assignee\w*|role|roles|status|state|writers|editors|members|permissions|revoked|banned|blocked|frozen|suspended|balance|quota|enabled|disabled|active)\b\s*(?:!==?|===?|\.includes\(|\.has\(|\))|\.has\(\s*\w+\.(?:id|_id)\b/;
-/** A look into module state named for a decision: `exportGrants.get(cn)`, `revokedSerials.has(serial)`. */
-const STATE_LOOKUP_TEXT = /(?:perm|role|acl|allow|grant|revok|admin|owner|member|flag|enabled|banned|blocked)\w*\.(?:has|get|includes)\(/i;
-
 /** The functions (async, generators, or with `.then` chains) that contain an authorization lookup. */
 function functionsWithLookups(facts: FileFacts): ts.FunctionLikeDeclaration[] {
   const out = new Set<ts.FunctionLikeDeclaration>();
   for (const calls of facts.callsByName.values()) {
     for (const call of calls) {
-      if (!ts.isCallExpression(call) || !(lookupOf(call) || recordDecisionCandidate(call) || /^(has|get|includes)$/.test(calleeChain(call.expression)?.at(-1) ?? ''))) continue;
+      if (!ts.isCallExpression(call) || !(lookupOf(call) || recordDecisionCandidate(call) || isStateLookup(calleeChain(call.expression)?.at(-1) ?? ''))) continue;
       // the outermost function the lookup runs in: deferred callbacks belong to their caller's flow
       let fn: ts.FunctionLikeDeclaration | undefined;
       for (let n = call.parent; n; n = n.parent) {
@@ -168,17 +159,17 @@ function decisionsIn(fn: ts.FunctionLikeDeclaration, shared: SharedState): Map<t
       const r = l ? undefined : recordDecisionOf(n, fn);
       if (l) {
         // named for the decision itself (`hasRole`, `roleOf`, `canEdit`), or a plain read whose refusal says so
-        const strong = DECISION_NAME.test((calleeChain(n.expression)?.at(-1) ?? '').replace(/[_-]/g, ''));
+        const strong = isDecisionName(calleeChain(n.expression)?.at(-1) ?? '');
         const tests = testsOf(l.node, n, fn).filter((t) => strong || refusesAccess(t));
         if (tests.length > 0) out.set(l.node, { node: l.node, call: n, key: l.key, tests, shared: sharedState(place) });
       } else if (r) {
         const tests = r.tests.filter(refusesAccess);
         if (tests.length > 0) out.set(r.node, { node: r.node, call: n, key: r.key, tests, names: r.names });
-      } else if (receiver && place?.shared && ts.isPropertyAccessExpression(callee) && /^(has|get|includes)$/.test(callee.name.text)) {
+      } else if (receiver && place?.shared && ts.isPropertyAccessExpression(callee) && isStateLookup(callee.name.text)) {
         // a synchronous look into module state that another request can change: `grants.get(cn)`
         const name = calleeChain(receiver)?.join('.') ?? '';
         const tests = testsOf(n, n, fn).filter((t) => ts.isIfStatement(t));
-        if (tests.length > 0 && /perm|role|acl|allow|grant|revok|admin|owner|member|flag|enabled|banned|blocked/i.test(name)) {
+        if (tests.length > 0 && namesDecision(name)) {
           out.set(n, { node: n, call: n, key: `sync:${name}`, tests, shared: place });
         }
       }
@@ -189,15 +180,15 @@ function decisionsIn(fn: ts.FunctionLikeDeclaration, shared: SharedState): Map<t
   return out;
 }
 
-/** Names that are the decision itself: `hasRole`, `roleOf`, `canEdit`, `isRevoked`, `checkAccess`. */
-const DECISION_NAME = /perm|role|acl|authori[sz]|allow|entitle|privilege|polic|owner|owns|member|revoc|revoked|grant|rights|quota|balance|funds|access|admin|^can[A-Z]|^can$|^cannot/i;
-/** What a refusal for lack of rights says: 403/401, forbidden, unauthorized, not found (hiding), denied. */
-const REFUSAL = /\b40[134]\b|forbid|unauthori[sz]|denied|not.?found|notfound|permission|access|not allowed|owner|revoked/i;
+/** A look into a collection that answers a decision: `grants.get(cn)`, `revoked.has(serial)`, `roles.includes(r)`. */
+function isStateLookup(name: string): boolean {
+  return isCollectionTest(name, 'membership', 'lookup');
+}
 
 /** A test whose refusing branch answers "no access" (rather than "conflict" or "bad input"). */
 function refusesAccess(test: ts.Node): boolean {
   if (!ts.isIfStatement(test)) return true;
-  return REFUSAL.test(test.thenStatement.getText()) || (test.elseStatement !== undefined && REFUSAL.test(test.elseStatement.getText()));
+  return saysAccessRefused(test.thenStatement.getText()) || (test.elseStatement !== undefined && saysAccessRefused(test.elseStatement.getText()));
 }
 
 /** A decision rests on shared state when it reads module state, a cache or `app.locals`; not a service held in a field. */
@@ -473,7 +464,7 @@ function isRead(node: ts.Node): boolean {
 function isChain(expr: ts.Expression): boolean {
   let e = skipOuter(expr);
   if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
-  while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || (ts.isCallExpression(e) && /^(get|getStore)$/.test(calleeChain(e.expression)?.at(-1) ?? ''))) {
+  while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || (ts.isCallExpression(e) && VALUE_READS.includes(calleeChain(e.expression)?.at(-1) ?? ''))) {
     e = skipOuter(e.expression);
     if (ts.isPropertyAccessExpression(e) && ts.isCallExpression(e.parent) && e.parent.expression === e) e = skipOuter(e.expression);
   }

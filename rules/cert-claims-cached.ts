@@ -1,9 +1,21 @@
 import { isDeferredCallback } from '../src/analysis/await-order';
-import { code, snippet } from '../src/analysis/expressions';
+import { code, isEqualityOperator, snippet } from '../src/analysis/expressions';
 import { calleeChain, skipOuter } from '../src/analysis/facts/walk';
 import { isRequestLike } from '../src/analysis/identity';
 import { isFunctionLike } from '../src/analysis/modules';
 import type { Project } from '../src/analysis/project';
+import { isCollectionTest } from '../src/analysis/vocabulary/authorization';
+import {
+  AFTER_RESPONSE_CALLEES,
+  EMIT_METHOD,
+  isAfterResponseEvent,
+  isListenerRegistration,
+  isQueueCall,
+  isTimer,
+  namesQueue,
+  DEFERRING_CALLEES,
+} from '../src/analysis/vocabulary/deferral';
+import { isRequestField, isRequestObjectName } from '../src/analysis/vocabulary/requests';
 import { defineRule } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -149,7 +161,7 @@ state, and derive and validate identity per request, close to where it is used. 
             related: [{ node: test, message: 'access is decided here from the captured claims' }],
           });
         });
-        for (const name of DEFERRED_CALLEES) {
+        for (const name of AFTER_RESPONSE_CALLEES) {
           for (const call of project.callsNamed(name)) {
             if (!ts.isCallExpression(call)) continue;
             for (const arg of call.arguments) {
@@ -179,16 +191,16 @@ state, and derive and validate identity per request, close to where it is used. 
  * tests the claims it receives (`keyEvents.on('rotate', ({ requestedBy }) => { if (requestedBy.ou …) })`).
  */
 function queuedDecisions(project: Project, report: (call: ts.CallExpression, value: ts.Node, test: ts.Node) => void): void {
-  for (const name of ['add', 'enqueue', 'addBulk']) {
+  for (const name of QUEUE_CALLS) {
     for (const call of project.callsNamed(name)) {
-      if (!ts.isCallExpression(call) || !/queue/i.test(calleeChain(call.expression)?.slice(0, -1).join('.') ?? '')) continue;
+      if (!ts.isCallExpression(call) || !namesQueue(calleeChain(call.expression)?.slice(0, -1).join('.') ?? '')) continue;
       args: for (const arg of call.arguments) {
         const obj = skipOuter(arg);
         if (!ts.isObjectLiteralExpression(obj)) continue;
         for (const p of obj.properties) {
           if (!ts.isPropertyAssignment(p)) continue;
           const v = skipOuter(p.initializer);
-          const isTest = (ts.isBinaryExpression(v) && /^(===|!==|==|!=)$/.test(v.operatorToken.getText())) || (ts.isCallExpression(v) && /^(includes|has|startsWith|endsWith)$/.test(calleeChain(v.expression)?.at(-1) ?? ''));
+          const isTest = (ts.isBinaryExpression(v) && isEqualityOperator(v.operatorToken.kind)) || (ts.isCallExpression(v) && isCollectionTest(calleeChain(v.expression)?.at(-1) ?? '', 'membership', 'affix'));
           if (!isTest) continue;
           const parts = ts.isBinaryExpression(v) ? [v.left, v.right] : [...(v as ts.CallExpression).arguments, (skipOuter((v as ts.CallExpression).expression) as ts.PropertyAccessExpression).expression ?? v];
           const value = parts.find((x) => x && isIdentityValue(project, x as ts.Expression, 0));
@@ -200,13 +212,13 @@ function queuedDecisions(project: Project, report: (call: ts.CallExpression, val
       }
     }
   }
-  for (const call of project.callsNamed('emit')) {
+  for (const call of project.callsNamed(EMIT_METHOD)) {
     if (!ts.isCallExpression(call) || call.arguments.length < 2 || !ts.isStringLiteralLike(call.arguments[0])) continue;
     const value = call.arguments.slice(1).find((a) => isIdentityValue(project, a, 0));
     if (!value) continue;
     const receiver = calleeChain(call.expression)?.slice(0, -1).join('.');
     const event = call.arguments[0].text;
-    for (const name of ['on', 'once', 'addListener']) {
+    for (const name of EVENT_LISTENERS) {
       for (const on of project.callsNamed(name)) {
         if (!ts.isCallExpression(on) || calleeChain(on.expression)?.slice(0, -1).join('.') !== receiver) continue;
         const [ev, cb] = on.arguments;
@@ -226,17 +238,19 @@ function queuedDecisions(project: Project, report: (call: ts.CallExpression, val
   }
 }
 
-const DEFERRED_CALLEES = ['setTimeout', 'setInterval', 'setImmediate', 'nextTick', 'queueMicrotask', 'on', 'once', 'add', 'enqueue', 'schedule', 'defer'];
+const QUEUE_CALLS = DEFERRING_CALLEES.filter((d) => isQueueCall(d.name)).map((d) => d.name);
+/** `emitter.on('x', …)` and friends (not `prependListener`: it only reorders the same listeners). */
+const EVENT_LISTENERS = DEFERRING_CALLEES.filter((d) => isListenerRegistration(d.name) && d.name !== 'prependListener').map((d) => d.name);
 
 /** A callback that runs after the request was answered: a timer, `res.on('finish')`, a queued job. */
 function runsAfterResponse(cb: ts.Node, call: ts.CallExpression): boolean {
   const name = calleeChain(call.expression)?.at(-1) ?? '';
   if (name === 'on' || name === 'once') {
     const event = call.arguments[0];
-    return event !== undefined && ts.isStringLiteralLike(event) && /^(finish|close|end)$/.test(event.text);
+    return event !== undefined && ts.isStringLiteralLike(event) && isAfterResponseEvent(event.text);
   }
-  if (name === 'add' || name === 'enqueue' || name === 'schedule' || name === 'defer') return /queue|job|task|scheduler|worker/i.test(calleeChain(call.expression)?.slice(0, -1).join('.') ?? '');
-  return isDeferredCallback(cb) !== undefined || name === 'setTimeout' || name === 'setInterval' || name === 'setImmediate';
+  if (isQueueCall(name)) return namesQueue(calleeChain(call.expression)?.slice(0, -1).join('.') ?? '');
+  return isDeferredCallback(cb) !== undefined || isTimer(name);
 }
 
 /** A test inside the callback that reads identity captured from the enclosing request function. */
@@ -357,6 +371,6 @@ function foreignPart(project: Project, value: ts.Expression, depth: number): ts.
 function readsRequestInput(e: ts.Expression): boolean {
   const chain = calleeChain(e);
   if (!chain) return false;
-  const at = chain.findIndex((c) => /^(query|params|body|headers|cookies|signedCookies|session)$/.test(c));
-  return at > 0 && /^(req|request|ctx|context|c)$/.test(chain[0]);
+  const at = chain.findIndex(isRequestField);
+  return at > 0 && isRequestObjectName(chain[0]);
 }

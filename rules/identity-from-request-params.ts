@@ -1,4 +1,4 @@
-import { code, snippet } from '../src/analysis/expressions';
+import { code, isEqualityOperator, snippet } from '../src/analysis/expressions';
 import { calleeChain, skipOuter } from '../src/analysis/facts/walk';
 import { collectNames, enclosingFunction, references, rejects } from '../src/analysis/guards';
 import type { Fn } from '../src/analysis/handlers';
@@ -7,6 +7,9 @@ import type { Project } from '../src/analysis/project';
 import type { CheckSpec } from '../src/analysis/request-paths';
 import { isValueExpression, type RequestRead } from '../src/analysis/request-values';
 import type { Sink } from '../src/analysis/sinks';
+import { isCollectionTest } from '../src/analysis/vocabulary/authorization';
+import { isThrowingCheck } from '../src/analysis/vocabulary/refusals';
+import { isIdLikeName } from '../src/analysis/vocabulary/requests';
 import { defineRule } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -96,14 +99,11 @@ the certificate.
   },
 });
 
-/** Names of request fields that pick a record, a file or an account. */
-const ID_LIKE = /(^id$|[-_]id$|Id$|_id$|ID$|Ids$|_ids$|^ids$|uuid|Uuid|slug|^key$|Key$|_key$|Number$|_no$|^ref$|Ref$|(?:file|user|account|folder|dir|bucket|object|host)_?[Nn]ame$|^file$|^filename|path$|Path$|^email$|^account|^tenant|^user$|^owner|^customer|^org|^device|^order|^invoice|^doc|^project|^team|^client$|^serial)/;
-
 /** The first client-chosen identifier in the sink's selectors. */
 function clientChosenId(project: Project, sink: Sink): RequestRead | undefined {
   // a path or URL is chosen by whatever part of it the client sent; a query by identifier-like fields
   const accept = (read: RequestRead): boolean =>
-    sink.kind === 'file' || read.whole || read.name.includes('params') || read.name.includes('param(') || (read.key !== undefined && ID_LIKE.test(read.key));
+    sink.kind === 'file' || read.whole || read.name.includes('params') || read.name.includes('param(') || (read.key !== undefined && isIdLikeName(read.key));
   for (const selector of sink.selectors) {
     const read = project.requestValues.requestReadIn(selector, accept);
     if (read) return read;
@@ -199,13 +199,13 @@ class Checks {
     const visit = (n: ts.Node): void => {
       if (found || (isFunctionLike(n) && !isInlineCallback(n))) return;
       if (n.pos >= statement.end) {
-        if (ts.isBinaryExpression(n) && EQUALITY.has(n.operatorToken.kind) && decides(n)) {
+        if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && decides(n)) {
           const l = references(n.left, names);
           const r = references(n.right, names);
           if ((l && this.project.requestValues.mentionsIdentity(n.right)) || (r && this.project.requestValues.mentionsIdentity(n.left))) found = true;
         } else if (ts.isCallExpression(n) && n.arguments.some((a) => references(a, names)) && n.arguments.some((a) => this.project.requestValues.mentionsIdentity(a)) && this.throwsOrAsserts(n)) {
           found = true;
-        } else if ((ts.isCallExpression(n) && /^(includes|has|some|every)$/.test(calleeChain(n.expression)?.at(-1) ?? '') && references(n, names) && this.project.requestValues.mentionsIdentity(n))) {
+        } else if ((ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership', 'quantifier') && references(n, names) && this.project.requestValues.mentionsIdentity(n))) {
           found = true; // `doc.members.includes(me.cn)`
         }
       }
@@ -232,7 +232,7 @@ class Checks {
   /** A call that is a check: its callee throws or ends the response, or is named like an assertion. */
   private throwsOrAsserts(call: ts.CallExpression): boolean {
     const name = calleeChain(call.expression)?.at(-1) ?? '';
-    if (/^(assert|ok|strictEqual|equal|deepStrictEqual)$|^(assert|ensure|require|check|verify|authorize|authorise|guard|enforce)[A-Z_]/.test(name)) return true;
+    if (isThrowingCheck(name)) return true;
     const fn = this.project.handlers.functionOf(call.expression);
     return fn !== undefined && containsStatement(fn, (s) => ts.isThrowStatement(s) || (ts.isIfStatement(s) && rejects(s.thenStatement)));
   }
@@ -326,8 +326,6 @@ function copiesOf(fn: Fn, after: ts.Node, names: Set<string>): void {
   };
   if (fn.body) visit(fn.body);
 }
-
-const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
 
 function statementCall(s: ts.Statement): ts.CallExpression | undefined {
   let e: ts.Expression | undefined;

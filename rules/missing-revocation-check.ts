@@ -2,6 +2,8 @@ import { code } from '../src/analysis/expressions';
 import { calleeChain } from '../src/analysis/facts/walk';
 import type { Project } from '../src/analysis/project';
 import type { TlsServer } from '../src/analysis/tls-servers';
+import { namesRevocation } from '../src/analysis/vocabulary/identity-sources';
+import { bringsOwnContext } from '../src/analysis/vocabulary/tls';
 import { defineRule } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -72,7 +74,7 @@ certificates have a legitimate reason to go without one.`,
           const { values, complete } = server.options;
           const request = values.get('requestCert');
           // only servers that surely ask for client certificates, with options we could read whole
-          if (!(request?.literal === true || request?.mayBeTrue) || !complete || values.has('crl') || values.has('secureContext') || values.has('SNICallback')) continue;
+          if (!(request?.literal === true || request?.mayBeTrue) || !complete || values.has('crl') || [...values.keys()].some(bringsOwnContext)) continue;
           if (reloadsCrl(server, project)) continue;
           checked ??= serversWithOwnCheck(project);
           if (checked.has(server)) continue;
@@ -111,15 +113,13 @@ function reloadsCrl(server: TlsServer, project: Project): boolean {
 function serversWithOwnCheck(project: Project): Set<TlsServer> {
   const out = new Set<TlsServer>();
   for (const facts of project.facts.values()) {
-    if ([...facts.bindings.values()].some((b) => /ocsp/i.test(b.module))) project.servers.all.forEach((s) => out.add(s));
-    if (!REVOCATION_TEXT.test(facts.text)) continue;
+    if ([...facts.bindings.values()].some((b) => namesRevocation(b.module))) project.servers.all.forEach((s) => out.add(s));
+    if (!namesRevocation(facts.text)) continue;
     for (const calls of facts.callsByName.values()) {
       for (const call of calls) {
-        if (calleeChain(call.expression)?.some((name) => REVOCATION_TEXT.test(name))) project.servers.servingNode(call).forEach((s) => out.add(s));
+        if (calleeChain(call.expression)?.some(namesRevocation)) project.servers.servingNode(call).forEach((s) => out.add(s));
       }
     }
   }
   return out;
 }
-
-const REVOCATION_TEXT = /revo[ck]|ocsp/i;

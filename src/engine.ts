@@ -23,6 +23,7 @@ import { partitionApps } from './analysis/apps';
 import type { FileFacts } from './analysis/facts/types';
 import { connectedFiles, identitySignal, Project, relativeImports, webSignal } from './analysis/project';
 import { isTestPath } from './analysis/vocabulary/test-files';
+import { inputFormPattern, RECORD_CHOOSING_INPUT_FORMS } from './analysis/vocabulary/requests';
 import { ts } from './ts';
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
@@ -295,7 +296,7 @@ function describeFile(text: string, config: Config, reported: boolean, test: boo
   return { text, imports: relativeImports(text), identity, web: identity || webSignal(text), input: REQUEST_INPUT_TEXT.test(text), reported, test, sourceFile: keep ? sourceFile : undefined };
 }
 
-const REQUEST_INPUT_TEXT = /\b(?:req|request|ctx)\.(?:params|query|body)\b|\bctx\.request\.body\b|\.req\.(?:param|query|json)\(|@(?:Param|Query|Body)\(/;
+const REQUEST_INPUT_TEXT = inputFormPattern(RECORD_CHOOSING_INPUT_FORMS);
 
 /** Parse one file and run the per-file rules on it. */
 function analyseFile(

@@ -2,6 +2,22 @@ import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import { collectNames, references } from './guards';
 import { isFunctionLike } from './modules';
+import { isConditionKey, isCompareAndSet, isLockCall, isTransactionCallee, isTransactionHandle, isTransactionOption, LOCK_OPTION, locksByCall } from './vocabulary/atomic';
+import {
+  createsInMemory,
+  isCollectionTest,
+  isLookupName,
+  isOperationName,
+  isPlainFactoryObject,
+  isRecordDecisionField,
+  isRecordReadName,
+  namesDecision,
+  runsRawStatement,
+} from './vocabulary/authorization';
+import { isNonStateReceiver, isNonStoreReceiver } from './vocabulary/containers';
+import { CONTINUATION_METHOD, defersCallback } from './vocabulary/deferral';
+import { isThrowingCheck } from './vocabulary/refusals';
+import { isConditionalWriteSql, isWritingSql, locksInSql } from './vocabulary/sql';
 
 const SK = ts.SyntaxKind;
 
@@ -102,24 +118,6 @@ interface Frame<K> {
   abrupt: Maybe<K>[];
 }
 
-/** Callees whose callback runs later, after the caller went on: other requests can run first. */
-const DEFERRING = new Set([
-  'then',
-  'catch',
-  'finally',
-  'setTimeout',
-  'setInterval',
-  'setImmediate',
-  'nextTick',
-  'queueMicrotask',
-  'on',
-  'once',
-  'addListener',
-  'prependListener',
-  'subscribe',
-  'process',
-]);
-
 /** Whether a function passed to `call` runs after the caller went on (a promise callback, timer, listener). */
 export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
   let n: ts.Node = fn;
@@ -127,7 +125,7 @@ export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
   const call = n.parent;
   if (!call || !ts.isCallExpression(call) || !call.arguments.some((a) => a === n)) return undefined;
   const name = lastName(call.expression);
-  return name !== undefined && DEFERRING.has(name) ? call : undefined;
+  return name !== undefined && defersCallback(name) ? call : undefined;
 }
 
 /** The name a callee ends with, whatever it hangs off: `lookup().then` → `then`. */
@@ -378,8 +376,6 @@ export function boundariesIn(fn: ts.FunctionLikeDeclaration): ts.Node[] {
 // ---------------------------------------------------------------------------------------------
 // Atomic forms: check and use in one operation, where no other request can come in between.
 
-const TRANSACTION_CALLEES = /^(\$transaction|transaction|startTransaction|withTransaction|runInTransaction|transactional)$/;
-
 /**
  * The transaction callback a node runs in: `prisma.$transaction(async (tx) => …)`,
  * `sequelize.transaction(async (t) => …)`, `knex.transaction(async (trx) => …)`,
@@ -393,7 +389,7 @@ export function transactionOf(node: ts.Node): ts.FunctionLikeDeclaration | undef
     const call = holder.parent;
     if (call && ts.isCallExpression(call) && call.arguments.some((a) => a === holder)) {
       const name = calleeChain(call.expression)?.at(-1);
-      if (name !== undefined && TRANSACTION_CALLEES.test(name)) return n;
+      if (name !== undefined && isTransactionCallee(name)) return n;
     }
   }
   return undefined;
@@ -406,14 +402,14 @@ export function transactionOf(node: ts.Node): ts.FunctionLikeDeclaration | undef
  */
 export function runsInTransaction(call: ts.CallExpression): boolean {
   const chain = calleeChain(call.expression) ?? [];
-  if (chain.length > 0 && /^(tx|trx|transaction|t|manager|entityManager|queryRunner|session|client)$/.test(chain[0]) && transactionOf(call) !== undefined) return true;
-  if (chain.some((c) => c === 'transacting' || c === 'forUpdate' || c === 'forShare')) return true;
+  if (chain.length > 0 && isTransactionHandle(chain[0]) && transactionOf(call) !== undefined) return true;
+  if (chain.some(isLockCall)) return true;
   for (const arg of call.arguments) {
     const a = skipOuter(arg);
     if (!ts.isObjectLiteralExpression(a)) continue;
     for (const p of a.properties) {
       const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : undefined;
-      if (name === 'transaction' || name === 'session' || name === 'lock') return true;
+      if (name !== undefined && isTransactionOption(name)) return true;
     }
   }
   return false;
@@ -424,9 +420,9 @@ export function locksRows(node: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if ((ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) && /\bfor\s+(?:update|share|no\s+key\s+update)\b/i.test(n.text)) found = true;
-    else if (ts.isPropertyAccessExpression(n) && /^(forUpdate|forShare|forNoKeyUpdate|setLock)$/.test(n.name.text)) found = true;
-    else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'lock') found = true;
+    if ((ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) && locksInSql(n.text)) found = true;
+    else if (ts.isPropertyAccessExpression(n) && locksByCall(n.name.text)) found = true;
+    else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === LOCK_OPTION) found = true;
     else if (!isFunctionLike(n)) ts.forEachChild(n, visit);
   };
   visit(node);
@@ -440,15 +436,15 @@ export function locksRows(node: ts.Node): boolean {
  */
 export function conditionInQuery(call: ts.CallExpression): boolean {
   const name = calleeChain(call.expression)?.at(-1) ?? '';
-  if (/^(compareAndSwap|compareAndSet|cas|setnx|setNX|hsetnx|watch)$/i.test(name)) return true;
+  if (isCompareAndSet(name)) return true;
   for (const arg of call.arguments) {
     const a = skipOuter(arg);
     if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
       const text = a.getText();
-      if (/\b(update|delete)\b[\s\S]*\bwhere\b[\s\S]*\b(and|exists)\b/i.test(text)) return true;
+      if (isConditionalWriteSql(text)) return true;
     }
     if (!ts.isObjectLiteralExpression(a)) continue;
-    const where = a.properties.find((p) => p.name && ts.isIdentifier(p.name) && (p.name.text === 'where' || p.name.text === 'filter' || p.name.text === 'condition' || p.name.text === 'ConditionExpression'));
+    const where = a.properties.find((p) => p.name && ts.isIdentifier(p.name) && isConditionKey(p.name.text));
     if (where && ts.isPropertyAssignment(where)) {
       const w = skipOuter(where.initializer);
       if (!ts.isObjectLiteralExpression(w) || w.properties.length >= 2) return true;
@@ -460,50 +456,25 @@ export function conditionInQuery(call: ts.CallExpression): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Authorization decisions and the operations they guard.
-
-/** Words of permission, role, ownership, membership, revocation, feature-flag and balance lookups. */
-const DECISION_WORDS =
-  /perm(?:ission)?s?(?![a-z])|permission|role|acl|authori[sz]|allow|entitle|privilege|polic(?:y|ies)|owner|member|revoc|revoked|blocklist|denylist|banned|grants?(?![a-z])|rights|quota|balance|funds|credit|featureflag|featureenabled|isenabled|flag(?:s)?(?![a-z])|access(?!token|_token|ory)|admin/i;
-/** Verbs of a lookup (a read), not of a change. */
-const LOOKUP_VERB = /^(can|cannot|is|has|check|verify|assert|ensure|require|authori[sz]e|get|find|fetch|load|lookup|read|select|count|exists|query|evaluate|enforce|resolve|validate|test|lookUp|retrieve)(?![a-z])/;
-/** Calls that throw when the check fails: their statement is the guard. */
-const THROWING_CHECK = /^(assert|ensure|require|check|authori[sz]e|verify|guard|enforce|validate|throwUnless|throwIf|demand|must)/i;
-/** Operations an authorization decision guards: writes, deletes, transfers, grants. */
-const OPERATION_EXACT = /^(query|raw|run|execute|exec|\$executeRaw|\$executeRawUnsafe|bulkWrite)$/;
-const OPERATION =
-  /^(update|upsert|delete|destroy|remove|drop|truncate|save|insert|create|transfer|grant|revoke|withdraw|deposit|pay|charge|refund|debit|credit(?!s)|approve|assign|archive|restore|publish|increment|decrement|unlink|rm|rmdir|rename|writeFile|set(?:Role|Permission|Owner|Admin|Balance|Status)|add(?:Member|Role|Permission|User|Owner)|promote|demote|ban|unban|kick|invite|execute|exec|\$executeRaw|\$executeRawUnsafe|query|raw|run|bulkWrite|findOneAndUpdate|findOneAndDelete|findByIdAndUpdate|findByIdAndDelete|replaceOne|moveTo|release|purge|put|patch|issue|send(?:Money|Payment|Funds))(?:[A-Z0-9_$]\w*)?$/;
-/** `create…` names that make things in memory, not records. */
-const NOT_A_WRITE = /^create(?:Server|SecureServer|Hash|Hmac|Cipher|Decipher|Sign|Verify|ReadStream|Interface|Context|Element|Logger|Client|Connection|Pool|App|Application|Router|Middleware|ParamDecorator|Store|Storage|Selector|Slice|Reducer|Action|Query|QueryBuilder|Url|URL|Error|Schema|Request|Response|Event|Emitter|Worker|Cache|Instance|Module|Factory|Mock|Spy|Test|Component|Ref|Signal|Effect|Memo|Resource|Intl|Default|Format|Formatter|Parser|Transform|Buffer|Blob|Proxy|Token|Tokens|Jwt|Local|Nest|Bound|Command|Program|Option|Argument|Stream|Writable|Readable|Duplex|Gzip|Gunzip|Deflate|Inflate|Socket|Agent|Tracker|Observer|Loader|Resolver)$/;
-/** Receivers whose methods only answer the client or log: `res.send`, `logger.info`. */
-const NOT_STATE = /^(res|reply|response|ctx|c|console|logger|log|this\.logger|headers|searchParams|url|params|Object|Array|JSON|Math|Promise|Reflect|Buffer|Date|String|Number|cookies|session|socket|emitter|events|bus|router|app|server|fastify|process)$/;
-/** Receivers that are the page, a message bus or a notifier: their calls change no protected state. */
-const NOT_A_STORE = /^(classList|element|el|window|dom|style|dataset|parentNode|parentElement|pubsub|pubSub|events|eventEmitter|emitter|eventBus|bus|io|socket|gateway|notifier|notifications?Service|metrics|tracer|span|cacheManager|cache)$|Element$|Emitter$/;
-const SQL_WRITE = /\b(update|delete|insert|merge|upsert)\b/i;
+// Authorization decisions and the operations they guard (words and verbs: `vocabulary/authorization.ts`).
 
 /** Whether a call changes state an authorization decision protects (a write, delete, transfer or grant). */
 export function isGuardedOperation(call: ts.CallExpression): boolean {
   const chain = calleeChain(call.expression);
   if (!chain || chain.length < 2) return false;
   const name = chain[chain.length - 1];
-  if (!OPERATION.test(name) && !OPERATION_EXACT.test(name)) return false;
-  if (/^(query|raw|run|execute|exec|bulkWrite)[A-Z]/.test(name)) return false;
+  if (!isOperationName(name)) return false;
   const receiver = chain.slice(0, -1).join('.');
-  if (NOT_STATE.test(receiver) || NOT_STATE.test(chain[0]) || chain.slice(0, -1).some((c) => NOT_A_STORE.test(c))) return false;
-  if (/^(query|raw|run|execute|exec)$/.test(name)) {
+  if (isNonStateReceiver(receiver) || isNonStateReceiver(chain[0]) || chain.slice(0, -1).some(isNonStoreReceiver)) return false;
+  if (runsRawStatement(name)) {
     // raw SQL: only a statement that changes rows
     const first = call.arguments[0] && skipOuter(call.arguments[0]);
     if (!first || !(ts.isStringLiteralLike(first) || ts.isTemplateExpression(first) || ts.isTaggedTemplateExpression(first))) return false;
-    return SQL_WRITE.test(first.getText());
+    return isWritingSql(first.getText());
   }
   // `map.set`/`arr.push` style names are not here; `create` on a plain factory is not a write
-  if ((name === 'create' && /^(Object|document|http|https|crypto)$/.test(chain[0])) || NOT_A_WRITE.test(name)) return false;
+  if ((name === 'create' && isPlainFactoryObject(chain[0])) || createsInMemory(name)) return false;
   return true;
-}
-
-/** The word of a callee chain or name that makes it an authorization lookup, if any. */
-function decisionWord(text: string): boolean {
-  return DECISION_WORDS.test(text.replace(/[_-]/g, ''));
 }
 
 export interface Decision {
@@ -530,11 +501,11 @@ export function lookupOf(call: ts.CallExpression): { node: ts.Node; key: string 
   const parent = holder.parent;
   let node: ts.Node | undefined;
   if (parent && ts.isAwaitExpression(parent)) node = parent;
-  else if (parent && ts.isPropertyAccessExpression(parent) && parent.name.text === 'then' && parent.parent && ts.isCallExpression(parent.parent)) node = parent.parent;
+  else if (parent && ts.isPropertyAccessExpression(parent) && parent.name.text === CONTINUATION_METHOD && parent.parent && ts.isCallExpression(parent.parent)) node = parent.parent;
   if (!node) return undefined;
-  if (isGuardedOperation(call) && !LOOKUP_VERB.test(name)) return undefined;
+  if (isGuardedOperation(call) && !isLookupName(name)) return undefined;
   const kept = keptIn(node);
-  if (!decisionWord(chain.join('.')) && !(kept && decisionWord(kept))) return undefined;
+  if (!namesDecision(chain.join('.')) && !(kept && namesDecision(kept))) return undefined;
   return { node, key: chain.join('.') };
 }
 
@@ -555,7 +526,7 @@ function keptIn(node: ts.Node): string | undefined {
  */
 export function testsOf(decision: ts.Node, call: ts.CallExpression, fn: ts.Node): ts.Node[] {
   // `lookup().then((allowed) => …)`: the callback's parameter holds the result, tested inside it
-  if (ts.isCallExpression(decision) && ts.isPropertyAccessExpression(decision.expression) && decision.expression.name.text === 'then') {
+  if (ts.isCallExpression(decision) && ts.isPropertyAccessExpression(decision.expression) && decision.expression.name.text === CONTINUATION_METHOD) {
     const cb = decision.arguments[0] && skipOuter(decision.arguments[0]);
     if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !cb.parameters[0]) return [];
     return testsMentioning(namesOf(cb.parameters[0].name), cb.body, cb.body.pos);
@@ -571,7 +542,7 @@ export function testsOf(decision: ts.Node, call: ts.CallExpression, fn: ts.Node)
   while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
   if (ts.isExpressionStatement(n.parent)) {
     const name = calleeChain(call.expression)?.at(-1) ?? '';
-    return THROWING_CHECK.test(name) ? [n.parent] : [];
+    return isThrowingCheck(name) ? [n.parent] : [];
   }
   return testsMentioning(boundNames(n), fn, decision.end);
 }
@@ -593,18 +564,13 @@ function testsIn(scope: ts.Node): { node: ts.Node; condition: ts.Node[] }[] {
     if (ts.isIfStatement(m)) list.push({ node: m, condition: [m.expression] });
     else if (ts.isConditionalExpression(m)) list.push({ node: m, condition: [m.condition] });
     else if (ts.isBinaryExpression(m) && (m.operatorToken.kind === SK.AmpersandAmpersandToken || m.operatorToken.kind === SK.BarBarToken)) list.push({ node: m, condition: [m.left] });
-    else if (ts.isExpressionStatement(m) && ts.isCallExpression(m.expression) && THROWING_CHECK.test(calleeChain(m.expression.expression)?.at(-1) ?? '')) list.push({ node: m, condition: [...m.expression.arguments] });
+    else if (ts.isExpressionStatement(m) && ts.isCallExpression(m.expression) && isThrowingCheck(calleeChain(m.expression.expression)?.at(-1) ?? '')) list.push({ node: m, condition: [...m.expression.arguments] });
     ts.forEachChild(m, visit);
   };
   visit(scope);
   testCache.set(scope, (out = list));
   return out;
 }
-
-/** Properties whose test is an ownership, role, membership or standing decision about a record. */
-const RECORD_DECISION = /owner|creator|createdby|author|assignee|role|perm|acl|allow|member|writer|editor|admin|status|active|enabled|disabled|frozen|locked|suspended|revoked|banned|blocked|quota|balance|limit|collaborator|grant/i;
-/** Reads of a record: `findById`, `findOne`, `get…`, `load…`, `accountOf`, a `SELECT`. */
-const RECORD_READ = /^(find|get|load|fetch|select|query|lookup|lookUp|read|retrieve|resolve)|Of$/;
 
 /**
  * A record read whose test decides access: `const doc = await Documents.findById(id);
@@ -616,7 +582,7 @@ export function recordDecisionOf(call: ts.CallExpression, fn: ts.Node): { node: 
   const chain = calleeChain(call.expression);
   if (!chain) return undefined;
   const name = chain[chain.length - 1];
-  if (!RECORD_READ.test(name)) return undefined;
+  if (!isRecordReadName(name)) return undefined;
   let holder: ts.Node = call;
   while (holder.parent && (ts.isParenthesizedExpression(holder.parent) || ts.isNonNullExpression(holder.parent) || ts.isAsExpression(holder.parent))) holder = holder.parent;
   const node = holder.parent;
@@ -639,8 +605,8 @@ function decidesAbout(cond: ts.Expression, names: readonly string[]): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isPropertyAccessExpression(n) && RECORD_DECISION.test(n.name.text) && mentions(n.expression, names)) found = true;
-    else if (ts.isCallExpression(n) && /^(has|includes)$/.test(calleeChain(n.expression)?.at(-1) ?? '') && n.arguments.some((a) => mentions(a, names))) found = true;
+    if (ts.isPropertyAccessExpression(n) && isRecordDecisionField(n.name.text) && mentions(n.expression, names)) found = true;
+    else if (ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership') && n.arguments.some((a) => mentions(a, names))) found = true;
     else ts.forEachChild(n, visit);
   };
   visit(cond);

@@ -75,3 +75,8 @@ export function snippet(node: ts.Node, sf: ts.SourceFile, max = 60): string {
 export function code(text: string): string {
   return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
 }
+
+/** `===`, `!==`, `==`, `!=`: a comparison of two values (operators, not vocabulary). */
+export function isEqualityOperator(kind: ts.SyntaxKind): boolean {
+  return kind === SK.EqualsEqualsEqualsToken || kind === SK.ExclamationEqualsEqualsToken || kind === SK.EqualsEqualsToken || kind === SK.ExclamationEqualsToken;
+}

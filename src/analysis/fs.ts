@@ -1,110 +1,28 @@
 import { ts } from '../ts';
 import type { CallFact, FileFacts } from './facts/types';
 import { skipOuter } from './facts/walk';
+import {
+  EXCLUSIVE_FLAG,
+  FLAG_OPTIONS,
+  FS_MODULES,
+  fsFunctionOf,
+  isReadOnlyOpenFlag,
+  namesExclusiveCopy,
+  namesExclusiveOpen,
+  namesExistenceMode,
+  namesWriteFlag,
+  type FsAccess,
+  type FsEffect,
+  type FsIdempotence,
+} from './vocabulary/fs';
 
 /**
- * What the tool knows of Node's file-system API: which calls check a path, which use it,
- * and which argument is the path. Shared by every rule that reasons about files
- * (`fs-check-then-use` today; file sinks of `identity-from-request-params` later).
+ * Node's file-system calls resolved against the fs table (`vocabulary/fs.ts`): which calls check a
+ * path, which use it, and which argument is the path. Shared by every rule that reasons about
+ * files (`fs-check-then-use`; file sinks of `identity-from-request-params`).
  */
 
-/** Modules whose exports are `fs` functions (the `node:` prefix is stripped before lookup). */
-export const FS_MODULES: ReadonlyMap<string, readonly string[]> = new Map([
-  ['fs', []],
-  ['fs/promises', ['promises']],
-  ['fs-extra', []],
-  ['graceful-fs', []],
-]);
-
-export type FsAccess = 'check' | 'read' | 'write';
-
-/** What a use does to the path, in words for messages. */
-export type FsEffect = 'read' | 'opened' | 'written' | 'deleted' | 'renamed' | 'created' | 'changed';
-
-/**
- * Uses whose outcome does not hang on whether the path existed, so an existence check before them
- * decides nothing: `create` leaves an existing directory or file as it is (`mkdir -p`, `ensureDir`),
- * `delete` treats a missing path as done (`rm -f`, fs-extra's `remove`).
- */
-export type FsIdempotence = 'create' | 'delete';
-
-interface PathArg {
-  index: number;
-  access: Exclude<FsAccess, 'check'>;
-  effect: FsEffect;
-  idempotent?: FsIdempotence;
-}
-
-interface FsFunction {
-  check?: true;
-  /** Paths the call touches; `open` is decided from its flags at the call. */
-  paths?: readonly PathArg[];
-}
-
-const w = (effect: FsEffect, index = 0): PathArg => ({ index, access: 'write', effect });
-const r = (index = 0): PathArg => ({ index, access: 'read', effect: 'read' });
-const idem = (effect: FsEffect, idempotent: FsIdempotence): PathArg => ({ index: 0, access: 'write', effect, idempotent });
-
-/** Base names; `Sync` forms and the `promises` API share them. */
-const FUNCTIONS: Record<string, FsFunction> = {
-  exists: { check: true },
-  access: { check: true },
-  stat: { check: true },
-  lstat: { check: true },
-  pathExists: { check: true }, // fs-extra
-  readFile: { paths: [r()] },
-  readdir: { paths: [r()] },
-  opendir: { paths: [r()] },
-  readlink: { paths: [r()] },
-  createReadStream: { paths: [r()] },
-  readJson: { paths: [r()] }, // fs-extra
-  readJSON: { paths: [r()] },
-  writeFile: { paths: [w('written')] },
-  appendFile: { paths: [w('written')] },
-  truncate: { paths: [w('written')] },
-  createWriteStream: { paths: [w('written')] },
-  outputFile: { paths: [w('written')] }, // fs-extra
-  outputJson: { paths: [w('written')] },
-  outputJSON: { paths: [w('written')] },
-  writeJson: { paths: [w('written')] },
-  writeJSON: { paths: [w('written')] },
-  unlink: { paths: [w('deleted')] },
-  rm: { paths: [w('deleted')] },
-  rmdir: { paths: [w('deleted')] },
-  remove: { paths: [idem('deleted', 'delete')] }, // fs-extra: no error when absent
-  emptyDir: { paths: [idem('deleted', 'delete')] }, // empties, or creates when absent
-  // the destination of a rename is replaced atomically, link and all: write-then-rename is the
-  // fix for write races, so only the source counts
-  rename: { paths: [w('renamed')] },
-  move: { paths: [w('renamed')] }, // fs-extra
-  copyFile: { paths: [r(), w('written', 1)] },
-  cp: { paths: [r(), w('written', 1)] },
-  copy: { paths: [r(), w('written', 1)] }, // fs-extra
-  chmod: { paths: [w('changed')] },
-  lchmod: { paths: [w('changed')] },
-  chown: { paths: [w('changed')] },
-  lchown: { paths: [w('changed')] },
-  utimes: { paths: [w('changed')] },
-  lutimes: { paths: [w('changed')] },
-  mkdir: { paths: [w('created')] },
-  ensureDir: { paths: [idem('created', 'create')] }, // fs-extra: leave what exists
-  ensureFile: { paths: [idem('created', 'create')] },
-  mkdirp: { paths: [idem('created', 'create')] },
-  mkdirs: { paths: [idem('created', 'create')] },
-  symlink: { paths: [w('created', 1)] },
-  link: { paths: [r(), w('created', 1)] },
-  open: {},
-};
-
-/** Every callee name the walk must record for the fs model: base names and `Sync` forms. */
-export const FS_CALL_NAMES: readonly string[] = Object.keys(FUNCTIONS).flatMap((n) => [n, `${n}Sync`]);
-
-/** A text prefilter: files that import no fs module or name no check cannot hold a check-then-use. */
-export function mayUseFsChecks(text: string): boolean {
-  return FS_IMPORT.test(text) && FS_CHECK_NAME.test(text);
-}
-const FS_IMPORT = /['"](?:node:)?(?:fs|fs\/promises|fs-extra|graceful-fs)['"]/;
-const FS_CHECK_NAME = /\b(?:exists|access|l?stat|pathExists)(?:Sync)?\b/;
+export { FS_CALL_NAMES, FS_MODULES, mayUseFsChecks, type FsAccess, type FsEffect, type FsIdempotence } from './vocabulary/fs';
 
 export interface FsPathUse {
   /** The path argument. */
@@ -165,7 +83,7 @@ export function resolveFsCalls(facts: FileFacts, calls: readonly CallFact[] = fa
     if (api.length !== 1) continue;
     const raw = api[0];
     const name = raw.endsWith('Sync') ? raw.slice(0, -4) : raw;
-    const fn = Object.prototype.hasOwnProperty.call(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+    const fn = fsFunctionOf(name);
     if (!fn) continue;
     const call = fact.node;
     const args = call.arguments ?? ts.factory.createNodeArray();
@@ -206,12 +124,12 @@ function openAccess(flags: ts.Expression | undefined): 'read' | 'write' | 'exclu
   if (!flags) return 'read';
   flags = skipOuter(flags);
   if (ts.isStringLiteralLike(flags)) {
-    if (flags.text.includes('x')) return 'exclusive';
-    return /^r?s?$|^rs\+?$/.test(flags.text) && !flags.text.includes('+') ? 'read' : 'write';
+    if (flags.text.includes(EXCLUSIVE_FLAG)) return 'exclusive';
+    return isReadOnlyOpenFlag(flags.text) ? 'read' : 'write';
   }
   const text = flags.getText();
-  if (/\bO_EXCL\b/.test(text)) return 'exclusive';
-  if (/\bO_(?:WRONLY|RDWR|CREAT|TRUNC|APPEND)\b/.test(text)) return 'write';
+  if (namesExclusiveOpen(text)) return 'exclusive';
+  if (namesWriteFlag(text)) return 'write';
   return 'read';
 }
 
@@ -221,7 +139,7 @@ function checksOnlyExistence(name: string, mode: ts.Expression | undefined): boo
   if (name !== 'access') return false;
   if (!mode || ts.isFunctionLike(mode)) return true;
   const text = skipOuter(mode).getText();
-  return text === '0' || /\bF_OK\b/.test(text);
+  return namesExistenceMode(text);
 }
 
 /** `mkdir(p, { recursive: true })` leaves an existing directory be; `rm(p, { force: true })` ignores a missing path. */
@@ -235,18 +153,18 @@ function idempotentByOptions(name: string, args: readonly ts.Expression[]): FsId
 
 /** Writes that fail when the target exists: `{ flag: 'wx' }`, `COPYFILE_EXCL`, `{ flags: 'wx' }`. */
 function createsExclusively(name: string, args: readonly ts.Expression[]): boolean {
-  if (name === 'copyFile') return args[2] !== undefined && /\bCOPYFILE_EXCL\b/.test(args[2].getText());
+  if (name === 'copyFile') return args[2] !== undefined && namesExclusiveCopy(args[2].getText());
   // `cp`'s `errorOnExist` and fs-extra's `overwrite: false` are decided by a stat of their own before
   // copying, a race of the same kind; only a `mode` with COPYFILE_EXCL makes the copy itself fail
-  if (name === 'cp' || name === 'copy') return args[2] !== undefined && /\bCOPYFILE_EXCL\b/.test(args[2].getText());
+  if (name === 'cp' || name === 'copy') return args[2] !== undefined && namesExclusiveCopy(args[2].getText());
   const optIndex = name === 'createWriteStream' ? 1 : 2;
   const opts = args[optIndex] && skipOuter(args[optIndex]);
   if (!opts || !ts.isObjectLiteralExpression(opts)) return false;
   for (const prop of opts.properties) {
-    if (!ts.isPropertyAssignment(prop) || !prop.name || !/^flags?$/.test(prop.name.getText())) continue;
+    if (!ts.isPropertyAssignment(prop) || !prop.name || !FLAG_OPTIONS.includes(prop.name.getText())) continue;
     const value = skipOuter(prop.initializer);
-    if (ts.isStringLiteralLike(value) && value.text.includes('x')) return true;
-    if (/\bO_EXCL\b/.test(value.getText())) return true;
+    if (ts.isStringLiteralLike(value) && value.text.includes(EXCLUSIVE_FLAG)) return true;
+    if (namesExclusiveOpen(value.getText())) return true;
   }
   return false;
 }

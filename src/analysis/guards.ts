@@ -4,6 +4,8 @@ import type { Fn } from './handlers';
 import { isStatementList } from './flow';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
+import { isSignatureVerifier, trustSignalOf } from './vocabulary/identity-sources';
+import { isAssertion, isErrorCallback, isRefusalCall, isThrowingRefusal, refusesWithStatus } from './vocabulary/refusals';
 
 const SK = ts.SyntaxKind;
 
@@ -75,7 +77,7 @@ export class Guards {
         return true;
       }
       // the value is what gets verified: `verify(req.headers['x-client-cert'], sig)`
-      if (this.kind === 'peer' && ts.isCallExpression(p) && p.arguments.some((a) => a === n) && VERIFY.test(calleeChain(p.expression)?.at(-1) ?? '')) return true;
+      if (this.kind === 'peer' && ts.isCallExpression(p) && p.arguments.some((a) => a === n) && isSignatureVerifier(calleeChain(p.expression)?.at(-1) ?? '')) return true;
       if (isStatementList(p)) {
         const statements = (p as ts.Block).statements;
         const at = statements.indexOf(n as ts.Statement);
@@ -112,7 +114,7 @@ export class Guards {
       if (!ts.isCallExpression(e)) return false;
       const name = calleeChain(e.expression)?.at(-1) ?? '';
       // `assert(sock.authorized)`, `ctx.assert(ctx.req.socket.authorized, 401)`
-      if (/^(assert|ok|strictEqual|equal)$/.test(name) && e.arguments[0] && this.mentions(e.arguments[0])) return true;
+      if (isAssertion(name) && e.arguments[0] && this.mentions(e.arguments[0])) return true;
       // `requireClientCert(req, res)` that throws or ends the response itself
       const fn = this.project.handlers.functionOf(e.expression);
       return fn !== undefined && this.isGate(fn) && throwsOnFailure(fn);
@@ -153,14 +155,14 @@ export class Guards {
   }
 
   private isSignalName(name: string): boolean {
-    if (name === 'authorized' || name === 'authorizationError') return true;
-    return this.kind === 'peer' && name === 'remoteAddress';
+    const shows = trustSignalOf(name);
+    return shows === 'verified-certificate' || (this.kind === 'peer' && shows === 'peer-address');
   }
 
   private isSignal(n: ts.Node): boolean {
     if (ts.isPropertyAccessExpression(n)) return this.isSignalName(n.name.text);
     if (ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression)) return this.isSignalName(n.argumentExpression.text);
-    if (this.kind === 'peer' && ts.isCallExpression(n)) return VERIFY.test(calleeChain(n.expression)?.at(-1) ?? '');
+    if (this.kind === 'peer' && ts.isCallExpression(n)) return isSignatureVerifier(calleeChain(n.expression)?.at(-1) ?? '');
     return false;
   }
 
@@ -197,8 +199,6 @@ export class Guards {
   }
 }
 
-const VERIFY = /^(verify|verifySignature|verifyHmac|verifyHeader|timingSafeEqual|verifyAsync|jwtVerify|compactVerify)$|^verify[A-Z]/;
-
 /** Statements that end the request or the flow: return, throw, 4xx responses, `next(err)`, `destroy()`. */
 export function rejects(stmt: ts.Node): boolean {
   let found = false;
@@ -211,9 +211,9 @@ export function rejects(stmt: ts.Node): boolean {
     if (ts.isCallExpression(n)) {
       const chain = calleeChain(n.expression);
       const name = chain?.at(-1) ?? '';
-      if (REJECT_CALLS.has(name)) found = true;
-      if ((name === 'status' || name === 'code' || name === 'writeHead') && n.arguments[0] && ts.isNumericLiteral(n.arguments[0]) && Number(n.arguments[0].text) >= 400) found = true;
-      if ((name === 'next' || name === 'done' || name === 'callback' || name === 'cb') && n.arguments.length > 0) found = true;
+      if (isRefusalCall(name)) found = true;
+      if (n.arguments[0] && ts.isNumericLiteral(n.arguments[0]) && refusesWithStatus(name, Number(n.arguments[0].text))) found = true;
+      if (isErrorCallback(name) && n.arguments.length > 0) found = true;
       if (chain?.join('.') === 'process.exit') found = true;
     }
     if (!found) ts.forEachChild(n, visit);
@@ -222,15 +222,13 @@ export function rejects(stmt: ts.Node): boolean {
   return found;
 }
 
-const REJECT_CALLS = new Set(['sendStatus', 'throw', 'destroy', 'end', 'abort', 'reject', 'unauthorized', 'forbidden', 'deny']);
-
 /** A gate that throws or ends the response itself, so calling it as a statement is the check. */
 function throwsOnFailure(fn: Fn): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || isFunctionLike(n)) return;
     if (ts.isThrowStatement(n)) found = true;
-    else if (ts.isCallExpression(n) && /^(throw|destroy|sendStatus)$/.test(calleeChain(n.expression)?.at(-1) ?? '')) found = true;
+    else if (ts.isCallExpression(n) && isThrowingRefusal(calleeChain(n.expression)?.at(-1) ?? '')) found = true;
     else ts.forEachChild(n, visit);
   };
   if (fn.body) ts.forEachChild(fn.body, visit);
@@ -252,7 +250,7 @@ function verifies(node: ts.Node, names: ReadonlySet<string>): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || isFunctionLike(n)) return;
-    if (ts.isCallExpression(n) && VERIFY.test(calleeChain(n.expression)?.at(-1) ?? '') && n.arguments.some((a) => references(a, names))) found = true;
+    if (ts.isCallExpression(n) && isSignatureVerifier(calleeChain(n.expression)?.at(-1) ?? '') && n.arguments.some((a) => references(a, names))) found = true;
     else ts.forEachChild(n, visit);
   };
   visit(node);

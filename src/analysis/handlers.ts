@@ -3,6 +3,9 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { isFunctionLike, isInlineCallback, propertyNameText } from './modules';
 import type { Project } from './project';
 import { NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
+import { continuesRouteChain, isEarlyHook, isNestGuardMethod, isServerListenerEvent, NEST_CONTROLLER_DECORATOR, NEST_GLOBAL_REGISTRATIONS, NEST_GUARD_DECORATORS, NEST_ROUTE_DECORATORS, ROUTE_METHODS, sharesPluginInstance } from './vocabulary/frameworks';
+import { DEFERRING_CALLEES, isListenerRegistration } from './vocabulary/deferral';
+import { SERVER_FACTORY_NAMES } from './vocabulary/tls';
 
 /** A function that runs per request: a handler, middleware, hook, guard method or listener. */
 export type Fn = ts.FunctionLikeDeclaration;
@@ -32,12 +35,9 @@ interface Mount {
   path?: string;
 }
 
-const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head', 'use']);
-/** Fastify hooks that run before the handler and can end the request. */
-const EARLY_HOOKS = new Set(['onRequest', 'preParsing', 'preValidation', 'preHandler']);
-const NEST_ROUTE_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Options', 'Head', 'Sse']);
-const NEST_OPERATION_DECORATORS = new Set(NEST_RESOLVER_METHODS);
-const SERVER_LISTENER_EVENTS = new Set(['request', 'secureConnection', 'connection', 'stream']);
+const NEST_OPERATION_DECORATORS = NEST_RESOLVER_METHODS;
+/** `server.on('request', h)` and friends (not `prependListener`, which only reorders). */
+const LISTENER_REGISTRATIONS = DEFERRING_CALLEES.filter((d) => isListenerRegistration(d.name) && d.name !== 'prependListener').map((d) => d.name);
 
 /**
  * Request handlers and what runs before them, for every framework the tool knows, from the
@@ -209,7 +209,7 @@ export class Handlers {
     // chains: `app.route('/x').get(…)`, `app.get(…).post(…)` (Hono), `router.routes()`
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression))) {
       const name = (skipOuter(e.expression) as ts.PropertyAccessExpression).name.text;
-      if (name === 'route' || name === 'routes' || ROUTE_METHODS.has(name) || name === 'basePath') {
+      if (continuesRouteChain(name)) {
         return this.keyOf((skipOuter(e.expression) as ts.PropertyAccessExpression).expression);
       }
     }
@@ -280,7 +280,7 @@ export class Handlers {
       // Fastify route options: `{ onRequest: [gate], preHandler: gate, handler }`
       for (const p of e.properties) {
         const name = p.name ? propertyNameText(p.name) : undefined;
-        if (!name || !(EARLY_HOOKS.has(name) || (!hooksOnly && name === 'handler'))) continue;
+        if (!name || !(isEarlyHook(name) || (!hooksOnly && name === 'handler'))) continue;
         if (ts.isPropertyAssignment(p)) this.resolveArg(p.initializer, fns, mounted);
         else if (ts.isShorthandPropertyAssignment(p)) this.resolveArg(p.name, fns, mounted);
         else if (ts.isMethodDeclaration(p)) fns.push(p);
@@ -371,7 +371,7 @@ export class Handlers {
     for (const call of this.project.callsNamed('addHook')) {
       if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
       const [name, handler] = call.arguments;
-      if (!name || !handler || !ts.isStringLiteralLike(name) || !EARLY_HOOKS.has(name.text)) continue;
+      if (!name || !handler || !ts.isStringLiteralLike(name) || !isEarlyHook(name.text)) continue;
       const fns: Fn[] = [];
       this.resolveArg(handler, fns, []);
       if (fns.length > 0) this.add(call, this.keyOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression), 'hook', fns);
@@ -385,11 +385,11 @@ export class Handlers {
       if (shared) this.unite(instance, receiver);
       else this.mounts.push({ parent: receiver, child: instance, file: call.getSourceFile().fileName, pos: call.pos });
     }
-    for (const name of ['on', 'once', 'addListener']) {
+    for (const name of LISTENER_REGISTRATIONS) {
       for (const call of this.project.callsNamed(name)) {
         if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
         const [event, handler] = call.arguments;
-        if (!event || !handler || !ts.isStringLiteralLike(event) || !SERVER_LISTENER_EVENTS.has(event.text)) continue;
+        if (!event || !handler || !ts.isStringLiteralLike(event) || !isServerListenerEvent(event.text)) continue;
         const fn = this.functionOf(handler);
         const receiver = this.keyOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
         if (fn) this.add(call, receiver, 'listener', [fn]);
@@ -397,7 +397,7 @@ export class Handlers {
       }
     }
     // `https.createServer(opts, handler)`, `tls.createServer(opts, onConnection)`, `http2.createSecureServer(opts, h)`
-    for (const name of ['createServer', 'createSecureServer', 'Server']) {
+    for (const name of SERVER_FACTORY_NAMES) {
       for (const call of this.project.callsNamed(name)) {
         if (!ts.isCallExpression(call) && !ts.isNewExpression(call)) continue;
         for (const arg of call.arguments ?? []) {
@@ -427,7 +427,7 @@ export class Handlers {
     if (ts.isCallExpression(value) && value.arguments[0]) {
       const name = calleeChain(value.expression)?.at(-1) ?? '';
       const inner = this.functionOf(value.arguments[0]);
-      if (inner) return { plugin: inner, shared: /^(fp|fastifyPlugin|plugin)$/.test(name) || /plugin/i.test(name) };
+      if (inner) return { plugin: inner, shared: sharesPluginInstance(name) };
       e = value.arguments[0];
     }
     return { shared: false };
@@ -446,7 +446,7 @@ export class Handlers {
         const value = this.project.modules.valueOf(ts.isNewExpression(e) ? e.expression : e);
         if (value && ts.isClassLike(value)) {
           for (const m of value.members) {
-            if (ts.isMethodDeclaration(m) && m.name && /^(canActivate|use|intercept)$/.test(propertyNameText(m.name) ?? '')) out.push(m);
+            if (ts.isMethodDeclaration(m) && m.name && isNestGuardMethod(propertyNameText(m.name) ?? '')) out.push(m);
           }
         } else if (value && isFunctionLike(value)) out.push(value);
       }
@@ -460,22 +460,22 @@ export class Handlers {
       }
       return out;
     };
-    const hasDecorator = (node: ts.Node, names: ReadonlySet<string>): boolean =>
+    const hasDecorator = (node: ts.Node, names: readonly string[]): boolean =>
       ((ts.canHaveDecorators(node) && ts.getDecorators(node)) || []).some((d) => {
         const e = d.expression;
         const id = ts.isCallExpression(e) ? e.expression : e;
-        return ts.isIdentifier(id) && names.has(id.text);
+        return ts.isIdentifier(id) && names.includes(id.text);
       });
     for (const sf of this.project.sourceFiles()) {
-      if (!sf.text.includes('@Controller') && !sf.text.includes(`@${NEST_RESOLVER_CLASS}`)) continue;
+      if (!sf.text.includes(`@${NEST_CONTROLLER_DECORATOR}`) && !sf.text.includes(`@${NEST_RESOLVER_CLASS}`)) continue;
       const visit = (n: ts.Node): void => {
         // a controller's routes, or a GraphQL resolver's operations: guards and interceptors alike
-        const resolver = ts.isClassDeclaration(n) && hasDecorator(n, new Set([NEST_RESOLVER_CLASS]));
-        if (ts.isClassDeclaration(n) && (resolver || hasDecorator(n, new Set(['Controller'])))) {
-          const classGuards = guardFns([...decoratorArgs(n, 'UseGuards'), ...decoratorArgs(n, 'UseInterceptors')]);
+        const resolver = ts.isClassDeclaration(n) && hasDecorator(n, [NEST_RESOLVER_CLASS]);
+        if (ts.isClassDeclaration(n) && (resolver || hasDecorator(n, [NEST_CONTROLLER_DECORATOR]))) {
+          const classGuards = guardFns(NEST_GUARD_DECORATORS.flatMap((d) => decoratorArgs(n, d)));
           for (const m of n.members) {
             if (!ts.isMethodDeclaration(m) || !hasDecorator(m, resolver ? NEST_OPERATION_DECORATORS : NEST_ROUTE_DECORATORS)) continue;
-            this.nestRoutes.set(m, { cls: n, guards: [...classGuards, ...guardFns([...decoratorArgs(m, 'UseGuards'), ...decoratorArgs(m, 'UseInterceptors')])] });
+            this.nestRoutes.set(m, { cls: n, guards: [...classGuards, ...guardFns(NEST_GUARD_DECORATORS.flatMap((d) => decoratorArgs(m, d)))] });
           }
           return;
         }
@@ -489,7 +489,7 @@ export class Handlers {
       const fn = call.arguments?.[0] && this.functionOf(call.arguments[0]);
       if (fn) this.nestRoutes.set(fn, { cls: undefined, guards: [] });
     }
-    for (const name of ['useGlobalGuards', 'useGlobalInterceptors', 'apply']) {
+    for (const name of NEST_GLOBAL_REGISTRATIONS) {
       for (const call of this.project.callsNamed(name)) if (ts.isCallExpression(call)) this.nestGlobal.push(...guardFns(call.arguments));
     }
     for (const node of this.project.propertiesNamed('useClass')) {

@@ -2,45 +2,25 @@ import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isFunctionLike, returnedExpressions } from './modules';
 import type { Project } from './project';
+import { isRequestChain, isResponseObjectName } from './vocabulary/requests';
+import {
+  HEADER_GETTERS,
+  HEADER_OBJECTS,
+  HEADER_STRATEGY_OPTIONS,
+  NEST_HEADERS_DECORATOR,
+  PEER_CERTIFICATE_METHODS,
+  isCertHeaderName,
+  isContextResponseField,
+  isOutgoingConnection,
+  isOutgoingConnectionEvent,
+  isPeerCertificateMethod,
+  isStrategyClass,
+  returnsSocket,
+} from './vocabulary/identity-sources';
 
 const SK = ts.SyntaxKind;
 
-/** Headers a TLS-terminating proxy sets with the client certificate or fields of it (lower case). */
-const KNOWN_CERT_HEADERS = new Set([
-  'x-forwarded-client-cert',
-  'x-ssl-client-cert',
-  'x-client-cert',
-  'ssl-client-cert',
-  'x-ssl-client-s-dn',
-  'x-client-dn',
-  'x-ssl-client-verify',
-  'x-arr-clientcert',
-  'client-cert',
-  'client-cert-chain',
-]);
-const CERT_TOKENS = /^(?:client)?cert(?:ificate)?s?$|clientcert/;
-const CONTEXT_TOKENS = new Set(['ssl', 'tls', 'mtls', 'client', 'peer']);
-const FIELD_TOKENS = new Set(['dn', 'subject', 'issuer', 'serial', 'fingerprint', 'verify', 'verified', 'san', 'cn', 'pem', 'der', 'sha256', 'sha1']);
-
-/**
- * Whether a header name carries a client certificate or a field of it: the names RULES.md lists
- * (any case, `_` for `-`), `x-amzn-mtls-clientcert*`, `cf-client-cert-*`, and by shape — a
- * `cert`/`certificate` token (`x-certificate-fingerprint`), or an ssl/tls/client/peer token with a
- * DN, subject, issuer, serial, fingerprint or verify token (`ssl_client_s_dn`, `x-ssl-client-serial`).
- */
-export function isCertHeaderName(raw: string, extra: readonly string[] = []): boolean {
-  if (raw.length < 3 || raw.length > 80) return false;
-  const name = raw.toLowerCase().replace(/_/g, '-');
-  if (KNOWN_CERT_HEADERS.has(name) || name.startsWith('x-amzn-mtls-clientcert') || name.startsWith('cf-client-cert')) return true;
-  if (extra.some((h) => h.toLowerCase().replace(/_/g, '-') === name)) return true;
-  if (!/^[a-z0-9-]+$/.test(name) || !name.includes('-')) return false;
-  const tokens = name.split('-');
-  const context = tokens.some((t) => CONTEXT_TOKENS.has(t) || t === 'x' || t === 'forwarded');
-  // `x-certificate-fingerprint`, `ssl-client-cert`; not `certificate_id` or `cert-manager`
-  if (tokens.some((t) => CERT_TOKENS.test(t))) return context || tokens.some((t) => FIELD_TOKENS.has(t) || t === 'chain' || t === 'info');
-  // `ssl_client_s_dn`, `x-ssl-client-serial`, `x-client-verify`
-  return tokens.some((t) => CONTEXT_TOKENS.has(t)) && tokens.some((t) => FIELD_TOKENS.has(t));
-}
+export { isCertHeaderName };
 
 export interface CertRead {
   /** The `getPeerCertificate()` / `getPeerX509Certificate()` call. */
@@ -73,7 +53,7 @@ export class Identity {
   certReads(): CertRead[] {
     if (this.certReadsCache) return this.certReadsCache;
     const out: CertRead[] = [];
-    for (const method of ['getPeerCertificate', 'getPeerX509Certificate']) {
+    for (const method of PEER_CERTIFICATE_METHODS) {
       for (const call of this.project.callsNamed(method)) {
         if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
         if (isOutgoing(call, this.project)) continue;
@@ -107,7 +87,7 @@ export class Identity {
       }
     }
     // `req.get('x')`, `req.header('x')`, `ctx.get('x')`, `c.req.header('x')`, `headers.get('x')`
-    for (const method of ['get', 'header', 'getHeader']) {
+    for (const method of HEADER_GETTERS) {
       for (const call of this.project.callsNamed(method)) {
         if (!ts.isCallExpression(call) || call.arguments.length !== 1) continue;
         const arg = call.arguments[0];
@@ -124,11 +104,11 @@ export class Identity {
       });
     }
     // passport header strategies: `new HeaderStrategy({ header: 'X-SSL-Client-S-DN' }, verify)`
-    for (const key of ['header', 'headerName']) {
+    for (const key of HEADER_STRATEGY_OPTIONS) {
       for (const node of this.project.propertiesNamed(key)) {
         if (!ts.isPropertyAssignment(node) || !ts.isStringLiteralLike(node.initializer) || !isCertHeaderName(node.initializer.text, extra)) continue;
         const call = node.parent.parent;
-        if (call && ts.isNewExpression(call) && /Strategy$/.test(calleeChain(call.expression)?.at(-1) ?? '')) add(node, node.initializer.text);
+        if (call && ts.isNewExpression(call) && isStrategyClass(calleeChain(call.expression)?.at(-1) ?? '')) add(node, node.initializer.text);
       }
     }
     return (this.headerReadsCache = out.sort((a, b) => a.node.getSourceFile().fileName.localeCompare(b.node.getSourceFile().fileName) || a.node.pos - b.node.pos));
@@ -159,7 +139,7 @@ export class Identity {
   isSource(node: ts.Node): boolean {
     if (ts.isCallExpression(node)) {
       const name = calleeChain(node.expression)?.at(-1);
-      if (name === 'getPeerCertificate' || name === 'getPeerX509Certificate') return this.certReads().some((r) => r.call === node);
+      if (name !== undefined && isPeerCertificateMethod(name)) return this.certReads().some((r) => r.call === node);
       if (name !== undefined && this.project.identitySources.functions.includes(name)) return true;
     }
     if (ts.isParameter(node)) return this.headerReads().some((r) => ts.isDecorator(r.node) && r.node.parent === node);
@@ -186,20 +166,19 @@ export class Identity {
     const names = new Set<string>();
     for (const [key, values] of this.project.values.requestFieldWrites()) {
       // Koa's `ctx.body = …`, `ctx.status = …` are the response, not a field bound to the request
-      if (RESPONSE_FIELDS.has(key)) continue;
+      if (isContextResponseField(key)) continue;
       if (values.some((v) => this.isIdentity(v))) names.add(key);
     }
     return (this.boundNames = names);
   }
 }
 
-const RESPONSE_FIELDS = new Set(['body', 'status', 'type', 'message', 'length', 'lastModified', 'etag', 'response', 'res']);
 
 /** `req.headers`, `request.headers`, `ctx.headers`, `ctx.request.headers`, `req.raw.headers`, `c.req.raw.headers`. */
 function isHeadersObject(expr: ts.Expression): boolean {
   const e = skipOuter(expr);
-  if (ts.isPropertyAccessExpression(e)) return e.name.text === 'headers' || e.name.text === 'rawHeaders';
-  if (ts.isIdentifier(e)) return e.text === 'headers';
+  if (ts.isPropertyAccessExpression(e)) return HEADER_OBJECTS.includes(e.name.text);
+  if (ts.isIdentifier(e)) return HEADER_OBJECTS.includes(e.text);
   return false;
 }
 
@@ -213,26 +192,24 @@ function isRead(node: ts.Node): boolean {
 
 function isResponseLike(expr: ts.Expression): boolean {
   const chain = calleeChain(expr);
-  const last = chain?.at(-1) ?? '';
-  return /^(res|response|reply|resp)$/i.test(last);
+  return isResponseObjectName(chain?.at(-1) ?? '');
 }
 
 /** The request (or context) object of a handler, by the names frameworks' docs use. */
 export function isRequestLike(expr: ts.Expression): boolean {
   const chain = calleeChain(expr);
   if (!chain) return false;
-  const text = chain.join('.');
-  return /^(req|request|ctx|context|c|ctx\.request|ctx\.state|c\.var|res\.locals|reply\.request|this\.request|this\.req|req\.raw|request\.raw)$/.test(text) || /(^|\.)(locals|state)$/.test(text);
+  return isRequestChain(chain.join('.'));
 }
 
 /** NestJS `@Headers('x-client-cert') pem: string` parameters. */
 function visitDecorators(sf: ts.SourceFile, found: (dec: ts.Decorator, arg: ts.StringLiteralLike) => void): void {
-  if (!sf.text.includes('@Headers(')) return;
+  if (!sf.text.includes(`@${NEST_HEADERS_DECORATOR}(`)) return;
   const visit = (n: ts.Node): void => {
     if (ts.isParameter(n)) {
       for (const dec of ts.getDecorators(n) ?? []) {
         const e = dec.expression;
-        if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Headers' && e.arguments[0] && ts.isStringLiteralLike(e.arguments[0])) {
+        if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === NEST_HEADERS_DECORATOR && e.arguments[0] && ts.isStringLiteralLike(e.arguments[0])) {
           found(dec, e.arguments[0]);
         }
       }
@@ -258,7 +235,7 @@ function isOutgoing(call: ts.CallExpression, project: Project): boolean {
     if ((ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.expression !== n) {
       if (isOutgoingCall(parent, project)) return true;
       const name = calleeChain(parent.expression)?.at(-1) ?? '';
-      if ((name === 'on' || name === 'once') && parent.arguments?.[0] && ts.isStringLiteralLike(parent.arguments[0]) && /^(secureConnect|response|upgrade)$/.test(parent.arguments[0].text)) {
+      if ((name === 'on' || name === 'once') && parent.arguments?.[0] && ts.isStringLiteralLike(parent.arguments[0]) && isOutgoingConnectionEvent(parent.arguments[0].text)) {
         return true;
       }
     }
@@ -278,7 +255,7 @@ function opensConnection(value: ts.Node, project: Project, depth: number): boole
   if (!ts.isCallExpression(v) && !ts.isNewExpression(v)) return false;
   if (isOutgoingCall(v, project)) return true;
   const callee = skipOuter(v.expression);
-  if (ts.isPropertyAccessExpression(callee) && SOCKET_CHAIN.has(callee.name.text)) {
+  if (ts.isPropertyAccessExpression(callee) && returnsSocket(callee.name.text)) {
     const inner = project.modules.valueOf(callee.expression);
     return inner !== undefined && opensConnection(inner, project, depth + 1);
   }
@@ -297,23 +274,15 @@ function opensConnection(value: ts.Node, project: Project, depth: number): boole
   return false;
 }
 
-/** Socket methods that return the socket itself. */
-const SOCKET_CHAIN = new Set(['on', 'once', 'addListener', 'prependListener', 'setTimeout', 'setNoDelay', 'setKeepAlive', 'setEncoding', 'ref', 'unref', 'pause', 'resume']);
-
 /** `tls.connect()`, `https.request()`, `https.get()`, `http2.connect()`, `net.createConnection()`, by module. */
 function isOutgoingCall(call: ts.CallExpression | ts.NewExpression, project: Project): boolean {
   const chain = calleeChain(call.expression);
   if (!chain) return false;
-  const name = chain[chain.length - 1];
-  if (!OUTGOING.has(name)) return false;
   const file = call.getSourceFile().fileName;
   const binding = project.facts.get(file)?.bindings.get(chain[0]);
   const module = chain[0].startsWith('require:') ? chain[0].slice(8) : binding?.module;
-  return module !== undefined && CLIENT_MODULES.has(module);
+  return module !== undefined && isOutgoingConnection(module, chain[chain.length - 1]);
 }
-
-const OUTGOING = new Set(['connect', 'request', 'get', 'createConnection']);
-const CLIENT_MODULES = new Set(['tls', 'https', 'http', 'http2', 'net', 'undici', 'axios', 'got']);
 
 function rootOf(expr: ts.Expression): ts.Identifier | undefined {
   let e = skipOuter(expr);

@@ -15,6 +15,11 @@ import { Values } from './values';
 import { findSinks, type Sink } from './sinks';
 import { TlsServers } from './tls-servers';
 import { API_LAYER_PROPERTIES } from './vocabulary/api-layers';
+import { webModulePattern } from './vocabulary/frameworks';
+import { TRUST_SIGNALS, mayNameCertHeader, mayReadHeader } from './vocabulary/identity-sources';
+import { textPattern } from './vocabulary/patterns';
+import { handlerParameterPattern } from './vocabulary/requests';
+import { IDENTITY_TEXT, isModelPropertyName } from './vocabulary/tls';
 
 /**
  * The project model: the files that can take part in client-identity flows, linked once, and the
@@ -130,30 +135,13 @@ export class Project {
   }
 }
 
-/** Property names the model asks about; header-like names are added by the header heuristic. */
-const PROPERTY_NAMES = new Set([
-  'authorized',
-  'authorizationError',
-  'remoteAddress',
-  'requestCert',
-  'rejectUnauthorized',
-  'crl',
-  'https',
-  'httpsOptions',
-  'serverOptions',
-  'headers',
-  'header',
-  'headerName',
-  'useClass',
-  ...API_LAYER_PROPERTIES,
-]);
 
 const PROJECT_FACTS: FactNeeds = {
   modules: true,
   assignments: true,
   exits: true,
   allCalls: true,
-  properties: (name) => PROPERTY_NAMES.has(name) || isCertHeaderName(name),
+  properties: (name) => isModelPropertyName(name) || API_LAYER_PROPERTIES.includes(name) || isCertHeaderName(name),
 };
 
 /**
@@ -162,7 +150,7 @@ const PROJECT_FACTS: FactNeeds = {
  */
 export function identitySignal(text: string, extraHeaders: readonly string[], extraFunctions: readonly string[]): boolean {
   if (IDENTITY_TEXT.test(text)) return true;
-  if (HEADER_TEXT.test(text) && HEADER_READ_TEXT.test(text)) {
+  if (mayNameCertHeader(text) && mayReadHeader(text)) {
     for (const m of text.matchAll(QUOTED)) if (isCertHeaderName(m[2])) return true;
   }
   for (const h of extraHeaders) if (text.toLowerCase().includes(h.toLowerCase())) return true;
@@ -170,9 +158,7 @@ export function identitySignal(text: string, extraHeaders: readonly string[], ex
   return false;
 }
 
-const IDENTITY_TEXT = /getPeer(?:X509)?Certificate\s*\(|requestCert\s*[:=]|\brequestCert\s*[,}]/;
-const HEADER_READ_TEXT = /header|\.get\s*\(|Strategy/i;
-const HEADER_TEXT = /cert|[-_]dn\b|client[-_]s[-_]dn|client[-_](?:verify|serial|fingerprint|subject|issuer)/i;
+/** Structural, not vocabulary: a quoted token of header-name shape, each then asked `isCertHeaderName`. */
 const QUOTED = /(['"`])([A-Za-z0-9_-]{3,80})\1/g;
 
 /**
@@ -185,8 +171,17 @@ export function webSignal(text: string): boolean {
   return WEB_TEXT.test(text);
 }
 
-const WEB_TEXT =
-  /['"](?:node:)?(?:express|fastify|fastify-plugin|koa|koa-router|@koa\/router|koa-compose|hono|hono\/[\w-]+|@hono\/[\w-]+|@nestjs\/[\w-]+|https|http2|tls|restify|polka|connect)['"]|\b(?:authorized|authorizationError|remoteAddress)\b|\(\s*(?:req|request|ctx|context|c)\s*[,:)]|\bexport\s*(?:\*|\{[^}]*\})\s*from\b|module\.exports\s*=\s*(?:\{|require)/;
+/** Structural, not vocabulary: `export * from`, `export { a } from`, `module.exports = {` / `= require(`. */
+const BARREL_SYNTAX = String.raw`\bexport\s*(?:\*|\{[^}]*\})\s*from\b|module\.exports\s*=\s*(?:\{|require)`;
+/** Web modules, trust signals and handler parameters from the vocabulary; barrels (re-exports) by syntax. */
+const WEB_TEXT = new RegExp(
+  [
+    webModulePattern(),
+    textPattern(TRUST_SIGNALS.map((t) => t.name), { wordStart: true, wordEnd: true }).source,
+    handlerParameterPattern(),
+    BARREL_SYNTAX,
+  ].join('|'),
+);
 
 /** Relative module specifiers a file imports or re-exports, found by text (no parse needed). */
 export function relativeImports(text: string): string[] {
@@ -195,6 +190,7 @@ export function relativeImports(text: string): string[] {
   return out;
 }
 
+/** Structural, not vocabulary: the specifier of an import, require or re-export. */
 const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])((?:\.\.?|[@~#])(?:\/[^'"\n]*)?)\1/g;
 
 

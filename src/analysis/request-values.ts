@@ -5,6 +5,7 @@ import { isCertHeaderName, isRequestLike } from './identity';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Leaf } from './values';
 import type { Project } from './project';
+import { isNestInputDecorator, isRequestBoundField, isRequestInputField, isRequestInputMethod, isRequestInputOwner, isRequestObjectOf, requestRoleOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -113,16 +114,13 @@ function narrow(from: RequestRead, key: string | undefined): RequestRead | undef
   return { node: from.node, name: `${from.name}.${key}`, key, whole: false };
 }
 
-const BAGS = new Set(['params', 'query', 'body', 'headers', 'search', 'searchParams']);
-const URLS = new Set(['url', 'originalUrl', 'path']);
-
 /** Reads of request input, as the frameworks spell them. */
 function requestRead(n: ts.Node): RequestRead | undefined {
   if (ts.isPropertyAccessExpression(n)) {
     const key = n.name.text;
     // Koa's `ctx.body` is the response; its request body is `ctx.request.body`
-    if (key === 'body' && /^(ctx|context)$/.test(n.expression.getText())) return undefined;
-    if ((BAGS.has(key) || URLS.has(key)) && isRequestInput(n.expression)) {
+    if (key === 'body' && isRequestObjectOf(n.expression.getText(), 'koa', 'context')) return undefined;
+    if (isRequestInputField(key) && isRequestInput(n.expression)) {
       return { node: n, name: text(n), whole: true };
     }
     return undefined;
@@ -135,14 +133,14 @@ function requestRead(n: ts.Node): RequestRead | undefined {
     const literal = arg && ts.isStringLiteralLike(arg) ? arg.text : undefined;
     const owner = skipOuter(callee.expression);
     // Hono: `c.req.param('id')`, `c.req.query('q')`, `c.req.json()`, `c.req.valid('json')`
-    if (ts.isPropertyAccessExpression(owner) && owner.name.text === 'req' && /^(param|query|queries|json|parseBody|formData|text|valid|header)$/.test(method)) {
+    if (ts.isPropertyAccessExpression(owner) && owner.name.text === 'req' && isRequestInputMethod(method, 'hono-req')) {
       if (method === 'header' && literal !== undefined && isCertHeaderName(literal)) return undefined;
       return { node: n, name: text(n), key: literal, whole: literal === undefined };
     }
     // Express `req.param('id')`, `req.get('x-account')`, `ctx.get('x-account')`
-    if (/^(param|get|header)$/.test(method) && literal !== undefined && isRequestLike(owner) && !/state|locals|var/.test(owner.getText())) {
+    if (isRequestInputMethod(method, 'request') && literal !== undefined && isRequestLike(owner) && !boundInside(owner.getText())) {
       if (method !== 'param' && isCertHeaderName(literal)) return undefined;
-      if (method === 'get' && /^c$/.test(owner.getText())) return undefined; // Hono `c.get('identity')`
+      if (method === 'get' && owner.getText() === 'c') return undefined; // Hono `c.get('identity')`
       return { node: n, name: text(n), key: literal, whole: false };
     }
     // `url.searchParams.get('id')`
@@ -150,14 +148,14 @@ function requestRead(n: ts.Node): RequestRead | undefined {
       return { node: n, name: text(n), key: literal, whole: false };
     }
     // a Fetch `Request` in Hono or Next: `await request.json()`
-    if (/^(json|formData)$/.test(method) && n.arguments.length === 0 && /^(req|request)$/.test(owner.getText())) return { node: n, name: text(n), whole: true };
+    if (isRequestInputMethod(method, 'fetch-request') && n.arguments.length === 0 && requestRoleOf(owner.getText()) === 'request') return { node: n, name: text(n), whole: true };
     return undefined;
   }
   if (ts.isParameter(n)) {
     // NestJS `@Param('id') id`, `@Query() q`, `@Body() dto`, `@Headers('x-tenant') t`
     for (const dec of ts.getDecorators(n) ?? []) {
       const e = dec.expression;
-      if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || !NEST_INPUT.has(e.expression.text)) continue;
+      if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || !isNestInputDecorator(e.expression.text)) continue;
       const a = e.arguments[0];
       const key = a && ts.isStringLiteralLike(a) ? a.text : undefined;
       if (e.expression.text === 'Headers' && key !== undefined && isCertHeaderName(key)) return undefined;
@@ -175,15 +173,17 @@ function requestRead(n: ts.Node): RequestRead | undefined {
   return undefined;
 }
 
-const NEST_INPUT = new Set(['Param', 'Query', 'Body', 'Headers']);
-
 /** The request (or a framework's wrapper of it) whose input bags hold client-chosen values. */
 function isRequestInput(expr: ts.Expression): boolean {
   const e = skipOuter(expr);
   const t = calleeChain(e)?.join('.');
   if (t === undefined) return false;
-  if (/(^|\.)(state|locals|var)$/.test(t)) return false;
-  return isRequestLike(e) || /^(c\.req|ctx\.req|ctx\.request|request\.raw|req\.raw|this\.request|this\.req)$/.test(t);
+  return isRequestInputOwner(t);
+}
+
+/** `res.locals`, `ctx.state.user`, `c.var`: somewhere in the chain a field bound by middleware, not input. */
+function boundInside(chain: string): boolean {
+  return chain.split('.').some((part) => isRequestBoundField(part));
 }
 
 function text(n: ts.Node): string {

@@ -4,6 +4,22 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, propertyNameText, type Modules } from './modules';
+import {
+  ASYNC_LOCAL_ENTER,
+  ASYNC_LOCAL_READ,
+  ASYNC_LOCAL_STORAGE,
+  collectionClassOf,
+  isAppObject,
+  isCacheModule,
+  isGlobalObject,
+  isKeyedStore,
+  isStoreMethod,
+  makesCache,
+  namesCache,
+  STORE_METHODS,
+} from './vocabulary/containers';
+import { isSingletonClassDecorator, namesPerRequestScope } from './vocabulary/di';
+import { isConnectionName, isPerRequestName, isRequestConnectionField, isRequestObjectName, requestRoleOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -51,16 +67,8 @@ export interface Store {
   values: ts.Expression[];
 }
 
-const STORE_METHODS = new Set(['set', 'add', 'push', 'unshift', 'put', 'setItem', 'setex', 'setEx', 'psetex', 'hset', 'hSet', 'hmset', 'mset', 'lpush', 'rpush', 'sadd', 'sAdd', 'store', 'save', 'cache', 'remember', 'assign']);
-/** Store methods whose first argument is the key, not a value. */
-const KEYED = new Set(['set', 'put', 'setItem', 'setex', 'setEx', 'psetex', 'hset', 'hSet', 'hmset', 'lpush', 'rpush', 'sadd', 'sAdd', 'store', 'cache', 'remember']);
-
-const CACHE_CLASSES = /^(LRUCache|LRU|QuickLRU|NodeCache|TTLCache|Keyv|Cache|MemoryCache|Redis|Cluster|Memcached|Memcache|MemcacheClient)$/;
-const CACHE_FACTORIES = /^(createClient|createCluster|createCache|caching|createRedisClient|createKeyv|memoize)$/;
-const CACHE_MODULES = /^(redis|ioredis|@redis\/client|memcached|memjs|lru-cache|quick-lru|node-cache|@isaacs\/ttlcache|keyv|cache-manager|@nestjs\/cache-manager)$/;
-const CACHE_FIELD = /cache|redis|memcache|store|session|registry|lookup|map$/i;
-const APP_ROOTS = /^(app|fastify|server|instance)$/;
-const REQUEST_ROOTS = /^(req|request|ctx|context|c|reply|res|response|rawReq|incoming|socket)$/;
+/** Calls that write to a place: store methods, and entering an `AsyncLocalStorage` store. */
+const WRITE_CALLS = [...STORE_METHODS.map((m) => m.name), ...ASYNC_LOCAL_ENTER];
 
 type ClassLifetime = 'singleton' | 'per-request' | undefined;
 
@@ -94,7 +102,7 @@ export class SharedState {
           if (place) out.push({ node, place, values: [node.right] });
         }
       }
-      for (const name of [...STORE_METHODS, 'run', 'enterWith']) {
+      for (const name of WRITE_CALLS) {
         for (const call of facts.callsByName.get(name) ?? []) {
           if (!ts.isCallExpression(call)) continue;
           const store = this.storeOf(call);
@@ -122,7 +130,7 @@ export class SharedState {
       } else if (ts.isElementAccessExpression(root)) {
         path.unshift(ts.isStringLiteralLike(root.argumentExpression) ? root.argumentExpression.text : '[]');
         root = root.expression;
-      } else if (ts.isCallExpression(root) && ts.isPropertyAccessExpression(skipOuter(root.expression)) && (skipOuter(root.expression) as ts.PropertyAccessExpression).name.text === 'getStore') {
+      } else if (ts.isCallExpression(root) && ts.isPropertyAccessExpression(skipOuter(root.expression)) && (skipOuter(root.expression) as ts.PropertyAccessExpression).name.text === ASYNC_LOCAL_READ) {
         return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
       } else break;
     }
@@ -130,25 +138,25 @@ export class SharedState {
     if (!ts.isIdentifier(root)) return undefined;
     const name = root.text;
     const shown = [name, ...path].filter((p) => p !== '[]').join('.');
-    if (name === 'global' || name === 'globalThis' || name === 'window') {
+    if (isGlobalObject(name)) {
       return path.length > 0 ? { shared: true, kind: 'global', key: `global:${path[0]}`, label: code(`${name}.${path[0]}`) } : undefined;
     }
     if (name === 'process' && path[0] === 'env') return { shared: true, kind: 'env', key: `env:${path[1] ?? ''}`, label: code(shown) };
     // `app.locals`, `req.app.locals`, `ctx.app.context` (Koa's prototype of every ctx), `fastify.decorate` targets
     const appAt = path.indexOf('app');
-    if ((name === 'app' && (path[0] === 'locals' || path[0] === 'context')) || (appAt >= 0 && appAt <= 1 && REQUEST_ROOTS.test(name) && path.length > appAt + 1)) {
+    if ((name === 'app' && (path[0] === 'locals' || path[0] === 'context')) || (appAt >= 0 && appAt <= 1 && isPerRequestName(name) && path.length > appAt + 1)) {
       return { shared: true, kind: 'app-locals', key: `app:${path.slice(path.indexOf('app') + 1).join('.')}|${path.join('.')}`, label: code(shown) };
     }
     const decl = this.modules.declarationOf(name, root);
     // the app or server object itself lives as long as the process: `app.currentUser = …`, `fastify.identity = …`
-    if (APP_ROOTS.test(name) && path.length > 0 && path[0] !== '[]' && (!decl || ts.isParameter(decl) || isModuleLevel(decl))) {
+    if (isAppObject(name) && path.length > 0 && path[0] !== '[]' && (!decl || ts.isParameter(decl) || isModuleLevel(decl))) {
       return { shared: true, kind: 'app-locals', key: `app:${path.join('.')}`, label: code(shown) };
     }
     if (decl && isModuleLevel(decl)) return this.modulePlace(decl, name, path, shown, contents);
     if (!decl || ts.isParameter(decl) || ts.isBindingElement(decl)) {
-      if (REQUEST_ROOTS.test(name) || isRequestLike(root)) {
+      if (isPerRequestName(name) || isRequestLike(root)) {
         if (path.length === 0 && !contents) return undefined;
-        if (name === 'socket' || path.includes('socket') || path.includes('connection')) return undefined;
+        if (isConnectionName(name) || path.some(isConnectionName)) return undefined;
         return { shared: false, kind: 'request', label: code(shown) };
       }
     }
@@ -160,7 +168,7 @@ export class SharedState {
       if (value && (ts.isImportDeclaration(value) || ts.isImportClause(value))) {
         // a package's export: a cache client instance (`import redis from './redis'` resolved to a package import)
         const spec = ts.isImportDeclaration(value) ? value.moduleSpecifier : value.parent.moduleSpecifier;
-        if (ts.isStringLiteral(spec) && CACHE_MODULES.test(spec.text)) return { shared: true, kind: 'cache', key: `pkg:${spec.text}`, label: `${code(name)} (${spec.text})` };
+        if (ts.isStringLiteral(spec) && isCacheModule(spec.text)) return { shared: true, kind: 'cache', key: `pkg:${spec.text}`, label: `${code(name)} (${spec.text})` };
       }
     }
     return undefined;
@@ -174,7 +182,7 @@ export class SharedState {
     const what = describeValue(init);
     if (what === 'AsyncLocalStorage') return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
     // a WeakMap holds an entry per key object and lets it go with it: keyed by the request or socket in practice
-    if (contents && (what === 'WeakMap' || what === 'WeakSet') && path.length === 0) return { shared: false, kind: 'keyed-by-request', label: `module-level ${what} ${code(shown)}` };
+    if (contents && what !== undefined && collectionClassOf(what)?.weak && path.length === 0) return { shared: false, kind: 'keyed-by-request', label: `module-level ${what} ${code(shown)}` };
     if (path.length === 0 && !contents) {
       if (!ts.isVariableDeclaration(decl) || (decl.parent.flags & ts.NodeFlags.Const) !== 0) return undefined;
       return { shared: true, kind: 'module-variable', key, label: `module-level variable ${code(name)}` };
@@ -211,7 +219,7 @@ export class SharedState {
     if (this.lifetimes.has(cls)) return this.lifetimes.get(cls);
     let life: ClassLifetime;
     const nest = nestDecorator(cls);
-    if (nest) life = /Scope\.(REQUEST|TRANSIENT)|['"](request|transient)['"]/i.test(nest.getText()) ? 'per-request' : 'singleton';
+    if (nest) life = namesPerRequestScope(nest.getText()) ? 'per-request' : 'singleton';
     else if (cls.name) {
       const news = [...this.instancesOf(cls.name.text).filter((n) => ts.isNewExpression(n)), ...newsInFile(cls.getSourceFile(), cls.name.text)];
       if (news.some((n) => createdOnce(n))) life = 'singleton';
@@ -234,27 +242,27 @@ export class SharedState {
       const place = target && this.placeOf(target, true);
       return place ? { call, place, values } : undefined;
     }
-    if (method === 'run' || method === 'enterWith') {
+    if (ASYNC_LOCAL_ENTER.includes(method)) {
       const value = this.modules.valueOf(callee.expression);
-      if (value && describeValue(skipOuter(value as ts.Expression)) === 'AsyncLocalStorage') {
+      if (value && describeValue(skipOuter(value as ts.Expression)) === ASYNC_LOCAL_STORAGE) {
         return { call, place: { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' }, values: call.arguments.slice(0, 1) };
       }
       return undefined;
     }
-    if (!STORE_METHODS.has(method) || call.arguments.length === 0) return undefined;
+    if (!isStoreMethod(method) || call.arguments.length === 0) return undefined;
     // a route or a plugin registered on an app or router, not a value stored: `app.put('/x', handler)`
     if (call.arguments.some((a) => isFunctionLike(skipOuter(a)))) return undefined;
     const receiver = callee.expression;
-    const values = KEYED.has(method) ? call.arguments.slice(1) : [...call.arguments];
+    const values = isKeyedStore(method) ? call.arguments.slice(1) : [...call.arguments];
     let place = this.placeOf(receiver, true);
     if (place?.shared) {
       // a map keyed by the request or its connection holds one entry per request: `sessions.set(req.socket, id)`
-      if (KEYED.has(method) && isRequestOrSocket(call.arguments[0])) place = { shared: false, kind: 'keyed-by-request', label: `${place.label}, keyed by the request` };
+      if (isKeyedStore(method) && isRequestOrSocket(call.arguments[0])) place = { shared: false, kind: 'keyed-by-request', label: `${place.label}, keyed by the request` };
       // a field of a singleton is a store only when it is a cache-like object, not a repository or a client of a service
       else if ((place.kind === 'singleton-field' || place.kind === 'instance-field') && !this.isCacheField(receiver)) return undefined;
       else if (place.kind === 'module-object' && method === 'save') return undefined;
       // a queue, emitter or client instance takes messages, not cached values: `auditQueue.add('logout', …)`
-      else if (place.kind === 'module-object' && place.label.startsWith('module-level instance') && !CACHE_FIELD.test(calleeChain(receiver)?.join('.') ?? '')) return undefined;
+      else if (place.kind === 'module-object' && place.label.startsWith('module-level instance') && !namesCache(calleeChain(receiver)?.join('.') ?? '')) return undefined;
     } else if (place && !place.shared && place.kind === 'request' && method !== 'set') return undefined;
     // Hono `c.set('identity', v)` lands here as a request place
     return place ? { call, place, values } : undefined;
@@ -265,7 +273,7 @@ export class SharedState {
     const chain = calleeChain(receiver);
     if (!chain || chain[0] !== 'this' || chain.length < 2) return false;
     const field = chain[1];
-    if (CACHE_FIELD.test(field)) return true;
+    if (namesCache(field)) return true;
     const cls = classOfThis(skipOuter(receiver));
     const member = cls?.members.find((m) => m.name && propertyNameText(m.name) === field);
     if (member && ts.isPropertyDeclaration(member) && member.initializer) return describeValue(skipOuter(member.initializer)) !== undefined;
@@ -283,9 +291,8 @@ function isRequestOrSocket(expr: ts.Expression | undefined): boolean {
   if (!expr) return false;
   const chain = calleeChain(expr);
   if (!chain) return false;
-  if (chain.length === 1) return /^(req|request|ctx|context|c|socket|tlsSocket|conn|connection|incoming|rawReq)$/.test(chain[0]);
-  const last = chain[chain.length - 1];
-  return /^(socket|connection|raw|req|request|incoming)$/.test(last) && /^(req|request|ctx|context|c)$/.test(chain[0]);
+  if (chain.length === 1) return requestRoleOf(chain[0]) !== undefined && requestRoleOf(chain[0]) !== 'response';
+  return isRequestConnectionField(chain[chain.length - 1]) && isRequestObjectName(chain[0]);
 }
 
 /** What a module-level initializer holds, for messages and classification. */
@@ -295,10 +302,9 @@ function describeValue(init: ts.Expression | undefined): string | undefined {
   if (ts.isArrayLiteralExpression(init)) return 'array';
   if (ts.isNewExpression(init) || ts.isCallExpression(init)) {
     const name = calleeChain(init.expression)?.at(-1) ?? '';
-    if (name === 'Map' || name === 'Set') return name;
-    if (name === 'WeakMap' || name === 'WeakSet') return name;
-    if (name === 'AsyncLocalStorage') return 'AsyncLocalStorage';
-    if (CACHE_CLASSES.test(name) || CACHE_FACTORIES.test(name)) return 'cache';
+    if (collectionClassOf(name)) return name;
+    if (name === ASYNC_LOCAL_STORAGE) return ASYNC_LOCAL_STORAGE;
+    if (makesCache(name)) return 'cache';
     if (ts.isNewExpression(init)) return 'instance';
   }
   if (ts.isAwaitExpression(init)) return describeValue(skipOuter(init.expression));
@@ -329,13 +335,11 @@ function classOfThis(node: ts.Node): ts.ClassLikeDeclaration | undefined {
   return undefined;
 }
 
-const NEST_CLASS_DECORATORS = new Set(['Injectable', 'Controller', 'Resolver', 'WebSocketGateway', 'Catch']);
-
 function nestDecorator(cls: ts.ClassLikeDeclaration): ts.Decorator | undefined {
   return (ts.getDecorators(cls) ?? []).find((d) => {
     const e = d.expression;
     const id = ts.isCallExpression(e) ? e.expression : e;
-    return ts.isIdentifier(id) && NEST_CLASS_DECORATORS.has(id.text);
+    return ts.isIdentifier(id) && isSingletonClassDecorator(id.text);
   });
 }
 

@@ -7,6 +7,32 @@ import { isFunctionLike, propertyNameText } from './modules';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
 import { splitSql } from './sql';
+import { isNonDatabaseReceiver } from './vocabulary/containers';
+import {
+  FILTER_KEYS,
+  PREPARE_METHOD,
+  QUERY_FILTER_CALLS,
+  RECORD_METHODS,
+  SQL_CONFIG_KEYS,
+  SQL_CONNECTION_METHODS,
+  SQL_STATEMENT_METHODS,
+  continuesQuery,
+  initializesDatabaseHandle,
+  injectsDatabase,
+  isCryptoFactory,
+  isDatabaseType,
+  isNonDatabaseClass,
+  isPayloadKey,
+  isQueryFilterCall,
+  isQueryPayloadCall,
+  isQueryWriteCall,
+  namesDatabase,
+  recordMethodOf,
+  returnsDatabaseHandle,
+} from './vocabulary/data-access';
+import { FILE_SENDS } from './vocabulary/fs';
+import { HTTP_CLIENT_FACTORY, HTTP_CLIENT_FUNCTIONS, HTTP_METHODS, HTTP_SCOPE_OPTIONS, HTTP_TARGET_OPTIONS, isHttpClientField, isHttpClientModule, isHttpMethod, isReadOnlyHttpMethod } from './vocabulary/http-clients';
+import { looksLikeSqlText, selectsOnlySql } from './vocabulary/sql';
 
 /**
  * A data access or sensitive operation that picks its target from its arguments: an ORM or
@@ -26,48 +52,14 @@ export interface Sink {
   readOnly: boolean;
 }
 
-/** ORM and driver methods that find, change or remove records, by name. */
-const DB_METHODS = new Set([
-  // Prisma
-  'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'findMany', 'update', 'updateMany', 'upsert', 'delete', 'deleteMany',
-  // TypeORM
-  'findOne', 'findOneBy', 'findOneOrFail', 'findOneByOrFail', 'find', 'findBy', 'findAndCount', 'findAndCountBy', 'findByIds', 'softDelete', 'restore', 'remove', 'increment', 'decrement', 'preload',
-  // Sequelize
-  'findByPk', 'findAll', 'findOrCreate', 'destroy',
-  // Mongoose / MongoDB driver
-  'findById', 'findByIdAndUpdate', 'findByIdAndDelete', 'findByIdAndRemove', 'findOneAndUpdate', 'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace',
-  'updateOne', 'deleteOne', 'replaceOne', 'countDocuments', 'distinct',
-  // an entity built from client input, saved: TypeORM, Mongoose documents, MikroORM
-  'save',
-]);
-
-/** Names that mean a database only on something that looks like one (`map.delete(k)` is not). */
-const AMBIGUOUS = new Set(['update', 'delete', 'find', 'remove', 'increment', 'decrement', 'restore', 'distinct', 'findAll', 'preload', 'save']);
-
-/** Query-builder filters: Knex, TypeORM's query builder, Drizzle, Kysely. */
-const WHERE_CALLS = new Set(['where', 'andWhere', 'orWhere', 'whereIn', 'whereRaw', 'andWhereRaw', 'whereNot', 'whereInIds']);
-/** Chain calls that carry values written, read back or ordered, not the selection. */
-const PAYLOAD_CALLS = new Set(['update', 'set', 'insert', 'values', 'returning', 'select', 'orderBy', 'limit', 'offset', 'take', 'skip', 'groupBy', 'having', 'leftJoinAndSelect', 'innerJoinAndSelect', 'merge', 'onConflict', 'increment', 'decrement']);
-/** Object keys that carry values written or shaping the result, not the selection. */
-const PAYLOAD_KEYS = new Set(['data', 'values', 'update', '$set', '$inc', '$push', '$pull', '$unset', '$addToSet', 'select', 'include', 'orderBy', 'order', 'take', 'skip', 'limit', 'offset', 'cursor', 'attributes', 'relations', 'projection', 'sort', 'create', 'transaction', 'lock', 'returning', 'individualHooks']);
-/** Methods whose first argument is the record's id itself. */
-const BY_ID = new Set(['findById', 'findByPk', 'findByIds', 'findByIdAndUpdate', 'findByIdAndDelete', 'findByIdAndRemove']);
-
-/** Raw SQL: node-postgres, mysql2, better-sqlite3, Sequelize, TypeORM, Knex, pg-promise, Prisma's unsafe forms. */
-const SQL_METHODS = new Set(['query', 'execute', 'raw', 'one', 'oneOrNone', 'many', 'manyOrNone', 'any', 'none', '$queryRawUnsafe', '$executeRawUnsafe', 'queryOne', 'exec']);
-/** better-sqlite3 and node:sqlite prepared statements: `db.prepare(sql).get(id)`. */
-const STATEMENT_METHODS = new Set(['get', 'all', 'run', 'iterate', 'pluck']);
-
-/** HTTP clients for calls to other services. */
-const HTTP_MODULES = new Set(['axios', 'got', 'ky', 'node-fetch', 'undici', 'superagent', 'needle', 'cross-fetch', 'isomorphic-fetch']);
-const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'request', 'fetch']);
-
-/** File sends of the frameworks: `res.sendFile(p)`, `res.download(p)`, `reply.sendFile(p)`. */
-const SEND_FILE = new Set(['sendFile', 'download']);
+const RECORD_METHOD_NAMES = RECORD_METHODS.map((m) => m.name);
+const HTTP_METHOD_NAMES = HTTP_METHODS.map((m) => m.name);
+/** `axios.get(…)`, `got(…)`, `fetch(…)`: each name once (`fetch` is both). */
+const SERVICE_CALL_NAMES = [...HTTP_METHOD_NAMES, ...HTTP_CLIENT_FUNCTIONS.filter((f) => !HTTP_METHOD_NAMES.includes(f))];
 
 /** Every call of a sink's method name the walk must have indexed. */
 export function sinkCallNames(extra: readonly string[]): string[] {
-  return [...DB_METHODS, ...WHERE_CALLS, ...SQL_METHODS, ...STATEMENT_METHODS, ...HTTP_METHODS, ...SEND_FILE, ...FS_CALL_NAMES, 'axios', 'got', 'ky', 'send', ...extra.map((s) => s.split('.').at(-1)!)];
+  return [...RECORD_METHOD_NAMES, ...QUERY_FILTER_CALLS, ...SQL_CONNECTION_METHODS, ...SQL_STATEMENT_METHODS, ...HTTP_METHOD_NAMES, ...FILE_SENDS.map((f) => f.name), ...FS_CALL_NAMES, ...HTTP_CLIENT_FUNCTIONS, ...extra.map((s) => s.split('.').at(-1)!)];
 }
 
 /** The sinks of a project, each call chain once. */
@@ -86,14 +78,19 @@ export function findSinks(project: Project, configured: readonly string[]): Sink
       known.readOnly &&= sink.readOnly;
     }
   };
-  for (const name of DB_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(databaseSink(call, name, project));
-  for (const name of WHERE_CALLS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(builderSink(call));
-  for (const name of SQL_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(sqlSink(call, project));
-  for (const name of STATEMENT_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(statementSink(call, project));
-  for (const name of [...HTTP_METHODS, 'axios', 'got', 'ky']) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(serviceSink(call, project));
-  for (const name of SEND_FILE) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call) && call.arguments[0]) add(simple(call, 'file', [call.arguments[0]]));
-  // koa-send: `send(ctx, path)`
-  for (const call of project.callsNamed('send')) if (ts.isCallExpression(call) && ts.isIdentifier(skipOuter(call.expression)) && call.arguments[1] && importedFrom(call, 'koa-send', project)) add(simple(call, 'file', [call.arguments[1]]));
+  for (const name of RECORD_METHOD_NAMES) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(databaseSink(call, name, project));
+  for (const name of QUERY_FILTER_CALLS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(builderSink(call));
+  for (const name of SQL_CONNECTION_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(sqlSink(call, project));
+  for (const name of SQL_STATEMENT_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(statementSink(call, project));
+  for (const name of SERVICE_CALL_NAMES) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(serviceSink(call, project));
+  // `res.sendFile(p)`, `res.download(p)`; koa-send's `send(ctx, path)` only as the imported function
+  for (const send of FILE_SENDS) {
+    for (const call of project.callsNamed(send.name)) {
+      if (!ts.isCallExpression(call) || !call.arguments[send.pathArgument]) continue;
+      if (send.module !== undefined && !(ts.isIdentifier(skipOuter(call.expression)) && importedFrom(call, send.module, project))) continue;
+      add(simple(call, 'file', [call.arguments[send.pathArgument]]));
+    }
+  }
   for (const facts of project.facts.values()) {
     const calls: CallFact[] = [];
     for (const name of FS_CALL_NAMES) {
@@ -139,19 +136,20 @@ function databaseSink(call: ts.CallExpression, name: string, project: Project): 
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const receiver = skipOuter(callee.expression);
   if (notADatabase(receiver, project)) return undefined;
-  if (AMBIGUOUS.has(name) && !looksLikeDatabase(receiver, project)) return undefined;
+  const method = recordMethodOf(name);
+  if (method?.ambiguous && !looksLikeDatabase(receiver, project)) return undefined;
   const first = call.arguments[0];
   if (!first) return undefined;
   if (isFunctionLike(skipOuter(first))) return undefined; // `list.find((x) => …)`
   const selectors: ts.Node[] = [];
   const second = call.arguments[1] && objectOf(call.arguments[1], project);
   if (name === 'update' && second && has(second, 'where')) selectors.push(...filterParts(second, project)); // Sequelize `update(values, { where })`
-  else if (BY_ID.has(name)) selectors.push(first);
+  else if (method?.byId) selectors.push(first);
   else selectors.push(...filterParts(first, project));
   const chainTop = outermost(call);
   // identity in the saved entity records who wrote it; it does not choose which record is written
   const scope = name === 'save' ? [] : [...selectors, ...receiverArgs(receiver), ...chainArgs(chainTop, call)];
-  return { node: chainTop, label: label(call), kind: 'database', selectors, scope, readOnly: READS.test(name) };
+  return { node: chainTop, label: label(call), kind: 'database', selectors, scope, readOnly: method?.access === 'read' };
 }
 
 /** `knex('t').where({ id }).first()`, `repo.createQueryBuilder('i').where('i.id = :id', { id }).getOne()`, drizzle `.where(eq(t.id, id))`. */
@@ -165,22 +163,16 @@ function builderSink(call: ts.CallExpression): Sink | undefined {
   const selectors: ts.Node[] = [];
   for (const c of calls) {
     const n = calleeName(c);
-    if (n !== undefined && WHERE_CALLS.has(n)) selectors.push(...c.arguments);
+    if (n !== undefined && isQueryFilterCall(n)) selectors.push(...c.arguments);
   }
   const scope: ts.Node[] = [];
   for (const c of calls) {
     const n = calleeName(c);
-    if (n === undefined || !PAYLOAD_CALLS.has(n)) scope.push(...c.arguments);
+    if (n === undefined || !isQueryPayloadCall(n)) scope.push(...c.arguments);
   }
-  const readOnly = !calls.some((c) => WRITE_CALLS.test(calleeName(c) ?? ''));
+  const readOnly = !calls.some((c) => isQueryWriteCall(calleeName(c) ?? ''));
   return { node: top, label: label(call), kind: 'database', selectors, scope, readOnly };
 }
-
-/** Chain calls that change what the query selects. */
-const WRITE_CALLS = /^(update|delete|del|set|insert|softDelete|restore|increment|decrement)$/;
-
-/** Methods that only read. */
-const READS = /^(find(?!OneAnd|ByIdAnd|OrCreate)\w*|count\w*|distinct)$/;
 
 function sqlSink(call: ts.CallExpression, project: Project): Sink | undefined {
   const callee = skipOuter(call.expression);
@@ -189,7 +181,7 @@ function sqlSink(call: ts.CallExpression, project: Project): Sink | undefined {
   const first = call.arguments[0];
   if (!first || !looksLikeSql(first, project)) return undefined;
   const config = objectOf(first, project);
-  const text = config ? member(config, 'text') ?? member(config, 'sql') : first;
+  const text = config ? SQL_CONFIG_KEYS.map((k) => member(config, k)).find((v) => v !== undefined) : first;
   const values = config ? [member(config, 'values')].filter((v): v is ts.Expression => v !== undefined) : call.arguments.slice(1);
   const split = text && splitSql(text, values, (e) => project.modules.valueOf(e));
   // the values bound after WHERE choose the rows; those in SET or VALUES are only written
@@ -201,7 +193,7 @@ function statementSink(call: ts.CallExpression, project: Project): Sink | undefi
   const callee = skipOuter(call.expression);
   if (!ts.isPropertyAccessExpression(callee) || call.arguments.length === 0) return undefined;
   const statement = project.modules.valueOf(callee.expression) ?? skipOuter(callee.expression);
-  if (!ts.isCallExpression(statement) || calleeName(statement) !== 'prepare' || !statement.arguments[0] || !looksLikeSql(statement.arguments[0], project)) return undefined;
+  if (!ts.isCallExpression(statement) || calleeName(statement) !== PREPARE_METHOD || !statement.arguments[0] || !looksLikeSql(statement.arguments[0], project)) return undefined;
   const split = splitSql(statement.arguments[0], call.arguments, (e) => project.modules.valueOf(e));
   const selectors = split ? split.selectors : [...call.arguments, statement.arguments[0]];
   return { node: outermost(call), label: label(call), kind: 'sql', selectors, scope: selectors, readOnly: selectsOnly(statement.arguments[0], project) };
@@ -216,33 +208,33 @@ function serviceSink(call: ts.CallExpression, project: Project): Sink | undefine
   const file = call.getSourceFile().fileName;
   const module = root.startsWith('require:') ? root.slice(8) : project.facts.get(file)?.bindings.get(root)?.module;
   let client = false;
-  if (chain.length === 1) client = root === 'fetch' || (module !== undefined && HTTP_MODULES.has(module));
-  else if (HTTP_METHODS.has(chain[chain.length - 1])) {
-    if (module !== undefined && HTTP_MODULES.has(module)) client = true;
-    else if (/^(httpService|http|httpClient|apiClient|client|api)$/i.test(chain[chain.length - 2]) && chain[0] === 'this') client = true;
+  if (chain.length === 1) client = root === 'fetch' || (module !== undefined && isHttpClientModule(module));
+  else if (isHttpMethod(chain[chain.length - 1])) {
+    if (module !== undefined && isHttpClientModule(module)) client = true;
+    else if (isHttpClientField(chain[chain.length - 2]) && chain[0] === 'this') client = true;
     else {
       // an instance: `const billing = axios.create({ baseURL })`
       const value = project.modules.valueOf(ts.isPropertyAccessExpression(callee) ? callee.expression : callee);
-      if (value && ts.isCallExpression(value) && calleeName(value) === 'create') {
+      if (value && ts.isCallExpression(value) && calleeName(value) === HTTP_CLIENT_FACTORY) {
         const c = calleeChain(value.expression);
         const m = c && project.facts.get(value.getSourceFile().fileName)?.bindings.get(c[0])?.module;
-        client = m !== undefined && HTTP_MODULES.has(m);
+        client = m !== undefined && isHttpClientModule(m);
       }
     }
   }
   if (!client) return undefined;
   const selectors: ts.Node[] = [call.arguments[0]];
   const config = objectOf(call.arguments[0], project);
-  if (config) selectors.splice(0, 1, ...['url', 'params', 'baseURL', 'path'].map((k) => member(config, k)).filter((x): x is ts.Expression => x !== undefined));
+  if (config) selectors.splice(0, 1, ...HTTP_TARGET_OPTIONS.map((k) => member(config, k)).filter((x): x is ts.Expression => x !== undefined));
   // the identity scopes the call in the URL, its query or its headers; in the body it is only data
   const scope: ts.Node[] = [...selectors];
   for (const a of call.arguments.slice(1)) {
     const options = objectOf(a, project);
-    if (options) scope.push(...['headers', 'params', 'searchParams', 'url'].map((k) => member(options, k)).filter((x): x is ts.Expression => x !== undefined));
+    if (options) scope.push(...HTTP_SCOPE_OPTIONS.map((k) => member(options, k)).filter((x): x is ts.Expression => x !== undefined));
   }
   // `fetch(url)`, `got(url)`, `axios(url)` without a method, and `.get`/`.head`, only read
   const method = chain.length > 1 ? chain[chain.length - 1] : methodOption(call.arguments[1] ?? call.arguments[0], project);
-  return { node: outermost(call), label: label(call), kind: 'service', selectors, scope, readOnly: /^(get|head)$/i.test(method) };
+  return { node: outermost(call), label: label(call), kind: 'service', selectors, scope, readOnly: isReadOnlyHttpMethod(method) };
 }
 
 /** The `method` of a request's options, `GET` when absent. */
@@ -257,12 +249,12 @@ function methodOption(arg: ts.Expression | undefined, project: Project): string 
 function filterParts(arg: ts.Expression, project: Project): ts.Node[] {
   const obj = objectOf(arg, project);
   if (!obj) return [arg];
-  const where = member(obj, 'where') ?? member(obj, 'filter') ?? member(obj, 'conditions');
+  const where = FILTER_KEYS.map((k) => member(obj, k)).find((w) => w !== undefined);
   if (where) return [where];
   const out: ts.Node[] = [];
   for (const p of obj.properties) {
     const key = p.name ? propertyNameText(p.name) : undefined;
-    if (key !== undefined && PAYLOAD_KEYS.has(key)) continue;
+    if (key !== undefined && isPayloadKey(key)) continue;
     out.push(p);
   }
   return out;
@@ -297,13 +289,10 @@ function outermost(call: ts.CallExpression): ts.CallExpression {
   for (;;) {
     let p = top.parent;
     while (p && (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p))) p = p.parent;
-    if (p && ts.isPropertyAccessExpression(p) && p.parent && ts.isCallExpression(p.parent) && p.parent.expression === p && CHAIN_TAIL.test(p.name.text)) top = p.parent;
+    if (p && ts.isPropertyAccessExpression(p) && p.parent && ts.isCallExpression(p.parent) && p.parent.expression === p && continuesQuery(p.name.text)) top = p.parent;
     else return top as ts.CallExpression;
   }
 }
-
-/** Calls that continue a query rather than use its result. */
-const CHAIN_TAIL = /^(where|andWhere|orWhere|whereIn|whereRaw|andWhereRaw|whereNot|first|firstOrFail|getOne|getOneOrFail|getMany|getRawOne|getRawMany|execute|exec|lean|populate|select|from|limit|offset|orderBy|returning|update|delete|del|set|values|leftJoin|innerJoin|leftJoinAndSelect|innerJoinAndSelect|take|skip|single|maybeSingle|get|all|run|one|sort|session|setOptions|orFail|toArray|count|pluck|modify|forUpdate|transacting|then)$/;
 
 /** The calls of a chain from its outermost call inwards. */
 function chainCalls(top: ts.CallExpression): ts.CallExpression[] {
@@ -324,7 +313,7 @@ function chainArgs(top: ts.CallExpression, sink: ts.CallExpression): ts.Node[] {
   const out: ts.Node[] = [];
   for (const c of chainCalls(top)) {
     const n = calleeName(c);
-    if (c !== sink && (n === undefined || !PAYLOAD_CALLS.has(n))) out.push(...c.arguments);
+    if (c !== sink && (n === undefined || !isQueryPayloadCall(n))) out.push(...c.arguments);
   }
   return out;
 }
@@ -354,14 +343,14 @@ function notADatabase(receiver: ts.Expression, project: Project): boolean {
   if (isRequestLike(receiver)) return true;
   const chain = calleeChain(receiver);
   const last = chain?.at(-1) ?? '';
-  if (/^(JSON|Object|Array|Reflect|Math|Promise|console|_|lodash|path|url|headers|searchParams|cookies|params|query|body|session|res|reply|response|router|app|server|fastify|emitter|events|socket|process)$/.test(last)) return true;
+  if (isNonDatabaseReceiver(last)) return true;
   const value = project.modules.valueOf(receiver);
   if (value && ts.isNewExpression(value)) {
     const cls = calleeChain(value.expression)?.at(-1) ?? '';
-    if (/^(Map|Set|WeakMap|WeakSet|URLSearchParams|Headers|FormData|LRUCache|LRU|NodeCache|EventEmitter)$/.test(cls)) return true;
+    if (isNonDatabaseClass(cls)) return true;
   }
   if (value && (ts.isArrayLiteralExpression(value) || ts.isObjectLiteralExpression(value))) return true;
-  if (value && ts.isCallExpression(value) && /^(createHash|createHmac|createCipheriv|createDecipheriv|createSign|createVerify)$/.test(calleeName(value) ?? '')) return true;
+  if (value && ts.isCallExpression(value) && isCryptoFactory(calleeName(value) ?? '')) return true;
   return false;
 }
 
@@ -372,9 +361,9 @@ function looksLikeDatabase(receiver: ts.Expression, project: Project): boolean {
   if (!chain) {
     // `db.collection('x')`, `getRepository(X)`, `dataSource.getRepository(X)`, `knex('t')`
     const e = skipOuter(receiver);
-    return ts.isCallExpression(e) && /^(collection|getRepository|getCustomRepository|getMongoRepository|getTreeRepository|model|table|from|withRepository|knex|db)$/i.test(calleeName(e) ?? '');
+    return ts.isCallExpression(e) && returnsDatabaseHandle(calleeName(e) ?? '');
   }
-  return chain.some((part) => /prisma|repo|repository|model|collection|db$|^db|knex|manager|table|entity|orm|sequelize|mongo|tx$|^trx$|dao$|store$/i.test(part) || /^[A-Z][A-Za-z0-9]*$/.test(part));
+  return chain.some(namesDatabase);
 }
 
 /** `@InjectRepository(X) private readonly accounts: Repository<X>`, `const orders = dataSource.getRepository(Order)`. */
@@ -382,21 +371,19 @@ function declaredAsDatabase(receiver: ts.Expression, project: Project): boolean 
   const decl = receiverDeclaration(receiver, project);
   if (!decl) return false;
   const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration | ts.VariableDeclaration;
-  if (typed.type && ts.isTypeReferenceNode(typed.type) && DB_TYPES.test(typed.type.typeName.getText())) return true;
-  if (ts.canHaveDecorators(decl) && (ts.getDecorators(decl) ?? []).some((d) => /^Inject(Repository|Model|Connection|EntityManager|DataSource|Knex|Collection)/.test(d.expression.getText()))) return true;
+  if (typed.type && ts.isTypeReferenceNode(typed.type) && isDatabaseType(typed.type.typeName.getText())) return true;
+  if (ts.canHaveDecorators(decl) && (ts.getDecorators(decl) ?? []).some((d) => injectsDatabase(d.expression.getText()))) return true;
   const init = typed.initializer && skipOuter(typed.initializer);
   const call = init && ts.isAwaitExpression(init) ? skipOuter(init.expression) : init;
-  return call !== undefined && ts.isCallExpression(call) && /^(getRepository|getCustomRepository|getMongoRepository|getTreeRepository|collection|model|withRepository|extend)$/.test(calleeName(call) ?? '');
+  return call !== undefined && ts.isCallExpression(call) && initializesDatabaseHandle(calleeName(call) ?? '');
 }
-
-const DB_TYPES = /^(Repository|MongoRepository|TreeRepository|EntityRepository|EntityManager|Model|ModelStatic|ModelCtor|Collection|Knex|Knex\.\w+|PrismaClient|PrismaService|DataSource|Db|Pool|PoolClient|Client|Connection|Sequelize|Kysely|\w+Repository|\w+Model)$/;
 
 /** The SQL only reads: `SELECT …`. */
 function selectsOnly(arg: ts.Expression, project: Project): boolean {
   const e = skipOuter(arg);
   const value = ts.isIdentifier(e) ? project.modules.valueOf(e) : e;
   const text = value ? value.getText() : '';
-  return /^\W*select\b/i.test(text.replace(/^[`'"]/, '')) && !/\bfor\s+update\b/i.test(text);
+  return selectsOnlySql(text);
 }
 
 function looksLikeSql(arg: ts.Expression, project: Project): boolean {
@@ -406,10 +393,10 @@ function looksLikeSql(arg: ts.Expression, project: Project): boolean {
   const text = ts.isStringLiteralLike(node) ? node.text : ts.isTemplateExpression(node) || ts.isTaggedTemplateExpression(node) ? node.getText() : ts.isBinaryExpression(node) ? node.getText() : '';
   if (text === '') {
     // `query({ text, values })` (node-postgres config objects)
-    if (ts.isObjectLiteralExpression(node)) return node.properties.some((p) => p.name && /^(text|sql)$/.test(propertyNameText(p.name) ?? ''));
+    if (ts.isObjectLiteralExpression(node)) return node.properties.some((p) => p.name && SQL_CONFIG_KEYS.includes(propertyNameText(p.name) ?? ''));
     return false;
   }
-  return /\b(select|update|delete|insert|where)\b/i.test(text);
+  return looksLikeSqlText(text);
 }
 
 function label(call: ts.CallExpression): string {

@@ -3,6 +3,16 @@ import { calleeChain, skipOuter } from './facts/walk';
 import type { Key } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
+import {
+  ASSIGNED_TLS_OPTIONS,
+  isOptionsFactory,
+  isOptionsName,
+  isTlsServerFactory,
+  SERVER_FACTORY_NAMES,
+  TLS_FACTORY_TEXT,
+  TLS_MODULE_TEXT,
+  tlsOptionsProperty,
+} from './vocabulary/tls';
 
 /** A TLS option as the server will see it. */
 export interface OptionValue {
@@ -97,11 +107,10 @@ export class TlsServers {
     const handlers = this.project.handlers;
     const servedBy = (args: readonly ts.Expression[]): Key[] => args.filter((a) => !ts.isObjectLiteralExpression(skipOuter(a))).map((a) => handlers.keyOf(a));
 
-    for (const name of ['createServer', 'createSecureServer', 'Server']) {
+    for (const name of SERVER_FACTORY_NAMES) {
       for (const call of this.project.callsNamed(name)) {
         const { module, path } = moduleOf(call);
-        if (!module || !NODE_TLS.has(module) || path[path.length - 1] !== name) continue;
-        if (module === 'http2' && name === 'createServer') continue; // plain-text HTTP/2
+        if (!module || !isTlsServerFactory(module, name) || path[path.length - 1] !== name) continue;
         const args = call.arguments ?? [];
         // `(options, listener)`; a lone argument is the options unless it is a handler or an app
         const optionsArg = args.length >= 2 ? args[0] : args.find((a) => this.looksLikeOptions(a));
@@ -121,7 +130,7 @@ export class TlsServers {
         for (const call of facts.callsByName.get(local) ?? []) {
           const opts = call.arguments?.[0] && modules.valueOf(call.arguments[0]);
           if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
-          const https = modules.memberOf(opts, 'https', 0);
+          const https = modules.memberOf(opts, tlsOptionsProperty('fastify'), 0);
           if (!https) continue;
           add({ call, framework: 'fastify', label: `${local}({ https })`, options: this.optionsOf(https), serves: [handlers.keyOf(call)] });
         }
@@ -132,7 +141,7 @@ export class TlsServers {
       if (calleeChain(call.expression)?.join('.') !== 'NestFactory.create') continue;
       const opts = call.arguments?.[1] && modules.valueOf(call.arguments[1]);
       if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
-      const https = modules.memberOf(opts, 'httpsOptions', 0);
+      const https = modules.memberOf(opts, tlsOptionsProperty('nest'), 0);
       if (!https) continue;
       add({ call, framework: 'nest', label: 'NestFactory.create(…, { httpsOptions })', options: this.optionsOf(https), serves: ['nest'] });
     }
@@ -145,8 +154,8 @@ export class TlsServers {
       const create = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'createServer');
       if (!create) continue;
       const createText = create.getText();
-      if (!/https|http2|createSecureServer|tls/.test(createText) && !this.isTlsFactory(create)) continue;
-      const serverOptions = modules.memberOf(opts, 'serverOptions', 0);
+      if (!TLS_FACTORY_TEXT.test(createText) && !this.isTlsFactory(create)) continue;
+      const serverOptions = modules.memberOf(opts, tlsOptionsProperty('hono'), 0);
       const fetch = modules.memberOf(opts, 'fetch', 0);
       const fetchProp = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'fetch');
       const app = fetchProp && ts.isPropertyAssignment(fetchProp) && ts.isPropertyAccessExpression(skipOuter(fetchProp.initializer)) ? (skipOuter(fetchProp.initializer) as ts.PropertyAccessExpression).expression : undefined;
@@ -163,17 +172,17 @@ export class TlsServers {
   private isTlsFactory(prop: ts.ObjectLiteralElementLike): boolean {
     if (!ts.isPropertyAssignment(prop) && !ts.isShorthandPropertyAssignment(prop)) return false;
     const value = this.project.modules.valueOf(ts.isPropertyAssignment(prop) ? prop.initializer : prop.name);
-    return value !== undefined && ts.isImportDeclaration(value) && /https|http2|tls/.test(value.moduleSpecifier.getText());
+    return value !== undefined && ts.isImportDeclaration(value) && TLS_MODULE_TEXT.test(value.moduleSpecifier.getText());
   }
 
   private looksLikeOptions(arg: ts.Expression): boolean {
     const value = this.project.modules.valueOf(arg);
-    if (!value) return ts.isIdentifier(skipOuter(arg)) && /opt|tls|ssl|https|cert|config|conf/i.test(skipOuter(arg).getText());
+    if (!value) return ts.isIdentifier(skipOuter(arg)) && isOptionsName(skipOuter(arg).getText());
     if (ts.isObjectLiteralExpression(value)) return true;
     if (isFunctionLike(value) || ts.isClassLike(value)) return false;
     if (ts.isCallExpression(value)) {
       const name = calleeChain(value.expression)?.at(-1) ?? '';
-      return !/^(express|Router|callback|Koa|Hono|fastify|handler)$/.test(name) && /opt|tls|ssl|https|cert|config|conf|load|read|build|get/i.test(name);
+      return isOptionsFactory(name);
     }
     return false;
   }
@@ -188,7 +197,7 @@ export class TlsServers {
     const e = skipOuter(expr as ts.Expression);
     if (ts.isIdentifier(e)) {
       const facts = this.project.facts.get(e.getSourceFile().fileName);
-      for (const key of OPTION_KEYS) {
+      for (const key of ASSIGNED_TLS_OPTIONS) {
         for (const node of facts?.assignments.get(`${e.text}.${key}`) ?? []) {
           if (ts.isBinaryExpression(node)) values.set(key, { node, literal: literalBool(node.right) });
         }
@@ -247,8 +256,6 @@ export class TlsServers {
   }
 }
 
-const NODE_TLS = new Set(['https', 'tls', 'http2', 'spdy']);
-const OPTION_KEYS = ['requestCert', 'rejectUnauthorized', 'crl', 'ca'];
 
 function literalBool(node: ts.Node): boolean | undefined {
   const e = skipOuter(node as ts.Expression);

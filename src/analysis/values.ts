@@ -3,7 +3,8 @@ import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
-import { CONTAINER_CLASSES, CONVERSIONS, ITERATORS } from './vocabulary/value-flow';
+import { isRequestChain } from './vocabulary/requests';
+import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
 
 const SK = ts.SyntaxKind;
 
@@ -142,7 +143,7 @@ export class Values {
       // `ids.map((id) => repo.findOne(id))`: the elements of the receiver
       if (fn.parent && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn as ts.Expression) && fn.parameters.indexOf(e) === 0) {
         const callee = skipOuter(fn.parent.expression);
-        if (ts.isPropertyAccessExpression(callee) && ITERATORS.includes(callee.name.text)) return next(callee.expression);
+        if (ts.isPropertyAccessExpression(callee) && iteratesElements(callee.name.text)) return next(callee.expression);
       }
       const index = fn.parameters.indexOf(e);
       for (const call of this.callersOf(fn)) {
@@ -177,7 +178,7 @@ export class Values {
     if (ts.isNewExpression(e)) {
       const cls = this.project.modules.valueOf(e.expression);
       // a container or value object of a library built from the value (`new Map(entries)`, `new X509Certificate(pem)`)
-      if (!cls || !ts.isClassLike(cls) || CONTAINER_CLASSES.includes(calleeChain(e.expression)?.at(-1) ?? '')) return any(e.arguments ?? []);
+      if (!cls || !ts.isClassLike(cls) || isContainerClass(calleeChain(e.expression)?.at(-1) ?? '')) return any(e.arguments ?? []);
       return undefined;
     }
     if (ts.isCallExpression(e)) {
@@ -199,7 +200,7 @@ export class Values {
         fn.parameters.forEach((p, i) => params.set(p, e.arguments[i]));
         return any(returnedExpressions(fn), { params, parent: env });
       }
-      if (name !== undefined && CONVERSIONS.includes(name)) return any([...e.arguments, ts.isPropertyAccessExpression(callee) ? callee.expression : undefined]);
+      if (name !== undefined && isConversion(name)) return any([...e.arguments, ts.isPropertyAccessExpression(callee) ? callee.expression : undefined]);
       // a method of the value itself, not of the project: `id.trim()`, `dn.split(',').pop()`,
       // `cert.subject.CN.toLowerCase()`, `attrs.get('O')` on a Map built from it
       if (ts.isPropertyAccessExpression(callee)) return next(callee.expression);
@@ -390,15 +391,10 @@ export function isValueExpression(n: ts.Node): boolean {
   return true;
 }
 
-/**
- * The request (or a framework's wrapper of it, or the place middleware binds values to):
- * `req`, `request`, `ctx`, `c`, `ctx.state`, `res.locals`, `req.session`, `c.var`, `request.raw`.
- */
+/** The request, a framework's wrapper of it, or a place middleware binds values to (the one table in `vocabulary/requests.ts`). */
 export function isRequestObject(expr: ts.Expression): boolean {
   const chain = calleeChain(skipOuter(expr));
-  if (!chain) return false;
-  const text = chain.join('.');
-  return /^(req|request|ctx|context|c|ctx\.request|ctx\.state|c\.var|res\.locals|reply\.request|this\.request|this\.req|req\.raw|request\.raw|req\.session|request\.session|ctx\.session)$/.test(text) || /(^|\.)(locals|state)$/.test(text);
+  return chain !== undefined && isRequestChain(chain.join('.'));
 }
 
 const classKeys = new WeakMap<ts.ClassLikeDeclaration, string>();

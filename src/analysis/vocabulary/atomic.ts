@@ -1,0 +1,67 @@
+import { nameSet } from './patterns';
+
+/**
+ * Forms that make a check and a use one step no other request can come between: transactions,
+ * locking reads, conditions carried inside the write, compare-and-set.
+ */
+
+/** Calls whose callback runs in a transaction: `prisma.$transaction(async (tx) => …)`, `sequelize.transaction(…)`, `session.withTransaction(…)`. */
+export const TRANSACTION_CALLEES: readonly string[] = ['$transaction', 'transaction', 'startTransaction', 'withTransaction', 'runInTransaction', 'transactional'];
+/** Names the transaction's handle goes by: `tx.user.update`, `trx('accounts')`, `manager.save`, `queryRunner.manager`. */
+export const TRANSACTION_HANDLES: readonly string[] = ['tx', 'trx', 'transaction', 't', 'manager', 'entityManager', 'queryRunner', 'session', 'client'];
+/** Options that run a call in a transaction or lock its rows: `{ transaction: t }`, `{ session }`, `{ lock: t.LOCK.UPDATE }`. */
+export const TRANSACTION_OPTIONS: readonly string[] = ['transaction', 'session', 'lock'];
+/** The option that locks what a read found. */
+export const LOCK_OPTION = 'lock';
+
+export interface LockCall {
+  name: string;
+  does: 'lock' | 'join-transaction';
+}
+
+/** Chain calls that lock rows or join a transaction: Knex `.forUpdate()`, `.transacting(trx)`, TypeORM `.setLock(…)`. */
+export const LOCK_CALLS: readonly LockCall[] = [
+  { name: 'forUpdate', does: 'lock' },
+  { name: 'forShare', does: 'lock' },
+  { name: 'forNoKeyUpdate', does: 'lock' },
+  { name: 'setLock', does: 'lock' },
+  { name: 'transacting', does: 'join-transaction' },
+];
+
+/** Compare-and-set forms: the write fails when the value changed. */
+export const COMPARE_AND_SET: readonly string[] = ['compareAndSwap', 'compareAndSet', 'cas', 'setnx', 'hsetnx', 'watch'];
+
+const transactionCallees = nameSet(TRANSACTION_CALLEES);
+const transactionHandles = nameSet(TRANSACTION_HANDLES);
+const transactionOptions = nameSet(TRANSACTION_OPTIONS);
+const lockCalls = new Map(LOCK_CALLS.map((l) => [l.name, l]));
+const compareAndSet = nameSet(COMPARE_AND_SET.map((n) => n.toLowerCase()));
+
+export function isTransactionCallee(name: string): boolean {
+  return transactionCallees.has(name);
+}
+export function isTransactionHandle(name: string): boolean {
+  return transactionHandles.has(name);
+}
+export function isTransactionOption(name: string): boolean {
+  return transactionOptions.has(name);
+}
+/** A chain call that locks rows or joins a transaction. */
+export function isLockCall(name: string): boolean {
+  return lockCalls.has(name);
+}
+/** A chain call that locks rows. */
+export function locksByCall(name: string): boolean {
+  return lockCalls.get(name)?.does === 'lock';
+}
+/** `compareAndSwap`, `setNX`, `WATCH` (any case). */
+export function isCompareAndSet(name: string): boolean {
+  return compareAndSet.has(name.toLowerCase());
+}
+
+/** Keys of a write's options that carry its condition: `where`, `filter`, `condition`, DynamoDB `ConditionExpression`. */
+export const CONDITION_KEYS: readonly string[] = ['where', 'filter', 'condition', 'conditions', 'ConditionExpression'];
+const conditionKeys = nameSet(CONDITION_KEYS);
+export function isConditionKey(name: string): boolean {
+  return conditionKeys.has(name);
+}

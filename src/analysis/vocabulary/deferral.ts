@@ -1,0 +1,87 @@
+import { nameSet, textPattern } from './patterns';
+
+export interface DeferringCallee {
+  name: string;
+  kind: 'promise' | 'timer' | 'microtask' | 'listener' | 'observer' | 'job' | 'queue';
+  /** Its callback may run after the response was sent (a timer, `res.on('finish')`, a queued job), not just after the caller went on. */
+  afterResponse?: true;
+}
+
+/** Callees whose callback runs later, after the caller went on: other requests can run first. */
+export const DEFERRING_CALLEES: readonly DeferringCallee[] = [
+  { name: 'then', kind: 'promise' },
+  { name: 'catch', kind: 'promise' },
+  { name: 'finally', kind: 'promise' },
+  { name: 'setTimeout', kind: 'timer', afterResponse: true },
+  { name: 'setInterval', kind: 'timer', afterResponse: true },
+  { name: 'setImmediate', kind: 'timer', afterResponse: true },
+  { name: 'nextTick', kind: 'microtask', afterResponse: true },
+  { name: 'queueMicrotask', kind: 'microtask', afterResponse: true },
+  { name: 'on', kind: 'listener', afterResponse: true },
+  { name: 'once', kind: 'listener', afterResponse: true },
+  { name: 'addListener', kind: 'listener' },
+  { name: 'prependListener', kind: 'listener' },
+  { name: 'subscribe', kind: 'observer' },
+  { name: 'process', kind: 'job' },
+  { name: 'add', kind: 'queue', afterResponse: true },
+  { name: 'addBulk', kind: 'queue', afterResponse: true },
+  { name: 'enqueue', kind: 'queue', afterResponse: true },
+  { name: 'schedule', kind: 'queue', afterResponse: true },
+  { name: 'defer', kind: 'queue', afterResponse: true },
+];
+
+const byName = new Map(DEFERRING_CALLEES.map((d) => [d.name, d]));
+
+/**
+ * A callee whose function argument runs after the caller went on: promise callbacks, timers,
+ * microtasks, listeners, subscriptions, job processors. Queue calls take jobs, not callbacks run
+ * in this process's flow, so they are not counted here.
+ */
+export function defersCallback(name: string): boolean {
+  const d = byName.get(name);
+  return d !== undefined && d.kind !== 'queue';
+}
+
+/** Callees whose work may run after the response was sent: timers, microtasks, `on`/`once`, queues. */
+export const AFTER_RESPONSE_CALLEES: readonly string[] = DEFERRING_CALLEES.filter((d) => d.afterResponse).map((d) => d.name);
+
+/** Timers: their callback runs after the response was sent. */
+export function isTimer(name: string): boolean {
+  return byName.get(name)?.kind === 'timer';
+}
+
+/** `on`/`once`/`addListener`, … */
+export function isListenerRegistration(name: string): boolean {
+  return byName.get(name)?.kind === 'listener';
+}
+
+/** `queue.add(job)`, `enqueue`, `schedule`, `defer`. */
+export function isQueueCall(name: string): boolean {
+  return byName.get(name)?.kind === 'queue';
+}
+
+/** Events of a response or request that fire once it was answered: `res.on('finish', …)`. */
+export const AFTER_RESPONSE_EVENTS: readonly string[] = ['finish', 'close', 'end'];
+const afterEvents = nameSet(AFTER_RESPONSE_EVENTS);
+export function isAfterResponseEvent(event: string): boolean {
+  return afterEvents.has(event);
+}
+
+/** Receivers that hold queued work: `auditQueue`, `jobs`, `taskScheduler`, `worker`. */
+export const QUEUE_WORDS: readonly string[] = ['queue', 'job', 'task', 'scheduler', 'worker'];
+const queueWords = textPattern(QUEUE_WORDS, { flags: 'i' });
+export function namesQueue(receiver: string): boolean {
+  return queueWords.test(receiver);
+}
+
+/** Sending an event to listeners: `emitter.emit('rotate', …)`. */
+export const EMIT_METHOD = 'emit';
+
+/** Keywords where a function can be suspended and other requests run. */
+export const SUSPENDING_KEYWORDS: readonly string[] = ['await', 'yield'];
+/** The promise method whose callback runs after a suspension: `lookup().then(…)`. */
+export const CONTINUATION_METHOD = 'then';
+/** A text test for any suspension: `await`, `yield`, `.then(`. */
+export const SUSPENSION_TEXT = new RegExp(
+  `${textPattern(SUSPENDING_KEYWORDS, { wordStart: true, wordEnd: true }).source}|${textPattern([CONTINUATION_METHOD], { before: '\\.', after: '\\s*\\(' }).source}`,
+);

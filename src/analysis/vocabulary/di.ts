@@ -1,0 +1,27 @@
+/**
+ * Dependency-injection lifetimes: which classes the framework makes once for the process
+ * (and so share their fields across requests), and which scopes make one per request.
+ */
+
+export interface DiDecorator {
+  name: string;
+  framework: 'nest';
+}
+
+/** NestJS class decorators of providers: one instance for the process unless given a request scope. */
+export const SINGLETON_CLASS_DECORATORS: readonly DiDecorator[] = ['Injectable', 'Controller', 'Resolver', 'WebSocketGateway', 'Catch'].map((name) => ({ name, framework: 'nest' as const }));
+
+/** NestJS scopes that make a provider per request (or per injection): `Scope.REQUEST`, `{ scope: 'transient' }`. */
+export const PER_REQUEST_SCOPES: readonly string[] = ['REQUEST', 'TRANSIENT'];
+
+export function isSingletonClassDecorator(name: string): boolean {
+  return SINGLETON_CLASS_DECORATORS.some((d) => d.name === name);
+}
+
+/** Whether a decorator's text names a per-request scope: `@Injectable({ scope: Scope.REQUEST })`. */
+export function namesPerRequestScope(decoratorText: string): boolean {
+  return PER_REQUEST_SCOPES.some((scope) => new RegExp(`Scope\\.${scope}|['"]${scope}['"]`, 'i').test(decoratorText));
+}
+
+/** NestJS: the provider key that names a class to instantiate (`{ provide: APP_GUARD, useClass: AuthGuard }`). */
+export const NEST_PROVIDER_CLASS_KEY = 'useClass';

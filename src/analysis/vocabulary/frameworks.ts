@@ -1,0 +1,90 @@
+import { alternation, escapeRegExp, nameSet } from './patterns';
+import type { Framework } from './requests';
+
+export interface WebModule {
+  /** The package or node module, as imported. */
+  name: string;
+  framework: Framework;
+  /** Its sub-paths count too: `hono/cors`, `@nestjs/core` (for a scope, every package in it). */
+  subpaths?: true;
+}
+
+/** Modules whose import makes a file part of a web app: frameworks, their routers and plugins, node servers. */
+export const WEB_MODULES: readonly WebModule[] = [
+  { name: 'express', framework: 'express' },
+  { name: 'connect', framework: 'express' },
+  { name: 'restify', framework: 'express' },
+  { name: 'polka', framework: 'express' },
+  { name: 'fastify', framework: 'fastify' },
+  { name: 'fastify-plugin', framework: 'fastify' },
+  { name: 'koa', framework: 'koa' },
+  { name: 'koa-router', framework: 'koa' },
+  { name: '@koa/router', framework: 'koa' },
+  { name: 'koa-compose', framework: 'koa' },
+  { name: 'hono', framework: 'hono', subpaths: true },
+  { name: '@hono', framework: 'hono', subpaths: true },
+  { name: '@nestjs', framework: 'nest', subpaths: true },
+  { name: 'https', framework: 'node' },
+  { name: 'http2', framework: 'node' },
+  { name: 'tls', framework: 'node' },
+];
+
+/** An import or require of a web module, by text: `'express'`, `"node:https"`, `'@nestjs/common'`, `'hono/cors'`. */
+export function webModulePattern(): string {
+  const plain = WEB_MODULES.filter((m) => !m.subpaths || !m.name.startsWith('@')).map((m) => m.name);
+  const withPaths = WEB_MODULES.filter((m) => m.subpaths).map((m) => `${escapeRegExp(m.name)}\\/[\\w-]+`);
+  return `['"](?:node:)?(?:${[alternation(plain), ...withPaths].join('|')})['"]`;
+}
+
+/** Methods that register handlers or middleware on an app or router (Express, Koa routers, Hono, Fastify shorthands). */
+export const ROUTE_METHODS: readonly string[] = ['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head', 'use'];
+/** Calls that continue a route chain or mount a router: `app.route('/x').get(…)`, `router.routes()`, Hono `basePath`. */
+export const ROUTE_CHAIN_METHODS: readonly string[] = ['route', 'routes', 'basePath'];
+/** Fastify hooks that run before the handler and can end the request. */
+export const EARLY_HOOKS: readonly string[] = ['onRequest', 'preParsing', 'preValidation', 'preHandler'];
+/** Events of node servers whose listeners run per request or connection. */
+export const SERVER_LISTENER_EVENTS: readonly string[] = ['request', 'secureConnection', 'connection', 'stream'];
+/** Wrappers that share a Fastify plugin's instance with its parent (`fastify-plugin`). */
+export const SHARED_PLUGIN_WRAPPERS: readonly string[] = ['fp', 'fastifyPlugin', 'plugin'];
+
+const routeMethods = nameSet(ROUTE_METHODS);
+const routeChain = nameSet(ROUTE_CHAIN_METHODS);
+const earlyHooks = nameSet(EARLY_HOOKS);
+const listenerEvents = nameSet(SERVER_LISTENER_EVENTS);
+
+export function isRouteMethod(name: string): boolean {
+  return routeMethods.has(name);
+}
+
+/** A call an app expression can hang off: `app.route('/x')`, `app.get(…)` (Hono chains), `router.routes()`. */
+export function continuesRouteChain(name: string): boolean {
+  return routeMethods.has(name) || routeChain.has(name);
+}
+
+export function isEarlyHook(name: string): boolean {
+  return earlyHooks.has(name);
+}
+
+export function isServerListenerEvent(name: string): boolean {
+  return listenerEvents.has(name);
+}
+
+/** `fp(plugin)`, `fastifyPlugin(plugin)`, anything named like a plugin wrapper. */
+export function sharesPluginInstance(wrapper: string): boolean {
+  return SHARED_PLUGIN_WRAPPERS.includes(wrapper) || /plugin/i.test(wrapper);
+}
+
+/** NestJS: route method decorators. */
+export const NEST_ROUTE_DECORATORS: readonly string[] = ['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Options', 'Head', 'Sse'];
+/** NestJS: the class decorator of controllers. */
+export const NEST_CONTROLLER_DECORATOR = 'Controller';
+/** NestJS: decorators whose arguments run before a route (guards and interceptors). */
+export const NEST_GUARD_DECORATORS: readonly string[] = ['UseGuards', 'UseInterceptors'];
+/** NestJS: methods of guard, middleware and interceptor classes that run before the route. */
+export const NEST_GUARD_METHODS: readonly string[] = ['canActivate', 'use', 'intercept'];
+/** NestJS: global registrations of guards, interceptors and middleware. */
+export const NEST_GLOBAL_REGISTRATIONS: readonly string[] = ['useGlobalGuards', 'useGlobalInterceptors', 'apply'];
+
+export function isNestGuardMethod(name: string): boolean {
+  return NEST_GUARD_METHODS.includes(name);
+}

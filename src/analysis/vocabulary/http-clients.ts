@@ -1,0 +1,51 @@
+import { nameSet } from './patterns';
+
+/** HTTP client packages: a call through them is a request to another service. */
+export const HTTP_CLIENT_MODULES: readonly string[] = ['axios', 'got', 'ky', 'node-fetch', 'undici', 'superagent', 'needle', 'cross-fetch', 'isomorphic-fetch'];
+/** Functions that are clients by themselves: `fetch(url)`, `axios(url)`, `got(url)`, `ky(url)`. */
+export const HTTP_CLIENT_FUNCTIONS: readonly string[] = ['fetch', 'axios', 'got', 'ky'];
+
+export interface HttpMethod {
+  name: string;
+  /** Only reads on the other side. */
+  readOnly: boolean;
+}
+
+/** Methods of HTTP clients: `axios.get`, `got.post`, `this.httpService.delete`. */
+export const HTTP_METHODS: readonly HttpMethod[] = [
+  { name: 'get', readOnly: true },
+  { name: 'head', readOnly: true },
+  { name: 'post', readOnly: false },
+  { name: 'put', readOnly: false },
+  { name: 'patch', readOnly: false },
+  { name: 'delete', readOnly: false },
+  { name: 'request', readOnly: false },
+  { name: 'fetch', readOnly: false },
+];
+
+/** Fields of a class that hold an HTTP client (NestJS `HttpService` and friends): `this.httpService.get(url)`. */
+export const HTTP_CLIENT_FIELDS: readonly string[] = ['httpService', 'http', 'httpClient', 'apiClient', 'client', 'api'];
+/** The factory of client instances: `axios.create({ baseURL })`. */
+export const HTTP_CLIENT_FACTORY = 'create';
+/** Options of a request that choose its target, and those that scope it. */
+export const HTTP_TARGET_OPTIONS: readonly string[] = ['url', 'params', 'baseURL', 'path'];
+export const HTTP_SCOPE_OPTIONS: readonly string[] = ['headers', 'params', 'searchParams', 'url'];
+
+const modules = nameSet(HTTP_CLIENT_MODULES);
+const methods = new Map(HTTP_METHODS.map((m) => [m.name, m]));
+const fields = nameSet(HTTP_CLIENT_FIELDS.map((f) => f.toLowerCase()));
+
+export function isHttpClientModule(module: string): boolean {
+  return modules.has(module);
+}
+export function isHttpMethod(name: string): boolean {
+  return methods.has(name);
+}
+/** A method (any case: `GET`, `get`) that only reads. */
+export function isReadOnlyHttpMethod(name: string): boolean {
+  return methods.get(name.toLowerCase())?.readOnly === true;
+}
+/** `httpService`, `apiClient`, … in any case. */
+export function isHttpClientField(name: string): boolean {
+  return fields.has(name.toLowerCase());
+}

@@ -1,0 +1,40 @@
+/**
+ * Calls through which a value keeps its meaning: conversions, element iterators, containers. (A
+ * method of the value itself, `id.trim()`, keeps it too: value flow follows the receiver.)
+ * Where a value comes from (the request, the certificate) is followed through them.
+ */
+
+export interface Conversion {
+  name: string;
+  /** What it is: a conversion of a value, a path or URL helper, an entity built from values, a combinator. */
+  kind: 'convert' | 'path' | 'entity' | 'combine';
+}
+
+/** Calls that hand back (a form of) their argument: `Number(id)`, `new ObjectId(id)`, `path.join(base, name)`, `repo.create(dto)`. */
+export const CONVERSIONS: readonly Conversion[] = [
+  ...['Number', 'parseInt', 'parseFloat', 'String', 'BigInt', 'Boolean', 'decodeURIComponent', 'decodeURI', 'unescape', 'ObjectId', 'ObjectID', 'isValidObjectId', 'toNumber', 'toInteger', 'toString', 'parse', 'from', 'stringify'].map((name) => ({ name, kind: 'convert' as const })),
+  // `/CN=([^,]+)/.exec(dn)`, `dn.match(re)`: a match holds parts of its argument
+  ...['exec', 'match'].map((name) => ({ name, kind: 'convert' as const })),
+  ...['basename', 'join', 'resolve', 'normalize'].map((name) => ({ name, kind: 'path' as const })),
+  ...['create', 'merge', 'assign', 'build'].map((name) => ({ name, kind: 'entity' as const })),
+  ...['all', 'fromEntries', 'entries', 'values', 'freeze'].map((name) => ({ name, kind: 'combine' as const })),
+];
+
+/** Array methods whose callback's first parameter is each element of the receiver: `ids.map((id) => …)`. */
+export const ELEMENT_ITERATORS: readonly string[] = ['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find', 'findIndex', 'reduce'];
+
+/** Library classes whose instances hold what they were built from: `new Map(entries)`, `new X509Certificate(pem)`. */
+export const CONTAINER_CLASSES: readonly string[] = ['Map', 'Set', 'URL', 'URLSearchParams', 'X509Certificate', 'Buffer', 'String', 'Array'];
+
+const conversions = new Set(CONVERSIONS.map((c) => c.name));
+const iterators = new Set(ELEMENT_ITERATORS);
+
+export function isConversion(name: string): boolean {
+  return conversions.has(name);
+}
+export function iteratesElements(method: string): boolean {
+  return iterators.has(method);
+}
+export function isContainerClass(name: string): boolean {
+  return CONTAINER_CLASSES.includes(name);
+}

@@ -1,0 +1,336 @@
+import * as v from '../src/analysis/vocabulary';
+
+/**
+ * Every table of the vocabulary with names it must and must not accept, and every prefilter
+ * against the table it is derived from: a name the analysis looks for can never be kept out by
+ * the text test in front of it.
+ */
+
+type Case = [string, boolean];
+const cases = (accept: readonly string[], reject: readonly string[]): Case[] => [...accept.map((n): Case => [n, true]), ...reject.map((n): Case => [n, false])];
+
+describe('patterns', () => {
+  it('escapes and orders an alternation, longest first', () => {
+    expect(v.alternation(['a.b', 'a', 'ab'])).toBe('a\\.b|ab|a');
+    expect(v.textPattern(['$x', 'y(']).test('call $x now')).toBe(true);
+    expect(() => v.alternation([])).toThrow();
+  });
+  it.each(cases(['findById', 'find', 'find_x', 'find1'], ['finder', 'fin']))('startsWithWord(find) %s → %s', (name, want) => {
+    expect(v.startsWithWord(name, ['find']) !== undefined).toBe(want);
+  });
+});
+
+describe('requests', () => {
+  it.each(cases(['req', 'request', 'ctx', 'context', 'c'], ['res', 'reply', 'socket', 'requests', 'r']))('isRequestObjectName(%s) → %s', (n, want) => expect(v.isRequestObjectName(n)).toBe(want));
+  it.each(cases(['res', 'response', 'reply', 'resp', 'Res'], ['req', 'result']))('isResponseObjectName(%s) → %s', (n, want) => expect(v.isResponseObjectName(n)).toBe(want));
+  it.each(cases(['req', 'ctx.request', 'ctx.state', 'c.var', 'res.locals', 'reply.request', 'this.req', 'req.raw', 'c.req', 'app.locals', 'state'], ['res', 'user', 'req.body', 'ctx.body']))(
+    'isRequestChain(%s) → %s',
+    (n, want) => expect(v.isRequestChain(n)).toBe(want),
+  );
+  it.each(cases(['req', 'c.req', 'ctx.req', 'ctx.request', 'request.raw', 'this.request'], ['ctx.state', 'res.locals', 'c.var', 'res']))('isRequestInputOwner(%s) → %s', (n, want) =>
+    expect(v.isRequestInputOwner(n)).toBe(want),
+  );
+  it.each(cases(['params', 'query', 'body', 'headers', 'url', 'searchParams'], ['cookies', 'session', 'user', 'identity']))('isRequestInputField(%s) → %s', (n, want) => expect(v.isRequestInputField(n)).toBe(want));
+  it.each(cases(['cookies', 'session', 'params'], ['user', 'socket']))('isRequestField(%s) → %s', (n, want) => expect(v.isRequestField(n)).toBe(want));
+  it.each(cases(['socket', 'raw', 'req', 'connection'], ['body', 'user']))('isRequestConnectionField(%s) → %s', (n, want) => expect(v.isRequestConnectionField(n)).toBe(want));
+  it.each(cases(['id', 'userId', 'user_id', 'invoiceIds', 'slug', 'fileName', 'file_name', 'tenant', 'tenantSlug', 'serialNumber', 'path'], ['name', 'limit', 'page', 'sort', 'title']))(
+    'isIdLikeName(%s) → %s',
+    (n, want) => expect(v.isIdLikeName(n)).toBe(want),
+  );
+  it('Hono, Express and Fetch input methods are told apart by where they are called', () => {
+    expect(v.isRequestInputMethod('valid', 'hono-req')).toBe(true);
+    expect(v.isRequestInputMethod('valid', 'request')).toBe(false);
+    expect(v.isRequestInputMethod('get', 'request')).toBe(true);
+    expect(v.isRequestInputMethod('json', 'fetch-request')).toBe(true);
+  });
+  it.each(cases(['Param', 'Query', 'Body', 'Headers'], ['Req', 'Get']))('isNestInputDecorator(%s) → %s', (n, want) => expect(v.isNestInputDecorator(n)).toBe(want));
+  it('the engine’s input text test matches every record-choosing form', () => {
+    const test = v.inputFormPattern(v.RECORD_CHOOSING_INPUT_FORMS);
+    for (const { written } of v.RECORD_CHOOSING_INPUT_FORMS) expect(test.test(written.endsWith('()') ? `x${written.slice(0, -1)}'id')` : `x = ${written}.id`)).toBe(true);
+    expect(test.test('ctx.body = { ok: true }')).toBe(false);
+    expect(test.test('res.locals.identity')).toBe(false);
+  });
+  it('the handler parameter test matches each request and context name', () => {
+    const test = new RegExp(v.handlerParameterPattern());
+    for (const o of v.REQUEST_OBJECTS.filter((x) => x.role === 'request' || x.role === 'context')) expect(test.test(`(${o.name}, next) =>`)).toBe(true);
+    expect(test.test('(res, next)')).toBe(false);
+  });
+});
+
+describe('identity sources', () => {
+  it.each(cases(['getPeerCertificate', 'getPeerX509Certificate'], ['getCertificate', 'getPeer']))('isPeerCertificateMethod(%s) → %s', (n, want) => expect(v.isPeerCertificateMethod(n)).toBe(want));
+  it.each(
+    cases(
+      [...v.KNOWN_CERT_HEADERS.map((h) => h.name), 'X-SSL-Client-Cert', 'ssl_client_s_dn', 'x-ssl-client-serial', 'x-certificate-fingerprint', 'x-amzn-mtls-clientcert-leaf', 'cf-client-cert-sha256', 'x-client-verify'],
+      ['certificate_id', 'cert-manager', 'x-request-id', 'authorization', 'x', 'content-type', 'x-forwarded-for'],
+    ),
+  )('isCertHeaderName(%s) → %s', (n, want) => expect(v.isCertHeaderName(n)).toBe(want));
+  it('configured header names count', () => expect(v.isCertHeaderName('X-Mesh-Identity', ['x-mesh-identity'])).toBe(true));
+  it.each(v.KNOWN_CERT_HEADERS.map((h) => h.name))('the header text tests let %s through', (name) => {
+    expect(v.mayNameCertHeader(`req.headers['${name}']`)).toBe(true);
+    expect(v.mayReadHeader(`req.headers['${name}']`)).toBe(true);
+  });
+  it.each(['ssl-client-s-dn', 'x-ssl-client-serial', 'x-tls-peer-subject', 'x-mtls-issuer'])('shape-matched names pass the header text test: %s', (name) => {
+    expect(v.isCertHeaderName(name)).toBe(true);
+    expect(v.mayNameCertHeader(`'${name}'`)).toBe(true);
+  });
+  it('the header text test keeps plain code out', () => expect(v.mayNameCertHeader('const total = items.length;')).toBe(false));
+  it.each([...v.HEADER_GETTERS, 'Strategy'])('mayReadHeader lets `.%s(` through', (n) => expect(v.mayReadHeader(`x.${n}('a')`)).toBe(true));
+  it.each(cases(['authorized', 'authorizationError', 'remoteAddress'], ['ip', 'remotePort']))('trustSignalOf(%s) → %s', (n, want) => expect(v.trustSignalOf(n) !== undefined).toBe(want));
+  it.each(cases([...v.SIGNATURE_VERIFIERS, 'verifyProxySignature'], ['verified', 'sign', 'hmac']))('isSignatureVerifier(%s) → %s', (n, want) => expect(v.isSignatureVerifier(n)).toBe(want));
+  it.each(cases([...v.CONTEXT_RESPONSE_FIELDS], ['identity', 'user']))('isContextResponseField(%s) → %s', (n, want) => expect(v.isContextResponseField(n)).toBe(want));
+  it.each(cases([...v.SOCKET_CHAIN_METHODS], ['write', 'end']))('returnsSocket(%s) → %s', (n, want) => expect(v.returnsSocket(n)).toBe(want));
+  it('outgoing connections by module and call', () => {
+    expect(v.isOutgoingConnection('tls', 'connect')).toBe(true);
+    expect(v.isOutgoingConnection('https', 'createServer')).toBe(false);
+    expect(v.isOutgoingConnection('express', 'get')).toBe(false);
+    expect(v.isOutgoingConnectionEvent('secureConnect')).toBe(true);
+    expect(v.isOutgoingConnectionEvent('secureConnection')).toBe(false);
+  });
+  it.each(cases(['isRevoked', 'revocationList', 'ocspCheck', 'REVOKED_SERIALS', 'easy-ocsp'], ['revision', 'crl']))('namesRevocation(%s) → %s', (n, want) => expect(v.namesRevocation(n)).toBe(want));
+  it.each(v.REVOCATION_WORDS)('the revocation text test matches %s', (w) => expect(v.REVOCATION_TEXT.test(w)).toBe(true));
+});
+
+describe('tls', () => {
+  it.each([
+    ['https', 'createServer', true],
+    ['tls', 'createServer', true],
+    ['http2', 'createSecureServer', true],
+    ['http2', 'createServer', false],
+    ['http', 'createServer', false],
+    ['https', 'Server', true],
+  ] as const)('isTlsServerFactory(%s, %s) → %s', (m, n, want) => expect(v.isTlsServerFactory(m, n)).toBe(want));
+  it.each(cases(['secureContext', 'SNICallback'], ['crl', 'requestCert']))('bringsOwnContext(%s) → %s', (n, want) => expect(v.bringsOwnContext(n)).toBe(want));
+  it.each(cases(['tlsOptions', 'httpsConfig', 'sslOpts', 'certs'], ['app', 'handler']))('isOptionsName(%s) → %s', (n, want) => expect(v.isOptionsName(n)).toBe(want));
+  it.each(cases(['loadTlsOptions', 'getConfig', 'readCerts'], ['express', 'Router', 'callback', 'handler']))('isOptionsFactory(%s) → %s', (n, want) => expect(v.isOptionsFactory(n)).toBe(want));
+  it.each([...v.PEER_CERTIFICATE_METHODS.map((m) => `sock.${m}()`), 'requestCert: true', 'opts.requestCert = true', '{ key, cert, requestCert }'])('IDENTITY_TEXT matches %s', (t) =>
+    expect(v.IDENTITY_TEXT.test(t)).toBe(true),
+  );
+  it('IDENTITY_TEXT keeps a mention out', () => expect(v.IDENTITY_TEXT.test('// we never set requestCertificate')).toBe(false));
+  it.each(cases(['authorized', 'requestCert', 'crl', 'httpsOptions', 'serverOptions', 'headers', 'headerName', 'useClass'], ['body', 'x']))('isModelPropertyName(%s) → %s', (n, want) =>
+    expect(v.isModelPropertyName(n)).toBe(want),
+  );
+  it.each(v.TLS_FACTORY_WORDS)('TLS_FACTORY_TEXT matches %s', (w) => expect(v.TLS_FACTORY_TEXT.test(w)).toBe(true));
+});
+
+describe('frameworks and DI', () => {
+  const web = new RegExp(v.webModulePattern());
+  it.each([...v.WEB_MODULES.map((m) => (m.subpaths && m.name.startsWith('@') ? `${m.name}/core` : m.name)), 'hono/cors', 'node:https'])('the web-module text test matches %s', (m) =>
+    expect(web.test(`import x from '${m}'`)).toBe(true),
+  );
+  it.each(['lodash', '@nestjsx/crud', 'expressive', 'http'])('the web-module text test keeps %s out', (m) => expect(web.test(`import x from '${m}'`)).toBe(false));
+  it.each(cases([...v.ROUTE_METHODS], ['route', 'listen']))('isRouteMethod(%s) → %s', (n, want) => expect(v.isRouteMethod(n)).toBe(want));
+  it.each(cases(['route', 'routes', 'basePath', 'get'], ['listen']))('continuesRouteChain(%s) → %s', (n, want) => expect(v.continuesRouteChain(n)).toBe(want));
+  it.each(cases([...v.EARLY_HOOKS], ['onSend', 'onResponse']))('isEarlyHook(%s) → %s', (n, want) => expect(v.isEarlyHook(n)).toBe(want));
+  it.each(cases([...v.SERVER_LISTENER_EVENTS], ['close', 'listening']))('isServerListenerEvent(%s) → %s', (n, want) => expect(v.isServerListenerEvent(n)).toBe(want));
+  it.each(cases(['fp', 'fastifyPlugin', 'authPlugin'], ['register', 'routes']))('sharesPluginInstance(%s) → %s', (n, want) => expect(v.sharesPluginInstance(n)).toBe(want));
+  it.each(cases([...v.NEST_GUARD_METHODS], ['constructor', 'handle']))('isNestGuardMethod(%s) → %s', (n, want) => expect(v.isNestGuardMethod(n)).toBe(want));
+  it.each(cases(['Injectable', 'Controller', 'Resolver', 'WebSocketGateway', 'Catch'], ['Module', 'Get']))('isSingletonClassDecorator(%s) → %s', (n, want) =>
+    expect(v.isSingletonClassDecorator(n)).toBe(want),
+  );
+  it.each(cases(["@Injectable({ scope: Scope.REQUEST })", "@Injectable({ scope: Scope.TRANSIENT })", "@Injectable({ scope: 'request' })"], ['@Injectable()', '@Injectable({ scope: Scope.DEFAULT })']))(
+    'namesPerRequestScope(%s) → %s',
+    (t, want) => expect(v.namesPerRequestScope(t)).toBe(want),
+  );
+});
+
+describe('data access', () => {
+  it.each([
+    ['findUnique', 'read'],
+    ['findByIdAndUpdate', 'write'],
+    ['findOrCreate', 'write'],
+    ['countDocuments', 'read'],
+    ['save', 'write'],
+  ] as const)('recordMethodOf(%s).access → %s', (n, access) => expect(v.recordMethodOf(n)?.access).toBe(access));
+  it.each(cases(['update', 'delete', 'find', 'save', 'distinct'], ['findUnique', 'updateOne', 'findById']))('recordMethodOf(%s).ambiguous → %s', (n, want) =>
+    expect(v.recordMethodOf(n)?.ambiguous === true).toBe(want),
+  );
+  it.each(cases(['findById', 'findByPk', 'findByIds', 'findByIdAndDelete'], ['findOne']))('recordMethodOf(%s).byId → %s', (n, want) => expect(v.recordMethodOf(n)?.byId === true).toBe(want));
+  it.each(cases([...v.QUERY_FILTER_CALLS], ['select', 'first']))('isQueryFilterCall(%s) → %s', (n, want) => expect(v.isQueryFilterCall(n)).toBe(want));
+  it.each(cases(['update', 'set', 'insert', 'del', 'softDelete'], ['where', 'select', 'first']))('isQueryWriteCall(%s) → %s', (n, want) => expect(v.isQueryWriteCall(n)).toBe(want));
+  it.each(cases(['values', 'orderBy', 'set', 'increment'], ['where', 'first']))('isQueryPayloadCall(%s) → %s', (n, want) => expect(v.isQueryPayloadCall(n)).toBe(want));
+  it.each(cases(['where', 'first', 'getOne', 'exec', 'then', 'forUpdate'], ['insert', 'map', 'whereInIds']))('continuesQuery(%s) → %s', (n, want) => expect(v.continuesQuery(n)).toBe(want));
+  it.each(cases(['data', '$set', 'orderBy', 'transaction'], ['where', 'id']))('isPayloadKey(%s) → %s', (n, want) => expect(v.isPayloadKey(n)).toBe(want));
+  it.each(cases(['prisma', 'usersRepo', 'db', 'dbClient', 'tx', 'trx', 'OrderModel', 'Invoice', 'userDao'], ['cache', 'trxs', 'list', 'user']))('namesDatabase(%s) → %s', (n, want) =>
+    expect(v.namesDatabase(n)).toBe(want),
+  );
+  it.each(cases(['collection', 'getRepository', 'Knex', 'table', 'from'], ['map', 'extend']))('returnsDatabaseHandle(%s) → %s', (n, want) => expect(v.returnsDatabaseHandle(n)).toBe(want));
+  it.each(cases(['getRepository', 'extend', 'model'], ['table', 'knex', 'GetRepository']))('initializesDatabaseHandle(%s) → %s', (n, want) => expect(v.initializesDatabaseHandle(n)).toBe(want));
+  it.each(cases(['Repository', 'PrismaClient', 'Knex.Transaction', 'InvoiceRepository', 'UserModel', 'Pool'], ['Map', 'Request', 'Model2']))('isDatabaseType(%s) → %s', (n, want) =>
+    expect(v.isDatabaseType(n)).toBe(want),
+  );
+  it.each(cases(['InjectRepository(Invoice)', 'InjectModel(User.name)', 'InjectKnex()'], ['Inject(TOKEN)', 'Injectable()']))('injectsDatabase(%s) → %s', (n, want) => expect(v.injectsDatabase(n)).toBe(want));
+  it.each(cases([...v.NOT_DATABASE_CLASSES], ['Repository', 'Pool']))('isNonDatabaseClass(%s) → %s', (n, want) => expect(v.isNonDatabaseClass(n)).toBe(want));
+  it.each(cases([...v.CRYPTO_FACTORIES], ['createClient']))('isCryptoFactory(%s) → %s', (n, want) => expect(v.isCryptoFactory(n)).toBe(want));
+  it('SQL runners are split by where they are called', () => {
+    expect(v.SQL_CONNECTION_METHODS).toContain('query');
+    expect(v.SQL_STATEMENT_METHODS).toEqual(['get', 'all', 'run', 'iterate', 'pluck']);
+  });
+});
+
+describe('sql', () => {
+  it.each([
+    ['SELECT * FROM t WHERE id = $1', 'select'],
+    ['`\n  update accounts set x = 1`', 'update'],
+    ['"DELETE FROM t"', 'delete'],
+    ['with x as (select 1) select *', undefined],
+  ] as const)('sqlVerbOf(%s) → %s', (t, verb) => expect(v.sqlVerbOf(t)).toBe(verb));
+  it.each(cases(['select id from t', 'UPDATE t SET a = 1', 'x WHERE y'], ['selected items', 'hello world']))('looksLikeSqlText(%s) → %s', (t, want) => expect(v.looksLikeSqlText(t)).toBe(want));
+  it.each(cases(['UPDATE t SET a = 1', 'insert into t', 'MERGE INTO t'], ['SELECT * FROM t']))('isWritingSql(%s) → %s', (t, want) => expect(v.isWritingSql(t)).toBe(want));
+  it.each(cases(['select * from t for update', 'SELECT 1 FOR SHARE', 'select 1 for no key update'], ['select 1', 'update t']))('locksInSql(%s) → %s', (t, want) => expect(v.locksInSql(t)).toBe(want));
+  it.each(cases(['SELECT * FROM t'], ['SELECT * FROM t FOR UPDATE', 'UPDATE t SET a = 1']))('selectsOnlySql(%s) → %s', (t, want) => expect(v.selectsOnlySql(t)).toBe(want));
+  it.each(cases(['UPDATE docs SET a = 1 WHERE id = $1 AND owner = $2', 'delete from t where id = 1 and exists (select 1)'], ['UPDATE docs SET a = 1 WHERE id = $1', 'select * from t where a and b']))(
+    'isConditionalWriteSql(%s) → %s',
+    (t, want) => expect(v.isConditionalWriteSql(t)).toBe(want),
+  );
+});
+
+describe('http clients', () => {
+  it.each(cases([...v.HTTP_CLIENT_MODULES], ['express', 'http']))('isHttpClientModule(%s) → %s', (n, want) => expect(v.isHttpClientModule(n)).toBe(want));
+  it.each(cases(['get', 'post', 'request', 'fetch'], ['send', 'query']))('isHttpMethod(%s) → %s', (n, want) => expect(v.isHttpMethod(n)).toBe(want));
+  it.each(cases(['get', 'GET', 'head'], ['post', 'DELETE']))('isReadOnlyHttpMethod(%s) → %s', (n, want) => expect(v.isReadOnlyHttpMethod(n)).toBe(want));
+  it.each(cases(['httpService', 'HttpClient', 'api'], ['repo', 'db']))('isHttpClientField(%s) → %s', (n, want) => expect(v.isHttpClientField(n)).toBe(want));
+});
+
+describe('fs', () => {
+  it.each(cases(['exists', 'readFile', 'open', 'remove'], ['existsSync', 'hasOwnProperty', 'toString']))('fsFunctionOf(%s) → %s', (n, want) => expect(v.fsFunctionOf(n) !== undefined).toBe(want));
+  it.each(v.FS_CHECK_NAMES.flatMap((n) => [n, `${n}Sync`]))('the fs prefilter matches the check %s', (n) => {
+    expect(v.mayUseFsChecks(`import fs from 'node:fs';\nfs.${n}(p)`)).toBe(true);
+  });
+  it.each([...v.FS_MODULES.keys()])('the fs prefilter matches an import of %s', (m) => expect(v.FS_IMPORT_TEXT.test(`require("${m}")`)).toBe(true));
+  it('the fs prefilter keeps files out that check nothing, or import no fs module', () => {
+    expect(v.mayUseFsChecks("import fs from 'fs'; fs.readFile(p)")).toBe(false);
+    expect(v.mayUseFsChecks('if (await exists(p)) {}')).toBe(false);
+  });
+  it.each(cases(['', 'r', 'rs'], ['r+', 'w', 'a', 'wx']))('isReadOnlyOpenFlag(%s) → %s', (f, want) => expect(v.isReadOnlyOpenFlag(f)).toBe(want));
+  it('fs constants', () => {
+    expect(v.namesExclusiveOpen('O_CREAT | O_EXCL')).toBe(true);
+    expect(v.namesExclusiveOpen('O_EXCLUSIVE')).toBe(false);
+    expect(v.namesExclusiveCopy('fs.constants.COPYFILE_EXCL')).toBe(true);
+    expect(v.namesWriteFlag('constants.O_WRONLY')).toBe(true);
+    expect(v.namesExistenceMode('fs.constants.F_OK')).toBe(true);
+    expect(v.namesExistenceMode('0')).toBe(true);
+    expect(v.namesExistenceMode('R_OK')).toBe(false);
+  });
+});
+
+describe('refusals', () => {
+  it.each(cases(v.REFUSAL_CALLS.map((r) => r.name), ['send', 'json', 'status']))('isRefusalCall(%s) → %s', (n, want) => expect(v.isRefusalCall(n)).toBe(want));
+  it.each(cases(['throw', 'destroy', 'sendStatus'], ['end', 'deny']))('isThrowingRefusal(%s) → %s', (n, want) => expect(v.isThrowingRefusal(n)).toBe(want));
+  it.each([
+    ['status', 403, true],
+    ['code', 401, true],
+    ['writeHead', 404, true],
+    ['status', 200, false],
+    ['send', 403, false],
+  ] as const)('refusesWithStatus(%s, %d) → %s', (n, code, want) => expect(v.refusesWithStatus(n, code)).toBe(want));
+  it.each(cases([...v.ERROR_CALLBACKS], ['resolve']))('isErrorCallback(%s) → %s', (n, want) => expect(v.isErrorCallback(n)).toBe(want));
+  it.each(cases([...v.ASSERTIONS], ['assertOwner', 'expect']))('isAssertion(%s) → %s', (n, want) => expect(v.isAssertion(n)).toBe(want));
+  it.each(cases(['assert', 'ok', 'assertSameTenant', 'ensureOwner', 'requireRole', 'check', 'check_access', 'Authorize', 'validateAccess', 'throwIfDenied'], ['checkout', 'validated', 'requirements', 'authorized', 'okay']))(
+    'isThrowingCheck(%s) → %s',
+    (n, want) => expect(v.isThrowingCheck(n)).toBe(want),
+  );
+  it.each(
+    cases(
+      ["res.status(403).send('Forbidden')", 'throw new ForbiddenException()', "return c.text('not found', 404)", 'throw new NotFoundException()', "ctx.throw(401, 'unauthorized')", "'permission denied'"],
+      ["res.status(409).send('conflict')", "throw new BadRequestException('bad input')", 'return 4030'],
+    ),
+  )('saysAccessRefused(%s) → %s', (t, want) => expect(v.saysAccessRefused(t)).toBe(want));
+});
+
+describe('atomic forms', () => {
+  it.each(cases([...v.TRANSACTION_CALLEES], ['transact', 'commit']))('isTransactionCallee(%s) → %s', (n, want) => expect(v.isTransactionCallee(n)).toBe(want));
+  it.each(cases([...v.TRANSACTION_HANDLES], ['db', 'prisma']))('isTransactionHandle(%s) → %s', (n, want) => expect(v.isTransactionHandle(n)).toBe(want));
+  it.each(cases(['transaction', 'session', 'lock'], ['where']))('isTransactionOption(%s) → %s', (n, want) => expect(v.isTransactionOption(n)).toBe(want));
+  it.each(cases(['forUpdate', 'forShare', 'setLock', 'transacting'], ['where']))('isLockCall(%s) → %s', (n, want) => expect(v.isLockCall(n)).toBe(want));
+  it.each(cases(['forUpdate', 'forNoKeyUpdate', 'setLock'], ['transacting']))('locksByCall(%s) → %s', (n, want) => expect(v.locksByCall(n)).toBe(want));
+  it.each(cases(['compareAndSwap', 'setNX', 'WATCH', 'hsetnx'], ['set', 'swap']))('isCompareAndSet(%s) → %s', (n, want) => expect(v.isCompareAndSet(n)).toBe(want));
+  it.each(cases([...v.CONDITION_KEYS], ['data', 'id']))('isConditionKey(%s) → %s', (n, want) => expect(v.isConditionKey(n)).toBe(want));
+});
+
+describe('deferral', () => {
+  it.each(cases(['then', 'catch', 'setTimeout', 'nextTick', 'on', 'subscribe', 'process'], ['add', 'enqueue', 'map', 'forEach']))('defersCallback(%s) → %s', (n, want) => expect(v.defersCallback(n)).toBe(want));
+  it.each(cases(['setTimeout', 'on', 'once', 'add', 'enqueue', 'defer'], ['then', 'addListener', 'subscribe']))('runs after the response: %s → %s', (n, want) =>
+    expect(v.AFTER_RESPONSE_CALLEES.includes(n)).toBe(want),
+  );
+  it.each(cases(['setTimeout', 'setInterval', 'setImmediate'], ['nextTick', 'then']))('isTimer(%s) → %s', (n, want) => expect(v.isTimer(n)).toBe(want));
+  it.each(cases(['add', 'addBulk', 'enqueue', 'schedule', 'defer'], ['push', 'on']))('isQueueCall(%s) → %s', (n, want) => expect(v.isQueueCall(n)).toBe(want));
+  it.each(cases(['finish', 'close', 'end'], ['data', 'request']))('isAfterResponseEvent(%s) → %s', (n, want) => expect(v.isAfterResponseEvent(n)).toBe(want));
+  it.each(cases(['auditQueue', 'this.jobs', 'taskScheduler', 'Worker'], ['cache', 'repo']))('namesQueue(%s) → %s', (n, want) => expect(v.namesQueue(n)).toBe(want));
+  it.each(cases(['await x', 'yield y', 'p.then(f)', 'p\n  .then (f)'], ['awaiting', 'thenable', 'yielded']))('SUSPENSION_TEXT(%s) → %s', (t, want) => expect(v.SUSPENSION_TEXT.test(t)).toBe(want));
+});
+
+describe('containers', () => {
+  it.each(cases(['set', 'add', 'push', 'setex', 'hSet', 'assign'], ['get', 'has', 'delete']))('isStoreMethod(%s) → %s', (n, want) => expect(v.isStoreMethod(n)).toBe(want));
+  it.each(cases(['set', 'put', 'setItem', 'sadd', 'remember'], ['add', 'push', 'mset', 'save']))('isKeyedStore(%s) → %s', (n, want) => expect(v.isKeyedStore(n)).toBe(want));
+  it.each(cases(['LRUCache', 'Redis', 'createClient', 'caching', 'memoize'], ['Map', 'Pool']))('makesCache(%s) → %s', (n, want) => expect(v.makesCache(n)).toBe(want));
+  it.each(cases(['redis', 'ioredis', '@nestjs/cache-manager', 'lru-cache'], ['pg', 'express']))('isCacheModule(%s) → %s', (n, want) => expect(v.isCacheModule(n)).toBe(want));
+  it.each(cases(['cache', 'sessionStore', 'userMap', 'this.redisClient', 'REGISTRY'], ['mapper', 'repo', 'queue']))('namesCache(%s) → %s', (n, want) => expect(v.namesCache(n)).toBe(want));
+  it.each(cases(['app', 'fastify', 'server', 'instance'], ['router', 'req']))('isAppObject(%s) → %s', (n, want) => expect(v.isAppObject(n)).toBe(want));
+  it.each(cases(['global', 'globalThis', 'window'], ['process', 'self']))('isGlobalObject(%s) → %s', (n, want) => expect(v.isGlobalObject(n)).toBe(want));
+  it.each(cases(['res', 'reply', 'ctx', 'c', 'console', 'this.logger', 'JSON', 'socket', 'app', 'process', 'body'], ['prisma', 'db', 'accounts', 'req']))('isNonStateReceiver(%s) → %s', (n, want) =>
+    expect(v.isNonStateReceiver(n)).toBe(want),
+  );
+  it.each(cases(['element', 'buttonElement', 'eventBus', 'keyEmitter', 'metrics', 'cacheManager', 'notificationsService'], ['ledger', 'repo', 'res']))('isNonStoreReceiver(%s) → %s', (n, want) =>
+    expect(v.isNonStoreReceiver(n)).toBe(want),
+  );
+  it.each(cases(['JSON', '_', 'headers', 'res', 'router', 'socket', 'process', 'logger'], ['c', 'ctx', 'db', 'User']))('isNonDatabaseReceiver(%s) → %s', (n, want) => expect(v.isNonDatabaseReceiver(n)).toBe(want));
+  it.each(cases(['Map', 'WeakSet'], ['Array', 'LRUCache']))('collectionClassOf(%s) → %s', (n, want) => expect(v.collectionClassOf(n) !== undefined).toBe(want));
+});
+
+describe('authorization', () => {
+  it.each(
+    cases(
+      ['acl.can', 'hasRole', 'getPermissions', 'perms', 'isOwner', 'ownsDocument', 'featureFlags.get', 'isEnabled', 'loadBalance', 'checkAccess', 'revokedSerials', 'canEdit', 'userCanEdit', 'cannot', 'grants', 'credit_limit'],
+      ['permanentStore', 'getAccessToken', 'accessory', 'cancelOrder', 'scanFiles', 'downstream', 'getUser', 'fetchInvoice'],
+    ),
+  )('namesDecision(%s) → %s', (n, want) => expect(v.namesDecision(n)).toBe(want));
+  it.each(cases(['hasRole', 'roleOf', 'canEdit', 'isRevoked', 'checkAccess', 'isAdmin', 'permitted'], ['getCredit', 'featureFlag', 'isEnabled', 'isBanned', 'cancel']))('isDecisionName(%s) → %s', (n, want) =>
+    expect(v.isDecisionName(n)).toBe(want),
+  );
+  it.each(v.DECISION_WORDS.filter((w) => !w.camel && !w.endings && !w.unless).map((w) => w.word))('the decision word %s is found inside a name', (word) =>
+    expect(v.namesDecision(`get_${word}Thing`)).toBe(true),
+  );
+  it.each(cases(['canEdit', 'getRoles', 'isOwner', 'exists', 'lookUp'], ['issue', 'update', 'cancel', 'finder']))('isLookupName(%s) → %s', (n, want) => expect(v.isLookupName(n)).toBe(want));
+  it.each(cases(['findById', 'getAccount', 'query', 'accountOf', 'finder'], ['update', 'isOwner', 'canEdit']))('isRecordReadName(%s) → %s', (n, want) => expect(v.isRecordReadName(n)).toBe(want));
+  it.each(cases(['ownerId', 'createdBy', 'writers', 'status', 'isLocked', 'ROLE'], ['title', 'name', 'id']))('isRecordDecisionField(%s) → %s', (n, want) => expect(v.isRecordDecisionField(n)).toBe(want));
+  it.each(cases(['update', 'updateMany', 'deleteUser', 'setRole', 'transferFunds', 'query', '$executeRaw', 'issueRefund', 'rmdir', 'credit'], ['queryBuilder', 'runner', 'payment', 'credits', 'setName', 'findMany', 'get']))(
+    'isOperationName(%s) → %s',
+    (n, want) => expect(v.isOperationName(n)).toBe(want),
+  );
+  it.each(cases(['query', 'raw', 'run', 'execute', 'exec'], ['bulkWrite', 'update']))('runsRawStatement(%s) → %s', (n, want) => expect(v.runsRawStatement(n)).toBe(want));
+  it.each(cases(['createServer', 'createHash', 'createQueryBuilder'], ['create', 'createUser', 'createInvoice']))('createsInMemory(%s) → %s', (n, want) => expect(v.createsInMemory(n)).toBe(want));
+  it.each(cases([...v.PLAIN_FACTORY_OBJECTS], ['prisma']))('isPlainFactoryObject(%s) → %s', (n, want) => expect(v.isPlainFactoryObject(n)).toBe(want));
+  it('collection tests by what they ask', () => {
+    expect(v.isCollectionTest('has', 'membership')).toBe(true);
+    expect(v.isCollectionTest('get', 'membership')).toBe(false);
+    expect(v.isCollectionTest('get', 'membership', 'lookup')).toBe(true);
+    expect(v.isCollectionTest('startsWith', 'affix')).toBe(true);
+  });
+
+  // the prefilters of auth-across-await, derived from the tables above
+  it.each(v.GUARDED_OPERATIONS.map((o) => o.verb))('OPERATION_TEXT matches the operation %s', (verb) => expect(v.OPERATION_TEXT.test(`await db.${verb}(x)`)).toBe(true));
+  it('OPERATION_TEXT keeps reads out', () => expect(v.OPERATION_TEXT.test('await db.findMany({ where })')).toBe(false));
+  it.each(v.DECISION_WORDS.map((w) => w.word))('LOOKUP_TEXT matches an awaited lookup named %s, and a result kept under it', (word) => {
+    expect(v.LOOKUP_TEXT.test(`const x = await acl.${word}Check(user)`)).toBe(true);
+    expect(v.LOOKUP_TEXT.test(`const ${word}s = await svc.load(user)`)).toBe(true);
+  });
+  it.each(v.DECISION_WORDS.map((w) => w.word))('STATE_LOOKUP_TEXT matches a look into state named %s', (word) => expect(v.STATE_LOOKUP_TEXT.test(`${word}Set.has(cn)`)).toBe(true));
+  it.each(v.RECORD_DECISION_FIELDS)('the record-test text matches a test of %s', (field) => {
+    expect(v.mayTestRecord(`if (doc.${field} !== me)`)).toBe(true);
+    expect(v.mayTestRecord(`if (!doc.${field}s.includes(me))`)).toBe(true);
+  });
+  it('the record-test text matches membership of a record', () => expect(v.mayTestRecord('if (!allowed.has(doc.id)) return')).toBe(true));
+  it('every word the analysis accepts passes the prefilter built from the same table', () => {
+    for (const name of ['acl.can', 'hasRole', 'featureFlags.get', 'ownsDocument']) {
+      expect(v.namesDecision(name)).toBe(true);
+      expect(v.LOOKUP_TEXT.test(`await ${name}(x)`)).toBe(true);
+    }
+  });
+});
+
+describe('values', () => {
+  it.each(cases(['Number', 'parseInt', 'ObjectId', 'join', 'create', 'all'], ['fetch', 'findOne']))('isConversion(%s) → %s', (n, want) => expect(v.isConversion(n)).toBe(want));
+  it.each(cases(['Map', 'X509Certificate', 'URLSearchParams'], ['Repository', 'EventEmitter']))('isContainerClass(%s) → %s', (n, want) => expect(v.isContainerClass(n)).toBe(want));
+  it.each(cases(['map', 'forEach', 'find'], ['sort', 'push']))('iteratesElements(%s) → %s', (n, want) => expect(v.iteratesElements(n)).toBe(want));
+});
