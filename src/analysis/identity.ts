@@ -180,6 +180,8 @@ export class Identity {
       return expr.arguments.some((a) => PASS_THROUGH.has(method) && this.isIdentity(a, depth + 1));
     }
     if (ts.isAwaitExpression(expr)) return this.isIdentity(expr.expression, depth + 1);
+    // a certificate parsed from a forwarded one: `new X509Certificate(decodeURIComponent(pem))` (node:crypto)
+    if (ts.isNewExpression(expr)) return this.isCryptoCertificate(expr) && (expr.arguments ?? []).some((a) => this.isIdentity(a, depth + 1));
     if (ts.isPropertyAccessExpression(expr) || ts.isElementAccessExpression(expr)) {
       if (this.headerReads().some((r) => r.node === expr)) return true;
       const key = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isStringLiteralLike(expr.argumentExpression) ? expr.argumentExpression.text : undefined;
@@ -229,6 +231,14 @@ export class Identity {
       );
     }
     return false;
+  }
+
+  /** `new X509Certificate(…)` / `new crypto.X509Certificate(…)` of `node:crypto`. */
+  private isCryptoCertificate(expr: ts.NewExpression): boolean {
+    const chain = calleeChain(expr.expression);
+    if (!chain || chain.at(-1) !== 'X509Certificate') return false;
+    if (chain[0] === 'require:crypto' || chain[0] === 'require:node:crypto') return true;
+    return this.project.facts.get(expr.getSourceFile().fileName)?.bindings.get(chain[0])?.module === 'crypto';
   }
 
   /** Whether a function returns client identity (any `return`, or an arrow's expression body). */
