@@ -131,8 +131,8 @@ describe('store sinks: must match', () => {
     ],
     [
       'a hash field chooses as much as the key',
-      one("import { Redis } from 'ioredis';\nconst r = new Redis();\nr.hget('pools', id);\nr.hset(`pool:${id}`, 'owner', me);"),
-      ["r.hget read ['pools' | id]", "r.hset write [`pool:${id}` | 'owner']"],
+      one("import { Redis } from 'ioredis';\nconst r = new Redis();\nr.hget('pools', id);\nr.hset(`pool:${id}`, 'owner', me);\nr.hset('settings', { ownerId: body.ownerId });"),
+      ["r.hget read ['pools' | id]", "r.hset write ['settings']", "r.hset write [`pool:${id}` | 'owner']"],
     ],
     [
       'node-redis createClient, connected, camelCase commands and RedisJSON',

@@ -102,6 +102,8 @@ function operationSink(project: Project, call: ts.CallExpression, spec: StoreCli
   let readOnly = op.readOnly;
   if (op.args || op.restFrom !== undefined) {
     args.forEach((a, i) => {
+      // `hset(key, { status, closedBy })`: the object form holds values written, not a field chosen
+      if (i > 0 && ts.isObjectLiteralExpression(skipOuter(a))) return;
       if (op.args?.includes(i) || (op.restFrom !== undefined && i >= op.restFrom)) selectors.push(a);
     });
     scope.push(...selectors);
