@@ -33,6 +33,7 @@ import {
 import { FILE_SENDS } from './vocabulary/fs';
 import { HTTP_CLIENT_FACTORY, HTTP_CLIENT_FUNCTIONS, HTTP_METHODS, HTTP_SCOPE_OPTIONS, HTTP_TARGET_OPTIONS, isHttpClientField, isHttpClientModule, isHttpMethod, isReadOnlyHttpMethod } from './vocabulary/http-clients';
 import { looksLikeSqlText, selectsOnlySql } from './vocabulary/sql';
+import { addStoreSinks } from './store-sinks';
 
 /**
  * A data access or sensitive operation that picks its target from its arguments: an ORM or
@@ -115,6 +116,7 @@ export function findSinks(project: Project, configured: readonly string[]): Sink
       add(simple(call, 'configured', [...call.arguments]));
     }
   }
+  addStoreSinks(project, out);
   return [...out.values()].sort((a, b) => a.node.getSourceFile().fileName.localeCompare(b.node.getSourceFile().fileName) || a.node.pos - b.node.pos);
 }
 
@@ -260,7 +262,7 @@ function filterParts(arg: ts.Expression, project: Project): ts.Node[] {
   return out;
 }
 
-function objectOf(arg: ts.Expression, project: Project): ts.ObjectLiteralExpression | undefined {
+export function objectOf(arg: ts.Expression, project: Project): ts.ObjectLiteralExpression | undefined {
   const e = skipOuter(arg);
   if (ts.isObjectLiteralExpression(e)) return e;
   if (ts.isIdentifier(e)) {
@@ -270,7 +272,7 @@ function objectOf(arg: ts.Expression, project: Project): ts.ObjectLiteralExpress
   return undefined;
 }
 
-function member(obj: ts.ObjectLiteralExpression, key: string): ts.Expression | undefined {
+export function member(obj: ts.ObjectLiteralExpression, key: string): ts.Expression | undefined {
   for (const p of obj.properties) {
     if (!p.name || propertyNameText(p.name) !== key) continue;
     if (ts.isPropertyAssignment(p)) return p.initializer;
@@ -399,7 +401,7 @@ function looksLikeSql(arg: ts.Expression, project: Project): boolean {
   return looksLikeSqlText(text);
 }
 
-function label(call: ts.CallExpression): string {
+export function label(call: ts.CallExpression): string {
   const callee = skipOuter(call.expression);
   const chain = calleeChain(callee);
   if (chain) return chain.map((p) => (p.startsWith('require:') ? `require('${p.slice(8)}')` : p)).join('.');

@@ -1,0 +1,486 @@
+import { ts } from '../ts';
+import { calleeChain, skipOuter } from './facts/walk';
+import { isFunctionLike, returnedExpressions } from './modules';
+import type { Project } from './project';
+import { receiverDeclaration } from './request-values';
+import { label, member, objectOf, type Sink } from './sinks';
+import { splitSql } from './sql';
+import {
+  COMMAND_PRESIGNERS,
+  STORE_CLIENTS,
+  storeCommand,
+  storeFactory,
+  storeMethod,
+  storeType,
+  type StoreClientSpec,
+  type StoreOperation,
+} from './vocabulary/stores';
+
+/**
+ * Data accesses of key-value, document, object and search stores (Redis, DynamoDB, S3,
+ * Elasticsearch/OpenSearch), read from the tables in `vocabulary/stores.ts`. A call counts only
+ * when its receiver is a client of that store by how it was made — a factory or constructor of
+ * the store's module, a declaration typed with the client class, a plugin that decorates the
+ * framework with it — or, for `client.send(new GetCommand(…))`, when the command class comes
+ * from the store's module. A `Map`, an LRU cache or `req.session` never becomes a store.
+ *
+ * The sinks are put into `sinks`, replacing any generic guess at the same call (`ddb.update(…)`
+ * looks like an ORM to the name lists): the store's own reading of its arguments is the better one.
+ */
+export function addStoreSinks(project: Project, sinks: Map<ts.CallExpression, Sink>): void {
+  const clients = new StoreClients(project);
+  for (const sink of findStoreSinks(project, clients)) {
+    // `docClient.get(p).promise()`: the sink is the whole request; a guess at the inner call goes
+    if (sink.node !== sink.inner) sinks.delete(sink.inner);
+    sinks.set(sink.node, { node: sink.node, label: sink.label, kind: sink.kind, selectors: sink.selectors, scope: sink.scope, readOnly: sink.readOnly });
+  }
+}
+
+/** A store sink, and the call the operation itself is (`get` in `docClient.get(p).promise()`). */
+export interface StoreSink extends Sink {
+  store: StoreClientSpec['store'];
+  inner: ts.CallExpression;
+}
+
+export function findStoreSinks(project: Project, clients = new StoreClients(project)): StoreSink[] {
+  const out: StoreSink[] = [];
+  // method names are matched lower-cased: ioredis `hgetall`, node-redis `hGetAll`
+  const names = new Set<string>();
+  for (const spec of STORE_CLIENTS) for (const m of Object.keys(spec.methods ?? {})) names.add(m.split('.').at(-1)!);
+  const known = (name: string): boolean => {
+    const lower = name.toLowerCase();
+    return names.has(lower) || (lower.endsWith('buffer') && names.has(lower.slice(0, -6)));
+  };
+  // methods of a client: `redis.hget(key, field)`, `es.get({ index, id })`, `docClient.get(params).promise()`
+  for (const facts of project.facts.values()) {
+    for (const [name, calls] of facts.callsByName) {
+      if (!known(name)) continue;
+      for (const call of calls) {
+        if (!ts.isCallExpression(call)) continue;
+        const callee = skipOuter(call.expression);
+        if (!ts.isPropertyAccessExpression(callee)) continue;
+        let receiver = skipOuter(callee.expression);
+        let spec = clients.clientOf(receiver);
+        let op = spec && storeMethod(spec, name);
+        // node-redis modules: `client.json.get(key)`
+        if (!op && ts.isPropertyAccessExpression(receiver)) {
+          const namespaced = `${receiver.name.text}.${name}`;
+          receiver = skipOuter(receiver.expression);
+          spec = clients.clientOf(receiver);
+          op = spec && storeMethod(spec, namespaced);
+        }
+        if (!spec || !op) continue;
+        const built = operationSink(project, call, spec, op, call.arguments, label(call));
+        if (built) out.push(built);
+      }
+    }
+  }
+  // command objects: `ddb.send(new GetCommand({ … }))`, `getSignedUrl(s3, new GetObjectCommand({ … }))`
+  const sent: { call: ts.CallExpression; arg: ts.Expression | undefined }[] = [];
+  for (const call of project.callsNamed('send')) if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(skipOuter(call.expression))) sent.push({ call, arg: call.arguments[0] });
+  for (const p of COMMAND_PRESIGNERS) {
+    for (const call of project.callsNamed(p.name)) {
+      if (!ts.isCallExpression(call)) continue;
+      const imported = clients.importPath(skipOuter(call.expression));
+      if (imported && imported.module === p.module && imported.path.join('.') === p.name) sent.push({ call, arg: call.arguments[p.commandArg] });
+    }
+  }
+  for (const { call, arg } of sent) {
+    if (!arg) continue;
+    const command = clients.commandOf(arg);
+    if (!command) continue;
+    const built = operationSink(project, call, command.spec, command.operation, command.node.arguments ?? [], `${label(call)}(${command.name})`);
+    if (built) out.push(built);
+  }
+  return out;
+}
+
+/** The sink of one operation, from the call's arguments (or the command's). */
+function operationSink(project: Project, call: ts.CallExpression, spec: StoreClientSpec, op: StoreOperation, args: readonly ts.Expression[], name: string): StoreSink | undefined {
+  const selectors: ts.Node[] = [];
+  const scope: ts.Node[] = [];
+  let readOnly = op.readOnly;
+  if (op.args || op.restFrom !== undefined) {
+    args.forEach((a, i) => {
+      // `hset(key, { status, closedBy })`: the object form holds values written, not a field chosen
+      if (i > 0 && ts.isObjectLiteralExpression(skipOuter(a))) return;
+      if (op.args?.includes(i) || (op.restFrom !== undefined && i >= op.restFrom)) selectors.push(a);
+    });
+    scope.push(...selectors);
+  } else {
+    const first = args[0];
+    if (!first) return undefined;
+    const params = objectOf(first, project);
+    if (!params) {
+      // parameters built elsewhere: every part of them may choose, and may scope
+      selectors.push(first);
+      scope.push(first);
+    } else {
+      for (const path of op.fields ?? []) {
+        const v = field(params, path, project);
+        if (v) selectors.push(v);
+      }
+      const values = member(params, 'ExpressionAttributeValues');
+      for (const key of op.selectingExpressions ?? []) selectors.push(...placeholderValues(params, key, values, project));
+      scope.push(...selectors);
+      for (const key of op.conditionExpressions ?? []) scope.push(...placeholderValues(params, key, values, project));
+      if (op.statement) {
+        const text = member(params, op.statement.text);
+        const bound = member(params, op.statement.params);
+        if (text) {
+          const split = splitSql(text, bound ? [bound] : [], (e) => project.modules.valueOf(e));
+          const chosen = split ? split.selectors : [text, ...(bound ? [bound] : [])];
+          selectors.push(...chosen);
+          scope.push(...chosen);
+          readOnly = /^\W*select\b/i.test(literalText(text, project) ?? '');
+        }
+      }
+    }
+  }
+  if (selectors.length === 0) return undefined;
+  const node = promiseOf(call);
+  return { node, inner: call, label: name, kind: spec.store === 's3' ? 'file' : 'database', selectors, scope, readOnly, store: spec.store };
+}
+
+/** `params.body.query`: a field path through object literals; where one is not a literal, that value as a whole. */
+function field(obj: ts.ObjectLiteralExpression, path: string, project: Project): ts.Expression | undefined {
+  let current: ts.ObjectLiteralExpression = obj;
+  const parts = path.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    const v = member(current, parts[i]);
+    if (!v) return undefined;
+    if (i === parts.length - 1) return v;
+    const next = objectOf(v, project);
+    if (!next) return v;
+    current = next;
+  }
+  return undefined;
+}
+
+/**
+ * The values of `ExpressionAttributeValues` that an expression (`KeyConditionExpression`,
+ * `ConditionExpression`) names by `:placeholder`. When either cannot be read, all the values.
+ */
+function placeholderValues(params: ts.ObjectLiteralExpression, key: string, values: ts.Expression | undefined, project: Project): ts.Node[] {
+  const expr = member(params, key);
+  if (!expr) return [];
+  const text = literalText(expr, project);
+  const valuesObj = values && objectOf(values, project);
+  if (text === undefined || !valuesObj) return values ? [expr, values] : [expr];
+  const out: ts.Node[] = [];
+  for (const m of text.matchAll(/:[A-Za-z0-9_]+/g)) {
+    const v = member(valuesObj, m[0]);
+    if (v) out.push(v);
+  }
+  // an interpolated expression (`${field} = :v`) still counts by its placeholders; its own values too
+  const e = skipOuter(ts.isIdentifier(skipOuter(expr)) ? ((project.modules.valueOf(expr) as ts.Expression | undefined) ?? expr) : expr);
+  if (ts.isTemplateExpression(e)) out.push(...e.templateSpans.map((s) => s.expression));
+  return out;
+}
+
+/** The text of a string, template (interpolations blanked) or a name bound to one. */
+function literalText(expr: ts.Expression, project: Project): string | undefined {
+  let e = skipOuter(expr);
+  if (ts.isIdentifier(e)) {
+    const v = project.modules.valueOf(e);
+    if (!v || !ts.isExpression(v)) return undefined;
+    e = skipOuter(v);
+  }
+  if (ts.isStringLiteralLike(e)) return e.text;
+  if (ts.isTemplateExpression(e)) return e.head.text + e.templateSpans.map((s) => ` ${s.literal.text}`).join('');
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const l = literalText(e.left, project);
+    const r = literalText(e.right, project);
+    return l === undefined && r === undefined ? undefined : `${l ?? ''} ${r ?? ''}`;
+  }
+  return undefined;
+}
+
+/** `client.get(p).promise()` (AWS SDK v2): the request is the outer call. */
+function promiseOf(call: ts.CallExpression): ts.CallExpression {
+  const p = call.parent;
+  if (p && ts.isPropertyAccessExpression(p) && p.expression === call && p.name.text === 'promise' && p.parent && ts.isCallExpression(p.parent) && p.parent.expression === p) return p.parent;
+  return call;
+}
+
+/** A module export an expression names: `S3Client` from `@aws-sdk/client-s3` → `{ module, path: ['S3Client'] }`. */
+export interface ImportPath {
+  module: string;
+  path: string[];
+}
+
+/** Which values are clients of a store, and which objects are store commands. */
+export class StoreClients {
+  private readonly cache = new Map<ts.Node, StoreClientSpec | null>();
+
+  constructor(private readonly project: Project) {}
+
+  /** The store whose client this expression is, by how the value was made or declared. */
+  clientOf(expr: ts.Expression, depth = 0): StoreClientSpec | undefined {
+    const e = skipOuter(expr);
+    const known = this.cache.get(e);
+    if (known !== undefined) return known ?? undefined;
+    if (depth > 8) return undefined;
+    this.cache.set(e, null); // cycles end here
+    const found = this.compute(e, depth);
+    this.cache.set(e, found ?? null);
+    return found;
+  }
+
+  private compute(e: ts.Expression, depth: number): StoreClientSpec | undefined {
+    if (ts.isAwaitExpression(e)) return this.clientOf(e.expression, depth + 1);
+    if (ts.isNewExpression(e) || ts.isCallExpression(e)) {
+      const made = this.importPath(skipOuter(e.expression));
+      const factory = made && storeFactory(made.module, made.path);
+      if (factory) return factory;
+      if (ts.isNewExpression(e)) return undefined;
+      const callee = skipOuter(e.expression);
+      if (ts.isPropertyAccessExpression(callee)) {
+        // `createClient().connect()`, `redis.duplicate()`, `redis.multi().set(k, v).del(k2)`
+        const inner = this.clientOf(callee.expression, depth + 1);
+        if (inner && (inner.passThrough?.includes(callee.name.text) || (this.isPipeline(callee.expression) && storeMethod(inner, callee.name.text)))) return inner;
+      }
+      // a function of the project that returns a client: `getRedis()`, `makeDocClient(region)`
+      const fn = this.project.handlers.functionOf(e.expression);
+      if (fn) for (const r of returnedExpressions(fn)) {
+        const spec = this.clientOf(r, depth + 1);
+        if (spec) return spec;
+      }
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(e) && skipOuter(e.expression).kind === ts.SyntaxKind.ThisKeyword) {
+      const decl = receiverDeclaration(e, this.project);
+      if (decl) {
+        const spec = this.declared(decl, depth);
+        if (spec) return spec;
+      }
+      // `this.redis = new Redis()` in the constructor or any method of the class
+      for (const value of thisAssignments(e)) {
+        const spec = this.clientOf(value, depth + 1);
+        if (spec) return spec;
+      }
+      return this.decorated(e, depth);
+    }
+    if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+      const value = this.project.modules.valueOf(e);
+      if (value && value !== e) {
+        if (ts.isParameter(value) || ts.isVariableDeclaration(value) || ts.isPropertyDeclaration(value)) {
+          const spec = this.declared(value, depth);
+          if (spec) return spec;
+        } else if (ts.isExpression(value)) {
+          const spec = this.clientOf(value, depth + 1);
+          if (spec) return spec;
+        }
+      }
+      if (ts.isIdentifier(e)) return this.assignedLater(e, depth);
+      if (ts.isPropertyAccessExpression(e)) return this.decorated(e, depth);
+    }
+    return undefined;
+  }
+
+  /** A variable, field or parameter: its type, its injection, its initializer, or (a parameter) what its callers pass. */
+  private declared(decl: ts.Node, depth: number): StoreClientSpec | undefined {
+    const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration | ts.VariableDeclaration;
+    if (typed.type) {
+      const spec = this.typeOf(typed.type, decl.getSourceFile(), depth);
+      if (spec) return spec;
+    }
+    if (typed.initializer) {
+      const spec = this.clientOf(typed.initializer, depth + 1);
+      if (spec) return spec;
+    }
+    if (ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name)) return this.assignedLater(decl.name, depth);
+    if (ts.isParameter(decl) && !typed.type) {
+      const fn = decl.parent;
+      if (!isFunctionLike(fn)) return undefined;
+      const index = fn.parameters.indexOf(decl);
+      for (const call of this.project.handlers.callersOf(fn)) {
+        const arg = call.arguments?.[index];
+        const spec = arg && this.clientOf(arg, depth + 1);
+        if (spec) return spec;
+      }
+    }
+    return undefined;
+  }
+
+  /** `let redis; … redis = createClient()`: a name declared without a value and assigned a client in its file. */
+  private assignedLater(id: ts.Identifier, depth: number): StoreClientSpec | undefined {
+    const decl = this.project.modules.declarationOf(id.text, id);
+    if (!decl || !ts.isVariableDeclaration(decl) || decl.initializer) return undefined;
+    for (const node of this.project.facts.get(id.getSourceFile().fileName)?.assignments.get(id.text) ?? []) {
+      if (!ts.isBinaryExpression(node) || node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+      if (this.project.modules.declarationOf(id.text, node) !== decl) continue;
+      const spec = this.clientOf(node.right, depth + 1);
+      if (spec) return spec;
+    }
+    return undefined;
+  }
+
+  /** A type that names a client: `Redis`, `IORedis.Cluster`, `RedisClientType`, `ReturnType<typeof createClient>`, a local alias of one. */
+  private typeOf(type: ts.TypeNode, file: ts.SourceFile, depth: number): StoreClientSpec | undefined {
+    if (depth > 8) return undefined;
+    if (ts.isUnionTypeNode(type) || ts.isIntersectionTypeNode(type)) {
+      for (const t of type.types) {
+        const spec = this.typeOf(t, file, depth + 1);
+        if (spec) return spec;
+      }
+      return undefined;
+    }
+    if (ts.isParenthesizedTypeNode(type)) return this.typeOf(type.type, file, depth + 1);
+    // `typeof redis`
+    if (ts.isTypeQueryNode(type)) return ts.isIdentifier(type.exprName) ? this.clientOf(type.exprName, depth + 1) : undefined;
+    if (!ts.isTypeReferenceNode(type)) return undefined;
+    const chain = entityChain(type.typeName);
+    if (!chain) return undefined;
+    if ((chain[0] === 'ReturnType' || chain[0] === 'InstanceType' || chain[0] === 'Awaited') && type.typeArguments?.[0]) {
+      const arg = type.typeArguments[0];
+      if (ts.isTypeQueryNode(arg)) {
+        // `ReturnType<typeof createClient>`: what the factory makes
+        const path = this.importOfName(entityChain(arg.exprName) ?? [], file, arg);
+        if (path) return storeFactory(path.module, path.path);
+      }
+      return this.typeOf(arg, file, depth + 1);
+    }
+    const path = this.importOfName(chain, file, type);
+    if (path) return storeType(path.module, path.path) ?? storeFactory(path.module, path.path);
+    // a local alias: `type Cache = RedisClientType`
+    const alias = file.statements.find((s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === chain[0]);
+    return alias ? this.typeOf(alias.type, file, depth + 1) : undefined;
+  }
+
+  /** The module export a chain of names (`AWS.DynamoDB.DocumentClient`) stands for in a file, by its imports — type-only ones too. */
+  private importOfName(chain: readonly string[], file: ts.SourceFile, at: ts.Node): ImportPath | undefined {
+    if (chain.length === 0) return undefined;
+    const [root, ...rest] = chain;
+    const base = importedBinding(root, file) ?? this.valueImport(root, at);
+    return base && { module: base.module, path: normalize([...base.path, ...rest]) };
+  }
+
+  /** `const { S3Client } = require('@aws-sdk/client-s3')`, `const Redis = require('ioredis')`: bindings the walk recorded. */
+  private valueImport(name: string, at: ts.Node): ImportPath | undefined {
+    const decl = this.project.modules.declarationOf(name, at);
+    if (!decl || !(ts.isVariableDeclaration(decl) || ts.isBindingElement(decl))) return undefined;
+    const binding = this.project.facts.get(at.getSourceFile().fileName)?.bindings.get(name);
+    return binding && { module: binding.module, path: binding.path };
+  }
+
+  /** The module export a callee or class expression names: `createClient`, `DynamoDBDocumentClient.from`, `require('ioredis')`. */
+  importPath(expr: ts.Expression): ImportPath | undefined {
+    const chain = calleeChain(expr);
+    if (!chain) return undefined;
+    if (chain[0].startsWith('require:')) return { module: chain[0].slice(8).replace(/^node:/, ''), path: normalize(chain.slice(1)) };
+    if (chain[0] === 'this') return undefined;
+    const root = findRoot(expr);
+    if (!root) return undefined;
+    // a name declared in an inner scope (`const Redis = new Map()`) is not the import
+    const decl = this.project.modules.declarationOf(root.text, root);
+    if (decl && !isImportDeclarationPart(decl) && !ts.isVariableDeclaration(decl) && !ts.isBindingElement(decl)) return undefined;
+    return this.importOfName(chain, root.getSourceFile(), root);
+  }
+
+  /** `new GetCommand({ … })`, or a name bound to one: the command, its class and its store. */
+  commandOf(arg: ts.Expression): { node: ts.NewExpression; name: string; spec: StoreClientSpec; operation: StoreOperation } | undefined {
+    const e = ts.isNewExpression(skipOuter(arg)) ? skipOuter(arg) : this.project.modules.valueOf(arg);
+    if (!e || !ts.isNewExpression(e)) return undefined;
+    const path = this.importPath(skipOuter(e.expression));
+    if (!path || path.path.length !== 1) return undefined;
+    const command = storeCommand(path.module, path.path[0]);
+    return command && { node: e, name: path.path[0], ...command };
+  }
+
+  /** `redis.multi()`, `redis.pipeline()`, and commands queued on them. */
+  private isPipeline(expr: ts.Expression): boolean {
+    for (let e = skipOuter(expr); ts.isCallExpression(e); ) {
+      const callee = skipOuter(e.expression);
+      if (!ts.isPropertyAccessExpression(callee)) return false;
+      if (callee.name.text === 'multi' || callee.name.text === 'pipeline') return true;
+      e = skipOuter(callee.expression);
+    }
+    return false;
+  }
+
+  /**
+   * `fastify.redis`, `request.server.redis`, `this.redis` in a Fastify handler: a property a plugin
+   * of the store (`app.register(fastifyRedis, …)`) or `decorate('redis', client)` put on the instance.
+   */
+  private decorated(e: ts.PropertyAccessExpression, depth: number): StoreClientSpec | undefined {
+    const property = e.name.text;
+    for (const spec of STORE_CLIENTS) {
+      for (const d of spec.decorations ?? []) {
+        if (d.property !== property) continue;
+        const registered = this.project.callsNamed('register').some((c) => {
+          const plugin = c.arguments?.[0];
+          const path = plugin && this.importPath(skipOuter(plugin));
+          return path !== undefined && path.module === d.module;
+        });
+        if (registered) return spec;
+      }
+    }
+    for (const c of this.project.callsNamed('decorate')) {
+      const [key, value] = c.arguments ?? [];
+      if (!key || !value || !ts.isStringLiteralLike(key) || key.text !== property) continue;
+      const spec = this.clientOf(value, depth + 1);
+      if (spec) return spec;
+    }
+    return undefined;
+  }
+}
+
+/** `import { Redis } from 'ioredis'` (type-only too), `import * as AWS from 'aws-sdk'`, `import Redis = require('ioredis')`. */
+function importedBinding(name: string, file: ts.SourceFile): ImportPath | undefined {
+  for (const st of file.statements) {
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.importClause) {
+      const module = st.moduleSpecifier.text.replace(/^node:/, '');
+      const clause = st.importClause;
+      if (clause.name?.text === name) return { module, path: [] };
+      const nb = clause.namedBindings;
+      if (nb && ts.isNamespaceImport(nb) && nb.name.text === name) return { module, path: [] };
+      if (nb && ts.isNamedImports(nb)) {
+        for (const el of nb.elements) if (el.name.text === name) return { module, path: normalize([(el.propertyName ?? el.name).text]) };
+      }
+    } else if (ts.isImportEqualsDeclaration(st) && st.name.text === name) {
+      const ref = st.moduleReference;
+      if (ts.isExternalModuleReference(ref) && ts.isStringLiteral(ref.expression)) return { module: ref.expression.text.replace(/^node:/, ''), path: [] };
+    }
+  }
+  return undefined;
+}
+
+function isImportDeclarationPart(decl: ts.Node): boolean {
+  return ts.isImportClause(decl) || ts.isImportSpecifier(decl) || ts.isNamespaceImport(decl) || ts.isImportEqualsDeclaration(decl);
+}
+
+/** CommonJS default interop: `default` names the module itself. */
+function normalize(path: string[]): string[] {
+  return path[0] === 'default' ? path.slice(1) : path;
+}
+
+function findRoot(expr: ts.Expression): ts.Identifier | undefined {
+  let e = skipOuter(expr);
+  while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = skipOuter(e.expression);
+  return ts.isIdentifier(e) ? e : undefined;
+}
+
+function entityChain(name: ts.EntityName): string[] | undefined {
+  if (ts.isIdentifier(name)) return [name.text];
+  const left = entityChain(name.left);
+  return left && [...left, name.right.text];
+}
+
+/** Values assigned to `this.<name>` anywhere in the class of `access`. */
+function thisAssignments(access: ts.PropertyAccessExpression): ts.Expression[] {
+  let cls: ts.Node | undefined = access.parent;
+  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+  if (!cls) return [];
+  const name = access.name.text;
+  const out: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const left = skipOuter(n.left);
+      if (ts.isPropertyAccessExpression(left) && left.name.text === name && skipOuter(left.expression).kind === ts.SyntaxKind.ThisKeyword) out.push(n.right);
+    }
+    if (!ts.isClassLike(n) || n === cls) ts.forEachChild(n, visit);
+  };
+  visit(cls);
+  return out;
+}

@@ -1,0 +1,259 @@
+import * as path from 'node:path';
+import { Project } from '../src/analysis/project';
+import { findStoreSinks } from '../src/analysis/store-sinks';
+import { STORE_CLIENTS, storeCallNames, storeCommand, storeFactory, storeMethod, storeType } from '../src/analysis/vocabulary/stores';
+import { EMPTY_IDENTITY_SOURCES } from '../src/config/index';
+import { parseFile } from '../src/parse';
+import type { ts } from '../src/ts';
+
+/** The store sinks of in-memory files (absolute names under /p/), as `label readOnly [selectors]`. */
+function sinksOf(files: Record<string, string>): string[] {
+  const map = new Map<string, { text: string; sourceFile: ts.SourceFile }>();
+  for (const [name, text] of Object.entries(files)) {
+    const file = path.join('/p', name);
+    map.set(file, { text, sourceFile: parseFile(file, text).sourceFile });
+  }
+  const project = new Project(map, EMPTY_IDENTITY_SOURCES);
+  return findStoreSinks(project)
+    .map((s) => `${s.label} ${s.readOnly ? 'read' : 'write'} [${s.selectors.map((n) => n.getText()).join(' | ')}]`)
+    .sort();
+}
+
+const one = (code: string): Record<string, string> => ({ 'app.ts': code });
+
+describe('the stores table', () => {
+  it('has each store once, with factories, types and operations', () => {
+    expect(STORE_CLIENTS.map((s) => s.store)).toEqual(['redis', 'dynamodb', 's3', 'elasticsearch']);
+    for (const s of STORE_CLIENTS) {
+      expect(s.factories.length).toBeGreaterThan(0);
+      expect(s.types.length).toBeGreaterThan(0);
+      expect(Object.keys(s.methods ?? {}).length + Object.keys(s.commands ?? {}).length).toBeGreaterThan(0);
+      // method names are looked up lower-cased
+      for (const m of Object.keys(s.methods ?? {})) expect(m).toBe(m.toLowerCase());
+    }
+  });
+
+  it.each([
+    ['ioredis', [], 'redis'],
+    ['ioredis', ['Redis'], 'redis'],
+    ['ioredis', ['Cluster'], 'redis'],
+    ['redis', ['createClient'], 'redis'],
+    ['redis', ['createCluster'], 'redis'],
+    ['@aws-sdk/lib-dynamodb', ['DynamoDBDocumentClient', 'from'], 'dynamodb'],
+    ['@aws-sdk/client-dynamodb', ['DynamoDBClient'], 'dynamodb'],
+    ['aws-sdk', ['DynamoDB', 'DocumentClient'], 'dynamodb'],
+    ['@aws-sdk/client-s3', ['S3Client'], 's3'],
+    ['aws-sdk', ['S3'], 's3'],
+    ['@elastic/elasticsearch', ['Client'], 'elasticsearch'],
+    ['@opensearch-project/opensearch', ['Client'], 'elasticsearch'],
+  ])('%s %j makes a %s client', (module, p, store) => expect(storeFactory(module, p)?.store).toBe(store));
+
+  it.each([
+    ['bullmq', ['Queue']],
+    ['lru-cache', ['LRUCache']],
+    ['redis', []],
+    ['@aws-sdk/lib-dynamodb', ['DynamoDBDocumentClient']],
+    ['pg', ['Client']],
+    ['undici', ['Client']],
+    ['node-cache', []],
+  ])('%s %j makes no store client', (module, p) => expect(storeFactory(module, p)).toBeUndefined());
+
+  it.each([
+    ['ioredis', ['Redis'], 'redis'],
+    ['redis', ['RedisClientType'], 'redis'],
+    ['@aws-sdk/lib-dynamodb', ['DynamoDBDocumentClient'], 'dynamodb'],
+    ['@aws-sdk/client-s3', ['S3Client'], 's3'],
+    ['@nestjs/elasticsearch', ['ElasticsearchService'], 'elasticsearch'],
+  ])('type %s %j declares a %s client', (module, p, store) => expect(storeType(module, p)?.store).toBe(store));
+
+  it.each([
+    ['redis', 'hGetAll', true],
+    ['redis', 'hgetall', true],
+    ['redis', 'getBuffer', true],
+    ['redis', 'lrange', true],
+    ['redis', 'del', false],
+    ['redis', 'publish', false],
+    ['redis', 'json.set', false],
+    ['dynamodb', 'get', true],
+    ['dynamodb', 'updateItem', false],
+    ['s3', 'getObject', true],
+    ['s3', 'deleteObject', false],
+    ['elasticsearch', 'search', true],
+    ['elasticsearch', 'deleteByQuery', false],
+  ])('%s method %s is an operation (read only: %s)', (store, name, readOnly) => {
+    const spec = STORE_CLIENTS.find((s) => s.store === store)!;
+    expect(storeMethod(spec, name)?.readOnly).toBe(readOnly);
+  });
+
+  it.each([
+    ['redis', 'add'],
+    ['redis', 'quit'],
+    ['redis', 'on'],
+    ['redis', 'subscribe'],
+    ['dynamodb', 'send'],
+    ['s3', 'send'],
+    ['elasticsearch', 'ping'],
+    ['elasticsearch', 'close'],
+  ])('%s method %s is not', (store, name) => {
+    const spec = STORE_CLIENTS.find((s) => s.store === store)!;
+    expect(storeMethod(spec, name)).toBeUndefined();
+  });
+
+  it.each([
+    ['@aws-sdk/lib-dynamodb', 'GetCommand', 'dynamodb'],
+    ['@aws-sdk/client-dynamodb', 'DeleteItemCommand', 'dynamodb'],
+    ['@aws-sdk/lib-dynamodb', 'QueryCommand', 'dynamodb'],
+    ['@aws-sdk/client-s3', 'GetObjectCommand', 's3'],
+    ['@aws-sdk/client-s3', 'ListObjectsV2Command', 's3'],
+  ])('%s %s is a %s command', (module, cls, store) => expect(storeCommand(module, cls)?.spec.store).toBe(store));
+
+  it.each([
+    ['@aws-sdk/client-s3', 'CreateBucketCommand'],
+    ['@aws-sdk/client-sqs', 'SendMessageCommand'],
+    ['@aws-sdk/lib-dynamodb', 'GetObjectCommand'],
+    ['./commands', 'GetCommand'],
+  ])('%s %s is not a store command', (module, cls) => expect(storeCommand(module, cls)).toBeUndefined());
+
+  it('names every call the walk must index', () => {
+    expect(storeCallNames()).toEqual(expect.arrayContaining(['send', 'getSignedUrl', 'hget', 'get', 'search', 'getobject']));
+  });
+});
+
+describe('store sinks: must match', () => {
+  it.each<[string, Record<string, string>, string[]]>([
+    [
+      'ioredis client in its own module, key templates',
+      {
+        'redis.ts': "import Redis from 'ioredis';\nexport const redis = new Redis(process.env.REDIS_URL);",
+        'app.ts': "import { redis } from './redis';\nexport const log = (jobId: string) => redis.lrange(`job:${jobId}:log`, 0, -1);\nexport const drop = (k: string) => redis.del(k, `${k}:meta`);",
+      },
+      ['redis.del write [k | `${k}:meta`]', 'redis.lrange read [`job:${jobId}:log`]'],
+    ],
+    [
+      'a hash field chooses as much as the key',
+      one("import { Redis } from 'ioredis';\nconst r = new Redis();\nr.hget('pools', id);\nr.hset(`pool:${id}`, 'owner', me);\nr.hset('settings', { ownerId: body.ownerId });"),
+      ["r.hget read ['pools' | id]", "r.hset write ['settings']", "r.hset write [`pool:${id}` | 'owner']"],
+    ],
+    [
+      'node-redis createClient, connected, camelCase commands and RedisJSON',
+      one("import { createClient } from 'redis';\nconst client = await createClient({ url }).connect();\nawait client.hGetAll(`device:${id}`);\nawait client.json.get(`doc:${id}`);"),
+      ['client.hGetAll read [`device:${id}`]', 'client.json.get read [`doc:${id}`]'],
+    ],
+    [
+      'a module variable assigned a client later',
+      one("const redis = require('redis');\nlet client;\nasync function init() { client = redis.createClient(); }\nfunction publish(lockId, cmd) { return client.publish(`lock:${lockId}:cmd`, cmd); }"),
+      ['client.publish write [`lock:${lockId}:cmd`]'],
+    ],
+    [
+      'NestJS: an injected, typed client (type-only import)',
+      one(
+        "import type { Redis } from 'ioredis';\nimport { InjectRedis } from '@nestjs-modules/ioredis';\nexport class Locks {\n  constructor(@InjectRedis() private readonly redis: Redis) {}\n  status(id: string) { return this.redis.get(`lock:${id}`); }\n}",
+      ),
+      ['this.redis.get read [`lock:${id}`]'],
+    ],
+    [
+      'a class field created in the constructor (JS)',
+      { 'store.js': "const Redis = require('ioredis');\nclass Store {\n  constructor(url) { this.client = new Redis(url); }\n  forget(id) { return this.client.unlink(`s:${id}`); }\n}\nmodule.exports = Store;" },
+      ['this.client.unlink write [`s:${id}`]'],
+    ],
+    [
+      'a multi() transaction queues commands on the same keys',
+      one("import Redis from 'ioredis';\nconst redis = new Redis();\nawait redis.multi().set(`a:${id}`, v).del(`b:${id}`).exec();"),
+      ['redis.multi(…).set write [`a:${id}`]', '…(…).del write [`b:${id}`]'],
+    ],
+    [
+      'DynamoDB document client: Get, Update with a condition, Put, Query',
+      one(
+        [
+          "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+          "import { DynamoDBDocumentClient, GetCommand, UpdateCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';",
+          'const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+          "await ddb.send(new GetCommand({ TableName: T, Key: { thingName } }));",
+          "await ddb.send(new UpdateCommand({ TableName: T, Key: { id }, UpdateExpression: 'SET s = :s', ConditionExpression: 'ownerId = :me', ExpressionAttributeValues: { ':s': s, ':me': me } }));",
+          "await ddb.send(new PutCommand({ TableName: T, Item: { id, name } }));",
+          "const params = { TableName: T, KeyConditionExpression: 'pk = :pk', FilterExpression: 'owner = :o', ExpressionAttributeValues: { ':pk': pk, ':o': o } };",
+          'await ddb.send(new QueryCommand(params));',
+        ].join('\n'),
+      ),
+      ['ddb.send(GetCommand) read [{ thingName }]', 'ddb.send(PutCommand) write [{ id, name }]', 'ddb.send(QueryCommand) read [pk]', 'ddb.send(UpdateCommand) write [{ id }]'],
+    ],
+    [
+      'DynamoDB low-level ItemCommand and PartiQL',
+      one(
+        "const { DynamoDBClient, DeleteItemCommand, ExecuteStatementCommand } = require('@aws-sdk/client-dynamodb');\nconst db = new DynamoDBClient({});\ndb.send(new DeleteItemCommand({ TableName: 'x', Key: { pk: { S: id } } }));\ndb.send(new ExecuteStatementCommand({ Statement: 'SELECT * FROM x WHERE pk = ?', Parameters: [{ S: id }] }));",
+      ),
+      ["db.send(DeleteItemCommand) write [{ pk: { S: id } }]", 'db.send(ExecuteStatementCommand) read [{ S: id }]'],
+    ],
+    [
+      'DynamoDB v2 DocumentClient with .promise()',
+      { 'db.js': "const AWS = require('aws-sdk');\nconst docClient = new AWS.DynamoDB.DocumentClient();\nexports.get = (id) => docClient.get({ TableName: 'x', Key: { id } }).promise();" },
+      ['docClient.get read [{ id }]'],
+    ],
+    [
+      'S3 v3 commands, a presigned URL and the v3 aggregated client',
+      one(
+        [
+          "import { S3Client, S3, GetObjectCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';",
+          "import { getSignedUrl } from '@aws-sdk/s3-request-presigner';",
+          'const s3 = new S3Client({});',
+          'await s3.send(new GetObjectCommand({ Bucket: B, Key: `devices/${deviceId}/fw.bin` }));',
+          'await s3.send(new ListObjectsV2Command({ Bucket: B, Prefix: `${tenant}/` }));',
+          'await getSignedUrl(s3, new DeleteObjectCommand({ Bucket: B, Key: key }), { expiresIn: 60 });',
+          'await new S3({}).headObject({ Bucket: B, Key: key });',
+        ].join('\n'),
+      ),
+      [
+        'getSignedUrl(DeleteObjectCommand) write [key | B]',
+        's3.send(GetObjectCommand) read [`devices/${deviceId}/fw.bin` | B]',
+        's3.send(ListObjectsV2Command) read [`${tenant}/` | B]',
+        '….headObject read [key | B]',
+      ],
+    ],
+    [
+      'Elasticsearch and OpenSearch clients: by id and by query',
+      one(
+        [
+          "import { Client } from '@elastic/elasticsearch';",
+          "import { Client as OpenSearch } from '@opensearch-project/opensearch';",
+          "const es = new Client({ node: 'http://es:9200' });",
+          'const os = new OpenSearch({});',
+          "await es.get({ index: 'tickets', id });",
+          "await es.deleteByQuery({ index: 'tickets', query: { term: { ticketId: id } } });",
+          "await os.search({ index: 'tickets', body: { query: { match: { title } } } });",
+        ].join('\n'),
+      ),
+      ["es.deleteByQuery write [{ term: { ticketId: id } } | 'tickets']", "es.get read [id | 'tickets']", "os.search read [{ match: { title } } | 'tickets']"],
+    ],
+    [
+      'a client a project function makes, a typed parameter',
+      {
+        'clients.ts': "import { S3Client } from '@aws-sdk/client-s3';\nexport function makeS3() { return new S3Client({ region: 'eu-west-1' }); }",
+        'app.ts': "import { makeS3 } from './clients';\nimport { Client } from '@elastic/elasticsearch';\nconst s3 = makeS3();\ns3.deleteObject({ Bucket: 'b', Key: k });\nexport function find(es: Client, id: string) { return es.exists({ index: 'i', id }); }",
+      },
+      ["es.exists read [id | 'i']", "s3.deleteObject write [k | 'b']"],
+    ],
+    [
+      'Fastify: the @fastify/redis plugin decorates the instance',
+      one("import fastifyRedis from '@fastify/redis';\napp.register(fastifyRedis, { url });\napp.get('/x/:id', async function (request) { return this.redis.get(`x:${request.params.id}`); });"),
+      ['this.redis.get read [`x:${request.params.id}`]'],
+    ],
+  ])('%s', (_name, files, expected) => expect(sinksOf(files)).toEqual(expected));
+});
+
+describe('store sinks: must not match', () => {
+  it.each<[string, Record<string, string>]>([
+    ['a Map named redis', one("const redis = new Map();\nredis.get(id);\nredis.delete(id);")],
+    ['an LRU cache', one("import { LRUCache } from 'lru-cache';\nconst cache = new LRUCache({ max: 100 });\ncache.get(id);")],
+    ['the session', one('app.get("/", (req) => { req.session.get(id); req.session.destroy(); });')],
+    ['an untyped parameter named redis that no caller gives a client', one('export function f(redis) { return redis.get(`k:${id}`); }\nf(new Map());')],
+    ['a local class named Redis', one('class Redis { get(k) { return k; } }\nconst redis = new Redis();\nredis.get(id);')],
+    ['a BullMQ queue', one("import { Queue } from 'bullmq';\nconst queue = new Queue('jobs');\nawait queue.add('run', { jobId });\nawait queue.getJob(jobId);")],
+    ['a client method that is no operation', one("import Redis from 'ioredis';\nconst redis = new Redis();\nredis.on('error', log);\nawait redis.quit();")],
+    ['send of another SDK command', one("import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';\nconst sqs = new SQSClient({});\nawait sqs.send(new SendMessageCommand({ QueueUrl: q, MessageBody: id }));")],
+    ['a command class of the project named like an SDK one', one("import { GetCommand } from './commands';\nawait bus.send(new GetCommand({ Key: { id } }));")],
+    ['res.send and socket.send', one('app.get("/", (req, res) => { res.send({ id }); ws.send(id); });')],
+    ['an HTTP client named es', one("import axios from 'axios';\nconst es = axios.create({ baseURL });\nawait es.get({ index: 'i', id });")],
+    ['an S3 put with no key chosen', one("import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';\nconst s3 = new S3Client({});\nawait s3.send(new ListBucketsCommand({}));")],
+    ['an Elasticsearch index call without an id (a new document)', one("import { Client } from '@elastic/elasticsearch';\nconst es = new Client({});\nawait es.index({ document: { title } });")],
+  ])('%s', (_name, files) => expect(sinksOf(files)).toEqual([]));
+});
