@@ -367,13 +367,12 @@ function analyseFile(
 
 /**
  * Build the project model from the files connected (by relative imports) to a file that can
- * carry client identity, and run the project rules on it once. Nothing is built when no such
- * file exists, which is what keeps scans of code without mTLS at the parse floor.
+ * carry client identity, and run the project rules on it. Nothing is built when no such file
+ * exists, which is what keeps scans of code without mTLS at the parse floor.
  *
- * Isolated per app: when the model or a rule overflows the stack (or hits a walk's depth cap),
- * the project is analysed again one app (files connected to one identity file) at a time; a file
- * that is too deep is left out of its app, and an app that still fails loses only its own project
- * findings, each of its files named in a notification.
+ * One model per app (the files connected to one identity file), each an isolated step: a file
+ * too deep for a walk is left out of its app and named, and an app whose model or rules still
+ * overflow the stack loses only its own project findings, each of its files named.
  */
 function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[]): Finding[] {
   // start from the identity files whose findings are reported: context alone never seeds a project
@@ -385,21 +384,20 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
     if (unjudged.some(([file]) => around.has(file))) for (const file of around) members.add(file);
   }
   if (members.size === 0) return [];
-  const whole = projectFindings(members, seen, active, config);
-  if (whole.ok) {
-    notifications.push(...whole.value.notifications);
-    return whole.value.findings;
-  }
-  // one app at a time: the files connected to each identity file among the members
+  // one model per app (the files connected to each identity file), so that nothing leaks between
+  // apps, and a file that breaks one app's model costs only that app its project findings
   const apps: Set<string>[] = [];
   const covered = new Set<string>();
-  const memberInfo = new Map([...members].map((f) => [f, seen.get(f)!] as const));
+  const memberInfo = new Map([...members].sort().map((f) => [f, seen.get(f)!] as const));
   for (const [file, info] of memberInfo) {
     if (covered.has(file) || !info.identity) continue;
     const app = connectedFiles(memberInfo, (i) => i === info);
     for (const f of app) covered.add(f);
     apps.push(app);
   }
+  // members reached only as context of a given handler file: they form one more app
+  const rest = [...members].filter((f) => !covered.has(f));
+  if (rest.length > 0) apps.push(new Set(rest));
   const findings: Finding[] = [];
   const keys = new Set<string>();
   for (const app of apps) {
