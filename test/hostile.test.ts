@@ -379,6 +379,14 @@ describe('the GitHub Action', () => {
     expect(upload.uses).toBe('github/codeql-action/upload-sarif@v4');
   });
 
+  it('the documented workflow grants what the upload needs on private repositories', () => {
+    const ci = fs.readFileSync(path.join(REPO, 'docs', 'ci.md'), 'utf8');
+    const workflow = /```yaml\n# \.github\/workflows\/toctou-lint\.yml\n([\s\S]*?)```/.exec(ci)![1];
+    const doc = yaml.load(workflow) as { permissions: Record<string, string>; jobs: { scan: { steps: { uses?: string }[] } } };
+    expect(doc.permissions).toMatchObject({ actions: 'read', 'security-events': 'write' });
+    expect(doc.jobs.scan.steps.map((st) => st.uses).filter((u) => u?.includes('upload-sarif'))).toEqual(['github/codeql-action/upload-sarif@v4']);
+  });
+
   it('npx failing (a 404) fails with a clear message instead of reading as findings', () => {
     const dir = tempProject({ 'src/a.ts': CLEAN });
     const r = runScan(dir, stub('echo "npm error 404 Not Found - GET https://registry.npmjs.org/toctou-lint" >&2; exit 1'));
