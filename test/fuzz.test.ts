@@ -57,6 +57,7 @@ const MUTATIONS: [string, Mutation][] = [
 
 describe('fuzz', () => {
   it(`${MUTANTS} mutated fixtures beside untouched ones: no crash, no hang, no finding of the untouched files lost`, () => {
+    // FUZZ_DIR keeps the generated tree for a look afterwards (it is not removed then)
     const dir = process.env.FUZZ_DIR ?? tempProject();
     fs.mkdirSync(path.join(dir, '.git'));
     fs.cpSync(FIXTURES, path.join(dir, 'clean'), { recursive: true });
