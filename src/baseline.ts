@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { relativePath, splitLines, type Finding } from './findings';
+import { LIMITS, readTextSafely, type ReadError } from './read';
 
 /**
  * Baselines, for adopting the tool on an existing codebase: a file that lists the findings that
@@ -46,7 +47,7 @@ export interface BaselineScope {
 
 const fold = (line: string): string => line.replace(/\s+/g, ' ').trim();
 
-/** Key of a finding within its file and rule: the rule and the text of its lines, nothing positional. */
+/** Key of a finding within its file and rule: the rule and the text of its own lines (primary and same-file related), nothing positional. */
 export function findingKey(f: Finding, sources: ReadonlyMap<string, string>): string {
   const lines = new Map<string, string[]>();
   const text = (file: string, line: number): string => {
@@ -55,7 +56,9 @@ export function findingKey(f: Finding, sources: ReadonlyMap<string, string>): st
     return fold(l[line - 1] ?? '');
   };
   const h = createHash('sha256').update(f.ruleId).update('\0').update(text(f.location.file, f.location.line));
-  for (const r of f.related) h.update('\0').update(text(r.location.file, r.location.line));
+  // related lines in other files are left out, as in fingerprints: a finding keeps its key whether
+  // or not this run read those files (a pre-commit run, `--rule`, other rules off)
+  for (const r of f.related) if (r.location.file === f.location.file) h.update('\0').update(text(r.location.file, r.location.line));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -215,7 +218,8 @@ export function parseBaseline(text: string, where: string): Baseline {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new BaselineError(`${where}: not a baseline: invalid JSON (${(err as Error).message})`);
+    // the parser's message may quote the file: keep only what kind of error it is
+    throw new BaselineError(`${where}: not a baseline: invalid JSON (${(err as Error).message.replace(/,? ".*$/s, '').slice(0, 120)})`);
   }
   const bad = (at: string, what: string): never => {
     throw new BaselineError(`${where}: not a baseline: ${at} ${what} (expected { "version": 1, "files": { "<path>": { "<rule id>": { "<key>": <count> } } } })`);
@@ -243,11 +247,12 @@ export function parseBaseline(text: string, where: string): Baseline {
 export function readBaselineFile(file: string, shown: string = file): Baseline {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextSafely(file, LIMITS.baseline);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? ' (write one with --write-baseline)' : '';
-    throw new BaselineError(`cannot read the baseline ${shown}: ${code ?? (err as Error).message}${hint}`);
+    const e = err as ReadError;
+    const hint = e.code === 'ENOENT' ? ' (write one with --write-baseline)' : '';
+    const why = e.code === 'not-regular' || e.code === 'too-large' || e.code === 'timeout' ? e.message : e.code;
+    throw new BaselineError(`cannot read the baseline ${shown}: ${why}${hint}`);
   }
   return parseBaseline(text, shown);
 }

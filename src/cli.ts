@@ -19,6 +19,7 @@ import { ConfigError } from './config/index';
 import { DEFAULT_MAX_FILE_SIZE, run, UsageError, type RunOptions, type RunResult } from './engine';
 import { SEVERITIES, type Severity } from './findings';
 import { Progress, wantsProgress } from './progress';
+import { fileKind, readTextSafely } from './read';
 import { colorStyle, wantsColor } from './reporters/color';
 import { FORMATS, isFailing, plainStyle, render, REPOSITORY_FORMATS, type Format, type ReportInput } from './reporters/index';
 
@@ -33,7 +34,7 @@ export function toolVersion(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');
     if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version: string };
+      const pkg = JSON.parse(readTextSafely(file, { maxBytes: 1024 * 1024 })) as { name?: string; version: string };
       if (pkg.name === 'toctou-lint') return pkg.version;
     }
     if (path.dirname(dir) === dir) throw new Error(`package.json of toctou-lint not found above ${__dirname}`);
@@ -51,6 +52,7 @@ interface CliFlags {
   ignore: string[];
   maxFileSize: number;
   reportUnusedDisableDirectives?: boolean;
+  failOnSkipped?: boolean;
   gitignore: boolean;
   includeTests?: boolean;
   errorOnUnmatchedPattern: boolean;
@@ -108,6 +110,7 @@ function program(io: Io): Command {
     .option('--no-error-on-unmatched-pattern', 'a folder or glob with nothing to scan is a warning, not an error')
     .addOption(new Option('--max-file-size <size>', 'skip files larger than this (bytes, or with KB/MB)').argParser(parseSize).default(DEFAULT_MAX_FILE_SIZE, '2MB'))
     .option('--report-unused-disable-directives', 'report toctou-lint-disable comments that suppress nothing')
+    .option('--fail-on-skipped', 'exit 1 when a file given or found could not be analysed (too large, binary, unreadable, too deeply nested, …); without it, such files are reported as notes and do not change the exit code')
     .option('--root <dir>', 'folder that report paths are relative to (default: the current folder; for sarif, github and gitlab the repository root)')
     .option('--baseline <file>', 'report only findings that are not in this baseline file')
     .option('--write-baseline <file>', 'write the current findings to this baseline file (adopting the tool on existing code)')
@@ -173,9 +176,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       },
     };
     const toFile = flags.output !== undefined && flags.output !== '-';
-    if (toFile && /\.(?:[mc]?[jt]s|[jt]sx)$/.test(flags.output!)) {
-      throw new UsageError(`-o ${flags.output}: refusing to write a report over a source file; give the report its own name (e.g. toctou.sarif)`);
-    }
+    const out = toFile ? path.resolve(io.cwd, flags.output!) : undefined;
+    if (out) checkOutputPath(flags.output!, out, baselines?.file);
     const startedAt = new Date();
     let scanned: RunResult;
     try {
@@ -183,19 +185,21 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     } finally {
       progress?.clear();
     }
+    // what the scan used: its config and its sources are never overwritten
+    if (out) checkOutputPath(flags.output!, out, baselines?.file, { config: scanned.config, sources: seen });
     const { result, baseline } = baselines ? useBaseline(scanned, baselines, flags, seen, io) : { result: scanned, baseline: undefined };
     const input: ReportInput = {
       result,
       tool: { name: 'toctou-lint', version: toolVersion(), informationUri: INFORMATION_URI },
       failOn: flags.failOn,
+      failOnSkipped: flags.failOnSkipped ?? false,
       startedAt,
       baseline,
       sarif: { category: flags.sarifCategory, includeSuppressed: flags.sarifIncludeSuppressed ?? false },
     };
     const color = flags.format === 'pretty' && wantsColor(flags.color, !toFile && io.stdout.isTTY === true, io.env);
     const text = render(flags.format, input, { style: color ? await colorStyle() : plainStyle, quiet: flags.quiet });
-    if (toFile) {
-      const out = path.resolve(io.cwd, flags.output!);
+    if (out) {
       try {
         fs.mkdirSync(path.dirname(out), { recursive: true });
         fs.writeFileSync(out, text);
@@ -207,7 +211,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       io.stdout.write(text);
     }
     if (result.notifications.some((n) => n.kind === 'rule-error')) return EXIT.error;
-    return isFailing(result.findings, result.notifications, flags.failOn) ? EXIT.findings : EXIT.clean;
+    return isFailing(result.findings, result.notifications, flags.failOn, flags.failOnSkipped) ? EXIT.findings : EXIT.clean;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.clean;
@@ -273,16 +277,16 @@ function loadBaselines(flags: CliFlags, cwd: string): Baselines | undefined {
   return { file, shown: flags.baseline, current: readBaselineFile(file, flags.baseline), mode: flags.pruneBaseline ? 'prune' : 'read' };
 }
 
-/** Kinds of notification that mean a file was not analysed, so its baseline entries are not touched. */
-const SKIPPED_KINDS = new Set(['file-too-large', 'unreadable', 'binary', 'not-utf8', 'minified', 'ignored', 'not-source']);
-
 /** Write or prune the baseline as asked, then leave out the findings it holds. */
 function useBaseline(result: RunResult, b: Baselines, flags: CliFlags, seen: ReadonlySet<string>, io: Io): { result: RunResult; baseline: NonNullable<ReportInput['baseline']> } {
   const ctx: BaselineContext = { dir: path.dirname(b.file), sources: result.sources };
-  const skipped = new Set(result.notifications.filter((n) => n.file && SKIPPED_KINDS.has(n.kind)).map((n) => n.file!));
+  // only what this run analysed completely: files skipped, too deep or failed on keep their entries,
+  // and a rule that failed on the whole project keeps all of its entries
+  const skipped = new Set([...result.incompleteFiles, ...result.notifications.filter((n) => n.file && (n.kind === 'ignored' || n.kind === 'not-source')).map((n) => n.file!)]);
+  const projectFailed = new Set(result.notifications.filter((n) => n.kind === 'rule-error' && !n.file).map((n) => /^rule (\S+)/.exec(n.message)?.[1]));
   const scope: BaselineScope = {
     files: new Set([...seen, ...result.findings.map((f) => f.location.file)].filter((f) => !skipped.has(f))),
-    rules: new Set(result.rules.map(({ rule }) => rule.id)),
+    rules: new Set(result.rules.map(({ rule }) => rule.id).filter((id) => !projectFailed.has(id))),
   };
   let baseline = b.current;
   if (b.mode === 'write' || b.mode === 'prune') {
@@ -299,6 +303,54 @@ function useBaseline(result: RunResult, b: Baselines, flags: CliFlags, seen: Rea
   }
   const applied = applyBaseline(result.findings, baseline, ctx);
   return { result: { ...result, findings: applied.findings }, baseline: { file: b.shown, matched: applied.matched } };
+}
+
+/** Names a report must never be written over, wherever they are: the project's own files. */
+const PROTECTED_NAMES = new Set([
+  'package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'bun.lock', 'bun.lockb',
+  '.gitignore', '.gitattributes', '.npmrc', '.git', 'toctou-lint.config.json', '.toctoulintrc.json', 'tsconfig.json', 'jsconfig.json',
+]);
+
+/**
+ * `-o` writes only a report: never over a source, a project or lock file, a config, a `.gitignore`,
+ * the baseline in use, or a file the scan read (`used`, compared by real path, so a symbolic link
+ * cannot smuggle one in); never through a symbolic link; and never into a FIFO or device, which
+ * would block or swallow the report.
+ */
+function checkOutputPath(shown: string, out: string, baseline: string | undefined, used: { config?: string; sources?: ReadonlySet<string> } = {}): void {
+  const refuse = (why: string): never => {
+    throw new UsageError(`-o ${shown}: refusing to write the report over ${why}; give the report its own name (e.g. toctou-lint.sarif)`);
+  };
+  const base = path.basename(out);
+  if (/\.(?:[mc]?[jt]s|[jt]sx)$/.test(base)) refuse('a source file');
+  if (PROTECTED_NAMES.has(base) || /^tsconfig\..*\.json$/.test(base)) refuse(`the project file ${base}`);
+  let link: fs.Stats | undefined;
+  try {
+    link = fs.lstatSync(out);
+  } catch {
+    link = undefined;
+  }
+  if (link?.isSymbolicLink() && !out.startsWith('/dev/')) refuse('a symbolic link (it would write wherever the link points)');
+  let real = out;
+  try {
+    real = fs.realpathSync(out);
+    const st = fs.statSync(real);
+    if (!st.isFile() && !out.startsWith('/dev/')) refuse(fileKind(st));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+  }
+  if (baseline !== undefined && (real === baseline || out === baseline || realOf(baseline) === real)) refuse('the baseline in use');
+  if (used.config !== undefined && (used.config === out || realOf(used.config) === real)) refuse('the config file in use');
+  // scanned files are real paths
+  if (used.sources && (used.sources.has(out) || used.sources.has(real))) refuse('a file this scan read');
+}
+
+function realOf(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 /** The nearest folder at or above `from` that holds `.git` (a folder, or a file for worktrees and submodules). */

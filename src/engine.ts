@@ -16,7 +16,9 @@ import {
   type Severity,
   type SeveritySetting,
 } from './findings';
+import { failureReason, isolate, isTooDeep, NestingTooDeep, type Isolated } from './isolate';
 import { parseFile } from './parse';
+import { readFileSafely, type ReadError } from './read';
 import { formatMessage, type Rule, type RuleReport } from './rule';
 import { applyDirectives, findDirectives } from './suppressions';
 import { partitionApps } from './analysis/apps';
@@ -73,6 +75,11 @@ export interface RunResult {
   durationMs: number;
   /** The text of every file that has a finding, for code frames and fingerprints. */
   sources: Map<string, string>;
+  /**
+   * Files this run did not analyse completely: skipped (too large, binary, too deeply nested, …),
+   * or with a rule or the project model failing on them. Their baseline entries are kept as they are.
+   */
+  incompleteFiles: Set<string>;
 }
 
 export { UsageError } from './files';
@@ -84,14 +91,15 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const cwd = path.resolve(options.cwd);
   const root = path.resolve(cwd, options.root ?? '.');
   if (!isFolder(root)) throw new UsageError(`--root: not a folder: ${options.root}`);
-  const config = resolveConfig(options, cwd);
+  const configNotes: Notification[] = [];
+  const config = resolveConfig(options, cwd, configNotes);
   const active = selectRules(config, options.onlyRules);
   const ignore = [{ patterns: options.ignore ?? [], base: cwd }];
   if (config.file && config.ignore.length > 0) ignore.push({ patterns: config.ignore, base: path.dirname(config.file) });
 
   const targets = options.targets.length > 0 ? options.targets : ['.'];
   const discovery = await discoverFiles(targets, { cwd, ignore, gitignore: options.gitignore, allowNoMatch: options.allowNoMatch });
-  const notifications = [...discovery.notifications];
+  const notifications = [...configNotes, ...discovery.notifications];
   const findings: Finding[] = [];
   const sources = new Map<string, string>();
   const knownIds = new Set(KNOWN_RULE_IDS);
@@ -100,7 +108,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // a rule with a project hook is active: creating a rule's hooks is cheap and has no effects
   const wantsProject = active.some(({ rule }) => rule.create({ options: {}, report: () => undefined }).project !== undefined);
   let scanned = 0;
-  let skipped = notifications.filter((n) => n.file).length;
+  // files given or found and not scanned (a project file that was not read is not one)
+  let skipped = discovery.notifications.filter((n) => n.file && n.kind !== 'not-read').length;
 
   // Test code is context, not reported (unless asked, or a test file is given by name); a path
   // counts as test code by the folders below the scanned folder that holds it.
@@ -121,10 +130,16 @@ export async function run(options: RunOptions): Promise<RunResult> {
       skipped++;
       continue;
     }
+    // each file is isolated: whatever it makes the parser or a walk do, the scan goes on without it
+    const analysed = analyseFile(file, text, active, notifications);
+    if (!analysed) {
+      skipped++;
+      continue;
+    }
     scanned++;
     const test = isTestFile(file);
     const reported = !test || (options.includeTests ?? false) || given.has(file);
-    const { sourceFile, findings: fileFindings } = analyseFile(file, text, active, notifications);
+    const { sourceFile, findings: fileFindings } = analysed;
     if (reported) findings.push(...fileFindings);
     if (wantsProject) seen.set(file, describeFile(text, config, reported, test, sourceFile));
     // without the project phase, only what directives and fingerprints need is kept
@@ -157,23 +172,34 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
   for (const [file, info] of seen) {
     if (!info.reported || !info.text.includes(DIRECTIVE)) continue;
-    const sf = info.sourceFile ?? parseFile(file, info.text).sourceFile;
-    const { directives, problems } = findDirectives(file, sf, knownIds);
-    notifications.push(...problems, ...applyDirectives(byFile.get(file) ?? [], directives, reportUnused));
+    const step = isolate(() => {
+      const sf = info.sourceFile ?? parseFile(file, info.text).sourceFile;
+      const { directives, problems } = findDirectives(file, sf, knownIds);
+      notifications.push(...problems, ...applyDirectives(byFile.get(file) ?? [], directives, reportUnused));
+    });
+    if (!step.ok) notifications.push(stepFailed(file, 'its suppression comments were not read', step));
   }
-  for (const file of byFile.keys()) {
-    const text = seen.get(file)?.text;
-    if (text !== undefined) sources.set(file, text);
-  }
+  // the text of every file a finding points into, whatever else this run read: fingerprints and
+  // baseline keys depend only on the finding's own lines
+  const textOf = (file: string): string | undefined => {
+    if (!sources.has(file)) {
+      const text = seen.get(file)?.text ?? readSource(file, Math.max(maxFileSize, DEFAULT_MAX_FILE_SIZE), []);
+      if (text === undefined) return undefined;
+      sources.set(file, text);
+    }
+    return sources.get(file);
+  };
+  for (const f of findings) textOf(f.location.file);
 
   const lines = new Map<string, string[]>();
   const lineText = (file: string, line: number): string => {
     let l = lines.get(file);
-    if (!l) lines.set(file, (l = splitLines(sources.get(file) ?? '')));
+    if (!l) lines.set(file, (l = splitLines(textOf(file) ?? '')));
     return l[line - 1] ?? '';
   };
   sortFindings(findings);
   assignFingerprints(findings, lineText, (f) => relativePath(root, f));
+  const incompleteFiles = new Set(notifications.filter((n) => n.file && n.incomplete).map((n) => n.file!));
   return {
     root,
     config: config.file,
@@ -184,6 +210,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     filesSkipped: skipped,
     durationMs: performance.now() - started,
     sources,
+    incompleteFiles,
   };
 }
 
@@ -195,7 +222,7 @@ function isFolder(p: string): boolean {
   }
 }
 
-function resolveConfig(options: RunOptions, cwd: string): Config {
+function resolveConfig(options: RunOptions, cwd: string, notifications: Notification[]): Config {
   if (options.configFile) return loadConfig(path.resolve(cwd, options.configFile), KNOWN_RULE_IDS);
   const first = path.resolve(cwd, options.targets[0] ?? '.');
   let start = first;
@@ -204,7 +231,9 @@ function resolveConfig(options: RunOptions, cwd: string): Config {
   } catch {
     start = cwd; // a glob or a missing path: discovery reports the latter
   }
-  const file = findConfigFile(start);
+  const notes: { file: string; message: string }[] = [];
+  const file = findConfigFile(start, cwd, notes);
+  for (const n of notes) notifications.push({ level: 'warning', kind: 'not-read', ...n });
   return file ? loadConfig(file, KNOWN_RULE_IDS) : { rules: {}, ignore: [], identitySources: EMPTY_IDENTITY_SOURCES, sinks: [] };
 }
 
@@ -225,32 +254,50 @@ function selectRules(config: Config, only: readonly string[] | undefined): Activ
   return out;
 }
 
-/** Read a file as UTF-8 text, or say why it is skipped. */
+/**
+ * Read a source file as text, or say why it is skipped. Through the one safe read (regular files
+ * only, size cap, time bound); a file is binary only when it looks binary, not for a stray NUL;
+ * invalid UTF-8 is decoded leniently (U+FFFD) and analysed, with a note.
+ */
 function readSource(file: string, maxFileSize: number, notifications: Notification[]): string | undefined {
   const skip = (kind: string, message: string): undefined => {
-    notifications.push({ level: 'warning', kind, message, file });
+    notifications.push({ level: 'warning', kind, message, file, incomplete: true });
     return undefined;
   };
   let buf: Buffer;
   try {
-    const size = fs.statSync(file).size;
-    if (size > maxFileSize) return skip('file-too-large', `file is ${formatBytes(size)}, over the ${formatBytes(maxFileSize)} limit (--max-file-size); skipped`);
-    buf = fs.readFileSync(file);
+    buf = readFileSafely(file, { maxBytes: maxFileSize });
   } catch (err) {
-    return skip('unreadable', `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)}); skipped`);
+    const e = err as ReadError;
+    if (e.code === 'too-large') return skip('file-too-large', `${e.message} (--max-file-size); skipped`);
+    if (e.code === 'not-regular') return skip('unreadable', `${e.message}; skipped`);
+    return skip('unreadable', `cannot read file (${e.code === 'timeout' ? e.message : e.code}); skipped`);
   }
-  if (buf.subarray(0, 8192).includes(0)) return skip('binary', 'file looks binary (contains NUL bytes); skipped');
+  if (looksBinary(buf)) return skip('binary', 'file looks binary (mostly control bytes); skipped');
   let text = buf.toString('utf8');
   if (text.includes('\uFFFD')) {
     try {
       new TextDecoder('utf-8', { fatal: true }).decode(buf);
     } catch {
-      return skip('not-utf8', 'file is not valid UTF-8; skipped');
+      notifications.push({ level: 'note', kind: 'not-utf8', message: 'file is not valid UTF-8; invalid bytes were read as U+FFFD and the file analysed', file });
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (looksMinified(file, text)) return skip('minified', 'file looks minified (very long lines); skipped');
   return text;
+}
+
+/**
+ * Binary as the content shows it: in the first 8 KB, at least one byte in ten is NUL or another
+ * control character that text does not use. One NUL in a comment, a Latin-1 byte or a stray
+ * escape character leave a file text.
+ */
+export function looksBinary(buf: Buffer): boolean {
+  const sample = buf.subarray(0, 8192);
+  if (sample.length === 0) return false;
+  let control = 0;
+  for (const b of sample) if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b) control++;
+  return control * 10 >= sample.length;
 }
 
 /**
@@ -265,9 +312,6 @@ function looksMinified(file: string, text: string): boolean {
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
   return text.length / lines > 500;
 }
-
-const formatBytes = (n: number): string =>
-  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`;
 
 const DIRECTIVE = 'toctou-lint-disable';
 
@@ -298,28 +342,46 @@ function describeFile(text: string, config: Config, reported: boolean, test: boo
 
 const REQUEST_INPUT_TEXT = inputFormPattern(RECORD_CHOOSING_INPUT_FORMS);
 
-/** Parse one file and run the per-file rules on it. */
+/** A notification for a step that failed on a file: skipped when the code was too deep, a rule error otherwise. */
+function stepFailed(file: string | undefined, consequence: string, step: Isolated<unknown> & { ok: false }, ruleId?: string): Notification {
+  if (step.tooDeep) return { level: 'warning', kind: 'too-deep', message: `${step.reason}; ${consequence}`, file, incomplete: true };
+  return { level: 'error', kind: 'rule-error', message: `${ruleId ? `rule ${ruleId}` : 'the analysis'} failed ${file ? 'on this file' : 'on the project model'}: ${step.reason}; ${consequence}`, file, incomplete: true };
+}
+
+/**
+ * Parse one file and run the per-file rules on it, each step isolated: a file that overflows the
+ * parser or the walk is skipped (undefined, with a notification saying why); a rule that fails on
+ * it loses only its own findings there.
+ */
 function analyseFile(
   file: string,
   text: string,
   active: readonly ActiveRule[],
   notifications: Notification[],
-): { sourceFile: ts.SourceFile; findings: Finding[] } {
-  const { sourceFile, notification } = parseFile(file, text);
+): { sourceFile: ts.SourceFile; findings: Finding[] } | undefined {
+  const parsed = isolate(() => parseFile(file, text));
+  if (!parsed.ok) {
+    notifications.push(parsed.tooDeep ? stepFailed(file, 'the parser gave up; skipped', parsed) : { level: 'warning', kind: 'parse-failed', message: `the parser failed: ${parsed.reason}; skipped`, file, incomplete: true });
+    return undefined;
+  }
+  const { sourceFile, notification } = parsed.value;
   if (notification) notifications.push(notification);
   const here = active.filter(({ rule }) => rule.prefilter?.(text));
   const findings: Finding[] = [];
   if (here.length > 0) {
-    const facts = collectFacts(file, text, sourceFile, here.map(({ rule }) => rule.facts ?? {}));
+    const walked = isolate(() => collectFacts(file, text, sourceFile, here.map(({ rule }) => rule.facts ?? {})));
+    if (!walked.ok) {
+      notifications.push(stepFailed(file, 'skipped', walked));
+      return undefined;
+    }
     for (const { rule, severity } of here) {
+      const own: Finding[] = [];
       const report = (r: RuleReport): void => {
-        findings.push(toFinding(rule, severity, r));
+        own.push(toFinding(rule, severity, r));
       };
-      try {
-        rule.create({ options: {}, report }).file?.(facts);
-      } catch (err) {
-        notifications.push({ level: 'error', kind: 'rule-error', message: `rule ${rule.id} failed on this file: ${(err as Error).message}`, file });
-      }
+      const ran = isolate(() => rule.create({ options: {}, report }).file?.(walked.value));
+      if (ran.ok) findings.push(...own);
+      else notifications.push(stepFailed(file, `rule ${rule.id} skipped this file`, ran, rule.id));
     }
   }
   return { sourceFile, findings };
@@ -327,8 +389,12 @@ function analyseFile(
 
 /**
  * Build the project model from the files connected (by relative imports) to a file that can
- * carry client identity, and run the project rules on it once. Nothing is built when no such
- * file exists, which is what keeps scans of code without mTLS at the parse floor.
+ * carry client identity, and run the project rules on it. Nothing is built when no such file
+ * exists, which is what keeps scans of code without mTLS at the parse floor.
+ *
+ * One model per app (an entry file and what it reaches), each an isolated step: a file
+ * too deep for a walk is left out of its app and named, and an app whose model or rules still
+ * overflow the stack loses only its own project findings, each of its files named.
  */
 function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[]): Finding[] {
   // start from the identity files whose findings are reported: context alone never seeds a project
@@ -340,35 +406,81 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
     if (unjudged.some(([file]) => around.has(file))) for (const file of around) members.add(file);
   }
   if (members.size === 0) return [];
-  // one model per application: what one entry file reaches (see apps.ts)
-  const apps = partitionApps(members, (file) => seen.get(file)!.imports, (file) => !seen.get(file)!.test);
+  // one model per application: an entry file and what it reaches (see apps.ts), so that nothing
+  // leaks between apps, and a file that breaks one app's model costs only that app its findings
+  const apps = partitionApps(members, (file) => seen.get(file)!.imports, (file) => !seen.get(file)!.test).map((a) => new Set(a));
   const factsCache = new Map<string, FileFacts>();
-  const findings = new Map<string, Finding>();
+  const findings: Finding[] = [];
+  const keys = new Set<string>();
   for (const app of apps) {
+    let result = projectFindings(app, seen, active, config, factsCache);
+    // a walk names the file that is too deep: analyse the app without it
+    while (!result.ok && result.error instanceof NestingTooDeep && app.has(result.error.file) && app.size > 1) {
+      const deep = result.error.file;
+      app.delete(deep);
+      notifications.push(stepFailed(deep, 'left out of the project analysis; its project rules\' findings are missing', result));
+      result = projectFindings(app, seen, active, config, factsCache);
+    }
+    if (!result.ok) {
+      const failed = result;
+      for (const file of [...app].sort()) if (seen.get(file)?.reported) notifications.push(stepFailed(file, `the project analysis of its app (${app.size} file${app.size === 1 ? '' : 's'}) failed; its project rules' findings are missing`, failed));
+      continue;
+    }
+    notifications.push(...result.value.notifications);
+    for (const f of result.value.findings) {
+      // a file two applications share is judged in each; the first application's report stands
+      const key = `${f.ruleId}\0${f.location.file}\0${f.location.line}:${f.location.column}\0${f.message}`;
+      if (keys.has(key)) continue;
+      keys.add(key);
+      findings.push(f);
+    }
+  }
+  return findings;
+}
+
+/** The project model of some files and every project rule on it, as one isolated step. */
+function projectFindings(
+  members: ReadonlySet<string>,
+  seen: Map<string, SeenFile>,
+  active: readonly ActiveRule[],
+  config: Config,
+  factsCache: Map<string, FileFacts>,
+): Isolated<{ findings: Finding[]; notifications: Notification[] }> {
+  return isolate(() => {
     const files = new Map<string, { text: string; sourceFile: ts.SourceFile }>();
-    for (const file of app) {
+    for (const file of members) {
       const info = seen.get(file)!;
-      const sourceFile = info.sourceFile ?? parseFile(file, info.text).sourceFile;
+      let sourceFile = info.sourceFile;
+      if (!sourceFile) {
+        const parsed = isolate(() => parseFile(file, info.text).sourceFile);
+        // name the file, so that its app can be analysed without it
+        if (!parsed.ok) throw parsed.tooDeep ? new NestingTooDeep(file) : parsed.error;
+        sourceFile = parsed.value;
+      }
       info.sourceFile = sourceFile;
       files.set(file, { text: info.text, sourceFile });
     }
     const project = new Project(files, config.identitySources, config.sinks, factsCache);
+    const findings: Finding[] = [];
+    const notifications: Notification[] = [];
     for (const { rule, severity } of active) {
+      const own: Finding[] = [];
       const report = (r: RuleReport): void => {
         const finding = toFinding(rule, severity, r);
-        if (!seen.get(finding.location.file)?.reported) return;
-        // a file two applications share is judged in each; the first application's report stands
-        const key = `${finding.ruleId}\0${finding.location.file}\0${finding.location.line}\0${finding.location.column}\0${finding.message}`;
-        if (!findings.has(key)) findings.set(key, finding);
+        if (seen.get(finding.location.file)?.reported) own.push(finding);
       };
       try {
         rule.create({ options: {}, report }).project?.(project);
       } catch (err) {
-        notifications.push({ level: 'error', kind: 'rule-error', message: `rule ${rule.id} failed on the project model of ${app[0]}: ${(err as Error).message}` });
+        // too deep: the whole step fails, and the caller isolates it per app
+        if (isTooDeep(err)) throw err;
+        notifications.push({ level: 'error', kind: 'rule-error', message: `rule ${rule.id} failed on the project model: ${failureReason(err)}` });
+        continue;
       }
+      findings.push(...own);
     }
-  }
-  return [...findings.values()];
+    return { findings, notifications };
+  });
 }
 
 function toFinding(rule: Rule, configured: Severity, r: RuleReport): Finding {

@@ -3,6 +3,7 @@ import ignore, { type Ignore } from 'ignore';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Notification } from './findings';
+import { fileKind, LIMITS, readTextSafely, ReadError } from './read';
 
 // fast-glob is loaded only when a folder or glob is scanned: a pre-commit run on a few files skips it
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -33,7 +34,10 @@ export const DEFAULT_IGNORES = [
 export class UsageError extends Error {}
 
 export interface Discovery {
-  /** Absolute, real paths, sorted, each once. */
+  /**
+   * Absolute paths under the scanned folder as given, sorted, each real file once: a symbolic link
+   * to a file inside the scan is replaced by the path of the file it points to.
+   */
   files: string[];
   notifications: Notification[];
   /** Every target named a file (no folder, no glob): a pre-commit hook's list of staged files. */
@@ -57,15 +61,16 @@ export interface DiscoverOptions {
  */
 export async function discoverFiles(targets: readonly string[], opts: DiscoverOptions): Promise<Discovery> {
   const notifications: Notification[] = [];
-  const found = new Map<string, string>(); // real path → path as found
+  const found = new Map<string, string>(); // real path → path to report it at
   const ignores = opts.ignore.map(({ patterns, base }) => ({ base, ig: ignore().add(patterns as string[]) }));
-  const gitignores = new GitignoreSet();
+  const gitignores = new GitignoreSet(notifications);
 
   let explicitFilesOnly = targets.length > 0;
   for (const target of targets) {
     const abs = path.resolve(opts.cwd, target);
     const stat = safeStat(abs);
     if (!stat?.isFile()) explicitFilesOnly = false;
+    if (stat && !stat.isFile() && !stat.isDirectory()) throw new UsageError(`${target} is ${fileKind(stat)}, not a file or folder to scan`);
     let root: string;
     let candidates: string[];
     /** Files reached through a symbolic link: only these need their real path resolved. */
@@ -106,7 +111,9 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
         continue;
       }
       const real = links.has(file) ? resolveLink(file, realRoot, notifications) : path.join(realRoot, path.relative(root, file));
-      if (real && !found.has(real)) found.set(real, file);
+      // a link is reported at the file it points to (inside the scan), under the root as given
+      const shown = links.has(file) && real ? path.join(root, path.relative(realRoot, real)) : file;
+      if (real && !found.has(real)) found.set(real, shown);
       if (real) kept++;
     }
     if (kept === 0 && !explicit) {
@@ -157,7 +164,13 @@ async function listFolder(dir: string, links: Set<string>, notifications: Notifi
       } else if (target.isFile() && SOURCE_RE.test(entry.name)) {
         out.push(entry.path);
         links.add(entry.path);
+      } else if (SOURCE_RE.test(entry.name)) {
+        notifications.push({ level: 'warning', kind: 'unreadable', message: `symbolic link to ${fileKind(target)}, not a regular file; skipped`, file: entry.path, incomplete: true });
       }
+    } else if (SOURCE_RE.test(entry.name)) {
+      // a FIFO, socket or device with a source name: reading it could block or never end
+      const st = safeLstat(entry.path);
+      notifications.push({ level: 'warning', kind: 'unreadable', message: `${st ? fileKind(st) : 'not a regular file'}, not a regular file; skipped`, file: entry.path, incomplete: true });
     }
   }
   return out;
@@ -223,6 +236,8 @@ class GitignoreSet {
   private readonly byDir = new Map<string, Ignore>();
   private readonly loadedRoots = new Set<string>();
 
+  constructor(private readonly notifications: Notification[]) {}
+
   /** Read the `.gitignore` files above `root` (to the repository root) and, for a folder scan, below it. */
   load(root: string, below: boolean): void {
     const key = `${root}\0${below}`;
@@ -240,10 +255,16 @@ class GitignoreSet {
 
   private read(dir: string): void {
     if (this.byDir.has(dir)) return;
+    const file = path.join(dir, '.gitignore');
     let text: string;
     try {
-      text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
-    } catch {
+      text = readTextSafely(file, LIMITS.gitignore);
+    } catch (err) {
+      // absent is the usual case; a FIFO, device or huge file is named, and not used
+      const e = err as ReadError;
+      if (e.code === 'not-regular' || e.code === 'too-large' || e.code === 'timeout') {
+        this.notifications.push({ level: 'warning', kind: 'not-read', message: `${e.message}; this .gitignore is not used`, file });
+      }
       return;
     }
     this.byDir.set(dir, ignore().add(text));

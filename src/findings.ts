@@ -59,8 +59,10 @@ export interface Notification {
   file?: string;
   line?: number;
   column?: number;
-  /** Directive problems count towards the exit code like findings; skipped files do not. */
+  /** Directive problems count towards the exit code like findings; skipped files do not (unless `--fail-on-skipped`). */
   countsAsProblem?: boolean;
+  /** The file was not analysed, or not completely (skipped, too deeply nested, a rule failed on it). */
+  incomplete?: boolean;
 }
 
 export function compareLocations(a: Location, b: Location): number {
@@ -99,7 +101,9 @@ const normalise = (line: string): string => line.replace(/\s+/g, ' ').trim();
 
 /**
  * Fingerprints hash what the finding is about, never where it is: the rule, the file's
- * relative path, the text of the primary line and of each related line (whitespace folded).
+ * relative path, the text of the primary line and of each related line in the same file
+ * (whitespace folded). Related lines in other files are left out: whether their text is at hand
+ * must not depend on what else a run scanned, and an edit there is not a change of this finding.
  * Identical hashes in one file get an occurrence suffix (`:2`, `:3`) in position order, the
  * way GitHub's `primaryLocationLineHash` does, so moving code up or down keeps the value.
  */
@@ -113,7 +117,7 @@ export function assignFingerprints(
     const h = createHash('sha256');
     h.update(f.ruleId).update('\0').update(relativePath(f.location.file)).update('\0');
     h.update(normalise(lineText(f.location.file, f.location.line)));
-    for (const r of f.related) h.update('\0').update(normalise(lineText(r.location.file, r.location.line)));
+    for (const r of f.related) if (r.location.file === f.location.file) h.update('\0').update(normalise(lineText(r.location.file, r.location.line)));
     const base = h.digest('hex').slice(0, 16);
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);

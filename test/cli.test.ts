@@ -115,7 +115,7 @@ describe('options', () => {
     const dir = tempProject({ 'src/a.ts': VULNERABLE, 'out/.keep': '' });
     const r = cli(['-o', 'out', 'src'], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('cannot write the report to out: EISDIR');
+    expect(r.stderr).toContain('-o out: refusing to write the report over a folder');
   });
 
   it('--quiet reports errors only', () => {
@@ -269,7 +269,7 @@ describe('flag edge cases', () => {
     expect(JSON.parse(r.stdout).findings).toHaveLength(1);
     const refused = cli(['-o', 'src/a.ts', 'src'], dir);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('refusing to write a report over a source file');
+    expect(refused.stderr).toContain('refusing to write the report over a source file');
     expect(fs.readFileSync(path.join(dir, 'src/a.ts'), 'utf8')).toBe(VULNERABLE);
   });
 

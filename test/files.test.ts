@@ -6,7 +6,7 @@ import { CLEAN, cli, tempProject, VULNERABLE } from './helpers/project';
 const rel = (dir: string, f: string): string => path.relative(dir, f).split(path.sep).join('/');
 
 describe('bad input never stops the scan', () => {
-  it('a syntax error, a binary .ts, a 5 MB file, non-UTF-8, and a symlink loop: the rest is scanned, each skip is named', async () => {
+  it('a syntax error, a binary .ts, a 5 MB file, non-UTF-8, and a symlink loop: the rest is scanned, each skip or note is named', async () => {
     const dir = tempProject({
       'src/ok.ts': VULNERABLE,
       'src/broken.ts': `import * as fs from 'fs';\nexport function f(p: string) {\n  if (fs.existsSync(p)) {\n    fs.unlinkSync(p);\n  }\n  const x = ;\n}\n`,
@@ -31,7 +31,8 @@ describe('bad input never stops the scan', () => {
     expect(result.notifications.find((n) => n.kind === 'syntax-error')!.line).toBe(6);
     // the broken file is still analysed where the parser recovered
     expect(result.findings.map((f) => `${rel(dir, f.location.file)}:${f.location.line}`)).toEqual(['src/broken.ts:4', 'src/ok.ts:4']);
-    expect(result.filesScanned).toBe(2);
+    // non-UTF-8 is decoded leniently and analysed, with a note
+    expect(result.filesScanned).toBe(3);
   });
 
   it('the CLI names skipped files and still exits by the findings', () => {

@@ -125,7 +125,12 @@ describe('SARIF for code scanning', () => {
     const plain = JSON.parse(cli(['--format', 'sarif', 'src'], dir).stdout);
     expect(plain.runs[0].results.filter((x: { suppressions?: unknown }) => x.suppressions)).toEqual([]);
     expect(plain.runs[0].automationDetails).toBeUndefined();
-    expect(plain.runs[0].results).toHaveLength(2);
+    const findingResults = plain.runs[0].results.filter((x: { ruleId: string }) => x.ruleId !== 'toctou-lint-directive');
+    expect(findingResults).toHaveLength(2);
+    // the directive without a reason fails the run: code scanning shows it as a result too
+    expect(plain.runs[0].results.filter((x: { ruleId: string }) => x.ruleId === 'toctou-lint-directive').map((x: { message: { text: string } }) => x.message.text)).toEqual([
+      expect.stringContaining('(directive-without-reason)'),
+    ]);
 
     const r = cli(['--format', 'sarif', '--sarif-include-suppressed', '--sarif-category', 'toctou/backend', 'src'], dir);
     expect(r.code).toBe(1);
@@ -136,7 +141,7 @@ describe('SARIF for code scanning', () => {
     const suppressed = log.runs[0].results.filter((x: { suppressions?: unknown[] }) => x.suppressions);
     expect(suppressed).toHaveLength(2); // a directive without a reason still suppresses (and is reported)
     expect(suppressed.map((x: { suppressions: unknown[] }) => x.suppressions[0])).toContainEqual(expect.objectContaining({ kind: 'inSource', justification: 'private temp dir' }));
-    expect(log.runs[0].results).toHaveLength(4);
+    expect(log.runs[0].results).toHaveLength(5); // 4 findings and the directive problem
   });
 
   it('partialFingerprints survive code moving down the file', () => {

@@ -34,7 +34,7 @@ describe('pretty', () => {
     expect(out).toContain('\nb.ts\n');
     expect(out.match(/^ {2}fs-check-then-use — /gm)).toHaveLength(1);
     expect(out).toContain('More: https://');
-    expect(lines.filter(Boolean).pop()).toMatch(/^✖ 3 problems \(0 errors, 3 warnings, 0 notes\) · 2 files scanned in \d+\.\d\ds$/);
+    expect(lines.filter(Boolean).pop()).toMatch(/^✖ 3 problems \(0 errors, 3 warnings, 0 notes\) · 2 files scanned in \d+\.\d\ds · config: none$/);
   });
 
   it('escapes control characters from scanned code so it cannot drive the terminal', async () => {

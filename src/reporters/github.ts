@@ -12,8 +12,8 @@ import { plainStyle, relativePath, type ReportInput } from './types';
  * escaped as the runner requires (`%`, CR and LF in the message; also `:` and `,` in properties),
  * and text from scanned files has its control characters escaped first, so scanned code can
  * neither end a command early nor start one of its own. Suppressed findings are left out.
- * Directive problems, rule errors and syntax errors are annotated too; a plain summary line ends
- * the output.
+ * Every notification (skipped files, syntax errors, directive problems, rule errors) is annotated
+ * too; a plain summary line ends the output.
  */
 export function githubReport(input: ReportInput): string {
   const { result } = input;
@@ -21,10 +21,8 @@ export function githubReport(input: ReportInput): string {
   const out: string[] = [];
   const shown = result.findings.filter((f) => f.suppressions.length === 0);
   for (const f of shown) out.push(findingCommand(f, input, rel));
-  for (const n of result.notifications) {
-    if (!(n.countsAsProblem || n.level === 'error' || n.kind === 'syntax-error')) continue;
-    out.push(notificationCommand(n, rel));
-  }
+  // every notification: a skipped file must never pass without a visible annotation
+  for (const n of result.notifications) out.push(notificationCommand(n, rel));
   out.push(summary(input, shown, plainStyle));
   return out.join('\n') + '\n';
 }

@@ -25,10 +25,14 @@ export interface JsonReport {
   summary: {
     filesScanned: number;
     filesSkipped: number;
+    /** Files given or found that were not analysed, or not completely (each has a notification). */
+    filesNotAnalysed: number;
     findings: number;
     suppressed: number;
     bySeverity: Record<Severity, number>;
     failOn: Severity;
+    /** With `--fail-on-skipped`: a file that was not analysed fails the run. */
+    failOnSkipped: boolean;
     failed: boolean;
     /** With `--baseline`: the file, and how many findings it held (they are not in `findings`). */
     baseline?: { file: string; matched: number };
@@ -64,11 +68,13 @@ export function jsonReport(input: ReportInput): string {
     summary: {
       filesScanned: result.filesScanned,
       filesSkipped: result.filesSkipped,
+      filesNotAnalysed: notAnalysed(result.notifications),
       findings: active.length,
       suppressed: result.findings.length - active.length,
       bySeverity,
       failOn,
-      failed: isFailing(result.findings, result.notifications, failOn),
+      failOnSkipped: input.failOnSkipped ?? false,
+      failed: isFailing(result.findings, result.notifications, failOn, input.failOnSkipped),
       ...(input.baseline ? { baseline: { file: input.baseline.file, matched: input.baseline.matched } } : {}),
     },
     rules: result.rules.map(({ rule, severity }) => ({
@@ -102,9 +108,18 @@ export function jsonReport(input: ReportInput): string {
   return JSON.stringify(report, null, 2) + '\n';
 }
 
-/** Whether the run fails: an unsuppressed finding at or above `failOn`, or a directive problem that counts. */
-export function isFailing(findings: readonly Finding[], notifications: readonly Notification[], failOn: Severity): boolean {
+/**
+ * Whether the run fails: an unsuppressed finding at or above `failOn`, a directive problem that
+ * counts, or, with `failOnSkipped` (`--fail-on-skipped`), a file that was not analysed.
+ */
+export function isFailing(findings: readonly Finding[], notifications: readonly Notification[], failOn: Severity, failOnSkipped = false): boolean {
   const bar = severityRank(failOn);
   if (findings.some((f) => f.suppressions.length === 0 && severityRank(f.severity) >= bar)) return true;
+  if (failOnSkipped && notifications.some((n) => n.incomplete && n.file)) return true;
   return notifications.some((n) => n.countsAsProblem && severityRank(n.level) >= bar);
+}
+
+/** How many files were not analysed, or not completely: each has a notification marked `incomplete`. */
+export function notAnalysed(notifications: readonly Notification[]): number {
+  return new Set(notifications.filter((n) => n.incomplete && n.file).map((n) => n.file)).size;
 }

@@ -1,6 +1,6 @@
 import { splitLines, type Finding, type Notification, type Severity } from '../findings';
 import type { Rule } from '../rule';
-import { isFailing } from './json';
+import { isFailing, notAnalysed } from './json';
 import { plainStyle, relativePath, type ReportInput, type Style } from './types';
 
 /**
@@ -35,7 +35,7 @@ export function prettyReport(input: ReportInput, style: Style = plainStyle, opti
     out.push('');
   }
 
-  const problems = result.notifications.filter((n) => !options.quiet || n.level === 'error' || n.countsAsProblem);
+  const problems = result.notifications.filter((n) => !options.quiet || n.level === 'error' || n.countsAsProblem || n.incomplete);
   if (problems.length > 0) {
     out.push(style.bold('Notes from the scan'));
     for (const n of problems) out.push(`  ${notificationLabel(n, style)} ${n.file ? rel(n.file) + (n.line ? `:${n.line}${n.column ? `:${n.column}` : ''}` : '') + ' ' : ''}${escapeControl(n.message)}`);
@@ -71,21 +71,24 @@ export function summary(input: ReportInput, shown: readonly Finding[], style: St
   const suppressed = result.findings.length - active.length;
   const hidden = active.length - shown.length;
   const directiveProblems = result.notifications.filter((n) => n.countsAsProblem).length;
+  const incomplete = notAnalysed(result.notifications);
   const files = `${result.filesScanned} file${plural(result.filesScanned)} scanned${result.filesSkipped ? `, ${result.filesSkipped} skipped` : ''}`;
   const time = `${(result.durationMs / 1000).toFixed(2)}s`;
   // everything that can fail the run is named here, so a failing run never reads as clean
   const extras = [
+    incomplete > 0 ? `${incomplete} file${plural(incomplete)} not analysed (see the notes)` : '',
     hidden > 0 ? `${hidden} hidden by --quiet` : '',
     directiveProblems > 0 ? `${directiveProblems} directive problem${plural(directiveProblems)}` : '',
     suppressed > 0 ? `${suppressed} suppressed` : '',
     input.baseline && input.baseline.matched > 0 ? `${input.baseline.matched} in the baseline` : '',
   ].filter(Boolean);
   const extra = extras.length > 0 ? `, ${extras.join(', ')}` : '';
-  const failing = isFailing(result.findings, result.notifications, failOn);
-  if (shown.length === 0 && !failing) return `${style.green('✔')} no problems found${extra} · ${files} in ${time}`;
+  const failing = isFailing(result.findings, result.notifications, failOn, input.failOnSkipped);
+  const config = `config: ${result.config ? escapeControl(relativePath(result.root, result.config)) : 'none'}`;
+  if (shown.length === 0 && !failing) return `${style.green('✔')} no problems found${extra} · ${files} in ${time} · ${config}`;
   const mark = failing ? style.red('✖') : style.yellow('!');
   const n = shown.length;
-  return `${mark} ${style.bold(`${n} problem${plural(n)}`)} (${count('error')} error${plural(count('error'))}, ${count('warning')} warning${plural(count('warning'))}, ${count('note')} note${plural(count('note'))})${extra} · ${files} in ${time}`;
+  return `${mark} ${style.bold(`${n} problem${plural(n)}`)} (${count('error')} error${plural(count('error'))}, ${count('warning')} warning${plural(count('warning'))}, ${count('note')} note${plural(count('note'))})${extra} · ${files} in ${time} · ${config}`;
 }
 
 const plural = (n: number): string => (n === 1 ? '' : 's');

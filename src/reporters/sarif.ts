@@ -1,4 +1,5 @@
 import type * as Sarif from 'sarif';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Location, Notification, Severity } from '../findings';
@@ -43,6 +44,26 @@ export function sarifReport(input: ReportInput): string {
     }
     return r;
   });
+  // directive problems fail the run like findings: code scanning must show them too, as ESLint
+  // reports unused directives as lint messages
+  const directiveProblems = result.notifications.filter((n) => n.countsAsProblem && n.file);
+  const directiveIndex = result.rules.length;
+  const occurrences = new Map<string, number>();
+  for (const n of directiveProblems) {
+    const file = relativePath(result.root, n.file!);
+    const base = createHash('sha256').update(`${DIRECTIVE_RULE_ID}\0${file}\0${n.kind}\0${n.message}`).digest('hex').slice(0, 16);
+    const k = (occurrences.get(base) ?? 0) + 1;
+    occurrences.set(base, k);
+    const line = n.line ?? 1;
+    results.push({
+      ruleId: DIRECTIVE_RULE_ID,
+      ruleIndex: directiveIndex,
+      level: n.level === 'note' ? 'note' : n.level === 'error' ? 'error' : 'warning',
+      message: { text: `${n.message} (${n.kind})` },
+      locations: [{ physicalLocation: { artifactLocation: artifact(file), region: { startLine: line, startColumn: n.column ?? 1 } } }],
+      partialFingerprints: { primaryLocationLineHash: `${base}:${k}` },
+    });
+  }
 
   const notifications = result.notifications.map((n) => notification(n, result.root));
   const category = input.sarif?.category;
@@ -57,7 +78,7 @@ export function sarifReport(input: ReportInput): string {
             version: tool.version,
             semanticVersion: tool.version,
             informationUri: tool.informationUri,
-            rules: result.rules.map(({ rule, severity }) => ruleDescriptor(rule, severity)),
+            rules: [...result.rules.map(({ rule, severity }) => ruleDescriptor(rule, severity)), ...(directiveProblems.length > 0 ? [DIRECTIVE_RULE] : [])],
           },
         },
         // code scanning takes the part of the id up to its last `/` as the analysis category
@@ -68,6 +89,8 @@ export function sarifReport(input: ReportInput): string {
           {
             executionSuccessful: !result.notifications.some((n) => n.kind === 'rule-error'),
             toolExecutionNotifications: notifications,
+            // which config file applied (relative to the root), or null for none
+            properties: { configFile: result.config ? relativePath(result.root, result.config) : null },
           },
         ],
         results,
@@ -76,6 +99,21 @@ export function sarifReport(input: ReportInput): string {
   };
   return JSON.stringify(log, null, 2) + '\n';
 }
+
+/** The rule of directive problems: suppression comments that are themselves a problem. */
+export const DIRECTIVE_RULE_ID = 'toctou-lint-directive';
+const DIRECTIVE_RULE: Sarif.ReportingDescriptor = {
+  id: DIRECTIVE_RULE_ID,
+  name: 'SuppressionCommentProblem',
+  shortDescription: { text: 'Suppression comment problem' },
+  fullDescription: { text: 'A toctou-lint suppression comment that is itself a problem: it has no reason, names an unknown rule, uses an unsupported form, or suppresses nothing (with --report-unused-disable-directives).' },
+  help: {
+    text: 'Write suppression comments as `// toctou-lint-disable-next-line <rule-id> -- <reason>` (or `-disable-line`), naming rules that exist, and remove those that no longer suppress anything.',
+    markdown: 'Write suppression comments as `// toctou-lint-disable-next-line <rule-id> -- <reason>` (or `-disable-line`), naming rules that exist, and remove those that no longer suppress anything.',
+  },
+  defaultConfiguration: { level: 'warning' },
+  properties: { tags: ['maintainability'], precision: 'very-high' },
+};
 
 function ruleDescriptor(rule: Rule, severity: Severity): Sarif.ReportingDescriptor {
   const cweTags = rule.cwe.map((n) => `external/cwe/cwe-${n}`);

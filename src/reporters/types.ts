@@ -6,6 +6,8 @@ export interface ReportInput {
   tool: { name: string; version: string; informationUri: string };
   /** The lowest severity that fails the run (`--fail-on`). */
   failOn: 'note' | 'warning' | 'error';
+  /** `--fail-on-skipped`: a file that was not analysed fails the run too. */
+  failOnSkipped?: boolean;
   /** When the scan started (GitLab's `scan.start_time`); the end is this plus `result.durationMs`. */
   startedAt?: Date;
   /** Set when a baseline was applied: its path as given, and how many findings it held (left out of `result.findings`). */

@@ -5,10 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO } from './project';
 
-const SCHEMA = path.join(REPO, '..', 'shared', 'sarif', 'sarif-schema-2.1.0.json');
+const SCHEMA = path.join(REPO, 'test', 'schemas', 'sarif-schema-2.1.0.json');
 let validateFn: ((data: unknown) => boolean) & { errors?: unknown };
 
-/** Schema errors of a SARIF log (empty when valid), against shared/sarif/sarif-schema-2.1.0.json. */
+/** Schema errors of a SARIF log (empty when valid), against test/schemas/sarif-schema-2.1.0.json (vendored). */
 export function sarifSchemaErrors(log: unknown): unknown[] {
   if (!validateFn) {
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, validateFormats: false });

@@ -1,3 +1,4 @@
+import { NestingTooDeep } from '../../isolate';
 import { ts } from '../../ts';
 import type { FactNeeds, FileFacts, ModuleBinding, PropertyNode, Scope } from './types';
 
@@ -30,6 +31,9 @@ export function mergeNeeds(needs: readonly FactNeeds[]): {
   return { modules, calls, assignments, exits, allCalls, properties };
 }
 
+/** Deeper syntax trees are not walked: no hand-written code nests this deep, and the stack must hold. */
+export const MAX_WALK_DEPTH = 1000;
+
 /**
  * The single walk over a file's raw compiler nodes. It sets parent pointers (the parse
  * skipped them to stay at the parse floor) and records only what the active rules need.
@@ -53,7 +57,9 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
   };
   const scopes: Scope[] = [sourceFile];
 
-  const visit = (node: ts.Node, parent: ts.Node): void => {
+  const visit = (node: ts.Node, parent: ts.Node, depth: number): void => {
+    // the walk recurses: a hostile file must not overflow the stack (the engine skips it, named)
+    if (depth > MAX_WALK_DEPTH) throw new NestingTooDeep(file, MAX_WALK_DEPTH);
     (node as { parent: ts.Node }).parent = parent;
     const kind = node.kind;
     if (kind === SK.CallExpression || kind === SK.NewExpression) {
@@ -103,13 +109,13 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
     }
     if (isScope(node)) {
       scopes.push(node);
-      ts.forEachChild(node, (child) => visit(child, node));
+      ts.forEachChild(node, (child) => visit(child, node, depth + 1));
       scopes.pop();
     } else {
-      ts.forEachChild(node, (child) => visit(child, node));
+      ts.forEachChild(node, (child) => visit(child, node, depth + 1));
     }
   };
-  ts.forEachChild(sourceFile, (child) => visit(child, sourceFile));
+  ts.forEachChild(sourceFile, (child) => visit(child, sourceFile, 1));
   return facts;
 }
 
