@@ -1,5 +1,5 @@
 import { code } from '../src/analysis/expressions';
-import { enclosingFunction } from '../src/analysis/guards';
+import { enclosingFunction } from '../src/analysis/dominance';
 import type { Project } from '../src/analysis/project';
 import { defineRule } from '../src/rule';
 import type { ts } from '../src/ts';

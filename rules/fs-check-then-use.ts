@@ -1,6 +1,7 @@
 import { code, snippet, valueKey } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
-import { checkDecidesReach, reboundBetween, runsWithin } from '../src/analysis/flow';
+import { decidesReach } from '../src/analysis/dominance';
+import { reboundBetween, runsWithin } from '../src/analysis/flow';
 import { checkDecidesUse, checkThrows, FS_CALL_NAMES, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
 import { defineRule } from '../src/rule';
 
@@ -113,7 +114,7 @@ function latestCheckBefore(checks: readonly Check[], key: string, useCall: FsCal
     if (!runsWithin(useCall.fact, check.call.fact.scope)) continue;
     if (!checkDecidesUse(check.use, use)) continue;
     if (reboundBetween(use.path, check.use.path.end, useCall.fact.node, facts)) continue;
-    if (!checkDecidesReach(check.call.fact.node, checkThrows(check.call), useCall.fact.node, use.path, facts)) continue;
+    if (!decidesReach(check.call.fact.node, checkThrows(check.call), useCall.fact.node, use.path, facts)) continue;
     best = check;
   }
   return best;

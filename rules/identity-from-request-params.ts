@@ -1,10 +1,10 @@
 import { code, isEqualityOperator, snippet } from '../src/analysis/expressions';
 import { calleeChain, skipOuter } from '../src/analysis/facts/walk';
-import { collectNames, enclosingFunction, references, rejects } from '../src/analysis/guards';
+import { enclosingFunction, rejects, type CheckSpec } from '../src/analysis/dominance';
+import { collectNames, references } from '../src/analysis/guards';
 import type { Fn } from '../src/analysis/handlers';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from '../src/analysis/modules';
 import type { Project } from '../src/analysis/project';
-import type { CheckSpec } from '../src/analysis/request-paths';
 import { isValueExpression, type RequestRead } from '../src/analysis/request-values';
 import type { Sink } from '../src/analysis/sinks';
 import { isCollectionTest } from '../src/analysis/vocabulary/authorization';
@@ -127,7 +127,7 @@ class Checks {
   }
 
   before(node: ts.Node, spec: CheckSpec): ts.Node | undefined {
-    return this.project.requestPaths.checkBefore(node, spec, this.callers);
+    return this.project.dominance.checkBefore(node, spec, this.callers);
   }
 
   /** A check that compares the client's choice with the identity and rejects on a mismatch. */

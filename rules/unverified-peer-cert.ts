@@ -1,6 +1,6 @@
 import { code, snippet } from '../src/analysis/expressions';
 import { skipOuter } from '../src/analysis/facts/walk';
-import { enclosingFunction } from '../src/analysis/guards';
+import { enclosingFunction } from '../src/analysis/dominance';
 import type { CertRead } from '../src/analysis/identity';
 import { defineRule, type RelatedReport } from '../src/rule';
 import { ts } from '../src/ts';

@@ -1,13 +1,12 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
-import { isStatementList } from './flow';
+import { checkInFunction, rejects, type CheckSpec } from './dominance';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import { isSignatureVerifier, trustSignalOf } from './vocabulary/identity-sources';
-import { isAssertion, isErrorCallback, isRefusalCall, isThrowingRefusal, refusesWithStatus } from './vocabulary/refusals';
+import { isAssertion, isThrowingRefusal } from './vocabulary/refusals';
 
-const SK = ts.SyntaxKind;
 
 /**
  * What a check must look at to count:
@@ -20,7 +19,8 @@ const SK = ts.SyntaxKind;
 export type TrustKind = 'authorized' | 'peer';
 
 /**
- * Whether a read happens only after a check that rejects the request when trust is missing:
+ * Whether a read happens only after a check that rejects the request when trust is missing (the
+ * check of trust; where it may sit and what "before" means is `dominance.ts`):
  * in the same function (a rejecting `if` before it, or before the read's value is first used;
  * the read inside a branch of the check), earlier on the request path (middleware, hooks, guards
  * registered before the handler), or at every call site of the helper it sits in.
@@ -35,57 +35,29 @@ export class Guards {
     private readonly kind: TrustKind,
   ) {}
 
-  /** The read is reached only after trust was checked, on every way the tool can see. */
-  guarded(read: ts.Node, depth = 0): boolean {
+  /** The read is reached only after trust was checked, on every way the tool can see (`Dominance.checkBefore`). */
+  guarded(read: ts.Node): boolean {
     const cached = this.guardedCache.get(read);
     if (cached !== undefined) return cached;
-    this.guardedCache.set(read, false);
-    const result = this.computeGuarded(read, depth);
+    const result = this.project.dominance.checkBefore(read, this.spec, (fn) => this.project.handlers.callersOf(fn)) !== undefined;
     this.guardedCache.set(read, result);
     return result;
   }
 
-  private computeGuarded(read: ts.Node, depth: number): boolean {
-    if (depth > 5) return false;
-    let node = read;
-    for (let fn = enclosingFunction(node); fn; fn = enclosingFunction(node)) {
-      if (this.guardedInFunction(node, fn)) return true;
-      const entry = this.project.handlers.gatedBefore(fn, (f) => f !== fn && this.isGate(f));
-      if (entry !== undefined) return entry;
-      if (isInlineCallback(fn)) {
-        // `clientCertAuth(req, res, () => { … })`: the callback is the `next` of a gate
-        let holder: ts.Node = fn.parent;
-        while (ts.isParenthesizedExpression(holder)) holder = holder.parent;
-        const gate = this.project.handlers.functionOf((holder as ts.CallExpression).expression);
-        if (gate && this.isGate(gate)) return true;
-        node = fn.parent; // the call it is passed to, inside the outer function
-        continue;
-      }
-      const callers = this.project.handlers.callersOf(fn);
-      return callers.length > 0 && callers.every((c) => this.guarded(c, depth + 1));
-    }
-    return false;
-  }
+  /** What counts as a check of trust, for `Dominance`. */
+  private readonly spec: CheckSpec = {
+    condition: (e) => this.mentions(e),
+    statement: (s) => this.isRejectingCheck(s),
+    gate: (fn) => this.isGate(fn),
+    orCondition: true,
+    // the value is what gets verified: `verify(req.headers['x-client-cert'], sig)`
+    checksArgument: (call) => this.kind === 'peer' && isSignatureVerifier(calleeChain(call.expression)?.at(-1) ?? ''),
+    checkedBeforeUse: (statement, after) => this.checkedBeforeUse(statement, after),
+  };
 
   /** A check in `fn` decides whether `read` (or every use of its value) runs. */
   guardedInFunction(read: ts.Node, fn: ts.Node): boolean {
-    for (let n: ts.Node = read; n !== fn && n.parent; n = n.parent) {
-      const p = n.parent;
-      if (ts.isIfStatement(p) && n !== p.expression && this.mentions(p.expression)) return true;
-      if (ts.isConditionalExpression(p) && n !== p.condition && this.mentions(p.condition)) return true;
-      if (ts.isBinaryExpression(p) && n === p.right && (p.operatorToken.kind === SK.AmpersandAmpersandToken || p.operatorToken.kind === SK.BarBarToken) && this.mentions(p.left)) {
-        return true;
-      }
-      // the value is what gets verified: `verify(req.headers['x-client-cert'], sig)`
-      if (this.kind === 'peer' && ts.isCallExpression(p) && p.arguments.some((a) => a === n) && isSignatureVerifier(calleeChain(p.expression)?.at(-1) ?? '')) return true;
-      if (isStatementList(p)) {
-        const statements = (p as ts.Block).statements;
-        const at = statements.indexOf(n as ts.Statement);
-        for (let i = 0; i < at; i++) if (this.isRejectingCheck(statements[i])) return true;
-        if (this.checkedBeforeUse(n as ts.Statement, statements.slice(at + 1))) return true;
-      }
-    }
-    return false;
+    return checkInFunction(read, fn, this.spec) !== undefined;
   }
 
   /**
@@ -199,29 +171,6 @@ export class Guards {
   }
 }
 
-/** Statements that end the request or the flow: return, throw, 4xx responses, `next(err)`, `destroy()`. */
-export function rejects(stmt: ts.Node): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found || isFunctionLike(n)) return;
-    if (ts.isReturnStatement(n) || ts.isThrowStatement(n)) {
-      found = true;
-      return;
-    }
-    if (ts.isCallExpression(n)) {
-      const chain = calleeChain(n.expression);
-      const name = chain?.at(-1) ?? '';
-      if (isRefusalCall(name)) found = true;
-      if (n.arguments[0] && ts.isNumericLiteral(n.arguments[0]) && refusesWithStatus(name, Number(n.arguments[0].text))) found = true;
-      if (isErrorCallback(name) && n.arguments.length > 0) found = true;
-      if (chain?.join('.') === 'process.exit') found = true;
-    }
-    if (!found) ts.forEachChild(n, visit);
-  };
-  visit(stmt);
-  return found;
-}
-
 /** A gate that throws or ends the response itself, so calling it as a statement is the check. */
 function throwsOnFailure(fn: Fn): boolean {
   let found = false;
@@ -233,11 +182,6 @@ function throwsOnFailure(fn: Fn): boolean {
   };
   if (fn.body) ts.forEachChild(fn.body, visit);
   return found;
-}
-
-export function enclosingFunction(node: ts.Node): Fn | undefined {
-  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
-  return undefined;
 }
 
 export function collectNames(name: ts.BindingName, out: Set<string>): void {

@@ -4,6 +4,7 @@ import type { ts } from '../ts';
 import { collectFacts } from './facts/walk';
 import type { FactNeeds, FileFacts } from './facts/types';
 import { ApiLayers } from './api-layers';
+import { Dominance } from './dominance';
 import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
@@ -97,6 +98,12 @@ export class Project {
   /** Where values come from: the request (`origin`), the client identity (`carriesIdentity`). */
   get requestValues(): RequestValues {
     return (this.requestValuesPart ??= new RequestValues(this));
+  }
+
+  private dominancePart?: Dominance;
+  /** Whether a check decides that a use runs, on every path (one answer for every rule). */
+  get dominance(): Dominance {
+    return (this.dominancePart ??= new Dominance(this));
   }
 
   private requestPathsPart?: RequestPaths;
