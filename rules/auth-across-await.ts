@@ -5,8 +5,9 @@ import type { FileFacts } from '../src/analysis/facts/types';
 import { isFunctionLike, Modules } from '../src/analysis/modules';
 import type { Project } from '../src/analysis/project';
 import { sharedIdentityUses } from '../src/analysis/shared-identity';
+import { performedOperation } from '../src/analysis/operations';
 import { SharedState } from '../src/analysis/shared-state';
-import { OPERATION_TEXT } from '../src/analysis/vocabulary/operations';
+import { mayHoldOperation } from '../src/analysis/vocabulary/operations';
 import { REFUSAL_TEXT } from '../src/analysis/vocabulary/refusals';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
@@ -70,26 +71,30 @@ boundaries. In Node:
 A decision that rests only on the current request's own certificate claims (its subject, SAN or
 fingerprint, read from the request) does not change during the request and is not reported; a
 lookup made with those claims against a database, cache or permission service is.`,
-  prefilter: (text) => SUSPEND_TEXT.test(text) && REFUSAL_TEXT.test(text) && OPERATION_TEXT.test(text),
+  prefilter: (text) => mayHoldWindow(text),
   facts: { allCalls: true },
   create(context) {
     return {
       file(facts: FileFacts) {
         const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
         const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
-        for (const fn of suspendingFunctions(facts)) for (const s of staleOperations(fn, decisions)) context.report(staleReport(s));
+        for (const fn of candidateFunctions(facts)) for (const s of staleOperations(fn, decisions)) context.report(staleReport(s));
       },
       project(project: Project) {
-        // what a decision or an operation in another file adds to what each file showed alone
-        const decisions = new Decisions(project.modules, project.sharedState, callResolver(project.modules));
+        // what a helper in another file adds to what each file showed alone
+        const resolve = callResolver(project.modules);
+        const decisions = new Decisions(project.modules, project.sharedState, resolve);
         const reported = new Set<ts.Node>();
         for (const facts of project.facts.values()) {
-          const alone = new Decisions(new Modules(new Map([[facts.file, facts.sourceFile]])), new SharedState(new Modules(new Map([[facts.file, facts.sourceFile]]))), callResolver(new Modules(new Map([[facts.file, facts.sourceFile]]))));
-          for (const fn of suspendingFunctions(facts)) {
-            const before = new Set(staleOperations(fn, alone).map((s) => s.op.node));
+          if (!mayCallHelpers(facts)) continue;
+          const helper = (call: ts.CallExpression): boolean => {
+            const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
+            return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
+          };
+          for (const fn of candidateFunctions(facts, helper)) {
             for (const s of staleOperations(fn, decisions)) {
               reported.add(s.op.node);
-              if (!before.has(s.op.node)) context.report(staleReport(s));
+              if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts)) context.report(staleReport(s));
             }
           }
         }
@@ -100,19 +105,33 @@ lookup made with those claims against a database, cache or permission service is
 });
 
 const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
+/** A decision, a boundary and an operation can all be in this text: derived from the tables. */
+const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && REFUSAL_TEXT.test(text) && mayHoldOperation(text);
+/** With helpers in other files, the refusal can be there (answered once per file: files are judged in every app that holds them). */
+const helperTexts = new WeakMap<FileFacts, boolean>();
+const mayCallHelpers = (facts: FileFacts): boolean => {
+  let known = helperTexts.get(facts);
+  if (known === undefined) helperTexts.set(facts, (known = SUSPEND_TEXT.test(facts.text) && mayHoldOperation(facts.text)));
+  return known;
+};
+const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
 
-/** The functions whose flow can hold a window: the outermost function around each call (callbacks run in their caller's flow). */
-function suspendingFunctions(facts: FileFacts): ts.FunctionLikeDeclaration[] {
+/** The outermost functions around the file's calls (those that pass `callTest`; callbacks run in their caller's flow) that can be suspended. */
+function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpression) => boolean): ts.FunctionLikeDeclaration[] {
   const out = new Set<ts.FunctionLikeDeclaration>();
+  const seen = new Set<ts.Node>();
   for (const calls of facts.callsByName.values()) {
     for (const call of calls) {
+      if (callTest && !(ts.isCallExpression(call) && callTest(call))) continue;
       let fn: ts.FunctionLikeDeclaration | undefined;
       for (let n = call.parent; n; n = n.parent) {
         if (!isFunctionLike(n)) continue;
         fn = n;
         if (!isCallbackArgument(n)) break;
       }
-      if (fn) out.add(fn);
+      if (!fn || seen.has(fn)) continue;
+      seen.add(fn);
+      if (SUSPEND_TEXT.test(facts.text.slice(fn.pos, fn.end))) out.add(fn);
     }
   }
   return [...out].sort((a, b) => a.pos - b.pos);

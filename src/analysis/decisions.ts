@@ -31,6 +31,8 @@ export interface Check {
   fields: string[];
   /** The shared place a synchronous look reads (`revoked.has(serial)` on a module-level `Set`). */
   shared?: Place;
+  /** The helper whose own decision refuses, for a call of one. */
+  via?: ts.FunctionLikeDeclaration;
 }
 
 export class Decisions {
@@ -69,6 +71,11 @@ export class Decisions {
     return out;
   }
 
+  /** Whether a function's own decision refuses by throwing: a call of it decides for its caller. */
+  refuses(fn: ts.FunctionLikeDeclaration): boolean {
+    return this.checksIn(fn, 1).some((c) => c.refusal !== undefined && c.throws);
+  }
+
   /** The decisions of a function: checks that refuse. */
   decisionsIn(fn: ts.FunctionLikeDeclaration): Check[] {
     return this.checksIn(fn).filter((c) => c.refusal !== undefined);
@@ -84,7 +91,7 @@ export class Decisions {
     if (!fn) return undefined;
     const inner = this.checksIn(fn, depth + 1).find((c) => c.refusal && c.throws);
     if (!inner) return undefined;
-    return { read: awaited ? skipOuter(expr) : e, call: e, refusal: inner.refusal, throws: true, fields: inner.fields, shared: inner.shared };
+    return { read: awaited ? skipOuter(expr) : e, call: e, refusal: inner.refusal, throws: true, fields: inner.fields, shared: inner.shared, via: fn };
   }
 
   /**

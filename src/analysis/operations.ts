@@ -27,6 +27,8 @@ export type OperationKind = 'store' | 'sql' | 'file' | 'http' | 'helper';
 export interface Operation {
   node: ts.CallExpression | ts.TaggedTemplateExpression;
   kind: OperationKind;
+  /** The function of the project that performs it, for a call of one. */
+  via?: ts.FunctionLikeDeclaration;
 }
 
 /** What the caller can see of the code: the function a call runs, the value a name holds. */
@@ -164,7 +166,7 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
   if (resolve && depth < 2) {
     const fn = resolve(node);
     const inner = fn && performedOperation(fn, resolve, depth + 1);
-    if (inner) return { node, kind: inner === 'http' ? 'http' : 'helper' };
+    if (inner) return { node, kind: inner === 'http' ? 'http' : 'helper', via: fn };
   }
   return undefined;
 }

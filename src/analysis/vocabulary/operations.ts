@@ -64,8 +64,12 @@ export const DEFERRING_CALLEES: readonly string[] = [
   'prependListener', 'subscribe', 'process',
 ];
 
-/** Words of a call text that can be an operation, for the per-file prefilter. */
-export const OPERATION_TEXT = new RegExp(
-  `\\.(?:${[...STORE_WRITES, ...OPERATION_VERBS, ...SQL_RUNNERS, ...HTTP_WRITE_METHODS].map((s) => s.replace('$', '\\$')).join('|')})\\w*\\s*[(\`]|\\b(?:${SQL_WRITE_VERBS.join('|')})\\s|${STORE_COMMANDS.join('|')}|\\bmethod\\s*:|\\b(?:writeFile|unlink|rm|rename)\\w*\\(`,
-  'i',
+const METHOD_TEXT = new RegExp(
+  `\\.(?:${[...new Set([...STORE_WRITES, ...OPERATION_VERBS, ...SQL_RUNNERS, ...HTTP_WRITE_METHODS])].map((s) => s.replace('$', '\\$')).join('|')})\\w*\\s*[(\`]|\\b(?:${STORE_COMMANDS.join('|')})\\b|\\bmethod\\s*:|\\b(?:writeFile|unlink|rm|rename)\\w*\\(`,
 );
+const SQL_TEXT = new RegExp(`\\b(?:${SQL_WRITE_VERBS.join('|')})\\s`, 'i');
+
+/** Whether a text can hold an operation (a method of the tables called, a write statement), for prefilters. */
+export function mayHoldOperation(text: string): boolean {
+  return METHOD_TEXT.test(text) || SQL_TEXT.test(text);
+}
