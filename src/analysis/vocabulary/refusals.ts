@@ -41,7 +41,7 @@ export const AUTH_CODES: readonly string[] = ['FORBIDDEN', 'UNAUTHORIZED', 'UNAU
 export const HIDING_ERRORS: readonly string[] = ['NotFoundException', 'NotFoundError', 'notFound', 'NotFound'];
 
 /** Words of a plain error's message that refuse for lack of rights: `throw new Error('forbidden')`. */
-export const REFUSAL_WORDS: readonly string[] = ['forbidden', 'unauthori', 'not authori', 'denied', 'not allowed', 'not permitted', 'permission', 'insufficient'];
+export const REFUSAL_WORDS: readonly string[] = ['forbidden', 'refused', 'unauthori', 'not authori', 'denied', 'not allowed', 'not permitted', 'permission', 'insufficient'];
 
 /** Methods whose `false` answer refuses the request: NestJS guards. */
 export const GUARD_METHODS: readonly string[] = ['canActivate'];
