@@ -1,29 +1,14 @@
-import {
-  canSuspend,
-  conditionInQuery,
-  isGuardedOperation,
-  locksRows,
-  lookupOf,
-  mentions,
-  recordDecisionOf,
-  runsInTransaction,
-  testGuards,
-  testsOf,
-  transactionOf,
-  walkInOrder,
-  within,
-  type Outdated,
-} from '../src/analysis/await-order';
+import { staleOperations, type StaleOperation } from '../src/analysis/await-order';
+import { callResolver, Decisions, isCallbackArgument } from '../src/analysis/decisions';
 import { code, snippet } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
-import { calleeChain, skipOuter } from '../src/analysis/facts/walk';
 import { isFunctionLike, Modules } from '../src/analysis/modules';
 import type { Project } from '../src/analysis/project';
-import { SharedState, type Place } from '../src/analysis/shared-state';
-import { isCollectionTest, isDecisionName, LOOKUP_TEXT, mayTestRecord, namesDecision, OPERATION_TEXT, STATE_LOOKUP_TEXT } from '../src/analysis/vocabulary/authorization';
-import { VALUE_READS } from '../src/analysis/vocabulary/containers';
-import { SUSPENSION_TEXT } from '../src/analysis/vocabulary/deferral';
-import { saysAccessRefused } from '../src/analysis/vocabulary/refusals';
+import { sharedIdentityUses } from '../src/analysis/shared-identity';
+import { performedOperation } from '../src/analysis/operations';
+import { SharedState } from '../src/analysis/shared-state';
+import { mayHoldOperation } from '../src/analysis/vocabulary/operations';
+import { REFUSAL_TEXT } from '../src/analysis/vocabulary/refusals';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -86,387 +71,123 @@ boundaries. In Node:
 A decision that rests only on the current request's own certificate claims (its subject, SAN or
 fingerprint, read from the request) does not change during the request and is not reported; a
 lookup made with those claims against a database, cache or permission service is.`,
-  prefilter: (text) => SUSPENSION_TEXT.test(text) && OPERATION_TEXT.test(text) && (LOOKUP_TEXT.test(text) || mayTestRecord(text) || STATE_LOOKUP_TEXT.test(text)),
+  prefilter: (text) => mayHoldWindow(text),
   facts: { allCalls: true },
   create(context) {
     return {
       file(facts: FileFacts) {
-        const shared = new SharedState(new Modules(new Map([[facts.file, facts.sourceFile]])));
-        for (const fn of functionsWithLookups(facts)) {
-          for (const r of staleDecisions(fn, shared)) context.report(r);
-        }
+        const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
+        const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
+        for (const fn of candidateFunctions(facts)) for (const s of staleOperations(fn, decisions)) context.report(staleReport(s));
       },
       project(project: Project) {
-        reportSharedIdentity(project, context.report);
+        // what a helper in another file adds to what each file showed alone
+        const resolve = callResolver(project.modules);
+        const decisions = new Decisions(project.modules, project.sharedState, resolve);
+        const reported = new Set<ts.Node>();
+        for (const facts of project.facts.values()) {
+          if (!mayCallHelpers(facts)) continue;
+          const helper = (call: ts.CallExpression): boolean => {
+            const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
+            return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
+          };
+          for (const fn of candidateFunctions(facts, helper)) {
+            for (const s of staleOperations(fn, decisions)) {
+              reported.add(s.op.node);
+              if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts)) context.report(staleReport(s));
+            }
+          }
+        }
+        for (const use of sharedIdentityUses(project)) if (!reported.has(use.node)) context.report(sharedReport(use));
       },
     };
   },
 });
 
-/** The functions (async, generators, or with `.then` chains) that contain an authorization lookup. */
-function functionsWithLookups(facts: FileFacts): ts.FunctionLikeDeclaration[] {
+const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
+/** A decision, a boundary and an operation can all be in this text: derived from the tables. */
+const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && REFUSAL_TEXT.test(text) && mayHoldOperation(text);
+/** With helpers in other files, the refusal can be there (answered once per file: files are judged in every app that holds them). */
+const helperTexts = new WeakMap<FileFacts, boolean>();
+const mayCallHelpers = (facts: FileFacts): boolean => {
+  let known = helperTexts.get(facts);
+  if (known === undefined) helperTexts.set(facts, (known = SUSPEND_TEXT.test(facts.text) && mayHoldOperation(facts.text)));
+  return known;
+};
+const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
+
+/** The outermost functions around the file's calls (those that pass `callTest`; callbacks run in their caller's flow) that can be suspended. */
+function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpression) => boolean): ts.FunctionLikeDeclaration[] {
   const out = new Set<ts.FunctionLikeDeclaration>();
+  const seen = new Set<ts.Node>();
   for (const calls of facts.callsByName.values()) {
     for (const call of calls) {
-      if (!ts.isCallExpression(call) || !(lookupOf(call) || recordDecisionCandidate(call) || isStateLookup(calleeChain(call.expression)?.at(-1) ?? ''))) continue;
-      // the outermost function the lookup runs in: deferred callbacks belong to their caller's flow
+      if (callTest && !(ts.isCallExpression(call) && callTest(call))) continue;
       let fn: ts.FunctionLikeDeclaration | undefined;
       for (let n = call.parent; n; n = n.parent) {
         if (!isFunctionLike(n)) continue;
         fn = n;
         if (!isCallbackArgument(n)) break;
       }
-      if (fn) out.add(fn);
+      if (!fn || seen.has(fn)) continue;
+      seen.add(fn);
+      if (SUSPEND_TEXT.test(facts.text.slice(fn.pos, fn.end))) out.add(fn);
     }
   }
   return [...out].sort((a, b) => a.pos - b.pos);
 }
 
-/** An awaited read kept in a variable: `const doc = await Documents.findById(id)` (tested later). */
-function recordDecisionCandidate(call: ts.CallExpression): boolean {
-  let n: ts.Node = call;
-  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isNonNullExpression(n.parent) || ts.isAsExpression(n.parent))) n = n.parent;
-  return ts.isAwaitExpression(n.parent) && (ts.isVariableDeclaration(n.parent.parent) || ts.isBinaryExpression(n.parent.parent));
-}
+const line = (n: ts.Node): number => {
+  const sf = n.getSourceFile();
+  return sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
+};
 
-function isCallbackArgument(fn: ts.Node): boolean {
-  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
-  let n: ts.Node = fn;
-  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
-  return n.parent !== undefined && ts.isCallExpression(n.parent) && n.parent.arguments.some((a) => a === n);
-}
-
-interface DecisionInfo {
-  node: ts.Node;
-  call: ts.CallExpression;
-  key: string;
-  tests: ts.Node[];
-  /** A record decision: the operation must act on the record (mention one of these names). */
-  names?: string[];
-  shared?: Place;
-}
-
-/** The authorization decisions made in a function (and the callbacks that run in its flow). */
-function decisionsIn(fn: ts.FunctionLikeDeclaration, shared: SharedState): Map<ts.Node, DecisionInfo> {
-  const out = new Map<ts.Node, DecisionInfo>();
-  const visit = (n: ts.Node): void => {
-    if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
-    if (ts.isCallExpression(n)) {
-      const callee = skipOuter(n.expression);
-      const receiver = ts.isPropertyAccessExpression(callee) ? callee.expression : undefined;
-      const place = receiver ? shared.placeOf(receiver, true) : undefined;
-      const l = lookupOf(n);
-      const r = l ? undefined : recordDecisionOf(n, fn);
-      if (l) {
-        // named for the decision itself (`hasRole`, `roleOf`, `canEdit`), or a plain read whose refusal says so
-        const strong = isDecisionName(calleeChain(n.expression)?.at(-1) ?? '');
-        const tests = testsOf(l.node, n, fn).filter((t) => strong || refusesAccess(t));
-        if (tests.length > 0) out.set(l.node, { node: l.node, call: n, key: l.key, tests, shared: sharedState(place) });
-      } else if (r) {
-        const tests = r.tests.filter(refusesAccess);
-        if (tests.length > 0) out.set(r.node, { node: r.node, call: n, key: r.key, tests, names: r.names });
-      } else if (receiver && place?.shared && ts.isPropertyAccessExpression(callee) && isStateLookup(callee.name.text)) {
-        // a synchronous look into module state that another request can change: `grants.get(cn)`
-        const name = calleeChain(receiver)?.join('.') ?? '';
-        const tests = testsOf(n, n, fn).filter((t) => ts.isIfStatement(t));
-        if (tests.length > 0 && namesDecision(name)) {
-          out.set(n, { node: n, call: n, key: `sync:${name}`, tests, shared: place });
-        }
-      }
-    }
-    ts.forEachChild(n, visit);
+function staleReport(s: StaleOperation): RuleReport {
+  const sf = s.op.node.getSourceFile();
+  const callee = ts.isCallExpression(s.op.node) ? s.op.node.expression : s.op.node.tag;
+  const decision = code(snippet(s.decision.call, s.decision.call.getSourceFile(), 60));
+  const d = s.decision;
+  const what = d.shared
+    ? `${d.shared.label}, which every request shares,`
+    : d.fields.length > 0
+      ? `the record's ${d.fields.map((f) => code(f)).join(', ')}`
+      : 'the answer it got';
+  return {
+    messageId: 'staleDecision',
+    node: s.op.node,
+    severity: d.shared ? 'error' : 'warning',
+    data: { op: code(`${snippet(callee, sf, 50)}()`), boundary: boundaryText(s.boundary), boundaryLine: line(s.boundary), decision, decisionLine: line(d.call), what },
+    related: [
+      { node: d.call, message: `the decision rests on this read: ${decision}` },
+      { node: s.boundary, message: `other requests can run here (${boundaryText(s.boundary)}) before the operation` },
+    ],
   };
-  visit(fn);
-  return out;
 }
 
-/** A look into a collection that answers a decision: `grants.get(cn)`, `revoked.has(serial)`, `roles.includes(r)`. */
-function isStateLookup(name: string): boolean {
-  return isCollectionTest(name, 'membership', 'lookup');
+function sharedReport(u: ReturnType<typeof sharedIdentityUses>[number]): RuleReport {
+  const sf = u.node.getSourceFile();
+  const data: Record<string, string | number> =
+    u.kind === 'reread'
+      ? { place: u.place.label, boundary: boundaryText(u.boundary), boundaryLine: line(u.boundary), readLine: line(u.before) }
+      : { op: code(`${snippet(ts.isCallExpression(u.node) ? u.node.expression : u.node, sf, 50)}()`), boundary: boundaryText(u.boundary), boundaryLine: line(u.boundary), decisionLine: line(u.before), place: u.place.label };
+  return {
+    messageId: u.kind === 'reread' ? 'sharedIdentityReread' : 'sharedIdentityDecision',
+    node: u.node,
+    severity: 'error',
+    data,
+    related: [
+      { node: u.before, message: u.kind === 'reread' ? `identity is first read from ${u.place.label} here` : `the decision is made here from identity in ${u.place.label}` },
+      { node: u.boundary, message: `other requests can run here (${boundaryText(u.boundary)})` },
+      { node: u.write, message: `identity is written to ${u.place.label} here` },
+    ],
+  };
 }
 
-/** A test whose refusing branch answers "no access" (rather than "conflict" or "bad input"). */
-function refusesAccess(test: ts.Node): boolean {
-  if (!ts.isIfStatement(test)) return true;
-  return saysAccessRefused(test.thenStatement.getText()) || (test.elseStatement !== undefined && saysAccessRefused(test.elseStatement.getText()));
-}
-
-/** A decision rests on shared state when it reads module state, a cache or `app.locals`; not a service held in a field. */
-function sharedState(place: Place | undefined): Place | undefined {
-  return place?.shared && place.kind !== 'singleton-field' && place.kind !== 'instance-field' ? place : undefined;
-}
-
-/**
- * Operations guarded by a decision that is outdated when they run: an `await` (or deferred
- * callback) other than the decision's own lies between, on some way, with no re-check of the same
- * lookup after it, no fresh decision guarding the operation, and no atomic form (condition in the
- * query, both in one transaction, a locking read).
- */
-function staleDecisions(fn: ts.FunctionLikeDeclaration, shared: SharedState): RuleReport[] {
-  const sf = fn.getSourceFile();
-  const decisions = decisionsIn(fn, shared);
-  const reports: RuleReport[] = [];
-  if (decisions.size === 0) return reports;
-  const reported = new Set<ts.Node>();
-  const guards = (info: DecisionInfo, op: ts.CallExpression): boolean =>
-    info.tests.some((t) => testGuards(t, op)) && (!info.names || mentions(op, info.names));
-  walkInOrder<string>(fn, {
-    // the awaits of the guarded writes themselves are part of the use, not a gap before it
-    boundary: (node) => !(ts.isAwaitExpression(node) && ts.isCallExpression(skipOuter(node.expression)) && isGuardedOperation(skipOuter(node.expression) as ts.CallExpression)),
-    reads(node) {
-      const d = decisions.get(node);
-      return d && !ts.isCallExpression(node) ? [d.key] : d && d.key.startsWith('sync:') ? [d.key] : undefined;
-    },
-    callbackReads(_cb, call) {
-      const d = decisions.get(call);
-      return d ? [d.key] : undefined;
-    },
-    visit(node, state) {
-      if (!ts.isCallExpression(node) || reported.has(node) || !isGuardedOperation(node)) return;
-      if (conditionInQuery(node)) return;
-      let stale: { o: Outdated<string>; info: DecisionInfo } | undefined;
-      for (const o of state.allOutdated()) {
-        const info = decisions.get(o.read);
-        if (!info || !guards(info, node) || atomic(info.call, node)) continue;
-        if (!stale || o.read.pos > stale.o.read.pos) stale = { o, info };
-      }
-      if (!stale) return;
-      // a newer decision still fresh here guards it too: the re-check closes the window
-      for (const [, read] of state.allFresh()) {
-        const info = decisions.get(read);
-        if (read.pos > stale.o.boundary.pos && info && guards(info, node)) return;
-      }
-      reported.add(node);
-      const { o, info } = stale;
-      const line = (n: ts.Node): number => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
-      reports.push({
-        messageId: 'staleDecision',
-        node,
-        severity: info.shared ? 'error' : 'warning',
-        data: {
-          op: code(`${snippet(node.expression, sf, 50)}()`),
-          boundary: boundaryText(o.boundary, sf),
-          boundaryLine: line(o.boundary),
-          decision: code(snippet(info.call, sf, 60)),
-          decisionLine: line(o.read),
-          what: info.shared ? `${info.shared.label}, which every request shares,` : info.names ? 'the record it checked' : 'the permission it looked up',
-        },
-        related: [
-          { node: o.read, message: `the decision is made here: ${code(snippet(info.call, sf, 60))}` },
-          { node: o.boundary, message: `other requests can run here (${boundaryText(o.boundary, sf)}) before the operation` },
-        ],
-      });
-    },
-  });
-  return reports;
-}
-
-/** Check and use in one atomic step: both in one transaction, or a locking read before a write in a transaction. */
-function atomic(lookup: ts.CallExpression, op: ts.CallExpression): boolean {
-  const tx = transactionOf(op);
-  if (tx && transactionOf(lookup) === tx) return true;
-  // a locking read only makes sense in a transaction: `BEGIN; SELECT … FOR UPDATE; …; UPDATE …; COMMIT`
-  if (locksRows(lookup) || (runsInTransaction(op) && runsInTransaction(lookup))) return true;
-  return false;
-}
-
-function boundaryText(node: ts.Node, sf: ts.SourceFile): string {
+function boundaryText(node: ts.Node): string {
+  const sf = node.getSourceFile();
   if (ts.isAwaitExpression(node)) return code(`await ${snippet(node.expression, sf, 40)}`);
   if (ts.isYieldExpression(node)) return '`yield`';
   if (ts.isForOfStatement(node)) return '`for await`';
   if (ts.isCallExpression(node)) return `the callback of ${code(`${snippet(node.expression, sf, 40)}()`)}`;
   return code(snippet(node, sf, 40));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Identity kept in shared state, read on both sides of an await (needs the identity model).
-
-function reportSharedIdentity(project: Project, report: (r: RuleReport) => void): void {
-  const shared = project.sharedState;
-  const places = new Map<string, { place: Place; write: ts.Node }>();
-  for (const w of shared.writes()) {
-    if (!w.place.shared || places.has(w.place.key)) continue;
-    if (w.values.some((v) => project.identity.isIdentity(v))) places.set(w.place.key, { place: w.place, write: w.node });
-  }
-  if (places.size === 0) return;
-  // a text test per function: the name the place is written through (`currentUser`, `this.identity` → `identity`)
-  const names = new Set<string>();
-  for (const { write } of places.values()) {
-    const target = ts.isBinaryExpression(write) ? write.left : skipOuter((write as ts.CallExpression).expression);
-    const word = writtenName(target);
-    if (word) names.add(word);
-  }
-  for (const sf of project.sourceFiles()) {
-    if (![...names].some((n) => sf.text.includes(n))) continue;
-    const shared2 = new SharedState(new Modules(new Map([[sf.fileName, sf]])));
-    for (const fn of suspendingFunctions(sf)) {
-      if (![...names].some((n) => fn.getText(sf).includes(n))) continue;
-      const alreadyStale = new Set(staleDecisions(fn, shared2).map((r) => r.node));
-      for (const r of staleSharedIdentity(fn, places, shared)) if (!alreadyStale.has(r.node)) report(r);
-    }
-  }
-}
-
-function writtenName(target: ts.Expression): string | undefined {
-  let e = skipOuter(target);
-  const parts: string[] = [];
-  for (;;) {
-    if (ts.isPropertyAccessExpression(e)) {
-      parts.unshift(e.name.text);
-      e = skipOuter(e.expression);
-    } else if (ts.isElementAccessExpression(e) || ts.isCallExpression(e)) e = skipOuter(e.expression);
-    else break;
-  }
-  if (ts.isIdentifier(e)) parts.unshift(e.text);
-  return parts.find((p) => p !== 'this' && p !== 'set' && p !== 'add' && p !== 'push');
-}
-
-function suspendingFunctions(sf: ts.SourceFile): ts.FunctionLikeDeclaration[] {
-  const out: ts.FunctionLikeDeclaration[] = [];
-  const visit = (n: ts.Node): void => {
-    if (isFunctionLike(n) && canSuspend(n) && !isCallbackArgumentDeferredInside(n)) out.push(n);
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return out;
-}
-
-/** An async callback passed to a call inside another async function is walked with its caller. */
-function isCallbackArgumentDeferredInside(fn: ts.Node): boolean {
-  if (!isCallbackArgument(fn)) return false;
-  for (let n = fn.parent; n; n = n.parent) if (isFunctionLike(n)) return canSuspend(n);
-  return false;
-}
-
-function staleSharedIdentity(fn: ts.FunctionLikeDeclaration, places: Map<string, { place: Place; write: ts.Node }>, shared: SharedState): RuleReport[] {
-  const sf = fn.getSourceFile();
-  const reports: RuleReport[] = [];
-  const reported = new Set<ts.Node>();
-  const line = (n: ts.Node): number => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
-  const readCache = new Map<ts.Node, string | undefined>();
-  /** The shared identity place an expression reads (the outermost chain that names it). */
-  const placeRead = (node: ts.Node): string | undefined => {
-    if (readCache.has(node)) return readCache.get(node);
-    let key: string | undefined;
-    if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && isRead(node)) {
-      const parent = node.parent;
-      const extends_ = parent && (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === node;
-      if (!(ts.isIdentifier(node) && parent && ts.isPropertyAccessExpression(parent) && parent.name === node)) {
-        const place = shared.placeOf(node as ts.Expression);
-        if (place?.shared && places.has(place.key)) {
-          // `cache.get(k)`, `currentUser.role`: the innermost node that names the place
-          key = place.key;
-          if (extends_ && parent && shared.placeOf(parent as ts.Expression)?.shared && (shared.placeOf(parent as ts.Expression) as { key: string }).key === key) key = undefined;
-        }
-      }
-    }
-    readCache.set(node, key);
-    return key;
-  };
-  // local copies of a shared identity: `const user = currentUser`
-  const aliases = new Map<string, string>();
-  const tests: { node: ts.Node; key: string }[] = [];
-  const visitTests = (n: ts.Node): void => {
-    // a copy of the identity itself (`const user = currentUser`, `= this.operator.cn`), not a value computed with it
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && isChain(n.initializer)) {
-      const k = readsPlace(n.initializer);
-      if (k) aliases.set(n.name.text, k);
-    }
-    if (ts.isIfStatement(n)) {
-      const k = readsPlace(n.expression) ?? [...aliases].find(([a]) => mentions(n.expression, [a]))?.[1];
-      if (k) tests.push({ node: n, key: k });
-    }
-    if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
-    ts.forEachChild(n, visitTests);
-  };
-  const readsPlace = (e: ts.Node): string | undefined => {
-    let found: string | undefined;
-    const v = (m: ts.Node): void => {
-      if (found) return;
-      found = placeRead(m);
-      if (!found) ts.forEachChild(m, v);
-    };
-    v(e);
-    return found;
-  };
-  visitTests(fn);
-  walkInOrder<string>(fn, {
-    reads(node) {
-      const k = placeRead(node);
-      if (k) return [k];
-      if (ts.isIdentifier(node) && aliases.has(node.text) && isRead(node)) return [aliases.get(node.text)!];
-      return undefined;
-    },
-    visit(node, state) {
-      const k = placeRead(node);
-      if (k) {
-        const o = state.outdated(k);
-        if (o) {
-          const at = operationAround(node, fn);
-          if (reported.has(at)) return;
-          reported.add(at);
-          const { place } = places.get(k)!;
-          reports.push({
-            messageId: 'sharedIdentityReread',
-            node: at,
-            severity: 'error',
-            data: { place: place.label, boundary: boundaryText(o.boundary, sf), boundaryLine: line(o.boundary), readLine: line(o.read) },
-            related: [
-              { node: o.read, message: `identity is first read from ${place.label} here` },
-              { node: o.boundary, message: `other requests can run here (${boundaryText(o.boundary, sf)})` },
-              { node: places.get(k)!.write, message: `identity is written to ${place.label} here` },
-            ],
-          });
-        }
-        return;
-      }
-      if (!ts.isCallExpression(node) || reported.has(node) || !isGuardedOperation(node)) return;
-      for (const t of tests) {
-        const o = state.outdated(t.key);
-        if (!o || t.node.pos > o.boundary.pos || !testGuards(t.node, node)) continue;
-        reported.add(node);
-        const { place } = places.get(t.key)!;
-        reports.push({
-          messageId: 'sharedIdentityDecision',
-          node,
-          severity: 'error',
-          data: { op: code(`${snippet(node.expression, sf, 50)}()`), boundary: boundaryText(o.boundary, sf), boundaryLine: line(o.boundary), decisionLine: line(t.node), place: place.label },
-          related: [
-            { node: t.node, message: `the decision is made here from identity in ${place.label}` },
-            { node: o.boundary, message: `other requests can run here (${boundaryText(o.boundary, sf)})` },
-            { node: places.get(t.key)!.write, message: `identity is written to ${place.label} here` },
-          ],
-        });
-        return;
-      }
-    },
-  });
-  return reports;
-}
-
-/** The call a read is an argument of (`db.delete(currentUser.id)`), or the read's statement. */
-function operationAround(node: ts.Node, fn: ts.Node): ts.Node {
-  for (let n = node.parent; n && n !== fn; n = n.parent) {
-    if (ts.isCallExpression(n) && n.arguments.some((a) => within(node, a))) return n;
-    if (n.kind >= ts.SyntaxKind.FirstStatement && n.kind <= ts.SyntaxKind.LastStatement) return n;
-  }
-  return node;
-}
-
-/** Not the target of an assignment, nor the name a declaration binds. */
-function isRead(node: ts.Node): boolean {
-  const p = node.parent;
-  if (p && (ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isPropertyAssignment(p)) && p.name === node) return false;
-  return !(p && ts.isBinaryExpression(p) && p.left === node && p.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.operatorToken.kind <= ts.SyntaxKind.LastAssignment);
-}
-
-/** `x`, `x.y`, `this.x.y`, `x[k]`, `await x.get(k)`: a value read as it is. */
-function isChain(expr: ts.Expression): boolean {
-  let e = skipOuter(expr);
-  if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
-  while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || (ts.isCallExpression(e) && VALUE_READS.includes(calleeChain(e.expression)?.at(-1) ?? ''))) {
-    e = skipOuter(e.expression);
-    if (ts.isPropertyAccessExpression(e) && ts.isCallExpression(e.parent) && e.parent.expression === e) e = skipOuter(e.expression);
-  }
-  return ts.isIdentifier(e) || e.kind === ts.SyntaxKind.ThisKeyword;
 }

@@ -1,4 +1,8 @@
-import { conditionInQuery, isGuardedOperation, locksRows, lookupOf, recordDecisionOf, transactionOf, walkInOrder } from '../src/analysis/await-order';
+import { conditionInQuery, locksRows, staleOperations, transactionOf, walkInOrder } from '../src/analysis/await-order';
+import { callResolver, Decisions, type Check } from '../src/analysis/decisions';
+import { Modules } from '../src/analysis/modules';
+import { chainNames, isSqlWrite, operationOf } from '../src/analysis/operations';
+import { SharedState } from '../src/analysis/shared-state';
 import { collectFacts } from '../src/analysis/facts/walk';
 import { parseFile } from '../src/parse';
 import { ts } from '../src/ts';
@@ -73,27 +77,100 @@ describe('await order: fresh and outdated reads', () => {
   });
 });
 
-describe('await order: decisions, operations and atomic forms', () => {
-  it('recognises permission lookups by their names, and record checks by their tests', () => {
-    const [can] = calls('async function f() { const allowed = await acl.can(u, "delete", d); if (!allowed) throw e; }');
-    expect(lookupOf(can)?.key).toBe('acl.can');
-    const [role] = calls('async function f() { if ((await roles.roleOf(t, cn)) !== "owner") return; }');
-    expect(lookupOf(role)?.key).toBe('roles.roleOf');
-    const [find] = calls('async function f() { const doc = await Doc.findById(id); if (!doc || doc.ownerCn !== me) return 404; }');
-    expect(lookupOf(find)).toBeUndefined();
-    expect(recordDecisionOf(find, find.parent.parent.parent.parent.parent.parent as ts.Node)?.names).toEqual(['doc']);
-    const [plain] = calls('async function f() { const doc = await Doc.findById(id); if (!doc) return 404; }');
-    expect(recordDecisionOf(plain, plain.parent.parent.parent.parent.parent.parent as ts.Node)).toBeUndefined();
+/** The decisions (checks that refuse) of a snippet's first function, seen through the file alone. */
+function decisionsOf(code: string): Check[] {
+  const fn = fnOf(code);
+  const sf = fn.getSourceFile();
+  const modules = new Modules(new Map([[sf.fileName, sf]]));
+  return new Decisions(modules, new SharedState(modules), callResolver(modules)).checksIn(fn);
+}
+
+function staleOf(code: string): string[] {
+  const fn = fnOf(code);
+  const sf = fn.getSourceFile();
+  const modules = new Modules(new Map([[sf.fileName, sf]]));
+  const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
+  return staleOperations(fn, decisions).map((s) => `${chainNames((s.op.node as ts.CallExpression).expression).join('.')} after ${s.boundary.getText().slice(0, 16)}`);
+}
+
+describe('decisions: a refusal whose condition rests on an awaited read', () => {
+  it('finds refusals by what they answer, not by names', () => {
+    const refusals = [
+      "if (m?.role !== 'owner') return res.sendStatus(403);",
+      "if (row.locked_by !== me) ctx.throw(403, 'locked');",
+      "if (!m) throw new ForbiddenException();",
+      "if (!m) return reply.code(403).send();",
+      "if (!m) return c.json({ error: 'no' }, 403);",
+      "if (!m) throw new HTTPException(403, { message: 'no' });",
+      "if (!m) throw new SeatDenied('seat');",
+      "if (!m) throw new Error('not allowed to archive');",
+      "if (line.available < amount) { res.status(403).json({}); return; }",
+    ];
+    for (const r of refusals) {
+      const code = `async function f(res, ctx, reply, c, me, amount) { const m = await db.member.findUnique({}); const row = m; const line = m; ${r} }`;
+      expect([r, decisionsOf(code).filter((d) => d.refusal).length]).toEqual([r, 1]);
+    }
   });
 
-  it('tells writes from reads and from answers to the client', () => {
-    const ops = calls('async function f() { await db.user.update({}); await Doc.deleteOne({}); res.send(1); logger.info(1); await client.query("UPDATE a SET b = 1"); await client.query("SELECT 1"); https.createServer(o); }');
-    expect(ops.filter(isGuardedOperation).map((c) => c.expression.getText())).toEqual(['db.user.update', 'Doc.deleteOne', 'client.query']);
+  it('follows the value from the read: destructuring, a direct await, a .then parameter', () => {
+    expect(decisionsOf("async function f() { const { rows } = await db.query('SELECT role FROM m'); if (rows[0].role !== 'admin') return res.sendStatus(403); }")[0].fields).toEqual(['role']);
+    expect(decisionsOf('async function f() { if (!(await canDelete(user, page))) return res.sendStatus(403); }')).toHaveLength(1);
+    expect(decisionsOf('function f() { db.query(q).then(({ rows }) => { if (!rows.length) return res.sendStatus(403); }); }')).toHaveLength(1);
   });
 
-  it('recognises the condition in the query, transactions and locking reads', () => {
-    const [scoped, byId, sql] = calls('async function f() { await db.doc.updateMany({ where: { id, ownerId } }); await db.doc.update({ where: { id } }); await c.query("UPDATE d SET x = 1 WHERE id = $1 AND owner = $2"); }');
-    expect([conditionInQuery(scoped), conditionInQuery(byId), conditionInQuery(sql)]).toEqual([true, false, true]);
+  it('is not a decision: a test of the request alone, mere existence, a conflict, a conditional write whose count is checked', () => {
+    expect(decisionsOf("async function f(c) { const admin = c.get('admin'); if (admin.ou !== 'ops') throw new HTTPException(403); }")).toHaveLength(0);
+    expect(decisionsOf('async function f() { const doc = await Doc.findById(id); if (!doc) return res.sendStatus(404); }')).toHaveLength(0);
+    expect(decisionsOf('async function f() { const doc = await Doc.findById(id); if (doc.version !== v) return res.sendStatus(409); }').filter((d) => d.refusal)).toHaveLength(0);
+    expect(decisionsOf('async function f() { const r = await db.doc.updateMany({ where: { id, ownerId } }); if (r.count === 0) return res.sendStatus(403); }')).toHaveLength(0);
+  });
+
+  it('takes a call of a helper that refuses by throwing for a decision', () => {
+    const code = `async function f() { await assertCanEdit(user, doc); await db.doc.update({}); }
+async function assertCanEdit(user, doc) { const g = await db.grant.findFirst({}); if (!g) throw new ForbiddenError(); }`;
+    expect(decisionsOf(code).map((d) => d.call.getText())).toEqual(['assertCanEdit(user, doc)']);
+  });
+});
+
+describe('operations: what a decision guards', () => {
+  const ops = (code: string): string[] => calls(code).filter((c) => operationOf(c)).map((c) => chainNames(c.expression).join('.'));
+
+  it('tells writes from reads, answers and in-memory builds', () => {
+    expect(ops('async function f() { await db.user.update({}); await Doc.deleteOne({}); res.send(1); logger.info(1); const e = this.repo.create(dto); await this.repo.save(e); await db.user.findMany({}); }')).toEqual(['db.user.update', 'Doc.deleteOne', 'this.repo.save']);
+  });
+
+  it('classifies raw SQL by its verb, whatever the method', () => {
+    expect(ops("async function f() { await prisma.$queryRawUnsafe('UPDATE a SET b = 1'); await c.query('SELECT * FROM a FOR UPDATE'); await pool.execute('DELETE FROM a'); }")).toEqual(['prisma.$queryRawUnsafe', 'pool.execute']);
+    expect(isSqlWrite('WITH x AS (SELECT 1) INSERT INTO a SELECT * FROM x')).toBe(true);
+  });
+
+  it('takes builder chains, store commands and outbound requests that change things', () => {
+    expect(ops("async function f() { await knex('t').where({ id }).update({ a: 1 }); await doc.send(new DeleteCommand({})); await axios.post(u, {}); await fetch(u, { method: 'DELETE' }); await fetch(u); }")).toEqual(['knex.where.update', 'doc.send', 'axios.post', 'fetch']);
+  });
+});
+
+describe('windows: a boundary between the decision and the operation', () => {
+  const decide = "const m = await db.member.findUnique({ where: { id } }); if (m?.role !== 'owner') return res.sendStatus(403);";
+
+  it('reports the operation after another await, in a .then callback, or after a timer', () => {
+    expect(staleOf(`async function f() { ${decide} await storage.archivePrefix(p); await db.project.delete({ where: { id } }); }`)).toEqual(['db.project.delete after await storage.ar']);
+    expect(staleOf(`async function f() { ${decide} setTimeout(async () => { await db.project.delete({ where: { id } }); }, 1000); }`)).toEqual(['db.project.delete after setTimeout(async']);
+  });
+
+  it('does not report the operation right after the decision, a re-check, or an atomic form', () => {
+    expect(staleOf(`async function f() { ${decide} await db.project.delete({ where: { id } }); }`)).toEqual([]);
+    expect(staleOf(`async function f() { ${decide} await hook(); const again = await db.member.findUnique({}); if (again?.role !== 'owner') return; await db.project.delete({ where: { id } }); }`)).toEqual([]);
+    expect(staleOf(`async function f() { ${decide} await hook(); await db.project.deleteMany({ where: { id, members: { some: { role: 'owner' } } } }); }`)).toEqual([]);
+    expect(staleOf(`async function f() { ${decide} await hook(); await c.query('UPDATE p SET x = 1 WHERE id = $1 AND role = $2'); }`)).toEqual([]);
+  });
+
+  it('recognises the condition in the query only when it carries what the decision tested', () => {
+    const op = (code: string) => ({ node: calls(code).find((c) => operationOf(c))!, kind: 'store' as const });
+    const call = calls('async function f() { await acl.can(user, id); }')[0];
+    expect(conditionInQuery(op('async function f() { await db.doc.updateMany({ where: { id, ownerId: user } }); }'), { fields: [], call })).toBe(true);
+    expect(conditionInQuery(op('async function f() { await db.doc.update({ where: { id } }); }'), { fields: [], call })).toBe(false);
+    expect(conditionInQuery(op('async function f() { await db.doc.delete({ where: { id, fleetId } }); }'), { fields: ['role'], call })).toBe(false);
+    expect(conditionInQuery(op("async function f() { await knex('r').where({ id, locked_by: me }).update({}); }"), { fields: ['locked_by'], call })).toBe(true);
     const inTx = calls('async function f() { await prisma.$transaction(async (tx) => { await tx.a.update({}); }); }').find((c) => c.expression.getText() === 'tx.a.update')!;
     expect(transactionOf(inTx)).toBeDefined();
     const [lock] = calls('async function f() { await c.query("SELECT * FROM a WHERE id = $1 FOR UPDATE"); }');

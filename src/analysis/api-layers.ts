@@ -90,7 +90,7 @@ export class ApiLayers {
   contextField(owner: ts.Node, key: string): ts.Node[] | undefined {
     if (ts.isParameter(owner) ? !this.isContextDeclaration(owner, 0) : !ts.isExpression(owner) || !this.isContext(skipOuter(owner))) return undefined;
     const out: ts.Node[] = [];
-    for (const obj of [...this.contextFactories.flatMap((f) => returnedExpressions(f).map((r) => this.objectOf(r))), ...this.passedContexts]) {
+    for (const obj of [...this.contextFactories.flatMap((f) => returnedExpressions(f).flatMap((r) => this.returnedObjects(r, 0))), ...this.passedContexts]) {
       if (!obj) continue;
       for (const p of obj.properties) {
         if (!p.name || propertyNameText(p.name) !== key) continue;
@@ -141,6 +141,21 @@ export class ApiLayers {
     if (this.entries.get(fn)?.kind === 'procedure') return true;
     const p = fn.parent;
     return ts.isCallExpression(p) && calleeChain(p.expression)?.at(-1) === TRPC_MIDDLEWARE;
+  }
+
+  /** The object literals an expression can evaluate to: itself, what a helper it calls returns, either arm of a ternary. */
+  private returnedObjects(e: ts.Node, depth: number): ts.ObjectLiteralExpression[] {
+    if (depth > 4) return [];
+    let v: ts.Node = skipOuter(e as ts.Expression);
+    if (ts.isAwaitExpression(v)) v = skipOuter(v.expression);
+    if (ts.isConditionalExpression(v)) return [...this.returnedObjects(v.whenTrue, depth + 1), ...this.returnedObjects(v.whenFalse, depth + 1)];
+    const obj = this.objectOf(v);
+    if (obj) return [obj];
+    if (ts.isCallExpression(v)) {
+      const fn = this.project.handlers.functionOf(v.expression);
+      if (fn) return returnedExpressions(fn).flatMap((r) => this.returnedObjects(r, depth + 1));
+    }
+    return [];
   }
 
   private objectOf(e: ts.Node): ts.ObjectLiteralExpression | undefined {

@@ -1,23 +1,9 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { collectNames, references } from './guards';
-import { isFunctionLike } from './modules';
-import { isConditionKey, isCompareAndSet, isLockCall, isTransactionCallee, isTransactionHandle, isTransactionOption, LOCK_OPTION, locksByCall } from './vocabulary/atomic';
-import {
-  createsInMemory,
-  isCollectionTest,
-  isLookupName,
-  isOperationName,
-  isPlainFactoryObject,
-  isRecordDecisionField,
-  isRecordReadName,
-  namesDecision,
-  runsRawStatement,
-} from './vocabulary/authorization';
-import { isNonStateReceiver, isNonStoreReceiver } from './vocabulary/containers';
-import { CONTINUATION_METHOD, defersCallback } from './vocabulary/deferral';
-import { isThrowingCheck } from './vocabulary/refusals';
-import { isConditionalWriteSql, isWritingSql, locksInSql } from './vocabulary/sql';
+import type { Check, Decisions } from './decisions';
+import { isFunctionLike, propertyNameText } from './modules';
+import { chainNames, operationOf, type Operation } from './operations';
+import { DEFERRING_CALLEES } from './vocabulary/operations';
 
 const SK = ts.SyntaxKind;
 
@@ -118,6 +104,9 @@ interface Frame<K> {
   abrupt: Maybe<K>[];
 }
 
+/** Callees whose callback runs later, after the caller went on: other requests can run first. */
+const DEFERRING = new Set(DEFERRING_CALLEES);
+
 /** Whether a function passed to `call` runs after the caller went on (a promise callback, timer, listener). */
 export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
   let n: ts.Node = fn;
@@ -125,7 +114,7 @@ export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
   const call = n.parent;
   if (!call || !ts.isCallExpression(call) || !call.arguments.some((a) => a === n)) return undefined;
   const name = lastName(call.expression);
-  return name !== undefined && defersCallback(name) ? call : undefined;
+  return name !== undefined && DEFERRING.has(name) ? call : undefined;
 }
 
 /** The name a callee ends with, whatever it hangs off: `lookup().then` → `then`. */
@@ -376,6 +365,8 @@ export function boundariesIn(fn: ts.FunctionLikeDeclaration): ts.Node[] {
 // ---------------------------------------------------------------------------------------------
 // Atomic forms: check and use in one operation, where no other request can come in between.
 
+const TRANSACTION_CALLEES = /^(\$transaction|transaction|startTransaction|withTransaction|runInTransaction|transactional)$/;
+
 /**
  * The transaction callback a node runs in: `prisma.$transaction(async (tx) => …)`,
  * `sequelize.transaction(async (t) => …)`, `knex.transaction(async (trx) => …)`,
@@ -389,7 +380,7 @@ export function transactionOf(node: ts.Node): ts.FunctionLikeDeclaration | undef
     const call = holder.parent;
     if (call && ts.isCallExpression(call) && call.arguments.some((a) => a === holder)) {
       const name = calleeChain(call.expression)?.at(-1);
-      if (name !== undefined && isTransactionCallee(name)) return n;
+      if (name !== undefined && TRANSACTION_CALLEES.test(name)) return n;
     }
   }
   return undefined;
@@ -402,14 +393,14 @@ export function transactionOf(node: ts.Node): ts.FunctionLikeDeclaration | undef
  */
 export function runsInTransaction(call: ts.CallExpression): boolean {
   const chain = calleeChain(call.expression) ?? [];
-  if (chain.length > 0 && isTransactionHandle(chain[0]) && transactionOf(call) !== undefined) return true;
-  if (chain.some(isLockCall)) return true;
+  if (chain.length > 0 && /^(tx|trx|transaction|t|manager|entityManager|queryRunner|session|client)$/.test(chain[0]) && transactionOf(call) !== undefined) return true;
+  if (chain.some((c) => c === 'transacting' || c === 'forUpdate' || c === 'forShare')) return true;
   for (const arg of call.arguments) {
     const a = skipOuter(arg);
     if (!ts.isObjectLiteralExpression(a)) continue;
     for (const p of a.properties) {
       const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : undefined;
-      if (name !== undefined && isTransactionOption(name)) return true;
+      if (name === 'transaction' || name === 'session' || name === 'lock') return true;
     }
   }
   return false;
@@ -420,220 +411,211 @@ export function locksRows(node: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if ((ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) && locksInSql(n.text)) found = true;
-    else if (ts.isPropertyAccessExpression(n) && locksByCall(n.name.text)) found = true;
-    else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === LOCK_OPTION) found = true;
+    if ((ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) && /\bfor\s+(?:update|share|no\s+key\s+update)\b/i.test(n.text)) found = true;
+    else if (ts.isPropertyAccessExpression(n) && /^(forUpdate|forShare|forNoKeyUpdate|setLock)$/.test(n.name.text)) found = true;
+    else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'lock') found = true;
     else if (!isFunctionLike(n)) ts.forEachChild(n, visit);
   };
   visit(node);
   return found;
 }
 
+const PAYLOAD = /^(data|values|update|create|\$set|\$inc|\$push|\$pull|\$unset|\$addToSet|select|include|orderBy|returning|transaction|lock)$/;
+const FILTER_FIRST = /^(updateOne|updateMany|deleteOne|deleteMany|findOneAndUpdate|findOneAndDelete|findOneAndRemove|findOneAndReplace|replaceOne)$/;
+const WHERE_CALL = /^(where|andWhere|orWhere|whereIn|whereRaw|andWhereRaw|whereNot|whereExists|whereNotExists|having)$/;
+
 /**
- * The condition travels inside the write itself: a filter with more than the record's id
- * (`where: { id, ownerId: user.id }`, `updateOne({ _id, owner }, …)`, `deleteMany({ … })`),
- * a conditional SQL statement (`UPDATE … WHERE id = $1 AND owner = $2`), or a compare-and-set.
+ * The decision's condition travels inside the write: its filter names a field the decision tested
+ * (`where: { id, locked_by: me }`, `UPDATE … AND locked_by = ?`, `findOneAndUpdate({ _id, lienHolder })`);
+ * for a decision whose fields are out of sight (a helper, a flag), a relation filter or a
+ * sub-query does; a DynamoDB `ConditionExpression` always does.
  */
-export function conditionInQuery(call: ts.CallExpression): boolean {
-  const name = calleeChain(call.expression)?.at(-1) ?? '';
-  if (isCompareAndSet(name)) return true;
-  for (const arg of call.arguments) {
-    const a = skipOuter(arg);
-    if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
-      const text = a.getText();
-      if (isConditionalWriteSql(text)) return true;
+export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'call'>): boolean {
+  const words = new Set<string>();
+  const values = new Set<string>();
+  let nested = false;
+  let conditional = false;
+  const norm = (w: string): string => w.toLowerCase().replace(/[_$-]/g, '');
+  const keysOf = (o: ts.Node, depth: number): void => {
+    const e = skipOuter(o as ts.Expression);
+    if (!ts.isObjectLiteralExpression(e)) {
+      ts.forEachChild(e, (c) => keysOf(c, depth));
+      if (ts.isIdentifier(e)) words.add(norm(e.text));
+      if (ts.isPropertyAccessExpression(e)) words.add(norm(e.name.text));
+      if (ts.isStringLiteralLike(e)) for (const w of e.text.split(/\W+/)) words.add(norm(w));
+      return;
     }
-    if (!ts.isObjectLiteralExpression(a)) continue;
-    const where = a.properties.find((p) => p.name && ts.isIdentifier(p.name) && isConditionKey(p.name.text));
-    if (where && ts.isPropertyAssignment(where)) {
-      const w = skipOuter(where.initializer);
-      if (!ts.isObjectLiteralExpression(w) || w.properties.length >= 2) return true;
-    } else if (where) return true;
-    // a Mongo-style filter as the first argument of a write: `updateOne({ _id, owner }, …)`
-    if (arg === call.arguments[0] && call.arguments.length >= 2 && a.properties.length >= 2 && !a.properties.some((p) => p.name && ts.isIdentifier(p.name) && p.name.text.startsWith('$'))) return true;
-  }
-  return false;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Authorization decisions and the operations they guard (words and verbs: `vocabulary/authorization.ts`).
-
-/** Whether a call changes state an authorization decision protects (a write, delete, transfer or grant). */
-export function isGuardedOperation(call: ts.CallExpression): boolean {
-  const chain = calleeChain(call.expression);
-  if (!chain || chain.length < 2) return false;
-  const name = chain[chain.length - 1];
-  if (!isOperationName(name)) return false;
-  const receiver = chain.slice(0, -1).join('.');
-  if (isNonStateReceiver(receiver) || isNonStateReceiver(chain[0]) || chain.slice(0, -1).some(isNonStoreReceiver)) return false;
-  if (runsRawStatement(name)) {
-    // raw SQL: only a statement that changes rows
-    const first = call.arguments[0] && skipOuter(call.arguments[0]);
-    if (!first || !(ts.isStringLiteralLike(first) || ts.isTemplateExpression(first) || ts.isTaggedTemplateExpression(first))) return false;
-    return isWritingSql(first.getText());
-  }
-  // `map.set`/`arr.push` style names are not here; `create` on a plain factory is not a write
-  if ((name === 'create' && isPlainFactoryObject(chain[0])) || createsInMemory(name)) return false;
-  return true;
-}
-
-export interface Decision {
-  /** The lookup: `await acl.can(user, 'delete', doc)`, `lookup().then(…)`, or a sync read of module state. */
-  node: ts.Node;
-  call: ts.CallExpression;
-  /** What identifies the lookup for re-checks: its callee chain (`acl.can`). */
-  key: string;
-  /** The tests that act on its result, each guarding what it dominates. */
-  tests: ts.Node[];
-}
-
-/**
- * Whether a call is an authorization lookup against a source that can change: awaited (or chained
- * with `.then`), named like a permission, role, ownership, membership, revocation, feature-flag or
- * balance lookup (its callee, or the variable its result is kept in), and a read, not a change.
- */
-export function lookupOf(call: ts.CallExpression): { node: ts.Node; key: string } | undefined {
-  const chain = calleeChain(call.expression);
-  if (!chain) return undefined;
-  const name = chain[chain.length - 1];
-  let holder: ts.Node = call;
-  while (holder.parent && (ts.isParenthesizedExpression(holder.parent) || ts.isNonNullExpression(holder.parent) || ts.isAsExpression(holder.parent))) holder = holder.parent;
-  const parent = holder.parent;
-  let node: ts.Node | undefined;
-  if (parent && ts.isAwaitExpression(parent)) node = parent;
-  else if (parent && ts.isPropertyAccessExpression(parent) && parent.name.text === CONTINUATION_METHOD && parent.parent && ts.isCallExpression(parent.parent)) node = parent.parent;
-  if (!node) return undefined;
-  if (isGuardedOperation(call) && !isLookupName(name)) return undefined;
-  const kept = keptIn(node);
-  if (!namesDecision(chain.join('.')) && !(kept && namesDecision(kept))) return undefined;
-  return { node, key: chain.join('.') };
-}
-
-/** The variable a value is kept in: `const allowed = await …` → `allowed`. */
-function keptIn(node: ts.Node): string | undefined {
-  let n = node;
-  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
-  const p = n.parent;
-  if (p && ts.isVariableDeclaration(p) && p.initializer === n) return ts.isIdentifier(p.name) ? p.name.text : p.name.getText();
-  if (p && ts.isBinaryExpression(p) && p.right === n && p.operatorToken.kind === SK.EqualsToken) return p.left.getText();
-  return undefined;
-}
-
-/**
- * The tests that act on a decision's result: the `if`/`?:`/`&&` it sits in, the tests of the
- * variable it is kept in (`if (!allowed) throw …`), `assert(allowed)`, or the decision's own
- * statement when the lookup throws on refusal (`await authorize(user, 'delete', doc)`).
- */
-export function testsOf(decision: ts.Node, call: ts.CallExpression, fn: ts.Node): ts.Node[] {
-  // `lookup().then((allowed) => …)`: the callback's parameter holds the result, tested inside it
-  if (ts.isCallExpression(decision) && ts.isPropertyAccessExpression(decision.expression) && decision.expression.name.text === CONTINUATION_METHOD) {
-    const cb = decision.arguments[0] && skipOuter(decision.arguments[0]);
-    if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !cb.parameters[0]) return [];
-    return testsMentioning(namesOf(cb.parameters[0].name), cb.body, cb.body.pos);
-  }
-  // the test the lookup sits in directly
-  for (let n: ts.Node = decision; n.parent && n !== fn; n = n.parent) {
-    const p = n.parent;
-    if (ts.isIfStatement(p) && p.expression === n) return [p];
-    if ((ts.isConditionalExpression(p) && p.condition === n) || (ts.isBinaryExpression(p) && p.left === n && (p.operatorToken.kind === SK.AmpersandAmpersandToken || p.operatorToken.kind === SK.BarBarToken))) return [p];
-    if (isStatementLike(p)) break;
-  }
-  let n: ts.Node = decision;
-  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
-  if (ts.isExpressionStatement(n.parent)) {
-    const name = calleeChain(call.expression)?.at(-1) ?? '';
-    return isThrowingCheck(name) ? [n.parent] : [];
-  }
-  return testsMentioning(boundNames(n), fn, decision.end);
-}
-
-/** Tests after `from` inside `scope` whose condition reads one of the names. */
-function testsMentioning(names: readonly string[], scope: ts.Node, from: number): ts.Node[] {
-  if (names.length === 0) return [];
-  return testsIn(scope).filter(({ node, condition }) => node.pos >= from && condition.some((c) => mentions(c, names))).map((t) => t.node);
-}
-
-const testCache = new WeakMap<ts.Node, { node: ts.Node; condition: ts.Node[] }[]>();
-
-/** Every test in a scope, in source order, with what it tests: found once per scope. */
-function testsIn(scope: ts.Node): { node: ts.Node; condition: ts.Node[] }[] {
-  let out = testCache.get(scope);
-  if (out) return out;
-  const list: { node: ts.Node; condition: ts.Node[] }[] = [];
-  const visit = (m: ts.Node): void => {
-    if (ts.isIfStatement(m)) list.push({ node: m, condition: [m.expression] });
-    else if (ts.isConditionalExpression(m)) list.push({ node: m, condition: [m.condition] });
-    else if (ts.isBinaryExpression(m) && (m.operatorToken.kind === SK.AmpersandAmpersandToken || m.operatorToken.kind === SK.BarBarToken)) list.push({ node: m, condition: [m.left] });
-    else if (ts.isExpressionStatement(m) && ts.isCallExpression(m.expression) && isThrowingCheck(calleeChain(m.expression.expression)?.at(-1) ?? '')) list.push({ node: m, condition: [...m.expression.arguments] });
-    ts.forEachChild(m, visit);
+    if (depth >= 2) nested = true;
+    for (const p of e.properties) {
+      const name = p.name ? (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name) ? p.name.text : undefined) : undefined;
+      if (name) words.add(norm(name));
+      if (ts.isShorthandPropertyAssignment(p)) values.add(p.name.text);
+      if (ts.isPropertyAssignment(p)) {
+        values.add(skipOuter(p.initializer).getText());
+        keysOf(p.initializer, depth + 1);
+      }
+    }
   };
-  visit(scope);
-  testCache.set(scope, (out = list));
+  const deep = (n: ts.Node): void => {
+    if (ts.isPropertyAssignment(n) && propertyNameText(n.name) === 'ConditionExpression') conditional = true;
+    else ts.forEachChild(n, deep);
+  };
+  const sql = (text: string): void => {
+    const at = text.search(/\bwhere\b/i);
+    if (at < 0) return;
+    const tail = text.slice(at);
+    if (/\b(exists|select)\b/i.test(tail)) nested = true;
+    for (const w of tail.split(/\W+/)) words.add(norm(w));
+  };
+  // the calls of the chain, from the op down to its root: `knex('t').where(…).update(…)`
+  for (let n: ts.Node = op.node; ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n); ) {
+    if (ts.isTaggedTemplateExpression(n)) {
+      sql(n.template.getText());
+      n = skipOuter(n.tag);
+    } else {
+      const name = chainNames(n.expression).at(-1) ?? '';
+      n.arguments.forEach((arg, i) => {
+        const a = skipOuter(arg);
+        deep(a);
+        if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
+          if (WHERE_CALL.test(name)) keysOf(a, 0);
+          else sql(a.getText());
+        } else if (WHERE_CALL.test(name) || (i === 0 && FILTER_FIRST.test(name))) keysOf(a, 0);
+        else if (ts.isObjectLiteralExpression(a)) {
+          for (const p of a.properties) {
+            const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : '';
+            if (key === 'ConditionExpression') conditional = true;
+            if (/^(where|filter|condition|Key)$/.test(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, 0);
+            else if (ts.isPropertyAssignment(p) && !PAYLOAD.test(key) && ts.isNewExpression(skipOuter(p.initializer))) keysOf(p.initializer, 0);
+          }
+        } else if (ts.isNewExpression(a)) for (const c of a.arguments ?? []) keysOf(c, 0);
+      });
+      let next: ts.Node = skipOuter(n.expression);
+      while (ts.isPropertyAccessExpression(next) || ts.isElementAccessExpression(next)) next = skipOuter(next.expression);
+      n = next;
+    }
+  }
+  if (conditional) return true;
+  if (check.fields.length === 0) {
+    // the filter scopes by what the decision was asked about (`acl.can(user, id)` → `where: { id, ownerId: user }`)
+    const asked = check.call.arguments.map((a) => skipOuter(a).getText());
+    return nested || asked.filter((a) => values.has(a)).length >= 2;
+  }
+  return check.fields.some((f) => words.has(norm(f)));
+}
+
+/** An operation that runs on a decision made before a boundary, with no re-check after it. */
+export interface StaleOperation {
+  op: Operation;
+  decision: Check;
+  /** The last read of the decision: the `await`, the `.then` call, the look into shared state. */
+  read: ts.Node;
+  /** The first boundary passed since: an `await`, a `yield`, a deferred callback. */
+  boundary: ts.Node;
+}
+
+/**
+ * Operations guarded by a decision that is outdated when they run: an `await` (or `yield`, or
+ * deferred callback) lies between the decision's read and the operation on some way, with no
+ * check made after that boundary guarding it, and no atomic form (both in one transaction, a
+ * locking read, the condition in the write's filter). One per decision: the first store or file
+ * operation, else the first outbound request.
+ */
+export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decisions): StaleOperation[] {
+  const checks = decisions.checksIn(fn);
+  if (!checks.some((c) => c.refusal)) return [];
+  const byRead = new Map<ts.Node, Check[]>();
+  for (const c of checks) byRead.set(c.read, [...(byRead.get(c.read) ?? []), c]);
+  const found = new Map<Check, StaleOperation[]>();
+  const seen = new Set<ts.Node>();
+  walkInOrder<Check>(fn, {
+    reads: (node) => {
+      const list = byRead.get(node);
+      // a `.then` call's result is read in its callback (see callbackReads), not after it
+      return list && !(ts.isCallExpression(node) && list.some((c) => c.call !== node)) ? list : undefined;
+    },
+    callbackReads: (_cb, call) => byRead.get(call),
+    visit(node, state) {
+      if (seen.has(node) || !(ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node))) return;
+      const op = operationOf(node, decisions.resolve);
+      if (!op) return;
+      let stale: Outdated<Check> | undefined;
+      for (const o of state.allOutdated()) {
+        if (!o.key.refusal || !testGuards(o.key.test, node) || atomic(o.key, op)) continue;
+        if (!stale || o.read.pos > stale.read.pos) stale = o;
+      }
+      if (!stale) return;
+      for (const [check, read] of state.allFresh()) if (read.pos > stale.boundary.pos && testGuards(check.test, node)) return;
+      // writes to the same store in a row are one piece of work: the window is another boundary
+      // (a `.then` read holds its callback: the window opens at the test inside it)
+      const from = ts.isCallExpression(stale.read) && stale.read !== stale.key.call ? stale.key.test.pos : stale.read.end;
+      const boundary = otherBoundary(fn, from, op, decisions);
+      if (!boundary) return;
+      seen.add(node);
+      const list = found.get(stale.key) ?? [];
+      list.push({ op, decision: stale.key, read: stale.read, boundary });
+      found.set(stale.key, list);
+    },
+  });
+  return [...found.values()].map((list) => list.find((s) => s.op.kind !== 'http') ?? list[0]);
+}
+
+/** The first boundary between a read and an operation that is not an earlier write to the operation's own store (`db.a.create` before `db.b.update`). */
+function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): ts.Node | undefined {
+  const store = storeOf(op.node);
+  return windowBoundaries(fn).find((b) => {
+    if (b.pos < from || b.pos >= op.node.pos) return false;
+    if (ts.isCallExpression(b)) return b.end >= op.node.end; // a deferred callback that holds the operation
+    const awaited = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
+    if (!awaited || !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited))) return true;
+    return !(storeOf(awaited) === store && operationOf(awaited, decisions.resolve));
+  });
+}
+
+const windowCache = new WeakMap<ts.Node, ts.Node[]>();
+
+/** The boundaries in a function and the callbacks passed in its flow, in source order: awaits, yields, deferred callbacks. */
+function windowBoundaries(fn: ts.FunctionLikeDeclaration): ts.Node[] {
+  let out = windowCache.get(fn);
+  if (out) return out;
+  const list: ts.Node[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n !== fn && isFunctionLike(n)) {
+      const call = isDeferredCallback(n);
+      if (call) list.push(call);
+      if (!ts.isArrowFunction(n) && !ts.isFunctionExpression(n)) return;
+    }
+    if (ts.isAwaitExpression(n) || ts.isYieldExpression(n) || (ts.isForOfStatement(n) && n.awaitModifier)) list.push(n);
+    ts.forEachChild(n, visit);
+  };
+  visit(fn);
+  windowCache.set(fn, (out = list.sort((a, b) => a.pos - b.pos)));
   return out;
 }
 
-/**
- * A record read whose test decides access: `const doc = await Documents.findById(id);
- * if (!doc || doc.ownerCn !== identity.cn) return 404` — the ownership, role, membership or
- * standing of the record (`owner`, `status`, `writers.includes(…)`, `set.has(record.id)`) is
- * tested in a rejecting `if`. Returns the tests and the names the record is kept in.
- */
-export function recordDecisionOf(call: ts.CallExpression, fn: ts.Node): { node: ts.Node; key: string; tests: ts.Node[]; names: string[] } | undefined {
-  const chain = calleeChain(call.expression);
-  if (!chain) return undefined;
-  const name = chain[chain.length - 1];
-  if (!isRecordReadName(name)) return undefined;
-  let holder: ts.Node = call;
-  while (holder.parent && (ts.isParenthesizedExpression(holder.parent) || ts.isNonNullExpression(holder.parent) || ts.isAsExpression(holder.parent))) holder = holder.parent;
-  const node = holder.parent;
-  if (!node || !ts.isAwaitExpression(node)) return undefined;
-  let kept: ts.Node = node;
-  while (kept.parent && (ts.isParenthesizedExpression(kept.parent) || ts.isAsExpression(kept.parent) || ts.isNonNullExpression(kept.parent))) kept = kept.parent;
-  const names = boundNames(kept);
-  if (names.length === 0) return undefined;
-  const tests = testsMentioning(names, fn, node.end).filter((t) => ts.isIfStatement(t) && rejects(t) && decidesAbout(t.expression, names));
-  return tests.length > 0 ? { node, key: chain.join('.'), tests, names } : undefined;
+/** Roots that hold the app's clients rather than being one: `this.repo`, `ctx.prisma`, `c.var.db`. */
+const CONTEXT_ROOTS = /^(this|ctx|c|context|req|request|app|fastify|container)$/;
+
+/** The store an operation talks to, by its receiver: `db` of `db.a.update`, `this.repo` of `this.repo.save`, `this` of `this.archive`. */
+function storeOf(node: ts.Node): string {
+  const names = chainNames(ts.isCallExpression(node) ? node.expression : (node as ts.TaggedTemplateExpression).tag);
+  return CONTEXT_ROOTS.test(names[0] ?? '') && names.length > 2 ? `${names[0]}.${names[1]}` : (names[0] ?? '');
 }
 
-/** An `if` with a branch that stops the flow (`return`, `throw`, `ctx.throw()`). */
-function rejects(test: ts.IfStatement): boolean {
-  return stops(test.thenStatement) || (test.elseStatement !== undefined && stops(test.elseStatement));
+/** Check and use in one atomic step: one transaction, a locking read, or the condition in the write. */
+function atomic(check: Check, op: Operation): boolean {
+  const tx = transactionOf(op.node);
+  if (tx && transactionOf(check.call) === tx) return true;
+  if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
+  return conditionInQuery(op, check) || scriptedCommand(op);
 }
 
-/** The condition tests a decision property of the record, or its membership in a collection. */
-function decidesAbout(cond: ts.Expression, names: readonly string[]): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isPropertyAccessExpression(n) && isRecordDecisionField(n.name.text) && mentions(n.expression, names)) found = true;
-    else if (ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership') && n.arguments.some((a) => mentions(a, names))) found = true;
-    else ts.forEachChild(n, visit);
-  };
-  visit(cond);
-  return found;
-}
-
-function namesOf(b: ts.BindingName): string[] {
-  const out = new Set<string>();
-  collectNames(b, out);
-  return [...out];
-}
-
-/** The names a value is kept in: `const allowed = …`, `const { rows } = …`, `account = …`. */
-export function boundNames(valueNode: ts.Node): string[] {
-  const p = valueNode.parent;
-  if (p && ts.isVariableDeclaration(p) && p.initializer === valueNode) return namesOf(p.name);
-  if (p && ts.isBinaryExpression(p) && p.right === valueNode && ts.isIdentifier(p.left)) return [p.left.text];
-  return [];
-}
-
-/** Whether an expression reads one of the names (as a variable, not a property name). */
-export function mentions(expr: ts.Node, names: readonly string[]): boolean {
-  return references(expr, new Set(names));
-}
-
-function isStatementLike(n: ts.Node): boolean {
-  return n.kind >= SK.FirstStatement && n.kind <= SK.LastStatement;
+/** A store command defined as a server-side script (`redis.defineCommand('grantIfAdmin', { lua })`): it checks and writes in one step. */
+function scriptedCommand(op: Operation): boolean {
+  const sf = op.node.getSourceFile();
+  const name = ts.isCallExpression(op.node) ? chainNames(op.node.expression).at(-1) : undefined;
+  if (!name || !sf.text.includes('defineCommand')) return false;
+  return new RegExp(`defineCommand\\(\\s*['"\`]${name}['"\`]`).test(sf.text);
 }
 
 /**

@@ -3,6 +3,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
+import { resolvesInstance } from './vocabulary/di';
 import { isRequestChain } from './vocabulary/requests';
 import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
 
@@ -24,6 +25,9 @@ interface Env {
 }
 
 const MAX_DEPTH = 24;
+
+/** Methods that put a value into a container (its last argument). */
+const CONTAINER_WRITES: readonly string[] = ['set', 'push', 'add', 'unshift', 'append'];
 
 /**
  * Value flow: where can an expression's value come from? One backwards trace that every rule's
@@ -114,7 +118,7 @@ export class Values {
     if (ts.isIdentifier(e)) {
       const decl = this.project.modules.declarationOf(e.text, e);
       if (!decl) return undefined;
-      if (ts.isVariableDeclaration(decl)) return any([decl.initializer, ...this.reassignments(e, decl)]);
+      if (ts.isVariableDeclaration(decl)) return any([decl.initializer, ...this.reassignments(e, decl), ...this.containerWrites(e, decl)]);
       if (ts.isBindingElement(decl) || ts.isParameter(decl)) return next(decl);
       if (ts.isImportSpecifier(decl) || ts.isImportClause(decl) || ts.isNamespaceImport(decl) || ts.isImportEqualsDeclaration(decl)) {
         const value = this.project.modules.valueOfDeclaration(decl);
@@ -220,6 +224,29 @@ export class Values {
   }
 
   /**
+   * What a local container is filled with after it is made: `pairs.set(k, v)`, `list.push(v)`,
+   * `seen.add(v)`, `bag[k] = v` — for a binding made empty (`new Map()`, `[]`, `{}`).
+   */
+  private containerWrites(id: ts.Identifier, decl: ts.VariableDeclaration): ts.Expression[] {
+    const init = decl.initializer && skipOuter(decl.initializer);
+    if (!init || !ts.isIdentifier(decl.name)) return [];
+    const empty = (ts.isNewExpression(init) && (init.arguments?.length ?? 0) === 0) || (ts.isArrayLiteralExpression(init) && init.elements.length === 0) || (ts.isObjectLiteralExpression(init) && init.properties.length === 0);
+    if (!empty) return [];
+    const scope = decl.parent.parent.parent;
+    const out: ts.Expression[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === id.text) {
+        const method = n.expression.name.text;
+        if (CONTAINER_WRITES.includes(method) && n.arguments.length > 0 && this.project.modules.declarationOf(id.text, n) === decl) out.push(n.arguments[n.arguments.length - 1]);
+      }
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === SK.EqualsToken && ts.isElementAccessExpression(n.left) && ts.isIdentifier(n.left.expression) && n.left.expression.text === id.text && this.project.modules.declarationOf(id.text, n) === decl) out.push(n.right);
+      ts.forEachChild(n, visit);
+    };
+    if (scope) visit(scope);
+    return out;
+  }
+
+  /**
    * What `owner.key` can hold, where something else than `owner` itself says: the per-request
    * context of a resolver or procedure (what the context factory put there), a field of a class
    * instance or of an object literal we can see, a field middleware bound to the request.
@@ -280,26 +307,37 @@ export class Values {
       const cls = this.project.modules.valueOf(typed.type.typeName as ts.Identifier);
       if (cls && ts.isClassLike(cls)) return cls;
     }
-    const init = typed.initializer && skipOuter(typed.initializer);
+    let init = typed.initializer && skipOuter(typed.initializer);
+    if (init && ts.isAwaitExpression(init)) init = skipOuter(init.expression);
     if (init && ts.isNewExpression(init)) {
       const cls = this.project.modules.valueOf(init.expression);
+      if (cls && ts.isClassLike(cls)) return cls;
+    }
+    // `await moduleRef.resolve(RequestPrincipal, contextId)`, `container.get(Session)`: a container hands out an instance
+    if (init && ts.isCallExpression(init) && init.arguments[0] && resolvesInstance(calleeChain(init.expression)?.at(-1) ?? (ts.isPropertyAccessExpression(skipOuter(init.expression)) ? (skipOuter(init.expression) as ts.PropertyAccessExpression).name.text : ''))) {
+      const cls = this.project.modules.valueOf(init.arguments[0]);
       if (cls && ts.isClassLike(cls)) return cls;
     }
     return undefined;
   }
 
-  /** Writes `this.f = v` in every class, keyed `class:f`. */
+  /**
+   * Writes to a field of a class instance, keyed `class.f`: `this.f = v` in the class, and
+   * `x.f = v` anywhere `x` is an instance of it (`this.session.current = v` in a guard that was
+   * given the session).
+   */
   private fieldWrites(): Map<string, ts.Expression[]> {
     if (this.fieldWritesCache) return this.fieldWritesCache;
     const out = new Map<string, ts.Expression[]>();
     for (const facts of this.project.facts.values()) {
-      for (const [key, nodes] of facts.assignments) {
-        if (!key.startsWith('this.') || key.split('.').length !== 2) continue;
+      for (const nodes of facts.assignments.values()) {
         for (const w of nodes) {
           if (!ts.isBinaryExpression(w) || w.operatorToken.kind !== SK.EqualsToken) continue;
-          const cls = this.classOf((w.left as ts.PropertyAccessExpression).expression ?? w.left);
+          const left = skipOuter(w.left);
+          if (!ts.isPropertyAccessExpression(left)) continue;
+          const cls = this.classOf(skipOuter(left.expression));
           if (!cls) continue;
-          const k = `${classKey(cls)}.${key.slice(5)}`;
+          const k = `${classKey(cls)}.${left.name.text}`;
           const list = out.get(k);
           if (list) list.push(w.right);
           else out.set(k, [w.right]);

@@ -2,6 +2,8 @@ import express from 'express';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { invoices } from './routes/invoices';
+import { projects } from './routes/projects';
+import { session } from './routes/session';
 import { uploads } from './routes/uploads';
 
 const app = express();
@@ -20,6 +22,8 @@ app.use((req, res, next) => {
 
 app.use('/uploads', uploads);
 app.use('/invoices', invoices);
+app.use('/projects', projects);
+app.use('/session', session);
 
 https
   .createServer(

@@ -25,3 +25,14 @@ export function namesPerRequestScope(decoratorText: string): boolean {
 
 /** NestJS: the provider key that names a class to instantiate (`{ provide: APP_GUARD, useClass: AuthGuard }`). */
 export const NEST_PROVIDER_CLASS_KEY = 'useClass';
+
+/**
+ * Container methods that hand back an instance of the class they are given:
+ * NestJS `moduleRef.resolve(X)` / `app.get(X)`, tsyringe `container.resolve(X)`, inversify
+ * `container.get(X)`, awilix `container.build(X)`.
+ */
+export const DI_RESOLVE_METHODS: readonly string[] = ['resolve', 'get', 'getAsync', 'create', 'build'];
+
+export function resolvesInstance(method: string): boolean {
+  return DI_RESOLVE_METHODS.includes(method);
+}

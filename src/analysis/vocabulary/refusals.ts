@@ -1,4 +1,4 @@
-import { nameSet, startsWithWord, textPattern } from './patterns';
+import { nameSet, startsWithWord } from './patterns';
 
 /**
  * How code refuses a request or stops on a failed check: calls that end the response or throw,
@@ -70,24 +70,73 @@ export function isThrowingCheck(name: string): boolean {
   return assertions.has(name) || startsWithWord(name, checkVerbs) !== undefined;
 }
 
-/**
- * What a refusal for lack of rights says, in its status, exception or message: 401/403/404,
- * `ForbiddenException`, `unauthorized`, `denied`, `not found` (hiding a record), `no permission`.
- */
-export const REFUSAL_WORDS: readonly { text: string; kind: 'status' | 'word' }[] = [
-  ...['401', '403', '404'].map((text) => ({ text, kind: 'status' as const })),
-  ...['forbid', 'unauthoriz', 'unauthoris', 'denied', 'notfound', 'not found', 'not-found', 'not_found', 'permission', 'access', 'not allowed', 'owner', 'revoked'].map((text) => ({ text, kind: 'word' as const })),
+// Authorization refusals: how a request is refused for lack of rights (decisions of auth-across-await).
+
+/** Statuses that refuse for lack of identity or rights. */
+export const AUTH_STATUSES: readonly number[] = [401, 403];
+/** A status that hides a record from someone who may not see it (counted only when more than existence is tested). */
+export const HIDING_STATUSES: readonly number[] = [404];
+
+/** Named status constants: NestJS `HttpStatus.FORBIDDEN`, `http-status-codes`' `StatusCodes.FORBIDDEN`. */
+export const STATUS_NAMES: Readonly<Record<string, number>> = {
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+};
+
+/** Error classes (and factories) that answer 401/403: NestJS, routing-controllers, http-errors, Boom, GraphQL, tRPC, CASL. */
+export const AUTH_ERRORS: readonly string[] = [
+  'ForbiddenException',
+  'UnauthorizedException',
+  'ForbiddenError',
+  'UnauthorizedError',
+  'UnauthenticatedError',
+  'AuthorizationError',
+  'AccessDeniedError',
+  'AccessDeniedException',
+  'PermissionDeniedError',
+  'PermissionError',
+  'NotAuthorizedError',
+  'NoAccessError',
+  'forbidden',
+  'unauthorized',
+  'Forbidden',
+  'Unauthorized',
 ];
+/** tRPC and GraphQL codes that refuse: `new TRPCError({ code: 'FORBIDDEN' })`, `extensions: { code: 'FORBIDDEN' }`. */
+export const AUTH_CODES: readonly string[] = ['FORBIDDEN', 'UNAUTHORIZED', 'UNAUTHENTICATED'];
+/** Error classes that answer 404. */
+export const HIDING_ERRORS: readonly string[] = ['NotFoundException', 'NotFoundError', 'notFound', 'NotFound'];
 
-const refusalText = new RegExp(
-  [
-    textPattern(REFUSAL_WORDS.filter((w) => w.kind === 'status').map((w) => w.text), { wordStart: true, wordEnd: true }).source,
-    textPattern(REFUSAL_WORDS.filter((w) => w.kind === 'word').map((w) => w.text)).source,
-  ].join('|'),
-  'i',
-);
+/** Words of a plain error's message that refuse for lack of rights: `throw new Error('forbidden')`. */
+export const REFUSAL_WORDS: readonly string[] = ['forbidden', 'refused', 'unauthori', 'not authori', 'denied', 'not allowed', 'not permitted', 'permission', 'insufficient'];
 
-/** Whether a branch's text refuses for lack of rights (rather than "conflict" or "bad input"). */
-export function saysAccessRefused(text: string): boolean {
-  return refusalText.test(text);
+/** Methods whose `false` answer refuses the request: NestJS guards. */
+export const GUARD_METHODS: readonly string[] = ['canActivate'];
+
+export type RefusalKind = 'auth' | 'hiding';
+
+/** The kind of refusal a status code is. */
+export function statusRefusal(status: number): RefusalKind | undefined {
+  if (AUTH_STATUSES.includes(status)) return 'auth';
+  if (HIDING_STATUSES.includes(status)) return 'hiding';
+  return undefined;
 }
+
+/** The kind of refusal an error class, factory or status constant name is. */
+export function namedRefusal(name: string): RefusalKind | undefined {
+  if (AUTH_ERRORS.includes(name) || AUTH_CODES.includes(name)) return 'auth';
+  if (name in STATUS_NAMES) return statusRefusal(STATUS_NAMES[name]);
+  if (HIDING_ERRORS.includes(name)) return 'hiding';
+  return undefined;
+}
+
+const WORDS = new RegExp(REFUSAL_WORDS.map((w) => w.replace(/ /g, '[\\s_-]?')).join('|'), 'i');
+
+/** Whether a plain error's message, or an error class's name (`CalibrationDenied`), says the request lacks rights. */
+export function refusalMessage(text: string): boolean {
+  return WORDS.test(text.replace(/([a-z])([A-Z])/g, '$1 $2'));
+}
+
+/** Text that can hold a refusal, for prefilters. */
+export const REFUSAL_TEXT = new RegExp(`\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...HIDING_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|return\\s+false\\b|${WORDS.source}`, 'i');

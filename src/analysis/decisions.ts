@@ -1,0 +1,404 @@
+import { ts } from '../ts';
+import { calleeChain, skipOuter } from './facts/walk';
+import { isRequestLike } from './identity';
+import { isFunctionLike, type Modules, propertyNameText } from './modules';
+import { chainNames, operationOf, type CallResolver } from './operations';
+import type { Place, SharedState } from './shared-state';
+import { GUARD_METHODS, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
+
+const SK = ts.SyntaxKind;
+
+/**
+ * Authorization decisions, found by what the code does: a test that stops the flow — a branch that
+ * refuses the request (401/403, an authorization error, `ctx.throw(403)`, 404 when more than
+ * existence is tested), or a call of a helper whose body refuses by throwing — whose condition
+ * depends, through locals, destructuring and `.then` parameters, on an awaited read of state other
+ * requests can change (a database, cache, permission or flag service; module state). A test that
+ * stops without a refusal (`if (!m) return;` in a timer) is a *check*: it re-checks, it decides nothing.
+ */
+export interface Check {
+  /** The read the condition rests on: an `await`, the call a `.then` hangs off, a look into shared state, a refusing helper's call. */
+  read: ts.Node;
+  /** The call that reads: `db.member.findUnique(…)`, `acl.assertCanEdit(…)`. */
+  call: ts.CallExpression;
+  /** What decides whether the operation runs: the `if` with a stopping branch, or the helper call's statement. */
+  test: ts.Node;
+  /** How it refuses, when it does: a decision; a check that only stops re-checks. */
+  refusal?: RefusalKind;
+  /** The refusal throws (it stops a caller too): what makes a helper's call a decision. */
+  throws: boolean;
+  /** Fields of the record the condition tests (`role`, `locked_by`): a write filtered on one carries the condition. */
+  fields: string[];
+  /** The shared place a synchronous look reads (`revoked.has(serial)` on a module-level `Set`). */
+  shared?: Place;
+  /** The helper whose own decision refuses, for a call of one. */
+  via?: ts.FunctionLikeDeclaration;
+}
+
+export class Decisions {
+  private readonly cache = new WeakMap<ts.Node, Check[]>();
+
+  constructor(
+    private readonly modules: Modules,
+    private readonly shared: SharedState,
+    readonly resolve: CallResolver,
+  ) {}
+
+  /** The checks made in a function and the callbacks that run in its flow, in source order. */
+  checksIn(fn: ts.FunctionLikeDeclaration, depth = 0): Check[] {
+    const known = this.cache.get(fn);
+    if (known) return known;
+    this.cache.set(fn, []);
+    const out: Check[] = [];
+    const visit = (n: ts.Node): void => {
+      if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
+      if (ts.isIfStatement(n)) {
+        const refusal = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
+        if (refusal) {
+          const behind = this.readBehind(n.expression, fn, 0);
+          if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)))) {
+            out.push({ read: behind.read, call: behind.call, test: n, refusal: refusal.decides ? refusal.kind : undefined, throws: refusal.throws, fields: behind.fields, shared: behind.shared });
+          }
+        }
+      } else if (ts.isExpressionStatement(n) && depth < 2) {
+        const helper = this.refusingHelper(n.expression, depth);
+        if (helper) out.push({ ...helper, test: n });
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (fn.body) visit(fn.body);
+    this.cache.set(fn, out);
+    return out;
+  }
+
+  /** Whether a function's own decision refuses by throwing: a call of it decides for its caller. */
+  refuses(fn: ts.FunctionLikeDeclaration): boolean {
+    return this.checksIn(fn, 1).some((c) => c.refusal !== undefined && c.throws);
+  }
+
+  /** The decisions of a function: checks that refuse. */
+  decisionsIn(fn: ts.FunctionLikeDeclaration): Check[] {
+    return this.checksIn(fn).filter((c) => c.refusal !== undefined);
+  }
+
+  /** `await acl.assertCanEdit(user, doc)`: a call of a function whose own decision throws. */
+  private refusingHelper(expr: ts.Expression, depth: number): Omit<Check, 'test'> | undefined {
+    let e = skipOuter(expr);
+    const awaited = ts.isAwaitExpression(e);
+    if (awaited) e = skipOuter((e as ts.AwaitExpression).expression);
+    if (!ts.isCallExpression(e)) return undefined;
+    const fn = this.resolve(e);
+    if (!fn) return undefined;
+    const inner = this.checksIn(fn, depth + 1).find((c) => c.refusal && c.throws);
+    if (!inner) return undefined;
+    return { read: awaited ? skipOuter(expr) : e, call: e, refusal: inner.refusal, throws: true, fields: inner.fields, shared: inner.shared, via: fn };
+  }
+
+  /**
+   * The read a condition depends on: an awaited call in it, or a name it reads that was kept
+   * from one (`const m = await …`, `const { rows } = await …`, a `.then` callback's parameter).
+   */
+  private readBehind(cond: ts.Node, fn: ts.FunctionLikeDeclaration, depth: number): { read: ts.Node; call: ts.CallExpression; fields: string[]; shared?: Place } | undefined {
+    if (depth > 4) return undefined;
+    let found: { read: ts.Node; call: ts.CallExpression; fields: string[]; shared?: Place } | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found || (isFunctionLike(n) && depth === 0 && n !== cond)) return;
+      if (ts.isAwaitExpression(n)) {
+        const call = readCall(n.expression);
+        if (call && this.isStateRead(call)) {
+          found = { read: n, call, fields: [] };
+          return;
+        }
+      }
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression))) {
+        const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
+        if (/^(has|get|includes|sismember|hget)$/.test(callee.name.text)) {
+          const place = this.shared.placeOf(callee.expression, true);
+          if (place?.shared && place.kind !== 'singleton-field' && place.kind !== 'instance-field' && !this.isModule(callee.expression)) {
+            found = { read: n, call: n, fields: [], shared: place };
+            return;
+          }
+        }
+      }
+      if (ts.isIdentifier(n) && isRead(n)) {
+        const origin = this.keptFrom(n, fn);
+        if (origin) {
+          const inner = ts.isCallExpression(origin) && isThenCall(origin) ? { read: origin, call: readCall((origin.expression as ts.PropertyAccessExpression).expression)!, fields: [] } : this.readBehind(origin, fn, depth + 1);
+          if (inner?.call) found = { ...inner, fields: fieldsOf(cond, n.text) };
+          return;
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(cond);
+    return found;
+  }
+
+  /**
+   * Where a local name's value comes from: the initializer of its declaration in the function, or
+   * for a parameter of a `.then` callback, the call the `.then` hangs off.
+   */
+  private keptFrom(id: ts.Identifier, fn: ts.FunctionLikeDeclaration): ts.Node | undefined {
+    const decl = this.modules.declarationOf(id.text, id);
+    if (!decl || decl.pos < fn.pos || decl.end > fn.end) return undefined;
+    // the last assignment before the read: `account = await accountOf(cn)` re-reads
+    const assigned = this.assignmentsIn(fn).filter((a) => a.name === id.text && a.node.end <= id.pos && this.modules.declarationOf(a.name, a.node) === decl).at(-1);
+    if (assigned) return assigned.node.right;
+    let d: ts.Node = decl;
+    while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
+    if (ts.isVariableDeclaration(d)) return d.initializer;
+    if (ts.isParameter(d) && isFunctionLike(d.parent) && d.parent.parameters[0] === d) {
+      const call = isThenCallback(d.parent);
+      if (call && ts.isPropertyAccessExpression(call.expression)) {
+        const source = readCall(call.expression.expression);
+        if (source && this.isStateRead(source)) return call;
+      }
+    }
+    return undefined;
+  }
+
+  private readonly assignments = new WeakMap<ts.Node, { name: string; node: ts.BinaryExpression }[]>();
+  /** `x = …` assignments to plain names in a function, in source order. */
+  private assignmentsIn(fn: ts.FunctionLikeDeclaration): { name: string; node: ts.BinaryExpression }[] {
+    let list = this.assignments.get(fn);
+    if (list) return list;
+    list = [];
+    const out = list;
+    const visit = (n: ts.Node): void => {
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === SK.EqualsToken && ts.isIdentifier(n.left)) out.push({ name: n.left.text, node: n });
+      ts.forEachChild(n, visit);
+    };
+    if (fn.body) visit(fn.body);
+    this.assignments.set(fn, list);
+    return list;
+  }
+
+  /** A read of state other requests can change: not the request's own input, not a write (a conditional update's count is the atomic form). */
+  private isStateRead(call: ts.CallExpression): boolean {
+    const callee = skipOuter(call.expression);
+    if (ts.isPropertyAccessExpression(callee) && isRequestLike(callee.expression)) return false;
+    const names = chainNames(callee);
+    if (names.length === 0 || /^(Promise|JSON|Object|Array|Number|String|Math)$/.test(names[0])) return names[0] === 'Promise' && names[1] === 'all';
+    if (/^(sleep|delay|setTimeout|wait|import|require)$/.test(names.at(-1)!)) return false;
+    return operationOf(call) === undefined;
+  }
+
+  /** A module the code imports (`const config = require('./config')`): its members are code and settings, not state. */
+  private isModule(receiver: ts.Expression): boolean {
+    let e = skipOuter(receiver);
+    while (ts.isPropertyAccessExpression(e)) e = skipOuter(e.expression);
+    if (!ts.isIdentifier(e)) return false;
+    const decl = this.modules.declarationOf(e.text, e);
+    if (!decl) return false;
+    if (ts.isImportClause(decl) || ts.isImportSpecifier(decl) || ts.isNamespaceImport(decl) || ts.isImportEqualsDeclaration(decl)) return true;
+    const init = ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
+    return init !== undefined && ts.isCallExpression(init) && calleeChain(init.expression)?.[0] === 'require';
+  }
+}
+
+/** The call an awaited or chained expression reads: `await db.find(…)`, `await (await fetchRole())`. */
+function readCall(expr: ts.Expression): ts.CallExpression | undefined {
+  let e = skipOuter(expr);
+  if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)) && /^(then|catch|finally)$/.test((skipOuter(e.expression) as ts.PropertyAccessExpression).name.text)) return undefined;
+  return ts.isCallExpression(e) ? e : undefined;
+}
+
+const COMPARISONS = [SK.EqualsEqualsEqualsToken, SK.ExclamationEqualsEqualsToken, SK.EqualsEqualsToken, SK.ExclamationEqualsToken, SK.LessThanToken, SK.GreaterThanToken, SK.LessThanEqualsToken, SK.GreaterThanEqualsToken];
+
+/** `null`, `undefined`: a comparison with them tests existence. */
+function isNothing(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  return x.kind === SK.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
+}
+
+/** More than existence is tested: a comparison, or a membership test (`writers.includes(cn)`). */
+function comparesRecord(cond: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(n) && COMPARISONS.includes(n.operatorToken.kind) && !isNothing(n.left) && !isNothing(n.right)) found = true;
+    else if (ts.isCallExpression(n) && /^(includes|has|some|every|indexOf)$/.test(chainNames(n.expression).at(-1) ?? '')) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return found;
+}
+
+/** The fields a condition reads off a name: `m?.role !== 'owner'` → `role`; `rows[0].role` → `role`. */
+function fieldsOf(cond: ts.Node, name: string): string[] {
+  const out = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(n) && n.name.text !== 'length') {
+      let root: ts.Expression = n.expression;
+      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isNonNullExpression(root) || ts.isParenthesizedExpression(root)) root = (root as ts.PropertyAccessExpression).expression;
+      if (ts.isIdentifier(root) && root.text === name) out.add(n.name.text);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return [...out];
+}
+
+/** How a branch that stops the flow refuses: a status, an error, a `false` answer; `decides` when it is a refusal. */
+export function refusalOf(branch: ts.Statement): { kind: RefusalKind; decides: boolean; throws: boolean } | undefined {
+  const end = lastStatement(branch);
+  if (!end || !stopsAt(end)) return undefined;
+  let kind: RefusalKind | undefined;
+  const throws = ts.isThrowStatement(end) || (ts.isExpressionStatement(end) && ts.isCallExpression(end.expression) && calleeChain(end.expression.expression)?.at(-1) === 'throw');
+  const visit = (n: ts.Node): void => {
+    if (kind === 'auth' || isFunctionLike(n)) return;
+    kind = refusalAt(n) ?? kind;
+    ts.forEachChild(n, visit);
+  };
+  visit(branch);
+  if (!kind && ts.isReturnStatement(end) && end.expression?.kind === SK.FalseKeyword && isGuardMethod(branch)) kind = 'auth';
+  return { kind: kind ?? 'auth', decides: kind !== undefined, throws };
+}
+
+/** A refusal marker at a node: a status literal in a call, a named error or status, a plain error saying "forbidden". */
+function refusalAt(n: ts.Node): RefusalKind | undefined {
+  if (ts.isNumericLiteral(n) && n.parent && (ts.isCallExpression(n.parent) || ts.isNewExpression(n.parent) || ts.isPropertyAssignment(n.parent))) return statusRefusal(Number(n.text));
+  if (ts.isIdentifier(n)) {
+    const k = namedRefusal(n.text);
+    if (k) return k;
+  }
+  if (ts.isStringLiteralLike(n) && n.parent && ts.isPropertyAssignment(n.parent) && propertyNameText(n.parent.name) === 'code') return namedRefusal(n.text);
+  if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.parent && ts.isThrowStatement(n.parent)) {
+    // `throw new CalibrationDenied(…)`, `throw new Error('forbidden')`
+    const message = n.arguments?.[0] && skipOuter(n.arguments[0]);
+    const text = message && (ts.isStringLiteralLike(message) ? message.text : ts.isTemplateExpression(message) ? message.head.text + message.templateSpans.map((s) => s.literal.text).join(' ') : '');
+    if (refusalMessage(n.expression.text) || (/^(Error|HttpError|HttpException)$/.test(n.expression.text) && text && refusalMessage(text))) return 'auth';
+  }
+  return undefined;
+}
+
+/** Inside a guard's method (`canActivate`), where `return false` refuses the request. */
+function isGuardMethod(node: ts.Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (isFunctionLike(n) && !isCallbackArgument(n)) return ts.isMethodDeclaration(n) && n.name !== undefined && GUARD_METHODS.includes(propertyNameText(n.name) ?? '');
+  }
+  return false;
+}
+
+function lastStatement(st: ts.Statement): ts.Statement | undefined {
+  if (ts.isBlock(st)) return st.statements.length > 0 ? lastStatement(st.statements[st.statements.length - 1]) : undefined;
+  return st;
+}
+
+/** `return`, `throw`, `ctx.throw(…)`, `process.exit()`: the flow stops here. */
+function stopsAt(st: ts.Statement): boolean {
+  if (ts.isReturnStatement(st) || ts.isThrowStatement(st) || ts.isContinueStatement(st) || ts.isBreakStatement(st)) return true;
+  if (ts.isIfStatement(st)) return st.elseStatement !== undefined && lastStatement(st.thenStatement) !== undefined && stopsAt(lastStatement(st.thenStatement)!) && stopsAt(lastStatement(st.elseStatement)!);
+  if (ts.isExpressionStatement(st) && ts.isCallExpression(st.expression)) {
+    const chain = calleeChain(st.expression.expression) ?? [];
+    return (chain[0] === 'process' && chain.at(-1) === 'exit') || (chain.length === 2 && chain[1] === 'throw');
+  }
+  return false;
+}
+
+/** Not the target of an assignment, nor a name a declaration binds, nor a property name. */
+function isRead(node: ts.Identifier): boolean {
+  const p = node.parent;
+  if (!p) return true;
+  if (ts.isPropertyAccessExpression(p) && p.name === node) return false;
+  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isPropertyAssignment(p)) && p.name === node) return false;
+  return true;
+}
+
+/** An arrow or function expression passed straight to a call. */
+export function isCallbackArgument(fn: ts.Node): boolean {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  let n: ts.Node = fn;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return n.parent !== undefined && ts.isCallExpression(n.parent) && n.parent.arguments.some((a) => a === n);
+}
+
+function isThenCall(call: ts.CallExpression): boolean {
+  const callee = skipOuter(call.expression);
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === 'then';
+}
+
+function isThenCallback(fn: ts.Node): ts.CallExpression | undefined {
+  let n: ts.Node = fn;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const call = n.parent;
+  if (!call || !ts.isCallExpression(call) || call.arguments[0] !== n) return undefined;
+  const callee = skipOuter(call.expression);
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === 'then' ? call : undefined;
+}
+
+/**
+ * A resolver of calls over what `modules` sees: a function by name (`canDelete(…)`, imported or
+ * local), a method of the enclosing class (`this.check(…)`), or a method of a field's class
+ * (`this.acl.assertCanEdit(…)` with `acl: AclService` injected, or `new AclService()`).
+ */
+export function callResolver(modules: Modules): CallResolver {
+  const cache = new WeakMap<ts.CallExpression, ts.FunctionLikeDeclaration | null>();
+  const resolve = ((call: ts.CallExpression) => {
+    if (cache.has(call)) return cache.get(call) ?? undefined;
+    cache.set(call, null);
+    const fn = resolveCall(call, modules);
+    cache.set(call, fn ?? null);
+    return fn;
+  }) as CallResolver;
+  resolve.valueOf = (expr) => modules.valueOf(expr);
+  return resolve;
+}
+
+function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLikeDeclaration | undefined {
+  const callee = skipOuter(call.expression);
+  if (ts.isIdentifier(callee)) {
+    const v = modules.valueOf(callee);
+    return v && isFunctionLike(v) ? v : undefined;
+  }
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const method = callee.name.text;
+  const recv = skipOuter(callee.expression);
+  if (recv.kind === SK.ThisKeyword) return methodOf(classAround(callee), method);
+  let cls: ts.ClassLikeDeclaration | undefined;
+  if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) {
+    const owner = classAround(recv);
+    const name = recv.name.text;
+    const field = owner?.members.find((m) => m.name && propertyNameText(m.name) === name) ?? owner?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+    cls = field ? classOfDeclaration(field, modules) : undefined;
+  } else {
+    const v = modules.valueOf(recv);
+    if (v && ts.isNewExpression(v)) {
+      const c = modules.valueOf(v.expression);
+      if (c && ts.isClassLike(c)) cls = c;
+    } else if (v && ts.isObjectLiteralExpression(v)) {
+      const m = modules.memberOf(v, method, 0);
+      return m && isFunctionLike(m) ? m : undefined;
+    } else if (v && (ts.isParameter(v) || ts.isVariableDeclaration(v))) cls = classOfDeclaration(v, modules);
+  }
+  return cls ? methodOf(cls, method) : undefined;
+}
+
+function classAround(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let n = node.parent; n; n = n.parent) if (ts.isClassLike(n)) return n;
+  return undefined;
+}
+
+function methodOf(cls: ts.ClassLikeDeclaration | undefined, name: string): ts.FunctionLikeDeclaration | undefined {
+  const m = cls?.members.find((x) => x.name && propertyNameText(x.name) === name);
+  if (!m) return undefined;
+  if (isFunctionLike(m)) return m;
+  if (ts.isPropertyDeclaration(m) && m.initializer && isFunctionLike(skipOuter(m.initializer))) return skipOuter(m.initializer) as ts.FunctionLikeDeclaration;
+  return undefined;
+}
+
+/** The class of a typed field or parameter (`acl: AclService`), or of the `new` it is initialised with. */
+function classOfDeclaration(decl: ts.Node, modules: Modules): ts.ClassLikeDeclaration | undefined {
+  const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration;
+  if (typed.type && ts.isTypeReferenceNode(typed.type) && ts.isIdentifier(typed.type.typeName)) {
+    const v = modules.valueOf(typed.type.typeName);
+    if (v && ts.isClassLike(v)) return v;
+  }
+  const init = typed.initializer && skipOuter(typed.initializer);
+  if (init && ts.isNewExpression(init)) {
+    const v = modules.valueOf(init.expression);
+    if (v && ts.isClassLike(v)) return v;
+  }
+  return undefined;
+}

@@ -1,0 +1,191 @@
+import { ts } from '../ts';
+import { canSuspend, testGuards, walkInOrder, within } from './await-order';
+import { isCallbackArgument } from './decisions';
+import { calleeChain, skipOuter } from './facts/walk';
+import { references } from './guards';
+import { isFunctionLike } from './modules';
+import { operationOf } from './operations';
+import type { Project } from './project';
+import type { Place, SharedState } from './shared-state';
+
+/**
+ * Identity kept in shared state (a module variable, a singleton field) read on both sides of an
+ * `await`: after the boundary, another request may have replaced it. Needs the identity model.
+ */
+export interface SharedIdentityUse {
+  kind: 'reread' | 'decision';
+  /** The read after the boundary (or the call it is an argument of), or the operation the decision guards. */
+  node: ts.Node;
+  place: Place;
+  /** The first read before the boundary, or the test that decides from the shared identity. */
+  before: ts.Node;
+  boundary: ts.Node;
+  /** Where the identity is written to the place. */
+  write: ts.Node;
+}
+
+export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
+  const shared = project.sharedState;
+  const places = new Map<string, { place: Place; write: ts.Node }>();
+  for (const w of shared.writes()) {
+    if (!w.place.shared || places.has(w.place.key)) continue;
+    if (w.values.some((v) => project.identity.isIdentity(v))) places.set(w.place.key, { place: w.place, write: w.node });
+  }
+  if (places.size === 0) return [];
+  // a text test per function: the name the place is written through (`currentUser`, `this.identity` → `identity`)
+  const names = new Set<string>();
+  for (const { write } of places.values()) {
+    const target = ts.isBinaryExpression(write) ? write.left : skipOuter((write as ts.CallExpression).expression);
+    const word = writtenName(target);
+    if (word) names.add(word);
+  }
+  const out: SharedIdentityUse[] = [];
+  for (const sf of project.sourceFiles()) {
+    if (![...names].some((n) => sf.text.includes(n))) continue;
+    for (const fn of suspendingFunctions(sf)) {
+      if ([...names].some((n) => fn.getText(sf).includes(n))) out.push(...staleSharedIdentity(fn, places, shared));
+    }
+  }
+  return out;
+}
+
+function writtenName(target: ts.Expression): string | undefined {
+  let e = skipOuter(target);
+  const parts: string[] = [];
+  for (;;) {
+    if (ts.isPropertyAccessExpression(e)) {
+      parts.unshift(e.name.text);
+      e = skipOuter(e.expression);
+    } else if (ts.isElementAccessExpression(e) || ts.isCallExpression(e)) e = skipOuter(e.expression);
+    else break;
+  }
+  if (ts.isIdentifier(e)) parts.unshift(e.text);
+  return parts.find((p) => p !== 'this' && p !== 'set' && p !== 'add' && p !== 'push');
+}
+
+function suspendingFunctions(sf: ts.SourceFile): ts.FunctionLikeDeclaration[] {
+  const out: ts.FunctionLikeDeclaration[] = [];
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n) && canSuspend(n) && !isCallbackArgumentDeferredInside(n)) out.push(n);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** An async callback passed to a call inside another async function is walked with its caller. */
+function isCallbackArgumentDeferredInside(fn: ts.Node): boolean {
+  if (!isCallbackArgument(fn)) return false;
+  for (let n = fn.parent; n; n = n.parent) if (isFunctionLike(n)) return canSuspend(n);
+  return false;
+}
+
+function staleSharedIdentity(fn: ts.FunctionLikeDeclaration, places: Map<string, { place: Place; write: ts.Node }>, shared: SharedState): SharedIdentityUse[] {
+  const reports: SharedIdentityUse[] = [];
+  const reported = new Set<ts.Node>();
+  const mentions = (e: ts.Node, names: string[]): boolean => references(e, new Set(names));
+  const readCache = new Map<ts.Node, string | undefined>();
+  /** The shared identity place an expression reads (the outermost chain that names it). */
+  const placeRead = (node: ts.Node): string | undefined => {
+    if (readCache.has(node)) return readCache.get(node);
+    let key: string | undefined;
+    if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && isRead(node)) {
+      const parent = node.parent;
+      const extends_ = parent && (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === node;
+      if (!(ts.isIdentifier(node) && parent && ts.isPropertyAccessExpression(parent) && parent.name === node)) {
+        const place = shared.placeOf(node as ts.Expression);
+        if (place?.shared && places.has(place.key)) {
+          // `cache.get(k)`, `currentUser.role`: the innermost node that names the place
+          key = place.key;
+          if (extends_ && parent && shared.placeOf(parent as ts.Expression)?.shared && (shared.placeOf(parent as ts.Expression) as { key: string }).key === key) key = undefined;
+        }
+      }
+    }
+    readCache.set(node, key);
+    return key;
+  };
+  // local copies of a shared identity: `const user = currentUser`
+  const aliases = new Map<string, string>();
+  const tests: { node: ts.Node; key: string }[] = [];
+  const visitTests = (n: ts.Node): void => {
+    // a copy of the identity itself (`const user = currentUser`, `= this.operator.cn`), not a value computed with it
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && isChain(n.initializer)) {
+      const k = readsPlace(n.initializer);
+      if (k) aliases.set(n.name.text, k);
+    }
+    if (ts.isIfStatement(n)) {
+      const k = readsPlace(n.expression) ?? [...aliases].find(([a]) => mentions(n.expression, [a]))?.[1];
+      if (k) tests.push({ node: n, key: k });
+    }
+    if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
+    ts.forEachChild(n, visitTests);
+  };
+  const readsPlace = (e: ts.Node): string | undefined => {
+    let found: string | undefined;
+    const v = (m: ts.Node): void => {
+      if (found) return;
+      found = placeRead(m);
+      if (!found) ts.forEachChild(m, v);
+    };
+    v(e);
+    return found;
+  };
+  visitTests(fn);
+  walkInOrder<string>(fn, {
+    reads(node) {
+      const k = placeRead(node);
+      if (k) return [k];
+      if (ts.isIdentifier(node) && aliases.has(node.text) && isRead(node)) return [aliases.get(node.text)!];
+      return undefined;
+    },
+    visit(node, state) {
+      const k = placeRead(node);
+      if (k) {
+        const o = state.outdated(k);
+        if (o) {
+          const at = operationAround(node, fn);
+          if (reported.has(at)) return;
+          reported.add(at);
+          reports.push({ kind: 'reread', node: at, place: places.get(k)!.place, before: o.read, boundary: o.boundary, write: places.get(k)!.write });
+        }
+        return;
+      }
+      if (!ts.isCallExpression(node) || reported.has(node) || !operationOf(node)) return;
+      for (const t of tests) {
+        const o = state.outdated(t.key);
+        if (!o || t.node.pos > o.boundary.pos || !testGuards(t.node, node)) continue;
+        reported.add(node);
+        reports.push({ kind: 'decision', node, place: places.get(t.key)!.place, before: t.node, boundary: o.boundary, write: places.get(t.key)!.write });
+        return;
+      }
+    },
+  });
+  return reports;
+}
+
+/** The call a read is an argument of (`db.delete(currentUser.id)`), or the read's statement. */
+function operationAround(node: ts.Node, fn: ts.Node): ts.Node {
+  for (let n = node.parent; n && n !== fn; n = n.parent) {
+    if (ts.isCallExpression(n) && n.arguments.some((a) => within(node, a))) return n;
+    if (n.kind >= ts.SyntaxKind.FirstStatement && n.kind <= ts.SyntaxKind.LastStatement) return n;
+  }
+  return node;
+}
+
+/** Not the target of an assignment, nor the name a declaration binds. */
+function isRead(node: ts.Node): boolean {
+  const p = node.parent;
+  if (p && (ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isBindingElement(p) || ts.isPropertyAssignment(p)) && p.name === node) return false;
+  return !(p && ts.isBinaryExpression(p) && p.left === node && p.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.operatorToken.kind <= ts.SyntaxKind.LastAssignment);
+}
+
+/** `x`, `x.y`, `this.x.y`, `x[k]`, `await x.get(k)`: a value read as it is. */
+function isChain(expr: ts.Expression): boolean {
+  let e = skipOuter(expr);
+  if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+  while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || (ts.isCallExpression(e) && /^(get|getStore)$/.test(calleeChain(e.expression)?.at(-1) ?? ''))) {
+    e = skipOuter(e.expression);
+    if (ts.isPropertyAccessExpression(e) && ts.isCallExpression(e.parent) && e.parent.expression === e) e = skipOuter(e.expression);
+  }
+  return ts.isIdentifier(e) || e.kind === ts.SyntaxKind.ThisKeyword;
+}

@@ -1,0 +1,75 @@
+/**
+ * Calls that change state an authorization decision protects, by API: ORM and driver writes,
+ * raw-SQL verbs, key-value and document store writes, outbound HTTP methods that change things,
+ * and what only builds an entity in memory. The operations model (`operations.ts`) reads these.
+ */
+
+/** ORM, driver and store methods that write, delete or grant (Prisma, TypeORM, Sequelize, Mongoose, MongoDB, Knex, Drizzle, MikroORM, Objection, Kysely, DynamoDB, Redis, Elasticsearch, S3). */
+export const STORE_WRITES: readonly string[] = [
+  // records
+  'update', 'updateOne', 'updateMany', 'upsert', 'delete', 'deleteOne', 'deleteMany', 'destroy', 'remove', 'save', 'insert',
+  'insertOne', 'insertMany', 'create', 'createMany', 'bulkCreate', 'bulkWrite', 'increment', 'decrement', 'findOneAndUpdate',
+  'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace', 'findByIdAndUpdate', 'findByIdAndDelete', 'findByIdAndRemove',
+  'replaceOne', 'softDelete', 'softRemove', 'restore', 'truncate', 'del', 'patch', 'patchAndFetchById', 'updateAndFetchById',
+  'deleteById', 'insertAndFetch', 'persistAndFlush', 'removeAndFlush', 'flush', 'nativeUpdate', 'nativeDelete', 'insertInto',
+  'deleteFrom', 'updateTable', 'relate', 'unrelate',
+  // key-value, document and object stores
+  'hset', 'hdel', 'hincrby', 'sadd', 'srem', 'lpush', 'rpush', 'lrem', 'zadd', 'zrem', 'incr', 'incrby', 'decr', 'decrby', 'getdel',
+  'deleteByQuery', 'updateByQuery', 'putObject', 'deleteObject', 'deleteObjects', 'copyObject', 'upload',
+];
+
+/**
+ * Verbs of operations on a service of the app that change what someone may do or own: a method
+ * whose name starts with one (`ledger.debit`, `payouts.createInstant`, `grants.issueToken`) and
+ * whose promise is awaited or returned is a transfer, grant or write.
+ */
+export const OPERATION_VERBS: readonly string[] = [
+  'create', 'update', 'upsert', 'delete', 'destroy', 'remove', 'insert', 'save', 'put', 'patch', 'drop', 'purge', 'archive', 'restore',
+  'transfer', 'withdraw', 'deposit', 'pay', 'charge', 'refund', 'debit', 'credit', 'payout', 'grant', 'revoke', 'issue', 'approve',
+  'assign', 'publish', 'promote', 'demote', 'ban', 'kick', 'invite', 'release', 'move', 'increment', 'decrement',
+];
+
+/** Store commands sent as objects: `client.send(new DeleteCommand({ … }))`. */
+export const STORE_COMMANDS: readonly string[] = [
+  'PutCommand', 'UpdateCommand', 'DeleteCommand', 'TransactWriteCommand', 'BatchWriteCommand', 'PutItemCommand', 'UpdateItemCommand',
+  'DeleteItemCommand', 'TransactWriteItemsCommand', 'PutObjectCommand', 'DeleteObjectCommand', 'DeleteObjectsCommand', 'CopyObjectCommand',
+];
+
+/** Methods that run raw SQL, classified by the statement's verb. */
+export const SQL_RUNNERS: readonly string[] = [
+  'query', 'execute', 'raw', 'exec', 'run', 'none', 'one', 'oneOrNone', 'many', 'manyOrNone', 'any', 'result',
+  '$executeRaw', '$executeRawUnsafe', '$queryRaw', '$queryRawUnsafe', 'unsafe',
+];
+/** Leading SQL verbs that change rows. */
+export const SQL_WRITE_VERBS: readonly string[] = ['insert', 'update', 'delete', 'merge', 'upsert', 'replace', 'truncate'];
+
+/** HTTP methods that change state on the service called. */
+export const HTTP_WRITE_METHODS: readonly string[] = ['post', 'put', 'patch', 'delete'];
+/** HTTP clients called as functions with a `method` option: `fetch`, undici's `request`, `axios(…)`, `got(…)`. */
+export const HTTP_FUNCTIONS: readonly string[] = ['fetch', 'request', 'axios', 'got', 'ky', 'superagent'];
+
+/** Building an entity in memory is not a write: `repo.create(dto)` (TypeORM), `Model.build()`, `em.create()` unless awaited. */
+export const IN_MEMORY_BUILDERS: readonly string[] = ['create', 'build', 'merge', 'preload'];
+
+/** Receivers that answer the client, log or compute: their calls change no protected state. */
+export const NOT_A_STORE: readonly string[] = [
+  'res', 'reply', 'response', 'ctx', 'c', 'console', 'logger', 'log', 'headers', 'searchParams', 'url', 'params', 'Object', 'Array',
+  'JSON', 'Math', 'Promise', 'Reflect', 'Buffer', 'Date', 'String', 'Number', 'cookies', 'router', 'app', 'server', 'fastify', 'process',
+  'crypto', 'path', 'document', 'window', 'classList', 'element', 'style', 'dataset', 'metrics', 'tracer', 'span', 'schema', 'z', 'Joi',
+];
+
+/** Calls whose callback runs later, after the caller went on: other requests can run first. */
+export const DEFERRING_CALLEES: readonly string[] = [
+  'then', 'catch', 'finally', 'setTimeout', 'setInterval', 'setImmediate', 'nextTick', 'queueMicrotask', 'on', 'once', 'addListener',
+  'prependListener', 'subscribe', 'process',
+];
+
+const METHOD_TEXT = new RegExp(
+  `\\.(?:${[...new Set([...STORE_WRITES, ...OPERATION_VERBS, ...SQL_RUNNERS, ...HTTP_WRITE_METHODS])].map((s) => s.replace('$', '\\$')).join('|')})\\w*\\s*[(\`]|\\b(?:${STORE_COMMANDS.join('|')})\\b|\\bmethod\\s*:|\\b(?:writeFile|unlink|rm|rename)\\w*\\(`,
+);
+const SQL_TEXT = new RegExp(`\\b(?:${SQL_WRITE_VERBS.join('|')})\\s`, 'i');
+
+/** Whether a text can hold an operation (a method of the tables called, a write statement), for prefilters. */
+export function mayHoldOperation(text: string): boolean {
+  return METHOD_TEXT.test(text) || SQL_TEXT.test(text);
+}

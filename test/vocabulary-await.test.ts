@@ -1,0 +1,30 @@
+import { mayHoldOperation, OPERATION_VERBS, STORE_WRITES } from '../src/analysis/vocabulary/operations';
+import { namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
+
+describe('vocabulary: refusals', () => {
+  it('must match: refusal statuses, errors, codes and messages', () => {
+    expect([statusRefusal(401), statusRefusal(403), statusRefusal(404)]).toEqual(['auth', 'auth', 'hiding']);
+    expect(['ForbiddenException', 'UnauthorizedError', 'FORBIDDEN', 'NotFoundException'].map(namedRefusal)).toEqual(['auth', 'auth', 'auth', 'hiding']);
+    expect(['not allowed to archive', 'CalibrationDenied', 'NotPermittedError', 'CustodyRefused', 'insufficient permissions'].every(refusalMessage)).toBe(true);
+    expect(['res.sendStatus(403)', 'throw new ForbiddenException()', "ctx.throw(401, 'no')", 'return false;'].every((t) => REFUSAL_TEXT.test(t))).toBe(true);
+  });
+
+  it('must not match: other statuses, errors and messages', () => {
+    expect([statusRefusal(400), statusRefusal(409), statusRefusal(500)]).toEqual([undefined, undefined, undefined]);
+    expect(['ConflictException', 'BadRequestError', 'ValidationError'].map(namedRefusal)).toEqual([undefined, undefined, undefined]);
+    expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired'].some(refusalMessage)).toBe(false);
+    expect(REFUSAL_TEXT.test('res.status(409).json({ error: "conflict" })')).toBe(false);
+  });
+});
+
+describe('vocabulary: operations', () => {
+  it('must match: store writes, verbs of transfers and grants, raw SQL writes, requests that change things', () => {
+    expect(['update', 'deleteMany', 'destroy', 'bulkWrite', 'hset'].every((w) => STORE_WRITES.includes(w))).toBe(true);
+    expect(['transfer', 'debit', 'grant', 'revoke', 'issue'].every((w) => OPERATION_VERBS.includes(w))).toBe(true);
+    for (const t of ['await db.doc.update({})', "pool.query('DELETE FROM t')", 'await ledger.debitAccount(a)', "fetch(u, { method: 'POST' })", 'client.send(new PutCommand({}))']) expect([t, mayHoldOperation(t)]).toEqual([t, true]);
+  });
+
+  it('must not match: reads and answers', () => {
+    for (const t of ['await db.doc.findMany({})', 'res.json(x)', 'cache.get(k)', 'await fetch(u)']) expect([t, mayHoldOperation(t)]).toEqual([t, false]);
+  });
+});
