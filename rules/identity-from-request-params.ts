@@ -80,6 +80,9 @@ the certificate.
           const read = clientChosenId(project, sink);
           if (!read) continue;
           if (sink.scope.some((s) => project.requestValues.carriesIdentity(s) || project.requestValues.mentionsIdentity(s))) continue;
+          // scoped by another value the client sent that was checked against the identity first:
+          // `delete({ where: { id, fleetId } })` after a membership of `fleetId` was required
+          if (sink.scope.some((s) => project.requestValues.requestReadsIn(s).some((r) => !sameChoice(r, read) && check.before(sink.node, check.compared(r))))) continue;
           const identified = check.before(sink.node, check.identified);
           if (!identified) continue;
           if (check.before(sink.node, check.compared(read)) || check.paramChecked(sink.node, read)) continue;

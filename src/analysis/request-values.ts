@@ -57,6 +57,16 @@ export class RequestValues {
     return this.project.values.findIn(node, this.requestLeaf, accept);
   }
 
+  /** Every request-controlled read inside `node`. */
+  requestReadsIn(node: ts.Node): RequestRead[] {
+    const out: RequestRead[] = [];
+    this.project.values.findIn(node, this.requestLeaf, (r) => {
+      out.push(r);
+      return false;
+    });
+    return out;
+  }
+
   /** A GraphQL resolver's arguments or a tRPC procedure's input. */
   private apiInput(n: ts.Node): RequestRead | undefined {
     const read = this.project.apiLayers.inputRead(n);
