@@ -22,8 +22,10 @@ import { readFileSafely, type ReadError } from './read';
 import { formatMessage, type Rule, type RuleReport } from './rule';
 import { applyDirectives, findDirectives } from './suppressions';
 import { partitionApps } from './analysis/apps';
+import type { Workspace } from './analysis/modules';
+import { readWorkspace } from './workspace';
 import type { FileFacts } from './analysis/facts/types';
-import { connectedFiles, identitySignal, Project, relativeImports, webSignal } from './analysis/project';
+import { connectedFiles, identitySignal, Project, importSpecifiers, webSignal } from './analysis/project';
 import { isTestPath } from './analysis/vocabulary/test-files';
 import { inputFormPattern, RECORD_CHOOSING_INPUT_FORMS } from './analysis/vocabulary/requests';
 import { ts } from './ts';
@@ -161,7 +163,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
 
   // Phase 2, once: the project model around the files that can carry client identity.
-  if (wantsProject) findings.push(...analyseProject(seen, active, config, notifications));
+  if (wantsProject) findings.push(...analyseProject(seen, active, config, notifications, () => readWorkspace(seen.keys(), workspaceTop(root, cwd))));
 
   // Directives apply after every rule ran, per file.
   const byFile = new Map<string, Finding[]>();
@@ -212,6 +214,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
     sources,
     incompleteFiles,
   };
+}
+
+/** The top of the workspace a scan may read package and tsconfig files up to: the repository root, else the report root. */
+function workspaceTop(root: string, cwd: string): string {
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) return root.startsWith(dir) ? dir : root;
+    if (path.dirname(dir) === dir) return root;
+  }
 }
 
 function isFolder(p: string): boolean {
@@ -337,7 +347,7 @@ interface SeenFile {
 function describeFile(text: string, config: Config, reported: boolean, test: boolean, sourceFile?: ts.SourceFile): SeenFile {
   const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
   const keep = identity || (reported && text.includes(DIRECTIVE));
-  return { text, imports: relativeImports(text), identity, web: identity || webSignal(text), input: REQUEST_INPUT_TEXT.test(text), reported, test, sourceFile: keep ? sourceFile : undefined };
+  return { text, imports: importSpecifiers(text), identity, web: identity || webSignal(text), input: REQUEST_INPUT_TEXT.test(text), reported, test, sourceFile: keep ? sourceFile : undefined };
 }
 
 const REQUEST_INPUT_TEXT = inputFormPattern(RECORD_CHOOSING_INPUT_FORMS);
@@ -396,30 +406,33 @@ function analyseFile(
  * too deep for a walk is left out of its app and named, and an app whose model or rules still
  * overflow the stack loses only its own project findings, each of its files named.
  */
-function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[]): Finding[] {
+function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[], readWs: () => Workspace): Finding[] {
+  // nothing can carry identity: nothing to read of the workspace either
+  if (![...seen.values()].some((info) => info.identity)) return [];
+  const workspace = readWs();
   // start from the identity files whose findings are reported: context alone never seeds a project
-  const members = connectedFiles(seen, (info) => info.reported);
+  const members = connectedFiles(seen, (info) => info.reported, workspace);
   // a given handler file whose identity middleware is only context: the project around that middleware
   const unjudged = [...seen].filter(([file, info]) => info.reported && info.input && info.web && !members.has(file));
   if (unjudged.length > 0 && [...seen.values()].some((info) => !info.reported && !info.test)) {
-    const around = connectedFiles(seen);
+    const around = connectedFiles(seen, () => true, workspace);
     if (unjudged.some(([file]) => around.has(file))) for (const file of around) members.add(file);
   }
   if (members.size === 0) return [];
   // one model per application: an entry file and what it reaches (see apps.ts), so that nothing
   // leaks between apps, and a file that breaks one app's model costs only that app its findings
-  const apps = partitionApps(members, (file) => seen.get(file)!.imports, (file) => !seen.get(file)!.test).map((a) => new Set(a));
+  const apps = partitionApps(members, (file) => seen.get(file)!.imports, (file) => !seen.get(file)!.test, new Map(), workspace).map((a) => new Set(a));
   const factsCache = new Map<string, FileFacts>();
   const findings: Finding[] = [];
   const keys = new Set<string>();
   for (const app of apps) {
-    let result = projectFindings(app, seen, active, config, factsCache);
+    let result = projectFindings(app, seen, active, config, factsCache, workspace);
     // a walk names the file that is too deep: analyse the app without it
     while (!result.ok && result.error instanceof NestingTooDeep && app.has(result.error.file) && app.size > 1) {
       const deep = result.error.file;
       app.delete(deep);
       notifications.push(stepFailed(deep, 'left out of the project analysis; its project rules\' findings are missing', result));
-      result = projectFindings(app, seen, active, config, factsCache);
+      result = projectFindings(app, seen, active, config, factsCache, workspace);
     }
     if (!result.ok) {
       const failed = result;
@@ -445,6 +458,7 @@ function projectFindings(
   active: readonly ActiveRule[],
   config: Config,
   factsCache: Map<string, FileFacts>,
+  workspace: Workspace,
 ): Isolated<{ findings: Finding[]; notifications: Notification[] }> {
   return isolate(() => {
     const files = new Map<string, { text: string; sourceFile: ts.SourceFile }>();
@@ -460,7 +474,7 @@ function projectFindings(
       info.sourceFile = sourceFile;
       files.set(file, { text: info.text, sourceFile });
     }
-    const project = new Project(files, config.identitySources, config.sinks, factsCache);
+    const project = new Project(files, config.identitySources, config.sinks, factsCache, workspace);
     const findings: Finding[] = [];
     const notifications: Notification[] = [];
     for (const { rule, severity } of active) {

@@ -20,12 +20,13 @@ const filesOf = (dir: string): string[] =>
     .map((f) => path.join(dir, f))
     .sort();
 
-/** A folder with a package.json is one project: scanned as a whole, every file's annotations checked. */
+/** A folder with a package.json is one project (the outermost one: a monorepo's packages are part of it): scanned as a whole, every file's annotations checked. */
 const projectOf = (file: string, ruleDir: string): string | undefined => {
+  let found: string | undefined;
   for (let d = path.dirname(file); d.startsWith(ruleDir) && d !== ruleDir; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, 'package.json'))) return d;
+    if (fs.existsSync(path.join(d, 'package.json'))) found = d;
   }
-  return undefined;
+  return found;
 };
 
 describe.each(fixtureDirs)('fixtures/%s', (ruleDir) => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isCertHeaderName } from '../src/analysis/identity';
-import { Project, connectedFiles, identitySignal, relativeImports, webSignal } from '../src/analysis/project';
+import { Project, connectedFiles, identitySignal, importSpecifiers, webSignal } from '../src/analysis/project';
 import { EMPTY_IDENTITY_SOURCES, type IdentitySourcesConfig } from '../src/config/index';
 import { run } from '../src/engine';
 import { parseFile } from '../src/parse';
@@ -82,7 +82,7 @@ describe('text signals that decide which files the project model reads', () => {
       ['/p/unrelated.ts', { imports: [], identity: false, web: true }],
     ]);
     expect([...connectedFiles(files)].sort()).toEqual(['/p/app.ts', '/p/identity.ts', '/p/routes.ts', '/p/util/strings.ts']);
-    expect(relativeImports(`import a from './a'; const b = require("../b"); import('./c.js'); import 'x';`)).toEqual(['./a', '../b', './c.js']);
+    expect(importSpecifiers(`import a from './a'; const b = require("../b"); import('./c.js'); import 'x';`)).toEqual(['./a', '../b', './c.js', 'x']);
   });
 });
 

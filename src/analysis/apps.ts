@@ -1,4 +1,4 @@
-import { resolveModuleFile } from './modules';
+import { resolveModuleFile, type Workspace } from './modules';
 
 /**
  * Which files form one application. An application is an entry file (a file that no other file of
@@ -16,6 +16,7 @@ export function partitionApps(
   importsOf: (file: string) => readonly string[],
   canStart: (file: string) => boolean = () => true,
   aliasCache: Map<string, string | undefined> = new Map(),
+  workspace?: Workspace,
 ): string[][] {
   const files = new Map<string, true>();
   for (const f of members) files.set(f, true);
@@ -24,7 +25,7 @@ export function partitionApps(
   for (const file of [...members].sort()) {
     const out: string[] = [];
     for (const spec of importsOf(file)) {
-      const target = resolveModuleFile(file, spec, files, aliasCache);
+      const target = resolveModuleFile(file, spec, files, aliasCache, workspace);
       if (target !== undefined && target !== file) {
         out.push(target);
         imported.add(target);

@@ -15,7 +15,10 @@ export class Modules {
   private readonly exportCache = new Map<string, Map<string, ExportEntry>>();
   private readonly aliasCache = new Map<string, string | undefined>();
 
-  constructor(private readonly files: ReadonlyMap<string, ts.SourceFile>) {}
+  constructor(
+    private readonly files: ReadonlyMap<string, ts.SourceFile>,
+    private readonly workspace?: Workspace,
+  ) {}
 
   sourceFile(file: string): ts.SourceFile | undefined {
     return this.files.get(file);
@@ -23,7 +26,7 @@ export class Modules {
 
   /** A relative specifier resolved to a scanned file, trying TypeScript's extension rules. */
   resolveSpecifier(fromFile: string, spec: string): string | undefined {
-    return resolveModuleFile(fromFile, spec, this.files, this.aliasCache);
+    return resolveModuleFile(fromFile, spec, this.files, this.aliasCache, this.workspace);
   }
 
   /** The declaration `name` refers to at `at`: a variable, parameter, function, class, import or binding element. */
@@ -332,9 +335,28 @@ const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'
  * The project file a specifier names, the way TypeScript resolves it: the exact path, the path
  * with each extension (`./a.js` may name `a.ts`), a folder's `index`, or a path alias.
  */
-export function resolveModuleFile(fromFile: string, spec: string, files: ReadonlyMap<string, unknown>, aliasCache: Map<string, string | undefined>): string | undefined {
-  if (!spec.startsWith('.')) return aliasTarget(fromFile, spec, files.keys(), aliasCache);
-  const base = path.resolve(path.dirname(fromFile), spec);
+export function resolveModuleFile(fromFile: string, spec: string, files: ReadonlyMap<string, unknown>, aliasCache: Map<string, string | undefined>, workspace?: Workspace): string | undefined {
+  if (!spec.startsWith('.')) {
+    // a workspace package or a tsconfig path alias, as the workspace's own files declare them
+    for (const candidate of workspace?.candidates(spec, fromFile) ?? []) {
+      const hit = resolveBase(candidate, files);
+      if (hit) return hit;
+    }
+    return aliasTarget(fromFile, spec, files.keys(), aliasCache);
+  }
+  return resolveBase(path.resolve(path.dirname(fromFile), spec), files);
+}
+
+/**
+ * What a monorepo declares about its packages (`package.json` names, tsconfig `paths`): the
+ * absolute paths (without extension) a bare specifier can name, nearest first.
+ */
+export interface Workspace {
+  candidates(spec: string, fromFile: string): string[];
+}
+
+/** A path as TypeScript resolves it: exact, with an extension (`./a.js` may name `a.ts`), or a folder's `index`. */
+function resolveBase(base: string, files: ReadonlyMap<string, unknown>): string | undefined {
   if (files.has(base)) return base;
   const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');
   for (const b of stem === base ? [base] : [stem, base]) {

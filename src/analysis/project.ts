@@ -8,7 +8,7 @@ import { Dominance } from './dominance';
 import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
-import { Modules, resolveModuleFile } from './modules';
+import { Modules, resolveModuleFile, type Workspace } from './modules';
 import { RequestPaths } from './request-paths';
 import { RequestValues } from './request-values';
 import { SharedState } from './shared-state';
@@ -41,6 +41,8 @@ export class Project {
     readonly sinkNames: readonly string[] = [],
     /** Facts of files already walked for another application of the same scan: a file is walked once. */
     factsCache: Map<string, FileFacts> = new Map(),
+    /** Workspace packages and tsconfig path aliases, for imports between a monorepo's packages. */
+    workspace?: Workspace,
   ) {
     const sourceFiles = new Map<string, ts.SourceFile>();
     for (const [file, { text, sourceFile }] of files) {
@@ -49,7 +51,7 @@ export class Project {
       if (!facts) factsCache.set(file, (facts = collectFacts(file, text, sourceFile, [PROJECT_FACTS])));
       this.facts.set(file, facts);
     }
-    this.modules = new Modules(sourceFiles);
+    this.modules = new Modules(sourceFiles, workspace);
   }
 
   get handlers(): Handlers {
@@ -190,15 +192,15 @@ const WEB_TEXT = new RegExp(
   ].join('|'),
 );
 
-/** Relative module specifiers a file imports or re-exports, found by text (no parse needed). */
-export function relativeImports(text: string): string[] {
+/** Module specifiers a file imports or re-exports, found by text (no parse needed); packages that are not the workspace's resolve to nothing. */
+export function importSpecifiers(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(IMPORT_RE)) out.push(m[2]);
   return out;
 }
 
 /** Structural, not vocabulary: the specifier of an import, require or re-export. */
-const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])((?:\.\.?|[@~#])(?:\/[^'"\n]*)?)\1/g;
+const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"\n]+)\1/g;
 
 
 /**
@@ -207,7 +209,7 @@ const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(
  * Only files with a web signal (or an identity signal) are followed; plain modules they import
  * are read as leaves.
  */
-export function connectedFiles<T extends { imports: string[]; identity: boolean; web: boolean }>(files: ReadonlyMap<string, T>, seed: (info: T) => boolean = () => true): Set<string> {
+export function connectedFiles<T extends { imports: string[]; identity: boolean; web: boolean }>(files: ReadonlyMap<string, T>, seed: (info: T) => boolean = () => true, workspace?: Workspace): Set<string> {
   const seen = new Set<string>();
   const queue: string[] = [];
   for (const [file, info] of files) {
@@ -223,7 +225,7 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
     if (!info.web) continue;
     const dir = path.dirname(file);
     for (const spec of info.imports) {
-      const target = spec.startsWith('.') ? undefined : resolveRelative(file, spec, files);
+      const target = spec.startsWith('.') ? undefined : resolveRelative(file, spec, files, workspace);
       if (!spec.startsWith('.') && target === undefined) continue;
       const stem = (target ?? path.resolve(dir, spec)).replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
       const list = importers.get(stem);
@@ -241,7 +243,7 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
     const file = queue.pop()!;
     // what it imports is part of its application: services, repositories, helpers, at any depth
     for (const spec of files.get(file)!.imports) {
-      const target = resolveRelative(file, spec, files);
+      const target = resolveRelative(file, spec, files, workspace);
       if (target !== undefined && !seen.has(target)) {
         seen.add(target);
         queue.push(target);
@@ -256,8 +258,8 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
 
 const aliasCaches = new WeakMap<object, Map<string, string | undefined>>();
 
-function resolveRelative(from: string, spec: string, files: ReadonlyMap<string, unknown>): string | undefined {
+function resolveRelative(from: string, spec: string, files: ReadonlyMap<string, unknown>, workspace?: Workspace): string | undefined {
   let cache = aliasCaches.get(files);
   if (!cache) aliasCaches.set(files, (cache = new Map()));
-  return resolveModuleFile(from, spec, files, cache);
+  return resolveModuleFile(from, spec, files, cache, workspace);
 }
