@@ -22,6 +22,7 @@ import { readFileSafely, type ReadError } from './read';
 import { formatMessage, type Rule, type RuleReport } from './rule';
 import { applyDirectives, findDirectives } from './suppressions';
 import { partitionApps } from './analysis/apps';
+import { startsServer } from './analysis/vocabulary/frameworks';
 import type { Workspace } from './analysis/modules';
 import { readWorkspace } from './workspace';
 import type { FileFacts } from './analysis/facts/types';
@@ -421,7 +422,7 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
   if (members.size === 0) return [];
   // one model per application: an entry file and what it reaches (see apps.ts), so that nothing
   // leaks between apps, and a file that breaks one app's model costs only that app its findings
-  const apps = partitionApps(members, (file) => seen.get(file)!.imports, (file) => !seen.get(file)!.test, new Map(), workspace).map((a) => new Set(a));
+  const apps = partitionApps(members, (file) => seen.get(file)!.imports, (file) => !seen.get(file)!.test, new Map(), workspace, (file) => startsServer(seen.get(file)!.text)).map((a) => new Set(a));
   const factsCache = new Map<string, FileFacts>();
   const findings: Finding[] = [];
   const keys = new Set<string>();

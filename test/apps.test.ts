@@ -94,3 +94,23 @@ describe('test code', () => {
     expect(ids(withTest)).toEqual(ids(alone));
   });
 });
+
+describe('partitionApps: servers start applications, the rest is grouped by its imports', () => {
+  const imports: Record<string, string[]> = {
+    'lib/index.ts': ['./a', './b'],
+    'lib/a.ts': ['./c'],
+    'lib/b.ts': ['./c'],
+    'lib/c.ts': [],
+    'tools/cli.ts': ['../lib/index'],
+    'svc/server.ts': ['../lib/a'],
+  };
+  const members = new Set(Object.keys(imports).map(P));
+  const of = (f: string): string[] => imports[path.relative('/repo', f)] ?? [];
+  it('gives a library one model however many entry points it has', () => {
+    const apps = partitionApps(members, of, () => true, new Map(), undefined, (f) => f.endsWith('server.ts')).map((a) => a.map((f) => path.relative('/repo', f)));
+    expect(apps).toEqual([
+      ['lib/a.ts', 'lib/c.ts', 'svc/server.ts'],
+      ['lib/b.ts', 'lib/index.ts', 'tools/cli.ts'],
+    ]);
+  });
+});

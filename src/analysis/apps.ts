@@ -1,12 +1,16 @@
 import { resolveModuleFile, type Workspace } from './modules';
 
 /**
- * Which files form one application. An application is an entry file (a file that no other file of
- * the model imports: a server bootstrap, a CLI, a worker) and every file it reaches through
- * imports. The project model is built per application, so a check, a revocation list, a proxy
- * check or an identity in one app never decides a finding in another: a scan of a monorepo gives
- * the findings of scanning each app alone. A library that two apps import belongs to both and is
- * judged in each.
+ * Which files form one application. An application is a file that starts serving requests (a
+ * server bootstrap: `listen`, `createServer`, `serve`, `NestFactory.create`) and is imported by no
+ * other file, with every file it reaches through imports. The project model is built per
+ * application, so a check, a revocation list, a proxy check or an identity in one app never decides
+ * a finding in another: a scan of a monorepo gives the findings of scanning each app alone. A
+ * library that two apps import belongs to both and is judged in each.
+ *
+ * Files no application reaches (a library, an app whose bootstrap is elsewhere, scripts) are
+ * grouped by the imports that connect them, each group one model — as many models as there are
+ * servers, plus one per unconnected group, so the cost stays near one model per file.
  *
  * Files that only take part as context (test files) never start an application: a test server
  * that wraps the app must not decide how the app's own handlers are judged.
@@ -17,6 +21,7 @@ export function partitionApps(
   canStart: (file: string) => boolean = () => true,
   aliasCache: Map<string, string | undefined> = new Map(),
   workspace?: Workspace,
+  startsServer: (file: string) => boolean = () => true,
 ): string[][] {
   const files = new Map<string, true>();
   for (const f of members) files.set(f, true);
@@ -28,7 +33,8 @@ export function partitionApps(
       const target = resolveModuleFile(file, spec, files, aliasCache, workspace);
       if (target !== undefined && target !== file) {
         out.push(target);
-        imported.add(target);
+        // a test importing the server does not make it less of an entry
+        if (canStart(file)) imported.add(target);
       }
     }
     edges.set(file, out);
@@ -49,15 +55,41 @@ export function partitionApps(
   const sorted = [...members].sort();
   const apps: Set<string>[] = [];
   const covered = new Set<string>();
-  const add = (app: Set<string>): void => {
+  for (const file of sorted) {
+    if (imported.has(file) || !canStart(file) || !startsServer(file)) continue;
+    const app = reach(file);
     apps.push(app);
     for (const f of app) covered.add(f);
+  }
+  // the rest: one model per group of files its imports connect (either way)
+  const neighbours = new Map<string, string[]>();
+  const link = (a: string, b: string): void => {
+    const list = neighbours.get(a);
+    if (list) list.push(b);
+    else neighbours.set(a, [b]);
   };
-  for (const file of sorted) if (!imported.has(file) && canStart(file)) add(reach(file));
-  // what no entry reaches (an import cycle, or files reached only from tests): its own app,
-  // started from each file that is still uncovered, in path order
-  for (const file of sorted) if (!covered.has(file) && canStart(file)) add(reach(file));
-  // context files that reach nothing else still get a model of their own, which reports nothing
+  for (const [from, tos] of edges) {
+    for (const to of tos) {
+      if (covered.has(from) || covered.has(to) || !canStart(from) || !canStart(to)) continue;
+      link(from, to);
+      link(to, from);
+    }
+  }
+  for (const file of sorted) {
+    if (covered.has(file) || !canStart(file)) continue;
+    const group = new Set([file]);
+    const stack = [file];
+    while (stack.length > 0) {
+      for (const next of neighbours.get(stack.pop()!) ?? []) {
+        if (!group.has(next)) {
+          group.add(next);
+          stack.push(next);
+        }
+      }
+    }
+    for (const f of group) covered.add(f);
+    apps.push(group);
+  }
   const out = apps.map((a) => [...a].sort());
   // one model per distinct set of files
   const unique = new Map<string, string[]>();

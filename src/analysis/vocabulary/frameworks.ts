@@ -88,3 +88,19 @@ export const NEST_GLOBAL_REGISTRATIONS: readonly string[] = ['useGlobalGuards', 
 export function isNestGuardMethod(name: string): boolean {
   return NEST_GUARD_METHODS.includes(name);
 }
+
+/**
+ * Calls that start serving requests: a file that makes one is where an application begins
+ * (`app.listen(…)`, `https.createServer(…)`, `serve({ fetch: app.fetch })` of `@hono/node-server`,
+ * `NestFactory.create(…)`, Apollo's `startStandaloneServer`, tRPC's `createHTTPServer`).
+ */
+export const SERVER_START_CALLS: readonly string[] = ['listen', 'createServer', 'createSecureServer', 'serve', 'startStandaloneServer', 'createHTTPServer'];
+/** `NestFactory.create(…)`: the NestJS bootstrap. */
+export const NEST_BOOTSTRAP = 'NestFactory';
+
+/** Text that can start serving requests, derived from the table. */
+export const SERVER_START_TEXT = new RegExp(`\\.(?:${SERVER_START_CALLS.join('|')})\\s*\\(|\\b(?:${SERVER_START_CALLS.join('|')})\\s*\\(|\\b${NEST_BOOTSTRAP}\\.create\\s*\\(`);
+
+export function startsServer(text: string): boolean {
+  return SERVER_START_TEXT.test(text);
+}
