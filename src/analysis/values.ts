@@ -3,7 +3,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
-import { resolvesInstance } from './vocabulary/di';
+import { DI_VALUE_REGISTRATIONS, resolvesInstance } from './vocabulary/di';
 import { isRequestChain } from './vocabulary/requests';
 import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
 
@@ -118,7 +118,12 @@ export class Values {
     if (ts.isIdentifier(e)) {
       const decl = this.project.modules.declarationOf(e.text, e);
       if (!decl) return undefined;
-      if (ts.isVariableDeclaration(decl)) return any([decl.initializer, ...this.reassignments(e, decl), ...this.containerWrites(e, decl)]);
+      if (ts.isVariableDeclaration(decl)) {
+        // `for (const kv of element.split(';'))`: the elements of what is iterated
+        const loop = decl.parent.parent;
+        if ((ts.isForOfStatement(loop) || ts.isForInStatement(loop)) && loop.initializer === decl.parent) return next(loop.expression);
+        return any([decl.initializer, ...this.reassignments(e, decl), ...this.containerWrites(e, decl)]);
+      }
       if (ts.isBindingElement(decl) || ts.isParameter(decl)) return next(decl);
       if (ts.isImportSpecifier(decl) || ts.isImportClause(decl) || ts.isNamespaceImport(decl) || ts.isImportEqualsDeclaration(decl)) {
         const value = this.project.modules.valueOfDeclaration(decl);
@@ -192,6 +197,14 @@ export class Values {
       if (name === 'getStore' && ts.isPropertyAccessExpression(callee)) {
         const stores = this.storesOf(callee.expression);
         if (stores) return any(stores);
+      }
+      // `scope.resolve<Caller>(CALLER)`: what the container was given for the token
+      if (ts.isPropertyAccessExpression(callee) && resolvesInstance(callee.name.text) && e.arguments[0] && !this.instanceMadeBy(e)) {
+        const registered = this.diValues(e.arguments[0]);
+        if (registered.length > 0) {
+          const r = any(registered);
+          if (r !== undefined) return r;
+        }
       }
       // `c.get('identity')`: what middleware put there with `c.set('identity', …)`
       if (name === 'get' && ts.isPropertyAccessExpression(callee) && e.arguments.length === 1 && ts.isStringLiteralLike(e.arguments[0]) && isRequestObject(callee.expression)) {
@@ -295,6 +308,8 @@ export class Values {
       }
       return undefined;
     }
+    const made = this.instanceMadeBy(e);
+    if (made) return made;
     let decl: ts.Node | undefined;
     if (ts.isPropertyAccessExpression(e) && e.expression.kind === SK.ThisKeyword) {
       const cls = this.classOf(e.expression);
@@ -307,16 +322,73 @@ export class Values {
       const cls = this.project.modules.valueOf(typed.type.typeName as ts.Identifier);
       if (cls && ts.isClassLike(cls)) return cls;
     }
-    let init = typed.initializer && skipOuter(typed.initializer);
-    if (init && ts.isAwaitExpression(init)) init = skipOuter(init.expression);
-    if (init && ts.isNewExpression(init)) {
-      const cls = this.project.modules.valueOf(init.expression);
-      if (cls && ts.isClassLike(cls)) return cls;
+    return typed.initializer ? this.instanceMadeBy(skipOuter(typed.initializer)) : undefined;
+  }
+
+  /** The values containers were given for a token (a symbol, a string, a class used as a token). */
+  private diValues(token: ts.Expression): ts.Expression[] {
+    const key = tokenKey(token, this.project);
+    if (key === undefined) return [];
+    if (!this.diCache) {
+      this.diCache = new Map();
+      const add = (t: ts.Expression | undefined, v: ts.Expression | undefined): void => {
+        const k = t && tokenKey(t, this.project);
+        if (k === undefined || !v) return;
+        const list = this.diCache!.get(k);
+        if (list) list.push(v);
+        else this.diCache!.set(k, [v]);
+      };
+      const unwrap = (v: ts.Expression): ts.Expression => {
+        const e = skipOuter(v);
+        return ts.isCallExpression(e) && DI_VALUE_REGISTRATIONS.valueWrappers.includes(calleeChain(e.expression)?.at(-1) ?? '') && e.arguments[0] ? e.arguments[0] : e;
+      };
+      for (const method of DI_VALUE_REGISTRATIONS.registerMethods) {
+        for (const call of this.project.callsNamed(method)) {
+          if (!ts.isCallExpression(call)) continue;
+          const [t, v] = call.arguments;
+          if (t && v) {
+            const opts = skipOuter(v);
+            if (ts.isObjectLiteralExpression(opts)) {
+              for (const key of DI_VALUE_REGISTRATIONS.optionKeys) {
+                const m = this.project.modules.memberOf(opts, key, 0);
+                if (m && ts.isExpression(m)) add(t, m);
+              }
+            } else add(t, unwrap(v));
+          } else if (t && ts.isObjectLiteralExpression(skipOuter(t))) {
+            // awilix `register({ caller: asValue(caller) })`
+            for (const p of (skipOuter(t) as ts.ObjectLiteralExpression).properties) {
+              if (ts.isPropertyAssignment(p) && p.name && propertyNameText(p.name) !== undefined) {
+                const k = `'${propertyNameText(p.name)}'`;
+                const list = this.diCache.get(k);
+                if (list) list.push(unwrap(p.initializer));
+                else this.diCache.set(k, [unwrap(p.initializer)]);
+              }
+            }
+          }
+          // inversify `bind(T).toConstantValue(v)`
+          const p = call.parent;
+          if (method === 'bind' && ts.isPropertyAccessExpression(p) && DI_VALUE_REGISTRATIONS.bindingMethods.includes(p.name.text) && ts.isCallExpression(p.parent)) add(t, p.parent.arguments[0]);
+        }
+      }
+      for (const method of DI_VALUE_REGISTRATIONS.instanceMethods) {
+        for (const call of this.project.callsNamed(method)) if (ts.isCallExpression(call)) add(call.arguments[0], call.arguments[1]);
+      }
     }
-    // `await moduleRef.resolve(RequestPrincipal, contextId)`, `container.get(Session)`: a container hands out an instance
-    if (init && ts.isCallExpression(init) && init.arguments[0] && resolvesInstance(calleeChain(init.expression)?.at(-1) ?? (ts.isPropertyAccessExpression(skipOuter(init.expression)) ? (skipOuter(init.expression) as ts.PropertyAccessExpression).name.text : ''))) {
+    return this.diCache.get(key) ?? [];
+  }
+  private diCache?: Map<string, ts.Expression[]>;
+
+  /** `new C()`, and `await moduleRef.resolve(C, id)` / `container.get(C)`: a container hands out an instance of the class it is given. */
+  private instanceMadeBy(expr: ts.Expression): ts.ClassLikeDeclaration | undefined {
+    let init = expr;
+    if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+    if (ts.isNewExpression(init)) {
+      const cls = this.project.modules.valueOf(init.expression);
+      return cls && ts.isClassLike(cls) ? cls : undefined;
+    }
+    if (ts.isCallExpression(init) && init.arguments[0] && ts.isPropertyAccessExpression(skipOuter(init.expression)) && resolvesInstance((skipOuter(init.expression) as ts.PropertyAccessExpression).name.text)) {
       const cls = this.project.modules.valueOf(init.arguments[0]);
-      if (cls && ts.isClassLike(cls)) return cls;
+      return cls && ts.isClassLike(cls) ? cls : undefined;
     }
     return undefined;
   }
@@ -433,6 +505,16 @@ export function isValueExpression(n: ts.Node): boolean {
 export function isRequestObject(expr: ts.Expression): boolean {
   const chain = calleeChain(skipOuter(expr));
   return chain !== undefined && isRequestChain(chain.join('.'));
+}
+
+/** What identifies a DI token: the declaration a name resolves to, or a string's text. */
+function tokenKey(token: ts.Expression, project: Project): string | undefined {
+  const e = skipOuter(token);
+  if (ts.isStringLiteralLike(e)) return `'${e.text}'`;
+  const decl = ts.isIdentifier(e) ? project.modules.valueOf(e) : undefined;
+  if (!decl) return undefined;
+  const sf = decl.getSourceFile();
+  return `${sf.fileName}:${decl.pos}`;
 }
 
 const classKeys = new WeakMap<ts.ClassLikeDeclaration, string>();

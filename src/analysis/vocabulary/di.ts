@@ -36,3 +36,21 @@ export const DI_RESOLVE_METHODS: readonly string[] = ['resolve', 'get', 'getAsyn
 export function resolvesInstance(method: string): boolean {
   return DI_RESOLVE_METHODS.includes(method);
 }
+
+/**
+ * How containers are given a value for a token, so that resolving the token later gives it back:
+ * tsyringe `register(T, { useValue: v })` and `registerInstance(T, v)`, inversify
+ * `bind(T).toConstantValue(v)`, awilix `register('name', asValue(v))` / `register({ name: asValue(v) })`.
+ */
+export const DI_VALUE_REGISTRATIONS = {
+  /** `register(T, { useValue: v })`: the option key that holds the value. */
+  optionKeys: ['useValue'] as readonly string[],
+  /** `registerInstance(T, v)`: methods whose second argument is the value. */
+  instanceMethods: ['registerInstance', 'registerSingleton'] as readonly string[],
+  /** `bind(T).toConstantValue(v)`: methods on a binding that take the value. */
+  bindingMethods: ['toConstantValue'] as readonly string[],
+  /** `asValue(v)`: awilix's wrapper of a value. */
+  valueWrappers: ['asValue'] as readonly string[],
+  /** `register(…)` and `bind(…)`: where the token is given. */
+  registerMethods: ['register', 'bind'] as readonly string[],
+};
