@@ -38,6 +38,8 @@ export default defineRule({
   messages: {
     sharedWrite:
       '{{value}}, derived from {{source}}, is stored in {{place}}, which outlives the request and is shared by concurrent requests: a later use can trust the identity of another client or an earlier moment',
+    keptInSession:
+      '{{value}}, derived from {{source}}, is stored in {{place}}: a later request that sends the cookie is trusted as this client without its certificate being read and checked on that connection',
     overwritten:
       'The request-bound identity {{field}} is overwritten with {{other}}, a value not taken from the client certificate: later checks on this request trust it as the certificate identity',
     deferred:
@@ -85,13 +87,13 @@ state, and derive and validate identity per request, close to where it is used. 
         // 1. identity written to shared state
         const reported = new Set<ts.Node>();
         for (const w of project.sharedState.writes()) {
-          if (!w.place.shared || isModuleInit(w.node)) continue;
+          if (!(w.place.shared || w.place.outlives) || isModuleInit(w.node)) continue;
           const value = w.values.find((v) => isIdentityValue(project, v, 0));
           if (!value) continue;
           reported.add(w.node);
           const source = sourceOf(project, w.node);
           context.report({
-            messageId: 'sharedWrite',
+            messageId: w.place.shared ? 'sharedWrite' : 'keptInSession',
             node: w.node,
             data: { value: code(snippet(value, sf(value), 50)), source: source.text, place: w.place.label },
             related: source.node ? [{ node: source.node, message: `the identity is read here (${source.text})` }] : [],

@@ -32,6 +32,7 @@ describe('requests', () => {
   );
   it.each(cases(['params', 'query', 'body', 'headers', 'url', 'searchParams'], ['cookies', 'session', 'user', 'identity']))('isRequestInputField(%s) → %s', (n, want) => expect(v.isRequestInputField(n)).toBe(want));
   it.each(cases(['cookies', 'session', 'params'], ['user', 'socket']))('isRequestField(%s) → %s', (n, want) => expect(v.isRequestField(n)).toBe(want));
+  it.each(cases(['session'], ['sessions', 'cookies', 'state', 'locals', 'sessionId']))('isSessionField(%s) → %s', (n, want) => expect(v.isSessionField(n)).toBe(want));
   it.each(cases(['socket', 'raw', 'req', 'connection'], ['body', 'user']))('isRequestConnectionField(%s) → %s', (n, want) => expect(v.isRequestConnectionField(n)).toBe(want));
   it.each(cases(['id', 'userId', 'user_id', 'invoiceIds', 'slug', 'fileName', 'file_name', 'tenant', 'tenantSlug', 'serialNumber', 'path'], ['name', 'limit', 'page', 'sort', 'title']))(
     'isIdLikeName(%s) → %s',

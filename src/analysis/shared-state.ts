@@ -19,7 +19,7 @@ import {
   STORE_METHODS,
 } from './vocabulary/containers';
 import { isSingletonClassDecorator, namesPerRequestScope } from './vocabulary/di';
-import { isConnectionName, isPerRequestName, isRequestConnectionField, isRequestObjectName, requestRoleOf } from './vocabulary/requests';
+import { isConnectionName, isPerRequestName, isRequestConnectionField, isRequestObjectName, isSessionField, requestRoleOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -46,8 +46,13 @@ export interface SharedPlace {
 
 export interface RequestPlace {
   shared: false;
-  kind: 'request' | 'keyed-by-request' | 'async-local';
+  kind: 'request' | 'keyed-by-request' | 'async-local' | 'session';
   label: string;
+  /**
+   * It outlives the request although no other client sees it: the session (`req.session.x`,
+   * `ctx.session.x`), kept in a store and found again by a cookie, not by the TLS connection.
+   */
+  outlives?: true;
 }
 
 /** A write of a value to a place: an assignment (`cache[k] = v`, `this.user = v`) or a store call. */
@@ -157,6 +162,11 @@ export class SharedState {
       if (isPerRequestName(name) || isRequestLike(root)) {
         if (path.length === 0 && !contents) return undefined;
         if (isConnectionName(name) || path.some(isConnectionName)) return undefined;
+        // `req.session.operator = …`: read again by every later request that sends the cookie
+        const sessionAt = path.findIndex(isSessionField);
+        if (sessionAt >= 0 && sessionAt <= 1) {
+          return { shared: false, kind: 'session', outlives: true, label: `the session ${code([name, ...path.slice(0, sessionAt + 1)].join('.'))}, kept across requests and found again by a cookie` };
+        }
         return { shared: false, kind: 'request', label: code(shown) };
       }
     }
@@ -263,7 +273,7 @@ export class SharedState {
       else if (place.kind === 'module-object' && method === 'save') return undefined;
       // a queue, emitter or client instance takes messages, not cached values: `auditQueue.add('logout', …)`
       else if (place.kind === 'module-object' && place.label.startsWith('module-level instance') && !namesCache(calleeChain(receiver)?.join('.') ?? '')) return undefined;
-    } else if (place && !place.shared && place.kind === 'request' && method !== 'set') return undefined;
+    } else if (place && !place.shared && (place.kind === 'request' || place.kind === 'session') && method !== 'set') return undefined;
     // Hono `c.set('identity', v)` lands here as a request place
     return place ? { call, place, values } : undefined;
   }
