@@ -23,7 +23,7 @@ import { formatMessage, type Rule, type RuleReport } from './rule';
 import { applyDirectives, findDirectives } from './suppressions';
 import { partitionApps } from './analysis/apps';
 import type { FileFacts } from './analysis/facts/types';
-import { connectedFiles, identitySignal, Project, relativeImports, webSignal } from './analysis/project';
+import { connectedFiles, identitySignal, jobSignal, Project, relativeImports, webSignal } from './analysis/project';
 import { isTestPath } from './analysis/vocabulary/test-files';
 import { inputFormPattern, RECORD_CHOOSING_INPUT_FORMS } from './analysis/vocabulary/requests';
 import { ts } from './ts';
@@ -408,7 +408,15 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
   if (members.size === 0) return [];
   // one model per application: an entry file and what it reaches (see apps.ts), so that nothing
   // leaks between apps, and a file that breaks one app's model costs only that app its findings
-  const apps = partitionApps(members, (file) => seen.get(file)!.imports, (file) => !seen.get(file)!.test).map((a) => new Set(a));
+  // a job processor that imports the app's queue module is the app's deferred work: reached from it
+  const jobs = (file: string): boolean => jobSignal(seen.get(file)!.text);
+  const apps = partitionApps(
+    members,
+    (file) => seen.get(file)!.imports,
+    (file) => !seen.get(file)!.test,
+    new Map(),
+    (importer, target) => jobs(importer) && jobs(target),
+  ).map((a) => new Set(a));
   const factsCache = new Map<string, FileFacts>();
   const findings: Finding[] = [];
   const keys = new Set<string>();
