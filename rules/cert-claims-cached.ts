@@ -16,6 +16,9 @@ import {
   DEFERRING_CALLEES,
 } from '../src/analysis/vocabulary/deferral';
 import { isRequestField, isRequestObjectName } from '../src/analysis/vocabulary/requests';
+import { JOB_PAYLOAD_FIELD } from '../src/analysis/vocabulary/deferral';
+import { jobQueues } from '../src/analysis/job-queues';
+import * as path from 'node:path';
 import { defineRule } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -38,10 +41,12 @@ export default defineRule({
   messages: {
     sharedWrite:
       '{{value}}, derived from {{source}}, is stored in {{place}}, which outlives the request and is shared by concurrent requests: a later use can trust the identity of another client or an earlier moment',
+    keptInSession:
+      '{{value}}, derived from {{source}}, is stored in {{place}}: a later request that sends the cookie is trusted as this client without its certificate being read and checked on that connection',
     overwritten:
       'The request-bound identity {{field}} is overwritten with {{other}}, a value not taken from the client certificate: later checks on this request trust it as the certificate identity',
     deferred:
-      '{{value}}, derived from {{source}}, is captured by {{work}}, which runs after the request was answered, and decides access there (line {{line}}) on claims that may no longer hold',
+      'Access is decided here, after the request was answered, from {{value}}, derived from {{source}} and captured by {{work}} ({{where}}): the claims may no longer hold when this runs',
   },
   remediationSummary:
     'Derive identity from the certificate once per request and bind it to the request (`req.identity`, `res.locals`, `ctx.state`, `c.set()`, `request.identity`) or pass it as an argument; never keep it in module variables, shared caches, `app.locals` or singleton fields.',
@@ -85,13 +90,13 @@ state, and derive and validate identity per request, close to where it is used. 
         // 1. identity written to shared state
         const reported = new Set<ts.Node>();
         for (const w of project.sharedState.writes()) {
-          if (!w.place.shared || isModuleInit(w.node)) continue;
+          if (!(w.place.shared || w.place.outlives) || isModuleInit(w.node)) continue;
           const value = w.values.find((v) => isIdentityValue(project, v, 0));
           if (!value) continue;
           reported.add(w.node);
           const source = sourceOf(project, w.node);
           context.report({
-            messageId: 'sharedWrite',
+            messageId: w.place.shared ? 'sharedWrite' : 'keptInSession',
             node: w.node,
             data: { value: code(snippet(value, sf(value), 50)), source: source.text, place: w.place.label },
             related: source.node ? [{ node: source.node, message: `the identity is read here (${source.text})` }] : [],
@@ -151,16 +156,22 @@ state, and derive and validate identity per request, close to where it is used. 
           }
         }
 
-        // 3. deferred work that decides access from captured claims
-        queuedDecisions(project, (call, value, test) => {
-          const source = sourceOf(project, call);
+        // 3. deferred work that decides access from captured claims: reported where it decides,
+        // with the capture (the timer, the queued job, the emit) as the related location
+        const deferred = (test: ts.Node, value: ts.Node, capture: ts.CallExpression): void => {
+          const source = sourceOf(project, capture);
+          const where = sf(capture) === sf(test) ? `line ${line(capture)}` : `${path.basename(sf(capture).fileName)}:${line(capture)}`;
           context.report({
             messageId: 'deferred',
-            node: call,
-            data: { value: code(snippet(value, sf(value), 40)), source: source.text, work: code(`${snippet(call.expression, sf(call), 40)}()`), line: line(test) },
-            related: [{ node: test, message: 'access is decided here from the captured claims' }],
+            node: test,
+            data: { value: code(snippet(value, sf(value), 40)), source: source.text, work: code(`${snippet(capture.expression, sf(capture), 40)}()`), where },
+            related: [
+              { node: capture, message: 'the claims are captured here, while the request is open' },
+              ...(source.node ? [{ node: source.node, message: `the identity is read here (${source.text})` }] : []),
+            ],
           });
-        });
+        };
+        queuedDecisions(project, (call, value, test) => deferred(test, value, call));
         for (const name of AFTER_RESPONSE_CALLEES) {
           for (const call of project.callsNamed(name)) {
             if (!ts.isCallExpression(call)) continue;
@@ -169,17 +180,12 @@ state, and derive and validate identity per request, close to where it is used. 
               if (!(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !runsAfterResponse(cb, call)) continue;
               const decision = capturedDecision(project, cb);
               if (!decision) continue;
-              const source = sourceOf(project, call);
-              context.report({
-                messageId: 'deferred',
-                node: call,
-                data: { value: code(snippet(decision.value, sf(call), 40)), source: source.text, work: code(`${snippet(call.expression, sf(call), 40)}()`), line: line(decision.test) },
-                related: [{ node: decision.test, message: 'access is decided here, later, from the captured claims' }],
-              });
+              deferred(decision.test, decision.value, call);
               break;
             }
           }
         }
+        workerDecisions(project, (call, value, test) => deferred(test, value, call));
       },
     };
   },
@@ -241,6 +247,123 @@ function queuedDecisions(project: Project, report: (call: ts.CallExpression, val
 const QUEUE_CALLS = DEFERRING_CALLEES.filter((d) => isQueueCall(d.name)).map((d) => d.name);
 /** `emitter.on('x', …)` and friends (not `prependListener`: it only reorders the same listeners). */
 const EVENT_LISTENERS = DEFERRING_CALLEES.filter((d) => isListenerRegistration(d.name) && d.name !== 'prependListener').map((d) => d.name);
+
+/**
+ * Claims added to a job queue whose processor decides from them: `drills.add('drill', { roles:
+ * operator.roles })`, then `new Worker('drills', async (job) => { if (!job.data.roles.includes(…)) … })`.
+ * A queue that only carries identity along as data (the worker sends it on, logs it, checks it is
+ * there) decides nothing and is not reported.
+ */
+function workerDecisions(project: Project, report: (call: ts.CallExpression, value: ts.Node, test: ts.Node) => void): void {
+  const queues = jobQueues(project);
+  for (const q of queues) {
+    if (q.processors.length === 0) continue;
+    for (const add of q.adds) {
+      const payload = skipOuter(add.payload);
+      // the keys of the payload that carry identity; `*` when the payload is the identity itself
+      const keys = new Map<string, ts.Node>();
+      if (ts.isObjectLiteralExpression(payload)) {
+        for (const p of payload.properties) {
+          const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+          const k = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : undefined;
+          if (v && k !== undefined && isIdentityValue(project, v, 0)) keys.set(k, v);
+        }
+      } else if (isIdentityValue(project, payload, 0)) keys.set('*', payload);
+      if (keys.size === 0) continue;
+      for (const fn of q.processors) {
+        const found = jobDecision(project, fn, keys);
+        if (found) report(add.call, found.value, found.test);
+      }
+    }
+  }
+}
+
+/** A test in a job processor that decides from `job.data.<key>` for a key that carries identity. */
+function jobDecision(project: Project, fn: ts.FunctionLikeDeclaration, keys: ReadonlyMap<string, ts.Node>): { test: ts.Node; value: ts.Node } | undefined {
+  const job = fn.parameters[0];
+  if (!job || !fn.body) return undefined;
+  // `job.data.roles`, `const { roles } = job.data`, `const data = job.data; data.roles`: the key read, if any
+  const keyRead = (n: ts.Node, depth = 0): string | undefined => {
+    if (depth > 4) return undefined;
+    const e = ts.isExpression(n) ? skipOuter(n) : n;
+    if (ts.isIdentifier(e)) {
+      const decl = project.modules.declarationOf(e.text, e);
+      if (decl === job) return '';
+      if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end) return keyRead(decl.initializer, depth + 1);
+      if (decl && ts.isBindingElement(decl) && decl.pos >= fn.pos && decl.end <= fn.end) {
+        const key = decl.propertyName ?? decl.name;
+        const k = ts.isIdentifier(key) || ts.isStringLiteralLike(key) ? key.text : undefined;
+        const owner = decl.parent.parent;
+        const from = ts.isVariableDeclaration(owner) ? owner.initializer : ts.isParameter(owner) && owner === job ? undefined : undefined;
+        if (ts.isParameter(owner) && owner === job) return k === JOB_PAYLOAD_FIELD ? JOB_PAYLOAD_FIELD : undefined;
+        const base = from ? keyRead(from, depth + 1) : undefined;
+        return base === undefined || k === undefined ? undefined : base === '' ? k : base === JOB_PAYLOAD_FIELD ? `${JOB_PAYLOAD_FIELD}.${k}` : base;
+      }
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(e)) {
+      const base = keyRead(e.expression, depth + 1);
+      if (base === undefined) return undefined;
+      if (base === '') return e.name.text;
+      return base === JOB_PAYLOAD_FIELD ? `${JOB_PAYLOAD_FIELD}.${e.name.text}` : base;
+    }
+    return undefined;
+  };
+  let matched: ts.Node | undefined;
+  const carries = (n: ts.Node): boolean => {
+    const k = keyRead(n);
+    if (k === undefined || !k.startsWith(`${JOB_PAYLOAD_FIELD}.`)) return (matched = keys.has('*') && k === JOB_PAYLOAD_FIELD ? keys.get('*') : undefined) !== undefined;
+    return (matched = keys.get(k.slice(JOB_PAYLOAD_FIELD.length + 1).split('.')[0]) ?? keys.get('*')) !== undefined;
+  };
+  let found: { test: ts.Node; value: ts.Node } | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) {
+      const cond = ts.isIfStatement(n) ? n.expression : n.condition;
+      const value = decidingRead(cond, carries);
+      if (value) {
+        found = { test: n, value: matched ?? value };
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return found;
+}
+
+/**
+ * A read inside a condition that decides something from its value: compared, tested for membership
+ * (`roles.includes('x')`) or handed to a call (`canRelease(role)`) — not a mere presence test
+ * (`if (!job.data.requestedBy)`), which decides nothing about who may do what.
+ */
+function decidingRead(cond: ts.Expression, isRead: (n: ts.Node) => boolean): ts.Node | undefined {
+  let hit: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (hit || isFunctionLike(n)) return;
+    if ((ts.isPropertyAccessExpression(n) || ts.isIdentifier(n)) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) && isRead(n)) {
+      // climb through the fields of the value read (`job.data.roles.length`) to what uses it
+      let top: ts.Node = n;
+      while (ts.isPropertyAccessExpression(top.parent) && top.parent.expression === top) top = top.parent;
+      const p = skipParens(top.parent);
+      const decides =
+        (ts.isBinaryExpression(p) && p.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken && p.operatorToken.kind !== ts.SyntaxKind.BarBarToken && p.operatorToken.kind !== ts.SyntaxKind.QuestionQuestionToken) ||
+        ts.isCallExpression(p);
+      if (decides) {
+        hit = n;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return hit;
+}
+
+function skipParens(n: ts.Node): ts.Node {
+  while (ts.isParenthesizedExpression(n)) n = n.parent;
+  return n;
+}
 
 /** A callback that runs after the request was answered: a timer, `res.on('finish')`, a queued job. */
 function runsAfterResponse(cb: ts.Node, call: ts.CallExpression): boolean {

@@ -1,5 +1,6 @@
 import { code } from '../src/analysis/expressions';
 import { enclosingFunction } from '../src/analysis/dominance';
+import { onlyLocalListeners } from '../src/analysis/listeners';
 import type { Project } from '../src/analysis/project';
 import { defineRule } from '../src/rule';
 import type { ts } from '../src/ts';
@@ -48,7 +49,7 @@ knows the proxy sent it:
   \`fingerprint256\` before reading the header.
 - **Or verify a signature** the proxy puts over the header (an HMAC over the value and a timestamp
   with a secret shared with the proxy, compared with \`crypto.timingSafeEqual\`, stale timestamps
-  refused).
+  refused). A token checked with a key of its own (a JWT) does not vouch for the header.
 - **Make the proxy own the header.** It must overwrite or remove every header name the app reads, on
   every request: nginx \`proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;\` (with
   \`ssl_verify_client on\`, or also forward \`$ssl_client_verify\` and require \`SUCCESS\`); Envoy
@@ -58,9 +59,10 @@ knows the proxy sent it:
   Koa \`app.proxy = true\` only tell the framework which \`X-Forwarded-*\` values to believe; they
   verify nothing about who connected.
 
-Network isolation (the app listening only on a private interface or a Unix socket, a NetworkPolicy
-that admits only the proxy) is a good second layer, but it lives outside the code; keep the check in
-the app so that a change of deployment does not silently open it.`,
+- **Or listen only where the proxy is**: a Unix domain socket the sidecar connects to
+  (\`listen({ path: '/run/app.sock' })\`) or a loopback address (\`listen(8080, '127.0.0.1')\`) for
+  every listener of the app. A private interface, a NetworkPolicy or a security group also helps, but
+  lives outside the code; keep a check in the app where the deployment can change.`,
   messages: {
     untrustedHeader:
       'Client identity is read from the {{header}} header with no check that the request came through the trusted proxy (peer address, the proxy\'s own certificate, or a signature): a client that reaches the app directly can send this header itself',
@@ -69,6 +71,8 @@ the app so that a change of deployment does not silently open it.`,
     return {
       project(project) {
         if (project.identity.headerReads().length === 0) return;
+        // every listener of the app is a Unix socket or a loopback address: only the proxy beside it connects
+        if (onlyLocalListeners(project)) return;
         const guards = project.guards('peer');
         const reported = new Set<string>();
         for (const read of project.identity.headerReads()) {

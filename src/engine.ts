@@ -26,7 +26,7 @@ import { startsServer } from './analysis/vocabulary/frameworks';
 import type { Workspace } from './analysis/modules';
 import { readWorkspace } from './workspace';
 import type { FileFacts } from './analysis/facts/types';
-import { connectedFiles, identitySignal, Project, importSpecifiers, webSignal } from './analysis/project';
+import { connectedFiles, identitySignal, importSpecifiers, jobSignal, Project, webSignal } from './analysis/project';
 import { isTestPath } from './analysis/vocabulary/test-files';
 import { inputFormPattern, RECORD_CHOOSING_INPUT_FORMS } from './analysis/vocabulary/requests';
 import { ts } from './ts';
@@ -422,7 +422,17 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
   if (members.size === 0) return [];
   // one model per application: an entry file and what it reaches (see apps.ts), so that nothing
   // leaks between apps, and a file that breaks one app's model costs only that app its findings
-  const apps = partitionApps(members, (file) => seen.get(file)!.imports, (file) => !seen.get(file)!.test, new Map(), workspace, (file) => startsServer(seen.get(file)!.text)).map((a) => new Set(a));
+  // a job processor that imports the app's queue module is the app's deferred work: reached from it
+  const jobs = (file: string): boolean => jobSignal(seen.get(file)!.text);
+  const apps = partitionApps(
+    members,
+    (file) => seen.get(file)!.imports,
+    (file) => !seen.get(file)!.test,
+    new Map(),
+    workspace,
+    (file) => startsServer(seen.get(file)!.text),
+    (importer, target) => jobs(importer) && jobs(target),
+  ).map((a) => new Set(a));
   const factsCache = new Map<string, FileFacts>();
   const findings: Finding[] = [];
   const keys = new Set<string>();

@@ -38,6 +38,15 @@ describe('partitionApps: one application per entry file and what it reaches', ()
     const all = rel(partitionApps(members, of));
     expect(all[0]).toEqual(['a/app.test.ts', 'a/app.ts', 'a/routes.ts', 'b/server.ts', 'lib/auth.ts']);
   });
+
+  it('joins a job processor to the app whose queue module it imports, and only that way', () => {
+    const jobs: Record<string, string[]> = { 'q/app.ts': ['./queue', './util'], 'q/queue.ts': [], 'q/util.ts': [], 'q/worker.ts': ['./queue'], 'q/cron.ts': ['./util'] };
+    const jobFiles = new Set(['q/app.ts', 'q/queue.ts', 'q/worker.ts'].map(P));
+    const apps = rel(partitionApps(new Set(Object.keys(jobs).map(P)), (f) => jobs[path.relative('/repo', f)] ?? [], () => true, new Map(), undefined, () => true, (a, b) => jobFiles.has(a) && jobFiles.has(b)));
+    expect(apps[0]).toEqual(['q/app.ts', 'q/queue.ts', 'q/util.ts', 'q/worker.ts']);
+    // a plain module shared with another entry does not join that entry
+    expect(apps).toContainEqual(['q/cron.ts', 'q/util.ts']);
+  });
 });
 
 describe('path aliases resolve inside the importer’s own app', () => {

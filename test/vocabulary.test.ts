@@ -32,6 +32,7 @@ describe('requests', () => {
   );
   it.each(cases(['params', 'query', 'body', 'headers', 'url', 'searchParams'], ['cookies', 'session', 'user', 'identity']))('isRequestInputField(%s) → %s', (n, want) => expect(v.isRequestInputField(n)).toBe(want));
   it.each(cases(['cookies', 'session', 'params'], ['user', 'socket']))('isRequestField(%s) → %s', (n, want) => expect(v.isRequestField(n)).toBe(want));
+  it.each(cases(['session'], ['sessions', 'cookies', 'state', 'locals', 'sessionId']))('isSessionField(%s) → %s', (n, want) => expect(v.isSessionField(n)).toBe(want));
   it.each(cases(['socket', 'raw', 'req', 'connection'], ['body', 'user']))('isRequestConnectionField(%s) → %s', (n, want) => expect(v.isRequestConnectionField(n)).toBe(want));
   it.each(cases(['id', 'userId', 'user_id', 'invoiceIds', 'slug', 'fileName', 'file_name', 'tenant', 'tenantSlug', 'serialNumber', 'path'], ['name', 'limit', 'page', 'sort', 'title']))(
     'isIdLikeName(%s) → %s',
@@ -327,4 +328,40 @@ describe('values', () => {
   it.each(cases(['Number', 'parseInt', 'ObjectId', 'join', 'create', 'all'], ['fetch', 'findOne']))('isConversion(%s) → %s', (n, want) => expect(v.isConversion(n)).toBe(want));
   it.each(cases(['Map', 'X509Certificate', 'URLSearchParams'], ['Repository', 'EventEmitter']))('isContainerClass(%s) → %s', (n, want) => expect(v.isContainerClass(n)).toBe(want));
   it.each(cases(['map', 'forEach', 'find'], ['sort', 'push']))('iteratesElements(%s) → %s', (n, want) => expect(v.iteratesElements(n)).toBe(want));
+});
+
+describe('DI lifetimes and containers outside NestJS', () => {
+  it.each([['singleton', 'singleton'], ['injectable', undefined], ['Injectable', undefined]] as const)('diDecoratorLifetime(%s) → %s', (n, want) => expect(v.diDecoratorLifetime(n)).toBe(want));
+  it.each([['inSingletonScope', 'singleton'], ['registerSingleton', 'singleton'], ['singleton', 'singleton'], ['inRequestScope', 'per-request'], ['scoped', 'per-request'], ['transient', 'transient'], ['toSelf', undefined], ['register', undefined]] as const)('diMethodLifetime(%s) → %s', (n, want) => expect(v.diMethodLifetime(n)).toBe(want));
+  it.each([['Lifecycle.Singleton', 'singleton'], ['Lifetime.SCOPED', 'per-request'], ["'SCOPED'", 'per-request'], ['Lifecycle.ResolutionScoped', 'per-request'], ['Lifetime.TRANSIENT', 'transient'], ['Scope.REQUEST', undefined], ["'Singleton'", undefined]] as const)('diLifetimeValue(%s) → %s', (n, want) => expect(v.diLifetimeValue(n)).toBe(want));
+  it('containers by library', () => {
+    expect(v.diContainerForm('tsyringe', 'container')).toBe('export');
+    expect(v.diContainerForm('inversify', 'Container')).toBe('factory');
+    expect(v.diContainerForm('awilix', 'createContainer')).toBe('factory');
+    expect(v.diContainerForm('awilix', 'container')).toBeUndefined();
+    expect(v.diContainerForm('express', 'Container')).toBeUndefined();
+  });
+  it.each(cases(['createChildContainer', 'createScope', 'createChild'], ['createContainer', 'resolve', 'child']))('makesChildContainer(%s) → %s', (n, want) => expect(v.makesChildContainer(n)).toBe(want));
+  it.each(cases(['resolve', 'get', 'getAsync'], ['register', 'bind', 'cradle']))('isDiResolve(%s) → %s', (n, want) => expect(v.isDiResolve(n)).toBe(want));
+  it.each([['useValue', 'option'], ['asValue', 'wrapper'], ['toConstantValue', 'method'], ['registerInstance', 'method'], ['useClass', undefined], ['asClass', undefined]] as const)('diValueRegistration(%s) → %s', (n, want) => expect(v.diValueRegistration(n)?.form).toBe(want));
+  it.each(cases(['tsyringe', 'inversify', 'awilix'], ['@nestjs/common', 'awilix-express', 'typedi']))('isDiModule(%s) → %s', (n, want) => expect(v.isDiModule(n)).toBe(want));
+});
+
+describe('job queues', () => {
+  it.each(cases(['bullmq', 'bull', 'bee-queue'], ['bullmq-pro-x', 'redis', 'node-cron']))('jobQueueLibrary(%s) → %s', (n, want) => expect(v.jobQueueLibrary(n) !== undefined).toBe(want));
+  it('BullMQ attaches processors with a Worker of the same queue name, Bull with process()', () => {
+    expect(v.jobQueueLibrary('bullmq')).toMatchObject({ queue: 'Queue', worker: { name: 'Worker', processorArg: 1 } });
+    expect(v.jobQueueLibrary('bull')?.processMethod).toBe('process');
+  });
+});
+
+describe('peers and listeners', () => {
+  it('getConnInfo of Hono on Node, Bun and Deno gives the peer; Cloudflare’s reads a header', () => {
+    expect(v.peerInfoSource('@hono/node-server/conninfo', 'getConnInfo')?.address).toEqual(['remote', 'address']);
+    expect(v.peerInfoSource('hono/bun', 'getConnInfo')).toBeDefined();
+    expect(v.peerInfoSource('hono/cloudflare-workers', 'getConnInfo')).toBeUndefined();
+    expect(v.peerInfoSource('@hono/node-server/conninfo', 'getRuntimeKey')).toBeUndefined();
+  });
+  it.each(cases(['127.0.0.1', 'localhost', '::1', '[::1]', '127.10.0.3', 'LOCALHOST'], ['0.0.0.0', '::', '10.0.0.5', '127.0.0', 'localhost.example.com']))('isLoopbackHost(%s) → %s', (n, want) => expect(v.isLoopbackHost(n)).toBe(want));
+  it.each(cases(['/run/app.sock', './app.sock', 'app.sock', '\\\\.\\pipe\\app'], ['8080', ' 3000', 'localhost', '0.0.0.0']))('isLocalSocketPath(%s) → %s', (n, want) => expect(v.isLocalSocketPath(n)).toBe(want));
 });

@@ -22,11 +22,18 @@ export function partitionApps(
   aliasCache: Map<string, string | undefined> = new Map(),
   workspace?: Workspace,
   startsServer: (file: string) => boolean = () => true,
+  /**
+   * An importer that runs what the file it imports defines, so that whoever reaches that file
+   * reaches the importer too: a job processor (`new Worker('drills', …)`) of a queue module that
+   * the app adds jobs to. The processor is the deferred half of the app's own work.
+   */
+  runsWhatItImports: (importer: string, target: string) => boolean = () => false,
 ): string[][] {
   const files = new Map<string, true>();
   for (const f of members) files.set(f, true);
   const edges = new Map<string, string[]>();
   const imported = new Set<string>();
+  const back: [string, string][] = [];
   for (const file of [...members].sort()) {
     const out: string[] = [];
     for (const spec of importsOf(file)) {
@@ -35,10 +42,12 @@ export function partitionApps(
         out.push(target);
         // a test importing the server does not make it less of an entry
         if (canStart(file)) imported.add(target);
+        if (runsWhatItImports(file, target)) back.push([target, file]);
       }
     }
     edges.set(file, out);
   }
+  for (const [from, to] of back) edges.get(from)?.push(to);
   const reach = (start: string): Set<string> => {
     const seen = new Set([start]);
     const stack = [start];

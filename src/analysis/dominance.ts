@@ -126,6 +126,26 @@ export function rejects(stmt: ts.Node): boolean {
   return found;
 }
 
+/**
+ * A branch that turns the request away, not one that may let it go on (`return next()`): a throw,
+ * a refusal call, a refusing status (`res.status(401)`, Hono's `c.json(body, 401)`), `next(err)`.
+ */
+export function refusesRequest(stmt: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n)) return;
+    if (ts.isThrowStatement(n)) found = true;
+    else if (ts.isCallExpression(n)) {
+      const name = calleeChain(n.expression)?.at(-1) ?? '';
+      const status = n.arguments.find((a) => ts.isNumericLiteral(a) && Number(a.text) >= 400 && Number(a.text) < 600);
+      if (isRefusalCall(name) || (name !== '' && isErrorCallback(name) && n.arguments.length > 0) || status !== undefined) found = true;
+    }
+    if (!found) ts.forEachChild(n, visit);
+  };
+  visit(stmt);
+  return found;
+}
+
 export function enclosingFunction(node: ts.Node): Fn | undefined {
   for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
   return undefined;

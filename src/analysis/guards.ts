@@ -1,10 +1,10 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
-import { checkInFunction, rejects, type CheckSpec } from './dominance';
+import { checkInFunction, refusesRequest, rejects, type CheckSpec } from './dominance';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
-import { isSignatureVerifier, trustSignalOf } from './vocabulary/identity-sources';
+import { isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
 import { isAssertion, isThrowingRefusal } from './vocabulary/refusals';
 
 
@@ -73,7 +73,10 @@ export class Guards {
       if (this.isRejectingCheck(s)) return true;
       // `claims = jwt.verify(assertion, key)`: verification that throws is the check
       if (this.kind === 'peer' && !ts.isIfStatement(s) && verifies(s, names)) return true;
-      if (references(s, names)) return false;
+      if (references(s, names)) {
+        if (this.kind === 'peer' && preparesCheck(s, names)) continue;
+        return false;
+      }
     }
     return false;
   }
@@ -132,9 +135,86 @@ export class Guards {
   }
 
   private isSignal(n: ts.Node): boolean {
-    if (ts.isPropertyAccessExpression(n)) return this.isSignalName(n.name.text);
+    if (ts.isPropertyAccessExpression(n)) return this.isSignalName(n.name.text) || (this.kind === 'peer' && this.isPeerInfoAddress(n));
     if (ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression)) return this.isSignalName(n.argumentExpression.text);
-    if (this.kind === 'peer' && ts.isCallExpression(n)) return isSignatureVerifier(calleeChain(n.expression)?.at(-1) ?? '');
+    if (this.kind === 'peer' && ts.isCallExpression(n)) return isSignatureVerifier(calleeChain(n.expression)?.at(-1) ?? '') && this.overForwardedValue(n);
+    return false;
+  }
+
+  /**
+   * A verification whose input includes a forwarded identity value: the HMAC over the header
+   * (`timingSafeEqual(given, createHmac(…).update(\`${ts}.${pem}\`).digest())`), the certificate in
+   * the header checked against a CA (`new X509Certificate(pem).verify(ca.publicKey)`) — not a token
+   * of its own (`jwt.verify(bearer, key)`), which proves nothing about the header.
+   */
+  private overForwardedValue(call: ts.CallExpression): boolean {
+    const callee = skipOuter(call.expression);
+    const inputs = [...call.arguments, ...(ts.isPropertyAccessExpression(callee) ? [callee.expression] : [])];
+    return inputs.some((a) => this.dependsOnSource(a, 0));
+  }
+
+  /** The expression is computed from an identity source read, through locals of its function. */
+  private dependsOnSource(expr: ts.Node, depth: number): boolean {
+    if (depth > 6) return false;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || isFunctionLike(n)) return;
+      if (this.project.identity.isSource(n)) {
+        found = true;
+        return;
+      }
+      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+        const decl = this.project.modules.declarationOf(n.text, n);
+        const init = decl && ts.isVariableDeclaration(decl) ? decl.initializer : decl && ts.isBindingElement(decl) ? bindingOwner(decl) : undefined;
+        if (init && init.end <= n.pos && this.dependsOnSource(init, depth + 1)) found = true;
+        else if (decl && ts.isBindingElement(decl) && this.project.identity.isSource(decl)) found = true;
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(expr);
+    return found;
+  }
+
+  /** `getConnInfo(c).remote.address` (Hono): the immediate peer's address, whatever it is called. */
+  private isPeerInfoAddress(n: ts.PropertyAccessExpression): boolean {
+    const path: string[] = [];
+    let e: ts.Expression = n;
+    for (let i = 0; i < 6; i++) {
+      e = skipOuter(e);
+      if (ts.isPropertyAccessExpression(e)) {
+        path.unshift(e.name.text);
+        e = e.expression;
+        continue;
+      }
+      if (ts.isAwaitExpression(e)) {
+        e = e.expression;
+        continue;
+      }
+      if (ts.isIdentifier(e)) {
+        const decl = this.project.modules.declarationOf(e.text, e);
+        if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
+          e = decl.initializer;
+          continue;
+        }
+        // `const { remote } = getConnInfo(c)`
+        if (decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent) && decl.parent.parent.initializer) {
+          const key = decl.propertyName ?? decl.name;
+          if (!ts.isIdentifier(key)) return false;
+          path.unshift(key.text);
+          e = decl.parent.parent.initializer;
+          continue;
+        }
+        return false;
+      }
+      if (ts.isCallExpression(e) && ts.isIdentifier(skipOuter(e.expression))) {
+        const id = skipOuter(e.expression) as ts.Identifier;
+        const binding = this.project.facts.get(e.getSourceFile().fileName)?.bindings.get(id.text);
+        const source = binding && peerInfoSource(binding.module, binding.path.at(-1) ?? id.text);
+        return source !== undefined && source.address.join('.') === path.join('.');
+      }
+      return false;
+    }
     return false;
   }
 
@@ -169,6 +249,40 @@ export class Guards {
     this.gates.set(fn, result);
     return result;
   }
+}
+
+/**
+ * A statement that touches the forwarded value only to get it checked, not to use it: a validation
+ * that turns the request away (`if (!pem || stale(ts)) return 401`), or a local computed from it
+ * without waiting on anything (`const mac = createHmac(…).update(pem).digest()`), whose name then
+ * counts as the value. Anything else — an `await`, a write, a call that stands alone — is a use.
+ */
+function preparesCheck(s: ts.Statement, names: Set<string>): boolean {
+  if (ts.isIfStatement(s)) return !s.elseStatement && !references(s.thenStatement, names) && refusesRequest(s.thenStatement) && !hasAwait(s.expression);
+  if (ts.isVariableStatement(s)) {
+    if (s.declarationList.declarations.some((d) => !d.initializer || hasAwait(d.initializer))) return false;
+    for (const d of s.declarationList.declarations) collectNames(d.name, names);
+    return true;
+  }
+  return false;
+}
+
+function hasAwait(n: ts.Node): boolean {
+  let found = false;
+  const visit = (c: ts.Node): void => {
+    if (found || isFunctionLike(c)) return;
+    if (ts.isAwaitExpression(c) || ts.isYieldExpression(c)) found = true;
+    else ts.forEachChild(c, visit);
+  };
+  visit(n);
+  return found;
+}
+
+/** The value a destructured name is taken from: `const { a } = init` → `init`. */
+function bindingOwner(decl: ts.BindingElement): ts.Expression | undefined {
+  let n: ts.Node = decl;
+  while (ts.isBindingElement(n)) n = n.parent.parent;
+  return ts.isVariableDeclaration(n) ? n.initializer : undefined;
 }
 
 /** A gate that throws or ends the response itself, so calling it as a statement is the check. */

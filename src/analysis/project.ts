@@ -18,7 +18,8 @@ import { TlsServers } from './tls-servers';
 import { API_LAYER_PROPERTIES } from './vocabulary/api-layers';
 import { webModulePattern } from './vocabulary/frameworks';
 import { TRUST_SIGNALS, mayNameCertHeader, mayReadHeader } from './vocabulary/identity-sources';
-import { textPattern } from './vocabulary/patterns';
+import { alternation, textPattern } from './vocabulary/patterns';
+import { JOB_QUEUE_LIBRARIES } from './vocabulary/deferral';
 import { handlerParameterPattern } from './vocabulary/requests';
 import { IDENTITY_TEXT, isModelPropertyName } from './vocabulary/tls';
 
@@ -180,12 +181,25 @@ export function webSignal(text: string): boolean {
   return WEB_TEXT.test(text);
 }
 
+/** A quoted job-queue module: `from 'bullmq'`, `require('bull')`. */
+const JOB_MODULE_SOURCE = `['"](?:${alternation(JOB_QUEUE_LIBRARIES.map((l) => l.module))})['"]`;
+const JOB_TEXT = new RegExp(JOB_MODULE_SOURCE);
+
+/** A file that uses a job-queue library: it makes a queue, adds jobs or processes them. */
+export function jobSignal(text: string): boolean {
+  return JOB_TEXT.test(text);
+}
+
 /** Structural, not vocabulary: `export * from`, `export { a } from`, `module.exports = {` / `= require(`. */
 const BARREL_SYNTAX = String.raw`\bexport\s*(?:\*|\{[^}]*\})\s*from\b|module\.exports\s*=\s*(?:\{|require)`;
-/** Web modules, trust signals and handler parameters from the vocabulary; barrels (re-exports) by syntax. */
+/**
+ * Web modules, trust signals and handler parameters from the vocabulary; barrels (re-exports) by
+ * syntax; job-queue modules, whose processors are entries of the same app's deferred work.
+ */
 const WEB_TEXT = new RegExp(
   [
     webModulePattern(),
+    JOB_MODULE_SOURCE,
     textPattern(TRUST_SIGNALS.map((t) => t.name), { wordStart: true, wordEnd: true }).source,
     handlerParameterPattern(),
     BARREL_SYNTAX,

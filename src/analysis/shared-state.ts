@@ -18,8 +18,23 @@ import {
   namesCache,
   STORE_METHODS,
 } from './vocabulary/containers';
-import { isSingletonClassDecorator, namesPerRequestScope } from './vocabulary/di';
-import { isConnectionName, isPerRequestName, isRequestConnectionField, isRequestObjectName, requestRoleOf } from './vocabulary/requests';
+import {
+  DI_LIFETIME_METHODS,
+  DI_LIFETIME_OPTIONS,
+  DI_REGISTER_METHODS,
+  diContainerForm,
+  diDecoratorLifetime,
+  diLifetimeValue,
+  diMethodLifetime,
+  diValueRegistration,
+  isDiModule,
+  isDiResolve,
+  isSingletonClassDecorator,
+  makesChildContainer,
+  namesPerRequestScope,
+  type DiLifetime,
+} from './vocabulary/di';
+import { isConnectionName, isPerRequestName, isRequestConnectionField, isRequestObjectName, isSessionField, requestRoleOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -37,7 +52,7 @@ export type Place = SharedPlace | RequestPlace;
 
 export interface SharedPlace {
   shared: true;
-  kind: 'module-variable' | 'module-object' | 'cache' | 'app-locals' | 'global' | 'env' | 'singleton-field' | 'instance-field';
+  kind: 'module-variable' | 'module-object' | 'cache' | 'app-locals' | 'global' | 'env' | 'singleton-field' | 'instance-field' | 'container';
   /** The same for every write and read of the same place: what reads are matched with. */
   key: string;
   /** For messages: "module-level Map `sessionCache`", "`app.locals`", "field `currentUser` of singleton `AuthService`". */
@@ -46,8 +61,13 @@ export interface SharedPlace {
 
 export interface RequestPlace {
   shared: false;
-  kind: 'request' | 'keyed-by-request' | 'async-local';
+  kind: 'request' | 'keyed-by-request' | 'async-local' | 'session';
   label: string;
+  /**
+   * It outlives the request although no other client sees it: the session (`req.session.x`,
+   * `ctx.session.x`), kept in a store and found again by a cookie, not by the TLS connection.
+   */
+  outlives?: true;
 }
 
 /** A write of a value to a place: an assignment (`cache[k] = v`, `this.user = v`) or a store call. */
@@ -67,8 +87,8 @@ export interface Store {
   values: ts.Expression[];
 }
 
-/** Calls that write to a place: store methods, and entering an `AsyncLocalStorage` store. */
-const WRITE_CALLS = [...STORE_METHODS.map((m) => m.name), ...ASYNC_LOCAL_ENTER];
+/** Calls that write to a place: store methods, entering an `AsyncLocalStorage` store, registering a value in a DI container. */
+const WRITE_CALLS = [...new Set([...STORE_METHODS.map((m) => m.name), ...ASYNC_LOCAL_ENTER, ...DI_REGISTER_METHODS])];
 
 type ClassLifetime = 'singleton' | 'per-request' | undefined;
 
@@ -132,6 +152,9 @@ export class SharedState {
         root = root.expression;
       } else if (ts.isCallExpression(root) && ts.isPropertyAccessExpression(skipOuter(root.expression)) && (skipOuter(root.expression) as ts.PropertyAccessExpression).name.text === ASYNC_LOCAL_READ) {
         return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
+      } else if (ts.isCallExpression(root)) {
+        // `container.resolve(AuditHolder).current = …`: a field of the instance the container hands out
+        return path.length > 0 ? this.resolvedFieldPlace(root, path) : undefined;
       } else break;
     }
     if (root.kind === SK.ThisKeyword) return this.fieldPlace(root, path);
@@ -157,6 +180,11 @@ export class SharedState {
       if (isPerRequestName(name) || isRequestLike(root)) {
         if (path.length === 0 && !contents) return undefined;
         if (isConnectionName(name) || path.some(isConnectionName)) return undefined;
+        // `req.session.operator = …`: read again by every later request that sends the cookie
+        const sessionAt = path.findIndex(isSessionField);
+        if (sessionAt >= 0 && sessionAt <= 1) {
+          return { shared: false, kind: 'session', outlives: true, label: `the session ${code([name, ...path.slice(0, sessionAt + 1)].join('.'))}, kept across requests and found again by a cookie` };
+        }
         return { shared: false, kind: 'request', label: code(shown) };
       }
     }
@@ -220,7 +248,9 @@ export class SharedState {
     let life: ClassLifetime;
     const nest = nestDecorator(cls);
     if (nest) life = namesPerRequestScope(nest.getText()) ? 'per-request' : 'singleton';
-    else if (cls.name) {
+    const di = nest ? undefined : this.diLifetimeOf(cls);
+    if (di === 'singleton' || di === 'per-request') life = di;
+    else if (!nest && di === undefined && cls.name) {
       const news = [...this.instancesOf(cls.name.text).filter((n) => ts.isNewExpression(n)), ...newsInFile(cls.getSourceFile(), cls.name.text)];
       if (news.some((n) => createdOnce(n))) life = 'singleton';
     }
@@ -249,6 +279,8 @@ export class SharedState {
       }
       return undefined;
     }
+    const registered = this.diRegistrationOf(call, method);
+    if (registered) return registered;
     if (!isStoreMethod(method) || call.arguments.length === 0) return undefined;
     // a route or a plugin registered on an app or router, not a value stored: `app.put('/x', handler)`
     if (call.arguments.some((a) => isFunctionLike(skipOuter(a)))) return undefined;
@@ -263,9 +295,211 @@ export class SharedState {
       else if (place.kind === 'module-object' && method === 'save') return undefined;
       // a queue, emitter or client instance takes messages, not cached values: `auditQueue.add('logout', …)`
       else if (place.kind === 'module-object' && place.label.startsWith('module-level instance') && !namesCache(calleeChain(receiver)?.join('.') ?? '')) return undefined;
-    } else if (place && !place.shared && place.kind === 'request' && method !== 'set') return undefined;
+    } else if (place && !place.shared && (place.kind === 'request' || place.kind === 'session') && method !== 'set') return undefined;
     // Hono `c.set('identity', v)` lands here as a request place
     return place ? { call, place, values } : undefined;
+  }
+
+  /**
+   * A field of what a DI container hands out: `container.resolve(Holder).f`, inversify
+   * `container.get(Holder).f`, awilix `req.container.resolve('auditTrail').f`. Shared when the class
+   * or the name is registered as a singleton, whatever container (root or request scope) resolves it.
+   */
+  private resolvedFieldPlace(call: ts.CallExpression, path: string[]): Place | undefined {
+    const callee = skipOuter(call.expression);
+    if (!ts.isPropertyAccessExpression(callee) || !isDiResolve(callee.name.text) || call.arguments.length === 0) return undefined;
+    const arg = skipOuter(call.arguments[0]);
+    let cls: ts.ClassLikeDeclaration | undefined;
+    let life: DiLifetime | undefined;
+    let name: string;
+    if (ts.isStringLiteralLike(arg)) {
+      const reg = this.diRegistrations().byName.get(arg.text);
+      if (!reg) return undefined;
+      ({ cls, life } = reg);
+      name = arg.text;
+    } else {
+      const value = this.modules.valueOf(arg);
+      if (!value || !ts.isClassLike(value)) return undefined;
+      cls = value;
+      life = this.diLifetimeOf(cls);
+      name = cls.name?.text ?? '(anonymous class)';
+    }
+    if (life === 'per-request') return { shared: false, kind: 'request', label: `field ${code(path[0])} of request-scoped ${code(name)}` };
+    if (life !== 'singleton') return undefined;
+    const key = cls ? `field:${cls.getSourceFile().fileName}:${cls.pos}:${path[0]}` : `di:${name}:${path[0]}`;
+    return { shared: true, kind: 'singleton-field', key, label: `field ${code(path[0])} of ${code(name)}, a singleton of the DI container` };
+  }
+
+  private diRegistrationsCache?: { byClass: Map<ts.ClassLikeDeclaration, DiLifetime>; byName: Map<string, { cls?: ts.ClassLikeDeclaration; life: DiLifetime }> };
+  /**
+   * Lifetimes given by registrations (tsyringe, inversify, awilix): `asClass(X).singleton()`,
+   * `bind(T).to(X).inRequestScope()`, `registerSingleton(T, X)`, `register(T, { useClass: X },
+   * { lifecycle: Lifecycle.Singleton })`, `asClass(X, { lifetime: Lifetime.SCOPED })`; by class and, for
+   * awilix, by registered name (`register({ auditTrail: asClass(AuditTrail).singleton() })`).
+   */
+  private diRegistrations(): NonNullable<SharedState['diRegistrationsCache']> {
+    if (this.diRegistrationsCache) return this.diRegistrationsCache;
+    const byClass = new Map<ts.ClassLikeDeclaration, DiLifetime>();
+    const byName = new Map<string, { cls?: ts.ClassLikeDeclaration; life: DiLifetime }>();
+    const note = (at: ts.Node, life: DiLifetime, classes: ts.ClassLikeDeclaration[]): void => {
+      for (const c of classes) if (byClass.get(c) !== 'singleton') byClass.set(c, life);
+      // the name it is registered under: `{ auditTrail: asClass(…).singleton() }`, `register('auditTrail', …)`
+      let n: ts.Node = at;
+      while (n.parent && (ts.isCallExpression(n.parent) || ts.isPropertyAccessExpression(n.parent)) && !ts.isPropertyAssignment(n.parent)) {
+        if (ts.isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression)) break;
+        n = n.parent;
+      }
+      const p = n.parent;
+      if (p && ts.isPropertyAssignment(p) && p.initializer === n && p.name) {
+        const key = propertyNameText(p.name);
+        if (key) byName.set(key, { cls: classes[0], life });
+      } else if (p && ts.isCallExpression(p) && p.arguments[1] === n && p.arguments[0] && ts.isStringLiteralLike(p.arguments[0])) {
+        byName.set(p.arguments[0].text, { cls: classes[0], life });
+      }
+    };
+    for (const method of DI_LIFETIME_METHODS) {
+      const life = diMethodLifetime(method)!;
+      for (const call of this.instancesOf(method)) {
+        if (!ts.isCallExpression(call)) continue;
+        const callee = skipOuter(call.expression);
+        if (!ts.isPropertyAccessExpression(callee)) continue;
+        // `registerSingleton(T, X)` names its class in its own arguments; `.singleton()` in the chain before it
+        const classes = call.arguments.length > 0 ? this.classesIn(call.arguments) : this.classesInChain(callee.expression);
+        if (classes.length > 0 || call.arguments.length === 0) note(call, life, classes);
+      }
+    }
+    for (const name of ['asClass', 'asFunction', ...DI_REGISTER_METHODS]) {
+      for (const call of this.instancesOf(name)) {
+        if (!ts.isCallExpression(call)) continue;
+        for (const arg of call.arguments) {
+          const obj = skipOuter(arg);
+          if (!ts.isObjectLiteralExpression(obj)) continue;
+          for (const prop of obj.properties) {
+            if (!ts.isPropertyAssignment(prop) || !prop.name || !DI_LIFETIME_OPTIONS.includes(propertyNameText(prop.name) ?? '')) continue;
+            const life = diLifetimeValue(prop.initializer.getText());
+            if (life) note(call, life, this.classesIn(call.arguments));
+          }
+        }
+      }
+    }
+    return (this.diRegistrationsCache = { byClass, byName });
+  }
+
+  /** Project classes among a call's arguments and the values of their object literals (`{ useClass: X }`). */
+  private classesIn(args: readonly ts.Expression[]): ts.ClassLikeDeclaration[] {
+    const out: ts.ClassLikeDeclaration[] = [];
+    for (const a of args) {
+      const e = skipOuter(a);
+      const parts = ts.isObjectLiteralExpression(e) ? e.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : [])) : [e];
+      for (const part of parts) {
+        const v = this.modules.valueOf(part);
+        if (v && ts.isClassLike(v)) out.push(v);
+      }
+    }
+    return out;
+  }
+
+  /** The classes named in a registration chain: `asClass(X)`, `bind(T).to(X)`, `bind(X).toSelf()`. */
+  private classesInChain(expr: ts.Expression): ts.ClassLikeDeclaration[] {
+    const out: ts.ClassLikeDeclaration[] = [];
+    for (let e = skipOuter(expr); ts.isCallExpression(e) || ts.isPropertyAccessExpression(e); e = skipOuter(e.expression)) {
+      if (ts.isCallExpression(e)) out.unshift(...this.classesIn(e.arguments));
+    }
+    // `bind(T).to(X)`: X, the class made, comes last
+    return out.reverse();
+  }
+
+  /** How long a class's instances live by the DI libraries' decorators and registrations; `transient` when registered only so. */
+  private diLifetimeOf(cls: ts.ClassLikeDeclaration): DiLifetime | undefined {
+    for (const d of ts.getDecorators(cls) ?? []) {
+      const e = d.expression;
+      const id = ts.isCallExpression(e) ? e.expression : e;
+      if (!ts.isIdentifier(id) || !isDiModule(this.packageOf(id.text, id)?.module ?? '')) continue;
+      const life = diDecoratorLifetime(id.text) ?? (ts.isCallExpression(e) && e.arguments[0] ? diLifetimeValue(e.arguments[0].getText()) : undefined);
+      if (life) return life;
+    }
+    return this.diRegistrations().byClass.get(cls);
+  }
+
+  private factsByFile?: Map<string, FileFacts>;
+  /** The package a name is imported from, with the path of the import: `{ module: 'tsyringe', path: ['container'] }`. */
+  private packageOf(name: string, at: ts.Node): { module: string; path: readonly string[] } | undefined {
+    if (!this.factsByFile) {
+      this.factsByFile = new Map();
+      for (const f of this.files()) this.factsByFile.set(f.file, f);
+    }
+    const b = this.factsByFile.get(at.getSourceFile().fileName)?.bindings.get(name);
+    return b ? { module: b.module, path: b.path } : undefined;
+  }
+
+  /**
+   * A value registered in a DI container: tsyringe `register(T, { useValue: v })` /
+   * `registerInstance(T, v)`, inversify `bind(T).toConstantValue(v)`, awilix
+   * `register({ name: asValue(v) })`. In the root container it is shared by every request; in a
+   * child container or request scope (`createChildContainer()`, `createScope()`, awilix-express
+   * `req.container`) it is the request's.
+   */
+  private diRegistrationOf(call: ts.CallExpression, method: string): Store | undefined {
+    if (!DI_REGISTER_METHODS.includes(method)) return undefined;
+    const callee = skipOuter(call.expression) as ts.PropertyAccessExpression;
+    const values: ts.Expression[] = [];
+    let receiver: ts.Expression = callee.expression;
+    const reg = diValueRegistration(method);
+    if (reg?.form === 'method') {
+      const v = call.arguments[reg.valueArg ?? 0];
+      if (v) values.push(v);
+      // `container.bind(T).toConstantValue(v)`: the container is under the `bind(T)` call
+      for (let e = skipOuter(receiver); ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)); e = skipOuter(receiver)) receiver = (skipOuter(e.expression) as ts.PropertyAccessExpression).expression;
+    } else {
+      const visit = (n: ts.Node): void => {
+        if (isFunctionLike(n)) return;
+        if (ts.isPropertyAssignment(n) && n.name && diValueRegistration(propertyNameText(n.name) ?? '')?.form === 'option') values.push(n.initializer);
+        else if (ts.isCallExpression(n) && diValueRegistration(calleeChain(n.expression)?.at(-1) ?? '')?.form === 'wrapper' && n.arguments[0]) values.push(n.arguments[0]);
+        else ts.forEachChild(n, visit);
+      };
+      call.arguments.forEach(visit);
+    }
+    if (values.length === 0) return undefined;
+    const which = this.containerKind(receiver, 0);
+    if (which === 'root') {
+      const shown = calleeChain(receiver)?.join('.') ?? 'container';
+      return { call, place: { shared: true, kind: 'container', key: `container:${shown}`, label: `the root DI container ${code(shown)}, which every request resolves from` }, values };
+    }
+    if (which === 'child') return { call, place: { shared: false, kind: 'request', label: 'a container made for this request' }, values };
+    return undefined;
+  }
+
+  /** Whether an expression is a DI library's root container or a child made from one (per request). */
+  private containerKind(expr: ts.Expression, depth: number): 'root' | 'child' | undefined {
+    if (depth > 6) return undefined;
+    const e = skipOuter(expr);
+    if (ts.isIdentifier(e)) {
+      const pkg = this.packageOf(e.text, e);
+      if (pkg && isDiModule(pkg.module)) return diContainerForm(pkg.module, pkg.path.at(-1) ?? '') === 'export' ? 'root' : undefined;
+      const decl = this.modules.declarationOf(e.text, e);
+      if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return this.containerKind(decl.initializer, depth + 1);
+      if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl))) {
+        const value = this.modules.valueOf(e);
+        if (value && value !== decl && ts.isExpression(value)) return this.containerKind(value, depth + 1);
+        const owner = value && moduleDeclarationOf(value);
+        if (owner?.initializer) return this.containerKind(owner.initializer, depth + 1);
+      }
+      return undefined;
+    }
+    if (ts.isCallExpression(e) || ts.isNewExpression(e)) {
+      const callee = skipOuter(e.expression);
+      if (ts.isPropertyAccessExpression(callee) && makesChildContainer(callee.name.text)) return 'child';
+      // `createContainer()`, `new Container()`, `awilix.createContainer()`
+      const chain = calleeChain(callee);
+      const root = chain?.[0];
+      const pkg = root && !root.startsWith('require:') ? this.packageOf(root, e) : undefined;
+      const made = chain && pkg && isDiModule(pkg.module) ? [...pkg.path, ...chain.slice(1)].at(-1) : undefined;
+      if (pkg && made && diContainerForm(pkg.module, made) === 'factory') return 'root';
+      return undefined;
+    }
+    // `req.container`, `res.locals.container`, `ctx.state.scope`: made for this request by middleware
+    if (ts.isPropertyAccessExpression(e) && this.placeOf(e)?.shared === false) return 'child';
+    return undefined;
   }
 
   /** `this.cache`, `this.cacheManager`, `this.sessions` (a `Map` field), `this.redis`. */

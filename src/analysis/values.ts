@@ -3,7 +3,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
-import { DI_VALUE_REGISTRATIONS, resolvesInstance } from './vocabulary/di';
+import { DI_REGISTER_METHODS, diValueRegistration, isDiResolve } from './vocabulary/di';
 import { isRequestChain } from './vocabulary/requests';
 import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
 
@@ -199,7 +199,7 @@ export class Values {
         if (stores) return any(stores);
       }
       // `scope.resolve<Caller>(CALLER)`: what the container was given for the token
-      if (ts.isPropertyAccessExpression(callee) && resolvesInstance(callee.name.text) && e.arguments[0] && !this.instanceMadeBy(e)) {
+      if (ts.isPropertyAccessExpression(callee) && isDiResolve(callee.name.text) && e.arguments[0] && !this.instanceMadeBy(e)) {
         const registered = this.diValues(e.arguments[0]);
         if (registered.length > 0) {
           const r = any(registered);
@@ -340,38 +340,45 @@ export class Values {
       };
       const unwrap = (v: ts.Expression): ts.Expression => {
         const e = skipOuter(v);
-        return ts.isCallExpression(e) && DI_VALUE_REGISTRATIONS.valueWrappers.includes(calleeChain(e.expression)?.at(-1) ?? '') && e.arguments[0] ? e.arguments[0] : e;
+        return ts.isCallExpression(e) && diValueRegistration(calleeChain(e.expression)?.at(-1) ?? '')?.form === 'wrapper' && e.arguments[0] ? e.arguments[0] : e;
       };
-      for (const method of DI_VALUE_REGISTRATIONS.registerMethods) {
+      const addNamed = (k: string, v: ts.Expression): void => {
+        const list = this.diCache!.get(k);
+        if (list) list.push(v);
+        else this.diCache!.set(k, [v]);
+      };
+      for (const method of DI_REGISTER_METHODS) {
         for (const call of this.project.callsNamed(method)) {
           if (!ts.isCallExpression(call)) continue;
           const [t, v] = call.arguments;
+          const registration = diValueRegistration(method);
+          // `registerInstance(T, v)`
+          if (registration?.form === 'method' && registration.valueArg === 1) {
+            add(t, v);
+            continue;
+          }
+          // inversify `bind(T).toConstantValue(v)`: the token is in the call before
+          if (registration?.form === 'method') {
+            const callee = skipOuter(call.expression);
+            const bind = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : undefined;
+            if (bind && ts.isCallExpression(bind)) add(bind.arguments[0], call.arguments[registration.valueArg ?? 0]);
+            continue;
+          }
           if (t && v) {
             const opts = skipOuter(v);
             if (ts.isObjectLiteralExpression(opts)) {
-              for (const key of DI_VALUE_REGISTRATIONS.optionKeys) {
-                const m = this.project.modules.memberOf(opts, key, 0);
-                if (m && ts.isExpression(m)) add(t, m);
+              // `register(T, { useValue: v })`
+              for (const p of opts.properties) {
+                if (ts.isPropertyAssignment(p) && p.name && diValueRegistration(propertyNameText(p.name) ?? '')?.form === 'option') add(t, p.initializer);
               }
             } else add(t, unwrap(v));
           } else if (t && ts.isObjectLiteralExpression(skipOuter(t))) {
             // awilix `register({ caller: asValue(caller) })`
             for (const p of (skipOuter(t) as ts.ObjectLiteralExpression).properties) {
-              if (ts.isPropertyAssignment(p) && p.name && propertyNameText(p.name) !== undefined) {
-                const k = `'${propertyNameText(p.name)}'`;
-                const list = this.diCache.get(k);
-                if (list) list.push(unwrap(p.initializer));
-                else this.diCache.set(k, [unwrap(p.initializer)]);
-              }
+              if (ts.isPropertyAssignment(p) && p.name && propertyNameText(p.name) !== undefined) addNamed(`'${propertyNameText(p.name)}'`, unwrap(p.initializer));
             }
           }
-          // inversify `bind(T).toConstantValue(v)`
-          const p = call.parent;
-          if (method === 'bind' && ts.isPropertyAccessExpression(p) && DI_VALUE_REGISTRATIONS.bindingMethods.includes(p.name.text) && ts.isCallExpression(p.parent)) add(t, p.parent.arguments[0]);
         }
-      }
-      for (const method of DI_VALUE_REGISTRATIONS.instanceMethods) {
-        for (const call of this.project.callsNamed(method)) if (ts.isCallExpression(call)) add(call.arguments[0], call.arguments[1]);
       }
     }
     return this.diCache.get(key) ?? [];
@@ -386,7 +393,7 @@ export class Values {
       const cls = this.project.modules.valueOf(init.expression);
       return cls && ts.isClassLike(cls) ? cls : undefined;
     }
-    if (ts.isCallExpression(init) && init.arguments[0] && ts.isPropertyAccessExpression(skipOuter(init.expression)) && resolvesInstance((skipOuter(init.expression) as ts.PropertyAccessExpression).name.text)) {
+    if (ts.isCallExpression(init) && init.arguments[0] && ts.isPropertyAccessExpression(skipOuter(init.expression)) && isDiResolve((skipOuter(init.expression) as ts.PropertyAccessExpression).name.text)) {
       const cls = this.project.modules.valueOf(init.arguments[0]);
       return cls && ts.isClassLike(cls) ? cls : undefined;
     }

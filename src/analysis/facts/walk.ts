@@ -89,7 +89,7 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
       const op = bin.operatorToken.kind;
       if (op >= SK.FirstAssignment && op <= SK.LastAssignment) {
         // `x = …` and `this.file = …` / `opts.path = …`, keyed as written: `x`, `this.file`
-        const target = bin.left.kind === SK.Identifier ? [(bin.left as ts.Identifier).text] : (calleeChain(bin.left) ?? computedTarget(bin.left));
+        const target = bin.left.kind === SK.Identifier ? [(bin.left as ts.Identifier).text] : (calleeChain(bin.left) ?? computedTarget(bin.left) ?? callTarget(bin.left));
         if (target && !target[0].startsWith('require:')) record(facts.assignments, target.join('.'), bin);
       }
     }
@@ -127,6 +127,21 @@ function computedTarget(left: ts.Expression): string[] | undefined {
   if (!chain) return undefined;
   chain[chain.length - 1] += '[]';
   return chain;
+}
+
+/** A field of what a call returns: `container.resolve(Holder).current = …` → `container.resolve().current`. */
+function callTarget(left: ts.Expression): string[] | undefined {
+  const fields: string[] = [];
+  let e = skipOuter(left);
+  while (e.kind === SK.PropertyAccessExpression) {
+    fields.unshift((e as ts.PropertyAccessExpression).name.text);
+    e = skipOuter((e as ts.PropertyAccessExpression).expression);
+  }
+  if (fields.length === 0 || e.kind !== SK.CallExpression) return undefined;
+  const chain = calleeChain((e as ts.CallExpression).expression);
+  if (!chain || chain[0].startsWith('require:')) return undefined;
+  chain[chain.length - 1] += '()';
+  return [...chain, ...fields];
 }
 
 function isProcessExit(callee: ts.Expression): boolean {

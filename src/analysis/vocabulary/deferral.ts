@@ -85,3 +85,31 @@ export const CONTINUATION_METHOD = 'then';
 export const SUSPENSION_TEXT = new RegExp(
   `${textPattern(SUSPENDING_KEYWORDS, { wordStart: true, wordEnd: true }).source}|${textPattern([CONTINUATION_METHOD], { before: '\\.', after: '\\s*\\(' }).source}`,
 );
+
+/**
+ * Job-queue libraries whose jobs run later, in a worker of this or another process: what makes a
+ * queue, how jobs are added, and how a processor is attached (a `Worker` of the same queue name, or
+ * `process()` on the queue itself). The processor's first parameter is the job; what was added is
+ * its `data`.
+ */
+export interface JobQueueLibrary {
+  module: string;
+  /** The export that makes a queue (`new Queue(name)`); `default` for the module's default export. */
+  queue: string;
+  /** The export that makes a worker for a queue name with a processor argument (`new Worker(name, fn)`). */
+  worker?: { name: string; processorArg: number };
+  /** A method of the queue that attaches a processor (its last function argument). */
+  processMethod?: string;
+}
+
+export const JOB_QUEUE_LIBRARIES: readonly JobQueueLibrary[] = [
+  { module: 'bullmq', queue: 'Queue', worker: { name: 'Worker', processorArg: 1 } },
+  { module: 'bull', queue: 'default', processMethod: 'process' },
+  { module: 'bee-queue', queue: 'default', processMethod: 'process' },
+];
+/** Where a job carries what was added: `job.data`. */
+export const JOB_PAYLOAD_FIELD = 'data';
+
+export function jobQueueLibrary(module: string): JobQueueLibrary | undefined {
+  return JOB_QUEUE_LIBRARIES.find((l) => l.module === module);
+}

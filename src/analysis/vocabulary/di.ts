@@ -27,30 +27,119 @@ export function namesPerRequestScope(decoratorText: string): boolean {
 export const NEST_PROVIDER_CLASS_KEY = 'useClass';
 
 /**
- * Container methods that hand back an instance of the class they are given:
- * NestJS `moduleRef.resolve(X)` / `app.get(X)`, tsyringe `container.resolve(X)`, inversify
- * `container.get(X)`, awilix `container.build(X)`.
+ * Dependency injection outside NestJS (tsyringe, inversify, awilix): how a registration says how
+ * long its instance lives. `singleton` is one instance for the process, `per-request` one per child
+ * container or request scope, `transient` one per resolution. Unregistered defaults are transient
+ * in all three (tsyringe `@injectable()`, inversify `bind(X).toSelf()`, awilix `asClass(X)`).
  */
-export const DI_RESOLVE_METHODS: readonly string[] = ['resolve', 'get', 'getAsync', 'create', 'build'];
+export type DiLifetime = 'singleton' | 'per-request' | 'transient';
 
-export function resolvesInstance(method: string): boolean {
-  return DI_RESOLVE_METHODS.includes(method);
+export interface DiLifetimeForm {
+  library: 'tsyringe' | 'inversify' | 'awilix';
+  /** A class decorator (`@singleton()`), a method on the registration (`.inSingletonScope()`), or a lifetime value (`Lifetime.SCOPED`). */
+  form: 'decorator' | 'method' | 'value';
+  /** The decorator or method name, or the value as written (`Lifecycle.Singleton`). */
+  name: string;
+  lifetime: DiLifetime;
+}
+
+export const DI_LIFETIME_FORMS: readonly DiLifetimeForm[] = [
+  { library: 'tsyringe', form: 'decorator', name: 'singleton', lifetime: 'singleton' },
+  { library: 'tsyringe', form: 'method', name: 'registerSingleton', lifetime: 'singleton' },
+  { library: 'tsyringe', form: 'value', name: 'Lifecycle.Singleton', lifetime: 'singleton' },
+  { library: 'tsyringe', form: 'value', name: 'Lifecycle.ContainerScoped', lifetime: 'per-request' },
+  { library: 'tsyringe', form: 'value', name: 'Lifecycle.ResolutionScoped', lifetime: 'per-request' },
+  { library: 'tsyringe', form: 'value', name: 'Lifecycle.Transient', lifetime: 'transient' },
+  { library: 'inversify', form: 'method', name: 'inSingletonScope', lifetime: 'singleton' },
+  { library: 'inversify', form: 'method', name: 'inRequestScope', lifetime: 'per-request' },
+  { library: 'inversify', form: 'method', name: 'inTransientScope', lifetime: 'transient' },
+  { library: 'awilix', form: 'method', name: 'singleton', lifetime: 'singleton' },
+  { library: 'awilix', form: 'method', name: 'scoped', lifetime: 'per-request' },
+  { library: 'awilix', form: 'method', name: 'transient', lifetime: 'transient' },
+  { library: 'awilix', form: 'value', name: 'Lifetime.SINGLETON', lifetime: 'singleton' },
+  { library: 'awilix', form: 'value', name: 'Lifetime.SCOPED', lifetime: 'per-request' },
+  { library: 'awilix', form: 'value', name: 'Lifetime.TRANSIENT', lifetime: 'transient' },
+];
+
+/** The lifetime a class decorator gives (`@singleton()`), if it is one of the DI libraries'. */
+export function diDecoratorLifetime(name: string): DiLifetime | undefined {
+  return DI_LIFETIME_FORMS.find((f) => f.form === 'decorator' && f.name === name)?.lifetime;
+}
+/** The lifetime a registration method gives (`.singleton()`, `.inRequestScope()`, `registerSingleton(…)`). */
+export function diMethodLifetime(name: string): DiLifetime | undefined {
+  return DI_LIFETIME_FORMS.find((f) => f.form === 'method' && f.name === name)?.lifetime;
+}
+/** The lifetime a value names: `Lifecycle.Singleton`, `Lifetime.SCOPED`, or awilix's string `'SCOPED'`. */
+export function diLifetimeValue(text: string): DiLifetime | undefined {
+  const t = text.replace(/^['"`]|['"`]$/g, '');
+  return DI_LIFETIME_FORMS.find((f) => f.form === 'value' && (f.name === t || (f.library === 'awilix' && f.name.split('.')[1] === t)))?.lifetime;
+}
+/** Registration methods by lifetime, for finding them in the project. */
+export const DI_LIFETIME_METHODS: readonly string[] = [...new Set(DI_LIFETIME_FORMS.filter((f) => f.form === 'method').map((f) => f.name))];
+/** Option keys that carry a lifetime value: awilix `{ lifetime }`, tsyringe `{ lifecycle }`. */
+export const DI_LIFETIME_OPTIONS: readonly string[] = ['lifetime', 'lifecycle'];
+
+/**
+ * Containers: the root one lives as long as the process (what it holds is shared by every
+ * request); a child container or scope is made per request (awilix-express puts it on
+ * `req.container`).
+ */
+export interface DiContainerForm {
+  library: 'tsyringe' | 'inversify' | 'awilix';
+  /** `export`: the library's own root container; `factory`: a call or `new` that makes a root; `child`: a method that makes a child. */
+  form: 'export' | 'factory' | 'child';
+  name: string;
+}
+
+export const DI_CONTAINER_FORMS: readonly DiContainerForm[] = [
+  { library: 'tsyringe', form: 'export', name: 'container' },
+  { library: 'tsyringe', form: 'child', name: 'createChildContainer' },
+  { library: 'inversify', form: 'factory', name: 'Container' },
+  { library: 'inversify', form: 'child', name: 'createChild' },
+  { library: 'awilix', form: 'factory', name: 'createContainer' },
+  { library: 'awilix', form: 'child', name: 'createScope' },
+];
+
+/** The DI packages whose containers and lifetimes the model knows. */
+export const DI_MODULES: readonly string[] = [...new Set(DI_CONTAINER_FORMS.map((f) => f.library))];
+
+export function isDiModule(module: string): boolean {
+  return DI_MODULES.includes(module);
+}
+/** What a name imported from a DI package makes or is: the root container, a factory of one. */
+export function diContainerForm(module: string, name: string): DiContainerForm['form'] | undefined {
+  return DI_CONTAINER_FORMS.find((f) => f.library === module && f.name === name && f.form !== 'child')?.form;
+}
+/** A method that makes a child container or scope: `createChildContainer()`, `createScope()`, `createChild()`. */
+export function makesChildContainer(method: string): boolean {
+  return DI_CONTAINER_FORMS.some((f) => f.form === 'child' && f.name === method);
 }
 
 /**
- * How containers are given a value for a token, so that resolving the token later gives it back:
- * tsyringe `register(T, { useValue: v })` and `registerInstance(T, v)`, inversify
- * `bind(T).toConstantValue(v)`, awilix `register('name', asValue(v))` / `register({ name: asValue(v) })`.
+ * How an instance or a value is taken out of a container (`container.resolve(X)`, inversify
+ * `container.get(X)`, awilix `container.resolve('name')`), and how a value is put in: tsyringe
+ * `register(T, { useValue: v })` / `registerInstance(T, v)`, inversify `bind(T).toConstantValue(v)`,
+ * awilix `register({ name: asValue(v) })` / `register('name', asValue(v))`.
  */
-export const DI_VALUE_REGISTRATIONS = {
-  /** `register(T, { useValue: v })`: the option key that holds the value. */
-  optionKeys: ['useValue'] as readonly string[],
-  /** `registerInstance(T, v)`: methods whose second argument is the value. */
-  instanceMethods: ['registerInstance', 'registerSingleton'] as readonly string[],
-  /** `bind(T).toConstantValue(v)`: methods on a binding that take the value. */
-  bindingMethods: ['toConstantValue'] as readonly string[],
-  /** `asValue(v)`: awilix's wrapper of a value. */
-  valueWrappers: ['asValue'] as readonly string[],
-  /** `register(…)` and `bind(…)`: where the token is given. */
-  registerMethods: ['register', 'bind'] as readonly string[],
-};
+export const DI_RESOLVE_METHODS: readonly string[] = ['resolve', 'get', 'getAsync'];
+export interface DiValueRegistration {
+  name: string;
+  form: 'method' | 'option' | 'wrapper';
+  /** For methods: which argument is the value. */
+  valueArg?: number;
+}
+export const DI_VALUE_REGISTRATIONS: readonly DiValueRegistration[] = [
+  { name: 'registerInstance', form: 'method', valueArg: 1 },
+  { name: 'toConstantValue', form: 'method', valueArg: 0 },
+  { name: 'useValue', form: 'option' },
+  { name: 'asValue', form: 'wrapper' },
+];
+/** The calls that register something in a container, whose arguments may hold a value registration. */
+export const DI_REGISTER_METHODS: readonly string[] = ['register', ...DI_VALUE_REGISTRATIONS.filter((r) => r.form === 'method').map((r) => r.name)];
+
+export function isDiResolve(method: string): boolean {
+  return DI_RESOLVE_METHODS.includes(method);
+}
+export function diValueRegistration(name: string): DiValueRegistration | undefined {
+  return DI_VALUE_REGISTRATIONS.find((r) => r.name === name);
+}

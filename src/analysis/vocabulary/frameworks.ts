@@ -104,3 +104,26 @@ export const SERVER_START_TEXT = new RegExp(`\\.(?:${SERVER_START_CALLS.join('|'
 export function startsServer(text: string): boolean {
   return SERVER_START_TEXT.test(text);
 }
+
+/**
+ * Where a server listens, as `listen()` and Hono's `serve()` are told: a Unix domain socket or
+ * named pipe (`listen('/run/app.sock')`, `listen({ path })`) or a loopback address
+ * (`listen(8080, '127.0.0.1')`, `{ host: 'localhost' }`, `serve({ hostname: '::1' })`) can only be
+ * reached from the same host or pod — by the proxy in front of it.
+ */
+export const LISTEN_METHOD = 'listen';
+export const LISTEN_PATH_OPTION = 'path';
+export const LISTEN_HOST_OPTIONS: readonly string[] = ['host', 'hostname'];
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1', '::ffff:127.0.0.1', 'ip6-localhost'];
+
+/** A loopback host: the names above and any `127.x.y.z`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return LOOPBACK_HOSTS.includes(h) || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+/** A path `listen()` takes as a Unix domain socket or Windows named pipe rather than a port. */
+export function isLocalSocketPath(value: string): boolean {
+  if (/^\d+$/.test(value.trim())) return false;
+  return value.startsWith('/') || value.startsWith('./') || value.startsWith('../') || /^\\\\[.?]\\pipe\\/i.test(value) || value.endsWith('.sock');
+}

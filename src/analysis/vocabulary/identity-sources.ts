@@ -180,3 +180,24 @@ export const REVOCATION_TEXT = textPattern(REVOCATION_WORDS, { flags: 'i' });
 export function namesRevocation(text: string): boolean {
   return REVOCATION_TEXT.test(text);
 }
+
+/**
+ * Helpers that hand back the immediate peer of a request, and where its address is in what they
+ * return: Hono's `getConnInfo(c).remote.address` on Node (from the socket), Bun and Deno (from the
+ * server). Not `hono/cloudflare-workers`: there it is read from the `cf-connecting-ip` header.
+ */
+export interface PeerInfoSource {
+  module: string;
+  name: string;
+  address: readonly string[];
+}
+
+export const PEER_INFO_SOURCES: readonly PeerInfoSource[] = [
+  { module: '@hono/node-server/conninfo', name: 'getConnInfo', address: ['remote', 'address'] },
+  { module: 'hono/bun', name: 'getConnInfo', address: ['remote', 'address'] },
+  { module: 'hono/deno', name: 'getConnInfo', address: ['remote', 'address'] },
+];
+
+export function peerInfoSource(module: string, name: string): PeerInfoSource | undefined {
+  return PEER_INFO_SOURCES.find((s) => s.module === module && s.name === name);
+}

@@ -165,6 +165,15 @@ export function isRequestField(name: string): boolean {
   return fields.has(name);
 }
 
+/**
+ * The client's session (express-session, koa-session, `@fastify/session`): kept in a store between
+ * requests and found again by a cookie, so what is written there outlives the request and is not
+ * bound to the TLS connection that proved the certificate.
+ */
+export function isSessionField(name: string): boolean {
+  return fields.get(name) === 'session';
+}
+
 export interface RequestInputMethod {
   name: string;
   framework: Framework;

@@ -1,0 +1,108 @@
+import { ts } from '../ts';
+import { calleeChain, skipOuter } from './facts/walk';
+import type { Fn } from './handlers';
+import { isFunctionLike } from './modules';
+import type { Project } from './project';
+import { isQueueCall, jobQueueLibrary, JOB_QUEUE_LIBRARIES, type JobQueueLibrary } from './vocabulary/deferral';
+
+/** A queue of a job library, the jobs added to it and the processors that run them. */
+export interface JobQueue {
+  /** The expression that makes it: `new Queue('drills', …)`. */
+  node: ts.NewExpression | ts.CallExpression;
+  /** Its name, when written as a literal (workers find their queue by it). */
+  name?: string;
+  /** `queue.add(name, data)`, with the payload argument. */
+  adds: { call: ts.CallExpression; payload: ts.Expression }[];
+  /** Functions that process its jobs: their first parameter is the job. */
+  processors: Fn[];
+}
+
+/**
+ * Job queues (BullMQ, Bull, Bee-Queue) known by how they are made, never by a receiver's name:
+ * `new Queue('drills')` imported from `bullmq`, its `add(…)` calls through aliases and imports,
+ * and the processors of the same queue — `new Worker('drills', processor)` in any file, or
+ * `queue.process(processor)`.
+ */
+export function jobQueues(project: Project): JobQueue[] {
+  const out: JobQueue[] = [];
+  const byNode = new Map<ts.Node, JobQueue>();
+  const libraryOf = (made: ts.NewExpression | ts.CallExpression): { lib: JobQueueLibrary; export: string } | undefined => {
+    const chain = calleeChain(made.expression);
+    if (!chain) return undefined;
+    if (chain[0].startsWith('require:')) {
+      const lib = jobQueueLibrary(chain[0].slice(8));
+      return lib ? { lib, export: chain[1] ?? 'default' } : undefined;
+    }
+    const b = project.facts.get(made.getSourceFile().fileName)?.bindings.get(chain[0]);
+    const lib = b && jobQueueLibrary(b.module);
+    if (!b || !lib) return undefined;
+    const path = [...b.path, ...chain.slice(1)];
+    return { lib, export: path.length === 0 ? 'default' : path[path.length - 1] };
+  };
+  const nameOf = (arg: ts.Expression | undefined): string | undefined => {
+    const v = arg && project.modules.valueOf(arg);
+    return v && ts.isStringLiteralLike(v) ? v.text : v && ts.isVariableDeclaration(v) && v.initializer && ts.isStringLiteralLike(v.initializer) ? v.initializer.text : undefined;
+  };
+  const exportNames = new Set(JOB_QUEUE_LIBRARIES.flatMap((l) => [l.queue, l.worker?.name ?? '']).filter((n) => n && n !== 'default'));
+  const made: (ts.NewExpression | ts.CallExpression)[] = [];
+  for (const facts of project.facts.values()) {
+    for (const [local, b] of facts.bindings) {
+      if (!jobQueueLibrary(b.module)) continue;
+      for (const n of [...(facts.callsByName.get(local) ?? [])]) made.push(n);
+    }
+  }
+  for (const name of exportNames) for (const n of project.callsNamed(name)) if (!made.includes(n)) made.push(n);
+  const workers: { name: string; processor: ts.Expression }[] = [];
+  for (const m of made) {
+    const found = libraryOf(m);
+    if (!found) continue;
+    const { lib } = found;
+    if (found.export === lib.queue) {
+      if (byNode.has(m)) continue;
+      const q: JobQueue = { node: m, name: nameOf(m.arguments?.[0]), adds: [], processors: [] };
+      byNode.set(m, q);
+      out.push(q);
+    } else if (lib.worker && found.export === lib.worker.name) {
+      const name = nameOf(m.arguments?.[0]);
+      const processor = m.arguments?.[lib.worker.processorArg];
+      if (name !== undefined && processor) workers.push({ name, processor });
+    }
+  }
+  if (out.length === 0) return out;
+  const queueOf = (receiver: ts.Expression): JobQueue | undefined => {
+    const v = project.modules.valueOf(receiver);
+    return v ? byNode.get(skipOuter(v as ts.Expression)) ?? (ts.isVariableDeclaration(v) && v.initializer ? byNode.get(skipOuter(v.initializer)) : undefined) : undefined;
+  };
+  const functionOf = (e: ts.Expression): Fn | undefined => {
+    const v = project.modules.valueOf(e);
+    return v && isFunctionLike(v) ? (v as Fn) : project.handlers.functionOf(e);
+  };
+  for (const facts of project.facts.values()) {
+    for (const [method, calls] of facts.callsByName) {
+      const processes = JOB_QUEUE_LIBRARIES.some((l) => l.processMethod === method);
+      if (!isQueueCall(method) && !processes) continue;
+      for (const call of calls) {
+        if (!ts.isCallExpression(call)) continue;
+        const callee = skipOuter(call.expression);
+        if (!ts.isPropertyAccessExpression(callee)) continue;
+        const q = queueOf(callee.expression);
+        if (!q) continue;
+        if (isQueueCall(method)) {
+          // `add(name, data)` (BullMQ) or `add(data)` (Bull)
+          const args = call.arguments;
+          const payload = args.length >= 2 && ts.isStringLiteralLike(skipOuter(args[0])) ? args[1] : args[0];
+          if (payload) q.adds.push({ call, payload });
+        } else {
+          const fn = [...call.arguments].reverse().map(functionOf).find((f) => f !== undefined);
+          if (fn) q.processors.push(fn);
+        }
+      }
+    }
+  }
+  for (const w of workers) {
+    const fn = functionOf(w.processor);
+    if (!fn) continue;
+    for (const q of out) if (q.name === w.name) q.processors.push(fn);
+  }
+  return out;
+}
