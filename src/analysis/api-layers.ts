@@ -88,6 +88,8 @@ export class ApiLayers {
 
   /** `contextValues` of `owner.key`, for a property read or a destructured key (`const { runner } = ctx`). */
   contextField(owner: ts.Node, key: string): ts.Node[] | undefined {
+    // an app without resolvers, procedures or context factories has no per-request context
+    if (this.entries.size === 0 && this.contextFactories.length === 0) return undefined;
     if (ts.isParameter(owner) ? !this.isContextDeclaration(owner, 0) : !ts.isExpression(owner) || !this.isContext(skipOuter(owner))) return undefined;
     const out: ts.Node[] = [];
     for (const obj of [...this.contextFactories.flatMap((f) => returnedExpressions(f).flatMap((r) => this.returnedObjects(r, 0))), ...this.passedContexts]) {
@@ -113,8 +115,18 @@ export class ApiLayers {
     return field?.key === TRPC_CONTEXT && this.isTrpcFunction(field.fn);
   }
 
-  /** A parameter, binding or variable that holds the per-request context. */
+  /** A parameter, binding or variable that holds the per-request context (answered once per declaration). */
   private isContextDeclaration(decl: ts.Node, depth: number): boolean {
+    const known = this.contextDeclarations.get(decl);
+    if (known !== undefined) return known;
+    this.contextDeclarations.set(decl, false); // a helper that calls itself: not through this way
+    const result = this.computeContextDeclaration(decl, depth);
+    this.contextDeclarations.set(decl, result);
+    return result;
+  }
+  private readonly contextDeclarations = new Map<ts.Node, boolean>();
+
+  private computeContextDeclaration(decl: ts.Node, depth: number): boolean {
     {
       if (ts.isParameter(decl)) {
         const fn = decl.parent;

@@ -25,6 +25,16 @@ interface Env {
 }
 
 const MAX_DEPTH = 24;
+/** Steps one question may take. */
+const MAX_STEPS = 20_000;
+
+interface TraceState {
+  /** Some way was cut short (a cycle, the depth or the step limit). */
+  cut: boolean;
+  steps: number;
+  /** Answers of this question that rested on a cut way. */
+  local: Map<ts.Node, unknown>;
+}
 
 /** Methods that put a value into a container (its last argument). */
 const CONTAINER_WRITES: readonly string[] = ['set', 'push', 'add', 'unshift', 'append'];
@@ -60,7 +70,7 @@ export class Values {
 
   /** The first leaf `expr`'s value can come from. */
   find<T>(expr: ts.Node, leaf: Leaf<T>): T | undefined {
-    const state = { cut: false };
+    const state: TraceState = { cut: false, steps: 0, local: new Map() };
     return this.trace(expr, leaf, undefined, 0, new Set(), state);
   }
 
@@ -79,29 +89,37 @@ export class Values {
     return found;
   }
 
-  private trace<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Set<ts.Node>, state: { cut: boolean }): T | undefined {
-    if (depth > MAX_DEPTH || seen.has(node)) {
+  private trace<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Set<ts.Node>, state: TraceState): T | undefined {
+    // a question answers within a bounded amount of work, whatever the code's shape (recursion,
+    // helpers calling back into each other): past it, this way reads as "not found"
+    if (depth > MAX_DEPTH || seen.has(node) || ++state.steps > MAX_STEPS) {
       state.cut = true;
       return undefined;
     }
     let memo = this.memo.get(leaf as Leaf<unknown>);
     if (!memo) this.memo.set(leaf as Leaf<unknown>, (memo = new Map()));
     if (env === undefined && memo.has(node)) return memo.get(node) as T | undefined;
+    // within one question, a node already answered (even on a cut way) is not walked again
+    if (env === undefined && state.local.has(node)) return state.local.get(node) as T | undefined;
     seen.add(node);
-    const inner = { cut: false };
+    const inner: TraceState = { cut: false, steps: state.steps, local: state.local };
     let result: T | undefined;
     try {
       result = this.step(node, leaf, env, depth, seen, inner);
     } finally {
       seen.delete(node);
     }
-    // an answer that rested on a cycle cut short may differ when asked from elsewhere: not kept
-    if (env === undefined && (!inner.cut || result !== undefined)) memo.set(node, result);
+    state.steps = inner.steps;
+    // an answer that rested on a cycle cut short may differ when asked from elsewhere: kept for this question only
+    if (env === undefined) {
+      if (!inner.cut || result !== undefined) memo.set(node, result);
+      else state.local.set(node, result);
+    }
     if (inner.cut) state.cut = true;
     return result;
   }
 
-  private step<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Set<ts.Node>, state: { cut: boolean }): T | undefined {
+  private step<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Set<ts.Node>, state: TraceState): T | undefined {
     const e = ts.isExpression(node) ? skipOuter(node) : node;
     const hit = leaf(e);
     if (hit !== undefined) return hit;
