@@ -19,7 +19,6 @@ import { createRequire } from 'node:module';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
-
 const args = process.argv.slice(2);
 const flag = (name) => {
   const i = args.indexOf(name);
@@ -141,6 +140,8 @@ for (const [rule, s] of [...stats].sort()) {
     for (const m of s.extras) console.log(`    other  ${m}`);
   }
 }
-console.log(`${'all'.padEnd(29)} ${String(T.tp + T.fn).padStart(4)} ${String(T.tp).padStart(6)} ${String(T.fn).padStart(5)} | ${String(T.tn + T.fp).padStart(3)} ${String(T.fp).padStart(6)} | ${String(T.extra).padStart(5)} |  ${pct(T.tp, T.tp + T.fp)}  ${pct(T.tp, T.tp + T.fn)}`);
+console.log(
+  `${'all'.padEnd(29)} ${String(T.tp + T.fn).padStart(4)} ${String(T.tp).padStart(6)} ${String(T.fn).padStart(5)} | ${String(T.tn + T.fp).padStart(3)} ${String(T.fp).padStart(6)} | ${String(T.extra).padStart(5)} |  ${pct(T.tp, T.tp + T.fp)}  ${pct(T.tp, T.tp + T.fn)}`,
+);
 console.log('precision counts findings on annotated lines (ruleid vs ok); "other" are findings on lines nobody annotated.');
 if (together && leaks > 0) process.exitCode = 1;

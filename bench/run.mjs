@@ -214,7 +214,10 @@ function setUpFloor(sharedBench, work) {
   if (v.floor !== v.tsMorphTs || !v.same) {
     throw new Error(`parse floor would use TypeScript ${v.floor}, ts-morph bundles ${v.tsMorphTs} (same module: ${v.same})`);
   }
-  return { script, versions: { tsMorph: v.tsMorph, typescriptBundled: v.tsMorphTs, typescriptFloor: v.floor, floorSameModule: v.same, typescriptDevDependency: v.devDep, bundledFile: tsFile } };
+  return {
+    script,
+    versions: { tsMorph: v.tsMorph, typescriptBundled: v.tsMorphTs, typescriptFloor: v.floor, floorSameModule: v.same, typescriptDevDependency: v.devDep, bundledFile: tsFile },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,7 +448,11 @@ function makeProject(corpusDir, work) {
 function projectCase(id, label, project, targets, reportFile) {
   const bin = path.join(REPO, 'bin', 'toctou-lint.js');
   // once, untimed: the run reports on the given files only
-  const probe = spawnSync(process.execPath, [bin, ...targets, '--format', 'json', '-o', reportFile], { cwd: project.root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const probe = spawnSync(process.execPath, [bin, ...targets, '--format', 'json', '-o', reportFile], {
+    cwd: project.root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   if (probe.status !== 0 && probe.status !== 1) throw new Error(`${label}: exit ${probe.status ?? probe.signal}: ${probe.stderr.trim().slice(0, 2000)}`);
   const rep = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
   const outside = rep.findings.filter((f) => !targets.includes(f.location.path));
@@ -456,7 +463,13 @@ function projectCase(id, label, project, targets, reportFile) {
     files: SMALL_RUN_FILES,
     cwd: project.root,
     args: [bin, ...targets],
-    detail: { projectFiles: project.files, medianBytes: project.medianBytes, targets, filesScanned: rep.summary.filesScanned, findings: rep.findings.map((f) => `${f.ruleId} ${f.location.path}:${f.location.line}`) },
+    detail: {
+      projectFiles: project.files,
+      medianBytes: project.medianBytes,
+      targets,
+      filesScanned: rep.summary.filesScanned,
+      findings: rep.findings.map((f) => `${f.ruleId} ${f.location.path}:${f.location.line}`),
+    },
     check(r) {
       return r.code === 0 || r.code === 1 ? undefined : `exit ${r.code ?? r.signal}`;
     },
@@ -526,9 +539,15 @@ function printTable(res) {
   const v = res.versions;
   p(`toctou-lint ${v.toctouLint} benchmark, ${res.date}`);
   p(`machine: ${res.machine.cpus} CPUs (${res.machine.cpuModel}), ${res.machine.memoryGB} GB, ${res.machine.platform}, node ${res.machine.node}`);
-  p(`ts-morph ${v.tsMorph} bundles typescript ${v.typescriptBundled}; parse floor ran with ${v.typescriptFloor} (same module: ${v.floorSameModule}); node_modules/typescript: ${v.typescriptDevDependency ?? 'not installed'}`);
-  p(`corpus: ${res.corpus.dir} (corpus/ ${res.corpus.files} files, ${(res.corpus.bytes / 1e6).toFixed(1)} MB; corpus-small/ ${res.corpus.smallFiles} files, ${(res.corpus.smallBytes / 1e6).toFixed(1)} MB)${res.corpus.built ? ', built by this run' : ''}`);
-  p(`wall: median of ${res.runs} runs (3-file/start-up rows: ${res.smallRuns}), after ${res.warmup} warm-up; peak RSS: ${res.rssMethod === 'time' ? 'GNU /usr/bin/time %M' : 'process.resourceUsage().maxRSS at exit'}, median`);
+  p(
+    `ts-morph ${v.tsMorph} bundles typescript ${v.typescriptBundled}; parse floor ran with ${v.typescriptFloor} (same module: ${v.floorSameModule}); node_modules/typescript: ${v.typescriptDevDependency ?? 'not installed'}`,
+  );
+  p(
+    `corpus: ${res.corpus.dir} (corpus/ ${res.corpus.files} files, ${(res.corpus.bytes / 1e6).toFixed(1)} MB; corpus-small/ ${res.corpus.smallFiles} files, ${(res.corpus.smallBytes / 1e6).toFixed(1)} MB)${res.corpus.built ? ', built by this run' : ''}`,
+  );
+  p(
+    `wall: median of ${res.runs} runs (3-file/start-up rows: ${res.smallRuns}), after ${res.warmup} warm-up; peak RSS: ${res.rssMethod === 'time' ? 'GNU /usr/bin/time %M' : 'process.resourceUsage().maxRSS at exit'}, median`,
+  );
   p();
   const head = ['', 'case', 'files', 'wall s', 'min-max s', 'files/s', 'RSS MB'];
   const rows = res.cases.map((c) => [
@@ -541,7 +560,11 @@ function printTable(res) {
     c.peakRssMB ? c.peakRssMB.median.toFixed(0) : '?',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r) => r.map((x, i) => (i >= 2 ? x.padStart(w[i]) : x.padEnd(w[i]))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((x, i) => (i >= 2 ? x.padStart(w[i]) : x.padEnd(w[i])))
+      .join('  ')
+      .trimEnd();
   p(line(head));
   p(w.map((n) => '-'.repeat(n)).join('  '));
   let last;
@@ -555,7 +578,9 @@ function printTable(res) {
     p(`${r.label.padEnd(52)} ${r.value.toFixed(2).padStart(5)}x  (run by run: ${r.pairedMedian.toFixed(2)}x)   ${verdict}`);
   }
   for (const t of res.wallTargets ?? []) {
-    p(`${t.label.padEnd(52)} ${(t.valueMs / 1000).toFixed(2).padStart(5)}s  (slowest: ${(t.maxMs / 1000).toFixed(2)}s)          target < ${t.targetMs / 1000} s wall: ${t.met ? 'met' : 'MISSED'}`);
+    p(
+      `${t.label.padEnd(52)} ${(t.valueMs / 1000).toFixed(2).padStart(5)}s  (slowest: ${(t.maxMs / 1000).toFixed(2)}s)          target < ${t.targetMs / 1000} s wall: ${t.met ? 'met' : 'MISSED'}`,
+    );
   }
   const proj = res.cases.find((c) => c.id === 'tool-3-of-project');
   const ident = res.cases.find((c) => c.id === 'tool-3-of-project-identity');
@@ -566,9 +591,13 @@ function printTable(res) {
   }
   const tool = res.cases.find((c) => c.id === 'tool-corpus');
   if (tool?.detail) {
-    const sk = Object.entries(tool.detail.skippedByKind).map(([k, n]) => `${n} ${k}`).join(', ');
+    const sk = Object.entries(tool.detail.skippedByKind)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ');
     p();
-    p(`the tool scanned ${tool.detail.filesScanned} of ${tool.files} corpus files (skipped: ${sk || 'none'}), ${tool.detail.findings} findings; the floor parses all ${tool.files}.`);
+    p(
+      `the tool scanned ${tool.detail.filesScanned} of ${tool.files} corpus files (skipped: ${sk || 'none'}), ${tool.detail.findings} findings; the floor parses all ${tool.files}.`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -594,20 +623,34 @@ async function main() {
     const run = makeRunner(rssMethod, work);
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
     const versions = { toctouLint: pkg.version, ...floor.versions };
-    log(`bench: ts-morph ${versions.tsMorph} bundles typescript ${versions.typescriptBundled}; the floor uses ${versions.typescriptFloor} (${versions.bundledFile}); node_modules/typescript ${versions.typescriptDevDependency ?? 'absent'}`);
+    log(
+      `bench: ts-morph ${versions.tsMorph} bundles typescript ${versions.typescriptBundled}; the floor uses ${versions.typescriptFloor} (${versions.bundledFile}); node_modules/typescript ${versions.typescriptDevDependency ?? 'absent'}`,
+    );
     if (versions.typescriptDevDependency && versions.typescriptDevDependency !== versions.typescriptBundled) {
       log(`bench: note: node_modules/typescript (${versions.typescriptDevDependency}) differs from ts-morph's (${versions.typescriptBundled}); the floor uses ts-morph's`);
     }
     const report = path.join(work, 'report.json');
     const cases = [
-      ...timeGroup(run, 'corpus', [
-        floorCase('floor-corpus', 'TypeScript parse floor (1 thread)', floor.script, corpus.corpus, corpus.files),
-        toolCase('tool-corpus', 'toctou-lint --format json (all rules)', corpus.corpus, corpus.files, report),
-      ], opts.runs, opts.warmup),
-      ...timeGroup(run, 'corpus-small', [
-        floorCase('floor-small', 'TypeScript parse floor (1 thread)', floor.script, corpus.small, corpus.smallFiles),
-        toolCase('tool-small', 'toctou-lint --format json (all rules)', corpus.small, corpus.smallFiles, report),
-      ], opts.runs, opts.warmup),
+      ...timeGroup(
+        run,
+        'corpus',
+        [
+          floorCase('floor-corpus', 'TypeScript parse floor (1 thread)', floor.script, corpus.corpus, corpus.files),
+          toolCase('tool-corpus', 'toctou-lint --format json (all rules)', corpus.corpus, corpus.files, report),
+        ],
+        opts.runs,
+        opts.warmup,
+      ),
+      ...timeGroup(
+        run,
+        'corpus-small',
+        [
+          floorCase('floor-small', 'TypeScript parse floor (1 thread)', floor.script, corpus.small, corpus.smallFiles),
+          toolCase('tool-small', 'toctou-lint --format json (all rules)', corpus.small, corpus.smallFiles, report),
+        ],
+        opts.runs,
+        opts.warmup,
+      ),
       ...timeGroup(run, 'start-up', [...smallRunCases(corpus.small), ...projectCases(corpus.corpus, work, report)], opts.smallRuns, opts.warmup),
     ];
     const by = Object.fromEntries(cases.map((c) => [c.id, c]));
@@ -652,7 +695,7 @@ main().then(
       log(`bench: ${err.message}\n\n${usage()}`);
       process.exitCode = 2;
     } else {
-      log(`bench: error: ${process.env.TOCTOU_BENCH_DEBUG ? err?.stack : err?.message ?? err}`);
+      log(`bench: error: ${process.env.TOCTOU_BENCH_DEBUG ? err?.stack : (err?.message ?? err)}`);
       process.exitCode = 1;
     }
   },

@@ -147,11 +147,7 @@ function staleReport(s: StaleOperation): RuleReport {
   const callee = ts.isCallExpression(s.op.node) ? s.op.node.expression : s.op.node.tag;
   const decision = code(snippet(s.decision.call, s.decision.call.getSourceFile(), 60));
   const d = s.decision;
-  const what = d.shared
-    ? `${d.shared.label}, which every request shares,`
-    : d.fields.length > 0
-      ? `the record's ${d.fields.map((f) => code(f)).join(', ')}`
-      : 'the answer it got';
+  const what = d.shared ? `${d.shared.label}, which every request shares,` : d.fields.length > 0 ? `the record's ${d.fields.map((f) => code(f)).join(', ')}` : 'the answer it got';
   return {
     messageId: 'staleDecision',
     node: s.op.node,
@@ -169,7 +165,13 @@ function sharedReport(u: ReturnType<typeof sharedIdentityUses>[number]): RuleRep
   const data: Record<string, string | number> =
     u.kind === 'reread'
       ? { place: u.place.label, boundary: boundaryText(u.boundary), boundaryLine: line(u.boundary), readLine: line(u.before) }
-      : { op: code(`${snippet(ts.isCallExpression(u.node) ? u.node.expression : u.node, sf, 50)}()`), boundary: boundaryText(u.boundary), boundaryLine: line(u.boundary), decisionLine: line(u.before), place: u.place.label };
+      : {
+          op: code(`${snippet(ts.isCallExpression(u.node) ? u.node.expression : u.node, sf, 50)}()`),
+          boundary: boundaryText(u.boundary),
+          boundaryLine: line(u.boundary),
+          decisionLine: line(u.before),
+          place: u.place.label,
+        };
   return {
     messageId: u.kind === 'reread' ? 'sharedIdentityReread' : 'sharedIdentityDecision',
     node: u.node,

@@ -206,10 +206,12 @@ function queuedDecisions(project: Project, report: (call: ts.CallExpression, val
         for (const p of obj.properties) {
           if (!ts.isPropertyAssignment(p)) continue;
           const v = skipOuter(p.initializer);
-          const isTest = (ts.isBinaryExpression(v) && isEqualityOperator(v.operatorToken.kind)) || (ts.isCallExpression(v) && isCollectionTest(calleeChain(v.expression)?.at(-1) ?? '', 'membership', 'affix'));
+          const isTest =
+            (ts.isBinaryExpression(v) && isEqualityOperator(v.operatorToken.kind)) ||
+            (ts.isCallExpression(v) && isCollectionTest(calleeChain(v.expression)?.at(-1) ?? '', 'membership', 'affix'));
           if (!isTest) continue;
-          const parts = ts.isBinaryExpression(v) ? [v.left, v.right] : [...(v as ts.CallExpression).arguments, (skipOuter((v as ts.CallExpression).expression) as ts.PropertyAccessExpression).expression ?? v];
-          const value = parts.find((x) => x && isIdentityValue(project, x as ts.Expression, 0));
+          const parts = ts.isBinaryExpression(v) ? [v.left, v.right] : [...v.arguments, (skipOuter(v.expression) as ts.PropertyAccessExpression).expression ?? v];
+          const value = parts.find((x) => x && isIdentityValue(project, x, 0));
           if (value) {
             report(call, value, v);
             break args;
@@ -347,7 +349,10 @@ function decidingRead(cond: ts.Expression, isRead: (n: ts.Node) => boolean): ts.
       while (ts.isPropertyAccessExpression(top.parent) && top.parent.expression === top) top = top.parent;
       const p = skipParens(top.parent);
       const decides =
-        (ts.isBinaryExpression(p) && p.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken && p.operatorToken.kind !== ts.SyntaxKind.BarBarToken && p.operatorToken.kind !== ts.SyntaxKind.QuestionQuestionToken) ||
+        (ts.isBinaryExpression(p) &&
+          p.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken &&
+          p.operatorToken.kind !== ts.SyntaxKind.BarBarToken &&
+          p.operatorToken.kind !== ts.SyntaxKind.QuestionQuestionToken) ||
         ts.isCallExpression(p);
       if (decides) {
         hit = n;
@@ -419,7 +424,10 @@ function isIdentityValue(project: Project, value: ts.Expression, depth: number):
   let root = skipOuter(value);
   while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression);
   if (ts.isObjectLiteralExpression(root)) {
-    return root.properties.some((p) => (ts.isPropertyAssignment(p) && isIdentityValue(project, p.initializer, depth + 1)) || (ts.isShorthandPropertyAssignment(p) && isIdentityValue(project, p.name, depth + 1)));
+    return root.properties.some(
+      (p) =>
+        (ts.isPropertyAssignment(p) && isIdentityValue(project, p.initializer, depth + 1)) || (ts.isShorthandPropertyAssignment(p) && isIdentityValue(project, p.name, depth + 1)),
+    );
   }
   if (!ts.isIdentifier(root)) return false;
   const decl = project.modules.declarationOf(root.text, root);
@@ -441,7 +449,7 @@ function isModuleInit(node: ts.Node): boolean {
 /** Which identity source a write's function reads, for the message. */
 function sourceOf(project: Project, node: ts.Node): { text: string; node?: ts.Node } {
   let fn: ts.Node | undefined;
-  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) (fn ??= n);
+  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) fn ??= n;
   const inFn = (n: ts.Node): boolean => fn !== undefined && n.getSourceFile() === fn.getSourceFile() && n.pos >= fn.pos && n.end <= fn.end;
   const cert = project.identity.certReads().find((r) => inFn(r.call));
   if (cert) return { text: `the client certificate (\`${cert.method}()\`)`, node: cert.call };
@@ -458,7 +466,14 @@ function sourceOf(project: Project, node: ts.Node): { text: string; node?: ts.No
 function foreignPart(project: Project, value: ts.Expression, depth: number): ts.Node | undefined {
   const e = skipOuter(value);
   if (depth > 4) return undefined;
-  if (ts.isLiteralExpression(e) || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(e) && e.text === 'undefined')) return undefined;
+  if (
+    ts.isLiteralExpression(e) ||
+    e.kind === ts.SyntaxKind.NullKeyword ||
+    e.kind === ts.SyntaxKind.TrueKeyword ||
+    e.kind === ts.SyntaxKind.FalseKeyword ||
+    (ts.isIdentifier(e) && e.text === 'undefined')
+  )
+    return undefined;
   if (ts.isAwaitExpression(e)) return foreignPart(project, e.expression, depth + 1) && e;
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;

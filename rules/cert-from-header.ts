@@ -65,7 +65,7 @@ knows the proxy sent it:
   lives outside the code; keep a check in the app where the deployment can change.`,
   messages: {
     untrustedHeader:
-      'Client identity is read from the {{header}} header with no check that the request came through the trusted proxy (peer address, the proxy\'s own certificate, or a signature): a client that reaches the app directly can send this header itself',
+      "Client identity is read from the {{header}} header with no check that the request came through the trusted proxy (peer address, the proxy's own certificate, or a signature): a client that reaches the app directly can send this header itself",
   },
   create(context) {
     return {

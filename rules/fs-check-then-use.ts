@@ -14,8 +14,7 @@ interface Check {
 export default defineRule({
   id: 'fs-check-then-use',
   title: 'File-system check then use',
-  description:
-    'A path is checked (exists, access, stat) and then used by a separate call, so the file can change or become a symlink in between.',
+  description: 'A path is checked (exists, access, stat) and then used by a separate call, so the file can change or become a symlink in between.',
   severity: 'warning',
   precision: 'high',
   securitySeverity: 5.9,
@@ -23,12 +22,12 @@ export default defineRule({
   seeds: [
     {
       title: 'Time Of Check Time Of Use in Aspnet with Mutual Tls',
-      section: 'the check-then-open scenario: a resource whose path or symlinks can change between the rights check and its use, and the advice to make check and use one atomic operation',
+      section:
+        'the check-then-open scenario: a resource whose path or symlinks can change between the rights check and its use, and the advice to make check and use one atomic operation',
     },
   ],
   messages: {
-    checkThenWrite:
-      '{{path}} is checked with `{{check}}()` at line {{checkLine}}, then {{effect}} with `{{use}}()`: the path can be swapped, e.g. for a symlink, in between',
+    checkThenWrite: '{{path}} is checked with `{{check}}()` at line {{checkLine}}, then {{effect}} with `{{use}}()`: the path can be swapped, e.g. for a symlink, in between',
     checkThenRead: '{{path}} is checked with `{{check}}()` at line {{checkLine}}, then {{effect}} with `{{use}}()`',
   },
   remediationSummary:

@@ -34,7 +34,7 @@ export default defineRule({
     },
   ],
   remediationSummary:
-    'Scope the operation by the identity bound to the request from the certificate (`where: { id, tenantId: identity.tenantId }`, `AND tenant_id = $2`), or compare the id with that identity and answer 403 on a mismatch, or check the fetched record\'s owner before returning or changing it.',
+    "Scope the operation by the identity bound to the request from the certificate (`where: { id, tenantId: identity.tenantId }`, `AND tenant_id = $2`), or compare the id with that identity and answer 403 on a mismatch, or check the fetched record's owner before returning or changing it.",
   remediation: `Mutual TLS tells the app who the client is; it says nothing about which records that client may
 touch. When a handler identifies the client from its certificate and then loads, changes or deletes a
 record chosen by an id from the URL, the query string, the body or a header, any client with a valid
@@ -68,7 +68,7 @@ the certificate.
   query, so a controller cannot forget it.`,
   messages: {
     unscoped:
-      '{{param}} from the request chooses what {{sink}} reads or changes, after the client was identified by {{identity}}, but it is never compared with that identity nor scoped by it in the query: any client with a valid certificate can name another client\'s record',
+      "{{param}} from the request chooses what {{sink}} reads or changes, after the client was identified by {{identity}}, but it is never compared with that identity nor scoped by it in the query: any client with a valid certificate can name another client's record",
   },
   create(context) {
     return {
@@ -163,7 +163,7 @@ class Checks {
     const checks = this.project.callsNamed('param').filter((c): c is ts.CallExpression => {
       if (!ts.isCallExpression(c) || !c.arguments[0] || !ts.isStringLiteralLike(c.arguments[0]) || c.arguments[0].text !== read.key) return false;
       const fn = c.arguments[1] && this.project.handlers.functionOf(c.arguments[1]);
-      return fn !== undefined && containsStatement(fn, this.compared(read).statement);
+      return fn !== undefined && containsStatement(fn, (s) => this.compared(read).statement(s));
     });
     if (checks.length === 0) return false;
     return entries.every((entry) => {
@@ -206,9 +206,19 @@ class Checks {
           const l = references(n.left, names);
           const r = references(n.right, names);
           if ((l && this.project.requestValues.mentionsIdentity(n.right)) || (r && this.project.requestValues.mentionsIdentity(n.left))) found = true;
-        } else if (ts.isCallExpression(n) && n.arguments.some((a) => references(a, names)) && n.arguments.some((a) => this.project.requestValues.mentionsIdentity(a)) && this.throwsOrAsserts(n)) {
+        } else if (
+          ts.isCallExpression(n) &&
+          n.arguments.some((a) => references(a, names)) &&
+          n.arguments.some((a) => this.project.requestValues.mentionsIdentity(a)) &&
+          this.throwsOrAsserts(n)
+        ) {
           found = true;
-        } else if ((ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership', 'quantifier') && references(n, names) && this.project.requestValues.mentionsIdentity(n))) {
+        } else if (
+          ts.isCallExpression(n) &&
+          isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership', 'quantifier') &&
+          references(n, names) &&
+          this.project.requestValues.mentionsIdentity(n)
+        ) {
           found = true; // `doc.members.includes(me.cn)`
         }
       }
@@ -229,7 +239,14 @@ class Checks {
       if (r && sameChoice(r, read) && param && ts.isIdentifier(param.name)) names.add(param.name.text);
     });
     if (names.size === 0) return false;
-    return containsStatement(fn, (s) => ts.isIfStatement(s) && references(s.expression, names) && this.readsIdentity(s.expression) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement))));
+    return containsStatement(
+      fn,
+      (s) =>
+        ts.isIfStatement(s) &&
+        references(s.expression, names) &&
+        this.readsIdentity(s.expression) &&
+        (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement))),
+    );
   }
 
   /** A call that is a check: its callee throws or ends the response, or is named like an assertion. */

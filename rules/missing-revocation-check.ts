@@ -22,12 +22,11 @@ export default defineRule({
   seeds: [
     {
       title: 'Time Of Check Time Of Use in Django with Mutual Tls',
-      section:
-        'the closing advice to have revocation (CRL or OCSP) checked where TLS is terminated, so that withdrawing a certificate actually ends its use',
+      section: 'the closing advice to have revocation (CRL or OCSP) checked where TLS is terminated, so that withdrawing a certificate actually ends its use',
     },
   ],
   remediationSummary:
-    'Load the CAs\' CRLs with the `crl` server option and reload them with `server.setSecureContext()`, or check the certificate\'s serial number against a revocation list refreshed from the CA; or issue short-lived certificates.',
+    "Load the CAs' CRLs with the `crl` server option and reload them with `server.setSecureContext()`, or check the certificate's serial number against a revocation list refreshed from the CA; or issue short-lived certificates.",
   remediation: `A client certificate is checked once, when the CA signs it, and then used for months. If the CA later
 revokes it — a leaked key, a lost laptop, a contractor whose access ended — a server that never looks at
 revocation data keeps completing handshakes with it, and every identity check after the handshake
@@ -99,7 +98,7 @@ certificates have a legitimate reason to go without one.`,
 function reloadsCrl(server: TlsServer, project: Project): boolean {
   for (const call of project.callsNamed('setSecureContext')) {
     const callee = call.expression;
-    if (!ts.isPropertyAccessExpression(callee) || project.handlers.keyOf(callee.expression) !== project.handlers.keyOf(server.call as ts.Expression)) continue;
+    if (!ts.isPropertyAccessExpression(callee) || project.handlers.keyOf(callee.expression) !== project.handlers.keyOf(server.call)) continue;
     const opts = call.arguments?.[0] && project.modules.valueOf(call.arguments[0]);
     if (opts && ts.isObjectLiteralExpression(opts) && project.modules.memberOf(opts, 'crl', 0) !== undefined) return true;
     if (opts && ts.isObjectLiteralExpression(opts) && opts.properties.some((p) => p.name?.getText() === 'crl')) return true;

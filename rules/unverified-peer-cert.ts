@@ -3,7 +3,7 @@ import { skipOuter } from '../src/analysis/facts/walk';
 import { enclosingFunction } from '../src/analysis/dominance';
 import type { CertRead } from '../src/analysis/identity';
 import { defineRule, type RelatedReport } from '../src/rule';
-import { ts } from '../src/ts';
+import { type ts } from '../src/ts';
 
 export default defineRule({
   id: 'unverified-peer-cert',
@@ -22,8 +22,7 @@ export default defineRule({
     },
     {
       title: 'Time Of Check Time Of Use in Axum with Mutual Tls',
-      section:
-        'the FAQ answer that it is enforcement at the TLS handshake that makes a presented client certificate valid, and that application code must not assume more',
+      section: 'the FAQ answer that it is enforcement at the TLS handshake that makes a presented client certificate valid, and that application code must not assume more',
     },
   ],
   remediationSummary:

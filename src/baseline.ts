@@ -236,7 +236,8 @@ export function parseBaseline(text: string, where: string): Baseline {
     for (const [rule, keys] of Object.entries(rules as Record<string, unknown>)) {
       if (!isObject(keys)) bad(`files["${file}"]["${rule}"]`, 'is not an object');
       for (const [key, count] of Object.entries(keys as Record<string, unknown>)) {
-        if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) bad(`files["${file}"]["${rule}"]["${key}"]`, `is ${JSON.stringify(count)}, not a count (a whole number of at least 1)`);
+        if (typeof count !== 'number' || !Number.isInteger(count) || count < 1)
+          bad(`files["${file}"]["${rule}"]["${key}"]`, `is ${JSON.stringify(count)}, not a count (a whole number of at least 1)`);
       }
     }
   }

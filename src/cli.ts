@@ -104,13 +104,21 @@ function program(io: Io): Command {
     .option('-q, --quiet', 'pretty output: report errors only (everything still counts for the exit code)')
     .option('--color', 'colour even when not on a terminal (over NO_COLOR)')
     .option('--no-color', 'no colour (over FORCE_COLOR); without either flag, colour is on for a terminal unless NO_COLOR is set, or FORCE_COLOR forces it')
-    .option('--ignore <glob>', 'skip files matching this gitignore-style pattern, relative to the current folder (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--ignore <glob>',
+      'skip files matching this gitignore-style pattern, relative to the current folder (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--no-gitignore', 'scan files that .gitignore files ignore')
     .option('--include-tests', 'also report findings in test code (test/, tests/, __tests__/, e2e/, *.test.*, *.spec.*); by default it is read as context only')
     .option('--no-error-on-unmatched-pattern', 'a folder or glob with nothing to scan is a warning, not an error')
     .addOption(new Option('--max-file-size <size>', 'skip files larger than this (bytes, or with KB/MB)').argParser(parseSize).default(DEFAULT_MAX_FILE_SIZE, '2MB'))
     .option('--report-unused-disable-directives', 'report toctou-lint-disable comments that suppress nothing')
-    .option('--fail-on-skipped', 'exit 1 when a file given or found could not be analysed (too large, binary, unreadable, too deeply nested, …); without it, such files are reported as notes and do not change the exit code')
+    .option(
+      '--fail-on-skipped',
+      'exit 1 when a file given or found could not be analysed (too large, binary, unreadable, too deeply nested, …); without it, such files are reported as notes and do not change the exit code',
+    )
     .option('--root <dir>', 'folder that report paths are relative to (default: the current folder; for sarif, github and gitlab the repository root)')
     .option('--baseline <file>', 'report only findings that are not in this baseline file')
     .option('--write-baseline <file>', 'write the current findings to this baseline file (adopting the tool on existing code)')
@@ -145,7 +153,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   const cmd = program(io);
   let debug = argv.includes('--debug');
   try {
-    cmd.parse(argv as string[]);
+    cmd.parse(argv);
     const flags = cmd.opts<CliFlags>();
     debug = flags.debug ?? false;
     if (flags.listRules) {
@@ -234,12 +242,17 @@ function checkFormatFlags(flags: CliFlags): void {
   if (flags.sarifCategory !== undefined) {
     if (flags.format !== 'sarif') throw new UsageError('--sarif-category applies to --format sarif only');
     // eslint-disable-next-line no-control-regex
-    if (flags.sarifCategory.trim() === '' || /[\u0000-\u001f\u007f]/.test(flags.sarifCategory)) throw new UsageError('--sarif-category: give a non-empty name without control characters, e.g. toctou-lint or backend/toctou');
+    if (flags.sarifCategory.trim() === '' || /[\u0000-\u001f\u007f]/.test(flags.sarifCategory))
+      throw new UsageError('--sarif-category: give a non-empty name without control characters, e.g. toctou-lint or backend/toctou');
   }
   if (flags.sarifIncludeSuppressed && flags.format !== 'sarif') throw new UsageError('--sarif-include-suppressed applies to --format sarif only');
   if (flags.pruneBaseline && !flags.baseline) throw new UsageError('--prune-baseline needs --baseline <file>: the baseline to prune');
-  if (flags.pruneBaseline && flags.writeBaseline) throw new UsageError('--prune-baseline and --write-baseline: use one (--write-baseline already drops entries that no longer match)');
-  for (const [flag, file] of [['--baseline', flags.baseline], ['--write-baseline', flags.writeBaseline]] as const) {
+  if (flags.pruneBaseline && flags.writeBaseline)
+    throw new UsageError('--prune-baseline and --write-baseline: use one (--write-baseline already drops entries that no longer match)');
+  for (const [flag, file] of [
+    ['--baseline', flags.baseline],
+    ['--write-baseline', flags.writeBaseline],
+  ] as const) {
     if (file === undefined) continue;
     if (file.trim() === '' || file === '-') throw new UsageError(`${flag}: give a file name, e.g. toctou-baseline.json`);
     if (/\.(?:[mc]?[jt]s|[jt]sx)$/.test(file)) throw new UsageError(`${flag} ${file}: that is a source file name; give the baseline its own name (e.g. toctou-baseline.json)`);
@@ -260,7 +273,9 @@ function loadBaselines(flags: CliFlags, cwd: string): Baselines | undefined {
   if (flags.writeBaseline !== undefined) {
     const file = path.resolve(cwd, flags.writeBaseline);
     if (flags.baseline !== undefined && path.resolve(cwd, flags.baseline) !== file) {
-      throw new UsageError(`--baseline ${flags.baseline} and --write-baseline ${flags.writeBaseline} name different files; --write-baseline alone writes a baseline and reports against it`);
+      throw new UsageError(
+        `--baseline ${flags.baseline} and --write-baseline ${flags.writeBaseline} name different files; --write-baseline alone writes a baseline and reports against it`,
+      );
     }
     let current: Baseline = { version: BASELINE_VERSION, files: {} };
     if (fs.existsSync(file)) {
@@ -296,10 +311,16 @@ function useBaseline(result: RunResult, b: Baselines, flags: CliFlags, seen: Rea
     const size = baselineSize(baseline);
     const held = `${size.findings} finding${size.findings === 1 ? '' : 's'} in ${size.files} file${size.files === 1 ? '' : 's'}`;
     if (b.mode === 'write') io.stderr.write(`toctou-lint: baseline written to ${b.shown}: ${held} (${updated.added} added, ${updated.removed} removed)\n`);
-    else io.stderr.write(`toctou-lint: baseline ${b.shown}: ${updated.removed > 0 ? `pruned ${updated.removed} finding${updated.removed === 1 ? '' : 's'} that no longer match; ` : 'nothing to prune; '}${held}\n`);
+    else
+      io.stderr.write(
+        `toctou-lint: baseline ${b.shown}: ${updated.removed > 0 ? `pruned ${updated.removed} finding${updated.removed === 1 ? '' : 's'} that no longer match; ` : 'nothing to prune; '}${held}\n`,
+      );
   } else if (!flags.quiet) {
     const stale = staleEntries(baseline, result.findings, ctx, scope);
-    if (stale > 0) io.stderr.write(`toctou-lint: ${stale} finding${stale === 1 ? '' : 's'} in the baseline ${b.shown} no longer match${stale === 1 ? 'es' : ''} (fixed or changed); --prune-baseline drops ${stale === 1 ? 'it' : 'them'}\n`);
+    if (stale > 0)
+      io.stderr.write(
+        `toctou-lint: ${stale} finding${stale === 1 ? '' : 's'} in the baseline ${b.shown} no longer match${stale === 1 ? 'es' : ''} (fixed or changed); --prune-baseline drops ${stale === 1 ? 'it' : 'them'}\n`,
+      );
   }
   const applied = applyBaseline(result.findings, baseline, ctx);
   return { result: { ...result, findings: applied.findings }, baseline: { file: b.shown, matched: applied.matched } };
@@ -307,8 +328,22 @@ function useBaseline(result: RunResult, b: Baselines, flags: CliFlags, seen: Rea
 
 /** Names a report must never be written over, wherever they are: the project's own files. */
 const PROTECTED_NAMES = new Set([
-  'package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'bun.lock', 'bun.lockb',
-  '.gitignore', '.gitattributes', '.npmrc', '.git', 'toctou-lint.config.json', '.toctoulintrc.json', 'tsconfig.json', 'jsconfig.json',
+  'package.json',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'pnpm-workspace.yaml',
+  'bun.lock',
+  'bun.lockb',
+  '.gitignore',
+  '.gitattributes',
+  '.npmrc',
+  '.git',
+  'toctou-lint.config.json',
+  '.toctoulintrc.json',
+  'tsconfig.json',
+  'jsconfig.json',
 ]);
 
 /**
@@ -378,7 +413,10 @@ function splitRuleArgs(ruleArgs: string[] | undefined, args: string[], cwd: stri
       paths.push(raw);
       continue;
     }
-    for (const id of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const id of raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       if (shipped.has(id)) onlyRules.push(id);
       else if (KNOWN_RULE_IDS.includes(id)) throw new UsageError(`--rule: ${id} is not available in this version yet; available: ${[...shipped].join(', ')}`);
       else throw new UsageError(`--rule: unknown rule id "${id}" (and no such path); available: ${[...shipped].join(', ')}`);

@@ -29,7 +29,7 @@ import type { FileFacts } from './analysis/facts/types';
 import { connectedFiles, identitySignal, importSpecifiers, jobSignal, Project, webSignal } from './analysis/project';
 import { isTestPath } from './analysis/vocabulary/test-files';
 import { inputFormPattern, RECORD_CHOOSING_INPUT_FORMS } from './analysis/vocabulary/requests';
-import { ts } from './ts';
+import { type ts } from './ts';
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
 
@@ -348,7 +348,16 @@ interface SeenFile {
 function describeFile(text: string, config: Config, reported: boolean, test: boolean, sourceFile?: ts.SourceFile): SeenFile {
   const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
   const keep = identity || (reported && text.includes(DIRECTIVE));
-  return { text, imports: importSpecifiers(text), identity, web: identity || webSignal(text), input: REQUEST_INPUT_TEXT.test(text), reported, test, sourceFile: keep ? sourceFile : undefined };
+  return {
+    text,
+    imports: importSpecifiers(text),
+    identity,
+    web: identity || webSignal(text),
+    input: REQUEST_INPUT_TEXT.test(text),
+    reported,
+    test,
+    sourceFile: keep ? sourceFile : undefined,
+  };
 }
 
 const REQUEST_INPUT_TEXT = inputFormPattern(RECORD_CHOOSING_INPUT_FORMS);
@@ -356,7 +365,13 @@ const REQUEST_INPUT_TEXT = inputFormPattern(RECORD_CHOOSING_INPUT_FORMS);
 /** A notification for a step that failed on a file: skipped when the code was too deep, a rule error otherwise. */
 function stepFailed(file: string | undefined, consequence: string, step: Isolated<unknown> & { ok: false }, ruleId?: string): Notification {
   if (step.tooDeep) return { level: 'warning', kind: 'too-deep', message: `${step.reason}; ${consequence}`, file, incomplete: true };
-  return { level: 'error', kind: 'rule-error', message: `${ruleId ? `rule ${ruleId}` : 'the analysis'} failed ${file ? 'on this file' : 'on the project model'}: ${step.reason}; ${consequence}`, file, incomplete: true };
+  return {
+    level: 'error',
+    kind: 'rule-error',
+    message: `${ruleId ? `rule ${ruleId}` : 'the analysis'} failed ${file ? 'on this file' : 'on the project model'}: ${step.reason}; ${consequence}`,
+    file,
+    incomplete: true,
+  };
 }
 
 /**
@@ -364,15 +379,14 @@ function stepFailed(file: string | undefined, consequence: string, step: Isolate
  * parser or the walk is skipped (undefined, with a notification saying why); a rule that fails on
  * it loses only its own findings there.
  */
-function analyseFile(
-  file: string,
-  text: string,
-  active: readonly ActiveRule[],
-  notifications: Notification[],
-): { sourceFile: ts.SourceFile; findings: Finding[] } | undefined {
+function analyseFile(file: string, text: string, active: readonly ActiveRule[], notifications: Notification[]): { sourceFile: ts.SourceFile; findings: Finding[] } | undefined {
   const parsed = isolate(() => parseFile(file, text));
   if (!parsed.ok) {
-    notifications.push(parsed.tooDeep ? stepFailed(file, 'the parser gave up; skipped', parsed) : { level: 'warning', kind: 'parse-failed', message: `the parser failed: ${parsed.reason}; skipped`, file, incomplete: true });
+    notifications.push(
+      parsed.tooDeep
+        ? stepFailed(file, 'the parser gave up; skipped', parsed)
+        : { level: 'warning', kind: 'parse-failed', message: `the parser failed: ${parsed.reason}; skipped`, file, incomplete: true },
+    );
     return undefined;
   }
   const { sourceFile, notification } = parsed.value;
@@ -380,7 +394,14 @@ function analyseFile(
   const here = active.filter(({ rule }) => rule.prefilter?.(text));
   const findings: Finding[] = [];
   if (here.length > 0) {
-    const walked = isolate(() => collectFacts(file, text, sourceFile, here.map(({ rule }) => rule.facts ?? {})));
+    const walked = isolate(() =>
+      collectFacts(
+        file,
+        text,
+        sourceFile,
+        here.map(({ rule }) => rule.facts ?? {}),
+      ),
+    );
     if (!walked.ok) {
       notifications.push(stepFailed(file, 'skipped', walked));
       return undefined;
@@ -442,12 +463,16 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
     while (!result.ok && result.error instanceof NestingTooDeep && app.has(result.error.file) && app.size > 1) {
       const deep = result.error.file;
       app.delete(deep);
-      notifications.push(stepFailed(deep, 'left out of the project analysis; its project rules\' findings are missing', result));
+      notifications.push(stepFailed(deep, "left out of the project analysis; its project rules' findings are missing", result));
       result = projectFindings(app, seen, active, config, factsCache, workspace);
     }
     if (!result.ok) {
       const failed = result;
-      for (const file of [...app].sort()) if (seen.get(file)?.reported) notifications.push(stepFailed(file, `the project analysis of its app (${app.size} file${app.size === 1 ? '' : 's'}) failed; its project rules' findings are missing`, failed));
+      for (const file of [...app].sort())
+        if (seen.get(file)?.reported)
+          notifications.push(
+            stepFailed(file, `the project analysis of its app (${app.size} file${app.size === 1 ? '' : 's'}) failed; its project rules' findings are missing`, failed),
+          );
       continue;
     }
     notifications.push(...result.value.notifications);

@@ -3,7 +3,7 @@ import ignore, { type Ignore } from 'ignore';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Notification } from './findings';
-import { fileKind, LIMITS, readTextSafely, ReadError } from './read';
+import { fileKind, LIMITS, readTextSafely, type ReadError } from './read';
 
 // fast-glob is loaded only when a folder or glob is scanned: a pre-commit run on a few files skips it
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -165,12 +165,24 @@ async function listFolder(dir: string, links: Set<string>, notifications: Notifi
         out.push(entry.path);
         links.add(entry.path);
       } else if (SOURCE_RE.test(entry.name)) {
-        notifications.push({ level: 'warning', kind: 'unreadable', message: `symbolic link to ${fileKind(target)}, not a regular file; skipped`, file: entry.path, incomplete: true });
+        notifications.push({
+          level: 'warning',
+          kind: 'unreadable',
+          message: `symbolic link to ${fileKind(target)}, not a regular file; skipped`,
+          file: entry.path,
+          incomplete: true,
+        });
       }
     } else if (SOURCE_RE.test(entry.name)) {
       // a FIFO, socket or device with a source name: reading it could block or never end
       const st = safeLstat(entry.path);
-      notifications.push({ level: 'warning', kind: 'unreadable', message: `${st ? fileKind(st) : 'not a regular file'}, not a regular file; skipped`, file: entry.path, incomplete: true });
+      notifications.push({
+        level: 'warning',
+        kind: 'unreadable',
+        message: `${st ? fileKind(st) : 'not a regular file'}, not a regular file; skipped`,
+        file: entry.path,
+        incomplete: true,
+      });
     }
   }
   return out;
@@ -248,7 +260,14 @@ class GitignoreSet {
       if (fs.existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir) break;
     }
     if (!below) return;
-    for (const file of fg().sync('**/.gitignore', { cwd: root, absolute: true, dot: true, ignore: ['**/node_modules/**', '**/.git/**'], followSymbolicLinks: false, suppressErrors: true })) {
+    for (const file of fg().sync('**/.gitignore', {
+      cwd: root,
+      absolute: true,
+      dot: true,
+      ignore: ['**/node_modules/**', '**/.git/**'],
+      followSymbolicLinks: false,
+      suppressErrors: true,
+    })) {
       this.read(path.dirname(file));
     }
   }

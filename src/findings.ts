@@ -66,22 +66,13 @@ export interface Notification {
 }
 
 export function compareLocations(a: Location, b: Location): number {
-  return (
-    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
-    a.line - b.line ||
-    a.column - b.column ||
-    a.endLine - b.endLine ||
-    a.endColumn - b.endColumn
-  );
+  return (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column || a.endLine - b.endLine || a.endColumn - b.endColumn;
 }
 
 /** Deterministic order: file, position, rule id, message. */
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
-    (a, b) =>
-      compareLocations(a.location, b.location) ||
-      (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
-      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+    (a, b) => compareLocations(a.location, b.location) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
   );
 }
 
@@ -107,11 +98,7 @@ const normalise = (line: string): string => line.replace(/\s+/g, ' ').trim();
  * Identical hashes in one file get an occurrence suffix (`:2`, `:3`) in position order, the
  * way GitHub's `primaryLocationLineHash` does, so moving code up or down keeps the value.
  */
-export function assignFingerprints(
-  findings: Finding[],
-  lineText: (file: string, line: number) => string,
-  relativePath: (file: string) => string,
-): void {
+export function assignFingerprints(findings: Finding[], lineText: (file: string, line: number) => string, relativePath: (file: string) => string): void {
   const seen = new Map<string, number>();
   for (const f of findings) {
     const h = createHash('sha256');

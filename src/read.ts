@@ -39,8 +39,7 @@ export function fileKind(st: fs.Stats): string {
   return 'not a regular file';
 }
 
-export const formatBytes = (n: number): string =>
-  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`;
+export const formatBytes = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} bytes`);
 
 /** Read a regular file of at most `maxBytes`; anything else is a `ReadError` saying why. */
 export function readFileSafely(file: string, limits: ReadLimits): Buffer {

@@ -1,7 +1,7 @@
 import type { FactNeeds, FileFacts } from './analysis/facts/types';
 import type { Project } from './analysis/project';
 import type { Location, Severity } from './findings';
-import { ts } from './ts';
+import { type ts } from './ts';
 
 export type Precision = 'very-high' | 'high' | 'medium' | 'low';
 

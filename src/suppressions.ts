@@ -23,11 +23,7 @@ const MARKER = 'toctou-lint-disable';
 const DIRECTIVE_RE = /^\s*(?:\/\/|\/\*+)\s*toctou-lint-(disable-next-line|disable-line)\b([\s\S]*?)(?:\*\/)?\s*$/;
 
 /** Find the directives of one file. Cheap for files that never mention the marker. */
-export function findDirectives(
-  file: string,
-  sf: ts.SourceFile,
-  knownRuleIds: ReadonlySet<string>,
-): { directives: Directive[]; problems: Notification[] } {
+export function findDirectives(file: string, sf: ts.SourceFile, knownRuleIds: ReadonlySet<string>): { directives: Directive[]; problems: Notification[] } {
   const text = sf.text;
   const directives: Directive[] = [];
   const problems: Notification[] = [];
@@ -111,11 +107,7 @@ function commentAt(sf: ts.SourceFile, pos: number): { pos: number; end: number }
 }
 
 function isLiteralToken(kind: ts.SyntaxKind): boolean {
-  return (
-    (kind >= ts.SyntaxKind.FirstLiteralToken && kind <= ts.SyntaxKind.LastTemplateToken) ||
-    kind === ts.SyntaxKind.JsxText ||
-    kind === ts.SyntaxKind.JsxTextAllWhiteSpaces
-  );
+  return (kind >= ts.SyntaxKind.FirstLiteralToken && kind <= ts.SyntaxKind.LastTemplateToken) || kind === ts.SyntaxKind.JsxText || kind === ts.SyntaxKind.JsxTextAllWhiteSpaces;
 }
 
 /** Mark suppressed findings; return the problems of unused directives when asked for. */

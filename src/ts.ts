@@ -5,6 +5,7 @@
 // asks for, so npm installs one copy) rather than through `require('ts-morph').ts`: that would
 // also load ts-morph's 4 MB of node wrappers, which the hot path never uses and which cost a
 // quarter of a pre-commit run's start-up. test/ts.test.ts checks both are the same module.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- `import =` keeps the CommonJS module whole
 import ts = require('@ts-morph/common/dist/typescript.js');
 
 export { ts };

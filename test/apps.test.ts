@@ -42,7 +42,17 @@ describe('partitionApps: one application per entry file and what it reaches', ()
   it('joins a job processor to the app whose queue module it imports, and only that way', () => {
     const jobs: Record<string, string[]> = { 'q/app.ts': ['./queue', './util'], 'q/queue.ts': [], 'q/util.ts': [], 'q/worker.ts': ['./queue'], 'q/cron.ts': ['./util'] };
     const jobFiles = new Set(['q/app.ts', 'q/queue.ts', 'q/worker.ts'].map(P));
-    const apps = rel(partitionApps(new Set(Object.keys(jobs).map(P)), (f) => jobs[path.relative('/repo', f)] ?? [], () => true, new Map(), undefined, () => true, (a, b) => jobFiles.has(a) && jobFiles.has(b)));
+    const apps = rel(
+      partitionApps(
+        new Set(Object.keys(jobs).map(P)),
+        (f) => jobs[path.relative('/repo', f)] ?? [],
+        () => true,
+        new Map(),
+        undefined,
+        () => true,
+        (a, b) => jobFiles.has(a) && jobFiles.has(b),
+      ),
+    );
     expect(apps[0]).toEqual(['q/app.ts', 'q/queue.ts', 'q/util.ts', 'q/worker.ts']);
     // a plain module shared with another entry does not join that entry
     expect(apps).toContainEqual(['q/cron.ts', 'q/util.ts']);
@@ -116,7 +126,14 @@ describe('partitionApps: servers start applications, the rest is grouped by its 
   const members = new Set(Object.keys(imports).map(P));
   const of = (f: string): string[] => imports[path.relative('/repo', f)] ?? [];
   it('gives a library one model however many entry points it has', () => {
-    const apps = partitionApps(members, of, () => true, new Map(), undefined, (f) => f.endsWith('server.ts')).map((a) => a.map((f) => path.relative('/repo', f)));
+    const apps = partitionApps(
+      members,
+      of,
+      () => true,
+      new Map(),
+      undefined,
+      (f) => f.endsWith('server.ts'),
+    ).map((a) => a.map((f) => path.relative('/repo', f)));
     expect(apps).toEqual([
       ['lib/a.ts', 'lib/c.ts', 'svc/server.ts'],
       ['lib/b.ts', 'lib/index.ts', 'tools/cli.ts'],

@@ -98,13 +98,13 @@ describe('decisions: a refusal whose condition rests on an awaited read', () => 
     const refusals = [
       "if (m?.role !== 'owner') return res.sendStatus(403);",
       "if (row.locked_by !== me) ctx.throw(403, 'locked');",
-      "if (!m) throw new ForbiddenException();",
-      "if (!m) return reply.code(403).send();",
+      'if (!m) throw new ForbiddenException();',
+      'if (!m) return reply.code(403).send();',
       "if (!m) return c.json({ error: 'no' }, 403);",
       "if (!m) throw new HTTPException(403, { message: 'no' });",
       "if (!m) throw new SeatDenied('seat');",
       "if (!m) throw new Error('not allowed to archive');",
-      "if (line.available < amount) { res.status(403).json({}); return; }",
+      'if (line.available < amount) { res.status(403).json({}); return; }',
     ];
     for (const r of refusals) {
       const code = `async function f(res, ctx, reply, c, me, amount) { const m = await db.member.findUnique({}); const row = m; const line = m; ${r} }`;
@@ -113,7 +113,9 @@ describe('decisions: a refusal whose condition rests on an awaited read', () => 
   });
 
   it('follows the value from the read: destructuring, a direct await, a .then parameter', () => {
-    expect(decisionsOf("async function f() { const { rows } = await db.query('SELECT role FROM m'); if (rows[0].role !== 'admin') return res.sendStatus(403); }")[0].fields).toEqual(['role']);
+    expect(
+      decisionsOf("async function f() { const { rows } = await db.query('SELECT role FROM m'); if (rows[0].role !== 'admin') return res.sendStatus(403); }")[0].fields,
+    ).toEqual(['role']);
     expect(decisionsOf('async function f() { if (!(await canDelete(user, page))) return res.sendStatus(403); }')).toHaveLength(1);
     expect(decisionsOf('function f() { db.query(q).then(({ rows }) => { if (!rows.length) return res.sendStatus(403); }); }')).toHaveLength(1);
   });
@@ -133,19 +135,32 @@ async function assertCanEdit(user, doc) { const g = await db.grant.findFirst({})
 });
 
 describe('operations: what a decision guards', () => {
-  const ops = (code: string): string[] => calls(code).filter((c) => operationOf(c)).map((c) => chainNames(c.expression).join('.'));
+  const ops = (code: string): string[] =>
+    calls(code)
+      .filter((c) => operationOf(c))
+      .map((c) => chainNames(c.expression).join('.'));
 
   it('tells writes from reads, answers and in-memory builds', () => {
-    expect(ops('async function f() { await db.user.update({}); await Doc.deleteOne({}); res.send(1); logger.info(1); const e = this.repo.create(dto); await this.repo.save(e); await db.user.findMany({}); }')).toEqual(['db.user.update', 'Doc.deleteOne', 'this.repo.save']);
+    expect(
+      ops(
+        'async function f() { await db.user.update({}); await Doc.deleteOne({}); res.send(1); logger.info(1); const e = this.repo.create(dto); await this.repo.save(e); await db.user.findMany({}); }',
+      ),
+    ).toEqual(['db.user.update', 'Doc.deleteOne', 'this.repo.save']);
   });
 
   it('classifies raw SQL by its verb, whatever the method', () => {
-    expect(ops("async function f() { await prisma.$queryRawUnsafe('UPDATE a SET b = 1'); await c.query('SELECT * FROM a FOR UPDATE'); await pool.execute('DELETE FROM a'); }")).toEqual(['prisma.$queryRawUnsafe', 'pool.execute']);
+    expect(
+      ops("async function f() { await prisma.$queryRawUnsafe('UPDATE a SET b = 1'); await c.query('SELECT * FROM a FOR UPDATE'); await pool.execute('DELETE FROM a'); }"),
+    ).toEqual(['prisma.$queryRawUnsafe', 'pool.execute']);
     expect(isSqlWrite('WITH x AS (SELECT 1) INSERT INTO a SELECT * FROM x')).toBe(true);
   });
 
   it('takes builder chains, store commands and outbound requests that change things', () => {
-    expect(ops("async function f() { await knex('t').where({ id }).update({ a: 1 }); await doc.send(new DeleteCommand({})); await axios.post(u, {}); await fetch(u, { method: 'DELETE' }); await fetch(u); }")).toEqual(['knex.where.update', 'doc.send', 'axios.post', 'fetch']);
+    expect(
+      ops(
+        "async function f() { await knex('t').where({ id }).update({ a: 1 }); await doc.send(new DeleteCommand({})); await axios.post(u, {}); await fetch(u, { method: 'DELETE' }); await fetch(u); }",
+      ),
+    ).toEqual(['knex.where.update', 'doc.send', 'axios.post', 'fetch']);
   });
 });
 
@@ -153,13 +168,21 @@ describe('windows: a boundary between the decision and the operation', () => {
   const decide = "const m = await db.member.findUnique({ where: { id } }); if (m?.role !== 'owner') return res.sendStatus(403);";
 
   it('reports the operation after another await, in a .then callback, or after a timer', () => {
-    expect(staleOf(`async function f() { ${decide} await storage.archivePrefix(p); await db.project.delete({ where: { id } }); }`)).toEqual(['db.project.delete after await storage.ar']);
-    expect(staleOf(`async function f() { ${decide} setTimeout(async () => { await db.project.delete({ where: { id } }); }, 1000); }`)).toEqual(['db.project.delete after setTimeout(async']);
+    expect(staleOf(`async function f() { ${decide} await storage.archivePrefix(p); await db.project.delete({ where: { id } }); }`)).toEqual([
+      'db.project.delete after await storage.ar',
+    ]);
+    expect(staleOf(`async function f() { ${decide} setTimeout(async () => { await db.project.delete({ where: { id } }); }, 1000); }`)).toEqual([
+      'db.project.delete after setTimeout(async',
+    ]);
   });
 
   it('does not report the operation right after the decision, a re-check, or an atomic form', () => {
     expect(staleOf(`async function f() { ${decide} await db.project.delete({ where: { id } }); }`)).toEqual([]);
-    expect(staleOf(`async function f() { ${decide} await hook(); const again = await db.member.findUnique({}); if (again?.role !== 'owner') return; await db.project.delete({ where: { id } }); }`)).toEqual([]);
+    expect(
+      staleOf(
+        `async function f() { ${decide} await hook(); const again = await db.member.findUnique({}); if (again?.role !== 'owner') return; await db.project.delete({ where: { id } }); }`,
+      ),
+    ).toEqual([]);
     expect(staleOf(`async function f() { ${decide} await hook(); await db.project.deleteMany({ where: { id, members: { some: { role: 'owner' } } } }); }`)).toEqual([]);
     expect(staleOf(`async function f() { ${decide} await hook(); await c.query('UPDATE p SET x = 1 WHERE id = $1 AND role = $2'); }`)).toEqual([]);
   });

@@ -13,7 +13,14 @@ export function drop(lock: string) {
 }
 `;
 
-const json = (dir: string, args: string[]): { code: number | null; report: { summary: { findings: number; baseline?: { file: string; matched: number } }; findings: { location: { path: string; line: number }; baselineState?: string }[] }; stderr: string } => {
+const json = (
+  dir: string,
+  args: string[],
+): {
+  code: number | null;
+  report: { summary: { findings: number; baseline?: { file: string; matched: number } }; findings: { location: { path: string; line: number }; baselineState?: string }[] };
+  stderr: string;
+} => {
   const r = cli(['--format', 'json', ...args], dir);
   return { code: r.code, report: JSON.parse(r.stdout), stderr: r.stderr };
 };
@@ -198,7 +205,12 @@ describe('baseline errors are usage errors, with no stack trace', () => {
     ['a missing file', ['--baseline', 'nope.json', 'src'], {}, /cannot read the baseline nope\.json: ENOENT \(write one with --write-baseline\)/],
     ['invalid JSON', ['--baseline', 'b.json', 'src'], { 'b.json': '{ "version": 1,' }, /b\.json: not a baseline: invalid JSON/],
     ['another version', ['--baseline', 'b.json', 'src'], { 'b.json': '{ "version": 2, "files": {} }' }, /"version" is 2; this version of toctou-lint reads version 1/],
-    ['a bad count', ['--baseline', 'b.json', 'src'], { 'b.json': '{ "version": 1, "files": { "src/a.ts": { "r": { "k": 0 } } } }' }, /files\["src\/a\.ts"\]\["r"\]\["k"\] is 0, not a count/],
+    [
+      'a bad count',
+      ['--baseline', 'b.json', 'src'],
+      { 'b.json': '{ "version": 1, "files": { "src/a.ts": { "r": { "k": 0 } } } }' },
+      /files\["src\/a\.ts"\]\["r"\]\["k"\] is 0, not a count/,
+    ],
     ['an unknown key', ['--baseline', 'b.json', 'src'], { 'b.json': '{ "version": 1, "files": {}, "extra": 1 }' }, /"extra" is not a known key/],
     ['--prune-baseline alone', ['--prune-baseline', 'src'], {}, /--prune-baseline needs --baseline <file>/],
     ['two different files', ['--baseline', 'a.json', '--write-baseline', 'b.json', 'src'], {}, /name different files/],

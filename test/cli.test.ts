@@ -79,8 +79,22 @@ describe('options', () => {
     const r = cli(['--help'], tempProject());
     expect(r.code).toBe(0);
     for (const flag of [
-      '--format', '--output', '--config', '--rule', '--fail-on', '--quiet', '--no-color', '--ignore', '--list-rules', '--max-file-size',
-      '--baseline', '--write-baseline', '--prune-baseline', '--sarif-category', '--sarif-include-suppressed', '--no-progress',
+      '--format',
+      '--output',
+      '--config',
+      '--rule',
+      '--fail-on',
+      '--quiet',
+      '--no-color',
+      '--ignore',
+      '--list-rules',
+      '--max-file-size',
+      '--baseline',
+      '--write-baseline',
+      '--prune-baseline',
+      '--sarif-category',
+      '--sarif-include-suppressed',
+      '--no-progress',
     ]) {
       expect(r.stdout).toContain(flag);
     }

@@ -18,7 +18,10 @@ function model(files: Record<string, string>): Project {
 
 /** The `use()` calls of a project, in source order. */
 function uses(p: Project): ts.CallExpression[] {
-  return p.callsNamed('use').filter(ts.isCallExpression).filter((c) => ts.isIdentifier(c.expression));
+  return p
+    .callsNamed('use')
+    .filter(ts.isCallExpression)
+    .filter((c) => ts.isIdentifier(c.expression));
 }
 
 /** A check is anything that reads `ok`; a statement is a check when it rejects on it. */
@@ -43,7 +46,7 @@ describe('dominance: does a check decide that a use runs', () => {
   ])('in one function: %s → %s', (body, expected) => {
     const p = model({ 'a.ts': `declare const ok: boolean, other: boolean; declare function use(): void; declare function log(): void;\nexport function f() { ${body} }` });
     const call = uses(p)[0];
-    const fn = call.parent.parent.parent as ts.Node;
+    const fn = call.parent.parent.parent;
     let f: ts.Node = call;
     while (!ts.isFunctionDeclaration(f)) f = f.parent;
     expect(checkInFunction(call, f, spec) !== undefined).toBe(expected);

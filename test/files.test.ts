@@ -12,7 +12,7 @@ describe('bad input never stops the scan', () => {
       'src/broken.ts': `import * as fs from 'fs';\nexport function f(p: string) {\n  if (fs.existsSync(p)) {\n    fs.unlinkSync(p);\n  }\n  const x = ;\n}\n`,
       'src/binary.ts': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01, 0x02, 0x00, 0xff]),
       'src/latin1.ts': Buffer.from('// caf\xe9\nexport const a = 1;\n', 'latin1'),
-      'src/huge.ts': `export const big = [\n${'  1,\n'.repeat(5 * 1024 * 1024 / 5)}];\n`,
+      'src/huge.ts': `export const big = [\n${'  1,\n'.repeat((5 * 1024 * 1024) / 5)}];\n`,
     });
     fs.symlinkSync(path.join(dir, 'src'), path.join(dir, 'src', 'loop')); // a folder link back to itself
     fs.symlinkSync('/etc/hostname', path.join(dir, 'src', 'outside.ts'));
@@ -92,14 +92,21 @@ describe('which files are scanned', () => {
   });
 
   it('a deeper .gitignore re-includes with !pattern, as git does', async () => {
-    const dir = tempProject({ '.gitignore': '*.js\n', 'src/keep/.gitignore': '!keep.js\n', 'src/keep/keep.js': VULNERABLE.replace(/: string/g, ''), 'src/drop.js': VULNERABLE.replace(/: string/g, '') });
+    const dir = tempProject({
+      '.gitignore': '*.js\n',
+      'src/keep/.gitignore': '!keep.js\n',
+      'src/keep/keep.js': VULNERABLE.replace(/: string/g, ''),
+      'src/drop.js': VULNERABLE.replace(/: string/g, ''),
+    });
     const result = await run({ targets: ['.'], cwd: dir });
     expect(result.findings.map((f) => rel(dir, f.location.file))).toEqual(['src/keep/keep.js']);
   });
 
   it('a TypeScript file with one very long line is analysed, not taken for minified', async () => {
-    const dir = tempProject({ 'a.ts': `export const blob = "${'x'.repeat(200_000)}";
-${VULNERABLE}` });
+    const dir = tempProject({
+      'a.ts': `export const blob = "${'x'.repeat(200_000)}";
+${VULNERABLE}`,
+    });
     const result = await run({ targets: ['.'], cwd: dir });
     expect(result.notifications).toEqual([]);
     expect(result.findings).toHaveLength(1);

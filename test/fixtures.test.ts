@@ -45,7 +45,8 @@ describe.each(fixtureDirs)('fixtures/%s', (ruleDir) => {
     expect(result.notifications.filter((n) => n.kind === 'rule-error')).toEqual([]);
     const reported = result.findings.filter((f) => f.suppressions.length === 0 && f.location.file === file);
     const problems: string[] = [];
-    const at = (a: Annotation): typeof reported => reported.filter((f) => f.ruleId === a.ruleId && f.location.line === a.line && (a.messageId === undefined || f.messageId === a.messageId));
+    const at = (a: Annotation): typeof reported =>
+      reported.filter((f) => f.ruleId === a.ruleId && f.location.line === a.line && (a.messageId === undefined || f.messageId === a.messageId));
     for (const a of annotations) {
       const hits = at(a);
       const where = `line ${a.line} (${a.kind}: ${a.ruleId})`;
@@ -70,7 +71,13 @@ describe('fixture coverage', () => {
   it.each(shippedIds)('every message of %s is produced by some fixture', (id) => {
     const rule = rules.find((r) => r.id === id)!;
     const annotated = new Set(
-      fixtureDirs.flatMap((d) => filesOf(path.join(FIXTURES, d))).flatMap((f) => readAnnotations(f).filter((a) => a.kind === 'ruleid' && a.ruleId === id).map((a) => a.messageId)),
+      fixtureDirs
+        .flatMap((d) => filesOf(path.join(FIXTURES, d)))
+        .flatMap((f) =>
+          readAnnotations(f)
+            .filter((a) => a.kind === 'ruleid' && a.ruleId === id)
+            .map((a) => a.messageId),
+        ),
     );
     expect(Object.keys(rule.messages).filter((m) => !annotated.has(m))).toEqual([]);
   });

@@ -23,11 +23,13 @@ describe('--format github', () => {
     expect(r.code).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
     const commands = lines.filter((l) => l.startsWith('::'));
-    expect(commands[0].startsWith(
-      '::warning file=src/a.ts,line=4,endLine=4,col=5,endColumn=30,title=File-system check then use (fs-check-then-use)::' +
-        '`p` is checked with `fs.existsSync()` at line 3, then written with `fs.writeFileSync()`: the path can be swapped, e.g. for a symlink, in between [fs-check-then-use]' +
-        '%0A↳ line 3: `p` is checked here with `fs.existsSync()`%0AHow to fix: ',
-    )).toBe(true);
+    expect(
+      commands[0].startsWith(
+        '::warning file=src/a.ts,line=4,endLine=4,col=5,endColumn=30,title=File-system check then use (fs-check-then-use)::' +
+          '`p` is checked with `fs.existsSync()` at line 3, then written with `fs.writeFileSync()`: the path can be swapped, e.g. for a symlink, in between [fs-check-then-use]' +
+          '%0A↳ line 3: `p` is checked here with `fs.existsSync()`%0AHow to fix: ',
+      ),
+    ).toBe(true);
     expect(commands[0]).toContain('%0AMore: https://');
     expect(commands.some((c) => c.startsWith('::notice file=src/b.js,line=2,'))).toBe(true); // a note
     expect(commands.filter((c) => c.includes('file=src/supp.ts,line=5'))).toEqual([]); // suppressed: left out
@@ -99,7 +101,9 @@ describe('--format gitlab', () => {
     const note = report.vulnerabilities.find((v: { location: { file: string } }) => v.location.file === 'src/b.js');
     expect(note.severity).toBe('Low');
     // ids are stable from run to run
-    expect(JSON.parse(cli(['--format', 'gitlab', 'src'], dir).stdout).vulnerabilities.map((v: { id: string }) => v.id)).toEqual(report.vulnerabilities.map((v: { id: string }) => v.id));
+    expect(JSON.parse(cli(['--format', 'gitlab', 'src'], dir).stdout).vulnerabilities.map((v: { id: string }) => v.id)).toEqual(
+      report.vulnerabilities.map((v: { id: string }) => v.id),
+    );
   });
 
   it('a clean run is a valid report with no vulnerabilities', () => {

@@ -33,26 +33,58 @@ const sources = fs
 type Mutation = (src: Buffer, r: () => number) => Buffer;
 const int = (r: () => number, n: number): number => Math.floor(r() * n);
 const at = (src: Buffer, r: () => number): number => int(r, src.length + 1);
-const splice = (src: Buffer, i: number, insert: Buffer | string, remove = 0): Buffer =>
-  Buffer.concat([src.subarray(0, i), Buffer.from(insert), src.subarray(i + remove)]);
+const splice = (src: Buffer, i: number, insert: Buffer | string, remove = 0): Buffer => Buffer.concat([src.subarray(0, i), Buffer.from(insert), src.subarray(i + remove)]);
 
 const MUTATIONS: [string, Mutation][] = [
   ['truncate', (s, r) => s.subarray(0, at(s, r))],
-  ['random-bytes', (s, r) => {
-    let out = s;
-    for (let k = 1 + int(r, 8); k > 0; k--) out = splice(out, at(out, r), Buffer.from(Array.from({ length: 1 + int(r, 16) }, () => int(r, 256))), int(r, 4));
-    return out;
-  }],
-  ['deep-parens', (s, r) => { const n = 500 + int(r, 3000); return splice(s, s.length, `\nexport const deep = ${'('.repeat(n)}1${')'.repeat(n)};\n`); }],
-  ['deep-brackets', (s, r) => { const n = 500 + int(r, 1500); return splice(s, s.length, `\nexport const deep = ${'['.repeat(n)}${']'.repeat(n)};\n`); }],
-  ['deep-ifs', (s, r) => { const n = 200 + int(r, 800); return splice(s, s.length, `\nexport function deep(p: any) {\n${'if (p) {\n'.repeat(n)}p();\n${'}\n'.repeat(n)}}\n`); }],
-  ['deep-braces', (s, r) => { const n = 300 + int(r, 2000); return splice(s, at(s, r), '{'.repeat(n)); }],
+  [
+    'random-bytes',
+    (s, r) => {
+      let out = s;
+      for (let k = 1 + int(r, 8); k > 0; k--) out = splice(out, at(out, r), Buffer.from(Array.from({ length: 1 + int(r, 16) }, () => int(r, 256))), int(r, 4));
+      return out;
+    },
+  ],
+  [
+    'deep-parens',
+    (s, r) => {
+      const n = 500 + int(r, 3000);
+      return splice(s, s.length, `\nexport const deep = ${'('.repeat(n)}1${')'.repeat(n)};\n`);
+    },
+  ],
+  [
+    'deep-brackets',
+    (s, r) => {
+      const n = 500 + int(r, 1500);
+      return splice(s, s.length, `\nexport const deep = ${'['.repeat(n)}${']'.repeat(n)};\n`);
+    },
+  ],
+  [
+    'deep-ifs',
+    (s, r) => {
+      const n = 200 + int(r, 800);
+      return splice(s, s.length, `\nexport function deep(p: any) {\n${'if (p) {\n'.repeat(n)}p();\n${'}\n'.repeat(n)}}\n`);
+    },
+  ],
+  [
+    'deep-braces',
+    (s, r) => {
+      const n = 300 + int(r, 2000);
+      return splice(s, at(s, r), '{'.repeat(n));
+    },
+  ],
   ['plus-chain', (s, r) => splice(s, s.length, `\nexport const sum = ${Array.from({ length: 1000 + int(r, 6000) }, (_, i) => `v${i}`).join(' + ')};\n`)],
   ['huge-line', (s, r) => splice(s, at(s, r), `\nconst long = "${'x'.repeat(50_000 + int(r, 200_000))}";\n`)],
   ['huge-code-line', (s, r) => splice(s, s.length, `\n${'f(a, b); '.repeat(10_000 + int(r, 20_000))}\n`)],
   ['nul-and-latin1', (s, r) => splice(splice(s, at(s, r), Buffer.from([0])), at(s, r), Buffer.from([0xe9, 0xff]))],
   ['unterminated', (s, r) => splice(s, at(s, r), ['`${', '/*', '"', "'", '<div>', '/'][int(r, 6)])],
-  ['template-nesting', (s, r) => { const n = 200 + int(r, 1000); return splice(s, s.length, `\nexport const t = ${'`${'.repeat(n)}1${'}`'.repeat(n)};\n`); }],
+  [
+    'template-nesting',
+    (s, r) => {
+      const n = 200 + int(r, 1000);
+      return splice(s, s.length, `\nexport const t = ${'`${'.repeat(n)}1${'}`'.repeat(n)};\n`);
+    },
+  ],
 ];
 
 describe('fuzz', () => {
@@ -72,7 +104,9 @@ describe('fuzz', () => {
       fs.writeFileSync(out, mutate(src, r));
     }
 
-    const scan = (target: string): { status: number | null; findings: string[]; report: { summary: { filesScanned: number }; notifications: { kind: string; path: string }[] }; stderr: string } => {
+    const scan = (
+      target: string,
+    ): { status: number | null; findings: string[]; report: { summary: { filesScanned: number }; notifications: { kind: string; path: string }[] }; stderr: string } => {
       const res = spawnSync(process.execPath, [BIN, '--format', 'json', '--no-error-on-unmatched-pattern', target], {
         cwd: dir,
         encoding: 'utf8',
@@ -80,9 +114,15 @@ describe('fuzz', () => {
         maxBuffer: 256 * 1024 * 1024,
         env: { ...process.env, CI: '1' },
       });
-      expect({ signal: res.signal, status: res.status === 0 || res.status === 1 ? 'ok' : res.status, stderr: res.status === 0 || res.status === 1 ? '' : res.stderr }).toEqual({ signal: null, status: 'ok', stderr: '' });
+      expect({ signal: res.signal, status: res.status === 0 || res.status === 1 ? 'ok' : res.status, stderr: res.status === 0 || res.status === 1 ? '' : res.stderr }).toEqual({
+        signal: null,
+        status: 'ok',
+        stderr: '',
+      });
       const report = JSON.parse(res.stdout);
-      const findings = (report.findings as { ruleId: string; location: { path: string; line: number; column: number } }[]).map((f) => `${f.ruleId} ${f.location.path}:${f.location.line}:${f.location.column}`);
+      const findings = (report.findings as { ruleId: string; location: { path: string; line: number; column: number } }[]).map(
+        (f) => `${f.ruleId} ${f.location.path}:${f.location.line}:${f.location.column}`,
+      );
       return { status: res.status, findings, report, stderr: res.stderr };
     };
 

@@ -313,7 +313,9 @@ describe('baselines and fingerprints depend only on the finding’s own code', (
     const fingerprint = (): string => {
       const log = JSON.parse(lint(['--format', 'sarif', '.'], dir).stdout);
       expect(sarifSchemaErrors(log)).toEqual([]);
-      const r = log.runs[0].results.find((x: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.ruleId === 'identity-from-request-params');
+      const r = log.runs[0].results.find(
+        (x: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.ruleId === 'identity-from-request-params',
+      );
       expect(r.locations[0].physicalLocation.artifactLocation.uri).toBe('src/routes/invoices.ts');
       return r.partialFingerprints.primaryLocationLineHash;
     };
@@ -322,7 +324,10 @@ describe('baselines and fingerprints depend only on the finding’s own code', (
     expect(fingerprint()).toBe(before);
     fs.rmSync(path.join(dir, 'toctou-lint.config.json'));
     const server = path.join(dir, 'src', 'server.ts');
-    fs.writeFileSync(server, fs.readFileSync(server, 'utf8').replace("      requestCert: true,\n", "      crl: fs.readFileSync('tls/clients-ca.crl'),\n      requestCert: true,\n"));
+    fs.writeFileSync(
+      server,
+      fs.readFileSync(server, 'utf8').replace('      requestCert: true,\n', "      crl: fs.readFileSync('tls/clients-ca.crl'),\n      requestCert: true,\n"),
+    );
     expect(where(report(['.'], dir).json).filter((f) => f.startsWith('missing-revocation-check'))).toEqual([]); // the server finding is gone
     expect(fingerprint()).toBe(before);
   });
@@ -337,7 +342,11 @@ describe('directive problems in code scanning', () => {
     expect(sarifSchemaErrors(log)).toEqual([]);
     const results = log.runs[0].results;
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ ruleId: 'toctou-lint-directive', level: 'warning', locations: [{ physicalLocation: { artifactLocation: { uri: 'src/a.ts' }, region: { startLine: 5 } } }] });
+    expect(results[0]).toMatchObject({
+      ruleId: 'toctou-lint-directive',
+      level: 'warning',
+      locations: [{ physicalLocation: { artifactLocation: { uri: 'src/a.ts' }, region: { startLine: 5 } } }],
+    });
     expect(log.runs[0].tool.driver.rules[results[0].ruleIndex].id).toBe('toctou-lint-directive');
   });
 });
@@ -345,7 +354,9 @@ describe('directive problems in code scanning', () => {
 describe('the GitHub Action', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yaml = require('js-yaml') as { load(s: string): unknown };
-  const action = yaml.load(fs.readFileSync(path.join(REPO, 'action.yml'), 'utf8')) as { runs: { steps: { id?: string; run?: string; uses?: string; env?: Record<string, string> }[] } };
+  const action = yaml.load(fs.readFileSync(path.join(REPO, 'action.yml'), 'utf8')) as {
+    runs: { steps: { id?: string; run?: string; uses?: string; env?: Record<string, string> }[] };
+  };
   const scan = action.runs.steps.find((s) => s.id === 'scan')!;
 
   /** Run the action's scan step as the runner would, in `dir`, with `bin` first on PATH. */

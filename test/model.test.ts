@@ -225,12 +225,7 @@ describe('given files keep the project as context', () => {
       "app.use('/status', status);",
       "app.use('/accounts', requireAuthorized, accounts);",
     ].join('\n'),
-    'src/middleware.ts': [
-      'export function requireAuthorized(req, res, next) {',
-      '  if (!req.socket.authorized) return res.status(401).end();',
-      '  next();',
-      '}',
-    ].join('\n'),
+    'src/middleware.ts': ['export function requireAuthorized(req, res, next) {', '  if (!req.socket.authorized) return res.status(401).end();', '  next();', '}'].join('\n'),
     'src/routes/accounts.ts': [
       "import { Router } from 'express';",
       'export const accounts = Router();',
@@ -283,7 +278,8 @@ describe('TypeScript path aliases', () => {
     const result = await run({ targets: ['.'], cwd: dir });
     expect(result.findings.map((f) => f.ruleId)).toEqual([]);
     const unguarded = tempProject({
-      'src/server.ts': "import https from 'node:https';\nimport { app } from '@/app';\nhttps.createServer({ ca: 'c', crl: 'r', requestCert: true, rejectUnauthorized: false }, app);\n",
+      'src/server.ts':
+        "import https from 'node:https';\nimport { app } from '@/app';\nhttps.createServer({ ca: 'c', crl: 'r', requestCert: true, rejectUnauthorized: false }, app);\n",
       'src/app.ts': "import express from 'express';\nexport const app = express();\napp.get('/me', (req, res) => res.json({ cn: req.socket.getPeerCertificate().subject.CN }));\n",
     });
     const flagged = await run({ targets: ['.'], cwd: unguarded });

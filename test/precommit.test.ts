@@ -17,8 +17,9 @@ import { CLEAN, REPO, tempProject, VULNERABLE } from './helpers/project';
 const version = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' });
 const available = version.status === 0;
 if (!available) {
-  // eslint-disable-next-line no-console
-  console.warn(`test/precommit.test.ts skipped: pre-commit is not installed (${version.error?.message ?? version.stderr}); install the Debian package pre-commit (or pip install pre-commit) to run it; .ci/run does`);
+  console.warn(
+    `test/precommit.test.ts skipped: pre-commit is not installed (${version.error?.message ?? version.stderr}); install the Debian package pre-commit (or pip install pre-commit) to run it; .ci/run does`,
+  );
 }
 
 const GIT_ENV = {

@@ -58,6 +58,7 @@ describe('Progress', () => {
     expect(sink.text).toBe('');
     const p = new Progress(sink, '/p', { minFiles: 1 });
     p.update(1, 1, '/p/a/very/long/folder/name/that/goes/on\u001b[2J/x.ts');
+    // eslint-disable-next-line no-control-regex -- the terminal's erase sequence
     const line = sink.text.replace(/^\r/, '').replace(/\u001b\[K$/, '');
     expect(line.length).toBeLessThanOrEqual(39);
     expect(line).toMatch(/^toctou-lint: 1\/1 files · …/);

@@ -40,6 +40,7 @@ describe('pretty', () => {
   it('escapes control characters from scanned code so it cannot drive the terminal', async () => {
     const evil = `import * as fs from 'node:fs';\nif (fs.existsSync("\u001b]0;owned\u0007\u001b[2J")) fs.unlinkSync("\u001b]0;owned\u0007\u001b[2J"); // \u202e gnp.exe\n`;
     const out = await report({ 'evil.ts': evil });
+    // eslint-disable-next-line no-control-regex -- no control character may reach a terminal
     expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/);
     expect(out).toContain('\\u001b]0;owned\\u0007');
     expect(out).toContain('\\u202e');
@@ -77,14 +78,15 @@ describe('json', () => {
 });
 
 describe('fingerprints', () => {
-  const fingerprints = async (source: string): Promise<string[]> => JSON.parse(await report({ 'a.ts': source }, 'json')).findings.map((f: { fingerprint: string }) => f.fingerprint);
+  const fingerprints = async (source: string): Promise<string[]> =>
+    JSON.parse(await report({ 'a.ts': source }, 'json')).findings.map((f: { fingerprint: string }) => f.fingerprint);
 
   it('survive line shifts and unrelated edits, and tell identical findings apart', async () => {
     const before = await fingerprints(TWO);
     const shifted = await fingerprints(`// a new header comment\n\n${TWO.replace('export function rotate', 'export const unrelated = 1;\nexport function rotate')}\n`);
     expect(shifted).toEqual(before);
     expect(new Set(before).size).toBe(2);
-    const edited = await fingerprints(TWO.replace("fs.unlinkSync(log);", "fs.rmSync(log);"));
+    const edited = await fingerprints(TWO.replace('fs.unlinkSync(log);', 'fs.rmSync(log);'));
     expect(edited[0]).toBe(before[0]);
     expect(edited[1]).not.toBe(before[1]);
   });

@@ -127,7 +127,7 @@ describe('sinks by call shape', () => {
     ]);
   });
 
-  it('leaves collections, hashes, arrays and the project\'s own functions alone', () => {
+  it("leaves collections, hashes, arrays and the project's own functions alone", () => {
     const p = model({
       'a.ts': `
         import * as repo from './repo';
@@ -230,7 +230,7 @@ describe('the sinks config key', () => {
         "import https from 'node:https';",
         "import express from 'express';",
         'const app = express();',
-        'app.post(\'/transfers/:from\', (req, res) => {',
+        "app.post('/transfers/:from', (req, res) => {",
         '  const sock = req.socket as any;',
         '  if (!sock.authorized) return res.sendStatus(401);',
         '  const cn = sock.getPeerCertificate().subject.CN;',

@@ -98,9 +98,7 @@ describe('shared state: what outlives a request', () => {
         class Made { set(v) { this.who = v; } }
         export function perCall() { return new Made(); }`,
     });
-    const byClass = p.sharedState
-      .writes()
-      .map((w) => `${(w.node.parent.parent.parent.parent as ts.ClassDeclaration).name?.text}: ${w.place.shared ? 'shared' : 'request'}`);
+    const byClass = p.sharedState.writes().map((w) => `${(w.node.parent.parent.parent.parent as ts.ClassDeclaration).name?.text}: ${w.place.shared ? 'shared' : 'request'}`);
     expect(byClass).toEqual(['Singleton: shared', 'PerRequest: request', 'Plain: shared']);
   });
 

@@ -125,7 +125,8 @@ describe('store sinks: must match', () => {
       'ioredis client in its own module, key templates',
       {
         'redis.ts': "import Redis from 'ioredis';\nexport const redis = new Redis(process.env.REDIS_URL);",
-        'app.ts': "import { redis } from './redis';\nexport const log = (jobId: string) => redis.lrange(`job:${jobId}:log`, 0, -1);\nexport const drop = (k: string) => redis.del(k, `${k}:meta`);",
+        'app.ts':
+          "import { redis } from './redis';\nexport const log = (jobId: string) => redis.lrange(`job:${jobId}:log`, 0, -1);\nexport const drop = (k: string) => redis.del(k, `${k}:meta`);",
       },
       ['redis.del write [k | `${k}:meta`]', 'redis.lrange read [`job:${jobId}:log`]'],
     ],
@@ -136,12 +137,16 @@ describe('store sinks: must match', () => {
     ],
     [
       'node-redis createClient, connected, camelCase commands and RedisJSON',
-      one("import { createClient } from 'redis';\nconst client = await createClient({ url }).connect();\nawait client.hGetAll(`device:${id}`);\nawait client.json.get(`doc:${id}`);"),
+      one(
+        "import { createClient } from 'redis';\nconst client = await createClient({ url }).connect();\nawait client.hGetAll(`device:${id}`);\nawait client.json.get(`doc:${id}`);",
+      ),
       ['client.hGetAll read [`device:${id}`]', 'client.json.get read [`doc:${id}`]'],
     ],
     [
       'a module variable assigned a client later',
-      one("const redis = require('redis');\nlet client;\nasync function init() { client = redis.createClient(); }\nfunction publish(lockId, cmd) { return client.publish(`lock:${lockId}:cmd`, cmd); }"),
+      one(
+        "const redis = require('redis');\nlet client;\nasync function init() { client = redis.createClient(); }\nfunction publish(lockId, cmd) { return client.publish(`lock:${lockId}:cmd`, cmd); }",
+      ),
       ['client.publish write [`lock:${lockId}:cmd`]'],
     ],
     [
@@ -153,7 +158,10 @@ describe('store sinks: must match', () => {
     ],
     [
       'a class field created in the constructor (JS)',
-      { 'store.js': "const Redis = require('ioredis');\nclass Store {\n  constructor(url) { this.client = new Redis(url); }\n  forget(id) { return this.client.unlink(`s:${id}`); }\n}\nmodule.exports = Store;" },
+      {
+        'store.js':
+          "const Redis = require('ioredis');\nclass Store {\n  constructor(url) { this.client = new Redis(url); }\n  forget(id) { return this.client.unlink(`s:${id}`); }\n}\nmodule.exports = Store;",
+      },
       ['this.client.unlink write [`s:${id}`]'],
     ],
     [
@@ -168,9 +176,9 @@ describe('store sinks: must match', () => {
           "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
           "import { DynamoDBDocumentClient, GetCommand, UpdateCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';",
           'const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
-          "await ddb.send(new GetCommand({ TableName: T, Key: { thingName } }));",
+          'await ddb.send(new GetCommand({ TableName: T, Key: { thingName } }));',
           "await ddb.send(new UpdateCommand({ TableName: T, Key: { id }, UpdateExpression: 'SET s = :s', ConditionExpression: 'ownerId = :me', ExpressionAttributeValues: { ':s': s, ':me': me } }));",
-          "await ddb.send(new PutCommand({ TableName: T, Item: { id, name } }));",
+          'await ddb.send(new PutCommand({ TableName: T, Item: { id, name } }));',
           "const params = { TableName: T, KeyConditionExpression: 'pk = :pk', FilterExpression: 'owner = :o', ExpressionAttributeValues: { ':pk': pk, ':o': o } };",
           'await ddb.send(new QueryCommand(params));',
         ].join('\n'),
@@ -182,11 +190,14 @@ describe('store sinks: must match', () => {
       one(
         "const { DynamoDBClient, DeleteItemCommand, ExecuteStatementCommand } = require('@aws-sdk/client-dynamodb');\nconst db = new DynamoDBClient({});\ndb.send(new DeleteItemCommand({ TableName: 'x', Key: { pk: { S: id } } }));\ndb.send(new ExecuteStatementCommand({ Statement: 'SELECT * FROM x WHERE pk = ?', Parameters: [{ S: id }] }));",
       ),
-      ["db.send(DeleteItemCommand) write [{ pk: { S: id } }]", 'db.send(ExecuteStatementCommand) read [{ S: id }]'],
+      ['db.send(DeleteItemCommand) write [{ pk: { S: id } }]', 'db.send(ExecuteStatementCommand) read [{ S: id }]'],
     ],
     [
       'DynamoDB v2 DocumentClient with .promise()',
-      { 'db.js': "const AWS = require('aws-sdk');\nconst docClient = new AWS.DynamoDB.DocumentClient();\nexports.get = (id) => docClient.get({ TableName: 'x', Key: { id } }).promise();" },
+      {
+        'db.js':
+          "const AWS = require('aws-sdk');\nconst docClient = new AWS.DynamoDB.DocumentClient();\nexports.get = (id) => docClient.get({ TableName: 'x', Key: { id } }).promise();",
+      },
       ['docClient.get read [{ id }]'],
     ],
     [
@@ -228,13 +239,16 @@ describe('store sinks: must match', () => {
       'a client a project function makes, a typed parameter',
       {
         'clients.ts': "import { S3Client } from '@aws-sdk/client-s3';\nexport function makeS3() { return new S3Client({ region: 'eu-west-1' }); }",
-        'app.ts': "import { makeS3 } from './clients';\nimport { Client } from '@elastic/elasticsearch';\nconst s3 = makeS3();\ns3.deleteObject({ Bucket: 'b', Key: k });\nexport function find(es: Client, id: string) { return es.exists({ index: 'i', id }); }",
+        'app.ts':
+          "import { makeS3 } from './clients';\nimport { Client } from '@elastic/elasticsearch';\nconst s3 = makeS3();\ns3.deleteObject({ Bucket: 'b', Key: k });\nexport function find(es: Client, id: string) { return es.exists({ index: 'i', id }); }",
       },
       ["es.exists read [id | 'i']", "s3.deleteObject write [k | 'b']"],
     ],
     [
       'Fastify: the @fastify/redis plugin decorates the instance',
-      one("import fastifyRedis from '@fastify/redis';\napp.register(fastifyRedis, { url });\napp.get('/x/:id', async function (request) { return this.redis.get(`x:${request.params.id}`); });"),
+      one(
+        "import fastifyRedis from '@fastify/redis';\napp.register(fastifyRedis, { url });\napp.get('/x/:id', async function (request) { return this.redis.get(`x:${request.params.id}`); });",
+      ),
       ['this.redis.get read [`x:${request.params.id}`]'],
     ],
   ])('%s', (_name, files, expected) => expect(sinksOf(files)).toEqual(expected));
@@ -242,18 +256,29 @@ describe('store sinks: must match', () => {
 
 describe('store sinks: must not match', () => {
   it.each<[string, Record<string, string>]>([
-    ['a Map named redis', one("const redis = new Map();\nredis.get(id);\nredis.delete(id);")],
+    ['a Map named redis', one('const redis = new Map();\nredis.get(id);\nredis.delete(id);')],
     ['an LRU cache', one("import { LRUCache } from 'lru-cache';\nconst cache = new LRUCache({ max: 100 });\ncache.get(id);")],
     ['the session', one('app.get("/", (req) => { req.session.get(id); req.session.destroy(); });')],
     ['an untyped parameter named redis that no caller gives a client', one('export function f(redis) { return redis.get(`k:${id}`); }\nf(new Map());')],
     ['a local class named Redis', one('class Redis { get(k) { return k; } }\nconst redis = new Redis();\nredis.get(id);')],
     ['a BullMQ queue', one("import { Queue } from 'bullmq';\nconst queue = new Queue('jobs');\nawait queue.add('run', { jobId });\nawait queue.getJob(jobId);")],
     ['a client method that is no operation', one("import Redis from 'ioredis';\nconst redis = new Redis();\nredis.on('error', log);\nawait redis.quit();")],
-    ['send of another SDK command', one("import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';\nconst sqs = new SQSClient({});\nawait sqs.send(new SendMessageCommand({ QueueUrl: q, MessageBody: id }));")],
+    [
+      'send of another SDK command',
+      one(
+        "import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';\nconst sqs = new SQSClient({});\nawait sqs.send(new SendMessageCommand({ QueueUrl: q, MessageBody: id }));",
+      ),
+    ],
     ['a command class of the project named like an SDK one', one("import { GetCommand } from './commands';\nawait bus.send(new GetCommand({ Key: { id } }));")],
     ['res.send and socket.send', one('app.get("/", (req, res) => { res.send({ id }); ws.send(id); });')],
     ['an HTTP client named es', one("import axios from 'axios';\nconst es = axios.create({ baseURL });\nawait es.get({ index: 'i', id });")],
-    ['an S3 put with no key chosen', one("import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';\nconst s3 = new S3Client({});\nawait s3.send(new ListBucketsCommand({}));")],
-    ['an Elasticsearch index call without an id (a new document)', one("import { Client } from '@elastic/elasticsearch';\nconst es = new Client({});\nawait es.index({ document: { title } });")],
+    [
+      'an S3 put with no key chosen',
+      one("import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';\nconst s3 = new S3Client({});\nawait s3.send(new ListBucketsCommand({}));"),
+    ],
+    [
+      'an Elasticsearch index call without an id (a new document)',
+      one("import { Client } from '@elastic/elasticsearch';\nconst es = new Client({});\nawait es.index({ document: { title } });"),
+    ],
   ])('%s', (_name, files) => expect(sinksOf(files)).toEqual([]));
 });

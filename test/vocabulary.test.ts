@@ -21,23 +21,29 @@ describe('patterns', () => {
 });
 
 describe('requests', () => {
-  it.each(cases(['req', 'request', 'ctx', 'context', 'c'], ['res', 'reply', 'socket', 'requests', 'r']))('isRequestObjectName(%s) → %s', (n, want) => expect(v.isRequestObjectName(n)).toBe(want));
+  it.each(cases(['req', 'request', 'ctx', 'context', 'c'], ['res', 'reply', 'socket', 'requests', 'r']))('isRequestObjectName(%s) → %s', (n, want) =>
+    expect(v.isRequestObjectName(n)).toBe(want),
+  );
   it.each(cases(['res', 'response', 'reply', 'resp', 'Res'], ['req', 'result']))('isResponseObjectName(%s) → %s', (n, want) => expect(v.isResponseObjectName(n)).toBe(want));
-  it.each(cases(['req', 'ctx.request', 'ctx.state', 'c.var', 'res.locals', 'reply.request', 'this.req', 'req.raw', 'c.req', 'app.locals', 'state'], ['res', 'user', 'req.body', 'ctx.body']))(
-    'isRequestChain(%s) → %s',
-    (n, want) => expect(v.isRequestChain(n)).toBe(want),
+  it.each(
+    cases(
+      ['req', 'ctx.request', 'ctx.state', 'c.var', 'res.locals', 'reply.request', 'this.req', 'req.raw', 'c.req', 'app.locals', 'state'],
+      ['res', 'user', 'req.body', 'ctx.body'],
+    ),
+  )('isRequestChain(%s) → %s', (n, want) => expect(v.isRequestChain(n)).toBe(want));
+  it.each(cases(['req', 'c.req', 'ctx.req', 'ctx.request', 'request.raw', 'this.request'], ['ctx.state', 'res.locals', 'c.var', 'res']))(
+    'isRequestInputOwner(%s) → %s',
+    (n, want) => expect(v.isRequestInputOwner(n)).toBe(want),
   );
-  it.each(cases(['req', 'c.req', 'ctx.req', 'ctx.request', 'request.raw', 'this.request'], ['ctx.state', 'res.locals', 'c.var', 'res']))('isRequestInputOwner(%s) → %s', (n, want) =>
-    expect(v.isRequestInputOwner(n)).toBe(want),
+  it.each(cases(['params', 'query', 'body', 'headers', 'url', 'searchParams'], ['cookies', 'session', 'user', 'identity']))('isRequestInputField(%s) → %s', (n, want) =>
+    expect(v.isRequestInputField(n)).toBe(want),
   );
-  it.each(cases(['params', 'query', 'body', 'headers', 'url', 'searchParams'], ['cookies', 'session', 'user', 'identity']))('isRequestInputField(%s) → %s', (n, want) => expect(v.isRequestInputField(n)).toBe(want));
   it.each(cases(['cookies', 'session', 'params'], ['user', 'socket']))('isRequestField(%s) → %s', (n, want) => expect(v.isRequestField(n)).toBe(want));
   it.each(cases(['session'], ['sessions', 'cookies', 'state', 'locals', 'sessionId']))('isSessionField(%s) → %s', (n, want) => expect(v.isSessionField(n)).toBe(want));
   it.each(cases(['socket', 'raw', 'req', 'connection'], ['body', 'user']))('isRequestConnectionField(%s) → %s', (n, want) => expect(v.isRequestConnectionField(n)).toBe(want));
-  it.each(cases(['id', 'userId', 'user_id', 'invoiceIds', 'slug', 'fileName', 'file_name', 'tenant', 'tenantSlug', 'serialNumber', 'path'], ['name', 'limit', 'page', 'sort', 'title']))(
-    'isIdLikeName(%s) → %s',
-    (n, want) => expect(v.isIdLikeName(n)).toBe(want),
-  );
+  it.each(
+    cases(['id', 'userId', 'user_id', 'invoiceIds', 'slug', 'fileName', 'file_name', 'tenant', 'tenantSlug', 'serialNumber', 'path'], ['name', 'limit', 'page', 'sort', 'title']),
+  )('isIdLikeName(%s) → %s', (n, want) => expect(v.isIdLikeName(n)).toBe(want));
   it('Hono, Express and Fetch input methods are told apart by where they are called', () => {
     expect(v.isRequestInputMethod('valid', 'hono-req')).toBe(true);
     expect(v.isRequestInputMethod('valid', 'request')).toBe(false);
@@ -59,10 +65,21 @@ describe('requests', () => {
 });
 
 describe('identity sources', () => {
-  it.each(cases(['getPeerCertificate', 'getPeerX509Certificate'], ['getCertificate', 'getPeer']))('isPeerCertificateMethod(%s) → %s', (n, want) => expect(v.isPeerCertificateMethod(n)).toBe(want));
+  it.each(cases(['getPeerCertificate', 'getPeerX509Certificate'], ['getCertificate', 'getPeer']))('isPeerCertificateMethod(%s) → %s', (n, want) =>
+    expect(v.isPeerCertificateMethod(n)).toBe(want),
+  );
   it.each(
     cases(
-      [...v.KNOWN_CERT_HEADERS.map((h) => h.name), 'X-SSL-Client-Cert', 'ssl_client_s_dn', 'x-ssl-client-serial', 'x-certificate-fingerprint', 'x-amzn-mtls-clientcert-leaf', 'cf-client-cert-sha256', 'x-client-verify'],
+      [
+        ...v.KNOWN_CERT_HEADERS.map((h) => h.name),
+        'X-SSL-Client-Cert',
+        'ssl_client_s_dn',
+        'x-ssl-client-serial',
+        'x-certificate-fingerprint',
+        'x-amzn-mtls-clientcert-leaf',
+        'cf-client-cert-sha256',
+        'x-client-verify',
+      ],
       ['certificate_id', 'cert-manager', 'x-request-id', 'authorization', 'x', 'content-type', 'x-forwarded-for'],
     ),
   )('isCertHeaderName(%s) → %s', (n, want) => expect(v.isCertHeaderName(n)).toBe(want));
@@ -77,8 +94,12 @@ describe('identity sources', () => {
   });
   it('the header text test keeps plain code out', () => expect(v.mayNameCertHeader('const total = items.length;')).toBe(false));
   it.each([...v.HEADER_GETTERS, 'Strategy'])('mayReadHeader lets `.%s(` through', (n) => expect(v.mayReadHeader(`x.${n}('a')`)).toBe(true));
-  it.each(cases(['authorized', 'authorizationError', 'remoteAddress'], ['ip', 'remotePort']))('trustSignalOf(%s) → %s', (n, want) => expect(v.trustSignalOf(n) !== undefined).toBe(want));
-  it.each(cases([...v.SIGNATURE_VERIFIERS, 'verifyProxySignature'], ['verified', 'sign', 'hmac']))('isSignatureVerifier(%s) → %s', (n, want) => expect(v.isSignatureVerifier(n)).toBe(want));
+  it.each(cases(['authorized', 'authorizationError', 'remoteAddress'], ['ip', 'remotePort']))('trustSignalOf(%s) → %s', (n, want) =>
+    expect(v.trustSignalOf(n) !== undefined).toBe(want),
+  );
+  it.each(cases([...v.SIGNATURE_VERIFIERS, 'verifyProxySignature'], ['verified', 'sign', 'hmac']))('isSignatureVerifier(%s) → %s', (n, want) =>
+    expect(v.isSignatureVerifier(n)).toBe(want),
+  );
   it.each(cases([...v.CONTEXT_RESPONSE_FIELDS], ['identity', 'user']))('isContextResponseField(%s) → %s', (n, want) => expect(v.isContextResponseField(n)).toBe(want));
   it.each(cases([...v.SOCKET_CHAIN_METHODS], ['write', 'end']))('returnsSocket(%s) → %s', (n, want) => expect(v.returnsSocket(n)).toBe(want));
   it('outgoing connections by module and call', () => {
@@ -88,7 +109,9 @@ describe('identity sources', () => {
     expect(v.isOutgoingConnectionEvent('secureConnect')).toBe(true);
     expect(v.isOutgoingConnectionEvent('secureConnection')).toBe(false);
   });
-  it.each(cases(['isRevoked', 'revocationList', 'ocspCheck', 'REVOKED_SERIALS', 'easy-ocsp'], ['revision', 'crl']))('namesRevocation(%s) → %s', (n, want) => expect(v.namesRevocation(n)).toBe(want));
+  it.each(cases(['isRevoked', 'revocationList', 'ocspCheck', 'REVOKED_SERIALS', 'easy-ocsp'], ['revision', 'crl']))('namesRevocation(%s) → %s', (n, want) =>
+    expect(v.namesRevocation(n)).toBe(want),
+  );
   it.each(v.REVOCATION_WORDS)('the revocation text test matches %s', (w) => expect(v.REVOCATION_TEXT.test(w)).toBe(true));
 });
 
@@ -103,21 +126,26 @@ describe('tls', () => {
   ] as const)('isTlsServerFactory(%s, %s) → %s', (m, n, want) => expect(v.isTlsServerFactory(m, n)).toBe(want));
   it.each(cases(['secureContext', 'SNICallback'], ['crl', 'requestCert']))('bringsOwnContext(%s) → %s', (n, want) => expect(v.bringsOwnContext(n)).toBe(want));
   it.each(cases(['tlsOptions', 'httpsConfig', 'sslOpts', 'certs'], ['app', 'handler']))('isOptionsName(%s) → %s', (n, want) => expect(v.isOptionsName(n)).toBe(want));
-  it.each(cases(['loadTlsOptions', 'getConfig', 'readCerts'], ['express', 'Router', 'callback', 'handler']))('isOptionsFactory(%s) → %s', (n, want) => expect(v.isOptionsFactory(n)).toBe(want));
-  it.each([...v.PEER_CERTIFICATE_METHODS.map((m) => `sock.${m}()`), 'requestCert: true', 'opts.requestCert = true', '{ key, cert, requestCert }'])('IDENTITY_TEXT matches %s', (t) =>
-    expect(v.IDENTITY_TEXT.test(t)).toBe(true),
+  it.each(cases(['loadTlsOptions', 'getConfig', 'readCerts'], ['express', 'Router', 'callback', 'handler']))('isOptionsFactory(%s) → %s', (n, want) =>
+    expect(v.isOptionsFactory(n)).toBe(want),
+  );
+  it.each([...v.PEER_CERTIFICATE_METHODS.map((m) => `sock.${m}()`), 'requestCert: true', 'opts.requestCert = true', '{ key, cert, requestCert }'])(
+    'IDENTITY_TEXT matches %s',
+    (t) => expect(v.IDENTITY_TEXT.test(t)).toBe(true),
   );
   it('IDENTITY_TEXT keeps a mention out', () => expect(v.IDENTITY_TEXT.test('// we never set requestCertificate')).toBe(false));
-  it.each(cases(['authorized', 'requestCert', 'crl', 'httpsOptions', 'serverOptions', 'headers', 'headerName', 'useClass'], ['body', 'x']))('isModelPropertyName(%s) → %s', (n, want) =>
-    expect(v.isModelPropertyName(n)).toBe(want),
+  it.each(cases(['authorized', 'requestCert', 'crl', 'httpsOptions', 'serverOptions', 'headers', 'headerName', 'useClass'], ['body', 'x']))(
+    'isModelPropertyName(%s) → %s',
+    (n, want) => expect(v.isModelPropertyName(n)).toBe(want),
   );
   it.each(v.TLS_FACTORY_WORDS)('TLS_FACTORY_TEXT matches %s', (w) => expect(v.TLS_FACTORY_TEXT.test(w)).toBe(true));
 });
 
 describe('frameworks and DI', () => {
   const web = new RegExp(v.webModulePattern());
-  it.each([...v.WEB_MODULES.map((m) => (m.subpaths && m.name.startsWith('@') ? `${m.name}/core` : m.name)), 'hono/cors', 'node:https'])('the web-module text test matches %s', (m) =>
-    expect(web.test(`import x from '${m}'`)).toBe(true),
+  it.each([...v.WEB_MODULES.map((m) => (m.subpaths && m.name.startsWith('@') ? `${m.name}/core` : m.name)), 'hono/cors', 'node:https'])(
+    'the web-module text test matches %s',
+    (m) => expect(web.test(`import x from '${m}'`)).toBe(true),
   );
   it.each(['lodash', '@nestjsx/crud', 'expressive', 'http'])('the web-module text test keeps %s out', (m) => expect(web.test(`import x from '${m}'`)).toBe(false));
   it.each(cases([...v.ROUTE_METHODS], ['route', 'listen']))('isRouteMethod(%s) → %s', (n, want) => expect(v.isRouteMethod(n)).toBe(want));
@@ -129,10 +157,12 @@ describe('frameworks and DI', () => {
   it.each(cases(['Injectable', 'Controller', 'Resolver', 'WebSocketGateway', 'Catch'], ['Module', 'Get']))('isSingletonClassDecorator(%s) → %s', (n, want) =>
     expect(v.isSingletonClassDecorator(n)).toBe(want),
   );
-  it.each(cases(["@Injectable({ scope: Scope.REQUEST })", "@Injectable({ scope: Scope.TRANSIENT })", "@Injectable({ scope: 'request' })"], ['@Injectable()', '@Injectable({ scope: Scope.DEFAULT })']))(
-    'namesPerRequestScope(%s) → %s',
-    (t, want) => expect(v.namesPerRequestScope(t)).toBe(want),
-  );
+  it.each(
+    cases(
+      ['@Injectable({ scope: Scope.REQUEST })', '@Injectable({ scope: Scope.TRANSIENT })', "@Injectable({ scope: 'request' })"],
+      ['@Injectable()', '@Injectable({ scope: Scope.DEFAULT })'],
+    ),
+  )('namesPerRequestScope(%s) → %s', (t, want) => expect(v.namesPerRequestScope(t)).toBe(want));
 });
 
 describe('data access', () => {
@@ -146,21 +176,34 @@ describe('data access', () => {
   it.each(cases(['update', 'delete', 'find', 'save', 'distinct'], ['findUnique', 'updateOne', 'findById']))('recordMethodOf(%s).ambiguous → %s', (n, want) =>
     expect(v.recordMethodOf(n)?.ambiguous === true).toBe(want),
   );
-  it.each(cases(['findById', 'findByPk', 'findByIds', 'findByIdAndDelete'], ['findOne']))('recordMethodOf(%s).byId → %s', (n, want) => expect(v.recordMethodOf(n)?.byId === true).toBe(want));
-  it.each(cases([...v.QUERY_FILTER_CALLS], ['select', 'first']))('isQueryFilterCall(%s) → %s', (n, want) => expect(v.isQueryFilterCall(n)).toBe(want));
-  it.each(cases(['update', 'set', 'insert', 'del', 'softDelete'], ['where', 'select', 'first']))('isQueryWriteCall(%s) → %s', (n, want) => expect(v.isQueryWriteCall(n)).toBe(want));
-  it.each(cases(['values', 'orderBy', 'set', 'increment'], ['where', 'first']))('isQueryPayloadCall(%s) → %s', (n, want) => expect(v.isQueryPayloadCall(n)).toBe(want));
-  it.each(cases(['where', 'first', 'getOne', 'exec', 'then', 'forUpdate'], ['insert', 'map', 'whereInIds']))('continuesQuery(%s) → %s', (n, want) => expect(v.continuesQuery(n)).toBe(want));
-  it.each(cases(['data', '$set', 'orderBy', 'transaction'], ['where', 'id']))('isPayloadKey(%s) → %s', (n, want) => expect(v.isPayloadKey(n)).toBe(want));
-  it.each(cases(['prisma', 'usersRepo', 'db', 'dbClient', 'tx', 'trx', 'OrderModel', 'Invoice', 'userDao'], ['cache', 'trxs', 'list', 'user']))('namesDatabase(%s) → %s', (n, want) =>
-    expect(v.namesDatabase(n)).toBe(want),
+  it.each(cases(['findById', 'findByPk', 'findByIds', 'findByIdAndDelete'], ['findOne']))('recordMethodOf(%s).byId → %s', (n, want) =>
+    expect(v.recordMethodOf(n)?.byId === true).toBe(want),
   );
-  it.each(cases(['collection', 'getRepository', 'Knex', 'table', 'from'], ['map', 'extend']))('returnsDatabaseHandle(%s) → %s', (n, want) => expect(v.returnsDatabaseHandle(n)).toBe(want));
-  it.each(cases(['getRepository', 'extend', 'model'], ['table', 'knex', 'GetRepository']))('initializesDatabaseHandle(%s) → %s', (n, want) => expect(v.initializesDatabaseHandle(n)).toBe(want));
+  it.each(cases([...v.QUERY_FILTER_CALLS], ['select', 'first']))('isQueryFilterCall(%s) → %s', (n, want) => expect(v.isQueryFilterCall(n)).toBe(want));
+  it.each(cases(['update', 'set', 'insert', 'del', 'softDelete'], ['where', 'select', 'first']))('isQueryWriteCall(%s) → %s', (n, want) =>
+    expect(v.isQueryWriteCall(n)).toBe(want),
+  );
+  it.each(cases(['values', 'orderBy', 'set', 'increment'], ['where', 'first']))('isQueryPayloadCall(%s) → %s', (n, want) => expect(v.isQueryPayloadCall(n)).toBe(want));
+  it.each(cases(['where', 'first', 'getOne', 'exec', 'then', 'forUpdate'], ['insert', 'map', 'whereInIds']))('continuesQuery(%s) → %s', (n, want) =>
+    expect(v.continuesQuery(n)).toBe(want),
+  );
+  it.each(cases(['data', '$set', 'orderBy', 'transaction'], ['where', 'id']))('isPayloadKey(%s) → %s', (n, want) => expect(v.isPayloadKey(n)).toBe(want));
+  it.each(cases(['prisma', 'usersRepo', 'db', 'dbClient', 'tx', 'trx', 'OrderModel', 'Invoice', 'userDao'], ['cache', 'trxs', 'list', 'user']))(
+    'namesDatabase(%s) → %s',
+    (n, want) => expect(v.namesDatabase(n)).toBe(want),
+  );
+  it.each(cases(['collection', 'getRepository', 'Knex', 'table', 'from'], ['map', 'extend']))('returnsDatabaseHandle(%s) → %s', (n, want) =>
+    expect(v.returnsDatabaseHandle(n)).toBe(want),
+  );
+  it.each(cases(['getRepository', 'extend', 'model'], ['table', 'knex', 'GetRepository']))('initializesDatabaseHandle(%s) → %s', (n, want) =>
+    expect(v.initializesDatabaseHandle(n)).toBe(want),
+  );
   it.each(cases(['Repository', 'PrismaClient', 'Knex.Transaction', 'InvoiceRepository', 'UserModel', 'Pool'], ['Map', 'Request', 'Model2']))('isDatabaseType(%s) → %s', (n, want) =>
     expect(v.isDatabaseType(n)).toBe(want),
   );
-  it.each(cases(['InjectRepository(Invoice)', 'InjectModel(User.name)', 'InjectKnex()'], ['Inject(TOKEN)', 'Injectable()']))('injectsDatabase(%s) → %s', (n, want) => expect(v.injectsDatabase(n)).toBe(want));
+  it.each(cases(['InjectRepository(Invoice)', 'InjectModel(User.name)', 'InjectKnex()'], ['Inject(TOKEN)', 'Injectable()']))('injectsDatabase(%s) → %s', (n, want) =>
+    expect(v.injectsDatabase(n)).toBe(want),
+  );
   it.each(cases([...v.NOT_DATABASE_CLASSES], ['Repository', 'Pool']))('isNonDatabaseClass(%s) → %s', (n, want) => expect(v.isNonDatabaseClass(n)).toBe(want));
   it.each(cases([...v.CRYPTO_FACTORIES], ['createClient']))('isCryptoFactory(%s) → %s', (n, want) => expect(v.isCryptoFactory(n)).toBe(want));
   it('SQL runners are split by where they are called', () => {
@@ -176,14 +219,20 @@ describe('sql', () => {
     ['"DELETE FROM t"', 'delete'],
     ['with x as (select 1) select *', undefined],
   ] as const)('sqlVerbOf(%s) → %s', (t, verb) => expect(v.sqlVerbOf(t)).toBe(verb));
-  it.each(cases(['select id from t', 'UPDATE t SET a = 1', 'x WHERE y'], ['selected items', 'hello world']))('looksLikeSqlText(%s) → %s', (t, want) => expect(v.looksLikeSqlText(t)).toBe(want));
-  it.each(cases(['UPDATE t SET a = 1', 'insert into t', 'MERGE INTO t'], ['SELECT * FROM t']))('isWritingSql(%s) → %s', (t, want) => expect(v.isWritingSql(t)).toBe(want));
-  it.each(cases(['select * from t for update', 'SELECT 1 FOR SHARE', 'select 1 for no key update'], ['select 1', 'update t']))('locksInSql(%s) → %s', (t, want) => expect(v.locksInSql(t)).toBe(want));
-  it.each(cases(['SELECT * FROM t'], ['SELECT * FROM t FOR UPDATE', 'UPDATE t SET a = 1']))('selectsOnlySql(%s) → %s', (t, want) => expect(v.selectsOnlySql(t)).toBe(want));
-  it.each(cases(['UPDATE docs SET a = 1 WHERE id = $1 AND owner = $2', 'delete from t where id = 1 and exists (select 1)'], ['UPDATE docs SET a = 1 WHERE id = $1', 'select * from t where a and b']))(
-    'isConditionalWriteSql(%s) → %s',
-    (t, want) => expect(v.isConditionalWriteSql(t)).toBe(want),
+  it.each(cases(['select id from t', 'UPDATE t SET a = 1', 'x WHERE y'], ['selected items', 'hello world']))('looksLikeSqlText(%s) → %s', (t, want) =>
+    expect(v.looksLikeSqlText(t)).toBe(want),
   );
+  it.each(cases(['UPDATE t SET a = 1', 'insert into t', 'MERGE INTO t'], ['SELECT * FROM t']))('isWritingSql(%s) → %s', (t, want) => expect(v.isWritingSql(t)).toBe(want));
+  it.each(cases(['select * from t for update', 'SELECT 1 FOR SHARE', 'select 1 for no key update'], ['select 1', 'update t']))('locksInSql(%s) → %s', (t, want) =>
+    expect(v.locksInSql(t)).toBe(want),
+  );
+  it.each(cases(['SELECT * FROM t'], ['SELECT * FROM t FOR UPDATE', 'UPDATE t SET a = 1']))('selectsOnlySql(%s) → %s', (t, want) => expect(v.selectsOnlySql(t)).toBe(want));
+  it.each(
+    cases(
+      ['UPDATE docs SET a = 1 WHERE id = $1 AND owner = $2', 'delete from t where id = 1 and exists (select 1)'],
+      ['UPDATE docs SET a = 1 WHERE id = $1', 'select * from t where a and b'],
+    ),
+  )('isConditionalWriteSql(%s) → %s', (t, want) => expect(v.isConditionalWriteSql(t)).toBe(want));
 });
 
 describe('http clients', () => {
@@ -194,7 +243,9 @@ describe('http clients', () => {
 });
 
 describe('fs', () => {
-  it.each(cases(['exists', 'readFile', 'open', 'remove'], ['existsSync', 'hasOwnProperty', 'toString']))('fsFunctionOf(%s) → %s', (n, want) => expect(v.fsFunctionOf(n) !== undefined).toBe(want));
+  it.each(cases(['exists', 'readFile', 'open', 'remove'], ['existsSync', 'hasOwnProperty', 'toString']))('fsFunctionOf(%s) → %s', (n, want) =>
+    expect(v.fsFunctionOf(n) !== undefined).toBe(want),
+  );
   it.each(v.FS_CHECK_NAMES.flatMap((n) => [n, `${n}Sync`]))('the fs prefilter matches the check %s', (n) => {
     expect(v.mayUseFsChecks(`import fs from 'node:fs';\nfs.${n}(p)`)).toBe(true);
   });
@@ -216,7 +267,12 @@ describe('fs', () => {
 });
 
 describe('refusals', () => {
-  it.each(cases(v.REFUSAL_CALLS.map((r) => r.name), ['send', 'json', 'status']))('isRefusalCall(%s) → %s', (n, want) => expect(v.isRefusalCall(n)).toBe(want));
+  it.each(
+    cases(
+      v.REFUSAL_CALLS.map((r) => r.name),
+      ['send', 'json', 'status'],
+    ),
+  )('isRefusalCall(%s) → %s', (n, want) => expect(v.isRefusalCall(n)).toBe(want));
   it.each(cases(['throw', 'destroy', 'sendStatus'], ['end', 'deny']))('isThrowingRefusal(%s) → %s', (n, want) => expect(v.isThrowingRefusal(n)).toBe(want));
   it.each([
     ['status', 403, true],
@@ -227,10 +283,12 @@ describe('refusals', () => {
   ] as const)('refusesWithStatus(%s, %d) → %s', (n, code, want) => expect(v.refusesWithStatus(n, code)).toBe(want));
   it.each(cases([...v.ERROR_CALLBACKS], ['resolve']))('isErrorCallback(%s) → %s', (n, want) => expect(v.isErrorCallback(n)).toBe(want));
   it.each(cases([...v.ASSERTIONS], ['assertOwner', 'expect']))('isAssertion(%s) → %s', (n, want) => expect(v.isAssertion(n)).toBe(want));
-  it.each(cases(['assert', 'ok', 'assertSameTenant', 'ensureOwner', 'requireRole', 'check', 'check_access', 'Authorize', 'validateAccess', 'throwIfDenied'], ['checkout', 'validated', 'requirements', 'authorized', 'okay']))(
-    'isThrowingCheck(%s) → %s',
-    (n, want) => expect(v.isThrowingCheck(n)).toBe(want),
-  );
+  it.each(
+    cases(
+      ['assert', 'ok', 'assertSameTenant', 'ensureOwner', 'requireRole', 'check', 'check_access', 'Authorize', 'validateAccess', 'throwIfDenied'],
+      ['checkout', 'validated', 'requirements', 'authorized', 'okay'],
+    ),
+  )('isThrowingCheck(%s) → %s', (n, want) => expect(v.isThrowingCheck(n)).toBe(want));
 });
 
 describe('atomic forms', () => {
@@ -244,7 +302,9 @@ describe('atomic forms', () => {
 });
 
 describe('deferral', () => {
-  it.each(cases(['then', 'catch', 'setTimeout', 'nextTick', 'on', 'subscribe', 'process'], ['add', 'enqueue', 'map', 'forEach']))('defersCallback(%s) → %s', (n, want) => expect(v.defersCallback(n)).toBe(want));
+  it.each(cases(['then', 'catch', 'setTimeout', 'nextTick', 'on', 'subscribe', 'process'], ['add', 'enqueue', 'map', 'forEach']))('defersCallback(%s) → %s', (n, want) =>
+    expect(v.defersCallback(n)).toBe(want),
+  );
   it.each(cases(['setTimeout', 'on', 'once', 'add', 'enqueue', 'defer'], ['then', 'addListener', 'subscribe']))('runs after the response: %s → %s', (n, want) =>
     expect(v.AFTER_RESPONSE_CALLEES.includes(n)).toBe(want),
   );
@@ -252,7 +312,9 @@ describe('deferral', () => {
   it.each(cases(['add', 'addBulk', 'enqueue', 'schedule', 'defer'], ['push', 'on']))('isQueueCall(%s) → %s', (n, want) => expect(v.isQueueCall(n)).toBe(want));
   it.each(cases(['finish', 'close', 'end'], ['data', 'request']))('isAfterResponseEvent(%s) → %s', (n, want) => expect(v.isAfterResponseEvent(n)).toBe(want));
   it.each(cases(['auditQueue', 'this.jobs', 'taskScheduler', 'Worker'], ['cache', 'repo']))('namesQueue(%s) → %s', (n, want) => expect(v.namesQueue(n)).toBe(want));
-  it.each(cases(['await x', 'yield y', 'p.then(f)', 'p\n  .then (f)'], ['awaiting', 'thenable', 'yielded']))('SUSPENSION_TEXT(%s) → %s', (t, want) => expect(v.SUSPENSION_TEXT.test(t)).toBe(want));
+  it.each(cases(['await x', 'yield y', 'p.then(f)', 'p\n  .then (f)'], ['awaiting', 'thenable', 'yielded']))('SUSPENSION_TEXT(%s) → %s', (t, want) =>
+    expect(v.SUSPENSION_TEXT.test(t)).toBe(want),
+  );
 });
 
 describe('containers', () => {
@@ -260,41 +322,75 @@ describe('containers', () => {
   it.each(cases(['set', 'put', 'setItem', 'sadd', 'remember'], ['add', 'push', 'mset', 'save']))('isKeyedStore(%s) → %s', (n, want) => expect(v.isKeyedStore(n)).toBe(want));
   it.each(cases(['LRUCache', 'Redis', 'createClient', 'caching', 'memoize'], ['Map', 'Pool']))('makesCache(%s) → %s', (n, want) => expect(v.makesCache(n)).toBe(want));
   it.each(cases(['redis', 'ioredis', '@nestjs/cache-manager', 'lru-cache'], ['pg', 'express']))('isCacheModule(%s) → %s', (n, want) => expect(v.isCacheModule(n)).toBe(want));
-  it.each(cases(['cache', 'sessionStore', 'userMap', 'this.redisClient', 'REGISTRY'], ['mapper', 'repo', 'queue']))('namesCache(%s) → %s', (n, want) => expect(v.namesCache(n)).toBe(want));
+  it.each(cases(['cache', 'sessionStore', 'userMap', 'this.redisClient', 'REGISTRY'], ['mapper', 'repo', 'queue']))('namesCache(%s) → %s', (n, want) =>
+    expect(v.namesCache(n)).toBe(want),
+  );
   it.each(cases(['app', 'fastify', 'server', 'instance'], ['router', 'req']))('isAppObject(%s) → %s', (n, want) => expect(v.isAppObject(n)).toBe(want));
   it.each(cases(['global', 'globalThis', 'window'], ['process', 'self']))('isGlobalObject(%s) → %s', (n, want) => expect(v.isGlobalObject(n)).toBe(want));
-  it.each(cases(['res', 'reply', 'ctx', 'c', 'console', 'this.logger', 'JSON', 'socket', 'app', 'process', 'body'], ['prisma', 'db', 'accounts', 'req']))('isNonStateReceiver(%s) → %s', (n, want) =>
-    expect(v.isNonStateReceiver(n)).toBe(want),
+  it.each(cases(['res', 'reply', 'ctx', 'c', 'console', 'this.logger', 'JSON', 'socket', 'app', 'process', 'body'], ['prisma', 'db', 'accounts', 'req']))(
+    'isNonStateReceiver(%s) → %s',
+    (n, want) => expect(v.isNonStateReceiver(n)).toBe(want),
   );
-  it.each(cases(['element', 'buttonElement', 'eventBus', 'keyEmitter', 'metrics', 'cacheManager', 'notificationsService'], ['ledger', 'repo', 'res']))('isNonStoreReceiver(%s) → %s', (n, want) =>
-    expect(v.isNonStoreReceiver(n)).toBe(want),
+  it.each(cases(['element', 'buttonElement', 'eventBus', 'keyEmitter', 'metrics', 'cacheManager', 'notificationsService'], ['ledger', 'repo', 'res']))(
+    'isNonStoreReceiver(%s) → %s',
+    (n, want) => expect(v.isNonStoreReceiver(n)).toBe(want),
   );
-  it.each(cases(['JSON', '_', 'headers', 'res', 'router', 'socket', 'process', 'logger'], ['c', 'ctx', 'db', 'User']))('isNonDatabaseReceiver(%s) → %s', (n, want) => expect(v.isNonDatabaseReceiver(n)).toBe(want));
+  it.each(cases(['JSON', '_', 'headers', 'res', 'router', 'socket', 'process', 'logger'], ['c', 'ctx', 'db', 'User']))('isNonDatabaseReceiver(%s) → %s', (n, want) =>
+    expect(v.isNonDatabaseReceiver(n)).toBe(want),
+  );
   it.each(cases(['Map', 'WeakSet'], ['Array', 'LRUCache']))('collectionClassOf(%s) → %s', (n, want) => expect(v.collectionClassOf(n) !== undefined).toBe(want));
 });
 
 describe('authorization', () => {
   it.each(
     cases(
-      ['acl.can', 'hasRole', 'getPermissions', 'perms', 'isOwner', 'ownsDocument', 'featureFlags.get', 'isEnabled', 'loadBalance', 'checkAccess', 'revokedSerials', 'canEdit', 'userCanEdit', 'cannot', 'grants', 'credit_limit'],
+      [
+        'acl.can',
+        'hasRole',
+        'getPermissions',
+        'perms',
+        'isOwner',
+        'ownsDocument',
+        'featureFlags.get',
+        'isEnabled',
+        'loadBalance',
+        'checkAccess',
+        'revokedSerials',
+        'canEdit',
+        'userCanEdit',
+        'cannot',
+        'grants',
+        'credit_limit',
+      ],
       ['permanentStore', 'getAccessToken', 'accessory', 'cancelOrder', 'scanFiles', 'downstream', 'getUser', 'fetchInvoice'],
     ),
   )('namesDecision(%s) → %s', (n, want) => expect(v.namesDecision(n)).toBe(want));
-  it.each(cases(['hasRole', 'roleOf', 'canEdit', 'isRevoked', 'checkAccess', 'isAdmin', 'permitted'], ['getCredit', 'featureFlag', 'isEnabled', 'isBanned', 'cancel']))('isDecisionName(%s) → %s', (n, want) =>
-    expect(v.isDecisionName(n)).toBe(want),
+  it.each(cases(['hasRole', 'roleOf', 'canEdit', 'isRevoked', 'checkAccess', 'isAdmin', 'permitted'], ['getCredit', 'featureFlag', 'isEnabled', 'isBanned', 'cancel']))(
+    'isDecisionName(%s) → %s',
+    (n, want) => expect(v.isDecisionName(n)).toBe(want),
   );
   it.each(v.DECISION_WORDS.filter((w) => !w.camel && !w.endings && !w.unless).map((w) => w.word))('the decision word %s is found inside a name', (word) =>
     expect(v.namesDecision(`get_${word}Thing`)).toBe(true),
   );
-  it.each(cases(['canEdit', 'getRoles', 'isOwner', 'exists', 'lookUp'], ['issue', 'update', 'cancel', 'finder']))('isLookupName(%s) → %s', (n, want) => expect(v.isLookupName(n)).toBe(want));
-  it.each(cases(['findById', 'getAccount', 'query', 'accountOf', 'finder'], ['update', 'isOwner', 'canEdit']))('isRecordReadName(%s) → %s', (n, want) => expect(v.isRecordReadName(n)).toBe(want));
-  it.each(cases(['ownerId', 'createdBy', 'writers', 'status', 'isLocked', 'ROLE'], ['title', 'name', 'id']))('isRecordDecisionField(%s) → %s', (n, want) => expect(v.isRecordDecisionField(n)).toBe(want));
-  it.each(cases(['update', 'updateMany', 'deleteUser', 'setRole', 'transferFunds', 'query', '$executeRaw', 'issueRefund', 'rmdir', 'credit'], ['queryBuilder', 'runner', 'payment', 'credits', 'setName', 'findMany', 'get']))(
-    'isOperationName(%s) → %s',
-    (n, want) => expect(v.isOperationName(n)).toBe(want),
+  it.each(cases(['canEdit', 'getRoles', 'isOwner', 'exists', 'lookUp'], ['issue', 'update', 'cancel', 'finder']))('isLookupName(%s) → %s', (n, want) =>
+    expect(v.isLookupName(n)).toBe(want),
   );
+  it.each(cases(['findById', 'getAccount', 'query', 'accountOf', 'finder'], ['update', 'isOwner', 'canEdit']))('isRecordReadName(%s) → %s', (n, want) =>
+    expect(v.isRecordReadName(n)).toBe(want),
+  );
+  it.each(cases(['ownerId', 'createdBy', 'writers', 'status', 'isLocked', 'ROLE'], ['title', 'name', 'id']))('isRecordDecisionField(%s) → %s', (n, want) =>
+    expect(v.isRecordDecisionField(n)).toBe(want),
+  );
+  it.each(
+    cases(
+      ['update', 'updateMany', 'deleteUser', 'setRole', 'transferFunds', 'query', '$executeRaw', 'issueRefund', 'rmdir', 'credit'],
+      ['queryBuilder', 'runner', 'payment', 'credits', 'setName', 'findMany', 'get'],
+    ),
+  )('isOperationName(%s) → %s', (n, want) => expect(v.isOperationName(n)).toBe(want));
   it.each(cases(['query', 'raw', 'run', 'execute', 'exec'], ['bulkWrite', 'update']))('runsRawStatement(%s) → %s', (n, want) => expect(v.runsRawStatement(n)).toBe(want));
-  it.each(cases(['createServer', 'createHash', 'createQueryBuilder'], ['create', 'createUser', 'createInvoice']))('createsInMemory(%s) → %s', (n, want) => expect(v.createsInMemory(n)).toBe(want));
+  it.each(cases(['createServer', 'createHash', 'createQueryBuilder'], ['create', 'createUser', 'createInvoice']))('createsInMemory(%s) → %s', (n, want) =>
+    expect(v.createsInMemory(n)).toBe(want),
+  );
   it.each(cases([...v.PLAIN_FACTORY_OBJECTS], ['prisma']))('isPlainFactoryObject(%s) → %s', (n, want) => expect(v.isPlainFactoryObject(n)).toBe(want));
   it('collection tests by what they ask', () => {
     expect(v.isCollectionTest('has', 'membership')).toBe(true);
@@ -331,9 +427,30 @@ describe('values', () => {
 });
 
 describe('DI lifetimes and containers outside NestJS', () => {
-  it.each([['singleton', 'singleton'], ['injectable', undefined], ['Injectable', undefined]] as const)('diDecoratorLifetime(%s) → %s', (n, want) => expect(v.diDecoratorLifetime(n)).toBe(want));
-  it.each([['inSingletonScope', 'singleton'], ['registerSingleton', 'singleton'], ['singleton', 'singleton'], ['inRequestScope', 'per-request'], ['scoped', 'per-request'], ['transient', 'transient'], ['toSelf', undefined], ['register', undefined]] as const)('diMethodLifetime(%s) → %s', (n, want) => expect(v.diMethodLifetime(n)).toBe(want));
-  it.each([['Lifecycle.Singleton', 'singleton'], ['Lifetime.SCOPED', 'per-request'], ["'SCOPED'", 'per-request'], ['Lifecycle.ResolutionScoped', 'per-request'], ['Lifetime.TRANSIENT', 'transient'], ['Scope.REQUEST', undefined], ["'Singleton'", undefined]] as const)('diLifetimeValue(%s) → %s', (n, want) => expect(v.diLifetimeValue(n)).toBe(want));
+  it.each([
+    ['singleton', 'singleton'],
+    ['injectable', undefined],
+    ['Injectable', undefined],
+  ] as const)('diDecoratorLifetime(%s) → %s', (n, want) => expect(v.diDecoratorLifetime(n)).toBe(want));
+  it.each([
+    ['inSingletonScope', 'singleton'],
+    ['registerSingleton', 'singleton'],
+    ['singleton', 'singleton'],
+    ['inRequestScope', 'per-request'],
+    ['scoped', 'per-request'],
+    ['transient', 'transient'],
+    ['toSelf', undefined],
+    ['register', undefined],
+  ] as const)('diMethodLifetime(%s) → %s', (n, want) => expect(v.diMethodLifetime(n)).toBe(want));
+  it.each([
+    ['Lifecycle.Singleton', 'singleton'],
+    ['Lifetime.SCOPED', 'per-request'],
+    ["'SCOPED'", 'per-request'],
+    ['Lifecycle.ResolutionScoped', 'per-request'],
+    ['Lifetime.TRANSIENT', 'transient'],
+    ['Scope.REQUEST', undefined],
+    ["'Singleton'", undefined],
+  ] as const)('diLifetimeValue(%s) → %s', (n, want) => expect(v.diLifetimeValue(n)).toBe(want));
   it('containers by library', () => {
     expect(v.diContainerForm('tsyringe', 'container')).toBe('export');
     expect(v.diContainerForm('inversify', 'Container')).toBe('factory');
@@ -341,14 +458,25 @@ describe('DI lifetimes and containers outside NestJS', () => {
     expect(v.diContainerForm('awilix', 'container')).toBeUndefined();
     expect(v.diContainerForm('express', 'Container')).toBeUndefined();
   });
-  it.each(cases(['createChildContainer', 'createScope', 'createChild'], ['createContainer', 'resolve', 'child']))('makesChildContainer(%s) → %s', (n, want) => expect(v.makesChildContainer(n)).toBe(want));
+  it.each(cases(['createChildContainer', 'createScope', 'createChild'], ['createContainer', 'resolve', 'child']))('makesChildContainer(%s) → %s', (n, want) =>
+    expect(v.makesChildContainer(n)).toBe(want),
+  );
   it.each(cases(['resolve', 'get', 'getAsync'], ['register', 'bind', 'cradle']))('isDiResolve(%s) → %s', (n, want) => expect(v.isDiResolve(n)).toBe(want));
-  it.each([['useValue', 'option'], ['asValue', 'wrapper'], ['toConstantValue', 'method'], ['registerInstance', 'method'], ['useClass', undefined], ['asClass', undefined]] as const)('diValueRegistration(%s) → %s', (n, want) => expect(v.diValueRegistration(n)?.form).toBe(want));
+  it.each([
+    ['useValue', 'option'],
+    ['asValue', 'wrapper'],
+    ['toConstantValue', 'method'],
+    ['registerInstance', 'method'],
+    ['useClass', undefined],
+    ['asClass', undefined],
+  ] as const)('diValueRegistration(%s) → %s', (n, want) => expect(v.diValueRegistration(n)?.form).toBe(want));
   it.each(cases(['tsyringe', 'inversify', 'awilix'], ['@nestjs/common', 'awilix-express', 'typedi']))('isDiModule(%s) → %s', (n, want) => expect(v.isDiModule(n)).toBe(want));
 });
 
 describe('job queues', () => {
-  it.each(cases(['bullmq', 'bull', 'bee-queue'], ['bullmq-pro-x', 'redis', 'node-cron']))('jobQueueLibrary(%s) → %s', (n, want) => expect(v.jobQueueLibrary(n) !== undefined).toBe(want));
+  it.each(cases(['bullmq', 'bull', 'bee-queue'], ['bullmq-pro-x', 'redis', 'node-cron']))('jobQueueLibrary(%s) → %s', (n, want) =>
+    expect(v.jobQueueLibrary(n) !== undefined).toBe(want),
+  );
   it('BullMQ attaches processors with a Worker of the same queue name, Bull with process()', () => {
     expect(v.jobQueueLibrary('bullmq')).toMatchObject({ queue: 'Queue', worker: { name: 'Worker', processorArg: 1 } });
     expect(v.jobQueueLibrary('bull')?.processMethod).toBe('process');
@@ -362,6 +490,11 @@ describe('peers and listeners', () => {
     expect(v.peerInfoSource('hono/cloudflare-workers', 'getConnInfo')).toBeUndefined();
     expect(v.peerInfoSource('@hono/node-server/conninfo', 'getRuntimeKey')).toBeUndefined();
   });
-  it.each(cases(['127.0.0.1', 'localhost', '::1', '[::1]', '127.10.0.3', 'LOCALHOST'], ['0.0.0.0', '::', '10.0.0.5', '127.0.0', 'localhost.example.com']))('isLoopbackHost(%s) → %s', (n, want) => expect(v.isLoopbackHost(n)).toBe(want));
-  it.each(cases(['/run/app.sock', './app.sock', 'app.sock', '\\\\.\\pipe\\app'], ['8080', ' 3000', 'localhost', '0.0.0.0']))('isLocalSocketPath(%s) → %s', (n, want) => expect(v.isLocalSocketPath(n)).toBe(want));
+  it.each(cases(['127.0.0.1', 'localhost', '::1', '[::1]', '127.10.0.3', 'LOCALHOST'], ['0.0.0.0', '::', '10.0.0.5', '127.0.0', 'localhost.example.com']))(
+    'isLoopbackHost(%s) → %s',
+    (n, want) => expect(v.isLoopbackHost(n)).toBe(want),
+  );
+  it.each(cases(['/run/app.sock', './app.sock', 'app.sock', '\\\\.\\pipe\\app'], ['8080', ' 3000', 'localhost', '0.0.0.0']))('isLocalSocketPath(%s) → %s', (n, want) =>
+    expect(v.isLocalSocketPath(n)).toBe(want),
+  );
 });

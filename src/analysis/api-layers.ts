@@ -41,7 +41,7 @@ export class ApiLayers {
       for (const node of project.propertiesNamed(key)) {
         const value = ts.isPropertyAssignment(node) ? node.initializer : ts.isShorthandPropertyAssignment(node) ? node.name : ts.isMethodDeclaration(node) ? node : undefined;
         if (!value) continue;
-        const fn = ts.isMethodDeclaration(value) ? value : project.handlers.functionOf(value as ts.Expression);
+        const fn = ts.isMethodDeclaration(value) ? value : project.handlers.functionOf(value);
         if (fn && !this.contextFactories.includes(fn)) this.contextFactories.push(fn);
       }
     }
@@ -110,7 +110,8 @@ export class ApiLayers {
       const decl = this.project.modules.declarationOf(e.text, e);
       return decl !== undefined && this.isContextDeclaration(decl, depth);
     }
-    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)) && (skipOuter(e.expression) as ts.PropertyAccessExpression).name.text === CONTEXT_ACCESSOR) return true;
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)) && (skipOuter(e.expression) as ts.PropertyAccessExpression).name.text === CONTEXT_ACCESSOR)
+      return true;
     const field = optionsField(e);
     return field?.key === TRPC_CONTEXT && this.isTrpcFunction(field.fn);
   }
@@ -134,10 +135,11 @@ export class ApiLayers {
         if (entry?.kind === 'resolver' && fn.parameters.indexOf(decl) === RESOLVER_CONTEXT_INDEX) return true;
         if (hasDecorator(decl, NEST_CONTEXT_DECORATOR)) return true;
         // a helper that is handed the context: `requireAdjuster(ctx)`
-        if (isFunctionLike(fn) && !entry) return this.project.handlers.callersOf(fn).some((c) => {
-          const arg = c.arguments?.[fn.parameters.indexOf(decl)];
-          return arg !== undefined && this.isContext(skipOuter(arg), depth + 1);
-        });
+        if (isFunctionLike(fn) && !entry)
+          return this.project.handlers.callersOf(fn).some((c) => {
+            const arg = c.arguments?.[fn.parameters.indexOf(decl)];
+            return arg !== undefined && this.isContext(skipOuter(arg), depth + 1);
+          });
         return false;
       }
       if (ts.isBindingElement(decl)) {
@@ -186,7 +188,13 @@ export class ApiLayers {
         const obj = this.objectOf(value);
         if (!obj) continue;
         for (const p of obj.properties) {
-          const fn = ts.isMethodDeclaration(p) ? p : ts.isPropertyAssignment(p) ? this.project.handlers.functionOf(p.initializer) : ts.isShorthandPropertyAssignment(p) ? this.project.handlers.functionOf(p.name) : undefined;
+          const fn = ts.isMethodDeclaration(p)
+            ? p
+            : ts.isPropertyAssignment(p)
+              ? this.project.handlers.functionOf(p.initializer)
+              : ts.isShorthandPropertyAssignment(p)
+                ? this.project.handlers.functionOf(p.name)
+                : undefined;
           if (fn) this.entries.set(fn, { kind: 'resolver', before: this.contextFactories });
         }
       }

@@ -206,7 +206,7 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
   const callback = (cb: ts.FunctionLikeDeclaration, call: ts.CallExpression, s: Maybe<K>): Maybe<K> => {
     if (!s || !cb.body) return s;
     const deferred = isDeferredCallback(cb) !== undefined;
-    let inner = s.clone();
+    const inner = s.clone();
     if (deferred) {
       inner.cross(call);
       for (const k of visitor.callbackReads?.(cb, call) ?? []) inner.read(k, call);
@@ -227,7 +227,7 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
     for (let round = 0; round < 2; round++) {
       const frame: Frame<K> = { kind: 'loop', breaks: [], continues: [], abrupt: [] };
       frames.push(frame);
-      let h = head(entry?.clone());
+      const h = head(entry?.clone());
       if (ts.isForOfStatement(node) && node.awaitModifier && h) h.cross(node);
       const bodyEnd = stmt(body, h?.clone());
       let next = join(bodyEnd, ...frame.continues);
@@ -237,7 +237,7 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
       exit = join(h, ...breaks);
       entry = join(s, next);
     }
-    return join(exit!, ...breaks);
+    return join(exit, ...breaks);
   };
 
   const stmt = (node: ts.Node | undefined, s: Maybe<K>): Maybe<K> => {
@@ -343,7 +343,7 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
 /** Whether a function can be suspended: `async`, a generator, or one that chains `.then`. */
 export function canSuspend(fn: ts.FunctionLikeDeclaration): boolean {
   if (fn.asteriskToken) return true;
-  return (ts.getModifiers(fn as ts.HasModifiers) ?? []).some((m) => m.kind === SK.AsyncKeyword);
+  return (ts.getModifiers(fn) ?? []).some((m) => m.kind === SK.AsyncKeyword);
 }
 
 /** The boundaries in a function, in source order: `await`s, `yield`s and deferred callbacks, not in nested functions. */
@@ -411,7 +411,8 @@ export function locksRows(node: ts.Node): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if ((ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) && /\bfor\s+(?:update|share|no\s+key\s+update)\b/i.test(n.text)) found = true;
+    if ((ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) && /\bfor\s+(?:update|share|no\s+key\s+update)\b/i.test(n.text))
+      found = true;
     else if (ts.isPropertyAccessExpression(n) && /^(forUpdate|forShare|forNoKeyUpdate|setLock)$/.test(n.name.text)) found = true;
     else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'lock') found = true;
     else if (!isFunctionLike(n)) ts.forEachChild(n, visit);
@@ -468,7 +469,7 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     for (const w of tail.split(/\W+/)) words.add(norm(w));
   };
   // the calls of the chain, from the op down to its root: `knex('t').where(…).update(…)`
-  for (let n: ts.Node = op.node; ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n); ) {
+  for (let n: ts.Node = op.node; ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n);) {
     if (ts.isTaggedTemplateExpression(n)) {
       sql(n.template.getText());
       n = skipOuter(n.tag);

@@ -57,7 +57,15 @@ export class Decisions {
         if (refusal) {
           const behind = this.readBehind(n.expression, fn, 0);
           if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)))) {
-            out.push({ read: behind.read, call: behind.call, test: n, refusal: refusal.decides ? refusal.kind : undefined, throws: refusal.throws, fields: behind.fields, shared: behind.shared });
+            out.push({
+              read: behind.read,
+              call: behind.call,
+              test: n,
+              refusal: refusal.decides ? refusal.kind : undefined,
+              throws: refusal.throws,
+              fields: behind.fields,
+              shared: behind.shared,
+            });
           }
         }
       } else if (ts.isExpressionStatement(n) && depth < 2) {
@@ -123,7 +131,10 @@ export class Decisions {
       if (ts.isIdentifier(n) && isRead(n)) {
         const origin = this.keptFrom(n, fn);
         if (origin) {
-          const inner = ts.isCallExpression(origin) && isThenCall(origin) ? { read: origin, call: readCall((origin.expression as ts.PropertyAccessExpression).expression)!, fields: [] } : this.readBehind(origin, fn, depth + 1);
+          const inner =
+            ts.isCallExpression(origin) && isThenCall(origin)
+              ? { read: origin, call: readCall((origin.expression as ts.PropertyAccessExpression).expression)!, fields: [] }
+              : this.readBehind(origin, fn, depth + 1);
           if (inner?.call) found = { ...inner, fields: fieldsOf(cond, n.text) };
           return;
         }
@@ -142,7 +153,9 @@ export class Decisions {
     const decl = this.modules.declarationOf(id.text, id);
     if (!decl || decl.pos < fn.pos || decl.end > fn.end) return undefined;
     // the last assignment before the read: `account = await accountOf(cn)` re-reads
-    const assigned = this.assignmentsIn(fn).filter((a) => a.name === id.text && a.node.end <= id.pos && this.modules.declarationOf(a.name, a.node) === decl).at(-1);
+    const assigned = this.assignmentsIn(fn)
+      .filter((a) => a.name === id.text && a.node.end <= id.pos && this.modules.declarationOf(a.name, a.node) === decl)
+      .at(-1);
     if (assigned) return assigned.node.right;
     let d: ts.Node = decl;
     while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
@@ -200,11 +213,25 @@ export class Decisions {
 function readCall(expr: ts.Expression): ts.CallExpression | undefined {
   let e = skipOuter(expr);
   if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
-  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)) && /^(then|catch|finally)$/.test((skipOuter(e.expression) as ts.PropertyAccessExpression).name.text)) return undefined;
+  if (
+    ts.isCallExpression(e) &&
+    ts.isPropertyAccessExpression(skipOuter(e.expression)) &&
+    /^(then|catch|finally)$/.test((skipOuter(e.expression) as ts.PropertyAccessExpression).name.text)
+  )
+    return undefined;
   return ts.isCallExpression(e) ? e : undefined;
 }
 
-const COMPARISONS = [SK.EqualsEqualsEqualsToken, SK.ExclamationEqualsEqualsToken, SK.EqualsEqualsToken, SK.ExclamationEqualsToken, SK.LessThanToken, SK.GreaterThanToken, SK.LessThanEqualsToken, SK.GreaterThanEqualsToken];
+const COMPARISONS = [
+  SK.EqualsEqualsEqualsToken,
+  SK.ExclamationEqualsEqualsToken,
+  SK.EqualsEqualsToken,
+  SK.ExclamationEqualsToken,
+  SK.LessThanToken,
+  SK.GreaterThanToken,
+  SK.LessThanEqualsToken,
+  SK.GreaterThanEqualsToken,
+];
 
 /** `null`, `undefined`: a comparison with them tests existence. */
 function isNothing(e: ts.Expression): boolean {
@@ -231,7 +258,8 @@ function fieldsOf(cond: ts.Node, name: string): string[] {
   const visit = (n: ts.Node): void => {
     if (ts.isPropertyAccessExpression(n) && n.name.text !== 'length') {
       let root: ts.Expression = n.expression;
-      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isNonNullExpression(root) || ts.isParenthesizedExpression(root)) root = (root as ts.PropertyAccessExpression).expression;
+      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isNonNullExpression(root) || ts.isParenthesizedExpression(root))
+        root = (root as ts.PropertyAccessExpression).expression;
       if (ts.isIdentifier(root) && root.text === name) out.add(n.name.text);
     }
     ts.forEachChild(n, visit);
@@ -258,7 +286,8 @@ export function refusalOf(branch: ts.Statement): { kind: RefusalKind; decides: b
 
 /** A refusal marker at a node: a status literal in a call, a named error or status, a plain error saying "forbidden". */
 function refusalAt(n: ts.Node): RefusalKind | undefined {
-  if (ts.isNumericLiteral(n) && n.parent && (ts.isCallExpression(n.parent) || ts.isNewExpression(n.parent) || ts.isPropertyAssignment(n.parent))) return statusRefusal(Number(n.text));
+  if (ts.isNumericLiteral(n) && n.parent && (ts.isCallExpression(n.parent) || ts.isNewExpression(n.parent) || ts.isPropertyAssignment(n.parent)))
+    return statusRefusal(Number(n.text));
   if (ts.isIdentifier(n)) {
     const k = namedRefusal(n.text);
     if (k) return k;
@@ -267,7 +296,9 @@ function refusalAt(n: ts.Node): RefusalKind | undefined {
   if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.parent && ts.isThrowStatement(n.parent)) {
     // `throw new CalibrationDenied(…)`, `throw new Error('forbidden')`
     const message = n.arguments?.[0] && skipOuter(n.arguments[0]);
-    const text = message && (ts.isStringLiteralLike(message) ? message.text : ts.isTemplateExpression(message) ? message.head.text + message.templateSpans.map((s) => s.literal.text).join(' ') : '');
+    const text =
+      message &&
+      (ts.isStringLiteralLike(message) ? message.text : ts.isTemplateExpression(message) ? message.head.text + message.templateSpans.map((s) => s.literal.text).join(' ') : '');
     if (refusalMessage(n.expression.text) || (/^(Error|HttpError|HttpException)$/.test(n.expression.text) && text && refusalMessage(text))) return 'auth';
   }
   return undefined;
@@ -289,7 +320,10 @@ function lastStatement(st: ts.Statement): ts.Statement | undefined {
 /** `return`, `throw`, `ctx.throw(…)`, `process.exit()`: the flow stops here. */
 function stopsAt(st: ts.Statement): boolean {
   if (ts.isReturnStatement(st) || ts.isThrowStatement(st) || ts.isContinueStatement(st) || ts.isBreakStatement(st)) return true;
-  if (ts.isIfStatement(st)) return st.elseStatement !== undefined && lastStatement(st.thenStatement) !== undefined && stopsAt(lastStatement(st.thenStatement)!) && stopsAt(lastStatement(st.elseStatement)!);
+  if (ts.isIfStatement(st))
+    return (
+      st.elseStatement !== undefined && lastStatement(st.thenStatement) !== undefined && stopsAt(lastStatement(st.thenStatement)!) && stopsAt(lastStatement(st.elseStatement)!)
+    );
   if (ts.isExpressionStatement(st) && ts.isCallExpression(st.expression)) {
     const chain = calleeChain(st.expression.expression) ?? [];
     return (chain[0] === 'process' && chain.at(-1) === 'exit') || (chain.length === 2 && chain[1] === 'throw');
@@ -360,7 +394,9 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
   if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) {
     const owner = classAround(recv);
     const name = recv.name.text;
-    const field = owner?.members.find((m) => m.name && propertyNameText(m.name) === name) ?? owner?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+    const field =
+      owner?.members.find((m) => m.name && propertyNameText(m.name) === name) ??
+      owner?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
     cls = field ? classOfDeclaration(field, modules) : undefined;
   } else {
     const v = modules.valueOf(recv);

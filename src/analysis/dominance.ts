@@ -57,7 +57,7 @@ export class Dominance {
       const here = checkInFunction(n, fn, spec);
       if (here) return here;
       const gated = handlers.gatedBefore(fn, (f) => f !== fn && spec.gate(f));
-      if (gated !== undefined) return gated ? (this.project.requestPaths.chain(fn).find(spec.gate) ?? fn) : undefined;
+      if (gated !== undefined) return gated ? (this.project.requestPaths.chain(fn).find((f) => spec.gate(f)) ?? fn) : undefined;
       if (handlers.isEntry(fn)) return undefined;
       if (isInlineCallback(fn)) {
         // `clientCertAuth(req, res, () => { … })`: the callback is the `next` of a gate
@@ -235,4 +235,3 @@ function scopeOf(node: ts.Node): Scope {
   while (n.parent && !isScope(n)) n = n.parent;
   return n as Scope;
 }
-

@@ -7,7 +7,6 @@ import type { Project } from './project';
 import { isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
 import { isAssertion, isThrowingRefusal } from './vocabulary/refusals';
 
-
 /**
  * What a check must look at to count:
  * - `authorized`: the TLS layer's verdict on the client certificate (`socket.authorized`,

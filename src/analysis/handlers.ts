@@ -3,7 +3,18 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { isFunctionLike, isInlineCallback, propertyNameText } from './modules';
 import type { Project } from './project';
 import { NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
-import { continuesRouteChain, isEarlyHook, isNestGuardMethod, isServerListenerEvent, NEST_CONTROLLER_DECORATOR, NEST_GLOBAL_REGISTRATIONS, NEST_GUARD_DECORATORS, NEST_ROUTE_DECORATORS, ROUTE_METHODS, sharesPluginInstance } from './vocabulary/frameworks';
+import {
+  continuesRouteChain,
+  isEarlyHook,
+  isNestGuardMethod,
+  isServerListenerEvent,
+  NEST_CONTROLLER_DECORATOR,
+  NEST_GLOBAL_REGISTRATIONS,
+  NEST_GUARD_DECORATORS,
+  NEST_ROUTE_DECORATORS,
+  ROUTE_METHODS,
+  sharesPluginInstance,
+} from './vocabulary/frameworks';
 import { DEFERRING_CALLEES, isListenerRegistration } from './vocabulary/deferral';
 import { SERVER_FACTORY_NAMES } from './vocabulary/tls';
 

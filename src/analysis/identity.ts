@@ -173,7 +173,6 @@ export class Identity {
   }
 }
 
-
 /** `req.headers`, `request.headers`, `ctx.headers`, `ctx.request.headers`, `req.raw.headers`, `c.req.raw.headers`. */
 function isHeadersObject(expr: ts.Expression): boolean {
   const e = skipOuter(expr);
@@ -289,4 +288,3 @@ function rootOf(expr: ts.Expression): ts.Identifier | undefined {
   while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || ts.isCallExpression(e)) e = skipOuter(e.expression);
   return ts.isIdentifier(e) ? e : undefined;
 }
-

@@ -71,11 +71,11 @@ export function jobQueues(project: Project): JobQueue[] {
   if (out.length === 0) return out;
   const queueOf = (receiver: ts.Expression): JobQueue | undefined => {
     const v = project.modules.valueOf(receiver);
-    return v ? byNode.get(skipOuter(v as ts.Expression)) ?? (ts.isVariableDeclaration(v) && v.initializer ? byNode.get(skipOuter(v.initializer)) : undefined) : undefined;
+    return v ? (byNode.get(skipOuter(v as ts.Expression)) ?? (ts.isVariableDeclaration(v) && v.initializer ? byNode.get(skipOuter(v.initializer)) : undefined)) : undefined;
   };
   const functionOf = (e: ts.Expression): Fn | undefined => {
     const v = project.modules.valueOf(e);
-    return v && isFunctionLike(v) ? (v as Fn) : project.handlers.functionOf(e);
+    return v && isFunctionLike(v) ? v : project.handlers.functionOf(e);
   };
   for (const facts of project.facts.values()) {
     for (const [method, calls] of facts.callsByName) {
@@ -93,7 +93,10 @@ export function jobQueues(project: Project): JobQueue[] {
           const payload = args.length >= 2 && ts.isStringLiteralLike(skipOuter(args[0])) ? args[1] : args[0];
           if (payload) q.adds.push({ call, payload });
         } else {
-          const fn = [...call.arguments].reverse().map(functionOf).find((f) => f !== undefined);
+          const fn = [...call.arguments]
+            .reverse()
+            .map(functionOf)
+            .find((f) => f !== undefined);
           if (fn) q.processors.push(fn);
         }
       }

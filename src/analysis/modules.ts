@@ -46,7 +46,7 @@ export class Modules {
     const add = (name: ts.BindingName | undefined, node: ts.Node): void => {
       if (!name) return;
       if (ts.isIdentifier(name)) {
-        if (!map!.has(name.text)) map!.set(name.text, node);
+        if (!map.has(name.text)) map.set(name.text, node);
         return;
       }
       for (const el of name.elements) if (!ts.isOmittedExpression(el)) add(el.name, ts.isIdentifier(el.name) ? el : el);
@@ -68,8 +68,8 @@ export class Modules {
     if (ts.isSourceFile(container) || ts.isBlock(container) || ts.isModuleBlock(container) || ts.isCaseClause(container) || ts.isDefaultClause(container)) {
       for (const st of container.statements) addStatement(st);
     } else if (isFunctionLike(container)) {
-      if ((ts.isFunctionExpression(container) || ts.isClassExpression(container as ts.Node)) && (container as ts.FunctionExpression).name) {
-        add((container as ts.FunctionExpression).name, container);
+      if ((ts.isFunctionExpression(container) || ts.isClassExpression(container)) && container.name) {
+        add(container.name, container);
       }
       for (const p of container.parameters) add(p.name, p);
     } else if (ts.isCatchClause(container)) {
@@ -335,7 +335,13 @@ const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'
  * The project file a specifier names, the way TypeScript resolves it: the exact path, the path
  * with each extension (`./a.js` may name `a.ts`), a folder's `index`, or a path alias.
  */
-export function resolveModuleFile(fromFile: string, spec: string, files: ReadonlyMap<string, unknown>, aliasCache: Map<string, string | undefined>, workspace?: Workspace): string | undefined {
+export function resolveModuleFile(
+  fromFile: string,
+  spec: string,
+  files: ReadonlyMap<string, unknown>,
+  aliasCache: Map<string, string | undefined>,
+  workspace?: Workspace,
+): string | undefined {
   if (!spec.startsWith('.')) {
     // a workspace package or a tsconfig path alias, as the workspace's own files declare them
     for (const candidate of workspace?.candidates(spec, fromFile) ?? []) {

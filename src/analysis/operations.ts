@@ -46,7 +46,24 @@ const BUILDERS = new Set(IN_MEMORY_BUILDERS);
 const VERB = new RegExp(`^(?:${OPERATION_VERBS.join('|')})(?:[A-Z0-9_]|$)`);
 const NOT_STORE = new Set(NOT_A_STORE);
 const SQL_WRITE = new RegExp(`^\\s*(?:with\\b[\\s\\S]*?\\)\\s*)?(?:${SQL_WRITE_VERBS.join('|')})\\b`, 'i');
-const FS_WRITES = new Set(['writeFile', 'appendFile', 'truncate', 'unlink', 'rm', 'rmdir', 'rename', 'chmod', 'chown', 'mkdir', 'copyFile', 'symlink', 'outputFile', 'writeJson', 'remove', 'move']);
+const FS_WRITES = new Set([
+  'writeFile',
+  'appendFile',
+  'truncate',
+  'unlink',
+  'rm',
+  'rmdir',
+  'rename',
+  'chmod',
+  'chown',
+  'mkdir',
+  'copyFile',
+  'symlink',
+  'outputFile',
+  'writeJson',
+  'remove',
+  'move',
+]);
 const FS_ROOTS = new Set(['fs', 'fsp', 'promises', 'fse', 'fsExtra', 'fsPromises']);
 
 /** `knex('t').where(…).update(…)` → names `['knex', 'where', 'update']`, calls passed through. */
@@ -92,7 +109,7 @@ function sqlText(arg: ts.Expression | undefined, depth = 0): string | undefined 
   const a = skipOuter(arg);
   if (ts.isStringLiteralLike(a)) return a.text;
   if (ts.isTemplateExpression(a)) return a.head.text + a.templateSpans.map((s) => ' ? ' + s.literal.text).join('');
-  if (ts.isTaggedTemplateExpression(a)) return sqlText(a.template as ts.Expression, depth + 1);
+  if (ts.isTaggedTemplateExpression(a)) return sqlText(a.template, depth + 1);
   if (ts.isCallExpression(a)) return sqlText(a.arguments[0], depth + 1); // `sql.raw('…')`, `format('…', …)`
   if (ts.isIdentifier(a)) {
     for (let n: ts.Node | undefined = a.parent; n; n = n.parent) {
@@ -135,7 +152,7 @@ function httpWrite(call: ts.CallExpression, names: readonly string[]): boolean {
 export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): Operation | undefined {
   if (ts.isTaggedTemplateExpression(node)) {
     const names = chainNames(node.tag);
-    return SQL.has(names.at(-1) ?? '') && isSqlWrite(sqlText(node.template as ts.Expression) ?? '') ? { node, kind: 'sql' } : undefined;
+    return SQL.has(names.at(-1) ?? '') && isSqlWrite(sqlText(node.template) ?? '') ? { node, kind: 'sql' } : undefined;
   }
   if (!ts.isCallExpression(node) || continues(node)) return undefined;
   const names = chainNames(node.expression);

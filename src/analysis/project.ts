@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { IdentitySourcesConfig } from '../config/index';
 import type { ts } from '../ts';
 import { collectFacts } from './facts/walk';
-import type { FactNeeds, FileFacts } from './facts/types';
+import type { FactNeeds, FileFacts, PropertyNode } from './facts/types';
 import { ApiLayers } from './api-layers';
 import { Dominance } from './dominance';
 import { Guards, type TrustKind } from './guards';
@@ -133,18 +133,17 @@ export class Project {
   }
 
   /** Property reads, keys and destructured keys named `name` anywhere in the project. */
-  propertiesNamed(name: string): import('./facts/types').PropertyNode[] {
-    const out: import('./facts/types').PropertyNode[] = [];
+  propertiesNamed(name: string): PropertyNode[] {
+    const out: PropertyNode[] = [];
     for (const f of this.facts.values()) out.push(...(f.properties.get(name) ?? []));
     return out;
   }
 
   /** Every property name the walk recorded, with its nodes (for heuristics over names). */
-  *allProperties(): Iterable<[string, import('./facts/types').PropertyNode[]]> {
+  *allProperties(): Iterable<[string, PropertyNode[]]> {
     for (const f of this.facts.values()) yield* f.properties;
   }
 }
-
 
 const PROJECT_FACTS: FactNeeds = {
   modules: true,
@@ -200,7 +199,10 @@ const WEB_TEXT = new RegExp(
   [
     webModulePattern(),
     JOB_MODULE_SOURCE,
-    textPattern(TRUST_SIGNALS.map((t) => t.name), { wordStart: true, wordEnd: true }).source,
+    textPattern(
+      TRUST_SIGNALS.map((t) => t.name),
+      { wordStart: true, wordEnd: true },
+    ).source,
     handlerParameterPattern(),
     BARREL_SYNTAX,
   ].join('|'),
@@ -216,14 +218,17 @@ export function importSpecifiers(text: string): string[] {
 /** Structural, not vocabulary: the specifier of an import, require or re-export. */
 const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"\n]+)\1/g;
 
-
 /**
  * The files connected to an identity file through relative imports, in either direction: the
  * middleware, options and router files an mTLS handler depends on, and the files that register it.
  * Only files with a web signal (or an identity signal) are followed; plain modules they import
  * are read as leaves.
  */
-export function connectedFiles<T extends { imports: string[]; identity: boolean; web: boolean }>(files: ReadonlyMap<string, T>, seed: (info: T) => boolean = () => true, workspace?: Workspace): Set<string> {
+export function connectedFiles<T extends { imports: string[]; identity: boolean; web: boolean }>(
+  files: ReadonlyMap<string, T>,
+  seed: (info: T) => boolean = () => true,
+  workspace?: Workspace,
+): Set<string> {
   const seen = new Set<string>();
   const queue: string[] = [];
   for (const [file, info] of files) {

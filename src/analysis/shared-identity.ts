@@ -93,11 +93,11 @@ function staleSharedIdentity(fn: ts.FunctionLikeDeclaration, places: Map<string,
       const parent = node.parent;
       const extends_ = parent && (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === node;
       if (!(ts.isIdentifier(node) && parent && ts.isPropertyAccessExpression(parent) && parent.name === node)) {
-        const place = shared.placeOf(node as ts.Expression);
+        const place = shared.placeOf(node);
         if (place?.shared && places.has(place.key)) {
           // `cache.get(k)`, `currentUser.role`: the innermost node that names the place
           key = place.key;
-          if (extends_ && parent && shared.placeOf(parent as ts.Expression)?.shared && (shared.placeOf(parent as ts.Expression) as { key: string }).key === key) key = undefined;
+          if (extends_ && parent && shared.placeOf(parent)?.shared && (shared.placeOf(parent) as { key: string }).key === key) key = undefined;
         }
       }
     }

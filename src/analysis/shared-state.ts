@@ -150,7 +150,11 @@ export class SharedState {
       } else if (ts.isElementAccessExpression(root)) {
         path.unshift(ts.isStringLiteralLike(root.argumentExpression) ? root.argumentExpression.text : '[]');
         root = root.expression;
-      } else if (ts.isCallExpression(root) && ts.isPropertyAccessExpression(skipOuter(root.expression)) && (skipOuter(root.expression) as ts.PropertyAccessExpression).name.text === ASYNC_LOCAL_READ) {
+      } else if (
+        ts.isCallExpression(root) &&
+        ts.isPropertyAccessExpression(skipOuter(root.expression)) &&
+        (skipOuter(root.expression) as ts.PropertyAccessExpression).name.text === ASYNC_LOCAL_READ
+      ) {
         return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
       } else if (ts.isCallExpression(root)) {
         // `container.resolve(AuditHolder).current = …`: a field of the instance the container hands out
@@ -183,7 +187,12 @@ export class SharedState {
         // `req.session.operator = …`: read again by every later request that sends the cookie
         const sessionAt = path.findIndex(isSessionField);
         if (sessionAt >= 0 && sessionAt <= 1) {
-          return { shared: false, kind: 'session', outlives: true, label: `the session ${code([name, ...path.slice(0, sessionAt + 1)].join('.'))}, kept across requests and found again by a cookie` };
+          return {
+            shared: false,
+            kind: 'session',
+            outlives: true,
+            label: `the session ${code([name, ...path.slice(0, sessionAt + 1)].join('.'))}, kept across requests and found again by a cookie`,
+          };
         }
         return { shared: false, kind: 'request', label: code(shown) };
       }
@@ -210,7 +219,8 @@ export class SharedState {
     const what = describeValue(init);
     if (what === 'AsyncLocalStorage') return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
     // a WeakMap holds an entry per key object and lets it go with it: keyed by the request or socket in practice
-    if (contents && what !== undefined && collectionClassOf(what)?.weak && path.length === 0) return { shared: false, kind: 'keyed-by-request', label: `module-level ${what} ${code(shown)}` };
+    if (contents && what !== undefined && collectionClassOf(what)?.weak && path.length === 0)
+      return { shared: false, kind: 'keyed-by-request', label: `module-level ${what} ${code(shown)}` };
     if (path.length === 0 && !contents) {
       if (!ts.isVariableDeclaration(decl) || (decl.parent.flags & ts.NodeFlags.Const) !== 0) return undefined;
       return { shared: true, kind: 'module-variable', key, label: `module-level variable ${code(name)}` };
@@ -449,7 +459,8 @@ export class SharedState {
       const v = call.arguments[reg.valueArg ?? 0];
       if (v) values.push(v);
       // `container.bind(T).toConstantValue(v)`: the container is under the `bind(T)` call
-      for (let e = skipOuter(receiver); ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)); e = skipOuter(receiver)) receiver = (skipOuter(e.expression) as ts.PropertyAccessExpression).expression;
+      for (let e = skipOuter(receiver); ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)); e = skipOuter(receiver))
+        receiver = (skipOuter(e.expression) as ts.PropertyAccessExpression).expression;
     } else {
       const visit = (n: ts.Node): void => {
         if (isFunctionLike(n)) return;
@@ -463,7 +474,11 @@ export class SharedState {
     const which = this.containerKind(receiver, 0);
     if (which === 'root') {
       const shown = calleeChain(receiver)?.join('.') ?? 'container';
-      return { call, place: { shared: true, kind: 'container', key: `container:${shown}`, label: `the root DI container ${code(shown)}, which every request resolves from` }, values };
+      return {
+        call,
+        place: { shared: true, kind: 'container', key: `container:${shown}`, label: `the root DI container ${code(shown)}, which every request resolves from` },
+        values,
+      };
     }
     if (which === 'child') return { call, place: { shared: false, kind: 'request', label: 'a container made for this request' }, values };
     return undefined;

@@ -31,7 +31,17 @@ import {
   returnsDatabaseHandle,
 } from './vocabulary/data-access';
 import { FILE_SENDS } from './vocabulary/fs';
-import { HTTP_CLIENT_FACTORY, HTTP_CLIENT_FUNCTIONS, HTTP_METHODS, HTTP_SCOPE_OPTIONS, HTTP_TARGET_OPTIONS, isHttpClientField, isHttpClientModule, isHttpMethod, isReadOnlyHttpMethod } from './vocabulary/http-clients';
+import {
+  HTTP_CLIENT_FACTORY,
+  HTTP_CLIENT_FUNCTIONS,
+  HTTP_METHODS,
+  HTTP_SCOPE_OPTIONS,
+  HTTP_TARGET_OPTIONS,
+  isHttpClientField,
+  isHttpClientModule,
+  isHttpMethod,
+  isReadOnlyHttpMethod,
+} from './vocabulary/http-clients';
 import { looksLikeSqlText, selectsOnlySql } from './vocabulary/sql';
 import { addStoreSinks } from './store-sinks';
 
@@ -60,7 +70,17 @@ const SERVICE_CALL_NAMES = [...HTTP_METHOD_NAMES, ...HTTP_CLIENT_FUNCTIONS.filte
 
 /** Every call of a sink's method name the walk must have indexed. */
 export function sinkCallNames(extra: readonly string[]): string[] {
-  return [...RECORD_METHOD_NAMES, ...QUERY_FILTER_CALLS, ...SQL_CONNECTION_METHODS, ...SQL_STATEMENT_METHODS, ...HTTP_METHOD_NAMES, ...FILE_SENDS.map((f) => f.name), ...FS_CALL_NAMES, ...HTTP_CLIENT_FUNCTIONS, ...extra.map((s) => s.split('.').at(-1)!)];
+  return [
+    ...RECORD_METHOD_NAMES,
+    ...QUERY_FILTER_CALLS,
+    ...SQL_CONNECTION_METHODS,
+    ...SQL_STATEMENT_METHODS,
+    ...HTTP_METHOD_NAMES,
+    ...FILE_SENDS.map((f) => f.name),
+    ...FS_CALL_NAMES,
+    ...HTTP_CLIENT_FUNCTIONS,
+    ...extra.map((s) => s.split('.').at(-1)!),
+  ];
 }
 
 /** The sinks of a project, each call chain once. */
@@ -97,13 +117,20 @@ export function findSinks(project: Project, configured: readonly string[]): Sink
     for (const name of FS_CALL_NAMES) {
       for (const node of facts.callsByName.get(name) ?? []) {
         const callee = calleeChain((node as ts.CallExpression).expression);
-        if (callee) calls.push({ node: node as ts.CallExpression, callee, scope: facts.sourceFile, scopes: [] });
+        if (callee) calls.push({ node: node, callee, scope: facts.sourceFile, scopes: [] });
       }
     }
     if (calls.length === 0) continue;
     for (const fsCall of resolveFsCalls(facts, calls)) {
       if (ts.isCallExpression(fsCall.fact.node)) {
-        add({ node: fsCall.fact.node, label: fsCall.display, kind: 'file', selectors: fsCall.paths.map((p) => p.path), scope: fsCall.paths.map((p) => p.path), readOnly: fsCall.paths.every((p) => p.access === 'read') });
+        add({
+          node: fsCall.fact.node,
+          label: fsCall.display,
+          kind: 'file',
+          selectors: fsCall.paths.map((p) => p.path),
+          scope: fsCall.paths.map((p) => p.path),
+          readOnly: fsCall.paths.every((p) => p.access === 'read'),
+        });
       }
     }
   }
@@ -145,7 +172,8 @@ function databaseSink(call: ts.CallExpression, name: string, project: Project): 
   if (isFunctionLike(skipOuter(first))) return undefined; // `list.find((x) => …)`
   const selectors: ts.Node[] = [];
   const second = call.arguments[1] && objectOf(call.arguments[1], project);
-  if (name === 'update' && second && has(second, 'where')) selectors.push(...filterParts(second, project)); // Sequelize `update(values, { where })`
+  if (name === 'update' && second && has(second, 'where'))
+    selectors.push(...filterParts(second, project)); // Sequelize `update(values, { where })`
   else if (method?.byId) selectors.push(first);
   else selectors.push(...filterParts(first, project));
   const chainTop = outermost(call);
@@ -188,7 +216,14 @@ function sqlSink(call: ts.CallExpression, project: Project): Sink | undefined {
   const split = text && splitSql(text, values, (e) => project.modules.valueOf(e));
   // the values bound after WHERE choose the rows; those in SET or VALUES are only written
   const selectors = split ? split.selectors : [...call.arguments];
-  return { node: outermost(call), label: label(call), kind: 'sql', selectors, scope: [...selectors, ...receiverArgs(skipOuter(callee.expression))], readOnly: selectsOnly(first, project) };
+  return {
+    node: outermost(call),
+    label: label(call),
+    kind: 'sql',
+    selectors,
+    scope: [...selectors, ...receiverArgs(skipOuter(callee.expression))],
+    readOnly: selectsOnly(first, project),
+  };
 }
 
 function statementSink(call: ts.CallExpression, project: Project): Sink | undefined {
@@ -392,7 +427,13 @@ function looksLikeSql(arg: ts.Expression, project: Project): boolean {
   const e = skipOuter(arg);
   const value = ts.isIdentifier(e) ? project.modules.valueOf(e) : e;
   const node = value && ts.isExpression(value) ? skipOuter(value) : e;
-  const text = ts.isStringLiteralLike(node) ? node.text : ts.isTemplateExpression(node) || ts.isTaggedTemplateExpression(node) ? node.getText() : ts.isBinaryExpression(node) ? node.getText() : '';
+  const text = ts.isStringLiteralLike(node)
+    ? node.text
+    : ts.isTemplateExpression(node) || ts.isTaggedTemplateExpression(node)
+      ? node.getText()
+      : ts.isBinaryExpression(node)
+        ? node.getText()
+        : '';
   if (text === '') {
     // `query({ text, values })` (node-postgres config objects)
     if (ts.isObjectLiteralExpression(node)) return node.properties.some((p) => p.name && SQL_CONFIG_KEYS.includes(propertyNameText(p.name) ?? ''));

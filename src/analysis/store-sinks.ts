@@ -5,16 +5,7 @@ import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
 import { label, member, objectOf, type Sink } from './sinks';
 import { splitSql } from './sql';
-import {
-  COMMAND_PRESIGNERS,
-  STORE_CLIENTS,
-  storeCommand,
-  storeFactory,
-  storeMethod,
-  storeType,
-  type StoreClientSpec,
-  type StoreOperation,
-} from './vocabulary/stores';
+import { COMMAND_PRESIGNERS, STORE_CLIENTS, storeCommand, storeFactory, storeMethod, storeType, type StoreClientSpec, type StoreOperation } from './vocabulary/stores';
 
 /**
  * Data accesses of key-value, document, object and search stores (Redis, DynamoDB, S3,
@@ -77,7 +68,8 @@ export function findStoreSinks(project: Project, clients = new StoreClients(proj
   }
   // command objects: `ddb.send(new GetCommand({ … }))`, `getSignedUrl(s3, new GetObjectCommand({ … }))`
   const sent: { call: ts.CallExpression; arg: ts.Expression | undefined }[] = [];
-  for (const call of project.callsNamed('send')) if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(skipOuter(call.expression))) sent.push({ call, arg: call.arguments[0] });
+  for (const call of project.callsNamed('send'))
+    if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(skipOuter(call.expression))) sent.push({ call, arg: call.arguments[0] });
   for (const p of COMMAND_PRESIGNERS) {
     for (const call of project.callsNamed(p.name)) {
       if (!ts.isCallExpression(call)) continue;
@@ -199,7 +191,8 @@ function literalText(expr: ts.Expression, project: Project): string | undefined 
 /** `client.get(p).promise()` (AWS SDK v2): the request is the outer call. */
 function promiseOf(call: ts.CallExpression): ts.CallExpression {
   const p = call.parent;
-  if (p && ts.isPropertyAccessExpression(p) && p.expression === call && p.name.text === 'promise' && p.parent && ts.isCallExpression(p.parent) && p.parent.expression === p) return p.parent;
+  if (p && ts.isPropertyAccessExpression(p) && p.expression === call && p.name.text === 'promise' && p.parent && ts.isCallExpression(p.parent) && p.parent.expression === p)
+    return p.parent;
   return call;
 }
 
@@ -242,10 +235,11 @@ export class StoreClients {
       }
       // a function of the project that returns a client: `getRedis()`, `makeDocClient(region)`
       const fn = this.project.handlers.functionOf(e.expression);
-      if (fn) for (const r of returnedExpressions(fn)) {
-        const spec = this.clientOf(r, depth + 1);
-        if (spec) return spec;
-      }
+      if (fn)
+        for (const r of returnedExpressions(fn)) {
+          const spec = this.clientOf(r, depth + 1);
+          if (spec) return spec;
+        }
       return undefined;
     }
     if (ts.isPropertyAccessExpression(e) && skipOuter(e.expression).kind === ts.SyntaxKind.ThisKeyword) {
@@ -390,7 +384,7 @@ export class StoreClients {
 
   /** `redis.multi()`, `redis.pipeline()`, and commands queued on them. */
   private isPipeline(expr: ts.Expression): boolean {
-    for (let e = skipOuter(expr); ts.isCallExpression(e); ) {
+    for (let e = skipOuter(expr); ts.isCallExpression(e);) {
       const callee = skipOuter(e.expression);
       if (!ts.isPropertyAccessExpression(callee)) return false;
       if (callee.name.text === 'multi' || callee.name.text === 'pipeline') return true;

@@ -158,13 +158,16 @@ export class TlsServers {
       const serverOptions = modules.memberOf(opts, tlsOptionsProperty('hono'), 0);
       const fetch = modules.memberOf(opts, 'fetch', 0);
       const fetchProp = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'fetch');
-      const app = fetchProp && ts.isPropertyAssignment(fetchProp) && ts.isPropertyAccessExpression(skipOuter(fetchProp.initializer)) ? (skipOuter(fetchProp.initializer) as ts.PropertyAccessExpression).expression : undefined;
+      const app =
+        fetchProp && ts.isPropertyAssignment(fetchProp) && ts.isPropertyAccessExpression(skipOuter(fetchProp.initializer))
+          ? (skipOuter(fetchProp.initializer) as ts.PropertyAccessExpression).expression
+          : undefined;
       add({
         call,
         framework: 'hono',
         label: 'serve({ createServer, serverOptions })',
         options: serverOptions ? this.optionsOf(serverOptions) : { complete: true, values: new Map() },
-        serves: [app ? handlers.keyOf(app) : fetch ?? call],
+        serves: [app ? handlers.keyOf(app) : (fetch ?? call)],
       });
     }
   }
@@ -213,9 +216,10 @@ export class TlsServers {
     }
     // `this.options`, set in the constructor
     const e = skipOuter(expr as ts.Expression);
-    const set = ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword
-      ? this.project.facts.get(e.getSourceFile().fileName)?.assignments.get(`this.${e.name.text}`)?.at(-1)
-      : undefined;
+    const set =
+      ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword
+        ? this.project.facts.get(e.getSourceFile().fileName)?.assignments.get(`this.${e.name.text}`)?.at(-1)
+        : undefined;
     let value = set && ts.isBinaryExpression(set) ? this.project.modules.valueOf(set.right) : this.project.modules.valueOf(expr);
     if (value && ts.isAwaitExpression(value)) value = this.project.modules.valueOf(value.expression);
     if (value && ts.isCallExpression(value)) {
@@ -255,7 +259,6 @@ export class TlsServers {
     }
   }
 }
-
 
 function literalBool(node: ts.Node): boolean | undefined {
   const e = skipOuter(node as ts.Expression);
@@ -304,4 +307,3 @@ const COMPARISONS = new Set([
   ts.SyntaxKind.InKeyword,
   ts.SyntaxKind.InstanceOfKeyword,
 ]);
-

@@ -199,7 +199,9 @@ export class Values {
     }
     if (ts.isConditionalExpression(e)) return any([e.whenTrue, e.whenFalse]);
     if (ts.isObjectLiteralExpression(e)) {
-      return any(e.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? p.expression : undefined)));
+      return any(
+        e.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? p.expression : undefined)),
+      );
     }
     if (ts.isArrayLiteralExpression(e)) return any(e.elements);
     if (ts.isNewExpression(e)) {
@@ -261,7 +263,10 @@ export class Values {
   private containerWrites(id: ts.Identifier, decl: ts.VariableDeclaration): ts.Expression[] {
     const init = decl.initializer && skipOuter(decl.initializer);
     if (!init || !ts.isIdentifier(decl.name)) return [];
-    const empty = (ts.isNewExpression(init) && (init.arguments?.length ?? 0) === 0) || (ts.isArrayLiteralExpression(init) && init.elements.length === 0) || (ts.isObjectLiteralExpression(init) && init.properties.length === 0);
+    const empty =
+      (ts.isNewExpression(init) && (init.arguments?.length ?? 0) === 0) ||
+      (ts.isArrayLiteralExpression(init) && init.elements.length === 0) ||
+      (ts.isObjectLiteralExpression(init) && init.properties.length === 0);
     if (!empty) return [];
     const scope = decl.parent.parent.parent;
     const out: ts.Expression[] = [];
@@ -270,7 +275,15 @@ export class Values {
         const method = n.expression.name.text;
         if (CONTAINER_WRITES.includes(method) && n.arguments.length > 0 && this.project.modules.declarationOf(id.text, n) === decl) out.push(n.arguments[n.arguments.length - 1]);
       }
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind === SK.EqualsToken && ts.isElementAccessExpression(n.left) && ts.isIdentifier(n.left.expression) && n.left.expression.text === id.text && this.project.modules.declarationOf(id.text, n) === decl) out.push(n.right);
+      if (
+        ts.isBinaryExpression(n) &&
+        n.operatorToken.kind === SK.EqualsToken &&
+        ts.isElementAccessExpression(n.left) &&
+        ts.isIdentifier(n.left.expression) &&
+        n.left.expression.text === id.text &&
+        this.project.modules.declarationOf(id.text, n) === decl
+      )
+        out.push(n.right);
       ts.forEachChild(n, visit);
     };
     if (scope) visit(scope);
@@ -332,12 +345,14 @@ export class Values {
     if (ts.isPropertyAccessExpression(e) && e.expression.kind === SK.ThisKeyword) {
       const cls = this.classOf(e.expression);
       const name = e.name.text;
-      decl = cls?.members.find((m) => m.name && propertyNameText(m.name) === name) ?? cls?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+      decl =
+        cls?.members.find((m) => m.name && propertyNameText(m.name) === name) ??
+        cls?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
     } else if (ts.isIdentifier(e)) decl = this.project.modules.declarationOf(e.text, e);
     if (!decl) return undefined;
     const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration | ts.VariableDeclaration;
     if (typed.type && ts.isTypeReferenceNode(typed.type)) {
-      const cls = this.project.modules.valueOf(typed.type.typeName as ts.Identifier);
+      const cls = this.project.modules.valueOf(typed.type.typeName);
       if (cls && ts.isClassLike(cls)) return cls;
     }
     return typed.initializer ? this.instanceMadeBy(skipOuter(typed.initializer)) : undefined;
@@ -411,7 +426,12 @@ export class Values {
       const cls = this.project.modules.valueOf(init.expression);
       return cls && ts.isClassLike(cls) ? cls : undefined;
     }
-    if (ts.isCallExpression(init) && init.arguments[0] && ts.isPropertyAccessExpression(skipOuter(init.expression)) && isDiResolve((skipOuter(init.expression) as ts.PropertyAccessExpression).name.text)) {
+    if (
+      ts.isCallExpression(init) &&
+      init.arguments[0] &&
+      ts.isPropertyAccessExpression(skipOuter(init.expression)) &&
+      isDiResolve((skipOuter(init.expression) as ts.PropertyAccessExpression).name.text)
+    ) {
       const cls = this.project.modules.valueOf(init.arguments[0]);
       return cls && ts.isClassLike(cls) ? cls : undefined;
     }

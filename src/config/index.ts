@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { ErrorObject } from 'ajv';
 import * as path from 'node:path';
 import type { SeveritySetting } from '../findings';
 import { LIMITS, readTextSafely, ReadError } from '../read';
@@ -67,7 +68,8 @@ export function configSchema(ruleIds: readonly string[]): Record<string, unknown
       },
       sinks: {
         type: 'array',
-        description: 'Functions that read or change records, files or other services by the arguments they get, for identity-from-request-params, e.g. "loadAccount" or "ledger.transfer" (matched by the end of the called name).',
+        description:
+          'Functions that read or change records, files or other services by the arguments they get, for identity-from-request-params, e.g. "loadAccount" or "ledger.transfer" (matched by the end of the called name).',
         items: { type: 'string', pattern: '^[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)*$' },
       },
     },
@@ -115,7 +117,11 @@ function packageHasKey(pkg: string, notes: { file: string; message: string }[]):
   } catch (err) {
     // a package.json we cannot read (a FIFO, a device, huge) cannot mean to configure us: say so, go on
     if (!(err instanceof ReadError)) throw err;
-    if (err.code !== 'ENOENT') notes.push({ file: pkg, message: `${err.code === 'not-regular' || err.code === 'too-large' || err.code === 'timeout' ? err.message : `cannot read it (${err.code})`}; not read for a "${PACKAGE_KEY}" config` });
+    if (err.code !== 'ENOENT')
+      notes.push({
+        file: pkg,
+        message: `${err.code === 'not-regular' || err.code === 'too-large' || err.code === 'timeout' ? err.message : `cannot read it (${err.code})`}; not read for a "${PACKAGE_KEY}" config`,
+      });
     return false;
   }
   try {
@@ -133,7 +139,10 @@ function packageHasKey(pkg: string, notes: { file: string; message: string }[]):
  */
 function jsonErrorWhere(text: string, err: Error): string {
   const at = /position (\d+)/.exec(err.message);
-  const kind = err.message.replace(/,? ".*$/s, '').replace(/ in JSON at position \d+.*$/s, '').replace(/^Unexpected token .*/, 'unexpected character');
+  const kind = err.message
+    .replace(/,? ".*$/s, '')
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .replace(/^Unexpected token .*/, 'unexpected character');
   if (!at) return `: ${kind}`;
   const before = text.slice(0, Number(at[1]));
   const line = before.split('\n').length;
@@ -199,6 +208,7 @@ export function echo(value: unknown): string {
   } catch {
     text = String(value);
   }
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
   text = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const size = typeof value === 'string' ? value.length : text.length;
   return text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}… (${size} characters)` : text;
@@ -209,19 +219,17 @@ const cut = (s: string): string => (s.length > MAX_ECHO ? `${s.slice(0, MAX_ECHO
 
 function validate(file: string, json: unknown, ruleIds: readonly string[]): void {
   // ajv is loaded only when there is a config to check: it costs start-up time
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports -- loaded lazily
   const Ajv = (require('ajv') as typeof import('ajv')).default;
   const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   const check = ajv.compile(configSchema(ruleIds));
   if (check(json)) return;
   const where = path.basename(file) === 'package.json' ? `${file} ("${PACKAGE_KEY}" key)` : file;
-  const lines = (check.errors ?? [])
-    .filter((e) => e.keyword !== 'propertyNames' || e.params.propertyName === undefined)
-    .map((e) => describe(e, ruleIds));
+  const lines = (check.errors ?? []).filter((e) => e.keyword !== 'propertyNames' || e.params.propertyName === undefined).map((e) => describe(e, ruleIds));
   throw new ConfigError(`${where}: invalid config:\n${[...new Set(lines)].map((l) => `  - ${l}`).join('\n')}`);
 }
 
-function describe(e: import('ajv').ErrorObject, ruleIds: readonly string[]): string {
+function describe(e: ErrorObject, ruleIds: readonly string[]): string {
   const key = cut(e.instancePath.replace(/^\//, '').replace(/\//g, '.')) || '(top level)';
   switch (e.keyword) {
     case 'additionalProperties':

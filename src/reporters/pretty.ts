@@ -38,7 +38,8 @@ export function prettyReport(input: ReportInput, style: Style = plainStyle, opti
   const problems = result.notifications.filter((n) => !options.quiet || n.level === 'error' || n.countsAsProblem || n.incomplete);
   if (problems.length > 0) {
     out.push(style.bold('Notes from the scan'));
-    for (const n of problems) out.push(`  ${notificationLabel(n, style)} ${n.file ? rel(n.file) + (n.line ? `:${n.line}${n.column ? `:${n.column}` : ''}` : '') + ' ' : ''}${escapeControl(n.message)}`);
+    for (const n of problems)
+      out.push(`  ${notificationLabel(n, style)} ${n.file ? rel(n.file) + (n.line ? `:${n.line}${n.column ? `:${n.column}` : ''}` : '') + ' ' : ''}${escapeControl(n.message)}`);
     out.push('');
   }
 
@@ -113,7 +114,7 @@ function codeFrame(lines: readonly string[], f: Finding, style: Style): string {
   const end = f.location.endLine === f.location.line ? column(f.location.endColumn) : text.length + 1;
   const line = f.location.line;
   // loaded on first use: a clean run never needs it
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports -- loaded lazily
   const { codeFrameColumns } = require('@babel/code-frame') as typeof import('@babel/code-frame');
   // earlier lines are blank: the frame only shows this one, but numbers it truly
   return codeFrameColumns(

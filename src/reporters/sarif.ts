@@ -106,10 +106,13 @@ const DIRECTIVE_RULE: Sarif.ReportingDescriptor = {
   id: DIRECTIVE_RULE_ID,
   name: 'SuppressionCommentProblem',
   shortDescription: { text: 'Suppression comment problem' },
-  fullDescription: { text: 'A toctou-lint suppression comment that is itself a problem: it has no reason, names an unknown rule, uses an unsupported form, or suppresses nothing (with --report-unused-disable-directives).' },
+  fullDescription: {
+    text: 'A toctou-lint suppression comment that is itself a problem: it has no reason, names an unknown rule, uses an unsupported form, or suppresses nothing (with --report-unused-disable-directives).',
+  },
   help: {
     text: 'Write suppression comments as `// toctou-lint-disable-next-line <rule-id> -- <reason>` (or `-disable-line`), naming rules that exist, and remove those that no longer suppress anything.',
-    markdown: 'Write suppression comments as `// toctou-lint-disable-next-line <rule-id> -- <reason>` (or `-disable-line`), naming rules that exist, and remove those that no longer suppress anything.',
+    markdown:
+      'Write suppression comments as `// toctou-lint-disable-next-line <rule-id> -- <reason>` (or `-disable-line`), naming rules that exist, and remove those that no longer suppress anything.',
   },
   defaultConfiguration: { level: 'warning' },
   properties: { tags: ['maintainability'], precision: 'very-high' },
@@ -134,10 +137,7 @@ function ruleDescriptor(rule: Rule, severity: Severity): Sarif.ReportingDescript
 }
 
 function references(rule: Rule): string[] {
-  return [
-    ...rule.cwe.map((n) => `[CWE-${n}](https://cwe.mitre.org/data/definitions/${n}.html)`),
-    ...rule.seeds.map((s) => `Seed document: ${s.title} (${s.section})`),
-  ];
+  return [...rule.cwe.map((n) => `[CWE-${n}](https://cwe.mitre.org/data/definitions/${n}.html)`), ...rule.seeds.map((s) => `Seed document: ${s.title} (${s.section})`)];
 }
 
 function helpMarkdown(rule: Rule): string {

@@ -77,7 +77,13 @@ function wordTests(names?: DecisionWord['names']): { anyCase: RegExp; withCase: 
   const list = DECISION_WORDS.filter((w) => names === undefined || w.names === names);
   const camel = list.filter((w) => w.camel).map(wordSource);
   return {
-    anyCase: new RegExp(list.filter((w) => !w.camel).map(wordSource).join('|'), 'i'),
+    anyCase: new RegExp(
+      list
+        .filter((w) => !w.camel)
+        .map(wordSource)
+        .join('|'),
+      'i',
+    ),
     withCase: camel.length > 0 ? new RegExp(camel.join('|')) : undefined,
   };
 }
@@ -112,7 +118,9 @@ export interface LookupVerb {
 /** Verbs of a lookup (a read or a check), not of a change. */
 export const LOOKUP_VERBS: readonly LookupVerb[] = [
   ...['get', 'find', 'fetch', 'load', 'lookup', 'lookUp', 'read', 'select', 'query', 'resolve', 'retrieve'].map((verb) => ({ verb, kind: 'read' as const })),
-  ...['can', 'cannot', 'is', 'has', 'check', 'verify', 'assert', 'ensure', 'require', 'authorize', 'authorise', 'count', 'exists', 'evaluate', 'enforce', 'validate', 'test'].map((verb) => ({ verb, kind: 'check' as const })),
+  ...['can', 'cannot', 'is', 'has', 'check', 'verify', 'assert', 'ensure', 'require', 'authorize', 'authorise', 'count', 'exists', 'evaluate', 'enforce', 'validate', 'test'].map(
+    (verb) => ({ verb, kind: 'check' as const }),
+  ),
 ];
 
 /** The suffix of a record read named for what it returns: `accountOf(id)`, `roleOf(user)`. */
@@ -132,7 +140,36 @@ export function isRecordReadName(name: string): boolean {
 }
 
 /** Fields of a record whose test is an ownership, role, membership or standing decision: `doc.ownerCn`, `account.status`. */
-export const RECORD_DECISION_FIELDS: readonly string[] = ['owner', 'creator', 'createdby', 'author', 'assignee', 'role', 'perm', 'acl', 'allow', 'member', 'writer', 'editor', 'admin', 'status', 'active', 'enabled', 'disabled', 'frozen', 'locked', 'suspended', 'revoked', 'banned', 'blocked', 'quota', 'balance', 'limit', 'collaborator', 'grant'];
+export const RECORD_DECISION_FIELDS: readonly string[] = [
+  'owner',
+  'creator',
+  'createdby',
+  'author',
+  'assignee',
+  'role',
+  'perm',
+  'acl',
+  'allow',
+  'member',
+  'writer',
+  'editor',
+  'admin',
+  'status',
+  'active',
+  'enabled',
+  'disabled',
+  'frozen',
+  'locked',
+  'suspended',
+  'revoked',
+  'banned',
+  'blocked',
+  'quota',
+  'balance',
+  'limit',
+  'collaborator',
+  'grant',
+];
 const recordDecision = textPattern(RECORD_DECISION_FIELDS, { flags: 'i' });
 
 /** A record field a decision tests: `ownerId`, `writers`, `status`, `isLocked` (any case). */
@@ -200,7 +237,28 @@ const op = (does: GuardedOperation['does'], verbs: readonly string[], extra: Par
 
 /** Operations an authorization decision guards: writes, deletes, transfers, grants, raw statements. */
 export const GUARDED_OPERATIONS: readonly GuardedOperation[] = [
-  ...op('write', ['update', 'upsert', 'save', 'insert', 'create', 'archive', 'restore', 'publish', 'increment', 'decrement', 'assign', 'approve', 'put', 'patch', 'replaceOne', 'moveTo', 'release', 'issue', 'findOneAndUpdate', 'findByIdAndUpdate']),
+  ...op('write', [
+    'update',
+    'upsert',
+    'save',
+    'insert',
+    'create',
+    'archive',
+    'restore',
+    'publish',
+    'increment',
+    'decrement',
+    'assign',
+    'approve',
+    'put',
+    'patch',
+    'replaceOne',
+    'moveTo',
+    'release',
+    'issue',
+    'findOneAndUpdate',
+    'findByIdAndUpdate',
+  ]),
   ...op('write', ['setRole', 'setPermission', 'setOwner', 'setAdmin', 'setBalance', 'setStatus']),
   ...op('delete', ['delete', 'destroy', 'remove', 'drop', 'truncate', 'purge', 'findOneAndDelete', 'findByIdAndDelete']),
   ...op('transfer', ['transfer', 'withdraw', 'deposit', 'pay', 'charge', 'refund', 'debit', 'credit', 'sendMoney', 'sendPayment', 'sendFunds']),
@@ -225,10 +283,98 @@ export function runsRawStatement(name: string): boolean {
 }
 
 /** A call that can be a guarded operation, by text: `.update(`, `.transferFunds(`, `.$executeRaw(`. */
-export const OPERATION_TEXT = textPattern(GUARDED_OPERATIONS.map((o) => o.verb), { before: '\\.', after: '\\w*\\s*\\(' });
+export const OPERATION_TEXT = textPattern(
+  GUARDED_OPERATIONS.map((o) => o.verb),
+  { before: '\\.', after: '\\w*\\s*\\(' },
+);
 
 /** What `create…` makes in memory, not a record: `createServer`, `createHash`, `createContext`, … */
-export const IN_MEMORY_CREATIONS: readonly string[] = ['Server', 'SecureServer', 'Hash', 'Hmac', 'Cipher', 'Decipher', 'Sign', 'Verify', 'ReadStream', 'Interface', 'Context', 'Element', 'Logger', 'Client', 'Connection', 'Pool', 'App', 'Application', 'Router', 'Middleware', 'ParamDecorator', 'Store', 'Storage', 'Selector', 'Slice', 'Reducer', 'Action', 'Query', 'QueryBuilder', 'Url', 'URL', 'Error', 'Schema', 'Request', 'Response', 'Event', 'Emitter', 'Worker', 'Cache', 'Instance', 'Module', 'Factory', 'Mock', 'Spy', 'Test', 'Component', 'Ref', 'Signal', 'Effect', 'Memo', 'Resource', 'Intl', 'Default', 'Format', 'Formatter', 'Parser', 'Transform', 'Buffer', 'Blob', 'Proxy', 'Token', 'Tokens', 'Jwt', 'Local', 'Nest', 'Bound', 'Command', 'Program', 'Option', 'Argument', 'Stream', 'Writable', 'Readable', 'Duplex', 'Gzip', 'Gunzip', 'Deflate', 'Inflate', 'Socket', 'Agent', 'Tracker', 'Observer', 'Loader', 'Resolver'];
+export const IN_MEMORY_CREATIONS: readonly string[] = [
+  'Server',
+  'SecureServer',
+  'Hash',
+  'Hmac',
+  'Cipher',
+  'Decipher',
+  'Sign',
+  'Verify',
+  'ReadStream',
+  'Interface',
+  'Context',
+  'Element',
+  'Logger',
+  'Client',
+  'Connection',
+  'Pool',
+  'App',
+  'Application',
+  'Router',
+  'Middleware',
+  'ParamDecorator',
+  'Store',
+  'Storage',
+  'Selector',
+  'Slice',
+  'Reducer',
+  'Action',
+  'Query',
+  'QueryBuilder',
+  'Url',
+  'URL',
+  'Error',
+  'Schema',
+  'Request',
+  'Response',
+  'Event',
+  'Emitter',
+  'Worker',
+  'Cache',
+  'Instance',
+  'Module',
+  'Factory',
+  'Mock',
+  'Spy',
+  'Test',
+  'Component',
+  'Ref',
+  'Signal',
+  'Effect',
+  'Memo',
+  'Resource',
+  'Intl',
+  'Default',
+  'Format',
+  'Formatter',
+  'Parser',
+  'Transform',
+  'Buffer',
+  'Blob',
+  'Proxy',
+  'Token',
+  'Tokens',
+  'Jwt',
+  'Local',
+  'Nest',
+  'Bound',
+  'Command',
+  'Program',
+  'Option',
+  'Argument',
+  'Stream',
+  'Writable',
+  'Readable',
+  'Duplex',
+  'Gzip',
+  'Gunzip',
+  'Deflate',
+  'Inflate',
+  'Socket',
+  'Agent',
+  'Tracker',
+  'Observer',
+  'Loader',
+  'Resolver',
+];
 /** Objects whose `create` is a plain factory: `Object.create`, `document.createElement`, `http.createServer`, `crypto.create…`. */
 export const PLAIN_FACTORY_OBJECTS: readonly string[] = ['Object', 'document', 'http', 'https', 'crypto'];
 

@@ -14,7 +14,10 @@ export interface StoreMethod {
 
 /** Calls that store values: collections, Redis (node-redis and ioredis spellings), caches, `Object.assign`. */
 export const STORE_METHODS: readonly StoreMethod[] = [
-  ...['set', 'put', 'setItem', 'setex', 'setEx', 'psetex', 'hset', 'hSet', 'hmset', 'lpush', 'rpush', 'sadd', 'sAdd', 'store', 'cache', 'remember'].map((name) => ({ name, keyed: true as const })),
+  ...['set', 'put', 'setItem', 'setex', 'setEx', 'psetex', 'hset', 'hSet', 'hmset', 'lpush', 'rpush', 'sadd', 'sAdd', 'store', 'cache', 'remember'].map((name) => ({
+    name,
+    keyed: true as const,
+  })),
   ...['add', 'push', 'unshift', 'mset', 'save', 'assign'].map((name) => ({ name })),
 ];
 
@@ -49,9 +52,14 @@ export interface CacheSource {
 
 /** Caches and cache clients: in-memory LRU/TTL caches, Keyv, cache-manager, Redis and memcached clients. */
 export const CACHE_SOURCES: readonly CacheSource[] = [
-  ...['LRUCache', 'LRU', 'QuickLRU', 'NodeCache', 'TTLCache', 'Keyv', 'Cache', 'MemoryCache', 'Redis', 'Cluster', 'Memcached', 'Memcache', 'MemcacheClient'].map((name) => ({ name, kind: 'class' as const })),
+  ...['LRUCache', 'LRU', 'QuickLRU', 'NodeCache', 'TTLCache', 'Keyv', 'Cache', 'MemoryCache', 'Redis', 'Cluster', 'Memcached', 'Memcache', 'MemcacheClient'].map((name) => ({
+    name,
+    kind: 'class' as const,
+  })),
   ...['createClient', 'createCluster', 'createCache', 'caching', 'createRedisClient', 'createKeyv', 'memoize'].map((name) => ({ name, kind: 'factory' as const })),
-  ...['redis', 'ioredis', '@redis/client', 'memcached', 'memjs', 'lru-cache', 'quick-lru', 'node-cache', '@isaacs/ttlcache', 'keyv', 'cache-manager', '@nestjs/cache-manager'].map((name) => ({ name, kind: 'module' as const })),
+  ...['redis', 'ioredis', '@redis/client', 'memcached', 'memjs', 'lru-cache', 'quick-lru', 'node-cache', '@isaacs/ttlcache', 'keyv', 'cache-manager', '@nestjs/cache-manager'].map(
+    (name) => ({ name, kind: 'module' as const }),
+  ),
 ];
 
 const cacheSources = (kind: CacheSource['kind']): ReadonlySet<string> => nameSet(CACHE_SOURCES.filter((c) => c.kind === kind).map((c) => c.name));
@@ -73,7 +81,15 @@ export const CACHE_NAME_WORDS: readonly { text: string; at: 'anywhere' | 'end' }
   ...['cache', 'redis', 'memcache', 'store', 'session', 'registry', 'lookup'].map((text) => ({ text, at: 'anywhere' as const })),
   { text: 'map', at: 'end' },
 ];
-const cacheName = new RegExp(`${textPattern(CACHE_NAME_WORDS.filter((w) => w.at === 'anywhere').map((w) => w.text)).source}|${textPattern(CACHE_NAME_WORDS.filter((w) => w.at === 'end').map((w) => w.text), { after: '$' }).source}`, 'i');
+const cacheName = new RegExp(
+  `${textPattern(CACHE_NAME_WORDS.filter((w) => w.at === 'anywhere').map((w) => w.text)).source}|${
+    textPattern(
+      CACHE_NAME_WORDS.filter((w) => w.at === 'end').map((w) => w.text),
+      { after: '$' },
+    ).source
+  }`,
+  'i',
+);
 
 export function namesCache(name: string): boolean {
   return cacheName.test(name);
@@ -112,10 +128,30 @@ export const STATELESS_RECEIVERS: readonly StatelessReceiver[] = [
   ...kind('logger', ['console', 'logger', 'log', 'this.logger']),
   ...kind('utility', ['_', 'lodash', 'path', 'url']),
   ...kind('request-part', ['headers', 'searchParams', 'params', 'query', 'body', 'cookies', 'session']),
-  ...kind('response', REQUEST_OBJECTS.filter((o) => o.role === 'response').map((o) => o.name)),
-  ...kind('context', REQUEST_OBJECTS.filter((o) => o.role === 'context').map((o) => o.name)),
+  ...kind(
+    'response',
+    REQUEST_OBJECTS.filter((o) => o.role === 'response').map((o) => o.name),
+  ),
+  ...kind(
+    'context',
+    REQUEST_OBJECTS.filter((o) => o.role === 'context').map((o) => o.name),
+  ),
   ...kind('app', ['router', 'app', 'server', 'fastify']),
-  ...kind('messaging', ['socket', 'emitter', 'events', 'eventEmitter', 'bus', 'eventBus', 'pubsub', 'pubSub', 'io', 'gateway', 'notifier', 'notificationService', 'notificationsService']),
+  ...kind('messaging', [
+    'socket',
+    'emitter',
+    'events',
+    'eventEmitter',
+    'bus',
+    'eventBus',
+    'pubsub',
+    'pubSub',
+    'io',
+    'gateway',
+    'notifier',
+    'notificationService',
+    'notificationsService',
+  ]),
   { name: 'Emitter', kind: 'messaging', suffix: true },
   ...kind('page', ['classList', 'element', 'el', 'window', 'dom', 'style', 'dataset', 'parentNode', 'parentElement']),
   { name: 'Element', kind: 'page', suffix: true },

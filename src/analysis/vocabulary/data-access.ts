@@ -1,20 +1,7 @@
 import { nameSet } from './patterns';
 
 export type DataLibrary =
-  | 'prisma'
-  | 'typeorm'
-  | 'sequelize'
-  | 'mongoose'
-  | 'mongodb'
-  | 'knex'
-  | 'drizzle'
-  | 'kysely'
-  | 'mikro-orm'
-  | 'pg'
-  | 'mysql2'
-  | 'better-sqlite3'
-  | 'pg-promise'
-  | 'node:sqlite';
+  'prisma' | 'typeorm' | 'sequelize' | 'mongoose' | 'mongodb' | 'knex' | 'drizzle' | 'kysely' | 'mikro-orm' | 'pg' | 'mysql2' | 'better-sqlite3' | 'pg-promise' | 'node:sqlite';
 
 export interface RecordMethod {
   name: string;
@@ -154,7 +141,35 @@ export function continuesQuery(name: string): boolean {
 }
 
 /** Keys of a query's options that carry values written or shape the result, not the selection. */
-export const PAYLOAD_KEYS: readonly string[] = ['data', 'values', 'update', '$set', '$inc', '$push', '$pull', '$unset', '$addToSet', 'select', 'include', 'orderBy', 'order', 'take', 'skip', 'limit', 'offset', 'cursor', 'attributes', 'relations', 'projection', 'sort', 'create', 'transaction', 'lock', 'returning', 'individualHooks'];
+export const PAYLOAD_KEYS: readonly string[] = [
+  'data',
+  'values',
+  'update',
+  '$set',
+  '$inc',
+  '$push',
+  '$pull',
+  '$unset',
+  '$addToSet',
+  'select',
+  'include',
+  'orderBy',
+  'order',
+  'take',
+  'skip',
+  'limit',
+  'offset',
+  'cursor',
+  'attributes',
+  'relations',
+  'projection',
+  'sort',
+  'create',
+  'transaction',
+  'lock',
+  'returning',
+  'individualHooks',
+];
 /** Keys of a query's options that hold the selection itself. */
 export const FILTER_KEYS: readonly string[] = ['where', 'filter', 'conditions'];
 
@@ -228,7 +243,28 @@ export function initializesDatabaseHandle(call: string): boolean {
 }
 
 /** Declared types of database handles: TypeORM, Sequelize, Mongoose, MongoDB, Knex, Prisma, pg, Kysely, any `…Repository`/`…Model`. */
-export const DATABASE_TYPES: readonly string[] = ['Repository', 'MongoRepository', 'TreeRepository', 'EntityRepository', 'EntityManager', 'Model', 'ModelStatic', 'ModelCtor', 'Collection', 'Knex', 'PrismaClient', 'PrismaService', 'DataSource', 'Db', 'Pool', 'PoolClient', 'Client', 'Connection', 'Sequelize', 'Kysely'];
+export const DATABASE_TYPES: readonly string[] = [
+  'Repository',
+  'MongoRepository',
+  'TreeRepository',
+  'EntityRepository',
+  'EntityManager',
+  'Model',
+  'ModelStatic',
+  'ModelCtor',
+  'Collection',
+  'Knex',
+  'PrismaClient',
+  'PrismaService',
+  'DataSource',
+  'Db',
+  'Pool',
+  'PoolClient',
+  'Client',
+  'Connection',
+  'Sequelize',
+  'Kysely',
+];
 const databaseTypes = nameSet(DATABASE_TYPES);
 
 export function isDatabaseType(typeName: string): boolean {
@@ -236,7 +272,15 @@ export function isDatabaseType(typeName: string): boolean {
 }
 
 /** NestJS injection decorators of database handles: `@InjectRepository(X)`, `@InjectModel(X)`, … */
-export const DATABASE_INJECTIONS: readonly string[] = ['InjectRepository', 'InjectModel', 'InjectConnection', 'InjectEntityManager', 'InjectDataSource', 'InjectKnex', 'InjectCollection'];
+export const DATABASE_INJECTIONS: readonly string[] = [
+  'InjectRepository',
+  'InjectModel',
+  'InjectConnection',
+  'InjectEntityManager',
+  'InjectDataSource',
+  'InjectKnex',
+  'InjectCollection',
+];
 
 /** Whether a decorator's text injects a database handle (`@InjectRepository(Invoice)`). */
 export function injectsDatabase(decoratorText: string): boolean {
@@ -244,7 +288,19 @@ export function injectsDatabase(decoratorText: string): boolean {
 }
 
 /** Classes whose instances are in-memory collections or clients of other kinds, not databases. */
-export const NOT_DATABASE_CLASSES: readonly string[] = ['Map', 'Set', 'WeakMap', 'WeakSet', 'URLSearchParams', 'Headers', 'FormData', 'LRUCache', 'LRU', 'NodeCache', 'EventEmitter'];
+export const NOT_DATABASE_CLASSES: readonly string[] = [
+  'Map',
+  'Set',
+  'WeakMap',
+  'WeakSet',
+  'URLSearchParams',
+  'Headers',
+  'FormData',
+  'LRUCache',
+  'LRU',
+  'NodeCache',
+  'EventEmitter',
+];
 /** `crypto` factories: `createHash('sha256').update(x)` is not a database update. */
 export const CRYPTO_FACTORIES: readonly string[] = ['createHash', 'createHmac', 'createCipheriv', 'createDecipheriv', 'createSign', 'createVerify'];
 

@@ -9,7 +9,10 @@ export interface DiDecorator {
 }
 
 /** NestJS class decorators of providers: one instance for the process unless given a request scope. */
-export const SINGLETON_CLASS_DECORATORS: readonly DiDecorator[] = ['Injectable', 'Controller', 'Resolver', 'WebSocketGateway', 'Catch'].map((name) => ({ name, framework: 'nest' as const }));
+export const SINGLETON_CLASS_DECORATORS: readonly DiDecorator[] = ['Injectable', 'Controller', 'Resolver', 'WebSocketGateway', 'Catch'].map((name) => ({
+  name,
+  framework: 'nest' as const,
+}));
 
 /** NestJS scopes that make a provider per request (or per injection): `Scope.REQUEST`, `{ scope: 'transient' }`. */
 export const PER_REQUEST_SCOPES: readonly string[] = ['REQUEST', 'TRANSIENT'];

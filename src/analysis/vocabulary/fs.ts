@@ -150,7 +150,10 @@ export const FS_CONSTANTS: readonly FsConstant[] = [
 ];
 
 const constantText = (means: FsConstant['means'], only?: string): RegExp =>
-  textPattern(FS_CONSTANTS.filter((c) => c.means === means && (only === undefined || c.name === only)).map((c) => c.name), { wordStart: true, wordEnd: true });
+  textPattern(
+    FS_CONSTANTS.filter((c) => c.means === means && (only === undefined || c.name === only)).map((c) => c.name),
+    { wordStart: true, wordEnd: true },
+  );
 const exclusiveOpen = constantText('exclusive', 'O_EXCL');
 const exclusiveCopy = constantText('exclusive', 'COPYFILE_EXCL');
 const writing = constantText('write');

@@ -153,7 +153,20 @@ export function isContextResponseField(name: string): boolean {
 }
 
 /** Socket methods that return the socket itself: `tls.connect(…).on(…).setTimeout(…)`. */
-export const SOCKET_CHAIN_METHODS: readonly string[] = ['on', 'once', 'addListener', 'prependListener', 'setTimeout', 'setNoDelay', 'setKeepAlive', 'setEncoding', 'ref', 'unref', 'pause', 'resume'];
+export const SOCKET_CHAIN_METHODS: readonly string[] = [
+  'on',
+  'once',
+  'addListener',
+  'prependListener',
+  'setTimeout',
+  'setNoDelay',
+  'setKeepAlive',
+  'setEncoding',
+  'ref',
+  'unref',
+  'pause',
+  'resume',
+];
 
 export function returnsSocket(name: string): boolean {
   return SOCKET_CHAIN_METHODS.includes(name);

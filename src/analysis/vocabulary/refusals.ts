@@ -56,7 +56,22 @@ export function isErrorCallback(name: string): boolean {
 /** Assertions that throw when their argument is false: `assert(x)`, `assert.ok(x)`, `assert.strictEqual(a, b)`. */
 export const ASSERTIONS: readonly string[] = ['assert', 'ok', 'strictEqual', 'equal', 'deepStrictEqual'];
 /** Verbs of helpers that throw when a check fails: `assertOwner`, `ensureAccess`, `requireRole`, `authorize`, `validate…`. */
-export const CHECK_VERBS: readonly string[] = ['assert', 'ensure', 'require', 'check', 'authorize', 'authorise', 'verify', 'guard', 'enforce', 'validate', 'throwUnless', 'throwIf', 'demand', 'must'];
+export const CHECK_VERBS: readonly string[] = [
+  'assert',
+  'ensure',
+  'require',
+  'check',
+  'authorize',
+  'authorise',
+  'verify',
+  'guard',
+  'enforce',
+  'validate',
+  'throwUnless',
+  'throwIf',
+  'demand',
+  'must',
+];
 
 const assertions = nameSet(ASSERTIONS);
 const checkVerbs = CHECK_VERBS.flatMap((v) => [v, v.charAt(0).toUpperCase() + v.slice(1)]);
@@ -139,4 +154,7 @@ export function refusalMessage(text: string): boolean {
 }
 
 /** Text that can hold a refusal, for prefilters. */
-export const REFUSAL_TEXT = new RegExp(`\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...HIDING_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|return\\s+false\\b|${WORDS.source}`, 'i');
+export const REFUSAL_TEXT = new RegExp(
+  `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...HIDING_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|return\\s+false\\b|${WORDS.source}`,
+  'i',
+);

@@ -258,10 +258,15 @@ export interface IdLikeName {
 export const ID_LIKE_NAMES: readonly IdLikeName[] = [
   ...['id', 'ids', 'key', 'ref', 'file', 'email', 'user', 'client'].map((text) => ({ text, at: 'whole' as const })),
   ...['-id', '_id', 'Id', 'ID', 'Ids', '_ids', 'Key', '_key', 'Number', '_no', 'Ref', 'path', 'Path'].map((text) => ({ text, at: 'end' as const })),
-  ...['filename', 'account', 'tenant', 'owner', 'customer', 'org', 'device', 'order', 'invoice', 'doc', 'project', 'team', 'serial'].map((text) => ({ text, at: 'start' as const })),
+  ...['filename', 'account', 'tenant', 'owner', 'customer', 'org', 'device', 'order', 'invoice', 'doc', 'project', 'team', 'serial'].map((text) => ({
+    text,
+    at: 'start' as const,
+  })),
   ...['uuid', 'Uuid', 'slug'].map((text) => ({ text, at: 'anywhere' as const })),
   // `fileName`, `user_name`, `bucketName`: a name of a thing the client picks
-  ...['file', 'user', 'account', 'folder', 'dir', 'bucket', 'object', 'host'].flatMap((thing) => [`${thing}Name`, `${thing}name`, `${thing}_Name`, `${thing}_name`].map((text) => ({ text, at: 'end' as const }))),
+  ...['file', 'user', 'account', 'folder', 'dir', 'bucket', 'object', 'host'].flatMap((thing) =>
+    [`${thing}Name`, `${thing}name`, `${thing}_Name`, `${thing}_name`].map((text) => ({ text, at: 'end' as const })),
+  ),
 ];
 
 const idLike = new RegExp(

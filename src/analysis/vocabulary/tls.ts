@@ -12,11 +12,7 @@ export interface TlsServerFactory {
 }
 
 /** `https.createServer(opts, app)`, `tls.createServer`, `http2.createSecureServer`, `new https.Server(opts)`. */
-export const TLS_SERVER_FACTORIES: readonly TlsServerFactory[] = [
-  { name: 'createServer', plainOn: ['http2'] },
-  { name: 'createSecureServer' },
-  { name: 'Server' },
-];
+export const TLS_SERVER_FACTORIES: readonly TlsServerFactory[] = [{ name: 'createServer', plainOn: ['http2'] }, { name: 'createSecureServer' }, { name: 'Server' }];
 
 /** Names of server factories, whatever the module: their function arguments are request or connection listeners. */
 export const SERVER_FACTORY_NAMES: readonly string[] = TLS_SERVER_FACTORIES.map((f) => f.name);

@@ -12,7 +12,26 @@ export interface Conversion {
 
 /** Calls that hand back (a form of) their argument: `Number(id)`, `new ObjectId(id)`, `path.join(base, name)`, `repo.create(dto)`. */
 export const CONVERSIONS: readonly Conversion[] = [
-  ...['Number', 'parseInt', 'parseFloat', 'String', 'BigInt', 'Boolean', 'decodeURIComponent', 'decodeURI', 'unescape', 'ObjectId', 'ObjectID', 'isValidObjectId', 'toNumber', 'toInteger', 'toString', 'parse', 'from', 'stringify'].map((name) => ({ name, kind: 'convert' as const })),
+  ...[
+    'Number',
+    'parseInt',
+    'parseFloat',
+    'String',
+    'BigInt',
+    'Boolean',
+    'decodeURIComponent',
+    'decodeURI',
+    'unescape',
+    'ObjectId',
+    'ObjectID',
+    'isValidObjectId',
+    'toNumber',
+    'toInteger',
+    'toString',
+    'parse',
+    'from',
+    'stringify',
+  ].map((name) => ({ name, kind: 'convert' as const })),
   // `/CN=([^,]+)/.exec(dn)`, `dn.match(re)`: a match holds parts of its argument
   ...['exec', 'match'].map((name) => ({ name, kind: 'convert' as const })),
   ...['basename', 'join', 'resolve', 'normalize'].map((name) => ({ name, kind: 'path' as const })),
