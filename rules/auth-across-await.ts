@@ -1,4 +1,4 @@
-import { staleOperations, type StaleOperation } from '../src/analysis/await-order';
+import { staleAfterGuard, staleOperations, type StaleOperation } from '../src/analysis/await-order';
 import { callResolver, Decisions, isCallbackArgument } from '../src/analysis/decisions';
 import { code, snippet } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
@@ -96,6 +96,15 @@ lookup made with those claims against a database, cache or permission service is
               reported.add(s.op.node);
               if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts)) context.report(staleReport(s));
             }
+          }
+        }
+        // a decision a guard or middleware made before the handler, trusted across the handler's own awaits
+        for (const handler of project.handlers.entries()) {
+          const guardChecks = project.handlers.chainBefore(handler).flatMap((g) => decisions.guardDecisions(g));
+          const s = guardChecks.length > 0 ? staleAfterGuard(handler, guardChecks, decisions) : undefined;
+          if (s && !reported.has(s.op.node)) {
+            reported.add(s.op.node);
+            context.report(staleReport(s));
           }
         }
         for (const use of sharedIdentityUses(project)) if (!reported.has(use.node)) context.report(sharedReport(use));

@@ -561,6 +561,34 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
   return [...found.values()].map((list) => list.find((s) => s.op.kind !== 'http') ?? list[0]);
 }
 
+/**
+ * Operations of a handler that run on a decision a guard made before it (a NestJS guard, a
+ * middleware or hook that refuses on an awaited read): the handler awaits something else before the
+ * first operation, and makes no refusing check of its own after that boundary. One per handler.
+ */
+export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks: readonly Check[], decisions: Decisions): StaleOperation | undefined {
+  const check = guardChecks.find((c) => c.refusal);
+  if (!check || !handler.body) return undefined;
+  const own = decisions.checksIn(handler);
+  const found: StaleOperation[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n !== handler && isFunctionLike(n) && !isDeferredCallback(n) && !ts.isArrowFunction(n) && !ts.isFunctionExpression(n)) return;
+    if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
+      const op = operationOf(n, decisions.resolve);
+      if (op && !atomic(check, op)) {
+        const boundary = otherBoundary(handler, handler.body!.pos, op, decisions);
+        // the await of the operation itself is no window; a re-check after the boundary holds
+        const own_ = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
+        if (boundary && !own_ && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos)) found.push({ op, decision: check, read: check.read, boundary });
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(handler.body);
+  // the first store or file operation, else the first outbound request
+  return found.find((f) => f.op.kind !== 'http') ?? found[0];
+}
+
 /** The first boundary between a read and an operation that is not an earlier write to the operation's own store (`db.a.create` before `db.b.update`). */
 function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): ts.Node | undefined {
   const store = storeOf(op.node);

@@ -84,6 +84,26 @@ export class Decisions {
     return this.checksIn(fn, 1).some((c) => c.refusal !== undefined && c.throws);
   }
 
+  /**
+   * The decisions a guard makes for the handlers it runs before: its refusing checks, and what
+   * `canActivate` returns when that rests on an awaited read (`return member?.role === 'owner'`:
+   * false refuses the request).
+   */
+  guardDecisions(fn: ts.FunctionLikeDeclaration): Check[] {
+    const out = this.decisionsIn(fn);
+    if (!ts.isMethodDeclaration(fn) || !fn.name || !GUARD_METHODS.includes(propertyNameText(fn.name) ?? '')) return out;
+    const visit = (n: ts.Node): void => {
+      if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
+      if (ts.isReturnStatement(n) && n.expression && n.expression.kind !== ts.SyntaxKind.TrueKeyword && n.expression.kind !== ts.SyntaxKind.FalseKeyword) {
+        const behind = this.readBehind(n.expression, fn, 0);
+        if (behind) out.push({ read: behind.read, call: behind.call, test: n, refusal: 'auth', throws: false, fields: behind.fields, shared: behind.shared });
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (fn.body) visit(fn.body);
+    return out;
+  }
+
   /** The decisions of a function: checks that refuse. */
   decisionsIn(fn: ts.FunctionLikeDeclaration): Check[] {
     return this.checksIn(fn).filter((c) => c.refusal !== undefined);

@@ -85,6 +85,11 @@ export class Handlers {
     return this.byFn.has(fn) || this.nestRoutes.has(fn) || this.project.apiLayers.isEntry(fn);
   }
 
+  /** Every function registered to run per request: route handlers, middleware, hooks, listeners, NestJS routes, resolvers and procedures. */
+  entries(): Fn[] {
+    return [...new Set([...this.byFn.keys(), ...this.nestRoutes.keys(), ...this.project.apiLayers.entries.keys()])];
+  }
+
   registrationsOf(fn: Fn): readonly Registration[] {
     return this.byFn.get(fn) ?? [];
   }
