@@ -4,7 +4,7 @@ import { isRequestLike } from './identity';
 import { isFunctionLike, type Modules, propertyNameText } from './modules';
 import { chainNames, operationOf, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
-import { GUARD_METHODS, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
+import { GUARD_METHODS, STATUS_PROPERTIES, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 
 const SK = ts.SyntaxKind;
 
@@ -308,6 +308,11 @@ export function refusalOf(branch: ts.Statement): { kind: RefusalKind; decides: b
 function refusalAt(n: ts.Node): RefusalKind | undefined {
   if (ts.isNumericLiteral(n) && n.parent && (ts.isCallExpression(n.parent) || ts.isNewExpression(n.parent) || ts.isPropertyAssignment(n.parent)))
     return statusRefusal(Number(n.text));
+  // `ctx.status = 403`, `res.statusCode = 403`
+  if (ts.isNumericLiteral(n) && n.parent && ts.isBinaryExpression(n.parent) && n.parent.right === n && n.parent.operatorToken.kind === SK.EqualsToken) {
+    const left = skipOuter(n.parent.left);
+    if (ts.isPropertyAccessExpression(left) && STATUS_PROPERTIES.includes(left.name.text)) return statusRefusal(Number(n.text));
+  }
   if (ts.isIdentifier(n)) {
     const k = namedRefusal(n.text);
     if (k) return k;

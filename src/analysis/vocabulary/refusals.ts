@@ -24,6 +24,8 @@ export const REFUSAL_CALLS: readonly RefusalCall[] = [
 
 /** Calls that set a status, refusing when it is 400 or more: `res.status(403)`, `reply.code(401)`, `res.writeHead(403)`. */
 export const STATUS_SETTERS: readonly string[] = ['status', 'code', 'writeHead'];
+/** Properties a status is assigned to: Koa `ctx.status = 403`, node `res.statusCode = 403`. */
+export const STATUS_PROPERTIES: readonly string[] = ['status', 'statusCode'];
 /** The lowest refusing status code. */
 export const FIRST_REFUSAL_STATUS = 400;
 /** Callbacks that fail the request when given an error: `next(err)`, `done(err)`, `callback(err)`, `cb(err)`. */
