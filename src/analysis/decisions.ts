@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import { isFunctionLike, type Modules, propertyNameText } from './modules';
@@ -425,10 +426,8 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
     cls = field ? classOfDeclaration(field, modules) : undefined;
   } else {
     const v = modules.valueOf(recv);
-    if (v && ts.isNewExpression(v)) {
-      const c = modules.valueOf(v.expression);
-      if (c && ts.isClassLike(c)) cls = c;
-    } else if (v && ts.isObjectLiteralExpression(v)) {
+    if (v && ts.isExpression(v) && instanceOfClass(v, modules)) cls = instanceOfClass(v, modules);
+    else if (v && ts.isObjectLiteralExpression(v)) {
       const m = modules.memberOf(v, method, 0);
       return m && isFunctionLike(m) ? m : undefined;
     } else if (v && (ts.isParameter(v) || ts.isVariableDeclaration(v))) cls = classOfDeclaration(v, modules);
@@ -456,10 +455,5 @@ function classOfDeclaration(decl: ts.Node, modules: Modules): ts.ClassLikeDeclar
     const v = modules.valueOf(typed.type.typeName);
     if (v && ts.isClassLike(v)) return v;
   }
-  const init = typed.initializer && skipOuter(typed.initializer);
-  if (init && ts.isNewExpression(init)) {
-    const v = modules.valueOf(init.expression);
-    if (v && ts.isClassLike(v)) return v;
-  }
-  return undefined;
+  return typed.initializer ? instanceOfClass(typed.initializer, modules) : undefined;
 }

@@ -2,6 +2,7 @@ import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import type { Modules } from './modules';
 import type { Project } from './project';
 import { DI_REGISTER_METHODS, diValueRegistration, isDiResolve } from './vocabulary/di';
 import { isRequestChain } from './vocabulary/requests';
@@ -418,24 +419,9 @@ export class Values {
   }
   private diCache?: Map<string, ts.Expression[]>;
 
-  /** `new C()`, and `await moduleRef.resolve(C, id)` / `container.get(C)`: a container hands out an instance of the class it is given. */
+  /** `new C()`, and `await moduleRef.resolve(C, id)` / `container.get(C)` (see `instanceOfClass`). */
   private instanceMadeBy(expr: ts.Expression): ts.ClassLikeDeclaration | undefined {
-    let init = expr;
-    if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
-    if (ts.isNewExpression(init)) {
-      const cls = this.project.modules.valueOf(init.expression);
-      return cls && ts.isClassLike(cls) ? cls : undefined;
-    }
-    if (
-      ts.isCallExpression(init) &&
-      init.arguments[0] &&
-      ts.isPropertyAccessExpression(skipOuter(init.expression)) &&
-      isDiResolve((skipOuter(init.expression) as ts.PropertyAccessExpression).name.text)
-    ) {
-      const cls = this.project.modules.valueOf(init.arguments[0]);
-      return cls && ts.isClassLike(cls) ? cls : undefined;
-    }
-    return undefined;
+    return instanceOfClass(expr, this.project.modules);
   }
 
   /**
@@ -550,6 +536,29 @@ export function isValueExpression(n: ts.Node): boolean {
 export function isRequestObject(expr: ts.Expression): boolean {
   const chain = calleeChain(skipOuter(expr));
   return chain !== undefined && isRequestChain(chain.join('.'));
+}
+
+/**
+ * The project class an expression makes an instance of: `new C()`, or a container handing one out
+ * for the class it is given (`await moduleRef.resolve(C, id)`, `container.resolve(C)`, `container.get(C)`).
+ */
+export function instanceOfClass(expr: ts.Expression, modules: Modules): ts.ClassLikeDeclaration | undefined {
+  let init = skipOuter(expr);
+  if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+  if (ts.isNewExpression(init)) {
+    const cls = modules.valueOf(init.expression);
+    return cls && ts.isClassLike(cls) ? cls : undefined;
+  }
+  if (
+    ts.isCallExpression(init) &&
+    init.arguments[0] &&
+    ts.isPropertyAccessExpression(skipOuter(init.expression)) &&
+    isDiResolve((skipOuter(init.expression) as ts.PropertyAccessExpression).name.text)
+  ) {
+    const cls = modules.valueOf(init.arguments[0]);
+    return cls && ts.isClassLike(cls) ? cls : undefined;
+  }
+  return undefined;
 }
 
 /** What identifies a DI token: the declaration a name resolves to, or a string's text. */
