@@ -3,6 +3,7 @@ import type { IdentitySourcesConfig } from '../config/index';
 import type { ts } from '../ts';
 import { collectFacts } from './facts/walk';
 import type { FactNeeds, FileFacts, PropertyNode } from './facts/types';
+import { AccessChecks } from './access-checks';
 import { ApiLayers } from './api-layers';
 import { Dominance } from './dominance';
 import { Guards, type TrustKind } from './guards';
@@ -113,6 +114,12 @@ export class Project {
   /** The chain before each handler, and checks on every path to a node. */
   get requestPaths(): RequestPaths {
     return (this.requestPathsPart ??= new RequestPaths(this));
+  }
+
+  private accessChecksPart?: AccessChecks;
+  /** Whether the client's choice of a record is scoped by, or compared with, its identity before an access uses it. */
+  get accessChecks(): AccessChecks {
+    return (this.accessChecksPart ??= new AccessChecks(this));
   }
 
   private sinksPart?: Sink[];
