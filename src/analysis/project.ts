@@ -9,6 +9,7 @@ import { Dominance } from './dominance';
 import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
+import { IdentityWrites } from './identity-writes';
 import { Modules, resolveModuleFile, type Workspace } from './modules';
 import { RequestPaths } from './request-paths';
 import { RequestValues } from './request-values';
@@ -80,6 +81,12 @@ export class Project {
 
   get identity(): Identity {
     return (this.identityPart ??= new Identity(this));
+  }
+
+  private identityWritesPart?: IdentityWrites;
+  /** Identity kept in shared places, the request-bound identity overwritten, deferred decisions on captured claims. */
+  get identityWrites(): IdentityWrites {
+    return (this.identityWritesPart ??= new IdentityWrites(this));
   }
 
   private sharedStatePart?: SharedState;
