@@ -14,6 +14,7 @@ import { Modules, resolveModuleFile, type Workspace } from './modules';
 import { RequestPaths } from './request-paths';
 import { RequestValues } from './request-values';
 import { SharedState } from './shared-state';
+import { StaleOperations } from './stale-operations';
 import { Values } from './values';
 import { findSinks, type Sink } from './sinks';
 import { TlsServers } from './tls-servers';
@@ -97,6 +98,12 @@ export class Project {
       (name) => this.callsNamed(name),
       () => this.facts.values(),
     ));
+  }
+
+  private staleOperationsPart?: StaleOperations;
+  /** Decisions trusted across an `await`, through helpers in other files and identity kept in shared state. */
+  get staleOperations(): StaleOperations {
+    return (this.staleOperationsPart ??= new StaleOperations(this));
   }
 
   private valuesPart?: Values;
