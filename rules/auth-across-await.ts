@@ -1,14 +1,9 @@
-import { staleAfterGuard, staleOperations, type StaleOperation } from '../src/analysis/await-order';
-import { callResolver, Decisions, isCallbackArgument } from '../src/analysis/decisions';
+import type { StaleOperation } from '../src/analysis/await-order';
 import { code, snippet } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
-import { isFunctionLike, Modules } from '../src/analysis/modules';
 import type { Project } from '../src/analysis/project';
-import { sharedIdentityUses } from '../src/analysis/shared-identity';
-import { performedOperation } from '../src/analysis/operations';
-import { SharedState } from '../src/analysis/shared-state';
-import { mayHoldOperation } from '../src/analysis/vocabulary/operations';
-import { REFUSAL_TEXT } from '../src/analysis/vocabulary/refusals';
+import type { SharedIdentityUse } from '../src/analysis/shared-identity';
+import { mayHoldWindow, staleOperationsInFile } from '../src/analysis/stale-operations';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -76,75 +71,16 @@ lookup made with those claims against a database, cache or permission service is
   create(context) {
     return {
       file(facts: FileFacts) {
-        const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
-        const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
-        for (const fn of candidateFunctions(facts)) for (const s of staleOperations(fn, decisions)) context.report(staleReport(s));
+        for (const s of staleOperationsInFile(facts)) context.report(staleReport(s));
       },
       project(project: Project) {
         // what a helper in another file adds to what each file showed alone
-        const resolve = callResolver(project.modules);
-        const decisions = new Decisions(project.modules, project.sharedState, resolve);
-        const reported = new Set<ts.Node>();
-        for (const facts of project.facts.values()) {
-          if (!mayCallHelpers(facts)) continue;
-          const helper = (call: ts.CallExpression): boolean => {
-            const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
-            return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
-          };
-          for (const fn of candidateFunctions(facts, helper)) {
-            for (const s of staleOperations(fn, decisions)) {
-              reported.add(s.op.node);
-              if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts)) context.report(staleReport(s));
-            }
-          }
-        }
-        // a decision a guard or middleware made before the handler, trusted across the handler's own awaits
-        for (const handler of project.handlers.entries()) {
-          const guardChecks = project.handlers.chainBefore(handler).flatMap((g) => decisions.guardDecisions(g));
-          const s = guardChecks.length > 0 ? staleAfterGuard(handler, guardChecks, decisions) : undefined;
-          if (s && !reported.has(s.op.node)) {
-            reported.add(s.op.node);
-            context.report(staleReport(s));
-          }
-        }
-        for (const use of sharedIdentityUses(project)) if (!reported.has(use.node)) context.report(sharedReport(use));
+        for (const s of project.staleOperations.acrossFiles()) context.report(staleReport(s));
+        for (const use of project.staleOperations.sharedIdentityUses()) context.report(sharedReport(use));
       },
     };
   },
 });
-
-const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
-/** A decision, a boundary and an operation can all be in this text: derived from the tables. */
-const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && REFUSAL_TEXT.test(text) && mayHoldOperation(text);
-/** With helpers in other files, the refusal can be there (answered once per file: files are judged in every app that holds them). */
-const helperTexts = new WeakMap<FileFacts, boolean>();
-const mayCallHelpers = (facts: FileFacts): boolean => {
-  let known = helperTexts.get(facts);
-  if (known === undefined) helperTexts.set(facts, (known = SUSPEND_TEXT.test(facts.text) && mayHoldOperation(facts.text)));
-  return known;
-};
-const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
-
-/** The outermost functions around the file's calls (those that pass `callTest`; callbacks run in their caller's flow) that can be suspended. */
-function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpression) => boolean): ts.FunctionLikeDeclaration[] {
-  const out = new Set<ts.FunctionLikeDeclaration>();
-  const seen = new Set<ts.Node>();
-  for (const calls of facts.callsByName.values()) {
-    for (const call of calls) {
-      if (callTest && !(ts.isCallExpression(call) && callTest(call))) continue;
-      let fn: ts.FunctionLikeDeclaration | undefined;
-      for (let n = call.parent; n; n = n.parent) {
-        if (!isFunctionLike(n)) continue;
-        fn = n;
-        if (!isCallbackArgument(n)) break;
-      }
-      if (!fn || seen.has(fn)) continue;
-      seen.add(fn);
-      if (SUSPEND_TEXT.test(facts.text.slice(fn.pos, fn.end))) out.add(fn);
-    }
-  }
-  return [...out].sort((a, b) => a.pos - b.pos);
-}
 
 const line = (n: ts.Node): number => {
   const sf = n.getSourceFile();
@@ -169,7 +105,7 @@ function staleReport(s: StaleOperation): RuleReport {
   };
 }
 
-function sharedReport(u: ReturnType<typeof sharedIdentityUses>[number]): RuleReport {
+function sharedReport(u: SharedIdentityUse): RuleReport {
   const sf = u.node.getSourceFile();
   const data: Record<string, string | number> =
     u.kind === 'reread'

@@ -1,11 +1,4 @@
 import { code } from '../src/analysis/expressions';
-import { calleeChain, skipOuter } from '../src/analysis/facts/walk';
-import { enclosingFunction, rejects } from '../src/analysis/dominance';
-import { collectNames, references } from '../src/analysis/guards';
-import { isFunctionLike } from '../src/analysis/modules';
-import type { Project } from '../src/analysis/project';
-import type { TlsServer } from '../src/analysis/tls-servers';
-import { namesRevocation } from '../src/analysis/vocabulary/identity-sources';
 import { bringsOwnContext } from '../src/analysis/vocabulary/tls';
 import { defineRule } from '../src/rule';
 import { ts } from '../src/ts';
@@ -71,15 +64,13 @@ certificates have a legitimate reason to go without one.`,
   create(context) {
     return {
       project(project) {
-        let checked: Set<TlsServer> | undefined;
         for (const server of project.servers.all) {
           const { values, complete } = server.options;
           const request = values.get('requestCert');
           // only servers that surely ask for client certificates, with options we could read whole
           if (!(request?.literal === true || request?.mayBeTrue) || !complete || values.has('crl') || [...values.keys()].some(bringsOwnContext)) continue;
-          if (reloadsCrl(server, project)) continue;
-          checked ??= serversWithOwnCheck(project);
-          if (checked.has(server)) continue;
+          // a CRL loaded after the server was made, or a revocation check of the app's own
+          if (project.servers.reloadsCrl(server) || project.servers.checksRevocationItself(server)) continue;
           // `https\n  .createServer(…)`: point at the call's name, not the module on the line above
           const callee = server.call.expression;
           context.report({
@@ -93,84 +84,3 @@ certificates have a legitimate reason to go without one.`,
     };
   },
 });
-
-/** `server.setSecureContext({ …, crl })`: the CRL is loaded (and reloaded) after the server is created. */
-function reloadsCrl(server: TlsServer, project: Project): boolean {
-  for (const call of project.callsNamed('setSecureContext')) {
-    const callee = call.expression;
-    if (!ts.isPropertyAccessExpression(callee) || project.handlers.keyOf(callee.expression) !== project.handlers.keyOf(server.call)) continue;
-    const opts = call.arguments?.[0] && project.modules.valueOf(call.arguments[0]);
-    if (opts && ts.isObjectLiteralExpression(opts) && project.modules.memberOf(opts, 'crl', 0) !== undefined) return true;
-    if (opts && ts.isObjectLiteralExpression(opts) && opts.properties.some((p) => p.name?.getText() === 'crl')) return true;
-  }
-  return false;
-}
-
-/**
- * The servers whose requests pass a revocation check the application does itself: a check that
- * turns the connection or request away on what a revocation lookup of **this certificate** says —
- * its serial or fingerprint against a revocation list (`if (revokedSerials.has(cert.serialNumber))
- * return 401`), an OCSP or CRL lookup's result (`if (status.type !== 'good') throw …`, also in the
- * lookup's callback) — in code those servers run (every server, when the code cannot be tied to
- * one). A name alone never counts: not an import of an OCSP package, not a call that names
- * revocation but takes no certificate or decides nothing (`revokePreferences(user)`).
- */
-function serversWithOwnCheck(project: Project): Set<TlsServer> {
-  const out = new Set<TlsServer>();
-  for (const facts of project.facts.values()) {
-    const revocationModules = new Set([...facts.bindings.values()].filter((b) => namesRevocation(b.module)).map((b) => b.local));
-    if (!namesRevocation(facts.text)) continue;
-    for (const calls of facts.callsByName.values()) {
-      for (const call of calls) {
-        if (!ts.isCallExpression(call)) continue;
-        const chain = calleeChain(call.expression);
-        if (!chain || !(chain.some(namesRevocation) || revocationModules.has(chain[0]))) continue;
-        // a lookup of the client's certificate: its serial, fingerprint, raw bytes, or the certificate
-        if (!call.arguments.some((a) => !isFunctionLike(skipOuter(a)) && project.identity.isIdentity(a))) continue;
-        if (rejectsOnLookup(call)) project.servers.servingNode(call).forEach((s) => out.add(s));
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * The lookup's answer turns the client away: the call in the condition of a refusing `if`, its
- * result kept in a local that such a condition tests, or a callback of it that refuses on its
- * arguments (`ocsp.check(req, (err, res) => { if (err || res.type !== 'good') return deny() })`).
- */
-function rejectsOnLookup(call: ts.CallExpression): boolean {
-  const refusingIf = (n: ts.Node): n is ts.IfStatement => ts.isIfStatement(n) && (rejects(n.thenStatement) || (n.elseStatement !== undefined && rejects(n.elseStatement)));
-  // in the condition itself
-  for (let n: ts.Node = call; n.parent && !isFunctionLike(n); n = n.parent) {
-    if (ts.isIfStatement(n.parent) && n.parent.expression === n) return refusingIf(n.parent);
-    if (ts.isStatement(n)) break;
-  }
-  // the result in a local, tested later in the same function
-  let holder: ts.Node = call;
-  while (holder.parent && (ts.isAwaitExpression(holder.parent) || ts.isParenthesizedExpression(holder.parent))) holder = holder.parent;
-  const decl = holder.parent;
-  const names = new Set<string>();
-  if (decl && ts.isVariableDeclaration(decl) && decl.initializer === holder) collectNames(decl.name, names);
-  const fn = enclosingFunction(call);
-  const tested = (body: ts.Node, names: ReadonlySet<string>): boolean => {
-    let found = false;
-    const visit = (n: ts.Node): void => {
-      if (found || (n !== body && isFunctionLike(n))) return;
-      if (refusingIf(n) && references(n.expression, names)) found = true;
-      else ts.forEachChild(n, visit);
-    };
-    visit(body);
-    return found;
-  };
-  if (names.size > 0 && fn?.body && tested(fn.body, names)) return true;
-  // a callback of the lookup that refuses on what it is given
-  for (const arg of call.arguments) {
-    const cb = skipOuter(arg);
-    if (!(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !cb.body) continue;
-    const params = new Set<string>();
-    for (const p of cb.parameters) collectNames(p.name, params);
-    if (params.size > 0 && tested(cb.body, params)) return true;
-  }
-  return false;
-}

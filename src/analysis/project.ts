@@ -3,15 +3,18 @@ import type { IdentitySourcesConfig } from '../config/index';
 import type { ts } from '../ts';
 import { collectFacts } from './facts/walk';
 import type { FactNeeds, FileFacts, PropertyNode } from './facts/types';
+import { AccessChecks } from './access-checks';
 import { ApiLayers } from './api-layers';
 import { Dominance } from './dominance';
 import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
+import { IdentityWrites } from './identity-writes';
 import { Modules, resolveModuleFile, type Workspace } from './modules';
 import { RequestPaths } from './request-paths';
 import { RequestValues } from './request-values';
 import { SharedState } from './shared-state';
+import { StaleOperations } from './stale-operations';
 import { Values } from './values';
 import { findSinks, type Sink } from './sinks';
 import { TlsServers } from './tls-servers';
@@ -81,6 +84,12 @@ export class Project {
     return (this.identityPart ??= new Identity(this));
   }
 
+  private identityWritesPart?: IdentityWrites;
+  /** Identity kept in shared places, the request-bound identity overwritten, deferred decisions on captured claims. */
+  get identityWrites(): IdentityWrites {
+    return (this.identityWritesPart ??= new IdentityWrites(this));
+  }
+
   private sharedStatePart?: SharedState;
   /** What outlives a request or is shared by concurrent ones, and what is bound to one request. */
   get sharedState(): SharedState {
@@ -89,6 +98,12 @@ export class Project {
       (name) => this.callsNamed(name),
       () => this.facts.values(),
     ));
+  }
+
+  private staleOperationsPart?: StaleOperations;
+  /** Decisions trusted across an `await`, through helpers in other files and identity kept in shared state. */
+  get staleOperations(): StaleOperations {
+    return (this.staleOperationsPart ??= new StaleOperations(this));
   }
 
   private valuesPart?: Values;
@@ -113,6 +128,12 @@ export class Project {
   /** The chain before each handler, and checks on every path to a node. */
   get requestPaths(): RequestPaths {
     return (this.requestPathsPart ??= new RequestPaths(this));
+  }
+
+  private accessChecksPart?: AccessChecks;
+  /** Whether the client's choice of a record is scoped by, or compared with, its identity before an access uses it. */
+  get accessChecks(): AccessChecks {
+    return (this.accessChecksPart ??= new AccessChecks(this));
   }
 
   private sinksPart?: Sink[];

@@ -1,8 +1,11 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
+import { enclosingFunction, rejects } from './dominance';
+import { collectNames, references } from './guards';
 import type { Key } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
+import { namesRevocation } from './vocabulary/identity-sources';
 import {
   ASSIGNED_TLS_OPTIONS,
   isOptionsFactory,
@@ -82,6 +85,52 @@ export class TlsServers {
     for (const fn of handlers.entriesReaching(node)) for (const k of handlers.receiversOf(fn)) keys.add(k);
     const tied = this.servingAny(keys);
     return tied.length > 0 ? tied : this.all;
+  }
+
+  /** `server.setSecureContext({ …, crl })`: the CRL is loaded (and reloaded) after the server is created. */
+  reloadsCrl(server: TlsServer): boolean {
+    const { handlers, modules } = this.project;
+    for (const call of this.project.callsNamed('setSecureContext')) {
+      const callee = call.expression;
+      if (!ts.isPropertyAccessExpression(callee) || handlers.keyOf(callee.expression) !== handlers.keyOf(server.call)) continue;
+      const opts = call.arguments?.[0] && modules.valueOf(call.arguments[0]);
+      if (opts && ts.isObjectLiteralExpression(opts) && modules.memberOf(opts, 'crl', 0) !== undefined) return true;
+      if (opts && ts.isObjectLiteralExpression(opts) && opts.properties.some((p) => p.name?.getText() === 'crl')) return true;
+    }
+    return false;
+  }
+
+  private ownRevocationChecks?: Set<TlsServer>;
+  /**
+   * Whether the server's requests pass a revocation check the application does itself: a check that
+   * turns the connection or request away on what a revocation lookup of **this certificate** says —
+   * its serial or fingerprint against a revocation list (`if (revokedSerials.has(cert.serialNumber))
+   * return 401`), an OCSP or CRL lookup's result (`if (status.type !== 'good') throw …`, also in the
+   * lookup's callback) — in code the server runs (every server, when the code cannot be tied to
+   * one). A name alone never counts: not an import of an OCSP package, not a call that names
+   * revocation but takes no certificate or decides nothing (`revokePreferences(user)`).
+   */
+  checksRevocationItself(server: TlsServer): boolean {
+    return (this.ownRevocationChecks ??= this.serversWithOwnRevocationCheck()).has(server);
+  }
+
+  private serversWithOwnRevocationCheck(): Set<TlsServer> {
+    const out = new Set<TlsServer>();
+    for (const facts of this.project.facts.values()) {
+      const revocationModules = new Set([...facts.bindings.values()].filter((b) => namesRevocation(b.module)).map((b) => b.local));
+      if (!namesRevocation(facts.text)) continue;
+      for (const calls of facts.callsByName.values()) {
+        for (const call of calls) {
+          if (!ts.isCallExpression(call)) continue;
+          const chain = calleeChain(call.expression);
+          if (!chain || !(chain.some(namesRevocation) || revocationModules.has(chain[0]))) continue;
+          // a lookup of the client's certificate: its serial, fingerprint, raw bytes, or the certificate
+          if (!call.arguments.some((a) => !isFunctionLike(skipOuter(a)) && this.project.identity.isIdentity(a))) continue;
+          if (rejectsOnLookup(call)) this.servingNode(call).forEach((s) => out.add(s));
+        }
+      }
+    }
+    return out;
   }
 
   /** The servers an app, router or handler key is served by (directly or through mounts). */
@@ -307,3 +356,44 @@ const COMPARISONS = new Set([
   ts.SyntaxKind.InKeyword,
   ts.SyntaxKind.InstanceOfKeyword,
 ]);
+
+/**
+ * A revocation lookup's answer turns the client away: the call in the condition of a refusing `if`,
+ * its result kept in a local that such a condition tests, or a callback of it that refuses on its
+ * arguments (`ocsp.check(req, (err, res) => { if (err || res.type !== 'good') return deny() })`).
+ */
+function rejectsOnLookup(call: ts.CallExpression): boolean {
+  const refusingIf = (n: ts.Node): n is ts.IfStatement => ts.isIfStatement(n) && (rejects(n.thenStatement) || (n.elseStatement !== undefined && rejects(n.elseStatement)));
+  // in the condition itself
+  for (let n: ts.Node = call; n.parent && !isFunctionLike(n); n = n.parent) {
+    if (ts.isIfStatement(n.parent) && n.parent.expression === n) return refusingIf(n.parent);
+    if (ts.isStatement(n)) break;
+  }
+  // the result in a local, tested later in the same function
+  let holder: ts.Node = call;
+  while (holder.parent && (ts.isAwaitExpression(holder.parent) || ts.isParenthesizedExpression(holder.parent))) holder = holder.parent;
+  const decl = holder.parent;
+  const names = new Set<string>();
+  if (decl && ts.isVariableDeclaration(decl) && decl.initializer === holder) collectNames(decl.name, names);
+  const fn = enclosingFunction(call);
+  const tested = (body: ts.Node, names: ReadonlySet<string>): boolean => {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || (n !== body && isFunctionLike(n))) return;
+      if (refusingIf(n) && references(n.expression, names)) found = true;
+      else ts.forEachChild(n, visit);
+    };
+    visit(body);
+    return found;
+  };
+  if (names.size > 0 && fn?.body && tested(fn.body, names)) return true;
+  // a callback of the lookup that refuses on what it is given
+  for (const arg of call.arguments) {
+    const cb = skipOuter(arg);
+    if (!(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !cb.body) continue;
+    const params = new Set<string>();
+    for (const p of cb.parameters) collectNames(p.name, params);
+    if (params.size > 0 && tested(cb.body, params)) return true;
+  }
+  return false;
+}

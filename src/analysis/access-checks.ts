@@ -1,0 +1,313 @@
+import { ts } from '../ts';
+import { isEqualityOperator } from './expressions';
+import { calleeChain, skipOuter } from './facts/walk';
+import { enclosingFunction, rejects, type CheckSpec } from './dominance';
+import { collectNames, references } from './guards';
+import type { Fn } from './handlers';
+import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
+import type { Project } from './project';
+import { isValueExpression, type RequestRead } from './request-values';
+import type { Sink } from './sinks';
+import { isCollectionTest } from './vocabulary/authorization';
+import { isThrowingCheck } from './vocabulary/refusals';
+import { isIdLikeName } from './vocabulary/requests';
+
+/**
+ * Access checks: whether the client's choice of a record (an id from the URL, the query, the body)
+ * is tied to the client identity before a data access uses it — scoped by the identity in the
+ * access itself, compared with it by a check that rejects on a mismatch (in the function, up the
+ * request path, in a helper, in an Express `router.param` callback), or the fetched record's owner
+ * checked against it afterwards. "Before, on every path" is `dominance.ts`'s answer; this module
+ * says what counts as the check. A project part (`project.accessChecks`).
+ */
+export class AccessChecks {
+  private readonly readers = new Map<ts.Node, boolean>();
+  private readonly identified: CheckSpec;
+  private readonly callers = (fn: Fn): readonly ts.Node[] => this.project.requestValues.callersOf(fn);
+
+  constructor(private readonly project: Project) {
+    const authorized = project.guards('authorized');
+    this.identified = {
+      statement: (s) => this.readsIdentity(s),
+      condition: (e) => this.readsIdentity(e) || authorized.mentions(e),
+      gate: (fn) => this.readsIdentity(fn) || authorized.isGate(fn),
+    };
+  }
+
+  /**
+   * The first identifier the client chose among the access's selectors: for a path or URL whatever
+   * part of it the client sent, for a query an identifier-like field or a route param.
+   */
+  clientChoice(sink: Sink): RequestRead | undefined {
+    const accept = (read: RequestRead): boolean =>
+      sink.kind === 'file' || read.whole || read.name.includes('params') || read.name.includes('param(') || (read.key !== undefined && isIdLikeName(read.key));
+    for (const selector of sink.selectors) {
+      const read = this.project.requestValues.requestReadIn(selector, accept);
+      if (read) return read;
+    }
+    return undefined;
+  }
+
+  /** The access is scoped by the identity itself: `where: { id, tenantId: identity.tenantId }`, `AND tenant_id = $2`. */
+  scopedByIdentity(sink: Sink): boolean {
+    const values = this.project.requestValues;
+    return sink.scope.some((s) => values.carriesIdentity(s) || values.mentionsIdentity(s));
+  }
+
+  /**
+   * The access is scoped by another value the client sent that was compared with the identity
+   * first: `delete({ where: { id, fleetId } })` after a membership of `fleetId` was required.
+   */
+  scopedByCheckedChoice(sink: Sink, read: RequestRead): boolean {
+    return sink.scope.some((s) => this.project.requestValues.requestReadsIn(s).some((r) => !sameChoice(r, read) && this.before(sink.node, this.compared(r))));
+  }
+
+  /** Where the client was identified (its identity read, or `authorized` required) before `node` on every path. */
+  identifiedBefore(node: ts.Node): ts.Node | undefined {
+    return this.before(node, this.identified);
+  }
+
+  /** The client's choice is compared with the identity, rejecting on a mismatch, before `sink` on every path (or in a `router.param` check). */
+  choiceCompared(sink: ts.Node, read: RequestRead): boolean {
+    return this.before(sink, this.compared(read)) !== undefined || this.paramChecked(sink, read);
+  }
+
+  /** The identity a check looked at, for messages: `req.identity`, `req.socket.getPeerCertificate().subject.CN`. */
+  identityIn(check: ts.Node): ts.Node | undefined {
+    let found: ts.Node | undefined;
+    const identity = this.project.identity;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if ((ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isCallExpression(n)) && identity.isIdentity(n)) found = n;
+      else ts.forEachChild(n, visit);
+    };
+    visit(check);
+    if (!found) return undefined;
+    let top = found;
+    // `req.socket.getPeerCertificate().subject.CN` rather than `req.socket.getPeerCertificate()`
+    while (top.parent && ts.isPropertyAccessExpression(top.parent) && top.parent.expression === top) top = top.parent;
+    return top;
+  }
+
+  private before(node: ts.Node, spec: CheckSpec): ts.Node | undefined {
+    return this.project.dominance.checkBefore(node, spec, this.callers);
+  }
+
+  /** A check that compares the client's choice with the identity and rejects on a mismatch. */
+  private compared(read: RequestRead): CheckSpec {
+    const both = (n: ts.Node): boolean => this.mentionsBoth(n, read);
+    const statement = (s: ts.Statement): boolean => {
+      if (ts.isIfStatement(s)) return both(s.expression) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)));
+      // `assertSameTenant(identity, req.params.tenantId)`, `await ensureOwner(me, id)`, `ctx.assert(id === me, 403)`
+      const call = statementCall(s);
+      return call !== undefined && this.throwsOrAsserts(call) && (both(call) || this.comparesInside(call, read));
+    };
+    return {
+      statement,
+      condition: both,
+      gate: (fn) => {
+        if (ts.isMethodDeclaration(fn) && fn.name && propertyNameText(fn.name) === 'canActivate' && returnedExpressions(fn).some(both)) return true;
+        return containsStatement(fn, statement);
+      },
+    };
+  }
+
+  /**
+   * Express `router.param('accountNo', (req, res, next, accountNo) => { if (accountNo !== me) … })`: a
+   * check that runs before every route of that router whose path has the param.
+   */
+  private paramChecked(sink: ts.Node, read: RequestRead): boolean {
+    if (read.key === undefined) return false;
+    const entries = this.project.handlers.entriesReaching(sink);
+    if (entries.length === 0) return false;
+    const checks = this.project.callsNamed('param').filter((c): c is ts.CallExpression => {
+      if (!ts.isCallExpression(c) || !c.arguments[0] || !ts.isStringLiteralLike(c.arguments[0]) || c.arguments[0].text !== read.key) return false;
+      const fn = c.arguments[1] && this.project.handlers.functionOf(c.arguments[1]);
+      return fn !== undefined && containsStatement(fn, (s) => this.compared(read).statement(s));
+    });
+    if (checks.length === 0) return false;
+    return entries.every((entry) => {
+      const receivers = this.project.handlers.receiversOf(entry);
+      return checks.some((c) => receivers.has(this.project.handlers.keyOf((skipOuter(c.expression) as ts.PropertyAccessExpression).expression)));
+    });
+  }
+
+  /** The fetched record's owner is checked against the identity: `const inv = await repo.findOne(…); if (inv.ownerId !== me.id) throw …`, here or in the caller that gets the record. */
+  ownershipChecked(sink: ts.Node, depth = 0): boolean {
+    if (depth > 2) return false;
+    let n: ts.Node = sink;
+    while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+    const p = n.parent;
+    if (p && ts.isVariableDeclaration(p) && p.initializer === n) {
+      const names = new Set<string>();
+      collectNames(p.name, names);
+      const statement = p.parent.parent;
+      const fn = enclosingFunction(p);
+      if (!fn || !fn.body) return false;
+      copiesOf(fn, statement, names);
+      return this.laterComparison(statement, fn, names);
+    }
+    if (p && (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === n))) {
+      const fn = enclosingFunction(n);
+      if (!fn || this.project.handlers.isEntry(fn)) return false;
+      const sites = this.project.requestValues.callersOf(fn);
+      return sites.length > 0 && sites.every((c) => this.ownershipChecked(c, depth + 1));
+    }
+    return false;
+  }
+
+  /** After `statement`, a comparison of one of `names` with the identity: `if (doc.owner !== me)`, `assertOwner(doc, me)`. */
+  private laterComparison(statement: ts.Node, fn: Fn, names: ReadonlySet<string>): boolean {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || (isFunctionLike(n) && !isInlineCallback(n))) return;
+      if (n.pos >= statement.end) {
+        if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && decides(n)) {
+          const l = references(n.left, names);
+          const r = references(n.right, names);
+          if ((l && this.project.requestValues.mentionsIdentity(n.right)) || (r && this.project.requestValues.mentionsIdentity(n.left))) found = true;
+        } else if (
+          ts.isCallExpression(n) &&
+          n.arguments.some((a) => references(a, names)) &&
+          n.arguments.some((a) => this.project.requestValues.mentionsIdentity(a)) &&
+          this.throwsOrAsserts(n)
+        ) {
+          found = true;
+        } else if (
+          ts.isCallExpression(n) &&
+          isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership', 'quantifier') &&
+          references(n, names) &&
+          this.project.requestValues.mentionsIdentity(n)
+        ) {
+          found = true; // `doc.members.includes(me.cn)`
+        }
+      }
+      if (!found) ts.forEachChild(n, visit);
+    };
+    if (fn.body) ts.forEachChild(fn.body, visit);
+    return found;
+  }
+
+  /** `assertOwnLab(ctx, ctx.params.lab)`: the helper compares the parameter it gets the choice in with the identity and rejects. */
+  private comparesInside(call: ts.CallExpression, read: RequestRead): boolean {
+    const fn = this.project.handlers.functionOf(call.expression);
+    if (!fn) return false;
+    const names = new Set<string>();
+    call.arguments.forEach((a, i) => {
+      const r = this.project.requestValues.origin(a);
+      const param = fn.parameters[i];
+      if (r && sameChoice(r, read) && param && ts.isIdentifier(param.name)) names.add(param.name.text);
+    });
+    if (names.size === 0) return false;
+    return containsStatement(
+      fn,
+      (s) =>
+        ts.isIfStatement(s) &&
+        references(s.expression, names) &&
+        this.readsIdentity(s.expression) &&
+        (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement))),
+    );
+  }
+
+  /** A call that is a check: its callee throws or ends the response, or is named like an assertion. */
+  private throwsOrAsserts(call: ts.CallExpression): boolean {
+    const name = calleeChain(call.expression)?.at(-1) ?? '';
+    if (isThrowingCheck(name)) return true;
+    const fn = this.project.handlers.functionOf(call.expression);
+    return fn !== undefined && containsStatement(fn, (s) => ts.isThrowStatement(s) || (ts.isIfStatement(s) && rejects(s.thenStatement)));
+  }
+
+  /** An expression that looks at both the client's choice (the same field) and the identity, following locals one step. */
+  private mentionsBoth(node: ts.Node, read: RequestRead): boolean {
+    const values = this.project.requestValues;
+    let chosen = false;
+    let identity = false;
+    const visit = (n: ts.Node, depth: number, inRead = false): void => {
+      if ((chosen && identity) || (isFunctionLike(n) && !isInlineCallback(n))) return;
+      if (isValueExpression(n)) {
+        const r = !chosen && !inRead ? values.origin(n) : undefined;
+        // `req.params.userId` is not `req.params.keyId`; its inner `req.params` says nothing more
+        if (r && sameChoice(r, read)) chosen = true;
+        if (r && (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n))) inRead = true;
+        if (!identity && values.carriesIdentity(n)) identity = true;
+      }
+      if (ts.isIdentifier(n) && depth < 2) {
+        // `const owned = await repo.exist({ where: { id, ownerId: me } }); if (!owned) …`
+        const decl = this.project.modules.declarationOf(n.text, n);
+        if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos) visit(decl.initializer, depth + 1);
+      }
+      ts.forEachChild(n, (c) => visit(c, depth, inRead));
+    };
+    visit(node, 0);
+    return chosen && identity;
+  }
+
+  /** Reads client identity somewhere in it (a certificate, a forwarded header, a request-bound identity field). */
+  readsIdentity(node: ts.Node): boolean {
+    const cached = this.readers.get(node);
+    if (cached !== undefined) return cached;
+    let found = false;
+    const identity = this.project.identity;
+    const visit = (n: ts.Node): void => {
+      if (found || (n !== node && isFunctionLike(n) && !isInlineCallback(n))) return;
+      if ((ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isCallExpression(n)) && identity.isIdentity(n)) found = true;
+      else if (ts.isParameter(n) && this.project.requestValues.carriesIdentity(n)) found = true;
+      else ts.forEachChild(n, visit);
+    };
+    visit(node);
+    this.readers.set(node, found);
+    return found;
+  }
+}
+
+/** Two reads of the client's choice name the same value: the same field, or a bag and a field of it (`req.params` / `req.params.id`). */
+function sameChoice(a: RequestRead, b: RequestRead): boolean {
+  if (a.key !== undefined && b.key !== undefined) return a.key === b.key;
+  return a.name.startsWith(b.name) || b.name.startsWith(a.name);
+}
+
+/** A comparison that decides something: the condition of an `if` that rejects or returns, a ternary, `&&`, a `filter`/`find` callback, an assertion. */
+function decides(comparison: ts.Node): boolean {
+  for (let n: ts.Node = comparison; n.parent; n = n.parent) {
+    const p = n.parent;
+    if (ts.isIfStatement(p) && p.expression === n) return rejects(p.thenStatement) || (p.elseStatement !== undefined && rejects(p.elseStatement));
+    if (ts.isConditionalExpression(p) && p.condition === n) return true;
+    if (ts.isReturnStatement(p) || ts.isArrowFunction(p)) return true;
+    if (ts.isCallExpression(p)) return true;
+    if (ts.isBinaryExpression(p) || ts.isPrefixUnaryExpression(p) || ts.isParenthesizedExpression(p)) continue;
+    return false;
+  }
+  return false;
+}
+
+/** Locals copied from the record after it is fetched: `const doc = rows[0]`, `const { owner } = doc`. */
+function copiesOf(fn: Fn, after: ts.Node, names: Set<string>): void {
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n) && n !== fn && !isInlineCallback(n)) return;
+    if (ts.isVariableDeclaration(n) && n.pos >= after.end && n.initializer && references(n.initializer, names)) collectNames(n.name, names);
+    ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+}
+
+function statementCall(s: ts.Statement): ts.CallExpression | undefined {
+  let e: ts.Expression | undefined;
+  if (ts.isExpressionStatement(s)) e = s.expression;
+  else if (ts.isVariableStatement(s) && s.declarationList.declarations.length === 1) e = s.declarationList.declarations[0].initializer;
+  if (!e) return undefined;
+  e = skipOuter(e);
+  if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+  return ts.isCallExpression(e) ? e : undefined;
+}
+
+/** Some statement in `fn` (not in nested functions other than inline callbacks) passes `test`. */
+function containsStatement(fn: Fn, test: (s: ts.Statement) => boolean): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (isFunctionLike(n) && !isInlineCallback(n))) return;
+    if (ts.isStatement(n) && test(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  if (fn.body) ts.forEachChild(fn.body, visit);
+  return found;
+}

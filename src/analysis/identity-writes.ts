@@ -1,0 +1,465 @@
+import { ts } from '../ts';
+import { isDeferredCallback } from './await-order';
+import { isEqualityOperator, snippet } from './expressions';
+import { calleeChain, skipOuter } from './facts/walk';
+import { isRequestLike, type CertRead, type HeaderRead } from './identity';
+import { jobQueues } from './job-queues';
+import { isFunctionLike } from './modules';
+import type { Project } from './project';
+import type { Write } from './shared-state';
+import { isCollectionTest } from './vocabulary/authorization';
+import {
+  AFTER_RESPONSE_CALLEES,
+  DEFERRING_CALLEES,
+  EMIT_METHOD,
+  isAfterResponseEvent,
+  isListenerRegistration,
+  isQueueCall,
+  isTimer,
+  JOB_PAYLOAD_FIELD,
+  namesQueue,
+} from './vocabulary/deferral';
+import { isRequestField, isRequestObjectName } from './vocabulary/requests';
+
+/** Identity written where it outlives the request or is shared by concurrent ones. */
+export interface KeptIdentity {
+  write: Write;
+  /** The value written that carries identity. */
+  value: ts.Expression;
+}
+
+/** The request-bound identity overwritten or merged with a value not taken from the certificate. */
+export interface IdentityOverwrite {
+  /** The assignment, `Object.assign(…)` or `c.set(…)` call. */
+  node: ts.Node;
+  /** How the overwritten field is named in messages: `req.user`, `c.get('identity')`. */
+  field: string;
+  /** The part of the new value that does not come from the client certificate. */
+  other: ts.Node;
+}
+
+/** Access decided, after the request was answered, from identity captured while it was open. */
+export interface DeferredDecision {
+  /** The test that decides (an `if` or `?:`, or a comparison put in a queued job's data). */
+  test: ts.Node;
+  /** The identity it decides from. */
+  value: ts.Node;
+  /** The call that captured the claims: the timer, the queued job, the emit, `res.on('finish')`. */
+  capture: ts.CallExpression;
+}
+
+/**
+ * What happens to client identity after it was read: kept in shared places (module state, caches,
+ * `app.locals`, singleton fields — `shared-state.ts` says where a write lands) or in the session;
+ * the request-bound identity (`identity.requestBound()`) overwritten with a value from elsewhere;
+ * decisions made later, by timers, after-response listeners, event listeners and job processors,
+ * from claims captured while the request was open. A project part (`project.identityWrites`).
+ */
+export class IdentityWrites {
+  private keptCache?: KeptIdentity[];
+
+  constructor(private readonly project: Project) {}
+
+  /** Identity written to a place shared across requests or outliving the request (not while the module loads). */
+  kept(): KeptIdentity[] {
+    if (this.keptCache) return this.keptCache;
+    const out: KeptIdentity[] = [];
+    for (const write of this.project.sharedState.writes()) {
+      if (!(write.place.shared || write.place.outlives) || isModuleInit(write.node)) continue;
+      const value = write.values.find((v) => isIdentityValue(this.project, v, 0));
+      if (value) out.push({ write, value });
+    }
+    return (this.keptCache = out);
+  }
+
+  /**
+   * The request-bound identity overwritten or merged with another source: `req.user = req.user ??
+   * await db.lookup(req.query.user)`, `Object.assign(req.identity, body)`, Hono `c.set('identity',
+   * { ...c.get('identity'), cn: onBehalfOf })`. Writes already `kept()` are left out.
+   */
+  overwrites(): IdentityOverwrite[] {
+    const project = this.project;
+    const bound = project.identity.requestBound();
+    const out: IdentityOverwrite[] = [];
+    if (bound.size === 0) return out;
+    const kept = new Set<ts.Node>(this.kept().map((k) => k.write.node));
+    const sf = (n: ts.Node): ts.SourceFile => n.getSourceFile();
+    for (const facts of project.facts.values()) {
+      for (const [key, nodes] of facts.assignments) {
+        const field = key.split('.').at(-1)!;
+        if (!bound.has(field)) continue;
+        for (const node of nodes) {
+          if (!ts.isBinaryExpression(node) || kept.has(node)) continue;
+          const left = skipOuter(node.left);
+          if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) continue;
+          if (!isRequestLike(left.expression)) continue;
+          const other = foreignPart(project, node.right, 0);
+          if (other) out.push({ node, field: snippet(left, sf(left), 40), other });
+        }
+      }
+    }
+    for (const call of project.callsNamed('assign')) {
+      if (!ts.isCallExpression(call) || calleeChain(call.expression)?.join('.') !== 'Object.assign') continue;
+      const [target, ...rest] = call.arguments;
+      const chain = target && calleeChain(target);
+      if (!chain || !bound.has(chain[chain.length - 1]) || !isRequestLike(skipOuter((skipOuter(target) as ts.PropertyAccessExpression).expression ?? target))) continue;
+      const other = rest.map((r) => foreignPart(project, r, 0)).find((x) => x);
+      if (other) out.push({ node: call, field: snippet(target, sf(target), 40), other });
+    }
+    // Hono `c.set('identity', { ...c.get('identity'), cn: onBehalfOf })`
+    for (const call of project.callsNamed('set')) {
+      if (!ts.isCallExpression(call) || call.arguments.length !== 2 || !ts.isStringLiteralLike(call.arguments[0]) || !bound.has(call.arguments[0].text)) continue;
+      const callee = skipOuter(call.expression);
+      if (!ts.isPropertyAccessExpression(callee) || !isRequestLike(callee.expression)) continue;
+      const other = foreignPart(project, call.arguments[1], 0);
+      if (other) out.push({ node: call, field: `${snippet(callee.expression, sf(call), 20)}.get('${call.arguments[0].text}')`, other });
+    }
+    return out;
+  }
+
+  /**
+   * Deferred work that decides access from captured claims: a job queued with a decision already
+   * taken from them, an event listener that tests the claims it is sent, a callback run after the
+   * response (timer, `res.on('finish')`, queued job) that tests captured identity, a job processor
+   * that decides from the identity in its job's data.
+   */
+  deferredDecisions(): DeferredDecision[] {
+    const project = this.project;
+    const out: DeferredDecision[] = [];
+    const found = (capture: ts.CallExpression, value: ts.Node, test: ts.Node): void => void out.push({ test, value, capture });
+    queuedDecisions(project, found);
+    for (const name of AFTER_RESPONSE_CALLEES) {
+      for (const call of project.callsNamed(name)) {
+        if (!ts.isCallExpression(call)) continue;
+        for (const arg of call.arguments) {
+          const cb = skipOuter(arg);
+          if (!(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !runsAfterResponse(cb, call)) continue;
+          const decision = capturedDecision(project, cb);
+          if (!decision) continue;
+          found(call, decision.value, decision.test);
+          break;
+        }
+      }
+    }
+    workerDecisions(project, found);
+    return out;
+  }
+
+  /** Which identity source the function around `node` reads (a certificate read first, then a header read), if any. */
+  sourceRead(node: ts.Node): CertRead | HeaderRead | undefined {
+    let fn: ts.Node | undefined;
+    for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) fn ??= n;
+    const inFn = (n: ts.Node): boolean => fn !== undefined && n.getSourceFile() === fn.getSourceFile() && n.pos >= fn.pos && n.end <= fn.end;
+    return this.project.identity.certReads().find((r) => inFn(r.call)) ?? this.project.identity.headerReads().find((r) => inFn(r.node));
+  }
+}
+
+/**
+ * Claims handed to work that runs later and decides from them: a job queued with a decision already
+ * taken from the claims (`includePii: operator.ou === 'Compliance'`), or an event whose listener
+ * tests the claims it receives (`keyEvents.on('rotate', ({ requestedBy }) => { if (requestedBy.ou …) })`).
+ */
+function queuedDecisions(project: Project, report: (call: ts.CallExpression, value: ts.Node, test: ts.Node) => void): void {
+  for (const name of QUEUE_CALLS) {
+    for (const call of project.callsNamed(name)) {
+      if (!ts.isCallExpression(call) || !namesQueue(calleeChain(call.expression)?.slice(0, -1).join('.') ?? '')) continue;
+      args: for (const arg of call.arguments) {
+        const obj = skipOuter(arg);
+        if (!ts.isObjectLiteralExpression(obj)) continue;
+        for (const p of obj.properties) {
+          if (!ts.isPropertyAssignment(p)) continue;
+          const v = skipOuter(p.initializer);
+          const isTest =
+            (ts.isBinaryExpression(v) && isEqualityOperator(v.operatorToken.kind)) ||
+            (ts.isCallExpression(v) && isCollectionTest(calleeChain(v.expression)?.at(-1) ?? '', 'membership', 'affix'));
+          if (!isTest) continue;
+          const parts = ts.isBinaryExpression(v) ? [v.left, v.right] : [...v.arguments, (skipOuter(v.expression) as ts.PropertyAccessExpression).expression ?? v];
+          const value = parts.find((x) => x && isIdentityValue(project, x, 0));
+          if (value) {
+            report(call, value, v);
+            break args;
+          }
+        }
+      }
+    }
+  }
+  for (const call of project.callsNamed(EMIT_METHOD)) {
+    if (!ts.isCallExpression(call) || call.arguments.length < 2 || !ts.isStringLiteralLike(call.arguments[0])) continue;
+    const value = call.arguments.slice(1).find((a) => isIdentityValue(project, a, 0));
+    if (!value) continue;
+    const receiver = calleeChain(call.expression)?.slice(0, -1).join('.');
+    const event = call.arguments[0].text;
+    for (const name of EVENT_LISTENERS) {
+      for (const on of project.callsNamed(name)) {
+        if (!ts.isCallExpression(on) || calleeChain(on.expression)?.slice(0, -1).join('.') !== receiver) continue;
+        const [ev, cb] = on.arguments;
+        if (!ev || !ts.isStringLiteralLike(ev) || ev.text !== event || !cb) continue;
+        const fn = skipOuter(cb);
+        if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !fn.body) continue;
+        let test: ts.Node | undefined;
+        const visit = (n: ts.Node): void => {
+          if (test) return;
+          if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) test = n;
+          else ts.forEachChild(n, visit);
+        };
+        visit(fn.body);
+        if (test) report(call, value, test);
+      }
+    }
+  }
+}
+
+const QUEUE_CALLS = DEFERRING_CALLEES.filter((d) => isQueueCall(d.name)).map((d) => d.name);
+/** `emitter.on('x', …)` and friends (not `prependListener`: it only reorders the same listeners). */
+const EVENT_LISTENERS = DEFERRING_CALLEES.filter((d) => isListenerRegistration(d.name) && d.name !== 'prependListener').map((d) => d.name);
+
+/**
+ * Claims added to a job queue whose processor decides from them: `drills.add('drill', { roles:
+ * operator.roles })`, then `new Worker('drills', async (job) => { if (!job.data.roles.includes(…)) … })`.
+ * A queue that only carries identity along as data (the worker sends it on, logs it, checks it is
+ * there) decides nothing and is not reported.
+ */
+function workerDecisions(project: Project, report: (call: ts.CallExpression, value: ts.Node, test: ts.Node) => void): void {
+  const queues = jobQueues(project);
+  for (const q of queues) {
+    if (q.processors.length === 0) continue;
+    for (const add of q.adds) {
+      const payload = skipOuter(add.payload);
+      // the keys of the payload that carry identity; `*` when the payload is the identity itself
+      const keys = new Map<string, ts.Node>();
+      if (ts.isObjectLiteralExpression(payload)) {
+        for (const p of payload.properties) {
+          const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+          const k = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : undefined;
+          if (v && k !== undefined && isIdentityValue(project, v, 0)) keys.set(k, v);
+        }
+      } else if (isIdentityValue(project, payload, 0)) keys.set('*', payload);
+      if (keys.size === 0) continue;
+      for (const fn of q.processors) {
+        const found = jobDecision(project, fn, keys);
+        if (found) report(add.call, found.value, found.test);
+      }
+    }
+  }
+}
+
+/** A test in a job processor that decides from `job.data.<key>` for a key that carries identity. */
+function jobDecision(project: Project, fn: ts.FunctionLikeDeclaration, keys: ReadonlyMap<string, ts.Node>): { test: ts.Node; value: ts.Node } | undefined {
+  const job = fn.parameters[0];
+  if (!job || !fn.body) return undefined;
+  // `job.data.roles`, `const { roles } = job.data`, `const data = job.data; data.roles`: the key read, if any
+  const keyRead = (n: ts.Node, depth = 0): string | undefined => {
+    if (depth > 4) return undefined;
+    const e = ts.isExpression(n) ? skipOuter(n) : n;
+    if (ts.isIdentifier(e)) {
+      const decl = project.modules.declarationOf(e.text, e);
+      if (decl === job) return '';
+      if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end) return keyRead(decl.initializer, depth + 1);
+      if (decl && ts.isBindingElement(decl) && decl.pos >= fn.pos && decl.end <= fn.end) {
+        const key = decl.propertyName ?? decl.name;
+        const k = ts.isIdentifier(key) || ts.isStringLiteralLike(key) ? key.text : undefined;
+        const owner = decl.parent.parent;
+        const from = ts.isVariableDeclaration(owner) ? owner.initializer : ts.isParameter(owner) && owner === job ? undefined : undefined;
+        if (ts.isParameter(owner) && owner === job) return k === JOB_PAYLOAD_FIELD ? JOB_PAYLOAD_FIELD : undefined;
+        const base = from ? keyRead(from, depth + 1) : undefined;
+        return base === undefined || k === undefined ? undefined : base === '' ? k : base === JOB_PAYLOAD_FIELD ? `${JOB_PAYLOAD_FIELD}.${k}` : base;
+      }
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(e)) {
+      const base = keyRead(e.expression, depth + 1);
+      if (base === undefined) return undefined;
+      if (base === '') return e.name.text;
+      return base === JOB_PAYLOAD_FIELD ? `${JOB_PAYLOAD_FIELD}.${e.name.text}` : base;
+    }
+    return undefined;
+  };
+  let matched: ts.Node | undefined;
+  const carries = (n: ts.Node): boolean => {
+    const k = keyRead(n);
+    if (k === undefined || !k.startsWith(`${JOB_PAYLOAD_FIELD}.`)) return (matched = keys.has('*') && k === JOB_PAYLOAD_FIELD ? keys.get('*') : undefined) !== undefined;
+    return (matched = keys.get(k.slice(JOB_PAYLOAD_FIELD.length + 1).split('.')[0]) ?? keys.get('*')) !== undefined;
+  };
+  let found: { test: ts.Node; value: ts.Node } | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) {
+      const cond = ts.isIfStatement(n) ? n.expression : n.condition;
+      const value = decidingRead(cond, carries);
+      if (value) {
+        found = { test: n, value: matched ?? value };
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return found;
+}
+
+/**
+ * A read inside a condition that decides something from its value: compared, tested for membership
+ * (`roles.includes('x')`) or handed to a call (`canRelease(role)`) — not a mere presence test
+ * (`if (!job.data.requestedBy)`), which decides nothing about who may do what.
+ */
+function decidingRead(cond: ts.Expression, isRead: (n: ts.Node) => boolean): ts.Node | undefined {
+  let hit: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (hit || isFunctionLike(n)) return;
+    if ((ts.isPropertyAccessExpression(n) || ts.isIdentifier(n)) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) && isRead(n)) {
+      // climb through the fields of the value read (`job.data.roles.length`) to what uses it
+      let top: ts.Node = n;
+      while (ts.isPropertyAccessExpression(top.parent) && top.parent.expression === top) top = top.parent;
+      const p = skipParens(top.parent);
+      const decides =
+        (ts.isBinaryExpression(p) &&
+          p.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken &&
+          p.operatorToken.kind !== ts.SyntaxKind.BarBarToken &&
+          p.operatorToken.kind !== ts.SyntaxKind.QuestionQuestionToken) ||
+        ts.isCallExpression(p);
+      if (decides) {
+        hit = n;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return hit;
+}
+
+function skipParens(n: ts.Node): ts.Node {
+  while (ts.isParenthesizedExpression(n)) n = n.parent;
+  return n;
+}
+
+/** A callback that runs after the request was answered: a timer, `res.on('finish')`, a queued job. */
+function runsAfterResponse(cb: ts.Node, call: ts.CallExpression): boolean {
+  const name = calleeChain(call.expression)?.at(-1) ?? '';
+  if (name === 'on' || name === 'once') {
+    const event = call.arguments[0];
+    return event !== undefined && ts.isStringLiteralLike(event) && isAfterResponseEvent(event.text);
+  }
+  if (isQueueCall(name)) return namesQueue(calleeChain(call.expression)?.slice(0, -1).join('.') ?? '');
+  return isDeferredCallback(cb) !== undefined || isTimer(name);
+}
+
+/** A test inside the callback that reads identity captured from the enclosing request function. */
+function capturedDecision(project: Project, cb: ts.FunctionLikeDeclaration): { test: ts.Node; value: ts.Node } | undefined {
+  let found: { test: ts.Node; value: ts.Node } | undefined;
+  const captured = (expr: ts.Node): ts.Node | undefined => {
+    let hit: ts.Node | undefined;
+    const visit = (n: ts.Node): void => {
+      if (hit) return;
+      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+        const decl = project.modules.declarationOf(n.text, n);
+        if (decl && !(decl.pos >= cb.pos && decl.end <= cb.end) && project.identity.isIdentity(n)) hit = n;
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(expr);
+    return hit;
+  };
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) {
+      const cond = ts.isIfStatement(n) ? n.expression : n.condition;
+      const value = captured(cond);
+      if (value) {
+        found = { test: n, value };
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (cb.body) visit(cb.body);
+  return found;
+}
+
+/**
+ * Identity, or a parameter (or a field of one) that a caller the tool sees hands identity to:
+ * `setClient(identity) { this.client = identity }` called as `ctx.setClient(req.clientIdentity)`.
+ */
+function isIdentityValue(project: Project, value: ts.Expression, depth: number): boolean {
+  if (project.identity.isIdentity(value)) return true;
+  if (depth > 2) return false;
+  let root = skipOuter(value);
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression);
+  if (ts.isObjectLiteralExpression(root)) {
+    return root.properties.some(
+      (p) =>
+        (ts.isPropertyAssignment(p) && isIdentityValue(project, p.initializer, depth + 1)) || (ts.isShorthandPropertyAssignment(p) && isIdentityValue(project, p.name, depth + 1)),
+    );
+  }
+  if (!ts.isIdentifier(root)) return false;
+  const decl = project.modules.declarationOf(root.text, root);
+  if (!decl || !ts.isParameter(decl) || !isFunctionLike(decl.parent)) return false;
+  const fn = decl.parent;
+  const index = fn.parameters.indexOf(decl);
+  return project.handlers.callersOf(fn).some((c) => {
+    const arg = c.arguments?.[index];
+    return arg !== undefined && isIdentityValue(project, arg, depth + 1);
+  });
+}
+
+/** A write made while the module loads, not during a request. */
+function isModuleInit(node: ts.Node): boolean {
+  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return false;
+  return true;
+}
+
+/**
+ * The part of a value that does not come from the client certificate: a request input, another
+ * lookup, a token — `req.user ?? await db.lookup(req.query.user)` → the lookup. Literals, identity
+ * values and lookups keyed by identity (`await roles.for(cert.subject.CN)`) are the certificate's.
+ */
+function foreignPart(project: Project, value: ts.Expression, depth: number): ts.Node | undefined {
+  const e = skipOuter(value);
+  if (depth > 4) return undefined;
+  if (
+    ts.isLiteralExpression(e) ||
+    e.kind === ts.SyntaxKind.NullKeyword ||
+    e.kind === ts.SyntaxKind.TrueKeyword ||
+    e.kind === ts.SyntaxKind.FalseKeyword ||
+    (ts.isIdentifier(e) && e.text === 'undefined')
+  )
+    return undefined;
+  if (ts.isAwaitExpression(e)) return foreignPart(project, e.expression, depth + 1) && e;
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.AmpersandAmpersandToken) {
+      return foreignPart(project, e.left, depth + 1) ?? foreignPart(project, e.right, depth + 1);
+    }
+  }
+  if (ts.isConditionalExpression(e)) return foreignPart(project, e.whenTrue, depth + 1) ?? foreignPart(project, e.whenFalse, depth + 1);
+  if (ts.isObjectLiteralExpression(e)) {
+    for (const p of e.properties) {
+      const inner = ts.isPropertyAssignment(p) ? p.initializer : ts.isSpreadAssignment(p) ? p.expression : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+      const hit = inner && foreignPart(project, inner, depth + 1);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  if (project.identity.isIdentity(e)) return undefined;
+  if (ts.isCallExpression(e)) {
+    // a lookup keyed by identity stays the certificate's: `await loadRoles(cert.subject.CN)`
+    if (e.arguments.some((a) => project.identity.isIdentity(a))) return undefined;
+    return e;
+  }
+  if (ts.isIdentifier(e)) {
+    const decl = project.modules.declarationOf(e.text, e);
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return foreignPart(project, decl.initializer, depth + 1) ? e : undefined;
+    return undefined; // a parameter or something we cannot see: stay quiet
+  }
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return readsRequestInput(e) ? e : undefined;
+  return undefined;
+}
+
+/** `req.query.user`, `req.body.id`, `ctx.request.body`, `request.params.x`, `req.headers.authorization`, cookies, session. */
+function readsRequestInput(e: ts.Expression): boolean {
+  const chain = calleeChain(e);
+  if (!chain) return false;
+  const at = chain.findIndex(isRequestField);
+  return at > 0 && isRequestObjectName(chain[0]);
+}

@@ -1,0 +1,114 @@
+import { ts } from '../ts';
+import { staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
+import { callResolver, Decisions, isCallbackArgument } from './decisions';
+import type { FileFacts } from './facts/types';
+import { isFunctionLike, Modules } from './modules';
+import { performedOperation } from './operations';
+import type { Project } from './project';
+import { sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
+import { SharedState } from './shared-state';
+import { mayHoldOperation } from './vocabulary/operations';
+import { REFUSAL_TEXT } from './vocabulary/refusals';
+
+const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
+
+/** A decision, a boundary and an operation can all be in this text: derived from the tables (a prefilter). */
+export const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && REFUSAL_TEXT.test(text) && mayHoldOperation(text);
+
+/**
+ * The stale operations one file shows alone (`await-order.ts`'s `staleOperations` over every
+ * function of it that can be suspended), with a model of that file only: its own names, shared
+ * state and helpers. Run per file, so a file outside any project model is judged too.
+ */
+export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
+  const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
+  const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
+  const out: StaleOperation[] = [];
+  for (const fn of candidateFunctions(facts)) out.push(...staleOperations(fn, decisions));
+  return out;
+}
+
+/**
+ * Decisions trusted across an `await` over the project model: what a helper in another file (a
+ * refusing check, an operation) adds to what each file showed alone, and identity kept in shared
+ * places used across a boundary (`shared-identity.ts`) where no stale operation was found at the
+ * same node. A project part (`project.staleOperations`).
+ */
+export class StaleOperations {
+  private answer?: { acrossFiles: StaleOperation[]; sharedIdentity: SharedIdentityUse[] };
+
+  constructor(private readonly project: Project) {}
+
+  /** Stale operations whose decision or operation sits in a helper of another file, or in a guard or middleware before the handler. */
+  acrossFiles(): StaleOperation[] {
+    return this.find().acrossFiles;
+  }
+
+  /** Identity in shared state read or decided on across a boundary, at nodes no stale operation covers. */
+  sharedIdentityUses(): SharedIdentityUse[] {
+    return this.find().sharedIdentity;
+  }
+
+  private find(): NonNullable<StaleOperations['answer']> {
+    if (this.answer) return this.answer;
+    const project = this.project;
+    const resolve = callResolver(project.modules);
+    const decisions = new Decisions(project.modules, project.sharedState, resolve);
+    const found = new Set<ts.Node>();
+    const acrossFiles: StaleOperation[] = [];
+    for (const facts of project.facts.values()) {
+      if (!mayCallHelpers(facts)) continue;
+      const helper = (call: ts.CallExpression): boolean => {
+        const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
+        return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
+      };
+      for (const fn of candidateFunctions(facts, helper)) {
+        for (const s of staleOperations(fn, decisions)) {
+          found.add(s.op.node);
+          if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts)) acrossFiles.push(s);
+        }
+      }
+    }
+    // a decision a guard or middleware made before the handler, trusted across the handler's own awaits
+    for (const handler of project.handlers.entries()) {
+      const guardChecks = project.handlers.chainBefore(handler).flatMap((g) => decisions.guardDecisions(g));
+      const s = guardChecks.length > 0 ? staleAfterGuard(handler, guardChecks, decisions) : undefined;
+      if (s && !found.has(s.op.node)) {
+        found.add(s.op.node);
+        acrossFiles.push(s);
+      }
+    }
+    const sharedIdentity = sharedIdentityUses(project).filter((use) => !found.has(use.node));
+    return (this.answer = { acrossFiles, sharedIdentity });
+  }
+}
+
+/** With helpers in other files, the refusal can be there (answered once per file: files are judged in every app that holds them). */
+const helperTexts = new WeakMap<FileFacts, boolean>();
+const mayCallHelpers = (facts: FileFacts): boolean => {
+  let known = helperTexts.get(facts);
+  if (known === undefined) helperTexts.set(facts, (known = SUSPEND_TEXT.test(facts.text) && mayHoldOperation(facts.text)));
+  return known;
+};
+const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
+
+/** The outermost functions around the file's calls (those that pass `callTest`; callbacks run in their caller's flow) that can be suspended. */
+function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpression) => boolean): ts.FunctionLikeDeclaration[] {
+  const out = new Set<ts.FunctionLikeDeclaration>();
+  const seen = new Set<ts.Node>();
+  for (const calls of facts.callsByName.values()) {
+    for (const call of calls) {
+      if (callTest && !(ts.isCallExpression(call) && callTest(call))) continue;
+      let fn: ts.FunctionLikeDeclaration | undefined;
+      for (let n = call.parent; n; n = n.parent) {
+        if (!isFunctionLike(n)) continue;
+        fn = n;
+        if (!isCallbackArgument(n)) break;
+      }
+      if (!fn || seen.has(fn)) continue;
+      seen.add(fn);
+      if (SUSPEND_TEXT.test(facts.text.slice(fn.pos, fn.end))) out.add(fn);
+    }
+  }
+  return [...out].sort((a, b) => a.pos - b.pos);
+}
