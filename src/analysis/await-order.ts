@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Check, Decisions } from './decisions';
 import { isFunctionLike, propertyNameText } from './modules';
@@ -655,28 +656,21 @@ function scriptedCommand(op: Operation): boolean {
  */
 export function testGuards(test: ts.Node, op: ts.Node): boolean {
   if (op.pos < test.pos) return false;
-  if (ts.isIfStatement(test)) {
-    if (within(op, test.thenStatement) || (test.elseStatement && within(op, test.elseStatement))) return true;
-    if (!stops(test.thenStatement) && !(test.elseStatement && stops(test.elseStatement))) return false;
-    return laterInEnclosingBlock(test, op);
-  }
-  if (ts.isConditionalExpression(test)) return within(op, test.whenTrue) || within(op, test.whenFalse);
-  if (ts.isBinaryExpression(test)) return within(op, test.right);
-  if (ts.isExpressionStatement(test)) return laterInEnclosingBlock(test, op);
-  return false;
+  // the one answer to "does this check decide that use" (dominance.ts), asked about this test
+  const condition = ts.isIfStatement(test) ? test.expression : ts.isConditionalExpression(test) ? test.condition : ts.isBinaryExpression(test) ? test.left : undefined;
+  const spec: CheckSpec = {
+    condition: (e) => e === condition,
+    statement: (st) =>
+      st === test && (ts.isExpressionStatement(st) || (ts.isIfStatement(st) && (stops(st.thenStatement) || (st.elseStatement !== undefined && stops(st.elseStatement))))),
+    gate: () => false,
+    orCondition: true,
+  };
+  return checkInFunction(op, enclosingFunction(test) ?? test.getSourceFile(), spec) !== undefined;
 }
 
 /** `node` lies inside `container`'s text. */
 export function within(node: ts.Node, container: ts.Node): boolean {
   return node.pos >= container.pos && node.end <= container.end;
-}
-
-/** `op` comes after `statement` in a block that holds both (in the same function). */
-function laterInEnclosingBlock(statement: ts.Node, op: ts.Node): boolean {
-  const block = statement.parent;
-  if (!block || !within(op, block) || op.pos < statement.end) return false;
-  for (let n = op.parent; n && n !== block; n = n.parent) if (isFunctionLike(n) && !ts.isArrowFunction(n) && !ts.isFunctionExpression(n)) return false;
-  return true;
 }
 
 /** Every way through the statement ends with `return`, `throw`, `continue` or `break`, or a call that ends the response and returns. */
