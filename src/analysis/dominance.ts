@@ -207,7 +207,7 @@ function inFinallyAfter(check: ts.Node, use: ts.Node): boolean {
       for (let u: ts.Node = use; u !== fin && u.parent; u = u.parent) {
         const p = u.parent;
         const condition = ts.isIfStatement(p) ? p.expression : ts.isConditionalExpression(p) ? p.condition : undefined;
-        if (kept !== undefined && condition && condition !== u && namesIn(condition as ts.Expression).includes(kept)) return false;
+        if (kept !== undefined && condition && condition !== u && namesIn(condition).includes(kept)) return false;
       }
       return true;
     }
