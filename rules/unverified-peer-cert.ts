@@ -2,6 +2,8 @@ import { code, snippet } from '../src/analysis/expressions';
 import { skipOuter } from '../src/analysis/facts/walk';
 import { enclosingFunction } from '../src/analysis/dominance';
 import type { CertRead } from '../src/analysis/identity';
+import { callResolver } from '../src/analysis/decisions';
+import { travelsWithVerdict } from '../src/analysis/guards';
 import { defineRule, type RelatedReport } from '../src/rule';
 import { type ts } from '../src/ts';
 
@@ -84,6 +86,7 @@ Per framework:
     return {
       project(project) {
         const guards = project.guards('authorized');
+        const resolve = callResolver(project.modules);
         const reported = new Set<string>();
         for (const read of project.identity.certReads()) {
           const servers = project.servers.servingNode(read.call);
@@ -92,6 +95,8 @@ Per framework:
           // a server that verifies (or never asks for) client certificates protects this read
           if (servers.length > 0 && open.length === 0) continue;
           if (guards.guarded(read.call)) continue;
+          // the certificate recorded with its verdict, not an identity taken from it
+          if (travelsWithVerdict(read.call, project, resolve)) continue;
           // one finding per socket per function: `if (!s.getPeerCertificate() || !s.getPeerCertificate().subject)`
           const sf = read.call.getSourceFile();
           const once = `${sf.fileName}:${enclosingFunction(read.call)?.pos ?? -1}:${authorizedHint(read)}`;

@@ -455,8 +455,7 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
     (importer, target) => jobs(importer) && jobs(target),
   ).map((a) => new Set(a));
   const factsCache = new Map<string, FileFacts>();
-  const findings: Finding[] = [];
-  const keys = new Set<string>();
+  const byApp: Finding[][] = [];
   for (const app of apps) {
     let result = projectFindings(app, seen, active, config, factsCache, workspace);
     // a walk names the file that is too deep: analyse the app without it
@@ -476,15 +475,54 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
       continue;
     }
     notifications.push(...result.value.notifications);
-    for (const f of result.value.findings) {
-      // a file two applications share is judged in each; the first application's report stands
-      const key = `${f.ruleId}\0${f.location.file}\0${f.location.line}:${f.location.column}\0${f.message}`;
-      if (keys.has(key)) continue;
-      keys.add(key);
-      findings.push(f);
-    }
+    byApp.push(result.value.findings);
   }
-  return findings;
+  return oneReportPerPlace(byApp, active);
+}
+
+/**
+ * A file two applications share is judged in each, and each may say something different about the
+ * same node (a read served by an unverified server in one app and by one whose options are computed
+ * in the other). One report per rule and place: the application whose report there is the strongest
+ * — the higher severity, then the message its rule lists first (rules list their messages from the
+ * strongest claim to the weakest), then the first application — whatever order the apps ran in.
+ * What one application says twice at a place stays as it is.
+ */
+function oneReportPerPlace(byApp: readonly Finding[][], active: readonly ActiveRule[]): Finding[] {
+  const order = new Map(active.map(({ rule }) => [rule.id, Object.keys(rule.messages)]));
+  const strength = (f: Finding): [number, number, string] => {
+    const at = order.get(f.ruleId)?.indexOf(f.messageId) ?? -1;
+    return [severityRank(f.severity), at < 0 ? Number.MAX_SAFE_INTEGER : at, f.message];
+  };
+  // stronger first: higher severity, earlier message, then the message text
+  const compare = (a: Finding, b: Finding): number => {
+    const [sa, ma, ta] = strength(a);
+    const [sb, mb, tb] = strength(b);
+    return sb - sa || ma - mb || (ta < tb ? -1 : ta > tb ? 1 : 0);
+  };
+  const chosen = new Map<string, { app: number; best: Finding }>();
+  const keyOf = (f: Finding): string => `${f.ruleId}\0${f.location.file}\0${f.location.line}:${f.location.column}`;
+  byApp.forEach((findings, app) => {
+    for (const f of findings) {
+      const key = keyOf(f);
+      const c = chosen.get(key);
+      if (!c || compare(f, c.best) < 0) chosen.set(key, { app, best: f });
+    }
+  });
+  const out: Finding[] = [];
+  const kept = new Set<string>();
+  byApp.forEach((findings, app) => {
+    for (const f of findings) {
+      const key = keyOf(f);
+      if (chosen.get(key)?.app !== app) continue;
+      // the same report twice in one app
+      const exact = `${key}\0${f.message}`;
+      if (kept.has(exact)) continue;
+      kept.add(exact);
+      out.push(f);
+    }
+  });
+  return out;
 }
 
 /** The project model of some files and every project rule on it, as one isolated step. */

@@ -14,9 +14,10 @@ const SOURCE_RE = /\.(?:[mc]?[jt]s|[jt]sx)$/;
 const DECLARATION_RE = /\.d\.[mc]?ts$/;
 const MINIFIED_NAME_RE = /[.-]min\.[mc]?js$|\.bundle\.[mc]?js$/;
 
-/** Never scanned: dependencies, build output, VCS data, declarations, minified bundles. */
+/** Never scanned: dependencies (and Yarn's vendored releases, plugins and cache), build output, VCS data, declarations, minified bundles. */
 export const DEFAULT_IGNORES = [
   '**/node_modules/**',
+  '**/.yarn/**',
   '**/dist/**',
   '**/build/**',
   '**/coverage/**',

@@ -25,7 +25,11 @@ export interface RuleMeta {
   securitySeverity: number;
   cwe: readonly number[];
   seeds: readonly Seed[];
-  /** Message templates keyed by message id; `{{name}}` placeholders are filled from `data`. */
+  /**
+   * Message templates keyed by message id; `{{name}}` placeholders are filled from `data`. Listed
+   * from the strongest claim to the weakest: when two applications report one place differently,
+   * the engine keeps the stronger report.
+   */
   messages: Readonly<Record<string, string>>;
   /** One line for terminal summaries. */
   remediationSummary: string;

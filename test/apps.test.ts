@@ -140,3 +140,24 @@ describe('partitionApps: servers start applications, the rest is grouped by its 
     ]);
   });
 });
+
+describe('a place two applications judge differently', () => {
+  const peer = `exports.onSecure = function (socket) {\n  const cert = socket.getPeerCertificate();\n  console.log('client', cert.subject.CN);\n};\n`;
+  const server = (reject: string): string =>
+    `const tls = require('node:tls');\nconst { onSecure } = require('../lib/peer');\ntls.createServer({ requestCert: true, rejectUnauthorized: ${reject}, crl: [] }, (socket) => onSecure(socket)).listen(0);\n`;
+
+  it.each([
+    ['the computed server first', 'a', 'z'],
+    ['the unverified server first', 'z', 'a'],
+  ])('is reported once, naming the worst server (%s)', async (_name, computedDir, unverifiedDir) => {
+    const dir = tempProject({
+      'lib/peer.js': peer,
+      [`${computedDir}/server.js`]: server('process.env.STRICT === "1"'),
+      [`${unverifiedDir}/server.js`]: server('false'),
+    });
+    const result = await run({ targets: ['.'], cwd: dir });
+    const reads = result.findings.filter((f) => f.ruleId === 'unverified-peer-cert');
+    expect(reads.map((f) => `${path.relative(dir, f.location.file)}:${f.location.line} ${f.messageId}`)).toEqual(['lib/peer.js:2 unverified']);
+    expect(reads[0].related.map((r) => path.relative(dir, r.location.file))).toContain(`${unverifiedDir}/server.js`);
+  });
+});

@@ -66,6 +66,8 @@ describe('which files are scanned', () => {
     'src/types.d.ts': VULNERABLE,
     'src/readme.md': VULNERABLE,
     'node_modules/pkg/index.js': VULNERABLE,
+    '.yarn/releases/yarn-4.1.0.cjs': VULNERABLE.replace(/: string/g, ''),
+    '.yarn/plugins/plugin.cjs': VULNERABLE.replace(/: string/g, ''),
     'dist/a.js': VULNERABLE,
     'build/a.js': VULNERABLE,
     'coverage/a.js': VULNERABLE,

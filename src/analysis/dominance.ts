@@ -163,6 +163,7 @@ export function enclosingFunction(node: ts.Node): Fn | undefined {
 export function decidesReach(check: ts.Node, checkThrows: boolean, use: ts.Node, path: ts.Expression, facts: FileFacts): boolean {
   for (let n = use.parent; n; n = n.parent) if (n === check) return true;
   if (inExclusiveBranches(check, use)) return false;
+  if (inFinallyAfter(check, use)) return false;
   const checkAncestors = new Set<ts.Node>();
   for (let n: ts.Node | undefined = check; n; n = n.parent) checkAncestors.add(n);
   let useStatement: ts.Node = use;
@@ -185,6 +186,31 @@ export function decidesReach(check: ts.Node, checkThrows: boolean, use: ts.Node,
   if (facts.exits.some((e) => e.scope === scope && e.node.pos >= from && e.node.end <= to)) return true;
   for (const name of namesIn(path)) {
     if (facts.assignments.get(name)?.some((a) => a.pos >= from && a.end <= checkStatement.end)) return true;
+  }
+  return false;
+}
+
+/**
+ * The use is in the `finally` of a `try` whose block holds the check, and no condition on the way
+ * to it tests what the check kept (`const st = await stat(p)` … `finally { if (st) … }`): it runs
+ * whether the check passed, failed or threw — cleanup of the task's own file, say — so the check
+ * decided nothing about it.
+ */
+function inFinallyAfter(check: ts.Node, use: ts.Node): boolean {
+  let kept: string | undefined;
+  for (let n: ts.Node = check; n.parent && !isFunctionLike(n.parent); n = n.parent) {
+    if (ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && ts.isIdentifier(n.parent.name)) kept = n.parent.name.text;
+    if (ts.isBinaryExpression(n.parent) && n.parent.right === n && n.parent.operatorToken.kind === SK.EqualsToken && ts.isIdentifier(n.parent.left)) kept = n.parent.left.text;
+    if (ts.isTryStatement(n.parent) && n.parent.tryBlock === n && n.parent.finallyBlock) {
+      const fin = n.parent.finallyBlock;
+      if (use.pos < fin.pos || use.end > fin.end) continue;
+      for (let u: ts.Node = use; u !== fin && u.parent; u = u.parent) {
+        const p = u.parent;
+        const condition = ts.isIfStatement(p) ? p.expression : ts.isConditionalExpression(p) ? p.condition : undefined;
+        if (kept !== undefined && condition && condition !== u && namesIn(condition).includes(kept)) return false;
+      }
+      return true;
+    }
   }
   return false;
 }

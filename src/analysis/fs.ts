@@ -2,7 +2,9 @@ import { ts } from '../ts';
 import type { CallFact, FileFacts } from './facts/types';
 import { skipOuter } from './facts/walk';
 import {
+  EXCLUSIVE_CREATORS,
   EXCLUSIVE_FLAG,
+  EXISTS_ERROR_CODE,
   FLAG_OPTIONS,
   FS_MODULES,
   fsFunctionOf,
@@ -97,7 +99,7 @@ export function resolveFsCalls(facts: FileFacts, calls: readonly CallFact[] = fa
     } else {
       for (const p of fn.paths ?? []) {
         const arg = args[p.index];
-        if (!arg || (p.access === 'write' && createsExclusively(name, args))) continue;
+        if (!arg || (p.access === 'write' && (createsExclusively(name, args) || (createsAlone(name, args) && handlesExisting(call))))) continue;
         paths.push({ path: arg, access: p.access, effect: p.effect, idempotent: p.idempotent ?? idempotentByOptions(name, args) });
       }
     }
@@ -152,6 +154,35 @@ function idempotentByOptions(name: string, args: readonly ts.Expression[]): FsId
 }
 
 /** Writes that fail when the target exists: `{ flag: 'wx' }`, `COPYFILE_EXCL`, `{ flags: 'wx' }`. */
+/** `mkdir(p)`, `mkdir(p, { mode })`, `symlink(t, p)`: creation that fails on anything at the path (not `{ recursive: true }`). */
+function createsAlone(name: string, args: readonly ts.Expression[]): boolean {
+  if (!EXCLUSIVE_CREATORS.includes(name)) return false;
+  return idempotentByOptions(name, args) === undefined;
+}
+
+/**
+ * The call's own `EEXIST` is handled where it is made: a `try` around it whose `catch` tests the
+ * code, its promise's `.catch()` or its callback doing so. Then a check before it decides nothing a
+ * race could change: what appears at the path in between makes the creation fail, and the code says
+ * what to do then (RULES: handling the use's own error).
+ */
+function handlesExisting(call: ts.CallExpression | ts.NewExpression): boolean {
+  const mentions = (n: ts.Node | undefined): boolean => n !== undefined && n.getText().includes(EXISTS_ERROR_CODE);
+  const last = call.arguments?.[call.arguments.length - 1];
+  if (last && ts.isFunctionLike(skipOuter(last)) && mentions(last)) return true;
+  let n: ts.Node = call;
+  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent))) n = n.parent;
+  if (ts.isPropertyAccessExpression(n.parent) && n.parent.name.text === 'catch' && ts.isCallExpression(n.parent.parent) && mentions(n.parent.parent.arguments[0])) return true;
+  for (let x: ts.Node | undefined = call.parent; x && !ts.isFunctionLike(x); x = x.parent) {
+    if (ts.isTryStatement(x) && x.catchClause && isWithin(call, x.tryBlock) && mentions(x.catchClause.block)) return true;
+  }
+  return false;
+}
+
+function isWithin(node: ts.Node, container: ts.Node): boolean {
+  return node.pos >= container.pos && node.end <= container.end;
+}
+
 function createsExclusively(name: string, args: readonly ts.Expression[]): boolean {
   if (name === 'copyFile') return args[2] !== undefined && namesExclusiveCopy(args[2].getText());
   // `cp`'s `errorOnExist` and fs-extra's `overwrite: false` are decided by a stat of their own before

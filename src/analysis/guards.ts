@@ -1,6 +1,7 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
+import { valueKey } from './expressions';
 import { checkInFunction, refusesRequest, rejects, type CheckSpec } from './dominance';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
@@ -324,4 +325,83 @@ export function references(node: ts.Node, names: ReadonlySet<string>): boolean {
   };
   visit(node);
   return found;
+}
+
+/**
+ * The whole certificate handed on next to the TLS layer's verdict on the same socket: arguments of
+ * one call (`cb(sock.authorized, sock.authorizationError, sock.getPeerCertificate(), cipher)`) or
+ * members of one object (`setTLS({ verified: sock.authorized, peerCertificate: sock.getPeerCertificate() })`),
+ * directly or through a local used only that way. That records the outcome of the handshake — for
+ * logs, `Received` headers, a later consumer — rather than taking an identity: whoever takes one
+ * from it has the verdict beside it. A consumer the tool can see must take the verdict in (a
+ * parameter it never reads drops it). A field of the certificate used on the spot
+ * (`{ verified, user: sock.getPeerCertificate().subject.CN }`) is an identity taken here.
+ */
+export function travelsWithVerdict(read: ts.CallExpression, project: Project, resolve: (call: ts.CallExpression) => ts.FunctionLikeDeclaration | undefined): boolean {
+  const sf = read.getSourceFile();
+  const socket = skipOuter((skipOuter(read.expression) as ts.PropertyAccessExpression).expression);
+  const key = valueKey(socket, sf);
+  if (key === undefined) return false;
+  const isVerdict = (expr: ts.Node, depth = 0): boolean => {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || isFunctionLike(n)) return;
+      if (ts.isPropertyAccessExpression(n) && trustSignalOf(n.name.text) === 'verified-certificate' && valueKey(n.expression, sf) === key) found = true;
+      else if (ts.isIdentifier(n) && depth < 3) {
+        // `const verified = sock.authorized`
+        const decl = project.modules.declarationOf(n.text, n);
+        if (decl && ts.isVariableDeclaration(decl) && decl.initializer && isVerdict(decl.initializer, depth + 1)) found = true;
+      } else ts.forEachChild(n, visit);
+    };
+    visit(expr);
+    return found;
+  };
+  const handedOn = (node: ts.Expression): boolean => {
+    let n: ts.Node = node;
+    while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+    const parent = n.parent;
+    if ((ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.expression !== n) {
+      const args = parent.arguments ?? [];
+      const verdicts = args.map((a, i) => (a !== n && isVerdict(a) ? i : -1)).filter((i) => i >= 0);
+      if (verdicts.length === 0) return false;
+      // a consumer the tool can see takes the verdict in
+      const fn = ts.isCallExpression(parent) ? resolve(parent) : undefined;
+      if (!fn?.body) return true;
+      return verdicts.some((i) => {
+        const p = fn.parameters[i];
+        if (!p) return false;
+        const names = new Set<string>();
+        collectNames(p.name, names);
+        return references(fn.body!, names);
+      });
+    }
+    if ((ts.isPropertyAssignment(parent) && parent.initializer === n) || ts.isShorthandPropertyAssignment(parent)) {
+      const obj = parent.parent;
+      return ts.isObjectLiteralExpression(obj) && obj.properties.some((p) => p !== parent && isVerdict(p));
+    }
+    return false;
+  };
+  let n: ts.Node = read;
+  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+  // `const cert = sock.getPeerCertificate(); done(sock.authorized, cert)`: every use is such a hand-off
+  if (ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && ts.isIdentifier(n.parent.name)) {
+    const decl = n.parent;
+    const name = n.parent.name.text;
+    const scope = decl.parent.parent.parent;
+    const uses: ts.Identifier[] = [];
+    const visit = (x: ts.Node): void => {
+      if (
+        ts.isIdentifier(x) &&
+        x.text === name &&
+        x !== decl.name &&
+        !(ts.isPropertyAccessExpression(x.parent) && x.parent.name === x) &&
+        project.modules.declarationOf(name, x) === decl
+      )
+        uses.push(x);
+      ts.forEachChild(x, visit);
+    };
+    visit(scope);
+    return uses.length > 0 && uses.every((u) => handedOn(u));
+  }
+  return handedOn(read);
 }

@@ -1,7 +1,10 @@
 import { ts } from '../ts';
+import { callResolver } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
+import type { CallResolver } from './operations';
 import { isFunctionLike, returnedExpressions } from './modules';
 import type { Project } from './project';
+import { isListenerRegistration } from './vocabulary/deferral';
 import { isRequestChain, isResponseObjectName } from './vocabulary/requests';
 import {
   HEADER_GETTERS,
@@ -220,21 +223,58 @@ function visitDecorators(sf: ts.SourceFile, found: (dec: ts.Decorator, arg: ts.S
 }
 
 /**
- * A certificate read on a connection the process opened itself: the socket of `tls.connect()`,
- * or a callback of `https.request/get`, `tls.connect` or a `secureConnect`/`response` listener.
+ * A certificate read on a connection the process opened itself: its peer is a server this process
+ * called (a monitored site, an upstream), not a client of it. The socket the certificate is read
+ * from is traced back (`outgoingSocket`).
  */
 function isOutgoing(call: ts.CallExpression, project: Project): boolean {
   const receiver = skipOuter((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
-  const root = rootOf(receiver);
-  const value = root ? project.modules.valueOf(root) : undefined;
-  if (value && opensConnection(value, project, 0)) return true;
-  for (let n: ts.Node = call; n.parent; n = n.parent) {
+  return outgoingSocket(receiver, project, 0, new Set());
+}
+
+/**
+ * Whether a socket is the client side of a connection this process opened, every way it can come:
+ *   - where it is used: inside a callback of `https.request/get`, `tls.connect`, or a listener of an
+ *     event only client sockets emit (`secureConnect`, `response`, `upgrade`);
+ *   - what it was made from: `tls.connect()` and the like, a helper that opens one, or any part of
+ *     the response to an outgoing request (`res.socket`, `res.request.res.socket` of what
+ *     `axios.request()` or a helper around it resolved to), through locals;
+ *   - a parameter: every call site hands in an outgoing socket. A helper that servers call too
+ *     (`describePeer(req.socket)`) reads client identity there, so it stays a source.
+ */
+function outgoingSocket(expr: ts.Expression, project: Project, depth: number, seen: Set<ts.Node>): boolean {
+  if (depth > 6 || seen.has(expr)) return false;
+  seen.add(expr);
+  if (inOutgoingCallback(expr, project)) return true;
+  const root = rootOf(expr);
+  if (!root) return false;
+  const decl = project.modules.declarationOf(root.text, root);
+  if (decl && ts.isParameter(decl)) {
+    const fn = decl.parent;
+    if (!isFunctionLike(fn) || project.handlers.isEntry(fn)) return false;
+    const index = fn.parameters.indexOf(decl);
+    const sites = project.values.callersOf(fn);
+    return sites.length > 0 && sites.every((c) => c.arguments[index] !== undefined && outgoingSocket(c.arguments[index], project, depth + 1, seen));
+  }
+  // `const tlsSocket = res.request.res.socket`: what the local was made from
+  if (decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && decl.initializer) {
+    const init = skipOuter(decl.initializer);
+    if (opensConnection(init, project, 0)) return true;
+    return outgoingSocket(init, project, depth + 1, seen);
+  }
+  const value = project.modules.valueOf(root);
+  return value !== undefined && value !== root && opensConnection(value, project, 0);
+}
+
+/** Inside a callback of an outgoing call (`https.get(url, (res) => …)`) or a listener of a client-only event. */
+function inOutgoingCallback(node: ts.Node, project: Project): boolean {
+  for (let n: ts.Node = node; n.parent; n = n.parent) {
     if (!isFunctionLike(n)) continue;
     const parent = n.parent;
     if ((ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.expression !== n) {
       if (isOutgoingCall(parent, project)) return true;
       const name = calleeChain(parent.expression)?.at(-1) ?? '';
-      if ((name === 'on' || name === 'once') && parent.arguments?.[0] && ts.isStringLiteralLike(parent.arguments[0]) && isOutgoingConnectionEvent(parent.arguments[0].text)) {
+      if (isListenerRegistration(name) && parent.arguments?.[0] && ts.isStringLiteralLike(parent.arguments[0]) && isOutgoingConnectionEvent(parent.arguments[0].text)) {
         return true;
       }
     }
@@ -258,8 +298,9 @@ function opensConnection(value: ts.Node, project: Project, depth: number): boole
     const inner = project.modules.valueOf(callee.expression);
     return inner !== undefined && opensConnection(inner, project, depth + 1);
   }
-  // a local helper that opens the connection: `openTlsSocket(host)`, even inside `new Promise(…)`
-  const fn = project.modules.valueOf(callee);
+  // a local helper or method that opens the connection: `openTlsSocket(host)`, even inside
+  // `new Promise(…)`; `await this.makeAxiosRequest(options)`, whose response carries the socket
+  const fn = ts.isCallExpression(v) ? resolverOf(project)(v) : project.modules.valueOf(callee);
   if (fn && isFunctionLike(fn) && fn.body) {
     let opens = false;
     const visit = (n: ts.Node): void => {
@@ -274,6 +315,13 @@ function opensConnection(value: ts.Node, project: Project, depth: number): boole
 }
 
 /** `tls.connect()`, `https.request()`, `https.get()`, `http2.connect()`, `net.createConnection()`, by module. */
+const resolvers = new WeakMap<Project, CallResolver>();
+function resolverOf(project: Project): CallResolver {
+  let r = resolvers.get(project);
+  if (!r) resolvers.set(project, (r = callResolver(project.modules)));
+  return r;
+}
+
 function isOutgoingCall(call: ts.CallExpression | ts.NewExpression, project: Project): boolean {
   const chain = calleeChain(call.expression);
   if (!chain) return false;

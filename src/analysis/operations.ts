@@ -12,6 +12,8 @@ import {
   STORE_COMMANDS,
   STORE_WRITES,
 } from './vocabulary/operations';
+import { isActivityField, isClockCall, isClockClass, isClockFactory, isClockForm, isSqlClock, isSqlWrapper, namesActivityRecord } from './vocabulary/clock';
+import { FILTER_KEYS } from './vocabulary/data-access';
 
 const SK = ts.SyntaxKind;
 
@@ -152,7 +154,7 @@ function httpWrite(call: ts.CallExpression, names: readonly string[]): boolean {
 export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): Operation | undefined {
   if (ts.isTaggedTemplateExpression(node)) {
     const names = chainNames(node.tag);
-    return SQL.has(names.at(-1) ?? '') && isSqlWrite(sqlText(node.template) ?? '') ? { node, kind: 'sql' } : undefined;
+    return SQL.has(names.at(-1) ?? '') && isSqlWrite(sqlText(node.template) ?? '') && !recordsActivityOnly(node) ? { node, kind: 'sql' } : undefined;
   }
   if (!ts.isCallExpression(node) || continues(node)) return undefined;
   const names = chainNames(node.expression);
@@ -163,7 +165,7 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
   // raw SQL: only a statement that changes rows
   if (SQL.has(last) && names.length >= 2) {
     const text = sqlText(node.arguments[0]);
-    if (text !== undefined) return isSqlWrite(text) ? { node, kind: 'sql' } : undefined;
+    if (text !== undefined) return isSqlWrite(text) && !recordsActivityOnly(node, valuesOf(resolve)) ? { node, kind: 'sql' } : undefined;
   }
   if (last === 'send' && node.arguments[0] && ts.isNewExpression(skipOuter(node.arguments[0]))) {
     const cmd = (skipOuter(node.arguments[0]) as ts.NewExpression).expression;
@@ -177,15 +179,26 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
   if (writer && names.length >= 2) {
     // an entity built in memory (`repo.create(dto)` kept in a variable), a hash fed (`createHash().update(b).digest()`)
     if (!awaitedOrReturned(node)) return undefined;
+    // bookkeeping: a write of the clock alone (`data: { lastUsedAt: new Date() }`, `this.lastActiveAt = now; this.save()`),
+    // whatever the function it calls does with the record
+    if (recordsActivityOnly(node, valuesOf(resolve))) return undefined;
     if (depth === 0 || resolve?.(node) === undefined) return { node, kind: 'store' };
   }
-  if (names.length >= 2 && VERB.test(last) && awaitedOrReturned(node) && !NOT_STORE.has(names.at(-2)!) && !resolve?.(node)) return { node, kind: 'store' };
+  if (names.length >= 2 && VERB.test(last) && awaitedOrReturned(node) && !NOT_STORE.has(names.at(-2)!) && !resolve?.(node)) {
+    // a method the tool cannot see into that records activity by its name: `apiKey.updateActiveAt()`
+    return namesActivityRecord(last) ? undefined : { node, kind: 'store' };
+  }
   if (resolve && depth < 2) {
     const fn = resolve(node);
     const inner = fn && performedOperation(fn, resolve, depth + 1);
     if (inner) return { node, kind: inner === 'http' ? 'http' : 'helper', via: fn };
   }
   return undefined;
+}
+
+/** What a name holds, through the resolver. */
+function valuesOf(resolve: CallResolver | undefined): ((e: ts.Expression) => ts.Node | undefined) | undefined {
+  return resolve?.valueOf ? (e) => resolve.valueOf?.(e) : undefined;
 }
 
 /** `map.delete(k)`, `items.push(x)` on a `Map`, `Set`, array or object literal: no store. */
@@ -217,3 +230,204 @@ export function performedOperation(fn: ts.FunctionLikeDeclaration, resolve: Call
   performs.set(fn, found ?? null);
   return found;
 }
+
+/** Keys of a write's options whose values are what it stores: Prisma `data`, MongoDB `$set`, Sequelize `values`, Drizzle `set`. */
+const VALUE_PAYLOAD_KEYS = new Set(['data', 'values', 'update', '$set', 'set', '$setOnInsert', '$currentDate']);
+/** Builder calls whose argument is what a chain stores: `knex('t').update({…})`, `db.update(t).set({…})`. */
+const PAYLOAD_CALLS = new Set(['update', 'set', 'updateTable', 'save']);
+
+/**
+ * A value that is the clock and nothing else (tables in `vocabulary/clock.ts`): `new Date()`,
+ * `Date.now()`, `knex.fn.now()`, `dayjs()`, `sequelize.fn('NOW')`, `sql\`now()\``,
+ * `new Date().toISOString()`, or a local holding one. `Date.now() + ttl` is not: it is a time
+ * the code chose (an expiry pushed out).
+ */
+export function isClockValue(expr: ts.Expression, valueOf?: (e: ts.Expression) => ts.Node | undefined, depth = 0): boolean {
+  if (depth > 4) return false;
+  const e = skipOuter(expr);
+  if (ts.isAwaitExpression(e)) return false;
+  if (ts.isNewExpression(e)) {
+    const args = e.arguments ?? [];
+    return ts.isIdentifier(e.expression) && isClockClass(e.expression.text) && (args.length === 0 || (args.length === 1 && isClockValue(args[0], valueOf, depth + 1)));
+  }
+  if (ts.isCallExpression(e)) {
+    const callee = skipOuter(e.expression);
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    if (name === undefined) return false;
+    if (e.arguments.length === 0 && (isClockCall(name) || isClockFactory(name))) return true;
+    if (ts.isPropertyAccessExpression(callee) && isClockForm(name) && isClockValue(callee.expression, valueOf, depth + 1)) return true;
+    const arg = e.arguments.length === 1 ? skipOuter(e.arguments[0]) : undefined;
+    return isSqlWrapper(name) && arg !== undefined && ts.isStringLiteralLike(arg) && (isSqlClock(arg.text) || isSqlClock(`${arg.text}()`));
+  }
+  if (ts.isTaggedTemplateExpression(e)) return ts.isNoSubstitutionTemplateLiteral(e.template) && isSqlClock(e.template.text);
+  if (ts.isIdentifier(e) && valueOf) {
+    const v = valueOf(e);
+    return v !== undefined && v !== e && ts.isExpression(v) && isClockValue(v, valueOf, depth + 1);
+  }
+  return false;
+}
+
+/** A field a write stores and the value it stores there. */
+type Stored = [field: string | undefined, value: ts.Expression];
+
+/**
+ * A write that only records activity: it stores the clock (`new Date()`, `NOW()`) in fields that
+ * say when the record was last used (`lastActiveAt`, `updatedOn`, `last_used_at`), and nothing
+ * else. Such a write keeps a record's bookkeeping; it is not what an authorization decision
+ * guards. A timestamp that is a state (`revoked_at = now()`, `used_at` of a single-use token) is
+ * not bookkeeping. What it stores, when the tool can see all of it:
+ *   - options with a value payload (`data`, `$set`, `values`, `set`): the payload's fields;
+ *   - plain objects (Sequelize/Knex `update({…})`, TypeORM's partial after its criteria): one of
+ *     them all clock, and none mixing the clock with other values;
+ *   - `save()` of a record: the fields the same function assigned on it before;
+ *   - raw SQL `UPDATE … SET a = NOW(), b = $2`: every assignment of its SET clause.
+ */
+export function recordsActivityOnly(call: ts.CallExpression | ts.TaggedTemplateExpression, valueOf?: (e: ts.Expression) => ts.Node | undefined): boolean {
+  const bookkeeping = (stored: readonly Stored[]): boolean =>
+    stored.length > 0 && stored.every(([field, value]) => field !== undefined && isActivityField(field) && isClockValue(value, valueOf));
+  if (ts.isTaggedTemplateExpression(call)) return bookkeeping(sqlSets(call.template, []) ?? []);
+  const names = chainNames(call.expression);
+  const last = names.at(-1) ?? '';
+  if (SQL.has(last) && call.arguments[0]) {
+    const a = skipOuter(call.arguments[0]);
+    const p = call.arguments[1] && skipOuter(call.arguments[1]);
+    const params = p && ts.isArrayLiteralExpression(p) ? [...p.elements] : [];
+    if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a) || ts.isTaggedTemplateExpression(a))
+      return bookkeeping(sqlSets(ts.isTaggedTemplateExpression(a) ? a.template : a, params) ?? []);
+  }
+  // `this.lastActiveAt = now; return this.save({ silent: true })`
+  const callee = skipOuter(call.expression);
+  if (last === 'save' && ts.isPropertyAccessExpression(callee) && call.arguments.every((a) => !ts.isIdentifier(skipOuter(a)))) {
+    const assigned = fieldsAssignedBefore(call, callee.expression);
+    if (assigned !== undefined) return bookkeeping(assigned);
+  }
+  // the arguments along a builder chain: `db.update(t).set({ lastUsedAt: new Date() }).where(…)`
+  const args: ts.Expression[] = [];
+  for (let e: ts.Expression = call; ;) {
+    e = skipOuter(e);
+    if (ts.isCallExpression(e)) {
+      const c = skipOuter(e.expression);
+      if (e === call || (ts.isPropertyAccessExpression(c) && PAYLOAD_CALLS.has(c.name.text))) args.push(...e.arguments);
+      e = c;
+    } else if (ts.isPropertyAccessExpression(e)) e = e.expression;
+    else break;
+  }
+  const payload: Stored[] = [];
+  const plain: Stored[][] = [];
+  for (const arg of args) {
+    const v = skipOuter(arg);
+    const obj = ts.isObjectLiteralExpression(v) ? v : valueOf && ts.isIdentifier(v) ? valueOf(v) : undefined;
+    if (!obj || !ts.isObjectLiteralExpression(obj)) continue;
+    const keys = obj.properties.map((p) => (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : undefined));
+    const explicit = obj.properties.filter((p, i) => keys[i] !== undefined && VALUE_PAYLOAD_KEYS.has(keys[i]) && ts.isPropertyAssignment(p)) as ts.PropertyAssignment[];
+    if (explicit.length > 0) {
+      for (const p of explicit) {
+        const fields = fieldsOf(p.initializer);
+        if (fields === undefined) return false;
+        payload.push(...fields);
+      }
+      continue;
+    }
+    if (keys.some((k) => k !== undefined && FILTER.has(k))) continue;
+    const fields = fieldsOf(obj);
+    if (fields === undefined) return false;
+    plain.push(fields);
+  }
+  if (payload.length > 0) return bookkeeping(payload);
+  const clockIn = (fields: readonly Stored[]): boolean => fields.some(([, value]) => isClockValue(value, valueOf));
+  return plain.some(bookkeeping) && !plain.some((fields) => clockIn(fields) && !bookkeeping(fields));
+}
+
+const FILTER = new Set(FILTER_KEYS);
+
+/** The fields an object literal sets, nested objects opened (`$set: { 'a.b': … }` keeps the last key); `undefined` with a spread or a computed key. */
+function fieldsOf(expr: ts.Expression): Stored[] | undefined {
+  const e = skipOuter(expr);
+  if (!ts.isObjectLiteralExpression(e)) return [[undefined, e]];
+  const out: Stored[] = [];
+  for (const p of e.properties) {
+    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name))) {
+      const key = p.name.text;
+      const inner = skipOuter(p.initializer);
+      if (ts.isObjectLiteralExpression(inner)) {
+        const nested = fieldsOf(inner);
+        if (nested === undefined) return undefined;
+        out.push(...nested);
+      } else out.push([key.split('.').at(-1), inner]);
+    } else if (ts.isShorthandPropertyAssignment(p)) out.push([p.name.text, p.name]);
+    else return undefined;
+  }
+  return out;
+}
+
+/** What the enclosing function assigns to fields of `receiver` before `call`: `this.lastActiveAt = now`. `undefined` if the receiver has no name. */
+function fieldsAssignedBefore(call: ts.Node, receiver: ts.Expression): Stored[] | undefined {
+  const key = receiverKey(receiver);
+  if (key === undefined) return undefined;
+  let fn: ts.Node | undefined = call.parent;
+  while (fn && !isFunctionLike(fn)) fn = fn.parent;
+  if (!fn) return undefined;
+  const out: Stored[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n.pos >= call.pos) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === SK.EqualsToken && ts.isPropertyAccessExpression(skipOuter(n.left))) {
+      const target = skipOuter(n.left) as ts.PropertyAccessExpression;
+      if (receiverKey(target.expression) === key) out.push([target.name.text, n.right]);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn);
+  return out;
+}
+
+function receiverKey(e: ts.Expression): string | undefined {
+  const x = skipOuter(e);
+  if (x.kind === SK.ThisKeyword) return 'this';
+  if (ts.isIdentifier(x)) return x.text;
+  if (ts.isPropertyAccessExpression(x)) {
+    const inner = receiverKey(x.expression);
+    return inner === undefined ? undefined : `${inner}.${x.name.text}`;
+  }
+  return undefined;
+}
+
+/**
+ * The assignments of an `UPDATE`'s SET clause, each with the value stored: SQL text itself
+ * (`NOW()`, as a synthetic SQL clock marker) or the parameter (`$n`, `?`, a template's `${…}`) bound
+ * to it. `undefined` for any other statement or a value the tool cannot place.
+ */
+function sqlSets(template: ts.TemplateLiteral | ts.StringLiteralLike, params: readonly ts.Expression[]): Stored[] | undefined {
+  let text: string;
+  let values: ts.Expression[] = [...params];
+  if (ts.isTemplateExpression(template)) {
+    text = template.head.text + template.templateSpans.map((s) => ' ? ' + s.literal.text).join('');
+    values = template.templateSpans.map((s) => s.expression);
+  } else text = template.text;
+  const m = /^\s*update\b[\s\S]*?\bset\b([\s\S]*?)(?:\bwhere\b|\breturning\b|$)/i.exec(text);
+  if (!m) return undefined;
+  // parameters before the SET clause (in a CTE, say) come first
+  let ordinal = (text.slice(0, m.index + m[0].search(/\bset\b/i)).match(/\?/g) ?? []).length;
+  const out: Stored[] = [];
+  for (const assignment of m[1].split(',')) {
+    const [column, ...rest] = assignment.split('=');
+    const value = rest.join('=').trim();
+    const field = column
+      .trim()
+      .replace(/^["`[]|["`\]]$/g, '')
+      .split('.')
+      .at(-1);
+    if (!field || value === '') return undefined;
+    if (isSqlClock(value)) {
+      out.push([field, SQL_CLOCK_VALUE]);
+      continue;
+    }
+    const dollar = /^\$(\d+)$/.exec(value);
+    const bound = dollar ? values[Number(dollar[1]) - 1] : value === '?' ? values[ordinal++] : undefined;
+    if (!bound) return undefined;
+    out.push([field, bound]);
+  }
+  return out;
+}
+
+/** SQL's own clock as a value: `Date.now()` stands for `NOW()` in what a SET clause stores. */
+const SQL_CLOCK_VALUE: ts.Expression = ts.factory.createCallExpression(ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier('Date'), 'now'), undefined, []);

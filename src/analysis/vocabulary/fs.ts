@@ -133,6 +133,14 @@ export const FILE_SENDS: readonly FileSend[] = [
 export const READ_ONLY_OPEN_FLAGS: readonly string[] = ['', 'r', 's', 'rs'];
 /** The flag letter of exclusive creation: `'wx'`, `{ flag: 'ax' }`. */
 export const EXCLUSIVE_FLAG = 'x';
+/**
+ * Calls that create exclusively by themselves, failing with `EEXIST` when anything is at the path
+ * (a symlink planted after a check included, which they never follow), unless an option makes them
+ * idempotent: a plain `mkdir(p)`, `mkdir(p, 0o755)`, `mkdir(p, { mode })` — not `{ recursive: true }`.
+ */
+export const EXCLUSIVE_CREATORS: readonly string[] = ['mkdir', 'symlink', 'link'];
+/** The error code of a path that already exists: handling it makes an exclusive creation safe after a check. */
+export const EXISTS_ERROR_CODE = 'EEXIST';
 /** Option keys that hold open flags: `{ flag: 'wx' }`, `{ flags: 'wx' }`. */
 export const FLAG_OPTIONS: readonly string[] = ['flag', 'flags'];
 

@@ -18,3 +18,4 @@ export * from './deferral';
 export * from './containers';
 export * from './authorization';
 export * from './values';
+export * from './clock';
