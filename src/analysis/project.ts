@@ -289,6 +289,8 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
         queue.push(target);
       }
     }
+    // a plain module reached by import (a service, a logger) does not bring in everyone who imports it
+    if (!files.get(file)!.web) continue;
     const stem = file.replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
     for (const importer of importers.get(stem) ?? []) visit(importer);
     if (path.basename(stem) === 'index') for (const importer of importers.get(path.dirname(stem)) ?? []) visit(importer);
