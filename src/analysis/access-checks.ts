@@ -233,7 +233,10 @@ export class AccessChecks {
       }
       if (ts.isIdentifier(n) && depth < 2) {
         // `const owned = await repo.exist({ where: { id, ownerId: me } }); if (!owned) …`
-        const decl = this.project.modules.declarationOf(n.text, n);
+        // `const { count } = await prisma.x.deleteMany({ where: { id, owner: me } }); if (count === 0) …`
+        // (a field of a lookup's result, not a field of the request: `const { id } = req.params` stays `id`)
+        let decl: ts.Node | undefined = this.project.modules.declarationOf(n.text, n);
+        while (decl && ts.isBindingElement(decl) && isLookupResult(decl)) decl = decl.parent.parent;
         if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos) visit(decl.initializer, depth + 1);
       }
       ts.forEachChild(n, (c) => visit(c, depth, inRead));
@@ -310,4 +313,14 @@ function containsStatement(fn: Fn, test: (s: ts.Statement) => boolean): boolean 
   };
   if (fn.body) ts.forEachChild(fn.body, visit);
   return found;
+}
+
+/** A destructured name whose owner is the result of a call (`const { count } = await db.x.deleteMany(…)`). */
+function isLookupResult(element: ts.BindingElement): boolean {
+  let owner: ts.Node = element.parent.parent;
+  while (ts.isBindingElement(owner)) owner = owner.parent.parent;
+  if (!ts.isVariableDeclaration(owner) || !owner.initializer) return false;
+  let init = skipOuter(owner.initializer);
+  if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+  return ts.isCallExpression(init);
 }

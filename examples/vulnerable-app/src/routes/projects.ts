@@ -17,11 +17,13 @@ projects.delete('/:id', async (req, res) => {
   res.sendStatus(204);
 });
 
-// Fixed: the ownership is part of the delete, so a revoked owner deletes nothing.
+// Fixed: the ownership is part of the delete, so a revoked owner deletes nothing, and the archive
+// is written only for what was deleted.
 projects.delete('/:id/drafts', async (req, res) => {
-  await archive.uploadPrefix(`projects/${req.params.id}/drafts/`);
   const { count } = await prisma.draft.deleteMany({
     where: { projectId: req.params.id, project: { members: { some: { memberCn: res.locals.identity.cn, role: 'owner' } } } },
   });
-  res.sendStatus(count > 0 ? 204 : 403);
+  if (count === 0) return res.sendStatus(403);
+  await archive.uploadPrefix(`projects/${req.params.id}/drafts/`);
+  res.sendStatus(204);
 });
