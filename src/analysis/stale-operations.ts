@@ -24,7 +24,22 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
   const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
   const out: StaleOperation[] = [];
-  for (const fn of candidateFunctions(facts)) out.push(...staleOperations(fn, decisions));
+  // a function can only decide when a refusal is written in it or in a helper of this file it calls
+  const refuses = (fn: ts.Node): boolean => REFUSAL_TEXT.test(facts.text.slice(fn.pos, fn.end));
+  const callsRefusing = (fn: ts.Node, depth: number): boolean => {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(n)) {
+        const target = decisions.resolve(n);
+        if (target && target !== fn && (refuses(target) || (depth < 1 && callsRefusing(target, depth + 1)))) found = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(fn);
+    return found;
+  };
+  for (const fn of candidateFunctions(facts)) if (refuses(fn) || callsRefusing(fn, 0)) out.push(...staleOperations(fn, decisions));
   return out;
 }
 
