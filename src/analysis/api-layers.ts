@@ -75,18 +75,10 @@ export class ApiLayers {
   }
 
   /**
-   * The values a read of the per-request context can hold: `ctx.runner` in a resolver or procedure
-   * is the `runner` field of what the context factories return (and what tRPC middleware passes on).
-   * `undefined` when `expr` does not read the context.
+   * The values a read of the per-request context can hold: `ctx.runner` (or `const { runner } = ctx`)
+   * in a resolver or procedure is the `runner` field of what the context factories return (and what
+   * tRPC middleware passes on). `undefined` when `owner` is not the context.
    */
-  contextValues(expr: ts.Node): ts.Node[] | undefined {
-    const e = skipOuter(expr as ts.Expression);
-    if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
-    const key = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : undefined;
-    return key === undefined ? undefined : this.contextField(e.expression, key);
-  }
-
-  /** `contextValues` of `owner.key`, for a property read or a destructured key (`const { runner } = ctx`). */
   contextField(owner: ts.Node, key: string): ts.Node[] | undefined {
     // an app without resolvers, procedures or context factories has no per-request context
     if (this.entries.size === 0 && this.contextFactories.length === 0) return undefined;

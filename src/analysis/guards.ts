@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { valueKey } from './expressions';
-import { checkInFunction, refusesRequest, rejects, type CheckSpec } from './dominance';
+import { refusesRequest, rejects, type CheckSpec } from './dominance';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import { isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
@@ -54,11 +54,6 @@ export class Guards {
     checksArgument: (call) => this.kind === 'peer' && isSignatureVerifier(calleeChain(call.expression)?.at(-1) ?? ''),
     checkedBeforeUse: (statement, after) => this.checkedBeforeUse(statement, after),
   };
-
-  /** A check in `fn` decides whether `read` (or every use of its value) runs. */
-  guardedInFunction(read: ts.Node, fn: ts.Node): boolean {
-    return checkInFunction(read, fn, this.spec) !== undefined;
-  }
 
   /**
    * `const cert = sock.getPeerCertificate(); if (!sock.authorized) return deny(); use(cert)`:

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { callResolver } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { CallResolver } from './operations';
-import { isFunctionLike, returnedExpressions } from './modules';
+import { isFunctionLike } from './modules';
 import type { Project } from './project';
 import { isListenerRegistration } from './vocabulary/deferral';
 import { isRequestChain, isResponseObjectName } from './vocabulary/requests';
@@ -153,11 +153,6 @@ export class Identity {
   private headerNodeSet?: Set<ts.Node>;
   private headerNodes(): Set<ts.Node> {
     return (this.headerNodeSet ??= new Set(this.headerReads().map((r) => r.node)));
-  }
-
-  /** Whether a function returns client identity (any `return`, or an arrow's expression body). */
-  returnsIdentity(fn: ts.FunctionLikeDeclaration): boolean {
-    return returnedExpressions(fn).some((e) => this.isIdentity(e));
   }
 
   /**

@@ -1,11 +1,11 @@
 import { ts } from '../ts';
+import { isRequestLike } from './identity';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
 import { DI_REGISTER_METHODS, diValueRegistration, isDiResolve } from './vocabulary/di';
-import { isRequestChain } from './vocabulary/requests';
 import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
 
 const SK = ts.SyntaxKind;
@@ -228,7 +228,7 @@ export class Values {
         }
       }
       // `c.get('identity')`: what middleware put there with `c.set('identity', …)`
-      if (name === 'get' && ts.isPropertyAccessExpression(callee) && e.arguments.length === 1 && ts.isStringLiteralLike(e.arguments[0]) && isRequestObject(callee.expression)) {
+      if (name === 'get' && ts.isPropertyAccessExpression(callee) && e.arguments.length === 1 && ts.isStringLiteralLike(e.arguments[0]) && isRequestLike(callee.expression)) {
         const r = any(this.requestFieldWrites().get(e.arguments[0].text) ?? []);
         if (r !== undefined) return r;
       }
@@ -302,7 +302,7 @@ export class Values {
     if (!ts.isExpression(owner)) return [];
     const fields = this.fieldValues(owner, key);
     if (fields && fields.length > 0) return fields;
-    if (isRequestObject(owner)) return this.requestFieldWrites().get(key) ?? [];
+    if (isRequestLike(owner)) return this.requestFieldWrites().get(key) ?? [];
     return [];
   }
 
@@ -469,14 +469,14 @@ export class Values {
           const left = skipOuter(w.left);
           if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) continue;
           const key = ts.isPropertyAccessExpression(left) ? left.name.text : ts.isStringLiteralLike(left.argumentExpression) ? left.argumentExpression.text : undefined;
-          if (key !== undefined && isRequestObject(left.expression)) add(key, w.right);
+          if (key !== undefined && isRequestLike(left.expression)) add(key, w.right);
         }
       }
     }
     for (const call of this.project.callsNamed('set')) {
       if (!ts.isCallExpression(call) || call.arguments.length !== 2 || !ts.isStringLiteralLike(call.arguments[0])) continue;
       const callee = skipOuter(call.expression);
-      if (ts.isPropertyAccessExpression(callee) && isRequestObject(callee.expression)) add(call.arguments[0].text, call.arguments[1]);
+      if (ts.isPropertyAccessExpression(callee) && isRequestLike(callee.expression)) add(call.arguments[0].text, call.arguments[1]);
     }
     return (this.requestFieldWritesCache = out);
   }
@@ -530,12 +530,6 @@ export function isValueExpression(n: ts.Node): boolean {
   const p = n.parent;
   if (ts.isIdentifier(n) && p && ((ts.isPropertyAccessExpression(p) && p.name === n) || (ts.isPropertyAssignment(p) && p.name === n))) return false;
   return true;
-}
-
-/** The request, a framework's wrapper of it, or a place middleware binds values to (the one table in `vocabulary/requests.ts`). */
-export function isRequestObject(expr: ts.Expression): boolean {
-  const chain = calleeChain(skipOuter(expr));
-  return chain !== undefined && isRequestChain(chain.join('.'));
 }
 
 /**
