@@ -21,7 +21,15 @@ describe('vocabulary: operations', () => {
   it('must match: store writes, verbs of transfers and grants, raw SQL writes, requests that change things', () => {
     expect(['update', 'deleteMany', 'destroy', 'bulkWrite', 'hset'].every((w) => STORE_WRITES.includes(w))).toBe(true);
     expect(['transfer', 'debit', 'grant', 'revoke', 'issue'].every((w) => OPERATION_VERBS.includes(w))).toBe(true);
-    for (const t of ['await db.doc.update({})', "pool.query('DELETE FROM t')", 'await ledger.debitAccount(a)', "fetch(u, { method: 'POST' })", 'client.send(new PutCommand({}))'])
+    for (const t of [
+      'await db.doc.update({})',
+      "pool.query('DELETE FROM t')",
+      'await ledger.debitAccount(a)',
+      "fetch(u, { method: 'POST' })",
+      'client.send(new PutCommand({}))',
+      "await redis.xAdd('s', '*', f)",
+      "await client.hSet('k', f)",
+    ])
       expect([t, mayHoldOperation(t)]).toEqual([t, true]);
   });
 

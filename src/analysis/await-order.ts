@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
-import type { Check, Decisions } from './decisions';
+import { asksAgain, type Check, type Decisions } from './decisions';
 import { isFunctionLike, propertyNameText } from './modules';
 import { chainNames, operationOf, type Operation } from './operations';
 import { DEFERRING_CALLEES } from './vocabulary/operations';
@@ -469,6 +469,15 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     if (/\b(exists|select)\b/i.test(tail)) nested = true;
     for (const w of tail.split(/\W+/)) words.add(norm(w));
   };
+  // an options object: the filter it names (`where`, `Key`), a condition it carries
+  const options = (a: ts.ObjectLiteralExpression): void => {
+    for (const p of a.properties) {
+      const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : '';
+      if (key === 'ConditionExpression') conditional = true;
+      if (/^(where|filter|condition|Key)$/.test(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, 0);
+      else if (ts.isPropertyAssignment(p) && !PAYLOAD.test(key) && ts.isNewExpression(skipOuter(p.initializer))) keysOf(p.initializer, 0);
+    }
+  };
   // the calls of the chain, from the op down to its root: `knex('t').where(…).update(…)`
   for (let n: ts.Node = op.node; ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n);) {
     if (ts.isTaggedTemplateExpression(n)) {
@@ -483,14 +492,10 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
           if (WHERE_CALL.test(name)) keysOf(a, 0);
           else sql(a.getText());
         } else if (WHERE_CALL.test(name) || (i === 0 && FILTER_FIRST.test(name))) keysOf(a, 0);
-        else if (ts.isObjectLiteralExpression(a)) {
-          for (const p of a.properties) {
-            const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : '';
-            if (key === 'ConditionExpression') conditional = true;
-            if (/^(where|filter|condition|Key)$/.test(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, 0);
-            else if (ts.isPropertyAssignment(p) && !PAYLOAD.test(key) && ts.isNewExpression(skipOuter(p.initializer))) keysOf(p.initializer, 0);
-          }
-        } else if (ts.isNewExpression(a)) for (const c of a.arguments ?? []) keysOf(c, 0);
+        else if (ts.isObjectLiteralExpression(a)) options(a);
+        // a command object (`send(new PutCommand({ TableName, Item, ConditionExpression }))`): its filter keys, not its payload
+        else if (ts.isNewExpression(a))
+          for (const c of a.arguments ?? []) ts.isObjectLiteralExpression(skipOuter(c)) ? options(skipOuter(c) as ts.ObjectLiteralExpression) : keysOf(c, 0);
       });
       let next: ts.Node = skipOuter(n.expression);
       while (ts.isPropertyAccessExpression(next) || ts.isElementAccessExpression(next)) next = skipOuter(next.expression);
@@ -547,7 +552,7 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
         if (!stale || o.read.pos > stale.read.pos) stale = o;
       }
       if (!stale) return;
-      for (const [check, read] of state.allFresh()) if (read.pos > stale.boundary.pos && testGuards(check.test, node)) return;
+      for (const [check, read] of state.allFresh()) if (read.pos > stale.boundary.pos && testGuards(check.test, node) && asksAgain(check, stale.key)) return;
       // writes to the same store in a row are one piece of work: the window is another boundary
       // (a `.then` read holds its callback: the window opens at the test inside it)
       const from = ts.isCallExpression(stale.read) && stale.read !== stale.key.call ? stale.key.test.pos : stale.read.end;
@@ -580,7 +585,8 @@ export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks
         const boundary = otherBoundary(handler, handler.body!.pos, op, decisions);
         // the await of the operation itself is no window; a re-check after the boundary holds
         const own_ = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
-        if (boundary && !own_ && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos)) found.push({ op, decision: check, read: check.read, boundary });
+        if (boundary && !own_ && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && guardChecks.some((g) => asksAgain(c, g))))
+          found.push({ op, decision: check, read: check.read, boundary });
       }
     }
     ts.forEachChild(n, visit);

@@ -5,6 +5,7 @@ import { isRequestLike } from './identity';
 import { isFunctionLike, type Modules, propertyNameText } from './modules';
 import { chainNames, operationOf, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
+import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
 import { GUARD_METHODS, STATUS_PROPERTIES, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 
 const SK = ts.SyntaxKind;
@@ -34,7 +35,11 @@ export interface Check {
   shared?: Place;
   /** The helper whose own decision refuses, for a call of one. */
   via?: ts.FunctionLikeDeclaration;
+  /** The shared place is another module's, imported: only a model of both files sees it change. */
+  imported?: true;
 }
+
+type Behind = Pick<Check, 'read' | 'call' | 'fields' | 'shared' | 'imported'>;
 
 export class Decisions {
   private readonly cache = new WeakMap<ts.Node, Check[]>();
@@ -66,6 +71,7 @@ export class Decisions {
               throws: refusal.throws,
               fields: behind.fields,
               shared: behind.shared,
+              imported: behind.imported,
             });
           }
         }
@@ -127,9 +133,9 @@ export class Decisions {
    * The read a condition depends on: an awaited call in it, or a name it reads that was kept
    * from one (`const m = await …`, `const { rows } = await …`, a `.then` callback's parameter).
    */
-  private readBehind(cond: ts.Node, fn: ts.FunctionLikeDeclaration, depth: number): { read: ts.Node; call: ts.CallExpression; fields: string[]; shared?: Place } | undefined {
+  private readBehind(cond: ts.Node, fn: ts.FunctionLikeDeclaration, depth: number): Behind | undefined {
     if (depth > 4) return undefined;
-    let found: { read: ts.Node; call: ts.CallExpression; fields: string[]; shared?: Place } | undefined;
+    let found: Behind | undefined;
     const visit = (n: ts.Node): void => {
       if (found || (isFunctionLike(n) && depth === 0 && n !== cond)) return;
       if (ts.isAwaitExpression(n)) {
@@ -141,10 +147,10 @@ export class Decisions {
       }
       if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression))) {
         const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
-        if (/^(has|get|includes|sismember|hget)$/.test(callee.name.text)) {
+        if (isLookupMethod(callee.name.text)) {
           const place = this.shared.placeOf(callee.expression, true);
-          if (place?.shared && place.kind !== 'singleton-field' && place.kind !== 'instance-field' && !this.isModule(callee.expression)) {
-            found = { read: n, call: n, fields: [], shared: place };
+          if (place?.shared && place.kind !== 'singleton-field' && place.kind !== 'instance-field' && !this.isModule(callee.expression) && this.changes(place, callee.expression)) {
+            found = { read: n, call: n, fields: [], shared: place, ...(this.imports(callee.expression) ? { imported: true as const } : {}) };
             return;
           }
         }
@@ -217,6 +223,59 @@ export class Decisions {
     return operationOf(call) === undefined;
   }
 
+  private readonly changed = new WeakMap<ts.Node, boolean>();
+  /**
+   * Whether code changes a shared place, so that other requests can change what a look into it
+   * answers: a write the model sees (`shared.writes()`), or in the file that declares it a call
+   * that changes it (`revoked.add(s)`, `seen.delete(k)`) or an assignment to it. A set of proxy
+   * addresses filled once from the environment is configuration, not state.
+   */
+  private changes(place: Place, receiver: ts.Expression): boolean {
+    if (this.shared.writes().some((w) => placeKey(w.place) === placeKey(place))) return true;
+    let root = skipOuter(receiver);
+    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression);
+    if (!ts.isIdentifier(root)) return true;
+    let decl = this.modules.declarationOf(root.text, root);
+    // an imported collection: its declaration in the module that exports it
+    if (decl && !ts.isVariableDeclaration(decl)) decl = this.modules.valueOf(root)?.parent;
+    if (!decl || !ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name)) return true;
+    const known = this.changed.get(decl);
+    if (known !== undefined) return known;
+    const name = decl.name.text;
+    const sameBinding = (id: ts.Expression): boolean => ts.isIdentifier(id) && id.text === name && this.modules.declarationOf(name, id) === decl;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && isMutatingMethod(n.expression.name.text)) {
+        let r = skipOuter(n.expression.expression);
+        while (ts.isPropertyAccessExpression(r) || ts.isElementAccessExpression(r)) r = skipOuter(r.expression);
+        if (sameBinding(r)) found = true;
+      } else if (ts.isBinaryExpression(n) && n.operatorToken.kind >= SK.FirstAssignment && n.operatorToken.kind <= SK.LastAssignment) {
+        let r = skipOuter(n.left);
+        while (ts.isPropertyAccessExpression(r) || ts.isElementAccessExpression(r)) r = skipOuter(r.expression);
+        if (sameBinding(r)) found = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(decl.getSourceFile());
+    this.changed.set(decl, found);
+    return found;
+  }
+
+  /** `suspended.has(serial)` on a collection another module exports: a look only a model of both files can judge. */
+  looksIntoImported(call: ts.CallExpression): boolean {
+    const callee = skipOuter(call.expression);
+    return ts.isPropertyAccessExpression(callee) && isLookupMethod(callee.name.text) && this.imports(callee.expression);
+  }
+
+  /** The receiver's root name is imported from another module. */
+  private imports(receiver: ts.Expression): boolean {
+    let e = skipOuter(receiver);
+    while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = skipOuter(e.expression);
+    const decl = ts.isIdentifier(e) ? this.modules.declarationOf(e.text, e) : undefined;
+    return decl !== undefined && (ts.isImportSpecifier(decl) || ts.isImportClause(decl));
+  }
+
   /** A module the code imports (`const config = require('./config')`): its members are code and settings, not state. */
   private isModule(receiver: ts.Expression): boolean {
     let e = skipOuter(receiver);
@@ -224,10 +283,69 @@ export class Decisions {
     if (!ts.isIdentifier(e)) return false;
     const decl = this.modules.declarationOf(e.text, e);
     if (!decl) return false;
+    // a collection another module exports (`export const suspended = new Set()`) is state, where the model sees it
+    if (ts.isImportSpecifier(decl) && isCollection(this.modules.valueOf(e))) return false;
     if (ts.isImportClause(decl) || ts.isImportSpecifier(decl) || ts.isNamespaceImport(decl) || ts.isImportEqualsDeclaration(decl)) return true;
     const init = ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
     return init !== undefined && ts.isCallExpression(init) && calleeChain(init.expression)?.[0] === 'require';
   }
+}
+
+/**
+ * Whether a later check asks the decision's question again, so that it re-checks it: the same
+ * helper called again, the same shared place looked into, or a read of the same source — the same
+ * receiver (`db.member`, `this.assignments`, `redis`) naming the same table or key where a string
+ * argument names one (`knex('drivers')`, `… FROM lab_staff …`, `` `flags:${id}` ``). A check of
+ * something else after the boundary (a dose limit, a customs status, a recipient that exists)
+ * leaves the decision as stale as it was.
+ */
+export function asksAgain(later: Check, decision: Check): boolean {
+  if (later.via || decision.via) return later.via === decision.via;
+  if (later.shared || decision.shared) return later.shared !== undefined && decision.shared !== undefined && placeKey(later.shared) === placeKey(decision.shared);
+  return readSubject(later.call) === readSubject(decision.call);
+}
+
+const placeKey = (p: Place): string => (p.shared ? p.key : p.label);
+
+/**
+ * What a read asks about: the receiver its chain starts from (`db.member` of
+ * `db.member.findUnique(…)`, `Tenant` of `Tenant.findById(…).lean()`, `knex` of `knex('t').first()`),
+ * and the tables, index or key its arguments name (`'drivers'`, `… FROM lab_staff …`,
+ * `` `flags:${id}` ``, `{ TableName: DOCS }`).
+ */
+export function readSubject(call: ts.CallExpression): string {
+  const words = new Set<string>();
+  const named = (a: ts.Expression): void => {
+    if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
+      const text = ts.isTemplateExpression(a) ? a.head.text : a.text;
+      const tables = [...text.matchAll(/\b(?:from|join|update|into)\s+([\w."]+)/gi)].map((m) => m[1].replace(/"/g, '').toLowerCase());
+      if (tables.length > 0) for (const t of tables) words.add(t);
+      else words.add(/^[\w-]*/.exec(text)![0]);
+    } else if (ts.isNewExpression(a) && a.arguments?.[0]) named(skipOuter(a.arguments[0]));
+    else if (ts.isObjectLiteralExpression(a))
+      for (const p of a.properties)
+        if (ts.isPropertyAssignment(p) && /^(TableName|table|index|Bucket|collection)$/.test(propertyNameText(p.name) ?? '')) words.add(skipOuter(p.initializer).getText());
+  };
+  let root: ts.Expression = call;
+  for (let n: ts.Node = call; ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n);) {
+    root = n;
+    const first = ts.isCallExpression(n) ? n.arguments[0] : n.template;
+    if (first) named(skipOuter(first as ts.Expression));
+    let next: ts.Node = skipOuter(ts.isCallExpression(n) ? n.expression : n.tag);
+    while (ts.isPropertyAccessExpression(next) || ts.isElementAccessExpression(next)) next = skipOuter(next.expression);
+    n = next;
+  }
+  // the receiver of the innermost call: its callee without the method it calls
+  const callee = skipOuter(ts.isCallExpression(root) ? root.expression : (root as ts.TaggedTemplateExpression).tag);
+  const names = chainNames(callee);
+  const receiver = ts.isPropertyAccessExpression(callee) ? names.slice(0, -1) : names;
+  return `${receiver.join('.')}|${[...words].sort().join(',')}`;
+}
+
+/** A value made as a collection: `new Set()`, `new Map(…)`, `[]`. */
+function isCollection(v: ts.Node | undefined): boolean {
+  const e = v && ts.isExpression(v) ? skipOuter(v) : undefined;
+  return e !== undefined && ((ts.isNewExpression(e) && ts.isIdentifier(e.expression) && collectionClassOf(e.expression.text) !== undefined) || ts.isArrayLiteralExpression(e));
 }
 
 /** The call an awaited or chained expression reads: `await db.find(…)`, `await (await fetchRole())`. */
@@ -277,7 +395,9 @@ function comparesRecord(cond: ts.Node): boolean {
 function fieldsOf(cond: ts.Node, name: string): string[] {
   const out = new Set<string>();
   const visit = (n: ts.Node): void => {
-    if (ts.isPropertyAccessExpression(n) && n.name.text !== 'length') {
+    // the field tested, not the wrappers on the way to it (`doc.Item.ownerId` → `ownerId`)
+    const outer = n.parent && (ts.isPropertyAccessExpression(n.parent) || ts.isElementAccessExpression(n.parent)) && n.parent.expression === n;
+    if (ts.isPropertyAccessExpression(n) && n.name.text !== 'length' && !outer) {
       let root: ts.Expression = n.expression;
       while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isNonNullExpression(root) || ts.isParenthesizedExpression(root))
         root = (root as ts.PropertyAccessExpression).expression;

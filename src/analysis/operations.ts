@@ -39,7 +39,7 @@ export interface CallResolver {
   valueOf?(expr: ts.Expression): ts.Node | undefined;
 }
 
-const WRITES = new Set(STORE_WRITES);
+const WRITES = new Set(STORE_WRITES.map((w) => w.toLowerCase()));
 const COMMANDS = new Set(STORE_COMMANDS);
 const SQL = new Set(SQL_RUNNERS);
 const HTTP_WRITE = new Set(HTTP_WRITE_METHODS);
@@ -175,7 +175,7 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
   if (httpWrite(node, names)) return { node, kind: 'http' };
   // a builder chain or a store call that writes: `db.update(t).set(…)`, `knex('t').where(…).del()`
   if (resolve?.valueOf && inMemoryCollection(node.expression, resolve)) return undefined;
-  const writer = names.slice(names.length >= 2 ? 1 : 0).some((n, i, all) => WRITES.has(n) && (i === all.length - 1 || !BUILDERS.has(n)));
+  const writer = names.slice(names.length >= 2 ? 1 : 0).some((n, i, all) => WRITES.has(n.toLowerCase()) && (i === all.length - 1 || !BUILDERS.has(n)));
   if (writer && names.length >= 2) {
     // an entity built in memory (`repo.create(dto)` kept in a variable), a hash fed (`createHash().update(b).digest()`)
     if (!awaitedOrReturned(node)) return undefined;

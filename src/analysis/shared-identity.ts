@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { canSuspend, testGuards, walkInOrder, within } from './await-order';
-import { isCallbackArgument } from './decisions';
+import { callResolver, isCallbackArgument } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { references } from './guards';
 import { isFunctionLike } from './modules';
@@ -39,14 +39,64 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
     const word = writtenName(target);
     if (word) names.add(word);
   }
+  // getters that hand the place out (`function getCurrentOperator() { return currentOperator; }`): a call of one reads it
+  const getters = new Map<ts.Node, string>();
+  for (const { write, place } of [...places.values()]) {
+    const visit = (n: ts.Node): void => {
+      if (isFunctionLike(n) && n.body) {
+        const key = returnedPlace(n, shared);
+        if (key === (place as { key: string }).key) {
+          getters.set(n, key);
+          const name = n.name && ts.isIdentifier(n.name) ? n.name.text : ts.isVariableDeclaration(n.parent) && ts.isIdentifier(n.parent.name) ? n.parent.name.text : undefined;
+          if (name) names.add(name);
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(write.getSourceFile());
+  }
+  const resolve = callResolver(project.modules);
+  const getterKey = (n: ts.Node): string | undefined => {
+    if (getters.size === 0 || !ts.isCallExpression(n)) return undefined;
+    const fn = resolve(n);
+    return fn ? getters.get(fn) : undefined;
+  };
   const out: SharedIdentityUse[] = [];
   for (const sf of project.sourceFiles()) {
     if (![...names].some((n) => sf.text.includes(n))) continue;
     for (const fn of suspendingFunctions(sf)) {
-      if ([...names].some((n) => fn.getText(sf).includes(n))) out.push(...staleSharedIdentity(fn, places, shared));
+      if ([...names].some((n) => fn.getText(sf).includes(n))) out.push(...staleSharedIdentity(fn, places, shared, getterKey));
     }
   }
   return out;
+}
+
+/** The shared place a function returns on every path, read as it is (`return currentOperator`). */
+function returnedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState): string | undefined {
+  const body = fn.body!;
+  const returned: ts.Expression[] = [];
+  if (!ts.isBlock(body)) returned.push(body as ts.Expression);
+  else {
+    let other = false;
+    const visit = (n: ts.Node): void => {
+      if (isFunctionLike(n)) return;
+      if (ts.isReturnStatement(n)) {
+        if (n.expression) returned.push(n.expression);
+        else other = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    body.statements.forEach(visit);
+    if (other) return undefined;
+  }
+  if (returned.length === 0) return undefined;
+  const keys = returned.map((e) => {
+    const x = skipOuter(e);
+    if (!isChain(x) || ts.isAwaitExpression(x)) return undefined;
+    const place = shared.placeOf(x);
+    return place?.shared ? place.key : undefined;
+  });
+  return keys.every((k) => k !== undefined && k === keys[0]) ? keys[0] : undefined;
 }
 
 function writtenName(target: ts.Expression): string | undefined {
@@ -80,7 +130,12 @@ function isCallbackArgumentDeferredInside(fn: ts.Node): boolean {
   return false;
 }
 
-function staleSharedIdentity(fn: ts.FunctionLikeDeclaration, places: Map<string, { place: Place; write: ts.Node }>, shared: SharedState): SharedIdentityUse[] {
+function staleSharedIdentity(
+  fn: ts.FunctionLikeDeclaration,
+  places: Map<string, { place: Place; write: ts.Node }>,
+  shared: SharedState,
+  getterKey: (n: ts.Node) => string | undefined,
+): SharedIdentityUse[] {
   const reports: SharedIdentityUse[] = [];
   const reported = new Set<ts.Node>();
   const mentions = (e: ts.Node, names: string[]): boolean => references(e, new Set(names));
@@ -88,8 +143,8 @@ function staleSharedIdentity(fn: ts.FunctionLikeDeclaration, places: Map<string,
   /** The shared identity place an expression reads (the outermost chain that names it). */
   const placeRead = (node: ts.Node): string | undefined => {
     if (readCache.has(node)) return readCache.get(node);
-    let key: string | undefined;
-    if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && isRead(node)) {
+    let key: string | undefined = getterKey(node);
+    if (!key && (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && isRead(node)) {
       const parent = node.parent;
       const extends_ = parent && (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === node;
       if (!(ts.isIdentifier(node) && parent && ts.isPropertyAccessExpression(parent) && parent.name === node)) {
@@ -109,7 +164,7 @@ function staleSharedIdentity(fn: ts.FunctionLikeDeclaration, places: Map<string,
   const tests: { node: ts.Node; key: string }[] = [];
   const visitTests = (n: ts.Node): void => {
     // a copy of the identity itself (`const user = currentUser`, `= this.operator.cn`), not a value computed with it
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && isChain(n.initializer)) {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && (isChain(n.initializer) || getterKey(skipOuter(n.initializer)))) {
       const k = readsPlace(n.initializer);
       if (k) aliases.set(n.name.text, k);
     }

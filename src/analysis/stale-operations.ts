@@ -74,13 +74,14 @@ export class StaleOperations {
     for (const facts of project.facts.values()) {
       if (!mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
+        if (decisions.looksIntoImported(call)) return true;
         const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
         return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
       };
       for (const fn of candidateFunctions(facts, helper)) {
         for (const s of staleOperations(fn, decisions)) {
           found.add(s.op.node);
-          if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts)) acrossFiles.push(s);
+          if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.decision.imported) acrossFiles.push(s);
         }
       }
     }

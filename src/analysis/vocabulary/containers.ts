@@ -26,6 +26,21 @@ const stores = new Map(STORE_METHODS.map((s) => [s.name, s]));
 export function isStoreMethod(name: string): boolean {
   return stores.has(name);
 }
+/** Calls that look into a collection or a store without changing it: `revoked.has(serial)`, `redis.sismember(k, m)`. */
+export const LOOKUP_METHODS: readonly string[] = ['has', 'get', 'includes', 'sismember', 'sIsMember', 'hget', 'hGet'];
+
+export function isLookupMethod(name: string): boolean {
+  return LOOKUP_METHODS.includes(name);
+}
+
+/** Calls that take values out of a collection or a store: with the store calls, what changes one. */
+export const REMOVE_METHODS: readonly string[] = ['delete', 'clear', 'splice', 'pop', 'shift', 'del', 'hdel', 'hDel', 'srem', 'sRem', 'lrem', 'lRem', 'expire'];
+
+/** A call that changes the collection or store it is called on. */
+export function isMutatingMethod(name: string): boolean {
+  return stores.has(name) || REMOVE_METHODS.includes(name);
+}
+
 /** A store call whose first argument is the key. */
 export function isKeyedStore(name: string): boolean {
   return stores.get(name)?.keyed === true;

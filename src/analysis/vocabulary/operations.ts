@@ -4,7 +4,11 @@
  * and what only builds an entity in memory. The operations model (`operations.ts`) reads these.
  */
 
-/** ORM, driver and store methods that write, delete or grant (Prisma, TypeORM, Sequelize, Mongoose, MongoDB, Knex, Drizzle, MikroORM, Objection, Kysely, DynamoDB, Redis, Elasticsearch, S3). */
+/**
+ * ORM, driver and store methods that write, delete or grant (Prisma, TypeORM, Sequelize, Mongoose, MongoDB, Knex, Drizzle,
+ * MikroORM, Objection, Kysely, DynamoDB, Redis, Elasticsearch, S3). Matched without regard to case: ioredis spells
+ * Redis commands `hset`, node-redis `hSet`.
+ */
 export const STORE_WRITES: readonly string[] = [
   // records
   'update',
@@ -70,6 +74,19 @@ export const STORE_WRITES: readonly string[] = [
   'decr',
   'decrby',
   'getdel',
+  'setex',
+  'psetex',
+  'hmset',
+  'mset',
+  'zincrby',
+  'lpop',
+  'rpop',
+  'spop',
+  'smove',
+  'expire',
+  'unlink',
+  // streams: an entry appended is a message other services act on
+  'xadd',
   'deleteByQuery',
   'updateByQuery',
   'putObject',
@@ -239,6 +256,7 @@ export const DEFERRING_CALLEES: readonly string[] = [
 
 const METHOD_TEXT = new RegExp(
   `\\.(?:${[...new Set([...STORE_WRITES, ...OPERATION_VERBS, ...SQL_RUNNERS, ...HTTP_WRITE_METHODS])].map((s) => s.replace('$', '\\$')).join('|')})\\w*\\s*[(\`]|\\b(?:${STORE_COMMANDS.join('|')})\\b|\\bmethod\\s*:|\\b(?:writeFile|unlink|rm|rename)\\w*\\(`,
+  'i',
 );
 const SQL_TEXT = new RegExp(`\\b(?:${SQL_WRITE_VERBS.join('|')})\\s`, 'i');
 
