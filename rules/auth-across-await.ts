@@ -2,8 +2,9 @@ import type { StaleOperation } from '../src/analysis/await-order';
 import { code, snippet } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
 import type { Project } from '../src/analysis/project';
+import type { Modules } from '../src/analysis/modules';
 import type { SharedIdentityUse } from '../src/analysis/shared-identity';
-import { mayHoldWindow, staleOperationsInFile } from '../src/analysis/stale-operations';
+import { mayHoldCrossFileWindow, mayHoldWindow, staleOperationsAcrossImports, staleOperationsInFile } from '../src/analysis/stale-operations';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -67,11 +68,16 @@ A decision that rests only on the current request's own certificate claims (its 
 fingerprint, read from the request) does not change during the request and is not reported; a
 lookup made with those claims against a database, cache or permission service is.`,
   prefilter: (text) => mayHoldWindow(text),
+  projectSeed: (text) => mayHoldCrossFileWindow(text),
   facts: { allCalls: true },
   create(context) {
     return {
       file(facts: FileFacts) {
         for (const s of staleOperationsInFile(facts)) context.report(staleReport(s));
+      },
+      imports(facts: FileFacts, modules: Modules) {
+        // without an identity model: helpers, guards and state the file's imports reach
+        for (const s of staleOperationsAcrossImports(facts, modules)) context.report(staleReport(s));
       },
       project(project: Project) {
         // what a helper in another file adds to what each file showed alone

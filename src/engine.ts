@@ -23,7 +23,7 @@ import { formatMessage, type Rule, type RuleReport } from './rule';
 import { applyDirectives, findDirectives } from './suppressions';
 import { partitionApps } from './analysis/apps';
 import { startsServer } from './analysis/vocabulary/frameworks';
-import type { Workspace } from './analysis/modules';
+import { Modules, type Workspace } from './analysis/modules';
 import { readWorkspace } from './workspace';
 import type { FileFacts } from './analysis/facts/types';
 import { connectedFiles, identitySignal, importSpecifiers, jobSignal, Project, webSignal } from './analysis/project';
@@ -124,6 +124,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
   };
 
   // Phase 1, per file: read, parse, per-file rules, and what the project model needs to know.
+  const seeders = active.filter(({ rule }) => rule.projectSeed !== undefined);
+  const seeds = (text: string): boolean => seeders.some(({ rule }) => rule.projectSeed!(text));
   const seen = new Map<string, SeenFile>();
   const total = discovery.files.length;
   for (const [i, file] of discovery.files.entries()) {
@@ -144,22 +146,23 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const reported = !test || (options.includeTests ?? false) || given.has(file);
     const { sourceFile, findings: fileFindings } = analysed;
     if (reported) findings.push(...fileFindings);
-    if (wantsProject) seen.set(file, describeFile(text, config, reported, test, sourceFile));
+    if (wantsProject) seen.set(file, describeFile(text, config, reported, test, seeds, sourceFile));
     // without the project phase, only what directives and fingerprints need is kept
-    else if (fileFindings.length > 0 || text.includes(DIRECTIVE)) seen.set(file, { text, imports: [], identity: false, web: false, input: false, reported, test, sourceFile });
+    else if (fileFindings.length > 0 || text.includes(DIRECTIVE))
+      seen.set(file, { text, imports: [], identity: false, window: false, web: false, input: false, reported, test, sourceFile });
   }
 
   // Given files only (a pre-commit hook): the rest of the project is context for the model.
   // Every TLS rule reports in a file that can carry identity: with none among the given files,
   // the project has nothing to say about them and is not read.
   // A handler that reads request input may be judged by middleware in another file, so it asks too.
-  const givenIdentity = [...seen.values()].some((f) => f.identity || (f.web && f.input));
+  const givenIdentity = [...seen.values()].some((f) => f.identity || f.window || (f.web && f.input));
   if (wantsProject && givenIdentity && (options.context ?? true) && discovery.explicitFilesOnly) {
     const context = await discoverFiles(['.'], { cwd: root, ignore, gitignore: options.gitignore, allowNoMatch: true });
     for (const file of context.files) {
       if (seen.has(file)) continue;
       const text = readSource(file, maxFileSize, []);
-      if (text !== undefined) seen.set(file, describeFile(text, config, false, isTestFile(file)));
+      if (text !== undefined) seen.set(file, describeFile(text, config, false, isTestFile(file), seeds));
     }
   }
 
@@ -333,6 +336,11 @@ interface SeenFile {
   imports: string[];
   /** It can be a source of client identity or configure a TLS server (text test). */
   identity: boolean;
+  /**
+   * A decision, a boundary and an operation can meet across its imports (text test): a handler that
+   * awaits before it writes, and imports modules that can hold the helper, guard or state it decides on.
+   */
+  window: boolean;
   /** It can take part in a request path (text test); imports are followed only through such files. */
   web: boolean;
   /** It reads request input (`req.params`, `ctx.query`, `@Param()`; text test): a handler that may pick records by it. */
@@ -345,13 +353,16 @@ interface SeenFile {
   sourceFile?: ts.SourceFile;
 }
 
-function describeFile(text: string, config: Config, reported: boolean, test: boolean, sourceFile?: ts.SourceFile): SeenFile {
+function describeFile(text: string, config: Config, reported: boolean, test: boolean, seeds: (text: string) => boolean, sourceFile?: ts.SourceFile): SeenFile {
   const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
-  const keep = identity || (reported && text.includes(DIRECTIVE));
+  const imports = importSpecifiers(text);
+  const window = !test && reported && imports.length > 0 && webSignal(text) && seeds(text);
+  const keep = identity || window || (reported && text.includes(DIRECTIVE));
   return {
     text,
-    imports: importSpecifiers(text),
+    imports,
     identity,
+    window,
     web: identity || webSignal(text),
     input: REQUEST_INPUT_TEXT.test(text),
     reported,
@@ -429,15 +440,112 @@ function analyseFile(file: string, text: string, active: readonly ActiveRule[], 
  * overflow the stack loses only its own project findings, each of its files named.
  */
 function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[], readWs: () => Workspace): Finding[] {
-  // nothing can carry identity: nothing to read of the workspace either
-  if (![...seen.values()].some((info) => info.identity)) return [];
+  const identity = [...seen.values()].some((info) => info.identity);
+  const seeds = [...seen].filter(([, info]) => info.window);
+  // nothing can carry identity and nothing looks across imports: nothing to read of the workspace either
+  if (!identity && seeds.length === 0) return [];
   const workspace = readWs();
+  const byApp = identity ? identityApps(seen, active, config, notifications, workspace) : [];
+  if (seeds.length > 0) byApp.push(importFindings(seen, seeds, active, notifications, workspace));
+  return oneReportPerPlace(byApp, active);
+}
+
+/**
+ * Files judged by what their imports reach (a rule's `imports` hook, for files that passed its
+ * `projectSeed`): one model of names over every file read, which parses a file only when an import
+ * names it and a question reaches it. Each file is an isolated step and reports only in itself, so
+ * what it finds depends on it and what it imports, never on the rest of the scan.
+ */
+function importFindings(seen: Map<string, SeenFile>, seeds: [string, SeenFile][], active: readonly ActiveRule[], notifications: Notification[], workspace: Workspace): Finding[] {
+  const hooks = active.filter(({ rule }) => rule.projectSeed !== undefined);
+  const modules = new Modules(new ParsedOnDemand(seen), workspace);
+  const out: Finding[] = [];
+  for (const [file, info] of seeds) {
+    const here = hooks.filter(({ rule }) => rule.projectSeed!(info.text));
+    if (here.length === 0 || !info.reported) continue;
+    const step = isolate(() => {
+      const sourceFile = modules.sourceFile(file);
+      if (!sourceFile) return [];
+      const facts = collectFacts(
+        file,
+        info.text,
+        sourceFile,
+        here.map(({ rule }) => rule.facts ?? {}),
+      );
+      const found: Finding[] = [];
+      for (const { rule, severity } of here) {
+        rule
+          .create({
+            options: {},
+            report: (r) => {
+              const finding = toFinding(rule, severity, r);
+              if (finding.location.file === file) found.push(finding);
+            },
+          })
+          .imports?.(facts, modules);
+      }
+      return found;
+    });
+    if (step.ok) out.push(...step.value);
+    else notifications.push(stepFailed(file, 'its findings across imports are missing', step));
+  }
+  return out;
+}
+
+/** The files read so far as a map of parsed files, parsing each on first ask (a file the parser gives up on is absent). */
+class ParsedOnDemand implements ReadonlyMap<string, ts.SourceFile> {
+  constructor(private readonly seen: Map<string, SeenFile>) {}
+  get size(): number {
+    return this.seen.size;
+  }
+  has(file: string): boolean {
+    return this.seen.has(file);
+  }
+  get(file: string): ts.SourceFile | undefined {
+    const info = this.seen.get(file);
+    if (!info) return undefined;
+    // the walk sets the parent pointers the analysis follows (and gives up on code nested too deeply);
+    // a file no rule walked in the first phase has none yet
+    const walked = info.sourceFile && (info.sourceFile.statements.length === 0 || info.sourceFile.statements[0].parent !== undefined);
+    if (!walked) {
+      const parsed = isolate(() => {
+        const sourceFile = info.sourceFile ?? parseFile(file, info.text).sourceFile;
+        collectFacts(file, info.text, sourceFile, []);
+        return sourceFile;
+      });
+      if (!parsed.ok) return undefined;
+      info.sourceFile = parsed.value;
+    }
+    return info.sourceFile;
+  }
+  keys(): MapIterator<string> {
+    return this.seen.keys();
+  }
+  *entries(): MapIterator<[string, ts.SourceFile]> {
+    for (const file of this.seen.keys()) {
+      const sf = this.get(file);
+      if (sf) yield [file, sf];
+    }
+  }
+  *values(): MapIterator<ts.SourceFile> {
+    for (const [, sf] of this.entries()) yield sf;
+  }
+  [Symbol.iterator](): MapIterator<[string, ts.SourceFile]> {
+    return this.entries();
+  }
+  forEach(cb: (value: ts.SourceFile, key: string, map: ReadonlyMap<string, ts.SourceFile>) => void): void {
+    for (const [k, v] of this.entries()) cb(v, k, this);
+  }
+}
+
+/** The project models of the applications around files that can carry client identity, each an isolated step. */
+function identityApps(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[], workspace: Workspace): Finding[][] {
   // start from the identity files whose findings are reported: context alone never seeds a project
-  const members = connectedFiles(seen, (info) => info.reported, workspace);
+  const members = connectedFiles(seen, (info) => info.identity && info.reported, workspace);
   // a given handler file whose identity middleware is only context: the project around that middleware
   const unjudged = [...seen].filter(([file, info]) => info.reported && info.input && info.web && !members.has(file));
   if (unjudged.length > 0 && [...seen.values()].some((info) => !info.reported && !info.test)) {
-    const around = connectedFiles(seen, () => true, workspace);
+    const around = connectedFiles(seen, (info) => info.identity, workspace);
     if (unjudged.some(([file]) => around.has(file))) for (const file of around) members.add(file);
   }
   if (members.size === 0) return [];
@@ -477,7 +585,7 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
     notifications.push(...result.value.notifications);
     byApp.push(result.value.findings);
   }
-  return oneReportPerPlace(byApp, active);
+  return byApp;
 }
 
 /**

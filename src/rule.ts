@@ -1,5 +1,6 @@
 import type { FactNeeds, FileFacts } from './analysis/facts/types';
 import type { Project } from './analysis/project';
+import type { Modules } from './analysis/modules';
 import type { Location, Severity } from './findings';
 import { type ts } from './ts';
 
@@ -67,6 +68,12 @@ export interface RuleHooks {
    * identity; the model and its parts are shared by every rule that asks.
    */
   project?(project: Project): void;
+  /**
+   * Called once per file that passed the rule's `projectSeed`, after every file was read, with the
+   * file's facts and a model of names that loads the files its imports name on demand. The rule
+   * judges the file by what it reaches; it reports only in the file itself.
+   */
+  imports?(facts: FileFacts, modules: Modules): void;
 }
 
 export interface RuleDefinition extends RuleMeta {
@@ -76,6 +83,12 @@ export interface RuleDefinition extends RuleMeta {
    * Project rules leave it out: the project model has its own test.
    */
   prefilter?(text: string): boolean;
+  /**
+   * A cheap test on the raw text: a file that passes it seeds a project model even where no file
+   * can carry client identity, because this rule's project hook can find something across the
+   * file's imports (a helper, guard or shared state in another module).
+   */
+  projectSeed?(text: string): boolean;
   /** What the single walk must collect for this rule's per-file hook. */
   facts?: FactNeeds;
   create(context: RuleContext): RuleHooks;

@@ -495,7 +495,11 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
         else if (ts.isObjectLiteralExpression(a)) options(a);
         // a command object (`send(new PutCommand({ TableName, Item, ConditionExpression }))`): its filter keys, not its payload
         else if (ts.isNewExpression(a))
-          for (const c of a.arguments ?? []) ts.isObjectLiteralExpression(skipOuter(c)) ? options(skipOuter(c) as ts.ObjectLiteralExpression) : keysOf(c, 0);
+          for (const c of a.arguments ?? []) {
+            const x = skipOuter(c);
+            if (ts.isObjectLiteralExpression(x)) options(x);
+            else keysOf(c, 0);
+          }
       });
       let next: ts.Node = skipOuter(n.expression);
       while (ts.isPropertyAccessExpression(next) || ts.isElementAccessExpression(next)) next = skipOuter(next.expression);

@@ -5,6 +5,7 @@ import { isRequestLike } from './identity';
 import { isFunctionLike, type Modules, propertyNameText } from './modules';
 import { chainNames, operationOf, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
+import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
 import { GUARD_METHODS, STATUS_PROPERTIES, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 
@@ -220,6 +221,8 @@ export class Decisions {
     const names = chainNames(callee);
     if (names.length === 0 || /^(Promise|JSON|Object|Array|Number|String|Math)$/.test(names[0])) return names[0] === 'Promise' && names[1] === 'all';
     if (/^(sleep|delay|setTimeout|wait|import|require)$/.test(names.at(-1)!)) return false;
+    // a signature checked over the request's own token: its claims, not state other requests change
+    if (SIGNATURE_VERIFIERS.includes(names.at(-1)!)) return false;
     return operationOf(call) === undefined;
   }
 
@@ -330,7 +333,7 @@ export function readSubject(call: ts.CallExpression): string {
   for (let n: ts.Node = call; ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n);) {
     root = n;
     const first = ts.isCallExpression(n) ? n.arguments[0] : n.template;
-    if (first) named(skipOuter(first as ts.Expression));
+    if (first) named(skipOuter(first));
     let next: ts.Node = skipOuter(ts.isCallExpression(n) ? n.expression : n.tag);
     while (ts.isPropertyAccessExpression(next) || ts.isElementAccessExpression(next)) next = skipOuter(next.expression);
     n = next;

@@ -240,20 +240,20 @@ export function importSpecifiers(text: string): string[] {
 const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"\n]+)\1/g;
 
 /**
- * The files connected to an identity file through relative imports, in either direction: the
+ * The files connected to a seed (by default an identity file) through relative imports, in either direction: the
  * middleware, options and router files an mTLS handler depends on, and the files that register it.
  * Only files with a web signal (or an identity signal) are followed; plain modules they import
  * are read as leaves.
  */
 export function connectedFiles<T extends { imports: string[]; identity: boolean; web: boolean }>(
   files: ReadonlyMap<string, T>,
-  seed: (info: T) => boolean = () => true,
+  seed: (info: T) => boolean = (info) => info.identity,
   workspace?: Workspace,
 ): Set<string> {
   const seen = new Set<string>();
   const queue: string[] = [];
   for (const [file, info] of files) {
-    if (info.identity && seed(info)) {
+    if (seed(info)) {
       seen.add(file);
       queue.push(file);
     }

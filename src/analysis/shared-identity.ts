@@ -75,7 +75,7 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
 function returnedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState): string | undefined {
   const body = fn.body!;
   const returned: ts.Expression[] = [];
-  if (!ts.isBlock(body)) returned.push(body as ts.Expression);
+  if (!ts.isBlock(body)) returned.push(body);
   else {
     let other = false;
     const visit = (n: ts.Node): void => {

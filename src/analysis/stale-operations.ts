@@ -8,6 +8,9 @@ import type { Project } from './project';
 import { sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
 import { mayHoldOperation } from './vocabulary/operations';
+import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS } from './vocabulary/frameworks';
+import { skipOuter } from './facts/walk';
+import { propertyNameText } from './modules';
 import { REFUSAL_TEXT } from './vocabulary/refusals';
 
 const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
@@ -99,11 +102,119 @@ export class StaleOperations {
   }
 }
 
+/**
+ * The stale operations a file shows with what its imports hold, where no identity model is built:
+ * a refusing helper or an operation in another module, a collection another module exports and
+ * changes, and the guards and middleware registered before a handler of the file (NestJS
+ * `@UseGuards`, earlier arguments of a route registration, Fastify's early hooks), wherever they are
+ * written. `modules` loads the files that imports name on demand, so only what the file's calls
+ * reach is read. Only findings in the file itself: the file is judged by what it reaches.
+ */
+export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules): StaleOperation[] {
+  const resolve = callResolver(modules);
+  const decisions = new Decisions(modules, new SharedState(modules), resolve);
+  const helper = (call: ts.CallExpression): boolean => {
+    if (decisions.looksIntoImported(call)) return true;
+    const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
+    return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
+  };
+  const found = new Set<ts.Node>();
+  const out: StaleOperation[] = [];
+  for (const fn of candidateFunctions(facts, helper)) {
+    for (const s of staleOperations(fn, decisions)) {
+      found.add(s.op.node);
+      if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.decision.imported) out.push(s);
+    }
+  }
+  for (const { handler, before } of registeredChains(facts.sourceFile, modules, resolve)) {
+    if (!SUSPEND_TEXT.test(facts.text.slice(handler.pos, handler.end))) continue;
+    const checks = before.flatMap((g) => decisions.guardDecisions(g));
+    const s = checks.length > 0 ? staleAfterGuard(handler, checks, decisions) : undefined;
+    if (s && !found.has(s.op.node)) {
+      found.add(s.op.node);
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/**
+ * Handlers of a file and what is registered to run before each where the handler is registered:
+ * NestJS guards named by `@UseGuards(…)` on the method or its class (their `canActivate`), the
+ * earlier function arguments of a route registration (`router.post(path, requireEditor, handler)`),
+ * and Fastify's early hooks in the route's options (`{ preHandler: requireRelation('manager') }`).
+ * A call among them stands for the function it returns.
+ */
+function registeredChains(
+  sf: ts.SourceFile,
+  modules: Modules,
+  resolve: ReturnType<typeof callResolver>,
+): { handler: ts.FunctionLikeDeclaration; before: ts.FunctionLikeDeclaration[] }[] {
+  const out: { handler: ts.FunctionLikeDeclaration; before: ts.FunctionLikeDeclaration[] }[] = [];
+  const fnOf = (e: ts.Expression, depth = 0): ts.FunctionLikeDeclaration[] => {
+    const x = skipOuter(e);
+    if (isFunctionLike(x)) return [x];
+    if (ts.isArrayLiteralExpression(x)) return x.elements.flatMap((el) => fnOf(el, depth));
+    if (ts.isCallExpression(x)) {
+      const made = resolve(x);
+      return made && depth < 2 ? returnedFunctions(made).flatMap((r) => fnOf(r, depth + 1)) : [];
+    }
+    if (ts.isIdentifier(x) || ts.isPropertyAccessExpression(x)) {
+      const v = modules.valueOf(x);
+      if (v && isFunctionLike(v)) return [v];
+      if (v && ts.isClassLike(v)) return v.members.filter((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && isNestGuardMethod(propertyNameText(m.name) ?? ''));
+    }
+    return [];
+  };
+  const guardsOf = (node: ts.Node): ts.FunctionLikeDeclaration[] =>
+    (ts.canHaveDecorators(node) ? (ts.getDecorators(node) ?? []) : []).flatMap((d) => {
+      const call = d.expression;
+      return ts.isCallExpression(call) && ts.isIdentifier(call.expression) && NEST_GUARD_DECORATORS.includes(call.expression.text) ? call.arguments.flatMap((a) => fnOf(a)) : [];
+    });
+  const visit = (n: ts.Node): void => {
+    if (ts.isMethodDeclaration(n) && n.body && ts.isClassLike(n.parent)) {
+      const before = [...guardsOf(n.parent), ...guardsOf(n)];
+      if (before.length > 0) out.push({ handler: n, before });
+    } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && isRouteMethod(n.expression.name.text) && n.arguments.length >= 2) {
+      const last = skipOuter(n.arguments[n.arguments.length - 1]);
+      if (isFunctionLike(last)) {
+        const before: ts.FunctionLikeDeclaration[] = [];
+        for (const a of n.arguments.slice(0, -1)) {
+          const x = skipOuter(a);
+          if (ts.isObjectLiteralExpression(x)) {
+            for (const p of x.properties) if (ts.isPropertyAssignment(p) && isEarlyHook(propertyNameText(p.name) ?? '')) before.push(...fnOf(p.initializer));
+          } else if (!ts.isStringLiteralLike(x) && !ts.isTemplateExpression(x)) before.push(...fnOf(x));
+        }
+        if (before.length > 0) out.push({ handler: last, before: before.filter((b) => b !== last) });
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** The functions a factory returns: `requireRelation(role)` → the middleware it makes. */
+function returnedFunctions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
+  if (fn.body && !ts.isBlock(fn.body)) return [fn.body];
+  const out: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n !== fn && isFunctionLike(n)) return;
+    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
+    ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return out;
+}
+
+/** A decision, a boundary and an operation can meet here with what the file imports (the refusal can be there): a text test, derived from the tables. */
+export const mayHoldCrossFileWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && mayHoldOperation(text);
+
 /** With helpers in other files, the refusal can be there (answered once per file: files are judged in every app that holds them). */
 const helperTexts = new WeakMap<FileFacts, boolean>();
 const mayCallHelpers = (facts: FileFacts): boolean => {
   let known = helperTexts.get(facts);
-  if (known === undefined) helperTexts.set(facts, (known = SUSPEND_TEXT.test(facts.text) && mayHoldOperation(facts.text)));
+  if (known === undefined) helperTexts.set(facts, (known = mayHoldCrossFileWindow(facts.text)));
   return known;
 };
 const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
