@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { skipOuter } from './facts/walk';
-import { isFunctionLike } from './modules';
+import { isFunctionLike, propertyNameText } from './modules';
 import {
   HTTP_FUNCTIONS,
   HTTP_WRITE_METHODS,
@@ -133,7 +133,8 @@ export function isSqlWrite(text: string): boolean {
 /** The HTTP method of a call to another service, when it changes things. */
 function httpWrite(call: ts.CallExpression, names: readonly string[]): boolean {
   const last = names.at(-1) ?? '';
-  if (HTTP_WRITE.has(last) && names.length >= 2) return true;
+  // a route registered with its handler (`router.post('/x', async (req, res) => …)`) sends nothing
+  if (HTTP_WRITE.has(last) && names.length >= 2) return !call.arguments.some((a) => isFunctionLike(skipOuter(a)));
   if (!HTTP_FN.has(last) && !HTTP_FN.has(names[0] ?? '')) return false;
   for (const arg of call.arguments) {
     const a = skipOuter(arg);
@@ -208,7 +209,14 @@ function inMemoryCollection(callee: ts.Expression, resolve: CallResolver): boole
   if (!ts.isIdentifier(e)) return false;
   const v = resolve.valueOf!(e);
   if (!v) return false;
-  if (ts.isArrayLiteralExpression(v) || ts.isObjectLiteralExpression(v)) return true;
+  if (ts.isArrayLiteralExpression(v)) return true;
+  // an object of methods (`export const repo = { archive(id) { … } }`) is a service, not a collection: its own method runs
+  if (ts.isObjectLiteralExpression(v)) {
+    const called = ts.isPropertyAccessExpression(skipOuter(callee)) ? (skipOuter(callee) as ts.PropertyAccessExpression).name.text : undefined;
+    const member = called === undefined ? undefined : v.properties.find((p) => p.name !== undefined && propertyNameText(p.name) === called);
+    const isMethod = member !== undefined && (ts.isMethodDeclaration(member) || (ts.isPropertyAssignment(member) && isFunctionLike(skipOuter(member.initializer))));
+    return !isMethod;
+  }
   return ts.isNewExpression(v) && ts.isIdentifier(v.expression) && /^(Map|Set|WeakMap|WeakSet|Array)$/.test(v.expression.text);
 }
 
