@@ -77,7 +77,9 @@ lookup made with those claims against a database, cache or permission service is
       },
       imports(facts: FileFacts, modules: Modules) {
         // without an identity model: helpers, guards and state the file's imports reach
-        for (const s of staleOperationsAcrossImports(facts, modules)) context.report(staleReport(s));
+        const { stale, sharedIdentity } = staleOperationsAcrossImports(facts, modules);
+        for (const s of stale) context.report(staleReport(s));
+        for (const use of sharedIdentity) context.report(sharedReport(use));
       },
       project(project: Project) {
         // what a helper in another file adds to what each file showed alone

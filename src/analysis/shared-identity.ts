@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { canSuspend, testGuards, walkInOrder, within } from './await-order';
-import { callResolver, isCallbackArgument } from './decisions';
+import { callResolver, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { references } from './guards';
 import { isFunctionLike } from './modules';
@@ -69,6 +69,59 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
     }
   }
   return out;
+}
+
+/**
+ * Identity a shared object keeps per request, seen in one file without an identity model: a field
+ * of a class whose one instance serves every request (a DI singleton, an instance made at module
+ * level) or a module variable, written inside a function from what the function was given
+ * (`actAs(operatorId) { this.operatorId = operatorId }`, middleware setting `current = user`), and
+ * tested by a refusal that turns a client away (401/403) — what marks it as the client's identity.
+ * Read on both sides of an `await`, or decided on before one, it may be another request's by then.
+ */
+export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState): SharedIdentityUse[] {
+  const places = new Map<string, { place: Place; write: ts.Node }>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && !ts.isObjectLiteralExpression(skipOuter(n.right))) {
+      const fn = enclosingFunction(n);
+      const given = fn && !ts.isConstructorDeclaration(fn) ? fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])) : [];
+      if (given.length > 0 && references(n.right, new Set(given))) {
+        const place = shared.placeOf(n.left);
+        if (place?.shared && (place.kind === 'singleton-field' || place.kind === 'module-variable' || place.kind === 'module-object') && !places.has(place.key))
+          places.set(place.key, { place, write: n });
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  if (places.size === 0) return [];
+  // only what a refusal of the client tests is identity
+  const decided = new Set<string>();
+  const tests = (n: ts.Node): void => {
+    if (ts.isIfStatement(n)) {
+      const refusal = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
+      if (refusal?.decides && refusal.kind === 'auth') {
+        const scan = (m: ts.Node): void => {
+          if (ts.isPropertyAccessExpression(m) || ts.isIdentifier(m)) {
+            const place = shared.placeOf(m);
+            if (place?.shared && places.has(place.key)) decided.add(place.key);
+          }
+          ts.forEachChild(m, scan);
+        };
+        scan(n.expression);
+      }
+    }
+    ts.forEachChild(n, tests);
+  };
+  tests(sf);
+  for (const key of [...places.keys()]) if (!decided.has(key)) places.delete(key);
+  if (places.size === 0) return [];
+  return suspendingFunctions(sf).flatMap((fn) => staleSharedIdentity(fn, places, shared, () => undefined));
+}
+
+function enclosingFunction(node: ts.Node): ts.FunctionLikeDeclaration | undefined {
+  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
+  return undefined;
 }
 
 /** The shared place a function returns on every path, read as it is (`return currentOperator`). */

@@ -5,7 +5,7 @@ import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules } from './modules';
 import { performedOperation } from './operations';
 import type { Project } from './project';
-import { sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
+import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
 import { mayHoldOperation } from './vocabulary/operations';
 import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS } from './vocabulary/frameworks';
@@ -110,7 +110,7 @@ export class StaleOperations {
  * written. `modules` loads the files that imports name on demand, so only what the file's calls
  * reach is read. Only findings in the file itself: the file is judged by what it reaches.
  */
-export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules): StaleOperation[] {
+export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules): { stale: StaleOperation[]; sharedIdentity: SharedIdentityUse[] } {
   const resolve = callResolver(modules);
   const decisions = new Decisions(modules, new SharedState(modules), resolve);
   const helper = (call: ts.CallExpression): boolean => {
@@ -135,7 +135,9 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
       out.push(s);
     }
   }
-  return out;
+  // identity a shared object keeps per request, written and tested in this file
+  const sharedIdentity = perRequestStateUses(facts.sourceFile, new SharedState(modules)).filter((use) => !found.has(use.node));
+  return { stale: out, sharedIdentity };
 }
 
 /**
