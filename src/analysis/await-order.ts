@@ -1,8 +1,9 @@
 import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
-import { asksAgain, type Check, type Decisions } from './decisions';
+import { asksAgain, refusalOf, type Check, type Decisions } from './decisions';
 import { isFunctionLike, propertyNameText } from './modules';
+import { references } from './guards';
 import { chainNames, operationOf, type Operation } from './operations';
 import { DEFERRING_CALLEES } from './vocabulary/operations';
 
@@ -647,7 +648,30 @@ function atomic(check: Check, op: Operation): boolean {
   const tx = transactionOf(op.node);
   if (tx && transactionOf(check.call) === tx) return true;
   if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
-  return conditionInQuery(op, check) || scriptedCommand(op);
+  return conditionInQuery(op, check) || scriptedCommand(op) || outcomeRefuses(op);
+}
+
+/**
+ * A conditional write whose outcome is checked at once (`const granted = await redis.grantIfAdmin(…);
+ * if (granted !== 1) throw 403`, `const { count } = await …updateMany({ where: … }); if (!count) …`):
+ * the write decides for itself when it runs.
+ */
+function outcomeRefuses(op: Operation): boolean {
+  let e: ts.Node = op.node;
+  while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
+  const decl = e.parent;
+  if (!decl || !ts.isVariableDeclaration(decl) || decl.initializer !== e) return false;
+  const names = new Set<string>();
+  const bind = (n: ts.BindingName): void => {
+    if (ts.isIdentifier(n)) names.add(n.text);
+    else for (const el of n.elements) if (!ts.isOmittedExpression(el)) bind(el.name);
+  };
+  bind(decl.name);
+  const statement = decl.parent?.parent;
+  const block = statement?.parent;
+  if (!statement || !block || !(ts.isBlock(block) || ts.isSourceFile(block))) return false;
+  const at = block.statements.indexOf(statement as ts.Statement);
+  return block.statements.slice(at + 1, at + 3).some((st) => ts.isIfStatement(st) && references(st.expression, names) && refusalOf(st.thenStatement)?.decides === true);
 }
 
 /** A store command defined as a server-side script (`redis.defineCommand('grantIfAdmin', { lua })`): it checks and writes in one step. */
