@@ -670,7 +670,7 @@ function outcomeRefuses(op: Operation): boolean {
   const statement = decl.parent?.parent;
   const block = statement?.parent;
   if (!statement || !block || !(ts.isBlock(block) || ts.isSourceFile(block))) return false;
-  const at = block.statements.indexOf(statement as ts.Statement);
+  const at = block.statements.indexOf(statement);
   return block.statements.slice(at + 1, at + 3).some((st) => ts.isIfStatement(st) && references(st.expression, names) && refusalOf(st.thenStatement)?.decides === true);
 }
 
