@@ -144,9 +144,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
     scanned++;
     const test = isTestFile(file);
     const reported = !test || (options.includeTests ?? false) || given.has(file);
-    const { sourceFile, findings: fileFindings } = analysed;
+    const { sourceFile, findings: fileFindings, facts } = analysed;
     if (reported) findings.push(...fileFindings);
-    if (wantsProject) seen.set(file, describeFile(text, config, reported, test, seeds, sourceFile));
+    if (wantsProject) {
+      const info = describeFile(text, config, reported, test, seeds, sourceFile);
+      // the walk's facts, for the look across its imports (kept only for the files that get one)
+      if (info.window) info.facts = facts;
+      seen.set(file, info);
+    }
     // without the project phase, only what directives and fingerprints need is kept
     else if (fileFindings.length > 0 || text.includes(DIRECTIVE))
       seen.set(file, { text, imports: [], identity: false, window: false, web: false, input: false, reported, test, sourceFile });
@@ -349,6 +354,8 @@ interface SeenFile {
   reported: boolean;
   /** Test code: read as context, never the start of an application. */
   test: boolean;
+  /** The first phase's facts and the rules they were collected for, kept for the look across imports. */
+  facts?: { facts: FileFacts; rules: readonly Rule[] };
   /** Kept only where phase 2 will surely need it; otherwise parsed again if it does. */
   sourceFile?: ts.SourceFile;
 }
@@ -356,14 +363,15 @@ interface SeenFile {
 function describeFile(text: string, config: Config, reported: boolean, test: boolean, seeds: (text: string) => boolean, sourceFile?: ts.SourceFile): SeenFile {
   const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
   const imports = importSpecifiers(text);
-  const window = !test && reported && imports.length > 0 && webSignal(text) && seeds(text);
+  const web = identity || webSignal(text);
+  const window = !test && reported && imports.length > 0 && web && seeds(text);
   const keep = identity || window || (reported && text.includes(DIRECTIVE));
   return {
     text,
     imports,
     identity,
     window,
-    web: identity || webSignal(text),
+    web,
     input: REQUEST_INPUT_TEXT.test(text),
     reported,
     test,
@@ -390,7 +398,12 @@ function stepFailed(file: string | undefined, consequence: string, step: Isolate
  * parser or the walk is skipped (undefined, with a notification saying why); a rule that fails on
  * it loses only its own findings there.
  */
-function analyseFile(file: string, text: string, active: readonly ActiveRule[], notifications: Notification[]): { sourceFile: ts.SourceFile; findings: Finding[] } | undefined {
+function analyseFile(
+  file: string,
+  text: string,
+  active: readonly ActiveRule[],
+  notifications: Notification[],
+): { sourceFile: ts.SourceFile; findings: Finding[]; facts?: { facts: FileFacts; rules: readonly Rule[] } } | undefined {
   const parsed = isolate(() => parseFile(file, text));
   if (!parsed.ok) {
     notifications.push(
@@ -404,6 +417,7 @@ function analyseFile(file: string, text: string, active: readonly ActiveRule[], 
   if (notification) notifications.push(notification);
   const here = active.filter(({ rule }) => rule.prefilter?.(text));
   const findings: Finding[] = [];
+  let walkedFacts: { facts: FileFacts; rules: readonly Rule[] } | undefined;
   if (here.length > 0) {
     const walked = isolate(() =>
       collectFacts(
@@ -417,6 +431,7 @@ function analyseFile(file: string, text: string, active: readonly ActiveRule[], 
       notifications.push(stepFailed(file, 'skipped', walked));
       return undefined;
     }
+    walkedFacts = { facts: walked.value, rules: here.map(({ rule }) => rule) };
     for (const { rule, severity } of here) {
       const own: Finding[] = [];
       const report = (r: RuleReport): void => {
@@ -427,7 +442,7 @@ function analyseFile(file: string, text: string, active: readonly ActiveRule[], 
       else notifications.push(stepFailed(file, `rule ${rule.id} skipped this file`, ran, rule.id));
     }
   }
-  return { sourceFile, findings };
+  return { sourceFile, findings, facts: walkedFacts };
 }
 
 /**
@@ -466,12 +481,17 @@ function importFindings(seen: Map<string, SeenFile>, seeds: [string, SeenFile][]
     const step = isolate(() => {
       const sourceFile = modules.sourceFile(file);
       if (!sourceFile) return [];
-      const facts = collectFacts(
-        file,
-        info.text,
-        sourceFile,
-        here.map(({ rule }) => rule.facts ?? {}),
-      );
+      // the first phase's walk, when it collected for these rules; otherwise one walk now
+      const facts =
+        info.facts && here.every(({ rule }) => info.facts!.rules.includes(rule))
+          ? info.facts.facts
+          : collectFacts(
+              file,
+              info.text,
+              sourceFile,
+              here.map(({ rule }) => rule.facts ?? {}),
+            );
+      info.facts = undefined;
       const found: Finding[] = [];
       for (const { rule, severity } of here) {
         rule

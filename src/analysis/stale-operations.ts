@@ -8,7 +8,7 @@ import type { Project } from './project';
 import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
 import { mayHoldOperation } from './vocabulary/operations';
-import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS } from './vocabulary/frameworks';
+import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS, ROUTE_METHODS } from './vocabulary/frameworks';
 import { skipOuter } from './facts/walk';
 import { propertyNameText } from './modules';
 import { REFUSAL_TEXT } from './vocabulary/refusals';
@@ -126,7 +126,8 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
       if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.decision.imported) out.push(s);
     }
   }
-  for (const { handler, before } of registeredChains(facts.sourceFile, modules, resolve)) {
+  const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts.sourceFile, modules, resolve) : [];
+  for (const { handler, before } of chains) {
     if (!SUSPEND_TEXT.test(facts.text.slice(handler.pos, handler.end))) continue;
     const checks = before.flatMap((g) => decisions.guardDecisions(g));
     const s = checks.length > 0 ? staleAfterGuard(handler, checks, decisions) : undefined;
@@ -136,9 +137,12 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
     }
   }
   // identity a shared object keeps per request, written and tested in this file
-  const sharedIdentity = perRequestStateUses(facts.sourceFile, new SharedState(modules)).filter((use) => !found.has(use.node));
+  const sharedIdentity = REFUSAL_TEXT.test(facts.text) ? perRequestStateUses(facts.sourceFile, new SharedState(modules)).filter((use) => !found.has(use.node)) : [];
   return { stale: out, sharedIdentity };
 }
+
+/** A route registered with more than its handler, or a NestJS guard decorator, can be in this text (derived from the tables). */
+const GUARDED_ROUTE_TEXT = new RegExp(`@(?:${NEST_GUARD_DECORATORS.join('|')})\\(|\\.(?:${ROUTE_METHODS.join('|')})\\(`);
 
 /**
  * Handlers of a file and what is registered to run before each where the handler is registered:
