@@ -3,7 +3,7 @@ import { namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../sr
 
 describe('vocabulary: refusals', () => {
   it('must match: refusal statuses, errors, codes and messages', () => {
-    expect([statusRefusal(401), statusRefusal(403), statusRefusal(404)]).toEqual(['auth', 'auth', 'hiding']);
+    expect([statusRefusal(401), statusRefusal(402), statusRefusal(403), statusRefusal(404)]).toEqual(['auth', 'auth', 'auth', 'hiding']);
     expect(['ForbiddenException', 'UnauthorizedError', 'FORBIDDEN', 'NotFoundException'].map(namedRefusal)).toEqual(['auth', 'auth', 'auth', 'hiding']);
     expect(['not allowed to archive', 'CalibrationDenied', 'NotPermittedError', 'CustodyRefused', 'insufficient permissions'].every(refusalMessage)).toBe(true);
     expect(['res.sendStatus(403)', 'throw new ForbiddenException()', "ctx.throw(401, 'no')", 'return false;'].every((t) => REFUSAL_TEXT.test(t))).toBe(true);

@@ -38,18 +38,23 @@ export interface Check {
   via?: ts.FunctionLikeDeclaration;
   /** The shared place is another module's, imported: only a model of both files sees it change. */
   imported?: true;
+  /** It refuses with an error class of the app whose status its declaration gives (maybe in another module). */
+  importedRefusal?: true;
 }
 
 type Behind = Pick<Check, 'read' | 'call' | 'fields' | 'shared' | 'imported'>;
 
 export class Decisions {
   private readonly cache = new WeakMap<ts.Node, Check[]>();
+  private readonly errorStatus: ErrorStatus;
 
   constructor(
     private readonly modules: Modules,
     private readonly shared: SharedState,
     readonly resolve: CallResolver,
-  ) {}
+  ) {
+    this.errorStatus = errorStatusOf(modules);
+  }
 
   /** The checks made in a function and the callbacks that run in its flow, in source order. */
   checksIn(fn: ts.FunctionLikeDeclaration, depth = 0): Check[] {
@@ -60,7 +65,10 @@ export class Decisions {
     const visit = (n: ts.Node): void => {
       if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
       if (ts.isIfStatement(n)) {
-        const refusal = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
+        const plain = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
+        // an error class of the app that carries its status: only a model that sees the class knows it refuses
+        const own = plain?.decides ? undefined : (refusalOf(n.thenStatement, this.errorStatus) ?? (n.elseStatement ? refusalOf(n.elseStatement, this.errorStatus) : undefined));
+        const refusal = own?.decides ? own : plain;
         if (refusal) {
           const behind = this.readBehind(n.expression, fn, 0);
           if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)))) {
@@ -73,6 +81,7 @@ export class Decisions {
               fields: behind.fields,
               shared: behind.shared,
               imported: behind.imported,
+              ...(refusal === own ? { importedRefusal: true as const } : {}),
             });
           }
         }
@@ -85,6 +94,26 @@ export class Decisions {
     if (fn.body) visit(fn.body);
     this.cache.set(fn, out);
     return out;
+  }
+
+  /**
+   * Whether a function throws an error class of the app declared in another module that answers
+   * 401/403 (`throw new PayoutPolicyError(…)` with `status = 403` in `errors.ts`): its refusals are
+   * out of sight of a text test of the function.
+   */
+  throwsImportedRefusal(fn: ts.FunctionLikeDeclaration): boolean {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isThrowStatement(n) && n.expression && ts.isNewExpression(skipOuter(n.expression))) {
+        const made = (skipOuter(n.expression) as ts.NewExpression).expression;
+        const decl = ts.isIdentifier(made) ? this.modules.declarationOf(made.text, made) : undefined;
+        if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl)) && statusRefusal(this.errorStatus(made as ts.Identifier) ?? 0) === 'auth') found = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (fn.body) visit(fn.body);
+    return found;
   }
 
   /** Whether a function's own decision refuses by throwing: a call of it decides for its caller. */
@@ -351,6 +380,52 @@ function isCollection(v: ts.Node | undefined): boolean {
   return e !== undefined && ((ts.isNewExpression(e) && ts.isIdentifier(e.expression) && collectionClassOf(e.expression.text) !== undefined) || ts.isArrayLiteralExpression(e));
 }
 
+/** The HTTP status an error class of the app answers with, where it says so. */
+export type ErrorStatus = (name: ts.Identifier) => number | undefined;
+
+/**
+ * The status an error class carries: a `status`/`statusCode` field set to a number
+ * (`readonly status = 403`, `this.status = 403` in its constructor), or a status passed to the class
+ * it extends (`super(403, message)`); through the classes it extends, two deep.
+ */
+export function errorStatusOf(modules: Modules): ErrorStatus {
+  const cache = new Map<ts.Node, number | undefined>();
+  const ofClass = (cls: ts.ClassLikeDeclaration, depth: number): number | undefined => {
+    if (cache.has(cls)) return cache.get(cls);
+    cache.set(cls, undefined);
+    let found: number | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found !== undefined) return;
+      if (ts.isPropertyDeclaration(n) && n.name && STATUS_PROPERTIES.includes(propertyNameText(n.name) ?? '') && n.initializer && ts.isNumericLiteral(skipOuter(n.initializer)))
+        found = Number((skipOuter(n.initializer) as ts.NumericLiteral).text);
+      else if (
+        ts.isBinaryExpression(n) &&
+        n.operatorToken.kind === SK.EqualsToken &&
+        ts.isPropertyAccessExpression(n.left) &&
+        STATUS_PROPERTIES.includes(n.left.name.text) &&
+        ts.isNumericLiteral(skipOuter(n.right))
+      )
+        found = Number((skipOuter(n.right) as ts.NumericLiteral).text);
+      else if (ts.isCallExpression(n) && n.expression.kind === SK.SuperKeyword) {
+        const literal = n.arguments.map((a) => skipOuter(a)).find((a): a is ts.NumericLiteral => ts.isNumericLiteral(a) && Number(a.text) >= 400 && Number(a.text) < 600);
+        if (literal) found = Number(literal.text);
+      } else if (!isFunctionLike(n) || ts.isConstructorDeclaration(n)) ts.forEachChild(n, visit);
+    };
+    cls.members.forEach(visit);
+    const base = cls.heritageClauses?.find((h) => h.token === SK.ExtendsKeyword)?.types[0]?.expression;
+    if (found === undefined && base && ts.isIdentifier(base) && depth < 2) {
+      const v = modules.valueOf(base);
+      if (v && ts.isClassLike(v)) found = ofClass(v, depth + 1);
+    }
+    cache.set(cls, found);
+    return found;
+  };
+  return (name) => {
+    const v = modules.valueOf(name);
+    return v && ts.isClassLike(v) ? ofClass(v, 0) : undefined;
+  };
+}
+
 /** The call an awaited or chained expression reads: `await db.find(…)`, `await (await fetchRole())`. */
 function readCall(expr: ts.Expression): ts.CallExpression | undefined {
   let e = skipOuter(expr);
@@ -413,14 +488,14 @@ function fieldsOf(cond: ts.Node, name: string): string[] {
 }
 
 /** How a branch that stops the flow refuses: a status, an error, a `false` answer; `decides` when it is a refusal. */
-export function refusalOf(branch: ts.Statement): { kind: RefusalKind; decides: boolean; throws: boolean } | undefined {
+export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { kind: RefusalKind; decides: boolean; throws: boolean } | undefined {
   const end = lastStatement(branch);
   if (!end || !stopsAt(end)) return undefined;
   let kind: RefusalKind | undefined;
   const throws = ts.isThrowStatement(end) || (ts.isExpressionStatement(end) && ts.isCallExpression(end.expression) && calleeChain(end.expression.expression)?.at(-1) === 'throw');
   const visit = (n: ts.Node): void => {
     if (kind === 'auth' || isFunctionLike(n)) return;
-    kind = refusalAt(n) ?? kind;
+    kind = refusalAt(n, errorStatus) ?? kind;
     ts.forEachChild(n, visit);
   };
   visit(branch);
@@ -429,7 +504,7 @@ export function refusalOf(branch: ts.Statement): { kind: RefusalKind; decides: b
 }
 
 /** A refusal marker at a node: a status literal in a call, a named error or status, a plain error saying "forbidden". */
-function refusalAt(n: ts.Node): RefusalKind | undefined {
+function refusalAt(n: ts.Node, errorStatus?: ErrorStatus): RefusalKind | undefined {
   if (ts.isNumericLiteral(n) && n.parent && (ts.isCallExpression(n.parent) || ts.isNewExpression(n.parent) || ts.isPropertyAssignment(n.parent)))
     return statusRefusal(Number(n.text));
   // `ctx.status = 403`, `res.statusCode = 403`
@@ -449,6 +524,9 @@ function refusalAt(n: ts.Node): RefusalKind | undefined {
       message &&
       (ts.isStringLiteralLike(message) ? message.text : ts.isTemplateExpression(message) ? message.head.text + message.templateSpans.map((s) => s.literal.text).join(' ') : '');
     if (refusalMessage(n.expression.text) || (/^(Error|HttpError|HttpException)$/.test(n.expression.text) && text && refusalMessage(text))) return 'auth';
+    // an error class of the app's own that carries its status (`class PolicyError extends Error { status = 403 }`)
+    const status = errorStatus?.(n.expression);
+    if (status !== undefined) return statusRefusal(status);
   }
   return undefined;
 }

@@ -202,6 +202,12 @@ export class SharedState {
       const value = this.modules.valueOf(root);
       const owner = value && moduleDeclarationOf(value);
       if (owner && ts.isIdentifier(owner.name)) return this.modulePlace(owner, owner.name.text, path, shown, contents);
+      // a member of a module imported whole (`import * as state from './state'`; `state.activeRunner`): the variable it exports
+      if (value && ts.isSourceFile(value) && path.length > 0 && path[0] !== '[]') {
+        const exported = this.modules.exports(value.fileName).get(path[0])?.node;
+        const member = exported && ts.isIdentifier(exported) && ts.isVariableDeclaration(exported.parent) && isModuleLevel(exported.parent) ? exported.parent : undefined;
+        if (member) return this.modulePlace(member, path[0], path.slice(1), shown, contents);
+      }
       if (value && (ts.isImportDeclaration(value) || ts.isImportClause(value))) {
         // a package's export: a cache client instance (`import redis from './redis'` resolved to a package import)
         const spec = ts.isImportDeclaration(value) ? value.moduleSpecifier : value.parent.moduleSpecifier;
@@ -234,6 +240,20 @@ export class SharedState {
     if (path.length === 0) return undefined;
     const cls = classOfThis(thisNode);
     if (!cls) return undefined;
+    return this.classFieldPlace(cls, path, 0);
+  }
+
+  /**
+   * A field of an instance of `cls`. Through an injected provider (`this.tenantContext.current`, with
+   * `tenantContext: TenantContext` injected) it is the provider's field, the same place in every
+   * class that injects it.
+   */
+  private classFieldPlace(cls: ts.ClassLikeDeclaration, path: string[], depth: number): Place | undefined {
+    if (path.length >= 2 && depth < 3) {
+      const provider = this.injectedClass(cls, path[0]);
+      const inner = provider && this.lifetimeOf(provider) ? this.classFieldPlace(provider, path.slice(1), depth + 1) : undefined;
+      if (inner) return inner;
+    }
     const life = this.lifetimeOf(cls);
     if (!life) return undefined;
     const name = cls.name?.text ?? '(anonymous class)';
@@ -246,6 +266,17 @@ export class SharedState {
       key,
       label: nest ? `field ${code(`this.${path[0]}`)} of singleton ${code(name)}` : `field ${code(`this.${path[0]}`)} of ${code(name)}, created once for the process`,
     };
+  }
+
+  /** The class of a field typed with one (`private readonly ctx: TenantContext`, a constructor parameter property too). */
+  private injectedClass(cls: ts.ClassLikeDeclaration, field: string): ts.ClassLikeDeclaration | undefined {
+    const member =
+      cls.members.find((m) => ts.isPropertyDeclaration(m) && m.name !== undefined && ts.isIdentifier(m.name) && m.name.text === field) ??
+      cls.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === field);
+    const type = member && (member as ts.PropertyDeclaration | ts.ParameterDeclaration).type;
+    if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+    const v = this.modules.valueOf(type.typeName);
+    return v && ts.isClassLike(v) && v !== cls ? v : undefined;
   }
 
   /**

@@ -81,10 +81,10 @@ export class StaleOperations {
         const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
         return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
       };
-      for (const fn of candidateFunctions(facts, helper)) {
+      for (const fn of candidateFunctions(facts, helper, decisions)) {
         for (const s of staleOperations(fn, decisions)) {
           found.add(s.op.node);
-          if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.decision.imported) acrossFiles.push(s);
+          if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.decision.imported || s.decision.importedRefusal) acrossFiles.push(s);
         }
       }
     }
@@ -120,10 +120,10 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   };
   const found = new Set<ts.Node>();
   const out: StaleOperation[] = [];
-  for (const fn of candidateFunctions(facts, helper)) {
+  for (const fn of candidateFunctions(facts, helper, decisions)) {
     for (const s of staleOperations(fn, decisions)) {
       found.add(s.op.node);
-      if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.decision.imported) out.push(s);
+      if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.decision.imported || s.decision.importedRefusal) out.push(s);
     }
   }
   const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts.sourceFile, modules, resolve) : [];
@@ -225,9 +225,28 @@ const mayCallHelpers = (facts: FileFacts): boolean => {
 };
 const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
 
+/** The outermost functions of a file that can be suspended and throw an error class another module declares with a 401/403 status. */
+function throwingImported(facts: FileFacts, decisions: Decisions): ts.FunctionLikeDeclaration[] {
+  if (!THROW_NEW_TEXT.test(facts.text)) return [];
+  const out: ts.FunctionLikeDeclaration[] = [];
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n) && !isCallbackArgument(n)) {
+      const text = facts.text.slice(n.pos, n.end);
+      if (SUSPEND_TEXT.test(text) && THROW_NEW_TEXT.test(text) && decisions.throwsImportedRefusal(n)) out.push(n);
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(facts.sourceFile);
+  return out;
+}
+
+/** Structural, not vocabulary: a thrown instance of a named class. */
+const THROW_NEW_TEXT = /\bthrow\s+new\s+[A-Za-z_$]/;
+
 /** The outermost functions around the file's calls (those that pass `callTest`; callbacks run in their caller's flow) that can be suspended. */
-function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpression) => boolean): ts.FunctionLikeDeclaration[] {
-  const out = new Set<ts.FunctionLikeDeclaration>();
+function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpression) => boolean, decisions?: Decisions): ts.FunctionLikeDeclaration[] {
+  const out = new Set<ts.FunctionLikeDeclaration>(decisions ? throwingImported(facts, decisions) : []);
   const seen = new Set<ts.Node>();
   for (const calls of facts.callsByName.values()) {
     for (const call of calls) {

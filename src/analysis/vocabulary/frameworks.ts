@@ -4,12 +4,13 @@ import type { Framework } from './requests';
 export interface WebModule {
   /** The package or node module, as imported. */
   name: string;
-  framework: Framework;
+  /** `api`: an API layer served by one of the frameworks (GraphQL servers, tRPC). */
+  framework: Framework | 'api';
   /** Its sub-paths count too: `hono/cors`, `@nestjs/core` (for a scope, every package in it). */
   subpaths?: true;
 }
 
-/** Modules whose import makes a file part of a web app: frameworks, their routers and plugins, node servers. */
+/** Modules whose import makes a file part of a web app: frameworks, their routers and plugins, node servers, the API layers on them. */
 export const WEB_MODULES: readonly WebModule[] = [
   { name: 'express', framework: 'express' },
   { name: 'connect', framework: 'express' },
@@ -27,6 +28,11 @@ export const WEB_MODULES: readonly WebModule[] = [
   { name: 'https', framework: 'node' },
   { name: 'http2', framework: 'node' },
   { name: 'tls', framework: 'node' },
+  { name: '@trpc', framework: 'api', subpaths: true },
+  { name: '@apollo/server', framework: 'api' },
+  { name: 'apollo-server-express', framework: 'api' },
+  { name: 'graphql-yoga', framework: 'api' },
+  { name: 'mercurius', framework: 'api' },
 ];
 
 /** An import or require of a web module, by text: `'express'`, `"node:https"`, `'@nestjs/common'`, `'hono/cors'`. */

@@ -89,8 +89,8 @@ export function isThrowingCheck(name: string): boolean {
 
 // Authorization refusals: how a request is refused for lack of rights (decisions of auth-across-await).
 
-/** Statuses that refuse for lack of identity or rights. */
-export const AUTH_STATUSES: readonly number[] = [401, 403];
+/** Statuses that refuse for lack of identity or rights, or of the entitlement an account holds (402: its balance or plan does not cover it). */
+export const AUTH_STATUSES: readonly number[] = [401, 402, 403];
 /** A status that hides a record from someone who may not see it (counted only when more than existence is tested). */
 export const HIDING_STATUSES: readonly number[] = [404];
 
