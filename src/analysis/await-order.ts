@@ -460,7 +460,7 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     }
   };
   const deep = (n: ts.Node): void => {
-    if (ts.isPropertyAssignment(n) && propertyNameText(n.name) === 'ConditionExpression') conditional = true;
+    if (ts.isPropertyAssignment(n) && propertyNameText(n.name) === 'ConditionExpression') condition(n.initializer);
     else ts.forEachChild(n, deep);
   };
   const sql = (text: string): void => {
@@ -470,11 +470,24 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     if (/\b(exists|select)\b/i.test(tail)) nested = true;
     for (const w of tail.split(/\W+/)) words.add(norm(w));
   };
+  // a DynamoDB ConditionExpression: the decision's condition when it names a field the decision
+  // tested (or the decision's fields are out of sight); `attribute_not_exists(id)` only keeps the write unique
+  const condition = (e: ts.Expression): void => {
+    const x = skipOuter(e);
+    const text = ts.isStringLiteralLike(x) ? x.text : ts.isTemplateExpression(x) ? x.getText() : undefined;
+    // `#s = :pending` names its fields elsewhere (ExpressionAttributeNames): taken as the condition
+    if (text === undefined || check.fields.length === 0 || /#\w/.test(text)) {
+      conditional = true;
+      return;
+    }
+    const named = new Set(text.split(/[^\w#:]+/).map((w) => norm(w.replace(/^[#:]/, ''))));
+    if (check.fields.some((f) => named.has(norm(f)))) conditional = true;
+  };
   // an options object: the filter it names (`where`, `Key`), a condition it carries
   const options = (a: ts.ObjectLiteralExpression): void => {
     for (const p of a.properties) {
       const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : '';
-      if (key === 'ConditionExpression') conditional = true;
+      if (key === 'ConditionExpression' && ts.isPropertyAssignment(p)) condition(p.initializer);
       if (/^(where|filter|condition|Key)$/.test(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, 0);
       else if (ts.isPropertyAssignment(p) && !PAYLOAD.test(key) && ts.isNewExpression(skipOuter(p.initializer))) keysOf(p.initializer, 0);
     }

@@ -71,12 +71,15 @@ export class Decisions {
         const refusal = own?.decides ? own : plain;
         if (refusal) {
           const behind = this.readBehind(n.expression, fn, 0);
+          // a 404 decides when more than existence is tested (else it is no check); a 409/423 when the
+          // record is compared with something (else it only stops: a check)
+          const conflictOnly = refusal.kind === 'conflict' && !comparesRecord(n.expression, true);
           if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)))) {
             out.push({
               read: behind.read,
               call: behind.call,
               test: n,
-              refusal: refusal.decides ? refusal.kind : undefined,
+              refusal: refusal.decides && !conflictOnly ? refusal.kind : undefined,
               throws: refusal.throws,
               fields: behind.fields,
               shared: behind.shared,
@@ -456,12 +459,27 @@ function isNothing(e: ts.Expression): boolean {
   return x.kind === SK.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
 }
 
-/** More than existence is tested: a comparison, or a membership test (`writers.includes(cn)`). */
-function comparesRecord(cond: ts.Node): boolean {
+/**
+ * More than existence is tested: a comparison, or a membership test (`writers.includes(cn)`);
+ * `withValue`: a comparison of two values, neither a literal (`holder !== workerId`, `mwh > remaining`,
+ * not `status !== 'Accepted'`).
+ */
+function comparesRecord(cond: ts.Node, withValue = false): boolean {
   let found = false;
+  const literal = (e: ts.Expression): boolean => {
+    const x = skipOuter(e);
+    return isNothing(x) || ts.isLiteralExpression(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || ts.isNoSubstitutionTemplateLiteral(x);
+  };
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isBinaryExpression(n) && COMPARISONS.includes(n.operatorToken.kind) && !isNothing(n.left) && !isNothing(n.right)) found = true;
+    if (
+      ts.isBinaryExpression(n) &&
+      COMPARISONS.includes(n.operatorToken.kind) &&
+      !isNothing(n.left) &&
+      !isNothing(n.right) &&
+      (!withValue || (!literal(n.left) && !literal(n.right)))
+    )
+      found = true;
     else if (ts.isCallExpression(n) && /^(includes|has|some|every|indexOf)$/.test(chainNames(n.expression).at(-1) ?? '')) found = true;
     else ts.forEachChild(n, visit);
   };

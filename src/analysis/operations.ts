@@ -1,6 +1,8 @@
 import { ts } from '../ts';
 import { skipOuter } from './facts/walk';
 import { isFunctionLike, propertyNameText } from './modules';
+import { isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
+import { FS_MODULES } from './vocabulary/fs';
 import {
   HTTP_FUNCTIONS,
   HTTP_WRITE_METHODS,
@@ -31,6 +33,8 @@ export interface Operation {
   kind: OperationKind;
   /** The function of the project that performs it, for a call of one. */
   via?: ts.FunctionLikeDeclaration;
+  /** Known for one only from what another module declares (a queue made there): a file alone cannot tell. */
+  elsewhere?: true;
 }
 
 /** What the caller can see of the code: the function a call runs, the value a name holds. */
@@ -172,7 +176,13 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     const cmd = (skipOuter(node.arguments[0]) as ts.NewExpression).expression;
     return ts.isIdentifier(cmd) && COMMANDS.has(cmd.text) ? { node, kind: 'store' } : undefined;
   }
-  if (FS_WRITES.has(last.replace(/Sync$/, '')) && (FS_ROOTS.has(root) || names.includes('promises'))) return { node, kind: 'file' };
+  if (FS_WRITES.has(last.replace(/Sync$/, '')) && (FS_ROOTS.has(root) || names.includes('promises') || (names.length === 1 && importedFromFs(node.expression, resolve))))
+    return preparesDirectory(node, last) ? undefined : { node, kind: 'file' };
+  // a job added to a job library's queue: the work it stands for will run (`broadcastQueue.add('broadcast', …)`)
+  if (isQueueCall(last) && names.length >= 2 && resolve?.valueOf && awaitedOrReturned(node)) {
+    const queue = jobQueueOf(skipOuter(node.expression) as ts.Expression, resolve);
+    if (queue) return queue.getSourceFile() === node.getSourceFile() ? { node, kind: 'store' } : { node, kind: 'store', elsewhere: true };
+  }
   if (httpWrite(node, names)) return { node, kind: 'http' };
   // a builder chain or a store call that writes: `db.update(t).set(…)`, `knex('t').where(…).del()`
   if (resolve?.valueOf && inMemoryCollection(node.expression, resolve)) return undefined;
@@ -195,6 +205,35 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     if (inner) return { node, kind: inner === 'http' ? 'http' : 'helper', via: fn };
   }
   return undefined;
+}
+
+/** `mkdir(dir, { recursive: true })`: makes sure a directory exists, an idempotent step before the write it prepares. */
+function preparesDirectory(call: ts.CallExpression, name: string): boolean {
+  if (name.replace(/Sync$/, '') !== 'mkdir') return false;
+  const options = call.arguments[1] && skipOuter(call.arguments[1]);
+  return (
+    options !== undefined &&
+    ts.isObjectLiteralExpression(options) &&
+    options.properties.some((p) => ts.isPropertyAssignment(p) && propertyNameText(p.name) === 'recursive' && p.initializer.kind === SK.TrueKeyword)
+  );
+}
+
+/** A function imported by name from a file-system module: `import { writeFile } from 'node:fs/promises'`. */
+function importedFromFs(callee: ts.Expression, resolve: CallResolver | undefined): boolean {
+  let from = resolve?.valueOf?.(skipOuter(callee));
+  while (from && !ts.isImportDeclaration(from) && !ts.isSourceFile(from)) from = from.parent;
+  return from !== undefined && ts.isImportDeclaration(from) && ts.isStringLiteral(from.moduleSpecifier) && FS_MODULES.has(from.moduleSpecifier.text.replace(/^node:/, ''));
+}
+
+/** The receiver of `q.add(…)` is a queue made by a job library (`new Queue('alerts')` imported from `bullmq`). */
+function jobQueueOf(callee: ts.Expression, resolve: CallResolver): ts.NewExpression | undefined {
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  let v = resolve.valueOf?.(callee.expression);
+  if (v && ts.isVariableDeclaration(v) && v.initializer) v = skipOuter(v.initializer);
+  if (!v || !ts.isNewExpression(v)) return undefined;
+  let from = resolve.valueOf?.(v.expression);
+  while (from && !ts.isImportDeclaration(from) && !ts.isSourceFile(from)) from = from.parent;
+  return from !== undefined && ts.isImportDeclaration(from) && ts.isStringLiteral(from.moduleSpecifier) && jobQueueLibrary(from.moduleSpecifier.text) !== undefined ? v : undefined;
 }
 
 /** What a name holds, through the resolver. */

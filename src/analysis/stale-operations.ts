@@ -3,7 +3,7 @@ import { staleAfterGuard, staleOperations, type StaleOperation } from './await-o
 import { callResolver, Decisions, isCallbackArgument } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules } from './modules';
-import { performedOperation } from './operations';
+import { operationOf, performedOperation } from './operations';
 import type { Project } from './project';
 import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
@@ -84,7 +84,7 @@ export class StaleOperations {
       for (const fn of candidateFunctions(facts, helper, decisions)) {
         for (const s of staleOperations(fn, decisions)) {
           found.add(s.op.node);
-          if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.decision.imported || s.decision.importedRefusal) acrossFiles.push(s);
+          if (needsModel(s, facts)) acrossFiles.push(s);
         }
       }
     }
@@ -114,7 +114,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   const resolve = callResolver(modules);
   const decisions = new Decisions(modules, new SharedState(modules), resolve);
   const helper = (call: ts.CallExpression): boolean => {
-    if (decisions.looksIntoImported(call)) return true;
+    if (decisions.looksIntoImported(call) || (ts.isAwaitExpression(call.parent) && operationOf(call, resolve)?.elsewhere)) return true;
     const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
     return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
   };
@@ -123,7 +123,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   for (const fn of candidateFunctions(facts, helper, decisions)) {
     for (const s of staleOperations(fn, decisions)) {
       found.add(s.op.node);
-      if (elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.decision.imported || s.decision.importedRefusal) out.push(s);
+      if (needsModel(s, facts)) out.push(s);
     }
   }
   const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts.sourceFile, modules, resolve) : [];
@@ -223,6 +223,10 @@ const mayCallHelpers = (facts: FileFacts): boolean => {
   if (known === undefined) helperTexts.set(facts, (known = mayHoldCrossFileWindow(facts.text)));
   return known;
 };
+/** What a file alone could not find: a helper, a queue, shared state or an error class of another module takes part. */
+const needsModel = (s: StaleOperation, facts: FileFacts): boolean =>
+  elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.op.elsewhere === true || s.decision.imported === true || s.decision.importedRefusal === true;
+
 const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
 
 /** The outermost functions of a file that can be suspended and throw an error class another module declares with a 401/403 status. */

@@ -1,3 +1,4 @@
+import { DEFERRING_CALLEES as DEFERRALS } from './deferral';
 /**
  * Calls that change state an authorization decision protects, by API: ORM and driver writes,
  * raw-SQL verbs, key-value and document store writes, outbound HTTP methods that change things,
@@ -254,8 +255,9 @@ export const DEFERRING_CALLEES: readonly string[] = [
   'process',
 ];
 
+const QUEUE_CALLS = DEFERRALS.filter((d) => d.kind === 'queue').map((d) => d.name);
 const METHOD_TEXT = new RegExp(
-  `\\.(?:${[...new Set([...STORE_WRITES, ...OPERATION_VERBS, ...SQL_RUNNERS, ...HTTP_WRITE_METHODS])].map((s) => s.replace('$', '\\$')).join('|')})\\w*\\s*[(\`]|\\b(?:${STORE_COMMANDS.join('|')})\\b|\\bmethod\\s*:|\\b(?:writeFile|unlink|rm|rename)\\w*\\(`,
+  `\\.(?:${[...new Set([...STORE_WRITES, ...OPERATION_VERBS, ...SQL_RUNNERS, ...HTTP_WRITE_METHODS, ...QUEUE_CALLS])].map((s) => s.replace('$', '\\$')).join('|')})\\w*\\s*[(\`]|\\b(?:${STORE_COMMANDS.join('|')})\\b|\\bmethod\\s*:|\\b(?:writeFile|unlink|rm|rename)\\w*\\(`,
   'i',
 );
 const SQL_TEXT = new RegExp(`\\b(?:${SQL_WRITE_VERBS.join('|')})\\s`, 'i');

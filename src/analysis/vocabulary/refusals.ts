@@ -93,12 +93,20 @@ export function isThrowingCheck(name: string): boolean {
 export const AUTH_STATUSES: readonly number[] = [401, 402, 403];
 /** A status that hides a record from someone who may not see it (counted only when more than existence is tested). */
 export const HIDING_STATUSES: readonly number[] = [404];
+/**
+ * Statuses that refuse because a record is held or used up: a lock held by someone else, a limit
+ * reached (counted only when the test compares the record with something, not its mere existence).
+ */
+export const CONFLICT_STATUSES: readonly number[] = [409, 423];
+/** Error classes that answer 409. */
+export const CONFLICT_ERRORS: readonly string[] = ['ConflictException', 'ConflictError'];
 
 /** Named status constants: NestJS `HttpStatus.FORBIDDEN`, `http-status-codes`' `StatusCodes.FORBIDDEN`. */
 export const STATUS_NAMES: Readonly<Record<string, number>> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  CONFLICT: 409,
 };
 
 /** Error classes (and factories) that answer 401/403: NestJS, routing-controllers, http-errors, Boom, GraphQL, tRPC, CASL. */
@@ -131,12 +139,13 @@ export const REFUSAL_WORDS: readonly string[] = ['forbidden', 'refused', 'unauth
 /** Methods whose `false` answer refuses the request: NestJS guards. */
 export const GUARD_METHODS: readonly string[] = ['canActivate'];
 
-export type RefusalKind = 'auth' | 'hiding';
+export type RefusalKind = 'auth' | 'hiding' | 'conflict';
 
 /** The kind of refusal a status code is. */
 export function statusRefusal(status: number): RefusalKind | undefined {
   if (AUTH_STATUSES.includes(status)) return 'auth';
   if (HIDING_STATUSES.includes(status)) return 'hiding';
+  if (CONFLICT_STATUSES.includes(status)) return 'conflict';
   return undefined;
 }
 
@@ -145,6 +154,7 @@ export function namedRefusal(name: string): RefusalKind | undefined {
   if (AUTH_ERRORS.includes(name) || AUTH_CODES.includes(name)) return 'auth';
   if (name in STATUS_NAMES) return statusRefusal(STATUS_NAMES[name]);
   if (HIDING_ERRORS.includes(name)) return 'hiding';
+  if (CONFLICT_ERRORS.includes(name)) return 'conflict';
   return undefined;
 }
 
@@ -157,6 +167,6 @@ export function refusalMessage(text: string): boolean {
 
 /** Text that can hold a refusal, for prefilters. */
 export const REFUSAL_TEXT = new RegExp(
-  `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...HIDING_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|return\\s+false\\b|${WORDS.source}`,
+  `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|return\\s+false\\b|${WORDS.source}`,
   'i',
 );
