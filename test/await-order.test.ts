@@ -125,6 +125,14 @@ describe('decisions: a refusal whose condition rests on an awaited read', () => 
     expect(decisionsOf('async function f() { const doc = await Doc.findById(id); if (!doc) return res.sendStatus(404); }')).toHaveLength(0);
     expect(decisionsOf('async function f() { const doc = await Doc.findById(id); if (doc.version !== v) return res.sendStatus(409); }').filter((d) => d.refusal)).toHaveLength(0);
     expect(decisionsOf('async function f() { const r = await db.doc.updateMany({ where: { id, ownerId } }); if (r.count === 0) return res.sendStatus(403); }')).toHaveLength(0);
+    expect(decisionsOf("async function f() { const s = await redis.get('state'); if (s !== 'open') return res.sendStatus(409); }").filter((d) => d.refusal)).toHaveLength(0);
+  });
+
+  it('takes a conflict that compares the record with the caller for a decision: a lock holder, a limit', () => {
+    expect(decisionsOf('async function f(me) { const holder = await redis.get(k); if (holder !== me) return res.sendStatus(409); }').map((d) => d.refusal)).toEqual(['conflict']);
+    expect(decisionsOf('async function f(n) { const left = await limits.remaining(firm); if (n.mwh > left) return res.sendStatus(409); }').map((d) => d.refusal)).toEqual([
+      'conflict',
+    ]);
   });
 
   it('takes a call of a helper that refuses by throwing for a decision', () => {

@@ -7,7 +7,7 @@ import { chainNames, operationOf, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
-import { GUARD_METHODS, STATUS_PROPERTIES, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
+import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 
 const SK = ts.SyntaxKind;
 
@@ -73,7 +73,8 @@ export class Decisions {
           const behind = this.readBehind(n.expression, fn, 0);
           // a 404 decides when more than existence is tested (else it is no check); a 409/423 when the
           // record is compared with something (else it only stops: a check)
-          const conflictOnly = refusal.kind === 'conflict' && !comparesRecord(n.expression, true);
+          const conflictOnly =
+            refusal.kind === 'conflict' && (!comparesRecord(n.expression, true) || (behind !== undefined && behind.fields.some((f) => CONCURRENCY_FIELDS.includes(f))));
           if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)))) {
             out.push({
               read: behind.read,

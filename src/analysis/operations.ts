@@ -180,7 +180,7 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     return preparesDirectory(node, last) ? undefined : { node, kind: 'file' };
   // a job added to a job library's queue: the work it stands for will run (`broadcastQueue.add('broadcast', …)`)
   if (isQueueCall(last) && names.length >= 2 && resolve?.valueOf && awaitedOrReturned(node)) {
-    const queue = jobQueueOf(skipOuter(node.expression) as ts.Expression, resolve);
+    const queue = jobQueueOf(skipOuter(node.expression), resolve);
     if (queue) return queue.getSourceFile() === node.getSourceFile() ? { node, kind: 'store' } : { node, kind: 'store', elsewhere: true };
   }
   if (httpWrite(node, names)) return { node, kind: 'http' };

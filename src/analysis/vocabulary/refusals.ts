@@ -98,6 +98,12 @@ export const HIDING_STATUSES: readonly number[] = [404];
  * reached (counted only when the test compares the record with something, not its mere existence).
  */
 export const CONFLICT_STATUSES: readonly number[] = [409, 423];
+/**
+ * Fields that version a record for optimistic concurrency (TypeORM `@VersionColumn`, Mongoose `__v`,
+ * CouchDB `_rev`, Sequelize `version`, ETags): a 409 on one of them guards a lost update, not a right.
+ */
+export const CONCURRENCY_FIELDS: readonly string[] = ['version', '__v', '_rev', 'rev', 'revision', 'etag', 'lockVersion', 'updatedAt', 'updated_at'];
+
 /** Error classes that answer 409. */
 export const CONFLICT_ERRORS: readonly string[] = ['ConflictException', 'ConflictError'];
 
