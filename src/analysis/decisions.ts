@@ -105,14 +105,15 @@ export class Decisions {
    * 401/403 (`throw new PayoutPolicyError(…)` with `status = 403` in `errors.ts`): its refusals are
    * out of sight of a text test of the function.
    */
-  throwsImportedRefusal(fn: ts.FunctionLikeDeclaration): boolean {
+  throwsImportedRefusal(fn: ts.FunctionLikeDeclaration, imported = true): boolean {
     let found = false;
     const visit = (n: ts.Node): void => {
       if (found) return;
       if (ts.isThrowStatement(n) && n.expression && ts.isNewExpression(skipOuter(n.expression))) {
         const made = (skipOuter(n.expression) as ts.NewExpression).expression;
         const decl = ts.isIdentifier(made) ? this.modules.declarationOf(made.text, made) : undefined;
-        if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl)) && statusRefusal(this.errorStatus(made as ts.Identifier) ?? 0) === 'auth') found = true;
+        const kind = decl && (!imported || ts.isImportSpecifier(decl) || ts.isImportClause(decl)) ? statusRefusal(this.errorStatus(made as ts.Identifier) ?? 0) : undefined;
+        if (kind === 'auth' || kind === 'conflict') found = true;
       }
       ts.forEachChild(n, visit);
     };

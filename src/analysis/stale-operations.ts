@@ -11,7 +11,7 @@ import { mayHoldOperation } from './vocabulary/operations';
 import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS, ROUTE_METHODS } from './vocabulary/frameworks';
 import { skipOuter } from './facts/walk';
 import { propertyNameText } from './modules';
-import { REFUSAL_TEXT } from './vocabulary/refusals';
+import { REFUSAL_TEXT, STATUS_PROPERTIES } from './vocabulary/refusals';
 
 const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
 
@@ -42,7 +42,10 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
     visit(fn);
     return found;
   };
-  for (const fn of candidateFunctions(facts)) if (refuses(fn) || callsRefusing(fn, 0)) out.push(...staleOperations(fn, decisions));
+  // … or throws an error class of the file that carries a refusing status (`class LeaseError extends Error { status = 409 }`)
+  const ownErrors = THROW_NEW_TEXT.test(facts.text) && ERROR_STATUS_TEXT.test(facts.text);
+  for (const fn of candidateFunctions(facts))
+    if (refuses(fn) || callsRefusing(fn, 0) || (ownErrors && decisions.throwsImportedRefusal(fn, false))) out.push(...staleOperations(fn, decisions));
   return out;
 }
 
@@ -244,6 +247,9 @@ function throwingImported(facts: FileFacts, decisions: Decisions): ts.FunctionLi
   visit(facts.sourceFile);
   return out;
 }
+
+/** A status field set to a number, or a status passed up to a base class (derived from the tables' status properties). */
+const ERROR_STATUS_TEXT = new RegExp(`\\b(?:${STATUS_PROPERTIES.join('|')})\\s*=\\s*\\d|super\\(\\s*\\d`);
 
 /** Structural, not vocabulary: a thrown instance of a named class. */
 const THROW_NEW_TEXT = /\bthrow\s+new\s+[A-Za-z_$]/;
