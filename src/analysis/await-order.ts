@@ -5,7 +5,7 @@ import { asksAgain, refusalOf, type Check, type Decisions } from './decisions';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { chainNames, operationOf, type Operation } from './operations';
-import { DEFERRING_CALLEES } from './vocabulary/operations';
+import { CONDITION_KEYS, DEFERRING_CALLEES, isStoreWrite, READ_VERSION_KEYS } from './vocabulary/operations';
 
 const SK = ts.SyntaxKind;
 
@@ -460,7 +460,9 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     }
   };
   const deep = (n: ts.Node): void => {
-    if (ts.isPropertyAssignment(n) && propertyNameText(n.name) === 'ConditionExpression') condition(n.initializer);
+    if (ts.isPropertyAssignment(n) && CONDITION_KEYS.includes(propertyNameText(n.name) ?? '')) condition(n.initializer);
+    // the version of the document the decision read: the write fails when it changed since
+    else if (ts.isPropertyAssignment(n) && READ_VERSION_KEYS.includes(propertyNameText(n.name) ?? '')) conditional = true;
     else ts.forEachChild(n, deep);
   };
   const sql = (text: string): void => {
@@ -487,7 +489,7 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
   const options = (a: ts.ObjectLiteralExpression): void => {
     for (const p of a.properties) {
       const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : '';
-      if (key === 'ConditionExpression' && ts.isPropertyAssignment(p)) condition(p.initializer);
+      if (CONDITION_KEYS.includes(key) && ts.isPropertyAssignment(p)) condition(p.initializer);
       if (/^(where|filter|condition|Key)$/.test(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, 0);
       else if (ts.isPropertyAssignment(p) && !PAYLOAD.test(key) && ts.isNewExpression(skipOuter(p.initializer))) keysOf(p.initializer, 0);
     }
@@ -670,6 +672,8 @@ function atomic(check: Check, op: Operation): boolean {
  * the write decides for itself when it runs.
  */
 function outcomeRefuses(op: Operation): boolean {
+  // a store write whose filter is in sight carries the decision or not (conditionInQuery); its count says nothing more
+  if (ts.isCallExpression(op.node) && isStoreWrite(chainNames(op.node.expression).at(-1) ?? '')) return false;
   let e: ts.Node = op.node;
   while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
   const decl = e.parent;

@@ -90,12 +90,28 @@ export const STORE_WRITES: readonly string[] = [
   'xadd',
   'deleteByQuery',
   'updateByQuery',
+  // Elasticsearch and OpenSearch: a document indexed, many written at once
+  'index',
+  'bulk',
   'putObject',
   'deleteObject',
   'deleteObjects',
   'copyObject',
   'upload',
 ];
+
+const STORE_WRITE_SET = new Set(STORE_WRITES.map((w) => w.toLowerCase()));
+/** A method of the store-write table, in either spelling. */
+export function isStoreWrite(name: string): boolean {
+  return STORE_WRITE_SET.has(name.toLowerCase());
+}
+
+/**
+ * Options that make a write conditional on what was read: a DynamoDB `ConditionExpression` (checked
+ * against the fields it names), Elasticsearch's sequence number and primary term of the document read.
+ */
+export const CONDITION_KEYS: readonly string[] = ['ConditionExpression'];
+export const READ_VERSION_KEYS: readonly string[] = ['if_seq_no', 'ifSeqNo', 'if_primary_term', 'ifPrimaryTerm'];
 
 /**
  * Verbs of operations on a service of the app that change what someone may do or own: a method
