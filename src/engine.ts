@@ -468,8 +468,9 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
 /**
  * Files judged by what their imports reach (a rule's `imports` hook, for files that passed its
  * `projectSeed`): one model of names over every file read, which parses a file only when an import
- * names it and a question reaches it. Each file is an isolated step and reports only in itself, so
- * what it finds depends on it and what it imports, never on the rest of the scan.
+ * names it and a question reaches it. Each file is an isolated step; what it finds (in itself, or in
+ * a module it reaches, where the operation is) depends on it and what it imports, never on the rest
+ * of the scan.
  */
 function importFindings(seen: Map<string, SeenFile>, seeds: [string, SeenFile][], active: readonly ActiveRule[], notifications: Notification[], workspace: Workspace): Finding[] {
   const hooks = active.filter(({ rule }) => rule.projectSeed !== undefined);
@@ -499,7 +500,7 @@ function importFindings(seen: Map<string, SeenFile>, seeds: [string, SeenFile][]
             options: {},
             report: (r) => {
               const finding = toFinding(rule, severity, r);
-              if (finding.location.file === file) found.push(finding);
+              if (seen.get(finding.location.file)?.reported) found.push(finding);
             },
           })
           .imports?.(facts, modules);

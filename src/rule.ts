@@ -71,7 +71,7 @@ export interface RuleHooks {
   /**
    * Called once per file that passed the rule's `projectSeed`, after every file was read, with the
    * file's facts and a model of names that loads the files its imports name on demand. The rule
-   * judges the file by what it reaches; it reports only in the file itself.
+   * judges the file by what it reaches (a finding may point into a module it reaches).
    */
   imports?(facts: FileFacts, modules: Modules): void;
 }

@@ -571,7 +571,20 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
         if (!o.key.refusal || !testGuards(o.key.test, node) || atomic(o.key, op)) continue;
         if (!stale || o.read.pos > stale.read.pos) stale = o;
       }
-      if (!stale) return;
+      if (!stale) {
+        // a fresh decision that lets a helper run which waits before its own operation
+        if (!op.via) return;
+        for (const [check] of state.allFresh()) {
+          if (!check.refusal || !testGuards(check.test, node) || atomic(check, op)) continue;
+          const inner = staleInside(op, check, decisions);
+          if (inner && !seen.has(inner.op.node)) {
+            seen.add(node);
+            found.set(check, [...(found.get(check) ?? []), inner]);
+            return;
+          }
+        }
+        return;
+      }
       for (const [check, read] of state.allFresh()) if (read.pos > stale.boundary.pos && testGuards(check.test, node) && asksAgain(check, stale.key)) return;
       // writes to the same store in a row are one piece of work: the window is another boundary
       // (a `.then` read holds its callback: the window opens at the test inside it)
@@ -607,6 +620,11 @@ export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks
         const own_ = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
         if (boundary && !own_ && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && guardChecks.some((g) => asksAgain(c, g))))
           found.push({ op, decision: check, read: check.read, boundary });
+        else if (!boundary) {
+          // no boundary in the handler: the service it calls may wait before it writes
+          const inner = staleInside(op, check, decisions);
+          if (inner) found.push(inner);
+        }
       }
     }
     ts.forEachChild(n, visit);
@@ -614,6 +632,35 @@ export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks
   visit(handler.body);
   // the first store or file operation, else the first outbound request
   return found.find((f) => f.op.kind !== 'http') ?? found[0];
+}
+
+/**
+ * A helper the decision lets run (`return this.payroll.createPayrun(…)` after a guard or a check)
+ * that itself waits before its operation, with no check of its own after the wait that asks the
+ * decision again: the operation inside it runs on the decision, stale (two helpers deep at most).
+ */
+export function staleInside(op: Operation, decision: Check, decisions: Decisions, depth = 0): StaleOperation | undefined {
+  const fn = op.via;
+  if (!fn?.body || depth > 1) return undefined;
+  const own = decisions.checksIn(fn);
+  let found: StaleOperation | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== fn && isFunctionLike(n) && !isDeferredCallback(n) && !ts.isArrowFunction(n) && !ts.isFunctionExpression(n))) return;
+    if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
+      const inner = operationOf(n, decisions.resolve);
+      if (inner && !atomic(decision, inner)) {
+        const boundary = otherBoundary(fn, fn.body!.pos, inner, decisions);
+        const itsOwn = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
+        if (boundary && !itsOwn && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && asksAgain(c, decision)))
+          found = { op: inner, decision, read: decision.read, boundary };
+        else if (!boundary) found = staleInside(inner, decision, decisions, depth + 1);
+        if (found) return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return found;
 }
 
 /** The first boundary between a read and an operation that is not an earlier write to the operation's own store (`db.a.create` before `db.b.update`). */

@@ -131,7 +131,6 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   }
   const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts.sourceFile, modules, resolve) : [];
   for (const { handler, before } of chains) {
-    if (!SUSPEND_TEXT.test(facts.text.slice(handler.pos, handler.end))) continue;
     const checks = before.flatMap((g) => decisions.guardDecisions(g));
     const s = checks.length > 0 ? staleAfterGuard(handler, checks, decisions) : undefined;
     if (s && !found.has(s.op.node)) {
@@ -217,7 +216,7 @@ function returnedFunctions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
 }
 
 /** A decision, a boundary and an operation can meet here with what the file imports (the refusal can be there): a text test, derived from the tables. */
-export const mayHoldCrossFileWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && mayHoldOperation(text);
+export const mayHoldCrossFileWindow = (text: string): boolean => (SUSPEND_TEXT.test(text) || GUARDED_ROUTE_TEXT.test(text)) && mayHoldOperation(text);
 
 /** With helpers in other files, the refusal can be there (answered once per file: files are judged in every app that holds them). */
 const helperTexts = new WeakMap<FileFacts, boolean>();
