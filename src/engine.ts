@@ -172,7 +172,12 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
 
   // Phase 2, once: the project model around the files that can carry client identity.
-  if (wantsProject) findings.push(...analyseProject(seen, active, config, notifications, () => readWorkspace(seen.keys(), workspaceTop(root, cwd))));
+  if (wantsProject) {
+    const across = analyseProject(seen, active, config, notifications, () => readWorkspace(seen.keys(), workspaceTop(root, cwd)));
+    // one report per rule and place: what a file showed alone and what the model adds may meet at one node
+    const merged = across.length > 0 ? oneReportPerPlace([findings.splice(0), across], active) : findings.splice(0);
+    findings.push(...merged);
+  }
 
   // Directives apply after every rule ran, per file.
   const byFile = new Map<string, Finding[]>();

@@ -4,8 +4,9 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { asksAgain, refusalOf, type Check, type Decisions } from './decisions';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
+import { namesDatabase } from './vocabulary/data-access';
 import { chainNames, operationOf, type Operation } from './operations';
-import { CONDITION_KEYS, DEFERRING_CALLEES, isStoreWrite, READ_VERSION_KEYS } from './vocabulary/operations';
+import { CONDITION_KEYS, DEFERRING_CALLEES, HTTP_CLIENT_RECEIVERS, HTTP_FUNCTIONS, isReadVerb, isStoreWrite, READ_VERSION_KEYS } from './vocabulary/operations';
 
 const SK = ts.SyntaxKind;
 
@@ -591,13 +592,21 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       const from = ts.isCallExpression(stale.read) && stale.read !== stale.key.call ? stale.key.test.pos : stale.read.end;
       const boundary = otherBoundary(fn, from, op, decisions);
       if (!boundary) return;
+      // a decision a refusing helper makes (`await this.stopWhenLocked(…)`) holds across waits that go out, not across reads
+      if (stale.key.via && !windowReachesOut(fn, from, op, decisions)) return;
       seen.add(node);
       const list = found.get(stale.key) ?? [];
       list.push({ op, decision: stale.key, read: stale.read, boundary });
       found.set(stale.key, list);
     },
   });
-  return [...found.values()].map((list) => list.find((s) => s.op.kind !== 'http') ?? list[0]);
+  // one report per operation: two stale decisions before it make one finding, on the first
+  const byOp = new Map<ts.Node, StaleOperation>();
+  for (const list of found.values()) {
+    const s = list.find((x) => x.op.kind !== 'http') ?? list[0];
+    if (!byOp.has(s.op.node)) byOp.set(s.op.node, s);
+  }
+  return [...byOp.values()];
 }
 
 /**
@@ -635,6 +644,56 @@ export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks
 }
 
 /**
+ * Whether a boundary lets the outside in for long: a timer, a callback, a `yield`, or an await of
+ * anything but a short read of the app's own data — a store or record read, a `SELECT`, a validation
+ * (the read verbs of the table), `Promise.all` of such reads, or a helper that only makes them (two
+ * deep). A mail sent, a request to another service, a write elsewhere, a call the tool cannot see into: all go out.
+ */
+export function reachesOut(boundary: ts.Node, decisions: Decisions): boolean {
+  if (!ts.isAwaitExpression(boundary)) return true;
+  return !shortRead(skipOuter(boundary.expression), decisions, 0);
+}
+
+function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
+  if (ts.isAwaitExpression(e)) return shortRead(skipOuter(e.expression), decisions, depth);
+  if (ts.isArrayLiteralExpression(e)) return e.elements.every((x) => shortRead(skipOuter(x), decisions, depth));
+  if (ts.isTaggedTemplateExpression(e)) return !operationOf(e, decisions.resolve) && /^\s*select\b/i.test(e.template.getText().replace(/^`/, ''));
+  if (!ts.isCallExpression(e)) return !isFunctionLike(e);
+  if (operationOf(e, decisions.resolve)) return false;
+  const names = chainNames(e.expression);
+  const last = names.at(-1) ?? '';
+  if (HTTP_FUNCTIONS.includes(names[0] ?? '') || names.slice(0, -1).some((n) => HTTP_CLIENT_RECEIVERS.includes(n))) return false;
+  // a call on the app's store, repository or read model that writes nothing (`this.featuresReadModel.featureExists(p)`)
+  if (names.slice(0, -1).some((n) => n !== 'this' && namesDatabase(n))) return true;
+  const sql = e.arguments[0] && skipOuter(e.arguments[0]);
+  if (sql && (ts.isStringLiteralLike(sql) || ts.isTemplateExpression(sql)) && /^\s*select\b/i.test(ts.isTemplateExpression(sql) ? sql.head.text : sql.text)) return true;
+  const fn = depth < 2 ? decisions.resolve(e) : undefined;
+  if (!fn) {
+    // `Promise.all([...])`, `firstValueFrom(this.http.get(…))`: what they wait for
+    const waited = e.arguments.map((a) => skipOuter(a)).filter((a) => ts.isCallExpression(a) || ts.isArrayLiteralExpression(a) || ts.isAwaitExpression(a));
+    if (names[0] === 'Promise' || (names.length === 1 && waited.length > 0)) return waited.length > 0 && waited.every((a) => shortRead(a, decisions, depth));
+  }
+  if (fn?.body) {
+    // a helper of the app: short when every call it waits for is
+    let short = true;
+    const visit = (n: ts.Node): void => {
+      if (!short || (n !== fn && isFunctionLike(n))) return;
+      if (ts.isAwaitExpression(n) && !shortRead(skipOuter(n.expression), decisions, depth + 1)) short = false;
+      else if (ts.isReturnStatement(n) && n.expression && ts.isCallExpression(skipOuter(n.expression)) && !shortRead(skipOuter(n.expression), decisions, depth + 1)) short = false;
+      else ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    return short;
+  }
+  return isReadVerb(last);
+}
+
+/** Some boundary between `from` and the operation goes out (see `reachesOut`). */
+function windowReachesOut(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): boolean {
+  return windowBoundaries(fn).some((b) => b.pos >= from && b.pos < op.node.pos && !within(op.node, b) && reachesOut(b, decisions));
+}
+
+/**
  * A helper the decision lets run (`return this.payroll.createPayrun(…)` after a guard or a check)
  * that itself waits before its operation, with no check of its own after the wait that asks the
  * decision again: the operation inside it runs on the decision, stale (two helpers deep at most).
@@ -651,7 +710,8 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
       if (inner && !atomic(decision, inner)) {
         const boundary = otherBoundary(fn, fn.body!.pos, inner, decisions);
         const itsOwn = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
-        if (boundary && !itsOwn && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && asksAgain(c, decision)))
+        // inside a helper, far from the decision: only a wait that goes out counts
+        if (boundary && !itsOwn && reachesOut(boundary, decisions) && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && asksAgain(c, decision)))
           found = { op: inner, decision, read: decision.read, boundary };
         else if (!boundary) found = staleInside(inner, decision, decisions, depth + 1);
         if (found) return;

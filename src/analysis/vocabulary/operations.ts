@@ -204,6 +204,20 @@ export const HTTP_WRITE_METHODS: readonly string[] = ['post', 'put', 'patch', 'd
 /** HTTP clients called as functions with a `method` option: `fetch`, undici's `request`, `axios(…)`, `got(…)`. */
 export const HTTP_FUNCTIONS: readonly string[] = ['fetch', 'request', 'axios', 'got', 'ky', 'superagent'];
 
+/** Receivers that are HTTP clients (`this.http.get(…)` of NestJS's HttpService, `axios.get`, `got.get`): a call on one goes out to another service. */
+export const HTTP_CLIENT_RECEIVERS: readonly string[] = ['http', 'httpService', 'httpClient', 'axios', 'got', 'ky', 'superagent', 'undici'];
+
+/**
+ * Verbs of calls that only read the app's own data or check a value: a method whose name starts with
+ * one (`store.get(id)`, `readModel.getDependencies()`, `schema.validateAsync(x)`) is a short wait, unless
+ * it is called on an HTTP client.
+ */
+export const READ_VERBS: readonly string[] = ['get', 'find', 'list', 'count', 'exists', 'has', 'is', 'load', 'read', 'select', 'validate', 'first', 'pluck', 'search', 'query'];
+const READ_VERB = new RegExp(`^(?:${READ_VERBS.join('|')})(?:[A-Z0-9_]|$)`);
+export function isReadVerb(name: string): boolean {
+  return READ_VERB.test(name);
+}
+
 /** Building an entity in memory is not a write: `repo.create(dto)` (TypeORM), `Model.build()`, `em.create()` unless awaited. */
 export const IN_MEMORY_BUILDERS: readonly string[] = ['create', 'build', 'merge', 'preload'];
 
