@@ -97,7 +97,8 @@ export class Guards {
     if (depth > 6) return false;
     let found = false;
     const visit = (n: ts.Node): void => {
-      if (found || isFunctionLike(n)) return;
+      // a callback the test runs (`ranges.some(([r, bits]) => addr.match(r, bits))`) is part of the test
+      if (found || (isFunctionLike(n) && !isInlineCallback(n))) return;
       if (this.isSignal(n)) {
         found = true;
         return;
@@ -105,6 +106,8 @@ export class Guards {
       if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
         const decl = this.project.modules.declarationOf(n.text, n);
         if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos && this.mentions(decl.initializer, depth + 1)) found = true;
+        // `let addr; try { addr = parse(peer) } catch { … }`: what was assigned to it before
+        else if (decl && ts.isVariableDeclaration(decl) && assignedBefore(decl, n).some((v) => this.mentions(v, depth + 1))) found = true;
         else if (decl && ts.isBindingElement(decl)) {
           const key = decl.propertyName ?? decl.name;
           if ((ts.isIdentifier(key) || ts.isStringLiteralLike(key)) && this.isSignalName(key.text)) found = true;
@@ -399,4 +402,19 @@ export function travelsWithVerdict(read: ts.CallExpression, project: Project, re
     return uses.length > 0 && uses.every((u) => handedOn(u));
   }
   return handedOn(read);
+}
+
+/** The values assigned to a variable (`x = …`) in its scope before a read of it. */
+function assignedBefore(decl: ts.VariableDeclaration, read: ts.Node): ts.Expression[] {
+  const name = ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+  const scope = decl.parent?.parent?.parent;
+  if (!name || !scope) return [];
+  const out: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n.pos >= read.pos) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name && n.end <= read.pos) out.push(n.right);
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return out;
 }

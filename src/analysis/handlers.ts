@@ -458,7 +458,12 @@ export class Handlers {
     const guardFns = (args: readonly ts.Expression[]): Fn[] => {
       const out: Fn[] = [];
       for (const arg of args) {
-        const e = skipOuter(arg);
+        let e = skipOuter(arg);
+        // `app.get(RevokedCertificateGuard)`, `moduleRef.get(X)`: the instance the container hands out for a class
+        if (ts.isCallExpression(e) && e.arguments.length === 1 && ts.isIdentifier(skipOuter(e.arguments[0]))) {
+          const cls = this.project.modules.valueOf(skipOuter(e.arguments[0]));
+          if (cls && ts.isClassLike(cls)) e = skipOuter(e.arguments[0]);
+        }
         const value = this.project.modules.valueOf(ts.isNewExpression(e) ? e.expression : e);
         if (value && ts.isClassLike(value)) {
           for (const m of value.members) {

@@ -123,7 +123,12 @@ export class TlsServers {
         for (const call of calls) {
           if (!ts.isCallExpression(call)) continue;
           const chain = calleeChain(call.expression);
-          if (!chain || !(chain.some(namesRevocation) || revocationModules.has(chain[0]))) continue;
+          // the lookup names revocation: its receiver or module, or the key or table it asks (`sismember('pki:revoked-serials', …)`)
+          const asks = (a: ts.Expression): boolean => {
+            const x = skipOuter(a);
+            return (ts.isStringLiteralLike(x) && namesRevocation(x.text)) || (ts.isTemplateExpression(x) && namesRevocation(x.getText()));
+          };
+          if (!chain || !(chain.some(namesRevocation) || revocationModules.has(chain[0]) || call.arguments.some(asks))) continue;
           // a lookup of the client's certificate: its serial, fingerprint, raw bytes, or the certificate
           if (!call.arguments.some((a) => !isFunctionLike(skipOuter(a)) && this.project.identity.isIdentity(a))) continue;
           if (rejectsOnLookup(call)) this.servingNode(call).forEach((s) => out.add(s));
