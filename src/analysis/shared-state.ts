@@ -180,6 +180,10 @@ export class SharedState {
       return { shared: true, kind: 'app-locals', key: `app:${path.join('.')}`, label: code(shown) };
     }
     if (decl && isModuleLevel(decl)) return this.modulePlace(decl, name, path, shown, contents);
+    // a static field of a class (`ClerkSession.current = clerk`): one per process, like a module variable
+    const cls = decl && (ts.isClassDeclaration(decl) ? decl : ts.isImportSpecifier(decl) || ts.isImportClause(decl) ? this.modules.valueOf(root) : undefined);
+    if (cls && ts.isClassDeclaration(cls) && path.length > 0 && path[0] !== '[]' && staticMember(cls, path[0]))
+      return { shared: true, kind: 'module-object', key: `static:${cls.getSourceFile().fileName}:${cls.pos}.${path[0]}`, label: `static field ${code(`${name}.${path[0]}`)}` };
     if (!decl || ts.isParameter(decl) || ts.isBindingElement(decl)) {
       if (isPerRequestName(name) || isRequestLike(root)) {
         if (path.length === 0 && !contents) return undefined;
@@ -647,4 +651,11 @@ function createdOnce(node: ts.Node): boolean {
     if (ts.isSourceFile(n)) return true;
   }
   return false;
+}
+
+/** A static property of a class (declared `static`): one value for the whole process. */
+function staticMember(cls: ts.ClassDeclaration, name: string): boolean {
+  return cls.members.some(
+    (m) => m.name !== undefined && propertyNameText(m.name) === name && ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some((x) => x.kind === SK.StaticKeyword),
+  );
 }
