@@ -180,10 +180,18 @@ const PROJECT_FACTS: FactNeeds = {
  */
 export function identitySignal(text: string, extraHeaders: readonly string[], extraFunctions: readonly string[]): boolean {
   if (IDENTITY_TEXT.test(text)) return true;
-  if (mayNameCertHeader(text) && mayReadHeader(text)) {
-    for (const m of text.matchAll(QUOTED)) if (isCertHeaderName(m[2])) return true;
+  // A certificate header name read as a header. The quoted names first: one pass, and a match is
+  // rare, where the two text tests cost three passes over most files that have a header at all.
+  for (const m of text.matchAll(QUOTED)) {
+    if (isCertHeaderName(m[2])) {
+      if (mayNameCertHeader(text) && mayReadHeader(text)) return true;
+      break;
+    }
   }
-  for (const h of extraHeaders) if (text.toLowerCase().includes(h.toLowerCase())) return true;
+  if (extraHeaders.length > 0) {
+    const lower = text.toLowerCase();
+    for (const h of extraHeaders) if (lower.includes(h.toLowerCase())) return true;
+  }
   for (const f of extraFunctions) if (text.includes(f)) return true;
   return false;
 }
