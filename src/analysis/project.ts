@@ -215,8 +215,15 @@ const JOB_TEXT = new RegExp(JOB_MODULE_SOURCE);
 
 /** A file that uses a job-queue library: it makes a queue, adds jobs or processes them. */
 export function jobSignal(text: string): boolean {
-  return JOB_TEXT.test(text);
+  // asked once per import of a file, in a row (the app partition): the last answer is kept
+  if (text !== lastJobText) {
+    lastJobText = text;
+    lastJobAnswer = JOB_TEXT.test(text);
+  }
+  return lastJobAnswer;
 }
+let lastJobText: string | undefined;
+let lastJobAnswer = false;
 
 /** Structural, not vocabulary: `export * from`, `export { a } from`, `module.exports = {` / `= require(`. */
 const BARREL_SYNTAX = String.raw`\bexport\s*(?:\*|\{[^}]*\})\s*from\b|module\.exports\s*=\s*(?:\{|require)`;
