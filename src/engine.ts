@@ -147,28 +147,29 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const reported = !test || (options.includeTests ?? false) || given.has(file);
     const { sourceFile, findings: fileFindings, facts } = analysed;
     if (reported) findings.push(...fileFindings);
+    const directives = reported && text.includes(DIRECTIVE);
     if (wantsProject) {
-      const info = describeFile(text, config, reported, test, seeds, sourceFile);
+      const info = describeFile(text, config, reported, test, directives, seeds);
+      if (info.identity || info.window || directives) info.sourceFile = sourceFile;
       // the walk's facts, for the look across its imports (kept only for the files that get one)
       if (info.window) info.facts = facts;
       seen.set(file, info);
     }
     // without the project phase, only what directives and fingerprints need is kept
-    else if (fileFindings.length > 0 || text.includes(DIRECTIVE))
-      seen.set(file, { text, imports: [], identity: false, window: false, web: false, input: false, reported, test, sourceFile });
+    else if (fileFindings.length > 0 || directives) seen.set(file, SeenFile.withoutSignals(text, reported, test, directives, sourceFile));
   }
 
   // Given files only (a pre-commit hook): the rest of the project is context for the model.
   // Every TLS rule reports in a file that can carry identity: with none among the given files,
   // the project has nothing to say about them and is not read.
   // A handler that reads request input may be judged by middleware in another file, so it asks too.
-  const givenIdentity = [...seen.values()].some((f) => f.identity || f.window || (f.web && f.input));
-  if (wantsProject && givenIdentity && (options.context ?? true) && discovery.explicitFilesOnly) {
+  const givenIdentity = (): boolean => [...seen.values()].some((f) => f.identity || f.window || (f.web && f.input));
+  if (wantsProject && (options.context ?? true) && discovery.explicitFilesOnly && givenIdentity()) {
     const context = await discoverFiles(['.'], { cwd: root, ignore, gitignore: options.gitignore, allowNoMatch: true });
     for (const file of context.files) {
       if (seen.has(file)) continue;
       const text = readSource(file, maxFileSize, []);
-      if (text !== undefined) seen.set(file, describeFile(text, config, false, isTestFile(file), seeds));
+      if (text !== undefined) seen.set(file, describeFile(text, config, false, isTestFile(file), false, seeds));
     }
   }
 
@@ -183,7 +184,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     else byFile.set(f.location.file, [f]);
   }
   for (const [file, info] of seen) {
-    if (!info.reported || !info.text.includes(DIRECTIVE)) continue;
+    if (!info.directives) continue;
     const step = isolate(() => {
       const sf = info.sourceFile ?? parseFile(file, info.text).sourceFile;
       const { directives, problems } = findDirectives(file, sf, knownIds);
@@ -336,49 +337,72 @@ function looksMinified(file: string, text: string): boolean {
 
 const DIRECTIVE = 'toctou-lint-disable';
 
-/** What phase 2 needs to know of a scanned (or context) file. */
-interface SeenFile {
-  text: string;
-  /** Relative specifiers it imports, for the import graph. */
-  imports: string[];
-  /** It can be a source of client identity or configure a TLS server (text test). */
-  identity: boolean;
+/**
+ * What phase 2 needs to know of a scanned (or context) file. `identity` and `window` are known for
+ * every file; the other text tests run when first asked (each is a pass over the text), and are
+ * then kept.
+ */
+class SeenFile {
+  private importsPart?: string[];
+  private webPart?: boolean;
+  private inputPart?: boolean;
   /**
    * A decision, a boundary and an operation can meet across its imports (text test): a handler that
    * awaits before it writes, and imports modules that can hold the helper, guard or state it decides on.
    */
-  window: boolean;
-  /** It can take part in a request path (text test); imports are followed only through such files. */
-  web: boolean;
-  /** It reads request input (`req.params`, `ctx.query`, `@Param()`; text test): a handler that may pick records by it. */
-  input: boolean;
-  /** Findings in it are reported (false for context files of a given-files scan, and for test code). */
-  reported: boolean;
-  /** Test code: read as context, never the start of an application. */
-  test: boolean;
+  readonly window: boolean;
   /** The first phase's facts and the rules they were collected for, kept for the look across imports. */
   facts?: { facts: FileFacts; rules: readonly Rule[] };
   /** Kept only where phase 2 will surely need it; otherwise parsed again if it does. */
   sourceFile?: ts.SourceFile;
+
+  constructor(
+    readonly text: string,
+    /** It can be a source of client identity or configure a TLS server (text test). */
+    readonly identity: boolean,
+    /** Findings in it are reported (false for context files of a given-files scan, and for test code). */
+    readonly reported: boolean,
+    /** Test code: read as context, never the start of an application. */
+    readonly test: boolean,
+    /** It is reported and holds a `toctou-lint-disable` comment (text test). */
+    readonly directives: boolean,
+    seeds?: (text: string) => boolean,
+  ) {
+    this.window = seeds !== undefined && !test && reported && this.imports.length > 0 && this.web && seeds(text);
+  }
+
+  /** A file kept only for directives and fingerprints: no phase 2, no signals. */
+  static withoutSignals(text: string, reported: boolean, test: boolean, directives: boolean, sourceFile?: ts.SourceFile): SeenFile {
+    const info = new SeenFile(text, false, reported, test, directives);
+    info.importsPart = [];
+    info.webPart = false;
+    info.inputPart = false;
+    info.sourceFile = sourceFile;
+    return info;
+  }
+
+  /** Relative specifiers it imports, for the import graph. */
+  get imports(): string[] {
+    return (this.importsPart ??= importSpecifiers(this.text));
+  }
+
+  /** It can take part in a request path (text test); imports are followed only through such files. */
+  get web(): boolean {
+    return (this.webPart ??= this.identity || webSignal(this.text));
+  }
+
+  /**
+   * It can take part in a request path and reads request input (`req.params`, `ctx.query`,
+   * `@Param()`; text test): a handler that may pick records by it. Input outside a web file is
+   * never asked about, so it is not looked for there.
+   */
+  get input(): boolean {
+    return (this.inputPart ??= this.web && REQUEST_INPUT_TEXT.test(this.text));
+  }
 }
 
-function describeFile(text: string, config: Config, reported: boolean, test: boolean, seeds: (text: string) => boolean, sourceFile?: ts.SourceFile): SeenFile {
-  const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
-  const imports = importSpecifiers(text);
-  const web = identity || webSignal(text);
-  const window = !test && reported && imports.length > 0 && web && seeds(text);
-  const keep = identity || window || (reported && text.includes(DIRECTIVE));
-  return {
-    text,
-    imports,
-    identity,
-    window,
-    web,
-    input: REQUEST_INPUT_TEXT.test(text),
-    reported,
-    test,
-    sourceFile: keep ? sourceFile : undefined,
-  };
+function describeFile(text: string, config: Config, reported: boolean, test: boolean, directives: boolean, seeds: (text: string) => boolean): SeenFile {
+  return new SeenFile(text, identitySignal(text, config.identitySources.headers, config.identitySources.functions), reported, test, directives, seeds);
 }
 
 const REQUEST_INPUT_TEXT = inputFormPattern(RECORD_CHOOSING_INPUT_FORMS);
