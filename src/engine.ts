@@ -124,13 +124,36 @@ export async function run(options: RunOptions): Promise<RunResult> {
     return isTestPath(base ? path.relative(base, file) : file.startsWith(cwd + path.sep) ? path.relative(cwd, file) : path.basename(file));
   };
 
-  // Phase 1, per file: read, parse, per-file rules, and what the project model needs to know.
+  const isReported = (file: string, test: boolean): boolean => !test || (options.includeTests ?? false) || given.has(file);
   const seeders = active.filter(({ rule }) => rule.projectSeed !== undefined);
   const seeds = (text: string): boolean => seeders.some(({ rule }) => rule.projectSeed!(text));
+
+  // A folder scan with the project phase reads and describes every file before parsing any: the
+  // files an identity model may be built from are then known, and keep the syntax tree phase 1
+  // makes instead of being parsed again in phase 2.
+  const describeEarly = (): EarlyDescription => {
+    const texts = new Map<string, string | undefined>();
+    const described = new Map<string, SeenFile>();
+    for (const file of discovery.files) {
+      const text = readSource(file, maxFileSize, notifications);
+      texts.set(file, text);
+      if (text === undefined) continue;
+      const test = isTestFile(file);
+      const reported = isReported(file, test);
+      described.set(file, describeFile(text, config, reported, test, reported && text.includes(DIRECTIVE), seeds));
+    }
+    if (![...described.values()].some((info) => info.identity)) return { texts, described, likelyMembers: new Set() };
+    const workspace = readWorkspace(described.keys(), workspaceTop(root, cwd));
+    // every app phase 2 can build is among the files some identity file reaches (test and context ones too)
+    return { texts, described, workspace, likelyMembers: connectedFiles(described, (info) => info.identity, workspace) };
+  };
+  const early = wantsProject && !discovery.explicitFilesOnly ? describeEarly() : undefined;
+
+  // Phase 1, per file: read, parse, per-file rules, and what the project model needs to know.
   const seen = new Map<string, SeenFile>();
   const total = discovery.files.length;
   for (const [i, file] of discovery.files.entries()) {
-    const text = readSource(file, maxFileSize, notifications);
+    const text = early ? early.texts.get(file) : readSource(file, maxFileSize, notifications);
     options.onFile?.(i + 1, total, file);
     if (text === undefined) {
       skipped++;
@@ -143,14 +166,17 @@ export async function run(options: RunOptions): Promise<RunResult> {
       continue;
     }
     scanned++;
-    const test = isTestFile(file);
-    const reported = !test || (options.includeTests ?? false) || given.has(file);
+    const described = early?.described.get(file);
+    const test = described?.test ?? isTestFile(file);
+    const reported = described?.reported ?? isReported(file, test);
     const { sourceFile, findings: fileFindings, facts } = analysed;
     if (reported) findings.push(...fileFindings);
-    const directives = reported && text.includes(DIRECTIVE);
+    const directives = described?.directives ?? (reported && text.includes(DIRECTIVE));
     if (wantsProject) {
-      const info = describeFile(text, config, reported, test, directives, seeds);
-      if (info.identity || info.window || directives) info.sourceFile = sourceFile;
+      const info = described ?? describeFile(text, config, reported, test, directives, seeds);
+      // a tree no per-file rule walked is the one phase 2 would parse: kept for a likely member of an
+      // identity model (a walked one is not: per-file answers may be cached on its nodes)
+      if (info.identity || info.window || directives || (!facts && early?.likelyMembers.has(file))) info.sourceFile = sourceFile;
       // the walk's facts, for the look across its imports (kept only for the files that get one)
       if (info.window) info.facts = facts;
       seen.set(file, info);
@@ -174,7 +200,12 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
 
   // Phase 2, once: the project model around the files that can carry client identity.
-  if (wantsProject) findings.push(...analyseProject(seen, active, config, notifications, () => readWorkspace(seen.keys(), workspaceTop(root, cwd))));
+  // the workspace read for the early guess, when it was read from the very files phase 2 has
+  const workspace = (): Workspace =>
+    early?.workspace && early.described.size === seen.size && [...seen.keys()].every((f) => early.described.has(f))
+      ? early.workspace
+      : readWorkspace(seen.keys(), workspaceTop(root, cwd));
+  if (wantsProject) findings.push(...analyseProject(seen, active, config, notifications, workspace));
 
   // Directives apply after every rule ran, per file.
   const byFile = new Map<string, Finding[]>();
@@ -336,6 +367,17 @@ function looksMinified(file: string, text: string): boolean {
 }
 
 const DIRECTIVE = 'toctou-lint-disable';
+
+/** Every file of a folder scan read and described before phase 1 parses any. */
+interface EarlyDescription {
+  /** The text of each file found, undefined where it was skipped (the notification is made). */
+  texts: Map<string, string | undefined>;
+  described: Map<string, SeenFile>;
+  /** Read when some file can carry identity. */
+  workspace?: Workspace;
+  /** The files connected to any identity file: a superset of every app an identity model is built for. */
+  likelyMembers: Set<string>;
+}
 
 /**
  * What phase 2 needs to know of a scanned (or context) file. `identity` and `window` are known for
