@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KNOWN_RULE_IDS, rules as allRules } from '../rules/index';
@@ -123,13 +124,36 @@ export async function run(options: RunOptions): Promise<RunResult> {
     return isTestPath(base ? path.relative(base, file) : file.startsWith(cwd + path.sep) ? path.relative(cwd, file) : path.basename(file));
   };
 
-  // Phase 1, per file: read, parse, per-file rules, and what the project model needs to know.
+  const isReported = (file: string, test: boolean): boolean => !test || (options.includeTests ?? false) || given.has(file);
   const seeders = active.filter(({ rule }) => rule.projectSeed !== undefined);
   const seeds = (text: string): boolean => seeders.some(({ rule }) => rule.projectSeed!(text));
+
+  // A folder scan with the project phase reads and describes every file before parsing any: the
+  // files an identity model may be built from are then known, and keep the syntax tree phase 1
+  // makes instead of being parsed again in phase 2.
+  const describeEarly = (): EarlyDescription => {
+    const texts = new Map<string, string | undefined>();
+    const described = new Map<string, SeenFile>();
+    for (const file of discovery.files) {
+      const text = readSource(file, maxFileSize, notifications);
+      texts.set(file, text);
+      if (text === undefined) continue;
+      const test = isTestFile(file);
+      const reported = isReported(file, test);
+      described.set(file, describeFile(text, config, reported, test, reported && text.includes(DIRECTIVE), seeds));
+    }
+    if (![...described.values()].some((info) => info.identity)) return { texts, described, likelyMembers: new Set() };
+    const workspace = readWorkspace(described.keys(), workspaceTop(root, cwd));
+    // every app phase 2 can build is among the files some identity file reaches (test and context ones too)
+    return { texts, described, workspace, likelyMembers: connectedFiles(described, (info) => info.identity, workspace) };
+  };
+  const early = wantsProject && !discovery.explicitFilesOnly ? describeEarly() : undefined;
+
+  // Phase 1, per file: read, parse, per-file rules, and what the project model needs to know.
   const seen = new Map<string, SeenFile>();
   const total = discovery.files.length;
   for (const [i, file] of discovery.files.entries()) {
-    const text = readSource(file, maxFileSize, notifications);
+    const text = early ? early.texts.get(file) : readSource(file, maxFileSize, notifications);
     options.onFile?.(i + 1, total, file);
     if (text === undefined) {
       skipped++;
@@ -142,38 +166,47 @@ export async function run(options: RunOptions): Promise<RunResult> {
       continue;
     }
     scanned++;
-    const test = isTestFile(file);
-    const reported = !test || (options.includeTests ?? false) || given.has(file);
+    const described = early?.described.get(file);
+    const test = described?.test ?? isTestFile(file);
+    const reported = described?.reported ?? isReported(file, test);
     const { sourceFile, findings: fileFindings, facts } = analysed;
     if (reported) findings.push(...fileFindings);
+    const directives = described?.directives ?? (reported && text.includes(DIRECTIVE));
     if (wantsProject) {
-      const info = describeFile(text, config, reported, test, seeds, sourceFile);
+      const info = described ?? describeFile(text, config, reported, test, directives, seeds);
+      // a tree no per-file rule walked is the one phase 2 would parse: kept for a likely member of an
+      // identity model (a walked one is not: per-file answers may be cached on its nodes)
+      if (info.identity || info.window || directives || (!facts && early?.likelyMembers.has(file))) info.sourceFile = sourceFile;
       // the walk's facts, for the look across its imports (kept only for the files that get one)
       if (info.window) info.facts = facts;
       seen.set(file, info);
     }
     // without the project phase, only what directives and fingerprints need is kept
-    else if (fileFindings.length > 0 || text.includes(DIRECTIVE))
-      seen.set(file, { text, imports: [], identity: false, window: false, web: false, input: false, reported, test, sourceFile });
+    else if (fileFindings.length > 0 || directives) seen.set(file, SeenFile.withoutSignals(text, reported, test, directives, sourceFile));
   }
 
   // Given files only (a pre-commit hook): the rest of the project is context for the model.
   // Every TLS rule reports in a file that can carry identity: with none among the given files,
   // the project has nothing to say about them and is not read.
   // A handler that reads request input may be judged by middleware in another file, so it asks too.
-  const givenIdentity = [...seen.values()].some((f) => f.identity || f.window || (f.web && f.input));
-  if (wantsProject && givenIdentity && (options.context ?? true) && discovery.explicitFilesOnly) {
+  const givenIdentity = (): boolean => [...seen.values()].some((f) => f.identity || f.window || (f.web && f.input));
+  if (wantsProject && (options.context ?? true) && discovery.explicitFilesOnly && givenIdentity()) {
     const context = await discoverFiles(['.'], { cwd: root, ignore, gitignore: options.gitignore, allowNoMatch: true });
     for (const file of context.files) {
       if (seen.has(file)) continue;
       const text = readSource(file, maxFileSize, []);
-      if (text !== undefined) seen.set(file, describeFile(text, config, false, isTestFile(file), seeds));
+      if (text !== undefined) seen.set(file, describeFile(text, config, false, isTestFile(file), false, seeds));
     }
   }
 
   // Phase 2, once: the project model around the files that can carry client identity.
+  // the workspace read for the early guess, when it was read from the very files phase 2 has
+  const workspace = (): Workspace =>
+    early?.workspace && early.described.size === seen.size && [...seen.keys()].every((f) => early.described.has(f))
+      ? early.workspace
+      : readWorkspace(seen.keys(), workspaceTop(root, cwd));
   if (wantsProject) {
-    const across = analyseProject(seen, active, config, notifications, () => readWorkspace(seen.keys(), workspaceTop(root, cwd)));
+    const across = analyseProject(seen, active, config, notifications, workspace);
     // one report per rule and place: what a file showed alone and what the model adds may meet at one node
     const merged = across.length > 0 ? oneReportPerPlace([findings.splice(0), across], active) : findings.splice(0);
     findings.push(...merged);
@@ -187,7 +220,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     else byFile.set(f.location.file, [f]);
   }
   for (const [file, info] of seen) {
-    if (!info.reported || !info.text.includes(DIRECTIVE)) continue;
+    if (!info.directives) continue;
     const step = isolate(() => {
       const sf = info.sourceFile ?? parseFile(file, info.text).sourceFile;
       const { directives, problems } = findDirectives(file, sf, knownIds);
@@ -299,12 +332,9 @@ function readSource(file: string, maxFileSize: number, notifications: Notificati
   }
   if (looksBinary(buf)) return skip('binary', 'file looks binary (mostly control bytes); skipped');
   let text = buf.toString('utf8');
-  if (text.includes('\uFFFD')) {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    } catch {
-      notifications.push({ level: 'note', kind: 'not-utf8', message: 'file is not valid UTF-8; invalid bytes were read as U+FFFD and the file analysed', file });
-    }
+  // invalid bytes are what decode to U+FFFD; a validator is far cheaper than searching the text for it
+  if (!isUtf8(buf)) {
+    notifications.push({ level: 'note', kind: 'not-utf8', message: 'file is not valid UTF-8; invalid bytes were read as U+FFFD and the file analysed', file });
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (looksMinified(file, text)) return skip('minified', 'file looks minified (very long lines); skipped');
@@ -320,7 +350,11 @@ export function looksBinary(buf: Buffer): boolean {
   const sample = buf.subarray(0, 8192);
   if (sample.length === 0) return false;
   let control = 0;
-  for (const b of sample) if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b) control++;
+  // an indexed loop: a Buffer's iterator costs more than the test itself on every byte
+  for (let i = 0; i < sample.length; i++) {
+    const b = sample[i];
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b) control++;
+  }
   return control * 10 >= sample.length;
 }
 
@@ -339,49 +373,83 @@ function looksMinified(file: string, text: string): boolean {
 
 const DIRECTIVE = 'toctou-lint-disable';
 
-/** What phase 2 needs to know of a scanned (or context) file. */
-interface SeenFile {
-  text: string;
-  /** Relative specifiers it imports, for the import graph. */
-  imports: string[];
-  /** It can be a source of client identity or configure a TLS server (text test). */
-  identity: boolean;
+/** Every file of a folder scan read and described before phase 1 parses any. */
+interface EarlyDescription {
+  /** The text of each file found, undefined where it was skipped (the notification is made). */
+  texts: Map<string, string | undefined>;
+  described: Map<string, SeenFile>;
+  /** Read when some file can carry identity. */
+  workspace?: Workspace;
+  /** The files connected to any identity file: a superset of every app an identity model is built for. */
+  likelyMembers: Set<string>;
+}
+
+/**
+ * What phase 2 needs to know of a scanned (or context) file. `identity` and `window` are known for
+ * every file; the other text tests run when first asked (each is a pass over the text), and are
+ * then kept.
+ */
+class SeenFile {
+  private importsPart?: string[];
+  private webPart?: boolean;
+  private inputPart?: boolean;
   /**
    * A decision, a boundary and an operation can meet across its imports (text test): a handler that
    * awaits before it writes, and imports modules that can hold the helper, guard or state it decides on.
    */
-  window: boolean;
-  /** It can take part in a request path (text test); imports are followed only through such files. */
-  web: boolean;
-  /** It reads request input (`req.params`, `ctx.query`, `@Param()`; text test): a handler that may pick records by it. */
-  input: boolean;
-  /** Findings in it are reported (false for context files of a given-files scan, and for test code). */
-  reported: boolean;
-  /** Test code: read as context, never the start of an application. */
-  test: boolean;
+  readonly window: boolean;
   /** The first phase's facts and the rules they were collected for, kept for the look across imports. */
   facts?: { facts: FileFacts; rules: readonly Rule[] };
   /** Kept only where phase 2 will surely need it; otherwise parsed again if it does. */
   sourceFile?: ts.SourceFile;
+
+  constructor(
+    readonly text: string,
+    /** It can be a source of client identity or configure a TLS server (text test). */
+    readonly identity: boolean,
+    /** Findings in it are reported (false for context files of a given-files scan, and for test code). */
+    readonly reported: boolean,
+    /** Test code: read as context, never the start of an application. */
+    readonly test: boolean,
+    /** It is reported and holds a `toctou-lint-disable` comment (text test). */
+    readonly directives: boolean,
+    seeds?: (text: string) => boolean,
+  ) {
+    this.window = seeds !== undefined && !test && reported && this.imports.length > 0 && this.web && seeds(text);
+  }
+
+  /** A file kept only for directives and fingerprints: no phase 2, no signals. */
+  static withoutSignals(text: string, reported: boolean, test: boolean, directives: boolean, sourceFile?: ts.SourceFile): SeenFile {
+    const info = new SeenFile(text, false, reported, test, directives);
+    info.importsPart = [];
+    info.webPart = false;
+    info.inputPart = false;
+    info.sourceFile = sourceFile;
+    return info;
+  }
+
+  /** Relative specifiers it imports, for the import graph. */
+  get imports(): string[] {
+    return (this.importsPart ??= importSpecifiers(this.text));
+  }
+
+  /** It can take part in a request path (text test); imports are followed only through such files. */
+  get web(): boolean {
+    return (this.webPart ??= this.identity || webSignal(this.text));
+  }
+
+  /**
+   * It can take part in a request path and reads request input (`req.params`, `ctx.query`,
+   * `@Param()`; text test): a handler that may pick records by it. Input outside a web file is
+   * never asked about, so it is not looked for there.
+   */
+  get input(): boolean {
+    return (this.inputPart ??= this.web && REQUEST_INPUT_TEXT.test(this.text));
+  }
 }
 
-function describeFile(text: string, config: Config, reported: boolean, test: boolean, seeds: (text: string) => boolean, sourceFile?: ts.SourceFile): SeenFile {
-  const identity = identitySignal(text, config.identitySources.headers, config.identitySources.functions);
-  const imports = importSpecifiers(text);
-  const web = identity || webSignal(text);
-  const window = !test && reported && imports.length > 0 && web && seeds(text);
-  const keep = identity || window || (reported && text.includes(DIRECTIVE));
-  return {
-    text,
-    imports,
-    identity,
-    window,
-    web,
-    input: REQUEST_INPUT_TEXT.test(text),
-    reported,
-    test,
-    sourceFile: keep ? sourceFile : undefined,
-  };
+function describeFile(text: string, config: Config, reported: boolean, test: boolean, directives: boolean, seeds: (text: string) => boolean): SeenFile {
+  return new SeenFile(text, identitySignal(text, config.identitySources.headers, config.identitySources.functions), reported, test, directives, seeds);
 }
 
 const REQUEST_INPUT_TEXT = inputFormPattern(RECORD_CHOOSING_INPUT_FORMS);

@@ -367,7 +367,9 @@ function resolveBase(base: string, files: ReadonlyMap<string, unknown>): string 
   const stem = base.replace(/\.(?:[mc]?js|jsx)$/, '');
   for (const b of stem === base ? [base] : [stem, base]) {
     for (const ext of EXTENSIONS) if (files.has(b + ext)) return b + ext;
-    for (const ext of EXTENSIONS) if (files.has(path.join(b, 'index' + ext))) return path.join(b, 'index' + ext);
+    // joined once: `join(b, 'index') + ext` is `join(b, 'index' + ext)`
+    const index = path.join(b, 'index');
+    for (const ext of EXTENSIONS) if (files.has(index + ext)) return index + ext;
   }
   return undefined;
 }

@@ -180,10 +180,18 @@ const PROJECT_FACTS: FactNeeds = {
  */
 export function identitySignal(text: string, extraHeaders: readonly string[], extraFunctions: readonly string[]): boolean {
   if (IDENTITY_TEXT.test(text)) return true;
-  if (mayNameCertHeader(text) && mayReadHeader(text)) {
-    for (const m of text.matchAll(QUOTED)) if (isCertHeaderName(m[2])) return true;
+  // A certificate header name read as a header. The quoted names first: one pass, and a match is
+  // rare, where the two text tests cost three passes over most files that have a header at all.
+  for (const m of text.matchAll(QUOTED)) {
+    if (isCertHeaderName(m[2])) {
+      if (mayNameCertHeader(text) && mayReadHeader(text)) return true;
+      break;
+    }
   }
-  for (const h of extraHeaders) if (text.toLowerCase().includes(h.toLowerCase())) return true;
+  if (extraHeaders.length > 0) {
+    const lower = text.toLowerCase();
+    for (const h of extraHeaders) if (lower.includes(h.toLowerCase())) return true;
+  }
   for (const f of extraFunctions) if (text.includes(f)) return true;
   return false;
 }
@@ -207,8 +215,15 @@ const JOB_TEXT = new RegExp(JOB_MODULE_SOURCE);
 
 /** A file that uses a job-queue library: it makes a queue, adds jobs or processes them. */
 export function jobSignal(text: string): boolean {
-  return JOB_TEXT.test(text);
+  // asked once per import of a file, in a row (the app partition): the last answer is kept
+  if (text !== lastJobText) {
+    lastJobText = text;
+    lastJobAnswer = JOB_TEXT.test(text);
+  }
+  return lastJobAnswer;
 }
+let lastJobText: string | undefined;
+let lastJobAnswer = false;
 
 /** Structural, not vocabulary: `export * from`, `export { a } from`, `module.exports = {` / `= require(`. */
 const BARREL_SYNTAX = String.raw`\bexport\s*(?:\*|\{[^}]*\})\s*from\b|module\.exports\s*=\s*(?:\{|require)`;

@@ -462,19 +462,33 @@ function entityChain(name: ts.EntityName): string[] | undefined {
 }
 
 /** Values assigned to `this.<name>` anywhere in the class of `access`. */
-function thisAssignments(access: ts.PropertyAccessExpression): ts.Expression[] {
+function thisAssignments(access: ts.PropertyAccessExpression): readonly ts.Expression[] {
   let cls: ts.Node | undefined = access.parent;
   while (cls && !ts.isClassLike(cls)) cls = cls.parent;
   if (!cls) return [];
-  const name = access.name.text;
-  const out: ts.Expression[] = [];
+  return thisAssignmentsIn(cls).get(access.name.text) ?? [];
+}
+
+/** Syntax only, so one walk per class serves every name and every model. */
+const thisAssignmentsByClass = new WeakMap<ts.Node, Map<string, ts.Expression[]>>();
+
+/** Every `this.<name> = value` in a class (not in classes nested in it), by name, in source order. */
+function thisAssignmentsIn(cls: ts.Node): Map<string, ts.Expression[]> {
+  let byName = thisAssignmentsByClass.get(cls);
+  if (byName) return byName;
+  const found = (byName = new Map());
   const visit = (n: ts.Node): void => {
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const left = skipOuter(n.left);
-      if (ts.isPropertyAccessExpression(left) && left.name.text === name && skipOuter(left.expression).kind === ts.SyntaxKind.ThisKeyword) out.push(n.right);
+      if (ts.isPropertyAccessExpression(left) && skipOuter(left.expression).kind === ts.SyntaxKind.ThisKeyword) {
+        const list = found.get(left.name.text);
+        if (list) list.push(n.right);
+        else found.set(left.name.text, [n.right]);
+      }
     }
     if (!ts.isClassLike(n) || n === cls) ts.forEachChild(n, visit);
   };
   visit(cls);
-  return out;
+  thisAssignmentsByClass.set(cls, byName);
+  return byName;
 }

@@ -56,8 +56,12 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
     if (wantProp!(name)) record(facts.properties, name, node);
   };
   const scopes: Scope[] = [sourceFile];
+  // the node whose children are being visited, and their depth: one visitor for every node
+  // instead of a closure made per node
+  let parent: ts.Node = sourceFile;
+  let depth = 1;
 
-  const visit = (node: ts.Node, parent: ts.Node, depth: number): void => {
+  const visit = (node: ts.Node): void => {
     // the walk recurses: a hostile file must not overflow the stack (the engine skips it, named)
     if (depth > MAX_WALK_DEPTH) throw new NestingTooDeep(file, MAX_WALK_DEPTH);
     (node as { parent: ts.Node }).parent = parent;
@@ -107,15 +111,17 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
         if (key && (ts.isIdentifier(key) || ts.isStringLiteralLike(key))) prop(el, key.text);
       }
     }
-    if (isScope(node)) {
-      scopes.push(node);
-      ts.forEachChild(node, (child) => visit(child, node, depth + 1));
-      scopes.pop();
-    } else {
-      ts.forEachChild(node, (child) => visit(child, node, depth + 1));
-    }
+    const scope = isScope(node);
+    if (scope) scopes.push(node);
+    const outer = parent;
+    parent = node;
+    depth++;
+    ts.forEachChild(node, visit);
+    depth--;
+    parent = outer;
+    if (scope) scopes.pop();
   };
-  ts.forEachChild(sourceFile, (child) => visit(child, sourceFile, 1));
+  ts.forEachChild(sourceFile, visit);
   return facts;
 }
 

@@ -59,6 +59,9 @@ const fieldTokens = tokensOf('field');
 const extraTokens = tokensOf('extra');
 const certTokens = nameSet(CERT_TOKENS);
 const isCertToken = (t: string): boolean => certTokens.has(t) || t.includes('clientcert');
+// Every known name and family has a `-` (read from the table, not assumed): then a name with
+// neither `-` nor `_` can only be an extra one, and is answered without lower-casing it.
+const knownHaveSeparator = [...known, ...knownPrefixes].every((n) => n.includes('-'));
 
 /**
  * Whether a header name carries a client certificate or a field of it: the known names (any case,
@@ -68,6 +71,7 @@ const isCertToken = (t: string): boolean => certTokens.has(t) || t.includes('cli
  */
 export function isCertHeaderName(raw: string, extra: readonly string[] = []): boolean {
   if (raw.length < 3 || raw.length > 80) return false;
+  if (knownHaveSeparator && extra.length === 0 && !raw.includes('-') && !raw.includes('_')) return false;
   const name = raw.toLowerCase().replace(/_/g, '-');
   if (known.has(name) || knownPrefixes.some((p) => name.startsWith(p))) return true;
   if (extra.some((h) => h.toLowerCase().replace(/_/g, '-') === name)) return true;
