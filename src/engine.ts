@@ -384,6 +384,9 @@ interface EarlyDescription {
   likelyMembers: Set<string>;
 }
 
+/** An import the scan may hold: a relative path, or a path alias of the project (`@/lib/db`, `~/authz`, `#services`). */
+const mayBeScanned = (spec: string): boolean => spec.startsWith('.') || /^(?:@\/|~\/|#)/.test(spec);
+
 /**
  * What phase 2 needs to know of a scanned (or context) file. `identity` and `window` are known for
  * every file; the other text tests run when first asked (each is a pass over the text), and are
@@ -415,7 +418,8 @@ class SeenFile {
     readonly directives: boolean,
     seeds?: (text: string) => boolean,
   ) {
-    this.window = seeds !== undefined && !test && reported && this.imports.length > 0 && this.web && seeds(text);
+    // only a module of the scan can be loaded across an import: a relative one, or a bare one (a workspace package)
+    this.window = seeds !== undefined && !test && reported && this.imports.some(mayBeScanned) && this.web && seeds(text);
   }
 
   /** A file kept only for directives and fingerprints: no phase 2, no signals. */

@@ -3,7 +3,7 @@ import { staleAfterGuard, staleOperations, type StaleOperation } from './await-o
 import { callResolver, Decisions, isCallbackArgument } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules } from './modules';
-import { operationOf, performedOperation } from './operations';
+import { chainNames, operationOf, performedOperation } from './operations';
 import type { Project } from './project';
 import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
@@ -29,11 +29,28 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const out: StaleOperation[] = [];
   // a function can only decide when a refusal is written in it or in a helper of this file it calls
   const refuses = (fn: ts.Node): boolean => REFUSAL_TEXT.test(facts.text.slice(fn.pos, fn.end));
+  // only a call named like a function of this file can reach one (no resolving of the rest)
+  let local: Set<string> | undefined;
+  const localNames = (): Set<string> => {
+    if (local) return local;
+    local = new Set();
+    const names = local;
+    const visit = (n: ts.Node): void => {
+      if (isFunctionLike(n)) {
+        const name = n.name ?? (ts.isVariableDeclaration(n.parent) || ts.isPropertyAssignment(n.parent) || ts.isPropertyDeclaration(n.parent) ? n.parent.name : undefined);
+        const text = name && propertyNameText(name as ts.PropertyName);
+        if (text) names.add(text);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(facts.sourceFile);
+    return names;
+  };
   const callsRefusing = (fn: ts.Node, depth: number): boolean => {
     let found = false;
     const visit = (n: ts.Node): void => {
       if (found) return;
-      if (ts.isCallExpression(n)) {
+      if (ts.isCallExpression(n) && localNames().has(chainNames(n.expression).at(-1) ?? '')) {
         const target = decisions.resolve(n);
         if (target && target !== fn && (refuses(target) || (depth < 1 && callsRefusing(target, depth + 1)))) found = true;
       }
