@@ -4,7 +4,7 @@ import type { FileFacts } from '../src/analysis/facts/types';
 import type { Project } from '../src/analysis/project';
 import type { Modules } from '../src/analysis/modules';
 import type { SharedIdentityUse } from '../src/analysis/shared-identity';
-import { mayHoldCrossFileWindow, mayHoldWindow, staleOperationsAcrossImports, staleOperationsInFile } from '../src/analysis/stale-operations';
+import { mayHoldCrossFileWindow, mayHoldWindow, perRequestStateInFile, staleOperationsAcrossImports, staleOperationsInFile } from '../src/analysis/stale-operations';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
 
@@ -73,13 +73,15 @@ lookup made with those claims against a database, cache or permission service is
   create(context) {
     return {
       file(facts: FileFacts) {
-        for (const s of staleOperationsInFile(facts)) context.report(staleReport(s));
+        const stale = staleOperationsInFile(facts);
+        for (const s of stale) context.report(staleReport(s));
+        // identity a shared object of the file keeps per request (no identity model needed)
+        const reported = new Set<ts.Node>(stale.map((s) => s.op.node));
+        for (const use of perRequestStateInFile(facts)) if (!reported.has(use.node)) context.report(sharedReport(use));
       },
       imports(facts: FileFacts, modules: Modules) {
         // without an identity model: helpers, guards and state the file's imports reach
-        const { stale, sharedIdentity } = staleOperationsAcrossImports(facts, modules);
-        for (const s of stale) context.report(staleReport(s));
-        for (const use of sharedIdentity) context.report(sharedReport(use));
+        for (const s of staleOperationsAcrossImports(facts, modules).stale) context.report(staleReport(s));
       },
       project(project: Project) {
         // what a helper in another file adds to what each file showed alone

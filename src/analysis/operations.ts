@@ -259,10 +259,21 @@ function inMemoryCollection(callee: ts.Expression, resolve: CallResolver): boole
   return ts.isNewExpression(v) && ts.isIdentifier(v.expression) && /^(Map|Set|WeakMap|WeakSet|Array)$/.test(v.expression.text);
 }
 
-const performs = new WeakMap<ts.Node, OperationKind | null>();
+/** Answers per resolver and depth: each model (a file alone, across imports, an app) sees different helpers, and a shallower ask sees further. */
+const performsBy = new WeakMap<object, Map<number, WeakMap<ts.Node, OperationKind | null>>>();
+const NO_RESOLVER = {};
+function performsCache(resolve: CallResolver | undefined, depth: number): WeakMap<ts.Node, OperationKind | null> {
+  const key = resolve ?? NO_RESOLVER;
+  let byDepth = performsBy.get(key);
+  if (!byDepth) performsBy.set(key, (byDepth = new Map()));
+  let cache = byDepth.get(depth);
+  if (!cache) byDepth.set(depth, (cache = new WeakMap()));
+  return cache;
+}
 
 /** The operation a function performs in its own body (not in functions it only declares): a store or file write first, else a request. */
 export function performedOperation(fn: ts.FunctionLikeDeclaration, resolve: CallResolver | undefined, depth: number): OperationKind | undefined {
+  const performs = performsCache(resolve, depth);
   const known = performs.get(fn);
   if (known !== undefined) return known ?? undefined;
   performs.set(fn, null);

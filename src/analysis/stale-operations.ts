@@ -23,6 +23,13 @@ export const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) 
  * function of it that can be suspended), with a model of that file only: its own names, shared
  * state and helpers. Run per file, so a file outside any project model is judged too.
  */
+/** Identity a shared object of this file keeps per request (`perRequestStateUses`): the file alone shows it. */
+export function perRequestStateInFile(facts: FileFacts): SharedIdentityUse[] {
+  if (!REFUSAL_TEXT.test(facts.text)) return [];
+  const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
+  return perRequestStateUses(facts.sourceFile, new SharedState(modules));
+}
+
 export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
   const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
@@ -130,7 +137,7 @@ export class StaleOperations {
  * written. `modules` loads the files that imports name on demand, so only what the file's calls
  * reach is read. Only findings in the file itself: the file is judged by what it reaches.
  */
-export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules): { stale: StaleOperation[]; sharedIdentity: SharedIdentityUse[] } {
+export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules): { stale: StaleOperation[] } {
   const resolve = callResolver(modules);
   const decisions = new Decisions(modules, new SharedState(modules), resolve);
   const helper = (call: ts.CallExpression): boolean => {
@@ -156,8 +163,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
     }
   }
   // identity a shared object keeps per request, written and tested in this file
-  const sharedIdentity = REFUSAL_TEXT.test(facts.text) ? perRequestStateUses(facts.sourceFile, new SharedState(modules)).filter((use) => !found.has(use.node)) : [];
-  return { stale: out, sharedIdentity };
+  return { stale: out };
 }
 
 /** A route registered with more than its handler, or a NestJS guard decorator, can be in this text (derived from the tables). */
