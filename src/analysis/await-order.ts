@@ -603,7 +603,8 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
   // one report per operation: two stale decisions before it make one finding, on the first
   const byOp = new Map<ts.Node, StaleOperation>();
   for (const list of found.values()) {
-    const s = list.find((x) => x.op.kind !== 'http') ?? list[0];
+    // a write the tables know before one guessed from a method's name; a store or file write before a request
+    const s = list.find((x) => !x.op.guessed && x.op.kind !== 'http') ?? list.find((x) => !x.op.guessed) ?? list.find((x) => x.op.kind !== 'http') ?? list[0];
     if (!byOp.has(s.op.node)) byOp.set(s.op.node, s);
   }
   return [...byOp.values()];
@@ -819,7 +820,11 @@ export function testGuards(test: ts.Node, op: ts.Node): boolean {
   const spec: CheckSpec = {
     condition: (e) => e === condition,
     statement: (st) =>
-      st === test && (ts.isExpressionStatement(st) || (ts.isIfStatement(st) && (stops(st.thenStatement) || (st.elseStatement !== undefined && stops(st.elseStatement))))),
+      st === test &&
+      (ts.isExpressionStatement(st) ||
+        (ts.isIfStatement(st) && (stops(st.thenStatement) || (st.elseStatement !== undefined && stops(st.elseStatement)))) ||
+        // `switch (role) { case 'admin': break; default: throw … }`: a clause that stops refuses the rest
+        (ts.isSwitchStatement(st) && st.caseBlock.clauses.some((c) => c.statements.length > 0 && stops(c.statements[c.statements.length - 1])))),
     gate: () => false,
     orCondition: true,
   };

@@ -89,8 +89,16 @@ export class Decisions {
             });
           }
         }
+      } else if (ts.isSwitchStatement(n)) {
+        // `switch (member?.role) { case 'owner': break; default: return res.sendStatus(403) }`
+        const refusal = n.caseBlock.clauses
+          .map((c) => (c.statements.length > 0 ? refusalOf(ts.factory.createBlock([...c.statements]), this.errorStatus) : undefined))
+          .find((r) => r?.decides && r.kind === 'auth');
+        const behind = refusal ? this.readBehind(n.expression, fn, 0) : undefined;
+        if (refusal && behind)
+          out.push({ read: behind.read, call: behind.call, test: n, refusal: refusal.kind, throws: refusal.throws, fields: behind.fields, shared: behind.shared });
       } else if (ts.isExpressionStatement(n) && depth < 2) {
-        const helper = this.refusingHelper(n.expression, depth);
+        const helper = this.refusingHelper(n.expression, depth) ?? this.assertionOnRead(n.expression, fn);
         if (helper) out.push({ ...helper, test: n });
       }
       ts.forEachChild(n, visit);
@@ -149,6 +157,42 @@ export class Decisions {
   /** The decisions of a function: checks that refuse. */
   decisionsIn(fn: ts.FunctionLikeDeclaration): Check[] {
     return this.checksIn(fn).filter((c) => c.refusal !== undefined);
+  }
+
+  /**
+   * `assertCan(adjuster, 'approve', claim)`, `ForbiddenError.from(ability).throwUnlessCan('update', roster)`:
+   * a check that throws an authorization error, given what an awaited read returned — its decision
+   * rests on that read although the check itself reads nothing.
+   */
+  private assertionOnRead(expr: ts.Expression, fn: ts.FunctionLikeDeclaration): Omit<Check, 'test'> | undefined {
+    let e = skipOuter(expr);
+    if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+    if (!ts.isCallExpression(e)) return undefined;
+    const helper = this.resolve(e);
+    const refuses = helper ? this.throwsAuthRefusal(helper) : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth');
+    if (!refuses) return undefined;
+    const behind = this.readBehind(e, fn, 0);
+    if (!behind) return undefined;
+    return { read: behind.read, call: behind.call, refusal: 'auth', throws: true, fields: behind.fields, shared: behind.shared, ...(helper ? { via: helper } : {}) };
+  }
+
+  private readonly authThrows = new WeakMap<ts.Node, boolean>();
+  /** A function that throws an authorization error itself (not in functions it declares). */
+  private throwsAuthRefusal(fn: ts.FunctionLikeDeclaration): boolean {
+    const known = this.authThrows.get(fn);
+    if (known !== undefined) return known;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || (n !== fn && isFunctionLike(n))) return;
+      if (ts.isThrowStatement(n)) {
+        const r = refusalOf(n, this.errorStatus);
+        if (r?.decides && r.kind === 'auth') found = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (fn.body) visit(fn.body);
+    this.authThrows.set(fn, found);
+    return found;
   }
 
   /** `await acl.assertCanEdit(user, doc)`: a call of a function whose own decision throws. */
@@ -624,6 +668,7 @@ export function callResolver(modules: Modules): CallResolver {
     return fn;
   }) as CallResolver;
   resolve.valueOf = (expr) => modules.valueOf(expr);
+  resolve.declarationOf = (name) => modules.declarationOf(name.text, name);
   return resolve;
 }
 

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { skipOuter } from './facts/walk';
+import { requiredModule, skipOuter } from './facts/walk';
 import { isFunctionLike, propertyNameText } from './modules';
 import { isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { FS_MODULES } from './vocabulary/fs';
@@ -35,12 +35,16 @@ export interface Operation {
   via?: ts.FunctionLikeDeclaration;
   /** Known for one only from what another module declares (a queue made there): a file alone cannot tell. */
   elsewhere?: true;
+  /** Taken for one from its method's name alone (`shipping.createLabel()`): the tables know nothing of it. */
+  guessed?: true;
 }
 
 /** What the caller can see of the code: the function a call runs, the value a name holds. */
 export interface CallResolver {
   (call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined;
   valueOf?(expr: ts.Expression): ts.Node | undefined;
+  /** The declaration a name refers to (an import, a `require` binding): where a package's export comes from. */
+  declarationOf?(name: ts.Identifier): ts.Node | undefined;
 }
 
 const WRITES = new Set(STORE_WRITES.map((w) => w.toLowerCase()));
@@ -197,7 +201,7 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
   }
   if (names.length >= 2 && VERB.test(last) && awaitedOrReturned(node) && !NOT_STORE.has(names.at(-2)!) && !resolve?.(node)) {
     // a method the tool cannot see into that records activity by its name: `apiKey.updateActiveAt()`
-    return namesActivityRecord(last) ? undefined : { node, kind: 'store' };
+    return namesActivityRecord(last) ? undefined : { node, kind: 'store', guessed: true };
   }
   if (resolve && depth < 2) {
     const fn = resolve(node);
@@ -220,9 +224,9 @@ function preparesDirectory(call: ts.CallExpression, name: string): boolean {
 
 /** A function imported by name from a file-system module: `import { writeFile } from 'node:fs/promises'`. */
 function importedFromFs(callee: ts.Expression, resolve: CallResolver | undefined): boolean {
-  let from = resolve?.valueOf?.(skipOuter(callee));
-  while (from && !ts.isImportDeclaration(from) && !ts.isSourceFile(from)) from = from.parent;
-  return from !== undefined && ts.isImportDeclaration(from) && ts.isStringLiteral(from.moduleSpecifier) && FS_MODULES.has(from.moduleSpecifier.text.replace(/^node:/, ''));
+  const e = skipOuter(callee);
+  const made = ts.isIdentifier(e) ? (resolve?.declarationOf?.(e) ?? resolve?.valueOf?.(e)) : resolve?.valueOf?.(e);
+  return FS_MODULES.has((moduleOfValue(made) ?? '').replace(/^node:/, ''));
 }
 
 /** The receiver of `q.add(…)` is a queue made by a job library (`new Queue('alerts')` imported from `bullmq`). */
@@ -231,9 +235,19 @@ function jobQueueOf(callee: ts.Expression, resolve: CallResolver): ts.NewExpress
   let v = resolve.valueOf?.(callee.expression);
   if (v && ts.isVariableDeclaration(v) && v.initializer) v = skipOuter(v.initializer);
   if (!v || !ts.isNewExpression(v)) return undefined;
-  let from = resolve.valueOf?.(v.expression);
-  while (from && !ts.isImportDeclaration(from) && !ts.isSourceFile(from)) from = from.parent;
-  return from !== undefined && ts.isImportDeclaration(from) && ts.isStringLiteral(from.moduleSpecifier) && jobQueueLibrary(from.moduleSpecifier.text) !== undefined ? v : undefined;
+  const made = ts.isIdentifier(v.expression) ? (resolve.declarationOf?.(v.expression) ?? resolve.valueOf?.(v.expression)) : resolve.valueOf?.(v.expression);
+  return jobQueueLibrary(moduleOfValue(made) ?? '') !== undefined ? v : undefined;
+}
+
+/** The package a value was imported or required from: `import { Queue } from 'bullmq'`, `const { Queue } = require('bullmq')`. */
+function moduleOfValue(value: ts.Node | undefined): string | undefined {
+  for (let n = value; n && !ts.isSourceFile(n); n = n.parent) {
+    if (ts.isImportDeclaration(n)) return ts.isStringLiteral(n.moduleSpecifier) ? n.moduleSpecifier.text : undefined;
+    if (ts.isVariableDeclaration(n)) return n.initializer ? requiredModule(n.initializer) : undefined;
+    const required = ts.isCallExpression(n) ? requiredModule(n) : undefined;
+    if (required) return required;
+  }
+  return undefined;
 }
 
 /** What a name holds, through the resolver. */
