@@ -55,8 +55,7 @@ export class Modules {
       if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) add(d.name, ts.isIdentifier(d.name) ? d : d);
       else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name) add(st.name, st);
       else if (ts.isEnumDeclaration(st)) add(st.name, st);
-      // `import type { Repo }` too: a field or parameter typed with the class names it (`bookings: BookingRepository`)
-      else if (ts.isImportDeclaration(st) && st.importClause) {
+      else if (ts.isImportDeclaration(st) && st.importClause && !st.importClause.isTypeOnly) {
         const clause = st.importClause;
         if (clause.name) add(clause.name, clause);
         const nb = clause.namedBindings;
