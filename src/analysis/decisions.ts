@@ -3,7 +3,7 @@ import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import { isFunctionLike, type Modules, propertyNameText } from './modules';
-import { chainNames, operationOf, type CallResolver } from './operations';
+import { chainNames, operationOf, performedOperation, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
@@ -169,6 +169,8 @@ export class Decisions {
     if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
     if (!ts.isCallExpression(e)) return undefined;
     const helper = this.resolve(e);
+    // a helper that does the work itself is an operation, not a decision
+    if (helper && performedOperation(helper, this.resolve, 1) !== undefined) return undefined;
     const refuses = helper ? this.throwsAuthRefusal(helper) : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth');
     if (!refuses) return undefined;
     const behind = this.readBehind(e, fn, 0);
@@ -203,6 +205,8 @@ export class Decisions {
     if (!ts.isCallExpression(e)) return undefined;
     const fn = this.resolve(e);
     if (!fn) return undefined;
+    // a helper that does the work itself (`deleteFeatures(…)` writes, and throws on its own checks) is an operation, not a decision
+    if (performedOperation(fn, this.resolve, 1) !== undefined) return undefined;
     const inner = this.checksIn(fn, depth + 1).find((c) => c.refusal && c.throws);
     if (!inner) return undefined;
     return { read: awaited ? skipOuter(expr) : e, call: e, refusal: inner.refusal, throws: true, fields: inner.fields, shared: inner.shared, via: fn };
