@@ -36,24 +36,27 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const out: StaleOperation[] = [];
   // a function can only decide when a refusal is written in it or in a helper of this file it calls
   const refuses = (fn: ts.Node): boolean => REFUSAL_TEXT.test(facts.text.slice(fn.pos, fn.end));
-  // only a call named like a function of this file can reach one (no resolving of the rest)
+  // only a call named like a function of this file that refuses, or calls one that does, can reach a
+  // refusal (no resolving of the rest)
   let local: Set<string> | undefined;
   const localNames = (): Set<string> => {
     if (local) return local;
-    local = new Set();
-    const names = local;
+    const fns: { name: string; text: string }[] = [];
     const visit = (n: ts.Node): void => {
       if (isFunctionLike(n)) {
         const name = n.name ?? (ts.isVariableDeclaration(n.parent) || ts.isPropertyAssignment(n.parent) || ts.isPropertyDeclaration(n.parent) ? n.parent.name : undefined);
         const text = name && propertyNameText(name as ts.PropertyName);
-        if (text) names.add(text);
+        if (text) fns.push({ name: text, text: facts.text.slice(n.pos, n.end) });
       }
       ts.forEachChild(n, visit);
     };
     visit(facts.sourceFile);
-    return names;
+    const refusing = new Set(fns.filter((f) => REFUSAL_TEXT.test(f.text)).map((f) => f.name));
+    const callers = fns.filter((f) => [...refusing].some((r) => f.text.includes(`${r}(`))).map((f) => f.name);
+    return (local = new Set([...refusing, ...callers]));
   };
   const callsRefusing = (fn: ts.Node, depth: number): boolean => {
+    if (localNames().size === 0) return false;
     let found = false;
     const visit = (n: ts.Node): void => {
       if (found) return;
