@@ -114,9 +114,61 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState): Sha
     ts.forEachChild(n, tests);
   };
   tests(sf);
+  // set and used by the same call across a wait (`this.sellerId = fanId; await …; insert({ seller_id: this.sellerId })`):
+  // the call's own value, which another call may have replaced meanwhile
+  const setThenUsed = suspendingFunctions(sf).flatMap((fn) => setAcrossWait(fn, places, shared));
   for (const key of [...places.keys()]) if (!decided.has(key)) places.delete(key);
-  if (places.size === 0) return [];
-  return suspendingFunctions(sf).flatMap((fn) => staleSharedIdentity(fn, places, shared, () => undefined));
+  const decidedUses = places.size === 0 ? [] : suspendingFunctions(sf).flatMap((fn) => staleSharedIdentity(fn, places, shared, () => undefined));
+  const seenNodes = new Set(decidedUses.map((u) => u.node));
+  return [...decidedUses, ...setThenUsed.filter((u) => !seenNodes.has(u.node))];
+}
+
+/**
+ * A shared place a function writes from its own parameter, then waits, then uses in an operation:
+ * what it reads back may be another call's value. Reported at the operation.
+ */
+function setAcrossWait(fn: ts.FunctionLikeDeclaration, places: Map<string, { place: Place; write: ts.Node }>, shared: SharedState): SharedIdentityUse[] {
+  if (!fn.body || !ts.isBlock(fn.body)) return [];
+  const given = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+  if (given.size === 0) return [];
+  const out: SharedIdentityUse[] = [];
+  const statements = fn.body.statements;
+  statements.forEach((st, i) => {
+    if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression) || st.expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
+    const write = st.expression;
+    const place = shared.placeOf(write.left);
+    if (!place?.shared || !places.has(place.key) || !references(write.right, given)) return;
+    // the first wait after the write, then an operation that reads the place
+    let boundary: ts.Node | undefined;
+    for (const later of statements.slice(i + 1)) {
+      const visit = (n: ts.Node): void => {
+        if (out.length > 0 && out.at(-1)!.write === write) return;
+        if (isFunctionLike(n)) return;
+        if (boundary && !within(n, boundary) && ts.isCallExpression(n) && operationOf(n)) {
+          let reads = false;
+          const look = (m: ts.Node): void => {
+            if (reads) return;
+            if (
+              (ts.isPropertyAccessExpression(m) || ts.isIdentifier(m)) &&
+              shared.placeOf(m as ts.Expression)?.shared &&
+              (shared.placeOf(m as ts.Expression) as { key: string }).key === place.key
+            )
+              reads = true;
+            else ts.forEachChild(m, look);
+          };
+          n.arguments.forEach(look);
+          if (reads) {
+            out.push({ kind: 'reread', node: n, place, before: write, boundary, write });
+            return;
+          }
+        }
+        if (!boundary && ts.isAwaitExpression(n)) boundary = n;
+        ts.forEachChild(n, visit);
+      };
+      visit(later);
+    }
+  });
+  return out;
 }
 
 function enclosingFunction(node: ts.Node): ts.FunctionLikeDeclaration | undefined {

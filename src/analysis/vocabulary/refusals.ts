@@ -95,9 +95,10 @@ export const AUTH_STATUSES: readonly number[] = [401, 402, 403];
 export const HIDING_STATUSES: readonly number[] = [404];
 /**
  * Statuses that refuse because a record is held or used up: a lock held by someone else, a limit
- * reached (counted only when the test compares the record with something, not its mere existence).
+ * reached (429: too many bookings), counted only when the test compares the record with something,
+ * not its mere existence.
  */
-export const CONFLICT_STATUSES: readonly number[] = [409, 423];
+export const CONFLICT_STATUSES: readonly number[] = [409, 423, 429];
 /**
  * Fields that version a record for optimistic concurrency (TypeORM `@VersionColumn`, Mongoose `__v`,
  * CouchDB `_rev`, Sequelize `version`, ETags): a 409 on one of them guards a lost update, not a right.
