@@ -148,12 +148,7 @@ function setAcrossWait(fn: ts.FunctionLikeDeclaration, places: Map<string, { pla
           let reads = false;
           const look = (m: ts.Node): void => {
             if (reads) return;
-            if (
-              (ts.isPropertyAccessExpression(m) || ts.isIdentifier(m)) &&
-              shared.placeOf(m as ts.Expression)?.shared &&
-              (shared.placeOf(m as ts.Expression) as { key: string }).key === place.key
-            )
-              reads = true;
+            if ((ts.isPropertyAccessExpression(m) || ts.isIdentifier(m)) && shared.placeOf(m)?.shared && (shared.placeOf(m) as { key: string }).key === place.key) reads = true;
             else ts.forEachChild(m, look);
           };
           n.arguments.forEach(look);
