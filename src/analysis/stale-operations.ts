@@ -25,7 +25,8 @@ export const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) 
  */
 /** Identity a shared object of this file keeps per request (`perRequestStateUses`): the file alone shows it. */
 export function perRequestStateInFile(facts: FileFacts): SharedIdentityUse[] {
-  if (!REFUSAL_TEXT.test(facts.text)) return [];
+  // a field assigned (`this.x = …`), a module `let`, or a static: somewhere per-request state can be kept
+  if (!SHARED_WRITE_TEXT.test(facts.text)) return [];
   const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
   return perRequestStateUses(facts.sourceFile, new SharedState(modules));
 }
@@ -275,6 +276,9 @@ function throwingImported(facts: FileFacts, decisions: Decisions): ts.FunctionLi
 
 /** A status field set to a number, or a status passed up to a base class (derived from the tables' status properties). */
 const ERROR_STATUS_TEXT = new RegExp(`\\b(?:${STATUS_PROPERTIES.join('|')})\\s*=\\s*\\d|super\\(\\s*\\d`);
+
+/** Structural, not vocabulary: an assignment to a field of `this` or of a class (`this.x =`, `Cls.x =`), or a module-level `let`. */
+const SHARED_WRITE_TEXT = /\bthis\.[\w$]+\s*=(?![=>])|\b[A-Z][\w$]*\.[\w$]+\s*=(?![=>])|^(?:export\s+)?let\s/m;
 
 /** Structural, not vocabulary: a thrown instance of a named class. */
 const THROW_NEW_TEXT = /\bthrow\s+new\s+[A-Za-z_$]/;
