@@ -1,7 +1,8 @@
 import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
-import { asksAgain, refusalOf, type Check, type Decisions } from './decisions';
+import { asksAgain, isCallbackArgument, refusalOf, type Check, type Decisions } from './decisions';
+import { isTimer } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
@@ -675,10 +676,11 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
     if (names[0] === 'Promise' || (names.length === 1 && waited.length > 0)) return waited.length > 0 && waited.every((a) => shortRead(a, decisions, depth));
   }
   if (fn?.body) {
-    // a helper of the app: short when every call it waits for is
+    // a helper of the app: short when every call it waits for is, and it sets no timer (`sleep(ms)` waits on purpose)
     let short = true;
     const visit = (n: ts.Node): void => {
-      if (!short || (n !== fn && isFunctionLike(n))) return;
+      if (ts.isCallExpression(n) && isTimer(calleeChain(n.expression)?.at(-1) ?? '')) short = false;
+      if (!short || (n !== fn && isFunctionLike(n) && !isCallbackArgument(n))) return;
       if (ts.isAwaitExpression(n) && !shortRead(skipOuter(n.expression), decisions, depth + 1)) short = false;
       else if (ts.isReturnStatement(n) && n.expression && ts.isCallExpression(skipOuter(n.expression)) && !shortRead(skipOuter(n.expression), decisions, depth + 1)) short = false;
       else ts.forEachChild(n, visit);

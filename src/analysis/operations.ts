@@ -2,6 +2,7 @@ import { ts } from '../ts';
 import { requiredModule, skipOuter } from './facts/walk';
 import { isFunctionLike, propertyNameText } from './modules';
 import { isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
+import { storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
 import {
   HTTP_FUNCTIONS,
@@ -182,6 +183,12 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
   }
   if (FS_WRITES.has(last.replace(/Sync$/, '')) && (FS_ROOTS.has(root) || names.includes('promises') || (names.length === 1 && importedFromFs(node.expression, resolve))))
     return preparesDirectory(node, last) ? undefined : { node, kind: 'file' };
+  // a write on a store client the code made or was given (`redis.set(k, v)`, `this.redis.del(k)`): the store's own table says
+  if (names.length >= 2 && resolve?.declarationOf) {
+    const spec = storeClientOf(skipOuter(node.expression), resolve);
+    const method = spec && storeMethod(spec, last);
+    if (method && !method.readOnly) return awaitedOrReturned(node) ? { node, kind: 'store' } : undefined;
+  }
   // a job added to a job library's queue: the work it stands for will run (`broadcastQueue.add('broadcast', …)`)
   if (isQueueCall(last) && names.length >= 2 && resolve?.valueOf && awaitedOrReturned(node)) {
     const queue = jobQueueOf(skipOuter(node.expression), resolve);
@@ -237,6 +244,72 @@ function jobQueueOf(callee: ts.Expression, resolve: CallResolver): ts.NewExpress
   if (!v || !ts.isNewExpression(v)) return undefined;
   const made = ts.isIdentifier(v.expression) ? (resolve.declarationOf?.(v.expression) ?? resolve.valueOf?.(v.expression)) : resolve.valueOf?.(v.expression);
   return jobQueueLibrary(moduleOfValue(made) ?? '') !== undefined ? v : undefined;
+}
+
+/**
+ * The store whose client a call's receiver is (STORE_CLIENTS): made by a factory of a store library
+ * (`new Redis()`, `createClient()`), or declared with its type (`private readonly redis: Redis`).
+ */
+function storeClientOf(callee: ts.Expression, resolve: CallResolver): StoreClientSpec | undefined {
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  let recv = skipOuter(callee.expression);
+  let decl: ts.Node | undefined;
+  if (ts.isIdentifier(recv)) decl = resolve.declarationOf?.(recv);
+  else if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) {
+    const name = recv.name.text;
+    let cls: ts.Node | undefined = recv;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    if (cls && ts.isClassLike(cls))
+      decl =
+        cls.members.find((m) => ts.isPropertyDeclaration(m) && m.name !== undefined && ts.isIdentifier(m.name) && m.name.text === name) ??
+        cls.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+  } else return undefined;
+  if (!decl) return undefined;
+  const typed = decl as ts.VariableDeclaration | ts.PropertyDeclaration | ts.ParameterDeclaration;
+  // declared with a client type
+  if (typed.type && ts.isTypeReferenceNode(typed.type)) {
+    const name = ts.isIdentifier(typed.type.typeName) ? typed.type.typeName : undefined;
+    const from = name && importOf(resolve.declarationOf?.(name));
+    if (from) {
+      const spec = storeType(from.module, from.path);
+      if (spec) return spec;
+    }
+  }
+  // made by a factory
+  recv = typed.initializer ? skipOuter(typed.initializer) : recv;
+  if (ts.isAwaitExpression(recv)) recv = skipOuter(recv.expression);
+  if (!(ts.isNewExpression(recv) || ts.isCallExpression(recv))) return undefined;
+  const made = skipOuter(recv.expression);
+  const root = ts.isIdentifier(made) ? made : ts.isPropertyAccessExpression(made) && ts.isIdentifier(made.expression) ? made.expression : undefined;
+  const from = root && importOf(resolve.declarationOf?.(root));
+  if (!from) return undefined;
+  const path = ts.isPropertyAccessExpression(made) ? [...from.path, made.name.text] : from.path;
+  return storeFactory(from.module, path);
+}
+
+/** The module and export path an import or `require` binding names: `import { Redis } from 'ioredis'` → `ioredis`, `['Redis']`. */
+function importOf(decl: ts.Node | undefined): { module: string; path: string[] } | undefined {
+  if (!decl) return undefined;
+  if (ts.isImportSpecifier(decl)) {
+    const spec = decl.parent.parent.parent.moduleSpecifier;
+    return ts.isStringLiteral(spec) ? { module: spec.text, path: [(decl.propertyName ?? decl.name).text] } : undefined;
+  }
+  if (ts.isImportClause(decl)) return ts.isStringLiteral(decl.parent.moduleSpecifier) ? { module: decl.parent.moduleSpecifier.text, path: [] } : undefined;
+  if (ts.isNamespaceImport(decl)) {
+    const spec = decl.parent.parent.moduleSpecifier;
+    return ts.isStringLiteral(spec) ? { module: spec.text, path: [] } : undefined;
+  }
+  if (ts.isVariableDeclaration(decl) && decl.initializer) {
+    const module = requiredModule(decl.initializer);
+    return module ? { module, path: [] } : undefined;
+  }
+  if (ts.isBindingElement(decl)) {
+    const owner = decl.parent.parent;
+    const module = ts.isVariableDeclaration(owner) && owner.initializer ? requiredModule(owner.initializer) : undefined;
+    const key = decl.propertyName ?? decl.name;
+    return module && ts.isIdentifier(key) ? { module, path: [key.text] } : undefined;
+  }
+  return undefined;
 }
 
 /** The package a value was imported or required from: `import { Queue } from 'bullmq'`, `const { Queue } = require('bullmq')`. */

@@ -144,7 +144,8 @@ function setAcrossWait(fn: ts.FunctionLikeDeclaration, places: Map<string, { pla
       const visit = (n: ts.Node): void => {
         if (out.length > 0 && out.at(-1)!.write === write) return;
         if (isFunctionLike(n)) return;
-        if (boundary && !within(n, boundary) && ts.isCallExpression(n) && operationOf(n)) {
+        // relied on after the wait: in an operation, or in any call that takes it (`findOneBy({ certCn: this.activeJurorCn })`)
+        if (boundary && !within(n, boundary) && ts.isCallExpression(n)) {
           let reads = false;
           const look = (m: ts.Node): void => {
             if (reads) return;

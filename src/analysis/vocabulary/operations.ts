@@ -1,3 +1,4 @@
+import { STORE_CLIENTS } from './stores';
 import { DEFERRING_CALLEES as DEFERRALS } from './deferral';
 /**
  * Calls that change state an authorization decision protects, by API: ORM and driver writes,
@@ -292,7 +293,12 @@ const METHOD_TEXT = new RegExp(
 );
 const SQL_TEXT = new RegExp(`\\b(?:${SQL_WRITE_VERBS.join('|')})\\s`, 'i');
 
-/** Whether a text can hold an operation (a method of the tables called, a write statement), for prefilters. */
+/** A store library's client can be made here (its module is named): its writes have any name (`redis.set`). */
+const STORE_CLIENT_TEXT = new RegExp(
+  `['"](?:${[...new Set(STORE_CLIENTS.flatMap((c) => c.factories.map((f) => f.module)))].map((m) => m.replace(/[/@.-]/g, (x) => `\\${x}`)).join('|')})['"]`,
+);
+
+/** Whether a text can hold an operation (a method of the tables called, a write statement, a store client), for prefilters. */
 export function mayHoldOperation(text: string): boolean {
-  return METHOD_TEXT.test(text) || SQL_TEXT.test(text);
+  return METHOD_TEXT.test(text) || SQL_TEXT.test(text) || STORE_CLIENT_TEXT.test(text);
 }
