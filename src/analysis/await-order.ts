@@ -489,6 +489,14 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
   };
   // an options object: the filter it names (`where`, `Key`), a condition it carries
   const options = (a: ts.ObjectLiteralExpression): void => {
+    // a condition that binds the caller the decision asked about (`contains(authorised, :cn)` with `':cn': op.cn`) re-checks it
+    const decisionText = check.call.getText();
+    const values = a.properties.find((p) => p.name && propertyNameText(p.name) === 'ExpressionAttributeValues');
+    const conditionProp = a.properties.find((p) => p.name && CONDITION_KEYS.includes(propertyNameText(p.name) ?? ''));
+    if (conditionProp && values && ts.isPropertyAssignment(values) && ts.isObjectLiteralExpression(skipOuter(values.initializer))) {
+      for (const v of (skipOuter(values.initializer) as ts.ObjectLiteralExpression).properties)
+        if (ts.isPropertyAssignment(v) && !ts.isLiteralExpression(skipOuter(v.initializer)) && decisionText.includes(skipOuter(v.initializer).getText())) conditional = true;
+    }
     for (const p of a.properties) {
       const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : '';
       if (CONDITION_KEYS.includes(key) && ts.isPropertyAssignment(p)) condition(p.initializer);
@@ -509,6 +517,10 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
         if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
           if (WHERE_CALL.test(name)) keysOf(a, 0);
           else sql(a.getText());
+        } else if (/^(whereExists|whereIn|andWhereExists|orWhereExists)$/.test(name) && (ts.isCallExpression(a) || isFunctionLike(a))) {
+          // a sub-query in the filter: the decision's lookup asked again inside the write
+          nested = true;
+          keysOf(a, 0);
         } else if (WHERE_CALL.test(name) || (i === 0 && FILTER_FIRST.test(name))) keysOf(a, 0);
         else if (ts.isObjectLiteralExpression(a)) options(a);
         // a command object (`send(new PutCommand({ TableName, Item, ConditionExpression }))`): its filter keys, not its payload

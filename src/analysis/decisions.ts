@@ -530,7 +530,9 @@ function comparesRecord(cond: ts.Node, withValue = false): boolean {
       (!withValue || (!literal(n.left) && !literal(n.right)))
     )
       found = true;
-    else if (ts.isCallExpression(n) && /^(includes|has|some|every|indexOf)$/.test(chainNames(n.expression).at(-1) ?? '')) found = true;
+    else if (ts.isCallExpression(n) && /^(includes|has|some|every|indexOf)$/.test(chainNames(n.expression).at(-1) ?? ''))
+      // with a value: a membership of the caller's value (`writers.includes(cn)`), not `some(Boolean)`
+      found = !withValue || (/^(includes|has|indexOf)$/.test(chainNames(n.expression).at(-1) ?? '') && n.arguments.some((a) => !literal(a)));
     else ts.forEachChild(n, visit);
   };
   visit(cond);
@@ -541,9 +543,15 @@ function comparesRecord(cond: ts.Node, withValue = false): boolean {
 function fieldsOf(cond: ts.Node, name: string): string[] {
   const out = new Set<string>();
   const visit = (n: ts.Node): void => {
-    // the field tested, not the wrappers on the way to it (`doc.Item.ownerId` → `ownerId`)
-    const outer = n.parent && (ts.isPropertyAccessExpression(n.parent) || ts.isElementAccessExpression(n.parent)) && n.parent.expression === n;
-    if (ts.isPropertyAccessExpression(n) && n.name.text !== 'length' && !outer) {
+    // the field tested, not the wrappers on the way to it (`doc.Item.ownerId` → `ownerId`), nor a method
+    // called on it (`hk.organizers.includes(me)` → `organizers`)
+    const called = (x: ts.Node): boolean => x.parent !== undefined && ts.isCallExpression(x.parent) && x.parent.expression === x;
+    const outer =
+      n.parent &&
+      (ts.isPropertyAccessExpression(n.parent) || ts.isElementAccessExpression(n.parent)) &&
+      n.parent.expression === n &&
+      !(ts.isPropertyAccessExpression(n.parent) && called(n.parent));
+    if (ts.isPropertyAccessExpression(n) && n.name.text !== 'length' && !outer && !called(n)) {
       let root: ts.Expression = n.expression;
       while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isNonNullExpression(root) || ts.isParenthesizedExpression(root))
         root = (root as ts.PropertyAccessExpression).expression;
