@@ -81,7 +81,7 @@ lookup made with those claims against a database, cache or permission service is
       },
       imports(facts: FileFacts, modules: Modules) {
         // without an identity model: helpers, guards and state the file's imports reach
-        for (const s of staleOperationsAcrossImports(facts, modules).stale) context.report(staleReport(s));
+        for (const s of staleOperationsAcrossImports(facts, modules)) context.report(staleReport(s));
       },
       project(project: Project) {
         // what a helper in another file adds to what each file showed alone

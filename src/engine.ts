@@ -418,7 +418,7 @@ class SeenFile {
     readonly directives: boolean,
     seeds?: (text: string) => boolean,
   ) {
-    // only a module of the scan can be loaded across an import: a relative one, or a bare one (a workspace package)
+    // only a module of the scan can be loaded across an import: a relative one, or a path alias
     this.window = seeds !== undefined && !test && reported && this.imports.some(mayBeScanned) && this.web && seeds(text);
   }
 

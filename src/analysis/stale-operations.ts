@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { callResolver, Decisions, isCallbackArgument } from './decisions';
 import type { FileFacts } from './facts/types';
-import { isFunctionLike, Modules } from './modules';
+import { isFunctionLike, Modules, propertyNameText } from './modules';
 import { chainNames, operationOf, performedOperation } from './operations';
 import type { Project } from './project';
 import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
@@ -10,7 +10,6 @@ import { SharedState } from './shared-state';
 import { mayHoldOperation } from './vocabulary/operations';
 import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS, ROUTE_METHODS } from './vocabulary/frameworks';
 import { skipOuter } from './facts/walk';
-import { propertyNameText } from './modules';
 import { REFUSAL_TEXT, STATUS_PROPERTIES } from './vocabulary/refusals';
 
 const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
@@ -18,11 +17,6 @@ const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
 /** A decision, a boundary and an operation can all be in this text: derived from the tables (a prefilter). */
 export const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && REFUSAL_TEXT.test(text) && mayHoldOperation(text);
 
-/**
- * The stale operations one file shows alone (`await-order.ts`'s `staleOperations` over every
- * function of it that can be suspended), with a model of that file only: its own names, shared
- * state and helpers. Run per file, so a file outside any project model is judged too.
- */
 /** Identity a shared object of this file keeps per request (`perRequestStateUses`): the file alone shows it. */
 export function perRequestStateInFile(facts: FileFacts): SharedIdentityUse[] {
   // a field assigned (`this.x = …`), a module `let`, or a static: somewhere per-request state can be kept
@@ -31,6 +25,11 @@ export function perRequestStateInFile(facts: FileFacts): SharedIdentityUse[] {
   return perRequestStateUses(facts.sourceFile, new SharedState(modules));
 }
 
+/**
+ * The stale operations one file shows alone (`await-order.ts`'s `staleOperations` over every
+ * function of it that can be suspended), with a model of that file only: its own names, shared
+ * state and helpers. Run per file, so a file outside any project model is judged too.
+ */
 export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
   const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
@@ -139,9 +138,9 @@ export class StaleOperations {
  * changes, and the guards and middleware registered before a handler of the file (NestJS
  * `@UseGuards`, earlier arguments of a route registration, Fastify's early hooks), wherever they are
  * written. `modules` loads the files that imports name on demand, so only what the file's calls
- * reach is read. Only findings in the file itself: the file is judged by what it reaches.
+ * reach is read. The file is judged by what it reaches; a finding points where the operation is.
  */
-export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules): { stale: StaleOperation[] } {
+export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules): StaleOperation[] {
   const resolve = callResolver(modules);
   const decisions = new Decisions(modules, new SharedState(modules), resolve);
   const helper = (call: ts.CallExpression): boolean => {
@@ -167,7 +166,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
     }
   }
   // identity a shared object keeps per request, written and tested in this file
-  return { stale: out };
+  return out;
 }
 
 /** A route registered with more than its handler, or a NestJS guard decorator, can be in this text (derived from the tables). */
