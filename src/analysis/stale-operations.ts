@@ -285,19 +285,22 @@ const THROW_NEW_TEXT = /\bthrow\s+new\s+[A-Za-z_$]/;
 /** The outermost functions around the file's calls (those that pass `callTest`; callbacks run in their caller's flow) that can be suspended. */
 function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpression) => boolean, decisions?: Decisions): ts.FunctionLikeDeclaration[] {
   const out = new Set<ts.FunctionLikeDeclaration>(decisions ? throwingImported(facts, decisions) : []);
-  const seen = new Set<ts.Node>();
+  // the enclosing function first: one that cannot be suspended, or is already in, needs no call tested
+  const suspends = new Map<ts.Node, boolean>();
   for (const calls of facts.callsByName.values()) {
     for (const call of calls) {
-      if (callTest && !(ts.isCallExpression(call) && callTest(call))) continue;
       let fn: ts.FunctionLikeDeclaration | undefined;
       for (let n = call.parent; n; n = n.parent) {
         if (!isFunctionLike(n)) continue;
         fn = n;
         if (!isCallbackArgument(n)) break;
       }
-      if (!fn || seen.has(fn)) continue;
-      seen.add(fn);
-      if (SUSPEND_TEXT.test(facts.text.slice(fn.pos, fn.end))) out.add(fn);
+      if (!fn || out.has(fn)) continue;
+      let can = suspends.get(fn);
+      if (can === undefined) suspends.set(fn, (can = SUSPEND_TEXT.test(facts.text.slice(fn.pos, fn.end))));
+      if (!can) continue;
+      if (callTest && !(ts.isCallExpression(call) && callTest(call))) continue;
+      out.add(fn);
     }
   }
   return [...out].sort((a, b) => a.pos - b.pos);
