@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
-import { isFunctionLike, type Modules, propertyNameText } from './modules';
+import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText } from './modules';
 import { chainNames, operationOf, performedOperation, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
@@ -698,9 +698,7 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
   if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) {
     const owner = classAround(recv);
     const name = recv.name.text;
-    const field =
-      owner?.members.find((m) => m.name && propertyNameText(m.name) === name) ??
-      owner?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+    const field = fieldDeclaration(owner, name);
     cls = field ? classOfDeclaration(field, modules) : undefined;
   } else {
     const v = modules.valueOf(recv);

@@ -420,6 +420,14 @@ export function isInlineCallback(fn: ts.Node): boolean {
   return (ts.isCallExpression(p) || ts.isNewExpression(p)) && (p.arguments ?? []).some((a) => a === n);
 }
 
+/** Where a class declares `name`: a member of that name, or a constructor parameter property (`constructor(private readonly repo: Repo)`). */
+export function fieldDeclaration(cls: ts.ClassLikeDeclaration | undefined, name: string): ts.ClassElement | ts.ParameterDeclaration | undefined {
+  return (
+    cls?.members.find((m) => m.name !== undefined && propertyNameText(m.name) === name) ??
+    cls?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name)
+  );
+}
+
 /** The expressions a function returns: an arrow's expression body, or every `return x` outside nested functions. */
 export function returnedExpressions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
   if (!fn.body) return [];

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { requiredModule, skipOuter } from './facts/walk';
-import { isFunctionLike, propertyNameText } from './modules';
+import { fieldDeclaration, isFunctionLike, propertyNameText } from './modules';
 import { isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
@@ -259,10 +259,7 @@ function storeClientOf(callee: ts.Expression, resolve: CallResolver): StoreClien
     const name = recv.name.text;
     let cls: ts.Node | undefined = recv;
     while (cls && !ts.isClassLike(cls)) cls = cls.parent;
-    if (cls && ts.isClassLike(cls))
-      decl =
-        cls.members.find((m) => ts.isPropertyDeclaration(m) && m.name !== undefined && ts.isIdentifier(m.name) && m.name.text === name) ??
-        cls.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+    if (cls && ts.isClassLike(cls)) decl = fieldDeclaration(cls, name);
   } else return undefined;
   if (!decl) return undefined;
   const typed = decl as ts.VariableDeclaration | ts.PropertyDeclaration | ts.ParameterDeclaration;

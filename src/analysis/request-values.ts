@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isCertHeaderName, isRequestLike } from './identity';
-import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, isFunctionLike, returnedExpressions } from './modules';
 import type { Leaf } from './values';
 import type { Project } from './project';
 import { isNestInputDecorator, isRequestBoundField, isRequestInputField, isRequestInputMethod, isRequestInputOwner, isRequestObjectOf, requestRoleOf } from './vocabulary/requests';
@@ -210,8 +210,7 @@ export function receiverDeclaration(receiver: ts.Expression, project: Project): 
   if (ts.isPropertyAccessExpression(e) && e.expression.kind === SK.ThisKeyword) {
     const cls = classOf(e);
     const name = e.name.text;
-    const field = cls?.members.find((m) => m.name && propertyNameText(m.name) === name);
-    return field ?? cls?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+    return fieldDeclaration(cls, name);
   }
   return ts.isIdentifier(e) ? project.modules.declarationOf(e.text, e) : undefined;
 }

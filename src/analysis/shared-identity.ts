@@ -2,6 +2,7 @@ import { ts } from '../ts';
 import { canSuspend, testGuards, walkInOrder, within } from './await-order';
 import { callResolver, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
+import { enclosingFunction } from './dominance';
 import { references } from './guards';
 import { isFunctionLike } from './modules';
 import { operationOf } from './operations';
@@ -165,11 +166,6 @@ function setAcrossWait(fn: ts.FunctionLikeDeclaration, places: Map<string, { pla
     }
   });
   return out;
-}
-
-function enclosingFunction(node: ts.Node): ts.FunctionLikeDeclaration | undefined {
-  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
-  return undefined;
 }
 
 /** The shared place a function returns on every path, read as it is (`return currentOperator`). */

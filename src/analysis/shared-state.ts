@@ -3,7 +3,7 @@ import { code } from './expressions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import type { FileFacts } from './facts/types';
-import { isFunctionLike, propertyNameText, type Modules } from './modules';
+import { fieldDeclaration, isFunctionLike, propertyNameText, type Modules } from './modules';
 import {
   ASYNC_LOCAL_ENTER,
   ASYNC_LOCAL_READ,
@@ -274,9 +274,7 @@ export class SharedState {
 
   /** The class of a field typed with one (`private readonly ctx: TenantContext`, a constructor parameter property too). */
   private injectedClass(cls: ts.ClassLikeDeclaration, field: string): ts.ClassLikeDeclaration | undefined {
-    const member =
-      cls.members.find((m) => ts.isPropertyDeclaration(m) && m.name !== undefined && ts.isIdentifier(m.name) && m.name.text === field) ??
-      cls.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === field);
+    const member = fieldDeclaration(cls, field);
     const type = member && (member as ts.PropertyDeclaration | ts.ParameterDeclaration).type;
     if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
     const v = this.modules.valueOf(type.typeName);

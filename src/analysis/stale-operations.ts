@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { callResolver, Decisions, isCallbackArgument } from './decisions';
 import type { FileFacts } from './facts/types';
-import { isFunctionLike, Modules, propertyNameText } from './modules';
+import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
 import { chainNames, operationOf, performedOperation } from './operations';
 import type { Project } from './project';
 import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
@@ -191,7 +191,8 @@ function registeredChains(
     if (ts.isArrayLiteralExpression(x)) return x.elements.flatMap((el) => fnOf(el, depth));
     if (ts.isCallExpression(x)) {
       const made = resolve(x);
-      return made && depth < 2 ? returnedFunctions(made).flatMap((r) => fnOf(r, depth + 1)) : [];
+      // a factory stands for what it returns: `requireRelation(role)` → the middleware it makes
+      return made && depth < 2 ? returnedExpressions(made).flatMap((r) => fnOf(r, depth + 1)) : [];
     }
     if (ts.isIdentifier(x) || ts.isPropertyAccessExpression(x)) {
       const v = modules.valueOf(x);
@@ -225,19 +226,6 @@ function registeredChains(
     ts.forEachChild(n, visit);
   };
   visit(sf);
-  return out;
-}
-
-/** The functions a factory returns: `requireRelation(role)` → the middleware it makes. */
-function returnedFunctions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
-  if (fn.body && !ts.isBlock(fn.body)) return [fn.body];
-  const out: ts.Expression[] = [];
-  const visit = (n: ts.Node): void => {
-    if (n !== fn && isFunctionLike(n)) return;
-    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
-    ts.forEachChild(n, visit);
-  };
-  if (fn.body) visit(fn.body);
   return out;
 }
 

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { isRequestLike } from './identity';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
-import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
 import { DI_REGISTER_METHODS, diValueRegistration, isDiResolve } from './vocabulary/di';
@@ -346,9 +346,7 @@ export class Values {
     if (ts.isPropertyAccessExpression(e) && e.expression.kind === SK.ThisKeyword) {
       const cls = this.classOf(e.expression);
       const name = e.name.text;
-      decl =
-        cls?.members.find((m) => m.name && propertyNameText(m.name) === name) ??
-        cls?.members.find(ts.isConstructorDeclaration)?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === name);
+      decl = fieldDeclaration(cls, name);
     } else if (ts.isIdentifier(e)) decl = this.project.modules.declarationOf(e.text, e);
     if (!decl) return undefined;
     const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration | ts.VariableDeclaration;
