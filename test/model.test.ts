@@ -66,6 +66,15 @@ describe('text signals that decide which files the project model reads', () => {
     expect(identitySignal('const who = getClientIdentity(req);', [], ['getClientIdentity'])).toBe(true);
   });
 
+  it('an options schema that describes requestCert, or a header name in a comment, is not an identity file', () => {
+    expect(identitySignal("const OPTIONS = { requestCert: { type: 'any' }, ca: { type: 'any' } };", [], [])).toBe(false);
+    expect(identitySignal('tls.createServer({ ...base, requestCert })', [], [])).toBe(true);
+    expect(identitySignal('const opts = { requestCert: mode === Mode.MTLS };', [], [])).toBe(true);
+    const doc = "/**\n * @example\n *   client.create({ 'x-client-cert-pem': pem }, { headers })\n */\nexport const create = (headers) => send(headers);";
+    expect(identitySignal(doc, [], [])).toBe(false);
+    expect(identitySignal("// reads 'x-ssl-client-cert'\nconst dn = req.headers['x-ssl-client-cert'];", [], [])).toBe(true);
+  });
+
   it('a web file imports a framework, looks like a handler, checks trust or re-exports', () => {
     expect(webSignal("import express from 'express';")).toBe(true);
     expect(webSignal('export default (app) => { app.get("/", (req, res) => res.end()); };')).toBe(true);

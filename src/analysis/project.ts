@@ -183,7 +183,7 @@ export function identitySignal(text: string, extraHeaders: readonly string[], ex
   // A certificate header name read as a header. The quoted names first: one pass, and a match is
   // rare, where the two text tests cost three passes over most files that have a header at all.
   for (const m of text.matchAll(QUOTED)) {
-    if (isCertHeaderName(m[2])) {
+    if (isCertHeaderName(m[2]) && !inCommentLine(text, m.index)) {
       if (mayNameCertHeader(text) && mayReadHeader(text)) return true;
       break;
     }
@@ -194,6 +194,15 @@ export function identitySignal(text: string, extraHeaders: readonly string[], ex
   }
   for (const f of extraFunctions) if (text.includes(f)) return true;
   return false;
+}
+
+/**
+ * A line that is a comment (`// …`, or a `*` line of a block comment): an example in documentation
+ * names a header without reading it. Structural, and cheap: only asked of a certificate header name.
+ */
+function inCommentLine(text: string, at: number): boolean {
+  const start = text.lastIndexOf('\n', at) + 1;
+  return /^\s*(?:\/\/|\/?\*)/.test(text.slice(start, at));
 }
 
 /** Structural, not vocabulary: a quoted token of header-name shape, each then asked `isCertHeaderName`. */

@@ -90,10 +90,15 @@ export function isOptionsFactory(name: string): boolean {
   return !appFactories.has(name) && optionsFactory.test(name);
 }
 
-/** A file that can be a source of client identity or configure client certificates: the project's seed test. */
+/**
+ * A file that can be a source of client identity or configure client certificates: the project's
+ * seed test. The option's value is a flag or an expression, never an object: `requestCert: { type:
+ * 'boolean' }` is a schema that describes the option (an options table of a client library), not a
+ * server that sets it.
+ */
 export const CLIENT_CERT_OPTION = 'requestCert';
 export const IDENTITY_TEXT = new RegExp(
-  `${textPattern(PEER_CERTIFICATE_METHODS, { after: '\\s*\\(' }).source}|${textPattern([CLIENT_CERT_OPTION], { wordStart: true, after: '\\s*[:=,}]' }).source}`,
+  `${textPattern(PEER_CERTIFICATE_METHODS, { after: '\\s*\\(' }).source}|${textPattern([CLIENT_CERT_OPTION], { wordStart: true, after: '(?:\\s*:(?!\\s*\\{)|\\s*[=,}])' }).source}`,
 );
 
 /**
