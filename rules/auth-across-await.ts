@@ -69,7 +69,7 @@ fingerprint, read from the request) does not change during the request and is no
 lookup made with those claims against a database, cache or permission service is.`,
   prefilter: (text) => mayHoldWindow(text),
   projectSeed: (text) => mayHoldCrossFileWindow(text),
-  facts: { allCalls: true },
+  facts: { allCalls: true, assignments: true },
   create(context) {
     return {
       file(facts: FileFacts) {

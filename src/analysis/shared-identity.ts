@@ -79,10 +79,11 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
  * (`actAs(operatorId) { this.operatorId = operatorId }`, middleware setting `current = user`), and
  * tested by a refusal that turns a client away (401/403) — what marks it as the client's identity.
  * Read on both sides of an `await`, or decided on before one, it may be another request's by then.
+ * `assignments` are the file's assignments in source order (the walk's facts).
  */
-export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState): SharedIdentityUse[] {
+export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assignments: Iterable<ts.Node>): SharedIdentityUse[] {
   const places = new Map<string, { place: Place; write: ts.Node }>();
-  const visit = (n: ts.Node): void => {
+  for (const n of assignments) {
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && !ts.isObjectLiteralExpression(skipOuter(n.right))) {
       const fn = enclosingFunction(n);
       const given = fn && !ts.isConstructorDeclaration(fn) ? fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])) : [];
@@ -92,9 +93,7 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState): Sha
           places.set(place.key, { place, write: n });
       }
     }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
+  }
   if (places.size === 0) return [];
   // only what a refusal of the client tests is identity
   const decided = new Set<string>();

@@ -22,7 +22,12 @@ export function perRequestStateInFile(facts: FileFacts): SharedIdentityUse[] {
   // a field assigned (`this.x = …`), a module `let`, or a static: somewhere per-request state can be kept
   if (!SHARED_WRITE_TEXT.test(facts.text)) return [];
   const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
-  return perRequestStateUses(facts.sourceFile, new SharedState(modules));
+  // the assignments the walk recorded (`x = …`, `this.x = …`), in source order
+  const assignments = [...facts.assignments.values()]
+    .flat()
+    .filter(ts.isBinaryExpression)
+    .sort((a, b) => a.pos - b.pos);
+  return perRequestStateUses(facts.sourceFile, new SharedState(modules), assignments);
 }
 
 /**
@@ -41,33 +46,25 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   let local: Set<string> | undefined;
   const localNames = (): Set<string> => {
     if (local) return local;
-    const fns: { name: string; text: string }[] = [];
-    const visit = (n: ts.Node): void => {
-      if (isFunctionLike(n)) {
-        const name = n.name ?? (ts.isVariableDeclaration(n.parent) || ts.isPropertyAssignment(n.parent) || ts.isPropertyDeclaration(n.parent) ? n.parent.name : undefined);
-        const text = name && propertyNameText(name as ts.PropertyName);
-        if (text) fns.push({ name: text, text: facts.text.slice(n.pos, n.end) });
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(facts.sourceFile);
-    const refusing = new Set(fns.filter((f) => REFUSAL_TEXT.test(f.text)).map((f) => f.name));
-    const callers = fns.filter((f) => [...refusing].some((r) => f.text.includes(`${r}(`))).map((f) => f.name);
+    const fns = facts.functions.flatMap((n) => {
+      const name = n.name ?? (ts.isVariableDeclaration(n.parent) || ts.isPropertyAssignment(n.parent) || ts.isPropertyDeclaration(n.parent) ? n.parent.name : undefined);
+      const text = name && propertyNameText(name as ts.PropertyName);
+      return text ? [{ name: text, fn: n }] : [];
+    });
+    const refusing = new Set(fns.filter((f) => refuses(f.fn)).map((f) => f.name));
+    const calls = [...refusing].map((r) => textMarks(facts, `${r}(`));
+    const callers = fns.filter((f) => calls.some((c) => c.within(f.fn.pos, f.fn.end))).map((f) => f.name);
     return (local = new Set([...refusing, ...callers]));
   };
   const callsRefusing = (fn: ts.Node, depth: number): boolean => {
-    if (localNames().size === 0) return false;
-    let found = false;
-    const visit = (n: ts.Node): void => {
-      if (found) return;
-      if (ts.isCallExpression(n) && localNames().has(chainNames(n.expression).at(-1) ?? '')) {
+    for (const name of localNames()) {
+      for (const n of facts.callsByName.get(name) ?? []) {
+        if (n.pos < fn.pos || n.end > fn.end || !ts.isCallExpression(n) || chainNames(n.expression).at(-1) !== name) continue;
         const target = decisions.resolve(n);
-        if (target && target !== fn && (refuses(target) || (depth < 1 && callsRefusing(target, depth + 1)))) found = true;
+        if (target && target !== fn && (refuses(target) || (depth < 1 && callsRefusing(target, depth + 1)))) return true;
       }
-      ts.forEachChild(n, visit);
-    };
-    visit(fn);
-    return found;
+    }
+    return false;
   };
   // … or throws an error class of the file that carries a refusing status (`class LeaseError extends Error { status = 409 }`)
   const ownErrors = THROW_NEW_TEXT.test(facts.text) && ERROR_STATUS_TEXT.test(facts.text);
@@ -156,7 +153,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
       if (needsModel(s, facts)) out.push(s);
     }
   }
-  const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts.sourceFile, modules, resolve) : [];
+  const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts, modules, resolve) : [];
   for (const { handler, before } of chains) {
     const checks = before.flatMap((g) => decisions.guardDecisions(g));
     const s = checks.length > 0 ? staleAfterGuard(handler, checks, decisions) : undefined;
@@ -180,11 +177,10 @@ const GUARDED_ROUTE_TEXT = new RegExp(`@(?:${NEST_GUARD_DECORATORS.join('|')})\\
  * A call among them stands for the function it returns.
  */
 function registeredChains(
-  sf: ts.SourceFile,
+  facts: FileFacts,
   modules: Modules,
   resolve: ReturnType<typeof callResolver>,
 ): { handler: ts.FunctionLikeDeclaration; before: ts.FunctionLikeDeclaration[] }[] {
-  const out: { handler: ts.FunctionLikeDeclaration; before: ts.FunctionLikeDeclaration[] }[] = [];
   const fnOf = (e: ts.Expression, depth = 0): ts.FunctionLikeDeclaration[] => {
     const x = skipOuter(e);
     if (isFunctionLike(x)) return [x];
@@ -206,11 +202,25 @@ function registeredChains(
       const call = d.expression;
       return ts.isCallExpression(call) && ts.isIdentifier(call.expression) && NEST_GUARD_DECORATORS.includes(call.expression.text) ? call.arguments.flatMap((a) => fnOf(a)) : [];
     });
-  const visit = (n: ts.Node): void => {
-    if (ts.isMethodDeclaration(n) && n.body && ts.isClassLike(n.parent)) {
+  const found: { at: ts.Node; handler: ts.FunctionLikeDeclaration; before: ts.FunctionLikeDeclaration[] }[] = [];
+  // the methods a guard decorator stands over: the method it decorates, or every method of its class
+  const guarded = new Set<ts.MethodDeclaration>();
+  for (const name of NEST_GUARD_DECORATORS) {
+    for (const call of facts.callsByName.get(name) ?? []) {
+      const target = ts.isDecorator(call.parent) ? call.parent.parent : undefined;
+      if (target && ts.isMethodDeclaration(target)) guarded.add(target);
+      else if (target && ts.isClassLike(target)) for (const m of target.members) if (ts.isMethodDeclaration(m)) guarded.add(m);
+    }
+  }
+  for (const n of guarded) {
+    if (n.body && ts.isClassLike(n.parent)) {
       const before = [...guardsOf(n.parent), ...guardsOf(n)];
-      if (before.length > 0) out.push({ handler: n, before });
-    } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && isRouteMethod(n.expression.name.text) && n.arguments.length >= 2) {
+      if (before.length > 0) found.push({ at: n, handler: n, before });
+    }
+  }
+  for (const method of ROUTE_METHODS) {
+    for (const n of facts.callsByName.get(method) ?? []) {
+      if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || !isRouteMethod(n.expression.name.text) || n.arguments.length < 2) continue;
       const last = skipOuter(n.arguments[n.arguments.length - 1]);
       if (isFunctionLike(last)) {
         const before: ts.FunctionLikeDeclaration[] = [];
@@ -220,13 +230,44 @@ function registeredChains(
             for (const p of x.properties) if (ts.isPropertyAssignment(p) && isEarlyHook(propertyNameText(p.name) ?? '')) before.push(...fnOf(p.initializer));
           } else if (!ts.isStringLiteralLike(x) && !ts.isTemplateExpression(x)) before.push(...fnOf(x));
         }
-        if (before.length > 0) out.push({ handler: last, before: before.filter((b) => b !== last) });
+        if (before.length > 0) found.push({ at: n, handler: last, before: before.filter((b) => b !== last) });
       }
     }
-    ts.forEachChild(n, visit);
+  }
+  // in source order, as a walk of the file meets them
+  return found.sort((a, b) => a.at.pos - b.at.pos).map(({ handler, before }) => ({ handler, before }));
+}
+
+/**
+ * Where a plain string occurs in a file's text, found once per file: whether a node's text holds it
+ * is then a search among the places, not a pass over the node's text.
+ */
+const marksCache = new WeakMap<FileFacts, Map<string, TextMarks>>();
+interface TextMarks {
+  within(pos: number, end: number): boolean;
+}
+function textMarks(facts: FileFacts, needle: string): TextMarks {
+  let byNeedle = marksCache.get(facts);
+  if (!byNeedle) marksCache.set(facts, (byNeedle = new Map()));
+  const known = byNeedle.get(needle);
+  if (known) return known;
+  const starts: number[] = [];
+  for (let at = facts.text.indexOf(needle); at >= 0; at = facts.text.indexOf(needle, at + 1)) starts.push(at);
+  const marks: TextMarks = {
+    // the first place at or after pos (binary search): inside when it ends by end
+    within(pos, end) {
+      let lo = 0;
+      let hi = starts.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid] < pos) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < starts.length && starts[lo] + needle.length <= end;
+    },
   };
-  visit(sf);
-  return out;
+  byNeedle.set(needle, marks);
+  return marks;
 }
 
 /** A decision, a boundary and an operation can meet here with what the file imports (the refusal can be there): a text test, derived from the tables. */

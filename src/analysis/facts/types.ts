@@ -66,6 +66,8 @@ export interface FileFacts {
   exits: { node: ts.Node; scope: Scope }[];
   /** With `allCalls`: every call and `new`, by last callee name (`a.b.c()` → `c`). */
   callsByName: Map<string, (ts.CallExpression | ts.NewExpression)[]>;
+  /** With `allCalls`: every function-like node, in source order (outer before inner). */
+  functions: ts.FunctionLikeDeclaration[];
   /** With `properties`: property reads, object keys and destructured keys, by name, in source order. */
   properties: Map<string, PropertyNode[]>;
 }

@@ -49,6 +49,7 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
     assignments: new Map(),
     exits: [],
     callsByName: new Map(),
+    functions: [],
     properties: new Map(),
   };
   const wantProp = want.properties;
@@ -112,7 +113,10 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
       }
     }
     const scope = isScope(node);
-    if (scope) scopes.push(node);
+    if (scope) {
+      scopes.push(node);
+      if (want.allCalls) facts.functions.push(node);
+    }
     const outer = parent;
     parent = node;
     depth++;
