@@ -148,6 +148,12 @@ export async function run(options: RunOptions): Promise<RunResult> {
     return { texts, described, workspace, likelyMembers: connectedFiles(described, (info) => info.identity, workspace) };
   };
   const early = wantsProject && !discovery.explicitFilesOnly ? describeEarly() : undefined;
+  // every file is described: the files judged across their imports are judged as phase 1 parses them
+  let judge: ImportJudge | undefined;
+  if (early && [...early.described.values()].some((info) => info.window)) {
+    early.workspace ??= readWorkspace(early.described.keys(), workspaceTop(root, cwd));
+    judge = new ImportJudge(early.described, active, notifications, early.workspace);
+  }
 
   // Phase 1, per file: read, parse, per-file rules, and what the project model needs to know.
   const seen = new Map<string, SeenFile>();
@@ -176,10 +182,15 @@ export async function run(options: RunOptions): Promise<RunResult> {
       const info = described ?? describeFile(text, config, reported, test, directives, seeds);
       // a tree no per-file rule walked is the one phase 2 would parse: kept for a likely member of an
       // identity model (a walked one is not: per-file answers may be cached on its nodes)
-      if (info.identity || info.window || directives || (!facts && early?.likelyMembers.has(file))) info.sourceFile = sourceFile;
+      // (a tree the model parsed already, to judge another file, stays the one it has)
+      if (info.identity || info.window || directives || (!facts && early?.likelyMembers.has(file))) info.sourceFile ??= sourceFile;
       // the walk's facts, for the look across its imports (kept only for the files that get one)
       if (info.window) info.facts = facts;
       seen.set(file, info);
+      if (judge && info.window) {
+        judge.judge(file, info);
+        if (!info.identity && !directives && !early?.likelyMembers.has(file)) judge.release(file, info);
+      }
     }
     // without the project phase, only what directives and fingerprints need is kept
     else if (fileFindings.length > 0 || directives) seen.set(file, SeenFile.withoutSignals(text, reported, test, directives, sourceFile));
@@ -206,7 +217,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       ? early.workspace
       : readWorkspace(seen.keys(), workspaceTop(root, cwd));
   if (wantsProject) {
-    const across = analyseProject(seen, active, config, notifications, workspace);
+    const across = analyseProject(seen, active, config, notifications, workspace, judge?.found);
     // one report per rule and place: what a file showed alone and what the model adds may meet at one node
     const merged = across.length > 0 ? oneReportPerPlace([findings.splice(0), across], active) : findings.splice(0);
     findings.push(...merged);
@@ -531,13 +542,22 @@ function analyseFile(
  * too deep for a walk is left out of its app and named, and an app whose model or rules still
  * overflow the stack loses only its own project findings, each of its files named.
  */
-function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[], readWs: () => Workspace): Finding[] {
+function analyseProject(
+  seen: Map<string, SeenFile>,
+  active: readonly ActiveRule[],
+  config: Config,
+  notifications: Notification[],
+  readWs: () => Workspace,
+  /** What the first phase found across imports, where it judged the seeds (a folder scan). */
+  judged?: Finding[],
+): Finding[] {
   const identity = [...seen.values()].some((info) => info.identity);
-  const seeds = [...seen].filter(([, info]) => info.window);
+  const seeds = judged ? [] : [...seen].filter(([, info]) => info.window);
+  const byApp: Finding[][] = judged ? [judged] : [];
   // nothing can carry identity and nothing looks across imports: nothing to read of the workspace either
-  if (!identity && seeds.length === 0) return [];
+  if (!identity && seeds.length === 0) return oneReportPerPlace(byApp, active);
   const workspace = readWs();
-  const byApp = identity ? identityApps(seen, active, config, notifications, workspace) : [];
+  if (identity) byApp.unshift(...identityApps(seen, active, config, notifications, workspace));
   if (seeds.length > 0) byApp.push(importFindings(seen, seeds, active, notifications, workspace));
   return oneReportPerPlace(byApp, active);
 }
@@ -548,20 +568,39 @@ function analyseProject(seen: Map<string, SeenFile>, active: readonly ActiveRule
  * names it and a question reaches it. Each file is an isolated step; what it finds (in itself, or in
  * a module it reaches, where the operation is) depends on it and what it imports, never on the rest
  * of the scan.
+ *
+ * A folder scan judges each such file as soon as the first phase has parsed it (every file was
+ * read and described before), and then lets its tree go unless something else holds it: trees kept
+ * to the end of the first phase would all live through it, which costs more than the analysis.
  */
-function importFindings(seen: Map<string, SeenFile>, seeds: [string, SeenFile][], active: readonly ActiveRule[], notifications: Notification[], workspace: Workspace): Finding[] {
-  const hooks = active.filter(({ rule }) => rule.projectSeed !== undefined);
-  const modules = new Modules(new ParsedOnDemand(seen), workspace);
-  const out: Finding[] = [];
-  for (const [file, info] of seeds) {
-    const here = hooks.filter(({ rule }) => rule.projectSeed!(info.text));
-    if (here.length === 0 || !info.reported) continue;
+class ImportJudge {
+  readonly found: Finding[] = [];
+  private readonly parsed: ParsedOnDemand;
+  private readonly modules: Modules;
+  private readonly hooks: readonly ActiveRule[];
+
+  constructor(
+    private readonly seen: Map<string, SeenFile>,
+    active: readonly ActiveRule[],
+    private readonly notifications: Notification[],
+    workspace: Workspace,
+  ) {
+    this.hooks = active.filter(({ rule }) => rule.projectSeed !== undefined);
+    this.parsed = new ParsedOnDemand(seen);
+    this.modules = new Modules(this.parsed, workspace);
+  }
+
+  /** Judge one file (a seed of a rule, reported); `facts` are the first phase's walk of the tree the model holds for it, if any. */
+  judge(file: string, info: SeenFile): void {
+    const here = this.hooks.filter(({ rule }) => rule.projectSeed!(info.text));
+    if (here.length === 0 || !info.reported) return;
+    this.parsed.judging = file;
     const step = isolate(() => {
-      const sourceFile = modules.sourceFile(file);
+      const sourceFile = this.modules.sourceFile(file);
       if (!sourceFile) return [];
-      // the first phase's walk, when it collected for these rules; otherwise one walk now
+      // the first phase's walk, when it walked this very tree for these rules; otherwise one walk now
       const facts =
-        info.facts && here.every(({ rule }) => info.facts!.rules.includes(rule))
+        info.facts && info.facts.facts.sourceFile === sourceFile && here.every(({ rule }) => info.facts!.rules.includes(rule))
           ? info.facts.facts
           : collectFacts(
               file,
@@ -577,21 +616,40 @@ function importFindings(seen: Map<string, SeenFile>, seeds: [string, SeenFile][]
             options: {},
             report: (r) => {
               const finding = toFinding(rule, severity, r);
-              if (seen.get(finding.location.file)?.reported) found.push(finding);
+              if (this.seen.get(finding.location.file)?.reported) found.push(finding);
             },
           })
-          .imports?.(facts, modules);
+          .imports?.(facts, this.modules);
       }
       return found;
     });
-    if (step.ok) out.push(...step.value);
-    else notifications.push(stepFailed(file, 'its findings across imports are missing', step));
+    this.parsed.judging = undefined;
+    if (step.ok) this.found.push(...step.value);
+    else this.notifications.push(stepFailed(file, 'its findings across imports are missing', step));
   }
-  return out;
+
+  /** Let a judged file's tree go, unless the model handed it out while judging another file. */
+  release(file: string, info: SeenFile): void {
+    if (this.parsed.handedOut.has(file)) return;
+    info.sourceFile = undefined;
+    info.facts = undefined;
+    this.modules.forget(file);
+  }
+}
+
+/** Judge every seed of the scan across its imports (where the first phase did not). */
+function importFindings(seen: Map<string, SeenFile>, seeds: [string, SeenFile][], active: readonly ActiveRule[], notifications: Notification[], workspace: Workspace): Finding[] {
+  const judge = new ImportJudge(seen, active, notifications, workspace);
+  for (const [file, info] of seeds) judge.judge(file, info);
+  return judge.found;
 }
 
 /** The files read so far as a map of parsed files, parsing each on first ask (a file the parser gives up on is absent). */
 class ParsedOnDemand implements ReadonlyMap<string, ts.SourceFile> {
+  /** The file being judged, and the files whose trees went to the model while another file was. */
+  judging?: string;
+  readonly handedOut = new Set<string>();
+
   constructor(private readonly seen: Map<string, SeenFile>) {}
   get size(): number {
     return this.seen.size;
@@ -602,6 +660,7 @@ class ParsedOnDemand implements ReadonlyMap<string, ts.SourceFile> {
   get(file: string): ts.SourceFile | undefined {
     const info = this.seen.get(file);
     if (!info) return undefined;
+    if (file !== this.judging) this.handedOut.add(file);
     // the walk sets the parent pointers the analysis follows (and gives up on code nested too deeply);
     // a file no rule walked in the first phase has none yet
     const walked = info.sourceFile && (info.sourceFile.statements.length === 0 || info.sourceFile.statements[0].parent !== undefined);

@@ -24,6 +24,12 @@ export class Modules {
     return this.files.get(file);
   }
 
+  /** Drop what is known of a file's exports (its tree is let go: a later question parses it afresh). */
+  forget(file: string): void {
+    this.exportCache.delete(file);
+    this.starCache.delete(file);
+  }
+
   /** A relative specifier resolved to a scanned file, trying TypeScript's extension rules. */
   resolveSpecifier(fromFile: string, spec: string): string | undefined {
     return resolveModuleFile(fromFile, spec, this.files, this.aliasCache, this.workspace);
