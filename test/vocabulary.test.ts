@@ -42,7 +42,10 @@ describe('requests', () => {
   it.each(cases(['session'], ['sessions', 'cookies', 'state', 'locals', 'sessionId']))('isSessionField(%s) → %s', (n, want) => expect(v.isSessionField(n)).toBe(want));
   it.each(cases(['socket', 'raw', 'req', 'connection'], ['body', 'user']))('isRequestConnectionField(%s) → %s', (n, want) => expect(v.isRequestConnectionField(n)).toBe(want));
   it.each(
-    cases(['id', 'userId', 'user_id', 'invoiceIds', 'slug', 'fileName', 'file_name', 'tenant', 'tenantSlug', 'serialNumber', 'path'], ['name', 'limit', 'page', 'sort', 'title']),
+    cases(
+      ['id', 'userId', 'user_id', 'invoiceIds', 'slug', 'fileName', 'file_name', 'tenant', 'tenantSlug', 'serialNumber', 'orderNo', 'case_no', 'path'],
+      ['name', 'limit', 'page', 'sort', 'title', 'info', 'no'],
+    ),
   )('isIdLikeName(%s) → %s', (n, want) => expect(v.isIdLikeName(n)).toBe(want));
   it('Hono, Express and Fetch input methods are told apart by where they are called', () => {
     expect(v.isRequestInputMethod('valid', 'hono-req')).toBe(true);

@@ -45,7 +45,30 @@ export class AccessChecks {
       const read = this.project.requestValues.requestReadIn(selector, accept);
       if (read) return read;
     }
+    for (const selector of sink.selectors) {
+      const read = this.namedChoice(selector);
+      if (read) return read;
+    }
     return undefined;
+  }
+
+  /**
+   * A request value the code itself names as a record's key where the access uses it, whatever
+   * the request called it: a local or parameter (`const meterId = url.searchParams.get('meter')`,
+   * `[, , runId] = url.pathname.split('/')`) or a filter field (`{ traderId: onBehalfOf }`).
+   */
+  private namedChoice(selector: ts.Node): RequestRead | undefined {
+    let found: RequestRead | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found || isFunctionLike(n)) return;
+      let named: ts.Node | undefined;
+      if (ts.isIdentifier(n) && isIdLikeName(n.text) && !isNameOfMember(n)) named = n;
+      else if (ts.isPropertyAssignment(n) && isIdLikeName(propertyNameText(n.name) ?? '')) named = n.initializer;
+      if (named) found = this.project.requestValues.requestReadIn(named);
+      if (!found) ts.forEachChild(n, visit);
+    };
+    visit(selector);
+    return found;
   }
 
   /** The access is scoped by the identity itself: `where: { id, tenantId: identity.tenantId }`, `AND tenant_id = $2`. */
@@ -323,4 +346,10 @@ function isLookupResult(element: ts.BindingElement): boolean {
   let init = skipOuter(owner.initializer);
   if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
   return ts.isCallExpression(init);
+}
+
+/** The name of a member, not a value: `x.id`'s `id`, `{ id: … }`'s key. */
+function isNameOfMember(id: ts.Identifier): boolean {
+  const p = id.parent;
+  return (ts.isPropertyAccessExpression(p) && p.name === id) || (ts.isPropertyAssignment(p) && p.name === id) || (ts.isQualifiedName(p) && p.right === id);
 }

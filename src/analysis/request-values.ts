@@ -5,6 +5,7 @@ import { isCertHeaderName, isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, returnedExpressions } from './modules';
 import type { Leaf } from './values';
 import type { Project } from './project';
+import type { Sink } from './sinks';
 import { isNestInputDecorator, isRequestBoundField, isRequestInputField, isRequestInputMethod, isRequestInputOwner, isRequestObjectOf, requestRoleOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
@@ -34,7 +35,29 @@ export class RequestValues {
   constructor(private readonly project: Project) {
     this.requestLeaf = Object.assign((n: ts.Node) => requestRead(n) ?? this.apiInput(n), { narrow });
     const whole = (n: ts.Node): RequestRead => ({ node: n, name: '', whole: true });
-    this.identityLeaf = (n: ts.Node) => (this.project.identity.isSource(n) || this.identityParameter(n) ? whole(n) : undefined);
+    this.identityLeaf = (n: ts.Node) => (this.project.identity.isSource(n) || this.identityParameter(n) || this.recordOfIdentity(n) ? whole(n) : undefined);
+  }
+
+  private readsBySink?: Map<ts.Node, Sink>;
+  private readonly askingRecord = new Set<ts.Node>();
+
+  /**
+   * A record read by the client's identity is the client's own: `applicantByFingerprint(fp)`
+   * returning `SELECT … WHERE fingerprint = $1`, `Operator.findOne({ where: { cn } })` — its fields
+   * (`applicant.id`) carry the identity on.
+   */
+  private recordOfIdentity(n: ts.Node): boolean {
+    if (!ts.isCallExpression(n) || this.askingRecord.has(n)) return false;
+    this.readsBySink ??= new Map(this.project.sinks.filter((s) => s.readOnly && (s.kind === 'database' || s.kind === 'sql')).map((s) => [s.node, s]));
+    const sink = this.readsBySink.get(n);
+    if (!sink) return false;
+    // a read whose own selection rests on its result (a loop re-reading) is not asked about again
+    this.askingRecord.add(n);
+    try {
+      return sink.selectors.some((s) => this.mentionsIdentity(s));
+    } finally {
+      this.askingRecord.delete(n);
+    }
   }
 
   /** The first request-controlled read that flows into `expr`. */

@@ -7,6 +7,7 @@ import type { Modules } from './modules';
 import type { Project } from './project';
 import { DI_REGISTER_METHODS, diValueRegistration, isDiResolve } from './vocabulary/di';
 import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
+import { isRequestInputField } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -302,7 +303,9 @@ export class Values {
     if (!ts.isExpression(owner)) return [];
     const fields = this.fieldValues(owner, key);
     if (fields && fields.length > 0) return fields;
-    if (isRequestLike(owner)) return this.requestFieldWrites().get(key) ?? [];
+    // what middleware bound to the request (`req.identity = …`); never the client's own input
+    // fields, whatever a handler writes there (Koa's `ctx.body =` is the response)
+    if (isRequestLike(owner) && !isRequestInputField(key)) return this.requestFieldWrites().get(key) ?? [];
     return [];
   }
 

@@ -257,7 +257,7 @@ export interface IdLikeName {
 
 export const ID_LIKE_NAMES: readonly IdLikeName[] = [
   ...['id', 'ids', 'key', 'ref', 'file', 'email', 'user', 'client'].map((text) => ({ text, at: 'whole' as const })),
-  ...['-id', '_id', 'Id', 'ID', 'Ids', '_ids', 'Key', '_key', 'Number', '_no', 'Ref', 'path', 'Path'].map((text) => ({ text, at: 'end' as const })),
+  ...['-id', '_id', 'Id', 'ID', 'Ids', '_ids', 'Key', '_key', 'Number', '_no', 'No', 'Ref', 'path', 'Path'].map((text) => ({ text, at: 'end' as const })),
   ...['filename', 'account', 'tenant', 'owner', 'customer', 'org', 'device', 'order', 'invoice', 'doc', 'project', 'team', 'serial'].map((text) => ({
     text,
     at: 'start' as const,
