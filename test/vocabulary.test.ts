@@ -473,6 +473,14 @@ describe('DI lifetimes and containers outside NestJS', () => {
     ['useClass', undefined],
     ['asClass', undefined],
   ] as const)('diValueRegistration(%s) → %s', (n, want) => expect(v.diValueRegistration(n)?.form).toBe(want));
+  it.each([
+    ['asClass', 'wrapper'],
+    ['useClass', 'option'],
+    ['to', 'method'],
+    ['asValue', undefined],
+    ['useValue', undefined],
+    ['toConstantValue', undefined],
+  ] as const)('diClassRegistration(%s) → %s', (n, want) => expect(v.diClassRegistration(n)?.form).toBe(want));
   it.each(cases(['tsyringe', 'inversify', 'awilix'], ['@nestjs/common', 'awilix-express', 'typedi']))('isDiModule(%s) → %s', (n, want) => expect(v.isDiModule(n)).toBe(want));
 });
 

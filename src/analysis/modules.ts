@@ -24,6 +24,26 @@ export class Modules {
     return this.files.get(file);
   }
 
+  /**
+   * What a type annotation's name stands for, through type-only imports too (`import type { Repo }
+   * from './repo'`): a field typed `Repo` holds an instance of that class, though the import brings
+   * only its type. (Values are never resolved through type-only imports.)
+   */
+  typeValueOf(typeName: ts.EntityName): ts.Node | undefined {
+    if (!ts.isIdentifier(typeName)) return undefined;
+    const value = this.valueOf(typeName);
+    if (value) return value;
+    for (const st of typeName.getSourceFile().statements) {
+      if (!ts.isImportDeclaration(st) || !st.importClause?.isTypeOnly) continue;
+      const clause = st.importClause;
+      if (clause.name?.text === typeName.text) return this.importedValue(st, 'default', 0);
+      const nb = clause.namedBindings;
+      const el = nb && ts.isNamedImports(nb) ? nb.elements.find((e) => e.name.text === typeName.text) : undefined;
+      if (el) return this.importedValue(st, (el.propertyName ?? el.name).text, 0);
+    }
+    return undefined;
+  }
+
   /** Drop what is known of a file's exports (its tree is let go: a later question parses it afresh). */
   forget(file: string): void {
     this.exportCache.delete(file);

@@ -5,7 +5,7 @@ import type { Fn } from './handlers';
 import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
-import { DI_REGISTER_METHODS, diValueRegistration, isDiResolve } from './vocabulary/di';
+import { DI_CLASS_REGISTRATIONS, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiResolve } from './vocabulary/di';
 import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
 import { isRequestInputField } from './vocabulary/requests';
 
@@ -153,6 +153,15 @@ export class Values {
     }
     if (ts.isVariableDeclaration(e)) return next(e.initializer);
     if (ts.isBindingElement(e)) {
+      // awilix's cradle: `constructor({ technician })` is given what was registered as `technician`
+      const injected = cradleName(e, e.name as ts.Expression);
+      if (injected !== undefined) {
+        const registered = this.diValuesByKey(`'${injected}'`);
+        if (registered.length > 0) {
+          const r = any(registered);
+          if (r !== undefined) return r;
+        }
+      }
       // `const { id } = req.params`: the owner, narrowed to the key by the leaf test of the access
       const owner = e.parent.parent;
       const key = e.propertyName ?? (ts.isIdentifier(e.name) ? e.name : undefined);
@@ -350,11 +359,36 @@ export class Values {
       const cls = this.classOf(e.expression);
       const name = e.name.text;
       decl = fieldDeclaration(cls, name);
+      // a field without a declared type, set in the constructor (`this.repo = bookingRepository`)
+      if (cls && !this.buildingFieldWrites && (!decl || !(decl as ts.PropertyDeclaration).type)) {
+        const ctor = cls.members.find(ts.isConstructorDeclaration);
+        for (const v of ctor ? (this.fieldWrites().get(`${classKey(cls)}.${name}`) ?? []) : []) {
+          if (v.pos < ctor!.pos || v.end > ctor!.end || this.classing.has(v)) continue;
+          this.classing.add(v);
+          try {
+            const c = this.classOf(skipOuter(v));
+            if (c) return c;
+          } finally {
+            this.classing.delete(v);
+          }
+        }
+      }
     } else if (ts.isIdentifier(e)) decl = this.project.modules.declarationOf(e.text, e);
+    // awilix's cradle: what a constructor is given by name (`constructor({ bookingRepository })`, `deps.bookingRepository`)
+    const injected = cradleName(decl, e);
+    if (injected !== undefined) {
+      const c = this.diClassesByName(injected);
+      if (c) return c;
+    }
     if (!decl) return undefined;
+    // an instance another module made and exports (`export const cardService = new CardService()`)
+    if (ts.isImportSpecifier(decl) || ts.isImportClause(decl)) {
+      const value = this.project.modules.valueOfDeclaration(decl);
+      return value && ts.isExpression(value) ? this.instanceMadeBy(value) : undefined;
+    }
     const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration | ts.VariableDeclaration;
     if (typed.type && ts.isTypeReferenceNode(typed.type)) {
-      const cls = this.project.modules.valueOf(typed.type.typeName);
+      const cls = this.project.modules.typeValueOf(typed.type.typeName);
       if (cls && ts.isClassLike(cls)) return cls;
     }
     return typed.initializer ? this.instanceMadeBy(skipOuter(typed.initializer)) : undefined;
@@ -363,7 +397,11 @@ export class Values {
   /** The values containers were given for a token (a symbol, a string, a class used as a token). */
   private diValues(token: ts.Expression): ts.Expression[] {
     const key = tokenKey(token, this.project);
-    if (key === undefined) return [];
+    return key === undefined ? [] : this.diValuesByKey(key);
+  }
+
+  /** The values registered under a token's key (`'name'` for a name). */
+  private diValuesByKey(key: string): ts.Expression[] {
     if (!this.diCache) {
       this.diCache = new Map();
       const add = (t: ts.Expression | undefined, v: ts.Expression | undefined): void => {
@@ -420,9 +458,89 @@ export class Values {
   }
   private diCache?: Map<string, ts.Expression[]>;
 
-  /** `new C()`, and `await moduleRef.resolve(C, id)` / `container.get(C)` (see `instanceOfClass`). */
-  private instanceMadeBy(expr: ts.Expression): ts.ClassLikeDeclaration | undefined {
-    return instanceOfClass(expr, this.project.modules);
+  /**
+   * `new C()`, and `await moduleRef.resolve(C, id)` / `container.get(C)` (see `instanceOfClass`);
+   * a container handing out what was registered under a name or token (awilix
+   * `req.scope.resolve('bookingService')` after `register({ bookingService: asClass(BookingService) })`);
+   * a helper of the project that returns one of those (`const bookings = (req) => req.scope.resolve(…)`).
+   */
+  private instanceMadeBy(expr: ts.Expression, depth = 0): ts.ClassLikeDeclaration | undefined {
+    const made = instanceOfClass(expr, this.project.modules);
+    if (made || depth > 2) return made;
+    let init = skipOuter(expr);
+    if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+    if (!ts.isCallExpression(init)) return undefined;
+    const callee = skipOuter(init.expression);
+    if (ts.isPropertyAccessExpression(callee) && isDiResolve(callee.name.text) && init.arguments[0]) return this.diClasses(init.arguments[0])[0];
+    const fn = this.project.handlers.functionOf(init.expression);
+    if (!fn || !fn.body) return undefined;
+    for (const r of returnedExpressions(fn)) {
+      const cls = this.instanceMadeBy(r, depth + 1);
+      if (cls) return cls;
+    }
+    return undefined;
+  }
+
+  /** The classes containers were told to make for a token (a name, a symbol, a class). */
+  private diClasses(token: ts.Expression): ts.ClassLikeDeclaration[] {
+    const key = tokenKey(token, this.project);
+    return key === undefined ? [] : (this.diClassRegistry().get(key) ?? []);
+  }
+
+  private diClassRegistry(): Map<string, ts.ClassLikeDeclaration[]> {
+    if (!this.diClassCache) {
+      const cache = (this.diClassCache = new Map<string, ts.ClassLikeDeclaration[]>());
+      const add = (k: string | undefined, registration: ts.Expression | undefined): void => {
+        const cls = registration && this.registeredClass(registration);
+        if (k === undefined || !cls) return;
+        const list = cache.get(k);
+        if (list) list.push(cls);
+        else cache.set(k, [cls]);
+      };
+      for (const call of this.project.callsNamed('register')) {
+        if (!ts.isCallExpression(call)) continue;
+        const [t, v] = call.arguments;
+        const first = t && skipOuter(t);
+        if (first && ts.isObjectLiteralExpression(first)) {
+          // awilix `register({ bookingService: asClass(BookingService).scoped() })`
+          for (const p of first.properties) if (ts.isPropertyAssignment(p) && propertyNameText(p.name) !== undefined) add(`'${propertyNameText(p.name)}'`, p.initializer);
+        } else if (t && v) {
+          const opts = skipOuter(v);
+          // tsyringe `register(T, { useClass: C })`; awilix `register('name', asClass(C))`
+          if (ts.isObjectLiteralExpression(opts)) {
+            for (const p of opts.properties)
+              if (ts.isPropertyAssignment(p) && diClassRegistration(propertyNameText(p.name) ?? '')?.form === 'option') add(tokenKey(t, this.project), p.initializer);
+          } else add(tokenKey(t, this.project), v);
+        }
+      }
+      // inversify `bind(T).to(C)`
+      for (const reg of DI_CLASS_REGISTRATIONS.filter((r) => r.form === 'method')) {
+        for (const call of this.project.callsNamed(reg.name)) {
+          if (!ts.isCallExpression(call)) continue;
+          const callee = skipOuter(call.expression);
+          const bind = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : undefined;
+          if (bind && ts.isCallExpression(bind) && bind.arguments[0]) add(tokenKey(bind.arguments[0], this.project), call.arguments[reg.valueArg ?? 0]);
+        }
+      }
+    }
+    return this.diClassCache;
+  }
+  private diClassCache?: Map<string, ts.ClassLikeDeclaration[]>;
+  private readonly classing = new Set<ts.Node>();
+  private buildingFieldWrites = false;
+
+  private diClassesByName(name: string): ts.ClassLikeDeclaration | undefined {
+    return this.diClassRegistry().get(`'${name}'`)?.[0];
+  }
+
+  /** The class a registration makes: `asClass(C)`, `asClass(C).scoped()`, a class itself (`useClass: C`, `.to(C)`). */
+  private registeredClass(registration: ts.Expression): ts.ClassLikeDeclaration | undefined {
+    let e = skipOuter(registration);
+    // the lifetime and options chained on (`.scoped()`, `.singleton()`, `.inject(…)`)
+    while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression))) e = skipOuter((skipOuter(e.expression) as ts.PropertyAccessExpression).expression);
+    if (ts.isCallExpression(e) && diClassRegistration(calleeChain(e.expression)?.at(-1) ?? '')?.form === 'wrapper' && e.arguments[0]) e = skipOuter(e.arguments[0]);
+    const cls = this.project.modules.valueOf(e);
+    return cls && ts.isClassLike(cls) ? cls : undefined;
   }
 
   /**
@@ -432,6 +550,7 @@ export class Values {
    */
   private fieldWrites(): Map<string, ts.Expression[]> {
     if (this.fieldWritesCache) return this.fieldWritesCache;
+    this.buildingFieldWrites = true;
     const out = new Map<string, ts.Expression[]>();
     for (const facts of this.project.facts.values()) {
       for (const nodes of facts.assignments.values()) {
@@ -448,6 +567,7 @@ export class Values {
         }
       }
     }
+    this.buildingFieldWrites = false;
     return (this.fieldWritesCache = out);
   }
 
@@ -572,4 +692,23 @@ function classKey(cls: ts.ClassLikeDeclaration): string {
   let k = classKeys.get(cls);
   if (!k) classKeys.set(cls, (k = `c${nextClassKey++}`));
   return k;
+}
+
+/**
+ * The name a constructor is given a dependency under, by destructuring its parameter
+ * (`constructor({ bookingRepository })`) or reading a field of it (`deps.bookingRepository`).
+ */
+function cradleName(decl: ts.Node | undefined, e: ts.Expression): string | undefined {
+  if (decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isParameter(decl.parent.parent) && ts.isConstructorDeclaration(decl.parent.parent.parent)) {
+    const key = decl.propertyName ?? decl.name;
+    return ts.isIdentifier(key) || ts.isStringLiteralLike(key) ? key.text : undefined;
+  }
+  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
+    for (let n: ts.Node | undefined = e.parent; n; n = n.parent) {
+      if (!ts.isConstructorDeclaration(n)) continue;
+      const owner = e.expression.text;
+      return n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === owner) ? e.name.text : undefined;
+    }
+  }
+  return undefined;
 }

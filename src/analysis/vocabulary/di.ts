@@ -140,6 +140,20 @@ export const DI_VALUE_REGISTRATIONS: readonly DiValueRegistration[] = [
 /** The calls that register something in a container, whose arguments may hold a value registration. */
 export const DI_REGISTER_METHODS: readonly string[] = ['register', ...DI_VALUE_REGISTRATIONS.filter((r) => r.form === 'method').map((r) => r.name)];
 
+/**
+ * How a class is registered to be made on resolution: awilix `register({ name: asClass(C) })` /
+ * `register('name', asClass(C).scoped())`, tsyringe `register(T, { useClass: C })`, inversify
+ * `bind(T).to(C)`. Read like the value registrations: a wrapper, an option, or a method on `bind(T)`.
+ */
+export const DI_CLASS_REGISTRATIONS: readonly DiValueRegistration[] = [
+  { name: 'asClass', form: 'wrapper' },
+  { name: 'useClass', form: 'option' },
+  { name: 'to', form: 'method', valueArg: 0 },
+];
+export function diClassRegistration(name: string): DiValueRegistration | undefined {
+  return DI_CLASS_REGISTRATIONS.find((r) => r.name === name);
+}
+
 export function isDiResolve(method: string): boolean {
   return DI_RESOLVE_METHODS.includes(method);
 }
