@@ -127,6 +127,14 @@ describe('tls', () => {
     ['http', 'createServer', false],
     ['https', 'Server', true],
   ] as const)('isTlsServerFactory(%s, %s) → %s', (m, n, want) => expect(v.isTlsServerFactory(m, n)).toBe(want));
+  it.each([
+    ['http', 'createServer', true],
+    ['http', 'Server', true],
+    ['http2', 'createServer', true],
+    ['http2', 'createSecureServer', false],
+    ['https', 'createServer', false],
+    ['tls', 'createServer', false],
+  ] as const)('isPlainServerFactory(%s, %s) → %s', (m, n, want) => expect(v.isPlainServerFactory(m, n)).toBe(want));
   it.each(cases(['secureContext', 'SNICallback'], ['crl', 'requestCert']))('bringsOwnContext(%s) → %s', (n, want) => expect(v.bringsOwnContext(n)).toBe(want));
   it.each(cases(['tlsOptions', 'httpsConfig', 'sslOpts', 'certs'], ['app', 'handler']))('isOptionsName(%s) → %s', (n, want) => expect(v.isOptionsName(n)).toBe(want));
   it.each(cases(['loadTlsOptions', 'getConfig', 'readCerts'], ['express', 'Router', 'callback', 'handler']))('isOptionsFactory(%s) → %s', (n, want) =>

@@ -103,6 +103,11 @@ export class Guards {
         found = true;
         return;
       }
+      // `legacy ? fromLb(req) : fromEdge(req)`: a value that looks at trust on one branch only is no check
+      if (ts.isConditionalExpression(n)) {
+        found = this.mentions(n.condition, depth + 1) || (this.mentions(n.whenTrue, depth + 1) && this.mentions(n.whenFalse, depth + 1));
+        return;
+      }
       if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
         const decl = this.project.modules.declarationOf(n.text, n);
         if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos && this.mentions(decl.initializer, depth + 1)) found = true;
@@ -256,13 +261,22 @@ export class Guards {
  * counts as the value. Anything else — an `await`, a write, a call that stands alone — is a use.
  */
 function preparesCheck(s: ts.Statement, names: Set<string>): boolean {
-  if (ts.isIfStatement(s)) return !s.elseStatement && !references(s.thenStatement, names) && refusesRequest(s.thenStatement) && !hasAwait(s.expression);
+  if (ts.isIfStatement(s))
+    return !s.elseStatement && !references(s.thenStatement, names) && (refusesRequest(s.thenStatement) || givesUp(s.thenStatement)) && !hasAwait(s.expression);
   if (ts.isVariableStatement(s)) {
     if (s.declarationList.declarations.some((d) => !d.initializer || hasAwait(d.initializer))) return false;
     for (const d of s.declarationList.declarations) collectNames(d.name, names);
     return true;
   }
   return false;
+}
+
+/** A helper giving up without a value (`return;`, `return null`, `return undefined`, `return false`): its caller refuses. */
+function givesUp(stmt: ts.Statement): boolean {
+  const only = ts.isBlock(stmt) && stmt.statements.length === 1 ? stmt.statements[0] : stmt;
+  if (!ts.isReturnStatement(only)) return false;
+  const e = only.expression && skipOuter(only.expression);
+  return !e || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(e) && e.text === 'undefined');
 }
 
 function hasAwait(n: ts.Node): boolean {

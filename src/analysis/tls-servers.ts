@@ -10,6 +10,7 @@ import {
   ASSIGNED_TLS_OPTIONS,
   isOptionsFactory,
   isOptionsName,
+  isPlainServerFactory,
   isTlsServerFactory,
   SERVER_FACTORY_NAMES,
   TLS_FACTORY_TEXT,
@@ -84,7 +85,43 @@ export class TlsServers {
     const keys = new Set<Key>();
     for (const fn of handlers.entriesReaching(node)) for (const k of handlers.receiversOf(fn)) keys.add(k);
     const tied = this.servingAny(keys);
-    return tied.length > 0 ? tied : this.all;
+    if (tied.length > 0) return tied;
+    // served by a plain HTTP server of the app (`http.createServer(handler)`, a Fastify instance
+    // without `https`): no TLS server of the project serves it
+    if ([...keys].some((k) => this.plainKeys().has(k))) return [];
+    return this.all;
+  }
+
+  private plainKeysPart?: Set<Key>;
+  /** What the app's plain HTTP servers serve: `http.createServer(handler)`'s handler, a Fastify instance made without `https`. */
+  private plainKeys(): Set<Key> {
+    if (this.plainKeysPart) return this.plainKeysPart;
+    const out = (this.plainKeysPart = new Set<Key>());
+    const handlers = this.project.handlers;
+    for (const name of SERVER_FACTORY_NAMES) {
+      for (const call of this.project.callsNamed(name)) {
+        const chain = calleeChain(call.expression);
+        if (!chain) continue;
+        const binding = chain[0].startsWith('require:')
+          ? { module: chain[0].slice(8), path: chain.slice(1) }
+          : this.project.facts.get(call.getSourceFile().fileName)?.bindings.get(chain[0]);
+        const path = binding ? [...binding.path, ...(chain[0].startsWith('require:') ? [] : chain.slice(1))] : [];
+        if (!binding || !isPlainServerFactory(binding.module, name) || path[path.length - 1] !== name) continue;
+        out.add(call);
+        for (const a of call.arguments ?? []) if (!ts.isObjectLiteralExpression(skipOuter(a))) out.add(handlers.keyOf(a));
+      }
+    }
+    for (const facts of this.project.facts.values()) {
+      for (const [local, binding] of facts.bindings) {
+        if (binding.module !== 'fastify' || (binding.path.length > 0 && binding.path[0] !== 'fastify' && binding.path[0] !== 'default')) continue;
+        for (const call of facts.callsByName.get(local) ?? []) {
+          const opts = call.arguments?.[0] && this.project.modules.valueOf(call.arguments[0]);
+          if (opts && ts.isObjectLiteralExpression(opts) && this.project.modules.memberOf(opts, tlsOptionsProperty('fastify'), 0)) continue;
+          out.add(handlers.keyOf(call));
+        }
+      }
+    }
+    return out;
   }
 
   /** `server.setSecureContext({ …, crl })`: the CRL is loaded (and reloaded) after the server is created. */

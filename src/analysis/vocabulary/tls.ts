@@ -23,6 +23,15 @@ export function isTlsServerFactory(module: string, name: string): boolean {
   return factory !== undefined && TLS_SERVER_MODULES.includes(module) && !factory.plainOn?.includes(module);
 }
 
+/** Node modules whose servers speak plain HTTP (TLS ends before them, at a proxy, if anywhere). */
+export const PLAIN_SERVER_MODULES: readonly string[] = ['http', 'http2'];
+
+/** Whether `module.name(…)` creates a plain-text server: `http.createServer(app)`, `http2.createServer()`, `new http.Server()`. */
+export function isPlainServerFactory(module: string, name: string): boolean {
+  const factory = TLS_SERVER_FACTORIES.find((f) => f.name === name);
+  return factory !== undefined && PLAIN_SERVER_MODULES.includes(module) && !isTlsServerFactory(module, name) && name !== 'createSecureServer';
+}
+
 export interface TlsOption {
   name: string;
   /** What it decides: asking for client certificates, rejecting unverified ones, revocation, trust anchors, a context of its own. */
