@@ -489,6 +489,9 @@ describe('DI lifetimes and containers outside NestJS', () => {
     ['useValue', undefined],
     ['toConstantValue', undefined],
   ] as const)('diClassRegistration(%s) → %s', (n, want) => expect(v.diClassRegistration(n)?.form).toBe(want));
+  it.each(cases(['inject', 'Inject'], ['injectable', 'Injectable', 'InjectRepository', 'autoInjectable']))('isDiInjectDecorator(%s) → %s', (n, want) =>
+    expect(v.isDiInjectDecorator(n)).toBe(want),
+  );
   it.each(cases(['tsyringe', 'inversify', 'awilix'], ['@nestjs/common', 'awilix-express', 'typedi']))('isDiModule(%s) → %s', (n, want) => expect(v.isDiModule(n)).toBe(want));
 });
 

@@ -159,7 +159,13 @@ export class AccessChecks {
   ownershipChecked(sink: ts.Node, depth = 0): boolean {
     if (depth > 2) return false;
     let n: ts.Node = sink;
-    while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+    for (;;) {
+      const q = n.parent;
+      if (q && (ts.isAwaitExpression(q) || ts.isParenthesizedExpression(q) || ts.isAsExpression(q) || ts.isNonNullExpression(q))) n = q;
+      // the rest of a builder chain the access starts (`….where('id', '=', id).executeTakeFirst()`)
+      else if (q && ts.isPropertyAccessExpression(q) && q.expression === n && q.parent && ts.isCallExpression(q.parent) && q.parent.expression === q) n = q.parent;
+      else break;
+    }
     const p = n.parent;
     if (p && ts.isVariableDeclaration(p) && p.initializer === n) {
       const names = new Set<string>();

@@ -5,7 +5,7 @@ import type { Fn } from './handlers';
 import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
-import { DI_CLASS_REGISTRATIONS, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiResolve } from './vocabulary/di';
+import { DI_CLASS_REGISTRATIONS, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
 import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
 import { isRequestInputField } from './vocabulary/requests';
 
@@ -176,6 +176,13 @@ export class Values {
     }
     if (ts.isParameter(e)) {
       for (let en = env; en; en = en.parent) if (en.params.has(e)) return next(en.params.get(e), en.parent);
+      // `constructor(@inject(OPERATOR) private readonly operator: FloorOperator)`: what the container was given for the token
+      for (const dec of ts.canHaveDecorators(e) ? (ts.getDecorators(e) ?? []) : []) {
+        const call = skipOuter(dec.expression);
+        if (!ts.isCallExpression(call) || !call.arguments[0] || !isDiInjectDecorator(calleeChain(call.expression)?.at(-1) ?? '')) continue;
+        const registered = this.diValues(call.arguments[0]);
+        if (registered.length > 0) return any(registered);
+      }
       const fn = e.parent;
       if (!isFunctionLike(fn) || this.project.handlers.isEntry(fn)) return undefined;
       // `ids.map((id) => repo.findOne(id))`: the elements of the receiver
@@ -248,6 +255,13 @@ export class Values {
         fn.parameters.forEach((p, i) => params.set(p, e.arguments[i]));
         return any(returnedExpressions(fn), { params, parent: env });
       }
+      // a function the caller passed in (`requireGrower(signedEdgeCert)` calling `readPem(ctx)`): what the functions it is given return
+      for (const given of ts.isIdentifier(callee) ? this.functionsGiven(callee) : []) {
+        const params = new Map<ts.ParameterDeclaration, ts.Expression | undefined>();
+        given.parameters.forEach((p, i) => params.set(p, e.arguments[i]));
+        const r = any(returnedExpressions(given), { params, parent: env });
+        if (r !== undefined) return r;
+      }
       if (name !== undefined && isConversion(name)) return any([...e.arguments, ts.isPropertyAccessExpression(callee) ? callee.expression : undefined]);
       // a method of the value itself, not of the project: `id.trim()`, `dn.split(',').pop()`,
       // `cert.subject.CN.toLowerCase()`, `attrs.get('O')` on a Map built from it
@@ -255,6 +269,20 @@ export class Values {
       return undefined;
     }
     return undefined;
+  }
+
+  /** The functions the callers of a function pass for one of its parameters (`id` naming that parameter). */
+  private functionsGiven(id: ts.Identifier): Fn[] {
+    const decl = this.project.modules.declarationOf(id.text, id);
+    if (!decl || !ts.isParameter(decl) || !isFunctionLike(decl.parent) || this.project.handlers.isEntry(decl.parent)) return [];
+    const index = decl.parent.parameters.indexOf(decl);
+    const out: Fn[] = [];
+    for (const call of this.callersOf(decl.parent)) {
+      const arg = call.arguments[index];
+      const given = arg && this.project.handlers.functionOf(arg);
+      if (given?.body && !out.includes(given)) out.push(given);
+    }
+    return out;
   }
 
   /** `let x = a; … x = b`: the other values a `let`/`var` binding is given. */
@@ -330,6 +358,11 @@ export class Values {
       for (const m of cls.members) {
         if (ts.isPropertyDeclaration(m) && m.name && propertyNameText(m.name) === key && m.initializer) out.push(m.initializer);
         if (ts.isGetAccessorDeclaration(m) && m.name && propertyNameText(m.name) === key) out.push(...returnedExpressions(m));
+        // a parameter property (`constructor(private readonly operator: Operator)`): what the constructor is given
+        if (ts.isConstructorDeclaration(m)) {
+          const p = m.parameters.find((q) => ts.isIdentifier(q.name) && q.name.text === key && (ts.getModifiers(q)?.length ?? 0) > 0);
+          if (p) out.push(p);
+        }
       }
       out.push(...(this.fieldWrites().get(`${classKey(cls)}.${key}`) ?? []));
       return out;
@@ -344,6 +377,14 @@ export class Values {
 
   /** The project class an expression is an instance of: `this`, a typed field/parameter/variable, `new C()`. */
   private classOf(e: ts.Expression): ts.ClassLikeDeclaration | undefined {
+    // `(ctx.state.harvest as HarvestService)`: the class the code says it is
+    for (let x: ts.Expression = e; ts.isParenthesizedExpression(x) || ts.isAsExpression(x) || ts.isTypeAssertionExpression(x) || ts.isNonNullExpression(x); x = x.expression) {
+      if ((ts.isAsExpression(x) || ts.isTypeAssertionExpression(x)) && ts.isTypeReferenceNode(x.type)) {
+        const cls = this.project.modules.typeValueOf(x.type.typeName);
+        if (cls && ts.isClassLike(cls)) return cls;
+      }
+    }
+    e = skipOuter(e);
     if (e.kind === SK.ThisKeyword) {
       for (let n: ts.Node | undefined = e.parent; n; n = n.parent) {
         if (ts.isClassLike(n)) return n;
@@ -374,6 +415,13 @@ export class Values {
         }
       }
     } else if (ts.isIdentifier(e)) decl = this.project.modules.declarationOf(e.text, e);
+    // an instance middleware bound to the request (`ctx.state.harvest = scope.resolve(HarvestService)`)
+    else if (ts.isPropertyAccessExpression(e) && isRequestLike(e.expression) && !isRequestInputField(e.name.text)) {
+      for (const v of this.requestFieldWrites().get(e.name.text) ?? []) {
+        const made = this.instanceMadeBy(v);
+        if (made) return made;
+      }
+    }
     // awilix's cradle: what a constructor is given by name (`constructor({ bookingRepository })`, `deps.bookingRepository`)
     const injected = cradleName(decl, e);
     if (injected !== undefined) {
@@ -639,7 +687,7 @@ export class Values {
       const callee = skipOuter(call.expression);
       const value = this.project.modules.valueOf(callee);
       if (value === fn) out.push(call);
-      else if (cls && ts.isPropertyAccessExpression(callee) && this.classOf(skipOuter(callee.expression)) === cls) out.push(call);
+      else if (cls && ts.isPropertyAccessExpression(callee) && this.classOf(callee.expression) === cls) out.push(call);
     }
     return out;
   }

@@ -154,6 +154,12 @@ export function diClassRegistration(name: string): DiValueRegistration | undefin
   return DI_CLASS_REGISTRATIONS.find((r) => r.name === name);
 }
 
+/** Parameter decorators that name the token a constructor parameter is injected for: tsyringe / inversify `@inject(T)`, NestJS `@Inject(T)`. */
+export const DI_INJECT_DECORATORS: readonly string[] = ['inject', 'Inject'];
+export function isDiInjectDecorator(name: string): boolean {
+  return DI_INJECT_DECORATORS.includes(name);
+}
+
 export function isDiResolve(method: string): boolean {
   return DI_RESOLVE_METHODS.includes(method);
 }
