@@ -1,6 +1,7 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { isFunctionLike, isInlineCallback, propertyNameText } from './modules';
+import { fieldDeclaration, isFunctionLike, isInlineCallback, propertyNameText } from './modules';
+import { instanceOfClass } from './values';
 import type { Project } from './project';
 import { NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
 import {
@@ -336,6 +337,8 @@ export class Handlers {
 
   /** The function an expression is: inline, declared, imported, or returned by a local factory (`requireCert()`). */
   functionOf(expr: ts.Expression, depth = 0): Fn | undefined {
+    const member = this.instanceMember(expr);
+    if (member) return member;
     const value = this.project.modules.valueOf(expr);
     if (!value || depth > 4) return undefined;
     if (isFunctionLike(value)) return value;
@@ -353,6 +356,22 @@ export class Handlers {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A method or arrow-function field of an instance the code made or a container handed out:
+   * `giving.statement` after `const giving = container.get(GivingController)`, where the class has
+   * `statement = async (req, res) => { … }`.
+   */
+  private instanceMember(expr: ts.Expression): Fn | undefined {
+    const e = skipOuter(expr);
+    if (!ts.isPropertyAccessExpression(e)) return undefined;
+    const owner = this.project.modules.valueOf(e.expression);
+    const cls = owner && ts.isExpression(owner) ? instanceOfClass(owner, this.project.modules) : undefined;
+    const member = cls ? fieldDeclaration(cls, e.name.text) : undefined;
+    if (member && ts.isMethodDeclaration(member) && member.body) return member;
+    const init = member && ts.isPropertyDeclaration(member) && member.initializer ? skipOuter(member.initializer) : undefined;
+    return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? init : undefined;
   }
 
   private collect(): void {
@@ -440,6 +459,12 @@ export class Handlers {
     if (value && ts.isSourceFile(value)) value = this.project.modules.exportedValue(value.fileName, 'default');
     if (!value) return { shared: false };
     if (isFunctionLike(value)) return { plugin: value, shared: false };
+    // a plugin factory of the project: `app.register(shipmentRoutes(orm))` registers what it returns
+    if (ts.isCallExpression(value)) {
+      const factory = this.project.modules.valueOf(value.expression);
+      const made = factory && isFunctionLike(factory) ? this.functionOf(value) : undefined;
+      if (made) return { plugin: made, shared: false };
+    }
     if (ts.isCallExpression(value) && value.arguments[0]) {
       const name = calleeChain(value.expression)?.at(-1) ?? '';
       const inner = this.functionOf(value.arguments[0]);

@@ -154,6 +154,8 @@ function simple(call: ts.CallExpression, kind: Sink['kind'], selectors: ts.Node[
 /** The callee is a function of the scanned project: its body holds the real sink, if any. */
 function ownFunction(call: ts.CallExpression, project: Project): boolean {
   for (const c of chainCalls(call)) {
+    // a helper that hands out the receiver (`repo().findOneBy(…)`) is not the access
+    if (!ts.isPropertyAccessExpression(skipOuter(c.expression))) continue;
     const value = project.modules.valueOf(c.expression);
     if (value && isFunctionLike(value)) return true;
   }
@@ -167,11 +169,13 @@ function databaseSink(call: ts.CallExpression, name: string, project: Project): 
   if (notADatabase(receiver, project)) return undefined;
   const method = recordMethodOf(name);
   if (method?.ambiguous && !looksLikeDatabase(receiver, project)) return undefined;
-  const first = call.arguments[0];
+  // an entity manager names the entity first: `em.findOne(Shipment, { id })`, `manager.update(Invoice, criteria, data)`
+  const args = call.arguments.length > 1 && namesEntity(call.arguments[0], project) ? call.arguments.slice(1) : call.arguments;
+  const first = args[0];
   if (!first) return undefined;
   if (isFunctionLike(skipOuter(first))) return undefined; // `list.find((x) => …)`
   const selectors: ts.Node[] = [];
-  const second = call.arguments[1] && objectOf(call.arguments[1], project);
+  const second = args[1] && objectOf(args[1], project);
   if (name === 'update' && second && has(second, 'where'))
     selectors.push(...filterParts(second, project)); // Sequelize `update(values, { where })`
   else if (method?.byId) selectors.push(first);
@@ -180,6 +184,16 @@ function databaseSink(call: ts.CallExpression, name: string, project: Project): 
   // identity in the saved entity records who wrote it; it does not choose which record is written
   const scope = name === 'save' ? [] : [...selectors, ...receiverArgs(receiver), ...chainArgs(chainTop, call)];
   return { node: chainTop, label: label(call), kind: 'database', selectors, scope, readOnly: method?.access === 'read' };
+}
+
+/** An argument that names an entity rather than a record: a class of the project (`Shipment` in `em.findOne(Shipment, { id })`) or an entity's name. */
+function namesEntity(arg: ts.Expression, project: Project): boolean {
+  const e = skipOuter(arg);
+  // or by its name: `em.findOne('PaymentInstruction', { id })`
+  if (ts.isStringLiteralLike(e)) return /^[A-Z][A-Za-z0-9]*$/.test(e.text);
+  if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return false;
+  const value = project.modules.valueOf(e);
+  return value !== undefined && ts.isClassLike(value);
 }
 
 /** `knex('t').where({ id }).first()`, `repo.createQueryBuilder('i').where('i.id = :id', { id }).getOne()`, drizzle `.where(eq(t.id, id))`. */

@@ -34,6 +34,8 @@ export const RECORD_METHODS: readonly RecordMethod[] = [
   ...m('write', ['mongoose', 'mongodb'], ['findOneAndUpdate', 'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace', 'updateOne', 'deleteOne', 'replaceOne']),
   ...m('read', ['mongoose', 'mongodb'], ['countDocuments']),
   ...m('read', ['mongoose', 'mongodb'], ['distinct'], { ambiguous: true }),
+  // MikroORM's entity manager writes without loading: `em.nativeUpdate(Shipment, { id }, data)`
+  ...m('write', ['mikro-orm'], ['nativeUpdate', 'nativeDelete']),
   // an entity built from client input, saved: TypeORM, Mongoose documents, MikroORM
   ...m('write', ['typeorm', 'mongoose', 'mikro-orm'], ['save'], { ambiguous: true }),
 ];
