@@ -18,7 +18,7 @@ import {
   type SeveritySetting,
 } from './findings';
 import { failureReason, isolate, isTooDeep, NestingTooDeep, type Isolated } from './isolate';
-import { parseFile } from './parse';
+import { parseFile, syntaxNotification } from './parse';
 import { readFileSafely, type ReadError } from './read';
 import { formatMessage, type Rule, type RuleReport } from './rule';
 import { applyDirectives, findDirectives } from './suppressions';
@@ -166,7 +166,8 @@ export async function run(options: RunOptions): Promise<RunResult> {
       continue;
     }
     // each file is isolated: whatever it makes the parser or a walk do, the scan goes on without it
-    const analysed = analyseFile(file, text, active, notifications);
+    // (a tree the model parsed already, to judge a file that imports this one, is the one analysed)
+    const analysed = analyseFile(file, text, active, notifications, judge ? early?.described.get(file)?.sourceFile : undefined);
     if (!analysed) {
       skipped++;
       continue;
@@ -491,8 +492,9 @@ function analyseFile(
   text: string,
   active: readonly ActiveRule[],
   notifications: Notification[],
+  parsedAlready?: ts.SourceFile,
 ): { sourceFile: ts.SourceFile; findings: Finding[]; facts?: { facts: FileFacts; rules: readonly Rule[] } } | undefined {
-  const parsed = isolate(() => parseFile(file, text));
+  const parsed = isolate(() => (parsedAlready ? { sourceFile: parsedAlready, notification: syntaxNotification(file, parsedAlready) } : parseFile(file, text)));
   if (!parsed.ok) {
     notifications.push(
       parsed.tooDeep

@@ -23,20 +23,22 @@ export function parseFile(file: string, text: string): { sourceFile: ts.SourceFi
   // JSDoc is never read by a rule; not parsing it saves a tenth of the parse
   const options = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
   const sourceFile = ts.createSourceFile(file, text, options, false, kind);
+  return { sourceFile, notification: syntaxNotification(file, sourceFile) };
+}
+
+/** The one notification a parsed file's syntax errors make, if it has any. */
+export function syntaxNotification(file: string, sourceFile: ts.SourceFile): Notification | undefined {
   const diagnostics = (sourceFile as unknown as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
-  if (diagnostics.length === 0) return { sourceFile };
+  if (diagnostics.length === 0) return undefined;
   const first = diagnostics[0];
   const { line, character } = sourceFile.getLineAndCharacterOfPosition(first.start);
   const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : '';
   return {
-    sourceFile,
-    notification: {
-      level: 'warning',
-      kind: 'syntax-error',
-      message: `syntax error: ${ts.flattenDiagnosticMessageText(first.messageText, ' ').replace(/\.$/, '')}${more}; analysed where the parser recovered`,
-      file,
-      line: line + 1,
-      column: character + 1,
-    },
+    level: 'warning',
+    kind: 'syntax-error',
+    message: `syntax error: ${ts.flattenDiagnosticMessageText(first.messageText, ' ').replace(/\.$/, '')}${more}; analysed where the parser recovered`,
+    file,
+    line: line + 1,
+    column: character + 1,
   };
 }
