@@ -53,7 +53,10 @@ describe('requests', () => {
     expect(v.isRequestInputMethod('get', 'request')).toBe(true);
     expect(v.isRequestInputMethod('json', 'fetch-request')).toBe(true);
   });
-  it.each(cases(['Param', 'Query', 'Body', 'Headers'], ['Req', 'Get']))('isNestInputDecorator(%s) → %s', (n, want) => expect(v.isNestInputDecorator(n)).toBe(want));
+  it.each(cases(['Param', 'Query', 'Body', 'Headers', 'requestParam', 'queryParam', 'QueryParam', 'HeaderParam'], ['Req', 'Get', 'request', 'response', 'httpGet']))(
+    'isNestInputDecorator(%s) → %s',
+    (n, want) => expect(v.isNestInputDecorator(n)).toBe(want),
+  );
   it('the engine’s input text test matches every record-choosing form', () => {
     const test = v.inputFormPattern(v.RECORD_CHOOSING_INPUT_FORMS);
     for (const { written } of v.RECORD_CHOOSING_INPUT_FORMS) expect(test.test(written.endsWith('()') ? `x${written.slice(0, -1)}'id')` : `x = ${written}.id`)).toBe(true);

@@ -66,7 +66,11 @@ export class IdentityWrites {
     const out: KeptIdentity[] = [];
     for (const write of this.project.sharedState.writes()) {
       if (!(write.place.shared || write.place.outlives) || isModuleInit(write.node)) continue;
-      const value = write.values.find((v) => isIdentityValue(this.project, v, 0));
+      // assigned to a variable or field (`this.technician = technicianCn`): what carries the identity by
+      // value flow; put into a cache or store by a method (`redis.hset(k, 'stoppedBy', by)`), only the
+      // identity itself (a record's audit field is data)
+      const assigned = ts.isBinaryExpression(write.node);
+      const value = write.values.find((v) => isIdentityValue(this.project, v, 0, assigned));
       if (value) out.push({ write, value });
     }
     return (this.keptCache = out);
@@ -381,8 +385,9 @@ function capturedDecision(project: Project, cb: ts.FunctionLikeDeclaration): { t
  * Identity, or a parameter (or a field of one) that a caller the tool sees hands identity to:
  * `setClient(identity) { this.client = identity }` called as `ctx.setClient(req.clientIdentity)`.
  */
-function isIdentityValue(project: Project, value: ts.Expression, depth: number): boolean {
-  if (project.identity.isIdentity(value)) return true;
+function isIdentityValue(project: Project, value: ts.Expression, depth: number, byFlow = false): boolean {
+  // the identity, or (`byFlow`) a value that carries it (value flow: parameters from their callers, fields, helpers)
+  if (project.identity.isIdentity(value) || (byFlow && project.requestValues.carriesIdentity(value))) return true;
   if (depth > 2) return false;
   let root = skipOuter(value);
   while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression);
@@ -397,7 +402,8 @@ function isIdentityValue(project: Project, value: ts.Expression, depth: number):
   if (!decl || !ts.isParameter(decl) || !isFunctionLike(decl.parent)) return false;
   const fn = decl.parent;
   const index = fn.parameters.indexOf(decl);
-  return project.handlers.callersOf(fn).some((c) => {
+  // the calls that may reach this very function (not a method of another class with that name)
+  return project.values.possibleCallersOf(fn).some((c) => {
     const arg = c.arguments?.[index];
     return arg !== undefined && isIdentityValue(project, arg, depth + 1);
   });

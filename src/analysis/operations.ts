@@ -142,8 +142,14 @@ export function isSqlWrite(text: string): boolean {
 /** The HTTP method of a call to another service, when it changes things. */
 function httpWrite(call: ts.CallExpression, names: readonly string[]): boolean {
   const last = names.at(-1) ?? '';
-  // a route registered with its handler (`router.post('/x', async (req, res) => …)`) sends nothing
-  if (HTTP_WRITE.has(last) && names.length >= 2) return !call.arguments.some((a) => isFunctionLike(skipOuter(a)));
+  // a route registered with its handler (`router.post('/x', async (req, res) => …)`) sends nothing;
+  // a store's method given a filter or an item (`prisma.desk.delete({ where })`, `docClient.put({ Item })`)
+  // is the store's write, not a request (only `post` is never a store's method)
+  if (HTTP_WRITE.has(last) && names.length >= 2) {
+    const first = call.arguments[0] && skipOuter(call.arguments[0]);
+    if (last !== 'post' && first && ts.isObjectLiteralExpression(first)) return false;
+    return !call.arguments.some((a) => isFunctionLike(skipOuter(a)));
+  }
   if (!HTTP_FN.has(last) && !HTTP_FN.has(names[0] ?? '')) return false;
   for (const arg of call.arguments) {
     const a = skipOuter(arg);

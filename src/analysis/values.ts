@@ -673,6 +673,28 @@ export class Values {
   }
 
   /**
+   * The calls that may reach a function: `callersOf`, and calls of its name whose receiver cannot be
+   * told apart (an instance the model cannot type); not those that reach another function or class.
+   */
+  possibleCallersOf(fn: Fn): ts.CallExpression[] {
+    const known = this.callersOf(fn);
+    const cls = ts.isMethodDeclaration(fn) && ts.isClassLike(fn.parent) ? fn.parent : undefined;
+    const out = [...known];
+    for (const call of this.project.handlers.callersOf(fn)) {
+      if (!ts.isCallExpression(call) || known.includes(call)) continue;
+      const callee = skipOuter(call.expression);
+      const value = this.project.modules.valueOf(callee);
+      if (value && value !== callee && isFunctionLike(value)) continue; // another function
+      if (ts.isPropertyAccessExpression(callee)) {
+        const other = this.classOf(callee.expression);
+        if (other && other !== cls) continue; // a method of another class
+      }
+      out.push(call);
+    }
+    return out;
+  }
+
+  /**
    * The call sites of a function that can be told apart: the callee resolves to it, or it is a
    * method called on `this.x` / a local whose declared type or `new` names its class.
    */

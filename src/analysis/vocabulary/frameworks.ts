@@ -16,6 +16,9 @@ export const WEB_MODULES: readonly WebModule[] = [
   { name: 'connect', framework: 'express' },
   { name: 'restify', framework: 'express' },
   { name: 'polka', framework: 'express' },
+  // controllers with decorators over an Express app
+  { name: 'inversify-express-utils', framework: 'express' },
+  { name: 'routing-controllers', framework: 'express' },
   { name: 'fastify', framework: 'fastify' },
   { name: 'fastify-plugin', framework: 'fastify' },
   { name: 'koa', framework: 'koa' },

@@ -196,12 +196,20 @@ export function isRequestInputMethod(name: string, on: RequestInputMethod['on'])
   return REQUEST_INPUT_METHODS.some((m) => m.name === name && m.on === on);
 }
 
-/** NestJS parameter decorators that inject request input: `@Param('id')`, `@Body()`. */
+/** Parameter decorators that inject request input: NestJS `@Param('id')`, `@Body()`; inversify-express-utils `@requestParam('id')`; routing-controllers `@QueryParam('q')`. */
 export const NEST_INPUT_DECORATORS: readonly { name: string; holds: InputKind }[] = [
   { name: 'Param', holds: 'path' },
   { name: 'Query', holds: 'query' },
   { name: 'Body', holds: 'body' },
   { name: 'Headers', holds: 'headers' },
+  // the same parameters in inversify-express-utils and routing-controllers controllers
+  { name: 'requestParam', holds: 'path' },
+  { name: 'queryParam', holds: 'query' },
+  { name: 'requestBody', holds: 'body' },
+  { name: 'requestHeaders', holds: 'headers' },
+  { name: 'QueryParam', holds: 'query' },
+  { name: 'BodyParam', holds: 'body' },
+  { name: 'HeaderParam', holds: 'headers' },
 ];
 
 export function isNestInputDecorator(name: string): boolean {
