@@ -66,7 +66,12 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
   for (const sf of project.sourceFiles()) {
     if (![...names].some((n) => sf.text.includes(n))) continue;
     for (const fn of suspendingFunctions(sf)) {
-      if ([...names].some((n) => fn.getText(sf).includes(n))) out.push(...staleSharedIdentity(fn, places, shared, getterKey));
+      if (![...names].some((n) => fn.getText(sf).includes(n))) continue;
+      const uses = staleSharedIdentity(fn, places, shared, getterKey);
+      // the identity written here, then a wait, then relied on (`this.outgoing = cert.subject.CN; await …; insert({ by: this.outgoing })`)
+      const seen = new Set(uses.map((u) => u.node));
+      const setHere = setAcrossWait(fn, places, shared, (v) => project.identity.isIdentity(v)).filter((u) => !seen.has(u.node));
+      out.push(...uses, ...setHere);
     }
   }
   return out;
@@ -89,7 +94,11 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
       const given = fn && !ts.isConstructorDeclaration(fn) ? fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])) : [];
       if (given.length > 0 && references(n.right, new Set(given))) {
         const place = shared.placeOf(n.left);
-        if (place?.shared && (place.kind === 'singleton-field' || place.kind === 'module-variable' || place.kind === 'module-object') && !places.has(place.key))
+        if (
+          place?.shared &&
+          (place.kind === 'singleton-field' || place.kind === 'instance-field' || place.kind === 'module-variable' || place.kind === 'module-object') &&
+          !places.has(place.key)
+        )
           places.set(place.key, { place, write: n });
       }
     }
@@ -127,17 +136,23 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
  * A shared place a function writes from its own parameter, then waits, then uses in an operation:
  * what it reads back may be another call's value. Reported at the operation.
  */
-function setAcrossWait(fn: ts.FunctionLikeDeclaration, places: Map<string, { place: Place; write: ts.Node }>, shared: SharedState): SharedIdentityUse[] {
+function setAcrossWait(
+  fn: ts.FunctionLikeDeclaration,
+  places: Map<string, { place: Place; write: ts.Node }>,
+  shared: SharedState,
+  /** The value written is the caller's (by default: it references a parameter of the function). */
+  fromCaller?: (value: ts.Expression) => boolean,
+): SharedIdentityUse[] {
   if (!fn.body || !ts.isBlock(fn.body)) return [];
   const given = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
-  if (given.size === 0) return [];
+  const counts = fromCaller ?? ((v: ts.Expression) => given.size > 0 && references(v, given));
   const out: SharedIdentityUse[] = [];
   const statements = fn.body.statements;
   statements.forEach((st, i) => {
     if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression) || st.expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return;
     const write = st.expression;
     const place = shared.placeOf(write.left);
-    if (!place?.shared || !places.has(place.key) || !references(write.right, given)) return;
+    if (!place?.shared || !places.has(place.key) || !counts(write.right)) return;
     // the first wait after the write, then an operation that reads the place
     let boundary: ts.Node | undefined;
     for (const later of statements.slice(i + 1)) {

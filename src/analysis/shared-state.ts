@@ -471,8 +471,17 @@ export class SharedState {
       this.factsByFile = new Map();
       for (const f of this.files()) this.factsByFile.set(f.file, f);
     }
-    const b = this.factsByFile.get(at.getSourceFile().fileName)?.bindings.get(name);
-    return b ? { module: b.module, path: b.path } : undefined;
+    const facts = this.factsByFile.get(at.getSourceFile().fileName);
+    if (facts) {
+      const b = facts.bindings.get(name);
+      return b ? { module: b.module, path: b.path } : undefined;
+    }
+    // no walk of the file in view (a model of one file, or of what a file imports): its import declaration
+    const decl = this.modules.declarationOf(name, at);
+    if (decl && ts.isImportSpecifier(decl) && ts.isStringLiteral(decl.parent.parent.parent.moduleSpecifier)) {
+      return { module: decl.parent.parent.parent.moduleSpecifier.text.replace(/^node:/, ''), path: [(decl.propertyName ?? decl.name).text] };
+    }
+    return undefined;
   }
 
   /**

@@ -14,8 +14,15 @@ import { REFUSAL_TEXT, STATUS_PROPERTIES } from './vocabulary/refusals';
 
 const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
 
-/** A decision, a boundary and an operation can all be in this text: derived from the tables (a prefilter). */
-export const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && REFUSAL_TEXT.test(text) && mayHoldOperation(text);
+/**
+ * A decision, a boundary and an operation can all be in this text, or a field set from a value a
+ * method was given and relied on after a wait (`this.actor = operatorCn; await …; insert({ by:
+ * this.actor })`): derived from the tables (a prefilter).
+ */
+export const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && (REFUSAL_TEXT.test(text) || FIELD_SET_TEXT.test(text)) && mayHoldOperation(text);
+
+/** Structural, not vocabulary: a statement setting a field of `this` to a name or a name's field (`this.actor = operator.cn;`). */
+const FIELD_SET_TEXT = /\bthis\.[\w$]+\s*=\s*[A-Za-z_$][\w$.]*\s*;/;
 
 /** Identity a shared object of this file keeps per request (`perRequestStateUses`): the file alone shows it. */
 export function perRequestStateInFile(facts: FileFacts): SharedIdentityUse[] {
