@@ -107,10 +107,10 @@ function staleReport(s: StaleOperation): RuleReport {
     messageId: 'staleDecision',
     node: s.op.node,
     severity: d.shared ? 'error' : 'warning',
-    data: { op: code(`${snippet(callee, sf, 50)}()`), boundary: boundaryText(s.boundary), boundaryLine: line(s.boundary), decision, decisionLine: line(d.call), what },
+    data: { op: code(`${snippet(callee, sf, 50)}()`), boundary: boundaryText(s.boundary), boundaryLine: line(boundaryAt(s.boundary)), decision, decisionLine: line(d.call), what },
     related: [
       { node: d.call, message: `the decision rests on this read: ${decision}` },
-      { node: s.boundary, message: `other requests can run here (${boundaryText(s.boundary)}) before the operation` },
+      { node: boundaryAt(s.boundary), message: `other requests can run here (${boundaryText(s.boundary)}) before the operation` },
     ],
   };
 }
@@ -119,11 +119,11 @@ function sharedReport(u: SharedIdentityUse): RuleReport {
   const sf = u.node.getSourceFile();
   const data: Record<string, string | number> =
     u.kind === 'reread'
-      ? { place: u.place.label, boundary: boundaryText(u.boundary), boundaryLine: line(u.boundary), readLine: line(u.before) }
+      ? { place: u.place.label, boundary: boundaryText(u.boundary), boundaryLine: line(boundaryAt(u.boundary)), readLine: line(u.before) }
       : {
           op: code(`${snippet(ts.isCallExpression(u.node) ? u.node.expression : u.node, sf, 50)}()`),
           boundary: boundaryText(u.boundary),
-          boundaryLine: line(u.boundary),
+          boundaryLine: line(boundaryAt(u.boundary)),
           decisionLine: line(u.before),
           place: u.place.label,
         };
@@ -134,10 +134,15 @@ function sharedReport(u: SharedIdentityUse): RuleReport {
     data,
     related: [
       { node: u.before, message: u.kind === 'reread' ? `identity is first read from ${u.place.label} here` : `the decision is made here from identity in ${u.place.label}` },
-      { node: u.boundary, message: `other requests can run here (${boundaryText(u.boundary)})` },
+      { node: boundaryAt(u.boundary), message: `other requests can run here (${boundaryText(u.boundary)})` },
       { node: u.write, message: `identity is written to ${u.place.label} here` },
     ],
   };
+}
+
+/** Where a boundary is shown: a promise chain's step at its `.then`, not where the chain starts. */
+function boundaryAt(node: ts.Node): ts.Node {
+  return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(then|catch|finally)$/.test(node.expression.name.text) ? node.expression.name : node;
 }
 
 function boundaryText(node: ts.Node): string {
@@ -145,6 +150,11 @@ function boundaryText(node: ts.Node): string {
   if (ts.isAwaitExpression(node)) return code(`await ${snippet(node.expression, sf, 40)}`);
   if (ts.isYieldExpression(node)) return '`yield`';
   if (ts.isForOfStatement(node)) return '`for await`';
-  if (ts.isCallExpression(node)) return `the callback of ${code(`${snippet(node.expression, sf, 40)}()`)}`;
+  if (ts.isCallExpression(node)) {
+    const callee = node.expression;
+    // a promise chain's next step waits for the promise before it: name the step, not the chain
+    if (ts.isPropertyAccessExpression(callee) && /^(then|catch|finally)$/.test(callee.name.text)) return `the next ${code(`.${callee.name.text}()`)} callback`;
+    return `the callback of ${code(`${snippet(callee, sf, 40)}()`)}`;
+  }
   return code(snippet(node, sf, 40));
 }

@@ -135,6 +135,13 @@ function lastName(callee: ts.Expression): string | undefined {
  * call run in place (`items.map(…)`, `$transaction(async (tx) => …)`), deferred ones (`.then`,
  * timers, listeners) run after a boundary; functions only declared or stored are not entered.
  */
+/** The promise a `.then`/`.catch`/`.finally` call continues: the call before it in the chain (`a` of `a.then(cb)`). */
+function chainReceiver(call: ts.CallExpression): ts.Node | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !/^(then|catch|finally)$/.test(callee.name.text)) return undefined;
+  return skipOuter(callee.expression);
+}
+
 export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVisitor<K>): void {
   if (!fn.body) return;
   const frames: Frame<K>[] = [];
@@ -206,11 +213,15 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
     return finish(node, s);
   };
 
+  /** Where each promise chain's callbacks end: the next `.then` of the chain starts there. */
+  const chainEnds = new Map<ts.Node, Maybe<K>>();
   /** A function passed to a call: deferred ones after a boundary, others in place. */
   const callback = (cb: ts.FunctionLikeDeclaration, call: ts.CallExpression, s: Maybe<K>): Maybe<K> => {
     if (!s || !cb.body) return s;
     const deferred = isDeferredCallback(cb) !== undefined;
-    const inner = s.clone();
+    // `p.then(a).then(b)`: b runs after a has finished, with what a decided
+    const before = deferred ? chainEnds.get(chainReceiver(call) ?? call) : undefined;
+    const inner = (before ?? s).clone();
     if (deferred) {
       inner.cross(call);
       for (const k of visitor.callbackReads?.(cb, call) ?? []) inner.read(k, call);
@@ -219,6 +230,7 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
     let end: Maybe<K> = ts.isBlock(cb.body) ? stmt(cb.body, inner) : expr(cb.body, inner);
     const frame = frames.pop()!;
     end = join(end, ...frame.abrupt);
+    if (deferred && chainReceiver(call) !== undefined) chainEnds.set(call, end);
     // the caller goes on at once after a deferred callback; after an in-place one, with what it did
     return deferred || !end ? s : join(s, end);
   };
@@ -742,8 +754,10 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
 function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): ts.Node | undefined {
   const store = storeOf(op.node);
   return windowBoundaries(fn).find((b) => {
+    // a deferred callback that holds the operation, passed after the decision (in a promise chain the
+    // call starts before it: `read().then(decide).then(() => op())`)
+    if (ts.isCallExpression(b)) return b.end >= op.node.end && b.arguments.some((a) => within(op.node, a) && a.pos >= from) && b.pos < op.node.pos;
     if (b.pos < from || b.pos >= op.node.pos) return false;
-    if (ts.isCallExpression(b)) return b.end >= op.node.end; // a deferred callback that holds the operation
     const awaited = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     if (!awaited || !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited))) return true;
     return !(storeOf(awaited) === store && operationOf(awaited, decisions.resolve));
@@ -842,7 +856,29 @@ export function testGuards(test: ts.Node, op: ts.Node): boolean {
     gate: () => false,
     orCondition: true,
   };
-  return checkInFunction(op, enclosingFunction(test) ?? test.getSourceFile(), spec) !== undefined;
+  if (checkInFunction(op, enclosingFunction(test) ?? test.getSourceFile(), spec) !== undefined) return true;
+  // `p.then((ok) => { if (!ok) throw 403; return next(); }).then(() => op())`: a later callback of the
+  // chain runs only when the earlier one went past its test
+  const testFn = enclosingFunction(test);
+  return (
+    testFn !== undefined &&
+    testFn.body !== undefined &&
+    ts.isBlock(testFn.body) &&
+    testFn.body.statements.includes(test as ts.Statement) &&
+    spec.statement(test as ts.Statement) &&
+    laterInChain(testFn, op)
+  );
+}
+
+/** `op` runs in a callback of a promise chain after the one `cb` is passed to (`a.then(cb)…then(() => op)`). */
+function laterInChain(cb: ts.FunctionLikeDeclaration, op: ts.Node): boolean {
+  const holder = cb.parent;
+  if (!holder || !ts.isCallExpression(holder)) return false;
+  for (let n: ts.Node | undefined = op.parent; n; n = n.parent) {
+    if (!isFunctionLike(n) || !n.parent || !ts.isCallExpression(n.parent)) continue;
+    for (let c: ts.Node | undefined = chainReceiver(n.parent); c && ts.isCallExpression(c); c = chainReceiver(c)) if (c === holder) return true;
+  }
+  return false;
 }
 
 /** `node` lies inside `container`'s text. */
