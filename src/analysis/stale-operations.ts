@@ -3,7 +3,7 @@ import { staleAfterGuard, staleOperations, type StaleOperation } from './await-o
 import { callResolver, Decisions, isCallbackArgument } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
-import { chainNames, operationOf, performedOperation } from './operations';
+import { awaitedOrReturned, chainNames, operationOf, performedOperation } from './operations';
 import type { Project } from './project';
 import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
@@ -112,7 +112,7 @@ export class StaleOperations {
       if (!mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
         if (decisions.looksIntoImported(call)) return true;
-        const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
+        const fn = awaitedOrReturned(call) ? resolve(call) : undefined;
         return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
       };
       for (const fn of candidateFunctions(facts, helper, decisions)) {
@@ -148,8 +148,10 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   const resolve = callResolver(modules);
   const decisions = new Decisions(modules, new SharedState(modules), resolve);
   const helper = (call: ts.CallExpression): boolean => {
-    if (decisions.looksIntoImported(call) || (ts.isAwaitExpression(call.parent) && operationOf(call, resolve)?.elsewhere)) return true;
-    const fn = ts.isAwaitExpression(call.parent) ? resolve(call) : undefined;
+    // a helper whose promise is waited for (awaited, chained with `.then`/`.catch`, returned)
+    const waited = awaitedOrReturned(call);
+    if (decisions.looksIntoImported(call) || (waited && operationOf(call, resolve)?.elsewhere)) return true;
+    const fn = waited ? resolve(call) : undefined;
     return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
   };
   const found = new Set<ts.Node>();
