@@ -709,6 +709,8 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
       else if (ts.isReturnStatement(n) && n.expression && ts.isCallExpression(skipOuter(n.expression)) && !shortRead(skipOuter(n.expression), decisions, depth + 1)) short = false;
       else ts.forEachChild(n, visit);
     };
+    // an arrow that returns its call (`(id) => json(`/shafts/${id}`)`): what it returns is waited for
+    if (!ts.isBlock(fn.body) && ts.isCallExpression(skipOuter(fn.body)) && !shortRead(skipOuter(fn.body), decisions, depth + 1)) return false;
     visit(fn.body);
     return short;
   }

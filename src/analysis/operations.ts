@@ -220,8 +220,47 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     const fn = resolve(node);
     const inner = fn && performedOperation(fn, resolve, depth + 1);
     if (inner) return { node, kind: inner === 'http' ? 'http' : 'helper', via: fn };
+    // the request's options handed to a helper that sends them (`json(path, { method: 'PUT', body })`
+    // where `json` calls `fetch(url, init)`)
+    if (fn && writeMethodOption(node) && sendsRequest(fn, resolve, depth)) return { node, kind: 'http', via: fn };
   }
   return undefined;
+}
+
+/** An argument that names an HTTP method that changes things: `{ method: 'PUT', … }`. */
+function writeMethodOption(call: ts.CallExpression): boolean {
+  return call.arguments.some((arg) => {
+    const a = skipOuter(arg);
+    return (
+      ts.isObjectLiteralExpression(a) &&
+      a.properties.some(
+        (p) =>
+          ts.isPropertyAssignment(p) &&
+          propertyNameText(p.name) === 'method' &&
+          ts.isStringLiteralLike(skipOuter(p.initializer)) &&
+          HTTP_WRITE.has((skipOuter(p.initializer) as ts.StringLiteralLike).text.toLowerCase()),
+      )
+    );
+  });
+}
+
+/** A function that calls an HTTP client (`fetch`, `axios`…), itself or through a helper of the project. */
+function sendsRequest(fn: ts.FunctionLikeDeclaration, resolve: CallResolver, depth: number): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== fn && isFunctionLike(n))) return;
+    if (ts.isCallExpression(n)) {
+      const names = chainNames(n.expression);
+      if (HTTP_FN.has(names.at(-1) ?? '') || HTTP_FN.has(names[0] ?? '')) found = true;
+      else if (depth < 1) {
+        const inner = resolve(n);
+        if (inner && inner !== fn && sendsRequest(inner, resolve, depth + 1)) found = true;
+      }
+    }
+    if (!found) ts.forEachChild(n, visit);
+  };
+  visit(fn);
+  return found;
 }
 
 /** `mkdir(dir, { recursive: true })`: makes sure a directory exists, an idempotent step before the write it prepares. */
