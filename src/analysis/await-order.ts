@@ -704,7 +704,8 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
     let short = true;
     const visit = (n: ts.Node): void => {
       if (ts.isCallExpression(n) && isTimer(calleeChain(n.expression)?.at(-1) ?? '')) short = false;
-      if (!short || (n !== fn && isFunctionLike(n) && !isCallbackArgument(n))) return;
+      // (a promise's executor runs at once: `new Promise((r) => setTimeout(r, ms))`)
+      if (!short || (n !== fn && isFunctionLike(n) && !isCallbackArgument(n) && !(n.parent && ts.isNewExpression(n.parent)))) return;
       if (ts.isAwaitExpression(n) && !shortRead(skipOuter(n.expression), decisions, depth + 1)) short = false;
       else if (ts.isReturnStatement(n) && n.expression && ts.isCallExpression(skipOuter(n.expression)) && !shortRead(skipOuter(n.expression), decisions, depth + 1)) short = false;
       else ts.forEachChild(n, visit);
