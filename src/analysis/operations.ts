@@ -311,7 +311,8 @@ function storeClientOf(callee: ts.Expression, resolve: CallResolver): StoreClien
   // declared with a client type
   if (typed.type && ts.isTypeReferenceNode(typed.type)) {
     const name = ts.isIdentifier(typed.type.typeName) ? typed.type.typeName : undefined;
-    const from = name && importOf(resolve.declarationOf?.(name));
+    // a type is all a type-only import brings (`import type { Redis } from 'ioredis'`), and all it takes here
+    const from = name && (importOf(resolve.declarationOf?.(name)) ?? importOf(typeOnlyImport(name)));
     if (from) {
       const spec = storeType(from.module, from.path);
       if (spec) return spec;
@@ -327,6 +328,19 @@ function storeClientOf(callee: ts.Expression, resolve: CallResolver): StoreClien
   if (!from) return undefined;
   const path = ts.isPropertyAccessExpression(made) ? [...from.path, made.name.text] : from.path;
   return storeFactory(from.module, path);
+}
+
+/** The specifier of a type-only import of a name in its file (`import type { Redis } from 'ioredis'`). */
+function typeOnlyImport(name: ts.Identifier): ts.ImportSpecifier | ts.ImportClause | undefined {
+  for (const st of name.getSourceFile().statements) {
+    if (!ts.isImportDeclaration(st) || !st.importClause?.isTypeOnly) continue;
+    const clause = st.importClause;
+    if (clause.name?.text === name.text) return clause;
+    const nb = clause.namedBindings;
+    const el = nb && ts.isNamedImports(nb) ? nb.elements.find((e) => e.name.text === name.text) : undefined;
+    if (el) return el;
+  }
+  return undefined;
 }
 
 /** The module and export path an import or `require` binding names: `import { Redis } from 'ioredis'` → `ioredis`, `['Redis']`. */
