@@ -104,7 +104,7 @@ function continues(call: ts.Node): boolean {
 }
 
 /** The call's promise is waited for (awaited, returned, chained, yielded, gathered): a bare statement or a kept value is not. */
-export function awaitedOrReturned(call: ts.Node): boolean {
+function awaitedOrReturned(call: ts.Node): boolean {
   let n: ts.Node = call;
   while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
   const p = n.parent;

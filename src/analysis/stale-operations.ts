@@ -3,7 +3,7 @@ import { staleAfterGuard, staleOperations, type StaleOperation } from './await-o
 import { callResolver, Decisions, isCallbackArgument } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
-import { awaitedOrReturned, chainNames, operationOf, performedOperation } from './operations';
+import { chainNames, operationOf, performedOperation } from './operations';
 import type { Project } from './project';
 import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
@@ -112,7 +112,7 @@ export class StaleOperations {
       if (!mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
         if (decisions.looksIntoImported(call)) return true;
-        const fn = awaitedOrReturned(call) ? resolve(call) : undefined;
+        const fn = awaitedOrChained(call) ? resolve(call) : undefined;
         return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
       };
       for (const fn of candidateFunctions(facts, helper, decisions)) {
@@ -148,8 +148,8 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   const resolve = callResolver(modules);
   const decisions = new Decisions(modules, new SharedState(modules), resolve);
   const helper = (call: ts.CallExpression): boolean => {
-    // a helper whose promise is waited for (awaited, chained with `.then`/`.catch`, returned)
-    const waited = awaitedOrReturned(call);
+    // a helper whose promise is waited for (awaited, or chained with `.then`/`.catch`)
+    const waited = awaitedOrChained(call);
     if (decisions.looksIntoImported(call) || (waited && operationOf(call, resolve)?.elsewhere)) return true;
     const fn = waited ? resolve(call) : undefined;
     return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
@@ -277,6 +277,14 @@ function textMarks(facts: FileFacts, needle: string): TextMarks {
   };
   byNeedle.set(needle, marks);
   return marks;
+}
+
+/** A call whose promise the code waits for: `await f()`, `f().then(…)`, `f().catch(…)`. */
+function awaitedOrChained(call: ts.CallExpression): boolean {
+  let n: ts.Node = call;
+  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+  const p = n.parent;
+  return p !== undefined && (ts.isAwaitExpression(p) || (ts.isPropertyAccessExpression(p) && p.expression === n && /^(then|catch|finally)$/.test(p.name.text)));
 }
 
 /** A decision, a boundary and an operation can meet here with what the file imports (the refusal can be there): a text test, derived from the tables. */
