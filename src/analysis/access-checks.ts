@@ -294,8 +294,17 @@ export class AccessChecks {
 
 /** Two reads of the client's choice name the same value: the same field, or a bag and a field of it (`req.params` / `req.params.id`). */
 function sameChoice(a: RequestRead, b: RequestRead): boolean {
-  if (a.key !== undefined && b.key !== undefined) return a.key === b.key;
+  // the same field of different parts of the request (`req.params.planId`, `req.body.planId`) are two choices
+  if (a.key !== undefined && b.key !== undefined) return a.key === b.key && sameBag(a, b);
   return a.name.startsWith(b.name) || b.name.startsWith(a.name);
+}
+
+/** Where in the request a read takes its value (`params`, `query`, `body`, `headers`), when its name says. */
+const BAG = /\b(params|param|query|body|headers|header|searchParams)\b/;
+function sameBag(a: RequestRead, b: RequestRead): boolean {
+  const x = BAG.exec(a.name)?.[1]?.replace(/s$/, '');
+  const y = BAG.exec(b.name)?.[1]?.replace(/s$/, '');
+  return x === undefined || y === undefined || x === y;
 }
 
 /** A comparison that decides something: the condition of an `if` that rejects or returns, a ternary, `&&`, a `filter`/`find` callback, an assertion. */
