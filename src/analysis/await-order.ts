@@ -439,6 +439,9 @@ export function locksRows(node: ts.Node): boolean {
 
 const PAYLOAD = /^(data|values|update|create|\$set|\$inc|\$push|\$pull|\$unset|\$addToSet|select|include|orderBy|returning|transaction|lock)$/;
 const FILTER_FIRST = /^(updateOne|updateMany|deleteOne|deleteMany|findOneAndUpdate|findOneAndDelete|findOneAndRemove|findOneAndReplace|replaceOne)$/;
+const CRITERIA_FIRST = /^(update|delete|softDelete|restore|increment|decrement)$/;
+/** An options object that names its filter: `{ where: … }`. */
+const namesWhere = (e: ts.Node): boolean => ts.isObjectLiteralExpression(e) && e.properties.some((p) => p.name !== undefined && propertyNameText(p.name) === 'where');
 const WHERE_CALL = /^(where|andWhere|orWhere|whereIn|whereRaw|andWhereRaw|whereNot|whereExists|whereNotExists|having)$/;
 
 /**
@@ -523,7 +526,8 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
       n = skipOuter(n.tag);
     } else {
       const name = chainNames(n.expression).at(-1) ?? '';
-      n.arguments.forEach((arg, i) => {
+      const args = n.arguments;
+      args.forEach((arg, i) => {
         const a = skipOuter(arg);
         deep(a);
         if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
@@ -534,6 +538,9 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
           nested = true;
           keysOf(a, 0);
         } else if (WHERE_CALL.test(name) || (i === 0 && FILTER_FIRST.test(name))) keysOf(a, 0);
+        // TypeORM's criteria first (`repo.update({ id, holderId }, partial)`, `repo.delete({ id, ownerId })`),
+        // not an options object (`{ where }`) nor Sequelize's values before its `{ where }`
+        else if (i === 0 && CRITERIA_FIRST.test(name) && ts.isObjectLiteralExpression(a) && !namesWhere(a) && !(args[1] && namesWhere(skipOuter(args[1])))) keysOf(a, 0);
         else if (ts.isObjectLiteralExpression(a)) options(a);
         // a command object (`send(new PutCommand({ TableName, Item, ConditionExpression }))`): its filter keys, not its payload
         else if (ts.isNewExpression(a))

@@ -240,6 +240,12 @@ export class Decisions {
       }
       if (ts.isIdentifier(n) && isRead(n)) {
         const origin = this.keptFrom(n, fn);
+        // one of the calls `Promise.all` waits for: a read like an awaited one
+        const gatheredRead = origin && ts.isCallExpression(origin) && origin.parent && ts.isArrayLiteralExpression(origin.parent) ? readCall(origin) : undefined;
+        if (gatheredRead && this.isStateRead(gatheredRead)) {
+          found = { read: origin!, call: gatheredRead, fields: fieldsOf(cond, n.text) };
+          return;
+        }
         if (origin) {
           const inner =
             ts.isCallExpression(origin) && isThenCall(origin)
@@ -269,6 +275,12 @@ export class Decisions {
     if (assigned) return assigned.node.right;
     let d: ts.Node = decl;
     while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
+    // `const [revoked, owns] = await Promise.all([isRevoked(k), owns(v, m)])`: the element it is given
+    if (ts.isVariableDeclaration(d) && d.initializer && ts.isBindingElement(decl) && ts.isArrayBindingPattern(decl.parent) && decl.parent.parent === d) {
+      const gathered = gatheredCalls(d.initializer);
+      const element = gathered?.[decl.parent.elements.indexOf(decl)];
+      if (element) return element;
+    }
     if (ts.isVariableDeclaration(d)) return d.initializer;
     if (ts.isParameter(d) && isFunctionLike(d.parent) && d.parent.parameters[0] === d) {
       const call = isThenCallback(d.parent);
@@ -732,4 +744,13 @@ function classOfDeclaration(decl: ts.Node, modules: Modules): ts.ClassLikeDeclar
     if (v && ts.isClassLike(v)) return v;
   }
   return typed.initializer ? instanceOfClass(typed.initializer, modules) : undefined;
+}
+
+/** The calls `Promise.all([...])` (or `allSettled`) is given, awaited or not: `await Promise.all([a(), b()])` → `[a(), b()]`. */
+function gatheredCalls(init: ts.Expression): (ts.Expression | undefined)[] | undefined {
+  let e = skipOuter(init);
+  if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+  if (!ts.isCallExpression(e) || !/^Promise\.(all|allSettled)$/.test(calleeChain(e.expression)?.join('.') ?? '')) return undefined;
+  const list = e.arguments[0] && skipOuter(e.arguments[0]);
+  return list && ts.isArrayLiteralExpression(list) ? list.elements.map((x) => (ts.isSpreadElement(x) ? undefined : skipOuter(x))) : undefined;
 }
