@@ -121,6 +121,13 @@ export class Guards {
       }
       if (ts.isCallExpression(n)) {
         const fn = this.project.handlers.functionOf(n.expression);
+        // or a helper that verifies a signature over what it is given, given the forwarded value:
+        // `signatureValid(subject, issuedAt, sig)` computing an HMAC over `subject`
+        const signed = fn && this.kind === 'peer' ? this.signedParameters(fn) : [];
+        if (signed.some((i) => n.arguments[i] !== undefined && this.dependsOnSource(n.arguments[i], 0))) {
+          found = true;
+          return;
+        }
         if (fn && (this.isPredicate(fn, depth + 1) || this.isGate(fn))) {
           found = true;
           return;
@@ -219,6 +226,56 @@ export class Guards {
       return false;
     }
     return false;
+  }
+
+  private readonly signedCache = new Map<ts.Node, number[]>();
+  /** The parameters of a function that a signature verification in it covers (they reach the verifier's inputs). */
+  private signedParameters(fn: Fn): number[] {
+    const known = this.signedCache.get(fn);
+    if (known) return known;
+    const out: number[] = [];
+    this.signedCache.set(fn, out);
+    const names = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+    if (!fn.body || names.every((n) => n === undefined)) return out;
+    const verifiers: ts.CallExpression[] = [];
+    const visit = (n: ts.Node): void => {
+      if (n !== fn && isFunctionLike(n)) return;
+      if (ts.isCallExpression(n) && isSignatureVerifier(calleeChain(n.expression)?.at(-1) ?? '')) verifiers.push(n);
+      ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    names.forEach((name, i) => {
+      if (name === undefined) return;
+      const one = new Set([name]);
+      for (const v of verifiers) {
+        const callee = skipOuter(v.expression);
+        const inputs = [...v.arguments, ...(ts.isPropertyAccessExpression(callee) ? [callee.expression] : [])];
+        if (inputs.some((a) => this.reachesName(a, one, fn, 0))) {
+          out.push(i);
+          return;
+        }
+      }
+    });
+    return out;
+  }
+
+  /** The expression is computed from one of `names` (parameters of `fn`), through locals of `fn`. */
+  private reachesName(expr: ts.Node, names: ReadonlySet<string>, fn: Fn, depth: number): boolean {
+    if (depth > 6) return false;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || isFunctionLike(n)) return;
+      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+        const decl = this.project.modules.declarationOf(n.text, n);
+        if (decl && ts.isParameter(decl) && decl.parent === fn && names.has(n.text)) found = true;
+        else if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos && this.reachesName(decl.initializer, names, fn, depth + 1))
+          found = true;
+        return;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(expr);
+    return found;
   }
 
   /** A function whose result says whether trust holds: `return req.socket.authorized`. */
