@@ -458,7 +458,11 @@ function foreignPart(project: Project, value: ts.Expression, depth: number): ts.
     if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return foreignPart(project, decl.initializer, depth + 1) ? e : undefined;
     return undefined; // a parameter or something we cannot see: stay quiet
   }
-  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return readsRequestInput(e) ? e : undefined;
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+    if (readsRequestInput(e)) return e;
+    // a field of a value that is not the certificate's (`delegated._source` of a lookup by a header)
+    return foreignPart(project, e.expression, depth + 1) ? e : undefined;
+  }
   return undefined;
 }
 
