@@ -539,8 +539,17 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
           keysOf(a, 0);
         } else if (WHERE_CALL.test(name) || (i === 0 && FILTER_FIRST.test(name))) keysOf(a, 0);
         // TypeORM's criteria first (`repo.update({ id, holderId }, partial)`, `repo.delete({ id, ownerId })`),
-        // not an options object (`{ where }`) nor Sequelize's values before its `{ where }`
-        else if (i === 0 && CRITERIA_FIRST.test(name) && ts.isObjectLiteralExpression(a) && !namesWhere(a) && !(args[1] && namesWhere(skipOuter(args[1])))) keysOf(a, 0);
+        // not an options object (`{ where }`), Sequelize's values before its `{ where }`, nor the values
+        // of a record's own `update(values)`
+        else if (
+          i === 0 &&
+          CRITERIA_FIRST.test(name) &&
+          (name !== 'update' || args.length >= 2) &&
+          ts.isObjectLiteralExpression(a) &&
+          !namesWhere(a) &&
+          !(args[1] && namesWhere(skipOuter(args[1])))
+        )
+          keysOf(a, 0);
         else if (ts.isObjectLiteralExpression(a)) options(a);
         // a command object (`send(new PutCommand({ TableName, Item, ConditionExpression }))`): its filter keys, not its payload
         else if (ts.isNewExpression(a))
