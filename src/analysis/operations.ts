@@ -196,7 +196,8 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     if (method && !method.readOnly) return awaitedOrReturned(node) ? { node, kind: 'store' } : undefined;
   }
   // a job added to a job library's queue: the work it stands for will run (`broadcastQueue.add('broadcast', …)`)
-  if (isQueueCall(last) && names.length >= 2 && resolve?.valueOf && awaitedOrReturned(node)) {
+  // (awaited, or called for its effect: `setTimeout(() => refundQueue.add('refund', job), grace)`)
+  if (isQueueCall(last) && names.length >= 2 && resolve?.valueOf && (awaitedOrReturned(node) || ts.isExpressionStatement(node.parent))) {
     const queue = jobQueueOf(skipOuter(node.expression), resolve);
     if (queue) return queue.getSourceFile() === node.getSourceFile() ? { node, kind: 'store' } : { node, kind: 'store', elsewhere: true };
   }
@@ -281,9 +282,24 @@ function importedFromFs(callee: ts.Expression, resolve: CallResolver | undefined
   return FS_MODULES.has((moduleOfValue(made) ?? '').replace(/^node:/, ''));
 }
 
-/** The receiver of `q.add(…)` is a queue made by a job library (`new Queue('alerts')` imported from `bullmq`). */
-function jobQueueOf(callee: ts.Expression, resolve: CallResolver): ts.NewExpression | undefined {
+/**
+ * The receiver of `q.add(…)` is a queue made by a job library (`new Queue('alerts')` imported from
+ * `bullmq`), or a field declared with a job library's queue type (`@InjectQueue('runner-jobs')
+ * private readonly jobs: Queue`, the container making it): the node that makes or declares it.
+ */
+function jobQueueOf(callee: ts.Expression, resolve: CallResolver): ts.Node | undefined {
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const recv = skipOuter(callee.expression);
+  if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) {
+    let cls: ts.Node | undefined = recv;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    const decl = cls && ts.isClassLike(cls) ? fieldDeclaration(cls, recv.name.text) : undefined;
+    const type = decl && (decl as ts.PropertyDeclaration | ts.ParameterDeclaration).type;
+    if (type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)) {
+      const from = importOf(resolve.declarationOf?.(type.typeName)) ?? importOf(typeOnlyImport(type.typeName));
+      if (from && jobQueueLibrary(from.module) !== undefined) return decl;
+    }
+  }
   let v = resolve.valueOf?.(callee.expression);
   if (v && ts.isVariableDeclaration(v) && v.initializer) v = skipOuter(v.initializer);
   if (!v || !ts.isNewExpression(v)) return undefined;

@@ -150,7 +150,8 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   const helper = (call: ts.CallExpression): boolean => {
     // a helper whose promise is waited for (awaited, or chained with `.then`/`.catch`)
     const waited = awaitedOrChained(call);
-    if (decisions.looksIntoImported(call) || (waited && operationOf(call, resolve)?.elsewhere)) return true;
+    // (an operation of another module runs when called for its effect too: `queue.add(…)` in a timer)
+    if (decisions.looksIntoImported(call) || ((waited || ts.isExpressionStatement(call.parent)) && operationOf(call, resolve)?.elsewhere)) return true;
     const fn = waited ? resolve(call) : undefined;
     return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
   };
