@@ -592,7 +592,7 @@ class ImportJudge {
     this.modules = new Modules(this.parsed, workspace);
   }
 
-  /** Judge one file (a seed of a rule, reported); `facts` are the first phase's walk of the tree the model holds for it, if any. */
+  /** Judge one file (a seed of a rule, reported), with the first phase's walk of it when that walked the tree the model holds. */
   judge(file: string, info: SeenFile): void {
     const here = this.hooks.filter(({ rule }) => rule.projectSeed!(info.text));
     if (here.length === 0 || !info.reported) return;
