@@ -52,8 +52,19 @@ export class Decisions {
     private readonly modules: Modules,
     private readonly shared: SharedState,
     readonly resolve: CallResolver,
+    /** Statuses error classes get where the app maps them (`refusalMappings`), for classes that carry none. */
+    mapped?: ReadonlyMap<ts.ClassLikeDeclaration, number>,
   ) {
-    this.errorStatus = errorStatusOf(modules);
+    const declared = errorStatusOf(modules);
+    this.errorStatus =
+      mapped && mapped.size > 0
+        ? (name) => {
+            const own = declared(name);
+            if (own !== undefined) return own;
+            const cls = modules.valueOf(name);
+            return cls && ts.isClassLike(cls) ? mapped.get(cls) : undefined;
+          }
+        : declared;
   }
 
   /** The checks made in a function and the callbacks that run in its flow, in source order. */
@@ -489,6 +500,36 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
     const v = modules.valueOf(name);
     return v && ts.isClassLike(v) ? ofClass(v, 0) : undefined;
   };
+}
+
+/**
+ * Error classes an app maps to a refusal where it handles them: `if (err instanceof NotCleared)
+ * return res.sendStatus(403)`, a `catch` that answers 403 for `LockError`. A layered service throws
+ * its own error and the route (or an error middleware) says what it means.
+ */
+export function refusalMappings(sf: ts.SourceFile, modules: Modules): Map<ts.ClassLikeDeclaration, number> {
+  const out = new Map<ts.ClassLikeDeclaration, number>();
+  if (!sf.text.includes('instanceof')) return out;
+  const visit = (n: ts.Node): void => {
+    if (ts.isIfStatement(n)) {
+      const classes: ts.Identifier[] = [];
+      const find = (e: ts.Node): void => {
+        if (ts.isBinaryExpression(e) && e.operatorToken.kind === SK.InstanceOfKeyword && ts.isIdentifier(skipOuter(e.right))) classes.push(skipOuter(e.right) as ts.Identifier);
+        else ts.forEachChild(e, find);
+      };
+      find(n.expression);
+      const refusal = classes.length > 0 ? refusalOf(n.thenStatement) : undefined;
+      if (refusal?.decides && refusal.kind === 'auth') {
+        for (const c of classes) {
+          const cls = modules.valueOf(c);
+          if (cls && ts.isClassLike(cls)) out.set(cls, 403);
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
 }
 
 /** The call an awaited or chained expression reads: `await db.find(…)`, `await (await fetchRole())`. */

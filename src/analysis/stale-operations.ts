@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
-import { callResolver, Decisions, isCallbackArgument } from './decisions';
+import { callResolver, Decisions, isCallbackArgument, refusalMappings } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
 import { chainNames, operationOf, performedOperation } from './operations';
@@ -146,7 +146,9 @@ export class StaleOperations {
  */
 export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules): StaleOperation[] {
   const resolve = callResolver(modules);
-  const decisions = new Decisions(modules, new SharedState(modules), resolve);
+  // error classes this file maps to a refusal (`if (err instanceof NotCleared) return res.sendStatus(403)`)
+  const mapped = refusalMappings(facts.sourceFile, modules);
+  const decisions = new Decisions(modules, new SharedState(modules), resolve, mapped);
   const helper = (call: ts.CallExpression): boolean => {
     // a helper whose promise is waited for (awaited, or chained with `.then`/`.catch`)
     const waited = awaitedOrChained(call);
@@ -161,6 +163,15 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
     for (const s of staleOperations(fn, decisions)) {
       found.add(s.op.node);
       if (needsModel(s, facts)) out.push(s);
+    }
+  }
+  // the functions of other modules this file calls that throw one of those: decided and written there,
+  // which only this file's handling says is a refusal
+  for (const fn of mappedThrowers(facts, mapped, resolve)) {
+    for (const s of staleOperations(fn, decisions)) {
+      if (found.has(s.op.node)) continue;
+      found.add(s.op.node);
+      out.push(s);
     }
   }
   const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts, modules, resolve) : [];
@@ -278,6 +289,24 @@ function textMarks(facts: FileFacts, needle: string): TextMarks {
   };
   byNeedle.set(needle, marks);
   return marks;
+}
+
+/** Functions of other modules the file waits for that throw an error class the file maps to a refusal. */
+function mappedThrowers(facts: FileFacts, mapped: ReadonlyMap<ts.ClassLikeDeclaration, number>, resolve: ReturnType<typeof callResolver>): ts.FunctionLikeDeclaration[] {
+  if (mapped.size === 0) return [];
+  const names = [...mapped.keys()].flatMap((c) => (c.name ? [c.name.text] : []));
+  const out: ts.FunctionLikeDeclaration[] = [];
+  for (const calls of facts.callsByName.values()) {
+    for (const call of calls) {
+      // waited for, or handed back for the framework to wait for (`return bookings.addCornerUpgrade(…)`)
+      if (!ts.isCallExpression(call) || !(awaitedOrChained(call) || ts.isReturnStatement(call.parent) || ts.isArrowFunction(call.parent))) continue;
+      const fn = resolve(call);
+      if (!fn?.body || !elsewhere(fn, facts) || out.includes(fn)) continue;
+      const text = fn.getText();
+      if (names.some((n) => text.includes(`new ${n}(`)) && SUSPEND_TEXT.test(text)) out.push(fn);
+    }
+  }
+  return out.sort((a, b) => a.getSourceFile().fileName.localeCompare(b.getSourceFile().fileName) || a.pos - b.pos);
 }
 
 /** A call whose promise the code waits for: `await f()`, `f().then(…)`, `f().catch(…)`. */
