@@ -7,6 +7,7 @@ import type { SharedIdentityUse } from '../src/analysis/shared-identity';
 import { mayHoldCrossFileWindow, mayHoldWindow, perRequestStateInFile, staleOperationsAcrossImports, staleOperationsInFile } from '../src/analysis/stale-operations';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
+import { isPromiseStep } from '../src/analysis/vocabulary/deferral';
 
 export default defineRule({
   id: 'auth-across-await',
@@ -142,7 +143,7 @@ function sharedReport(u: SharedIdentityUse): RuleReport {
 
 /** Where a boundary is shown: a promise chain's step at its `.then`, not where the chain starts. */
 function boundaryAt(node: ts.Node): ts.Node {
-  return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(then|catch|finally)$/.test(node.expression.name.text) ? node.expression.name : node;
+  return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && isPromiseStep(node.expression.name.text) ? node.expression.name : node;
 }
 
 function boundaryText(node: ts.Node): string {
@@ -153,7 +154,7 @@ function boundaryText(node: ts.Node): string {
   if (ts.isCallExpression(node)) {
     const callee = node.expression;
     // a promise chain's next step waits for the promise before it: name the step, not the chain
-    if (ts.isPropertyAccessExpression(callee) && /^(then|catch|finally)$/.test(callee.name.text)) return `the next ${code(`.${callee.name.text}()`)} callback`;
+    if (ts.isPropertyAccessExpression(callee) && isPromiseStep(callee.name.text)) return `the next ${code(`.${callee.name.text}()`)} callback`;
     return `the callback of ${code(`${snippet(callee, sf, 40)}()`)}`;
   }
   return code(snippet(node, sf, 40));

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
 import { asksAgain, isCallbackArgument, refusalOf, type Check, type Decisions } from './decisions';
-import { isTimer } from './vocabulary/deferral';
+import { isPromiseStep, isTimer } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
@@ -138,7 +138,7 @@ function lastName(callee: ts.Expression): string | undefined {
 /** The promise a `.then`/`.catch`/`.finally` call continues: the call before it in the chain (`a` of `a.then(cb)`). */
 function chainReceiver(call: ts.CallExpression): ts.Node | undefined {
   const callee = skipOuter(call.expression);
-  if (!ts.isPropertyAccessExpression(callee) || !/^(then|catch|finally)$/.test(callee.name.text)) return undefined;
+  if (!ts.isPropertyAccessExpression(callee) || !isPromiseStep(callee.name.text)) return undefined;
   return skipOuter(callee.expression);
 }
 

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { isPromiseStep } from './vocabulary/deferral';
 import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
@@ -536,11 +537,7 @@ export function refusalMappings(sf: ts.SourceFile, modules: Modules): Map<ts.Cla
 function readCall(expr: ts.Expression): ts.CallExpression | undefined {
   let e = skipOuter(expr);
   if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
-  if (
-    ts.isCallExpression(e) &&
-    ts.isPropertyAccessExpression(skipOuter(e.expression)) &&
-    /^(then|catch|finally)$/.test((skipOuter(e.expression) as ts.PropertyAccessExpression).name.text)
-  )
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)) && isPromiseStep((skipOuter(e.expression) as ts.PropertyAccessExpression).name.text))
     return undefined;
   return ts.isCallExpression(e) ? e : undefined;
 }

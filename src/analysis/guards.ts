@@ -165,19 +165,30 @@ export class Guards {
 
   /** The expression is computed from an identity source read, through locals of its function. */
   private dependsOnSource(expr: ts.Node, depth: number): boolean {
+    const source = (n: ts.Node): boolean => this.project.identity.isSource(n);
+    return this.dependsOn(expr, (n, decl) => source(n) || (decl !== undefined && ts.isBindingElement(decl) && source(decl)), depth);
+  }
+
+  /**
+   * The expression is computed from what `leaf` accepts (a node, or a name with its declaration),
+   * through the locals it reads (variables and destructuring declared before the read).
+   */
+  private dependsOn(expr: ts.Node, leaf: (n: ts.Node, decl?: ts.Node) => boolean, depth: number): boolean {
     if (depth > 6) return false;
     let found = false;
     const visit = (n: ts.Node): void => {
       if (found || isFunctionLike(n)) return;
-      if (this.project.identity.isSource(n)) {
+      if (leaf(n)) {
         found = true;
         return;
       }
       if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
         const decl = this.project.modules.declarationOf(n.text, n);
-        const init = decl && ts.isVariableDeclaration(decl) ? decl.initializer : decl && ts.isBindingElement(decl) ? bindingOwner(decl) : undefined;
-        if (init && init.end <= n.pos && this.dependsOnSource(init, depth + 1)) found = true;
-        else if (decl && ts.isBindingElement(decl) && this.project.identity.isSource(decl)) found = true;
+        if (decl && leaf(n, decl)) found = true;
+        else {
+          const init = decl && ts.isVariableDeclaration(decl) ? decl.initializer : decl && ts.isBindingElement(decl) ? bindingOwner(decl) : undefined;
+          if (init && init.end <= n.pos && this.dependsOn(init, leaf, depth + 1)) found = true;
+        }
         return;
       }
       ts.forEachChild(n, visit);
@@ -250,32 +261,14 @@ export class Guards {
       for (const v of verifiers) {
         const callee = skipOuter(v.expression);
         const inputs = [...v.arguments, ...(ts.isPropertyAccessExpression(callee) ? [callee.expression] : [])];
-        if (inputs.some((a) => this.reachesName(a, one, fn, 0))) {
+        // the parameter itself, or a local computed from it
+        if (inputs.some((a) => this.dependsOn(a, (n, decl) => decl !== undefined && ts.isParameter(decl) && decl.parent === fn && one.has((n as ts.Identifier).text), 0))) {
           out.push(i);
           return;
         }
       }
     });
     return out;
-  }
-
-  /** The expression is computed from one of `names` (parameters of `fn`), through locals of `fn`. */
-  private reachesName(expr: ts.Node, names: ReadonlySet<string>, fn: Fn, depth: number): boolean {
-    if (depth > 6) return false;
-    let found = false;
-    const visit = (n: ts.Node): void => {
-      if (found || isFunctionLike(n)) return;
-      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
-        const decl = this.project.modules.declarationOf(n.text, n);
-        if (decl && ts.isParameter(decl) && decl.parent === fn && names.has(n.text)) found = true;
-        else if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos && this.reachesName(decl.initializer, names, fn, depth + 1))
-          found = true;
-        return;
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(expr);
-    return found;
   }
 
   /** A function whose result says whether trust holds: `return req.socket.authorized`. */

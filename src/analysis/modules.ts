@@ -33,15 +33,11 @@ export class Modules {
     if (!ts.isIdentifier(typeName)) return undefined;
     const value = this.valueOf(typeName);
     if (value) return value;
-    for (const st of typeName.getSourceFile().statements) {
-      if (!ts.isImportDeclaration(st) || !st.importClause?.isTypeOnly) continue;
-      const clause = st.importClause;
-      if (clause.name?.text === typeName.text) return this.importedValue(st, 'default', 0);
-      const nb = clause.namedBindings;
-      const el = nb && ts.isNamedImports(nb) ? nb.elements.find((e) => e.name.text === typeName.text) : undefined;
-      if (el) return this.importedValue(st, (el.propertyName ?? el.name).text, 0);
-    }
-    return undefined;
+    const binding = typeOnlyImport(typeName);
+    if (!binding) return undefined;
+    return ts.isImportClause(binding)
+      ? this.importedValue(binding.parent as ts.ImportDeclaration, 'default', 0)
+      : this.importedValue(binding.parent.parent.parent as ts.ImportDeclaration, (binding.propertyName ?? binding.name).text, 0);
   }
 
   /** Drop what is known of a file's exports (its tree is let go: a later question parses it afresh). */
@@ -466,4 +462,17 @@ export function returnedExpressions(fn: ts.FunctionLikeDeclaration): ts.Expressi
   };
   ts.forEachChild(fn.body, visit);
   return out;
+}
+
+/** The binding of a type-only import of a name in its file (`import type { Redis } from 'ioredis'`), which a value lookup skips. */
+export function typeOnlyImport(name: ts.Identifier): ts.ImportSpecifier | ts.ImportClause | undefined {
+  for (const st of name.getSourceFile().statements) {
+    if (!ts.isImportDeclaration(st) || !st.importClause?.isTypeOnly) continue;
+    const clause = st.importClause;
+    if (clause.name?.text === name.text) return clause;
+    const nb = clause.namedBindings;
+    const el = nb && ts.isNamedImports(nb) ? nb.elements.find((e) => e.name.text === name.text) : undefined;
+    if (el) return el;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { requiredModule, skipOuter } from './facts/walk';
-import { fieldDeclaration, isFunctionLike, propertyNameText } from './modules';
-import { isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
+import { fieldDeclaration, isFunctionLike, propertyNameText, typeOnlyImport } from './modules';
+import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
 import {
@@ -100,7 +100,7 @@ export function chainNames(expr: ts.Expression): string[] {
 /** The call a chain continues into: `where` in `knex('t').where(…)` continues into `.update(…)`; `.then` ends it. */
 function continues(call: ts.Node): boolean {
   const p = call.parent;
-  return p !== undefined && ts.isPropertyAccessExpression(p) && p.expression === call && !/^(then|catch|finally)$/.test(p.name.text) && ts.isCallExpression(p.parent);
+  return p !== undefined && ts.isPropertyAccessExpression(p) && p.expression === call && !isPromiseStep(p.name.text) && ts.isCallExpression(p.parent);
 }
 
 /** The call's promise is waited for (awaited, returned, chained, yielded, gathered): a bare statement or a kept value is not. */
@@ -110,7 +110,7 @@ function awaitedOrReturned(call: ts.Node): boolean {
   const p = n.parent;
   if (!p) return false;
   if (ts.isAwaitExpression(p) || ts.isYieldExpression(p) || ts.isReturnStatement(p) || ts.isArrowFunction(p)) return true;
-  if (ts.isPropertyAccessExpression(p) && /^(then|catch|finally)$/.test(p.name.text)) return true;
+  if (ts.isPropertyAccessExpression(p) && isPromiseStep(p.name.text)) return true;
   return ts.isArrayLiteralExpression(p);
 }
 
@@ -344,19 +344,6 @@ function storeClientOf(callee: ts.Expression, resolve: CallResolver): StoreClien
   if (!from) return undefined;
   const path = ts.isPropertyAccessExpression(made) ? [...from.path, made.name.text] : from.path;
   return storeFactory(from.module, path);
-}
-
-/** The specifier of a type-only import of a name in its file (`import type { Redis } from 'ioredis'`). */
-function typeOnlyImport(name: ts.Identifier): ts.ImportSpecifier | ts.ImportClause | undefined {
-  for (const st of name.getSourceFile().statements) {
-    if (!ts.isImportDeclaration(st) || !st.importClause?.isTypeOnly) continue;
-    const clause = st.importClause;
-    if (clause.name?.text === name.text) return clause;
-    const nb = clause.namedBindings;
-    const el = nb && ts.isNamedImports(nb) ? nb.elements.find((e) => e.name.text === name.text) : undefined;
-    if (el) return el;
-  }
-  return undefined;
 }
 
 /** The module and export path an import or `require` binding names: `import { Redis } from 'ioredis'` → `ioredis`, `['Redis']`. */

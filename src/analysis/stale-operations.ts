@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { isPromiseStep } from './vocabulary/deferral';
 import { staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings } from './decisions';
 import type { FileFacts } from './facts/types';
@@ -314,7 +315,7 @@ function awaitedOrChained(call: ts.CallExpression): boolean {
   let n: ts.Node = call;
   while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
   const p = n.parent;
-  return p !== undefined && (ts.isAwaitExpression(p) || (ts.isPropertyAccessExpression(p) && p.expression === n && /^(then|catch|finally)$/.test(p.name.text)));
+  return p !== undefined && (ts.isAwaitExpression(p) || (ts.isPropertyAccessExpression(p) && p.expression === n && isPromiseStep(p.name.text)));
 }
 
 /** A decision, a boundary and an operation can meet here with what the file imports (the refusal can be there): a text test, derived from the tables. */

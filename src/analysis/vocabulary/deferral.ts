@@ -77,6 +77,12 @@ export function namesQueue(receiver: string): boolean {
 /** Sending an event to listeners: `emitter.emit('rotate', …)`. */
 export const EMIT_METHOD = 'emit';
 
+const promiseSteps = new Set(DEFERRING_CALLEES.filter((d) => d.kind === 'promise').map((d) => d.name));
+/** A promise's next step, whose callback runs once the promise settles: `then`, `catch`, `finally`. */
+export function isPromiseStep(name: string): boolean {
+  return promiseSteps.has(name);
+}
+
 /** Keywords where a function can be suspended and other requests run. */
 export const SUSPENDING_KEYWORDS: readonly string[] = ['await', 'yield'];
 /** The promise method whose callback runs after a suspension: `lookup().then(…)`. */
