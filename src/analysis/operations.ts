@@ -203,7 +203,8 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
   }
   if (httpWrite(node, names)) return { node, kind: 'http' };
   // a builder chain or a store call that writes: `db.update(t).set(…)`, `knex('t').where(…).del()`
-  if (resolve?.valueOf && inMemoryCollection(node.expression, resolve)) return undefined;
+  // (asked last: naming a collection of another module parses that module)
+  const inMemory = (): boolean => resolve?.valueOf !== undefined && inMemoryCollection(node.expression, resolve);
   const writer = names.slice(names.length >= 2 ? 1 : 0).some((n, i, all) => WRITES.has(n.toLowerCase()) && (i === all.length - 1 || !BUILDERS.has(n)));
   if (writer && names.length >= 2) {
     // an entity built in memory (`repo.create(dto)` kept in a variable), a hash fed (`createHash().update(b).digest()`)
@@ -211,14 +212,15 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     // bookkeeping: a write of the clock alone (`data: { lastUsedAt: new Date() }`, `this.lastActiveAt = now; this.save()`),
     // whatever the function it calls does with the record
     if (recordsActivityOnly(node, valuesOf(resolve))) return undefined;
-    if (depth === 0 || resolve?.(node) === undefined) return { node, kind: 'store' };
+    if (depth === 0 || resolve?.(node) === undefined) return inMemory() ? undefined : { node, kind: 'store' };
   }
   if (names.length >= 2 && VERB.test(last) && awaitedOrReturned(node) && !NOT_STORE.has(names.at(-2)!) && !resolve?.(node)) {
     // a method the tool cannot see into that records activity by its name: `apiKey.updateActiveAt()`
-    return namesActivityRecord(last) ? undefined : { node, kind: 'store', guessed: true };
+    return namesActivityRecord(last) || inMemory() ? undefined : { node, kind: 'store', guessed: true };
   }
   if (resolve && depth < 2) {
     const fn = resolve(node);
+    if (fn && inMemory()) return undefined;
     const inner = fn && performedOperation(fn, resolve, depth + 1);
     if (inner) return { node, kind: inner === 'http' ? 'http' : 'helper', via: fn };
     // the request's options handed to a helper that sends them (`json(path, { method: 'PUT', body })`

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { isPromiseStep } from './vocabulary/deferral';
+import { isPromiseStep, isQueueCall } from './vocabulary/deferral';
 import { staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings } from './decisions';
 import type { FileFacts } from './facts/types';
@@ -154,7 +154,9 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
     // a helper whose promise is waited for (awaited, or chained with `.then`/`.catch`)
     const waited = awaitedOrChained(call);
     // (an operation of another module runs when called for its effect too: `queue.add(…)` in a timer)
-    if (decisions.looksIntoImported(call) || ((waited || ts.isExpressionStatement(call.parent)) && operationOf(call, resolve)?.elsewhere)) return true;
+    // (only a job added to a queue is an operation of another module: the name is asked first)
+    const queued = (waited || ts.isExpressionStatement(call.parent)) && isQueueCall(chainNames(call.expression).at(-1) ?? '');
+    if (decisions.looksIntoImported(call) || (queued && operationOf(call, resolve)?.elsewhere)) return true;
     const fn = waited ? resolve(call) : undefined;
     return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
   };
