@@ -181,10 +181,10 @@ export class Decisions {
     if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
     if (!ts.isCallExpression(e)) return undefined;
     const helper = this.resolve(e);
-    // a helper that does the work itself is an operation, not a decision
-    if (helper && performedOperation(helper, this.resolve, 1) !== undefined) return undefined;
     const refuses = helper ? this.throwsAuthRefusal(helper) : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth');
     if (!refuses) return undefined;
+    // a helper that does the work itself is an operation, not a decision
+    if (helper && performedOperation(helper, this.resolve, 1) !== undefined) return undefined;
     const behind = this.readBehind(e, fn, 0);
     if (!behind) return undefined;
     return { read: behind.read, call: behind.call, refusal: 'auth', throws: true, fields: behind.fields, shared: behind.shared, ...(helper ? { via: helper } : {}) };
@@ -217,10 +217,10 @@ export class Decisions {
     if (!ts.isCallExpression(e)) return undefined;
     const fn = this.resolve(e);
     if (!fn) return undefined;
-    // a helper that does the work itself (`deleteFeatures(…)` writes, and throws on its own checks) is an operation, not a decision
-    if (performedOperation(fn, this.resolve, 1) !== undefined) return undefined;
     const inner = this.checksIn(fn, depth + 1).find((c) => c.refusal && c.throws);
     if (!inner) return undefined;
+    // a helper that does the work itself (`deleteFeatures(…)` writes, and throws on its own checks) is an operation, not a decision
+    if (performedOperation(fn, this.resolve, 1) !== undefined) return undefined;
     return { read: awaited ? skipOuter(expr) : e, call: e, refusal: inner.refusal, throws: true, fields: inner.fields, shared: inner.shared, via: fn };
   }
 
