@@ -167,7 +167,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
     }
     // each file is isolated: whatever it makes the parser or a walk do, the scan goes on without it
     // (a tree the model parsed already, to judge a file that imports this one, is the one analysed)
-    const analysed = analyseFile(file, text, active, notifications, judge ? early?.described.get(file)?.sourceFile : undefined);
+    const before = judge ? early?.described.get(file) : undefined;
+    if (before) before.analysed = true;
+    const analysed = analyseFile(file, text, active, notifications, before?.sourceFile, before?.prewalked);
+    if (before) before.prewalked = undefined;
     if (!analysed) {
       skipped++;
       continue;
@@ -417,6 +420,10 @@ class SeenFile {
   facts?: { facts: FileFacts; rules: readonly Rule[] };
   /** Kept only where phase 2 will surely need it; otherwise parsed again if it does. */
   sourceFile?: ts.SourceFile;
+  /** The first phase reached it (a folder scan's early description). */
+  analysed = false;
+  /** The walk of its tree for its rules, made when the model parsed it before the first phase reached it (taken there). */
+  prewalked?: { facts: FileFacts; rules: readonly Rule[] };
 
   constructor(
     readonly text: string,
@@ -431,7 +438,7 @@ class SeenFile {
     seeds?: (text: string) => boolean,
   ) {
     // only a module of the scan can be loaded across an import: a relative one, or a path alias
-    this.window = seeds !== undefined && !test && reported && this.imports.some(mayBeScanned) && this.web && seeds(text);
+    this.window = seeds !== undefined && !test && reported && this.imports.some(mayBeScanned) && seeds(text);
   }
 
   /** A file kept only for directives and fingerprints: no phase 2, no signals. */
@@ -493,6 +500,7 @@ function analyseFile(
   active: readonly ActiveRule[],
   notifications: Notification[],
   parsedAlready?: ts.SourceFile,
+  walkedAlready?: { facts: FileFacts; rules: readonly Rule[] },
 ): { sourceFile: ts.SourceFile; findings: Finding[]; facts?: { facts: FileFacts; rules: readonly Rule[] } } | undefined {
   const parsed = isolate(() => (parsedAlready ? { sourceFile: parsedAlready, notification: syntaxNotification(file, parsedAlready) } : parseFile(file, text)));
   if (!parsed.ok) {
@@ -509,13 +517,20 @@ function analyseFile(
   const findings: Finding[] = [];
   let walkedFacts: { facts: FileFacts; rules: readonly Rule[] } | undefined;
   if (here.length > 0) {
-    const walked = isolate(() =>
-      collectFacts(
-        file,
-        text,
-        sourceFile,
-        here.map(({ rule }) => rule.facts ?? {}),
-      ),
+    // the walk the model made of this very tree for these rules, when it parsed it first
+    const prewalked =
+      walkedAlready && walkedAlready.facts.sourceFile === sourceFile && walkedAlready.rules.length === here.length && here.every(({ rule }, i) => walkedAlready.rules[i] === rule)
+        ? walkedAlready.facts
+        : undefined;
+    const walked = isolate(
+      () =>
+        prewalked ??
+        collectFacts(
+          file,
+          text,
+          sourceFile,
+          here.map(({ rule }) => rule.facts ?? {}),
+        ),
     );
     if (!walked.ok) {
       notifications.push(stepFailed(file, 'skipped', walked));
@@ -588,7 +603,7 @@ class ImportJudge {
     workspace: Workspace,
   ) {
     this.hooks = active.filter(({ rule }) => rule.projectSeed !== undefined);
-    this.parsed = new ParsedOnDemand(seen);
+    this.parsed = new ParsedOnDemand(seen, active);
     this.modules = new Modules(this.parsed, workspace);
   }
 
@@ -652,7 +667,10 @@ class ParsedOnDemand implements ReadonlyMap<string, ts.SourceFile> {
   judging?: string;
   readonly handedOut = new Set<string>();
 
-  constructor(private readonly seen: Map<string, SeenFile>) {}
+  constructor(
+    private readonly seen: Map<string, SeenFile>,
+    private readonly active: readonly ActiveRule[],
+  ) {}
   get size(): number {
     return this.seen.size;
   }
@@ -669,7 +687,16 @@ class ParsedOnDemand implements ReadonlyMap<string, ts.SourceFile> {
     if (!walked) {
       const parsed = isolate(() => {
         const sourceFile = info.sourceFile ?? parseFile(file, info.text).sourceFile;
-        collectFacts(file, info.text, sourceFile, []);
+        // a file the first phase has still to analyse is walked as it would walk it, for the facts its
+        // rules ask: that phase takes the tree and the walk (one walk, not two)
+        const here = info.analysed ? [] : this.active.filter(({ rule }) => rule.prefilter?.(info.text));
+        const facts = collectFacts(
+          file,
+          info.text,
+          sourceFile,
+          here.map(({ rule }) => rule.facts ?? {}),
+        );
+        if (here.length > 0) info.prewalked = { facts, rules: here.map(({ rule }) => rule) };
         return sourceFile;
       });
       if (!parsed.ok) return undefined;

@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
-import { asksAgain, isCallbackArgument, refusalOf, type Check, type Decisions } from './decisions';
+import { asksAgain, isCallbackArgument, type Check, type Decisions } from './decisions';
 import { isPromiseStep, isTimer } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
@@ -607,17 +607,17 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
     visit(node, state) {
       if (seen.has(node) || !(ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node))) return;
       const op = operationOf(node, decisions.resolve);
-      if (!op) return;
+      if (!op || decisions.onRefusingBranch(node, fn)) return;
       let stale: Outdated<Check> | undefined;
       for (const o of state.allOutdated()) {
-        if (!o.key.refusal || !testGuards(o.key.test, node) || atomic(o.key, op)) continue;
+        if (!o.key.refusal || !testGuards(o.key.test, node) || atomic(o.key, op, decisions)) continue;
         if (!stale || o.read.pos > stale.read.pos) stale = o;
       }
       if (!stale) {
         // a fresh decision that lets a helper run which waits before its own operation
         if (!op.via) return;
         for (const [check] of state.allFresh()) {
-          if (!check.refusal || !testGuards(check.test, node) || atomic(check, op)) continue;
+          if (!check.refusal || !testGuards(check.test, node) || atomic(check, op, decisions)) continue;
           const inner = staleInside(op, check, decisions);
           if (inner && !seen.has(inner.op.node)) {
             seen.add(node);
@@ -665,7 +665,7 @@ export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks
     if (n !== handler && isFunctionLike(n) && !isDeferredCallback(n) && !ts.isArrowFunction(n) && !ts.isFunctionExpression(n)) return;
     if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
       const op = operationOf(n, decisions.resolve);
-      if (op && !atomic(check, op)) {
+      if (op && !atomic(check, op, decisions)) {
         const boundary = otherBoundary(handler, handler.body!.pos, op, decisions);
         // the await of the operation itself is no window; a re-check after the boundary holds
         const own_ = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
@@ -736,7 +736,8 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
 
 /** Some boundary between `from` and the operation goes out (see `reachesOut`). */
 function windowReachesOut(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): boolean {
-  return windowBoundaries(fn).some((b) => b.pos >= from && b.pos < op.node.pos && !within(op.node, b) && reachesOut(b, decisions));
+  // (a deferred callback's call holds the operation: the deferral is the window, `setTimeout(async () => op(), grace)`)
+  return windowBoundaries(fn).some((b) => b.pos >= from && b.pos < op.node.pos && (!within(op.node, b) || ts.isCallExpression(b)) && reachesOut(b, decisions));
 }
 
 /**
@@ -753,7 +754,7 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
     if (found || (n !== fn && isFunctionLike(n) && !isDeferredCallback(n) && !ts.isArrowFunction(n) && !ts.isFunctionExpression(n))) return;
     if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
       const inner = operationOf(n, decisions.resolve);
-      if (inner && !atomic(decision, inner)) {
+      if (inner && !atomic(decision, inner, decisions)) {
         const boundary = otherBoundary(fn, fn.body!.pos, inner, decisions);
         const itsOwn = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
         // inside a helper, far from the decision: only a wait that goes out counts
@@ -814,11 +815,11 @@ function storeOf(node: ts.Node): string {
 }
 
 /** Check and use in one atomic step: one transaction, a locking read, or the condition in the write. */
-function atomic(check: Check, op: Operation): boolean {
+function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
   const tx = transactionOf(op.node);
   if (tx && transactionOf(check.call) === tx) return true;
   if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
-  return conditionInQuery(op, check) || scriptedCommand(op) || outcomeRefuses(op);
+  return conditionInQuery(op, check) || scriptedCommand(op) || outcomeRefuses(op, decisions);
 }
 
 /**
@@ -826,7 +827,7 @@ function atomic(check: Check, op: Operation): boolean {
  * if (granted !== 1) throw 403`, `const { count } = await …updateMany({ where: … }); if (!count) …`):
  * the write decides for itself when it runs.
  */
-function outcomeRefuses(op: Operation): boolean {
+function outcomeRefuses(op: Operation, decisions: Decisions): boolean {
   // a store write whose filter is in sight carries the decision or not (conditionInQuery); its count says nothing more
   if (ts.isCallExpression(op.node) && isStoreWrite(chainNames(op.node.expression).at(-1) ?? '')) return false;
   let e: ts.Node = op.node;
@@ -843,7 +844,7 @@ function outcomeRefuses(op: Operation): boolean {
   const block = statement?.parent;
   if (!statement || !block || !(ts.isBlock(block) || ts.isSourceFile(block))) return false;
   const at = block.statements.indexOf(statement);
-  return block.statements.slice(at + 1, at + 3).some((st) => ts.isIfStatement(st) && references(st.expression, names) && refusalOf(st.thenStatement)?.decides === true);
+  return block.statements.slice(at + 1, at + 3).some((st) => ts.isIfStatement(st) && references(st.expression, names) && decisions.refusalOf(st.thenStatement)?.decides === true);
 }
 
 /** A store command defined as a server-side script (`redis.defineCommand('grantIfAdmin', { lua })`): it checks and writes in one step. */
@@ -869,6 +870,8 @@ export function testGuards(test: ts.Node, op: ts.Node): boolean {
     statement: (st) =>
       st === test &&
       (ts.isExpressionStatement(st) ||
+        // `const campaign = await assertCanWithdraw(…)`: a refusing helper's call kept, that throws or goes on
+        ts.isVariableStatement(st) ||
         (ts.isIfStatement(st) && (stops(st.thenStatement) || (st.elseStatement !== undefined && stops(st.elseStatement)))) ||
         // `switch (role) { case 'admin': break; default: throw … }`: a clause that stops refuses the rest
         (ts.isSwitchStatement(st) && st.caseBlock.clauses.some((c) => c.statements.length > 0 && stops(c.statements[c.statements.length - 1])))),

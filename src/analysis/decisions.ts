@@ -112,6 +112,12 @@ export class Decisions {
       } else if (ts.isExpressionStatement(n) && depth < 2) {
         const helper = this.refusingHelper(n.expression, depth) ?? this.assertionOnRead(n.expression, fn);
         if (helper) out.push({ ...helper, test: n });
+      } else if (ts.isVariableStatement(n) && depth < 2) {
+        // what a refusing helper returns kept (`const campaign = await assertCanWithdraw(id, user)`): it decided
+        for (const d of n.declarationList.declarations) {
+          const helper = d.initializer && this.refusingHelper(d.initializer, depth);
+          if (helper) out.push({ ...helper, test: n });
+        }
       }
       ts.forEachChild(n, visit);
     };
@@ -141,6 +147,16 @@ export class Decisions {
     return found;
   }
 
+  /** The refusal a branch ends with, knowing the statuses of the app's error classes (`refusalOf`). */
+  refusalOf(branch: ts.Statement): ReturnType<typeof refusalOf> {
+    return refusalOf(branch, this.errorStatus);
+  }
+
+  /** Whether a function throws an authorization error itself: a call of it given a record read decides (`assertionOnRead`). */
+  asserts(fn: ts.FunctionLikeDeclaration): boolean {
+    return this.throwsAuthRefusal(fn);
+  }
+
   /** Whether a function's own decision refuses by throwing: a call of it decides for its caller. */
   refuses(fn: ts.FunctionLikeDeclaration): boolean {
     return this.checksIn(fn, 1).some((c) => c.refusal !== undefined && c.throws);
@@ -164,6 +180,22 @@ export class Decisions {
     };
     if (fn.body) visit(fn.body);
     return out;
+  }
+
+  /**
+   * The node runs on a branch that ends by refusing the request (`if (!debited) { await
+   * catalog.delete(hold); throw new RedemptionDenied() }`): work on the way out (undoing, recording
+   * the refusal) is not what an earlier decision lets run.
+   */
+  onRefusingBranch(node: ts.Node, fn: ts.FunctionLikeDeclaration): boolean {
+    for (let n: ts.Node = node; n.parent && n !== fn; n = n.parent) {
+      const p = n.parent;
+      if (!ts.isIfStatement(p) || (p.thenStatement !== n && p.elseStatement !== n)) continue;
+      // the branch's own last statement refuses (a branch that merely holds a refusal, `if (kind === 'reports') { …403…; return 201 }`, does not)
+      const end = lastStatement(n as ts.Statement);
+      if (end && refusalOf(end, this.errorStatus)?.decides) return true;
+    }
+    return false;
   }
 
   /** The decisions of a function: checks that refuse. */
@@ -473,7 +505,15 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
     let found: number | undefined;
     const visit = (n: ts.Node): void => {
       if (found !== undefined) return;
-      if (ts.isPropertyDeclaration(n) && n.name && STATUS_PROPERTIES.includes(propertyNameText(n.name) ?? '') && n.initializer && ts.isNumericLiteral(skipOuter(n.initializer)))
+      // `status = 403`, or a constructor parameter's default (`constructor(msg: string, public statusCode = 403)`):
+      // the status of a throw that passes none (one that passes a literal says so at the throw)
+      if (
+        (ts.isPropertyDeclaration(n) || ts.isParameter(n)) &&
+        ts.isIdentifier(n.name) &&
+        STATUS_PROPERTIES.includes(n.name.text) &&
+        n.initializer &&
+        ts.isNumericLiteral(skipOuter(n.initializer))
+      )
         found = Number((skipOuter(n.initializer) as ts.NumericLiteral).text);
       else if (
         ts.isBinaryExpression(n) &&
@@ -650,6 +690,9 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus): RefusalKind | undefin
       message &&
       (ts.isStringLiteralLike(message) ? message.text : ts.isTemplateExpression(message) ? message.head.text + message.templateSpans.map((s) => s.literal.text).join(' ') : '');
     if (refusalMessage(n.expression.text) || (/^(Error|HttpError|HttpException)$/.test(n.expression.text) && text && refusalMessage(text))) return 'auth';
+    // a status the throw passes (`new PolicyError('not found', 404)`) before the class's own
+    const given = n.arguments?.map((a) => skipOuter(a)).find((a): a is ts.NumericLiteral => ts.isNumericLiteral(a) && Number(a.text) >= 400 && Number(a.text) < 600);
+    if (given) return statusRefusal(Number(given.text));
     // an error class of the app's own that carries its status (`class PolicyError extends Error { status = 403 }`)
     const status = errorStatus?.(n.expression);
     if (status !== undefined) return statusRefusal(status);

@@ -401,7 +401,12 @@ function inMemoryCollection(callee: ts.Expression, resolve: CallResolver): boole
   if (ts.isObjectLiteralExpression(v)) {
     const called = ts.isPropertyAccessExpression(skipOuter(callee)) ? (skipOuter(callee) as ts.PropertyAccessExpression).name.text : undefined;
     const member = called === undefined ? undefined : v.properties.find((p) => p.name !== undefined && propertyNameText(p.name) === called);
-    const isMethod = member !== undefined && (ts.isMethodDeclaration(member) || (ts.isPropertyAssignment(member) && isFunctionLike(skipOuter(member.initializer))));
+    // (a method, a function, or a name of one: `module.exports = { debit }`, `{ archive: archiveRun }`)
+    const isMethod =
+      member !== undefined &&
+      (ts.isMethodDeclaration(member) ||
+        ts.isShorthandPropertyAssignment(member) ||
+        (ts.isPropertyAssignment(member) && (isFunctionLike(skipOuter(member.initializer)) || ts.isIdentifier(skipOuter(member.initializer)))));
     return !isMethod;
   }
   return ts.isNewExpression(v) && ts.isIdentifier(v.expression) && /^(Map|Set|WeakMap|WeakSet|Array)$/.test(v.expression.text);

@@ -113,8 +113,7 @@ export class StaleOperations {
       if (!mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
         if (decisions.looksIntoImported(call)) return true;
-        const fn = awaitedOrChained(call) ? resolve(call) : undefined;
-        return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
+        return helperElsewhere(call, facts, decisions);
       };
       for (const fn of candidateFunctions(facts, helper, decisions)) {
         for (const s of staleOperations(fn, decisions)) {
@@ -157,8 +156,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
     // (only a job added to a queue is an operation of another module: the name is asked first)
     const queued = (waited || ts.isExpressionStatement(call.parent)) && isQueueCall(chainNames(call.expression).at(-1) ?? '');
     if (decisions.looksIntoImported(call) || (queued && operationOf(call, resolve)?.elsewhere)) return true;
-    const fn = waited ? resolve(call) : undefined;
-    return fn !== undefined && elsewhere(fn, facts) && (decisions.refuses(fn) || performedOperation(fn, resolve, 1) !== undefined);
+    return helperElsewhere(call, facts, decisions);
   };
   const found = new Set<ts.Node>();
   const out: StaleOperation[] = [];
@@ -318,6 +316,19 @@ function awaitedOrChained(call: ts.CallExpression): boolean {
   while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
   const p = n.parent;
   return p !== undefined && (ts.isAwaitExpression(p) || (ts.isPropertyAccessExpression(p) && p.expression === n && isPromiseStep(p.name.text)));
+}
+
+/**
+ * A call of another module's function that decides or does the work: one waited for that refuses
+ * or performs an operation, or one called for its effect that throws an authorization error given
+ * what it is handed (`assertShelfHolder(shelf, potterId)`).
+ */
+function helperElsewhere(call: ts.CallExpression, facts: FileFacts, decisions: Decisions): boolean {
+  const waited = awaitedOrChained(call);
+  if (!waited && !ts.isExpressionStatement(call.parent)) return false;
+  const fn = decisions.resolve(call);
+  if (fn === undefined || !elsewhere(fn, facts)) return false;
+  return waited ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined : decisions.asserts(fn);
 }
 
 /** A decision, a boundary and an operation can meet here with what the file imports (the refusal can be there): a text test, derived from the tables. */
