@@ -120,7 +120,8 @@ export class AccessChecks {
   private compared(read: RequestRead): CheckSpec {
     const both = (n: ts.Node): boolean => this.mentionsBoth(n, read);
     const statement = (s: ts.Statement): boolean => {
-      if (ts.isIfStatement(s)) return both(s.expression) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)));
+      if (ts.isIfStatement(s))
+        return (both(s.expression) || this.predicateCompares(s.expression, read)) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)));
       // `assertSameTenant(identity, req.params.tenantId)`, `await ensureOwner(me, id)`, `ctx.assert(id === me, 403)`
       const call = statementCall(s);
       return call !== undefined && this.throwsOrAsserts(call) && (both(call) || this.comparesInside(call, read));
@@ -217,16 +218,42 @@ export class AccessChecks {
     return found;
   }
 
-  /** `assertOwnLab(ctx, ctx.params.lab)`: the helper compares the parameter it gets the choice in with the identity and rejects. */
-  private comparesInside(call: ts.CallExpression, read: RequestRead): boolean {
-    const fn = this.project.handlers.functionOf(call.expression);
-    if (!fn) return false;
+  /**
+   * `if (!this.opCtx.canOperate(substationId)) throw …`: a call in the condition whose function
+   * returns a test of the parameter it gets the choice in against the identity
+   * (`return this.req.operator.substations.includes(substationId)`).
+   */
+  private predicateCompares(cond: ts.Expression, read: RequestRead): boolean {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || isFunctionLike(n)) return;
+      if (ts.isCallExpression(n)) {
+        const fn = this.project.handlers.functionOf(n.expression) ?? this.project.values.methodOf(n.expression);
+        const names = fn ? this.parametersGiven(n, fn, read) : new Set<string>();
+        if (fn && names.size > 0 && returnedExpressions(fn).some((r) => references(r, names) && this.readsIdentity(r))) found = true;
+      }
+      if (!found) ts.forEachChild(n, visit);
+    };
+    visit(cond);
+    return found;
+  }
+
+  /** The names of `fn`'s parameters that `call` hands the client's choice to. */
+  private parametersGiven(call: ts.CallExpression, fn: Fn, read: RequestRead): Set<string> {
     const names = new Set<string>();
     call.arguments.forEach((a, i) => {
       const r = this.project.requestValues.origin(a);
       const param = fn.parameters[i];
       if (r && sameChoice(r, read) && param && ts.isIdentifier(param.name)) names.add(param.name.text);
     });
+    return names;
+  }
+
+  /** `assertOwnLab(ctx, ctx.params.lab)`: the helper compares the parameter it gets the choice in with the identity and rejects. */
+  private comparesInside(call: ts.CallExpression, read: RequestRead): boolean {
+    const fn = this.project.handlers.functionOf(call.expression);
+    if (!fn) return false;
+    const names = this.parametersGiven(call, fn, read);
     if (names.size === 0) return false;
     return containsStatement(
       fn,

@@ -198,6 +198,12 @@ export class Values {
       return undefined;
     }
     if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+      // awilix's cradle read by field (`constructor(deps) { this.operator = deps.operator }`): what was registered under the name
+      const injected = ts.isPropertyAccessExpression(e) ? cradleName(undefined, e) : undefined;
+      if (injected !== undefined) {
+        const r = any(this.diValuesByKey(`'${injected}'`));
+        if (r !== undefined) return r;
+      }
       const key = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : undefined;
       if (key !== undefined) {
         const r = any(this.fieldOf(e.expression, key));
@@ -373,6 +379,19 @@ export class Values {
       return member ? [member] : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * The method a call's callee names on an instance of a project class (`this.opCtx.canOperate`
+   * where `opCtx` is a constructor parameter typed `OperatorContext`): its method or arrow field.
+   */
+  methodOf(callee: ts.Expression): Fn | undefined {
+    const e = skipOuter(callee);
+    if (!ts.isPropertyAccessExpression(e)) return undefined;
+    const member = fieldDeclaration(this.classOf(skipOuter(e.expression)), e.name.text);
+    if (member && ts.isMethodDeclaration(member) && member.body) return member;
+    const init = member && ts.isPropertyDeclaration(member) && member.initializer ? skipOuter(member.initializer) : undefined;
+    return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? init : undefined;
   }
 
   /** The project class an expression is an instance of: `this`, a typed field/parameter/variable, `new C()`. */
