@@ -436,7 +436,7 @@ describe('authorization', () => {
 });
 
 describe('values', () => {
-  it.each(cases(['Number', 'parseInt', 'ObjectId', 'join', 'create', 'all'], ['fetch', 'findOne']))('isConversion(%s) → %s', (n, want) => expect(v.isConversion(n)).toBe(want));
+  it.each(cases(['Number', 'parseInt', 'ObjectId', 'join', 'create', 'all', 'concat'], ['fetch', 'findOne']))('isConversion(%s) → %s', (n, want) => expect(v.isConversion(n)).toBe(want));
   it.each(cases(['Map', 'X509Certificate', 'URLSearchParams'], ['Repository', 'EventEmitter']))('isContainerClass(%s) → %s', (n, want) => expect(v.isContainerClass(n)).toBe(want));
   it.each(cases(['map', 'forEach', 'find'], ['sort', 'push']))('iteratesElements(%s) → %s', (n, want) => expect(v.iteratesElements(n)).toBe(want));
 });

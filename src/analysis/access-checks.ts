@@ -40,7 +40,11 @@ export class AccessChecks {
    */
   clientChoice(sink: Sink): RequestRead | undefined {
     const accept = (read: RequestRead): boolean =>
-      sink.kind === 'file' || read.whole || read.name.includes('params') || read.name.includes('param(') || (read.key !== undefined && isIdLikeName(read.key));
+      sink.kind === 'file' ||
+      read.whole ||
+      read.name.includes('params') ||
+      read.name.includes('param(') ||
+      (read.key !== undefined && (isIdLikeName(read.key) || this.identityFields().has(read.key)));
     for (const selector of sink.selectors) {
       const read = this.project.requestValues.requestReadIn(selector, accept);
       if (read) return read;
@@ -50,6 +54,30 @@ export class AccessChecks {
       if (read) return read;
     }
     return undefined;
+  }
+
+  private identityFieldsCache?: Set<string>;
+  /**
+   * The fields of the identity the app binds to the request (`request.carrier = { scac: cert.subject.O,
+   * … }`): a request value under one of those names (`?scac=`) is the client naming whose records,
+   * whatever the name.
+   */
+  private identityFields(): Set<string> {
+    if (this.identityFieldsCache) return this.identityFieldsCache;
+    const out = new Set<string>();
+    for (const values of this.project.values.requestFieldWrites().values()) {
+      for (const v of values) {
+        const made = skipOuter(v);
+        const literal = ts.isObjectLiteralExpression(made) ? made : this.project.modules.valueOf(made);
+        if (!literal || !ts.isObjectLiteralExpression(literal)) continue;
+        for (const p of literal.properties) {
+          const value = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+          const name = p.name && propertyNameText(p.name);
+          if (name && value && this.project.requestValues.carriesIdentity(value)) out.add(name);
+        }
+      }
+    }
+    return (this.identityFieldsCache = out);
   }
 
   /**

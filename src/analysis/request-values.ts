@@ -35,7 +35,11 @@ export class RequestValues {
   constructor(private readonly project: Project) {
     this.requestLeaf = Object.assign((n: ts.Node) => requestRead(n) ?? this.apiInput(n), { narrow });
     const whole = (n: ts.Node): RequestRead => ({ node: n, name: '', whole: true });
-    this.identityLeaf = (n: ts.Node) => (this.project.identity.isSource(n) || this.identityParameter(n) || this.recordOfIdentity(n) ? whole(n) : undefined);
+    this.identityLeaf = Object.assign(
+      (n: ts.Node) => (this.project.identity.isSource(n) || this.identityParameter(n) || this.recordOfIdentity(n) ? whole(n) : undefined),
+      // `req.query.memberNo ?? me.memberNo`: the identity is only the default of the client's choice
+      { overriddenBy: (left: ts.Node) => this.origin(left) !== undefined },
+    );
   }
 
   private readsBySink?: Map<ts.Node, Sink>;
@@ -184,7 +188,27 @@ function requestRead(n: ts.Node): RequestRead | undefined {
     if (isRequestInputMethod(method, 'fetch-request') && n.arguments.length === 0 && requestRoleOf(owner.getText()) === 'request') return { node: n, name: text(n), whole: true };
     return undefined;
   }
+  // the body read off the request stream: `for await (const chunk of req)` (node:http/https)
+  if (ts.isIdentifier(n) && n.parent && ts.isForOfStatement(n.parent) && n.parent.expression === n && isRequestInput(n)) {
+    return { node: n, name: `${n.text} body`, whole: true };
+  }
   if (ts.isParameter(n)) {
+    // `req.on('data', (chunk) => …)`: the body read off the request stream
+    const cb = n.parent;
+    const on = isFunctionLike(cb) && cb.parameters[0] === n && cb.parent && ts.isCallExpression(cb.parent) ? cb.parent : undefined;
+    const onCallee = on && skipOuter(on.expression);
+    if (
+      on &&
+      onCallee &&
+      ts.isPropertyAccessExpression(onCallee) &&
+      onCallee.name.text === 'on' &&
+      on.arguments[1] === cb &&
+      on.arguments[0] &&
+      ts.isStringLiteralLike(on.arguments[0]) &&
+      on.arguments[0].text === 'data' &&
+      isRequestInput(onCallee.expression)
+    )
+      return { node: n, name: `${onCallee.expression.getText()} body`, whole: true };
     // NestJS `@Param('id') id`, `@Query() q`, `@Body() dto`, `@Headers('x-tenant') t`
     for (const dec of ts.getDecorators(n) ?? []) {
       const e = dec.expression;

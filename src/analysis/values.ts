@@ -18,6 +18,12 @@ const SK = ts.SyntaxKind;
 export type Leaf<T> = ((node: ts.Node) => T | undefined) & {
   /** What a found value becomes when a field of it is read: `req.params` → `req.params.id`. */
   narrow?: (found: T, key: string) => T | undefined;
+  /**
+   * A default that applies only when `left` is absent (`left ?? right`, `left || right`) is not
+   * followed when `left` passes this test: `req.query.memberNo ?? me.memberNo` is what the client
+   * chose whenever it chose, so the identity after it does not make the value the client's own.
+   */
+  overriddenBy?: (left: ts.Node) => boolean;
 };
 
 /** Parameters bound to the arguments of the call being followed into a function's return value. */
@@ -216,6 +222,7 @@ export class Values {
     if (ts.isTaggedTemplateExpression(e)) return ts.isTemplateExpression(e.template) ? any(e.template.templateSpans.map((s) => s.expression)) : undefined;
     if (ts.isBinaryExpression(e)) {
       const op = e.operatorToken.kind;
+      if ((op === SK.BarBarToken || op === SK.QuestionQuestionToken) && leaf.overriddenBy?.(e.left)) return next(e.left);
       if (op === SK.BarBarToken || op === SK.QuestionQuestionToken || op === SK.PlusToken || op === SK.CommaToken) return any([e.left, e.right]);
       if (op === SK.AmpersandAmpersandToken) return next(e.right);
       if (op === SK.EqualsToken) return next(e.right);

@@ -36,7 +36,8 @@ export const CONVERSIONS: readonly Conversion[] = [
   ...['exec', 'match'].map((name) => ({ name, kind: 'convert' as const })),
   ...['basename', 'join', 'resolve', 'normalize'].map((name) => ({ name, kind: 'path' as const })),
   ...['create', 'merge', 'assign', 'build'].map((name) => ({ name, kind: 'entity' as const })),
-  ...['all', 'fromEntries', 'entries', 'values', 'freeze'].map((name) => ({ name, kind: 'combine' as const })),
+  // `Buffer.concat(chunks)`, `a.concat(b)`: the parts, joined
+  ...['all', 'fromEntries', 'entries', 'values', 'freeze', 'concat'].map((name) => ({ name, kind: 'combine' as const })),
 ];
 
 /** Array methods whose callback's first parameter is each element of the receiver: `ids.map((id) => …)`. */
