@@ -3,7 +3,7 @@ import type { CallFact } from './facts/types';
 import { calleeChain, skipOuter } from './facts/walk';
 import { FS_CALL_NAMES, resolveFsCalls } from './fs';
 import { isRequestLike } from './identity';
-import { isFunctionLike, propertyNameText } from './modules';
+import { isFunctionLike, propertyNameText, typeOnlyImport } from './modules';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
 import { splitSql } from './sql';
@@ -168,9 +168,11 @@ function databaseSink(call: ts.CallExpression, name: string, project: Project): 
   const receiver = skipOuter(callee.expression);
   if (notADatabase(receiver, project)) return undefined;
   const method = recordMethodOf(name);
-  if (method?.ambiguous && !looksLikeDatabase(receiver, project)) return undefined;
   // an entity manager names the entity first: `em.findOne(Shipment, { id })`, `manager.update(Invoice, criteria, data)`
-  const args = call.arguments.length > 1 && namesEntity(call.arguments[0], project) ? call.arguments.slice(1) : call.arguments;
+  // (so a method plain collections share is its, whatever the receiver is called: `em.find(Sample, { … })`)
+  const entityFirst = call.arguments.length > 1 && namesEntity(call.arguments[0], project);
+  if (method?.ambiguous && !entityFirst && !looksLikeDatabase(receiver, project)) return undefined;
+  const args = entityFirst ? call.arguments.slice(1) : call.arguments;
   const first = args[0];
   if (!first) return undefined;
   if (isFunctionLike(skipOuter(first))) return undefined; // `list.find((x) => …)`
@@ -271,6 +273,8 @@ function serviceSink(call: ts.CallExpression, project: Project): Sink | undefine
         const m = c && project.facts.get(value.getSourceFile().fileName)?.bindings.get(c[0])?.module;
         client = m !== undefined && isHttpClientModule(m);
       }
+      // a field or parameter typed with a client library's type (`@inject(TYPES.Billing) private readonly billing: AxiosInstance`)
+      if (!client && ts.isPropertyAccessExpression(callee)) client = typedAsHttpClient(callee.expression, project);
     }
   }
   if (!client) return undefined;
@@ -286,6 +290,18 @@ function serviceSink(call: ts.CallExpression, project: Project): Sink | undefine
   // `fetch(url)`, `got(url)`, `axios(url)` without a method, and `.get`/`.head`, only read
   const method = chain.length > 1 ? chain[chain.length - 1] : methodOption(call.arguments[1] ?? call.arguments[0], project);
   return { node: outermost(call), label: label(call), kind: 'service', selectors, scope, readOnly: isReadOnlyHttpMethod(method) };
+}
+
+/** The receiver is declared with a type of an HTTP client module (`billing: AxiosInstance`, `http: Got`). */
+function typedAsHttpClient(receiver: ts.Expression, project: Project): boolean {
+  const decl = receiverDeclaration(receiver, project) as ts.PropertyDeclaration | ts.ParameterDeclaration | ts.VariableDeclaration | undefined;
+  const type = decl?.type;
+  if (!type || !ts.isTypeReferenceNode(type)) return false;
+  const root = ts.isIdentifier(type.typeName) ? type.typeName : ts.isIdentifier(type.typeName.left) ? type.typeName.left : undefined;
+  // (its import may be type-only: `import type { AxiosInstance } from 'axios'`)
+  let imported: ts.Node | undefined = root ? (project.modules.declarationOf(root.text, type) ?? typeOnlyImport(root)) : undefined;
+  while (imported && !ts.isImportDeclaration(imported)) imported = imported.parent;
+  return imported !== undefined && ts.isStringLiteral(imported.moduleSpecifier) && isHttpClientModule(imported.moduleSpecifier.text);
 }
 
 /** The `method` of a request's options, `GET` when absent. */
