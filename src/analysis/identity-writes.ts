@@ -1,4 +1,6 @@
 import { ts } from '../ts';
+import { isClockValue } from './operations';
+import { isConversion } from './vocabulary/values';
 import { isDeferredCallback } from './await-order';
 import { isEqualityOperator, snippet } from './expressions';
 import { calleeChain, skipOuter } from './facts/walk';
@@ -70,7 +72,7 @@ export class IdentityWrites {
       // value flow; put into a cache or store by a method (`redis.hset(k, 'stoppedBy', by)`), only the
       // identity itself (a record's audit field is data)
       const assigned = ts.isBinaryExpression(write.node);
-      const value = write.values.find((v) => isIdentityValue(this.project, v, 0, assigned));
+      const value = write.values.find((v) => isIdentityValue(this.project, v, 0, assigned) && (assigned || !recordsAnAction(this.project, v)));
       if (value) out.push({ write, value });
     }
     return (this.keptCache = out);
@@ -409,6 +411,23 @@ function isIdentityValue(project: Project, value: ts.Expression, depth: number, 
   });
 }
 
+/**
+ * A record of something the client did, with who did it as one of its fields: `JSON.stringify({
+ * reason, by: operator.cn })`, `{ rtu: rtu.rtuId, n: req.body.samples.length }` — it holds what the
+ * request sent beside the identity. Put into a store, it is data (like a row's `createdBy`), not
+ * claims kept to be trusted later.
+ */
+function recordsAnAction(project: Project, value: ts.Expression): boolean {
+  let e = skipOuter(value);
+  // `JSON.stringify(record)`, `String(…)`: the record it is made from
+  while (ts.isCallExpression(e) && e.arguments[0] && isConversion(calleeChain(e.expression)?.at(-1) ?? '')) e = skipOuter(e.arguments[0]);
+  if (!ts.isObjectLiteralExpression(e)) return false;
+  return e.properties.some((p) => {
+    const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    return v !== undefined && !project.identity.isIdentity(v) && project.requestValues.origin(v) !== undefined;
+  });
+}
+
 /** A write made while the module loads, not during a request. */
 function isModuleInit(node: ts.Node): boolean {
   for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return false;
@@ -448,6 +467,8 @@ function foreignPart(project: Project, value: ts.Expression, depth: number): ts.
     return undefined;
   }
   if (project.identity.isIdentity(e)) return undefined;
+  // the clock (`at: Date.now()`, `new Date().toISOString()`) says when, not who
+  if (isClockValue(e)) return undefined;
   if (ts.isCallExpression(e)) {
     // a lookup keyed by identity stays the certificate's: `await loadRoles(cert.subject.CN)`
     if (e.arguments.some((a) => project.identity.isIdentity(a))) return undefined;
