@@ -180,6 +180,13 @@ export class SharedState {
       return { shared: true, kind: 'app-locals', key: `app:${path.join('.')}`, label: code(shown) };
     }
     if (decl && isModuleLevel(decl)) return this.modulePlace(decl, name, path, shown, contents);
+    // a local holding what a container hands out: `const ctx = container.resolve(OperatorContext); ctx.icao = …`
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer && path.length > 0 && path[0] !== '[]') {
+      let init = skipOuter(decl.initializer);
+      if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+      const resolved = ts.isCallExpression(init) ? this.resolvedFieldPlace(init, path) : undefined;
+      if (resolved) return resolved;
+    }
     // a static field of a class (`ClerkSession.current = clerk`): one per process, like a module variable
     const cls = decl && (ts.isClassDeclaration(decl) ? decl : ts.isImportSpecifier(decl) || ts.isImportClause(decl) ? this.modules.valueOf(root) : undefined);
     if (cls && ts.isClassDeclaration(cls) && path.length > 0 && path[0] !== '[]' && staticMember(cls, path[0]))
