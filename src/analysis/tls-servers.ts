@@ -429,8 +429,11 @@ function rejectsOnLookup(call: ts.CallExpression): boolean {
     return found;
   };
   if (names.size > 0 && fn?.body && tested(fn.body, names)) return true;
-  // a callback of the lookup that refuses on what it is given
-  for (const arg of call.arguments) {
+  // a callback of the lookup that refuses on what it is given, or of the promise it returns
+  // (`isRevoked(cert).then((revoked) => { if (revoked) return res.sendStatus(403); … })`)
+  const step = call.parent && ts.isPropertyAccessExpression(call.parent) && call.parent.expression === call && call.parent.name.text === 'then' ? call.parent.parent : undefined;
+  const callbacks = [...call.arguments, ...(step && ts.isCallExpression(step) ? step.arguments.slice(0, 1) : [])];
+  for (const arg of callbacks) {
     const cb = skipOuter(arg);
     if (!(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !cb.body) continue;
     const params = new Set<string>();
