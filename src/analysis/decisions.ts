@@ -4,7 +4,7 @@ import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText } from './modules';
-import { chainNames, operationOf, performedOperation, type CallResolver } from './operations';
+import { chainNames, isClockValue, operationOf, performedOperation, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
@@ -608,7 +608,8 @@ function comparesRecord(cond: ts.Node, withValue = false): boolean {
   let found = false;
   const literal = (e: ts.Expression): boolean => {
     const x = skipOuter(e);
-    return isNothing(x) || ts.isLiteralExpression(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || ts.isNoSubstitutionTemplateLiteral(x);
+    // (the clock is no caller's value either: `session.gateClosure < new Date()` tests a state against now)
+    return isNothing(x) || ts.isLiteralExpression(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || ts.isNoSubstitutionTemplateLiteral(x) || isClockValue(x);
   };
   const visit = (n: ts.Node): void => {
     if (found) return;
