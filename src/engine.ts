@@ -167,10 +167,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     }
     // each file is isolated: whatever it makes the parser or a walk do, the scan goes on without it
     // (a tree the model parsed already, to judge a file that imports this one, is the one analysed)
-    const before = judge ? early?.described.get(file) : undefined;
-    if (before) before.analysed = true;
-    const analysed = analyseFile(file, text, active, notifications, before?.sourceFile, before?.prewalked);
-    if (before) before.prewalked = undefined;
+    const analysed = analyseFile(file, text, active, notifications, judge ? early?.described.get(file)?.sourceFile : undefined);
     if (!analysed) {
       skipped++;
       continue;
@@ -412,18 +409,15 @@ class SeenFile {
   private webPart?: boolean;
   private inputPart?: boolean;
   /**
-   * A decision, a boundary and an operation can meet across its imports (text test): a handler that
-   * awaits before it writes, and imports modules that can hold the helper, guard or state it decides on.
+   * A decision, a boundary and an operation can meet across its imports (text test): a handler, or a
+   * service its routes hand plain values to, that awaits before it writes and imports modules that can
+   * hold the helper, guard or state it decides on.
    */
   readonly window: boolean;
   /** The first phase's facts and the rules they were collected for, kept for the look across imports. */
   facts?: { facts: FileFacts; rules: readonly Rule[] };
   /** Kept only where phase 2 will surely need it; otherwise parsed again if it does. */
   sourceFile?: ts.SourceFile;
-  /** The first phase reached it (a folder scan's early description). */
-  analysed = false;
-  /** The walk of its tree for its rules, made when the model parsed it before the first phase reached it (taken there). */
-  prewalked?: { facts: FileFacts; rules: readonly Rule[] };
 
   constructor(
     readonly text: string,
@@ -500,7 +494,6 @@ function analyseFile(
   active: readonly ActiveRule[],
   notifications: Notification[],
   parsedAlready?: ts.SourceFile,
-  walkedAlready?: { facts: FileFacts; rules: readonly Rule[] },
 ): { sourceFile: ts.SourceFile; findings: Finding[]; facts?: { facts: FileFacts; rules: readonly Rule[] } } | undefined {
   const parsed = isolate(() => (parsedAlready ? { sourceFile: parsedAlready, notification: syntaxNotification(file, parsedAlready) } : parseFile(file, text)));
   if (!parsed.ok) {
@@ -517,20 +510,13 @@ function analyseFile(
   const findings: Finding[] = [];
   let walkedFacts: { facts: FileFacts; rules: readonly Rule[] } | undefined;
   if (here.length > 0) {
-    // the walk the model made of this very tree for these rules, when it parsed it first
-    const prewalked =
-      walkedAlready && walkedAlready.facts.sourceFile === sourceFile && walkedAlready.rules.length === here.length && here.every(({ rule }, i) => walkedAlready.rules[i] === rule)
-        ? walkedAlready.facts
-        : undefined;
-    const walked = isolate(
-      () =>
-        prewalked ??
-        collectFacts(
-          file,
-          text,
-          sourceFile,
-          here.map(({ rule }) => rule.facts ?? {}),
-        ),
+    const walked = isolate(() =>
+      collectFacts(
+        file,
+        text,
+        sourceFile,
+        here.map(({ rule }) => rule.facts ?? {}),
+      ),
     );
     if (!walked.ok) {
       notifications.push(stepFailed(file, 'skipped', walked));
@@ -603,7 +589,7 @@ class ImportJudge {
     workspace: Workspace,
   ) {
     this.hooks = active.filter(({ rule }) => rule.projectSeed !== undefined);
-    this.parsed = new ParsedOnDemand(seen, active);
+    this.parsed = new ParsedOnDemand(seen);
     this.modules = new Modules(this.parsed, workspace);
   }
 
@@ -667,10 +653,7 @@ class ParsedOnDemand implements ReadonlyMap<string, ts.SourceFile> {
   judging?: string;
   readonly handedOut = new Set<string>();
 
-  constructor(
-    private readonly seen: Map<string, SeenFile>,
-    private readonly active: readonly ActiveRule[],
-  ) {}
+  constructor(private readonly seen: Map<string, SeenFile>) {}
   get size(): number {
     return this.seen.size;
   }
@@ -687,16 +670,7 @@ class ParsedOnDemand implements ReadonlyMap<string, ts.SourceFile> {
     if (!walked) {
       const parsed = isolate(() => {
         const sourceFile = info.sourceFile ?? parseFile(file, info.text).sourceFile;
-        // a file the first phase has still to analyse is walked as it would walk it, for the facts its
-        // rules ask: that phase takes the tree and the walk (one walk, not two)
-        const here = info.analysed ? [] : this.active.filter(({ rule }) => rule.prefilter?.(info.text));
-        const facts = collectFacts(
-          file,
-          info.text,
-          sourceFile,
-          here.map(({ rule }) => rule.facts ?? {}),
-        );
-        if (here.length > 0) info.prewalked = { facts, rules: here.map(({ rule }) => rule) };
+        collectFacts(file, info.text, sourceFile, []);
         return sourceFile;
       });
       if (!parsed.ok) return undefined;

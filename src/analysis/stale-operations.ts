@@ -11,7 +11,7 @@ import { SharedState } from './shared-state';
 import { mayHoldOperation } from './vocabulary/operations';
 import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS, ROUTE_METHODS } from './vocabulary/frameworks';
 import { skipOuter } from './facts/walk';
-import { REFUSAL_TEXT, STATUS_PROPERTIES } from './vocabulary/refusals';
+import { mayRefuseIn, REFUSAL_TEXT, STATUS_PROPERTIES } from './vocabulary/refusals';
 
 const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
 
@@ -48,7 +48,7 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
   const out: StaleOperation[] = [];
   // a function can only decide when a refusal is written in it or in a helper of this file it calls
-  const refuses = (fn: ts.Node): boolean => REFUSAL_TEXT.test(facts.text.slice(fn.pos, fn.end));
+  const refuses = (fn: ts.Node): boolean => mayRefuseIn(facts.text.slice(fn.pos, fn.end));
   // only a call named like a function of this file that refuses, or calls one that does, can reach a
   // refusal (no resolving of the rest)
   let local: Set<string> | undefined;

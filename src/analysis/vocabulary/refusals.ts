@@ -172,8 +172,18 @@ export function refusalMessage(text: string): boolean {
   return WORDS.test(text.replace(/([a-z])([A-Z])/g, '$1 $2'));
 }
 
+const MARKERS = `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|${WORDS.source}`;
+const GUARD_REFUSAL = `return\\s+false\\b`;
+
 /** Text that can hold a refusal, for prefilters. */
-export const REFUSAL_TEXT = new RegExp(
-  `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|return\\s+false\\b|${WORDS.source}`,
-  'i',
-);
+export const REFUSAL_TEXT = new RegExp(`${MARKERS}|${GUARD_REFUSAL}`, 'i');
+
+/**
+ * A function's text that can hold a refusal: a marker, or `return false` where a guard's method is
+ * (elsewhere `false` is only an answer, not a refusal of the request).
+ */
+export function mayRefuseIn(text: string): boolean {
+  return MARKER_TEXT.test(text) || (GUARD_REFUSAL_TEXT.test(text) && GUARD_METHODS.some((m) => text.includes(m)));
+}
+const MARKER_TEXT = new RegExp(MARKERS, 'i');
+const GUARD_REFUSAL_TEXT = new RegExp(GUARD_REFUSAL, 'i');
