@@ -78,9 +78,13 @@ class State<K> implements OrderState<K> {
     this.freshMap.set(key, node);
     this.outdatedMap.delete(key);
   }
-  cross(boundary: ts.Node): void {
-    for (const [key, read] of this.freshMap) this.outdatedMap.set(key, { key, read, boundary });
-    this.freshMap.clear();
+  /** Past a boundary: every fresh read is outdated, but those the boundary itself waits for (`keep`). */
+  cross(boundary: ts.Node, keep?: (read: ts.Node) => boolean): void {
+    for (const [key, read] of [...this.freshMap]) {
+      if (keep?.(read)) continue;
+      this.outdatedMap.set(key, { key, read, boundary });
+      this.freshMap.delete(key);
+    }
   }
 }
 
@@ -142,6 +146,14 @@ function chainReceiver(call: ts.CallExpression): ts.Node | undefined {
   return skipOuter(callee.expression);
 }
 
+/** A call whose promise `wait` gathers: an element of the array handed to the awaited `Promise.all`/`allSettled`. */
+function gatheredBy(read: ts.Node, wait: ts.Node): boolean {
+  if (!ts.isAwaitExpression(wait) || !ts.isCallExpression(read)) return false;
+  const list = read.parent;
+  const gather = list && ts.isArrayLiteralExpression(list) ? list.parent : undefined;
+  return gather !== undefined && ts.isCallExpression(gather) && gather.arguments[0] === list && skipOuter(wait.expression) === gather;
+}
+
 export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVisitor<K>): void {
   if (!fn.body) return;
   const frames: Frame<K>[] = [];
@@ -165,7 +177,9 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
       case SK.AwaitExpression:
       case SK.YieldExpression: {
         s = expr((node as ts.AwaitExpression).expression, s);
-        if (s && (visitor.boundary?.(node) ?? true)) s.cross(node);
+        // reads the wait gathers (`await Promise.all([holderOf(t), isBanned(u)])`) answer when it ends:
+        // fresh after it, not outdated by it (a value read to build the call, `find({ org: current.org })`, is)
+        if (s && (visitor.boundary?.(node) ?? true)) s.cross(node, (read) => gatheredBy(read, node));
         return finish(node, s);
       }
       case SK.BinaryExpression: {

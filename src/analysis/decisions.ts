@@ -4,6 +4,7 @@ import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText } from './modules';
+import { references } from './guards';
 import { chainNames, isClockValue, operationOf, performedOperation, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
@@ -443,7 +444,31 @@ export class Decisions {
 export function asksAgain(later: Check, decision: Check): boolean {
   if (later.via || decision.via) return later.via === decision.via;
   if (later.shared || decision.shared) return later.shared !== undefined && decision.shared !== undefined && placeKey(later.shared) === placeKey(decision.shared);
-  return readSubject(later.call) === readSubject(decision.call);
+  const asked = readSubject(decision.call);
+  return [later.call, ...gatheredAlongside(later)].some((c) => readSubject(c) === asked);
+}
+
+/**
+ * The other reads a check's condition tests from the same gathered wait: `const [revokedNow, ownsNow]
+ * = await Promise.all([keyIsRevoked(k), vendorOwns(v, m)]); if (revokedNow || !ownsNow) throw 403`
+ * asks both questions again, though the check keeps one read.
+ */
+function gatheredAlongside(check: Check): ts.CallExpression[] {
+  const read = check.read;
+  const list = read.parent;
+  if (!ts.isCallExpression(read) || !list || !ts.isArrayLiteralExpression(list)) return [];
+  let holder: ts.Node | undefined = list.parent;
+  while (holder && (ts.isCallExpression(holder) || ts.isAwaitExpression(holder) || ts.isParenthesizedExpression(holder))) holder = holder.parent;
+  if (!holder || !ts.isVariableDeclaration(holder) || !ts.isArrayBindingPattern(holder.name)) return [];
+  const binding = holder.name;
+  const condition = ts.isIfStatement(check.test) ? check.test.expression : check.test;
+  const out: ts.CallExpression[] = [];
+  list.elements.forEach((el, i) => {
+    const b = binding.elements[i];
+    const call = readCall(skipOuter(el));
+    if (call && b && ts.isBindingElement(b) && ts.isIdentifier(b.name) && references(condition, new Set([b.name.text]))) out.push(call);
+  });
+  return out;
 }
 
 const placeKey = (p: Place): string => (p.shared ? p.key : p.label);
