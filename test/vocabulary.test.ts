@@ -312,7 +312,9 @@ describe('atomic forms', () => {
   it.each(cases(['forUpdate', 'forShare', 'setLock', 'transacting'], ['where']))('isLockCall(%s) → %s', (n, want) => expect(v.isLockCall(n)).toBe(want));
   it.each(cases(['forUpdate', 'forNoKeyUpdate', 'setLock'], ['transacting']))('locksByCall(%s) → %s', (n, want) => expect(v.locksByCall(n)).toBe(want));
   it.each(cases(['compareAndSwap', 'setNX', 'WATCH', 'hsetnx'], ['set', 'swap']))('isCompareAndSet(%s) → %s', (n, want) => expect(v.isCompareAndSet(n)).toBe(want));
-  it.each(cases([...v.CONDITION_KEYS], ['data', 'id']))('isConditionKey(%s) → %s', (n, want) => expect(v.isConditionKey(n)).toBe(want));
+  it.each(cases([...v.FILTER_OPTION_KEYS], ['data', 'document', 'index', 'refresh', 'ConditionExpression']))('isFilterOption(%s) → %s', (n, want) =>
+    expect(v.isFilterOption(n)).toBe(want),
+  );
 });
 
 describe('deferral', () => {
@@ -436,7 +438,9 @@ describe('authorization', () => {
 });
 
 describe('values', () => {
-  it.each(cases(['Number', 'parseInt', 'ObjectId', 'join', 'create', 'all', 'concat'], ['fetch', 'findOne']))('isConversion(%s) → %s', (n, want) => expect(v.isConversion(n)).toBe(want));
+  it.each(cases(['Number', 'parseInt', 'ObjectId', 'join', 'create', 'all', 'concat'], ['fetch', 'findOne']))('isConversion(%s) → %s', (n, want) =>
+    expect(v.isConversion(n)).toBe(want),
+  );
   it.each(cases(['Map', 'X509Certificate', 'URLSearchParams'], ['Repository', 'EventEmitter']))('isContainerClass(%s) → %s', (n, want) => expect(v.isContainerClass(n)).toBe(want));
   it.each(cases(['map', 'forEach', 'find'], ['sort', 'push']))('iteratesElements(%s) → %s', (n, want) => expect(v.iteratesElements(n)).toBe(want));
 });

@@ -8,6 +8,7 @@ import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
 import { chainNames, operationOf, type Operation } from './operations';
 import { CONDITION_KEYS, DEFERRING_CALLEES, HTTP_CLIENT_RECEIVERS, HTTP_FUNCTIONS, isReadVerb, isStoreWrite, READ_VERSION_KEYS } from './vocabulary/operations';
+import { isFilterOption } from './vocabulary/atomic';
 
 const SK = ts.SyntaxKind;
 
@@ -529,7 +530,7 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     for (const p of a.properties) {
       const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : '';
       if (CONDITION_KEYS.includes(key) && ts.isPropertyAssignment(p)) condition(p.initializer);
-      if (/^(where|filter|condition|Key)$/.test(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, 0);
+      if (isFilterOption(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, 0);
       else if (ts.isPropertyAssignment(p) && !PAYLOAD.test(key) && ts.isNewExpression(skipOuter(p.initializer))) keysOf(p.initializer, 0);
     }
   };

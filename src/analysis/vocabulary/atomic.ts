@@ -59,9 +59,13 @@ export function isCompareAndSet(name: string): boolean {
   return compareAndSet.has(name.toLowerCase());
 }
 
-/** Keys of a write's options that carry its condition: `where`, `filter`, `condition`, DynamoDB `ConditionExpression`. */
-export const CONDITION_KEYS: readonly string[] = ['where', 'filter', 'condition', 'conditions', 'ConditionExpression'];
-const conditionKeys = nameSet(CONDITION_KEYS);
-export function isConditionKey(name: string): boolean {
-  return conditionKeys.has(name);
+/**
+ * Keys of a write's options that hold its filter (where the decision's condition can travel):
+ * Prisma/Sequelize `where`, Mongo `filter`, `condition(s)`, DynamoDB `Key`. DynamoDB's
+ * `ConditionExpression` is read on its own (`CONDITION_KEYS` in `operations.ts`).
+ */
+export const FILTER_OPTION_KEYS: readonly string[] = ['where', 'filter', 'condition', 'conditions', 'Key'];
+const filterOptions = nameSet(FILTER_OPTION_KEYS);
+export function isFilterOption(name: string): boolean {
+  return filterOptions.has(name);
 }
