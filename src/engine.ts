@@ -143,7 +143,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       described.set(file, describeFile(text, config, reported, test, reported && text.includes(DIRECTIVE), seeds));
     }
     if (![...described.values()].some((info) => info.identity)) return { texts, described, likelyMembers: new Set() };
-    const workspace = readWorkspace(described.keys(), workspaceTop(root, cwd));
+    const workspace = readWorkspace(described.keys(), workspaceTop(described.keys()));
     // every app phase 2 can build is among the files some identity file reaches (test and context ones too)
     return { texts, described, workspace, likelyMembers: connectedFiles(described, (info) => info.identity, workspace) };
   };
@@ -151,7 +151,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // every file is described: the files judged across their imports are judged as phase 1 parses them
   let judge: ImportJudge | undefined;
   if (early && [...early.described.values()].some((info) => info.window)) {
-    early.workspace ??= readWorkspace(early.described.keys(), workspaceTop(root, cwd));
+    early.workspace ??= readWorkspace(early.described.keys(), workspaceTop(early.described.keys()));
     judge = new ImportJudge(early.described, active, notifications, early.workspace);
   }
 
@@ -216,7 +216,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const workspace = (): Workspace =>
     early?.workspace && early.described.size === seen.size && [...seen.keys()].every((f) => early.described.has(f))
       ? early.workspace
-      : readWorkspace(seen.keys(), workspaceTop(root, cwd));
+      : readWorkspace(seen.keys(), workspaceTop(seen.keys()));
   if (wantsProject) {
     const across = analyseProject(seen, active, config, notifications, workspace, judge?.found);
     // one report per rule and place: what a file showed alone and what the model adds may meet at one node
@@ -275,12 +275,26 @@ export async function run(options: RunOptions): Promise<RunResult> {
   };
 }
 
-/** The top of the workspace a scan may read package and tsconfig files up to: the repository root, else the report root. */
-function workspaceTop(root: string, cwd: string): string {
-  for (let dir = cwd; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, '.git'))) return root.startsWith(dir) ? dir : root;
-    if (path.dirname(dir) === dir) return root;
+/**
+ * The top of the workspace a scan may read package and tsconfig files up to: the repository that
+ * holds the scanned files (the nearest `.git` above the folder they share), else that folder —
+ * found from the files, so a scan's findings do not depend on the directory it is run from.
+ */
+function workspaceTop(files: Iterable<string>): string {
+  let base: string | undefined;
+  for (const file of files) base = base === undefined ? path.dirname(file) : sharedFolder(base, path.dirname(file));
+  if (base === undefined) return process.cwd();
+  for (let dir = base; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return base;
   }
+}
+
+/** The deepest folder holding both. */
+function sharedFolder(a: string, b: string): string {
+  let dir = a;
+  while (dir !== b && !b.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 function isFolder(p: string): boolean {

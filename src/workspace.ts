@@ -13,7 +13,8 @@ import { ts } from './ts';
  * Files are only read (never run); one that cannot be read or parsed is left out.
  */
 export function readWorkspace(files: Iterable<string>, top: string): Workspace {
-  const packages = new Map<string, string[]>();
+  // each package name with every folder that declares it (two apps of a scan may both have `@acme/db`)
+  const packages = new Map<string, { dir: string; entries: string[] }[]>();
   const aliases: { dir: string; prefix: string; suffix: string; exact: boolean; targets: string[] }[] = [];
   const seenDirs = new Set<string>();
   const consider = (dir: string): void => {
@@ -22,7 +23,9 @@ export function readWorkspace(files: Iterable<string>, top: string): Workspace {
     const pkg = readJson(path.join(dir, 'package.json'), false);
     if (pkg && typeof pkg.name === 'string') {
       const entries = [pkg.source, pkg.main, pkg.types, pkg.typings, pkg.module].filter((e): e is string => typeof e === 'string').map((e) => path.resolve(dir, e));
-      packages.set(pkg.name, [...entries, path.join(dir, 'src', 'index'), path.join(dir, 'index'), dir]);
+      const list = packages.get(pkg.name) ?? [];
+      list.push({ dir, entries: [...entries, path.join(dir, 'src', 'index'), path.join(dir, 'index'), dir] });
+      packages.set(pkg.name, list);
     }
     for (const name of ['tsconfig.json', 'tsconfig.base.json']) {
       const config = readJson(path.join(dir, name), true);
@@ -62,7 +65,8 @@ export function readWorkspace(files: Iterable<string>, top: string): Workspace {
       }
       const parts = spec.split('/');
       const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-      const entries = packages.get(name);
+      // the package of that name nearest the importing file: the one of its own workspace
+      const entries = nearest(packages.get(name), fromFile)?.entries;
       if (entries) {
         const rest = parts.slice(spec.startsWith('@') ? 2 : 1).join('/');
         if (rest === '') out.push(...entries);
@@ -74,6 +78,19 @@ export function readWorkspace(files: Iterable<string>, top: string): Workspace {
       return out;
     },
   };
+}
+
+/** Of the folders declaring a package, the one sharing the longest path with `file`. */
+function nearest<T extends { dir: string }>(list: readonly T[] | undefined, file: string): T | undefined {
+  if (!list || list.length <= 1) return list?.[0];
+  const shared = (dir: string): number => {
+    const a = dir.split(path.sep);
+    const b = file.split(path.sep);
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    return i;
+  };
+  return list.reduce((best, p) => (shared(p.dir) > shared(best.dir) ? p : best));
 }
 
 function readJson(file: string, jsonc: boolean): Record<string, unknown> | undefined {

@@ -161,3 +161,62 @@ describe('a place two applications judge differently', () => {
     expect(reads[0].related.map((r) => path.relative(dir, r.location.file))).toContain(`${unverifiedDir}/server.js`);
   });
 });
+
+describe('the workspace is found from the scanned files, not from where the scan runs', () => {
+  const monorepo = (identity: string): Record<string, string> => ({
+    'package.json': '{ "name": "portals", "private": true, "workspaces": ["apps/*", "packages/*"] }',
+    'packages/identity/package.json': '{ "name": "@portals/identity", "main": "src/index.ts" }',
+    'packages/identity/src/index.ts': identity,
+    'apps/api/package.json': '{ "name": "@portals/api", "dependencies": { "@portals/identity": "workspace:*", "express": "^4.19.0" } }',
+    'apps/api/src/server.ts': [
+      "import express from 'express';",
+      "import { Pool } from 'pg';",
+      "import { partnerOf } from '@portals/identity';",
+      'const pool = new Pool();',
+      'const app = express();',
+      'app.use((req, res, next) => {',
+      '  const partner = partnerOf(req);',
+      '  if (!partner) return res.sendStatus(401);',
+      '  res.locals.partner = partner;',
+      '  next();',
+      '});',
+      "app.get('/tickets/:ticketId', async (req, res) => {",
+      "  res.json(await pool.query('SELECT * FROM tickets WHERE id = $1', [req.params.ticketId]));",
+      '});',
+      'export default app;',
+      '',
+    ].join('\n'),
+  });
+  // the certificate's organisation, from a package of the workspace
+  const fromCert = [
+    "import type { TLSSocket } from 'node:tls';",
+    'export function partnerOf(req: { socket: unknown }) {',
+    '  const socket = req.socket as TLSSocket;',
+    '  return socket.authorized ? { org: String(socket.getPeerCertificate().subject.O) } : null;',
+    '}',
+    '',
+  ].join('\n');
+  // a package of the same name in another repository, with no certificate in it
+  const fromHeader = "export function partnerOf(req: { headers: Record<string, string> }) {\n  return { org: req.headers['x-org'] };\n}\n";
+  const lines = (findings: { ruleId: string; location: { file: string; line: number } }[], base: string): string[] =>
+    findings.filter((f) => f.ruleId === 'identity-from-request-params').map((f) => `${path.relative(base, f.location.file)}:${f.location.line}`);
+
+  it('gives the same findings run from inside the repository and from an unrelated folder', async () => {
+    const dir = tempProject(monorepo(fromCert));
+    const inside = await run({ targets: ['.'], cwd: dir });
+    const elsewhere = await run({ targets: [dir], cwd: tempProject() });
+    expect(lines(inside.findings, dir)).toEqual(['apps/api/src/server.ts:13']);
+    expect(lines(elsewhere.findings, dir)).toEqual(lines(inside.findings, dir));
+  });
+
+  it('resolves a package name to the package of the importing file’s own workspace when two repositories share it', async () => {
+    const prefixed = (prefix: string, files: Record<string, string>): Record<string, string> =>
+      Object.fromEntries(Object.entries(files).map(([name, text]) => [`${prefix}/${name}`, text]));
+    const dir = tempProject({ ...prefixed('a', monorepo(fromHeader)), ...prefixed('b', monorepo(fromCert)) });
+    const both = await run({ targets: ['a', 'b'], cwd: dir });
+    const b = await run({ targets: ['.'], cwd: path.join(dir, 'b') });
+    // `a` has no certificate: nothing to compare against; `b` is judged with its own identity package
+    expect(lines(both.findings, dir)).toEqual(lines(b.findings, dir));
+    expect(lines(both.findings, dir)).toEqual(['b/apps/api/src/server.ts:13']);
+  });
+});
