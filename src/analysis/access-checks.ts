@@ -90,8 +90,10 @@ export class AccessChecks {
     const visit = (n: ts.Node): void => {
       if (found || isFunctionLike(n)) return;
       let named: ts.Node | undefined;
-      if (ts.isIdentifier(n) && isIdLikeName(n.text) && !isNameOfMember(n)) named = n;
-      else if (ts.isPropertyAssignment(n) && isIdLikeName(propertyNameText(n.name) ?? '')) named = n.initializer;
+      // (named like an identifier, or like a field of the identity: `{ desk }` where the identity has a `desk`)
+      const choosing = (name: string): boolean => isIdLikeName(name) || this.identityFields().has(name);
+      if (ts.isIdentifier(n) && choosing(n.text) && !isNameOfMember(n)) named = n;
+      else if (ts.isPropertyAssignment(n) && choosing(propertyNameText(n.name) ?? '')) named = n.initializer;
       if (named) found = this.project.requestValues.requestReadIn(named);
       if (!found) ts.forEachChild(n, visit);
     };
