@@ -18,6 +18,7 @@ import {
 } from './vocabulary/frameworks';
 import { DEFERRING_CALLEES, isListenerRegistration } from './vocabulary/deferral';
 import { SERVER_FACTORY_NAMES } from './vocabulary/tls';
+import { isMethodInvokerFactory } from './vocabulary/di';
 
 /** A function that runs per request: a handler, middleware, hook, guard method or listener. */
 export type Fn = ts.FunctionLikeDeclaration;
@@ -344,6 +345,9 @@ export class Handlers {
     if (isFunctionLike(value)) return value;
     if (ts.isCallExpression(value)) {
       const factory = this.project.modules.valueOf(value.expression);
+      // awilix-express `api('bySeal')` after `const api = makeInvoker(ShipmentController)`: the class's method
+      const invoked = factory && ts.isCallExpression(factory) ? this.invokedMethod(factory, value) : undefined;
+      if (invoked) return invoked;
       if (factory && isFunctionLike(factory) && factory.body) {
         if (!ts.isBlock(factory.body)) return this.functionOf(factory.body, depth + 1);
         for (const st of factory.body.statements) if (ts.isReturnStatement(st) && st.expression) return this.functionOf(st.expression, depth + 1);
@@ -356,6 +360,18 @@ export class Handlers {
       }
     }
     return undefined;
+  }
+
+  /** The method a handler maker of a class names (`makeInvoker(C)` called with `'bySeal'`: `C.prototype.bySeal`). */
+  private invokedMethod(maker: ts.CallExpression, call: ts.CallExpression): Fn | undefined {
+    const name = calleeChain(maker.expression)?.at(-1);
+    const arg = call.arguments[0] && skipOuter(call.arguments[0]);
+    if (!name || !isMethodInvokerFactory(name) || !arg || !ts.isStringLiteralLike(arg) || !maker.arguments[0]) return undefined;
+    const cls = this.project.modules.valueOf(maker.arguments[0]);
+    const member = cls && ts.isClassLike(cls) ? fieldDeclaration(cls, arg.text) : undefined;
+    if (member && ts.isMethodDeclaration(member) && member.body) return member;
+    const init = member && ts.isPropertyDeclaration(member) && member.initializer ? skipOuter(member.initializer) : undefined;
+    return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? init : undefined;
   }
 
   /**

@@ -26,6 +26,15 @@ export function namesPerRequestScope(decoratorText: string): boolean {
   return PER_REQUEST_SCOPES.some((scope) => new RegExp(`Scope\\.${scope}|['"]${scope}['"]`, 'i').test(decoratorText));
 }
 
+/**
+ * awilix-express: a function that makes route handlers out of a class's methods, each named by a
+ * string (`const api = makeInvoker(ShipmentController); router.get('/x', api('bySeal'))`).
+ */
+export const METHOD_INVOKER_FACTORIES: readonly string[] = ['makeInvoker', 'makeClassInvoker'];
+export function isMethodInvokerFactory(name: string): boolean {
+  return METHOD_INVOKER_FACTORIES.includes(name);
+}
+
 /** NestJS: the provider key that names a class to instantiate (`{ provide: APP_GUARD, useClass: AuthGuard }`). */
 export const NEST_PROVIDER_CLASS_KEY = 'useClass';
 
