@@ -4,7 +4,10 @@ import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import {
+  CONSTANT_BINDING,
   CONTEXT_ACCESSOR,
+  DECORATED_CONTROLLER,
+  DECORATED_ROUTES,
   CONTEXT_FACTORY_KEYS,
   GRAPHQL_ROOT_TYPES,
   NEST_ARGS_DECORATOR,
@@ -19,8 +22,8 @@ import {
 } from './vocabulary/api-layers';
 
 export interface ApiEntry {
-  kind: 'resolver' | 'procedure';
-  /** What runs before it on every request: the app's context factories, tRPC middleware of its chain. */
+  kind: 'resolver' | 'procedure' | 'route';
+  /** What runs before it on every request: the app's context factories, tRPC middleware of its chain, a controller's middleware. */
   before: Fn[];
 }
 
@@ -47,6 +50,61 @@ export class ApiLayers {
     }
     this.collectResolverMaps();
     this.collectProcedures();
+    this.collectDecoratedRoutes();
+  }
+
+  /**
+   * inversify-express-utils controllers: each routed method an entry, after the middleware its
+   * class decorator and its own route decorator name (functions, or tokens bound to one).
+   */
+  private collectDecoratedRoutes(): void {
+    const args = (node: ts.Node, names: readonly string[]): ts.Expression[] | undefined => {
+      for (const dec of (ts.canHaveDecorators(node) && ts.getDecorators(node)) || []) {
+        const e = dec.expression;
+        if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && names.includes(e.expression.text)) return [...e.arguments];
+      }
+      return undefined;
+    };
+    let bound: Map<string, ts.Expression> | undefined;
+    const middleware = (list: readonly ts.Expression[]): Fn[] =>
+      list.flatMap((a) => {
+        const e = skipOuter(a);
+        if (ts.isStringLiteralLike(e) || ts.isPropertyAccessExpression(e) || ts.isIdentifier(e)) {
+          // a token: what `bind(token).toConstantValue(fn)` gave the container for it
+          bound ??= this.constantBindings();
+          const value = bound.get(tokenText(e));
+          const fn = value && this.project.handlers.functionOf(value);
+          if (fn) return [fn];
+        }
+        const fn = this.project.handlers.functionOf(e);
+        return fn ? [fn] : [];
+      });
+    for (const sf of this.project.sourceFiles()) {
+      if (!sf.text.includes(`@${DECORATED_CONTROLLER}(`)) continue;
+      for (const st of sf.statements) {
+        if (!ts.isClassDeclaration(st)) continue;
+        const cls = args(st, [DECORATED_CONTROLLER]);
+        if (!cls) continue;
+        const before = middleware(cls.slice(1));
+        for (const m of st.members) {
+          const route = ts.isMethodDeclaration(m) && m.body ? args(m, DECORATED_ROUTES) : undefined;
+          // `@httpGet(path, ...middleware)`; `@httpMethod(method, path, ...middleware)`
+          if (route) this.entries.set(m as ts.MethodDeclaration, { kind: 'route', before: [...before, ...middleware(route.slice(2))] });
+        }
+      }
+    }
+  }
+
+  /** Tokens and the values inversify's `bind(token).toConstantValue(value)` gives for them. */
+  private constantBindings(): Map<string, ts.Expression> {
+    const out = new Map<string, ts.Expression>();
+    for (const call of this.project.callsNamed(CONSTANT_BINDING)) {
+      if (!ts.isCallExpression(call) || !call.arguments[0]) continue;
+      const callee = skipOuter(call.expression);
+      const bind = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : undefined;
+      if (bind && ts.isCallExpression(bind) && bind.arguments[0]) out.set(tokenText(skipOuter(bind.arguments[0])), call.arguments[0]);
+    }
+    return out;
   }
 
   isEntry(fn: Fn): boolean {
@@ -274,4 +332,9 @@ function hasDecorator(n: ts.Node, name: string): boolean {
       return ts.isIdentifier(id) && id.text === name;
     })
   );
+}
+
+/** A DI token as text: `'Auth'` → `Auth`, `TYPES.Auth` → `TYPES.Auth`. */
+function tokenText(e: ts.Expression): string {
+  return ts.isStringLiteralLike(e) ? e.text : e.getText();
 }

@@ -34,3 +34,13 @@ export const RESOLVER_CONTEXT_INDEX = 2;
 
 /** Property names the project model must record for this table. */
 export const API_LAYER_PROPERTIES: readonly string[] = [...GRAPHQL_ROOT_TYPES, ...CONTEXT_FACTORY_KEYS];
+
+/**
+ * Controllers routed by decorators outside NestJS: inversify-express-utils `@controller(path,
+ * ...middleware)` classes whose methods are routed by `@httpGet(path, ...middleware)` and its
+ * siblings. The middleware are functions, or DI tokens bound to one (`bind('Auth').toConstantValue(fn)`).
+ */
+export const DECORATED_CONTROLLER = 'controller';
+export const DECORATED_ROUTES: readonly string[] = ['httpGet', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete', 'httpHead', 'httpMethod', 'all'];
+/** The DI binding that hands a token's value over as is: inversify `bind(token).toConstantValue(fn)`. */
+export const CONSTANT_BINDING = 'toConstantValue';
