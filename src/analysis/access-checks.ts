@@ -240,12 +240,39 @@ export class AccessChecks {
           this.project.requestValues.mentionsIdentity(n)
         ) {
           found = true; // `doc.members.includes(me.cn)`
+        } else if (
+          ts.isCallExpression(n) &&
+          n.arguments.some((a) => references(a, names)) &&
+          n.arguments.some((a) => this.project.requestValues.mentionsIdentity(a)) &&
+          decides(n) &&
+          this.comparesItsParameters(n)
+        ) {
+          found = true; // `if (!sameStudio(me, contract.studioId)) return 404`
         }
       }
       if (!found) ts.forEachChild(n, visit);
     };
     if (fn.body) ts.forEachChild(fn.body, visit);
     return found;
+  }
+
+  /** A predicate of the app that returns a comparison of what it is given: `sameStudio(a, b)` returning `a.id === b`. */
+  private comparesItsParameters(call: ts.CallExpression): boolean {
+    const fn = this.project.handlers.functionOf(call.expression) ?? this.project.values.methodOf(call.expression);
+    if (!fn) return false;
+    const params = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+    const compares = (r: ts.Node): boolean => {
+      let hit = false;
+      const visit = (n: ts.Node): void => {
+        if (hit) return;
+        if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && references(n.left, params) && references(n.right, params)) hit = true;
+        else if (ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership') && references(n, params)) hit = true;
+        else ts.forEachChild(n, visit);
+      };
+      visit(r);
+      return hit;
+    };
+    return returnedExpressions(fn).some(compares);
   }
 
   /**

@@ -26,6 +26,7 @@ import {
   isQueryFilterCall,
   isQueryPayloadCall,
   isQueryWriteCall,
+  isSubqueryCall,
   namesDatabase,
   recordMethodOf,
   returnsDatabaseHandle,
@@ -214,7 +215,9 @@ function builderSink(call: ts.CallExpression): Sink | undefined {
   const scope: ts.Node[] = [];
   for (const c of calls) {
     const n = calleeName(c);
-    if (n === undefined || !isQueryPayloadCall(n)) scope.push(...c.arguments);
+    // a grouped condition built in a callback (`.andWhere((q) => q.where('owner', org).orWhere(…))`) scopes
+    // by its body; a sub-query over another table in it (`exists(selectFrom('brewers')…)`) does not
+    if (n === undefined || !isQueryPayloadCall(n)) scope.push(...c.arguments.map((a) => groupedCondition(skipOuter(a)) ?? a));
   }
   const readOnly = !calls.some((c) => isQueryWriteCall(calleeName(c) ?? ''));
   return { node: top, label: label(call), kind: 'database', selectors, scope, readOnly };
@@ -383,6 +386,19 @@ function chainArgs(top: ts.CallExpression, sink: ts.CallExpression): ts.Node[] {
     if (c !== sink && (n === undefined || !isQueryPayloadCall(n))) out.push(...c.arguments);
   }
   return out;
+}
+
+/** The body of a callback that groups conditions on the query's own rows, not a sub-query's. */
+function groupedCondition(arg: ts.Expression): ts.Node | undefined {
+  if (!isFunctionLike(arg) || !arg.body) return undefined;
+  let subquery = false;
+  const visit = (n: ts.Node): void => {
+    if (subquery) return;
+    if (ts.isCallExpression(n) && isSubqueryCall(calleeName(n) ?? '')) subquery = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(arg.body);
+  return subquery ? undefined : arg.body;
 }
 
 /** Arguments of calls in the receiver: `this.repoFor(tenant).findOne(…)`, `db.collection('x')`. */

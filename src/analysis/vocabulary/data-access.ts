@@ -129,6 +129,12 @@ const builderNames = (role: keyof QueryBuilderCall): string[] => Object.keys(QUE
 /** Query-builder filters: `where`, `andWhere`, `whereIn`, … */
 export const QUERY_FILTER_CALLS: readonly string[] = builderNames('filters');
 
+/** Calls that start a query over another table inside a condition (a sub-query): `exists(selectFrom('brewers')…)`, `qb.from('t')`. */
+export const SUBQUERY_CALLS: readonly string[] = ['selectFrom', 'from', 'exists', 'whereExists', 'subQuery'];
+export function isSubqueryCall(name: string): boolean {
+  return SUBQUERY_CALLS.includes(name);
+}
+
 export function isQueryFilterCall(name: string): boolean {
   return builder(name)?.filters === true;
 }
