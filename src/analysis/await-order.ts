@@ -793,6 +793,8 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
     // call starts before it: `read().then(decide).then(() => op())`)
     if (ts.isCallExpression(b)) return b.end >= op.node.end && b.arguments.some((a) => within(op.node, a) && a.pos >= from) && b.pos < op.node.pos;
     if (b.pos < from || b.pos >= op.node.pos) return false;
+    // a wait on a branch that ends (`if (revoked) { await redis.unwatch(); return 402 }`) is not on the way to the operation
+    if (onEndingBranch(b, op.node, fn)) return false;
     const awaited = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     if (!awaited || !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited))) return true;
     return !(storeOf(awaited) === store && operationOf(awaited, decisions.resolve));
@@ -924,6 +926,16 @@ export function within(node: ts.Node, container: ts.Node): boolean {
 }
 
 /** Every way through the statement ends with `return`, `throw`, `continue` or `break`, or a call that ends the response and returns. */
+/** `node` lies in an `if` branch that ends (returns, throws) without holding `other`: no way runs from it to `other`. */
+function onEndingBranch(node: ts.Node, other: ts.Node, fn: ts.Node): boolean {
+  for (let n: ts.Node = node; n.parent && n !== fn; n = n.parent) {
+    const p = n.parent;
+    if (ts.isIfStatement(p) && (p.thenStatement === n || p.elseStatement === n) && !within(other, n) && stops(n as ts.Statement)) return true;
+    if (isFunctionLike(n)) return false;
+  }
+  return false;
+}
+
 function stops(st: ts.Statement): boolean {
   if (ts.isReturnStatement(st) || ts.isThrowStatement(st) || ts.isContinueStatement(st) || ts.isBreakStatement(st)) return true;
   if (ts.isBlock(st)) return st.statements.length > 0 && stops(st.statements[st.statements.length - 1]);
