@@ -720,6 +720,9 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
   const names = chainNames(e.expression);
   const last = names.at(-1) ?? '';
   if (HTTP_FUNCTIONS.includes(names[0] ?? '') || names.slice(0, -1).some((n) => HTTP_CLIENT_RECEIVERS.includes(n))) return false;
+  // an instance of an HTTP library (`plateRegistry.get(…)` after `axios.create(…)`): another service
+  const callee = skipOuter(e.expression);
+  if (ts.isPropertyAccessExpression(callee) && decisions.madeByHttpClient(callee.expression)) return false;
   // a call on the app's store, repository or read model that writes nothing (`this.featuresReadModel.featureExists(p)`)
   if (names.slice(0, -1).some((n) => n !== 'this' && namesDatabase(n))) return true;
   const sql = e.arguments[0] && skipOuter(e.arguments[0]);

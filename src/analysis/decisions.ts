@@ -8,6 +8,7 @@ import { references } from './guards';
 import { chainNames, isClockValue, operationOf, performedOperation, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
+import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
 import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
 import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 
@@ -146,6 +147,21 @@ export class Decisions {
     };
     if (fn.body) visit(fn.body);
     return found;
+  }
+
+  /**
+   * A client another module's HTTP library made: `const registry = axios.create({ baseURL })` — its
+   * `get` goes out to another service, whatever the variable is called.
+   */
+  madeByHttpClient(receiver: ts.Expression): boolean {
+    const made = this.modules.valueOf(skipOuter(receiver));
+    if (!made || !ts.isCallExpression(made as ts.Node)) return false;
+    const chain = calleeChain((made as ts.CallExpression).expression);
+    if (!chain || chain.at(-1) !== HTTP_CLIENT_FACTORY) return false;
+    if (chain[0].startsWith('require:')) return isHttpClientModule(chain[0].slice(8));
+    let decl: ts.Node | undefined = this.modules.declarationOf(chain[0], made as ts.Node);
+    while (decl && !ts.isImportDeclaration(decl)) decl = decl.parent;
+    return decl !== undefined && ts.isStringLiteral(decl.moduleSpecifier) && isHttpClientModule(decl.moduleSpecifier.text);
   }
 
   /** The refusal a branch ends with, knowing the statuses of the app's error classes (`refusalOf`). */
