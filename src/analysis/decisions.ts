@@ -713,7 +713,8 @@ export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { ki
 
 /** A refusal marker at a node: a status literal in a call, a named error or status, a plain error saying "forbidden". */
 function refusalAt(n: ts.Node, errorStatus?: ErrorStatus): RefusalKind | undefined {
-  if (ts.isNumericLiteral(n) && n.parent && (ts.isCallExpression(n.parent) || ts.isNewExpression(n.parent) || ts.isPropertyAssignment(n.parent)))
+  // (also a status a layered function returns for its route to send: `if (run.lab !== who.lab) return 403;`)
+  if (ts.isNumericLiteral(n) && n.parent && (ts.isCallExpression(n.parent) || ts.isNewExpression(n.parent) || ts.isPropertyAssignment(n.parent) || ts.isReturnStatement(n.parent)))
     return statusRefusal(Number(n.text));
   // `ctx.status = 403`, `res.statusCode = 403`
   if (ts.isNumericLiteral(n) && n.parent && ts.isBinaryExpression(n.parent) && n.parent.right === n && n.parent.operatorToken.kind === SK.EqualsToken) {
