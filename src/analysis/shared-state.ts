@@ -611,8 +611,19 @@ function describeValue(init: ts.Expression | undefined): string | undefined {
 
 function moduleDeclarationOf(value: ts.Node): ts.VariableDeclaration | undefined {
   if (ts.isVariableDeclaration(value)) return isModuleLevel(value) ? value : undefined;
-  const p = value.parent;
-  if (p && ts.isVariableDeclaration(p) && p.initializer === value && isModuleLevel(p)) return p;
+  // through what only restates the value's type: `createClient(…) as RedisClientType`, `(…)!`
+  let v: ts.Node = value;
+  while (
+    v.parent &&
+    (ts.isAsExpression(v.parent) ||
+      ts.isParenthesizedExpression(v.parent) ||
+      ts.isSatisfiesExpression(v.parent) ||
+      ts.isNonNullExpression(v.parent) ||
+      ts.isTypeAssertionExpression(v.parent))
+  )
+    v = v.parent;
+  const p = v.parent;
+  if (p && ts.isVariableDeclaration(p) && p.initializer === v && isModuleLevel(p)) return p;
   return undefined;
 }
 
