@@ -477,7 +477,9 @@ function foreignPart(project: Project, value: ts.Expression, depth: number): ts.
   if (ts.isIdentifier(e)) {
     const decl = project.modules.declarationOf(e.text, e);
     if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return foreignPart(project, decl.initializer, depth + 1) ? e : undefined;
-    return undefined; // a parameter or something we cannot see: stay quiet
+    // a parameter that is the client's input (`@Args('toOperator') toOperator`, `@Body() dto`)
+    if (decl && ts.isParameter(decl) && project.requestValues.origin(e) !== undefined) return e;
+    return undefined; // another parameter or something we cannot see: stay quiet
   }
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
     if (readsRequestInput(e)) return e;
