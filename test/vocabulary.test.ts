@@ -1,4 +1,5 @@
 import * as v from '../src/analysis/vocabulary';
+import { CONSTANT_BINDING, DECORATED_CONTROLLER, DECORATED_ROUTES } from '../src/analysis/vocabulary/api-layers';
 
 /**
  * Every table of the vocabulary with names it must and must not accept, and every prefilter
@@ -138,6 +139,7 @@ describe('tls', () => {
     ['https', 'createServer', false],
     ['tls', 'createServer', false],
   ] as const)('isPlainServerFactory(%s, %s) → %s', (m, n, want) => expect(v.isPlainServerFactory(m, n)).toBe(want));
+  it.each(cases([...v.NEST_FASTIFY_ADAPTERS], ['ExpressAdapter', 'Fastify']))('isNestFastifyAdapter(%s) → %s', (n, want) => expect(v.isNestFastifyAdapter(n)).toBe(want));
   it.each(cases(['secureContext', 'SNICallback'], ['crl', 'requestCert']))('bringsOwnContext(%s) → %s', (n, want) => expect(v.bringsOwnContext(n)).toBe(want));
   it.each(cases(['tlsOptions', 'httpsConfig', 'sslOpts', 'certs'], ['app', 'handler']))('isOptionsName(%s) → %s', (n, want) => expect(v.isOptionsName(n)).toBe(want));
   it.each(cases(['loadTlsOptions', 'getConfig', 'readCerts'], ['express', 'Router', 'callback', 'handler']))('isOptionsFactory(%s) → %s', (n, want) =>
@@ -444,6 +446,18 @@ describe('values', () => {
   );
   it.each(cases(['Map', 'X509Certificate', 'URLSearchParams'], ['Repository', 'EventEmitter']))('isContainerClass(%s) → %s', (n, want) => expect(v.isContainerClass(n)).toBe(want));
   it.each(cases(['map', 'forEach', 'find'], ['sort', 'push']))('iteratesElements(%s) → %s', (n, want) => expect(v.iteratesElements(n)).toBe(want));
+});
+
+describe('handlers made or routed outside NestJS', () => {
+  it.each(cases([...v.METHOD_INVOKER_FACTORIES], ['makeFunctionInvoker', 'asClass', 'makeRouter']))('isMethodInvokerFactory(%s) → %s', (n, want) =>
+    expect(v.isMethodInvokerFactory(n)).toBe(want),
+  );
+  it.each(cases(['httpGet', 'httpPost', 'httpDelete', 'httpMethod'], ['Get', 'controller', 'inject']))('DECORATED_ROUTES has %s → %s', (n, want) =>
+    expect(DECORATED_ROUTES.includes(n)).toBe(want),
+  );
+  it('names the controller decorator and the constant binding', () => {
+    expect([DECORATED_CONTROLLER, CONSTANT_BINDING]).toEqual(['controller', 'toConstantValue']);
+  });
 });
 
 describe('DI lifetimes and containers outside NestJS', () => {

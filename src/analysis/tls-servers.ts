@@ -8,6 +8,7 @@ import type { Project } from './project';
 import { namesRevocation } from './vocabulary/identity-sources';
 import {
   ASSIGNED_TLS_OPTIONS,
+  isNestFastifyAdapter,
   isOptionsFactory,
   isOptionsName,
   isPlainServerFactory,
@@ -230,6 +231,14 @@ export class TlsServers {
     // NestFactory.create(AppModule, { httpsOptions })
     for (const call of this.project.callsNamed('create')) {
       if (calleeChain(call.expression)?.join('.') !== 'NestFactory.create') continue;
+      // `NestFactory.create(AppModule, new FastifyAdapter({ https }))`: the adapter's Fastify options carry them
+      const second = call.arguments?.[1] && skipOuter(call.arguments[1]);
+      if (second && ts.isNewExpression(second) && isNestFastifyAdapter(calleeChain(second.expression)?.at(-1) ?? '')) {
+        const fastifyOpts = second.arguments?.[0] && modules.valueOf(second.arguments[0]);
+        const https = fastifyOpts && ts.isObjectLiteralExpression(fastifyOpts) ? modules.memberOf(fastifyOpts, tlsOptionsProperty('fastify'), 0) : undefined;
+        if (https) add({ call, framework: 'nest', label: 'NestFactory.create(…, new FastifyAdapter({ https }))', options: this.optionsOf(https), serves: ['nest'] });
+        continue;
+      }
       const opts = call.arguments?.[1] && modules.valueOf(call.arguments[1]);
       if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
       const https = modules.memberOf(opts, tlsOptionsProperty('nest'), 0);

@@ -68,6 +68,12 @@ export const TLS_OPTIONS_CARRIERS: readonly TlsOptionsCarrier[] = [
   { property: 'serverOptions', framework: 'hono' },
 ];
 
+/** NestJS's Fastify adapter: `new FastifyAdapter({ https })` takes Fastify's options, TLS included. */
+export const NEST_FASTIFY_ADAPTERS: readonly string[] = ['FastifyAdapter'];
+export function isNestFastifyAdapter(name: string): boolean {
+  return NEST_FASTIFY_ADAPTERS.includes(name);
+}
+
 export function tlsOptionsProperty(framework: TlsOptionsCarrier['framework']): string {
   return TLS_OPTIONS_CARRIERS.find((c) => c.framework === framework)!.property;
 }
