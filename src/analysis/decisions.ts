@@ -155,11 +155,11 @@ export class Decisions {
    */
   madeByHttpClient(receiver: ts.Expression): boolean {
     const made = this.modules.valueOf(skipOuter(receiver));
-    if (!made || !ts.isCallExpression(made as ts.Node)) return false;
-    const chain = calleeChain((made as ts.CallExpression).expression);
+    if (!made || !ts.isCallExpression(made)) return false;
+    const chain = calleeChain(made.expression);
     if (!chain || chain.at(-1) !== HTTP_CLIENT_FACTORY) return false;
     if (chain[0].startsWith('require:')) return isHttpClientModule(chain[0].slice(8));
-    let decl: ts.Node | undefined = this.modules.declarationOf(chain[0], made as ts.Node);
+    let decl: ts.Node | undefined = this.modules.declarationOf(chain[0], made);
     while (decl && !ts.isImportDeclaration(decl)) decl = decl.parent;
     return decl !== undefined && ts.isStringLiteral(decl.moduleSpecifier) && isHttpClientModule(decl.moduleSpecifier.text);
   }
