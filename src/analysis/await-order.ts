@@ -839,7 +839,30 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
   const tx = transactionOf(op.node);
   if (tx && transactionOf(check.call) === tx) return true;
   if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
-  return conditionInQuery(op, check) || scriptedCommand(op) || outcomeRefuses(op, decisions);
+  return conditionInQuery(op, check) || scriptedCommand(op) || outcomeRefuses(op, decisions) || helperCarriesCondition(op, check, decisions);
+}
+
+/**
+ * A helper of the app whose own writes carry the decision's condition (`revokeIfOfficerActive(…)`
+ * writing `… .whereExists(officers where cn and can_revoke)`): the helper is the conditional write.
+ */
+function helperCarriesCondition(op: Operation, check: Check, decisions: Decisions): boolean {
+  const fn = op.via;
+  if (!fn?.body || op.kind === 'http') return false;
+  const inner: Operation[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n !== fn && isFunctionLike(n) && !ts.isArrowFunction(n)) return;
+    if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
+      const o = operationOf(n, decisions.resolve, 1);
+      if (o && !o.via) {
+        inner.push(o);
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return inner.length > 0 && inner.every((o) => conditionInQuery(o, check));
 }
 
 /**
