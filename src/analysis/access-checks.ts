@@ -44,6 +44,8 @@ export class AccessChecks {
       read.whole ||
       read.name.includes('params') ||
       read.name.includes('param(') ||
+      // a part of the request's path (`/^\/pads\/([\w-]+)/.exec(url.pathname)` in a `node:http` handler): a route parameter by another name
+      URL_PATH_READ.test(read.name) ||
       (read.key !== undefined && (isIdLikeName(read.key) || this.identityFields().has(read.key)));
     for (const selector of sink.selectors) {
       const read = this.project.requestValues.requestReadIn(selector, accept);
@@ -385,6 +387,8 @@ function sameChoice(a: RequestRead, b: RequestRead): boolean {
 
 /** Where in the request a read takes its value (`params`, `query`, `body`, `headers`), when its name says. */
 const BAG = /\b(params|param|query|body|headers|header|searchParams)\b/;
+/** A read of the request's URL or its path (`req.url`, `req.url.pathname`), not of its query string. */
+const URL_PATH_READ = /\.url(?:\.pathname)?$/;
 function sameBag(a: RequestRead, b: RequestRead): boolean {
   const x = BAG.exec(a.name)?.[1]?.replace(/s$/, '');
   const y = BAG.exec(b.name)?.[1]?.replace(/s$/, '');
