@@ -227,6 +227,12 @@ export class StoreClients {
       const factory = made && storeFactory(made.module, made.path);
       if (factory) return factory;
       if (ts.isNewExpression(e)) return undefined;
+      // what a call says it hands back (`req.di.resolve<Redis>(REDIS)`, `container.get<DynamoDBClient>(…)`)
+      const typeArg = e.typeArguments?.[0];
+      if (typeArg) {
+        const spec = this.typeOf(typeArg, e.getSourceFile(), depth);
+        if (spec) return spec;
+      }
       const callee = skipOuter(e.expression);
       if (ts.isPropertyAccessExpression(callee)) {
         // `createClient().connect()`, `redis.duplicate()`, `redis.multi().set(k, v).del(k2)`
