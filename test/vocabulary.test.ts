@@ -455,6 +455,7 @@ describe('handlers made or routed outside NestJS', () => {
   it.each(cases(['httpGet', 'httpPost', 'httpDelete', 'httpMethod'], ['Get', 'controller', 'inject']))('DECORATED_ROUTES has %s → %s', (n, want) =>
     expect(DECORATED_ROUTES.includes(n)).toBe(want),
   );
+  it("names awilix's cradle", () => expect(v.DI_CRADLE).toBe('cradle'));
   it('names the controller decorator and the constant binding', () => {
     expect([DECORATED_CONTROLLER, CONSTANT_BINDING]).toEqual(['controller', 'toConstantValue']);
   });

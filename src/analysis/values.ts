@@ -5,7 +5,7 @@ import type { Fn } from './handlers';
 import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
-import { DI_CLASS_REGISTRATIONS, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
+import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
 import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
 import { isRequestInputField } from './vocabulary/requests';
 
@@ -159,8 +159,9 @@ export class Values {
     }
     if (ts.isVariableDeclaration(e)) return next(e.initializer);
     if (ts.isBindingElement(e)) {
-      // awilix's cradle: `constructor({ technician })` is given what was registered as `technician`
-      const injected = cradleName(e, e.name as ts.Expression);
+      // awilix's cradle: `constructor({ technician })` is given what was registered as `technician`,
+      // as is `const { analyst } = req.container.cradle`
+      const injected = cradleName(e, e.name as ts.Expression) ?? cradleBinding(e);
       if (injected !== undefined) {
         const registered = this.diValuesByKey(`'${injected}'`);
         if (registered.length > 0) {
@@ -204,8 +205,8 @@ export class Values {
       return undefined;
     }
     if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-      // awilix's cradle read by field (`constructor(deps) { this.operator = deps.operator }`): what was registered under the name
-      const injected = ts.isPropertyAccessExpression(e) ? cradleName(undefined, e) : undefined;
+      // awilix's cradle read by field (`constructor(deps) { this.operator = deps.operator }`, `req.container.cradle.analyst`): what was registered under the name
+      const injected = ts.isPropertyAccessExpression(e) ? (cradleName(undefined, e) ?? cradleField(e)) : undefined;
       if (injected !== undefined) {
         const r = any(this.diValuesByKey(`'${injected}'`));
         if (r !== undefined) return r;
@@ -788,6 +789,21 @@ function classKey(cls: ts.ClassLikeDeclaration): string {
   let k = classKeys.get(cls);
   if (!k) classKeys.set(cls, (k = `c${nextClassKey++}`));
   return k;
+}
+
+/** `scope.cradle.analyst`: the name read off a container's cradle. */
+function cradleField(e: ts.PropertyAccessExpression): string | undefined {
+  const owner = skipOuter(e.expression);
+  return ts.isPropertyAccessExpression(owner) && owner.name.text === DI_CRADLE ? e.name.text : undefined;
+}
+
+/** `const { analyst } = req.container.cradle`: the name destructured off a container's cradle. */
+function cradleBinding(e: ts.BindingElement): string | undefined {
+  const decl = e.parent.parent;
+  const init = ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
+  if (!init || !ts.isPropertyAccessExpression(init) || init.name.text !== DI_CRADLE) return undefined;
+  const key = e.propertyName ?? e.name;
+  return ts.isIdentifier(key) || ts.isStringLiteralLike(key) ? key.text : undefined;
 }
 
 /**

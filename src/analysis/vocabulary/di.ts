@@ -26,6 +26,9 @@ export function namesPerRequestScope(decoratorText: string): boolean {
   return PER_REQUEST_SCOPES.some((scope) => new RegExp(`Scope\\.${scope}|['"]${scope}['"]`, 'i').test(decoratorText));
 }
 
+/** awilix: the object a container (or a request's scope) hands registrations out on by name: `req.container.cradle.analyst`. */
+export const DI_CRADLE = 'cradle';
+
 /**
  * awilix-express: a function that makes route handlers out of a class's methods, each named by a
  * string (`const api = makeInvoker(ShipmentController); router.get('/x', api('bySeal'))`).
