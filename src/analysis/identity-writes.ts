@@ -72,6 +72,7 @@ export class IdentityWrites {
       // value flow; put into a cache or store by a method (`redis.hset(k, 'stoppedBy', by)`), only the
       // identity itself (a record's audit field is data)
       const assigned = ts.isBinaryExpression(write.node);
+      if (!assigned && hashOfOtherFields(this.project, write.values)) continue;
       const value = write.values.find((v) => isIdentityValue(this.project, v, 0, assigned) && (assigned || !recordsAnAction(this.project, v)));
       if (value) out.push({ write, value });
     }
@@ -426,6 +427,16 @@ function recordsAnAction(project: Project, value: ts.Expression): boolean {
     const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
     return v !== undefined && !project.identity.isIdentity(v) && project.requestValues.origin(v) !== undefined;
   });
+}
+
+/**
+ * Field/value pairs written to a hash where some field holds something other than the identity
+ * (`redis.hset(key, 'state', 'aborted', 'by', run.operator)`): a record with who did it, not claims.
+ */
+function hashOfOtherFields(project: Project, values: readonly ts.Expression[]): boolean {
+  if (values.length < 4 || values.length % 2 !== 0) return false;
+  if (!values.every((v, i) => i % 2 === 1 || ts.isStringLiteralLike(skipOuter(v)))) return false;
+  return values.some((v, i) => i % 2 === 1 && !isIdentityValue(project, v, 0) && !isClockValue(v));
 }
 
 /** A write made while the module loads, not during a request. */

@@ -34,7 +34,7 @@ import {
   namesPerRequestScope,
   type DiLifetime,
 } from './vocabulary/di';
-import { isConnectionName, isPerRequestName, isRequestConnectionField, isRequestObjectName, isSessionField, requestRoleOf } from './vocabulary/requests';
+import { isConnectionName, isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestObjectName, isSessionField, requestRoleOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -197,7 +197,8 @@ export class SharedState {
         if (isConnectionName(name) || path.some(isConnectionName)) return undefined;
         // `req.session.operator = …`: read again by every later request that sends the cookie
         const sessionAt = path.findIndex(isSessionField);
-        if (sessionAt >= 0 && sessionAt <= 1) {
+        // (a field of the request's own state named so, `ctx.state.session`, is the request's, not the cookie session)
+        if (sessionAt >= 0 && sessionAt <= 1 && !(sessionAt === 1 && isRequestBoundField(path[0]))) {
           return {
             shared: false,
             kind: 'session',

@@ -240,6 +240,9 @@ export class Values {
       const cls = this.project.modules.valueOf(e.expression);
       // a container or value object of a library built from the value (`new Map(entries)`, `new X509Certificate(pem)`)
       if (!cls || !ts.isClassLike(cls) || isContainerClass(calleeChain(e.expression)?.at(-1) ?? '')) return any(e.arguments ?? []);
+      // a class of the project whose constructor keeps what it is given (`new BrokerSession(cert)` with
+      // `this.brokerCode = cert.subject.O`): the instance holds it
+      if (keepsConstructorArguments(cls)) return any(e.arguments ?? []);
       return undefined;
     }
     if (ts.isCallExpression(e)) {
@@ -789,6 +792,26 @@ function classKey(cls: ts.ClassLikeDeclaration): string {
   let k = classKeys.get(cls);
   if (!k) classKeys.set(cls, (k = `c${nextClassKey++}`));
   return k;
+}
+
+/** A class whose constructor writes what one of its parameters holds to a field (`this.code = cert.subject.O`, a parameter property). */
+function keepsConstructorArguments(cls: ts.ClassLikeDeclaration): boolean {
+  const ctor = cls.members.find(ts.isConstructorDeclaration);
+  if (!ctor?.body) return false;
+  const params = new Set(ctor.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+  if (ctor.parameters.some((p) => (ts.getModifiers(p)?.length ?? 0) > 0)) return true;
+  let kept = false;
+  const visit = (n: ts.Node): void => {
+    if (kept) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === SK.EqualsToken && ts.isPropertyAccessExpression(n.left) && n.left.expression.kind === SK.ThisKeyword) {
+      let root: ts.Expression = skipOuter(n.right);
+      while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isCallExpression(root)) root = skipOuter(root.expression);
+      if (ts.isIdentifier(root) && params.has(root.text)) kept = true;
+    }
+    if (!kept) ts.forEachChild(n, visit);
+  };
+  visit(ctor.body);
+  return kept;
 }
 
 /** `scope.cradle.analyst`: the name read off a container's cradle. */
