@@ -951,7 +951,6 @@ export function within(node: ts.Node, container: ts.Node): boolean {
   return node.pos >= container.pos && node.end <= container.end;
 }
 
-/** Every way through the statement ends with `return`, `throw`, `continue` or `break`, or a call that ends the response and returns. */
 /** `node` lies in an `if` branch that ends (returns, throws) without holding `other`: no way runs from it to `other`. */
 function onEndingBranch(node: ts.Node, other: ts.Node, fn: ts.Node): boolean {
   for (let n: ts.Node = node; n.parent && n !== fn; n = n.parent) {
@@ -962,6 +961,7 @@ function onEndingBranch(node: ts.Node, other: ts.Node, fn: ts.Node): boolean {
   return false;
 }
 
+/** Every way through the statement ends with `return`, `throw`, `continue` or `break`, or a call that ends the response and returns. */
 function stops(st: ts.Statement): boolean {
   if (ts.isReturnStatement(st) || ts.isThrowStatement(st) || ts.isContinueStatement(st) || ts.isBreakStatement(st)) return true;
   if (ts.isBlock(st)) return st.statements.length > 0 && stops(st.statements[st.statements.length - 1]);
