@@ -188,7 +188,12 @@ describe('data access', () => {
     ['findOrCreate', 'write'],
     ['countDocuments', 'read'],
     ['save', 'write'],
+    ['patchAndFetchById', 'write'],
+    ['deleteById', 'write'],
   ] as const)('recordMethodOf(%s).access → %s', (n, access) => expect(v.recordMethodOf(n)?.access).toBe(access));
+  it.each(cases(['findById', 'patchAndFetchById', 'updateAndFetchById', 'deleteById', 'findByPk'], ['findOne', 'patch']))('recordMethodOf(%s).byId → %s', (n, want) =>
+    expect(v.recordMethodOf(n)?.byId === true).toBe(want),
+  );
   it.each(cases(['update', 'delete', 'find', 'save', 'distinct'], ['findUnique', 'updateOne', 'findById']))('recordMethodOf(%s).ambiguous → %s', (n, want) =>
     expect(v.recordMethodOf(n)?.ambiguous === true).toBe(want),
   );

@@ -1,7 +1,21 @@
 import { nameSet } from './patterns';
 
 export type DataLibrary =
-  'prisma' | 'typeorm' | 'sequelize' | 'mongoose' | 'mongodb' | 'knex' | 'drizzle' | 'kysely' | 'mikro-orm' | 'pg' | 'mysql2' | 'better-sqlite3' | 'pg-promise' | 'node:sqlite';
+  | 'prisma'
+  | 'typeorm'
+  | 'sequelize'
+  | 'mongoose'
+  | 'mongodb'
+  | 'knex'
+  | 'objection'
+  | 'drizzle'
+  | 'kysely'
+  | 'mikro-orm'
+  | 'pg'
+  | 'mysql2'
+  | 'better-sqlite3'
+  | 'pg-promise'
+  | 'node:sqlite';
 
 export interface RecordMethod {
   name: string;
@@ -29,7 +43,9 @@ export const RECORD_METHODS: readonly RecordMethod[] = [
   ...m('read', ['sequelize'], ['findByPk'], { byId: true }),
   ...m('read', ['sequelize'], ['findAll'], { ambiguous: true }),
   ...m('write', ['sequelize'], ['findOrCreate', 'destroy']),
-  ...m('read', ['mongoose'], ['findById'], { byId: true }),
+  ...m('read', ['mongoose', 'objection'], ['findById'], { byId: true }),
+  // Objection's query builder by id: `Animal.query().patchAndFetchById(id, patch)`
+  ...m('write', ['objection'], ['patchAndFetchById', 'updateAndFetchById', 'deleteById'], { byId: true }),
   ...m('write', ['mongoose'], ['findByIdAndUpdate', 'findByIdAndDelete', 'findByIdAndRemove'], { byId: true }),
   ...m('write', ['mongoose', 'mongodb'], ['findOneAndUpdate', 'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace', 'updateOne', 'deleteOne', 'replaceOne']),
   ...m('read', ['mongoose', 'mongodb'], ['countDocuments']),
