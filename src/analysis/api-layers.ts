@@ -141,6 +141,23 @@ export class ApiLayers {
     // an app without resolvers, procedures or context factories has no per-request context
     if (this.entries.size === 0 && this.contextFactories.length === 0) return undefined;
     if (ts.isParameter(owner) ? !this.isContextDeclaration(owner, 0) : !ts.isExpression(owner) || !this.isContext(skipOuter(owner))) return undefined;
+    return this.factoryFields(key);
+  }
+
+  /** A parameter NestJS fills with one field of the context (`@Context('musician') musician`): that field's values. */
+  decoratedContextField(param: ts.ParameterDeclaration): ts.Node[] | undefined {
+    if (this.entries.size === 0 && this.contextFactories.length === 0) return undefined;
+    for (const dec of ts.getDecorators(param) ?? []) {
+      const e = dec.expression;
+      if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== NEST_CONTEXT_DECORATOR) continue;
+      const a = e.arguments[0];
+      if (a && ts.isStringLiteralLike(a)) return this.factoryFields(a.text);
+    }
+    return undefined;
+  }
+
+  /** The values the context factories (and tRPC middleware) put under `key`. */
+  private factoryFields(key: string): ts.Node[] {
     const out: ts.Node[] = [];
     for (const obj of [...this.contextFactories.flatMap((f) => returnedExpressions(f).flatMap((r) => this.returnedObjects(r, 0))), ...this.passedContexts]) {
       if (!obj) continue;

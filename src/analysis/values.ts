@@ -183,6 +183,9 @@ export class Values {
     }
     if (ts.isParameter(e)) {
       for (let en = env; en; en = en.parent) if (en.params.has(e)) return next(en.params.get(e), en.parent);
+      // NestJS GraphQL `@Context('musician') musician`: the field the context factory puts there
+      const fromContext = this.project.apiLayers.decoratedContextField(e);
+      if (fromContext && fromContext.length > 0) return any(fromContext);
       // `constructor(@inject(OPERATOR) private readonly operator: FloorOperator)`: what the container was given for the token
       for (const dec of ts.canHaveDecorators(e) ? (ts.getDecorators(e) ?? []) : []) {
         const call = skipOuter(dec.expression);
