@@ -310,7 +310,10 @@ export class Values {
     if (!ts.isIdentifier(decl.name) || decl.parent.flags & ts.NodeFlags.Const) return [];
     const out: ts.Expression[] = [];
     for (const w of this.project.facts.get(id.getSourceFile().fileName)?.assignments.get(id.text) ?? []) {
-      if (ts.isBinaryExpression(w) && w.operatorToken.kind === SK.EqualsToken && w !== id.parent && this.project.modules.declarationOf(id.text, w) === decl) out.push(w.right);
+      // (also what is appended or defaulted in: `raw += chunk` reading a body, `x ??= fallback`)
+      const kind = ts.isBinaryExpression(w) ? w.operatorToken.kind : undefined;
+      const assigns = kind === SK.EqualsToken || kind === SK.PlusEqualsToken || kind === SK.BarBarEqualsToken || kind === SK.QuestionQuestionEqualsToken;
+      if (ts.isBinaryExpression(w) && assigns && w !== id.parent && this.project.modules.declarationOf(id.text, w) === decl) out.push(w.right);
     }
     return out;
   }
