@@ -55,7 +55,8 @@ const LISTENER_REGISTRATIONS = DEFERRING_CALLEES.filter((d) => isListenerRegistr
 /**
  * Request handlers and what runs before them, for every framework the tool knows, from the
  * calls that register them: Express, Koa, Hono and Fastify route methods and `use`, route-level
- * middleware arrays, mounted routers (`app.use('/api', router)`, `router.routes()`,
+ * middleware arrays, mounted routers (`app.use('/api', router)`, `router.routes()`, a chain kept under a
+ * name, `const api = compose([requireCurator, router.routes()])`,
  * `app.route('/x', sub)`), Fastify hooks, route options and plugins (encapsulated, or shared with
  * `fastify-plugin`), NestJS controllers with their guards and middleware, and node:http(s)/tls/http2
  * request and connection listeners. Registrations on a function's parameter (`export default
@@ -324,6 +325,16 @@ export class Handlers {
       // `mount('/x', sub)` (koa-mount), wrappers: `asyncHandler(fn)`, `compose([a, b])`
       for (const a of e.arguments) this.resolveArg(a, fns, mounted, hooksOnly);
       return;
+    }
+    if (ts.isIdentifier(e)) {
+      // a chain kept under a name: `const curatorApp = compose([requireCurator, router.routes()])`, `const api = router.routes()`
+      const v = this.project.modules.valueOf(e);
+      const made = v && v !== e && ts.isCallExpression(v) ? v : undefined;
+      const name = made ? calleeChain(made.expression)?.at(-1) : undefined;
+      if (made && (made.arguments.some((a) => ts.isArrayLiteralExpression(skipOuter(a))) || name === 'routes' || name === 'middleware')) {
+        this.resolveArg(made, fns, mounted, hooksOnly);
+        return;
+      }
     }
     if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) mounted.push(this.keyOf(e));
   }
