@@ -324,11 +324,20 @@ function awaitedOrChained(call: ts.CallExpression): boolean {
  * what it is handed (`assertShelfHolder(shelf, potterId)`).
  */
 function helperElsewhere(call: ts.CallExpression, facts: FileFacts, decisions: Decisions): boolean {
-  const waited = awaitedOrChained(call);
+  // (a call returned from an async function is waited for by its caller: `return repo.reassign(id, to)`)
+  const waited = awaitedOrChained(call) || returned(call);
   if (!waited && !ts.isExpressionStatement(call.parent)) return false;
   const fn = decisions.resolve(call);
   if (fn === undefined || !elsewhere(fn, facts)) return false;
   return waited ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined : decisions.asserts(fn);
+}
+
+/** The call is what its function returns: `return repo.reassign(…)`, `() => repo.reassign(…)`. */
+function returned(call: ts.CallExpression): boolean {
+  let n: ts.Node = call;
+  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+  const p = n.parent;
+  return p !== undefined && (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === n));
 }
 
 /** A decision, a boundary and an operation can meet here with what the file imports (the refusal can be there): a text test, derived from the tables. */
