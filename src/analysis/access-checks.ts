@@ -46,7 +46,7 @@ export class AccessChecks {
       read.name.includes('param(') ||
       // a part of the request's path (`/^\/pads\/([\w-]+)/.exec(url.pathname)` in a `node:http` handler): a route parameter by another name
       URL_PATH_READ.test(read.name) ||
-      (read.key !== undefined && (isIdLikeName(read.key) || this.identityFields().has(read.key)));
+      (read.key !== undefined && (isIdLikeName(read.key) || this.identityFields().has(read.key) || this.identityHeldAs(sink.node, read.key)));
     for (const selector of sink.selectors) {
       const read = this.project.requestValues.requestReadIn(selector, accept);
       if (read) return read;
@@ -56,6 +56,18 @@ export class AccessChecks {
       if (read) return read;
     }
     return undefined;
+  }
+
+  /**
+   * The code keeps the client identity under this name where the access runs: a local of an
+   * enclosing function (`const ward = wardFromSocket(req.socket)`) or a request field (`req.ward = …`).
+   * A request value of the same name (`?ward=`) names whose records, as the identity would.
+   */
+  private identityHeldAs(node: ts.Node, name: string): boolean {
+    const fields = this.project.values.requestFieldWrites().get(name);
+    if (fields?.some((v) => this.project.requestValues.carriesIdentity(v))) return true;
+    const decl = this.project.modules.declarationOf(name, node);
+    return decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined && this.project.requestValues.carriesIdentity(decl.initializer);
   }
 
   private identityFieldsCache?: Set<string>;

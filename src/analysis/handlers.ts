@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { fieldDeclaration, isFunctionLike, isInlineCallback, propertyNameText } from './modules';
+import { fieldDeclaration, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import { instanceOfClass } from './values';
 import type { Project } from './project';
 import { NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
@@ -223,7 +223,7 @@ export class Handlers {
   }
 
   /** The canonical key of an app expression (`app`, an imported router, `this.app`). */
-  keyOf(expr: ts.Expression): Key {
+  keyOf(expr: ts.Expression, depth = 0): Key {
     const e = skipOuter(expr);
     // chains: `app.route('/x').get(…)`, `app.get(…).post(…)` (Hono), `router.routes()`
     if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression))) {
@@ -236,12 +236,25 @@ export class Handlers {
     if (cached !== undefined) return this.find(cached);
     let key: Key;
     const value = this.project.modules.valueOf(e);
-    if (value && !ts.isSourceFile(value)) key = value;
+    // a router or app a function of the project builds and returns: `app.use('/v1', claimsRouter(container))`
+    const made = value && ts.isCallExpression(value) && depth < 4 ? this.returnedApp(value) : undefined;
+    if (made) key = this.keyOf(made, depth + 1);
+    else if (value && !ts.isSourceFile(value)) key = value;
     else key = `${e.getSourceFile().fileName}:${e.getText()}`;
     if (ts.isIdentifier(e) && value === undefined) key = `${e.getSourceFile().fileName}:${e.text}`;
     this.keyCache.set(e, key);
     if (typeof key !== 'string' && ts.isParameter(key)) this.bindParameter(key);
     return this.find(key);
+  }
+
+  /** What a call of a project function returns when that is not itself a function: the router `makeRouter()` builds. */
+  private returnedApp(call: ts.CallExpression): ts.Expression | undefined {
+    const factory = this.project.modules.valueOf(call.expression);
+    if (!factory || !isFunctionLike(factory) || !factory.body) return undefined;
+    const returned = ts.isBlock(factory.body) ? returnedExpressions(factory) : [factory.body];
+    const first = returned[0] && skipOuter(returned[0]);
+    if (!first || ts.isArrowFunction(first) || ts.isFunctionExpression(first) || ts.isObjectLiteralExpression(first)) return undefined;
+    return ts.isIdentifier(first) || ts.isCallExpression(first) || ts.isPropertyAccessExpression(first) ? first : undefined;
   }
 
   /** Tie a parameter that things are registered on to the apps passed in at the call sites. */
@@ -314,11 +327,13 @@ export class Handlers {
     const fn = this.functionOf(e);
     if (fn) {
       fns.push(fn);
+      // `vet('petPolicy')` where `vet = (m) => (req, res) => scope.resolve(VetController)[m](req, res)`: the method named runs too
+      if (ts.isCallExpression(e)) fns.push(...this.namedMethodCalls(e, fn));
       return;
     }
     if (ts.isCallExpression(e)) {
       const name = calleeChain(e.expression)?.at(-1);
-      if (name === 'routes' || name === 'middleware') {
+      if (name === 'routes' || name === 'middleware' || this.returnedApp(e)) {
         mounted.push(this.keyOf(e));
         return;
       }
@@ -373,12 +388,50 @@ export class Handlers {
     return undefined;
   }
 
+  /**
+   * The methods a handler made by a project factory calls by the name it was made with: in
+   * `const vet = (m) => (req, res) => req.scope.resolve(VetController)[m](req, res)`, `vet('petPolicy')`
+   * runs `VetController.prototype.petPolicy`.
+   */
+  private namedMethodCalls(made: ts.CallExpression, fn: Fn): Fn[] {
+    const factory = this.project.modules.valueOf(made.expression);
+    if (!factory || !isFunctionLike(factory) || !fn.body) return [];
+    const names = new Map<string, string>();
+    factory.parameters.forEach((p, i) => {
+      const arg = made.arguments[i] && skipOuter(made.arguments[i]);
+      if (ts.isIdentifier(p.name) && arg && ts.isStringLiteralLike(arg)) names.set(p.name.text, arg.text);
+    });
+    if (names.size === 0) return [];
+    const out: Fn[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n)) {
+        const callee = skipOuter(n.expression);
+        const key = ts.isElementAccessExpression(callee) ? skipOuter(callee.argumentExpression) : undefined;
+        const name = key && ts.isIdentifier(key) ? names.get(key.text) : undefined;
+        if (name && ts.isElementAccessExpression(callee)) {
+          const owner = this.project.modules.valueOf(callee.expression);
+          const cls = owner && ts.isExpression(owner) ? instanceOfClass(owner, this.project.modules) : undefined;
+          const member = cls ? fieldDeclaration(cls, name) : undefined;
+          if (member && ts.isMethodDeclaration(member) && member.body) out.push(member);
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    return out;
+  }
+
   /** The method a handler maker of a class names (`makeInvoker(C)` called with `'bySeal'`: `C.prototype.bySeal`). */
   private invokedMethod(maker: ts.CallExpression, call: ts.CallExpression): Fn | undefined {
     const name = calleeChain(maker.expression)?.at(-1);
     const arg = call.arguments[0] && skipOuter(call.arguments[0]);
     if (!name || !isMethodInvokerFactory(name) || !arg || !ts.isStringLiteralLike(arg) || !maker.arguments[0]) return undefined;
-    const cls = this.project.modules.valueOf(maker.arguments[0]);
+    let cls = this.project.modules.valueOf(maker.arguments[0]);
+    // `makeInvoker((cradle) => new ReportController(cradle))`: the class the function makes
+    if (cls && isFunctionLike(cls) && cls.body) {
+      const made = skipOuter((ts.isBlock(cls.body) ? returnedExpressions(cls)[0] : cls.body) ?? cls.body);
+      cls = ts.isNewExpression(made) ? this.project.modules.valueOf(made.expression) : undefined;
+    }
     const member = cls && ts.isClassLike(cls) ? fieldDeclaration(cls, arg.text) : undefined;
     if (member && ts.isMethodDeclaration(member) && member.body) return member;
     const init = member && ts.isPropertyDeclaration(member) && member.initializer ? skipOuter(member.initializer) : undefined;

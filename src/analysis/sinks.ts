@@ -196,6 +196,8 @@ function namesEntity(arg: ts.Expression, project: Project): boolean {
   if (ts.isStringLiteralLike(e)) return /^[A-Z][A-Za-z0-9]*$/.test(e.text);
   if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return false;
   const value = project.modules.valueOf(e);
+  // a class imported from a module the scan does not hold (`import { Incident } from '../entities'`): by its form
+  if (value !== undefined && ts.isImportDeclaration(value)) return ts.isIdentifier(e) && /^[A-Z][a-z]/.test(e.text);
   return value !== undefined && ts.isClassLike(value);
 }
 
@@ -284,7 +286,8 @@ function serviceSink(call: ts.CallExpression, project: Project): Sink | undefine
   const selectors: ts.Node[] = [call.arguments[0]];
   const config = objectOf(call.arguments[0], project);
   if (config) selectors.splice(0, 1, ...HTTP_TARGET_OPTIONS.map((k) => member(config, k)).filter((x): x is ts.Expression => x !== undefined));
-  // the identity scopes the call in the URL, its query or its headers; in the body it is only data
+  // the identity scopes the call in the URL or its query; in the body it is only data, and in a
+  // header (`x-requested-by: email`) it says who asks, not which record the call names
   const scope: ts.Node[] = [...selectors];
   for (const a of call.arguments.slice(1)) {
     const options = objectOf(a, project);

@@ -29,7 +29,7 @@ export const HTTP_CLIENT_FIELDS: readonly string[] = ['httpService', 'http', 'ht
 export const HTTP_CLIENT_FACTORY = 'create';
 /** Options of a request that choose its target, and those that scope it. */
 export const HTTP_TARGET_OPTIONS: readonly string[] = ['url', 'params', 'baseURL', 'path'];
-export const HTTP_SCOPE_OPTIONS: readonly string[] = ['headers', 'params', 'searchParams', 'url'];
+export const HTTP_SCOPE_OPTIONS: readonly string[] = ['params', 'searchParams', 'url'];
 
 const modules = nameSet(HTTP_CLIENT_MODULES);
 const methods = new Map(HTTP_METHODS.map((m) => [m.name, m]));
