@@ -714,8 +714,10 @@ export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { ki
 /** A refusal marker at a node: a status literal in a call, a named error or status, a plain error saying "forbidden". */
 function refusalAt(n: ts.Node, errorStatus?: ErrorStatus): RefusalKind | undefined {
   // (also a status a layered function returns for its route to send: `if (run.lab !== who.lab) return 403;`)
-  if (ts.isNumericLiteral(n) && n.parent && (ts.isCallExpression(n.parent) || ts.isNewExpression(n.parent) || ts.isPropertyAssignment(n.parent) || ts.isReturnStatement(n.parent)))
-    return statusRefusal(Number(n.text));
+  // (`{ status: 403 as const }` too: the literal's place is that of its outermost assertion or parentheses)
+  const place = ts.isNumericLiteral(n) ? outerPlace(n) : undefined;
+  if (place && (ts.isCallExpression(place) || ts.isNewExpression(place) || ts.isPropertyAssignment(place) || ts.isReturnStatement(place)))
+    return statusRefusal(Number((n as ts.NumericLiteral).text));
   // `ctx.status = 403`, `res.statusCode = 403`
   if (ts.isNumericLiteral(n) && n.parent && ts.isBinaryExpression(n.parent) && n.parent.right === n && n.parent.operatorToken.kind === SK.EqualsToken) {
     const left = skipOuter(n.parent.left);
@@ -741,6 +743,13 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus): RefusalKind | undefin
     if (status !== undefined) return statusRefusal(status);
   }
   return undefined;
+}
+
+/** The node an expression sits in, past the assertions and parentheses around it (`403 as const`, `(403)`). */
+function outerPlace(n: ts.Node): ts.Node | undefined {
+  let p = n.parent;
+  while (p && (ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isParenthesizedExpression(p) || ts.isTypeAssertionExpression(p))) p = p.parent;
+  return p;
 }
 
 /** Inside a guard's method (`canActivate`), where `return false` refuses the request. */
@@ -843,6 +852,11 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
       const m = modules.memberOf(v, method, 0);
       return m && isFunctionLike(m) ? m : undefined;
     } else if (v && (ts.isParameter(v) || ts.isVariableDeclaration(v))) cls = classOfDeclaration(v, modules);
+    // a function of a module imported whole (`import * as cannons from './cannonRepo'`; `cannons.setMode(…)`)
+    else if (v && ts.isSourceFile(v)) {
+      const m = modules.valueOf(callee);
+      return m && isFunctionLike(m) ? m : undefined;
+    }
   }
   return cls ? methodOf(cls, method) : undefined;
 }

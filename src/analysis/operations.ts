@@ -92,6 +92,8 @@ export function chainNames(expr: ts.Expression): string[] {
     } else {
       if (ts.isIdentifier(e)) out.push(e.text);
       else if (e.kind === SK.ThisKeyword) out.push('this');
+      // a client the code waits for (`(await this.banDb()).del(key)`): a receiver without a name
+      else if (ts.isAwaitExpression(e) && out.length > 0) out.push('');
       return out.reverse();
     }
   }

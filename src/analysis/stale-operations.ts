@@ -340,8 +340,13 @@ function returned(call: ts.CallExpression): boolean {
   return p !== undefined && (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === n));
 }
 
-/** A decision, a boundary and an operation can meet here with what the file imports (the refusal can be there): a text test, derived from the tables. */
-export const mayHoldCrossFileWindow = (text: string): boolean => (SUSPEND_TEXT.test(text) || GUARDED_ROUTE_TEXT.test(text)) && mayHoldOperation(text);
+/**
+ * A decision, a boundary and an operation can meet here with what the file imports: a text test,
+ * derived from the tables. The refusal can be in an imported helper when the operation is here, and
+ * the operation in an imported repository when the refusal is here (`if (!(await operatesZoneOf(…)))
+ * return 403; … await cannons.setMode(…)`).
+ */
+export const mayHoldCrossFileWindow = (text: string): boolean => (SUSPEND_TEXT.test(text) || GUARDED_ROUTE_TEXT.test(text)) && (mayHoldOperation(text) || REFUSAL_TEXT.test(text));
 
 /** With helpers in other files, the refusal can be there (answered once per file: files are judged in every app that holds them). */
 const helperTexts = new WeakMap<FileFacts, boolean>();
