@@ -1,5 +1,5 @@
 import * as v from '../src/analysis/vocabulary';
-import { CONSTANT_BINDING, DECORATED_CONTROLLER, DECORATED_ROUTES } from '../src/analysis/vocabulary/api-layers';
+import { CONSTANT_BINDING, DECORATED_CONTROLLER, DECORATED_METHOD_ROUTE, DECORATED_ROUTES, DECORATED_SERVER_CONFIG } from '../src/analysis/vocabulary/api-layers';
 
 /**
  * Every table of the vocabulary with names it must and must not accept, and every prefilter
@@ -450,6 +450,7 @@ describe('values', () => {
     expect(v.isConversion(n)).toBe(want),
   );
   it.each(cases(['Map', 'X509Certificate', 'URLSearchParams'], ['Repository', 'EventEmitter']))('isContainerClass(%s) → %s', (n, want) => expect(v.isContainerClass(n)).toBe(want));
+  it('names the promise class whose executor settles it', () => expect(v.PROMISE_CLASS).toBe('Promise'));
   it.each(cases(['map', 'forEach', 'find'], ['sort', 'push']))('iteratesElements(%s) → %s', (n, want) => expect(v.iteratesElements(n)).toBe(want));
 });
 
@@ -464,6 +465,11 @@ describe('handlers made or routed outside NestJS', () => {
   it('names the controller decorator and the constant binding', () => {
     expect([DECORATED_CONTROLLER, CONSTANT_BINDING]).toEqual(['controller', 'toConstantValue']);
   });
+  it('names the route decorator that takes the method first, and is one of the routes', () => {
+    expect(DECORATED_METHOD_ROUTE).toBe('httpMethod');
+    expect(DECORATED_ROUTES).toContain(DECORATED_METHOD_ROUTE);
+  });
+  it("names the server's configuration hook for app-level middleware", () => expect(DECORATED_SERVER_CONFIG).toBe('setConfig'));
 });
 
 describe('DI lifetimes and containers outside NestJS', () => {

@@ -59,14 +59,16 @@ export class AccessChecks {
   }
 
   /**
-   * The code keeps the client identity under this name where the access runs: a local of an
-   * enclosing function (`const ward = wardFromSocket(req.socket)`) or a request field (`req.ward = …`).
+   * The code keeps the client identity under this name where the access runs: a local or parameter
+   * of an enclosing function (`const ward = wardFromSocket(req.socket)`, `route(req, res, station)`
+   * called with the identity) or a request field (`req.ward = …`).
    * A request value of the same name (`?ward=`) names whose records, as the identity would.
    */
   private identityHeldAs(node: ts.Node, name: string): boolean {
     const fields = this.project.values.requestFieldWrites().get(name);
     if (fields?.some((v) => this.project.requestValues.carriesIdentity(v))) return true;
     const decl = this.project.modules.declarationOf(name, node);
+    if (decl !== undefined && ts.isParameter(decl)) return ts.isIdentifier(decl.name) && this.project.requestValues.carriesIdentity(decl.name);
     return decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined && this.project.requestValues.carriesIdentity(decl.initializer);
   }
 

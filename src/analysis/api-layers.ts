@@ -7,6 +7,8 @@ import {
   CONSTANT_BINDING,
   CONTEXT_ACCESSOR,
   DECORATED_CONTROLLER,
+  DECORATED_METHOD_ROUTE,
+  DECORATED_SERVER_CONFIG,
   DECORATED_ROUTES,
   CONTEXT_FACTORY_KEYS,
   GRAPHQL_ROOT_TYPES,
@@ -66,6 +68,7 @@ export class ApiLayers {
       return undefined;
     };
     let bound: Map<string, ts.Expression> | undefined;
+    let global: Fn[] | undefined;
     const middleware = (list: readonly ts.Expression[]): Fn[] =>
       list.flatMap((a) => {
         const e = skipOuter(a);
@@ -85,14 +88,41 @@ export class ApiLayers {
         if (!ts.isClassDeclaration(st)) continue;
         const cls = args(st, [DECORATED_CONTROLLER]);
         if (!cls) continue;
-        const before = middleware(cls.slice(1));
+        global ??= this.serverMiddleware();
+        const before = [...global, ...middleware(cls.slice(1))];
         for (const m of st.members) {
           const route = ts.isMethodDeclaration(m) && m.body ? args(m, DECORATED_ROUTES) : undefined;
           // `@httpGet(path, ...middleware)`; `@httpMethod(method, path, ...middleware)`
-          if (route) this.entries.set(m as ts.MethodDeclaration, { kind: 'route', before: [...before, ...middleware(route.slice(2))] });
+          const from = ts.isMethodDeclaration(m) && args(m, [DECORATED_METHOD_ROUTE]) ? 2 : 1;
+          if (route) this.entries.set(m as ts.MethodDeclaration, { kind: 'route', before: [...before, ...middleware(route.slice(from))] });
         }
       }
     }
+  }
+
+  /** The app-level middleware the server of decorated controllers is configured with: `server.setConfig((app) => { app.use(mw) })`. */
+  private serverMiddleware(): Fn[] {
+    const out: Fn[] = [];
+    for (const call of this.project.callsNamed(DECORATED_SERVER_CONFIG)) {
+      const config = ts.isCallExpression(call) && call.arguments[0] ? this.project.handlers.functionOf(call.arguments[0]) : undefined;
+      const app = config?.parameters[0]?.name;
+      if (!config?.body || !app || !ts.isIdentifier(app)) continue;
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression))) {
+          const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
+          const receiver = skipOuter(callee.expression);
+          if (callee.name.text === 'use' && ts.isIdentifier(receiver) && receiver.text === app.text) {
+            for (const a of n.arguments) {
+              const fn = this.project.handlers.functionOf(a);
+              if (fn && !out.includes(fn)) out.push(fn);
+            }
+          }
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(config.body);
+    }
+    return out;
   }
 
   /** Tokens and the values inversify's `bind(token).toConstantValue(value)` gives for them. */

@@ -6,7 +6,7 @@ import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions
 import type { Modules } from './modules';
 import type { Project } from './project';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
-import { isContainerClass, isConversion, iteratesElements } from './vocabulary/values';
+import { isContainerClass, isConversion, iteratesElements, PROMISE_CLASS } from './vocabulary/values';
 import { isRequestInputField } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
@@ -240,6 +240,9 @@ export class Values {
     }
     if (ts.isArrayLiteralExpression(e)) return any(e.elements);
     if (ts.isNewExpression(e)) {
+      // `new Promise((resolve) => … resolve(JSON.parse(raw)))`: what it is settled with
+      const executor = calleeChain(e.expression)?.at(-1) === PROMISE_CLASS && e.arguments?.[0] ? skipOuter(e.arguments[0]) : undefined;
+      if (executor && isFunctionLike(executor)) return any(settledWith(executor));
       const cls = this.project.modules.valueOf(e.expression);
       // a container or value object of a library built from the value (`new Map(entries)`, `new X509Certificate(pem)`)
       if (!cls || !ts.isClassLike(cls) || isContainerClass(calleeChain(e.expression)?.at(-1) ?? '')) return any(e.arguments ?? []);
@@ -780,6 +783,20 @@ export function instanceOfClass(expr: ts.Expression, modules: Modules): ts.Class
     return cls && ts.isClassLike(cls) ? cls : undefined;
   }
   return undefined;
+}
+
+/** The values a promise's executor passes to its first parameter: `resolve(x)` anywhere in it, its callbacks included. */
+function settledWith(executor: ts.FunctionLikeDeclaration): ts.Expression[] {
+  const resolve = executor.parameters[0]?.name;
+  if (!resolve || !ts.isIdentifier(resolve) || !executor.body) return [];
+  const out: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isIdentifier(skipOuter(n.expression)) && (skipOuter(n.expression) as ts.Identifier).text === resolve.text && n.arguments[0])
+      out.push(n.arguments[0]);
+    ts.forEachChild(n, visit);
+  };
+  visit(executor.body);
+  return out;
 }
 
 /** What identifies a DI token: the declaration a name resolves to, or a string's text. */

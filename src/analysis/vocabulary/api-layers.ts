@@ -44,3 +44,10 @@ export const DECORATED_CONTROLLER = 'controller';
 export const DECORATED_ROUTES: readonly string[] = ['httpGet', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete', 'httpHead', 'httpMethod', 'all'];
 /** The DI binding that hands a token's value over as is: inversify `bind(token).toConstantValue(fn)`. */
 export const CONSTANT_BINDING = 'toConstantValue';
+/** The decorated route whose first argument is the HTTP method, not the path: `@httpMethod('get', path, ...middleware)`. */
+export const DECORATED_METHOD_ROUTE = 'httpMethod';
+/**
+ * How the server of decorated controllers is given its app-level middleware, which run before
+ * every route: inversify-express-utils `server.setConfig((app) => { app.use(mw) })`.
+ */
+export const DECORATED_SERVER_CONFIG = 'setConfig';

@@ -46,6 +46,9 @@ export const ELEMENT_ITERATORS: readonly string[] = ['map', 'forEach', 'filter',
 /** Library classes whose instances hold what they were built from: `new Map(entries)`, `new X509Certificate(pem)`. */
 export const CONTAINER_CLASSES: readonly string[] = ['Map', 'Set', 'URL', 'URLSearchParams', 'X509Certificate', 'Buffer', 'String', 'Array'];
 
+/** The class whose executor's first parameter settles it with a value: `new Promise((resolve) => resolve(body))`. */
+export const PROMISE_CLASS = 'Promise';
+
 const conversions = new Set(CONVERSIONS.map((c) => c.name));
 const iterators = new Set(ELEMENT_ITERATORS);
 
