@@ -7,6 +7,7 @@ import type { Fn } from './handlers';
 import { isFunctionLike, isInlineCallback } from './modules';
 import type { Project } from './project';
 import { isErrorCallback, isRefusalCall, refusesWithStatus } from './vocabulary/refusals';
+import { namesPerRequestScope } from './vocabulary/di';
 
 const SK = ts.SyntaxKind;
 
@@ -48,6 +49,12 @@ export class Dominance {
    * to point at), or `undefined` when some path has none the tool can see. `callers` finds the call
    * sites of a helper (name-based or typed; the rule chooses how sure it must be).
    */
+  /** A per-request provider's constructor that does the check, made before `fn` runs (`perRequestConstructors`). */
+  private constructedBefore(fn: Fn, spec: CheckSpec): ts.Node | undefined {
+    if (!ts.isMethodDeclaration(fn) && !ts.isGetAccessorDeclaration(fn)) return undefined;
+    return perRequestConstructors(fn, this.project).find((c) => spec.gate(c));
+  }
+
   checkBefore(node: ts.Node, spec: CheckSpec, callers: (fn: Fn) => readonly ts.Node[], depth = 0, seen = new Set<ts.Node>()): ts.Node | undefined {
     if (depth > 5 || seen.has(node)) return undefined;
     seen.add(node);
@@ -56,6 +63,8 @@ export class Dominance {
     for (let fn = enclosingFunction(n); fn; fn = enclosingFunction(n)) {
       const here = checkInFunction(n, fn, spec);
       if (here) return here;
+      const constructed = this.constructedBefore(fn, spec);
+      if (constructed) return constructed;
       const gated = handlers.gatedBefore(fn, (f) => f !== fn && spec.gate(f));
       if (gated !== undefined) return gated ? (this.project.requestPaths.chain(fn).find((f) => spec.gate(f)) ?? fn) : undefined;
       if (handlers.isEntry(fn)) return undefined;
@@ -80,6 +89,31 @@ export class Dominance {
     }
     return undefined;
   }
+}
+
+/**
+ * The class's per-request dependencies are made before any of its methods runs on that request
+ * (NestJS builds a `Scope.REQUEST` provider, and everything it is injected into, before the
+ * handler): a constructor of one that does the check — its own, or that of a provider its
+ * constructor is given (`constructor(private readonly operator: OperatorContext)`) — runs before.
+ */
+function perRequestConstructors(fn: Fn, project: Project): ts.ConstructorDeclaration[] {
+  const cls = ts.isMethodDeclaration(fn) || ts.isGetAccessorDeclaration(fn) ? fn.parent : undefined;
+  if (!cls || !ts.isClassLike(cls)) return [];
+  const out: ts.ConstructorDeclaration[] = [];
+  const perRequest = (c: ts.ClassLikeDeclaration): ts.ConstructorDeclaration | undefined => {
+    const scoped = ((ts.canHaveDecorators(c) && ts.getDecorators(c)) || []).some((d) => namesPerRequestScope(d.getText()));
+    return scoped ? c.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && m.body !== undefined) : undefined;
+  };
+  const own = perRequest(cls);
+  if (own) out.push(own);
+  const ctor = cls.members.find(ts.isConstructorDeclaration);
+  for (const p of ctor?.parameters ?? []) {
+    const type = p.type && ts.isTypeReferenceNode(p.type) ? project.modules.typeValueOf(p.type.typeName) : undefined;
+    const made = type && ts.isClassLike(type) ? perRequest(type) : undefined;
+    if (made) out.push(made);
+  }
+  return out;
 }
 
 /** A check in `fn` before `node`: an enclosing condition, or a statement earlier in an enclosing block. */
