@@ -1,4 +1,4 @@
-import { mayHoldOperation, OPERATION_VERBS, STORE_WRITES } from '../src/analysis/vocabulary/operations';
+import { CONDITION_KEYS, mayHoldOperation, OPERATION_VERBS, READ_VERSION_KEYS, SCRIPT_KEYS, SCRIPT_SOURCE_KEY, STORE_WRITES } from '../src/analysis/vocabulary/operations';
 import { namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
 
 describe('vocabulary: refusals', () => {
@@ -33,6 +33,14 @@ describe('vocabulary: operations', () => {
       "await client.hSet('k', f)",
     ])
       expect([t, mayHoldOperation(t)]).toEqual([t, true]);
+  });
+
+  it('names the options that make a write conditional: a condition, the version read, a script run on the record', () => {
+    expect(CONDITION_KEYS).toContain('ConditionExpression');
+    expect(READ_VERSION_KEYS).toEqual(expect.arrayContaining(['if_seq_no', 'if_primary_term']));
+    expect([SCRIPT_KEYS, SCRIPT_SOURCE_KEY]).toEqual([['script'], 'source']);
+    // none of them is a filter or payload of ORMs
+    for (const k of [...CONDITION_KEYS, ...READ_VERSION_KEYS, ...SCRIPT_KEYS]) expect(['where', 'data', 'filter', 'values']).not.toContain(k);
   });
 
   it('must not match: reads and answers', () => {

@@ -7,7 +7,17 @@ import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
 import { chainNames, operationOf, type Operation } from './operations';
-import { CONDITION_KEYS, DEFERRING_CALLEES, HTTP_CLIENT_RECEIVERS, HTTP_FUNCTIONS, isReadVerb, isStoreWrite, READ_VERSION_KEYS } from './vocabulary/operations';
+import {
+  CONDITION_KEYS,
+  DEFERRING_CALLEES,
+  HTTP_CLIENT_RECEIVERS,
+  HTTP_FUNCTIONS,
+  isReadVerb,
+  isStoreWrite,
+  READ_VERSION_KEYS,
+  SCRIPT_KEYS,
+  SCRIPT_SOURCE_KEY,
+} from './vocabulary/operations';
 import { isFilterOption } from './vocabulary/atomic';
 
 const SK = ts.SyntaxKind;
@@ -465,9 +475,11 @@ const WHERE_CALL = /^(where|andWhere|orWhere|whereIn|whereRaw|andWhereRaw|whereN
  * for a decision whose fields are out of sight (a helper, a flag), a relation filter or a
  * sub-query does; a DynamoDB `ConditionExpression` always does.
  */
-export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'call'>): boolean {
+export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'call'>, renamed?: ReadonlyMap<string, string>): boolean {
   const words = new Set<string>();
+  // (a helper's parameters stand for what its caller passed: `fromMemberId` for `memberId`)
   const values = new Set<string>();
+  const value = (text: string): void => void values.add(renamed?.get(text) ?? text);
   let nested = false;
   let conditional = false;
   const norm = (w: string): string => w.toLowerCase().replace(/[_$-]/g, '');
@@ -483,10 +495,12 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     if (depth >= 2) nested = true;
     for (const p of e.properties) {
       const name = p.name ? (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name) ? p.name.text : undefined) : undefined;
+      // what a write stores (`updateMany({ where, data })`) does not narrow the rows it writes
+      if (name !== undefined && depth === 0 && PAYLOAD.test(name)) continue;
       if (name) words.add(norm(name));
-      if (ts.isShorthandPropertyAssignment(p)) values.add(p.name.text);
+      if (ts.isShorthandPropertyAssignment(p)) value(p.name.text);
       if (ts.isPropertyAssignment(p)) {
-        values.add(skipOuter(p.initializer).getText());
+        value(skipOuter(p.initializer).getText());
         keysOf(p.initializer, depth + 1);
       }
     }
@@ -495,7 +509,15 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     if (ts.isPropertyAssignment(n) && CONDITION_KEYS.includes(propertyNameText(n.name) ?? '')) condition(n.initializer);
     // the version of the document the decision read: the write fails when it changed since
     else if (ts.isPropertyAssignment(n) && READ_VERSION_KEYS.includes(propertyNameText(n.name) ?? '')) conditional = true;
-    else ts.forEachChild(n, deep);
+    // a script the store runs on the record as it writes it (`script: { source: 'if (ctx._source.maintainers.contains(…))' }`)
+    else if (ts.isPropertyAssignment(n) && SCRIPT_KEYS.includes(propertyNameText(n.name) ?? '')) {
+      const script = skipOuter(n.initializer);
+      const field = ts.isObjectLiteralExpression(script)
+        ? script.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyNameText(p.name) === SCRIPT_SOURCE_KEY)
+        : undefined;
+      const source = ts.isObjectLiteralExpression(script) ? field?.initializer : script;
+      if (source) condition(source);
+    } else ts.forEachChild(n, deep);
   };
   const sql = (text: string): void => {
     const at = text.search(/\bwhere\b/i);
@@ -862,7 +884,13 @@ function helperCarriesCondition(op: Operation, check: Check, decisions: Decision
     ts.forEachChild(n, visit);
   };
   visit(fn.body);
-  return inner.length > 0 && inner.every((o) => conditionInQuery(o, check));
+  const renamed = new Map<string, string>();
+  if (ts.isCallExpression(op.node))
+    fn.parameters.forEach((p, i) => {
+      const arg = (op.node as ts.CallExpression).arguments[i];
+      if (ts.isIdentifier(p.name) && arg) renamed.set(p.name.text, skipOuter(arg).getText());
+    });
+  return inner.length > 0 && inner.every((o) => conditionInQuery(o, check, renamed));
 }
 
 /**

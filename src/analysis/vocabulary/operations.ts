@@ -113,6 +113,13 @@ export function isStoreWrite(name: string): boolean {
  */
 export const CONDITION_KEYS: readonly string[] = ['ConditionExpression'];
 export const READ_VERSION_KEYS: readonly string[] = ['if_seq_no', 'ifSeqNo', 'if_primary_term', 'ifPrimaryTerm'];
+/**
+ * Options holding a script the store runs on the record as it writes it (Elasticsearch
+ * `update({ script: { source } })`): one that tests a field the decision tested re-checks it there.
+ */
+export const SCRIPT_KEYS: readonly string[] = ['script'];
+/** The field of a script object that holds its text: `script: { source: '…', params }`. */
+export const SCRIPT_SOURCE_KEY = 'source';
 
 /**
  * Verbs of operations on a service of the app that change what someone may do or own: a method
