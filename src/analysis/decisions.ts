@@ -3,7 +3,7 @@ import { isPromiseStep } from './vocabulary/deferral';
 import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
-import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText } from './modules';
+import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions } from './modules';
 import { references } from './guards';
 import { chainNames, isClockValue, operationOf, performedOperation, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
@@ -530,8 +530,11 @@ function isCollection(v: ts.Node | undefined): boolean {
   return e !== undefined && ((ts.isNewExpression(e) && ts.isIdentifier(e.expression) && collectionClassOf(e.expression.text) !== undefined) || ts.isArrayLiteralExpression(e));
 }
 
-/** The HTTP status an error class of the app answers with, where it says so. */
-export type ErrorStatus = (name: ts.Identifier) => number | undefined;
+/**
+ * The HTTP status an error class of the app answers with, where it says so; and, for `throw
+ * denied()`, the error a function of the app makes (`const denied = () => new GraphQLError(…)`).
+ */
+export type ErrorStatus = ((name: ts.Identifier) => number | undefined) & { madeBy?: (call: ts.CallExpression) => ts.Expression | undefined };
 
 /**
  * The status an error class carries: a `status`/`statusCode` field set to a number
@@ -578,10 +581,17 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
     cache.set(cls, found);
     return found;
   };
-  return (name) => {
+  const status: ErrorStatus = (name) => {
     const v = modules.valueOf(name);
     return v && ts.isClassLike(v) ? ofClass(v, 0) : undefined;
   };
+  status.madeBy = (call) => {
+    const fn = modules.valueOf(call.expression);
+    if (!fn || !isFunctionLike(fn) || !fn.body) return undefined;
+    const made = ts.isBlock(fn.body) ? returnedExpressions(fn)[0] : fn.body;
+    return made && ts.isNewExpression(skipOuter(made)) ? skipOuter(made) : undefined;
+  };
+  return status;
 }
 
 /**
@@ -701,10 +711,14 @@ export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { ki
   if (!end || !stopsAt(end)) return undefined;
   let kind: RefusalKind | undefined;
   const throws = ts.isThrowStatement(end) || (ts.isExpressionStatement(end) && ts.isCallExpression(end.expression) && calleeChain(end.expression.expression)?.at(-1) === 'throw');
-  const visit = (n: ts.Node): void => {
+  const visit = (n: ts.Node, thrown = false): void => {
     if (kind === 'auth' || isFunctionLike(n)) return;
-    kind = refusalAt(n, errorStatus) ?? kind;
-    ts.forEachChild(n, visit);
+    kind = refusalAt(n, errorStatus, thrown) ?? kind;
+    // `throw denied()`: the error the app's function makes is what is thrown
+    const call = ts.isThrowStatement(n) && n.expression ? skipOuter(n.expression) : undefined;
+    const made = call && ts.isCallExpression(call) ? errorStatus?.madeBy?.(call) : undefined;
+    if (made) visit(made, true);
+    ts.forEachChild(n, (c) => visit(c));
   };
   visit(branch);
   if (!kind && ts.isReturnStatement(end) && end.expression?.kind === SK.FalseKeyword && isGuardMethod(branch)) kind = 'auth';
@@ -712,7 +726,7 @@ export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { ki
 }
 
 /** A refusal marker at a node: a status literal in a call, a named error or status, a plain error saying "forbidden". */
-function refusalAt(n: ts.Node, errorStatus?: ErrorStatus): RefusalKind | undefined {
+function refusalAt(n: ts.Node, errorStatus?: ErrorStatus, thrown = false): RefusalKind | undefined {
   // (also a status a layered function returns for its route to send: `if (run.lab !== who.lab) return 403;`)
   // (`{ status: 403 as const }` too: the literal's place is that of its outermost assertion or parentheses)
   const place = ts.isNumericLiteral(n) ? outerPlace(n) : undefined;
@@ -728,7 +742,7 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus): RefusalKind | undefin
     if (k) return k;
   }
   if (ts.isStringLiteralLike(n) && n.parent && ts.isPropertyAssignment(n.parent) && propertyNameText(n.parent.name) === 'code') return namedRefusal(n.text);
-  if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.parent && ts.isThrowStatement(n.parent)) {
+  if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && (thrown || (n.parent && ts.isThrowStatement(n.parent)))) {
     // `throw new CalibrationDenied(…)`, `throw new Error('forbidden')`
     const message = n.arguments?.[0] && skipOuter(n.arguments[0]);
     const text =
