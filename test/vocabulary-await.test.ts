@@ -1,4 +1,14 @@
-import { CONDITION_KEYS, mayHoldOperation, OPERATION_VERBS, READ_VERSION_KEYS, SCRIPT_KEYS, SCRIPT_SOURCE_KEY, STORE_WRITES } from '../src/analysis/vocabulary/operations';
+import {
+  CONDITION_KEYS,
+  FRAMEWORK_CONTEXT_MEMBERS,
+  isFrameworkContextMember,
+  mayHoldOperation,
+  OPERATION_VERBS,
+  READ_VERSION_KEYS,
+  SCRIPT_KEYS,
+  SCRIPT_SOURCE_KEY,
+  STORE_WRITES,
+} from '../src/analysis/vocabulary/operations';
 import { namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
 
 describe('vocabulary: refusals', () => {
@@ -41,6 +51,12 @@ describe('vocabulary: operations', () => {
     expect([SCRIPT_KEYS, SCRIPT_SOURCE_KEY]).toEqual([['script'], 'source']);
     // none of them is a filter or payload of ORMs
     for (const k of [...CONDITION_KEYS, ...READ_VERSION_KEYS, ...SCRIPT_KEYS]) expect(['where', 'data', 'filter', 'values']).not.toContain(k);
+  });
+
+  it('knows the members frameworks put on their context objects, not the clients apps keep there', () => {
+    for (const m of ['state', 'locals', 'cookies', 'session', 'var', 'req', 'res']) expect([m, isFrameworkContextMember(m)]).toEqual([m, true]);
+    for (const m of ['redis', 'prisma', 'db', 'orm', 'cache']) expect([m, isFrameworkContextMember(m)]).toEqual([m, false]);
+    expect(new Set(FRAMEWORK_CONTEXT_MEMBERS).size).toBe(FRAMEWORK_CONTEXT_MEMBERS.length);
   });
 
   it('must not match: reads and answers', () => {

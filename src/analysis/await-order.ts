@@ -18,7 +18,7 @@ import {
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
 } from './vocabulary/operations';
-import { isFilterOption } from './vocabulary/atomic';
+import { isFilterOption, WATCHED_TRANSACTION } from './vocabulary/atomic';
 
 const SK = ts.SyntaxKind;
 
@@ -861,7 +861,31 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
   const tx = transactionOf(op.node);
   if (tx && transactionOf(check.call) === tx) return true;
   if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
-  return conditionInQuery(op, check) || scriptedCommand(op) || outcomeRefuses(op, decisions) || helperCarriesCondition(op, check, decisions);
+  return conditionInQuery(op, check) || scriptedCommand(op) || outcomeRefuses(op, decisions) || helperCarriesCondition(op, check, decisions) || watchedTransaction(op, check);
+}
+
+/**
+ * The write is queued in a transaction on a connection that watched keys before the decision's
+ * read (`await conn.watch([cKey, vKey])`, then the reads, then `conn.multi()….exec()`): it fails
+ * when what was read changed.
+ */
+function watchedTransaction(op: Operation, check: Check): boolean {
+  if (!ts.isCallExpression(op.node)) return false;
+  const names = chainNames(op.node.expression);
+  if (!names.includes(WATCHED_TRANSACTION.transaction)) return false;
+  const root = names[0];
+  const fn = enclosingFunction(op.node);
+  let watched = false;
+  const visit = (n: ts.Node): void => {
+    if (watched || n.pos >= check.call.pos) return;
+    if (ts.isCallExpression(n)) {
+      const c = chainNames(n.expression);
+      if (c.length === 2 && c[0] === root && c[1] === WATCHED_TRANSACTION.watch) watched = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (fn?.body) visit(fn.body);
+  return watched;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   HTTP_FUNCTIONS,
   HTTP_WRITE_METHODS,
   IN_MEMORY_BUILDERS,
+  isFrameworkContextMember,
   NOT_A_STORE,
   OPERATION_VERBS,
   SQL_RUNNERS,
@@ -179,7 +180,8 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
   if (names.length === 0) return undefined;
   const last = names[names.length - 1];
   const root = names[0];
-  if (NOT_STORE.has(root) && names.length <= 3) return undefined;
+  // (`ctx.cookies.set(…)` answers the client; `ctx.redis.hSet(…)` is a client the app keeps in its context)
+  if (NOT_STORE.has(root) && names.length <= 3 && !(names.length === 3 && !isFrameworkContextMember(names[1]))) return undefined;
   // raw SQL: only a statement that changes rows
   if (SQL.has(last) && names.length >= 2) {
     const text = sqlText(node.arguments[0]);

@@ -28,6 +28,12 @@ export const LOCK_CALLS: readonly LockCall[] = [
   { name: 'transacting', does: 'join-transaction' },
 ];
 
+/**
+ * An optimistic transaction: keys watched before the reads, the writes queued in a transaction that
+ * fails when a watched key changed since (Redis `conn.watch(keys)` … `conn.multi()….exec()`).
+ */
+export const WATCHED_TRANSACTION = { watch: 'watch', transaction: 'multi' } as const;
+
 /** Compare-and-set forms: the write fails when the value changed. */
 export const COMPARE_AND_SET: readonly string[] = ['compareAndSwap', 'compareAndSet', 'cas', 'setnx', 'hsetnx', 'watch'];
 

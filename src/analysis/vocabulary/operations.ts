@@ -226,6 +226,37 @@ export function isReadVerb(name: string): boolean {
   return READ_VERB.test(name);
 }
 
+/**
+ * Members frameworks put on their request, reply and context objects: `ctx.cookies.set(…)`,
+ * `res.locals.x`, `c.var.db`. A client the app keeps there under a name of its own
+ * (`ctx.redis.hSet(…)`, tRPC's context `{ redis }`) is not one of them.
+ */
+export const FRAMEWORK_CONTEXT_MEMBERS: readonly string[] = [
+  'state',
+  'locals',
+  'req',
+  'res',
+  'request',
+  'response',
+  'raw',
+  'app',
+  'var',
+  'env',
+  'executionCtx',
+  'socket',
+  'log',
+  'cookies',
+  'session',
+  'headers',
+  'query',
+  'params',
+  'body',
+  'header',
+];
+export function isFrameworkContextMember(name: string): boolean {
+  return FRAMEWORK_CONTEXT_MEMBERS.includes(name);
+}
+
 /** Building an entity in memory is not a write: `repo.create(dto)` (TypeORM), `Model.build()`, `em.create()` unless awaited. */
 export const IN_MEMORY_BUILDERS: readonly string[] = ['create', 'build', 'merge', 'preload'];
 
