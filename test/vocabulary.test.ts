@@ -466,6 +466,9 @@ describe('handlers made or routed outside NestJS', () => {
   it('names the controller decorator and the constant binding', () => {
     expect([DECORATED_CONTROLLER, CONSTANT_BINDING]).toEqual(['controller', 'toConstantValue']);
   });
+  it('names NestJS custom parameter decorators and the request of an execution context', () => {
+    expect([v.NEST_PARAM_DECORATOR_FACTORY, v.NEST_GET_REQUEST]).toEqual(['createParamDecorator', 'getRequest']);
+  });
   it('names the route decorator that takes the method first, and is one of the routes', () => {
     expect(DECORATED_METHOD_ROUTE).toBe('httpMethod');
     expect(DECORATED_ROUTES).toContain(DECORATED_METHOD_ROUTE);

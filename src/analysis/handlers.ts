@@ -12,6 +12,7 @@ import {
   NEST_CONTROLLER_DECORATOR,
   NEST_GLOBAL_REGISTRATIONS,
   NEST_GUARD_DECORATORS,
+  NEST_PARAM_DECORATOR_FACTORY,
   NEST_ROUTE_DECORATORS,
   ROUTE_METHODS,
   sharesPluginInstance,
@@ -611,7 +612,7 @@ export class Handlers {
     }
     if (this.nestRoutes.size === 0) return;
     // `createParamDecorator((data, ctx) => …)` runs after the guards of the route it decorates
-    for (const call of this.project.callsNamed('createParamDecorator')) {
+    for (const call of this.project.callsNamed(NEST_PARAM_DECORATOR_FACTORY)) {
       const fn = call.arguments?.[0] && this.functionOf(call.arguments[0]);
       if (fn) this.nestRoutes.set(fn, { cls: undefined, guards: [] });
     }

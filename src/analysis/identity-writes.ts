@@ -73,6 +73,7 @@ export class IdentityWrites {
       // identity itself (a record's audit field is data)
       const assigned = ts.isBinaryExpression(write.node);
       if (!assigned && hashOfOtherFields(this.project, write.values)) continue;
+      if (!assigned && attributeOfNamedRecord(this.project, write)) continue;
       const value = write.values.find((v) => isIdentityValue(this.project, v, 0, assigned) && (assigned || !recordsAnAction(this.project, v)));
       if (value) out.push({ write, value });
     }
@@ -438,6 +439,35 @@ function hashOfOtherFields(project: Project, values: readonly ts.Expression[]): 
   if (!values.every((v, i) => i % 2 === 1 || ts.isStringLiteralLike(skipOuter(v)))) return false;
   return values.some((v, i) => i % 2 === 1 && !isIdentityValue(project, v, 0) && !isClockValue(v));
 }
+
+/**
+ * Named fields written to a record the URL names (`redis.hset('session:' + sessionId, 'stoppedBy',
+ * by)` with `sessionId` a route parameter): who acted on that record, not claims kept for a later
+ * request to trust. A key the identity or a cookie chooses is the client's own slot, and stays a cache.
+ */
+function attributeOfNamedRecord(project: Project, write: Write): boolean {
+  const values = write.values;
+  if (!ts.isCallExpression(write.node) || values.length < 2 || values.length % 2 !== 0) return false;
+  if (!values.every((v, i) => i % 2 === 1 || ts.isStringLiteralLike(skipOuter(v)))) return false;
+  const key = write.node.arguments[0];
+  if (!key || values.includes(key)) return false;
+  const parts: ts.Expression[] = [];
+  const collect = (e: ts.Expression): void => {
+    const x = skipOuter(e);
+    if (ts.isTemplateExpression(x)) x.templateSpans.forEach((s) => collect(s.expression));
+    else if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.PlusToken) [x.left, x.right].forEach(collect);
+    else if (!ts.isStringLiteralLike(x)) parts.push(x);
+  };
+  collect(key);
+  if (parts.length === 0 || parts.some((p) => isIdentityValue(project, p, 0))) return false;
+  return parts.some((p) => {
+    const read = project.requestValues.origin(p);
+    return read !== undefined && isRouteParamRead(read.name);
+  });
+}
+
+/** A read of a route parameter: `req.params.id`, `ctx.params.id`, `c.req.param('id')`, `@Param('id') id`. */
+const isRouteParamRead = (name: string): boolean => /\bparams\b|\bparam\(|@Param\(/.test(name);
 
 /** A write made while the module loads, not during a request. */
 function isModuleInit(node: ts.Node): boolean {

@@ -7,6 +7,7 @@ import type { Leaf } from './values';
 import type { Project } from './project';
 import type { Sink } from './sinks';
 import { isNestInputDecorator, isRequestBoundField, isRequestInputField, isRequestInputMethod, isRequestInputOwner, isRequestObjectOf, requestRoleOf } from './vocabulary/requests';
+import { NEST_GET_REQUEST, NEST_PARAM_DECORATOR_FACTORY } from './vocabulary/frameworks';
 
 const SK = ts.SyntaxKind;
 
@@ -107,7 +108,7 @@ export class RequestValues {
       const e = dec.expression;
       const callee = ts.isCallExpression(e) ? e.expression : e;
       const value = this.project.modules.valueOf(callee);
-      if (!value || !ts.isCallExpression(value) || calleeChain(value.expression)?.at(-1) !== 'createParamDecorator') continue;
+      if (!value || !ts.isCallExpression(value) || calleeChain(value.expression)?.at(-1) !== NEST_PARAM_DECORATOR_FACTORY) continue;
       const factory = value.arguments[0] && this.project.handlers.functionOf(value.arguments[0]);
       if (factory && returnedExpressions(factory).some((r) => this.project.identity.isIdentity(r) || this.boundIdentityRead(r))) return true;
     }
@@ -141,7 +142,7 @@ export { isValueExpression } from './values';
 function isGetRequest(e: ts.Expression): boolean {
   if (!ts.isCallExpression(e)) return false;
   const callee = skipOuter(e.expression);
-  return ts.isPropertyAccessExpression(callee) && callee.name.text === 'getRequest';
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === NEST_GET_REQUEST;
 }
 
 /** A bag narrowed to one of its fields: `req.params` + `id` → `req.params.id`. */

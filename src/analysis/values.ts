@@ -8,6 +8,7 @@ import type { Project } from './project';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
 import { isContainerClass, isConversion, iteratesElements, PROMISE_CLASS } from './vocabulary/values';
 import { isRequestInputField } from './vocabulary/requests';
+import { NEST_GET_REQUEST, NEST_PARAM_DECORATOR_FACTORY } from './vocabulary/frameworks';
 
 const SK = ts.SyntaxKind;
 
@@ -193,6 +194,16 @@ export class Values {
         const registered = this.diValues(call.arguments[0]);
         if (registered.length > 0) return any(registered);
       }
+      // a custom parameter decorator (`@Haulier() haulier`): what its factory's function returns
+      // (`ctx.switchToHttp().getRequest().haulier`, the field a guard bound to the request)
+      for (const dec of ts.canHaveDecorators(e) ? (ts.getDecorators(e) ?? []) : []) {
+        const expr = skipOuter(dec.expression);
+        const made = this.project.modules.valueOf(ts.isCallExpression(expr) ? expr.expression : expr);
+        if (!made || !ts.isCallExpression(made) || calleeChain(made.expression)?.at(-1) !== NEST_PARAM_DECORATOR_FACTORY || !made.arguments[0]) continue;
+        const factory = this.project.handlers.functionOf(made.arguments[0]);
+        const r = factory ? any(returnedExpressions(factory)) : undefined;
+        if (r !== undefined) return r;
+      }
       const fn = e.parent;
       if (!isFunctionLike(fn) || this.project.handlers.isEntry(fn)) return undefined;
       // `ids.map((id) => repo.findOne(id))`: the elements of the receiver
@@ -368,7 +379,8 @@ export class Values {
     if (fields && fields.length > 0) return fields;
     // what middleware bound to the request (`req.identity = …`); never the client's own input
     // fields, whatever a handler writes there (Koa's `ctx.body =` is the response)
-    if (isRequestLike(owner) && !isRequestInputField(key)) return this.requestFieldWrites().get(key) ?? [];
+    // (also off NestJS's `ctx.switchToHttp().getRequest()`, in a guard or a parameter decorator)
+    if ((isRequestLike(owner) || isNestGetRequest(owner)) && !isRequestInputField(key)) return this.requestFieldWrites().get(key) ?? [];
     return [];
   }
 
@@ -869,4 +881,12 @@ function cradleName(decl: ts.Node | undefined, e: ts.Expression): string | undef
     }
   }
   return undefined;
+}
+
+/** NestJS's request, from the execution context: `ctx.switchToHttp().getRequest()`. */
+function isNestGetRequest(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  if (!ts.isCallExpression(x)) return false;
+  const callee = skipOuter(x.expression);
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === NEST_GET_REQUEST;
 }

@@ -87,6 +87,10 @@ export function sharesPluginInstance(wrapper: string): boolean {
 export const NEST_ROUTE_DECORATORS: readonly string[] = ['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Options', 'Head', 'Sse'];
 /** NestJS: the class decorator of controllers. */
 export const NEST_CONTROLLER_DECORATOR = 'Controller';
+/** NestJS: the factory of custom parameter decorators, whose function's answer fills the parameter (`@Haulier() haulier`). */
+export const NEST_PARAM_DECORATOR_FACTORY = 'createParamDecorator';
+/** NestJS: the request, from an execution context (`ctx.switchToHttp().getRequest()`). */
+export const NEST_GET_REQUEST = 'getRequest';
 /** NestJS: decorators whose arguments run before a route (guards and interceptors). */
 export const NEST_GUARD_DECORATORS: readonly string[] = ['UseGuards', 'UseInterceptors'];
 /** NestJS: methods of guard, middleware and interceptor classes that run before the route. */
