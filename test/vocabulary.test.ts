@@ -165,7 +165,7 @@ describe('frameworks and DI', () => {
   );
   it.each(['lodash', '@nestjsx/crud', 'expressive', 'http'])('the web-module text test keeps %s out', (m) => expect(web.test(`import x from '${m}'`)).toBe(false));
   it.each(cases([...v.ROUTE_METHODS], ['route', 'listen']))('isRouteMethod(%s) → %s', (n, want) => expect(v.isRouteMethod(n)).toBe(want));
-  it.each(cases(['route', 'routes', 'basePath', 'get'], ['listen']))('continuesRouteChain(%s) → %s', (n, want) => expect(v.continuesRouteChain(n)).toBe(want));
+  it.each(cases(['route', 'routes', 'basePath', 'callback', 'get'], ['listen', 'close']))('continuesRouteChain(%s) → %s', (n, want) => expect(v.continuesRouteChain(n)).toBe(want));
   it.each(cases([...v.EARLY_HOOKS], ['onSend', 'onResponse']))('isEarlyHook(%s) → %s', (n, want) => expect(v.isEarlyHook(n)).toBe(want));
   it.each(cases([...v.SERVER_LISTENER_EVENTS], ['close', 'listening']))('isServerListenerEvent(%s) → %s', (n, want) => expect(v.isServerListenerEvent(n)).toBe(want));
   it.each(cases(['fp', 'fastifyPlugin', 'authPlugin'], ['register', 'routes']))('sharesPluginInstance(%s) → %s', (n, want) => expect(v.sharesPluginInstance(n)).toBe(want));

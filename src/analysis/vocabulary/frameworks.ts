@@ -47,8 +47,12 @@ export function webModulePattern(): string {
 
 /** Methods that register handlers or middleware on an app or router (Express, Koa routers, Hono, Fastify shorthands). */
 export const ROUTE_METHODS: readonly string[] = ['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head', 'use'];
-/** Calls that continue a route chain or mount a router: `app.route('/x').get(…)`, `router.routes()`, Hono `basePath`. */
-export const ROUTE_CHAIN_METHODS: readonly string[] = ['route', 'routes', 'basePath'];
+/**
+ * Calls that continue a route chain or mount a router, or hand out the app's request handler:
+ * `app.route('/x').get(…)`, `router.routes()`, Hono `basePath`, Koa `app.callback()` (given to
+ * `https.createServer(opts, app.callback())`, it is the app).
+ */
+export const ROUTE_CHAIN_METHODS: readonly string[] = ['route', 'routes', 'basePath', 'callback'];
 /** Fastify hooks that run before the handler and can end the request. */
 export const EARLY_HOOKS: readonly string[] = ['onRequest', 'preParsing', 'preValidation', 'preHandler'];
 /** Events of node servers whose listeners run per request or connection. */
