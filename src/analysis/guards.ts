@@ -76,8 +76,10 @@ export class Guards {
     return false;
   }
 
-  private isRejectingCheck(s: ts.Statement): boolean {
-    if (ts.isIfStatement(s)) return this.mentions(s.expression) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)));
+  private isRejectingCheck(s: ts.Statement, gate?: Fn): boolean {
+    // (in middleware, a branch that hands the request on, `if (!sock.authorized) return next()`, rejects nothing)
+    const ends = (b: ts.Statement): boolean => rejects(b) && !(gate !== undefined && handsOn(b, gate));
+    if (ts.isIfStatement(s)) return this.mentions(s.expression) && (ends(s.thenStatement) || (s.elseStatement !== undefined && ends(s.elseStatement)));
     if (ts.isExpressionStatement(s)) {
       let e = skipOuter(s.expression);
       if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
@@ -294,7 +296,7 @@ export class Guards {
     if (!result && fn.body) {
       const visit = (n: ts.Node): void => {
         if (result || (isFunctionLike(n) && !isInlineCallback(n))) return;
-        if (ts.isStatement(n) && this.isRejectingCheck(n)) result = true;
+        if (ts.isStatement(n) && this.isRejectingCheck(n, fn)) result = true;
         else ts.forEachChild(n, visit);
       };
       ts.forEachChild(fn.body, visit);
@@ -302,6 +304,20 @@ export class Guards {
     this.gates.set(fn, result);
     return result;
   }
+}
+
+/** The branch calls the middleware's continuation with nothing (`next()`, `done()`: its last parameter), letting the request on. */
+function handsOn(branch: ts.Statement, fn: Fn): boolean {
+  const last = fn.parameters[fn.parameters.length - 1]?.name;
+  if (fn.parameters.length < 2 || !last || !ts.isIdentifier(last)) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n)) return;
+    if (ts.isCallExpression(n) && n.arguments.length === 0 && ts.isIdentifier(skipOuter(n.expression)) && (skipOuter(n.expression) as ts.Identifier).text === last.text) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(branch);
+  return found;
 }
 
 /**
