@@ -313,7 +313,8 @@ function handsOn(branch: ts.Statement, fn: Fn): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || isFunctionLike(n)) return;
-    if (ts.isCallExpression(n) && n.arguments.length === 0 && ts.isIdentifier(skipOuter(n.expression)) && (skipOuter(n.expression) as ts.Identifier).text === last.text) found = true;
+    if (ts.isCallExpression(n) && n.arguments.length === 0 && ts.isIdentifier(skipOuter(n.expression)) && (skipOuter(n.expression) as ts.Identifier).text === last.text)
+      found = true;
     else ts.forEachChild(n, visit);
   };
   visit(branch);
