@@ -283,7 +283,7 @@ export class Decisions {
     const visit = (n: ts.Node): void => {
       if (found || (isFunctionLike(n) && depth === 0 && n !== cond)) return;
       if (ts.isAwaitExpression(n)) {
-        const call = readCall(n.expression);
+        const call = readCall(n.expression) ?? this.chosenRead(n.expression, fn);
         if (call && this.isStateRead(call)) {
           found = { read: n, call, fields: [] };
           return;
@@ -320,6 +320,22 @@ export class Decisions {
     };
     visit(cond);
     return found;
+  }
+
+  /**
+   * The read one of two ways of asking makes (`await (trx ? query.forShare() : query)`, where `query`
+   * is a builder chain kept in a local): the branch that is, or names, a call.
+   */
+  private chosenRead(expr: ts.Expression, fn: ts.FunctionLikeDeclaration): ts.CallExpression | undefined {
+    const e = skipOuter(expr);
+    if (!ts.isConditionalExpression(e)) return undefined;
+    for (const branch of [e.whenFalse, e.whenTrue]) {
+      const b = skipOuter(branch);
+      const kept = ts.isIdentifier(b) ? this.keptFrom(b, fn) : undefined;
+      const call = readCall(kept && ts.isExpression(kept) ? kept : b);
+      if (call) return call;
+    }
+    return undefined;
   }
 
   /**
