@@ -447,8 +447,10 @@ export class Handlers {
   private instanceMember(expr: ts.Expression): Fn | undefined {
     const e = skipOuter(expr);
     if (!ts.isPropertyAccessExpression(e)) return undefined;
-    const owner = this.project.modules.valueOf(e.expression);
-    const cls = owner && ts.isExpression(owner) ? instanceOfClass(owner, this.project.modules) : undefined;
+    // (`this.router.get(path, this.readSetpoints)` in a class's constructor: a member of that class)
+    const own = skipOuter(e.expression).kind === ts.SyntaxKind.ThisKeyword ? classAround(e) : undefined;
+    const owner = own ? undefined : this.project.modules.valueOf(e.expression);
+    const cls = own ?? (owner && ts.isExpression(owner) ? instanceOfClass(owner, this.project.modules) : undefined);
     const member = cls ? fieldDeclaration(cls, e.name.text) : undefined;
     if (member && ts.isMethodDeclaration(member) && member.body) return member;
     const init = member && ts.isPropertyDeclaration(member) && member.initializer ? skipOuter(member.initializer) : undefined;
@@ -698,4 +700,13 @@ export function namesOf(fn: Fn): string[] {
   }
   if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left)) out.push(p.left.name.text);
   return [...new Set(out)];
+}
+
+/** The class whose members a node is written in (for `this`), not crossing a plain function. */
+function classAround(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (ts.isClassLike(n)) return n;
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
+  }
+  return undefined;
 }

@@ -423,9 +423,20 @@ function recordsAnAction(project: Project, value: ts.Expression): boolean {
   let e = skipOuter(value);
   // `JSON.stringify(record)`, `String(…)`: the record it is made from
   while (ts.isCallExpression(e) && e.arguments[0] && isConversion(calleeChain(e.expression)?.at(-1) ?? '')) e = skipOuter(e.arguments[0]);
-  if (!ts.isObjectLiteralExpression(e)) return false;
+  // a record built elsewhere and handed on (`store.write(id, stamped)` with `stamped = { ...values, updatedBy }`)
+  // (a name for the whole record, not a field read off one: `c.get('agent').agentId` is the field)
+  if (!ts.isObjectLiteralExpression(e)) {
+    if (!ts.isIdentifier(e)) return false;
+    const leaf = (n: ts.Node): true | undefined => (ts.isObjectLiteralExpression(n) && literalRecordsAction(project, n) ? true : undefined);
+    return project.values.find(e, leaf) === true;
+  }
+  return literalRecordsAction(project, e);
+}
+
+function literalRecordsAction(project: Project, e: ts.ObjectLiteralExpression): boolean {
   return e.properties.some((p) => {
-    const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    // (what the client sent spread into it counts too: `{ ...values, updatedBy: caller.deviceId }`)
+    const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? p.expression : undefined;
     return v !== undefined && !project.identity.isIdentity(v) && project.requestValues.origin(v) !== undefined;
   });
 }

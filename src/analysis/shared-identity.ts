@@ -28,9 +28,10 @@ export interface SharedIdentityUse {
 export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
   const shared = project.sharedState;
   const places = new Map<string, { place: Place; write: ts.Node }>();
-  for (const w of shared.writes()) {
+  // the places identity is kept in, as cert-claims-cached reads them (a record of who acted, put in a store, is data)
+  for (const { write: w } of project.identityWrites.kept()) {
     if (!w.place.shared || places.has(w.place.key)) continue;
-    if (w.values.some((v) => project.identity.isIdentity(v))) places.set(w.place.key, { place: w.place, write: w.node });
+    places.set(w.place.key, { place: w.place, write: w.node });
   }
   if (places.size === 0) return [];
   // a text test per function: the name the place is written through (`currentUser`, `this.identity` → `identity`)

@@ -32,6 +32,8 @@ export const CONVERSIONS: readonly Conversion[] = [
     'from',
     'stringify',
   ].map((name) => ({ name, kind: 'convert' as const })),
+  // schema validation hands back what it was given (zod `schema.safeParse(req.body).data`, Joi's `validate`)
+  ...['safeParse', 'parseAsync', 'safeParseAsync', 'validate', 'validateAsync', 'validateSync'].map((name) => ({ name, kind: 'convert' as const })),
   // `/CN=([^,]+)/.exec(dn)`, `dn.match(re)`: a match holds parts of its argument
   ...['exec', 'match'].map((name) => ({ name, kind: 'convert' as const })),
   ...['basename', 'join', 'resolve', 'normalize'].map((name) => ({ name, kind: 'path' as const })),
