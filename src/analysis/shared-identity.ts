@@ -31,6 +31,9 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
   // the places identity is kept in, as cert-claims-cached reads them (a record of who acted, put in a store, is data)
   for (const { write: w } of project.identityWrites.kept()) {
     if (!w.place.shared || places.has(w.place.key)) continue;
+    // a write a store client is waited on for (`await this.redis.set(key, cn)`) is read back by key
+    // through the store, not by naming the client: cert-claims-cached's finding, not a shared variable
+    if (ts.isCallExpression(w.node) && ts.isAwaitExpression(skipParens(w.node.parent))) continue;
     places.set(w.place.key, { place: w.place, write: w.node });
   }
   if (places.size === 0) return [];
@@ -355,4 +358,9 @@ function isChain(expr: ts.Expression): boolean {
     if (ts.isPropertyAccessExpression(e) && ts.isCallExpression(e.parent) && e.parent.expression === e) e = skipOuter(e.expression);
   }
   return ts.isIdentifier(e) || e.kind === ts.SyntaxKind.ThisKeyword;
+}
+
+function skipParens(n: ts.Node): ts.Node {
+  while (ts.isParenthesizedExpression(n)) n = n.parent;
+  return n;
 }
