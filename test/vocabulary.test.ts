@@ -244,6 +244,15 @@ describe('sql', () => {
     expect(v.looksLikeSqlText(t)).toBe(want),
   );
   it.each(cases(['UPDATE t SET a = 1', 'insert into t', 'MERGE INTO t'], ['SELECT * FROM t']))('isWritingSql(%s) → %s', (t, want) => expect(v.isWritingSql(t)).toBe(want));
+  it.each(cases(['BEGIN', ' begin isolation level serializable', 'START TRANSACTION'], ['COMMIT', 'select begin_at from t', 'beginning']))(
+    'startsTransactionSql(%s) → %s',
+    (t, want) => expect(v.startsTransactionSql(t)).toBe(want),
+  );
+  it('names the count fields of a result, and the query-language filter keys', () => {
+    expect(v.RESULT_COUNT_FIELDS).toEqual(expect.arrayContaining(['rowCount', 'length', 'count']));
+    expect(v.RESULT_COUNT_FIELDS).not.toContain('role');
+    expect(v.QUERY_DSL_KEYS.every((k) => v.FILTER_OPTION_KEYS.includes(k))).toBe(true);
+  });
   it.each(cases(['select * from t for update', 'SELECT 1 FOR SHARE', 'select 1 for no key update'], ['select 1', 'update t']))('locksInSql(%s) → %s', (t, want) =>
     expect(v.locksInSql(t)).toBe(want),
   );

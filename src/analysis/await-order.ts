@@ -18,7 +18,8 @@ import {
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
 } from './vocabulary/operations';
-import { isFilterOption, WATCHED_TRANSACTION } from './vocabulary/atomic';
+import { isFilterOption, QUERY_DSL_KEYS, WATCHED_TRANSACTION } from './vocabulary/atomic';
+import { startsTransactionSql } from './vocabulary/sql';
 
 const SK = ts.SyntaxKind;
 
@@ -552,7 +553,8 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     for (const p of a.properties) {
       const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : '';
       if (CONDITION_KEYS.includes(key) && ts.isPropertyAssignment(p)) condition(p.initializer);
-      if (isFilterOption(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, 0);
+      // (a query language's nesting is its syntax, not a relation: it never makes the filter nested)
+      if (isFilterOption(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, QUERY_DSL_KEYS.includes(key) ? Number.NEGATIVE_INFINITY : 0);
       else if (ts.isPropertyAssignment(p) && !PAYLOAD.test(key) && ts.isNewExpression(skipOuter(p.initializer))) keysOf(p.initializer, 0);
     }
   };
@@ -861,7 +863,40 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
   const tx = transactionOf(op.node);
   if (tx && transactionOf(check.call) === tx) return true;
   if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
-  return conditionInQuery(op, check) || scriptedCommand(op) || outcomeRefuses(op, decisions) || helperCarriesCondition(op, check, decisions) || watchedTransaction(op, check);
+  return (
+    conditionInQuery(op, check) ||
+    scriptedCommand(op) ||
+    outcomeRefuses(op, decisions) ||
+    helperCarriesCondition(op, check, decisions) ||
+    watchedTransaction(op, check) ||
+    sqlTransaction(op, check)
+  );
+}
+
+/**
+ * Check and write on one connection inside a transaction it opened with SQL (`await
+ * client.query('BEGIN')`, then the read — on `client`, or in a helper handed `client` — then the
+ * write on `client`, then `COMMIT`): a transaction that reads and writes.
+ */
+function sqlTransaction(op: Operation, check: Check): boolean {
+  if (!ts.isCallExpression(op.node)) return false;
+  const root = chainNames(op.node.expression)[0];
+  if (!root || root === 'this') return false;
+  const onConnection = (call: ts.CallExpression): boolean =>
+    chainNames(call.expression)[0] === root || call.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && (skipOuter(a) as ts.Identifier).text === root);
+  if (!onConnection(check.call)) return false;
+  const fn = enclosingFunction(op.node);
+  let opened = false;
+  const visit = (n: ts.Node): void => {
+    if (opened || n.pos >= check.call.pos) return;
+    if (ts.isCallExpression(n) && chainNames(n.expression)[0] === root) {
+      const text = n.arguments[0] && skipOuter(n.arguments[0]);
+      if (text && ts.isStringLiteralLike(text) && startsTransactionSql(text.text)) opened = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (fn?.body) visit(fn.body);
+  return opened;
 }
 
 /**

@@ -11,6 +11,7 @@ import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
 import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
 import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
+import { RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 
 const SK = ts.SyntaxKind;
 
@@ -685,6 +686,7 @@ function comparesRecord(cond: ts.Node, withValue = false): boolean {
       COMPARISONS.includes(n.operatorToken.kind) &&
       !isNothing(n.left) &&
       !isNothing(n.right) &&
+      !countedNothing(n) &&
       (!withValue || (!literal(n.left) && !literal(n.right)))
     )
       found = true;
@@ -695,6 +697,19 @@ function comparesRecord(cond: ts.Node, withValue = false): boolean {
   };
   visit(cond);
   return found;
+}
+
+/** `exists.rowCount === 0`, `rows.length > 0`: what a query found, counted against zero, tests existence only. */
+function countedNothing(n: ts.BinaryExpression): boolean {
+  const zero = (e: ts.Expression): boolean => {
+    const x = skipOuter(e);
+    return ts.isNumericLiteral(x) && Number(x.text) === 0;
+  };
+  const counted = (e: ts.Expression): boolean => {
+    const x = skipOuter(e);
+    return ts.isPropertyAccessExpression(x) && RESULT_COUNT_FIELDS.includes(x.name.text);
+  };
+  return (zero(n.left) && counted(n.right)) || (zero(n.right) && counted(n.left));
 }
 
 /** The fields a condition reads off a name: `m?.role !== 'owner'` → `role`; `rows[0].role` → `role`. */

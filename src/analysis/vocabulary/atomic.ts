@@ -67,10 +67,15 @@ export function isCompareAndSet(name: string): boolean {
 
 /**
  * Keys of a write's options that hold its filter (where the decision's condition can travel):
- * Prisma/Sequelize `where`, Mongo `filter`, `condition(s)`, DynamoDB `Key`. DynamoDB's
+ * Prisma/Sequelize `where`, Mongo `filter`, `condition(s)`, DynamoDB `Key`, Elasticsearch `query`. DynamoDB's
  * `ConditionExpression` is read on its own (`CONDITION_KEYS` in `operations.ts`).
  */
-export const FILTER_OPTION_KEYS: readonly string[] = ['where', 'filter', 'condition', 'conditions', 'Key'];
+export const FILTER_OPTION_KEYS: readonly string[] = ['where', 'filter', 'condition', 'conditions', 'Key', 'query'];
+/**
+ * Filter keys whose value is a query language nested by its syntax (Elasticsearch
+ * `query: { bool: { filter: [{ term: { … } }] } }`): its depth is no relation filter.
+ */
+export const QUERY_DSL_KEYS: readonly string[] = ['query'];
 const filterOptions = nameSet(FILTER_OPTION_KEYS);
 export function isFilterOption(name: string): boolean {
   return filterOptions.has(name);

@@ -226,6 +226,11 @@ export const SQL_STATEMENT_METHODS: readonly string[] = SQL_RUNNERS.filter((r) =
 export const PREPARE_METHOD = 'prepare';
 /** Keys of node-postgres query config objects that hold the SQL: `query({ text, values })`. */
 export const SQL_CONFIG_KEYS: readonly string[] = ['text', 'sql'];
+/**
+ * Fields of a query's result that count what it found (pg `rowCount`, an array's `length`, Prisma's
+ * `count`, a Set's `size`): compared with zero, they test only that something exists.
+ */
+export const RESULT_COUNT_FIELDS: readonly string[] = ['rowCount', 'length', 'count', 'size'];
 
 /** Words in a receiver's chain that name a database handle: `prisma`, `usersRepo`, `db`, `tx`, `OrderModel`. */
 export const DATABASE_RECEIVER_WORDS: readonly { text: string; at: 'anywhere' | 'start' | 'end' | 'whole' }[] = [

@@ -20,6 +20,8 @@ export const SQL_VERBS: readonly SqlVerb[] = [
 export const SQL_CLAUSES: readonly string[] = ['where'];
 /** Conditions of a conditional write: `UPDATE … WHERE id = $1 AND owner = $2`, `… WHERE EXISTS (…)`. */
 export const SQL_CONDITION_WORDS: readonly string[] = ['and', 'exists'];
+/** Statements that open a transaction on a connection: `client.query('BEGIN')`, `START TRANSACTION`. */
+export const SQL_TRANSACTION_STARTS: readonly string[] = ['begin', 'start transaction'];
 /** Locking reads: `SELECT … FOR UPDATE`, `FOR SHARE`, `FOR NO KEY UPDATE`. */
 export const SQL_LOCK_CLAUSES: readonly string[] = ['update', 'share', 'no key update'];
 
@@ -60,4 +62,10 @@ export function selectsOnlySql(text: string): boolean {
 /** A write whose condition travels with it: `UPDATE … WHERE id = $1 AND owner_id = $2`. */
 export function isConditionalWriteSql(text: string): boolean {
   return conditional.test(text);
+}
+
+const transactionStart = new RegExp(`^\\s*(?:${SQL_TRANSACTION_STARTS.map((t) => t.replace(/ /g, '\\s+')).join('|')})\\b`, 'i');
+/** A statement that opens a transaction: `BEGIN`, `BEGIN ISOLATION LEVEL …`, `START TRANSACTION`. */
+export function startsTransactionSql(text: string): boolean {
+  return transactionStart.test(text);
 }
