@@ -264,6 +264,15 @@ export class AccessChecks {
           this.comparesItsParameters(n)
         ) {
           found = true; // `if (!sameStudio(me, contract.studioId)) return 404`
+        } else if (
+          ts.isCallExpression(n) &&
+          ts.isPropertyAccessExpression(skipOuter(n.expression)) &&
+          n.arguments.some((a) => references(a, names)) &&
+          this.project.requestValues.carriesIdentity((skipOuter(n.expression) as ts.PropertyAccessExpression).expression) &&
+          decides(n) &&
+          this.comparesItsParameters(n, true)
+        ) {
+          found = true; // `if (!buyer.ownsContract(contract)) ctx.throw(404)`: a method of the identity comparing with its own fields
         }
       }
       if (!found) ts.forEachChild(n, visit);
@@ -272,16 +281,22 @@ export class AccessChecks {
     return found;
   }
 
-  /** A predicate of the app that returns a comparison of what it is given: `sameStudio(a, b)` returning `a.id === b`. */
-  private comparesItsParameters(call: ts.CallExpression): boolean {
+  /**
+   * A predicate of the app that returns a comparison of what it is given: `sameStudio(a, b)` returning
+   * `a.id === b`; with `ownFields`, a method comparing what it is given with its own object's fields
+   * (`ownsContract(c) { return c.breweryId === this.breweryId }`).
+   */
+  private comparesItsParameters(call: ts.CallExpression, ownFields = false): boolean {
     const fn = this.project.handlers.functionOf(call.expression) ?? this.project.values.methodOf(call.expression);
     if (!fn) return false;
     const params = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+    const side = (e: ts.Node): boolean => references(e, params) || (ownFields && readsThis(e));
     const compares = (r: ts.Node): boolean => {
       let hit = false;
       const visit = (n: ts.Node): void => {
         if (hit) return;
-        if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && references(n.left, params) && references(n.right, params)) hit = true;
+        if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && side(n.left) && side(n.right) && (references(n.left, params) || references(n.right, params)))
+          hit = true;
         else if (ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership') && references(n, params)) hit = true;
         else ts.forEachChild(n, visit);
       };
@@ -469,4 +484,16 @@ function isLookupResult(element: ts.BindingElement): boolean {
 function isNameOfMember(id: ts.Identifier): boolean {
   const p = id.parent;
   return (ts.isPropertyAccessExpression(p) && p.name === id) || (ts.isPropertyAssignment(p) && p.name === id) || (ts.isQualifiedName(p) && p.right === id);
+}
+
+/** `this.breweryId`: a field of the object a method runs on. */
+function readsThis(e: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (isFunctionLike(n) && !ts.isArrowFunction(n))) return;
+    if (n.kind === ts.SyntaxKind.ThisKeyword) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(e);
+  return found;
 }

@@ -480,6 +480,17 @@ export class Values {
       if (c) return c;
     }
     if (!decl) return undefined;
+    // destructured off the request (`const { buyer } = ctx.state`): the instance middleware bound there
+    if (ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent) && decl.parent.parent.initializer) {
+      const owner = skipOuter(decl.parent.parent.initializer);
+      const key = decl.propertyName ?? decl.name;
+      if (isRequestLike(owner) && (ts.isIdentifier(key) || ts.isStringLiteralLike(key)) && !isRequestInputField(key.text)) {
+        for (const v of this.requestFieldWrites().get(key.text) ?? []) {
+          const made = this.instanceMadeBy(v);
+          if (made) return made;
+        }
+      }
+    }
     // an instance another module made and exports (`export const cardService = new CardService()`)
     if (ts.isImportSpecifier(decl) || ts.isImportClause(decl)) {
       const value = this.project.modules.valueOfDeclaration(decl);
