@@ -7,7 +7,8 @@ import type { SharedIdentityUse } from '../src/analysis/shared-identity';
 import { mayHoldCrossFileWindow, mayHoldWindow, perRequestStateInFile, staleOperationsAcrossImports, staleOperationsInFile } from '../src/analysis/stale-operations';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
-import { isPromiseStep } from '../src/analysis/vocabulary/deferral';
+import { isPromiseStep, isQueueCall } from '../src/analysis/vocabulary/deferral';
+import * as path from 'node:path';
 
 export default defineRule({
   id: 'auth-across-await',
@@ -155,6 +156,8 @@ function boundaryText(node: ts.Node): string {
     const callee = node.expression;
     // a promise chain's next step waits for the promise before it: name the step, not the chain
     if (ts.isPropertyAccessExpression(callee) && isPromiseStep(callee.name.text)) return `the next ${code(`.${callee.name.text}()`)} callback`;
+    // a job put on a queue, run later by the queue's worker
+    if (ts.isPropertyAccessExpression(callee) && isQueueCall(callee.name.text)) return `the job queued by ${code(`${snippet(callee, sf, 40)}()`)} in ${path.basename(sf.fileName)}`;
     return `the callback of ${code(`${snippet(callee, sf, 40)}()`)}`;
   }
   return code(snippet(node, sf, 40));

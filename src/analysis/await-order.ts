@@ -521,6 +521,13 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     } else ts.forEachChild(n, deep);
   };
   const sql = (text: string): void => {
+    // a join in the write (`UPDATE bikes b JOIN fleet_managers m ON m.depot_id = b.depot_id AND
+    // m.manager_cn = ? …`): another table's rows decide which rows are written, like a sub-query
+    const join = /\bjoin\b([\s\S]*?)\bon\b([\s\S]*?)(?=\bset\b|\bwhere\b|$)/i.exec(text);
+    if (join) {
+      nested = true;
+      for (const w of `${join[1]} ${join[2]}`.split(/\W+/)) words.add(norm(w));
+    }
     const at = text.search(/\bwhere\b/i);
     if (at < 0) return;
     const tail = text.slice(at);
@@ -688,6 +695,79 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
     if (!byOp.has(s.op.node)) byOp.set(s.op.node, s);
   }
   return [...byOp.values()];
+}
+
+/**
+ * A decision that lets a job be queued (`if (!ok) return 403; await queue.add('felling', data)`),
+ * trusted by the processor that runs the job later (a BullMQ `Worker` of the same queue, in any
+ * file): the job's first operation — in the processor or a helper it calls — runs after the queue
+ * boundary, and the processor makes no refusing check of its own.
+ */
+export function staleAcrossQueue(add: ts.CallExpression, processors: readonly ts.FunctionLikeDeclaration[], decisions: Decisions): StaleOperation[] {
+  let fn = enclosingFunction(add);
+  // (a `.then` callback is the rest of its caller; a route handler at module level is its own function)
+  while (fn && isCallbackArgument(fn) && enclosingFunction(fn)) fn = enclosingFunction(fn);
+  if (!fn) return [];
+  const guarding = decisions.checksIn(fn).filter((c) => c.refusal && testGuards(c.test, add) && !decisions.onRefusingBranch(add, fn));
+  const check = guarding.sort((a, b) => b.test.pos - a.test.pos)[0];
+  if (!check) return [];
+  const out: StaleOperation[] = [];
+  const first = add.arguments[0] && skipOuter(add.arguments[0]);
+  const jobName = first && ts.isStringLiteralLike(first) && add.arguments.length >= 2 ? first.text : undefined;
+  for (const processor of processors) {
+    const op = firstOperation(processor, check, decisions, 0, jobName);
+    if (op && !atomic(check, op, decisions)) out.push({ op, decision: check, read: check.read, boundary: add });
+  }
+  return out;
+}
+
+/**
+ * The first operation a function performs, looking into the helpers it calls (where the write is
+ * reported), unless the worker asks the decision's question again on the way to it (a worker drops
+ * a job rather than refusing a request: any early exit on the fresh answer counts).
+ */
+function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisions: Decisions, depth: number, jobName?: string): Operation | undefined {
+  if (!fn.body) return undefined;
+  // a branch for jobs of another name (`if (job.name === 'broadcast-v2') { … }` for a 'broadcast' job) does not run
+  const otherJob = (cond: ts.Expression): boolean | undefined => {
+    const c = skipOuter(cond);
+    if (jobName === undefined || !ts.isBinaryExpression(c)) return undefined;
+    const op = c.operatorToken.kind;
+    const equal = op === SK.EqualsEqualsEqualsToken || op === SK.EqualsEqualsToken;
+    if (!equal && op !== SK.ExclamationEqualsEqualsToken && op !== SK.ExclamationEqualsToken) return undefined;
+    const [name, lit] = ts.isStringLiteralLike(skipOuter(c.right)) ? [skipOuter(c.left), skipOuter(c.right)] : [skipOuter(c.right), skipOuter(c.left)];
+    if (!ts.isStringLiteralLike(lit) || !ts.isPropertyAccessExpression(name) || name.name.text !== 'name') return undefined;
+    return equal ? lit.text !== jobName : lit.text === jobName;
+  };
+  const checks = decisions.checksIn(fn).filter((c) => asksAgain(c, decision));
+  let found: Operation | undefined;
+  let stop = false;
+  const visit = (n: ts.Node): void => {
+    if (found || stop || (n !== fn && isFunctionLike(n) && !ts.isArrowFunction(n) && !ts.isFunctionExpression(n))) return;
+    if (ts.isIfStatement(n) && otherJob(n.expression) !== undefined) {
+      visit(n.expression);
+      if (otherJob(n.expression) === false) visit(n.thenStatement);
+      else if (n.elseStatement) visit(n.elseStatement);
+      return;
+    }
+    if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
+      const op = operationOf(n, decisions.resolve);
+      if (op) {
+        if (checks.some((c) => testGuards(c.test, n))) stop = true;
+        // (a helper of the worker's own module is the worker's code: the write inside it is reported;
+        // one of another module, like a repository, is reported where the worker calls it)
+        else if (op.via && depth < 2 && op.via.getSourceFile() === fn.getSourceFile()) {
+          found = firstOperation(op.via, decision, decisions, depth + 1, jobName);
+          stop = found === undefined;
+        } else if (op.via && decisions.checksIn(op.via).some((c) => asksAgain(c, decision))) stop = true;
+        else found = op;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return found;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ts } from '../ts';
 import { isPromiseStep, isQueueCall } from './vocabulary/deferral';
-import { staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
+import { staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
+import { jobQueues } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
@@ -129,6 +130,17 @@ export class StaleOperations {
       if (s && !found.has(s.op.node)) {
         found.add(s.op.node);
         acrossFiles.push(s);
+      }
+    }
+    // a decision that lets a job be queued, trusted by the worker that runs it
+    for (const queue of jobQueues(project)) {
+      if (queue.processors.length === 0) continue;
+      for (const { call } of queue.adds) {
+        for (const s of staleAcrossQueue(call, queue.processors, decisions)) {
+          if (found.has(s.op.node)) continue;
+          found.add(s.op.node);
+          acrossFiles.push(s);
+        }
       }
     }
     const sharedIdentity = sharedIdentityUses(project).filter((use) => !found.has(use.node));
