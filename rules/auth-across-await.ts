@@ -7,7 +7,7 @@ import type { SharedIdentityUse } from '../src/analysis/shared-identity';
 import { mayHoldCrossFileWindow, mayHoldWindow, perRequestStateInFile, staleOperationsAcrossImports, staleOperationsInFile } from '../src/analysis/stale-operations';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
-import { isPromiseStep, isQueueCall } from '../src/analysis/vocabulary/deferral';
+import { EMIT_METHOD, isPromiseStep, isQueueCall } from '../src/analysis/vocabulary/deferral';
 import * as path from 'node:path';
 
 export default defineRule({
@@ -158,6 +158,9 @@ function boundaryText(node: ts.Node): string {
     if (ts.isPropertyAccessExpression(callee) && isPromiseStep(callee.name.text)) return `the next ${code(`.${callee.name.text}()`)} callback`;
     // a job put on a queue, run later by the queue's worker
     if (ts.isPropertyAccessExpression(callee) && isQueueCall(callee.name.text)) return `the job queued by ${code(`${snippet(callee, sf, 40)}()`)} in ${path.basename(sf.fileName)}`;
+    // an event, handled by a listener of the emitter
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === EMIT_METHOD)
+      return `the listener of ${code(`${snippet(callee, sf, 40)}()`)} in ${path.basename(sf.fileName)}`;
     return `the callback of ${code(`${snippet(callee, sf, 40)}()`)}`;
   }
   return code(snippet(node, sf, 40));

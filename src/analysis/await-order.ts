@@ -673,7 +673,7 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
         }
         return;
       }
-      for (const [check, read] of state.allFresh()) if (read.pos > stale.boundary.pos && testGuards(check.test, node) && asksAgain(check, stale.key)) return;
+      for (const [check, read] of state.allFresh()) if (read.pos > stale.boundary.pos && testGuards(check.test, node) && asksAgain(check, stale.key, decisions.resolve)) return;
       // writes to the same store in a row are one piece of work: the window is another boundary
       // (a `.then` read holds its callback: the window opens at the test inside it)
       const from = ts.isCallExpression(stale.read) && stale.read !== stale.key.call ? stale.key.test.pos : stale.read.end;
@@ -703,7 +703,13 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
  * file): the job's first operation — in the processor or a helper it calls — runs after the queue
  * boundary, and the processor makes no refusing check of its own.
  */
-export function staleAcrossQueue(add: ts.CallExpression, processors: readonly ts.FunctionLikeDeclaration[], decisions: Decisions): StaleOperation[] {
+export function staleAcrossQueue(
+  add: ts.CallExpression,
+  processors: readonly ts.FunctionLikeDeclaration[],
+  decisions: Decisions,
+  /** An event's listener runs at once, up to its first wait: only an operation after one is exposed. */
+  ownWait = false,
+): StaleOperation[] {
   let fn = enclosingFunction(add);
   // (a `.then` callback is the rest of its caller; a route handler at module level is its own function)
   while (fn && isCallbackArgument(fn) && enclosingFunction(fn)) fn = enclosingFunction(fn);
@@ -716,6 +722,11 @@ export function staleAcrossQueue(add: ts.CallExpression, processors: readonly ts
   const jobName = first && ts.isStringLiteralLike(first) && add.arguments.length >= 2 ? first.text : undefined;
   for (const processor of processors) {
     const op = firstOperation(processor, check, decisions, 0, jobName);
+    if (op && ownWait) {
+      const at = enclosingFunction(op.node);
+      const waited = (f: ts.FunctionLikeDeclaration | undefined): boolean => f !== undefined && windowBoundaries(f).some((b) => b.pos < op.node.pos && b.end <= op.node.pos);
+      if (!waited(at) && !(at !== processor && windowBoundaries(processor).length > 0)) continue;
+    }
     if (op && !atomic(check, op, decisions)) out.push({ op, decision: check, read: check.read, boundary: add });
   }
   return out;
@@ -739,7 +750,7 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
     if (!ts.isStringLiteralLike(lit) || !ts.isPropertyAccessExpression(name) || name.name.text !== 'name') return undefined;
     return equal ? lit.text !== jobName : lit.text === jobName;
   };
-  const checks = decisions.checksIn(fn).filter((c) => asksAgain(c, decision));
+  const checks = decisions.checksIn(fn).filter((c) => asksAgain(c, decision, decisions.resolve));
   let found: Operation | undefined;
   let stop = false;
   const visit = (n: ts.Node): void => {
@@ -759,7 +770,7 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
         else if (op.via && depth < 2 && op.via.getSourceFile() === fn.getSourceFile()) {
           found = firstOperation(op.via, decision, decisions, depth + 1, jobName);
           stop = found === undefined;
-        } else if (op.via && decisions.checksIn(op.via).some((c) => asksAgain(c, decision))) stop = true;
+        } else if (op.via && decisions.checksIn(op.via).some((c) => asksAgain(c, decision, decisions.resolve))) stop = true;
         else found = op;
         return;
       }
@@ -788,7 +799,7 @@ export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks
         const boundary = otherBoundary(handler, handler.body!.pos, op, decisions);
         // the await of the operation itself is no window; a re-check after the boundary holds
         const own_ = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
-        if (boundary && !own_ && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && guardChecks.some((g) => asksAgain(c, g))))
+        if (boundary && !own_ && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && guardChecks.some((g) => asksAgain(c, g, decisions.resolve))))
           found.push({ op, decision: check, read: check.read, boundary });
         else if (!boundary) {
           // no boundary in the handler: the service it calls may wait before it writes
@@ -880,7 +891,12 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
         const boundary = otherBoundary(fn, fn.body!.pos, inner, decisions);
         const itsOwn = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
         // inside a helper, far from the decision: only a wait that goes out counts
-        if (boundary && !itsOwn && reachesOut(boundary, decisions) && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && asksAgain(c, decision)))
+        if (
+          boundary &&
+          !itsOwn &&
+          reachesOut(boundary, decisions) &&
+          !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && asksAgain(c, decision, decisions.resolve))
+        )
           found = { op: inner, decision, read: decision.read, boundary };
         else if (!boundary) found = staleInside(inner, decision, decisions, depth + 1);
         if (found) return;

@@ -474,11 +474,35 @@ export class Decisions {
  * something else after the boundary (a dose limit, a customs status, a recipient that exists)
  * leaves the decision as stale as it was.
  */
-export function asksAgain(later: Check, decision: Check): boolean {
+export function asksAgain(later: Check, decision: Check, resolve?: CallResolver): boolean {
+  if (later.via && later.via === decision.via) return true;
+  // two helpers of the app that read the same thing (`requireGoodStanding(org)` throwing, then
+  // `isInGoodStanding(org)` answering): the same question, by what they read
+  if (resolve && (later.via || decision.via)) {
+    const asked = subjectsOf(decision, resolve);
+    return [...subjectsOf(later, resolve)].some((s) => asked.has(s));
+  }
   if (later.via || decision.via) return later.via === decision.via;
   if (later.shared || decision.shared) return later.shared !== undefined && decision.shared !== undefined && placeKey(later.shared) === placeKey(decision.shared);
   const asked = readSubject(decision.call);
   return [later.call, ...gatheredAlongside(later)].some((c) => readSubject(c) === asked);
+}
+
+/** What a check reads: its call's subject, or those of the awaited reads inside the helper it calls. */
+function subjectsOf(check: Check, resolve: CallResolver): Set<string> {
+  const fn = check.via ?? resolve(check.call);
+  if (!fn?.body) return new Set([readSubject(check.call)]);
+  const out = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n) && n !== fn) return;
+    if (ts.isAwaitExpression(n)) {
+      const call = readCall(n.expression);
+      if (call) out.add(readSubject(call));
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return out.size > 0 ? out : new Set([readSubject(check.call)]);
 }
 
 /**

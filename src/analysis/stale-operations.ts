@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { isPromiseStep, isQueueCall } from './vocabulary/deferral';
+import { DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall } from './vocabulary/deferral';
 import { staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { jobQueues } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings } from './decisions';
@@ -137,6 +137,21 @@ export class StaleOperations {
       if (queue.processors.length === 0) continue;
       for (const { call } of queue.adds) {
         for (const s of staleAcrossQueue(call, queue.processors, decisions)) {
+          if (found.has(s.op.node)) continue;
+          found.add(s.op.node);
+          acrossFiles.push(s);
+        }
+      }
+    }
+    // a decision that lets an event be emitted, trusted by a listener of the same emitter that waits before its write
+    const listening = eventListeners(project);
+    if (listening.size > 0) {
+      for (const call of project.callsNamed(EMIT_METHOD)) {
+        if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
+        const event = call.arguments[0] && skipOuter(call.arguments[0]);
+        const emitter = project.modules.valueOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
+        const fns = emitter && event && ts.isStringLiteralLike(event) ? listening.get(emitter)?.get(event.text) : undefined;
+        for (const s of fns ? staleAcrossQueue(call, fns, decisions, true) : []) {
           if (found.has(s.op.node)) continue;
           found.add(s.op.node);
           acrossFiles.push(s);
@@ -420,4 +435,24 @@ function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpressio
     }
   }
   return [...out].sort((a, b) => a.pos - b.pos);
+}
+
+/** Listeners by emitter (the value it is) and event name: `bookingEvents.on('booking.confirmed', handler)`. */
+function eventListeners(project: Project): Map<ts.Node, Map<string, ts.FunctionLikeDeclaration[]>> {
+  const out = new Map<ts.Node, Map<string, ts.FunctionLikeDeclaration[]>>();
+  for (const d of DEFERRING_CALLEES) {
+    if (!isListenerRegistration(d.name)) continue;
+    for (const call of project.callsNamed(d.name)) {
+      if (!ts.isCallExpression(call) || call.arguments.length < 2 || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
+      const event = skipOuter(call.arguments[0]);
+      if (!ts.isStringLiteralLike(event)) continue;
+      const emitter = project.modules.valueOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
+      const fn = project.handlers.functionOf(call.arguments[1]);
+      if (!emitter || !fn) continue;
+      const byEvent = out.get(emitter) ?? new Map<string, ts.FunctionLikeDeclaration[]>();
+      out.set(emitter, byEvent);
+      byEvent.set(event.text, [...(byEvent.get(event.text) ?? []), fn]);
+    }
+  }
+  return out;
 }
