@@ -336,6 +336,7 @@ describe('atomic forms', () => {
 });
 
 describe('deferral', () => {
+  it("names a job's payload and name fields", () => expect([v.JOB_PAYLOAD_FIELD, v.JOB_NAME_FIELD]).toEqual(['data', 'name']));
   it.each(cases(['then', 'catch', 'setTimeout', 'nextTick', 'on', 'subscribe', 'process'], ['add', 'enqueue', 'map', 'forEach']))('defersCallback(%s) → %s', (n, want) =>
     expect(v.defersCallback(n)).toBe(want),
   );

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
 import { asksAgain, isCallbackArgument, type Check, type Decisions } from './decisions';
-import { isPromiseStep, isTimer } from './vocabulary/deferral';
+import { isPromiseStep, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
@@ -700,8 +700,9 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
 /**
  * A decision that lets a job be queued (`if (!ok) return 403; await queue.add('felling', data)`),
  * trusted by the processor that runs the job later (a BullMQ `Worker` of the same queue, in any
- * file): the job's first operation — in the processor or a helper it calls — runs after the queue
- * boundary, and the processor makes no refusing check of its own.
+ * file): the job's first operation — on the branch for the job's name, in the processor or a helper
+ * of its module — runs after the queue boundary, unless the processor asks the decision's question
+ * again first. Also an event's listeners (`emit` after the decision), with `ownWait`.
  */
 export function staleAcrossQueue(
   add: ts.CallExpression,
@@ -747,7 +748,7 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
     const equal = op === SK.EqualsEqualsEqualsToken || op === SK.EqualsEqualsToken;
     if (!equal && op !== SK.ExclamationEqualsEqualsToken && op !== SK.ExclamationEqualsToken) return undefined;
     const [name, lit] = ts.isStringLiteralLike(skipOuter(c.right)) ? [skipOuter(c.left), skipOuter(c.right)] : [skipOuter(c.right), skipOuter(c.left)];
-    if (!ts.isStringLiteralLike(lit) || !ts.isPropertyAccessExpression(name) || name.name.text !== 'name') return undefined;
+    if (!ts.isStringLiteralLike(lit) || !ts.isPropertyAccessExpression(name) || name.name.text !== JOB_NAME_FIELD) return undefined;
     return equal ? lit.text !== jobName : lit.text === jobName;
   };
   const checks = decisions.checksIn(fn).filter((c) => asksAgain(c, decision, decisions.resolve));

@@ -115,6 +115,8 @@ export const JOB_QUEUE_LIBRARIES: readonly JobQueueLibrary[] = [
 ];
 /** Where a job carries what was added: `job.data`. */
 export const JOB_PAYLOAD_FIELD = 'data';
+/** The field a job's processor reads the job's name from, to branch on it: `job.name === 'felling'`. */
+export const JOB_NAME_FIELD = 'name';
 
 export function jobQueueLibrary(module: string): JobQueueLibrary | undefined {
   return JOB_QUEUE_LIBRARIES.find((l) => l.module === module);
