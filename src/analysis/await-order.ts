@@ -421,7 +421,9 @@ export function transactionOf(node: ts.Node): ts.FunctionLikeDeclaration | undef
     while (holder.parent && ts.isParenthesizedExpression(holder.parent)) holder = holder.parent;
     const call = holder.parent;
     if (call && ts.isCallExpression(call) && call.arguments.some((a) => a === holder)) {
-      const name = calleeChain(call.expression)?.at(-1);
+      // (the method's own name, also off a call: `this.em.fork().transactional(async (em) => …)`)
+      const callee = skipOuter(call.expression);
+      const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
       if (name !== undefined && TRANSACTION_CALLEES.test(name)) return n;
     }
   }
