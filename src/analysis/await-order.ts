@@ -676,6 +676,9 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
         return;
       }
       for (const [check, read] of state.allFresh()) if (read.pos > stale.boundary.pos && testGuards(check.test, node) && asksAgain(check, stale.key, decisions.resolve)) return;
+      // a helper that asks the decision's question again itself before its write (`finaliseUnderLock()`
+      // re-reading the care team in its transaction): the re-check is the helper's
+      if (op.via && decisions.checksIn(op.via).some((c) => c.refusal && asksAgain(c, stale.key, decisions.resolve))) return;
       // writes to the same store in a row are one piece of work: the window is another boundary
       // (a `.then` read holds its callback: the window opens at the test inside it)
       const from = ts.isCallExpression(stale.read) && stale.read !== stale.key.call ? stale.key.test.pos : stale.read.end;

@@ -479,8 +479,10 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
   // two helpers of the app that read the same thing (`requireGoodStanding(org)` throwing, then
   // `isInGoodStanding(org)` answering): the same question, by what they read
   if (resolve && (later.via || decision.via)) {
-    const asked = subjectsOf(decision, resolve);
-    return [...subjectsOf(later, resolve)].some((s) => asked.has(s));
+    // (by what is read, whichever handle reads it: `db('care_team_members')` and, in a transaction, `trx('care_team_members')`)
+    const what = (subject: string): string => subject.slice(subject.indexOf('|') + 1) || subject;
+    const asked = new Set([...subjectsOf(decision, resolve)].map(what));
+    return [...subjectsOf(later, resolve)].some((s) => asked.has(what(s)));
   }
   if (later.via || decision.via) return later.via === decision.via;
   if (later.shared || decision.shared) return later.shared !== undefined && decision.shared !== undefined && placeKey(later.shared) === placeKey(decision.shared);
