@@ -328,8 +328,9 @@ export class Handlers {
     const fn = this.functionOf(e);
     if (fn) {
       fns.push(fn);
-      // `vet('petPolicy')` where `vet = (m) => (req, res) => scope.resolve(VetController)[m](req, res)`: the method named runs too
-      if (ts.isCallExpression(e)) fns.push(...this.namedMethodCalls(e, fn));
+      // `vet('petPolicy')` where `vet = (m) => (req, res) => scope.resolve(VetController)[m](req, res)`: the method named runs too;
+      // `wrap(opsApi)` where `wrap = (h) => (req, res) => h(req, res).catch(…)`: so does the handler it was given
+      if (ts.isCallExpression(e)) fns.push(...this.namedMethodCalls(e, fn), ...this.wrappedHandlers(e, fn));
       return;
     }
     if (ts.isCallExpression(e)) {
@@ -419,6 +420,29 @@ export class Handlers {
       ts.forEachChild(n, visit);
     };
     visit(fn.body);
+    return out;
+  }
+
+  /**
+   * The functions a wrapper made by a project factory calls with what it was given: in `wrap =
+   * (handler) => (req, res) => handler(req, res).catch(…)`, `wrap(opsApi)` runs `opsApi`, for the
+   * registration that made it (the wrapper's own function is shared by every call of the factory).
+   */
+  private wrappedHandlers(made: ts.CallExpression, fn: Fn): Fn[] {
+    const factory = this.project.modules.valueOf(made.expression);
+    if (!factory || !isFunctionLike(factory) || factory === fn || !fn.body) return [];
+    const called = new Set<string>();
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && ts.isIdentifier(skipOuter(n.expression))) called.add((skipOuter(n.expression) as ts.Identifier).text);
+      ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    const out: Fn[] = [];
+    factory.parameters.forEach((p, i) => {
+      const arg = made.arguments[i];
+      const given = ts.isIdentifier(p.name) && called.has(p.name.text) && arg ? this.functionOf(arg) : undefined;
+      if (given && given !== fn) out.push(given);
+    });
     return out;
   }
 
@@ -521,7 +545,9 @@ export class Handlers {
         for (const arg of call.arguments ?? []) {
           if (ts.isObjectLiteralExpression(skipOuter(arg))) continue;
           const fn = this.functionOf(arg);
-          if (fn) this.add(call as ts.CallExpression, call, 'listener', [fn]);
+          // (a wrapper's handler is this server's alone: `https.createServer(opts, wrap(opsApi))`)
+          const own = fn && ts.isCallExpression(skipOuter(arg)) ? this.wrappedHandlers(skipOuter(arg) as ts.CallExpression, fn) : [];
+          if (fn) this.add(call as ts.CallExpression, call, 'listener', [fn, ...own]);
           else if (!ts.isObjectLiteralExpression(this.project.modules.valueOf(arg) ?? arg)) {
             this.mounts.push({ parent: call, child: this.keyOf(arg), file: call.getSourceFile().fileName, pos: call.pos });
           }
