@@ -9,6 +9,7 @@ import { jobQueues } from './job-queues';
 import { isFunctionLike } from './modules';
 import type { Project } from './project';
 import type { Write } from './shared-state';
+import type { Leaf } from './values';
 import { isCollectionTest } from './vocabulary/authorization';
 import {
   AFTER_RESPONSE_CALLEES,
@@ -434,6 +435,16 @@ function recordsAnAction(project: Project, value: ts.Expression): boolean {
 }
 
 function literalRecordsAction(project: Project, e: ts.ObjectLiteralExpression): boolean {
+  // the whole claims object kept in it (`{ claims, orderRef, opened }`) is the identity cached, not
+  // who did something: a record of an action names its actor (`by: claims.cn`)
+  const whole = (v: ts.Expression): boolean => {
+    const leaf: Leaf<true> = (n: ts.Node) =>
+      ts.isObjectLiteralExpression(n) && n.properties.filter((q) => ts.isPropertyAssignment(q) && project.identity.isIdentity(q.initializer)).length >= 2 ? true : undefined;
+    // (a field read off it, `by: keeper.id`, is a name, not the object)
+    leaf.narrow = () => undefined;
+    return ts.isIdentifier(skipOuter(v)) && project.identity.isIdentity(v) && project.values.find(v, leaf) === true;
+  };
+  if (e.properties.some((p) => (ts.isPropertyAssignment(p) ? whole(p.initializer) : ts.isShorthandPropertyAssignment(p) ? whole(p.name) : false))) return false;
   return e.properties.some((p) => {
     // (what the client sent spread into it counts too: `{ ...values, updatedBy: caller.deviceId }`)
     const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? p.expression : undefined;
