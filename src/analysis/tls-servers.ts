@@ -122,6 +122,20 @@ export class TlsServers {
         }
       }
     }
+    // Hono's `serve({ fetch: app.fetch, port })` with no TLS `createServer`: plain HTTP for that app
+    for (const call of this.project.callsNamed('serve')) {
+      if (!ts.isCallExpression(call)) continue;
+      const chain = calleeChain(call.expression);
+      const binding = chain && this.project.facts.get(call.getSourceFile().fileName)?.bindings.get(chain[0]);
+      if (binding?.module !== '@hono/node-server') continue;
+      const opts = call.arguments[0] && this.project.modules.valueOf(call.arguments[0]);
+      if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
+      const create = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'createServer');
+      if (create && (TLS_FACTORY_TEXT.test(create.getText()) || this.isTlsFactory(create))) continue;
+      const fetchProp = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'fetch');
+      const fetched = fetchProp && ts.isPropertyAssignment(fetchProp) ? skipOuter(fetchProp.initializer) : undefined;
+      if (fetched && ts.isPropertyAccessExpression(fetched)) out.add(handlers.keyOf(fetched.expression));
+    }
     return out;
   }
 
