@@ -1,5 +1,14 @@
 import * as v from '../src/analysis/vocabulary';
-import { CONSTANT_BINDING, DECORATED_CONTROLLER, DECORATED_METHOD_ROUTE, DECORATED_ROUTES, DECORATED_SERVER_CONFIG } from '../src/analysis/vocabulary/api-layers';
+import {
+  CONSTANT_BINDING,
+  DECORATED_CONTROLLER,
+  DECORATED_METHOD_ROUTE,
+  DECORATED_ROUTES,
+  DECORATED_SERVER_CONFIG,
+  TRPC_HANDLER,
+  TRPC_PLAIN_SERVER,
+  TRPC_STANDALONE_MODULE,
+} from '../src/analysis/vocabulary/api-layers';
 
 /**
  * Every table of the vocabulary with names it must and must not accept, and every prefilter
@@ -484,6 +493,8 @@ describe('handlers made or routed outside NestJS', () => {
     expect(DECORATED_ROUTES).toContain(DECORATED_METHOD_ROUTE);
   });
   it("names the server's configuration hook for app-level middleware", () => expect(DECORATED_SERVER_CONFIG).toBe('setConfig'));
+  it("names tRPC's standalone adapter, its plain server and its handler", () =>
+    expect([TRPC_STANDALONE_MODULE, TRPC_PLAIN_SERVER, TRPC_HANDLER]).toEqual(['@trpc/server/adapters/standalone', 'createHTTPServer', 'createHTTPHandler']));
 });
 
 describe('DI lifetimes and containers outside NestJS', () => {

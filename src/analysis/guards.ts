@@ -343,7 +343,9 @@ function givesUp(stmt: ts.Statement): boolean {
   const only = ts.isBlock(stmt) && stmt.statements.length === 1 ? stmt.statements[0] : stmt;
   if (!ts.isReturnStatement(only)) return false;
   const e = only.expression && skipOuter(only.expression);
-  return !e || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(e) && e.text === 'undefined');
+  // (or a result without what was forwarded: a context factory's `return { prisma, keeperId: undefined }`;
+  // the caller checks that the branch does not use the value)
+  return !e || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(e) && e.text === 'undefined') || ts.isObjectLiteralExpression(e);
 }
 
 function hasAwait(n: ts.Node): boolean {

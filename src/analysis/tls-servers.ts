@@ -5,6 +5,7 @@ import { collectNames, references } from './guards';
 import type { Key } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
+import { CONTEXT_FACTORY_KEYS, TRPC_HANDLER, TRPC_PLAIN_SERVER, TRPC_STANDALONE_MODULE } from './vocabulary/api-layers';
 import { namesRevocation } from './vocabulary/identity-sources';
 import {
   ASSIGNED_TLS_OPTIONS,
@@ -84,7 +85,10 @@ export class TlsServers {
   servingNode(node: ts.Node): TlsServer[] {
     const handlers = this.project.handlers;
     const keys = new Set<Key>();
-    for (const fn of handlers.entriesReaching(node)) for (const k of handlers.receiversOf(fn)) keys.add(k);
+    // (an entry served by a server of its own, a tRPC context factory, is known by itself)
+    for (const fn of handlers.entriesReaching(node)) for (const k of [fn, ...handlers.receiversOf(fn)]) keys.add(k);
+    const own = enclosingFunction(node);
+    if (own) keys.add(own);
     const tied = this.servingAny(keys);
     if (tied.length > 0) return tied;
     // served by a plain HTTP server of the app (`http.createServer(handler)`, a Fastify instance
@@ -109,7 +113,12 @@ export class TlsServers {
         const path = binding ? [...binding.path, ...(chain[0].startsWith('require:') ? [] : chain.slice(1))] : [];
         if (!binding || !isPlainServerFactory(binding.module, name) || path[path.length - 1] !== name) continue;
         out.add(call);
-        for (const a of call.arguments ?? []) if (!ts.isObjectLiteralExpression(skipOuter(a))) out.add(handlers.keyOf(a));
+        for (const a of call.arguments ?? []) {
+          if (ts.isObjectLiteralExpression(skipOuter(a))) continue;
+          out.add(handlers.keyOf(a));
+          // tRPC handlers it serves, directly or from its listener (`return tabletHandler(req, res)`): their context factories
+          for (const fn of this.trpcContexts(a)) out.add(fn);
+        }
       }
     }
     for (const facts of this.project.facts.values()) {
@@ -120,6 +129,20 @@ export class TlsServers {
           if (opts && ts.isObjectLiteralExpression(opts) && this.project.modules.memberOf(opts, tlsOptionsProperty('fastify'), 0)) continue;
           out.add(handlers.keyOf(call));
         }
+      }
+    }
+    // tRPC's `createHTTPServer({ router, createContext })`: plain HTTP for the context it makes
+    for (const call of this.project.callsNamed(TRPC_PLAIN_SERVER)) {
+      if (!ts.isCallExpression(call)) continue;
+      const chain = calleeChain(call.expression);
+      const binding = chain && this.project.facts.get(call.getSourceFile().fileName)?.bindings.get(chain[0]);
+      if (binding?.module !== TRPC_STANDALONE_MODULE) continue;
+      const opts = call.arguments[0] && this.project.modules.valueOf(call.arguments[0]);
+      if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
+      for (const key of CONTEXT_FACTORY_KEYS) {
+        const given = this.project.modules.memberOf(opts, key, 0);
+        const fn = given && (isFunctionLike(given) ? given : ts.isExpression(given) ? handlers.functionOf(given) : undefined);
+        if (fn) out.add(fn);
       }
     }
     // Hono's `serve({ fetch: app.fetch, port })` with no TLS `createServer`: plain HTTP for that app
@@ -284,6 +307,37 @@ export class TlsServers {
         serves: [app ? handlers.keyOf(app) : (fetch ?? call)],
       });
     }
+  }
+
+  /**
+   * The context factories of the tRPC handlers a server is given (`createHTTPHandler({ router,
+   * createContext })`), as the handler itself or called from the listener function given.
+   */
+  private trpcContexts(arg: ts.Expression): ts.FunctionLikeDeclaration[] {
+    const modules = this.project.modules;
+    const handlers = this.project.handlers;
+    const out: ts.FunctionLikeDeclaration[] = [];
+    const fromHandler = (e: ts.Expression): void => {
+      const made = modules.valueOf(e);
+      if (!made || !ts.isCallExpression(made) || calleeChain(made.expression)?.at(-1) !== TRPC_HANDLER) return;
+      const opts = made.arguments[0] && modules.valueOf(made.arguments[0]);
+      if (!opts || !ts.isObjectLiteralExpression(opts)) return;
+      for (const key of CONTEXT_FACTORY_KEYS) {
+        const given = modules.memberOf(opts, key, 0);
+        const fn = given && (isFunctionLike(given) ? given : ts.isExpression(given) ? handlers.functionOf(given) : undefined);
+        if (fn) out.push(fn);
+      }
+    };
+    fromHandler(arg);
+    const listener = handlers.functionOf(arg);
+    if (listener?.body) {
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && ts.isIdentifier(skipOuter(n.expression))) fromHandler(skipOuter(n.expression));
+        ts.forEachChild(n, visit);
+      };
+      visit(listener.body);
+    }
+    return out;
   }
 
   private isTlsFactory(prop: ts.ObjectLiteralElementLike): boolean {

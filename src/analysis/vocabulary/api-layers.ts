@@ -10,6 +10,11 @@ export const GRAPHQL_ROOT_TYPES: readonly string[] = ['Query', 'Mutation', 'Subs
 
 /** Options that hold the per-request context factory: Apollo, Mercurius, Yoga, NestJS GraphQL (`context`), tRPC adapters (`createContext`). */
 export const CONTEXT_FACTORY_KEYS: readonly string[] = ['context', 'createContext'];
+/** tRPC's standalone adapter: `createHTTPServer({ router, createContext })` serves plain HTTP itself. */
+export const TRPC_STANDALONE_MODULE = '@trpc/server/adapters/standalone';
+export const TRPC_PLAIN_SERVER = 'createHTTPServer';
+/** …and `createHTTPHandler({ router, createContext })`, a request handler for a node server the app makes. */
+export const TRPC_HANDLER = 'createHTTPHandler';
 
 /** NestJS GraphQL: the class decorator of a resolver and the method decorators of its operations. */
 export const NEST_RESOLVER_CLASS = 'Resolver';
