@@ -631,7 +631,7 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
   status.madeBy = (call) => {
     const fn = modules.valueOf(call.expression);
     if (!fn || !isFunctionLike(fn) || !fn.body) return undefined;
-    const made = ts.isBlock(fn.body) ? returnedExpressions(fn)[0] : fn.body;
+    const made = returnedExpressions(fn)[0];
     return made && ts.isNewExpression(skipOuter(made)) ? skipOuter(made) : undefined;
   };
   return status;

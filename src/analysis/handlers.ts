@@ -252,8 +252,8 @@ export class Handlers {
   private returnedApp(call: ts.CallExpression): ts.Expression | undefined {
     const factory = this.project.modules.valueOf(call.expression);
     if (!factory || !isFunctionLike(factory) || !factory.body) return undefined;
-    const returned = ts.isBlock(factory.body) ? returnedExpressions(factory) : [factory.body];
-    const first = returned[0] && skipOuter(returned[0]);
+    const returned = returnedExpressions(factory)[0];
+    const first = returned && skipOuter(returned);
     if (!first || ts.isArrowFunction(first) || ts.isFunctionExpression(first) || ts.isObjectLiteralExpression(first)) return undefined;
     return ts.isIdentifier(first) || ts.isCallExpression(first) || ts.isPropertyAccessExpression(first) ? first : undefined;
   }
@@ -454,8 +454,8 @@ export class Handlers {
     let cls = this.project.modules.valueOf(maker.arguments[0]);
     // `makeInvoker((cradle) => new ReportController(cradle))`: the class the function makes
     if (cls && isFunctionLike(cls) && cls.body) {
-      const made = skipOuter((ts.isBlock(cls.body) ? returnedExpressions(cls)[0] : cls.body) ?? cls.body);
-      cls = ts.isNewExpression(made) ? this.project.modules.valueOf(made.expression) : undefined;
+      const made = returnedExpressions(cls)[0];
+      cls = made && ts.isNewExpression(skipOuter(made)) ? this.project.modules.valueOf((skipOuter(made) as ts.NewExpression).expression) : undefined;
     }
     const member = cls && ts.isClassLike(cls) ? fieldDeclaration(cls, arg.text) : undefined;
     if (member && ts.isMethodDeclaration(member) && member.body) return member;
@@ -472,9 +472,9 @@ export class Handlers {
     const e = skipOuter(expr);
     if (!ts.isPropertyAccessExpression(e)) return undefined;
     // (`this.router.get(path, this.readSetpoints)` in a class's constructor: a member of that class)
-    const own = skipOuter(e.expression).kind === ts.SyntaxKind.ThisKeyword ? classAround(e) : undefined;
-    const owner = own ? undefined : this.project.modules.valueOf(e.expression);
-    const cls = own ?? (owner && ts.isExpression(owner) ? instanceOfClass(owner, this.project.modules) : undefined);
+    if (skipOuter(e.expression).kind === ts.SyntaxKind.ThisKeyword) return this.project.values.methodOf(e);
+    const owner = this.project.modules.valueOf(e.expression);
+    const cls = owner && ts.isExpression(owner) ? instanceOfClass(owner, this.project.modules) : undefined;
     const member = cls ? fieldDeclaration(cls, e.name.text) : undefined;
     if (member && ts.isMethodDeclaration(member) && member.body) return member;
     const init = member && ts.isPropertyDeclaration(member) && member.initializer ? skipOuter(member.initializer) : undefined;
@@ -726,13 +726,4 @@ export function namesOf(fn: Fn): string[] {
   }
   if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left)) out.push(p.left.name.text);
   return [...new Set(out)];
-}
-
-/** The class whose members a node is written in (for `this`), not crossing a plain function. */
-function classAround(node: ts.Node): ts.ClassLikeDeclaration | undefined {
-  for (let n = node.parent; n; n = n.parent) {
-    if (ts.isClassLike(n)) return n;
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
-  }
-  return undefined;
 }

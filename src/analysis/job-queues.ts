@@ -24,6 +24,15 @@ export interface JobQueue {
  * `queue.process(processor)`.
  */
 export function jobQueues(project: Project): JobQueue[] {
+  // (asked by cert-claims-cached's deferred work and by auth-across-await's queue windows: found once per app)
+  let known = queuesOf.get(project);
+  if (!known) queuesOf.set(project, (known = findJobQueues(project)));
+  return known;
+}
+
+const queuesOf = new WeakMap<Project, JobQueue[]>();
+
+function findJobQueues(project: Project): JobQueue[] {
   const out: JobQueue[] = [];
   const byNode = new Map<ts.Node, JobQueue>();
   const libraryOf = (made: ts.NewExpression | ts.CallExpression): { lib: JobQueueLibrary; export: string } | undefined => {

@@ -3,11 +3,11 @@ import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isCertHeaderName, isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, returnedExpressions } from './modules';
-import type { Leaf } from './values';
+import { isNestGetRequest, type Leaf } from './values';
 import type { Project } from './project';
 import type { Sink } from './sinks';
 import { isNestInputDecorator, isRequestBoundField, isRequestInputField, isRequestInputMethod, isRequestInputOwner, isRequestObjectOf, requestRoleOf } from './vocabulary/requests';
-import { NEST_GET_REQUEST, NEST_PARAM_DECORATOR_FACTORY } from './vocabulary/frameworks';
+import { NEST_PARAM_DECORATOR_FACTORY } from './vocabulary/frameworks';
 
 const SK = ts.SyntaxKind;
 
@@ -122,10 +122,10 @@ export class RequestValues {
     const key = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : undefined;
     if (key === undefined || !this.project.identity.requestBound().has(key)) return false;
     const base = skipOuter(e.expression);
-    if (isGetRequest(base)) return true;
+    if (isNestGetRequest(base)) return true;
     if (ts.isIdentifier(base)) {
       const decl = this.project.modules.declarationOf(base.text, base);
-      return decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined && isGetRequest(skipOuter(decl.initializer));
+      return decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined && isNestGetRequest(skipOuter(decl.initializer));
     }
     return false;
   }
@@ -137,13 +137,6 @@ export class RequestValues {
 }
 
 export { isValueExpression } from './values';
-
-/** `ctx.switchToHttp().getRequest<Req>()`. */
-function isGetRequest(e: ts.Expression): boolean {
-  if (!ts.isCallExpression(e)) return false;
-  const callee = skipOuter(e.expression);
-  return ts.isPropertyAccessExpression(callee) && callee.name.text === NEST_GET_REQUEST;
-}
 
 /** A bag narrowed to one of its fields: `req.params` + `id` → `req.params.id`. */
 function narrow(from: RequestRead, key: string | undefined): RequestRead | undefined {

@@ -137,27 +137,42 @@ export class TlsServers {
       const chain = calleeChain(call.expression);
       const binding = chain && this.project.facts.get(call.getSourceFile().fileName)?.bindings.get(chain[0]);
       if (binding?.module !== TRPC_STANDALONE_MODULE) continue;
-      const opts = call.arguments[0] && this.project.modules.valueOf(call.arguments[0]);
-      if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
-      for (const key of CONTEXT_FACTORY_KEYS) {
-        const given = this.project.modules.memberOf(opts, key, 0);
-        const fn = given && (isFunctionLike(given) ? given : ts.isExpression(given) ? handlers.functionOf(given) : undefined);
-        if (fn) out.add(fn);
-      }
+      for (const fn of this.contextFactories(call.arguments[0])) out.add(fn);
     }
     // Hono's `serve({ fetch: app.fetch, port })` with no TLS `createServer`: plain HTTP for that app
     for (const call of this.project.callsNamed('serve')) {
-      if (!ts.isCallExpression(call)) continue;
-      const chain = calleeChain(call.expression);
-      const binding = chain && this.project.facts.get(call.getSourceFile().fileName)?.bindings.get(chain[0]);
-      if (binding?.module !== '@hono/node-server') continue;
-      const opts = call.arguments[0] && this.project.modules.valueOf(call.arguments[0]);
-      if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
-      const create = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'createServer');
-      if (create && (TLS_FACTORY_TEXT.test(create.getText()) || this.isTlsFactory(create))) continue;
-      const fetchProp = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'fetch');
-      const fetched = fetchProp && ts.isPropertyAssignment(fetchProp) ? skipOuter(fetchProp.initializer) : undefined;
-      if (fetched && ts.isPropertyAccessExpression(fetched)) out.add(handlers.keyOf(fetched.expression));
+      const serve = ts.isCallExpression(call) ? this.honoServe(call) : undefined;
+      if (serve && !serve.tls && serve.app) out.add(handlers.keyOf(serve.app));
+    }
+    return out;
+  }
+
+  /** `serve({ fetch: app.fetch, createServer, serverOptions })` of `@hono/node-server`: its options, whether it serves TLS, the app. */
+  private honoServe(call: ts.CallExpression): { opts: ts.ObjectLiteralExpression; tls: boolean; app?: ts.Expression } | undefined {
+    const chain = calleeChain(call.expression);
+    const module = chain?.[0].startsWith('require:') ? chain[0].slice(8) : chain && this.project.facts.get(call.getSourceFile().fileName)?.bindings.get(chain[0])?.module;
+    if (module !== '@hono/node-server') return undefined;
+    const opts = call.arguments[0] && this.project.modules.valueOf(call.arguments[0]);
+    if (!opts || !ts.isObjectLiteralExpression(opts)) return undefined;
+    const create = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'createServer');
+    const fetchProp = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'fetch');
+    const fetched = fetchProp && ts.isPropertyAssignment(fetchProp) ? skipOuter(fetchProp.initializer) : undefined;
+    return {
+      opts,
+      tls: create !== undefined && (TLS_FACTORY_TEXT.test(create.getText()) || this.isTlsFactory(create)),
+      app: fetched && ts.isPropertyAccessExpression(fetched) ? fetched.expression : undefined,
+    };
+  }
+
+  /** The context factories an options object names (`{ router, createContext }`). */
+  private contextFactories(options: ts.Expression | undefined): ts.FunctionLikeDeclaration[] {
+    const opts = options && this.project.modules.valueOf(options);
+    if (!opts || !ts.isObjectLiteralExpression(opts)) return [];
+    const out: ts.FunctionLikeDeclaration[] = [];
+    for (const key of CONTEXT_FACTORY_KEYS) {
+      const given = this.project.modules.memberOf(opts, key, 0);
+      const fn = given && (isFunctionLike(given) ? given : ts.isExpression(given) ? this.project.handlers.functionOf(given) : undefined);
+      if (fn) out.push(fn);
     }
     return out;
   }
@@ -284,21 +299,11 @@ export class TlsServers {
     }
     // serve({ fetch: app.fetch, createServer: https.createServer, serverOptions }) from @hono/node-server
     for (const call of this.project.callsNamed('serve')) {
-      const { module } = moduleOf(call);
-      if (module !== '@hono/node-server') continue;
-      const opts = call.arguments?.[0] && modules.valueOf(call.arguments[0]);
-      if (!opts || !ts.isObjectLiteralExpression(opts)) continue;
-      const create = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'createServer');
-      if (!create) continue;
-      const createText = create.getText();
-      if (!TLS_FACTORY_TEXT.test(createText) && !this.isTlsFactory(create)) continue;
+      const serve = ts.isCallExpression(call) ? this.honoServe(call) : undefined;
+      if (!serve?.tls) continue;
+      const { opts, app } = serve;
       const serverOptions = modules.memberOf(opts, tlsOptionsProperty('hono'), 0);
       const fetch = modules.memberOf(opts, 'fetch', 0);
-      const fetchProp = opts.properties.find((p) => p.name && propertyNameText(p.name) === 'fetch');
-      const app =
-        fetchProp && ts.isPropertyAssignment(fetchProp) && ts.isPropertyAccessExpression(skipOuter(fetchProp.initializer))
-          ? (skipOuter(fetchProp.initializer) as ts.PropertyAccessExpression).expression
-          : undefined;
       add({
         call,
         framework: 'hono',
@@ -319,14 +324,7 @@ export class TlsServers {
     const out: ts.FunctionLikeDeclaration[] = [];
     const fromHandler = (e: ts.Expression): void => {
       const made = modules.valueOf(e);
-      if (!made || !ts.isCallExpression(made) || calleeChain(made.expression)?.at(-1) !== TRPC_HANDLER) return;
-      const opts = made.arguments[0] && modules.valueOf(made.arguments[0]);
-      if (!opts || !ts.isObjectLiteralExpression(opts)) return;
-      for (const key of CONTEXT_FACTORY_KEYS) {
-        const given = modules.memberOf(opts, key, 0);
-        const fn = given && (isFunctionLike(given) ? given : ts.isExpression(given) ? handlers.functionOf(given) : undefined);
-        if (fn) out.push(fn);
-      }
+      if (made && ts.isCallExpression(made) && calleeChain(made.expression)?.at(-1) === TRPC_HANDLER) out.push(...this.contextFactories(made.arguments[0]));
     };
     fromHandler(arg);
     const listener = handlers.functionOf(arg);

@@ -895,7 +895,7 @@ function cradleName(decl: ts.Node | undefined, e: ts.Expression): string | undef
 }
 
 /** NestJS's request, from the execution context: `ctx.switchToHttp().getRequest()`. */
-function isNestGetRequest(e: ts.Expression): boolean {
+export function isNestGetRequest(e: ts.Expression): boolean {
   const x = skipOuter(e);
   if (!ts.isCallExpression(x)) return false;
   const callee = skipOuter(x.expression);
