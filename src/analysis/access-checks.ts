@@ -221,7 +221,11 @@ export class AccessChecks {
       const fn = enclosingFunction(p);
       if (!fn || !fn.body) return false;
       copiesOf(fn, statement, names);
-      return this.laterComparison(statement, fn, names);
+      if (this.laterComparison(statement, fn, names)) return true;
+      // the record is handed back (`return raw.memberNo ? (raw as Booking) : null`): its callers check it
+      if (this.project.handlers.isEntry(fn) || !returnedExpressions(fn).some((r) => references(r, names))) return false;
+      const sites = this.project.requestValues.callersOf(fn);
+      return sites.length > 0 && sites.every((c) => this.ownershipChecked(c, depth + 1));
     }
     if (p && (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === n))) {
       const fn = enclosingFunction(n);

@@ -71,6 +71,7 @@ export class Handlers {
   private readonly nestRoutes = new Map<Fn, { cls?: ts.ClassLikeDeclaration; guards: Fn[] }>();
   private readonly nestGlobal: Fn[] = [];
   private readonly keyCache = new Map<ts.Node, Key>();
+  private readonly pluginOptionsByFn = new Map<Fn, ts.Expression[]>();
 
   constructor(private readonly project: Project) {
     this.collect();
@@ -92,6 +93,11 @@ export class Handlers {
   /** Every function registered to run per request: route handlers, middleware, hooks, listeners, NestJS routes, resolvers and procedures. */
   entries(): Fn[] {
     return [...new Set([...this.byFn.keys(), ...this.nestRoutes.keys(), ...this.project.apiLayers.entries.keys()])];
+  }
+
+  /** The options a plugin is registered with (`app.register(plugin, { tolls })`): what Fastify passes as its second parameter. */
+  pluginOptions(fn: Fn): readonly ts.Expression[] {
+    return this.pluginOptionsByFn.get(fn) ?? [];
   }
 
   registrationsOf(fn: Fn): readonly Registration[] {
@@ -239,13 +245,33 @@ export class Handlers {
     const value = this.project.modules.valueOf(e);
     // a router or app a function of the project builds and returns: `app.use('/v1', claimsRouter(container))`
     const made = value && ts.isCallExpression(value) && depth < 4 ? this.returnedApp(value) : undefined;
+    // a router a class keeps in a field: `this.router` inside the class and `controller.router` outside are one router
+    const field = !value && ts.isPropertyAccessExpression(e) ? this.classField(e) : undefined;
     if (made) key = this.keyOf(made, depth + 1);
     else if (value && !ts.isSourceFile(value)) key = value;
+    else if (field) key = (field.initializer && this.project.modules.valueOf(field.initializer)) || field;
     else key = `${e.getSourceFile().fileName}:${e.getText()}`;
     if (ts.isIdentifier(e) && value === undefined) key = `${e.getSourceFile().fileName}:${e.text}`;
     this.keyCache.set(e, key);
     if (typeof key !== 'string' && ts.isParameter(key)) this.bindParameter(key);
     return this.find(key);
+  }
+
+  /** The field of a project class a property access names: `this.router` in the class, `controller.router` or `new C().router` outside. */
+  private classField(e: ts.PropertyAccessExpression): ts.PropertyDeclaration | undefined {
+    const owner = skipOuter(e.expression);
+    let cls: ts.ClassLikeDeclaration | undefined;
+    if (owner.kind === ts.SyntaxKind.ThisKeyword) {
+      for (let n: ts.Node | undefined = owner.parent; n && !cls; n = n.parent) {
+        if (ts.isClassLike(n)) cls = n;
+        else if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined; // not the class's `this`
+      }
+    } else {
+      const made = this.project.modules.valueOf(owner);
+      cls = made && ts.isExpression(made) ? instanceOfClass(made, this.project.modules) : undefined;
+    }
+    const member = fieldDeclaration(cls, e.name.text);
+    return member && ts.isPropertyDeclaration(member) ? member : undefined;
   }
 
   /** What a call of a project function returns when that is not itself a function: the router `makeRouter()` builds. */
@@ -523,7 +549,12 @@ export class Handlers {
       const receiver = this.keyOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
       const { plugin, shared } = this.pluginOf(call.arguments[0]);
       const instance = plugin?.parameters[0];
-      if (!instance) continue;
+      if (!plugin || !instance) continue;
+      if (call.arguments[1]) {
+        const list = this.pluginOptionsByFn.get(plugin);
+        if (list) list.push(call.arguments[1]);
+        else this.pluginOptionsByFn.set(plugin, [call.arguments[1]]);
+      }
       if (shared) this.unite(instance, receiver);
       else this.mounts.push({ parent: receiver, child: instance, file: call.getSourceFile().fileName, pos: call.pos });
     }

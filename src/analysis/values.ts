@@ -211,9 +211,8 @@ export class Values {
         const callee = skipOuter(fn.parent.expression);
         if (ts.isPropertyAccessExpression(callee) && iteratesElements(callee.name.text)) return next(callee.expression);
       }
-      const index = fn.parameters.indexOf(e);
-      for (const call of this.callersOf(fn)) {
-        const r = next(call.arguments[index], undefined);
+      for (const arg of this.argumentsFor(e)) {
+        const r = next(arg, undefined);
         if (r !== undefined) return r;
       }
       return undefined;
@@ -303,6 +302,20 @@ export class Values {
       return undefined;
     }
     return undefined;
+  }
+
+  /**
+   * What a function's parameter is given: the arguments of its call sites, and for a Fastify
+   * plugin's second parameter the options it is registered with (`app.register(routes, { tolls })`).
+   */
+  argumentsFor(param: ts.ParameterDeclaration): ts.Expression[] {
+    const fn = param.parent;
+    if (!isFunctionLike(fn)) return [];
+    const index = fn.parameters.indexOf(param);
+    const out: ts.Expression[] = [];
+    for (const call of this.callersOf(fn)) if (call.arguments[index]) out.push(call.arguments[index]);
+    if (index === 1) out.push(...this.project.handlers.pluginOptions(fn));
+    return out;
   }
 
   /** The functions the callers of a function pass for one of its parameters (`id` naming that parameter). */
@@ -501,7 +514,35 @@ export class Values {
       const cls = this.project.modules.typeValueOf(typed.type.typeName);
       if (cls && ts.isClassLike(cls)) return cls;
     }
+    // a plugin's option (`async (fastify, { tolls }) => …` registered with `{ tolls: new TollService(…) }`)
+    const given = this.givenInstance(decl);
+    if (given) return given;
     return typed.initializer ? this.instanceMadeBy(skipOuter(typed.initializer)) : undefined;
+  }
+
+  /** The class of what callers pass for a parameter, or for a field destructured off one (`(app, { tolls })`). */
+  private givenInstance(decl: ts.Node): ts.ClassLikeDeclaration | undefined {
+    let param = decl;
+    let key: string | undefined;
+    if (ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isParameter(decl.parent.parent)) {
+      const name = decl.propertyName ?? decl.name;
+      if (!ts.isIdentifier(name) && !ts.isStringLiteralLike(name)) return undefined;
+      key = name.text;
+      param = decl.parent.parent;
+    }
+    if (!ts.isParameter(param) || !isFunctionLike(param.parent) || this.giving.has(decl) || this.project.handlers.isEntry(param.parent)) return undefined;
+    this.giving.add(decl);
+    try {
+      for (const arg of this.argumentsFor(param)) {
+        let value: ts.Node | undefined = this.project.modules.valueOf(arg);
+        if (value && key !== undefined) value = this.project.modules.memberOf(value, key, 0);
+        const cls = value && ts.isExpression(value) ? this.instanceMadeBy(value) : undefined;
+        if (cls) return cls;
+      }
+      return undefined;
+    } finally {
+      this.giving.delete(decl);
+    }
   }
 
   /** The values containers were given for a token (a symbol, a string, a class used as a token). */
@@ -637,6 +678,8 @@ export class Values {
   }
   private diClassCache?: Map<string, ts.ClassLikeDeclaration[]>;
   private readonly classing = new Set<ts.Node>();
+  /** Parameters whose callers are being asked for the class they pass (calls can lead back to the same parameter). */
+  private readonly giving = new Set<ts.Node>();
   private buildingFieldWrites = false;
 
   private diClassesByName(name: string): ts.ClassLikeDeclaration | undefined {
