@@ -5,7 +5,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions } from './modules';
 import { references } from './guards';
-import { chainNames, isClockValue, operationOf, performedOperation, type CallResolver } from './operations';
+import { chainNames, isClockValue, namesOperation, operationOf, performedOperation, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
@@ -269,8 +269,9 @@ export class Decisions {
     if (!fn) return undefined;
     const inner = this.checksIn(fn, depth + 1).find((c) => c.refusal && c.throws);
     if (!inner) return undefined;
-    // a helper that does the work itself (`deleteFeatures(…)` writes, and throws on its own checks) is an operation, not a decision
-    if (performedOperation(fn, this.resolve, 1) !== undefined) return undefined;
+    // a helper that does the work itself (`deleteFeatures(…)` writes, and throws on its own checks) is an operation, not a decision,
+    // also when its writes go through a store the tool cannot see into: its name says what it does
+    if (performedOperation(fn, this.resolve, 1) !== undefined || namesOperation(chainNames(e.expression).at(-1) ?? '')) return undefined;
     return { read: awaited ? skipOuter(expr) : e, call: e, refusal: inner.refusal, throws: true, fields: inner.fields, shared: inner.shared, via: fn };
   }
 
@@ -949,7 +950,8 @@ function methodOf(cls: ts.ClassLikeDeclaration | undefined, name: string): ts.Fu
 function classOfDeclaration(decl: ts.Node, modules: Modules): ts.ClassLikeDeclaration | undefined {
   const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration;
   if (typed.type && ts.isTypeReferenceNode(typed.type) && ts.isIdentifier(typed.type.typeName)) {
-    const v = modules.valueOf(typed.type.typeName);
+    // (through `import type { BedRepository }` too: the field holds an instance of that class)
+    const v = modules.typeValueOf(typed.type.typeName);
     if (v && ts.isClassLike(v)) return v;
   }
   return typed.initializer ? instanceOfClass(typed.initializer, modules) : undefined;

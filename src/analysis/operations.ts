@@ -79,6 +79,11 @@ const FS_WRITES = new Set([
 const FS_ROOTS = new Set(['fs', 'fsp', 'promises', 'fse', 'fsExtra', 'fsPromises']);
 
 /** `knex('t').where(…).update(…)` → names `['knex', 'where', 'update']`, calls passed through. */
+/** A method whose name says it changes state (`deleteFeatures`, `assignCrew`): called, it does the work. */
+export function namesOperation(name: string): boolean {
+  return VERB.test(name) && !namesActivityRecord(name);
+}
+
 export function chainNames(expr: ts.Expression): string[] {
   const out: string[] = [];
   let e = skipOuter(expr);
