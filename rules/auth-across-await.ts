@@ -1,4 +1,4 @@
-import type { StaleOperation } from '../src/analysis/await-order';
+import { reportedAt, type StaleOperation } from '../src/analysis/await-order';
 import { code, snippet } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
 import type { Project } from '../src/analysis/project';
@@ -107,7 +107,7 @@ function staleReport(s: StaleOperation): RuleReport {
   const what = d.shared ? `${d.shared.label}, which every request shares,` : d.fields.length > 0 ? `the record's ${d.fields.map((f) => code(f)).join(', ')}` : 'the answer it got';
   return {
     messageId: 'staleDecision',
-    node: s.op.node,
+    node: reportedAt(s.op.node),
     severity: d.shared ? 'error' : 'warning',
     data: { op: code(`${snippet(callee, sf, 50)}()`), boundary: boundaryText(s.boundary), boundaryLine: line(boundaryAt(s.boundary)), decision, decisionLine: line(d.call), what },
     related: [

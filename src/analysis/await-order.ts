@@ -18,7 +18,7 @@ import {
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
 } from './vocabulary/operations';
-import { isFilterOption, QUERY_DSL_KEYS, WATCHED_TRANSACTION } from './vocabulary/atomic';
+import { isFilterOption, isTransactionCallee, QUERY_DSL_KEYS, WATCHED_TRANSACTION } from './vocabulary/atomic';
 import { startsTransactionSql } from './vocabulary/sql';
 
 const SK = ts.SyntaxKind;
@@ -407,13 +407,26 @@ export function boundariesIn(fn: ts.FunctionLikeDeclaration): ts.Node[] {
 // ---------------------------------------------------------------------------------------------
 // Atomic forms: check and use in one operation, where no other request can come in between.
 
-const TRANSACTION_CALLEES = /^(\$transaction|transaction|startTransaction|withTransaction|runInTransaction|transactional)$/;
-
 /**
  * The transaction callback a node runs in: `prisma.$transaction(async (tx) => …)`,
  * `sequelize.transaction(async (t) => …)`, `knex.transaction(async (trx) => …)`,
  * `dataSource.transaction(async (manager) => …)`, `session.withTransaction(async () => …)`.
  */
+/**
+ * Where a write is reported: the batch that runs it when it is one of the writes handed to a
+ * transaction as a list (`await prisma.$transaction([a.update(…), b.create(…)])`), the call the code waits for.
+ */
+export function reportedAt(node: ts.Node): ts.Node {
+  let n: ts.Node = node;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const list = n.parent;
+  const call = list && ts.isArrayLiteralExpression(list) ? list.parent : undefined;
+  if (!call || !ts.isCallExpression(call) || !call.arguments.includes(list as ts.Expression)) return node;
+  const callee = skipOuter(call.expression);
+  const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
+  return name !== undefined && isTransactionCallee(name) ? call : node;
+}
+
 export function transactionOf(node: ts.Node): ts.FunctionLikeDeclaration | undefined {
   for (let n = node.parent; n; n = n.parent) {
     if (!isFunctionLike(n)) continue;
@@ -424,7 +437,7 @@ export function transactionOf(node: ts.Node): ts.FunctionLikeDeclaration | undef
       // (the method's own name, also off a call: `this.em.fork().transactional(async (em) => …)`)
       const callee = skipOuter(call.expression);
       const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
-      if (name !== undefined && TRANSACTION_CALLEES.test(name)) return n;
+      if (name !== undefined && isTransactionCallee(name)) return n;
     }
   }
   return undefined;
