@@ -47,6 +47,8 @@ export interface CallResolver {
   valueOf?(expr: ts.Expression): ts.Node | undefined;
   /** The declaration a name refers to (an import, a `require` binding): where a package's export comes from. */
   declarationOf?(name: ts.Identifier): ts.Node | undefined;
+  /** What the per-request context's factory puts under `key` (`{ operator, redis }`), for `ctx.redis` or `const { redis } = ctx`: only with a model of the app. */
+  contextValues?(owner: ts.Expression, key: string): ts.Node[];
 }
 
 const WRITES = new Set(STORE_WRITES.map((w) => w.toLowerCase()));
@@ -203,6 +205,10 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     const spec = storeClientOf(skipOuter(node.expression), resolve);
     const method = spec && storeMethod(spec, last);
     if (method && !method.readOnly) return awaitedOrReturned(node) ? { node, kind: 'store' } : undefined;
+    // a client the app's context factory hands every request (`const { redis } = ctx; await redis.set(…)`)
+    const held = spec ? undefined : contextClientOf(skipOuter(node.expression), resolve);
+    const heldMethod = held && storeMethod(held, last);
+    if (heldMethod && !heldMethod.readOnly) return awaitedOrReturned(node) ? { node, kind: 'store', elsewhere: true } : undefined;
   }
   // a job added to a job library's queue: the work it stands for will run (`broadcastQueue.add('broadcast', …)`)
   // (awaited, or called for its effect: `setTimeout(() => refundQueue.add('refund', job), grace)`)
@@ -323,8 +329,12 @@ function jobQueueOf(callee: ts.Expression, resolve: CallResolver): ts.Node | und
  * (`new Redis()`, `createClient()`), or declared with its type (`private readonly redis: Redis`).
  */
 function storeClientOf(callee: ts.Expression, resolve: CallResolver): StoreClientSpec | undefined {
-  if (!ts.isPropertyAccessExpression(callee)) return undefined;
-  let recv = skipOuter(callee.expression);
+  return ts.isPropertyAccessExpression(callee) ? clientOfReceiver(skipOuter(callee.expression), resolve) : undefined;
+}
+
+/** The store whose client an expression is: a name or `this.field` declared with its type or made by its factory. */
+function clientOfReceiver(receiver: ts.Expression, resolve: CallResolver): StoreClientSpec | undefined {
+  let recv = receiver;
   let decl: ts.Node | undefined;
   if (ts.isIdentifier(recv)) decl = resolve.declarationOf?.(recv);
   else if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) {
@@ -355,6 +365,29 @@ function storeClientOf(callee: ts.Expression, resolve: CallResolver): StoreClien
   if (!from) return undefined;
   const path = ts.isPropertyAccessExpression(made) ? [...from.path, made.name.text] : from.path;
   return storeFactory(from.module, path);
+}
+
+/** The store client a per-request context holds, read as `ctx.redis` or destructured `const { redis } = ctx`. */
+function contextClientOf(callee: ts.Expression, resolve: CallResolver): StoreClientSpec | undefined {
+  if (!resolve.contextValues || !ts.isPropertyAccessExpression(callee)) return undefined;
+  const recv = skipOuter(callee.expression);
+  let owner: ts.Expression | undefined;
+  let key: string | undefined;
+  if (ts.isPropertyAccessExpression(recv)) [owner, key] = [recv.expression, recv.name.text];
+  else if (ts.isIdentifier(recv)) {
+    const decl = resolve.declarationOf?.(recv);
+    const pattern = decl && ts.isBindingElement(decl) ? decl.parent : undefined;
+    const holder = pattern && ts.isObjectBindingPattern(pattern) ? pattern.parent : undefined;
+    const name = decl && ts.isBindingElement(decl) ? (decl.propertyName ?? decl.name) : undefined;
+    if (holder && ts.isVariableDeclaration(holder) && holder.initializer && name && ts.isIdentifier(name)) [owner, key] = [holder.initializer, name.text];
+  }
+  if (!owner || key === undefined) return undefined;
+  for (const v of resolve.contextValues(owner, key)) {
+    // the context hands out a client the app made (`export const redis = new Redis(…)`, `{ redis }`)
+    const spec = ts.isExpression(v) ? clientOfReceiver(skipOuter(v), resolve) : undefined;
+    if (spec) return spec;
+  }
+  return undefined;
 }
 
 /** The module and export path an import or `require` binding names: `import { Redis } from 'ioredis'` → `ioredis`, `['Redis']`. */

@@ -107,6 +107,8 @@ export class StaleOperations {
     if (this.answer) return this.answer;
     const project = this.project;
     const resolve = callResolver(project.modules);
+    // with the app's model: clients its per-request context hands out
+    resolve.contextValues = (owner, key) => project.apiLayers.contextField(owner, key) ?? [];
     const decisions = new Decisions(project.modules, project.sharedState, resolve);
     const found = new Set<ts.Node>();
     const acrossFiles: StaleOperation[] = [];
@@ -114,7 +116,8 @@ export class StaleOperations {
       if (!mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
         if (decisions.looksIntoImported(call)) return true;
-        return helperElsewhere(call, facts, decisions);
+        // (a write on a client the per-request context holds: only the model knows it for one)
+        return helperElsewhere(call, facts, decisions) || operationOf(call, resolve)?.elsewhere === true;
       };
       for (const fn of candidateFunctions(facts, helper, decisions)) {
         for (const s of staleOperations(fn, decisions)) {
