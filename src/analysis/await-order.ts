@@ -2,11 +2,11 @@ import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
 import { asksAgain, isCallbackArgument, type Check, type Decisions } from './decisions';
-import { isPromiseStep, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
+import { isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
-import { chainNames, operationOf, type Operation } from './operations';
+import { chainNames, operationOf, performedOperation, type Operation } from './operations';
 import {
   CONDITION_KEYS,
   DEFERRING_CALLEES,
@@ -694,11 +694,14 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       if (op.via && decisions.checksIn(op.via).some((c) => c.refusal && asksAgain(c, stale.key, decisions.resolve))) return;
       // writes to the same store in a row are one piece of work: the window is another boundary
       // (a `.then` read holds its callback: the window opens at the test inside it)
-      const from = ts.isCallExpression(stale.read) && stale.read !== stale.key.call ? stale.key.test.pos : stale.read.end;
+      // (a helper's decision is made when the helper returns: its own waits are not the window)
+      const from =
+        ts.isCallExpression(stale.read) && stale.read !== stale.key.call ? stale.key.test.pos : stale.key.via ? Math.max(stale.read.end, stale.key.test.end) : stale.read.end;
       const boundary = otherBoundary(fn, from, op, decisions);
       if (!boundary) return;
-      // a decision a refusing helper makes (`await this.stopWhenLocked(…)`) holds across waits that go out, not across reads
-      if (stale.key.via && !windowReachesOut(fn, from, op, decisions)) return;
+      // a decision a refusing helper makes (`await this.stopWhenLocked(…)`) holds across the other guards that follow it
+      // (`await this.stopWhenNoQuota(…)`): checks in a row are one guard; any other wait is a window
+      if (stale.key.via && !windowPastGuards(fn, from, op, decisions)) return;
       seen.add(node);
       const list = found.get(stale.key) ?? [];
       list.push({ op, decision: stale.key, read: stale.read, boundary });
@@ -708,8 +711,14 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
   // one report per operation: two stale decisions before it make one finding, on the first
   const byOp = new Map<ts.Node, StaleOperation>();
   for (const list of found.values()) {
-    // a write the tables know before one guessed from a method's name; a store or file write before a request
-    const s = list.find((x) => !x.op.guessed && x.op.kind !== 'http') ?? list.find((x) => !x.op.guessed) ?? list.find((x) => x.op.kind !== 'http') ?? list[0];
+    // a write the tables know before one guessed from a method's name; a store or file write before a job queued or a request
+    const queued = (x: StaleOperation): boolean => ts.isCallExpression(x.op.node) && isQueueCall(chainNames(x.op.node.expression).at(-1) ?? '');
+    const s =
+      list.find((x) => !x.op.guessed && x.op.kind !== 'http' && !queued(x)) ??
+      list.find((x) => !x.op.guessed && x.op.kind !== 'http') ??
+      list.find((x) => !x.op.guessed) ??
+      list.find((x) => x.op.kind !== 'http') ??
+      list[0];
     if (!byOp.has(s.op.node)) byOp.set(s.op.node, s);
   }
   return [...byOp.values()];
@@ -886,10 +895,14 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
   return isReadVerb(last);
 }
 
-/** Some boundary between `from` and the operation goes out (see `reachesOut`). */
-function windowReachesOut(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): boolean {
-  // (a deferred callback's call holds the operation: the deferral is the window, `setTimeout(async () => op(), grace)`)
-  return windowBoundaries(fn).some((b) => b.pos >= from && b.pos < op.node.pos && (!within(op.node, b) || ts.isCallExpression(b)) && reachesOut(b, decisions));
+/** Some boundary between `from` and the operation is more than another guard: a call of a helper that only checks and refuses. */
+function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): boolean {
+  const guard = (b: ts.Node): boolean => {
+    const call = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
+    const helper = call && ts.isCallExpression(call) ? decisions.resolve(call) : undefined;
+    return helper !== undefined && decisions.refuses(helper) && performedOperation(helper, decisions.resolve, 1) === undefined;
+  };
+  return windowBoundaries(fn).some((b) => b.pos >= from && b.pos < op.node.pos && (!within(op.node, b) || ts.isCallExpression(b)) && !guard(b));
 }
 
 /**
