@@ -922,10 +922,15 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
       if (inner && !atomic(decision, inner, decisions)) {
         const boundary = otherBoundary(fn, fn.body!.pos, inner, decisions);
         const itsOwn = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
+        // (the helper's earlier writes to the app's stores are the same piece of work the decision let run, not a
+        // window before this one; a request to another service is)
+        const earlier = boundary !== undefined && ts.isAwaitExpression(boundary) ? operationOf(skipOuter(boundary.expression), decisions.resolve) : undefined;
+        const earlierWrite = earlier !== undefined && earlier.kind !== 'http';
         // inside a helper, far from the decision: only a wait that goes out counts
         if (
           boundary &&
           !itsOwn &&
+          !earlierWrite &&
           reachesOut(boundary, decisions) &&
           !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && asksAgain(c, decision, decisions.resolve))
         )

@@ -887,18 +887,46 @@ function isThenCallback(fn: ts.Node): ts.CallExpression | undefined {
  * local), a method of the enclosing class (`this.check(…)`), or a method of a field's class
  * (`this.acl.assertCanEdit(…)` with `acl: AclService` injected, or `new AclService()`).
  */
-export function callResolver(modules: Modules): CallResolver {
+export function callResolver(modules: Modules, contextValues?: CallResolver['contextValues']): CallResolver {
   const cache = new WeakMap<ts.CallExpression, ts.FunctionLikeDeclaration | null>();
   const resolve = ((call: ts.CallExpression) => {
     if (cache.has(call)) return cache.get(call) ?? undefined;
     cache.set(call, null);
-    const fn = resolveCall(call, modules);
+    const fn = resolveCall(call, modules) ?? (contextValues ? contextMethod(call, modules, contextValues) : undefined);
     cache.set(call, fn ?? null);
     return fn;
   }) as CallResolver;
   resolve.valueOf = (expr) => modules.valueOf(expr);
   resolve.declarationOf = (name) => modules.declarationOf(name.text, name);
+  if (contextValues) resolve.contextValues = contextValues;
   return resolve;
+}
+
+/**
+ * A method of a service the per-request context hands out (`return { operator, passes }` with
+ * `passes = new PassService(…)`), called as `ctx.passes.assignAntenna(…)` or after `const { passes } = ctx`.
+ */
+function contextMethod(call: ts.CallExpression, modules: Modules, contextValues: NonNullable<CallResolver['contextValues']>): ts.FunctionLikeDeclaration | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const recv = skipOuter(callee.expression);
+  let owner: ts.Expression | undefined;
+  let key: string | undefined;
+  if (ts.isPropertyAccessExpression(recv)) [owner, key] = [recv.expression, recv.name.text];
+  else if (ts.isIdentifier(recv)) {
+    const decl = modules.declarationOf(recv.text, recv);
+    const holder = decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) ? decl.parent.parent : undefined;
+    const name = decl && ts.isBindingElement(decl) ? (decl.propertyName ?? decl.name) : undefined;
+    if (holder && ts.isVariableDeclaration(holder) && holder.initializer && name && ts.isIdentifier(name)) [owner, key] = [holder.initializer, name.text];
+  }
+  if (!owner || key === undefined) return undefined;
+  for (const v of contextValues(owner, key)) {
+    const made = ts.isExpression(v) ? modules.valueOf(v) : undefined;
+    const cls = made && ts.isExpression(made) ? instanceOfClass(made, modules) : undefined;
+    const m = cls ? methodOf(cls, callee.name.text) : undefined;
+    if (m) return m;
+  }
+  return undefined;
 }
 
 function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLikeDeclaration | undefined {

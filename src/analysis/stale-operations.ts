@@ -106,9 +106,8 @@ export class StaleOperations {
   private find(): NonNullable<StaleOperations['answer']> {
     if (this.answer) return this.answer;
     const project = this.project;
-    const resolve = callResolver(project.modules);
-    // with the app's model: clients its per-request context hands out
-    resolve.contextValues = (owner, key) => project.apiLayers.contextField(owner, key) ?? [];
+    // with the app's model: clients and services its per-request context hands out
+    const resolve = callResolver(project.modules, (owner, key) => project.apiLayers.contextField(owner, key) ?? []);
     const decisions = new Decisions(project.modules, project.sharedState, resolve);
     const found = new Set<ts.Node>();
     const acrossFiles: StaleOperation[] = [];
@@ -387,7 +386,13 @@ const mayCallHelpers = (facts: FileFacts): boolean => {
 };
 /** What a file alone could not find: a helper, a queue, shared state or an error class of another module takes part. */
 const needsModel = (s: StaleOperation, facts: FileFacts): boolean =>
-  elsewhere(s.decision.via, facts) || elsewhere(s.op.via, facts) || s.op.elsewhere === true || s.decision.imported === true || s.decision.importedRefusal === true;
+  elsewhere(s.decision.via, facts) ||
+  elsewhere(s.op.via, facts) ||
+  // (an operation the tables know inside a helper of another module; one guessed from a name there is too far to trust)
+  (elsewhere(s.op.node, facts) && !s.op.guessed) ||
+  s.op.elsewhere === true ||
+  s.decision.imported === true ||
+  s.decision.importedRefusal === true;
 
 const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
 
