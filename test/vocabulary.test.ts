@@ -5,6 +5,7 @@ import {
   DECORATED_METHOD_ROUTE,
   DECORATED_ROUTES,
   DECORATED_SERVER_CONFIG,
+  TRPC_CONTEXT_TYPE_CALL,
   TRPC_HANDLER,
   TRPC_PLAIN_SERVER,
   TRPC_STANDALONE_MODULE,
@@ -495,6 +496,7 @@ describe('handlers made or routed outside NestJS', () => {
   it("names the server's configuration hook for app-level middleware", () => expect(DECORATED_SERVER_CONFIG).toBe('setConfig'));
   it("names tRPC's standalone adapter, its plain server and its handler", () =>
     expect([TRPC_STANDALONE_MODULE, TRPC_PLAIN_SERVER, TRPC_HANDLER]).toEqual(['@trpc/server/adapters/standalone', 'createHTTPServer', 'createHTTPHandler']));
+  it("names the builder call that declares tRPC's context type (initTRPC.context<Context>())", () => expect(TRPC_CONTEXT_TYPE_CALL).toBe('context'));
 });
 
 describe('DI lifetimes and containers outside NestJS', () => {

@@ -17,6 +17,7 @@ import {
   RESOLVER_ARGS_INDEX,
   RESOLVER_CONTEXT_INDEX,
   TRPC_CONTEXT,
+  TRPC_CONTEXT_TYPE_CALL,
   TRPC_INPUT,
   TRPC_MIDDLEWARE,
   TRPC_PROCEDURE,
@@ -50,9 +51,34 @@ export class ApiLayers {
         if (fn && !this.contextFactories.includes(fn)) this.contextFactories.push(fn);
       }
     }
+    for (const fn of this.typedContextFactories()) if (!this.contextFactories.includes(fn)) this.contextFactories.push(fn);
     this.collectResolverMaps();
     this.collectProcedures();
     this.collectDecoratedRoutes();
+  }
+
+  /** The functions a tRPC builder's context type names (`initTRPC.context<Context>()`, `Context` built from `typeof createContext`). */
+  private typedContextFactories(): Fn[] {
+    const out: Fn[] = [];
+    const visit = (t: ts.TypeNode, depth: number): void => {
+      if (depth > 4) return;
+      if (ts.isTypeQueryNode(t)) {
+        const fn = this.project.modules.valueOf(t.exprName);
+        if (fn && isFunctionLike(fn) && !out.includes(fn)) out.push(fn);
+        return;
+      }
+      if (ts.isTypeReferenceNode(t)) {
+        for (const a of t.typeArguments ?? []) visit(a, depth + 1);
+        const alias = this.project.modules.typeAliasOf(t.typeName);
+        if (alias) visit(alias.type, depth + 1);
+      }
+    };
+    for (const call of this.project.callsNamed(TRPC_CONTEXT_TYPE_CALL)) {
+      if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
+      const type = call.typeArguments?.[0];
+      if (type) visit(type, 0);
+    }
+    return out;
   }
 
   /**

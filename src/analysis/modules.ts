@@ -40,6 +40,29 @@ export class Modules {
       : this.importedValue(binding.parent.parent.parent as ts.ImportDeclaration, (binding.propertyName ?? binding.name).text, 0);
   }
 
+  /**
+   * The type alias a type name stands for (`type Context = Awaited<ReturnType<typeof createContext>>`),
+   * declared in the file or imported from another (`import type { Context } from './context'`).
+   */
+  typeAliasOf(typeName: ts.EntityName): ts.TypeAliasDeclaration | undefined {
+    if (!ts.isIdentifier(typeName)) return undefined;
+    const sf = typeName.getSourceFile();
+    const local = (file: ts.SourceFile, name: string): ts.TypeAliasDeclaration | undefined =>
+      file.statements.find((st): st is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(st) && st.name.text === name);
+    const here = local(sf, typeName.text);
+    if (here) return here;
+    for (const st of sf.statements) {
+      if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !st.importClause?.namedBindings) continue;
+      const nb = st.importClause.namedBindings;
+      const el = ts.isNamedImports(nb) ? nb.elements.find((e) => e.name.text === typeName.text) : undefined;
+      if (!el) continue;
+      const file = this.resolveSpecifier(sf.fileName, st.moduleSpecifier.text);
+      const target = file ? this.sourceFile(file) : undefined;
+      return target ? local(target, (el.propertyName ?? el.name).text) : undefined;
+    }
+    return undefined;
+  }
+
   /** Drop what is known of a file's exports (its tree is let go: a later question parses it afresh). */
   forget(file: string): void {
     this.exportCache.delete(file);

@@ -25,6 +25,13 @@ export const NEST_CONTEXT_DECORATOR = 'Context';
 /** `GqlExecutionContext.create(context).getContext()` in a NestJS guard or param decorator: the GraphQL context. */
 export const CONTEXT_ACCESSOR = 'getContext';
 
+/**
+ * tRPC's builder declares its context's type (`initTRPC.context<Context>()`); a type that names a
+ * function's return (`Awaited<ReturnType<typeof createContext>>`, `inferAsyncReturnType<typeof …>`)
+ * names the context factory, wherever the adapter that calls it lives.
+ */
+export const TRPC_CONTEXT_TYPE_CALL = 'context';
+
 /** tRPC: the builder property a procedure chain starts from, its resolver methods, and its middleware and input calls. */
 export const TRPC_PROCEDURE = 'procedure';
 export const TRPC_RESOLVERS: readonly string[] = ['query', 'mutation', 'subscription'];
