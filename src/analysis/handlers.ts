@@ -203,6 +203,11 @@ export class Handlers {
     return out;
   }
 
+  /** A guard's `canActivate` that NestJS runs before routes (`@UseGuards(StaffCertGuard)`, `useGlobalGuards`): the Nest app serves it. */
+  isNestGuard(fn: Fn): boolean {
+    return this.nestGlobal.includes(fn) || [...this.nestRoutes.values()].some((r) => r.guards.includes(fn));
+  }
+
   /**
    * The registered functions a node runs in: its own function if registered, else (through inline
    * callbacks and the call sites of helpers, across files) the registered functions that reach it.

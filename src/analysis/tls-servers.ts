@@ -89,6 +89,8 @@ export class TlsServers {
     for (const fn of handlers.entriesReaching(node)) for (const k of [fn, ...handlers.receiversOf(fn)]) keys.add(k);
     const own = enclosingFunction(node);
     if (own) keys.add(own);
+    // a NestJS guard runs where the Nest app's routes run
+    if (own && handlers.isNestGuard(own)) keys.add('nest');
     const tied = this.servingAny(keys);
     if (tied.length > 0) return tied;
     // served by a plain HTTP server of the app (`http.createServer(handler)`, a Fastify instance
