@@ -869,8 +869,13 @@ function settledWith(executor: ts.FunctionLikeDeclaration): ts.Expression[] {
 function tokenKey(token: ts.Expression, project: Project): string | undefined {
   const e = skipOuter(token);
   if (ts.isStringLiteralLike(e)) return `'${e.text}'`;
-  const decl = ts.isIdentifier(e) ? project.modules.valueOf(e) : undefined;
+  // a name, or a member of a token table (`TYPES.BurialRepository`, wherever the table is imported from)
+  const decl = ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) ? project.modules.valueOf(e) : undefined;
   if (!decl) return undefined;
+  // `Symbol.for('BurialRepository')` is one symbol wherever it is written
+  if (ts.isCallExpression(decl) && calleeChain(decl.expression)?.join('.') === 'Symbol.for' && decl.arguments[0] && ts.isStringLiteralLike(decl.arguments[0])) {
+    return `Symbol.for:'${decl.arguments[0].text}'`;
+  }
   const sf = decl.getSourceFile();
   return `${sf.fileName}:${decl.pos}`;
 }
