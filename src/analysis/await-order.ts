@@ -712,9 +712,8 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
   const byOp = new Map<ts.Node, StaleOperation>();
   for (const list of found.values()) {
     // a write the tables know before one guessed from a method's name; a store or file write before a job queued or a request
-    const queued = (x: StaleOperation): boolean => ts.isCallExpression(x.op.node) && isQueueCall(chainNames(x.op.node.expression).at(-1) ?? '');
     const s =
-      list.find((x) => !x.op.guessed && x.op.kind !== 'http' && !queued(x)) ??
+      list.find((x) => !x.op.guessed && x.op.kind !== 'http' && !queuedJob(x.op)) ??
       list.find((x) => !x.op.guessed && x.op.kind !== 'http') ??
       list.find((x) => !x.op.guessed) ??
       list.find((x) => x.op.kind !== 'http') ??
@@ -779,10 +778,10 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
     return equal ? lit.text !== jobName : lit.text === jobName;
   };
   const checks = decisions.checksIn(fn).filter((c) => asksAgain(c, decision, decisions.resolve));
-  let found: Operation | undefined;
+  const found: Operation[] = [];
   let stop = false;
   const visit = (n: ts.Node): void => {
-    if (found || stop || (n !== fn && isFunctionLike(n) && !ts.isArrowFunction(n) && !ts.isFunctionExpression(n))) return;
+    if (stop || (n !== fn && isFunctionLike(n) && !ts.isArrowFunction(n) && !ts.isFunctionExpression(n))) return;
     if (ts.isIfStatement(n) && otherJob(n.expression) !== undefined) {
       visit(n.expression);
       if (otherJob(n.expression) === false) visit(n.thenStatement);
@@ -796,17 +795,29 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
         // (a helper of the worker's own module is the worker's code: the write inside it is reported;
         // one of another module, like a repository, is reported where the worker calls it)
         else if (op.via && depth < 2 && op.via.getSourceFile() === fn.getSourceFile()) {
-          found = firstOperation(op.via, decision, decisions, depth + 1, jobName);
-          stop = found === undefined;
+          const inner = firstOperation(op.via, decision, decisions, depth + 1, jobName);
+          if (inner) found.push(inner);
+          else stop = true;
         } else if (op.via && decisions.checksIn(op.via).some((c) => asksAgain(c, decision, decisions.resolve))) stop = true;
-        else found = op;
+        else found.push(op);
         return;
       }
     }
     ts.forEachChild(n, visit);
   };
   visit(fn.body);
-  return found;
+  // of the operations the job runs, a record write before a request or a job queued (as for a decision in one
+  // function) — one later in the same function, with no check of it in between
+  const first = found[0];
+  const home = first && enclosingFunction(first.node);
+  const tests = home ? decisions.checksIn(home) : [];
+  const unchecked = (op: Operation): boolean => enclosingFunction(op.node) === home && !tests.some((c) => c.test.pos > first.node.pos && c.test.pos < op.node.pos);
+  return found.find((op) => !op.guessed && op.kind !== 'http' && !queuedJob(op) && unchecked(op)) ?? first;
+}
+
+/** An operation that adds a job to a queue: `labels.add('print', …)`. */
+function queuedJob(op: Operation): boolean {
+  return ts.isCallExpression(op.node) && isQueueCall(chainNames(op.node.expression).at(-1) ?? '');
 }
 
 /**
