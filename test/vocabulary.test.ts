@@ -565,6 +565,12 @@ describe('job queues', () => {
     expect(v.jobQueueLibrary('bullmq')).toMatchObject({ queue: 'Queue', worker: { name: 'Worker', processorArg: 1 } });
     expect(v.jobQueueLibrary('bull')?.processMethod).toBe('process');
   });
+  it("NestJS's queue modules inject queues by name and run jobs in @Processor classes (WorkerHost.process, or @Process methods)", () => {
+    const byModule = new Map(v.NEST_QUEUE_MODULES.map((m) => [m.module, m]));
+    expect(byModule.get('@nestjs/bullmq')).toMatchObject({ inject: 'InjectQueue', processor: 'Processor', processMethod: 'process' });
+    expect(byModule.get('@nestjs/bull')).toMatchObject({ inject: 'InjectQueue', processor: 'Processor', processDecorator: 'Process' });
+    expect(byModule.has('bullmq')).toBe(false);
+  });
 });
 
 describe('peers and listeners', () => {

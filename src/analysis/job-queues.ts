@@ -3,7 +3,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isFunctionLike } from './modules';
 import type { Project } from './project';
-import { isQueueCall, jobQueueLibrary, JOB_QUEUE_LIBRARIES, type JobQueueLibrary } from './vocabulary/deferral';
+import { isQueueCall, jobQueueLibrary, JOB_QUEUE_LIBRARIES, NEST_QUEUE_MODULES, type JobQueueLibrary } from './vocabulary/deferral';
 
 /** A queue of a job library, the jobs added to it and the processors that run them. */
 export interface JobQueue {
@@ -15,6 +15,18 @@ export interface JobQueue {
   adds: { call: ts.CallExpression; payload: ts.Expression }[];
   /** Functions that process its jobs: their first parameter is the job. */
   processors: Fn[];
+  /** Processors that run jobs of one name only (`@Process('release')`). */
+  jobNames?: Map<Fn, string>;
+}
+
+/** The processors of a queue that run a job added with `add(name, …)`: all but those bound to another name. */
+export function processorsFor(queue: JobQueue, add: ts.CallExpression): Fn[] {
+  const first = add.arguments[0] && skipOuter(add.arguments[0]);
+  const name = first && ts.isStringLiteralLike(first) && add.arguments.length >= 2 ? first.text : undefined;
+  return queue.processors.filter((fn) => {
+    const only = queue.jobNames?.get(fn);
+    return only === undefined || name === undefined || only === name;
+  });
 }
 
 /**
@@ -77,8 +89,12 @@ function findJobQueues(project: Project): JobQueue[] {
       if (name !== undefined && processor) workers.push({ name, processor });
     }
   }
+  nestQueues(project, out, byNode);
   if (out.length === 0) return out;
   const queueOf = (receiver: ts.Expression): JobQueue | undefined => {
+    // a queue NestJS injected by name into a field (`this.queue` with `@InjectQueue('deicing')`)
+    const injected = injectedField(receiver);
+    if (injected) return byNode.get(injected);
     const v = project.modules.valueOf(receiver);
     return v ? (byNode.get(skipOuter(v as ts.Expression)) ?? (ts.isVariableDeclaration(v) && v.initializer ? byNode.get(skipOuter(v.initializer)) : undefined)) : undefined;
   };
@@ -117,4 +133,92 @@ function findJobQueues(project: Project): JobQueue[] {
     for (const q of out) if (q.name === w.name) q.processors.push(fn);
   }
   return out;
+}
+
+/** A decorator call of a class member or parameter named `name`: `@InjectQueue('deicing')`, `@Processor('deicing')`. */
+function decoratorCall(node: ts.Node, name: string): ts.CallExpression | undefined {
+  for (const d of (ts.canHaveDecorators(node) && ts.getDecorators(node)) || []) {
+    const e = d.expression;
+    if (ts.isCallExpression(e) && calleeChain(e.expression)?.at(-1) === name) return e;
+  }
+  return undefined;
+}
+
+/** The queue name a decorator is given: `'deicing'`, or `{ name: 'deicing' }`. */
+function decoratedName(call: ts.CallExpression | undefined): string | undefined {
+  const a = call?.arguments[0] && skipOuter(call.arguments[0]);
+  if (!a) return undefined;
+  if (ts.isStringLiteralLike(a)) return a.text;
+  if (!ts.isObjectLiteralExpression(a)) return undefined;
+  const p = a.properties.find((x) => ts.isPropertyAssignment(x) && x.name.getText() === 'name');
+  const v = p && ts.isPropertyAssignment(p) ? skipOuter(p.initializer) : undefined;
+  return v && ts.isStringLiteralLike(v) ? v.text : undefined;
+}
+
+/** The `@InjectQueue(…)` decorator call of the field `this.x` names (a parameter property or a property). */
+function injectedField(receiver: ts.Expression): ts.CallExpression | undefined {
+  const e = skipOuter(receiver);
+  if (!ts.isPropertyAccessExpression(e) || e.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  let cls: ts.Node | undefined = e;
+  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+  if (!cls || !ts.isClassLike(cls)) return undefined;
+  const key = e.name.text;
+  const ctor = cls.members.find(ts.isConstructorDeclaration);
+  const member = ctor?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === key) ?? cls.members.find((m) => ts.isPropertyDeclaration(m) && m.name.getText() === key);
+  if (!member) return undefined;
+  for (const m of NEST_QUEUE_MODULES) {
+    const call = decoratorCall(member, m.inject);
+    if (call) return call;
+  }
+  return undefined;
+}
+
+/**
+ * NestJS's queues: one per name injected with `@InjectQueue(name)` (its node is that decorator call,
+ * every injection of the name one queue), and the processors of `@Processor(name)` classes.
+ */
+function nestQueues(project: Project, out: JobQueue[], byNode: Map<ts.Node, JobQueue>): void {
+  const modules = new Set(NEST_QUEUE_MODULES.map((m) => m.module));
+  if (![...project.facts.values()].some((f) => [...f.bindings.values()].some((b) => modules.has(b.module)))) return;
+  const byName = new Map<string, JobQueue>();
+  const queueNamed = (name: string, node: ts.CallExpression): JobQueue => {
+    let q = byName.get(name);
+    if (!q) {
+      q = { node, name, adds: [], processors: [], jobNames: new Map() };
+      byName.set(name, q);
+      out.push(q);
+    }
+    byNode.set(node, q);
+    return q;
+  };
+  for (const facts of project.facts.values()) {
+    const visit = (n: ts.Node): void => {
+      if (ts.isParameter(n) || ts.isPropertyDeclaration(n)) {
+        for (const m of NEST_QUEUE_MODULES) {
+          const call = decoratorCall(n, m.inject);
+          const name = decoratedName(call);
+          if (call && name !== undefined) queueNamed(name, call);
+        }
+      }
+      if (ts.isClassDeclaration(n)) {
+        for (const m of NEST_QUEUE_MODULES) {
+          const call = decoratorCall(n, m.processor);
+          const name = decoratedName(call);
+          if (!call || name === undefined) continue;
+          const q = queueNamed(name, call);
+          for (const member of n.members) {
+            if (!ts.isMethodDeclaration(member) || !member.body) continue;
+            const own = m.processDecorator ? decoratorCall(member, m.processDecorator) : undefined;
+            if (own) {
+              q.processors.push(member);
+              const job = decoratedName(own);
+              if (job !== undefined) q.jobNames!.set(member, job);
+            } else if (m.processMethod && member.name.getText() === m.processMethod) q.processors.push(member);
+          }
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(facts.sourceFile);
+  }
 }

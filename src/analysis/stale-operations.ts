@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall } from './vocabulary/deferral';
 import { staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
-import { jobQueues } from './job-queues';
+import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
@@ -138,7 +138,7 @@ export class StaleOperations {
     for (const queue of jobQueues(project)) {
       if (queue.processors.length === 0) continue;
       for (const { call } of queue.adds) {
-        for (const s of staleAcrossQueue(call, queue.processors, decisions)) {
+        for (const s of staleAcrossQueue(call, processorsFor(queue, call), decisions)) {
           if (found.has(s.op.node)) continue;
           found.add(s.op.node);
           acrossFiles.push(s);

@@ -113,6 +113,24 @@ export const JOB_QUEUE_LIBRARIES: readonly JobQueueLibrary[] = [
   { module: 'bull', queue: 'default', processMethod: 'process' },
   { module: 'bee-queue', queue: 'default', processMethod: 'process' },
 ];
+/**
+ * NestJS's queue modules: a queue is injected by name (`@InjectQueue('deicing') queue: Queue`) and
+ * a class decorated `@Processor('deicing')` runs its jobs — in its `process(job)` method
+ * (`@nestjs/bullmq`'s `WorkerHost`) or in methods decorated `@Process()` / `@Process('release')`
+ * (`@nestjs/bull`), the latter for jobs of that name only.
+ */
+export interface NestQueueModule {
+  module: string;
+  inject: string;
+  processor: string;
+  processMethod?: string;
+  processDecorator?: string;
+}
+export const NEST_QUEUE_MODULES: readonly NestQueueModule[] = [
+  { module: '@nestjs/bullmq', inject: 'InjectQueue', processor: 'Processor', processMethod: 'process' },
+  { module: '@nestjs/bull', inject: 'InjectQueue', processor: 'Processor', processDecorator: 'Process' },
+];
+
 /** Where a job carries what was added: `job.data`. */
 export const JOB_PAYLOAD_FIELD = 'data';
 /** The field a job's processor reads the job's name from, to branch on it: `job.name === 'felling'`. */
