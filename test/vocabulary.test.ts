@@ -68,6 +68,9 @@ describe('requests', () => {
     'isNestInputDecorator(%s) → %s',
     (n, want) => expect(v.isNestInputDecorator(n)).toBe(want),
   );
+  it.each(cases(['Param', 'requestParam'], ['Query', 'Body', 'queryParam', 'QueryParam', 'Req']))('isPathInputDecorator(%s) → %s', (n, want) =>
+    expect(v.isPathInputDecorator(n)).toBe(want),
+  );
   it('the engine’s input text test matches every record-choosing form', () => {
     const test = v.inputFormPattern(v.RECORD_CHOOSING_INPUT_FORMS);
     for (const { written } of v.RECORD_CHOOSING_INPUT_FORMS) expect(test.test(written.endsWith('()') ? `x${written.slice(0, -1)}'id')` : `x = ${written}.id`)).toBe(true);

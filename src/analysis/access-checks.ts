@@ -10,7 +10,7 @@ import { isValueExpression, type RequestRead } from './request-values';
 import type { Sink } from './sinks';
 import { isCollectionTest } from './vocabulary/authorization';
 import { isThrowingCheck } from './vocabulary/refusals';
-import { isIdLikeName } from './vocabulary/requests';
+import { isIdLikeName, isPathInputDecorator } from './vocabulary/requests';
 
 /**
  * Access checks: whether the client's choice of a record (an id from the URL, the query, the body)
@@ -42,8 +42,10 @@ export class AccessChecks {
     const accept = (read: RequestRead): boolean =>
       sink.kind === 'file' ||
       read.whole ||
+      // a route parameter names a record whatever it is called (`req.params.awb`, `c.req.param('awb')`, NestJS `@Param('awb') awb`)
       read.name.includes('params') ||
       read.name.includes('param(') ||
+      isPathInputDecorator(/^@(\w+)\(/.exec(read.name)?.[1] ?? '') ||
       // a part of the request's path (`/^\/pads\/([\w-]+)/.exec(url.pathname)` in a `node:http` handler): a route parameter by another name
       URL_PATH_READ.test(read.name) ||
       (read.key !== undefined && (isIdLikeName(read.key) || this.identityFields().has(read.key) || this.identityHeldAs(sink.node, read.key)));

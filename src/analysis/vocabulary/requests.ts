@@ -216,6 +216,11 @@ export function isNestInputDecorator(name: string): boolean {
   return NEST_INPUT_DECORATORS.some((d) => d.name === name);
 }
 
+/** A decorator that injects a route parameter (`@Param('awb')`, `@requestParam('id')`): a path segment, which names a record. */
+export function isPathInputDecorator(name: string): boolean {
+  return NEST_INPUT_DECORATORS.some((d) => d.name === name && d.holds === 'path');
+}
+
 /**
  * How request input that can pick a record (path, query, body) is written, per framework, for the
  * engine's text test of handler files: `req.params`, `.req.param(` (Hono, any context name),
