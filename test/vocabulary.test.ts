@@ -183,6 +183,8 @@ describe('frameworks and DI', () => {
   it.each(cases([...v.SERVER_LISTENER_EVENTS], ['close', 'listening']))('isServerListenerEvent(%s) → %s', (n, want) => expect(v.isServerListenerEvent(n)).toBe(want));
   it.each(cases(['fp', 'fastifyPlugin', 'authPlugin'], ['register', 'routes']))('sharesPluginInstance(%s) → %s', (n, want) => expect(v.sharesPluginInstance(n)).toBe(want));
   it.each(cases([...v.NEST_GUARD_METHODS], ['constructor', 'handle']))('isNestGuardMethod(%s) → %s', (n, want) => expect(v.isNestGuardMethod(n)).toBe(want));
+  it("names @nestjs/passport's guard factory, strategy mixin (its name the second argument), validate and req.user", () =>
+    expect(v.PASSPORT_NEST).toEqual({ guard: 'AuthGuard', strategy: 'PassportStrategy', nameArg: 1, method: 'validate', userField: 'user' }));
   it.each(cases(['Injectable', 'Controller', 'Resolver', 'WebSocketGateway', 'Catch'], ['Module', 'Get']))('isSingletonClassDecorator(%s) → %s', (n, want) =>
     expect(v.isSingletonClassDecorator(n)).toBe(want),
   );

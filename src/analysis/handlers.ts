@@ -14,6 +14,7 @@ import {
   NEST_GUARD_DECORATORS,
   NEST_PARAM_DECORATOR_FACTORY,
   NEST_ROUTE_DECORATORS,
+  PASSPORT_NEST,
   ROUTE_METHODS,
   sharesPluginInstance,
 } from './vocabulary/frameworks';
@@ -201,6 +202,44 @@ export class Handlers {
     for (const reg of this.byFn.get(fn) ?? []) add(reg.receiver, 0);
     if (this.nestRoutes.has(fn)) out.add('nest');
     return out;
+  }
+
+  private passportStrategies?: Map<string, Fn[]>;
+  /**
+   * The `validate` methods of the strategies a passport guard names (`AuthGuard('client-cert')`,
+   * `AuthGuard(['client-cert', 'api-key'])`): classes extending `PassportStrategy(Strategy, name)`.
+   */
+  passportValidators(guard?: ts.CallExpression): Fn[] {
+    if (!this.passportStrategies) {
+      const byName = (this.passportStrategies = new Map<string, Fn[]>());
+      for (const sf of this.project.sourceFiles()) {
+        if (!sf.text.includes(PASSPORT_NEST.strategy)) continue;
+        const visit = (n: ts.Node): void => {
+          if (ts.isClassLike(n)) {
+            for (const base of n.heritageClauses?.flatMap((h) => h.types) ?? []) {
+              const made = skipOuter(base.expression);
+              if (!ts.isCallExpression(made) || calleeChain(made.expression)?.at(-1) !== PASSPORT_NEST.strategy) continue;
+              const nameArg = made.arguments[PASSPORT_NEST.nameArg];
+              const name = nameArg && ts.isStringLiteralLike(skipOuter(nameArg)) ? (skipOuter(nameArg) as ts.StringLiteralLike).text : '';
+              const validate = n.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && !!m.body && propertyNameText(m.name) === PASSPORT_NEST.method);
+              if (validate) byName.set(name, [...(byName.get(name) ?? []), validate]);
+            }
+          }
+          ts.forEachChild(n, visit);
+        };
+        visit(sf);
+      }
+    }
+    if (!guard) return [...this.passportStrategies.values()].flat();
+    const arg = guard.arguments[0] && skipOuter(guard.arguments[0]);
+    const names = !arg
+      ? []
+      : ts.isStringLiteralLike(arg)
+        ? [arg.text]
+        : ts.isArrayLiteralExpression(arg)
+          ? arg.elements.flatMap((x) => (ts.isStringLiteralLike(x) ? [x.text] : []))
+          : [];
+    return names.flatMap((n) => this.passportStrategies!.get(n) ?? []);
   }
 
   /** A guard's `canActivate` that NestJS runs before routes (`@UseGuards(StaffCertGuard)`, `useGlobalGuards`): the Nest app serves it. */
@@ -634,10 +673,20 @@ export class Handlers {
           const cls = this.project.modules.valueOf(skipOuter(e.arguments[0]));
           if (cls && ts.isClassLike(cls)) e = skipOuter(e.arguments[0]);
         }
+        // `AuthGuard('client-cert')`: the strategy's `validate`
+        if (ts.isCallExpression(e) && calleeChain(e.expression)?.at(-1) === PASSPORT_NEST.guard) {
+          out.push(...this.passportValidators(e));
+          continue;
+        }
         const value = this.project.modules.valueOf(ts.isNewExpression(e) ? e.expression : e);
         if (value && ts.isClassLike(value)) {
           for (const m of value.members) {
             if (ts.isMethodDeclaration(m) && m.name && isNestGuardMethod(propertyNameText(m.name) ?? '')) out.push(m);
+          }
+          // `class CertGuard extends AuthGuard('client-cert') {}`
+          for (const base of value.heritageClauses?.flatMap((h) => h.types) ?? []) {
+            const made = skipOuter(base.expression);
+            if (ts.isCallExpression(made) && calleeChain(made.expression)?.at(-1) === PASSPORT_NEST.guard) out.push(...this.passportValidators(made));
           }
         } else if (value && isFunctionLike(value)) out.push(value);
       }

@@ -8,7 +8,7 @@ import type { Project } from './project';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
 import { isContainerClass, isConversion, iteratesElements, PROMISE_CLASS } from './vocabulary/values';
 import { isRequestInputField } from './vocabulary/requests';
-import { NEST_GET_REQUEST, NEST_PARAM_DECORATOR_FACTORY } from './vocabulary/frameworks';
+import { NEST_GET_REQUEST, NEST_PARAM_DECORATOR_FACTORY, PASSPORT_NEST } from './vocabulary/frameworks';
 
 const SK = ts.SyntaxKind;
 
@@ -393,7 +393,11 @@ export class Values {
     // what middleware bound to the request (`req.identity = …`); never the client's own input
     // fields, whatever a handler writes there (Koa's `ctx.body =` is the response)
     // (also off NestJS's `ctx.switchToHttp().getRequest()`, in a guard or a parameter decorator)
-    if ((isRequestLike(owner) || isNestGetRequest(owner)) && !isRequestInputField(key)) return this.requestFieldWrites().get(key) ?? [];
+    if ((isRequestLike(owner) || isNestGetRequest(owner)) && !isRequestInputField(key)) {
+      const written = this.requestFieldWrites().get(key) ?? [];
+      // `req.user`: what the passport strategies' `validate` return
+      return key === PASSPORT_NEST.userField ? [...written, ...this.project.handlers.passportValidators().flatMap((fn) => returnedExpressions(fn))] : written;
+    }
     return [];
   }
 

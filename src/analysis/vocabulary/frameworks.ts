@@ -102,6 +102,13 @@ export const NEST_GUARD_METHODS: readonly string[] = ['canActivate', 'use', 'int
 /** NestJS: global registrations of guards, interceptors and middleware. */
 export const NEST_GLOBAL_REGISTRATIONS: readonly string[] = ['useGlobalGuards', 'useGlobalInterceptors', 'apply'];
 
+/**
+ * `@nestjs/passport`: a guard made for a strategy by name (`@UseGuards(AuthGuard('client-cert'))`, or a
+ * class extending it) runs the `validate` method of the class that extends `PassportStrategy(Strategy,
+ * 'client-cert')`, and what `validate` returns is put on the request as `req.user`.
+ */
+export const PASSPORT_NEST = { guard: 'AuthGuard', strategy: 'PassportStrategy', nameArg: 1, method: 'validate', userField: 'user' } as const;
+
 export function isNestGuardMethod(name: string): boolean {
   return NEST_GUARD_METHODS.includes(name);
 }
