@@ -73,6 +73,7 @@ export class Handlers {
   private readonly nestGlobal: Fn[] = [];
   private readonly keyCache = new Map<ts.Node, Key>();
   private readonly pluginOptionsByFn = new Map<Fn, ts.Expression[]>();
+  private readonly pluginRegistrations = new Map<Fn, ts.CallExpression[]>();
 
   constructor(private readonly project: Project) {
     this.collect();
@@ -122,10 +123,25 @@ export class Handlers {
     for (const reg of regs ?? []) {
       const at = reg.fns.indexOf(fn);
       if (reg.fns.slice(0, at).some(isGate)) continue;
-      if (this.receiverGated(reg.receiver, reg.file, order(reg.call), isGate, 0, reg.path ?? (reg.method === 'use' ? '' : undefined))) continue;
+      // (a hook is preceded only by the hooks registered before it)
+      const hookAt = reg.method === 'hook' ? this.hookOrder(reg) : undefined;
+      if (this.receiverGated(reg.receiver, reg.file, order(reg.call), isGate, 0, reg.path ?? (reg.method === 'use' ? '' : undefined), hookAt)) continue;
       return false;
     }
     return true;
+  }
+
+  /**
+   * Where a hook stands among the hooks of its instance: where it is added, or, for one added by a
+   * plugin that shares its parent's instance (`fastify-plugin`), where that plugin is registered.
+   */
+  private hookOrder(reg: Registration): { file: string; pos: number } {
+    for (let n: ts.Node | undefined = reg.call.parent; n; n = n.parent) {
+      if (!isFunctionLike(n)) continue;
+      const registered = this.pluginRegistrations.get(n);
+      if (registered?.length === 1) return { file: registered[0].getSourceFile().fileName, pos: order(registered[0]) };
+    }
+    return { file: reg.file, pos: order(reg.call) };
   }
 
   /**
@@ -133,12 +149,25 @@ export class Handlers {
    * (relative to the receiver; `undefined` when unknown): global `use`/`all` registered earlier,
    * path-scoped ones whose prefix covers the path, hooks, and the same on every mounting app.
    */
-  private receiverGated(receiver: Key, file: string, pos: number, isGate: (f: Fn) => boolean, depth: number, path: string | undefined): boolean {
+  private receiverGated(
+    receiver: Key,
+    file: string,
+    pos: number,
+    isGate: (f: Fn) => boolean,
+    depth: number,
+    path: string | undefined,
+    hookAt?: { file: string; pos: number },
+  ): boolean {
     if (depth > 6) return false;
     const key = this.find(receiver);
     for (const reg of this.registrations) {
       if (this.find(reg.receiver) !== key) continue;
-      const early = reg.method === 'hook' || ((reg.method === 'use' || reg.method === 'all') && (reg.file !== file || order(reg.call) < pos));
+      const hookBefore = (): boolean => {
+        if (!hookAt) return true;
+        const at = this.hookOrder(reg);
+        return at.file !== hookAt.file || at.pos < hookAt.pos;
+      };
+      const early = reg.method === 'hook' ? hookBefore() : (reg.method === 'use' || reg.method === 'all') && (reg.file !== file || order(reg.call) < pos);
       if (early && covers(reg.path, path) && reg.fns.some(isGate)) return true;
     }
     if (key === 'nest' && this.nestGlobal.some(isGate)) return true;
@@ -594,6 +623,7 @@ export class Handlers {
       const { plugin, shared } = this.pluginOf(call.arguments[0]);
       const instance = plugin?.parameters[0];
       if (!plugin || !instance) continue;
+      this.pluginRegistrations.set(plugin, [...(this.pluginRegistrations.get(plugin) ?? []), call]);
       if (call.arguments[1]) {
         const list = this.pluginOptionsByFn.get(plugin);
         if (list) list.push(call.arguments[1]);
