@@ -40,6 +40,13 @@ export interface Registration {
   path?: string;
 }
 
+/** Where a hook stands: where it, or the shared plugin that adds it, is registered; and where it is itself added. */
+interface HookOrder {
+  file: string;
+  pos: number;
+  own: { file: string; pos: number };
+}
+
 interface Mount {
   parent: Key;
   child: Key;
@@ -135,13 +142,14 @@ export class Handlers {
    * Where a hook stands among the hooks of its instance: where it is added, or, for one added by a
    * plugin that shares its parent's instance (`fastify-plugin`), where that plugin is registered.
    */
-  private hookOrder(reg: Registration): { file: string; pos: number } {
+  private hookOrder(reg: Registration): HookOrder {
+    const own = { file: reg.file, pos: order(reg.call) };
     for (let n: ts.Node | undefined = reg.call.parent; n; n = n.parent) {
       if (!isFunctionLike(n)) continue;
       const registered = this.pluginRegistrations.get(n);
-      if (registered?.length === 1) return { file: registered[0].getSourceFile().fileName, pos: order(registered[0]) };
+      if (registered?.length === 1) return { file: registered[0].getSourceFile().fileName, pos: order(registered[0]), own };
     }
-    return { file: reg.file, pos: order(reg.call) };
+    return { ...own, own };
   }
 
   /**
@@ -149,15 +157,7 @@ export class Handlers {
    * (relative to the receiver; `undefined` when unknown): global `use`/`all` registered earlier,
    * path-scoped ones whose prefix covers the path, hooks, and the same on every mounting app.
    */
-  private receiverGated(
-    receiver: Key,
-    file: string,
-    pos: number,
-    isGate: (f: Fn) => boolean,
-    depth: number,
-    path: string | undefined,
-    hookAt?: { file: string; pos: number },
-  ): boolean {
+  private receiverGated(receiver: Key, file: string, pos: number, isGate: (f: Fn) => boolean, depth: number, path: string | undefined, hookAt?: HookOrder): boolean {
     if (depth > 6) return false;
     const key = this.find(receiver);
     for (const reg of this.registrations) {
@@ -165,6 +165,8 @@ export class Handlers {
       const hookBefore = (): boolean => {
         if (!hookAt) return true;
         const at = this.hookOrder(reg);
+        // (two hooks of one plugin: their own order; hooks of files whose order is unknown count as before)
+        if (at.file === hookAt.file && at.pos === hookAt.pos) return at.own.file !== hookAt.own.file || at.own.pos < hookAt.own.pos;
         return at.file !== hookAt.file || at.pos < hookAt.pos;
       };
       const early = reg.method === 'hook' ? hookBefore() : (reg.method === 'use' || reg.method === 'all') && (reg.file !== file || order(reg.call) < pos);
