@@ -38,11 +38,11 @@ describe('requests', () => {
   it.each(cases(['res', 'response', 'reply', 'resp', 'Res'], ['req', 'result']))('isResponseObjectName(%s) → %s', (n, want) => expect(v.isResponseObjectName(n)).toBe(want));
   it.each(
     cases(
-      ['req', 'ctx.request', 'ctx.state', 'c.var', 'res.locals', 'reply.request', 'this.req', 'req.raw', 'c.req', 'app.locals', 'state'],
-      ['res', 'user', 'req.body', 'ctx.body'],
+      ['req', 'ctx.request', 'ctx.state', 'c.var', 'res.locals', 'reply.request', 'this.req', 'req.raw', 'c.req', 'app.locals', 'state', 'request.requestContext'],
+      ['res', 'user', 'req.body', 'ctx.body', 'request.context'],
     ),
   )('isRequestChain(%s) → %s', (n, want) => expect(v.isRequestChain(n)).toBe(want));
-  it.each(cases(['req', 'c.req', 'ctx.req', 'ctx.request', 'request.raw', 'this.request'], ['ctx.state', 'res.locals', 'c.var', 'res']))(
+  it.each(cases(['req', 'c.req', 'ctx.req', 'ctx.request', 'request.raw', 'this.request'], ['ctx.state', 'res.locals', 'c.var', 'request.requestContext', 'res']))(
     'isRequestInputOwner(%s) → %s',
     (n, want) => expect(v.isRequestInputOwner(n)).toBe(want),
   );

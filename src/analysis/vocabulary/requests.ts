@@ -63,8 +63,12 @@ export const REQUEST_PATHS: readonly RequestPath[] = [
   { path: 'ctx.session', holds: 'bound', framework: 'koa' },
 ];
 
-/** Fields of any object that hold per-request values set by middleware: `res.locals`, `ctx.state`, `c.var`. */
-export const REQUEST_BOUND_FIELDS: readonly string[] = ['locals', 'state', 'var'];
+/**
+ * Fields of any object that hold per-request values set by middleware: `res.locals`, `ctx.state`,
+ * `c.var`, and `@fastify/request-context`'s store (`request.requestContext.set('vessel', v)`, read back
+ * with `.get('vessel')`).
+ */
+export const REQUEST_BOUND_FIELDS: readonly string[] = ['locals', 'state', 'var', 'requestContext'];
 
 /** Fields of a request that are the request itself or its connection: `req.socket`, `request.raw`, `ctx.req`. */
 export const REQUEST_CONNECTION_FIELDS: readonly string[] = ['socket', 'connection', 'raw', 'req', 'request', 'incoming'];
