@@ -543,6 +543,13 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
       nested = true;
       for (const w of `${join[1]} ${join[2]}`.split(/\W+/)) words.add(norm(w));
     }
+    // Postgres's join in a write (`UPDATE inverters i SET … FROM site_operators o WHERE o.site_id = i.site_id
+    // AND o.operator_cn = $3 …`): the same
+    const from = /\bupdate\b[\s\S]*?\bset\b[\s\S]*?\bfrom\b([\s\S]*?)(?=\bwhere\b|$)/i.exec(text);
+    if (from) {
+      nested = true;
+      for (const w of from[1].split(/\W+/)) words.add(norm(w));
+    }
     const at = text.search(/\bwhere\b/i);
     if (at < 0) return;
     const tail = text.slice(at);
@@ -788,6 +795,17 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
       else if (n.elseStatement) visit(n.elseStatement);
       return;
     }
+    // `handlers[job.name](job)`: the handler a table of the worker's keeps for the job's name
+    const table = ts.isCallExpression(n) && depth < 2 ? jobHandlers(n, decisions, jobName) : [];
+    if (table.length > 0) {
+      if (checks.some((c) => testGuards(c.test, n))) stop = true;
+      else
+        for (const handler of table) {
+          const inner = firstOperation(handler, decision, decisions, depth + 1, jobName);
+          if (inner) found.push(inner);
+        }
+      return;
+    }
     if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
       const op = operationOf(n, decisions.resolve);
       if (op) {
@@ -813,6 +831,35 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
   const tests = home ? decisions.checksIn(home) : [];
   const unchecked = (op: Operation): boolean => enclosingFunction(op.node) === home && !tests.some((c) => c.test.pos > first.node.pos && c.test.pos < op.node.pos);
   return found.find((op) => !op.guessed && op.kind !== 'http' && !queuedJob(op) && unchecked(op)) ?? first;
+}
+
+/**
+ * The functions a call picks from a table by the job's name (`const handler = handlers[job.name];
+ * handler(job)`, or `handlers[job.name](job)`), where `handlers` is an object literal of functions:
+ * the one under the job's name, or every one when the name is not known.
+ */
+function jobHandlers(call: ts.CallExpression, decisions: Decisions, jobName: string | undefined): ts.FunctionLikeDeclaration[] {
+  const resolve = decisions.resolve;
+  if (!resolve.valueOf) return [];
+  const valueOf = (e: ts.Expression): ts.Node | undefined => resolve.valueOf?.(e);
+  let callee = skipOuter(call.expression);
+  if (ts.isIdentifier(callee)) {
+    const v = valueOf(callee);
+    if (v && ts.isElementAccessExpression(v)) callee = v;
+  }
+  if (!ts.isElementAccessExpression(callee)) return [];
+  const key = skipOuter(callee.argumentExpression);
+  if (!ts.isPropertyAccessExpression(key) || key.name.text !== JOB_NAME_FIELD) return [];
+  const table = valueOf(callee.expression);
+  if (!table || !ts.isObjectLiteralExpression(table)) return [];
+  const out: ts.FunctionLikeDeclaration[] = [];
+  for (const p of table.properties) {
+    const name = p.name && propertyNameText(p.name);
+    if (name === undefined || (jobName !== undefined && name !== jobName)) continue;
+    const v = ts.isMethodDeclaration(p) ? p : ts.isPropertyAssignment(p) ? valueOf(p.initializer) : ts.isShorthandPropertyAssignment(p) ? valueOf(p.name) : undefined;
+    if (v && isFunctionLike(v) && v.body) out.push(v);
+  }
+  return out;
 }
 
 /** An operation that adds a job to a queue: `labels.add('print', …)`. */
