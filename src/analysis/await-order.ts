@@ -7,6 +7,7 @@ import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
 import { chainNames, operationOf, performedOperation, type Operation } from './operations';
+import { dispatchedJobHandlers } from './job-queues';
 import {
   CONDITION_KEYS,
   DEFERRING_CALLEES,
@@ -796,7 +797,12 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
       return;
     }
     // `handlers[job.name](job)`: the handler a table of the worker's keeps for the job's name
-    const table = ts.isCallExpression(n) && depth < 2 ? jobHandlers(n, decisions, jobName) : [];
+    const table =
+      ts.isCallExpression(n) && depth < 2 && decisions.resolve.valueOf
+        ? dispatchedJobHandlers(n, (e) => decisions.resolve.valueOf?.(e))
+            .filter((h) => jobName === undefined || h.name === jobName)
+            .map((h) => h.fn)
+        : [];
     if (table.length > 0) {
       if (checks.some((c) => testGuards(c.test, n))) stop = true;
       else
@@ -831,35 +837,6 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
   const tests = home ? decisions.checksIn(home) : [];
   const unchecked = (op: Operation): boolean => enclosingFunction(op.node) === home && !tests.some((c) => c.test.pos > first.node.pos && c.test.pos < op.node.pos);
   return found.find((op) => !op.guessed && op.kind !== 'http' && !queuedJob(op) && unchecked(op)) ?? first;
-}
-
-/**
- * The functions a call picks from a table by the job's name (`const handler = handlers[job.name];
- * handler(job)`, or `handlers[job.name](job)`), where `handlers` is an object literal of functions:
- * the one under the job's name, or every one when the name is not known.
- */
-function jobHandlers(call: ts.CallExpression, decisions: Decisions, jobName: string | undefined): ts.FunctionLikeDeclaration[] {
-  const resolve = decisions.resolve;
-  if (!resolve.valueOf) return [];
-  const valueOf = (e: ts.Expression): ts.Node | undefined => resolve.valueOf?.(e);
-  let callee = skipOuter(call.expression);
-  if (ts.isIdentifier(callee)) {
-    const v = valueOf(callee);
-    if (v && ts.isElementAccessExpression(v)) callee = v;
-  }
-  if (!ts.isElementAccessExpression(callee)) return [];
-  const key = skipOuter(callee.argumentExpression);
-  if (!ts.isPropertyAccessExpression(key) || key.name.text !== JOB_NAME_FIELD) return [];
-  const table = valueOf(callee.expression);
-  if (!table || !ts.isObjectLiteralExpression(table)) return [];
-  const out: ts.FunctionLikeDeclaration[] = [];
-  for (const p of table.properties) {
-    const name = p.name && propertyNameText(p.name);
-    if (name === undefined || (jobName !== undefined && name !== jobName)) continue;
-    const v = ts.isMethodDeclaration(p) ? p : ts.isPropertyAssignment(p) ? valueOf(p.initializer) : ts.isShorthandPropertyAssignment(p) ? valueOf(p.name) : undefined;
-    if (v && isFunctionLike(v) && v.body) out.push(v);
-  }
-  return out;
 }
 
 /** An operation that adds a job to a queue: `labels.add('print', …)`. */

@@ -320,12 +320,15 @@ function decidingRead(cond: ts.Expression, isRead: (n: ts.Node) => boolean): ts.
       let top: ts.Node = n;
       while (ts.isPropertyAccessExpression(top.parent) && top.parent.expression === top) top = top.parent;
       const p = skipParens(top.parent);
+      // (a call the worker waits for, given the identity, asks the stores now: `await isActiveCoordinator(cn, id)`
+      // is the re-check, not a decision from what the request carried)
+      const asksNow = ts.isCallExpression(p) && ts.isAwaitExpression(skipParens(p.parent));
       const decides =
         (ts.isBinaryExpression(p) &&
           p.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken &&
           p.operatorToken.kind !== ts.SyntaxKind.BarBarToken &&
           p.operatorToken.kind !== ts.SyntaxKind.QuestionQuestionToken) ||
-        ts.isCallExpression(p);
+        (ts.isCallExpression(p) && !asksNow);
       if (decides) {
         hit = n;
         return;

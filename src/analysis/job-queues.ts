@@ -1,9 +1,9 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
-import { isFunctionLike } from './modules';
+import { isFunctionLike, propertyNameText } from './modules';
 import type { Project } from './project';
-import { isQueueCall, jobQueueLibrary, JOB_QUEUE_LIBRARIES, NEST_QUEUE_MODULES, type JobQueueLibrary } from './vocabulary/deferral';
+import { isQueueCall, jobQueueLibrary, JOB_NAME_FIELD, JOB_QUEUE_LIBRARIES, NEST_QUEUE_MODULES, type JobQueueLibrary } from './vocabulary/deferral';
 
 /** A queue of a job library, the jobs added to it and the processors that run them. */
 export interface JobQueue {
@@ -132,6 +132,7 @@ function findJobQueues(project: Project): JobQueue[] {
     if (!fn) continue;
     for (const q of out) if (q.name === w.name) q.processors.push(fn);
   }
+  for (const q of out) addDispatched(project, q);
   return out;
 }
 
@@ -220,5 +221,49 @@ function nestQueues(project: Project, out: JobQueue[], byNode: Map<ts.Node, JobQ
       ts.forEachChild(n, visit);
     };
     visit(facts.sourceFile);
+  }
+}
+
+/**
+ * The functions a call picks from a table by the job's name (`const handler = handlers[job.name];
+ * handler(job)`, or `handlers[job.name](job)`), where `handlers` is an object literal of functions,
+ * each with the job name it is kept under.
+ */
+export function dispatchedJobHandlers(call: ts.CallExpression, valueOf: (e: ts.Expression) => ts.Node | undefined): { name: string; fn: Fn }[] {
+  let callee = skipOuter(call.expression);
+  if (ts.isIdentifier(callee)) {
+    const v = valueOf(callee);
+    if (v && ts.isElementAccessExpression(v)) callee = v;
+  }
+  if (!ts.isElementAccessExpression(callee)) return [];
+  const key = skipOuter(callee.argumentExpression);
+  if (!ts.isPropertyAccessExpression(key) || key.name.text !== JOB_NAME_FIELD) return [];
+  const table = valueOf(callee.expression);
+  if (!table || !ts.isObjectLiteralExpression(table)) return [];
+  const out: { name: string; fn: Fn }[] = [];
+  for (const p of table.properties) {
+    const name = p.name && propertyNameText(p.name);
+    if (name === undefined) continue;
+    const v = ts.isMethodDeclaration(p) ? p : ts.isPropertyAssignment(p) ? valueOf(p.initializer) : ts.isShorthandPropertyAssignment(p) ? valueOf(p.name) : undefined;
+    if (v && isFunctionLike(v) && v.body) out.push({ name, fn: v });
+  }
+  return out;
+}
+
+/** The handlers a processor dispatches to by the job's name: they process the queue's jobs of that name. */
+function addDispatched(project: Project, q: JobQueue): void {
+  for (const processor of [...q.processors]) {
+    if (!processor.body) continue;
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n)) {
+        for (const { name, fn } of dispatchedJobHandlers(n, (e) => project.modules.valueOf(e))) {
+          if (q.processors.includes(fn)) continue;
+          q.processors.push(fn);
+          (q.jobNames ??= new Map()).set(fn, name);
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(processor.body);
   }
 }
