@@ -727,6 +727,14 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       list.find((x) => x.op.kind !== 'http') ??
       list[0];
     if (!byOp.has(s.op.node)) byOp.set(s.op.node, s);
+    // a write to another store the same decision leaves exposed is a finding of its own (the object in
+    // S3, then the record in the database): each is what the decision was trusted for
+    const stores = new Set([storeOf(s.op.node)]);
+    for (const x of list) {
+      if (x === s || x.op.guessed || x.op.kind === 'http' || queuedJob(x.op) || x.op.via || stores.has(storeOf(x.op.node))) continue;
+      stores.add(storeOf(x.op.node));
+      if (!byOp.has(x.op.node)) byOp.set(x.op.node, x);
+    }
   }
   return [...byOp.values()];
 }
