@@ -757,9 +757,22 @@ export class Handlers {
     }
     if (this.nestRoutes.size === 0) return;
     // `createParamDecorator((data, ctx) => …)` runs after the guards of the route it decorates
+    // (the guards every route that uses it has: `@TerminatedHaulier()` on routes behind `@UseGuards(TrustedProxyGuard)`)
+    const usedBy = new Map<ts.Node, Fn[][]>();
+    for (const [route, { guards }] of this.nestRoutes) {
+      for (const p of route.parameters) {
+        for (const dec of (ts.canHaveDecorators(p) && ts.getDecorators(p)) || []) {
+          const e = skipOuter(dec.expression);
+          const made = this.project.modules.valueOf(ts.isCallExpression(e) ? e.expression : e);
+          if (made && ts.isCallExpression(made)) usedBy.set(made, [...(usedBy.get(made) ?? []), guards]);
+        }
+      }
+    }
     for (const call of this.project.callsNamed(NEST_PARAM_DECORATOR_FACTORY)) {
       const fn = call.arguments?.[0] && this.functionOf(call.arguments[0]);
-      if (fn) this.nestRoutes.set(fn, { cls: undefined, guards: [] });
+      const lists = usedBy.get(call) ?? [];
+      const common = lists.length > 0 ? lists[0].filter((g) => lists.every((l) => l.includes(g))) : [];
+      if (fn) this.nestRoutes.set(fn, { cls: undefined, guards: common });
     }
     for (const name of NEST_GLOBAL_REGISTRATIONS) {
       for (const call of this.project.callsNamed(name)) if (ts.isCallExpression(call)) this.nestGlobal.push(...guardFns(call.arguments));
