@@ -790,6 +790,11 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus, thrown = false): Refus
   const place = ts.isNumericLiteral(n) ? outerPlace(n) : undefined;
   if (place && (ts.isCallExpression(place) || ts.isNewExpression(place) || ts.isPropertyAssignment(place) || ts.isReturnStatement(place)))
     return statusRefusal(Number((n as ts.NumericLiteral).text));
+  // `return [403, { error }]`: a status and body a layered handler returns for its route to send
+  if (place && ts.isArrayLiteralExpression(place) && place.elements[0] && skipOuter(place.elements[0]) === n) {
+    const holder = outerPlace(place);
+    if (holder && (ts.isReturnStatement(holder) || (ts.isArrowFunction(holder) && holder.body === place))) return statusRefusal(Number((n as ts.NumericLiteral).text));
+  }
   // `ctx.status = 403`, `res.statusCode = 403`
   if (ts.isNumericLiteral(n) && n.parent && ts.isBinaryExpression(n.parent) && n.parent.right === n && n.parent.operatorToken.kind === SK.EqualsToken) {
     const left = skipOuter(n.parent.left);
