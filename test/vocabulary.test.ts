@@ -7,6 +7,8 @@ import {
   DECORATED_SERVER_CONFIG,
   TRPC_CONTEXT_TYPE_CALL,
   TRPC_HANDLER,
+  CLASS_BINDING,
+  CLASS_MIDDLEWARE_METHOD,
   TRPC_PLAIN_SERVER,
   TRPC_STANDALONE_MODULE,
 } from '../src/analysis/vocabulary/api-layers';
@@ -499,6 +501,7 @@ describe('handlers made or routed outside NestJS', () => {
     expect(DECORATED_ROUTES).toContain(DECORATED_METHOD_ROUTE);
   });
   it("names the server's configuration hook for app-level middleware", () => expect(DECORATED_SERVER_CONFIG).toBe('setConfig'));
+  it('names the middleware class method and the class binding of inversify-express-utils', () => expect([CLASS_MIDDLEWARE_METHOD, CLASS_BINDING]).toEqual(['handler', 'to']));
   it("names tRPC's standalone adapter, its plain server and its handler", () =>
     expect([TRPC_STANDALONE_MODULE, TRPC_PLAIN_SERVER, TRPC_HANDLER]).toEqual(['@trpc/server/adapters/standalone', 'createHTTPServer', 'createHTTPHandler']));
   it("names the builder call that declares tRPC's context type (initTRPC.context<Context>())", () => expect(TRPC_CONTEXT_TYPE_CALL).toBe('context'));

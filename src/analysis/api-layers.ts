@@ -4,6 +4,8 @@ import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import {
+  CLASS_BINDING,
+  CLASS_MIDDLEWARE_METHOD,
   CONSTANT_BINDING,
   CONTEXT_ACCESSOR,
   DECORATED_CONTROLLER,
@@ -94,16 +96,27 @@ export class ApiLayers {
       return undefined;
     };
     let bound: Map<string, ts.Expression> | undefined;
+    let classes: Map<string, ts.Expression> | undefined;
     let global: Fn[] | undefined;
+    // a middleware class: its `handler`
+    const classHandler = (e: ts.Expression): Fn | undefined => {
+      const cls = this.project.modules.valueOf(e);
+      const m = cls && ts.isClassLike(cls) ? cls.members.find((x) => ts.isMethodDeclaration(x) && x.body && propertyNameText(x.name) === CLASS_MIDDLEWARE_METHOD) : undefined;
+      return m && ts.isMethodDeclaration(m) ? m : undefined;
+    };
     const middleware = (list: readonly ts.Expression[]): Fn[] =>
       list.flatMap((a) => {
         const e = skipOuter(a);
         if (ts.isStringLiteralLike(e) || ts.isPropertyAccessExpression(e) || ts.isIdentifier(e)) {
-          // a token: what `bind(token).toConstantValue(fn)` gave the container for it
-          bound ??= this.constantBindings();
+          // a token: what `bind(token).toConstantValue(fn)` gave the container for it, or the class `bind(token).to(C)` names
+          bound ??= this.constantBindings(CONSTANT_BINDING);
           const value = bound.get(tokenText(e));
           const fn = value && this.project.handlers.functionOf(value);
           if (fn) return [fn];
+          classes ??= this.constantBindings(CLASS_BINDING);
+          const cls = classes.get(tokenText(e));
+          const handler = (cls && classHandler(cls)) ?? classHandler(e);
+          if (handler) return [handler];
         }
         const fn = this.project.handlers.functionOf(e);
         return fn ? [fn] : [];
@@ -151,10 +164,10 @@ export class ApiLayers {
     return out;
   }
 
-  /** Tokens and the values inversify's `bind(token).toConstantValue(value)` gives for them. */
-  private constantBindings(): Map<string, ts.Expression> {
+  /** Tokens and the values inversify's `bind(token).toConstantValue(value)` (or the classes `bind(token).to(C)`) gives for them. */
+  private constantBindings(method: string): Map<string, ts.Expression> {
     const out = new Map<string, ts.Expression>();
-    for (const call of this.project.callsNamed(CONSTANT_BINDING)) {
+    for (const call of this.project.callsNamed(method)) {
       if (!ts.isCallExpression(call) || !call.arguments[0]) continue;
       const callee = skipOuter(call.expression);
       const bind = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : undefined;

@@ -56,6 +56,13 @@ export const DECORATED_CONTROLLER = 'controller';
 export const DECORATED_ROUTES: readonly string[] = ['httpGet', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete', 'httpHead', 'httpMethod', 'all'];
 /** The DI binding that hands a token's value over as is: inversify `bind(token).toConstantValue(fn)`. */
 export const CONSTANT_BINDING = 'toConstantValue';
+/**
+ * A middleware class of inversify-express-utils (`class BenchCert extends BaseMiddleware { handler(req,
+ * res, next) { … } }`), named in `@controller(path, BenchCert)` or through a token bound to it
+ * (`bind(TYPES.BenchCert).to(BenchCert)`): its `handler` runs before the route.
+ */
+export const CLASS_MIDDLEWARE_METHOD = 'handler';
+export const CLASS_BINDING = 'to';
 /** The decorated route whose first argument is the HTTP method, not the path: `@httpMethod('get', path, ...middleware)`. */
 export const DECORATED_METHOD_ROUTE = 'httpMethod';
 /**
