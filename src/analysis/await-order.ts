@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
-import { asksAgain, isCallbackArgument, type Check, type Decisions } from './decisions';
+import { asksAgain, decisionTables, isCallbackArgument, readSubject, tablesIn, type Check, type Decisions } from './decisions';
 import { isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
@@ -1034,13 +1034,29 @@ function storeOf(node: ts.Node): string {
   return CONTEXT_ROOTS.test(names[0] ?? '') && names.length > 2 ? `${names[0]}.${names[1]}` : (names[0] ?? '');
 }
 
+/**
+ * The write names a table the decision never read, with no join or sub-query to bring the decision's
+ * table in: a field of the same name there (`tour_assignments.role` after `operator_staff.role`) is
+ * not the decision's condition.
+ */
+function otherTable(op: Operation, check: Check, decisions: Decisions): boolean {
+  if (!ts.isCallExpression(op.node) || check.fields.length === 0) return false;
+  // (a condition the store checks as it writes, or a version it compares, is the atomic form whatever the table)
+  const text = op.node.getText();
+  if ([...CONDITION_KEYS, ...READ_VERSION_KEYS, ...SCRIPT_KEYS].some((k) => text.includes(k))) return false;
+  const written = tablesIn(readSubject(op.node));
+  if (written.length === 0 || /\b(join|exists|select|whereExists|whereIn|from)\b/i.test(op.node.getText().replace(/^[^(]*\(/, ''))) return false;
+  const read = decisionTables(check, decisions.resolve);
+  return read.size > 0 && !written.some((t) => read.has(t));
+}
+
 /** Check and use in one atomic step: one transaction, a locking read, or the condition in the write. */
 function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
   const tx = transactionOf(op.node);
   if (tx && transactionOf(check.call) === tx) return true;
   if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
   return (
-    conditionInQuery(op, check) ||
+    (conditionInQuery(op, check) && !otherTable(op, check, decisions)) ||
     scriptedCommand(op) ||
     outcomeRefuses(op, decisions) ||
     helperCarriesCondition(op, check, decisions) ||

@@ -492,6 +492,19 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
 }
 
 /** What a check reads: its call's subject, or those of the awaited reads inside the helper it calls. */
+/** The tables, collections or indexes a decision reads (in its helper too): `operator_staff`. */
+export function decisionTables(check: Check, resolve: CallResolver): Set<string> {
+  const out = new Set<string>();
+  for (const subject of subjectsOf(check, resolve)) for (const t of tablesIn(subject)) out.add(t);
+  return out;
+}
+
+/** The tables a read subject (`readSubject`) names. */
+export function tablesIn(subject: string): string[] {
+  const words = subject.slice(subject.indexOf('|') + 1);
+  return words ? words.split(',').filter((w) => w.length > 0) : [];
+}
+
 function subjectsOf(check: Check, resolve: CallResolver): Set<string> {
   const fn = check.via ?? resolve(check.call);
   if (!fn?.body) return new Set([readSubject(check.call)]);
