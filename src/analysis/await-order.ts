@@ -480,7 +480,9 @@ export function locksRows(node: ts.Node): boolean {
 }
 
 const PAYLOAD = /^(data|values|update|create|\$set|\$inc|\$push|\$pull|\$unset|\$addToSet|select|include|orderBy|returning|transaction|lock)$/;
-const FILTER_FIRST = /^(updateOne|updateMany|deleteOne|deleteMany|findOneAndUpdate|findOneAndDelete|findOneAndRemove|findOneAndReplace|replaceOne)$/;
+const FILTER_FIRST = /^(updateOne|updateMany|deleteOne|deleteMany|findOneAndUpdate|findOneAndDelete|findOneAndRemove|findOneAndReplace|replaceOne|nativeUpdate|nativeDelete)$/;
+/** Writes that take the entity class before the filter: MikroORM `em.nativeUpdate(Item, where, data)`. */
+const ENTITY_FIRST = /^(nativeUpdate|nativeDelete)$/;
 const CRITERIA_FIRST = /^(update|delete|softDelete|restore|increment|decrement)$/;
 /** An options object that names its filter: `{ where: … }`. */
 const namesWhere = (e: ts.Node): boolean => ts.isObjectLiteralExpression(e) && e.properties.some((p) => p.name !== undefined && propertyNameText(p.name) === 'where');
@@ -596,6 +598,7 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
     } else {
       const name = chainNames(n.expression).at(-1) ?? '';
       const args = n.arguments;
+      const filterAt = ENTITY_FIRST.test(name) && args.length >= 2 && ts.isIdentifier(skipOuter(args[0])) ? 1 : 0;
       args.forEach((arg, i) => {
         const a = skipOuter(arg);
         deep(a);
@@ -606,7 +609,7 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
           // a sub-query in the filter: the decision's lookup asked again inside the write
           nested = true;
           keysOf(a, 0);
-        } else if (WHERE_CALL.test(name) || (i === 0 && FILTER_FIRST.test(name))) keysOf(a, 0);
+        } else if (WHERE_CALL.test(name) || (i === filterAt && FILTER_FIRST.test(name))) keysOf(a, 0);
         // TypeORM's criteria first (`repo.update({ id, holderId }, partial)`, `repo.delete({ id, ownerId })`),
         // not an options object (`{ where }`), Sequelize's values before its `{ where }`, nor the values
         // of a record's own `update(values)`
