@@ -1038,6 +1038,36 @@ function storeOf(node: ts.Node): string {
 }
 
 /**
+ * An optimistic lock by structure: the write filters on a field of the record as it was read and moves
+ * that field on (`where: { id, version: shift.version }, data: { version: { increment: 1 } }`, or
+ * `version: shift.version + 1`): it writes nothing if anyone changed the record since.
+ */
+function optimisticLock(op: Operation): boolean {
+  if (!ts.isCallExpression(op.node)) return false;
+  const compared = new Set<string>();
+  const moved = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAssignment(n)) {
+      const key = propertyNameText(n.name);
+      const v = skipOuter(n.initializer);
+      if (key !== undefined) {
+        if (ts.isPropertyAccessExpression(v) && v.name.text === key) compared.add(key);
+        const bump =
+          (ts.isObjectLiteralExpression(v) && v.properties.some((p) => p.name && propertyNameText(p.name) === 'increment')) ||
+          (ts.isBinaryExpression(v) &&
+            v.operatorToken.kind === SK.PlusToken &&
+            ts.isPropertyAccessExpression(skipOuter(v.left)) &&
+            (skipOuter(v.left) as ts.PropertyAccessExpression).name.text === key);
+        if (bump) moved.add(key);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  for (const a of op.node.arguments) visit(a);
+  return [...compared].some((k) => moved.has(k));
+}
+
+/**
  * The write names a table the decision never read, with no join or sub-query to bring the decision's
  * table in: a field of the same name there (`tour_assignments.role` after `operator_staff.role`) is
  * not the decision's condition.
@@ -1064,6 +1094,7 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
     outcomeRefuses(op, decisions) ||
     helperCarriesCondition(op, check, decisions) ||
     watchedTransaction(op, check) ||
+    optimisticLock(op) ||
     sqlTransaction(op, check)
   );
 }
