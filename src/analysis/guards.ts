@@ -44,9 +44,32 @@ export class Guards {
     return result;
   }
 
+  /**
+   * A rejecting condition that lets one kind of failure through: `!socket.authorized &&
+   * socket.authorizationError !== 'CERT_HAS_EXPIRED'` refuses only the other failures, so an expired
+   * (or otherwise named) certificate passes unverified.
+   */
+  private carvesOut(e: ts.Expression): boolean {
+    // (for a peer check, `remote !== '127.0.0.1' && remote !== '::1'` is an allow-list, not an exception)
+    if (this.kind !== 'authorized') return false;
+    const x = skipOuter(e);
+    if (!ts.isBinaryExpression(x)) return false;
+    if (x.operatorToken.kind === ts.SyntaxKind.BarBarToken) return this.carvesOut(x.left) && this.carvesOut(x.right);
+    if (x.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken) return false;
+    const exception = (side: ts.Expression): boolean => {
+      const c = skipOuter(side);
+      return (
+        ts.isBinaryExpression(c) &&
+        (c.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken || c.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsToken) &&
+        (ts.isStringLiteralLike(skipOuter(c.right)) || ts.isStringLiteralLike(skipOuter(c.left)))
+      );
+    };
+    return exception(x.left) || exception(x.right);
+  }
+
   /** What counts as a check of trust, for `Dominance`. */
   private readonly spec: CheckSpec = {
-    condition: (e) => this.mentions(e),
+    condition: (e) => this.mentions(e) && !this.carvesOut(e),
     statement: (s) => this.isRejectingCheck(s),
     gate: (fn) => this.isGate(fn),
     orCondition: true,
@@ -79,7 +102,8 @@ export class Guards {
   private isRejectingCheck(s: ts.Statement, gate?: Fn): boolean {
     // (in middleware, a branch that hands the request on, `if (!sock.authorized) return next()`, rejects nothing)
     const ends = (b: ts.Statement): boolean => rejects(b) && !(gate !== undefined && handsOn(b, gate));
-    if (ts.isIfStatement(s)) return this.mentions(s.expression) && (ends(s.thenStatement) || (s.elseStatement !== undefined && ends(s.elseStatement)));
+    if (ts.isIfStatement(s))
+      return this.mentions(s.expression) && !this.carvesOut(s.expression) && (ends(s.thenStatement) || (s.elseStatement !== undefined && ends(s.elseStatement)));
     if (ts.isExpressionStatement(s)) {
       let e = skipOuter(s.expression);
       if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
