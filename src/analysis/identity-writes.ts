@@ -359,10 +359,24 @@ function runsAfterResponse(cb: ts.Node, call: ts.CallExpression): boolean {
 /** A test inside the callback that reads identity captured from the enclosing request function. */
 function capturedDecision(project: Project, cb: ts.FunctionLikeDeclaration): { test: ts.Node; value: ts.Node } | undefined {
   let found: { test: ts.Node; value: ts.Node } | undefined;
+  // a value the callback reads afresh (`const { Item: registration } = await ddb.send(…)`): compared with
+  // the captured claim, or given it as a key, it asks the stores now — a re-check, not a decision from the claims
+  const fresh = (e: ts.Node): boolean => {
+    let root = ts.isExpression(e) ? skipOuter(e) : e;
+    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression);
+    if (!ts.isIdentifier(root)) return false;
+    let decl: ts.Node | undefined = project.modules.declarationOf(root.text, root);
+    if (!decl || decl.pos < cb.pos || decl.end > cb.end) return false;
+    while (decl && (ts.isBindingElement(decl) || ts.isObjectBindingPattern(decl) || ts.isArrayBindingPattern(decl))) decl = decl.parent;
+    const init = decl && ts.isVariableDeclaration(decl) ? decl.initializer : undefined;
+    return init !== undefined && ts.isAwaitExpression(skipOuter(init));
+  };
   const captured = (expr: ts.Node): ts.Node | undefined => {
     let hit: ts.Node | undefined;
     const visit = (n: ts.Node): void => {
       if (hit) return;
+      if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && (fresh(n.left) || fresh(n.right))) return;
+      if (ts.isCallExpression(n) && ts.isAwaitExpression(n.parent)) return;
       if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
         const decl = project.modules.declarationOf(n.text, n);
         if (decl && !(decl.pos >= cb.pos && decl.end <= cb.end) && project.identity.isIdentity(n)) hit = n;
