@@ -141,8 +141,10 @@ export class IdentityWrites {
       for (const call of project.callsNamed(name)) {
         if (!ts.isCallExpression(call)) continue;
         for (const arg of call.arguments) {
-          const cb = skipOuter(arg);
-          if (!(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !runsAfterResponse(cb, call)) continue;
+          let cb: ts.Node | undefined = skipOuter(arg);
+          // a callback kept under a name first (`const onWarning = async (evt) => { … }; bus.on('frost', onWarning)`)
+          if (ts.isIdentifier(cb)) cb = project.modules.valueOf(cb);
+          if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb)) || !runsAfterResponse(cb, call, project)) continue;
           const decision = capturedDecision(project, cb);
           if (!decision) continue;
           found(call, decision.value, decision.test);
@@ -346,11 +348,20 @@ function skipParens(n: ts.Node): ts.Node {
 }
 
 /** A callback that runs after the request was answered: a timer, `res.on('finish')`, a queued job. */
-function runsAfterResponse(cb: ts.Node, call: ts.CallExpression): boolean {
+function runsAfterResponse(cb: ts.Node, call: ts.CallExpression, project?: Project): boolean {
   const name = calleeChain(call.expression)?.at(-1) ?? '';
   if (name === 'on' || name === 'once') {
     const event = call.arguments[0];
-    return event !== undefined && ts.isStringLiteralLike(event) && isAfterResponseEvent(event.text);
+    if (event !== undefined && ts.isStringLiteralLike(event) && isAfterResponseEvent(event.text)) return true;
+    // a listener the request adds to an emitter of the module (`frostEvents.on('frost-warning', onWarning)`):
+    // it runs whenever other code emits, long after this request or connection decided anything
+    const callee = skipOuter(call.expression);
+    const receiver = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : undefined;
+    if (!project || !receiver || !ts.isIdentifier(receiver)) return false;
+    const decl = project.modules.declarationOf(receiver.text, receiver);
+    const moduleLevel =
+      decl !== undefined && (ts.isImportSpecifier(decl) || ts.isImportClause(decl) || (ts.isVariableDeclaration(decl) && ts.isSourceFile(decl.parent.parent.parent)));
+    return moduleLevel && enclosingFn(call) !== undefined;
   }
   if (isQueueCall(name)) return namesQueue(calleeChain(call.expression)?.slice(0, -1).join('.') ?? '');
   return isDeferredCallback(cb) !== undefined || isTimer(name);
@@ -371,11 +382,21 @@ function capturedDecision(project: Project, cb: ts.FunctionLikeDeclaration): { t
     const init = decl && ts.isVariableDeclaration(decl) ? decl.initializer : undefined;
     return init !== undefined && ts.isAwaitExpression(skipOuter(init));
   };
+  // a value the callback is given (the event it handles, `evt.vineyardId !== claims.vineyardId`): matching the
+  // event to this client routes it, it decides nothing about what the client may do
+  const given = (e: ts.Node): boolean => {
+    let root = ts.isExpression(e) ? skipOuter(e) : e;
+    while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipOuter(root.expression);
+    if (!ts.isIdentifier(root)) return false;
+    let decl: ts.Node | undefined = project.modules.declarationOf(root.text, root);
+    while (decl && (ts.isBindingElement(decl) || ts.isObjectBindingPattern(decl) || ts.isArrayBindingPattern(decl))) decl = decl.parent;
+    return decl !== undefined && ts.isParameter(decl) && decl.parent === cb;
+  };
   const captured = (expr: ts.Node): ts.Node | undefined => {
     let hit: ts.Node | undefined;
     const visit = (n: ts.Node): void => {
       if (hit) return;
-      if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && (fresh(n.left) || fresh(n.right))) return;
+      if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && (fresh(n.left) || fresh(n.right) || given(n.left) || given(n.right))) return;
       if (ts.isCallExpression(n) && ts.isAwaitExpression(n.parent)) return;
       if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
         const decl = project.modules.declarationOf(n.text, n);
@@ -575,4 +596,10 @@ function readsRequestInput(e: ts.Expression): boolean {
   if (!chain) return false;
   const at = chain.findIndex(isRequestField);
   return at > 0 && isRequestObjectName(chain[0]);
+}
+
+/** The function a node is in, if any. */
+function enclosingFn(node: ts.Node): ts.Node | undefined {
+  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
+  return undefined;
 }
