@@ -409,11 +409,6 @@ export function boundariesIn(fn: ts.FunctionLikeDeclaration): ts.Node[] {
 // Atomic forms: check and use in one operation, where no other request can come in between.
 
 /**
- * The transaction callback a node runs in: `prisma.$transaction(async (tx) => …)`,
- * `sequelize.transaction(async (t) => …)`, `knex.transaction(async (trx) => …)`,
- * `dataSource.transaction(async (manager) => …)`, `session.withTransaction(async () => …)`.
- */
-/**
  * Where a write is reported: the batch that runs it when it is one of the writes handed to a
  * transaction as a list (`await prisma.$transaction([a.update(…), b.create(…)])`), the call the code waits for.
  */
@@ -428,6 +423,11 @@ export function reportedAt(node: ts.Node): ts.Node {
   return name !== undefined && isTransactionCallee(name) ? call : node;
 }
 
+/**
+ * The transaction callback a node runs in: `prisma.$transaction(async (tx) => …)`,
+ * `sequelize.transaction(async (t) => …)`, `knex.transaction(async (trx) => …)`,
+ * `dataSource.transaction(async (manager) => …)`, `session.withTransaction(async () => …)`.
+ */
 export function transactionOf(node: ts.Node): ts.FunctionLikeDeclaration | undefined {
   for (let n = node.parent; n; n = n.parent) {
     if (!isFunctionLike(n)) continue;
@@ -659,8 +659,8 @@ export interface StaleOperation {
  * Operations guarded by a decision that is outdated when they run: an `await` (or `yield`, or
  * deferred callback) lies between the decision's read and the operation on some way, with no
  * check made after that boundary guarding it, and no atomic form (both in one transaction, a
- * locking read, the condition in the write's filter). One per decision: the first store or file
- * operation, else the first outbound request.
+ * locking read, the condition in the write's filter). Per decision: the first store or file
+ * operation (else the first outbound request), and the first exposed write to each other store.
  */
 export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decisions): StaleOperation[] {
   const checks = decisions.checksIn(fn);
@@ -1078,7 +1078,8 @@ function otherTable(op: Operation, check: Check, decisions: Decisions): boolean 
   const text = op.node.getText();
   if ([...CONDITION_KEYS, ...READ_VERSION_KEYS, ...SCRIPT_KEYS].some((k) => text.includes(k))) return false;
   const written = tablesIn(readSubject(op.node));
-  if (written.length === 0 || /\b(join|exists|select|whereExists|whereIn|from)\b/i.test(op.node.getText().replace(/^[^(]*\(/, ''))) return false;
+  // (a join or sub-query in the write brings another table in: SQL's words and the builders' names for them)
+  if (written.length === 0 || /\b(join|exists|select|whereExists|whereIn|from)\b/i.test(text.replace(/^[^(]*\(/, ''))) return false;
   const read = decisionTables(check, decisions.resolve);
   return read.size > 0 && !written.some((t) => read.has(t));
 }
