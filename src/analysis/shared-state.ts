@@ -209,8 +209,9 @@ export class SharedState {
         return { shared: false, kind: 'request', label: code(shown) };
       }
     }
-    // an alias of a module-level value or an imported one: `const c = cache`, `import { cache } from './store'`
-    if (decl && (ts.isVariableDeclaration(decl) || ts.isImportSpecifier(decl) || ts.isImportClause(decl) || ts.isNamespaceImport(decl))) {
+    // an alias of a module-level value or an imported one: `const c = cache`, `import { cache } from './store'`,
+    // `const { crewByAddress } = require('./cache')`
+    if (decl && (ts.isVariableDeclaration(decl) || ts.isImportSpecifier(decl) || ts.isImportClause(decl) || ts.isNamespaceImport(decl) || ts.isBindingElement(decl))) {
       const value = this.modules.valueOf(root);
       const owner = value && moduleDeclarationOf(value);
       if (owner && ts.isIdentifier(owner.name)) return this.modulePlace(owner, owner.name.text, path, shown, contents);
