@@ -408,6 +408,15 @@ function capturedDecision(project: Project, cb: ts.FunctionLikeDeclaration): { t
     visit(expr);
     return hit;
   };
+  // a test kept in a local first (`const waived = boater.permitClass === 'trade' || …`): the decision is made there
+  const isTest = (e: ts.Expression): boolean => {
+    const x = skipOuter(e);
+    if (ts.isPrefixUnaryExpression(x) && x.operator === ts.SyntaxKind.ExclamationToken) return isTest(x.operand);
+    if (!ts.isBinaryExpression(x)) return false;
+    const k = x.operatorToken.kind;
+    if (k === ts.SyntaxKind.AmpersandAmpersandToken || k === ts.SyntaxKind.BarBarToken) return isTest(x.left) || isTest(x.right);
+    return isEqualityOperator(k);
+  };
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) {
@@ -415,6 +424,13 @@ function capturedDecision(project: Project, cb: ts.FunctionLikeDeclaration): { t
       const value = captured(cond);
       if (value) {
         found = { test: n, value };
+        return;
+      }
+    }
+    if (ts.isVariableDeclaration(n) && n.initializer && isTest(n.initializer)) {
+      const value = captured(n.initializer);
+      if (value) {
+        found = { test: n.parent.parent, value };
         return;
       }
     }
