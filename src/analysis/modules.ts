@@ -11,6 +11,11 @@ const SK = ts.SyntaxKind;
  * properties and relative imports. Answers are syntactic and err towards "unknown".
  */
 export class Modules {
+  /**
+   * What a framework passes for a parameter no call of the project's makes (a Fastify plugin's
+   * options, from `app.register(plugin, opts)`): set by the project model once its handlers are known.
+   */
+  parameterArguments?: (param: ts.ParameterDeclaration) => readonly ts.Expression[];
   private readonly scopeCache = new WeakMap<ts.Node, Map<string, ts.Node>>();
   private readonly exportCache = new Map<string, Map<string, ExportEntry>>();
   private readonly aliasCache = new Map<string, string | undefined>();
@@ -197,6 +202,15 @@ export class Modules {
 
   /** `owner.key` where owner is an object literal, a namespace, a class (static) or a module. */
   memberOf(owner: ts.Node, key: string, depth: number): ts.Node | undefined {
+    // a parameter that a framework fills (a Fastify plugin's options): a member of what it is given
+    if (ts.isParameter(owner) && this.parameterArguments && depth < 8) {
+      for (const arg of this.parameterArguments(owner)) {
+        const v = this.valueOf(arg, depth + 1);
+        const m = v && v !== owner ? this.memberOf(v, key, depth + 1) : undefined;
+        if (m) return m;
+      }
+      return undefined;
+    }
     if (ts.isObjectLiteralExpression(owner)) {
       for (let i = owner.properties.length - 1; i >= 0; i--) {
         const p = owner.properties[i];

@@ -10,7 +10,7 @@ import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
 import { IdentityWrites } from './identity-writes';
-import { Modules, resolveModuleFile, type Workspace } from './modules';
+import { isFunctionLike, Modules, resolveModuleFile, type Workspace } from './modules';
 import { RequestPaths } from './request-paths';
 import { RequestValues } from './request-values';
 import { SharedState } from './shared-state';
@@ -59,7 +59,16 @@ export class Project {
   }
 
   get handlers(): Handlers {
-    return (this.handlersPart ??= new Handlers(this));
+    if (!this.handlersPart) {
+      this.handlersPart = new Handlers(this);
+      // a Fastify plugin's options parameter holds what it is registered with (known once the handlers are)
+      const handlers = this.handlersPart;
+      this.modules.parameterArguments = (param) => {
+        const fn = param.parent;
+        return isFunctionLike(fn) && fn.parameters.indexOf(param) === 1 ? handlers.pluginOptions(fn) : [];
+      };
+    }
+    return this.handlersPart;
   }
 
   private apiLayersPart?: ApiLayers;
