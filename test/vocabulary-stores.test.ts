@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Project } from '../src/analysis/project';
 import { findStoreSinks } from '../src/analysis/store-sinks';
-import { STORE_CLIENTS, storeCallNames, storeCommand, storeFactory, storeMethod, storeType } from '../src/analysis/vocabulary/stores';
+import { isMessageCommand, STORE_CLIENTS, storeCallNames, storeCommand, storeFactory, storeMethod, storeType } from '../src/analysis/vocabulary/stores';
 import { EMPTY_IDENTITY_SOURCES } from '../src/config/index';
 import { parseFile } from '../src/parse';
 import type { ts } from '../src/ts';
@@ -281,4 +281,15 @@ describe('store sinks: must not match', () => {
       one("import { Client } from '@elastic/elasticsearch';\nconst es = new Client({});\nawait es.index({ document: { title } });"),
     ],
   ])('%s', (_name, files) => expect(sinksOf(files)).toEqual([]));
+});
+
+describe('message commands', () => {
+  it.each([
+    ['publish', true],
+    ['PUBLISH', true],
+    ['spublish', true],
+    ['xadd', false],
+    ['set', false],
+    ['hset', false],
+  ])('isMessageCommand(%s) → %s', (name, want) => expect(isMessageCommand(name)).toBe(want));
 });

@@ -21,6 +21,7 @@ import {
 } from './vocabulary/operations';
 import { isFilterOption, isTransactionCallee, QUERY_DSL_KEYS, WATCHED_TRANSACTION } from './vocabulary/atomic';
 import { startsTransactionSql } from './vocabulary/sql';
+import { isMessageCommand } from './vocabulary/stores';
 
 const SK = ts.SyntaxKind;
 
@@ -1003,6 +1004,8 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
     if (onEndingBranch(b, op.node, fn)) return false;
     const awaited = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     if (!awaited || !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited))) return true;
+    // (a message sent through the same store, `redis.publish(…)`, keeps nothing: a wait like any other)
+    if (ts.isCallExpression(awaited) && isMessageCommand(chainNames(awaited.expression).at(-1) ?? '')) return true;
     return !(storeOf(awaited) === store && operationOf(awaited, decisions.resolve));
   });
 }

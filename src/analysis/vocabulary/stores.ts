@@ -63,6 +63,16 @@ export interface StoreClientSpec {
 // Redis: ioredis and node-redis (`@redis/client`). The first argument is the key.
 
 const rKey = (readOnly: boolean): StoreOperation => ({ readOnly, args: [0] });
+
+/**
+ * Store commands that send a message and keep nothing: Redis `PUBLISH` / `SPUBLISH`. Waiting for one
+ * lets other requests run like waiting for any other request; it is not the first half of a write.
+ */
+export const MESSAGE_COMMANDS: readonly string[] = ['publish', 'spublish'];
+
+export function isMessageCommand(name: string): boolean {
+  return MESSAGE_COMMANDS.includes(name.toLowerCase());
+}
 const rKeys = (readOnly: boolean): StoreOperation => ({ readOnly, restFrom: 0 });
 /** A hash field chooses a record inside the key as much as the key does: `hget('devices', id)`. */
 const rField = (readOnly: boolean): StoreOperation => ({ readOnly, args: [0, 1] });
