@@ -799,6 +799,8 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
   };
   const checks = decisions.checksIn(fn).filter((c) => asksAgain(c, decision, decisions.resolve));
   const found: Operation[] = [];
+  // where in this function each operation runs: itself, or the call of the helper it is inside
+  const at = new Map<Operation, ts.Node>();
   let stop = false;
   const visit = (n: ts.Node): void => {
     if (stop || (n !== fn && isFunctionLike(n) && !ts.isArrowFunction(n) && !ts.isFunctionExpression(n))) return;
@@ -820,7 +822,10 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
       else
         for (const handler of table) {
           const inner = firstOperation(handler, decision, decisions, depth + 1, jobName);
-          if (inner) found.push(inner);
+          if (inner) {
+            found.push(inner);
+            at.set(inner, n);
+          }
         }
       return;
     }
@@ -832,8 +837,10 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
         // one of another module, like a repository, is reported where the worker calls it)
         else if (op.via && depth < 2 && op.via.getSourceFile() === fn.getSourceFile()) {
           const inner = firstOperation(op.via, decision, decisions, depth + 1, jobName);
-          if (inner) found.push(inner);
-          else stop = true;
+          if (inner) {
+            found.push(inner);
+            at.set(inner, n);
+          } else stop = true;
         } else if (op.via && decisions.checksIn(op.via).some((c) => asksAgain(c, decision, decisions.resolve))) stop = true;
         else found.push(op);
         return;
@@ -843,11 +850,11 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
   };
   visit(fn.body);
   // of the operations the job runs, a record write before a request or a job queued (as for a decision in one
-  // function) — one later in the same function, with no check of it in between
+  // function) — one later in the job's run (here or in a helper called later), with no check of the job's in between
   const first = found[0];
-  const home = first && enclosingFunction(first.node);
-  const tests = home ? decisions.checksIn(home) : [];
-  const unchecked = (op: Operation): boolean => enclosingFunction(op.node) === home && !tests.some((c) => c.test.pos > first.node.pos && c.test.pos < op.node.pos);
+  const tests = decisions.checksIn(fn);
+  const where = (op: Operation): ts.Node => at.get(op) ?? op.node;
+  const unchecked = (op: Operation): boolean => !tests.some((c) => c.test.pos > where(first).pos && c.test.pos < where(op).pos);
   return found.find((op) => !op.guessed && op.kind !== 'http' && !queuedJob(op) && unchecked(op)) ?? first;
 }
 
