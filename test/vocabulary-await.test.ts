@@ -15,13 +15,16 @@ describe('vocabulary: refusals', () => {
   it('must match: refusal statuses, errors, codes and messages', () => {
     expect([statusRefusal(401), statusRefusal(402), statusRefusal(403), statusRefusal(404)]).toEqual(['auth', 'auth', 'auth', 'hiding']);
     expect(['ForbiddenException', 'UnauthorizedError', 'FORBIDDEN', 'NotFoundException'].map(namedRefusal)).toEqual(['auth', 'auth', 'auth', 'hiding']);
+    // a job worker refuses a job for good with BullMQ's UnrecoverableError, whatever its message says
+    expect(namedRefusal('UnrecoverableError')).toBe('auth');
+    expect(REFUSAL_TEXT.test('throw new UnrecoverableError(`no slot on ${kiln}`)')).toBe(true);
     expect(['not allowed to archive', 'CalibrationDenied', 'NotPermittedError', 'CustodyRefused', 'insufficient permissions'].every(refusalMessage)).toBe(true);
     expect(['res.sendStatus(403)', 'throw new ForbiddenException()', "ctx.throw(401, 'no')", 'return false;'].every((t) => REFUSAL_TEXT.test(t))).toBe(true);
   });
 
   it('must not match: other statuses, errors and messages', () => {
     expect([statusRefusal(400), statusRefusal(422), statusRefusal(500)]).toEqual([undefined, undefined, undefined]);
-    expect(['BadRequestError', 'ValidationError'].map(namedRefusal)).toEqual([undefined, undefined]);
+    expect(['BadRequestError', 'ValidationError', 'Error', 'DelayedError', 'WaitingChildrenError'].map(namedRefusal)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     // a conflict is its own kind: a decision only where the record is compared with the caller's value
     expect([statusRefusal(409), statusRefusal(423), namedRefusal('ConflictException')]).toEqual(['conflict', 'conflict', 'conflict']);
     expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired'].some(refusalMessage)).toBe(false);

@@ -135,6 +135,11 @@ export const AUTH_ERRORS: readonly string[] = [
   'Forbidden',
   'Unauthorized',
 ];
+/**
+ * Errors a job worker throws to refuse a job for good (BullMQ's `UnrecoverableError`: failed without
+ * retries): a worker has no response to refuse, so this is its 403.
+ */
+export const JOB_REFUSAL_ERRORS: readonly string[] = ['UnrecoverableError'];
 /** tRPC and GraphQL codes that refuse: `new TRPCError({ code: 'FORBIDDEN' })`, `extensions: { code: 'FORBIDDEN' }`. */
 export const AUTH_CODES: readonly string[] = ['FORBIDDEN', 'UNAUTHORIZED', 'UNAUTHENTICATED'];
 /** Error classes that answer 404. */
@@ -158,7 +163,7 @@ export function statusRefusal(status: number): RefusalKind | undefined {
 
 /** The kind of refusal an error class, factory or status constant name is. */
 export function namedRefusal(name: string): RefusalKind | undefined {
-  if (AUTH_ERRORS.includes(name) || AUTH_CODES.includes(name)) return 'auth';
+  if (AUTH_ERRORS.includes(name) || AUTH_CODES.includes(name) || JOB_REFUSAL_ERRORS.includes(name)) return 'auth';
   if (name in STATUS_NAMES) return statusRefusal(STATUS_NAMES[name]);
   if (HIDING_ERRORS.includes(name)) return 'hiding';
   if (CONFLICT_ERRORS.includes(name)) return 'conflict';
@@ -172,7 +177,7 @@ export function refusalMessage(text: string): boolean {
   return WORDS.test(text.replace(/([a-z])([A-Z])/g, '$1 $2'));
 }
 
-const MARKERS = `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|${WORDS.source}`;
+const MARKERS = `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...JOB_REFUSAL_ERRORS, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|${WORDS.source}`;
 const GUARD_REFUSAL = `return\\s+false\\b`;
 
 /** Text that can hold a refusal, for prefilters. */
