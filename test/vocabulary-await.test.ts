@@ -24,7 +24,13 @@ describe('vocabulary: refusals', () => {
 
   it('must not match: other statuses, errors and messages', () => {
     expect([statusRefusal(400), statusRefusal(422), statusRefusal(500)]).toEqual([undefined, undefined, undefined]);
-    expect(['BadRequestError', 'ValidationError', 'Error', 'DelayedError', 'WaitingChildrenError'].map(namedRefusal)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(['BadRequestError', 'ValidationError', 'Error', 'DelayedError', 'WaitingChildrenError'].map(namedRefusal)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     // a conflict is its own kind: a decision only where the record is compared with the caller's value
     expect([statusRefusal(409), statusRefusal(423), namedRefusal('ConflictException')]).toEqual(['conflict', 'conflict', 'conflict']);
     expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired'].some(refusalMessage)).toBe(false);

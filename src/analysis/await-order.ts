@@ -6,7 +6,7 @@ import { isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabular
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
-import { chainNames, operationOf, performedOperation, type Operation } from './operations';
+import { chainNames, commandMade, operationOf, performedOperation, type Operation } from './operations';
 import { dispatchedJobHandlers } from './job-queues';
 import {
   CONDITION_KEYS,
@@ -495,7 +495,12 @@ const WHERE_CALL = /^(where|andWhere|orWhere|whereIn|whereRaw|andWhereRaw|whereN
  * for a decision whose fields are out of sight (a helper, a flag), a relation filter or a
  * sub-query does; a DynamoDB `ConditionExpression` always does.
  */
-export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'call'>, renamed?: ReadonlyMap<string, string>): boolean {
+export function conditionInQuery(
+  op: Operation,
+  check: Pick<Check, 'fields' | 'call'>,
+  renamed?: ReadonlyMap<string, string>,
+  valueOf?: (e: ts.Expression) => ts.Node | undefined,
+): boolean {
   const words = new Set<string>();
   // (a helper's parameters stand for what its caller passed: `fromMemberId` for `memberId`)
   const values = new Set<string>();
@@ -624,9 +629,10 @@ export function conditionInQuery(op: Operation, check: Pick<Check, 'fields' | 'c
         )
           keysOf(a, 0);
         else if (ts.isObjectLiteralExpression(a)) options(a);
-        // a command object (`send(new PutCommand({ TableName, Item, ConditionExpression }))`): its filter keys, not its payload
-        else if (ts.isNewExpression(a))
-          for (const c of a.arguments ?? []) {
+        // a command object (`send(new PutCommand({ TableName, Item, ConditionExpression }))`), also one a
+        // function of the app builds (`send(setOpening(gate, pct))`): its filter keys, not its payload
+        else if (ts.isNewExpression(a) || (name === 'send' && commandMade(a, valueOf)))
+          for (const c of (ts.isNewExpression(a) ? a : commandMade(a, valueOf))?.arguments ?? []) {
             const x = skipOuter(c);
             if (ts.isObjectLiteralExpression(x)) options(x);
             else keysOf(c, 0);
@@ -1100,7 +1106,7 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
   if (tx && transactionOf(check.call) === tx) return true;
   if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
   return (
-    (conditionInQuery(op, check) && !otherTable(op, check, decisions)) ||
+    (conditionInQuery(op, check, undefined, (e) => decisions.resolve.valueOf?.(e)) && !otherTable(op, check, decisions)) ||
     scriptedCommand(op) ||
     outcomeRefuses(op, decisions) ||
     helperCarriesCondition(op, check, decisions) ||
@@ -1186,7 +1192,7 @@ function helperCarriesCondition(op: Operation, check: Check, decisions: Decision
       const arg = (op.node as ts.CallExpression).arguments[i];
       if (ts.isIdentifier(p.name) && arg) renamed.set(p.name.text, skipOuter(arg).getText());
     });
-  return inner.length > 0 && inner.every((o) => conditionInQuery(o, check, renamed));
+  return inner.length > 0 && inner.every((o) => conditionInQuery(o, check, renamed, (e) => decisions.resolve.valueOf?.(e)));
 }
 
 /**

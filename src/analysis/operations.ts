@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { requiredModule, skipOuter } from './facts/walk';
-import { fieldDeclaration, isFunctionLike, propertyNameText, typeOnlyImport } from './modules';
+import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
 import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
@@ -174,6 +174,29 @@ function httpWrite(call: ts.CallExpression, names: readonly string[]): boolean {
 }
 
 /**
+ * The command object a client's `send` is given: `new UpdateCommand({ … })`, a name bound to one, or
+ * what a function of the app that builds one returns (`ddb.send(setOpening(gate, pct))`).
+ */
+export function commandMade(arg: ts.Expression, valueOf?: (e: ts.Expression) => ts.Node | undefined): ts.NewExpression | undefined {
+  const made = (e: ts.Expression): ts.Node | undefined => {
+    const x = skipOuter(e);
+    if (ts.isNewExpression(x)) return x;
+    const v = valueOf?.(x);
+    return v && ts.isVariableDeclaration(v) && v.initializer ? skipOuter(v.initializer) : v;
+  };
+  const v = made(arg);
+  if (v && ts.isNewExpression(v)) return v;
+  if (!v || !ts.isCallExpression(v)) return undefined;
+  const fn = valueOf?.(v.expression);
+  if (!fn || !isFunctionLike(fn)) return undefined;
+  for (const r of returnedExpressions(fn)) {
+    const x = made(r);
+    if (x && ts.isNewExpression(x)) return x;
+  }
+  return undefined;
+}
+
+/**
  * The operation a call (or tagged template) is, if it changes protected state. `resolve` finds the
  * project's own functions: a call of one that performs an operation (two calls deep) is one.
  */
@@ -194,9 +217,12 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     const text = sqlText(node.arguments[0]);
     if (text !== undefined) return isSqlWrite(text) && !recordsActivityOnly(node, valuesOf(resolve)) ? { node, kind: 'sql' } : undefined;
   }
-  if (last === 'send' && node.arguments[0] && ts.isNewExpression(skipOuter(node.arguments[0]))) {
-    const cmd = (skipOuter(node.arguments[0]) as ts.NewExpression).expression;
-    return ts.isIdentifier(cmd) && COMMANDS.has(cmd.text) ? { node, kind: 'store' } : undefined;
+  const command = last === 'send' && node.arguments[0] ? commandMade(node.arguments[0], (e) => resolve?.valueOf?.(e)) : undefined;
+  if (command) {
+    const cmd = command.expression;
+    if (!ts.isIdentifier(cmd) || !COMMANDS.has(cmd.text)) return undefined;
+    // (a command another module builds: only a model of both files knows the call writes)
+    return command.getSourceFile() === node.getSourceFile() ? { node, kind: 'store' } : { node, kind: 'store', elsewhere: true };
   }
   if (FS_WRITES.has(last.replace(/Sync$/, '')) && (FS_ROOTS.has(root) || names.includes('promises') || (names.length === 1 && importedFromFs(node.expression, resolve))))
     return preparesDirectory(node, last) ? undefined : { node, kind: 'file' };

@@ -3,6 +3,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { isFunctionLike, returnedExpressions } from './modules';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
+import { commandMade } from './operations';
 import { label, member, objectOf, type Sink } from './sinks';
 import { splitSql } from './sql';
 import { COMMAND_PRESIGNERS, STORE_CLIENTS, storeCommand, storeFactory, storeMethod, storeType, type StoreClientSpec, type StoreOperation } from './vocabulary/stores';
@@ -82,9 +83,28 @@ export function findStoreSinks(project: Project, clients = new StoreClients(proj
     const command = clients.commandOf(arg);
     if (!command) continue;
     const built = operationSink(project, call, command.spec, command.operation, command.node.arguments ?? [], `${label(call)}(${command.name})`);
-    if (built) out.push(built);
+    if (built) out.push(builtBy(built, arg, project));
   }
   return out;
+}
+
+/**
+ * A command a function of the app builds (`ddb.send(manifestsOf(req.params.carrier))`) chooses with
+ * what this call gives it: the builder's parameters among the sink's selectors are this call's
+ * arguments (another call of the same builder may pass the caller's identity instead).
+ */
+function builtBy(sink: StoreSink, arg: ts.Expression, project: Project): StoreSink {
+  const call = skipOuter(arg);
+  if (!ts.isCallExpression(call)) return sink;
+  const fn = project.modules.valueOf(call.expression);
+  if (!fn || !isFunctionLike(fn)) return sink;
+  const given = (n: ts.Node): ts.Node => {
+    if (!ts.isIdentifier(n)) return n;
+    const decl = project.modules.declarationOf(n.text, n);
+    const i = decl ? fn.parameters.indexOf(decl as ts.ParameterDeclaration) : -1;
+    return i >= 0 && call.arguments[i] ? call.arguments[i] : n;
+  };
+  return { ...sink, selectors: sink.selectors.map(given), scope: sink.scope.map(given) };
 }
 
 /** The sink of one operation, from the call's arguments (or the command's). */
@@ -378,10 +398,13 @@ export class StoreClients {
     return this.importOfName(chain, root.getSourceFile(), root);
   }
 
-  /** `new GetCommand({ … })`, or a name bound to one: the command, its class and its store. */
+  /**
+   * `new GetCommand({ … })`, or a name bound to one, or a function of the app that builds one
+   * (`ddb.send(setOpening(gate, pct))`): the command, its class and its store.
+   */
   commandOf(arg: ts.Expression): { node: ts.NewExpression; name: string; spec: StoreClientSpec; operation: StoreOperation } | undefined {
-    const e = ts.isNewExpression(skipOuter(arg)) ? skipOuter(arg) : this.project.modules.valueOf(arg);
-    if (!e || !ts.isNewExpression(e)) return undefined;
+    const e = commandMade(arg, (x) => this.project.modules.valueOf(x));
+    if (!e) return undefined;
     const path = this.importPath(skipOuter(e.expression));
     if (!path || path.path.length !== 1) return undefined;
     const command = storeCommand(path.module, path.path[0]);
