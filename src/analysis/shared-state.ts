@@ -286,7 +286,8 @@ export class SharedState {
     const member = fieldDeclaration(cls, field);
     const type = member && (member as ts.PropertyDeclaration | ts.ParameterDeclaration).type;
     if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
-    const v = this.modules.valueOf(type.typeName);
+    // (also a class brought in by `import type { DutyRoster }`, as containers inject their services)
+    const v = this.modules.typeValueOf(type.typeName);
     return v && ts.isClassLike(v) && v !== cls ? v : undefined;
   }
 
