@@ -230,7 +230,9 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
   if (names.length >= 2 && resolve?.declarationOf) {
     const spec = storeClientOf(skipOuter(node.expression), resolve);
     const method = spec && storeMethod(spec, last);
-    if (method && !method.readOnly) return awaitedOrReturned(node) ? { node, kind: 'store' } : undefined;
+    // (a client another module makes and exports, `import { redis } from './redis'`: only a model of both files knows it)
+    if (method && !method.readOnly)
+      return awaitedOrReturned(node) ? { node, kind: 'store', ...(importedClient(skipOuter(node.expression), resolve) ? { elsewhere: true as const } : {}) } : undefined;
     // a client the app's context factory hands every request (`const { redis } = ctx; await redis.set(…)`)
     const held = spec ? undefined : contextClientOf(skipOuter(node.expression), resolve);
     const heldMethod = held && storeMethod(held, last);
@@ -362,8 +364,15 @@ function storeClientOf(callee: ts.Expression, resolve: CallResolver): StoreClien
 function clientOfReceiver(receiver: ts.Expression, resolve: CallResolver): StoreClientSpec | undefined {
   let recv = receiver;
   let decl: ts.Node | undefined;
-  if (ts.isIdentifier(recv)) decl = resolve.declarationOf?.(recv);
-  else if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) {
+  if (ts.isIdentifier(recv)) {
+    decl = resolve.declarationOf?.(recv);
+    // a client another module makes and exports: its declaration there
+    if (decl && isImportBinding(decl)) {
+      const v = resolve.valueOf?.(recv);
+      if (v && (ts.isNewExpression(v) || ts.isCallExpression(v) || ts.isAwaitExpression(v)) && ts.isVariableDeclaration(v.parent)) decl = v.parent;
+      else if (v && ts.isVariableDeclaration(v)) decl = v;
+    }
+  } else if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) {
     const name = recv.name.text;
     let cls: ts.Node | undefined = recv;
     while (cls && !ts.isClassLike(cls)) cls = cls.parent;
@@ -391,6 +400,19 @@ function clientOfReceiver(receiver: ts.Expression, resolve: CallResolver): Store
   if (!from) return undefined;
   const path = ts.isPropertyAccessExpression(made) ? [...from.path, made.name.text] : from.path;
   return storeFactory(from.module, path);
+}
+
+/** A name bound by an import: `import { redis } from './redis'`, `import redis from './redis'`. */
+function isImportBinding(decl: ts.Node): boolean {
+  return ts.isImportSpecifier(decl) || ts.isImportClause(decl);
+}
+
+/** A store client's call on a name another module exports (`import { redis } from './redis'`). */
+function importedClient(callee: ts.Expression, resolve: CallResolver): boolean {
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const recv = skipOuter(callee.expression);
+  const decl = ts.isIdentifier(recv) ? resolve.declarationOf?.(recv) : undefined;
+  return decl !== undefined && isImportBinding(decl);
 }
 
 /** The store client a per-request context holds, read as `ctx.redis` or destructured `const { redis } = ctx`. */
