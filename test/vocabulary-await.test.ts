@@ -1,12 +1,15 @@
 import {
+  APPEND_WRITES,
   CONDITION_KEYS,
   FRAMEWORK_CONTEXT_MEMBERS,
+  isAppendWrite,
   isFrameworkContextMember,
   mayHoldOperation,
   OPERATION_VERBS,
   READ_VERSION_KEYS,
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
+  SQL_APPEND,
   STORE_WRITES,
 } from '../src/analysis/vocabulary/operations';
 import { namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
@@ -66,6 +69,16 @@ describe('vocabulary: operations', () => {
     for (const m of ['state', 'locals', 'cookies', 'session', 'var', 'req', 'res']) expect([m, isFrameworkContextMember(m)]).toEqual([m, true]);
     for (const m of ['redis', 'prisma', 'db', 'orm', 'cache']) expect([m, isFrameworkContextMember(m)]).toEqual([m, false]);
     expect(new Set(FRAMEWORK_CONTEXT_MEMBERS).size).toBe(FRAMEWORK_CONTEXT_MEMBERS.length);
+  });
+
+  it('tells writes that only add an entry from changes to what exists', () => {
+    expect(APPEND_WRITES.every((w) => STORE_WRITES.includes(w) || isAppendWrite(w))).toBe(true);
+    expect(['insert', 'createMany', 'xadd', 'xAdd', 'rPush'].every(isAppendWrite)).toBe(true);
+    expect(['update', 'upsert', 'save', 'hset', 'del', 'pexpire', 'destroy', 'set'].some(isAppendWrite)).toBe(false);
+    expect(SQL_APPEND.test('INSERT INTO purge_log (npi) VALUES ($1)')).toBe(true);
+    expect(SQL_APPEND.test('insert into slots (id) values ($1) on conflict (id) do update set callsign = $2')).toBe(false);
+    expect(SQL_APPEND.test('INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE a = 2')).toBe(false);
+    expect(SQL_APPEND.test("UPDATE slots SET callsign = 'x'")).toBe(false);
   });
 
   it('must not match: reads and answers', () => {

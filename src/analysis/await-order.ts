@@ -6,7 +6,7 @@ import { isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabular
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
-import { chainNames, commandMade, operationOf, performedOperation, type Operation } from './operations';
+import { appendsRecord, chainNames, commandMade, operationOf, performedOperation, type Operation } from './operations';
 import { dispatchedJobHandlers } from './job-queues';
 import {
   CONDITION_KEYS,
@@ -1008,7 +1008,9 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
 /** The first boundary between a read and an operation that is not an earlier write to the operation's own store (`db.a.create` before `db.b.update`). */
 function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): ts.Node | undefined {
   const store = storeOf(op.node);
-  return windowBoundaries(fn).find((b) => {
+  // (a wait of another kind names the window better than an entry appended to a trail)
+  let appended: ts.Node | undefined;
+  const other = windowBoundaries(fn).find((b) => {
     // a deferred callback that holds the operation, passed after the decision (in a promise chain the
     // call starts before it: `read().then(decide).then(() => op())`)
     if (ts.isCallExpression(b)) return b.end >= op.node.end && b.arguments.some((a) => within(op.node, a) && a.pos >= from) && b.pos < op.node.pos;
@@ -1019,8 +1021,12 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
     if (!awaited || !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited))) return true;
     // (a message sent through the same store, `redis.publish(…)`, keeps nothing: a wait like any other)
     if (ts.isCallExpression(awaited) && isMessageCommand(chainNames(awaited.expression).at(-1) ?? '')) return true;
-    return !(storeOf(awaited) === store && operationOf(awaited, decisions.resolve));
+    if (!(storeOf(awaited) === store && operationOf(awaited, decisions.resolve))) return true;
+    // (an entry appended to a trail or log, then a change to what exists: the change waited for the append)
+    if (appendsRecord(awaited) && !appendsRecord(op.node)) appended ??= b;
+    return false;
   });
+  return other ?? appended;
 }
 
 const windowCache = new WeakMap<ts.Node, ts.Node[]>();

@@ -8,9 +8,11 @@ import {
   HTTP_FUNCTIONS,
   HTTP_WRITE_METHODS,
   IN_MEMORY_BUILDERS,
+  isAppendWrite,
   isFrameworkContextMember,
   NOT_A_STORE,
   OPERATION_VERBS,
+  SQL_APPEND,
   SQL_RUNNERS,
   SQL_WRITE_VERBS,
   STORE_COMMANDS,
@@ -142,6 +144,20 @@ function sqlText(arg: ts.Expression | undefined, depth = 0): string | undefined 
     }
   }
   return undefined;
+}
+
+/**
+ * Whether a write only adds a record or entry: `db('slot_audit').insert(…)`, `prisma.log.create(…)`,
+ * `redis.xadd('audit', …)`, `pool.query('INSERT INTO purge_log …')`.
+ */
+export function appendsRecord(node: ts.Node): boolean {
+  if (!ts.isCallExpression(node)) return false;
+  const last = chainNames(node.expression).at(-1) ?? '';
+  if (SQL.has(last)) {
+    const text = sqlText(node.arguments[0]);
+    return text !== undefined && SQL_APPEND.test(text);
+  }
+  return isAppendWrite(last);
 }
 
 /** Whether SQL text changes rows: its statement starts with `INSERT`, `UPDATE`, `DELETE`, `MERGE` (after any `WITH`). */

@@ -306,6 +306,21 @@ export const NOT_A_STORE: readonly string[] = [
   'Joi',
 ];
 
+/**
+ * Writes that only add a new record or entry (an INSERT, a created row, a stream or list entry): an
+ * audit trail or log appended before the change a decision guards is a wait of its own, not the
+ * first half of that change. Matched without regard to case (`xadd`, `xAdd`).
+ */
+export const APPEND_WRITES: readonly string[] = ['insert', 'insertOne', 'insertMany', 'insertInto', 'create', 'createMany', 'bulkCreate', 'xadd', 'lpush', 'rpush'];
+/** Raw SQL that only adds rows: `INSERT` without an `ON CONFLICT … UPDATE` / `ON DUPLICATE KEY UPDATE` that changes existing ones. */
+export const SQL_APPEND = /^\s*insert\b(?![\s\S]*\bon\s+(?:conflict|duplicate)\b)/i;
+
+const appendWrites = new Set(APPEND_WRITES.map((w) => w.toLowerCase()));
+/** Whether a write method only adds a record or entry. */
+export function isAppendWrite(method: string): boolean {
+  return appendWrites.has(method.toLowerCase());
+}
+
 /** Calls whose callback runs later, after the caller went on: other requests can run first. */
 export const DEFERRING_CALLEES: readonly string[] = [
   'then',
