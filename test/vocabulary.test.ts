@@ -185,6 +185,12 @@ describe('frameworks and DI', () => {
   it.each(cases([...v.SERVER_LISTENER_EVENTS], ['close', 'listening']))('isServerListenerEvent(%s) → %s', (n, want) => expect(v.isServerListenerEvent(n)).toBe(want));
   it.each(cases(['fp', 'fastifyPlugin', 'authPlugin'], ['register', 'routes']))('sharesPluginInstance(%s) → %s', (n, want) => expect(v.sharesPluginInstance(n)).toBe(want));
   it.each(cases([...v.NEST_GUARD_METHODS], ['constructor', 'handle']))('isNestGuardMethod(%s) → %s', (n, want) => expect(v.isNestGuardMethod(n)).toBe(want));
+  it('names the route metadata setter, the Reflector reads a guard can bypass on, and the guard and interceptor methods', () => {
+    expect(v.NEST_METADATA.setter).toBe('SetMetadata');
+    expect([...v.NEST_METADATA.readers]).toEqual(['get', 'getAllAndOverride', 'getAllAndMerge']);
+    expect(v.NEST_METADATA.readers).not.toContain('set');
+    expect([v.NEST_METADATA.guardMethod, v.NEST_METADATA.interceptorMethod].every((m) => v.NEST_GUARD_METHODS.includes(m))).toBe(true);
+  });
   it("names @nestjs/passport's guard factory, strategy mixin (its name the second argument), validate and req.user", () =>
     expect(v.PASSPORT_NEST).toEqual({ guard: 'AuthGuard', strategy: 'PassportStrategy', nameArg: 1, method: 'validate', userField: 'user' }));
   it.each(cases(['Injectable', 'Controller', 'Resolver', 'WebSocketGateway', 'Catch'], ['Module', 'Get']))('isSingletonClassDecorator(%s) → %s', (n, want) =>

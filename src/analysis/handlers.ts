@@ -12,6 +12,7 @@ import {
   NEST_CONTROLLER_DECORATOR,
   NEST_GLOBAL_REGISTRATIONS,
   NEST_GUARD_DECORATORS,
+  NEST_METADATA,
   NEST_PARAM_DECORATOR_FACTORY,
   NEST_ROUTE_DECORATORS,
   PASSPORT_NEST,
@@ -125,8 +126,10 @@ export class Handlers {
     const api = this.project.apiLayers.entries.get(fn);
     // a resolver or procedure: its context factory and middleware run before it on every request
     if (api && !nest && !regs) return api.before.some(isGate);
-    if (!nest && !regs) return undefined;
-    if (nest && !nest.guards.some(isGate) && !this.receiverGated('nest', '', Number.MAX_SAFE_INTEGER, isGate, 0, undefined)) return false;
+    if (!nest && !regs) return this.nestGuardGated(fn, isGate);
+    // (a guard that lets routes marked with its metadata key through, `@Public()`, gates none of them)
+    const applies = (g: Fn): boolean => isGate(g) && !this.bypassedBy(fn, g);
+    if (nest && !nest.guards.some(applies) && !this.receiverGated('nest', '', Number.MAX_SAFE_INTEGER, applies, 0, undefined)) return false;
     for (const reg of regs ?? []) {
       const at = reg.fns.indexOf(fn);
       if (reg.fns.slice(0, at).some(isGate)) continue;
@@ -136,6 +139,95 @@ export class Handlers {
       return false;
     }
     return true;
+  }
+
+  /**
+   * A NestJS guard or interceptor named on routes (`@UseInterceptors(AuditInterceptor)`): gated when,
+   * on every route that lists it, a gate runs before it there — a global guard, a guard listed
+   * before it, or, for an interceptor, any guard of the route (interceptors run after all guards).
+   * `undefined` when it is listed on no route (a global one: callers decide).
+   */
+  private nestGuardGated(fn: Fn, isGate: (f: Fn) => boolean): boolean | undefined {
+    const routes = [...this.nestRoutes].filter(([, r]) => r.guards.includes(fn));
+    if (routes.length === 0 || this.nestGlobal.includes(fn)) return undefined;
+    const interceptor = ts.isMethodDeclaration(fn) && fn.name !== undefined && propertyNameText(fn.name) === NEST_METADATA.interceptorMethod;
+    const isGuard = (g: Fn): boolean => ts.isMethodDeclaration(g) && g.name !== undefined && propertyNameText(g.name) === NEST_METADATA.guardMethod;
+    return routes.every(([route, r]) => {
+      const applies = (g: Fn): boolean => g !== fn && isGate(g) && !this.bypassedBy(route, g);
+      const before = interceptor ? r.guards.filter(isGuard) : r.guards.slice(0, r.guards.indexOf(fn));
+      return before.some(applies) || this.nestGlobal.some((g) => (interceptor || isGuard(g)) && applies(g));
+    });
+  }
+
+  private readonly bypassKeys = new Map<Fn, string[]>();
+
+  /**
+   * Whether a route skips guard `g`: the guard returns `true` at once for a metadata key
+   * (`if (this.reflector.getAllAndOverride(IS_PUBLIC, …)) return true;`) that the route or its
+   * controller is marked with (`@Public()`, made by `SetMetadata(IS_PUBLIC, true)`).
+   */
+  private bypassedBy(route: Fn, g: Fn): boolean {
+    const keys = this.guardBypassKeys(g);
+    if (keys.length === 0) return false;
+    const r = this.nestRoutes.get(route);
+    if (!r) return false;
+    return [route, ...(r.cls ? [r.cls] : [])].some((node) =>
+      ((ts.canHaveDecorators(node) && ts.getDecorators(node)) || []).some((d) => {
+        const key = this.metadataKeyOf(d.expression);
+        return key !== undefined && keys.includes(key);
+      }),
+    );
+  }
+
+  /** The metadata keys whose presence makes guard method `g` return `true` before checking anything. */
+  private guardBypassKeys(g: Fn): string[] {
+    const known = this.bypassKeys.get(g);
+    if (known) return known;
+    const out: string[] = [];
+    const body = g.body && ts.isBlock(g.body) ? g.body.statements : [];
+    const reads = (e: ts.Expression): string | undefined => {
+      const x = skipOuter(e);
+      if (ts.isIdentifier(x)) {
+        // `const isPublic = this.reflector.getAllAndOverride(IS_PUBLIC, …); if (isPublic) return true;`
+        for (const st of body) {
+          if (!ts.isVariableStatement(st)) continue;
+          for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === x.text && d.initializer) return reads(d.initializer);
+        }
+        return undefined;
+      }
+      if (!ts.isCallExpression(x) || !NEST_METADATA.readers.includes(calleeChain(x.expression)?.at(-1) ?? '') || !x.arguments[0]) return undefined;
+      return this.keyText(x.arguments[0]);
+    };
+    for (const st of body) {
+      if (!ts.isIfStatement(st)) continue;
+      const then = ts.isBlock(st.thenStatement) ? st.thenStatement.statements[0] : st.thenStatement;
+      if (!then || !ts.isReturnStatement(then) || then.expression?.kind !== ts.SyntaxKind.TrueKeyword) continue;
+      const key = reads(st.expression);
+      if (key !== undefined) out.push(key);
+    }
+    this.bypassKeys.set(g, out);
+    return out;
+  }
+
+  /** The key a decorator sets: `@SetMetadata(KEY, v)`, or `@Public()` whose factory returns `SetMetadata(KEY, v)`. */
+  private metadataKeyOf(e: ts.Expression, depth = 0): string | undefined {
+    if (depth > 2) return undefined;
+    const x = skipOuter(e);
+    const call = ts.isCallExpression(x) ? x : undefined;
+    if (call && calleeChain(call.expression)?.at(-1) === NEST_METADATA.setter) return call.arguments[0] ? this.keyText(call.arguments[0]) : undefined;
+    const made = this.project.modules.valueOf(call ? call.expression : x);
+    if (!made) return undefined;
+    if (ts.isCallExpression(made)) return this.metadataKeyOf(made, depth + 1);
+    if (isFunctionLike(made)) for (const r of returnedExpressions(made)) return this.metadataKeyOf(r, depth + 1);
+    return undefined;
+  }
+
+  /** A metadata key as text: the string it is (through constants and imports), or its name. */
+  private keyText(e: ts.Expression): string | undefined {
+    const v = this.project.modules.valueOf(skipOuter(e));
+    if (v && ts.isStringLiteralLike(v)) return `'${v.text}'`;
+    const x = skipOuter(e);
+    return ts.isIdentifier(x) ? x.text : ts.isStringLiteralLike(x) ? `'${x.text}'` : undefined;
   }
 
   /**

@@ -109,6 +109,19 @@ export const NEST_GLOBAL_REGISTRATIONS: readonly string[] = ['useGlobalGuards', 
  */
 export const PASSPORT_NEST = { guard: 'AuthGuard', strategy: 'PassportStrategy', nameArg: 1, method: 'validate', userField: 'user' } as const;
 
+/**
+ * NestJS route metadata: `SetMetadata(key, value)` makes a decorator (`export const Public = () =>
+ * SetMetadata(IS_PUBLIC, true)`) that marks a route or controller; a guard that reads the key with the
+ * `Reflector` (`this.reflector.getAllAndOverride(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])`) and
+ * returns `true` on it lets marked routes through unchecked. Interceptors run after every guard.
+ */
+export const NEST_METADATA = {
+  setter: 'SetMetadata',
+  readers: ['get', 'getAllAndOverride', 'getAllAndMerge'] as readonly string[],
+  guardMethod: 'canActivate',
+  interceptorMethod: 'intercept',
+} as const;
+
 export function isNestGuardMethod(name: string): boolean {
   return NEST_GUARD_METHODS.includes(name);
 }
