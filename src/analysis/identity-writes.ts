@@ -95,13 +95,19 @@ export class IdentityWrites {
     const sf = (n: ts.Node): ts.SourceFile => n.getSourceFile();
     for (const facts of project.facts.values()) {
       for (const [key, nodes] of facts.assignments) {
-        const field = key.split('.').at(-1)!;
-        if (!bound.has(field)) continue;
+        const parts = key.split('.');
+        const field = parts.at(-1)!;
+        // (a field of it too: `req.judge.panelId = req.query.panelId`)
+        const ofBound = parts.length >= 3 && bound.has(parts.at(-2)!);
+        if (!bound.has(field) && !ofBound) continue;
         for (const node of nodes) {
           if (!ts.isBinaryExpression(node) || kept.has(node)) continue;
           const left = skipOuter(node.left);
           if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) continue;
-          if (!isRequestLike(left.expression)) continue;
+          const owner = skipOuter(left.expression);
+          const onRequest = bound.has(field) && isRequestLike(owner);
+          const onIdentity = ofBound && ts.isPropertyAccessExpression(owner) && bound.has(owner.name.text) && isRequestLike(skipOuter(owner.expression));
+          if (!onRequest && !onIdentity) continue;
           const other = foreignPart(project, node.right, 0);
           if (other) out.push({ node, field: snippet(left, sf(left), 40), other });
         }
