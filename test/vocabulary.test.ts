@@ -185,6 +185,11 @@ describe('frameworks and DI', () => {
   it.each(cases([...v.SERVER_LISTENER_EVENTS], ['close', 'listening']))('isServerListenerEvent(%s) → %s', (n, want) => expect(v.isServerListenerEvent(n)).toBe(want));
   it.each(cases(['fp', 'fastifyPlugin', 'authPlugin'], ['register', 'routes']))('sharesPluginInstance(%s) → %s', (n, want) => expect(v.sharesPluginInstance(n)).toBe(want));
   it.each(cases([...v.NEST_GUARD_METHODS], ['constructor', 'handle']))('isNestGuardMethod(%s) → %s', (n, want) => expect(v.isNestGuardMethod(n)).toBe(want));
+  it("names a middleware consumer's apply and the forRoutes call that limits it", () => {
+    expect(v.NEST_MIDDLEWARE_SCOPE).toEqual({ apply: 'apply', forRoutes: 'forRoutes' });
+    expect(v.NEST_GLOBAL_REGISTRATIONS).toContain(v.NEST_MIDDLEWARE_SCOPE.apply);
+    expect(v.NEST_GLOBAL_REGISTRATIONS).not.toContain(v.NEST_MIDDLEWARE_SCOPE.forRoutes);
+  });
   it('names the route metadata setter, the Reflector reads a guard can bypass on, and the guard and interceptor methods', () => {
     expect(v.NEST_METADATA.setter).toBe('SetMetadata');
     expect([...v.NEST_METADATA.readers]).toEqual(['get', 'getAllAndOverride', 'getAllAndMerge']);

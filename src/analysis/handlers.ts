@@ -13,6 +13,7 @@ import {
   NEST_GLOBAL_REGISTRATIONS,
   NEST_GUARD_DECORATORS,
   NEST_METADATA,
+  NEST_MIDDLEWARE_SCOPE,
   NEST_PARAM_DECORATOR_FACTORY,
   NEST_ROUTE_DECORATORS,
   PASSPORT_NEST,
@@ -139,6 +140,24 @@ export class Handlers {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The controllers a middleware consumer's `apply(…)` is limited to by `.forRoutes(A, B)` (also after
+   * `.exclude(…)`), when every argument is a controller class; `undefined` for paths, route objects or
+   * no `forRoutes` (the middleware then counts for every route).
+   */
+  private scopedControllers(apply: ts.CallExpression): ts.ClassLikeDeclaration[] | undefined {
+    let n: ts.Node = apply;
+    while (n.parent && ts.isPropertyAccessExpression(n.parent) && n.parent.parent && ts.isCallExpression(n.parent.parent)) {
+      const call = n.parent.parent;
+      if (n.parent.name.text === NEST_MIDDLEWARE_SCOPE.forRoutes) {
+        const classes = call.arguments.map((a) => this.project.modules.valueOf(skipOuter(a)));
+        return classes.length > 0 && classes.every((c) => c !== undefined && ts.isClassLike(c)) ? (classes as ts.ClassLikeDeclaration[]) : undefined;
+      }
+      n = call;
+    }
+    return undefined;
   }
 
   /**
@@ -867,7 +886,17 @@ export class Handlers {
       if (fn) this.nestRoutes.set(fn, { cls: undefined, guards: common });
     }
     for (const name of NEST_GLOBAL_REGISTRATIONS) {
-      for (const call of this.project.callsNamed(name)) if (ts.isCallExpression(call)) this.nestGlobal.push(...guardFns(call.arguments));
+      for (const call of this.project.callsNamed(name)) {
+        if (!ts.isCallExpression(call)) continue;
+        // `consumer.apply(SignedXfcc).forRoutes(UploadController)`: only the routes of the controllers named
+        const controllers = name === NEST_MIDDLEWARE_SCOPE.apply ? this.scopedControllers(call) : undefined;
+        if (!controllers) {
+          this.nestGlobal.push(...guardFns(call.arguments));
+          continue;
+        }
+        const fns = guardFns(call.arguments);
+        for (const r of this.nestRoutes.values()) if (r.cls && controllers.includes(r.cls)) r.guards.unshift(...fns);
+      }
     }
     for (const node of this.project.propertiesNamed('useClass')) {
       if (ts.isPropertyAssignment(node)) this.nestGlobal.push(...guardFns([node.initializer]));

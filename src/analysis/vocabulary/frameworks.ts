@@ -99,6 +99,8 @@ export const NEST_GET_REQUEST = 'getRequest';
 export const NEST_GUARD_DECORATORS: readonly string[] = ['UseGuards', 'UseInterceptors'];
 /** NestJS: methods of guard, middleware and interceptor classes that run before the route. */
 export const NEST_GUARD_METHODS: readonly string[] = ['canActivate', 'use', 'intercept'];
+/** NestJS: a middleware consumer's `apply(mw)`, limited to routes by `.forRoutes(…)`. */
+export const NEST_MIDDLEWARE_SCOPE = { apply: 'apply', forRoutes: 'forRoutes' } as const;
 /** NestJS: global registrations of guards, interceptors and middleware. */
 export const NEST_GLOBAL_REGISTRATIONS: readonly string[] = ['useGlobalGuards', 'useGlobalInterceptors', 'apply'];
 
