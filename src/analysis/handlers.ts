@@ -153,7 +153,7 @@ export class Handlers {
       const call = n.parent.parent;
       if (n.parent.name.text === NEST_MIDDLEWARE_SCOPE.forRoutes) {
         const classes = call.arguments.map((a) => this.project.modules.valueOf(skipOuter(a)));
-        return classes.length > 0 && classes.every((c) => c !== undefined && ts.isClassLike(c)) ? (classes) : undefined;
+        return classes.length > 0 && classes.every((c) => c !== undefined && ts.isClassLike(c)) ? classes : undefined;
       }
       n = call;
     }
