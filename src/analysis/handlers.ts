@@ -542,7 +542,10 @@ export class Handlers {
       fns.push(fn);
       // `vet('petPolicy')` where `vet = (m) => (req, res) => scope.resolve(VetController)[m](req, res)`: the method named runs too;
       // `wrap(opsApi)` where `wrap = (h) => (req, res) => h(req, res).catch(…)`: so does the handler it was given
-      if (ts.isCallExpression(e)) fns.push(...this.namedMethodCalls(e, fn), ...this.wrappedHandlers(e, fn));
+      // (also a wrapper applied where the handler is defined: `exports.getMeter = wrap(async (req, res) => …)`)
+      const value = ts.isCallExpression(e) ? undefined : this.project.modules.valueOf(e);
+      const made = ts.isCallExpression(e) ? e : value && ts.isCallExpression(value) ? value : undefined;
+      if (made) fns.push(...this.namedMethodCalls(made, fn), ...this.wrappedHandlers(made, fn));
       return;
     }
     if (ts.isCallExpression(e)) {

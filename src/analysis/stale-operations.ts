@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall } from './vocabulary/deferral';
 import { staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { jobQueues, processorsFor } from './job-queues';
-import { callResolver, Decisions, isCallbackArgument, refusalMappings } from './decisions';
+import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
 import { chainNames, operationOf, performedOperation } from './operations';
@@ -127,7 +127,7 @@ export class StaleOperations {
     }
     // a decision a guard or middleware made before the handler, trusted across the handler's own awaits
     for (const handler of project.handlers.entries()) {
-      const guardChecks = project.handlers.chainBefore(handler).flatMap((g) => decisions.guardDecisions(g));
+      const guardChecks = project.handlers.chainBefore(handler).flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g)));
       const s = guardChecks.length > 0 ? staleAfterGuard(handler, guardChecks, decisions) : undefined;
       if (s && !found.has(s.op.node)) {
         found.add(s.op.node);
@@ -206,7 +206,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   }
   const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts, modules, resolve) : [];
   for (const { handler, before } of chains) {
-    const checks = before.flatMap((g) => decisions.guardDecisions(g));
+    const checks = before.flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g)));
     const s = checks.length > 0 ? staleAfterGuard(handler, checks, decisions) : undefined;
     if (s && !found.has(s.op.node)) {
       found.add(s.op.node);
@@ -385,6 +385,46 @@ const mayCallHelpers = (facts: FileFacts): boolean => {
   return known;
 };
 /** What a file alone could not find: a helper, a queue, shared state or an error class of another module takes part. */
+/**
+ * A wrapper's own checks that run before it calls the handler it wraps (`handle(fn)` returning
+ * `async (req, res) => { const out = await fn(req); if (out === false) return res.status(403) … }`):
+ * a test of what the handler returned is made after the handler's work, not before it.
+ */
+function beforeWrappedCall(g: ts.FunctionLikeDeclaration, checks: readonly Check[]): Check[] {
+  const wrapped = firstParameterCall(g);
+  return wrapped === undefined ? [...checks] : checks.filter((c) => c.test.end <= wrapped);
+}
+
+/** Where `g` first calls a function it was given (its own parameter, or one of a function around it). */
+function firstParameterCall(g: ts.FunctionLikeDeclaration): number | undefined {
+  if (!g.body) return undefined;
+  const params = new Set<ts.Node>();
+  for (let n: ts.Node | undefined = g; n; n = n.parent) if (isFunctionLike(n)) for (const p of n.parameters) params.add(p);
+  let at: number | undefined;
+  const visit = (n: ts.Node): void => {
+    if (at !== undefined) return;
+    if (ts.isCallExpression(n) && ts.isIdentifier(skipOuter(n.expression))) {
+      const name = (skipOuter(n.expression) as ts.Identifier).text;
+      if ([...params].some((p) => ts.isParameter(p) && ts.isIdentifier(p.name) && p.name.text === name && !declaredInside(g, name))) at = n.pos;
+    }
+    if (at === undefined) ts.forEachChild(n, visit);
+  };
+  visit(g.body);
+  return at;
+}
+
+/** A local of `g` shadows a parameter of that name. */
+function declaredInside(g: ts.FunctionLikeDeclaration, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if ((ts.isVariableDeclaration(n) || ts.isFunctionDeclaration(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === name) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  if (g.body) visit(g.body);
+  return found;
+}
+
 const needsModel = (s: StaleOperation, facts: FileFacts): boolean =>
   elsewhere(s.decision.via, facts) ||
   elsewhere(s.op.via, facts) ||
