@@ -3,7 +3,7 @@ import type { CallFact } from './facts/types';
 import { calleeChain, skipOuter } from './facts/walk';
 import { FS_CALL_NAMES, resolveFsCalls } from './fs';
 import { isRequestLike } from './identity';
-import { isFunctionLike, propertyNameText, typeOnlyImport } from './modules';
+import { isFunctionLike, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
 import { splitSql } from './sql';
@@ -441,13 +441,17 @@ function notADatabase(receiver: ts.Expression, project: Project): boolean {
 }
 
 /** A receiver named or typed like a model, repository, collection, table, client or transaction. */
-function looksLikeDatabase(receiver: ts.Expression, project: Project): boolean {
+function looksLikeDatabase(receiver: ts.Expression, project: Project, depth = 0): boolean {
   if (declaredAsDatabase(receiver, project)) return true;
   const chain = calleeChain(receiver);
   if (!chain) {
     // `db.collection('x')`, `getRepository(X)`, `dataSource.getRepository(X)`, `knex('t')`
     const e = skipOuter(receiver);
-    return ts.isCallExpression(e) && returnsDatabaseHandle(calleeName(e) ?? '');
+    if (!ts.isCallExpression(e)) return false;
+    if (returnsDatabaseHandle(calleeName(e) ?? '')) return true;
+    // a function of the app that hands one out: `const pairs = () => dataSource.getRepository(Pair)`
+    const fn = depth < 2 ? project.modules.valueOf(e.expression) : undefined;
+    return fn !== undefined && isFunctionLike(fn) && returnedExpressions(fn).some((r) => looksLikeDatabase(r, project, depth + 1));
   }
   return chain.some(namesDatabase);
 }
