@@ -505,6 +505,13 @@ function literalRecordsAction(project: Project, e: ts.ObjectLiteralExpression): 
     return ts.isIdentifier(skipOuter(v)) && project.identity.isIdentity(v) && project.values.find(v, leaf) === true;
   };
   if (e.properties.some((p) => (ts.isPropertyAssignment(p) ? whole(p.initializer) : ts.isShorthandPropertyAssignment(p) ? whole(p.name) : false))) return false;
+  // a state set beside who set it and when (`{ estop: '0', resetBy: name, resetAt: Date.now() }`), as the
+  // field/value form of a hash write says (`hset(key, 'state', 'aborted', 'by', op)`)
+  const given = e.properties.filter(ts.isPropertyAssignment);
+  const stated = given.some(
+    (p) => ts.isLiteralExpression(skipOuter(p.initializer)) || [ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword].includes(skipOuter(p.initializer).kind),
+  );
+  if (stated && given.some((p) => isClockValue(p.initializer)) && given.filter((p) => project.identity.isIdentity(p.initializer)).length === 1) return true;
   return e.properties.some((p) => {
     // (what the client sent spread into it counts too: `{ ...values, updatedBy: caller.deviceId }`)
     const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? p.expression : undefined;
