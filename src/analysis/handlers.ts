@@ -8,6 +8,7 @@ import {
   continuesRouteChain,
   isEarlyHook,
   isNestGuardMethod,
+  isRouteMethod,
   isServerListenerEvent,
   NEST_CONTROLLER_DECORATOR,
   NEST_GLOBAL_REGISTRATIONS,
@@ -429,6 +430,14 @@ export class Handlers {
     if (cached !== undefined) return this.find(cached);
     let key: Key;
     const value = this.project.modules.valueOf(e);
+    // a router kept under a name with its middleware chained on (`const stewards = Router().use(stewardIdentity)`):
+    // `use` and the route methods hand back the router they were called on
+    const chained = value && value !== e && ts.isCallExpression(value) && depth < 4 ? skipOuter(value.expression) : undefined;
+    if (chained && ts.isPropertyAccessExpression(chained) && (chained.name.text === 'use' || isRouteMethod(chained.name.text))) {
+      const k = this.keyOf(chained.expression, depth + 1);
+      this.keyCache.set(e, k);
+      return this.find(k);
+    }
     // a router or app a function of the project builds and returns: `app.use('/v1', claimsRouter(container))`
     const made = value && ts.isCallExpression(value) && depth < 4 ? this.returnedApp(value) : undefined;
     // a router a class keeps in a field: `this.router` inside the class and `controller.router` outside are one router
