@@ -1085,7 +1085,13 @@ function optimisticLock(op: Operation): boolean {
     }
     ts.forEachChild(n, visit);
   };
-  for (const a of op.node.arguments) visit(a);
+  // (along a builder chain too: `db('slots').where({ id, version: slot.version }).update({ version: slot.version + 1 })`)
+  for (let n: ts.Expression = op.node; ts.isCallExpression(n);) {
+    for (const a of n.arguments) visit(a);
+    let callee = skipOuter(n.expression);
+    while (ts.isPropertyAccessExpression(callee) && !ts.isCallExpression(skipOuter(callee.expression))) callee = skipOuter(callee.expression);
+    n = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : callee;
+  }
   return [...compared].some((k) => moved.has(k));
 }
 
