@@ -127,7 +127,7 @@ export class StaleOperations {
     }
     // a decision a guard or middleware made before the handler, trusted across the handler's own awaits
     for (const handler of project.handlers.entries()) {
-      const guardChecks = project.handlers.chainBefore(handler).flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g)));
+      const guardChecks = project.handlers.chainBefore(handler).flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g), handler, project.modules));
       const s = guardChecks.length > 0 ? staleAfterGuard(handler, guardChecks, decisions) : undefined;
       if (s && !found.has(s.op.node)) {
         found.add(s.op.node);
@@ -206,7 +206,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   }
   const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts, modules, resolve) : [];
   for (const { handler, before } of chains) {
-    const checks = before.flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g)));
+    const checks = before.flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g), handler, modules));
     const s = checks.length > 0 ? staleAfterGuard(handler, checks, decisions) : undefined;
     if (s && !found.has(s.op.node)) {
       found.add(s.op.node);
@@ -384,28 +384,47 @@ const mayCallHelpers = (facts: FileFacts): boolean => {
   if (known === undefined) helperTexts.set(facts, (known = mayHoldCrossFileWindow(facts.text)));
   return known;
 };
-/** What a file alone could not find: a helper, a queue, shared state or an error class of another module takes part. */
 /**
  * A wrapper's own checks that run before it calls the handler it wraps (`handle(fn)` returning
- * `async (req, res) => { const out = await fn(req); if (out === false) return res.status(403) … }`):
- * a test of what the handler returned is made after the handler's work, not before it.
+ * `async (req, res) => { const out = await fn(req); if (out === false) return res.status(403) … }`,
+ * registered as `handle(async (req) => …)`): a test of what the handler returned is made after the
+ * handler's work, not before it. (A guard factory given a policy, `authorize(canEdit)`, calls the
+ * policy, not the handler: its checks stay before the handler.)
  */
-function beforeWrappedCall(g: ts.FunctionLikeDeclaration, checks: readonly Check[]): Check[] {
-  const wrapped = firstParameterCall(g);
+function beforeWrappedCall(g: ts.FunctionLikeDeclaration, checks: readonly Check[], handler: ts.FunctionLikeDeclaration, modules: Modules): Check[] {
+  const wrapped = wrappedHandlerCall(g, handler, modules);
   return wrapped === undefined ? [...checks] : checks.filter((c) => c.test.end <= wrapped);
 }
 
-/** Where `g` first calls a function it was given (its own parameter, or one of a function around it). */
-function firstParameterCall(g: ts.FunctionLikeDeclaration): number | undefined {
+/** Where `g` hands the request on: calls its own callback (`next()`), or the handler its factory was given when `handler` is what the factory was given. */
+function wrappedHandlerCall(g: ts.FunctionLikeDeclaration, handler: ts.FunctionLikeDeclaration, modules: Modules): number | undefined {
+  let factory: ts.Node | undefined = g.parent;
+  while (factory && !isFunctionLike(factory)) factory = factory.parent;
   if (!g.body) return undefined;
-  const params = new Set<ts.Node>();
-  for (let n: ts.Node | undefined = g; n; n = n.parent) if (isFunctionLike(n)) for (const p of n.parameters) params.add(p);
+  const params = factory && isFunctionLike(factory) ? factory.parameters : ts.factory.createNodeArray<ts.ParameterDeclaration>();
+  // the handler handed to this factory: `handle(async (req) => …)` or `handle(publish)`
+  const given = (index: number): boolean => {
+    const call = handler.parent && ts.isCallExpression(handler.parent) ? handler.parent : undefined;
+    const sites = call ? [call] : [];
+    const name = ts.isFunctionDeclaration(handler) ? handler.name?.text : undefined;
+    if (name) {
+      const visit = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) && n.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && (skipOuter(a) as ts.Identifier).text === name)) sites.push(n);
+        ts.forEachChild(n, visit);
+      };
+      visit(handler.getSourceFile());
+    }
+    return sites.some((c) => modules.valueOf(c.expression) === factory && c.arguments[index] !== undefined && modules.valueOf(c.arguments[index]) === handler);
+  };
   let at: number | undefined;
   const visit = (n: ts.Node): void => {
     if (at !== undefined) return;
     if (ts.isCallExpression(n) && ts.isIdentifier(skipOuter(n.expression))) {
-      const name = (skipOuter(n.expression) as ts.Identifier).text;
-      if ([...params].some((p) => ts.isParameter(p) && ts.isIdentifier(p.name) && p.name.text === name && !declaredInside(g, name))) at = n.pos;
+      const decl = modules.declarationOf((skipOuter(n.expression) as ts.Identifier).text, n);
+      // (its own callback, `next()`, hands the request on to the handler too)
+      if (decl && ts.isParameter(decl) && g.parameters.includes(decl)) at = n.pos;
+      const index = decl && ts.isParameter(decl) ? params.indexOf(decl) : -1;
+      if (index >= 0 && given(index)) at = n.pos;
     }
     if (at === undefined) ts.forEachChild(n, visit);
   };
@@ -413,18 +432,7 @@ function firstParameterCall(g: ts.FunctionLikeDeclaration): number | undefined {
   return at;
 }
 
-/** A local of `g` shadows a parameter of that name. */
-function declaredInside(g: ts.FunctionLikeDeclaration, name: string): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if ((ts.isVariableDeclaration(n) || ts.isFunctionDeclaration(n)) && n.name && ts.isIdentifier(n.name) && n.name.text === name) found = true;
-    else ts.forEachChild(n, visit);
-  };
-  if (g.body) visit(g.body);
-  return found;
-}
-
+/** What a file alone could not find: a helper, a queue, shared state or an error class of another module takes part. */
 const needsModel = (s: StaleOperation, facts: FileFacts): boolean =>
   elsewhere(s.decision.via, facts) ||
   elsewhere(s.op.via, facts) ||
