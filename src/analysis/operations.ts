@@ -273,7 +273,7 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     if (recordsActivityOnly(node, valuesOf(resolve))) return undefined;
     if (depth === 0 || resolve?.(node) === undefined) return inMemory() ? undefined : { node, kind: 'store' };
   }
-  if (names.length >= 2 && VERB.test(last) && awaitedOrReturned(node) && !NOT_STORE.has(names.at(-2)!) && !resolve?.(node)) {
+  if (names.length >= 2 && VERB.test(last) && awaitedOrReturned(node) && !NOT_STORE.has(names.at(-2)!) && !resolve?.(node) && !unseenProjectModule(node, resolve)) {
     // a method the tool cannot see into that records activity by its name: `apiKey.updateActiveAt()`
     return namesActivityRecord(last) || inMemory() ? undefined : { node, kind: 'store', guessed: true };
   }
@@ -416,6 +416,24 @@ function clientOfReceiver(receiver: ts.Expression, resolve: CallResolver): Store
   if (!from) return undefined;
   const path = ts.isPropertyAccessExpression(made) ? [...from.path, made.name.text] : from.path;
   return storeFactory(from.module, path);
+}
+
+/**
+ * A call on a module of the project this resolver cannot see into (`repo.deleteAnimalIfLead(…)` with
+ * `import * as repo from './studies.repo.mjs'`, judged with one file): what it does is for a model
+ * that loads the module to say, not for a guess from its name.
+ */
+function unseenProjectModule(call: ts.CallExpression, resolve: CallResolver | undefined): boolean {
+  if (!resolve?.declarationOf) return false;
+  let root: ts.Expression = skipOuter(call.expression);
+  while (ts.isPropertyAccessExpression(root)) root = skipOuter(root.expression);
+  if (!ts.isIdentifier(root)) return false;
+  const decl = resolve.declarationOf(root);
+  const importDecl =
+    decl && (ts.isImportSpecifier(decl) ? decl.parent.parent.parent : ts.isImportClause(decl) ? decl.parent : ts.isNamespaceImport(decl) ? decl.parent.parent : undefined);
+  if (!importDecl || !ts.isStringLiteral(importDecl.moduleSpecifier) || !importDecl.moduleSpecifier.text.startsWith('.')) return false;
+  const v = resolve.valueOf?.(root);
+  return v === undefined || ts.isImportDeclaration(v) || ts.isImportSpecifier(v) || ts.isImportClause(v) || ts.isNamespaceImport(v);
 }
 
 /** A name bound by an import: `import { redis } from './redis'`, `import redis from './redis'`. */
