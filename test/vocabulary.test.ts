@@ -48,6 +48,9 @@ describe('requests', () => {
     'isRequestInputOwner(%s) → %s',
     (n, want) => expect(v.isRequestInputOwner(n)).toBe(want),
   );
+  it.each(cases(['url', 'originalUrl', 'path', 'pathname'], ['params', 'query', 'headers', 'method', 'routeOptions']))('isRequestPathField(%s) → %s', (n, want) =>
+    expect(v.isRequestPathField(n)).toBe(want),
+  );
   it.each(cases(['params', 'query', 'body', 'headers', 'url', 'searchParams'], ['cookies', 'session', 'user', 'identity']))('isRequestInputField(%s) → %s', (n, want) =>
     expect(v.isRequestInputField(n)).toBe(want),
   );

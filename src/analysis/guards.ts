@@ -7,6 +7,7 @@ import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions
 import type { Project } from './project';
 import { isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
 import { isAssertion, isThrowingRefusal } from './vocabulary/refusals';
+import { isRequestPathField } from './vocabulary/requests';
 
 /**
  * What a check must look at to count:
@@ -323,11 +324,35 @@ export class Guards {
         if (ts.isStatement(n) && this.isRejectingCheck(n, fn)) result = true;
         else ts.forEachChild(n, visit);
       };
-      ts.forEachChild(fn.body, visit);
+      // (a request let through before the check, `if (!request.url.startsWith('/workshop/')) return;`, is not checked)
+      const body = ts.isBlock(fn.body) ? fn.body.statements : undefined;
+      const passed = body?.findIndex((st) => ts.isIfStatement(st) && letsThrough(st.thenStatement, fn) && requestPathTest(st.expression)) ?? -1;
+      if (body && passed >= 0) for (const st of body.slice(passed + 1)) visit(st);
+      else ts.forEachChild(fn.body, visit);
+      if (passed >= 0 && result) result = false;
     }
     this.gates.set(fn, result);
     return result;
   }
+}
+
+/** A branch that ends the middleware without refusing: a bare `return`, or handing the request on (`return next()`). */
+function letsThrough(branch: ts.Statement, fn: Fn): boolean {
+  const end = ts.isBlock(branch) ? branch.statements[branch.statements.length - 1] : branch;
+  if (!end || !ts.isReturnStatement(end)) return false;
+  return end.expression === undefined || handsOn(branch, fn);
+}
+
+/** A test of the request's path: `req.url.startsWith('/workshop/')`, `request.url === '/healthz'`, `ctx.path.startsWith(…)`. */
+function requestPathTest(cond: ts.Expression): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isPropertyAccessExpression(n) && isRequestPathField(n.name.text)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return found;
 }
 
 /** The branch calls the middleware's continuation with nothing (`next()`, `done()`: its last parameter), letting the request on. */

@@ -158,6 +158,13 @@ export const REQUEST_FIELDS: readonly RequestField[] = [
 
 const fields = new Map(REQUEST_FIELDS.map((f) => [f.name, f.holds]));
 
+/** Where a request's path is read, for a test of it (`req.url.startsWith('/workshop/')`): the URL fields, and a parsed URL's `pathname`. */
+export const REQUEST_PATH_FIELDS: readonly string[] = [...REQUEST_FIELDS.filter((f) => f.holds === 'url').map((f) => f.name), 'pathname'];
+
+export function isRequestPathField(name: string): boolean {
+  return REQUEST_PATH_FIELDS.includes(name);
+}
+
 /** A field whose value the client chose: a route param, query, body, header or the URL (not cookies or the session). */
 export function isRequestInputField(name: string): boolean {
   const holds = fields.get(name);
