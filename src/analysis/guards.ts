@@ -324,12 +324,15 @@ export class Guards {
         if (ts.isStatement(n) && this.isRejectingCheck(n, fn)) result = true;
         else ts.forEachChild(n, visit);
       };
-      // (a request let through before the check, `if (!request.url.startsWith('/workshop/')) return;`, is not checked)
-      const body = ts.isBlock(fn.body) ? fn.body.statements : undefined;
-      const passed = body?.findIndex((st) => ts.isIfStatement(st) && letsThrough(st.thenStatement, fn) && requestPathTest(st.expression)) ?? -1;
-      if (body && passed >= 0) for (const st of body.slice(passed + 1)) visit(st);
-      else ts.forEachChild(fn.body, visit);
-      if (passed >= 0 && result) result = false;
+      // a request let through by its path before the check (`if (!request.url.startsWith('/workshop/')) return;`)
+      // is not checked: a check after that gates no route as a whole
+      if (ts.isBlock(fn.body)) {
+        for (const st of fn.body.statements) {
+          if (ts.isIfStatement(st) && letsThrough(st.thenStatement, fn) && requestPathTest(st.expression)) break;
+          visit(st);
+          if (result) break;
+        }
+      } else ts.forEachChild(fn.body, visit);
     }
     this.gates.set(fn, result);
     return result;
