@@ -1120,7 +1120,7 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
   return (
     (conditionInQuery(op, check, undefined, (e) => decisions.resolve.valueOf?.(e)) && !otherTable(op, check, decisions)) ||
     scriptedCommand(op) ||
-    outcomeRefuses(op, decisions) ||
+    outcomeRefuses(op, check, decisions) ||
     helperCarriesCondition(op, check, decisions) ||
     watchedTransaction(op, check) ||
     optimisticLock(op) ||
@@ -1185,6 +1185,18 @@ function watchedTransaction(op: Operation, check: Check): boolean {
 function helperCarriesCondition(op: Operation, check: Check, decisions: Decisions): boolean {
   const fn = op.via;
   if (!fn?.body || op.kind === 'http') return false;
+  const inner = writesIn(fn, decisions);
+  const renamed = new Map<string, string>();
+  if (ts.isCallExpression(op.node))
+    fn.parameters.forEach((p, i) => {
+      const arg = (op.node as ts.CallExpression).arguments[i];
+      if (ts.isIdentifier(p.name) && arg) renamed.set(p.name.text, skipOuter(arg).getText());
+    });
+  return inner.length > 0 && inner.every((o) => conditionInQuery(o, check, renamed, (e) => decisions.resolve.valueOf?.(e)));
+}
+
+/** The writes a helper of the app makes itself (not through a further helper). */
+function writesIn(fn: ts.FunctionLikeDeclaration, decisions: Decisions): Operation[] {
   const inner: Operation[] = [];
   const visit = (n: ts.Node): void => {
     if (n !== fn && isFunctionLike(n) && !ts.isArrowFunction(n)) return;
@@ -1197,14 +1209,26 @@ function helperCarriesCondition(op: Operation, check: Check, decisions: Decision
     }
     ts.forEachChild(n, visit);
   };
-  visit(fn.body);
-  const renamed = new Map<string, string>();
-  if (ts.isCallExpression(op.node))
-    fn.parameters.forEach((p, i) => {
-      const arg = (op.node as ts.CallExpression).arguments[i];
-      if (ts.isIdentifier(p.name) && arg) renamed.set(p.name.text, skipOuter(arg).getText());
-    });
-  return inner.length > 0 && inner.every((o) => conditionInQuery(o, check, renamed, (e) => decisions.resolve.valueOf?.(e)));
+  if (fn.body) visit(fn.body);
+  return inner;
+}
+
+/**
+ * A helper of the app whose writes are all in sight, outside any transaction, and on tables the
+ * decision did not read (`beds.assignPatient(…)` running `UPDATE beds … WHERE patient_id IS NULL` after
+ * a `ward_access` check): whatever its count says answers the write's own condition, not the decision.
+ */
+function helperWritesElsewhere(fn: ts.FunctionLikeDeclaration, check: Check, decisions: Decisions): boolean {
+  const inner = writesIn(fn, decisions);
+  if (inner.length === 0 || !inner.every(filterInSight) || inner.some((o) => transactionOf(o.node) !== undefined)) return false;
+  const written = inner.flatMap((o) => (ts.isCallExpression(o.node) ? tablesIn(readSubject(o.node)) : []));
+  const read = decisionTables(check, decisions.resolve);
+  return written.length > 0 && read.size > 0 && !written.some((t) => read.has(t));
+}
+
+/** A write whose condition is in sight: SQL with its text, or a store method that takes a filter. */
+function filterInSight(o: Operation): boolean {
+  return o.kind === 'sql' || (ts.isCallExpression(o.node) && isStoreWrite(chainNames(o.node.expression).at(-1) ?? ''));
 }
 
 /**
@@ -1212,9 +1236,12 @@ function helperCarriesCondition(op: Operation, check: Check, decisions: Decision
  * if (granted !== 1) throw 403`, `const { count } = await …updateMany({ where: … }); if (!count) …`):
  * the write decides for itself when it runs.
  */
-function outcomeRefuses(op: Operation, decisions: Decisions): boolean {
+function outcomeRefuses(op: Operation, check: Check, decisions: Decisions): boolean {
   // a store write whose filter is in sight carries the decision or not (conditionInQuery); its count says nothing more
   if (ts.isCallExpression(op.node) && isStoreWrite(chainNames(op.node.expression).at(-1) ?? '')) return false;
+  // (so is a helper of the app whose writes are in sight, `beds.assignPatient(…)` running `UPDATE … WHERE
+  // patient_id IS NULL`: the count answers the write's own condition, helperCarriesCondition the decision's)
+  if (op.via && op.kind !== 'http' && helperWritesElsewhere(op.via, check, decisions)) return false;
   let e: ts.Node = op.node;
   while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
   const decl = e.parent;
