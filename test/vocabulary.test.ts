@@ -376,6 +376,9 @@ describe('deferral', () => {
   );
   it.each(cases(['setTimeout', 'setInterval', 'setImmediate'], ['nextTick', 'then']))('isTimer(%s) → %s', (n, want) => expect(v.isTimer(n)).toBe(want));
   it.each(cases(['then', 'catch', 'finally'], ['setTimeout', 'on', 'thenable', 'all']))('isPromiseStep(%s) → %s', (n, want) => expect(v.isPromiseStep(n)).toBe(want));
+  it.each(cases(['firstValueFrom', 'lastValueFrom'], ['from', 'toPromise', 'subscribe', 'pipe']))('isObservableAwaiter(%s) → %s', (n, want) =>
+    expect(v.isObservableAwaiter(n)).toBe(want),
+  );
   it.each(cases(['add', 'addBulk', 'enqueue', 'schedule', 'defer'], ['push', 'on']))('isQueueCall(%s) → %s', (n, want) => expect(v.isQueueCall(n)).toBe(want));
   it.each(cases(['finish', 'close', 'end'], ['data', 'request']))('isAfterResponseEvent(%s) → %s', (n, want) => expect(v.isAfterResponseEvent(n)).toBe(want));
   it.each(cases(['auditQueue', 'this.jobs', 'taskScheduler', 'Worker'], ['cache', 'repo']))('namesQueue(%s) → %s', (n, want) => expect(v.namesQueue(n)).toBe(want));

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
 import { asksAgain, decisionTables, isCallbackArgument, readSubject, tablesIn, type Check, type Decisions } from './decisions';
-import { isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
+import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
 import { namesDatabase } from './vocabulary/data-access';
@@ -416,6 +416,9 @@ export function boundariesIn(fn: ts.FunctionLikeDeclaration): ts.Node[] {
 export function reportedAt(node: ts.Node): ts.Node {
   let n: ts.Node = node;
   while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  // a request made as an Observable and awaited through rxjs: the statement that waits for it
+  const awaiter = n.parent;
+  if (awaiter && ts.isCallExpression(awaiter) && awaiter.arguments[0] === n && ts.isIdentifier(awaiter.expression) && isObservableAwaiter(awaiter.expression.text)) return awaiter;
   const list = n.parent;
   const call = list && ts.isArrayLiteralExpression(list) ? list.parent : undefined;
   if (!call || !ts.isCallExpression(call) || !call.arguments.includes(list as ts.Expression)) return node;

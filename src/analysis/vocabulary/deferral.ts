@@ -83,6 +83,12 @@ export function isPromiseStep(name: string): boolean {
   return promiseSteps.has(name);
 }
 
+/** rxjs functions that turn an Observable into a promise to await: `await firstValueFrom(this.http.post(…))`. */
+export const OBSERVABLE_AWAITERS: readonly string[] = ['firstValueFrom', 'lastValueFrom'];
+export function isObservableAwaiter(name: string): boolean {
+  return OBSERVABLE_AWAITERS.includes(name);
+}
+
 /** Keywords where a function can be suspended and other requests run. */
 export const SUSPENDING_KEYWORDS: readonly string[] = ['await', 'yield'];
 /** The promise method whose callback runs after a suspension: `lookup().then(…)`. */
