@@ -332,11 +332,34 @@ function mappedThrowers(facts: FileFacts, mapped: ReadonlyMap<ts.ClassLikeDeclar
       if (!ts.isCallExpression(call) || !(awaitedOrChained(call) || ts.isReturnStatement(call.parent) || ts.isArrowFunction(call.parent))) continue;
       const fn = resolve(call);
       if (!fn?.body || !elsewhere(fn, facts) || out.includes(fn)) continue;
-      const text = fn.getText();
-      if (names.some((n) => text.includes(`new ${n}(`)) && SUSPEND_TEXT.test(text)) out.push(fn);
+      if (SUSPEND_TEXT.test(fn.getText()) && (throwsOneOf(fn, names) || callsThrowerOf(fn, names, resolve))) out.push(fn);
     }
   }
   return out.sort((a, b) => a.getSourceFile().fileName.localeCompare(b.getSourceFile().fileName) || a.pos - b.pos);
+}
+
+const throwsOneOf = (fn: ts.FunctionLikeDeclaration, names: string[]): boolean => {
+  const text = fn.getText();
+  return names.some((n) => text.includes(`new ${n}(`));
+};
+
+/**
+ * A service method that waits for a helper of the app throwing one of the mapped errors (`borrow()`
+ * awaiting `this.policy.assertMayBorrow(…)`, which throws `PolicyError`): the decision is the helper's,
+ * the window and the write the method's.
+ */
+function callsThrowerOf(fn: ts.FunctionLikeDeclaration, names: string[], resolve: ReturnType<typeof callResolver>): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== fn && isFunctionLike(n))) return;
+    if (ts.isCallExpression(n) && awaitedOrChained(n)) {
+      const inner = resolve(n);
+      if (inner?.body && inner !== fn && throwsOneOf(inner, names)) found = true;
+    }
+    if (!found) ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return found;
 }
 
 /** A call whose promise the code waits for: `await f()`, `f().then(…)`, `f().catch(…)`. */
