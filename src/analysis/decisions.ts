@@ -788,12 +788,54 @@ export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { ki
     // `throw denied()`: the error the app's function makes is what is thrown
     const call = ts.isThrowStatement(n) && n.expression ? skipOuter(n.expression) : undefined;
     const made = call && ts.isCallExpression(call) ? errorStatus?.madeBy?.(call) : undefined;
-    if (made) visit(made, true);
+    if (made) {
+      visit(made, true);
+      if (kind !== 'auth' && call && ts.isCallExpression(call)) kind = givenThroughFactory(call, made) ?? kind;
+    }
     ts.forEachChild(n, (c) => visit(c));
   };
   visit(branch);
   if (!kind && ts.isReturnStatement(end) && end.expression?.kind === SK.FalseKeyword && isGuardMethod(branch)) kind = 'auth';
   return { kind: kind ?? 'auth', decides: kind !== undefined, throws };
+}
+
+/**
+ * The code or status a call hands the function that makes the error (`throw fail('used up',
+ * 'FORBIDDEN')` with `fail = (message, code) => new GraphQLError(message, { extensions: { code } })`,
+ * `throw httpError(403)` with `(status) => new HttpError(status)`): the parameter's argument says.
+ */
+function givenThroughFactory(call: ts.CallExpression, made: ts.Expression): RefusalKind | undefined {
+  let fn: ts.Node | undefined = made.parent;
+  while (fn && !isFunctionLike(fn)) fn = fn.parent;
+  if (!fn) return undefined;
+  const params = fn.parameters;
+  const argumentFor = (name: string): ts.Expression | undefined => {
+    const i = params.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === name);
+    return i >= 0 && call.arguments[i] ? skipOuter(call.arguments[i]) : undefined;
+  };
+  const judge = (name: string, as: 'code' | 'status'): RefusalKind | undefined => {
+    const arg = argumentFor(name);
+    if (!arg) return undefined;
+    if (as === 'code' && ts.isStringLiteralLike(arg)) return namedRefusal(arg.text);
+    return ts.isNumericLiteral(arg) ? statusRefusal(Number(arg.text)) : undefined;
+  };
+  const role = (key: string | undefined): 'code' | 'status' | undefined => (key === 'code' ? 'code' : key !== undefined && STATUS_PROPERTIES.includes(key) ? 'status' : undefined);
+  let kind: RefusalKind | undefined;
+  const visit = (n: ts.Node): void => {
+    if (kind === 'auth' || isFunctionLike(n)) return;
+    let found: RefusalKind | undefined;
+    if (ts.isShorthandPropertyAssignment(n)) {
+      const as = role(n.name.text);
+      if (as) found = judge(n.name.text, as);
+    } else if (ts.isPropertyAssignment(n) && ts.isIdentifier(skipOuter(n.initializer))) {
+      const as = role(propertyNameText(n.name));
+      if (as) found = judge((skipOuter(n.initializer) as ts.Identifier).text, as);
+    } else if (ts.isIdentifier(n) && n.parent === made && ts.isNewExpression(made) && made.arguments?.includes(n)) found = judge(n.text, 'status');
+    kind = found ?? kind;
+    ts.forEachChild(n, visit);
+  };
+  visit(made);
+  return kind;
 }
 
 /** A refusal marker at a node: a status literal in a call, a named error or status, a plain error saying "forbidden". */
