@@ -500,7 +500,7 @@ const WHERE_CALL = /^(where|andWhere|orWhere|whereIn|whereRaw|andWhereRaw|whereN
  */
 export function conditionInQuery(
   op: Operation,
-  check: Pick<Check, 'fields' | 'call'>,
+  check: Pick<Check, 'fields' | 'call'> & Partial<Pick<Check, 'test'>>,
   renamed?: ReadonlyMap<string, string>,
   valueOf?: (e: ts.Expression) => ts.Node | undefined,
 ): boolean {
@@ -649,10 +649,45 @@ export function conditionInQuery(
   if (conditional) return true;
   if (check.fields.length === 0) {
     // the filter scopes by what the decision was asked about (`acl.can(user, id)` → `where: { id, ownerId: user }`)
-    const asked = check.call.arguments.map((a) => skipOuter(a).getText());
+    // (a lookup of the same collection asked with a filter, `Zone.exists({ _id, growers: cn })`, asked its values:
+    // the write filtered on them again, `Zone.updateOne({ _id, growers: cn }, …)`, only finds the row while they hold)
+    const same = sameCollection(check.call, op.node) && existenceOnly(check);
+    const asked = check.call.arguments.flatMap((a) =>
+      same && ts.isObjectLiteralExpression(skipOuter(a)) ? filterValues(skipOuter(a) as ts.ObjectLiteralExpression) : [skipOuter(a).getText()],
+    );
     return nested || asked.filter((a) => values.has(a)).length >= 2;
   }
   return check.fields.some((f) => words.has(norm(f)));
+}
+
+/** The values a filter object asks for, nested filters (`where`) too: `{ _id: id, growers: cn }` → `id`, `cn`. */
+function filterValues(o: ts.ObjectLiteralExpression): string[] {
+  return o.properties.flatMap((p) => {
+    if (ts.isShorthandPropertyAssignment(p)) return [p.name.text];
+    if (!ts.isPropertyAssignment(p)) return [];
+    const v = skipOuter(p.initializer);
+    return ts.isObjectLiteralExpression(v) ? filterValues(v) : [v.getText()];
+  });
+}
+
+/** The decision only asks whether the lookup found something: `const assigned = await Zone.exists(…); if (!assigned) …`. */
+function existenceOnly(check: Pick<Check, 'call'> & Partial<Pick<Check, 'test'>>): boolean {
+  if (!check.test || !ts.isIfStatement(check.test)) return false;
+  let e: ts.Node = check.call;
+  while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
+  const decl = e.parent;
+  if (!decl || !ts.isVariableDeclaration(decl) || decl.initializer !== e || !ts.isIdentifier(decl.name)) return false;
+  let cond = skipOuter(check.test.expression);
+  while (ts.isPrefixUnaryExpression(cond) && cond.operator === ts.SyntaxKind.ExclamationToken) cond = skipOuter(cond.operand);
+  return ts.isIdentifier(cond) && cond.text === decl.name.text;
+}
+
+/** A read and a write on one collection: the same receiver before the method (`Zone.exists` / `Zone.updateOne`, `prisma.zone.findFirst` / `prisma.zone.updateMany`). */
+function sameCollection(read: ts.CallExpression, write: ts.Node): boolean {
+  if (!ts.isCallExpression(write)) return false;
+  const a = chainNames(read.expression).slice(0, -1).join('.');
+  const b = chainNames(write.expression).slice(0, -1).join('.');
+  return a.length > 0 && a === b;
 }
 
 /** An operation that runs on a decision made before a boundary, with no re-check after it. */
