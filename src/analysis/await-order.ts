@@ -562,6 +562,12 @@ export function conditionInQuery(
       nested = true;
       for (const w of from[1].split(/\W+/)) words.add(norm(w));
     }
+    // … and in a delete (`DELETE FROM runner_grants g USING pool_members m WHERE … AND m.role = 'admin'`)
+    const using = /\bdelete\s+from\b[\s\S]*?\busing\b([\s\S]*?)(?=\bwhere\b|$)/i.exec(text);
+    if (using) {
+      nested = true;
+      for (const w of using[1].split(/\W+/)) words.add(norm(w));
+    }
     const at = text.search(/\bwhere\b/i);
     if (at < 0) return;
     const tail = text.slice(at);
@@ -612,8 +618,11 @@ export function conditionInQuery(
         const a = skipOuter(arg);
         deep(a);
         if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
-          if (WHERE_CALL.test(name)) keysOf(a, 0);
-          else sql(a.getText());
+          if (WHERE_CALL.test(name)) {
+            keysOf(a, 0);
+            // a sub-query in a builder's condition (`.andWhere('cost_center IN (SELECT … FROM approval_grants …)')`)
+            if (/\bselect\b/i.test(a.getText())) nested = true;
+          } else sql(a.getText());
         } else if (/^(whereExists|whereIn|andWhereExists|orWhereExists)$/.test(name) && (ts.isCallExpression(a) || isFunctionLike(a))) {
           // a sub-query in the filter: the decision's lookup asked again inside the write
           nested = true;
