@@ -534,7 +534,10 @@ export function conditionInQuery(
     }
   };
   const deep = (n: ts.Node): void => {
-    if (ts.isPropertyAssignment(n) && CONDITION_KEYS.includes(propertyNameText(n.name) ?? '')) condition(n.initializer);
+    if (ts.isPropertyAssignment(n) && CONDITION_KEYS.includes(propertyNameText(n.name) ?? '')) {
+      condition(n.initializer);
+      if (ts.isObjectLiteralExpression(n.parent)) bindsDecision(n.parent);
+    }
     // the version of the document the decision read: the write fails when it changed since
     else if (ts.isPropertyAssignment(n) && READ_VERSION_KEYS.includes(propertyNameText(n.name) ?? '')) conditional = true;
     // a script the store runs on the record as it writes it (`script: { source: 'if (ctx._source.maintainers.contains(…))' }`)
@@ -580,23 +583,36 @@ export function conditionInQuery(
     const x = skipOuter(e);
     const text = ts.isStringLiteralLike(x) ? x.text : ts.isTemplateExpression(x) ? x.getText() : undefined;
     // `#s = :pending` names its fields elsewhere (ExpressionAttributeNames): taken as the condition
-    if (text === undefined || check.fields.length === 0 || /#\w/.test(text)) {
+    if (text === undefined || /#\w/.test(text)) {
       conditional = true;
       return;
     }
+    if (check.fields.length === 0) return;
     const named = new Set(text.split(/[^\w#:]+/).map((w) => norm(w.replace(/^[#:]/, ''))));
     if (check.fields.some((f) => named.has(norm(f)))) conditional = true;
   };
   // an options object: the filter it names (`where`, `Key`), a condition it carries
-  const options = (a: ts.ObjectLiteralExpression): void => {
-    // a condition that binds the caller the decision asked about (`contains(authorised, :cn)` with `':cn': op.cn`) re-checks it
-    const decisionText = check.call.getText();
+  // a condition that binds the caller or the value the decision asked about or compared with (`contains(authorised, :cn)`
+  // with `':cn': op.cn`, `lockedBy = :r` with `':r': robotId` after `holder !== robotId`) re-checks it
+  const decisionText = check.call.getText() + (check.test ? ` ${(ts.isIfStatement(check.test) ? check.test.expression : check.test).getText()}` : '');
+  const bindsDecision = (a: ts.ObjectLiteralExpression): void => {
     const values = a.properties.find((p) => p.name && propertyNameText(p.name) === 'ExpressionAttributeValues');
     const conditionProp = a.properties.find((p) => p.name && CONDITION_KEYS.includes(propertyNameText(p.name) ?? ''));
     if (conditionProp && values && ts.isPropertyAssignment(values) && ts.isObjectLiteralExpression(skipOuter(values.initializer))) {
+      // (a value the condition itself names: `:from` only stored by the update expression binds nothing)
+      const conditionText = ts.isPropertyAssignment(conditionProp) ? skipOuter(conditionProp.initializer).getText() : '';
       for (const v of (skipOuter(values.initializer) as ts.ObjectLiteralExpression).properties)
-        if (ts.isPropertyAssignment(v) && !ts.isLiteralExpression(skipOuter(v.initializer)) && decisionText.includes(skipOuter(v.initializer).getText())) conditional = true;
+        if (
+          ts.isPropertyAssignment(v) &&
+          !ts.isLiteralExpression(skipOuter(v.initializer)) &&
+          conditionText.includes(propertyNameText(v.name) ?? '\0') &&
+          decisionText.includes(skipOuter(v.initializer).getText())
+        )
+          conditional = true;
     }
+  };
+  const options = (a: ts.ObjectLiteralExpression): void => {
+    bindsDecision(a);
     for (const p of a.properties) {
       const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : '';
       if (CONDITION_KEYS.includes(key) && ts.isPropertyAssignment(p)) condition(p.initializer);

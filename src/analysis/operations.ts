@@ -426,9 +426,29 @@ function clientOfReceiver(receiver: ts.Expression, resolve: CallResolver): Store
 function unseenProjectModule(call: ts.CallExpression, resolve: CallResolver | undefined): boolean {
   if (!resolve?.declarationOf) return false;
   let root: ts.Expression = skipOuter(call.expression);
-  while (ts.isPropertyAccessExpression(root)) root = skipOuter(root.expression);
+  let first: ts.PropertyAccessExpression | undefined;
+  while (ts.isPropertyAccessExpression(root)) {
+    first = root;
+    root = skipOuter(root.expression);
+  }
+  // `this.accounts.debit(…)` on a field holding an instance of a class another module of the project
+  // declares (`accounts = new CreditAccountRepository()`, `private readonly accounts: CreditAccountRepository`)
+  if (root.kind === ts.SyntaxKind.ThisKeyword && first && first !== skipOuter(call.expression)) {
+    let cls: ts.Node | undefined = call.parent;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    const field = cls && fieldDeclaration(cls, first.name.text);
+    if (!field || !(ts.isPropertyDeclaration(field) || ts.isParameter(field))) return false;
+    const init = field.initializer && skipOuter(field.initializer);
+    const named = init && ts.isNewExpression(init) ? init.expression : field.type && ts.isTypeReferenceNode(field.type) ? field.type.typeName : undefined;
+    return named !== undefined && ts.isIdentifier(named) && importedFromProject(named, resolve);
+  }
   if (!ts.isIdentifier(root)) return false;
-  const decl = resolve.declarationOf(root);
+  return importedFromProject(root, resolve);
+}
+
+/** A name bound by an import of a module of the project (`./…`) whose value a file alone cannot see. */
+function importedFromProject(root: ts.Identifier, resolve: CallResolver): boolean {
+  const decl = resolve.declarationOf?.(root);
   const importDecl =
     decl && (ts.isImportSpecifier(decl) ? decl.parent.parent.parent : ts.isImportClause(decl) ? decl.parent : ts.isNamespaceImport(decl) ? decl.parent.parent : undefined);
   if (!importDecl || !ts.isStringLiteral(importDecl.moduleSpecifier) || !importDecl.moduleSpecifier.text.startsWith('.')) return false;
