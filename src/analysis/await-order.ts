@@ -19,7 +19,7 @@ import {
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
 } from './vocabulary/operations';
-import { isFilterOption, isTransactionCallee, QUERY_DSL_KEYS, WATCHED_TRANSACTION } from './vocabulary/atomic';
+import { isFilterOption, isTransactionCallee, OPTIMISTIC_DOCUMENTS, QUERY_DSL_KEYS, WATCHED_TRANSACTION } from './vocabulary/atomic';
 import { startsTransactionSql } from './vocabulary/sql';
 import { isMessageCommand } from './vocabulary/stores';
 
@@ -1127,6 +1127,128 @@ function storeOf(node: ts.Node): string {
  * that field on (`where: { id, version: shift.version }, data: { version: { increment: 1 } }`, or
  * `version: shift.version + 1`): it writes nothing if anyone changed the record since.
  */
+/**
+ * `doc.save()` of a document the decision tested, read from a model whose schema turns on optimistic
+ * concurrency (`new Schema({…}, { optimisticConcurrency: true })`): the save fails when the document
+ * changed since it was read, so the decision's condition on it still holds when it is written.
+ */
+function optimisticDocument(op: Operation, check: Check, decisions: Decisions): boolean {
+  if (!ts.isCallExpression(op.node)) return false;
+  const callee = skipOuter(op.node.expression);
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== OPTIMISTIC_DOCUMENTS.save || !ts.isIdentifier(skipOuter(callee.expression))) return false;
+  const doc = skipOuter(callee.expression) as ts.Identifier;
+  // the document is one the decision's test asks about
+  const condition = ts.isIfStatement(check.test) ? check.test.expression : check.test;
+  if (!references(condition, new Set([doc.text]))) return false;
+  const resolve = decisions.resolve;
+  if (!resolve.valueOf) return false;
+  const valueOf = (e: ts.Expression): ts.Node | undefined => resolve.valueOf?.(e);
+  // what a name holds: a declaration's initializer, or the value itself
+  const held = (name: ts.Identifier): ts.Expression | undefined => {
+    const v = valueOf(name);
+    if (!v) return undefined;
+    if (ts.isVariableDeclaration(v)) return v.initializer && skipOuter(v.initializer);
+    if (v.parent && ts.isVariableDeclaration(v.parent) && v.parent.name === v) return v.parent.initializer && skipOuter(v.parent.initializer);
+    return ts.isExpression(v) ? skipOuter(v) : undefined;
+  };
+  // `const artefact = await Artefact.findById(id)`: the model it was read from
+  let read = held(doc);
+  if (read && ts.isAwaitExpression(read)) read = skipOuter(read.expression);
+  const model = read && ts.isCallExpression(read) ? rootName(read) : undefined;
+  if (!model) return false;
+  // `mongoose.model('Artefact', artefactSchema)` → the schema's options
+  const made = held(model);
+  // (a model another module of the project makes: only the passes that load it see its schema; the file alone leaves it to them)
+  const unseen = (v: ts.Node | undefined): boolean =>
+    v === undefined || ts.isImportSpecifier(v) || ts.isImportClause(v) || ts.isNamespaceImport(v) || ts.isImportDeclaration(v) || ts.isBindingElement(v);
+  if (!made && unseen(valueOf(model)) && documentOfImportedModel(op.node)) return true;
+  if (!made || !ts.isCallExpression(made)) return false;
+  return made.arguments.some((a) => {
+    const arg = skipOuter(a);
+    const schema = ts.isIdentifier(arg) ? held(arg) : arg;
+    return (
+      schema !== undefined &&
+      ts.isNewExpression(schema) &&
+      (schema.arguments ?? []).some((o) => {
+        const x = skipOuter(o);
+        return (
+          ts.isObjectLiteralExpression(x) &&
+          x.properties.some((p) => ts.isPropertyAssignment(p) && propertyNameText(p.name) === OPTIMISTIC_DOCUMENTS.schemaOption && skipOuter(p.initializer).kind === SK.TrueKeyword)
+        );
+      })
+    );
+  });
+}
+
+/** The name a call chain starts from: `Artefact` of `Artefact.findById(id).lean()`. */
+function rootName(call: ts.CallExpression): ts.Identifier | undefined {
+  let e: ts.Expression = skipOuter(call.expression);
+  while (ts.isPropertyAccessExpression(e) || ts.isCallExpression(e)) e = skipOuter(e.expression);
+  return ts.isIdentifier(e) ? e : undefined;
+}
+
+/**
+ * `doc.save()` where `doc` was read in the same function from a model a module of the project makes and
+ * this file imports (`import { Patient } from './models'`): whether it is an optimistic lock only the
+ * schema there says, so only a pass that loads that module can judge it. Read from the syntax alone.
+ */
+export function documentOfImportedModel(node: ts.Node): ts.Identifier | undefined {
+  if (!ts.isCallExpression(node)) return undefined;
+  const callee = skipOuter(node.expression);
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== OPTIMISTIC_DOCUMENTS.save) return undefined;
+  const doc = skipOuter(callee.expression);
+  const fn = enclosingFunction(node);
+  if (!ts.isIdentifier(doc) || !fn?.body) return undefined;
+  let model: ts.Identifier | undefined;
+  const visit = (n: ts.Node): void => {
+    if (model || n.pos >= node.pos) return;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === doc.text && n.initializer) {
+      let e = skipOuter(n.initializer);
+      if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+      if (ts.isCallExpression(e)) model = rootName(e);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  if (!model) return undefined;
+  const name = model.text;
+  const imported = node
+    .getSourceFile()
+    .statements.some(
+      (st) =>
+        ts.isImportDeclaration(st) &&
+        ts.isStringLiteral(st.moduleSpecifier) &&
+        st.moduleSpecifier.text.startsWith('.') &&
+        !st.importClause?.isTypeOnly &&
+        (st.importClause?.name?.text === name ||
+          (st.importClause?.namedBindings && ts.isNamedImports(st.importClause.namedBindings) && st.importClause.namedBindings.elements.some((el) => el.name.text === name))),
+    );
+  return imported || required(node.getSourceFile(), name) ? model : undefined;
+}
+
+/** A name bound at the top of a CommonJS module by a `require` of a module of the project: `const { Apparatus } = require('./models')`. */
+function required(sf: ts.SourceFile, name: string): boolean {
+  return sf.statements.some(
+    (st) =>
+      ts.isVariableStatement(st) &&
+      st.declarationList.declarations.some((d) => {
+        let init = d.initializer && skipOuter(d.initializer);
+        if (init && ts.isPropertyAccessExpression(init)) init = skipOuter(init.expression);
+        const relative =
+          init !== undefined &&
+          ts.isCallExpression(init) &&
+          ts.isIdentifier(init.expression) &&
+          init.expression.text === 'require' &&
+          init.arguments[0] !== undefined &&
+          ts.isStringLiteral(init.arguments[0]) &&
+          init.arguments[0].text.startsWith('.');
+        if (!relative) return false;
+        if (ts.isIdentifier(d.name)) return d.name.text === name;
+        return ts.isObjectBindingPattern(d.name) && d.name.elements.some((el) => ts.isIdentifier(el.name) && el.name.text === name);
+      }),
+  );
+}
+
 function optimisticLock(op: Operation): boolean {
   if (!ts.isCallExpression(op.node)) return false;
   const compared = new Set<string>();
@@ -1187,6 +1309,7 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
     helperCarriesCondition(op, check, decisions) ||
     watchedTransaction(op, check) ||
     optimisticLock(op) ||
+    optimisticDocument(op, check, decisions) ||
     sqlTransaction(op, check)
   );
 }

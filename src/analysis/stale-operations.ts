@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall } from './vocabulary/deferral';
-import { staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
+import { documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
@@ -185,6 +185,8 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
     // (only a job added to a queue is an operation of another module: the name is asked first)
     const queued = (waited || ts.isExpressionStatement(call.parent)) && isQueueCall(chainNames(call.expression).at(-1) ?? '');
     if (decisions.looksIntoImported(call) || (queued && operationOf(call, resolve)?.elsewhere)) return true;
+    // (a document saved of a model another module makes: its schema says whether the save is an optimistic lock)
+    if (documentOfImportedModel(call)) return true;
     return helperElsewhere(call, facts, decisions);
   };
   const found = new Set<ts.Node>();
@@ -463,7 +465,9 @@ const needsModel = (s: StaleOperation, facts: FileFacts): boolean =>
   (elsewhere(s.op.node, facts) && !s.op.guessed) ||
   s.op.elsewhere === true ||
   s.decision.imported === true ||
-  s.decision.importedRefusal === true;
+  s.decision.importedRefusal === true ||
+  // (a document saved of a model another module makes: the file alone left its lock to the model)
+  documentOfImportedModel(s.op.node) !== undefined;
 
 const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
 

@@ -34,6 +34,13 @@ export const LOCK_CALLS: readonly LockCall[] = [
  */
 export const WATCHED_TRANSACTION = { watch: 'watch', transaction: 'multi' } as const;
 
+/**
+ * A document store's own optimistic lock: a schema option that makes saving a document read earlier
+ * fail when it changed since (Mongoose `new Schema({…}, { optimisticConcurrency: true })`, then
+ * `doc.save()`, which throws `VersionError`).
+ */
+export const OPTIMISTIC_DOCUMENTS = { schemaOption: 'optimisticConcurrency', save: 'save' } as const;
+
 /** Compare-and-set forms: the write fails when the value changed. */
 export const COMPARE_AND_SET: readonly string[] = ['compareAndSwap', 'compareAndSet', 'cas', 'setnx', 'hsetnx', 'watch'];
 
