@@ -770,6 +770,9 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
         return;
       }
       for (const [check, read] of state.allFresh()) if (read.pos > stale.boundary.pos && testGuards(check.test, node) && asksAgain(check, stale.key, decisions.resolve)) return;
+      // (a re-check after the boundary that holds across later waits itself: read with a lock in the write's transaction)
+      for (const o of state.allOutdated())
+        if (o.read.pos > stale.boundary.pos && testGuards(o.key.test, node) && asksAgain(o.key, stale.key, decisions.resolve) && atomic(o.key, op, decisions)) return;
       // a helper that asks the decision's question again itself before its write (`finaliseUnderLock()`
       // re-reading the care team in its transaction): the re-check is the helper's
       if (op.via && decisions.checksIn(op.via).some((c) => c.refusal && asksAgain(c, stale.key, decisions.resolve))) return;
