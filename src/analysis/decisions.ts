@@ -488,7 +488,27 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
   if (later.via || decision.via) return later.via === decision.via;
   if (later.shared || decision.shared) return later.shared !== undefined && decision.shared !== undefined && placeKey(later.shared) === placeKey(decision.shared);
   const asked = readSubject(decision.call);
-  return [later.call, ...gatheredAlongside(later)].some((c) => readSubject(c) === asked);
+  const reads = [later.call, ...gatheredAlongside(later)];
+  if (reads.some((c) => readSubject(c) === asked)) return true;
+  // the same filter asked again through another handle (`this.grants.findOneBy({ operatorCn, rackId, scope })`, then in a
+  // transaction `manager.findOne(PowerGrant, { where: { operatorCn, rackId, scope }, lock })`)
+  const filters = filterTexts(decision.call);
+  return filters.size > 0 && reads.some((c) => [...filterTexts(c)].some((f) => filters.has(f)));
+}
+
+/** The filter objects a read is asked with, of two fields or more, as text: its object arguments, or their `where`. */
+function filterTexts(call: ts.CallExpression): Set<string> {
+  const out = new Set<string>();
+  const add = (o: ts.ObjectLiteralExpression): void => {
+    const where = o.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyNameText(p.name) === 'where');
+    const filter = where && ts.isObjectLiteralExpression(skipOuter(where.initializer)) ? (skipOuter(where.initializer) as ts.ObjectLiteralExpression) : where ? undefined : o;
+    if (filter && filter.properties.length >= 2) out.add(filter.getText().replace(/\s+/g, ' '));
+  };
+  for (const a of call.arguments) {
+    const x = skipOuter(a);
+    if (ts.isObjectLiteralExpression(x)) add(x);
+  }
+  return out;
 }
 
 /** What a check reads: its call's subject, or those of the awaited reads inside the helper it calls. */
@@ -527,6 +547,28 @@ function subjectsOf(check: Check, resolve: CallResolver): Set<string> {
  * asks both questions again, though the check keeps one read.
  */
 function gatheredAlongside(check: Check): ts.CallExpression[] {
+  return [...gatheredInArray(check), ...readBeforeTest(check)];
+}
+
+/** The other awaited reads kept in variables of the test's block that the same test asks about: `const still = await …; if (!rack || !still) throw …`. */
+function readBeforeTest(check: Check): ts.CallExpression[] {
+  const test = check.test;
+  const block = test.parent;
+  if (!ts.isIfStatement(test) || !block || !ts.isBlock(block)) return [];
+  const out: ts.CallExpression[] = [];
+  for (const st of block.statements) {
+    if (st === test) break;
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      const e = d.initializer && skipOuter(d.initializer);
+      const call = e && ts.isAwaitExpression(e) ? readCall(e) : undefined;
+      if (call && call !== check.call && ts.isIdentifier(d.name) && references(test.expression, new Set([d.name.text]))) out.push(call);
+    }
+  }
+  return out;
+}
+
+function gatheredInArray(check: Check): ts.CallExpression[] {
   const read = check.read;
   const list = read.parent;
   if (!ts.isCallExpression(read) || !list || !ts.isArrayLiteralExpression(list)) return [];
