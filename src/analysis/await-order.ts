@@ -526,6 +526,8 @@ export function conditionInQuery(
       // what a write stores (`updateMany({ where, data })`) does not narrow the rows it writes
       if (name !== undefined && depth === 0 && PAYLOAD.test(name)) continue;
       if (name) words.add(norm(name));
+      // (a document path names each field along it: `'truckBookings.bookingRef': ref`)
+      if (name?.includes('.')) for (const part of name.split('.')) words.add(norm(part));
       if (ts.isShorthandPropertyAssignment(p)) value(p.name.text);
       if (ts.isPropertyAssignment(p)) {
         value(skipOuter(p.initializer).getText());
