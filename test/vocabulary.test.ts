@@ -367,6 +367,10 @@ describe('atomic forms', () => {
   );
 });
 
+describe('entity re-reads', () => {
+  it('names the re-reads of an entity held in memory, by where the entity is', () => expect(v.ENTITY_RELOADS).toEqual({ byArgument: ['refresh'], byReceiver: ['reload'] }));
+});
+
 describe('deferral', () => {
   it("names a job's payload and name fields", () => expect([v.JOB_PAYLOAD_FIELD, v.JOB_NAME_FIELD]).toEqual(['data', 'name']));
   it.each(cases(['then', 'catch', 'setTimeout', 'nextTick', 'on', 'subscribe', 'process'], ['add', 'enqueue', 'map', 'forEach']))('defersCallback(%s) → %s', (n, want) =>

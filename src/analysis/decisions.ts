@@ -11,7 +11,7 @@ import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
 import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
 import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
-import { RESULT_COUNT_FIELDS } from './vocabulary/data-access';
+import { ENTITY_RELOADS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 
 const SK = ts.SyntaxKind;
 
@@ -352,6 +352,11 @@ export class Decisions {
       .filter((a) => a.name === id.text && a.node.end <= id.pos && this.modules.declarationOf(a.name, a.node) === decl)
       .at(-1);
     if (assigned) return assigned.node.right;
+    // the entity re-read in place before the read (`await em.refresh(batch)`, `await lot.reload()`): the re-read is its value
+    const reloaded = this.reloadsIn(fn)
+      .filter((r) => r.name === id.text && r.node.end <= id.pos && this.modules.declarationOf(r.name, r.node) === decl)
+      .at(-1);
+    if (reloaded) return reloaded.node;
     let d: ts.Node = decl;
     while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
     // `const [revoked, owns] = await Promise.all([isRevoked(k), owns(v, m)])`: the element it is given
@@ -369,6 +374,30 @@ export class Decisions {
       }
     }
     return undefined;
+  }
+
+  private readonly reloads = new WeakMap<ts.Node, { name: string; node: ts.AwaitExpression }[]>();
+  /** Awaited re-reads of entities named by plain names in a function (`ENTITY_RELOADS`), in source order. */
+  private reloadsIn(fn: ts.FunctionLikeDeclaration): { name: string; node: ts.AwaitExpression }[] {
+    let list = this.reloads.get(fn);
+    if (list) return list;
+    const out: { name: string; node: ts.AwaitExpression }[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isAwaitExpression(n)) {
+        const call = skipOuter(n.expression);
+        const callee = ts.isCallExpression(call) ? skipOuter(call.expression) : undefined;
+        if (callee && ts.isPropertyAccessExpression(callee) && ts.isCallExpression(call)) {
+          const arg = call.arguments[0] && skipOuter(call.arguments[0]);
+          const recv = skipOuter(callee.expression);
+          if (ENTITY_RELOADS.byArgument.includes(callee.name.text) && arg && ts.isIdentifier(arg)) out.push({ name: arg.text, node: n });
+          else if (ENTITY_RELOADS.byReceiver.includes(callee.name.text) && ts.isIdentifier(recv)) out.push({ name: recv.text, node: n });
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (fn.body) visit(fn.body);
+    this.reloads.set(fn, (list = out));
+    return list;
   }
 
   private readonly assignments = new WeakMap<ts.Node, { name: string; node: ts.BinaryExpression }[]>();

@@ -230,6 +230,12 @@ export const SQL_CONFIG_KEYS: readonly string[] = ['text', 'sql'];
  * Fields of a query's result that count what it found (pg `rowCount`, an array's `length`, Prisma's
  * `count`, a Set's `size`): compared with zero, they test only that something exists.
  */
+/**
+ * Re-reading an entity held in memory from the store: MikroORM `em.refresh(entity)` (the entity is the
+ * argument), Sequelize `instance.reload()` and TypeORM's `BaseEntity#reload()` (the entity is the receiver).
+ */
+export const ENTITY_RELOADS: { readonly byArgument: readonly string[]; readonly byReceiver: readonly string[] } = { byArgument: ['refresh'], byReceiver: ['reload'] };
+
 export const RESULT_COUNT_FIELDS: readonly string[] = ['rowCount', 'length', 'count', 'size'];
 
 /** Words in a receiver's chain that name a database handle: `prisma`, `usersRepo`, `db`, `tx`, `OrderModel`. */
