@@ -1089,12 +1089,23 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
     if (!awaited || !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited))) return true;
     // (a message sent through the same store, `redis.publish(…)`, keeps nothing: a wait like any other)
     if (ts.isCallExpression(awaited) && isMessageCommand(chainNames(awaited.expression).at(-1) ?? '')) return true;
-    if (!(storeOf(awaited) === store && operationOf(awaited, decisions.resolve))) return true;
+    const earlier = storeOf(awaited) === store ? operationOf(awaited, decisions.resolve) : undefined;
+    if (!earlier) return true;
+    // (two services one holder hands out, `this.deps.councilClient.notify(…)` then `this.deps.allocationRepository.setSuspended(…)`:
+    // methods of different classes are different stores)
+    if (earlier.via && op.via && ownerClass(earlier.via) !== ownerClass(op.via)) return true;
     // (an entry appended to a trail or log, then a change to what exists: the change waited for the append)
     if (appendsRecord(awaited) && !appendsRecord(op.node)) appended ??= b;
     return false;
   });
   return other ?? appended;
+}
+
+/** The class a method belongs to, if it is one. */
+function ownerClass(fn: ts.FunctionLikeDeclaration): ts.Node | undefined {
+  let n: ts.Node | undefined = fn.parent;
+  while (n && !ts.isClassLike(n) && !ts.isSourceFile(n)) n = n.parent;
+  return n;
 }
 
 const windowCache = new WeakMap<ts.Node, ts.Node[]>();

@@ -1076,6 +1076,20 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
     const name = recv.name.text;
     const field = fieldDeclaration(owner, name);
     cls = field ? classOfDeclaration(field, modules) : undefined;
+  } else if (
+    ts.isPropertyAccessExpression(recv) &&
+    ts.isPropertyAccessExpression(skipOuter(recv.expression)) &&
+    (skipOuter(recv.expression) as ts.PropertyAccessExpression).expression.kind === SK.ThisKeyword
+  ) {
+    // a member of an object of dependencies a field holds (awilix's cradle, `this.deps.allocationRepository.setSuspended(…)`
+    // with `deps: { allocationRepository: AllocationRepository }`): the class its type names
+    const holder = skipOuter(recv.expression) as ts.PropertyAccessExpression;
+    const field = fieldDeclaration(classAround(holder), holder.name.text);
+    const member = field && memberType(field, recv.name.text, modules);
+    if (member && ts.isTypeReferenceNode(member) && ts.isIdentifier(member.typeName)) {
+      const v = modules.typeValueOf(member.typeName);
+      if (v && ts.isClassLike(v)) cls = v;
+    }
   } else {
     const v = modules.valueOf(recv);
     if (v && ts.isExpression(v) && instanceOfClass(v, modules)) cls = instanceOfClass(v, modules);
@@ -1083,6 +1097,21 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
       const m = modules.memberOf(v, method, 0);
       return m && isFunctionLike(m) ? m : undefined;
     } else if (v && (ts.isParameter(v) || ts.isVariableDeclaration(v))) cls = classOfDeclaration(v, modules);
+    // taken out of an object of dependencies a field holds: `const { grantsRepository: repo } = this.deps`
+    else if (!v && ts.isIdentifier(recv)) {
+      const b = modules.declarationOf(recv.text, recv);
+      if (!b || !ts.isBindingElement(b) || !ts.isObjectBindingPattern(b.parent) || !ts.isVariableDeclaration(b.parent.parent) || !b.parent.parent.initializer) return undefined;
+      const from = skipOuter(b.parent.parent.initializer);
+      const key = b.propertyName ? propertyNameText(b.propertyName) : ts.isIdentifier(b.name) ? b.name.text : undefined;
+      if (key && ts.isPropertyAccessExpression(from) && from.expression.kind === SK.ThisKeyword) {
+        const field = fieldDeclaration(classAround(from), from.name.text);
+        const member = field && memberType(field, key, modules);
+        if (member && ts.isTypeReferenceNode(member) && ts.isIdentifier(member.typeName)) {
+          const t = modules.typeValueOf(member.typeName);
+          if (t && ts.isClassLike(t)) cls = t;
+        }
+      }
+    }
     // a function of a module imported whole (`import * as cannons from './cannonRepo'`; `cannons.setMode(…)`)
     else if (v && ts.isSourceFile(v)) {
       const m = modules.valueOf(callee);
@@ -1103,6 +1132,22 @@ function methodOf(cls: ts.ClassLikeDeclaration | undefined, name: string): ts.Fu
   if (isFunctionLike(m)) return m;
   if (ts.isPropertyDeclaration(m) && m.initializer && isFunctionLike(skipOuter(m.initializer))) return skipOuter(m.initializer) as ts.FunctionLikeDeclaration;
   return undefined;
+}
+
+/** The type a typed field or parameter gives one of its members: `deps: { repo: Repo }`, or `deps: Deps` with `interface Deps { repo: Repo }`. */
+function memberType(decl: ts.Node, name: string, modules: Modules): ts.TypeNode | undefined {
+  const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration;
+  let members: ts.NodeArray<ts.TypeElement> | undefined;
+  if (typed.type && ts.isTypeLiteralNode(typed.type)) members = typed.type.members;
+  else if (typed.type && ts.isTypeReferenceNode(typed.type) && ts.isIdentifier(typed.type.typeName)) {
+    const name = typed.type.typeName.text;
+    const local = typed.type.getSourceFile().statements.find((st): st is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(st) && st.name.text === name);
+    const alias = local ? undefined : modules.typeAliasOf(typed.type.typeName);
+    if (local) members = local.members;
+    else if (alias && ts.isTypeLiteralNode(alias.type)) members = alias.type.members;
+  }
+  const m = members?.find((x): x is ts.PropertySignature => ts.isPropertySignature(x) && x.name !== undefined && propertyNameText(x.name) === name);
+  return m?.type;
 }
 
 /** The class of a typed field or parameter (`acl: AclService`), or of the `new` it is initialised with. */
