@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
-import { asksAgain, decisionTables, isCallbackArgument, readSubject, tablesIn, type Check, type Decisions } from './decisions';
+import { asksAgain, decisionSources, decisionTables, isCallbackArgument, readSubject, sourcesIn, tablesIn, type Check, type Decisions } from './decisions';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
@@ -1423,8 +1423,8 @@ function writesIn(fn: ts.FunctionLikeDeclaration, decisions: Decisions): Operati
 function helperWritesElsewhere(fn: ts.FunctionLikeDeclaration, check: Check, decisions: Decisions): boolean {
   const inner = writesIn(fn, decisions);
   if (inner.length === 0 || !inner.every(filterInSight) || inner.some((o) => transactionOf(o.node) !== undefined)) return false;
-  const written = inner.flatMap((o) => (ts.isCallExpression(o.node) ? tablesIn(readSubject(o.node)) : []));
-  const read = decisionTables(check, decisions.resolve);
+  const written = inner.flatMap((o) => (ts.isCallExpression(o.node) ? sourcesIn(readSubject(o.node)) : []));
+  const read = decisionSources(check, decisions.resolve);
   return written.length > 0 && read.size > 0 && !written.some((t) => read.has(t));
 }
 

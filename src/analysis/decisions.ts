@@ -567,7 +567,26 @@ function subjectsOf(check: Check, resolve: CallResolver): Set<string> {
     ts.forEachChild(n, visit);
   };
   visit(fn.body);
+  // (a helper that hands its read back unawaited: `findGrant(cn) { return prisma.dispatcherGrant.findFirst(…) }`)
+  for (const r of returnedExpressions(fn)) {
+    const call = readCall(r);
+    if (call && operationOf(call) === undefined) out.add(readSubject(call));
+  }
   return out.size > 0 ? out : new Set([readSubject(check.call)]);
+}
+
+/** What a decision's reads ask of, by table when their text names one, else by the receiver they read through (`prisma.dispatcherGrant`). */
+export function decisionSources(check: Check, resolve: CallResolver): Set<string> {
+  const out = new Set<string>();
+  for (const subject of subjectsOf(check, resolve)) for (const t of sourcesIn(subject)) out.add(t);
+  return out;
+}
+
+/** The tables a read subject names, else the model its receiver reaches through a client (`prisma.dispatcherGrant`, not `catalog`). */
+export function sourcesIn(subject: string): string[] {
+  const tables = tablesIn(subject);
+  const receiver = subject.slice(0, subject.indexOf('|'));
+  return tables.length > 0 ? tables : receiver.includes('.') && !receiver.startsWith('this.') ? [receiver] : [];
 }
 
 /**
