@@ -303,7 +303,10 @@ export class Guards {
     const cached = this.predicates.get(fn);
     if (cached !== undefined) return cached;
     this.predicates.set(fn, false);
-    const result = returnedExpressions(fn).some((e) => this.mentions(e, depth + 1));
+    // every value it can answer with looks at trust (a literal answer aside: `if (!sig) return false`): a helper that
+    // answers with the forwarded address on one way (`return forwarded.split(',')[0]`) and the peer's on another is no check
+    const answers = returnedExpressions(fn).filter((e) => !isLiteralAnswer(e));
+    const result = answers.length > 0 && answers.every((e) => this.mentions(e, depth + 1));
     this.predicates.set(fn, result);
     return result;
   }
@@ -552,4 +555,16 @@ function assignedBefore(decl: ts.VariableDeclaration, read: ts.Node): ts.Express
   };
   visit(scope);
   return out;
+}
+
+/** A constant answer: `true`, `false`, `null`, `undefined`, a literal. */
+function isLiteralAnswer(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  return (
+    x.kind === ts.SyntaxKind.TrueKeyword ||
+    x.kind === ts.SyntaxKind.FalseKeyword ||
+    x.kind === ts.SyntaxKind.NullKeyword ||
+    (ts.isIdentifier(x) && x.text === 'undefined') ||
+    ts.isLiteralExpression(x)
+  );
 }
