@@ -697,6 +697,12 @@ export class Handlers {
     if (!ts.isPropertyAccessExpression(e)) return undefined;
     // (`this.router.get(path, this.readSetpoints)` in a class's constructor: a member of that class)
     if (skipOuter(e.expression).kind === ts.SyntaxKind.ThisKeyword) return this.project.values.methodOf(e);
+    // a method of a service a field holds (`this.directory.remember(…)` with `directory: ContractorDirectory` injected)
+    const recv = skipOuter(e.expression);
+    if (ts.isPropertyAccessExpression(recv) && skipOuter(recv.expression).kind === ts.SyntaxKind.ThisKeyword) {
+      const m = this.project.values.methodOf(e);
+      if (m) return m;
+    }
     const owner = this.project.modules.valueOf(e.expression);
     const cls = owner && ts.isExpression(owner) ? instanceOfClass(owner, this.project.modules) : undefined;
     const member = cls ? fieldDeclaration(cls, e.name.text) : undefined;
