@@ -1137,7 +1137,42 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
       return m && isFunctionLike(m) ? m : undefined;
     }
   }
+  // a service along a typed parameter's members (`ctx.services.boarding.reassign(…)` with `ctx: PortContext`,
+  // `interface PortContext { services: { boarding: BoardingService } }`)
+  if (!cls) cls = classAlongType(recv, modules);
   return cls ? methodOf(cls, method) : undefined;
+}
+
+/** The class a chain of members reaches from a parameter or variable with a declared type: the type's members, level by level. */
+function classAlongType(recv: ts.Expression, modules: Modules): ts.ClassLikeDeclaration | undefined {
+  const names: string[] = [];
+  let e: ts.Expression = recv;
+  while (ts.isPropertyAccessExpression(e)) {
+    names.unshift(e.name.text);
+    e = skipOuter(e.expression);
+  }
+  if (!ts.isIdentifier(e) || names.length === 0) return undefined;
+  const decl = modules.declarationOf(e.text, e);
+  let type = decl && (ts.isParameter(decl) || ts.isVariableDeclaration(decl)) ? decl.type : undefined;
+  for (const name of names) type = type && typeMember(type, name, modules);
+  if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+  const v = modules.typeValueOf(type.typeName);
+  return v && ts.isClassLike(v) ? v : undefined;
+}
+
+/** The type a type gives one of its members: a type literal's, or an interface's or type alias's named by a reference. */
+function typeMember(type: ts.TypeNode, name: string, modules: Modules): ts.TypeNode | undefined {
+  let members: ts.NodeArray<ts.TypeElement> | undefined;
+  if (ts.isTypeLiteralNode(type)) members = type.members;
+  else if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)) {
+    const ref = type.typeName.text;
+    const local = type.getSourceFile().statements.find((st): st is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(st) && st.name.text === ref);
+    const alias = local ? undefined : modules.typeAliasOf(type.typeName);
+    if (local) members = local.members;
+    else if (alias && ts.isTypeLiteralNode(alias.type)) members = alias.type.members;
+  }
+  const m = members?.find((x): x is ts.PropertySignature => ts.isPropertySignature(x) && x.name !== undefined && propertyNameText(x.name) === name);
+  return m?.type;
 }
 
 function classAround(node: ts.Node): ts.ClassLikeDeclaration | undefined {
@@ -1156,17 +1191,7 @@ function methodOf(cls: ts.ClassLikeDeclaration | undefined, name: string): ts.Fu
 /** The type a typed field or parameter gives one of its members: `deps: { repo: Repo }`, or `deps: Deps` with `interface Deps { repo: Repo }`. */
 function memberType(decl: ts.Node, name: string, modules: Modules): ts.TypeNode | undefined {
   const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration;
-  let members: ts.NodeArray<ts.TypeElement> | undefined;
-  if (typed.type && ts.isTypeLiteralNode(typed.type)) members = typed.type.members;
-  else if (typed.type && ts.isTypeReferenceNode(typed.type) && ts.isIdentifier(typed.type.typeName)) {
-    const name = typed.type.typeName.text;
-    const local = typed.type.getSourceFile().statements.find((st): st is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(st) && st.name.text === name);
-    const alias = local ? undefined : modules.typeAliasOf(typed.type.typeName);
-    if (local) members = local.members;
-    else if (alias && ts.isTypeLiteralNode(alias.type)) members = alias.type.members;
-  }
-  const m = members?.find((x): x is ts.PropertySignature => ts.isPropertySignature(x) && x.name !== undefined && propertyNameText(x.name) === name);
-  return m?.type;
+  return typed.type ? typeMember(typed.type, name, modules) : undefined;
 }
 
 /** The class of a typed field or parameter (`acl: AclService`), or of the `new` it is initialised with. */
