@@ -749,21 +749,28 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
 export function refusalMappings(sf: ts.SourceFile, modules: Modules): Map<ts.ClassLikeDeclaration, number> {
   const out = new Map<ts.ClassLikeDeclaration, number>();
   if (!sf.text.includes('instanceof')) return out;
+  // the classes a test asks about: `err instanceof LockError`, `err instanceof samples.LockError`
+  const classesIn = (test: ts.Node): ts.ClassLikeDeclaration[] => {
+    const found: ts.ClassLikeDeclaration[] = [];
+    const find = (e: ts.Node): void => {
+      if (ts.isBinaryExpression(e) && e.operatorToken.kind === SK.InstanceOfKeyword) {
+        const right = skipOuter(e.right);
+        const cls = ts.isIdentifier(right) || ts.isPropertyAccessExpression(right) ? modules.valueOf(right) : undefined;
+        if (cls && ts.isClassLike(cls)) found.push(cls);
+      } else ts.forEachChild(e, find);
+    };
+    find(test);
+    return found;
+  };
   const visit = (n: ts.Node): void => {
     if (ts.isIfStatement(n)) {
-      const classes: ts.Identifier[] = [];
-      const find = (e: ts.Node): void => {
-        if (ts.isBinaryExpression(e) && e.operatorToken.kind === SK.InstanceOfKeyword && ts.isIdentifier(skipOuter(e.right))) classes.push(skipOuter(e.right) as ts.Identifier);
-        else ts.forEachChild(e, find);
-      };
-      find(n.expression);
+      const classes = classesIn(n.expression);
       const refusal = classes.length > 0 ? refusalOf(n.thenStatement) : undefined;
-      if (refusal?.decides && refusal.kind === 'auth') {
-        for (const c of classes) {
-          const cls = modules.valueOf(c);
-          if (cls && ts.isClassLike(cls)) out.set(cls, 403);
-        }
-      }
+      if (refusal?.decides && refusal.kind === 'auth') for (const cls of classes) out.set(cls, 403);
+    } else if (ts.isConditionalExpression(n) && ts.isNumericLiteral(skipOuter(n.whenTrue))) {
+      // `res.status(err instanceof LockError ? 409 : 500)`: the status the class is answered with
+      const status = Number((skipOuter(n.whenTrue) as ts.NumericLiteral).text);
+      if (statusRefusal(status) !== undefined) for (const cls of classesIn(n.condition)) out.set(cls, status);
     }
     ts.forEachChild(n, visit);
   };
