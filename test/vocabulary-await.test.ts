@@ -12,9 +12,19 @@ import {
   SQL_APPEND,
   STORE_WRITES,
 } from '../src/analysis/vocabulary/operations';
-import { namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
+import { isMessageError, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
 
 describe('vocabulary: refusals', () => {
+  it.each([
+    ['Error', true],
+    ['HttpError', true],
+    ['HttpException', true],
+    ['GraphQLError', true],
+    ['ForbiddenError', false],
+    ['TRPCError', false],
+    ['TypeError', false],
+  ])('isMessageError(%s) → %s', (name, want) => expect(isMessageError(name)).toBe(want));
+
   it('must match: refusal statuses, errors, codes and messages', () => {
     expect([statusRefusal(401), statusRefusal(402), statusRefusal(403), statusRefusal(404)]).toEqual(['auth', 'auth', 'auth', 'hiding']);
     expect(['ForbiddenException', 'UnauthorizedError', 'FORBIDDEN', 'NotFoundException'].map(namedRefusal)).toEqual(['auth', 'auth', 'auth', 'hiding']);

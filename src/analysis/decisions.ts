@@ -10,7 +10,7 @@ import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
 import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
-import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
+import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, isMessageError, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 import { ENTITY_RELOADS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 
 const SK = ts.SyntaxKind;
@@ -963,7 +963,7 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus, thrown = false): Refus
     const text =
       message &&
       (ts.isStringLiteralLike(message) ? message.text : ts.isTemplateExpression(message) ? message.head.text + message.templateSpans.map((s) => s.literal.text).join(' ') : '');
-    if (refusalMessage(n.expression.text) || (/^(Error|HttpError|HttpException)$/.test(n.expression.text) && text && refusalMessage(text))) return 'auth';
+    if (refusalMessage(n.expression.text) || (isMessageError(n.expression.text) && text && refusalMessage(text))) return 'auth';
     // a status the throw passes (`new PolicyError('not found', 404)`) before the class's own
     const given = n.arguments?.map((a) => skipOuter(a)).find((a): a is ts.NumericLiteral => ts.isNumericLiteral(a) && Number(a.text) >= 400 && Number(a.text) < 600);
     if (given) return statusRefusal(Number(given.text));

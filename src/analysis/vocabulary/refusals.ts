@@ -148,6 +148,16 @@ export const HIDING_ERRORS: readonly string[] = ['NotFoundException', 'NotFoundE
 /** Words of a plain error's message that refuse for lack of rights: `throw new Error('forbidden')`. */
 export const REFUSAL_WORDS: readonly string[] = ['forbidden', 'refused', 'unauthori', 'not authori', 'denied', 'not allowed', 'not permitted', 'permission', 'insufficient'];
 
+/**
+ * Error classes that say nothing by their name, whose message says whether they refuse:
+ * `new Error('forbidden')`, `new HttpError('permission denied')`, `new GraphQLError('not authorised')`
+ * (a GraphQL error with a code says it by the code).
+ */
+export const MESSAGE_ERRORS: readonly string[] = ['Error', 'HttpError', 'HttpException', 'GraphQLError'];
+export function isMessageError(name: string): boolean {
+  return MESSAGE_ERRORS.includes(name);
+}
+
 /** Methods whose `false` answer refuses the request: NestJS guards. */
 export const GUARD_METHODS: readonly string[] = ['canActivate'];
 
