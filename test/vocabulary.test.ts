@@ -367,6 +367,47 @@ describe('atomic forms', () => {
   );
 });
 
+describe('write selection', () => {
+  it.each(cases(['data', '$set', 'returning', 'lock'], ['where', 'filter', 'id', 'Key']))('writeSelection(payload, %s) → %s', (n, want) =>
+    expect(v.writeSelection('payload', n)).toBe(want),
+  );
+  it.each(cases(['updateMany', 'findOneAndUpdate', 'nativeDelete'], ['update', 'save', 'create']))('writeSelection(filterFirst, %s) → %s', (n, want) =>
+    expect(v.writeSelection('filterFirst', n)).toBe(want),
+  );
+  it.each(cases(['nativeUpdate', 'nativeDelete'], ['updateMany', 'update']))('writeSelection(entityFirst, %s) → %s', (n, want) =>
+    expect(v.writeSelection('entityFirst', n)).toBe(want),
+  );
+  it.each(cases(['update', 'delete', 'softDelete'], ['updateMany', 'save', 'insert']))('writeSelection(criteriaFirst, %s) → %s', (n, want) =>
+    expect(v.writeSelection('criteriaFirst', n)).toBe(want),
+  );
+  it.each(cases(['where', 'andWhereRaw', 'whereNotExists', 'having'], ['set', 'select', 'orderBy']))('writeSelection(conditions, %s) → %s', (n, want) =>
+    expect(v.writeSelection('conditions', n)).toBe(want),
+  );
+  it.each(cases(['whereExists', 'whereIn', 'orWhereExists'], ['where', 'whereRaw']))('writeSelection(subqueryConditions, %s) → %s', (n, want) =>
+    expect(v.writeSelection('subqueryConditions', n)).toBe(want),
+  );
+  it.each(cases(['TableName', 'index', 'Bucket', 'collection'], ['Key', 'Item', 'where']))('READ_TARGET_KEYS has %s → %s', (n, want) =>
+    expect(v.READ_TARGET_KEYS.includes(n)).toBe(want),
+  );
+  it.each(cases(['this', 'ctx', 'c', 'req', 'container'], ['prisma', 'db', 'redis']))('CLIENT_HOLDER_ROOTS has %s → %s', (n, want) =>
+    expect(v.CLIENT_HOLDER_ROOTS.includes(n)).toBe(want),
+  );
+});
+
+describe('collections and waits', () => {
+  it.each(cases(['includes', 'has', 'some', 'every', 'indexOf'], ['get', 'find', 'filter']))('MEMBERSHIP_TESTS has %s → %s', (n, want) =>
+    expect(v.MEMBERSHIP_TESTS.includes(n)).toBe(want),
+  );
+  it.each(cases(['includes', 'has', 'indexOf'], ['some', 'every']))('VALUE_MEMBERSHIP_TESTS has %s → %s', (n, want) => expect(v.VALUE_MEMBERSHIP_TESTS.includes(n)).toBe(want));
+  it.each(cases(['Map', 'Set', 'WeakMap', 'Array'], ['Pool', 'PrismaClient', 'Redis']))('IN_MEMORY_COLLECTION_CLASSES has %s → %s', (n, want) =>
+    expect(v.IN_MEMORY_COLLECTION_CLASSES.includes(n)).toBe(want),
+  );
+  it.each(cases(['sleep', 'delay', 'setTimeout', 'import', 'require'], ['findOne', 'get', 'fetch']))('WAITS_NOT_READS has %s → %s', (n, want) =>
+    expect(v.WAITS_NOT_READS.includes(n)).toBe(want),
+  );
+  it.each(cases(['Promise', 'JSON', 'Object', 'Math'], ['prisma', 'db', 'fetch']))('PURE_NAMESPACES has %s → %s', (n, want) => expect(v.PURE_NAMESPACES.includes(n)).toBe(want));
+});
+
 describe('entity re-reads', () => {
   it('names the re-reads of an entity held in memory, by where the entity is', () => expect(v.ENTITY_RELOADS).toEqual({ byArgument: ['refresh'], byReceiver: ['reload'] }));
 });

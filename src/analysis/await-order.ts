@@ -5,7 +5,7 @@ import { asksAgain, decisionSources, decisionTables, isCallbackArgument, readSub
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
-import { namesDatabase } from './vocabulary/data-access';
+import { CLIENT_HOLDER_ROOTS, namesDatabase, writeSelection } from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, performedOperation, type Operation } from './operations';
 import { dispatchedJobHandlers } from './job-queues';
 import {
@@ -19,7 +19,7 @@ import {
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
 } from './vocabulary/operations';
-import { isFilterOption, isTransactionCallee, OPTIMISTIC_DOCUMENTS, QUERY_DSL_KEYS, WATCHED_TRANSACTION } from './vocabulary/atomic';
+import { isFilterOption, isTransactionCallee, isTransactionHandle, locksByCall, OPTIMISTIC_DOCUMENTS, QUERY_DSL_KEYS, WATCHED_TRANSACTION } from './vocabulary/atomic';
 import { startsTransactionSql } from './vocabulary/sql';
 import { isMessageCommand } from './vocabulary/stores';
 
@@ -455,7 +455,7 @@ export function transactionOf(node: ts.Node): ts.FunctionLikeDeclaration | undef
  */
 export function runsInTransaction(call: ts.CallExpression): boolean {
   const chain = calleeChain(call.expression) ?? [];
-  if (chain.length > 0 && /^(tx|trx|transaction|t|manager|entityManager|queryRunner|session|client)$/.test(chain[0]) && transactionOf(call) !== undefined) return true;
+  if (chain.length > 0 && isTransactionHandle(chain[0]) && transactionOf(call) !== undefined) return true;
   if (chain.some((c) => c === 'transacting' || c === 'forUpdate' || c === 'forShare')) return true;
   for (const arg of call.arguments) {
     const a = skipOuter(arg);
@@ -475,7 +475,7 @@ export function locksRows(node: ts.Node): boolean {
     if (found) return;
     if ((ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) && /\bfor\s+(?:update|share|no\s+key\s+update)\b/i.test(n.text))
       found = true;
-    else if (ts.isPropertyAccessExpression(n) && /^(forUpdate|forShare|forNoKeyUpdate|setLock)$/.test(n.name.text)) found = true;
+    else if (ts.isPropertyAccessExpression(n) && locksByCall(n.name.text)) found = true;
     else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'lock') found = true;
     else if (!isFunctionLike(n)) ts.forEachChild(n, visit);
   };
@@ -483,14 +483,8 @@ export function locksRows(node: ts.Node): boolean {
   return found;
 }
 
-const PAYLOAD = /^(data|values|update|create|\$set|\$inc|\$push|\$pull|\$unset|\$addToSet|select|include|orderBy|returning|transaction|lock)$/;
-const FILTER_FIRST = /^(updateOne|updateMany|deleteOne|deleteMany|findOneAndUpdate|findOneAndDelete|findOneAndRemove|findOneAndReplace|replaceOne|nativeUpdate|nativeDelete)$/;
-/** Writes that take the entity class before the filter: MikroORM `em.nativeUpdate(Item, where, data)`. */
-const ENTITY_FIRST = /^(nativeUpdate|nativeDelete)$/;
-const CRITERIA_FIRST = /^(update|delete|softDelete|restore|increment|decrement)$/;
 /** An options object that names its filter: `{ where: … }`. */
 const namesWhere = (e: ts.Node): boolean => ts.isObjectLiteralExpression(e) && e.properties.some((p) => p.name !== undefined && propertyNameText(p.name) === 'where');
-const WHERE_CALL = /^(where|andWhere|orWhere|whereIn|whereRaw|andWhereRaw|whereNot|whereExists|whereNotExists|having)$/;
 
 /**
  * The decision's condition travels inside the write: its filter names a field the decision tested
@@ -524,7 +518,7 @@ export function conditionInQuery(
     for (const p of e.properties) {
       const name = p.name ? (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name) ? p.name.text : undefined) : undefined;
       // what a write stores (`updateMany({ where, data })`) does not narrow the rows it writes
-      if (name !== undefined && depth === 0 && PAYLOAD.test(name)) continue;
+      if (name !== undefined && depth === 0 && writeSelection('payload', name)) continue;
       if (name) words.add(norm(name));
       // (a document path names each field along it: `'truckBookings.bookingRef': ref`)
       if (name?.includes('.')) for (const part of name.split('.')) words.add(norm(part));
@@ -620,7 +614,7 @@ export function conditionInQuery(
       if (CONDITION_KEYS.includes(key) && ts.isPropertyAssignment(p)) condition(p.initializer);
       // (a query language's nesting is its syntax, not a relation: it never makes the filter nested)
       if (isFilterOption(key) && ts.isPropertyAssignment(p)) keysOf(p.initializer, QUERY_DSL_KEYS.includes(key) ? Number.NEGATIVE_INFINITY : 0);
-      else if (ts.isPropertyAssignment(p) && !PAYLOAD.test(key) && ts.isNewExpression(skipOuter(p.initializer))) keysOf(p.initializer, 0);
+      else if (ts.isPropertyAssignment(p) && !writeSelection('payload', key) && ts.isNewExpression(skipOuter(p.initializer))) keysOf(p.initializer, 0);
     }
   };
   // the calls of the chain, from the op down to its root: `knex('t').where(…).update(…)`
@@ -631,27 +625,27 @@ export function conditionInQuery(
     } else {
       const name = chainNames(n.expression).at(-1) ?? '';
       const args = n.arguments;
-      const filterAt = ENTITY_FIRST.test(name) && args.length >= 2 && ts.isIdentifier(skipOuter(args[0])) ? 1 : 0;
+      const filterAt = writeSelection('entityFirst', name) && args.length >= 2 && ts.isIdentifier(skipOuter(args[0])) ? 1 : 0;
       args.forEach((arg, i) => {
         const a = skipOuter(arg);
         deep(a);
         if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
-          if (WHERE_CALL.test(name)) {
+          if (writeSelection('conditions', name)) {
             keysOf(a, 0);
             // a sub-query in a builder's condition (`.andWhere('cost_center IN (SELECT … FROM approval_grants …)')`)
             if (/\bselect\b/i.test(a.getText())) nested = true;
           } else sql(a.getText());
-        } else if (/^(whereExists|whereIn|andWhereExists|orWhereExists)$/.test(name) && (ts.isCallExpression(a) || isFunctionLike(a))) {
+        } else if (writeSelection('subqueryConditions', name) && (ts.isCallExpression(a) || isFunctionLike(a))) {
           // a sub-query in the filter: the decision's lookup asked again inside the write
           nested = true;
           keysOf(a, 0);
-        } else if (WHERE_CALL.test(name) || (i === filterAt && FILTER_FIRST.test(name))) keysOf(a, 0);
+        } else if (writeSelection('conditions', name) || (i === filterAt && writeSelection('filterFirst', name))) keysOf(a, 0);
         // TypeORM's criteria first (`repo.update({ id, holderId }, partial)`, `repo.delete({ id, ownerId })`),
         // not an options object (`{ where }`), Sequelize's values before its `{ where }`, nor the values
         // of a record's own `update(values)`
         else if (
           i === 0 &&
-          CRITERIA_FIRST.test(name) &&
+          writeSelection('criteriaFirst', name) &&
           (name !== 'update' || args.length >= 2) &&
           ts.isObjectLiteralExpression(a) &&
           !namesWhere(a) &&
@@ -1129,13 +1123,10 @@ function windowBoundaries(fn: ts.FunctionLikeDeclaration): ts.Node[] {
   return out;
 }
 
-/** Roots that hold the app's clients rather than being one: `this.repo`, `ctx.prisma`, `c.var.db`. */
-const CONTEXT_ROOTS = /^(this|ctx|c|context|req|request|app|fastify|container)$/;
-
 /** The store an operation talks to, by its receiver: `db` of `db.a.update`, `this.repo` of `this.repo.save`, `this` of `this.archive`. */
 function storeOf(node: ts.Node): string {
   const names = chainNames(ts.isCallExpression(node) ? node.expression : (node as ts.TaggedTemplateExpression).tag);
-  return CONTEXT_ROOTS.test(names[0] ?? '') && names.length > 2 ? `${names[0]}.${names[1]}` : (names[0] ?? '');
+  return CLIENT_HOLDER_ROOTS.includes(names[0] ?? '') && names.length > 2 ? `${names[0]}.${names[1]}` : (names[0] ?? '');
 }
 
 /**

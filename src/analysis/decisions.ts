@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { isPromiseStep } from './vocabulary/deferral';
+import { isPromiseStep, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
 import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
@@ -9,9 +9,9 @@ import { chainNames, isClockValue, namesOperation, operationOf, performedOperati
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
-import { collectionClassOf, isLookupMethod, isMutatingMethod } from './vocabulary/containers';
+import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, isMessageError, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
-import { ENTITY_RELOADS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
+import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 
 const SK = ts.SyntaxKind;
 
@@ -421,8 +421,8 @@ export class Decisions {
     const callee = skipOuter(call.expression);
     if (ts.isPropertyAccessExpression(callee) && isRequestLike(callee.expression)) return false;
     const names = chainNames(callee);
-    if (names.length === 0 || /^(Promise|JSON|Object|Array|Number|String|Math)$/.test(names[0])) return names[0] === 'Promise' && names[1] === 'all';
-    if (/^(sleep|delay|setTimeout|wait|import|require)$/.test(names.at(-1)!)) return false;
+    if (names.length === 0 || PURE_NAMESPACES.includes(names[0])) return names[0] === 'Promise' && names[1] === 'all';
+    if (WAITS_NOT_READS.includes(names.at(-1)!)) return false;
     // a signature checked over the request's own token: its claims, not state other requests change
     if (SIGNATURE_VERIFIERS.includes(names.at(-1)!)) return false;
     return operationOf(call) === undefined;
@@ -652,8 +652,7 @@ export function readSubject(call: ts.CallExpression): string {
       else words.add(/^[\w-]*/.exec(text)![0]);
     } else if (ts.isNewExpression(a) && a.arguments?.[0]) named(skipOuter(a.arguments[0]));
     else if (ts.isObjectLiteralExpression(a))
-      for (const p of a.properties)
-        if (ts.isPropertyAssignment(p) && /^(TableName|table|index|Bucket|collection)$/.test(propertyNameText(p.name) ?? '')) words.add(skipOuter(p.initializer).getText());
+      for (const p of a.properties) if (ts.isPropertyAssignment(p) && READ_TARGET_KEYS.includes(propertyNameText(p.name) ?? '')) words.add(skipOuter(p.initializer).getText());
   };
   let root: ts.Expression = call;
   for (let n: ts.Node = call; ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n);) {
@@ -827,9 +826,9 @@ function comparesRecord(cond: ts.Node, withValue = false): boolean {
       (!withValue || (!literal(n.left) && !literal(n.right)))
     )
       found = true;
-    else if (ts.isCallExpression(n) && /^(includes|has|some|every|indexOf)$/.test(chainNames(n.expression).at(-1) ?? ''))
+    else if (ts.isCallExpression(n) && MEMBERSHIP_TESTS.includes(chainNames(n.expression).at(-1) ?? ''))
       // with a value: a membership of the caller's value (`writers.includes(cn)`), not `some(Boolean)`
-      found = !withValue || (/^(includes|has|indexOf)$/.test(chainNames(n.expression).at(-1) ?? '') && n.arguments.some((a) => !literal(a)));
+      found = !withValue || (VALUE_MEMBERSHIP_TESTS.includes(chainNames(n.expression).at(-1) ?? '') && n.arguments.some((a) => !literal(a)));
     else ts.forEachChild(n, visit);
   };
   visit(cond);

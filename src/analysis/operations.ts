@@ -20,6 +20,7 @@ import {
 } from './vocabulary/operations';
 import { isActivityField, isClockCall, isClockClass, isClockFactory, isClockForm, isSqlClock, isSqlWrapper, namesActivityRecord } from './vocabulary/clock';
 import { FILTER_KEYS } from './vocabulary/data-access';
+import { IN_MEMORY_COLLECTION_CLASSES } from './vocabulary/containers';
 
 const SK = ts.SyntaxKind;
 
@@ -553,7 +554,7 @@ function inMemoryCollection(callee: ts.Expression, resolve: CallResolver): boole
         (ts.isPropertyAssignment(member) && (isFunctionLike(skipOuter(member.initializer)) || ts.isIdentifier(skipOuter(member.initializer)))));
     return !isMethod;
   }
-  return ts.isNewExpression(v) && ts.isIdentifier(v.expression) && /^(Map|Set|WeakMap|WeakSet|Array)$/.test(v.expression.text);
+  return ts.isNewExpression(v) && ts.isIdentifier(v.expression) && IN_MEMORY_COLLECTION_CLASSES.includes(v.expression.text);
 }
 
 /** Answers per resolver and depth: each model (a file alone, across imports, an app) sees different helpers, and a shallower ask sees further. */

@@ -188,3 +188,10 @@ export const isNonStateReceiver = receiverTest(['builtin', 'logger', 'utility', 
 export const isNonStoreReceiver = receiverTest(['page', 'messaging', 'observability', 'cache-client']);
 /** A receiver that is never a database: the request and response, collections, built-ins, utilities, the app, sockets. */
 export const isNonDatabaseReceiver = receiverTest(['builtin', 'logger', 'utility', 'request-part', 'response', 'app', 'messaging', 'process']);
+
+/** Collection methods whose answer is a membership test: `writers.includes(cn)`, `revoked.has(serial)`, `roles.some(…)`. */
+export const MEMBERSHIP_TESTS: readonly string[] = ['includes', 'has', 'some', 'every', 'indexOf'];
+/** Of those, the ones that ask about one given value (`includes(cn)`, not `some(Boolean)`). */
+export const VALUE_MEMBERSHIP_TESTS: readonly string[] = ['includes', 'has', 'indexOf'];
+/** Classes whose `new` makes a collection in memory (an entity list, a lookup table), not a store client. */
+export const IN_MEMORY_COLLECTION_CLASSES: readonly string[] = ['Map', 'Set', 'WeakMap', 'WeakSet', 'Array'];

@@ -348,3 +348,47 @@ export function isNonDatabaseClass(name: string): boolean {
 export function isCryptoFactory(name: string): boolean {
   return cryptoFactories.has(name);
 }
+
+/**
+ * How a write takes its selection (`conditionInQuery` reads the filter, not the values it stores):
+ * - `payload`: keys of a write's options that carry what it stores, not which rows (`data`, `$set`, …);
+ * - `filterFirst`: methods whose first argument is the filter (`updateMany(filter, update)`);
+ * - `entityFirst`: methods that take the entity class first and the filter second (MikroORM `em.nativeUpdate(Item, where, data)`);
+ * - `criteriaFirst`: methods that take criteria first when given two arguments (TypeORM `repo.update({ id, holderId }, partial)`);
+ * - `conditions`: query-builder calls that carry a condition (`where`, `andWhereRaw`, `having`, …);
+ * - `subqueryConditions`: conditions whose argument is a sub-query (`whereExists(qb => …)`, `whereIn(sub)`).
+ */
+export const WRITE_SELECTION = {
+  payload: ['data', 'values', 'update', 'create', '$set', '$inc', '$push', '$pull', '$unset', '$addToSet', 'select', 'include', 'orderBy', 'returning', 'transaction', 'lock'],
+  filterFirst: [
+    'updateOne',
+    'updateMany',
+    'deleteOne',
+    'deleteMany',
+    'findOneAndUpdate',
+    'findOneAndDelete',
+    'findOneAndRemove',
+    'findOneAndReplace',
+    'replaceOne',
+    'nativeUpdate',
+    'nativeDelete',
+  ],
+  entityFirst: ['nativeUpdate', 'nativeDelete'],
+  criteriaFirst: ['update', 'delete', 'softDelete', 'restore', 'increment', 'decrement'],
+  conditions: ['where', 'andWhere', 'orWhere', 'whereIn', 'whereRaw', 'andWhereRaw', 'whereNot', 'whereExists', 'whereNotExists', 'having'],
+  subqueryConditions: ['whereExists', 'whereIn', 'andWhereExists', 'orWhereExists'],
+} as const satisfies Record<string, readonly string[]>;
+export type WriteSelectionRole = keyof typeof WRITE_SELECTION;
+/** Whether a key or method has a role in how a write takes its selection. */
+export function writeSelection(role: WriteSelectionRole, name: string): boolean {
+  return (WRITE_SELECTION[role] as readonly string[]).includes(name);
+}
+
+/** Option keys that name the table, index, bucket or collection a read asks of: `{ TableName: DOCS }`, `{ index: 'rights' }`. */
+export const READ_TARGET_KEYS: readonly string[] = ['TableName', 'table', 'index', 'Bucket', 'collection'];
+
+/**
+ * Roots that hold the app's clients rather than being one (`this.repo`, `ctx.prisma`, `c.var.db`):
+ * the store a write talks to is the member taken off them.
+ */
+export const CLIENT_HOLDER_ROOTS: readonly string[] = ['this', 'ctx', 'c', 'context', 'req', 'request', 'app', 'fastify', 'container'];

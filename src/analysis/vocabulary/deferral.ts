@@ -145,3 +145,8 @@ export const JOB_NAME_FIELD = 'name';
 export function jobQueueLibrary(module: string): JobQueueLibrary | undefined {
   return JOB_QUEUE_LIBRARIES.find((l) => l.module === module);
 }
+
+/** Calls that wait or load code rather than read state others change: `await sleep(ms)`, `await import('./x')`. */
+export const WAITS_NOT_READS: readonly string[] = ['sleep', 'delay', 'setTimeout', 'wait', 'import', 'require'];
+/** Built-in namespaces whose calls read no state (`JSON.parse`, `Object.keys`); `Promise.all` gathers reads. */
+export const PURE_NAMESPACES: readonly string[] = ['Promise', 'JSON', 'Object', 'Array', 'Number', 'String', 'Math'];
