@@ -763,9 +763,9 @@ export function refusalMappings(sf: ts.SourceFile, modules: Modules): Map<ts.Cla
   };
   const visit = (n: ts.Node): void => {
     if (ts.isIfStatement(n)) {
-      const classes = classesIn(n.expression);
-      const refusal = classes.length > 0 ? refusalOf(n.thenStatement) : undefined;
-      if (refusal?.decides && refusal.kind === 'auth') for (const cls of classes) out.set(cls, 403);
+      const asks = n.expression.getText().includes('instanceof');
+      const refusal = asks ? refusalOf(n.thenStatement) : undefined;
+      if (refusal?.decides && refusal.kind === 'auth') for (const cls of classesIn(n.expression)) out.set(cls, 403);
     } else if (ts.isConditionalExpression(n) && ts.isNumericLiteral(skipOuter(n.whenTrue))) {
       // `res.status(err instanceof LockError ? 409 : 500)`: the status the class is answered with
       const status = Number((skipOuter(n.whenTrue) as ts.NumericLiteral).text);
@@ -1157,7 +1157,8 @@ function classAlongType(recv: ts.Expression, modules: Modules): ts.ClassLikeDecl
     names.unshift(e.name.text);
     e = skipOuter(e.expression);
   }
-  if (!ts.isIdentifier(e) || names.length === 0) return undefined;
+  // (one level, `repo.save()` with `repo: Repo`, is the declaration's own type: classOfDeclaration)
+  if (!ts.isIdentifier(e) || names.length < 2) return undefined;
   const decl = modules.declarationOf(e.text, e);
   let type = decl && (ts.isParameter(decl) || ts.isVariableDeclaration(decl)) ? decl.type : undefined;
   for (const name of names) type = type && typeMember(type, name, modules);
