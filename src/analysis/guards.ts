@@ -8,6 +8,7 @@ import type { Project } from './project';
 import { isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
 import { isAssertion, isThrowingRefusal } from './vocabulary/refusals';
 import { isRequestPathField } from './vocabulary/requests';
+import { readsRequestInput } from './request-values';
 
 /**
  * What a check must look at to count:
@@ -51,8 +52,10 @@ export class Guards {
    * (or otherwise named) certificate passes unverified.
    */
   private carvesOut(e: ts.Expression): boolean {
-    // (for a peer check, `remote !== '127.0.0.1' && remote !== '::1'` is an allow-list, not an exception)
-    if (this.kind !== 'authorized') return false;
+    // (for a peer check, `remote !== '127.0.0.1' && remote !== '::1'` is an allow-list, not an exception;
+    // but a verification the client can switch off is: `typeof sig === 'string' && !signatureMatches(xfcc, sig)`
+    // refuses only when the client sent a signature)
+    if (this.kind !== 'authorized') return this.clientSkips(e);
     const x = skipOuter(e);
     if (!ts.isBinaryExpression(x)) return false;
     if (x.operatorToken.kind === ts.SyntaxKind.BarBarToken) return this.carvesOut(x.left) && this.carvesOut(x.right);
@@ -66,6 +69,32 @@ export class Guards {
       );
     };
     return exception(x.left) || exception(x.right);
+  }
+
+  /** A rejecting `a && b` whose other side only asks about what the client sent: leaving it out skips the check. */
+  private clientSkips(e: ts.Expression): boolean {
+    const x = skipOuter(e);
+    if (!ts.isBinaryExpression(x) || x.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken) return false;
+    const side = (trust: ts.Expression, other: ts.Expression): boolean => this.mentions(trust) && !this.mentions(other) && this.fromRequest(other);
+    return side(x.right, x.left) || side(x.left, x.right);
+  }
+
+  /** Every name in `e` holds request input, or `e` reads it: `typeof signature === 'string'` with `const signature = request.headers['x-sig']`. */
+  private fromRequest(e: ts.Expression): boolean {
+    if (readsRequestInput(e)) return true;
+    const names: ts.Identifier[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) names.push(n);
+      else ts.forEachChild(n, visit);
+    };
+    visit(e);
+    return (
+      names.length > 0 &&
+      names.every((n) => {
+        const decl = this.project.modules.declarationOf(n.text, n);
+        return decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined && readsRequestInput(decl.initializer);
+      })
+    );
   }
 
   /** What counts as a check of trust, for `Dominance`. */

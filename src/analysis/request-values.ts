@@ -146,6 +146,12 @@ function narrow(from: RequestRead, key: string | undefined): RequestRead | undef
 }
 
 /** Reads of request input, as the frameworks spell them. */
+/** Whether any part of `node` reads request input by its syntax alone (`request.headers['x-sig']`, `c.req.param('id')`): no value flow. */
+export function readsRequestInput(node: ts.Node): boolean {
+  if (requestRead(node)) return true;
+  return ts.forEachChild(node, (c) => (readsRequestInput(c) ? true : undefined)) === true;
+}
+
 function requestRead(n: ts.Node): RequestRead | undefined {
   if (ts.isPropertyAccessExpression(n)) {
     const key = n.name.text;
