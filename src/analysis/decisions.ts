@@ -83,7 +83,7 @@ export class Decisions {
         const plain = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
         // an error class of the app that carries its status: only a model that sees the class knows it refuses
         const own = plain?.decides ? undefined : (refusalOf(n.thenStatement, this.errorStatus) ?? (n.elseStatement ? refusalOf(n.elseStatement, this.errorStatus) : undefined));
-        const refusal = own?.decides ? own : plain;
+        const refusal = own?.decides ? own : plain?.decides ? plain : (this.returnedStatusRefusal(n.thenStatement, fn) ?? plain);
         if (refusal) {
           const behind = this.readBehind(n.expression, fn, 0);
           // a 404 decides when more than existence is tested (else it is no check); a 409/423 when the
@@ -338,6 +338,43 @@ export class Decisions {
       if (call) return call;
     }
     return undefined;
+  }
+
+  /**
+   * A branch that answers with a status a helper returned (`const auth = await authorizeCustodian(…);
+   * if (auth.status !== 200) return res.sendStatus(auth.status)`, the helper returning `{ status: 403 }`
+   * on one of its ways): a refusal when one of the statuses the helper returns refuses.
+   */
+  private returnedStatusRefusal(branch: ts.Statement, fn: ts.FunctionLikeDeclaration): ReturnType<typeof refusalOf> {
+    const end = lastStatement(branch);
+    if (!end || !stopsAt(end)) return undefined;
+    let kind: RefusalKind | undefined;
+    const visit = (n: ts.Node): void => {
+      if (kind === 'auth' || isFunctionLike(n)) return;
+      if (ts.isCallExpression(n))
+        for (const a of n.arguments) {
+          const arg = skipOuter(a);
+          const holder = ts.isPropertyAccessExpression(arg) && STATUS_PROPERTIES.includes(arg.name.text) ? skipOuter(arg.expression) : undefined;
+          const origin = holder && ts.isIdentifier(holder) ? this.keptFrom(holder, fn) : undefined;
+          const awaited = origin && ts.isAwaitExpression(origin) ? skipOuter(origin.expression) : origin;
+          const helper = awaited && ts.isCallExpression(awaited) ? this.resolve(awaited) : undefined;
+          const answers = (e: ts.Expression): ts.Expression[] => {
+            const x = skipOuter(e);
+            return ts.isConditionalExpression(x) ? [...answers(x.whenTrue), ...answers(x.whenFalse)] : [x];
+          };
+          for (const r of helper ? returnedExpressions(helper).flatMap(answers) : []) {
+            const o = skipOuter(r);
+            const status = ts.isObjectLiteralExpression(o)
+              ? o.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && STATUS_PROPERTIES.includes(propertyNameText(p.name) ?? ''))
+              : undefined;
+            const value = status && skipOuter(status.initializer);
+            if (value && ts.isNumericLiteral(value)) kind = statusRefusal(Number(value.text)) === 'auth' ? 'auth' : kind;
+          }
+        }
+      ts.forEachChild(n, visit);
+    };
+    visit(end);
+    return kind ? { kind, decides: true, throws: ts.isThrowStatement(end) } : undefined;
   }
 
   /**
