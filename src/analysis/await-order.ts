@@ -136,7 +136,62 @@ export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
   const call = n.parent;
   if (!call || !ts.isCallExpression(call) || !call.arguments.some((a) => a === n)) return undefined;
   const name = lastName(call.expression);
-  return name !== undefined && DEFERRING.has(name) ? call : undefined;
+  if (name !== undefined && DEFERRING.has(name)) return call;
+  // a callback handed to a function of this file that calls it only from a deferred callback of its own
+  // (`collectUpload(req, async (log) => …)` where `bb.on('close', () => onDone(buf))`)
+  const callee = skipOuter(call.expression);
+  const helper = ts.isIdentifier(callee) ? localFunction(callee) : undefined;
+  const index = call.arguments.indexOf(n as ts.Expression);
+  return helper && callsParameterLater(helper, index) ? call : undefined;
+}
+
+/** A function declared at the top of the file by this name: `function collectUpload(…) {}`, `const collectUpload = (…) => {}`. */
+function localFunction(name: ts.Identifier): ts.FunctionLikeDeclaration | undefined {
+  const sf = name.getSourceFile();
+  let table = localFunctions.get(sf);
+  if (!table) {
+    table = new Map();
+    for (const st of sf.statements) {
+      if (ts.isFunctionDeclaration(st) && st.name && st.body) table.set(st.name.text, st);
+      if (ts.isVariableStatement(st))
+        for (const d of st.declarationList.declarations) {
+          const init = d.initializer && skipOuter(d.initializer);
+          if (ts.isIdentifier(d.name) && init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) table.set(d.name.text, init);
+        }
+    }
+    localFunctions.set(sf, table);
+  }
+  return table.get(name.text);
+}
+
+const localFunctions = new WeakMap<ts.SourceFile, Map<string, ts.FunctionLikeDeclaration>>();
+
+const laterCache = new WeakMap<ts.Node, Map<number, boolean>>();
+
+/** Every call of the function's `index`th parameter is inside a deferred callback of its own (a listener, a timer, a `.then`). */
+function callsParameterLater(fn: ts.FunctionLikeDeclaration, index: number): boolean {
+  let byIndex = laterCache.get(fn);
+  if (!byIndex) laterCache.set(fn, (byIndex = new Map()));
+  const known = byIndex.get(index);
+  if (known !== undefined) return known;
+  byIndex.set(index, false);
+  const param = fn.parameters[index];
+  let calls = 0;
+  let later = 0;
+  if (param && ts.isIdentifier(param.name) && fn.body) {
+    const name = param.name.text;
+    const visit = (n: ts.Node, deferred: boolean): void => {
+      if (ts.isCallExpression(n) && ts.isIdentifier(skipOuter(n.expression)) && (skipOuter(n.expression) as ts.Identifier).text === name) {
+        calls++;
+        if (deferred) later++;
+      }
+      ts.forEachChild(n, (c) => visit(c, deferred || (isFunctionLike(c) && isDeferredCallback(c) !== undefined)));
+    };
+    visit(fn.body, false);
+  }
+  const result = calls > 0 && later === calls;
+  byIndex.set(index, result);
+  return result;
 }
 
 /** The name a callee ends with, whatever it hangs off: `lookup().then` → `then`. */
