@@ -359,6 +359,9 @@ describe('atomic forms', () => {
   it.each(cases(['forUpdate', 'forShare', 'setLock', 'transacting'], ['where']))('isLockCall(%s) → %s', (n, want) => expect(v.isLockCall(n)).toBe(want));
   it.each(cases(['forUpdate', 'forNoKeyUpdate', 'setLock'], ['transacting']))('locksByCall(%s) → %s', (n, want) => expect(v.locksByCall(n)).toBe(want));
   it.each(cases(['compareAndSwap', 'setNX', 'WATCH', 'hsetnx'], ['set', 'swap']))('isCompareAndSet(%s) → %s', (n, want) => expect(v.isCompareAndSet(n)).toBe(want));
+  it.each(cases(['optimistic'], ['pessimistic_write', 'pessimistic_read', 'for_no_key_update']))('isOptimisticLockMode(%s) → %s', (n, want) =>
+    expect(v.isOptimisticLockMode(n)).toBe(want),
+  );
   it('names the watch and the transaction of an optimistic transaction', () => expect(v.WATCHED_TRANSACTION).toEqual({ watch: 'watch', transaction: 'multi' }));
   it("names a document schema's optimistic lock and the save it guards", () => expect(v.OPTIMISTIC_DOCUMENTS).toEqual({ schemaOption: 'optimisticConcurrency', save: 'save' }));
   it.each(cases([...v.SUBQUERY_CALLS], ['where', 'orWhere', 'andWhere']))('isSubqueryCall(%s) → %s', (n, want) => expect(v.isSubqueryCall(n)).toBe(want));

@@ -19,7 +19,17 @@ import {
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
 } from './vocabulary/operations';
-import { isFilterOption, isTransactionCallee, isTransactionHandle, locksByCall, OPTIMISTIC_DOCUMENTS, QUERY_DSL_KEYS, WATCHED_TRANSACTION } from './vocabulary/atomic';
+import {
+  isFilterOption,
+  isOptimisticLockMode,
+  isTransactionCallee,
+  isTransactionHandle,
+  LOCK_OPTION,
+  locksByCall,
+  OPTIMISTIC_DOCUMENTS,
+  QUERY_DSL_KEYS,
+  WATCHED_TRANSACTION,
+} from './vocabulary/atomic';
 import { startsTransactionSql } from './vocabulary/sql';
 import { isMessageCommand } from './vocabulary/stores';
 
@@ -531,7 +541,8 @@ export function locksRows(node: ts.Node): boolean {
     if ((ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) && /\bfor\s+(?:update|share|no\s+key\s+update)\b/i.test(n.text))
       found = true;
     else if (ts.isPropertyAccessExpression(n) && locksByCall(n.name.text)) found = true;
-    else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'lock') found = true;
+    // (TypeORM's `lock: { mode: 'optimistic', version }` checks a version as it reads and locks nothing)
+    else if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === LOCK_OPTION && !optimisticMode(n.initializer)) found = true;
     else if (!isFunctionLike(n)) ts.forEachChild(n, visit);
   };
   visit(node);
@@ -1308,6 +1319,21 @@ function required(sf: ts.SourceFile, name: string): boolean {
         if (ts.isIdentifier(d.name)) return d.name.text === name;
         return ts.isObjectBindingPattern(d.name) && d.name.elements.some((el) => ts.isIdentifier(el.name) && el.name.text === name);
       }),
+  );
+}
+
+/** A lock option that only compares a version: `{ mode: 'optimistic', version }`. */
+function optimisticMode(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  return (
+    ts.isObjectLiteralExpression(x) &&
+    x.properties.some(
+      (p) =>
+        ts.isPropertyAssignment(p) &&
+        propertyNameText(p.name) === 'mode' &&
+        ts.isStringLiteralLike(skipOuter(p.initializer)) &&
+        isOptimisticLockMode((skipOuter(p.initializer) as ts.StringLiteralLike).text),
+    )
   );
 }
 

@@ -13,6 +13,11 @@ export const TRANSACTION_HANDLES: readonly string[] = ['tx', 'trx', 'transaction
 export const TRANSACTION_OPTIONS: readonly string[] = ['transaction', 'session', 'lock'];
 /** The option that locks what a read found. */
 export const LOCK_OPTION = 'lock';
+/** Lock modes that lock nothing: TypeORM `lock: { mode: 'optimistic', version }` only compares the version as it reads. */
+export const OPTIMISTIC_LOCK_MODES: readonly string[] = ['optimistic'];
+export function isOptimisticLockMode(mode: string): boolean {
+  return OPTIMISTIC_LOCK_MODES.includes(mode);
+}
 
 export interface LockCall {
   name: string;
