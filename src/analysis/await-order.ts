@@ -1551,16 +1551,30 @@ export function testGuards(test: ts.Node, op: ts.Node): boolean {
   if (op.pos < test.pos) return false;
   // the one answer to "does this check decide that use" (dominance.ts), asked about this test
   const condition = ts.isIfStatement(test) ? test.expression : ts.isConditionalExpression(test) ? test.condition : ts.isBinaryExpression(test) ? test.left : undefined;
+  // a throwing check made in a `try` whose `catch` always ends the request (`try { await assertReleasable(…) }
+  // catch (err) { …; throw err }`): the `try` as a whole lets only what passed the check go on
+  const tryHolder =
+    (ts.isExpressionStatement(test) || ts.isVariableStatement(test)) &&
+    test.parent &&
+    ts.isBlock(test.parent) &&
+    test.parent.parent &&
+    ts.isTryStatement(test.parent.parent) &&
+    test.parent.parent.tryBlock === test.parent &&
+    test.parent.parent.catchClause !== undefined &&
+    stops(test.parent.parent.catchClause.block)
+      ? test.parent.parent
+      : undefined;
   const spec: CheckSpec = {
     condition: (e) => e === condition,
     statement: (st) =>
-      st === test &&
-      (ts.isExpressionStatement(st) ||
-        // `const campaign = await assertCanWithdraw(…)`: a refusing helper's call kept, that throws or goes on
-        ts.isVariableStatement(st) ||
-        (ts.isIfStatement(st) && (stops(st.thenStatement) || (st.elseStatement !== undefined && stops(st.elseStatement)))) ||
-        // `switch (role) { case 'admin': break; default: throw … }`: a clause that stops refuses the rest
-        (ts.isSwitchStatement(st) && st.caseBlock.clauses.some((c) => c.statements.length > 0 && stops(c.statements[c.statements.length - 1])))),
+      (tryHolder !== undefined && st === tryHolder) ||
+      (st === test &&
+        (ts.isExpressionStatement(st) ||
+          // `const campaign = await assertCanWithdraw(…)`: a refusing helper's call kept, that throws or goes on
+          ts.isVariableStatement(st) ||
+          (ts.isIfStatement(st) && (stops(st.thenStatement) || (st.elseStatement !== undefined && stops(st.elseStatement)))) ||
+          // `switch (role) { case 'admin': break; default: throw … }`: a clause that stops refuses the rest
+          (ts.isSwitchStatement(st) && st.caseBlock.clauses.some((c) => c.statements.length > 0 && stops(c.statements[c.statements.length - 1]))))),
     gate: () => false,
     orCondition: true,
   };
