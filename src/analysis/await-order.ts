@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
-import { calleeChain, skipOuter } from './facts/walk';
-import { asksAgain, decisionSources, decisionTables, isCallbackArgument, readSubject, sourcesIn, tablesIn, type Check, type Decisions } from './decisions';
+import { calleeChain, skipOuter, topLevelBindings } from './facts/walk';
+import { asksAgain, classAround, decisionSources, decisionTables, isCallbackArgument, readSubject, sourcesIn, tablesIn, type Check, type Decisions } from './decisions';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
@@ -1153,19 +1153,12 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
     if (!earlier) return true;
     // (two services one holder hands out, `this.deps.councilClient.notify(…)` then `this.deps.allocationRepository.setSuspended(…)`:
     // methods of different classes are different stores)
-    if (earlier.via && op.via && ownerClass(earlier.via) !== ownerClass(op.via)) return true;
+    if (earlier.via && op.via && classAround(earlier.via) !== classAround(op.via)) return true;
     // (an entry appended to a trail or log, then a change to what exists: the change waited for the append)
     if (appendsRecord(awaited) && !appendsRecord(op.node)) appended ??= b;
     return false;
   });
   return other ?? appended;
-}
-
-/** The class a method belongs to, if it is one. */
-function ownerClass(fn: ts.FunctionLikeDeclaration): ts.Node | undefined {
-  let n: ts.Node | undefined = fn.parent;
-  while (n && !ts.isClassLike(n) && !ts.isSourceFile(n)) n = n.parent;
-  return n;
 }
 
 const windowCache = new WeakMap<ts.Node, ts.Node[]>();
@@ -1284,42 +1277,8 @@ export function documentOfImportedModel(node: ts.Node): ts.Identifier | undefine
   };
   visit(fn.body);
   if (!model) return undefined;
-  const name = model.text;
-  const imported = node
-    .getSourceFile()
-    .statements.some(
-      (st) =>
-        ts.isImportDeclaration(st) &&
-        ts.isStringLiteral(st.moduleSpecifier) &&
-        st.moduleSpecifier.text.startsWith('.') &&
-        !st.importClause?.isTypeOnly &&
-        (st.importClause?.name?.text === name ||
-          (st.importClause?.namedBindings && ts.isNamedImports(st.importClause.namedBindings) && st.importClause.namedBindings.elements.some((el) => el.name.text === name))),
-    );
-  return imported || required(node.getSourceFile(), name) ? model : undefined;
-}
-
-/** A name bound at the top of a CommonJS module by a `require` of a module of the project: `const { Apparatus } = require('./models')`. */
-function required(sf: ts.SourceFile, name: string): boolean {
-  return sf.statements.some(
-    (st) =>
-      ts.isVariableStatement(st) &&
-      st.declarationList.declarations.some((d) => {
-        let init = d.initializer && skipOuter(d.initializer);
-        if (init && ts.isPropertyAccessExpression(init)) init = skipOuter(init.expression);
-        const relative =
-          init !== undefined &&
-          ts.isCallExpression(init) &&
-          ts.isIdentifier(init.expression) &&
-          init.expression.text === 'require' &&
-          init.arguments[0] !== undefined &&
-          ts.isStringLiteral(init.arguments[0]) &&
-          init.arguments[0].text.startsWith('.');
-        if (!relative) return false;
-        if (ts.isIdentifier(d.name)) return d.name.text === name;
-        return ts.isObjectBindingPattern(d.name) && d.name.elements.some((el) => ts.isIdentifier(el.name) && el.name.text === name);
-      }),
-  );
+  // (an import or `require` of a module of the project: `import { Patient } from './models'`, `const { Apparatus } = require('./models')`)
+  return topLevelBindings(node.getSourceFile()).get(model.text)?.module.startsWith('.') ? model : undefined;
 }
 
 /** A lock option that only compares a version: `{ mode: 'optimistic', version }`. */

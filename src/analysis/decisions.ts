@@ -1219,7 +1219,8 @@ function typeMember(type: ts.TypeNode, name: string, modules: Modules): ts.TypeN
   return m?.type;
 }
 
-function classAround(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+/** The class a node is written in. */
+export function classAround(node: ts.Node): ts.ClassLikeDeclaration | undefined {
   for (let n = node.parent; n; n = n.parent) if (ts.isClassLike(n)) return n;
   return undefined;
 }

@@ -259,6 +259,21 @@ export function requiredModule(expr: ts.Expression): string | undefined {
 
 const stripNodePrefix = (spec: string): string => (spec.startsWith('node:') ? spec.slice(5) : spec);
 
+const topLevel = new WeakMap<ts.SourceFile, Map<string, ModuleBinding>>();
+
+/** The names a file's top-level imports and `require`s bind (the walk's `bindings`, for a caller that has only the tree). */
+export function topLevelBindings(sf: ts.SourceFile): ReadonlyMap<string, ModuleBinding> {
+  let out = topLevel.get(sf);
+  if (out) return out;
+  out = new Map();
+  for (const st of sf.statements) {
+    const nodes: ts.Node[] = ts.isVariableStatement(st) ? [...st.declarationList.declarations] : [st];
+    for (const n of nodes) for (const b of moduleBindings(n, out)) out.set(b.local, b);
+  }
+  topLevel.set(sf, out);
+  return out;
+}
+
 function moduleBindings(node: ts.Node, known: ReadonlyMap<string, ModuleBinding>): ModuleBinding[] {
   if (ts.isImportDeclaration(node)) {
     if (!ts.isStringLiteral(node.moduleSpecifier) || !node.importClause || node.importClause.isTypeOnly) return [];
