@@ -1,4 +1,5 @@
 import {
+  APPEND_WHEN_UNKEYED,
   APPEND_WRITES,
   CONDITION_KEYS,
   FRAMEWORK_CONTEXT_MEMBERS,
@@ -11,6 +12,7 @@ import {
   SCRIPT_SOURCE_KEY,
   SQL_APPEND,
   STORE_WRITES,
+  unkeyedAppendField,
 } from '../src/analysis/vocabulary/operations';
 import { isMessageError, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
 
@@ -89,6 +91,13 @@ describe('vocabulary: operations', () => {
     expect(SQL_APPEND.test('insert into slots (id) values ($1) on conflict (id) do update set callsign = $2')).toBe(false);
     expect(SQL_APPEND.test('INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE a = 2')).toBe(false);
     expect(SQL_APPEND.test("UPDATE slots SET callsign = 'x'")).toBe(false);
+  });
+
+  it('names the writes that append only when they name no record (Elasticsearch index without an id)', () => {
+    expect(unkeyedAppendField('index')).toBe('id');
+    for (const m of ['update', 'delete', 'create', 'set', 'indexOf']) expect([m, unkeyedAppendField(m)]).toEqual([m, undefined]);
+    // each such method is a store write, and not an append by its name alone
+    for (const [m] of APPEND_WHEN_UNKEYED) expect([m, isAppendWrite(m)]).toEqual([m, false]);
   });
 
   it('must not match: reads and answers', () => {

@@ -9,6 +9,7 @@ import {
   HTTP_WRITE_METHODS,
   IN_MEMORY_BUILDERS,
   isAppendWrite,
+  unkeyedAppendField,
   isFrameworkContextMember,
   NOT_A_STORE,
   OPERATION_VERBS,
@@ -157,6 +158,12 @@ export function appendsRecord(node: ts.Node): boolean {
   if (SQL.has(last)) {
     const text = sqlText(node.arguments[0]);
     return text !== undefined && SQL_APPEND.test(text);
+  }
+  // (`es.index({ index: 'moderation-log', document })`: a document with a new id)
+  const keyField = unkeyedAppendField(last);
+  if (keyField !== undefined) {
+    const a = node.arguments[0] && skipOuter(node.arguments[0]);
+    return a !== undefined && ts.isObjectLiteralExpression(a) && !a.properties.some((p) => ts.isSpreadAssignment(p) || (p.name !== undefined && propertyNameText(p.name) === keyField));
   }
   return isAppendWrite(last);
 }

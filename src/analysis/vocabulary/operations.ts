@@ -315,6 +315,18 @@ export const APPEND_WRITES: readonly string[] = ['insert', 'insertOne', 'insertM
 /** Raw SQL that only adds rows: `INSERT` without an `ON CONFLICT … UPDATE` / `ON DUPLICATE KEY UPDATE` that changes existing ones. */
 export const SQL_APPEND = /^\s*insert\b(?![\s\S]*\bon\s+(?:conflict|duplicate)\b)/i;
 
+/**
+ * Writes that add a new record only when they name none: Elasticsearch's `index({ index, document })`
+ * without an `id` makes a document with a new id (with one it creates or replaces that document).
+ * Method, then the field that names the record.
+ */
+export const APPEND_WHEN_UNKEYED: readonly (readonly [method: string, keyField: string])[] = [['index', 'id']];
+
+/** The field whose absence makes a call of `method` an append (`id` of `index`), if it is one of those. */
+export function unkeyedAppendField(method: string): string | undefined {
+  return APPEND_WHEN_UNKEYED.find(([m]) => m === method)?.[1];
+}
+
 const appendWrites = new Set(APPEND_WRITES.map((w) => w.toLowerCase()));
 /** Whether a write method only adds a record or entry. */
 export function isAppendWrite(method: string): boolean {
