@@ -163,7 +163,9 @@ export function appendsRecord(node: ts.Node): boolean {
   const keyField = unkeyedAppendField(last);
   if (keyField !== undefined) {
     const a = node.arguments[0] && skipOuter(node.arguments[0]);
-    return a !== undefined && ts.isObjectLiteralExpression(a) && !a.properties.some((p) => ts.isSpreadAssignment(p) || (p.name !== undefined && propertyNameText(p.name) === keyField));
+    return (
+      a !== undefined && ts.isObjectLiteralExpression(a) && !a.properties.some((p) => ts.isSpreadAssignment(p) || (p.name !== undefined && propertyNameText(p.name) === keyField))
+    );
   }
   return isAppendWrite(last);
 }
