@@ -31,6 +31,8 @@ export default defineRule({
       '{{op}} runs after {{boundary}} at line {{boundaryLine}}, but the decision that lets it run — {{decision}} at line {{decisionLine}} — was made before: {{what}} can change in between',
     sharedIdentityReread:
       'Identity is read from {{place}} again after {{boundary}} at line {{boundaryLine}} (first read at line {{readLine}}): another request may have replaced it in between',
+    sharedIdentityAfterWait:
+      'Identity is read from {{place}} after {{boundary}} at line {{boundaryLine}}, but it was put there before this function began to wait: another request may have replaced it in between',
     sharedIdentityDecision:
       '{{op}} runs after {{boundary}} at line {{boundaryLine}} on a decision made at line {{decisionLine}} from identity in {{place}}, which another request may have replaced in between',
   },
@@ -120,7 +122,7 @@ function staleReport(s: StaleOperation): RuleReport {
 function sharedReport(u: SharedIdentityUse): RuleReport {
   const sf = u.node.getSourceFile();
   const data: Record<string, string | number> =
-    u.kind === 'reread'
+    u.kind !== 'decision'
       ? { place: u.place.label, boundary: boundaryText(u.boundary), boundaryLine: line(boundaryAt(u.boundary)), readLine: line(u.before) }
       : {
           op: code(`${snippet(ts.isCallExpression(u.node) ? u.node.expression : u.node, sf, 50)}()`),
@@ -130,12 +132,14 @@ function sharedReport(u: SharedIdentityUse): RuleReport {
           place: u.place.label,
         };
   return {
-    messageId: u.kind === 'reread' ? 'sharedIdentityReread' : 'sharedIdentityDecision',
+    messageId: u.kind === 'reread' ? 'sharedIdentityReread' : u.kind === 'afterWait' ? 'sharedIdentityAfterWait' : 'sharedIdentityDecision',
     node: u.node,
     severity: 'error',
     data,
     related: [
-      { node: u.before, message: u.kind === 'reread' ? `identity is first read from ${u.place.label} here` : `the decision is made here from identity in ${u.place.label}` },
+      ...(u.kind === 'afterWait'
+        ? []
+        : [{ node: u.before, message: u.kind === 'reread' ? `identity is first read from ${u.place.label} here` : `the decision is made here from identity in ${u.place.label}` }]),
       { node: boundaryAt(u.boundary), message: `other requests can run here (${boundaryText(u.boundary)})` },
       { node: u.write, message: `identity is written to ${u.place.label} here` },
     ],

@@ -76,6 +76,8 @@ export interface OrderVisitor<K> {
   boundary?(node: ts.Node): boolean;
   /** Keys fresh on entry of a deferred callback (`lookup().then((allowed) => …)`), after the boundary. */
   callbackReads?(fn: ts.FunctionLikeDeclaration, call: ts.CallExpression): readonly K[] | undefined;
+  /** Keys already read when the function starts (read at the function itself): what a caller set up before calling it. */
+  entryReads?(fn: ts.FunctionLikeDeclaration): readonly K[] | undefined;
 }
 
 class State<K> implements OrderState<K> {
@@ -444,8 +446,10 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
   };
 
   frames.push({ kind: 'function', breaks: [], continues: [], abrupt: [] });
-  if (ts.isBlock(fn.body)) stmt(fn.body, new State<K>());
-  else expr(fn.body, new State<K>());
+  const start = new State<K>();
+  for (const k of visitor.entryReads?.(fn) ?? []) start.read(k, fn);
+  if (ts.isBlock(fn.body)) stmt(fn.body, start);
+  else expr(fn.body, start);
   frames.pop();
 }
 

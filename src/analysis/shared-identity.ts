@@ -14,11 +14,16 @@ import type { Place, SharedState } from './shared-state';
  * `await`: after the boundary, another request may have replaced it. Needs the identity model.
  */
 export interface SharedIdentityUse {
-  kind: 'reread' | 'decision';
+  /**
+   * `reread`: read before a boundary and again after it; `decision`: decided on before it;
+   * `afterWait`: read only after a boundary of a function that began with it already set (by
+   * middleware, by `actAs(…)` before the call).
+   */
+  kind: 'reread' | 'decision' | 'afterWait';
   /** The read after the boundary (or the call it is an argument of), or the operation the decision guards. */
   node: ts.Node;
   place: Place;
-  /** The first read before the boundary, or the test that decides from the shared identity. */
+  /** The first read before the boundary, the test that decides from the shared identity, or (`afterWait`) the function. */
   before: ts.Node;
   boundary: ts.Node;
   /** Where the identity is written to the place. */
@@ -71,7 +76,7 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
     if (![...names].some((n) => sf.text.includes(n))) continue;
     for (const fn of suspendingFunctions(sf)) {
       if (![...names].some((n) => fn.getText(sf).includes(n))) continue;
-      const uses = staleSharedIdentity(fn, places, shared, getterKey);
+      const uses = staleSharedIdentity(fn, places, shared, getterKey, true);
       // the identity written here, then a wait, then relied on (`this.outgoing = cert.subject.CN; await …; insert({ by: this.outgoing })`)
       const seen = new Set(uses.map((u) => u.node));
       const setHere = setAcrossWait(fn, places, shared, (v) => project.identity.isIdentity(v)).filter((u) => !seen.has(u.node));
@@ -250,6 +255,8 @@ function staleSharedIdentity(
   places: Map<string, { place: Place; write: ts.Node }>,
   shared: SharedState,
   getterKey: (n: ts.Node) => string | undefined,
+  /** The places hold what was set before the function began (a request's identity, set by its middleware). */
+  setBeforeEntry = false,
 ): SharedIdentityUse[] {
   const reports: SharedIdentityUse[] = [];
   const reported = new Set<ts.Node>();
@@ -302,9 +309,15 @@ function staleSharedIdentity(
   };
   visitTests(fn);
   walkInOrder<string>(fn, {
+    entryReads: (f) => (setBeforeEntry && f === fn ? [...places.keys()] : undefined),
     reads(node) {
       const k = placeRead(node);
       if (k) return [k];
+      // the function sets the place itself (`current = cn`): what it reads next is its own value
+      if (setBeforeEntry && ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const place = shared.placeOf(node.left);
+        if (place?.shared && places.has(place.key)) return [place.key];
+      }
       if (ts.isIdentifier(node) && aliases.has(node.text) && isRead(node)) return [aliases.get(node.text)!];
       return undefined;
     },
@@ -312,11 +325,13 @@ function staleSharedIdentity(
       const k = placeRead(node);
       if (k) {
         const o = state.outdated(k);
-        if (o) {
+        // (set before the function began: the wait must be on the way into the read, not in a callback
+        // merely registered before it — `fastify.get('/a', async () => { await … })`, then `fastify.get('/b', …)`)
+        if (o && !(o.read === fn && !waitsBefore(o.boundary, node))) {
           const at = operationAround(node, fn);
           if (reported.has(at)) return;
           reported.add(at);
-          reports.push({ kind: 'reread', node: at, place: places.get(k)!.place, before: o.read, boundary: o.boundary, write: places.get(k)!.write });
+          reports.push({ kind: o.read === fn ? 'afterWait' : 'reread', node: at, place: places.get(k)!.place, before: o.read, boundary: o.boundary, write: places.get(k)!.write });
         }
         return;
       }
@@ -331,6 +346,13 @@ function staleSharedIdentity(
     },
   });
   return reports;
+}
+
+/** A boundary in the function the read is in, or in one around it: the read runs after it. */
+function waitsBefore(boundary: ts.Node, read: ts.Node): boolean {
+  const around = enclosingFunction(boundary);
+  for (let n: ts.Node | undefined = read; n; n = n.parent) if (n === around) return true;
+  return false;
 }
 
 /** The call a read is an argument of (`db.delete(currentUser.id)`), or the read's statement. */
