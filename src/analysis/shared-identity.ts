@@ -226,6 +226,10 @@ function writtenName(target: ts.Expression): string | undefined {
     if (ts.isPropertyAccessExpression(e)) {
       parts.unshift(e.name.text);
       e = skipOuter(e.expression);
+    } else if (ts.isCallExpression(e) && parts.some((p) => p !== 'set' && p !== 'add' && p !== 'push')) {
+      // a field of what a call hands out (`container.resolve(CounterSession).pharmacist = …`): read by the field's name
+      // (`this.session.pharmacist`), not by the container's
+      return parts.find((p) => p !== 'set' && p !== 'add' && p !== 'push');
     } else if (ts.isElementAccessExpression(e) || ts.isCallExpression(e)) e = skipOuter(e.expression);
     else break;
   }
