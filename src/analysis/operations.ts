@@ -466,9 +466,14 @@ function importedFromProject(root: ts.Identifier, resolve: CallResolver): boolea
   return v === undefined || ts.isImportDeclaration(v) || ts.isImportSpecifier(v) || ts.isImportClause(v) || ts.isNamespaceImport(v);
 }
 
-/** A name bound by an import: `import { redis } from './redis'`, `import redis from './redis'`. */
+/**
+ * A name bound by an import or a `require`: `import { redis } from './redis'`, `import redis from './redis'`,
+ * `const { redis } = require('./stores')`, `const redis = require('./redis')`.
+ */
 function isImportBinding(decl: ts.Node): boolean {
-  return ts.isImportSpecifier(decl) || ts.isImportClause(decl);
+  if (ts.isImportSpecifier(decl) || ts.isImportClause(decl)) return true;
+  const owner = ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) ? decl.parent.parent : decl;
+  return ts.isVariableDeclaration(owner) && owner.initializer !== undefined && requiredModule(owner.initializer) !== undefined;
 }
 
 /** A store client's call on a name another module exports (`import { redis } from './redis'`). */
