@@ -150,6 +150,10 @@ function parseSize(value: string): number {
 
 /** Run the CLI; returns the exit code. Only this function writes to stdout, stderr or the output file. */
 export async function main(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
+  if (io.cwd === '') {
+    io.stderr.write('toctou-lint: the current folder no longer exists (it was removed or renamed); run from an existing folder\n');
+    return EXIT.error;
+  }
   const cmd = program(io);
   let debug = argv.includes('--debug');
   try {
@@ -450,5 +454,14 @@ function listRules(): string {
 }
 
 function defaultIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: currentFolder() };
+}
+
+/** The current folder, or '' when it was removed under the process (`process.cwd()` throws ENOENT then). */
+function currentFolder(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return '';
+  }
 }

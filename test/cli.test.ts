@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CLEAN, cli, tempProject, VULNERABLE } from './helpers/project';
+import { spawnSync } from 'node:child_process';
+import { BIN, CLEAN, cli, tempProject, VULNERABLE } from './helpers/project';
 import { multitoolProblems, sarifSchemaErrors } from './helpers/sarif';
 import { rules } from '../rules/index';
 
@@ -28,6 +29,16 @@ describe('exit codes', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('path does not exist: nope/missing');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('2 with a message, not a crash, when the current folder was removed under the run', () => {
+    const dir = tempProject({ 'src/a.ts': VULNERABLE });
+    const gone = path.join(dir, 'gone');
+    fs.mkdirSync(gone);
+    const r = spawnSync('sh', ['-c', `cd "${gone}" && rmdir "${gone}" && exec "${process.execPath}" "${BIN}" "${path.join(dir, 'src')}"`], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('the current folder no longer exists');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('2 for a broken config, naming the file', () => {
