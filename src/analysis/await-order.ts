@@ -847,11 +847,11 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       // (a helper's decision is made when the helper returns: its own waits are not the window)
       const from =
         ts.isCallExpression(stale.read) && stale.read !== stale.key.call ? stale.key.test.pos : stale.key.via ? Math.max(stale.read.end, stale.key.test.end) : stale.read.end;
-      const boundary = otherBoundary(fn, from, op, decisions);
+      const boundary = otherBoundary(fn, from, op, decisions, stale.read);
       if (!boundary) return;
       // a decision a refusing helper makes (`await this.stopWhenLocked(…)`) holds across the other guards that follow it
       // (`await this.stopWhenNoQuota(…)`): checks in a row are one guard; any other wait is a window
-      if (stale.key.via && !windowPastGuards(fn, from, op, decisions)) return;
+      if (stale.key.via && !windowPastGuards(fn, from, op, decisions, stale.read)) return;
       seen.add(node);
       const list = found.get(stale.key) ?? [];
       list.push({ op, decision: stale.key, read: stale.read, boundary });
@@ -1088,13 +1088,15 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
 }
 
 /** Some boundary between `from` and the operation is more than another guard: a call of a helper that only checks and refuses. */
-function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): boolean {
+function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions, answered?: ts.Node): boolean {
   const guard = (b: ts.Node): boolean => {
     const call = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     const helper = call && ts.isCallExpression(call) ? decisions.resolve(call) : undefined;
     return helper !== undefined && decisions.refuses(helper) && performedOperation(helper, decisions.resolve, 1) === undefined;
   };
-  return windowBoundaries(fn).some((b) => b.pos >= from && b.pos < op.node.pos && (!within(op.node, b) || ts.isCallExpression(b)) && !guard(b));
+  // (a step of a promise chain starts where the chain does: it is passed where its `.then` is)
+  const at = (b: ts.Node): number => (ts.isCallExpression(b) && ts.isPropertyAccessExpression(b.expression) ? b.expression.name.pos : b.pos);
+  return windowBoundaries(fn).some((b) => at(b) >= from && at(b) < op.node.pos && (!within(op.node, b) || ts.isCallExpression(b)) && !guard(b) && !answers(b, answered));
 }
 
 /**
@@ -1138,14 +1140,23 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
 }
 
 /** The first boundary between a read and an operation that is not an earlier write to the operation's own store (`db.a.create` before `db.b.update`). */
-function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions): ts.Node | undefined {
+/**
+ * The step of a chain that takes a decision's answer (`assertCustodian(…).then(() => op())`): how the
+ * answer arrives, like the `await` of the call, not a wait after it.
+ */
+function answers(b: ts.Node, read: ts.Node | undefined): boolean {
+  // (a read made in a `.then` callback, `lookup().then((ok) => …)`, is answered in it: the next step waits for what it returns)
+  return read !== undefined && ts.isCallExpression(read) && chainReceiver(read) === undefined && ts.isCallExpression(b) && chainReceiver(b) === read;
+}
+
+function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions, answered?: ts.Node): ts.Node | undefined {
   const store = storeOf(op.node);
   // (a wait of another kind names the window better than an entry appended to a trail)
   let appended: ts.Node | undefined;
   const other = windowBoundaries(fn).find((b) => {
     // a deferred callback that holds the operation, passed after the decision (in a promise chain the
     // call starts before it: `read().then(decide).then(() => op())`)
-    if (ts.isCallExpression(b)) return b.end >= op.node.end && b.arguments.some((a) => within(op.node, a) && a.pos >= from) && b.pos < op.node.pos;
+    if (ts.isCallExpression(b)) return b.end >= op.node.end && b.arguments.some((a) => within(op.node, a) && a.pos >= from) && b.pos < op.node.pos && !answers(b, answered);
     if (b.pos < from || b.pos >= op.node.pos) return false;
     // a wait on a branch that ends (`if (revoked) { await redis.unwatch(); return 402 }`) is not on the way to the operation
     if (onEndingBranch(b, op.node, fn)) return false;
@@ -1542,6 +1553,8 @@ export function testGuards(test: ts.Node, op: ts.Node): boolean {
     orCondition: true,
   };
   if (checkInFunction(op, enclosingFunction(test) ?? test.getSourceFile(), spec) !== undefined) return true;
+  // `assertPrescriber(cn).then(() => op())`: a refusing helper at the root of a chain lets only its `.then` steps run
+  if (ts.isCallExpression(test)) return fulfilledStepOf(test, op);
   // `p.then((ok) => { if (!ok) throw 403; return next(); }).then(() => op())`: a later callback of the
   // chain runs only when the earlier one went past its test
   const testFn = enclosingFunction(test);
@@ -1553,6 +1566,23 @@ export function testGuards(test: ts.Node, op: ts.Node): boolean {
     spec.statement(test as ts.Statement) &&
     laterInChain(testFn, op)
   );
+}
+
+/**
+ * `op` runs in a callback that the chain from `root` calls only when `root` fulfilled: the first
+ * callback of a `.then` with only `.then` steps between (`root.then(a).then(() => op)`; not after a
+ * `.catch`, which goes on after a refusal).
+ */
+function fulfilledStepOf(root: ts.CallExpression, op: ts.Node): boolean {
+  let at: ts.CallExpression = root;
+  for (;;) {
+    const access = at.parent;
+    const step = access && ts.isPropertyAccessExpression(access) && access.expression === at ? access.parent : undefined;
+    if (!step || !ts.isCallExpression(step) || (access as ts.PropertyAccessExpression).name.text !== 'then') return false;
+    const onFulfilled = step.arguments[0];
+    if (onFulfilled && within(op, onFulfilled)) return true;
+    at = step;
+  }
 }
 
 /** `op` runs in a callback of a promise chain after the one `cb` is passed to (`a.then(cb)…then(() => op)`). */

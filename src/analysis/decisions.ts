@@ -115,6 +115,10 @@ export class Decisions {
       } else if (ts.isExpressionStatement(n) && depth < 2) {
         const helper = this.refusingHelper(n.expression, depth) ?? this.assertionOnRead(n.expression, fn);
         if (helper) out.push({ ...helper, test: n });
+        // `assertPrescriber(cn).then(() => …)`: a refusing helper at the root of a promise chain decides its `.then` steps
+        const root = helper ? undefined : chainRoot(n.expression);
+        const chained = root && this.refusingHelper(root, depth);
+        if (root && chained) out.push({ ...chained, test: root });
       } else if (ts.isVariableStatement(n) && depth < 2) {
         // what a refusing helper returns kept (`const campaign = await assertCanWithdraw(id, user)`): it decided
         for (const d of n.declarationList.declarations) {
@@ -705,6 +709,17 @@ export function readSubject(call: ts.CallExpression): string {
   const names = chainNames(callee);
   const receiver = ts.isPropertyAccessExpression(callee) ? names.slice(0, -1) : names;
   return `${receiver.join('.')}|${[...words].sort().join(',')}`;
+}
+
+/** The call a promise chain starts from (`helper(x)` of `helper(x).then(a).catch(b)`), when the expression is a chain. */
+function chainRoot(expr: ts.Expression): ts.CallExpression | undefined {
+  let e = skipOuter(expr);
+  let steps = 0;
+  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)) && isPromiseStep((skipOuter(e.expression) as ts.PropertyAccessExpression).name.text)) {
+    e = skipOuter((skipOuter(e.expression) as ts.PropertyAccessExpression).expression);
+    steps++;
+  }
+  return steps > 0 && ts.isCallExpression(e) ? e : undefined;
 }
 
 /** A value made as a collection: `new Set()`, `new Map(…)`, `[]`. */
