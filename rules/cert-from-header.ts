@@ -100,5 +100,8 @@ knows the proxy sent it:
  */
 function onlyVerifiedClients(project: Project, read: ts.Node): boolean {
   const servers = project.servers.servingNode(read);
-  return servers.length > 0 && servers.every((s) => project.servers.verification(s) === 'verified');
+  if (servers.length === 0 || !servers.every((s) => project.servers.verification(s) === 'verified')) return false;
+  // a server that also takes client identity from the peer certificate is reached by clients themselves,
+  // each holding a certificate it verifies: any of them can send the header
+  return !project.identity.certReads().some((c) => project.servers.servingNode(c.call).some((s) => servers.includes(s)));
 }
