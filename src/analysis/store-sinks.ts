@@ -1,6 +1,7 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { isFunctionLike, returnedExpressions } from './modules';
+import { fieldDeclaration, isFunctionLike, returnedExpressions } from './modules';
+import { isDiResolve } from './vocabulary/di';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
 import { commandMade } from './operations';
@@ -292,10 +293,32 @@ export class StoreClients {
           if (spec) return spec;
         }
       }
-      if (ts.isIdentifier(e)) return this.assignedLater(e, depth);
+      if (ts.isIdentifier(e)) {
+        // a local the value model does not follow (`const redis = container.resolve(RedisStore).client`): its initializer
+        const decl = value === undefined ? this.project.modules.declarationOf(e.text, e) : undefined;
+        if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return this.clientOf(decl.initializer, depth + 1);
+        return this.assignedLater(e, depth);
+      }
+      // a field of an instance made or handed out here (`container.resolve(RedisStore).client`, `new Stores().redis`)
+      if (ts.isPropertyAccessExpression(e)) {
+        const field = fieldDeclaration(this.instanceClass(e.expression), e.name.text);
+        const spec = field && this.declared(field, depth);
+        if (spec) return spec;
+      }
       if (ts.isPropertyAccessExpression(e)) return this.decorated(e, depth);
     }
     return undefined;
+  }
+
+  /** The class of an instance an expression makes or has a DI container hand out: `new Stores()`, `container.resolve(RedisStore)`. */
+  private instanceClass(expr: ts.Expression): ts.ClassLikeDeclaration | undefined {
+    const e = skipOuter(expr);
+    let named: ts.Expression | undefined;
+    if (ts.isNewExpression(e)) named = e.expression;
+    else if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)) && isDiResolve((skipOuter(e.expression) as ts.PropertyAccessExpression).name.text))
+      named = e.arguments[0];
+    const cls = named && this.project.modules.valueOf(skipOuter(named));
+    return cls && ts.isClassLike(cls) ? cls : undefined;
   }
 
   /** A variable, field or parameter: its type, its injection, its initializer, or (a parameter) what its callers pass. */
