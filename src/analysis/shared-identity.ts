@@ -264,7 +264,6 @@ function staleSharedIdentity(
 ): SharedIdentityUse[] {
   const reports: SharedIdentityUse[] = [];
   const reported = new Set<ts.Node>();
-  const mentions = (e: ts.Node, names: string[]): boolean => references(e, new Set(names));
   const readCache = new Map<ts.Node, string | undefined>();
   /** The shared identity place an expression reads (the outermost chain that names it). */
   const placeRead = (node: ts.Node): string | undefined => {
@@ -285,17 +284,12 @@ function staleSharedIdentity(
     readCache.set(node, key);
     return key;
   };
-  // local copies of a shared identity: `const user = currentUser`
-  const aliases = new Map<string, string>();
+  // (a local copy, `const user = currentUser`, is this call's snapshot: reading it later, or deciding on it, is
+  // not a read of the shared place — only a read of the place itself is)
   const tests: { node: ts.Node; key: string }[] = [];
   const visitTests = (n: ts.Node): void => {
-    // a copy of the identity itself (`const user = currentUser`, `= this.operator.cn`), not a value computed with it
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && (isChain(n.initializer) || getterKey(skipOuter(n.initializer)))) {
-      const k = readsPlace(n.initializer);
-      if (k) aliases.set(n.name.text, k);
-    }
     if (ts.isIfStatement(n)) {
-      const k = readsPlace(n.expression) ?? [...aliases].find(([a]) => mentions(n.expression, [a]))?.[1];
+      const k = readsPlace(n.expression);
       if (k) tests.push({ node: n, key: k });
     }
     if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
@@ -322,7 +316,6 @@ function staleSharedIdentity(
         const place = shared.placeOf(node.left);
         if (place?.shared && places.has(place.key)) return [place.key];
       }
-      if (ts.isIdentifier(node) && aliases.has(node.text) && isRead(node)) return [aliases.get(node.text)!];
       return undefined;
     },
     visit(node, state) {
