@@ -168,6 +168,9 @@ export class AccessChecks {
   private compared(read: RequestRead): CheckSpec {
     const both = (n: ts.Node): boolean => this.mentionsBoth(n, read);
     const statement = (s: ts.Statement): boolean => {
+      // `try { await assertMeterOwnership(serial, me.utilityId) } catch (err) { …; throw err }`: the `try` as a
+      // whole lets only what passed the check go on, when its `catch` always ends the request
+      if (ts.isTryStatement(s)) return s.catchClause !== undefined && rejects(s.catchClause.block) && s.tryBlock.statements.some(statement);
       if (ts.isIfStatement(s))
         return (both(s.expression) || this.predicateCompares(s.expression, read)) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)));
       // `assertSameTenant(identity, req.params.tenantId)`, `await ensureOwner(me, id)`, `ctx.assert(id === me, 403)`
