@@ -67,7 +67,7 @@ the certificate.
         for (const sink of sinks) {
           const read = access.clientChoice(sink);
           if (!read) continue;
-          if (access.scopedByIdentity(sink) || access.scopedByCheckedChoice(sink, read)) continue;
+          if (access.scopedByIdentity(sink) || access.scopedByCheckedChoice(sink, read) || access.scopedByCheckedRecord(sink)) continue;
           const identified = access.identifiedBefore(sink.node);
           if (!identified) continue;
           if (access.choiceCompared(sink.node, read)) continue;

@@ -133,6 +133,25 @@ export class AccessChecks {
     return sink.scope.some((s) => this.project.requestValues.requestReadsIn(s).some((r) => !sameChoice(r, read) && this.before(sink.node, this.compared(r))));
   }
 
+  /**
+   * The access is scoped by a field of a record whose owner was compared with the identity: `where({ id:
+   * buoyId, plot_id: plot.id })` after `if (!plot || plot.permit_no !== leaseholder.permitNo) ctx.throw(404)`.
+   */
+  scopedByCheckedRecord(sink: Sink): boolean {
+    const checked = (e: ts.Node): boolean => {
+      if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(skipOuter(e.expression))) {
+        const id = skipOuter(e.expression) as ts.Identifier;
+        const decl = this.project.modules.declarationOf(id.text, id);
+        let init = decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) ? decl.initializer : undefined;
+        if (init) init = skipOuter(init);
+        if (init && ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+        if (init && ts.isCallExpression(init) && init !== sink.node && this.ownershipChecked(init)) return true;
+      }
+      return ts.forEachChild(e, (c) => (checked(c) ? true : undefined)) === true;
+    };
+    return sink.scope.some(checked);
+  }
+
   /** Where the client was identified (its identity read, or `authorized` required) before `node` on every path. */
   identifiedBefore(node: ts.Node): ts.Node | undefined {
     return this.before(node, this.identified);
