@@ -7,7 +7,8 @@ import type { Modules } from './modules';
 import type { Project } from './project';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
 import { isContainerClass, isConversion, iteratesElements, PROMISE_CLASS } from './vocabulary/values';
-import { isRequestInputField } from './vocabulary/requests';
+import { isRequestInputField, isRequestObjectName } from './vocabulary/requests';
+import { CONTEXT_ACCESSOR } from './vocabulary/api-layers';
 import { NEST_GET_REQUEST, NEST_PARAM_DECORATOR_FACTORY, PASSPORT_NEST } from './vocabulary/frameworks';
 
 const SK = ts.SyntaxKind;
@@ -393,12 +394,33 @@ export class Values {
     // what middleware bound to the request (`req.identity = …`); never the client's own input
     // fields, whatever a handler writes there (Koa's `ctx.body =` is the response)
     // (also off NestJS's `ctx.switchToHttp().getRequest()`, in a guard or a parameter decorator)
-    if ((isRequestLike(owner) || isNestGetRequest(owner)) && !isRequestInputField(key)) {
+    if ((isRequestLike(owner) || isNestGetRequest(owner) || this.returnsRequest(owner)) && !isRequestInputField(key)) {
       const written = this.requestFieldWrites().get(key) ?? [];
       // `req.user`: what the passport strategies' `validate` return
       return key === PASSPORT_NEST.userField ? [...written, ...this.project.handlers.passportValidators().flatMap((fn) => returnedExpressions(fn))] : written;
     }
     return [];
+  }
+
+  /**
+   * A call of a function of the app that hands back the request (`requestOf(context)` returning
+   * `GqlExecutionContext.create(context).getContext().req`, or `ctx.switchToHttp().getRequest()`).
+   */
+  private returnsRequest(e: ts.Expression): boolean {
+    const x = skipOuter(e);
+    if (!ts.isCallExpression(x)) return false;
+    const fn = this.project.handlers.functionOf(x.expression);
+    if (!fn) return false;
+    const returned = returnedExpressions(fn).map((r) => skipOuter(r));
+    const request = (r: ts.Expression): boolean =>
+      isRequestLike(r) ||
+      isNestGetRequest(r) ||
+      // the request a GraphQL context holds: `….getContext().req`
+      (ts.isPropertyAccessExpression(r) &&
+        isRequestObjectName(r.name.text) &&
+        ts.isCallExpression(skipOuter(r.expression)) &&
+        calledName(skipOuter(r.expression) as ts.CallExpression) === CONTEXT_ACCESSOR);
+    return returned.length > 0 && returned.every(request);
   }
 
   /**
@@ -952,4 +974,10 @@ export function isNestGetRequest(e: ts.Expression): boolean {
   if (!ts.isCallExpression(x)) return false;
   const callee = skipOuter(x.expression);
   return ts.isPropertyAccessExpression(callee) && callee.name.text === NEST_GET_REQUEST;
+}
+
+/** The name a call calls: `getContext` of `GqlExecutionContext.create(c).getContext()`, `f` of `f()`. */
+function calledName(call: ts.CallExpression): string | undefined {
+  const callee = skipOuter(call.expression);
+  return ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
 }
