@@ -108,6 +108,10 @@ export class IdentityWrites {
           const onRequest = bound.has(field) && isRequestLike(owner);
           const onIdentity = ofBound && ts.isPropertyAccessExpression(owner) && bound.has(owner.name.text) && isRequestLike(skipOuter(owner.expression));
           if (!onRequest && !onIdentity) continue;
+          // the only write of a field is what binds it, not an overwrite: `res.locals.assignment = { room:
+          // req.params.room, reporter: reporter.cn }` makes a record of its own; an overwrite replaces what another
+          // write bound there, or merges into it (`req.user = { ...req.user, cn: actingAs }`)
+          if (onRequest && !rebinds(project, field, node)) continue;
           const other = foreignPart(project, node.right, 0);
           if (other) out.push({ node, field: snippet(left, sf(left), 40), other });
         }
@@ -569,6 +573,21 @@ function isModuleInit(node: ts.Node): boolean {
  * lookup, a token — `req.user ?? await db.lookup(req.query.user)` → the lookup. Literals, identity
  * values and lookups keyed by identity (`await roles.for(cert.subject.CN)`) are the certificate's.
  */
+/** Another write binds `field` on the request, or this write reads the field it replaces. */
+function rebinds(project: Project, field: string, write: ts.BinaryExpression): boolean {
+  const right = skipOuter(write.right);
+  if ((project.values.requestFieldWrites().get(field) ?? []).some((v) => skipOuter(v) !== right)) return true;
+  let reads = false;
+  const visit = (n: ts.Node): void => {
+    if (reads) return;
+    if (ts.isPropertyAccessExpression(n) && n.name.text === field) reads = true;
+    else if (ts.isCallExpression(n) && n.arguments.length === 1 && ts.isStringLiteralLike(n.arguments[0]) && n.arguments[0].text === field) reads = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(right);
+  return reads;
+}
+
 function foreignPart(project: Project, value: ts.Expression, depth: number): ts.Node | undefined {
   const e = skipOuter(value);
   if (depth > 4) return undefined;
