@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { calleeChain, skipOuter } from './facts/walk';
+import { calleeChain, requiredModule, skipOuter } from './facts/walk';
 import { fieldDeclaration, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import { instanceOfClass } from './values';
 import type { Project } from './project';
@@ -559,6 +559,12 @@ export class Handlers {
     }
     if (ts.isCallExpression(e)) {
       const name = calleeChain(e.expression)?.at(-1);
+      // a router required where it is mounted: `app.use('/depot-api', requireEdgeProxy, require('./routes/depot'))`
+      const required = requiredModule(e);
+      if (required !== undefined && required.startsWith('.')) {
+        mounted.push(this.keyOf(e));
+        return;
+      }
       if (name === 'routes' || name === 'middleware' || this.returnedApp(e)) {
         mounted.push(this.keyOf(e));
         return;
