@@ -1,7 +1,6 @@
 import { code } from '../src/analysis/expressions';
 import { bringsOwnContext } from '../src/analysis/vocabulary/tls';
 import { defineRule } from '../src/rule';
-import { ts } from '../src/ts';
 
 export default defineRule({
   id: 'missing-revocation-check',
@@ -71,11 +70,10 @@ certificates have a legitimate reason to go without one.`,
           if (!(request?.literal === true || request?.mayBeTrue) || !complete || values.has('crl') || [...values.keys()].some(bringsOwnContext)) continue;
           // a CRL loaded after the server was made, or a revocation check of the app's own
           if (project.servers.reloadsCrl(server) || project.servers.checksRevocationItself(server)) continue;
-          // `https\n  .createServer(…)`: point at the call's name, not the module on the line above
-          const callee = server.call.expression;
+          // (the call as a whole, from its first line: `https\n  .createServer(…)` is reported on `https`)
           context.report({
             messageId: request.literal === true ? 'noCrl' : 'noCrlMaybe',
-            node: ts.isPropertyAccessExpression(callee) ? callee.name : server.call,
+            node: server.call,
             data: { server: code(server.label) },
             related: [{ node: request.node, message: 'client certificates are requested here' }],
           });
