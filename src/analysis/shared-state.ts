@@ -180,6 +180,18 @@ export class SharedState {
       return { shared: true, kind: 'app-locals', key: `app:${path.join('.')}`, label: code(shown) };
     }
     if (decl && isModuleLevel(decl)) return this.modulePlace(decl, name, path, shown, contents);
+    // a member of the app or server object taken out by name: `const { redis } = fastify` is `fastify.redis`
+    if (decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent)) {
+      const from = decl.parent.parent.initializer && skipOuter(decl.parent.parent.initializer);
+      const member = decl.propertyName ?? decl.name;
+      if (from && ts.isIdentifier(from) && isAppObject(from.text) && ts.isIdentifier(member)) {
+        const fromDecl = this.modules.declarationOf(from.text, from);
+        if (!fromDecl || ts.isParameter(fromDecl) || isModuleLevel(fromDecl)) {
+          const whole = [member.text, ...path];
+          return { shared: true, kind: 'app-locals', key: `app:${whole.join('.')}`, label: code([from.text, ...whole].join('.')) };
+        }
+      }
+    }
     // a local holding what a container hands out: `const ctx = container.resolve(OperatorContext); ctx.icao = …`
     if (decl && ts.isVariableDeclaration(decl) && decl.initializer && path.length > 0 && path[0] !== '[]') {
       let init = skipOuter(decl.initializer);
