@@ -3,7 +3,7 @@ import { code } from './expressions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import type { FileFacts } from './facts/types';
-import { fieldDeclaration, isFunctionLike, propertyNameText, type Modules } from './modules';
+import { fieldDeclaration, isFunctionLike, propertyNameText, typeOnlyImport, type Modules } from './modules';
 import {
   ASYNC_LOCAL_ENTER,
   ASYNC_LOCAL_READ,
@@ -191,6 +191,17 @@ export class SharedState {
           return { shared: true, kind: 'app-locals', key: `app:${whole.join('.')}`, label: code([from.text, ...whole].join('.')) };
         }
       }
+    }
+    // a store client a container hands out, named by its type: `const redis = req.container.resolve<Redis>('redis')`
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer && path.length === 0 && contents) {
+      const made = skipOuter(decl.initializer);
+      const callee = ts.isCallExpression(made) ? skipOuter(made.expression) : undefined;
+      const typeArg = callee && ts.isPropertyAccessExpression(callee) && isDiResolve(callee.name.text) ? (made as ts.CallExpression).typeArguments?.[0] : undefined;
+      const typeName = typeArg && ts.isTypeReferenceNode(typeArg) && ts.isIdentifier(typeArg.typeName) ? typeArg.typeName : undefined;
+      const typeDecl = typeName && (this.modules.declarationOf(typeName.text, typeName) ?? typeOnlyImport(typeName));
+      const importDecl = typeDecl && (ts.isImportClause(typeDecl) ? typeDecl.parent : ts.isImportSpecifier(typeDecl) ? typeDecl.parent.parent.parent : undefined);
+      const spec = importDecl && ts.isImportDeclaration(importDecl) && ts.isStringLiteral(importDecl.moduleSpecifier) ? importDecl.moduleSpecifier.text : undefined;
+      if (spec && isCacheModule(spec)) return { shared: true, kind: 'cache', key: `pkg:${spec}`, label: `${code(name)} (${spec})` };
     }
     // a local holding what a container hands out: `const ctx = container.resolve(OperatorContext); ctx.icao = …`
     if (decl && ts.isVariableDeclaration(decl) && decl.initializer && path.length > 0 && path[0] !== '[]') {
