@@ -27,7 +27,7 @@ import { startsServer } from './analysis/vocabulary/frameworks';
 import { Modules, type Workspace } from './analysis/modules';
 import { readWorkspace } from './workspace';
 import type { FileFacts } from './analysis/facts/types';
-import { connectedFiles, identitySignal, importSpecifiers, jobSignal, Project, webSignal } from './analysis/project';
+import { connectedFiles, identitySignal, importSpecifiers, jobSignal, Project, queueWorkers, webSignal } from './analysis/project';
 import { isTestPath } from './analysis/vocabulary/test-files';
 import { inputFormPattern, RECORD_CHOOSING_INPUT_FORMS } from './analysis/vocabulary/requests';
 import { type ts } from './ts';
@@ -715,11 +715,13 @@ class ParsedOnDemand implements ReadonlyMap<string, ts.SourceFile> {
 /** The project models of the applications around files that can carry client identity, each an isolated step. */
 function identityApps(seen: Map<string, SeenFile>, active: readonly ActiveRule[], config: Config, notifications: Notification[], workspace: Workspace): Finding[][] {
   // start from the identity files whose findings are reported: context alone never seeds a project
-  const members = connectedFiles(seen, (info) => info.identity && info.reported, workspace);
+  // (a queue's processor in a file of its own, matched by the queue's name, is the app's deferred work)
+  const workers = queueWorkers(seen.keys(), (file) => seen.get(file)!.text);
+  const members = connectedFiles(seen, (info) => info.identity && info.reported, workspace, workers);
   // a given handler file whose identity middleware is only context: the project around that middleware
   const unjudged = [...seen].filter(([file, info]) => info.reported && info.input && info.web && !members.has(file));
   if (unjudged.length > 0 && [...seen.values()].some((info) => !info.reported && !info.test)) {
-    const around = connectedFiles(seen, (info) => info.identity, workspace);
+    const around = connectedFiles(seen, (info) => info.identity, workspace, workers);
     if (unjudged.some(([file]) => around.has(file))) for (const file of around) members.add(file);
   }
   if (members.size === 0) return [];
@@ -735,6 +737,7 @@ function identityApps(seen: Map<string, SeenFile>, active: readonly ActiveRule[]
     workspace,
     (file) => startsServer(seen.get(file)!.text),
     (importer, target) => jobs(importer) && jobs(target),
+    workers,
   ).map((a) => new Set(a));
   const factsCache = new Map<string, FileFacts>();
   const byApp: Finding[][] = [];

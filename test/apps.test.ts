@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { partitionApps } from '../src/analysis/apps';
+import { queueWorkers } from '../src/analysis/project';
 import { aliasTarget } from '../src/analysis/modules';
 import { run } from '../src/engine';
 import { isTestPath } from '../src/analysis/vocabulary/test-files';
@@ -56,6 +57,32 @@ describe('partitionApps: one application per entry file and what it reaches', ()
     expect(apps[0]).toEqual(['q/app.ts', 'q/queue.ts', 'q/util.ts', 'q/worker.ts']);
     // a plain module shared with another entry does not join that entry
     expect(apps).toContainEqual(['q/cron.ts', 'q/util.ts']);
+  });
+
+  it('joins a job processor that imports nothing of the queue to the app making a queue of that name', () => {
+    const texts: Record<string, string> = {
+      'n/app.ts': "import { Queue } from 'bullmq';\nexport const q = new Queue<Cmd>('fleet-commands', { connection });",
+      'n/worker.ts': "import { Worker } from 'bullmq';\nnew Worker(\n  'fleet-commands',\n  async (job) => {},\n);",
+      'n/other-worker.ts': "import { Worker } from 'bullmq';\nnew Worker('invoices', async (job) => {});",
+      'n/plain.ts': "const w = new Worker('fleet-commands'); // not a job library's",
+    };
+    const workers = queueWorkers(Object.keys(texts).map(P), (f) => texts[path.relative('/repo', f)]);
+    expect(rel([[...workers(P('n/app.ts'))]])).toEqual([['n/worker.ts']]);
+    expect(workers(P('n/worker.ts'))).toEqual([]);
+    const apps = rel(
+      partitionApps(
+        new Set(Object.keys(texts).map(P)),
+        () => [],
+        () => true,
+        new Map(),
+        undefined,
+        (f) => f.endsWith('app.ts'),
+        () => false,
+        workers,
+      ),
+    );
+    expect(apps).toContainEqual(['n/app.ts', 'n/worker.ts']);
+    expect(apps).toContainEqual(['n/other-worker.ts']);
   });
 });
 

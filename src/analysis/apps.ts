@@ -28,6 +28,12 @@ export function partitionApps(
    * the app adds jobs to. The processor is the deferred half of the app's own work.
    */
   runsWhatItImports: (importer: string, target: string) => boolean = () => false,
+  /**
+   * Files a file hands work to without importing them: the job processors of a queue it makes
+   * (`new Queue('playout')` here, `new Worker('playout', …)` in a worker file). Whoever reaches the
+   * file reaches them.
+   */
+  handsWorkTo: (file: string) => readonly string[] = () => [],
 ): string[][] {
   const files = new Map<string, true>();
   for (const f of members) files.set(f, true);
@@ -48,6 +54,7 @@ export function partitionApps(
     edges.set(file, out);
   }
   for (const [from, to] of back) edges.get(from)?.push(to);
+  for (const file of members) for (const worker of handsWorkTo(file)) if (worker !== file && files.has(worker)) edges.get(file)?.push(worker);
   const reach = (start: string): Set<string> => {
     const seen = new Set([start]);
     const stack = [start];

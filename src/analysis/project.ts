@@ -231,6 +231,35 @@ export function webSignal(text: string): boolean {
 const JOB_MODULE_SOURCE = `['"](?:${alternation(JOB_QUEUE_LIBRARIES.map((l) => l.module))})['"]`;
 const JOB_TEXT = new RegExp(JOB_MODULE_SOURCE);
 
+/** `new Queue('playout')` / `new Worker('playout', …)` of the job-queue libraries that name a worker class, and the name. */
+const QUEUE_MADE = new RegExp(
+  String.raw`\bnew\s+(${alternation(JOB_QUEUE_LIBRARIES.flatMap((l) => (l.worker ? [l.queue, l.worker.name] : [])))})\s*(?:<[^>()]*>)?\s*\(\s*['"\`]([^'"\`]+)['"\`]`,
+  'g',
+);
+
+/**
+ * For each file, the files that process the jobs of the queues it makes, matched by the queue's name
+ * (`new Queue('playout')` in one, `new Worker('playout', …)` in another): the deferred half of its work.
+ */
+export function queueWorkers(files: Iterable<string>, textOf: (file: string) => string): (file: string) => readonly string[] {
+  const workerClasses = new Set(JOB_QUEUE_LIBRARIES.flatMap((l) => (l.worker ? [l.worker.name] : [])));
+  const makers = new Map<string, Set<string>>();
+  const workers = new Map<string, Set<string>>();
+  for (const file of files) {
+    const text = textOf(file);
+    if (!jobSignal(text)) continue;
+    for (const m of text.matchAll(QUEUE_MADE)) {
+      const into = workerClasses.has(m[1]) ? workers : makers;
+      const set = into.get(m[2]) ?? new Set<string>();
+      set.add(file);
+      into.set(m[2], set);
+    }
+  }
+  const out = new Map<string, string[]>();
+  for (const [name, fromFiles] of makers) for (const from of fromFiles) out.set(from, [...(out.get(from) ?? []), ...(workers.get(name) ?? [])]);
+  return (file) => out.get(file) ?? [];
+}
+
 /** A file that uses a job-queue library: it makes a queue, adds jobs or processes them. */
 export function jobSignal(text: string): boolean {
   // asked once per import of a file, in a row (the app partition): the last answer is kept
@@ -282,6 +311,8 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
   files: ReadonlyMap<string, T>,
   seed: (info: T) => boolean = (info) => info.identity,
   workspace?: Workspace,
+  /** Files a file hands work to without importing them (the job processors of its queues, `queueWorkers`). */
+  handsWorkTo: (file: string) => readonly string[] = () => [],
 ): Set<string> {
   const seen = new Set<string>();
   const queue: string[] = [];
@@ -320,6 +351,13 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
       if (target !== undefined && !seen.has(target)) {
         seen.add(target);
         queue.push(target);
+      }
+    }
+    // the processors of the jobs it queues run its deferred work
+    for (const worker of handsWorkTo(file)) {
+      if (files.has(worker) && !seen.has(worker)) {
+        seen.add(worker);
+        queue.push(worker);
       }
     }
     // a plain module reached by import (a service, a logger) does not bring in everyone who imports it
