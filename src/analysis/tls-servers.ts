@@ -222,7 +222,14 @@ export class TlsServers {
           };
           if (!chain || !(chain.some(namesRevocation) || revocationModules.has(chain[0]) || call.arguments.some(asks))) continue;
           // a lookup of the client's certificate: its serial, fingerprint, raw bytes, or the certificate
-          if (!call.arguments.some((a) => !isFunctionLike(skipOuter(a)) && this.project.identity.isIdentity(a))) continue;
+          // (also inside an options object: `ocspCheck({ cert: toPem(cert.raw), issuer: … })`)
+          const ofClient = (a: ts.Expression): boolean => {
+            const x = skipOuter(a);
+            if (isFunctionLike(x)) return false;
+            if (ts.isObjectLiteralExpression(x)) return x.properties.some((p) => ts.isPropertyAssignment(p) && ofClient(p.initializer));
+            return this.project.identity.isIdentity(x);
+          };
+          if (!call.arguments.some(ofClient)) continue;
           if (rejectsOnLookup(call)) this.servingNode(call).forEach((s) => out.add(s));
         }
       }
@@ -506,6 +513,14 @@ function rejectsOnLookup(call: ts.CallExpression): boolean {
     return found;
   };
   if (names.size > 0 && fn?.body && tested(fn.body, names)) return true;
+  // a lookup that throws when the certificate is revoked (`await ocspCheck({ cert, issuer })`), made in a `try`
+  // whose `catch` always ends the request
+  for (let n: ts.Node = holder; n.parent && !isFunctionLike(n); n = n.parent) {
+    if (ts.isTryStatement(n.parent) && n.parent.tryBlock === n && n.parent.catchClause) {
+      if (ts.isAwaitExpression(holder) && rejects(n.parent.catchClause.block)) return true;
+      break;
+    }
+  }
   // a callback of the lookup that refuses on what it is given, or of the promise it returns
   // (`isRevoked(cert).then((revoked) => { if (revoked) return res.sendStatus(403); … })`)
   const step = call.parent && ts.isPropertyAccessExpression(call.parent) && call.parent.expression === call && call.parent.name.text === 'then' ? call.parent.parent : undefined;
