@@ -3,7 +3,7 @@ import { calleeChain, requiredModule, skipOuter } from './facts/walk';
 import { fieldDeclaration, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import { instanceOfClass } from './values';
 import type { Project } from './project';
-import { NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
+import { CONTEXT_FACTORY_KEYS, NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
 import {
   continuesRouteChain,
   isEarlyHook,
@@ -531,10 +531,11 @@ export class Handlers {
       return;
     }
     if (ts.isObjectLiteralExpression(e)) {
-      // Fastify route options: `{ onRequest: [gate], preHandler: gate, handler }`
+      // Fastify route options: `{ onRequest: [gate], preHandler: gate, handler }`; an API layer's context
+      // factory, run by the middleware it configures (`expressMiddleware(apollo, { context: async ({ req }) => … })`)
       for (const p of e.properties) {
         const name = p.name ? propertyNameText(p.name) : undefined;
-        if (!name || !(isEarlyHook(name) || (!hooksOnly && name === 'handler'))) continue;
+        if (!name || !(isEarlyHook(name) || (!hooksOnly && (name === 'handler' || CONTEXT_FACTORY_KEYS.includes(name))))) continue;
         if (ts.isPropertyAssignment(p)) this.resolveArg(p.initializer, fns, mounted);
         else if (ts.isShorthandPropertyAssignment(p)) this.resolveArg(p.name, fns, mounted);
         else if (ts.isMethodDeclaration(p)) fns.push(p);
