@@ -394,7 +394,11 @@ export class SharedState {
       ({ cls, life } = reg);
       name = arg.text;
     } else {
-      const value = this.modules.valueOf(arg);
+      // the class itself (`container.resolve(DeskSession)`), or the class the call says it hands back for a token
+      // (`container.get<DutyRoster>(TYPES.Roster)`)
+      let value = this.modules.valueOf(arg);
+      const typeArg = call.typeArguments?.[0];
+      if ((!value || !ts.isClassLike(value)) && typeArg && ts.isTypeReferenceNode(typeArg) && ts.isIdentifier(typeArg.typeName)) value = this.modules.typeValueOf(typeArg.typeName);
       if (!value || !ts.isClassLike(value)) return undefined;
       cls = value;
       life = this.diLifetimeOf(cls);
