@@ -1139,7 +1139,6 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
   return found;
 }
 
-/** The first boundary between a read and an operation that is not an earlier write to the operation's own store (`db.a.create` before `db.b.update`). */
 /**
  * The step of a chain that takes a decision's answer (`assertCustodian(…).then(() => op())`): how the
  * answer arrives, like the `await` of the call, not a wait after it.
@@ -1149,6 +1148,7 @@ function answers(b: ts.Node, read: ts.Node | undefined): boolean {
   return read !== undefined && ts.isCallExpression(read) && chainReceiver(read) === undefined && ts.isCallExpression(b) && chainReceiver(b) === read;
 }
 
+/** The first boundary between a read and an operation that is not an earlier write to the operation's own store (`db.a.create` before `db.b.update`). */
 function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions, answered?: ts.Node): ts.Node | undefined {
   const store = storeOf(op.node);
   // (a wait of another kind names the window better than an entry appended to a trail)

@@ -568,11 +568,6 @@ function isModuleInit(node: ts.Node): boolean {
   return true;
 }
 
-/**
- * The part of a value that does not come from the client certificate: a request input, another
- * lookup, a token — `req.user ?? await db.lookup(req.query.user)` → the lookup. Literals, identity
- * values and lookups keyed by identity (`await roles.for(cert.subject.CN)`) are the certificate's.
- */
 /** Another write binds `field` on the request, or this write reads the field it replaces. */
 function rebinds(project: Project, field: string, write: ts.BinaryExpression): boolean {
   const right = skipOuter(write.right);
@@ -588,6 +583,11 @@ function rebinds(project: Project, field: string, write: ts.BinaryExpression): b
   return reads;
 }
 
+/**
+ * The part of a value that does not come from the client certificate: a request input, another
+ * lookup, a token — `req.user ?? await db.lookup(req.query.user)` → the lookup. Literals, identity
+ * values and lookups keyed by identity (`await roles.for(cert.subject.CN)`) are the certificate's.
+ */
 function foreignPart(project: Project, value: ts.Expression, depth: number): ts.Node | undefined {
   const e = skipOuter(value);
   if (depth > 4) return undefined;
