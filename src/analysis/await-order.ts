@@ -1,7 +1,19 @@
 import { ts } from '../ts';
 import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter, topLevelBindings } from './facts/walk';
-import { asksAgain, classAround, decisionSources, decisionTables, isCallbackArgument, readSubject, sourcesIn, tablesIn, type Check, type Decisions } from './decisions';
+import {
+  asksAgain,
+  classAround,
+  decisionSources,
+  decisionTables,
+  errbackCall,
+  isCallbackArgument,
+  readSubject,
+  sourcesIn,
+  tablesIn,
+  type Check,
+  type Decisions,
+} from './decisions';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
 import { isFunctionLike, propertyNameText } from './modules';
 import { references } from './guards';
@@ -149,6 +161,9 @@ export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
   if (!call || !ts.isCallExpression(call) || !call.arguments.some((a) => a === n)) return undefined;
   const name = lastName(call.expression);
   if (name !== undefined && DEFERRING.has(name)) return call;
+  // an error-first callback of I/O (`pool.query(sql, args, (err, rows) => { if (err) return next(err); … })`):
+  // it runs when the I/O completes, after other requests had their turn
+  if (errbackCall(fn) === call) return call;
   // a callback handed to a function of this file that calls it only from a deferred callback of its own
   // (`collectUpload(req, async (log) => …)` where `bb.on('close', () => onDone(buf))`)
   const callee = skipOuter(call.expression);
@@ -845,8 +860,13 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       // writes to the same store in a row are one piece of work: the window is another boundary
       // (a `.then` read holds its callback: the window opens at the test inside it)
       // (a helper's decision is made when the helper returns: its own waits are not the window)
+      // (an error-first callback's read is answered in the callback: the window opens at the test there)
       const from =
-        ts.isCallExpression(stale.read) && stale.read !== stale.key.call ? stale.key.test.pos : stale.key.via ? Math.max(stale.read.end, stale.key.test.end) : stale.read.end;
+        ts.isCallExpression(stale.read) && (stale.read !== stale.key.call || (stale.key.test.getSourceFile() === stale.read.getSourceFile() && within(stale.key.test, stale.read)))
+          ? stale.key.test.pos
+          : stale.key.via
+            ? Math.max(stale.read.end, stale.key.test.end)
+            : stale.read.end;
       const boundary = otherBoundary(fn, from, op, decisions, stale.read);
       if (!boundary) return;
       // a decision a refusing helper makes (`await this.stopWhenLocked(…)`) holds across the other guards that follow it

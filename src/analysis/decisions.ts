@@ -317,7 +317,13 @@ export class Decisions {
           const inner =
             ts.isCallExpression(origin) && isThenCall(origin)
               ? { read: origin, call: readCall((origin.expression as ts.PropertyAccessExpression).expression)!, fields: [] }
-              : this.readBehind(origin, fn, depth + 1);
+              : ts.isCallExpression(origin) &&
+                  origin.arguments.length > 0 &&
+                  n.pos >= origin.pos &&
+                  n.end <= origin.end &&
+                  errbackCall(origin.arguments[origin.arguments.length - 1]) === origin
+                ? { read: origin, call: origin, fields: [] }
+                : this.readBehind(origin, fn, depth + 1);
           if (inner?.call) found = { ...inner, fields: fieldsOf(cond, n.text) };
           return;
         }
@@ -413,6 +419,12 @@ export class Decisions {
         const source = readCall(call.expression.expression);
         if (source && this.isStateRead(source)) return call;
       }
+    }
+    // a result an error-first callback of a read is given (`pool.query(sql, args, (err, rows) => …)`): the read
+    if (ts.isParameter(d) && isFunctionLike(d.parent) && d.parent.parameters.indexOf(d) >= 1) {
+      const call = errbackCall(d.parent);
+      const read = call && readCall(call);
+      if (read && this.isStateRead(read)) return call;
     }
     return undefined;
   }
@@ -1074,6 +1086,33 @@ export function isCallbackArgument(fn: ts.Node): boolean {
   let n: ts.Node = fn;
   while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
   return n.parent !== undefined && ts.isCallExpression(n.parent) && n.parent.arguments.some((a) => a === n);
+}
+
+/**
+ * The call an error-first callback is handed to: the callback is the call's last argument, and its
+ * first statement tests its first parameter and stops (`(err, rows) => { if (err) return next(err); … }`).
+ */
+export function errbackCall(fn: ts.Node | undefined): ts.CallExpression | undefined {
+  if (!fn || (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn))) return undefined;
+  const first = fn.parameters[0];
+  if (!first || !ts.isIdentifier(first.name) || !ts.isBlock(fn.body)) return undefined;
+  let n: ts.Node = fn;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const call = n.parent;
+  if (!call || !ts.isCallExpression(call) || call.arguments.length < 2 || call.arguments[call.arguments.length - 1] !== n) return undefined;
+  const opening = fn.body.statements[0];
+  // (the test is the error itself, `if (err)`: a handler that tests its request first is no callback of I/O)
+  // (also first of an or: `if (err || rows.length === 0) return deny()`)
+  let tested = opening && ts.isIfStatement(opening) ? skipOuter(opening.expression) : undefined;
+  while (tested && ts.isBinaryExpression(tested) && tested.operatorToken.kind === ts.SyntaxKind.BarBarToken) tested = skipOuter(tested.left);
+  if (!tested || !ts.isIdentifier(tested) || tested.text !== first.name.text || !stopsIn((opening as ts.IfStatement).thenStatement)) return undefined;
+  return call;
+}
+
+/** The statement, or the last of a block, stops the flow. */
+function stopsIn(st: ts.Statement): boolean {
+  const last = ts.isBlock(st) ? st.statements[st.statements.length - 1] : st;
+  return last !== undefined && stopsAt(last);
 }
 
 function isThenCall(call: ts.CallExpression): boolean {
