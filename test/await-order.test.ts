@@ -1,5 +1,5 @@
 import { conditionInQuery, locksRows, staleOperations, transactionOf, walkInOrder } from '../src/analysis/await-order';
-import { callResolver, Decisions, type Check } from '../src/analysis/decisions';
+import { callResolver, Decisions, errbackCall, type Check } from '../src/analysis/decisions';
 import { Modules } from '../src/analysis/modules';
 import { chainNames, isSqlWrite, operationOf } from '../src/analysis/operations';
 import { SharedState } from '../src/analysis/shared-state';
@@ -235,5 +235,31 @@ export async function removeScoped(user: string, id: string) {
     const result = await run({ targets: ['.'], cwd: dir, onlyRules: ['auth-across-await'] });
     expect(result.findings.map((f) => [f.location.line, f.severity])).toEqual([[6, 'warning']]);
     expect(result.findings[0].related.map((r) => r.location.line)).toEqual([3, 5]);
+  });
+});
+
+describe('error-first callbacks of I/O', () => {
+  const callbackOf = (code: string): ts.CallExpression | undefined => {
+    const outer = fnOf(code);
+    let inner: ts.FunctionLikeDeclaration | undefined;
+    const visit = (n: ts.Node): void => {
+      if (!inner && n !== outer && (ts.isArrowFunction(n) || ts.isFunctionExpression(n))) inner = n;
+      else ts.forEachChild(n, visit);
+    };
+    visit(outer.body!);
+    return errbackCall(inner);
+  };
+
+  it('is the last argument, testing its first parameter first and stopping', () => {
+    expect(callbackOf('function h(req, res, next) { pool.query(sql, [id], (err, rows) => { if (err) return next(err); use(rows); }); }')).toBeDefined();
+    expect(callbackOf('function h(res) { readGauge(id, function (e, levels) { if (e || !levels) { return res.sendStatus(502); } go(levels); }); }')).toBeDefined();
+    expect(callbackOf("function h(res) { redis.get('fleet:7', (err, v) => { if (err) return res.sendStatus(500); use(v); }); }")).toBeDefined();
+  });
+
+  it('is not a route handler testing its request, a callback that goes on, or one not last', () => {
+    expect(callbackOf("function f(app) { app.post('/x', (req, res) => { if (req) return res.end(); }); }")).toBeUndefined();
+    expect(callbackOf('function h() { pool.query(sql, [id], (err, rows) => { if (err) log(err); use(rows); }); }')).toBeUndefined();
+    expect(callbackOf('function h() { pool.query(sql, (err, rows) => { if (err) return; }, opts); }')).toBeUndefined();
+    expect(callbackOf('function h() { items.forEach((item) => { use(item); }); }')).toBeUndefined();
   });
 });

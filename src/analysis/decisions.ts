@@ -1,5 +1,6 @@
 import { ts } from '../ts';
 import { isPromiseStep, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
+import { isRouteMethod } from './vocabulary/frameworks';
 import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
@@ -1100,6 +1101,12 @@ export function errbackCall(fn: ts.Node | undefined): ts.CallExpression | undefi
   while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
   const call = n.parent;
   if (!call || !ts.isCallExpression(call) || call.arguments.length < 2 || call.arguments[call.arguments.length - 1] !== n) return undefined;
+  // (a handler a route or middleware registration is given runs per request, not when I/O completes)
+  // (`app.post('/x', …)`, `router.use(…)`; not `redis.get('fleet:7', (err, v) => …)`)
+  const registers = skipOuter(call.expression);
+  const path = call.arguments[0] && skipOuter(call.arguments[0]);
+  const routePath = path !== undefined && ((ts.isStringLiteralLike(path) && path.text.startsWith('/')) || ts.isRegularExpressionLiteral(path));
+  if (ts.isPropertyAccessExpression(registers) && ((isRouteMethod(registers.name.text) && routePath) || registers.name.text === 'use')) return undefined;
   const opening = fn.body.statements[0];
   // (the test is the error itself, `if (err)`: a handler that tests its request first is no callback of I/O)
   // (also first of an or: `if (err || rows.length === 0) return deny()`)
