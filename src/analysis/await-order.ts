@@ -15,7 +15,7 @@ import {
   type Decisions,
 } from './decisions';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
-import { isFunctionLike, propertyNameText } from './modules';
+import { isFunctionLike, member, propertyNameText } from './modules';
 import { references } from './guards';
 import { CLIENT_HOLDER_ROOTS, namesDatabase, writeSelection } from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, performedOperation, type Operation } from './operations';
@@ -1319,16 +1319,8 @@ export function documentOfImportedModel(node: ts.Node): ts.Identifier | undefine
 /** A lock option that only compares a version: `{ mode: 'optimistic', version }`. */
 function optimisticMode(e: ts.Expression): boolean {
   const x = skipOuter(e);
-  return (
-    ts.isObjectLiteralExpression(x) &&
-    x.properties.some(
-      (p) =>
-        ts.isPropertyAssignment(p) &&
-        propertyNameText(p.name) === 'mode' &&
-        ts.isStringLiteralLike(skipOuter(p.initializer)) &&
-        isOptimisticLockMode((skipOuter(p.initializer) as ts.StringLiteralLike).text),
-    )
-  );
+  const mode = ts.isObjectLiteralExpression(x) ? member(x, 'mode') : undefined;
+  return mode !== undefined && ts.isStringLiteralLike(skipOuter(mode)) && isOptimisticLockMode((skipOuter(mode) as ts.StringLiteralLike).text);
 }
 
 function optimisticLock(op: Operation): boolean {

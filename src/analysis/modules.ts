@@ -450,6 +450,16 @@ export function propertyNameText(name: ts.PropertyName): string | undefined {
   return undefined;
 }
 
+/** The value an object literal gives a key: `{ key: v }` → `v`, `{ key }` → `key`. */
+export function member(obj: ts.ObjectLiteralExpression, key: string): ts.Expression | undefined {
+  for (const p of obj.properties) {
+    if (!p.name || propertyNameText(p.name) !== key) continue;
+    if (ts.isPropertyAssignment(p)) return p.initializer;
+    if (ts.isShorthandPropertyAssignment(p)) return p.name;
+  }
+  return undefined;
+}
+
 function isContainer(n: ts.Node): boolean {
   switch (n.kind) {
     case SK.SourceFile:

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { requiredModule, skipOuter } from './facts/walk';
-import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
+import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
 import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
@@ -303,16 +303,8 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
 function writeMethodOption(call: ts.CallExpression): boolean {
   return call.arguments.some((arg) => {
     const a = skipOuter(arg);
-    return (
-      ts.isObjectLiteralExpression(a) &&
-      a.properties.some(
-        (p) =>
-          ts.isPropertyAssignment(p) &&
-          propertyNameText(p.name) === 'method' &&
-          ts.isStringLiteralLike(skipOuter(p.initializer)) &&
-          HTTP_WRITE.has((skipOuter(p.initializer) as ts.StringLiteralLike).text.toLowerCase()),
-      )
-    );
+    const method = ts.isObjectLiteralExpression(a) ? member(a, 'method') : undefined;
+    return method !== undefined && ts.isStringLiteralLike(skipOuter(method)) && HTTP_WRITE.has((skipOuter(method) as ts.StringLiteralLike).text.toLowerCase());
   });
 }
 

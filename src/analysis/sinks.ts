@@ -1,9 +1,9 @@
 import { ts } from '../ts';
 import type { CallFact } from './facts/types';
-import { calleeChain, skipOuter } from './facts/walk';
+import { calleeChain, calleeName, skipOuter } from './facts/walk';
 import { FS_CALL_NAMES, resolveFsCalls } from './fs';
 import { isRequestLike } from './identity';
-import { isFunctionLike, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
+import { isFunctionLike, member, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
 import { splitSql } from './sql';
@@ -343,15 +343,6 @@ export function objectOf(arg: ts.Expression, project: Project): ts.ObjectLiteral
   return undefined;
 }
 
-export function member(obj: ts.ObjectLiteralExpression, key: string): ts.Expression | undefined {
-  for (const p of obj.properties) {
-    if (!p.name || propertyNameText(p.name) !== key) continue;
-    if (ts.isPropertyAssignment(p)) return p.initializer;
-    if (ts.isShorthandPropertyAssignment(p)) return p.name;
-  }
-  return undefined;
-}
-
 function has(obj: ts.ObjectLiteralExpression, key: string): boolean {
   return member(obj, key) !== undefined;
 }
@@ -415,13 +406,6 @@ function receiverArgs(receiver: ts.Expression): ts.Node[] {
     } else if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = skipOuter(e.expression);
     else return out;
   }
-}
-
-function calleeName(call: ts.CallExpression): string | undefined {
-  const callee = skipOuter(call.expression);
-  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
-  if (ts.isIdentifier(callee)) return callee.text;
-  return undefined;
 }
 
 /** Receivers that are never a database: the request, collections, headers, crypto hashes, `JSON`, `Object`. */

@@ -1,11 +1,11 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { fieldDeclaration, isFunctionLike, returnedExpressions } from './modules';
+import { fieldDeclaration, isFunctionLike, member, returnedExpressions } from './modules';
 import { isDiResolve } from './vocabulary/di';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
 import { commandMade } from './operations';
-import { label, member, objectOf, type Sink } from './sinks';
+import { label, objectOf, type Sink } from './sinks';
 import { splitSql } from './sql';
 import { COMMAND_PRESIGNERS, STORE_CLIENTS, storeCommand, storeFactory, storeMethod, storeType, type StoreClientSpec, type StoreOperation } from './vocabulary/stores';
 

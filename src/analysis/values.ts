@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { isRequestLike } from './identity';
-import { calleeChain, skipOuter } from './facts/walk';
+import { calleeChain, calleeName, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
@@ -419,7 +419,7 @@ export class Values {
       (ts.isPropertyAccessExpression(r) &&
         isRequestObjectName(r.name.text) &&
         ts.isCallExpression(skipOuter(r.expression)) &&
-        calledName(skipOuter(r.expression) as ts.CallExpression) === CONTEXT_ACCESSOR);
+        calleeName(skipOuter(r.expression) as ts.CallExpression) === CONTEXT_ACCESSOR);
     return returned.length > 0 && returned.every(request);
   }
 
@@ -974,10 +974,4 @@ export function isNestGetRequest(e: ts.Expression): boolean {
   if (!ts.isCallExpression(x)) return false;
   const callee = skipOuter(x.expression);
   return ts.isPropertyAccessExpression(callee) && callee.name.text === NEST_GET_REQUEST;
-}
-
-/** The name a call calls: `getContext` of `GqlExecutionContext.create(c).getContext()`, `f` of `f()`. */
-function calledName(call: ts.CallExpression): string | undefined {
-  const callee = skipOuter(call.expression);
-  return ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
 }

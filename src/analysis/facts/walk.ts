@@ -217,6 +217,14 @@ function lastCalleeName(expr: ts.Expression): string | undefined {
   return undefined;
 }
 
+/** The name a call calls: `getContext` of `GqlExecutionContext.create(c).getContext()`, `f` of `f()`. */
+export function calleeName(call: ts.CallExpression): string | undefined {
+  const callee = skipOuter(call.expression);
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  if (ts.isIdentifier(callee)) return callee.text;
+  return undefined;
+}
+
 /** `a.b['c']` → `['a','b','c']`; `require('fs').x` → `['require:fs','x']`; anything else → undefined. */
 export function calleeChain(expr: ts.Expression): string[] | undefined {
   const out: string[] = [];
