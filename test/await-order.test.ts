@@ -254,6 +254,9 @@ describe('error-first callbacks of I/O', () => {
     expect(callbackOf('function h(req, res, next) { pool.query(sql, [id], (err, rows) => { if (err) return next(err); use(rows); }); }')).toBeDefined();
     expect(callbackOf('function h(res) { readGauge(id, function (e, levels) { if (e || !levels) { return res.sendStatus(502); } go(levels); }); }')).toBeDefined();
     expect(callbackOf("function h(res) { redis.get('fleet:7', (err, v) => { if (err) return res.sendStatus(500); use(v); }); }")).toBeDefined();
+    // first of an and, or tested against null
+    expect(callbackOf("function h(res) { s3.getObject(p, (gerr) => { if (gerr && gerr.code === 'NoSuchKey') return res.sendStatus(409); go(); }); }")).toBeDefined();
+    expect(callbackOf('function h(done) { fs.stat(p, (err, st) => { if (err != null) return done(err); go(st); }); }')).toBeDefined();
   });
 
   it('is not a route handler testing its request, a callback that goes on, or one not last', () => {
@@ -261,5 +264,32 @@ describe('error-first callbacks of I/O', () => {
     expect(callbackOf('function h() { pool.query(sql, [id], (err, rows) => { if (err) log(err); use(rows); }); }')).toBeUndefined();
     expect(callbackOf('function h() { pool.query(sql, (err, rows) => { if (err) return; }, opts); }')).toBeUndefined();
     expect(callbackOf('function h() { items.forEach((item) => { use(item); }); }')).toBeUndefined();
+    // a test of something else first, even beside the error in an and
+    expect(callbackOf('function h(res) { pool.query(sql, (err, rows) => { if (ready && err) return res.end(); use(rows); }); }')).toBeUndefined();
+  });
+});
+
+describe('a write handed a callback', () => {
+  const opOf = (code: string, method = 'update'): string | undefined => {
+    const sf = parseFile('/a.cjs', code).sourceFile;
+    collectFacts('/a.cjs', code, sf, [{}]);
+    let found: string | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found === undefined && ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === method) found = operationOf(n)?.kind ?? 'none';
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    return found;
+  };
+
+  it('is sent as an awaited one is, and a bare statement or a kept value is not', () => {
+    expect(opOf('function f(done) { Fleet.update({ _id: id }, { $set: { s: 1 } }, (err) => done(err)); }')).toBe('store');
+    expect(opOf('async function f() { await Fleet.update({ _id: id }, { $set: { s: 1 } }); }')).toBe('store');
+    expect(opOf('function f() { const q = Fleet.update({ _id: id }, { $set: { s: 1 } }); return 1; }')).toBe('none');
+  });
+
+  it('is not a route registered with a handler', () => {
+    expect(opOf("fleetRoutes.delete('/fleet/:id', (req, res) => res.end());", 'delete')).toBe('none');
+    expect(opOf('function f(done) { fleetStore.delete(id, (err) => done(err)); }', 'delete')).toBe('store');
   });
 });

@@ -1,12 +1,11 @@
 import { ts } from '../ts';
 import { isPromiseStep, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
-import { isRouteMethod } from './vocabulary/frameworks';
 import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions } from './modules';
 import { references } from './guards';
-import { chainNames, isClockValue, namesOperation, operationOf, performedOperation, type CallResolver } from './operations';
+import { chainNames, isClockValue, namesOperation, operationOf, performedOperation, registersHandler, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
@@ -1103,17 +1102,29 @@ export function errbackCall(fn: ts.Node | undefined): ts.CallExpression | undefi
   if (!call || !ts.isCallExpression(call) || call.arguments.length < 2 || call.arguments[call.arguments.length - 1] !== n) return undefined;
   // (a handler a route or middleware registration is given runs per request, not when I/O completes)
   // (`app.post('/x', …)`, `router.use(…)`; not `redis.get('fleet:7', (err, v) => …)`)
-  const registers = skipOuter(call.expression);
-  const path = call.arguments[0] && skipOuter(call.arguments[0]);
-  const routePath = path !== undefined && ((ts.isStringLiteralLike(path) && path.text.startsWith('/')) || ts.isRegularExpressionLiteral(path));
-  if (ts.isPropertyAccessExpression(registers) && ((isRouteMethod(registers.name.text) && routePath) || registers.name.text === 'use')) return undefined;
+  if (registersHandler(call)) return undefined;
   const opening = fn.body.statements[0];
   // (the test is the error itself, `if (err)`: a handler that tests its request first is no callback of I/O)
-  // (also first of an or: `if (err || rows.length === 0) return deny()`)
+  // (also first of an or or an and: `if (err || rows.length === 0) return deny()`, `if (err && err.code === 'NoSuchKey') return …`;
+  // or against null: `if (err != null) return done(err)`)
   let tested = opening && ts.isIfStatement(opening) ? skipOuter(opening.expression) : undefined;
-  while (tested && ts.isBinaryExpression(tested) && tested.operatorToken.kind === ts.SyntaxKind.BarBarToken) tested = skipOuter(tested.left);
+  while (tested && ts.isBinaryExpression(tested) && (isLogical(tested.operatorToken.kind) || (isInequality(tested.operatorToken.kind) && isNullish(tested.right))))
+    tested = skipOuter(tested.left);
   if (!tested || !ts.isIdentifier(tested) || tested.text !== first.name.text || !stopsIn((opening as ts.IfStatement).thenStatement)) return undefined;
   return call;
+}
+
+function isLogical(kind: ts.SyntaxKind): boolean {
+  return kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.AmpersandAmpersandToken;
+}
+
+function isInequality(kind: ts.SyntaxKind): boolean {
+  return kind === ts.SyntaxKind.ExclamationEqualsToken || kind === ts.SyntaxKind.ExclamationEqualsEqualsToken;
+}
+
+function isNullish(e: ts.Expression): boolean {
+  const v = skipOuter(e);
+  return v.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === 'undefined');
 }
 
 /** The statement, or the last of a block, stops the flow. */

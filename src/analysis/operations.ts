@@ -4,6 +4,7 @@ import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExp
 import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
+import { isRouteMethod } from './vocabulary/frameworks';
 import {
   HTTP_FUNCTIONS,
   HTTP_WRITE_METHODS,
@@ -125,7 +126,28 @@ function awaitedOrReturned(call: ts.Node): boolean {
   if (!p) return false;
   if (ts.isAwaitExpression(p) || ts.isYieldExpression(p) || ts.isReturnStatement(p) || ts.isArrowFunction(p)) return true;
   if (ts.isPropertyAccessExpression(p) && isPromiseStep(p.name.text)) return true;
-  return ts.isArrayLiteralExpression(p);
+  return ts.isArrayLiteralExpression(p) || handsCallback(call);
+}
+
+/**
+ * The call is handed a function to run when it completes (`docClient.update(params, (err) => …)`,
+ * `Model.deleteOne(filter, done)` in callback style): the I/O is sent, as an awaited one is.
+ * A handler given to a route or middleware registration is no such callback.
+ */
+function handsCallback(call: ts.Node): boolean {
+  if (!ts.isCallExpression(call) || call.arguments.length < 2) return false;
+  const last = skipOuter(call.arguments[call.arguments.length - 1]);
+  return (ts.isArrowFunction(last) || ts.isFunctionExpression(last)) && !registersHandler(call);
+}
+
+/** A route or middleware registration: `app.post('/x', …)`, `router.delete(/^\/x/, …)`, `router.use(…)`. */
+export function registersHandler(call: ts.CallExpression): boolean {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  if (callee.name.text === 'use') return true;
+  const path = call.arguments[0] && skipOuter(call.arguments[0]);
+  const routePath = path !== undefined && ((ts.isStringLiteralLike(path) && path.text.startsWith('/')) || ts.isRegularExpressionLiteral(path));
+  return isRouteMethod(callee.name.text) && routePath;
 }
 
 /** The SQL text of a raw query's first argument: a literal, a template, a tagged template, or a local `const sql = '…'`. */
