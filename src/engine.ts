@@ -568,7 +568,8 @@ function analyseProject(
   /** What the first phase found across imports, where it judged the seeds (a folder scan). */
   judged?: Finding[],
 ): Finding[] {
-  const identity = [...seen.values()].some((info) => info.identity);
+  // (a job queue's processor runs the deferred half of a request's work: only a model of the app pairs them)
+  const identity = [...seen.values()].some((info) => info.identity || (info.reported && jobSignal(info.text)));
   const seeds = judged ? [] : [...seen].filter(([, info]) => info.window);
   const byApp: Finding[][] = judged ? [judged] : [];
   // nothing can carry identity and nothing looks across imports: nothing to read of the workspace either
@@ -717,7 +718,7 @@ function identityApps(seen: Map<string, SeenFile>, active: readonly ActiveRule[]
   // start from the identity files whose findings are reported: context alone never seeds a project
   // (a queue's processor in a file of its own, matched by the queue's name, is the app's deferred work)
   const workers = queueWorkers(seen.keys(), (file) => seen.get(file)!.text);
-  const members = connectedFiles(seen, (info) => info.identity && info.reported, workspace, workers);
+  const members = connectedFiles(seen, (info) => (info.identity || jobSignal(info.text)) && info.reported, workspace, workers);
   // a given handler file whose identity middleware is only context: the project around that middleware
   const unjudged = [...seen].filter(([file, info]) => info.reported && info.input && info.web && !members.has(file));
   if (unjudged.length > 0 && [...seen.values()].some((info) => !info.reported && !info.test)) {
