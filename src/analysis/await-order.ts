@@ -19,7 +19,7 @@ import { isFunctionLike, member, propertyNameText } from './modules';
 import { references } from './guards';
 import { CLIENT_HOLDER_ROOTS, namesDatabase, writeSelection } from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, performedOperation, type Operation } from './operations';
-import { dispatchedJobHandlers } from './job-queues';
+import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
 import {
   CONDITION_KEYS,
   DEFERRING_CALLEES,
@@ -924,15 +924,16 @@ export function staleAcrossQueue(
   if (!check) return [];
   const out: StaleOperation[] = [];
   const first = add.arguments[0] && skipOuter(add.arguments[0]);
-  const jobName = first && ts.isStringLiteralLike(first) && add.arguments.length >= 2 ? first.text : undefined;
+  const jobName = add.arguments.length >= 2 && first ? jobNamesOf(first) : undefined;
   for (const processor of processors) {
-    const op = firstOperation(processor, check, decisions, 0, jobName);
-    if (op && ownWait) {
-      const at = enclosingFunction(op.node);
-      const waited = (f: ts.FunctionLikeDeclaration | undefined): boolean => f !== undefined && windowBoundaries(f).some((b) => b.pos < op.node.pos && b.end <= op.node.pos);
-      if (!waited(at) && !(at !== processor && windowBoundaries(processor).length > 0)) continue;
+    for (const op of firstOperation(processor, check, decisions, 0, jobName)) {
+      if (ownWait) {
+        const at = enclosingFunction(op.node);
+        const waited = (f: ts.FunctionLikeDeclaration | undefined): boolean => f !== undefined && windowBoundaries(f).some((b) => b.pos < op.node.pos && b.end <= op.node.pos);
+        if (!waited(at) && !(at !== processor && windowBoundaries(processor).length > 0)) continue;
+      }
+      if (!atomic(check, op, decisions)) out.push({ op, decision: check, read: check.read, boundary: add });
     }
-    if (op && !atomic(check, op, decisions)) out.push({ op, decision: check, read: check.read, boundary: add });
   }
   return out;
 }
@@ -942,8 +943,8 @@ export function staleAcrossQueue(
  * reported), unless the worker asks the decision's question again on the way to it (a worker drops
  * a job rather than refusing a request: any early exit on the fresh answer counts).
  */
-function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisions: Decisions, depth: number, jobName?: string): Operation | undefined {
-  if (!fn.body) return undefined;
+function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisions: Decisions, depth: number, jobName?: readonly string[]): Operation[] {
+  if (!fn.body) return [];
   // a branch for jobs of another name (`if (job.name === 'broadcast-v2') { … }` for a 'broadcast' job) does not run
   const otherJob = (cond: ts.Expression): boolean | undefined => {
     const c = skipOuter(cond);
@@ -953,7 +954,7 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
     if (!equal && op !== SK.ExclamationEqualsEqualsToken && op !== SK.ExclamationEqualsToken) return undefined;
     const [name, lit] = ts.isStringLiteralLike(skipOuter(c.right)) ? [skipOuter(c.left), skipOuter(c.right)] : [skipOuter(c.right), skipOuter(c.left)];
     if (!ts.isStringLiteralLike(lit) || !ts.isPropertyAccessExpression(name) || name.name.text !== JOB_NAME_FIELD) return undefined;
-    return equal ? lit.text !== jobName : lit.text === jobName;
+    return equal ? !jobName.includes(lit.text) : jobName.length === 1 && lit.text === jobName[0];
   };
   const checks = decisions.checksIn(fn).filter((c) => asksAgain(c, decision, decisions.resolve));
   const found: Operation[] = [];
@@ -972,14 +973,14 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
     const table =
       ts.isCallExpression(n) && depth < 2 && decisions.resolve.valueOf
         ? dispatchedJobHandlers(n, (e) => decisions.resolve.valueOf?.(e))
-            .filter((h) => jobName === undefined || h.name === jobName)
+            .filter((h) => jobName === undefined || jobName.includes(h.name))
             .map((h) => h.fn)
         : [];
     if (table.length > 0) {
       if (checks.some((c) => testGuards(c.test, n))) stop = true;
       else
         for (const handler of table) {
-          const inner = firstOperation(handler, decision, decisions, depth + 1, jobName);
+          const inner = firstOperation(handler, decision, decisions, depth + 1, jobName)[0];
           if (inner) {
             found.push(inner);
             at.set(inner, n);
@@ -994,7 +995,7 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
         // (a helper of the worker's own module is the worker's code: the write inside it is reported;
         // one of another module, like a repository, is reported where the worker calls it)
         else if (op.via && depth < 2 && op.via.getSourceFile() === fn.getSourceFile()) {
-          const inner = firstOperation(op.via, decision, decisions, depth + 1, jobName);
+          const inner = firstOperation(op.via, decision, decisions, depth + 1, jobName)[0];
           if (inner) {
             found.push(inner);
             at.set(inner, n);
@@ -1013,7 +1014,14 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
   const tests = decisions.checksIn(fn);
   const where = (op: Operation): ts.Node => at.get(op) ?? op.node;
   const unchecked = (op: Operation): boolean => !tests.some((c) => c.test.pos > where(first).pos && c.test.pos < where(op).pos);
-  return found.find((op) => !op.guessed && op.kind !== 'http' && !queuedJob(op) && unchecked(op)) ?? first;
+  const preferred = (ops: Operation[]): Operation | undefined => ops.find((op) => !op.guessed && op.kind !== 'http' && !queuedJob(op) && unchecked(op)) ?? ops[0];
+  const chosen = preferred(found);
+  if (!chosen) return [];
+  // a branch of the job that ends after its operation (`if (log.excursions > 0) { await hold(); return }`) is
+  // one way through it: the way past the branch has a first operation of its own
+  const past = found.filter((op) => where(op).pos > where(chosen).pos && onEndingBranch(where(chosen), where(op), fn));
+  const next = preferred(past);
+  return next && !tests.some((c) => c.test.pos > where(chosen).pos && c.test.pos < where(next).pos && asksAgain(c, decision, decisions.resolve)) ? [chosen, next] : [chosen];
 }
 
 /** An operation that adds a job to a queue: `labels.add('print', …)`. */

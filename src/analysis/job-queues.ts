@@ -21,12 +21,21 @@ export interface JobQueue {
 
 /** The processors of a queue that run a job added with `add(name, …)`: all but those bound to another name. */
 export function processorsFor(queue: JobQueue, add: ts.CallExpression): Fn[] {
-  const first = add.arguments[0] && skipOuter(add.arguments[0]);
-  const name = first && ts.isStringLiteralLike(first) && add.arguments.length >= 2 ? first.text : undefined;
+  const names = add.arguments.length >= 2 && add.arguments[0] ? jobNamesOf(add.arguments[0]) : undefined;
   return queue.processors.filter((fn) => {
     const only = queue.jobNames?.get(fn);
-    return only === undefined || name === undefined || only === name;
+    return only === undefined || names === undefined || names.includes(only);
   });
+}
+
+/** The names a job is added under: a literal, or either literal of a choice (`outcome === 'PASS' ? 'issue-permit' : 'record-deficiencies'`). */
+export function jobNamesOf(arg: ts.Expression): string[] | undefined {
+  const e = skipOuter(arg);
+  if (ts.isStringLiteralLike(e)) return [e.text];
+  if (!ts.isConditionalExpression(e)) return undefined;
+  const a = jobNamesOf(e.whenTrue);
+  const b = jobNamesOf(e.whenFalse);
+  return a && b ? [...a, ...b] : undefined;
 }
 
 /**
