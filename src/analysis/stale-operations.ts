@@ -9,6 +9,7 @@ import { chainNames, operationOf, performedOperation } from './operations';
 import type { Project } from './project';
 import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
+import { receiverDeclaration } from './request-values';
 import { mayHoldOperation } from './vocabulary/operations';
 import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS, ROUTE_METHODS } from './vocabulary/frameworks';
 import { skipOuter } from './facts/walk';
@@ -151,7 +152,7 @@ export class StaleOperations {
       for (const call of project.callsNamed(EMIT_METHOD)) {
         if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
         const event = call.arguments[0] && skipOuter(call.arguments[0]);
-        const emitter = project.modules.valueOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
+        const emitter = emitterOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression, project);
         const fns = emitter && event && ts.isStringLiteralLike(event) ? listening.get(emitter)?.get(event.text) : undefined;
         for (const s of fns ? staleAcrossQueue(call, fns, decisions, true) : []) {
           if (found.has(s.op.node)) continue;
@@ -521,6 +522,14 @@ function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpressio
 }
 
 /** Listeners by emitter (the value it is) and event name: `bookingEvents.on('booking.confirmed', handler)`. */
+/** The emitter an expression names: a value of the model, or the field of the instance (`this.events` of a service, shared by its methods). */
+function emitterOf(expr: ts.Expression, project: Project): ts.Node | undefined {
+  const e = skipOuter(expr);
+  const value = project.modules.valueOf(e);
+  if (value) return value;
+  return ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword ? receiverDeclaration(e, project) : undefined;
+}
+
 function eventListeners(project: Project): Map<ts.Node, Map<string, ts.FunctionLikeDeclaration[]>> {
   const out = new Map<ts.Node, Map<string, ts.FunctionLikeDeclaration[]>>();
   for (const d of DEFERRING_CALLEES) {
@@ -529,7 +538,7 @@ function eventListeners(project: Project): Map<ts.Node, Map<string, ts.FunctionL
       if (!ts.isCallExpression(call) || call.arguments.length < 2 || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
       const event = skipOuter(call.arguments[0]);
       if (!ts.isStringLiteralLike(event)) continue;
-      const emitter = project.modules.valueOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression);
+      const emitter = emitterOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression, project);
       const fn = project.handlers.functionOf(call.arguments[1]);
       if (!emitter || !fn) continue;
       const byEvent = out.get(emitter) ?? new Map<string, ts.FunctionLikeDeclaration[]>();
