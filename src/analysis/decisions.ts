@@ -12,6 +12,7 @@ import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clien
 import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, isMessageError, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
+import { isPerRequestName } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -62,12 +63,15 @@ export class Decisions {
     const declared = errorStatusOf(modules);
     this.errorStatus =
       mapped && mapped.size > 0
-        ? (name) => {
-            const own = declared(name);
-            if (own !== undefined) return own;
-            const cls = modules.valueOf(name);
-            return cls && ts.isClassLike(cls) ? mapped.get(cls) : undefined;
-          }
+        ? Object.assign(
+            (name: ts.Identifier) => {
+              const own = declared(name);
+              if (own !== undefined) return own;
+              const cls = modules.valueOf(name);
+              return cls && ts.isClassLike(cls) ? mapped.get(cls) : undefined;
+            },
+            { madeBy: declared.madeBy, respondsBy: declared.respondsBy },
+          )
         : declared;
   }
 
@@ -744,7 +748,11 @@ function isCollection(v: ts.Node | undefined): boolean {
  * The HTTP status an error class of the app answers with, where it says so; and, for `throw
  * denied()`, the error a function of the app makes (`const denied = () => new GraphQLError(…)`).
  */
-export type ErrorStatus = ((name: ts.Identifier) => number | undefined) & { madeBy?: (call: ts.CallExpression) => ts.Expression | undefined };
+export type ErrorStatus = ((name: ts.Identifier) => number | undefined) & {
+  madeBy?: (call: ts.CallExpression) => ts.Expression | undefined;
+  /** The body of a function of the app a call hands the response to (`deny(res, 'not assigned')`): it may answer for the branch. */
+  respondsBy?: (call: ts.CallExpression) => ts.Node | undefined;
+};
 
 /**
  * The status an error class carries: a `status`/`statusCode` field set to a number
@@ -800,6 +808,12 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
     if (!fn || !isFunctionLike(fn) || !fn.body) return undefined;
     const made = returnedExpressions(fn)[0];
     return made && ts.isNewExpression(skipOuter(made)) ? skipOuter(made) : undefined;
+  };
+  status.respondsBy = (call) => {
+    // (handed the response, the request or its context: `deny(res, …)`, `forbid(ctx)`, `refuse(reply)`)
+    if (!call.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && isPerRequestName((skipOuter(a) as ts.Identifier).text))) return undefined;
+    const fn = modules.valueOf(call.expression);
+    return fn && isFunctionLike(fn) && fn.body ? fn.body : undefined;
   };
   return status;
 }
@@ -952,11 +966,26 @@ export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { ki
       visit(made, true);
       if (kind !== 'auth' && call && ts.isCallExpression(call)) kind = givenThroughFactory(call, made) ?? kind;
     }
+    // `return deny(res, 'not assigned')`: the status the app's function answers with (`res.writeHead(403)`)
+    const answered = ts.isCallExpression(n) && !thrown ? errorStatus?.respondsBy?.(n) : undefined;
+    if (answered && kind === undefined) kind = statusAnswered(answered);
     ts.forEachChild(n, (c) => visit(c));
   };
   visit(branch);
   if (!kind && ts.isReturnStatement(end) && end.expression?.kind === SK.FalseKeyword && isGuardMethod(branch)) kind = 'auth';
   return { kind: kind ?? 'auth', decides: kind !== undefined, throws };
+}
+
+/** The refusal a function's body answers with: a status literal it sends or sets (`res.writeHead(403)`, `res.statusCode = 403`). */
+function statusAnswered(body: ts.Node): RefusalKind | undefined {
+  let kind: RefusalKind | undefined;
+  const visit = (n: ts.Node): void => {
+    if (kind === 'auth' || (n !== body && isFunctionLike(n))) return;
+    if (ts.isNumericLiteral(n)) kind = refusalAt(n) ?? kind;
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return kind;
 }
 
 /**
