@@ -490,6 +490,8 @@ export class Handlers {
     }
   }
 
+  private readonly aliases = new Map<Fn, ts.CallExpression[]>();
+
   /** Calls anywhere in the project whose callee is `fn`, found by the names `fn` is known by. */
   callersOf(fn: Fn): (ts.CallExpression | ts.NewExpression)[] {
     const out: (ts.CallExpression | ts.NewExpression)[] = [];
@@ -507,7 +509,46 @@ export class Handlers {
         if (this.project.modules.valueOf(callee) === fn) out.push(call);
       }
     }
+    for (const call of this.aliasCallsOf(fn)) if (!out.includes(call)) out.push(call);
     return out;
+  }
+
+  /**
+   * Calls through a local that holds the function, or one of two (`const handler = match[2] === 'claim' ?
+   * claimSlot : releaseSlot; handler(req, res, cert)`): found in the files that name the function.
+   */
+  private aliasCallsOf(fn: Fn): ts.CallExpression[] {
+    const known = this.aliases.get(fn);
+    if (known) return known;
+    const out: ts.CallExpression[] = [];
+    this.aliases.set(fn, out);
+    const names = namesOf(fn).filter((n) => /^[\w$]+$/.test(n));
+    if (names.length === 0) return out;
+    // (a text test first: the name right after `=`, `?` or `:`)
+    const held = new RegExp(`[=?:]\\s*(?:${names.join('|')})\\b`);
+    for (const [file, facts] of this.project.facts) {
+      if (!held.test(facts.text)) continue;
+      const visit = (n: ts.Node): void => {
+        if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && this.choosesFunction(n.initializer, fn, 0)) {
+          const alias = n.name.text;
+          for (const call of this.project.callsNamed(alias)) {
+            if (!ts.isCallExpression(call) || call.getSourceFile().fileName !== file) continue;
+            const callee = skipOuter(call.expression);
+            if (ts.isIdentifier(callee) && this.project.modules.declarationOf(alias, callee) === n) out.push(call);
+          }
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(facts.sourceFile);
+    }
+    return out;
+  }
+
+  /** The expression is the function, or a choice one of whose branches is. */
+  private choosesFunction(e: ts.Expression, fn: Fn, depth: number): boolean {
+    const x = skipOuter(e);
+    if (ts.isConditionalExpression(x)) return depth < 3 && (this.choosesFunction(x.whenTrue, fn, depth + 1) || this.choosesFunction(x.whenFalse, fn, depth + 1));
+    return ts.isIdentifier(x) && this.project.modules.valueOf(x) === fn;
   }
 
   private find(k: Key): Key {

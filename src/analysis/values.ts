@@ -839,11 +839,18 @@ export class Values {
       if (!ts.isCallExpression(call)) continue;
       const callee = skipOuter(call.expression);
       const value = this.project.modules.valueOf(callee);
-      if (value === fn) out.push(call);
+      if (value === fn || (value !== undefined && ts.isConditionalExpression(value) && choiceOf(value, fn, this.project))) out.push(call);
       else if (cls && ts.isPropertyAccessExpression(callee) && this.classOf(callee.expression) === cls) out.push(call);
     }
     return out;
   }
+}
+
+/** A choice one of whose branches is the function: `cond ? claimSlot : releaseSlot`. */
+function choiceOf(e: ts.Expression, fn: Fn, project: Project, depth = 0): boolean {
+  const x = skipOuter(e);
+  if (ts.isConditionalExpression(x)) return depth < 3 && (choiceOf(x.whenTrue, fn, project, depth + 1) || choiceOf(x.whenFalse, fn, project, depth + 1));
+  return ts.isIdentifier(x) && project.modules.valueOf(x) === fn;
 }
 
 /** An expression that stands for a value (not a property name, nor a literal container whose parts are visited anyway). */
