@@ -879,7 +879,13 @@ export function instanceOfClass(expr: ts.Expression, modules: Modules): ts.Class
     isDiResolve((skipOuter(init.expression) as ts.PropertyAccessExpression).name.text)
   ) {
     const cls = modules.valueOf(init.arguments[0]);
-    return cls && ts.isClassLike(cls) ? cls : undefined;
+    if (cls && ts.isClassLike(cls)) return cls;
+    // a token, with the class the call says it hands back: `container.get<FlightService>(TYPES.FlightService)`
+    const typeArg = init.typeArguments?.[0];
+    if (typeArg && ts.isTypeReferenceNode(typeArg) && ts.isIdentifier(typeArg.typeName)) {
+      const named = modules.typeValueOf(typeArg.typeName);
+      return named && ts.isClassLike(named) ? named : undefined;
+    }
   }
   return undefined;
 }
