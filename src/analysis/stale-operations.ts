@@ -5,7 +5,7 @@ import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
-import { chainNames, operationOf, performedOperation } from './operations';
+import { chainNames, operationOf, performedOperation, registersHandler } from './operations';
 import type { Project } from './project';
 import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
@@ -472,12 +472,20 @@ const needsModel = (s: StaleOperation, facts: FileFacts): boolean =>
 
 const elsewhere = (fn: ts.Node | undefined, facts: FileFacts): boolean => fn !== undefined && fn.getSourceFile().fileName !== facts.file;
 
+/** A function handed to a route or middleware registration: `router.post('/x', async (ctx) => …)`. */
+function registeredHandler(fn: ts.Node): boolean {
+  let n: ts.Node = fn;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return n.parent !== undefined && ts.isCallExpression(n.parent) && registersHandler(n.parent);
+}
+
 /** The outermost functions of a file that can be suspended and throw an error class another module declares with a 401/403 status. */
 function throwingImported(facts: FileFacts, decisions: Decisions): ts.FunctionLikeDeclaration[] {
   if (!THROW_NEW_TEXT.test(facts.text)) return [];
   const out: ts.FunctionLikeDeclaration[] = [];
   const visit = (n: ts.Node): void => {
-    if (isFunctionLike(n) && !isCallbackArgument(n)) {
+    // (a handler a route registration is given is a function of its own, `router.post('/x', async (ctx) => …)`)
+    if (isFunctionLike(n) && (!isCallbackArgument(n) || registeredHandler(n))) {
       const text = facts.text.slice(n.pos, n.end);
       if (SUSPEND_TEXT.test(text) && THROW_NEW_TEXT.test(text) && decisions.throwsImportedRefusal(n)) out.push(n);
       return;
@@ -521,7 +529,6 @@ function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpressio
   return [...out].sort((a, b) => a.pos - b.pos);
 }
 
-/** Listeners by emitter (the value it is) and event name: `bookingEvents.on('booking.confirmed', handler)`. */
 /** The emitter an expression names: a value of the model, or the field of the instance (`this.events` of a service, shared by its methods). */
 function emitterOf(expr: ts.Expression, project: Project): ts.Node | undefined {
   const e = skipOuter(expr);
@@ -530,6 +537,7 @@ function emitterOf(expr: ts.Expression, project: Project): ts.Node | undefined {
   return ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword ? receiverDeclaration(e, project) : undefined;
 }
 
+/** Listeners by emitter (the value it is) and event name: `bookingEvents.on('booking.confirmed', handler)`. */
 function eventListeners(project: Project): Map<ts.Node, Map<string, ts.FunctionLikeDeclaration[]>> {
   const out = new Map<ts.Node, Map<string, ts.FunctionLikeDeclaration[]>>();
   for (const d of DEFERRING_CALLEES) {
