@@ -522,26 +522,43 @@ export class Handlers {
     if (known) return known;
     const out: ts.CallExpression[] = [];
     this.aliases.set(fn, out);
-    const names = namesOf(fn).filter((n) => /^[\w$]+$/.test(n));
-    if (names.length === 0) return out;
-    // (a text test first: the name right after `=`, `?` or `:`)
-    const held = new RegExp(`[=?:]\\s*(?:${names.join('|')})\\b`);
-    for (const [file, facts] of this.project.facts) {
-      if (!held.test(facts.text)) continue;
+    const index = this.aliasIndex();
+    for (const name of namesOf(fn)) {
+      for (const decl of index.get(name) ?? []) {
+        if (!decl.initializer || !this.choosesFunction(decl.initializer, fn, 0)) continue;
+        const alias = (decl.name as ts.Identifier).text;
+        for (const call of this.project.callsNamed(alias)) {
+          if (!ts.isCallExpression(call) || call.getSourceFile() !== decl.getSourceFile()) continue;
+          const callee = skipOuter(call.expression);
+          if (ts.isIdentifier(callee) && this.project.modules.declarationOf(alias, callee) === decl && !out.includes(call)) out.push(call);
+        }
+      }
+    }
+    return out;
+  }
+
+  private aliasIndexPart?: Map<string, ts.VariableDeclaration[]>;
+  /** Locals that hold a name or a choice of names (`const run = ok ? setpoint : close`), by the names they hold: one walk of the project. */
+  private aliasIndex(): Map<string, ts.VariableDeclaration[]> {
+    if (this.aliasIndexPart) return this.aliasIndexPart;
+    const index = new Map<string, ts.VariableDeclaration[]>();
+    const held = (e: ts.Expression, depth: number): string[] => {
+      const x = skipOuter(e);
+      if (ts.isIdentifier(x)) return [x.text];
+      return ts.isConditionalExpression(x) && depth < 3 ? [...held(x.whenTrue, depth + 1), ...held(x.whenFalse, depth + 1)] : [];
+    };
+    for (const facts of this.project.facts.values()) {
+      // (a text test first: a choice between names, or a name given to another)
+      if (!/[=?:]\s*[\w$]+\s*[;,:)\n]/.test(facts.text)) continue;
       const visit = (n: ts.Node): void => {
-        if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && this.choosesFunction(n.initializer, fn, 0)) {
-          const alias = n.name.text;
-          for (const call of this.project.callsNamed(alias)) {
-            if (!ts.isCallExpression(call) || call.getSourceFile().fileName !== file) continue;
-            const callee = skipOuter(call.expression);
-            if (ts.isIdentifier(callee) && this.project.modules.declarationOf(alias, callee) === n) out.push(call);
-          }
+        if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
+          for (const name of held(n.initializer, 0)) index.set(name, [...(index.get(name) ?? []), n]);
         }
         ts.forEachChild(n, visit);
       };
       visit(facts.sourceFile);
     }
-    return out;
+    return (this.aliasIndexPart = index);
   }
 
   /** The expression is the function, or a choice one of whose branches is. */
