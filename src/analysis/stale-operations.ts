@@ -216,7 +216,40 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
       out.push(s);
     }
   }
-  // identity a shared object keeps per request, written and tested in this file
+  // an event emitted here on an emitter another module makes and registers listeners on (`auctionEvents.emit('lot:withdraw', …)`
+  // with `const auctionEvents = require('../events')`): its listeners run the decision's work later
+  for (const call of facts.callsByName.get(EMIT_METHOD) ?? []) {
+    if (!ts.isCallExpression(call)) continue;
+    const callee = skipOuter(call.expression);
+    const event = call.arguments[0] && skipOuter(call.arguments[0]);
+    if (!ts.isPropertyAccessExpression(callee) || !event || !ts.isStringLiteralLike(event)) continue;
+    const emitter = modules.valueOf(skipOuter(callee.expression));
+    if (!emitter || emitter.getSourceFile() === facts.sourceFile) continue;
+    for (const s of staleAcrossQueue(call, listenersBeside(emitter, event.text, modules), decisions, true)) {
+      if (found.has(s.op.node)) continue;
+      found.add(s.op.node);
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** The listeners for an event the module that makes an emitter registers on it: `auctionEvents.on('lot:withdraw', async (…) => …)`. */
+function listenersBeside(emitter: ts.Node, event: string, modules: Modules): ts.FunctionLikeDeclaration[] {
+  const out: ts.FunctionLikeDeclaration[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && n.arguments.length >= 2 && ts.isPropertyAccessExpression(skipOuter(n.expression))) {
+      const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
+      const name = skipOuter(n.arguments[0]);
+      if (isListenerRegistration(callee.name.text) && ts.isStringLiteralLike(name) && name.text === event && modules.valueOf(skipOuter(callee.expression)) === emitter) {
+        const arg = skipOuter(n.arguments[1]);
+        const fn = isFunctionLike(arg) ? arg : modules.valueOf(arg);
+        if (fn && isFunctionLike(fn)) out.push(fn);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(emitter.getSourceFile());
   return out;
 }
 
