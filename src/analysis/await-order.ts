@@ -577,6 +577,17 @@ const namesWhere = (e: ts.Node): boolean => ts.isObjectLiteralExpression(e) && e
  * for a decision whose fields are out of sight (a helper, a flag), a relation filter or a
  * sub-query does; a DynamoDB `ConditionExpression` always does.
  */
+/** Where a statement's own `WHERE` starts: the first one outside parentheses (-1 when it has none). */
+function outerWhere(text: string): number {
+  let depth = 0;
+  for (const m of text.matchAll(/[()]|\bwhere\b/gi)) {
+    if (m[0] === '(') depth++;
+    else if (m[0] === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0) return m.index;
+  }
+  return -1;
+}
+
 export function conditionInQuery(
   op: Operation,
   check: Pick<Check, 'fields' | 'call'> & Partial<Pick<Check, 'test'>>,
@@ -652,7 +663,9 @@ export function conditionInQuery(
       nested = true;
       for (const w of using[1].split(/\W+/)) words.add(norm(w));
     }
-    const at = text.search(/\bwhere\b/i);
+    // the statement's own WHERE, not one of a sub-select that computes a value it stores
+    // (`SET account_id = (SELECT id FROM accounts WHERE org_id = $2)`)
+    const at = outerWhere(text);
     if (at < 0) return;
     const tail = text.slice(at);
     if (/\b(exists|select)\b/i.test(tail)) nested = true;
