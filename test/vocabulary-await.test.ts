@@ -15,6 +15,7 @@ import {
   unkeyedAppendField,
 } from '../src/analysis/vocabulary/operations';
 import { isMessageError, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
+import { FLAG_SDKS, flagSdk, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient } from '../src/analysis/vocabulary/flags';
 
 describe('vocabulary: refusals', () => {
   it.each([
@@ -102,5 +103,35 @@ describe('vocabulary: operations', () => {
 
   it('must not match: reads and answers', () => {
     for (const t of ['await db.doc.findMany({})', 'res.json(x)', 'cache.get(k)', 'await fetch(u)']) expect([t, mayHoldOperation(t)]).toEqual([t, false]);
+  });
+});
+
+describe('vocabulary: feature-flag SDKs', () => {
+  it('must match: the clients and evaluations of the SDKs', () => {
+    const unleash = flagSdk('unleash-client')!;
+    expect(makesFlagClient(unleash, 'initialize')).toBe(true);
+    expect(isFlagEvaluation(unleash, 'isEnabled')).toBe(true);
+    expect(isDirectFlagEvaluation(unleash, 'isEnabled')).toBe(true);
+    const gb = flagSdk('@growthbook/growthbook')!;
+    expect(makesFlagClient(gb, 'GrowthBook')).toBe(true);
+    expect(isFlagEvaluation(gb, 'isOn')).toBe(true);
+    expect(isFlagEvaluation(flagSdk('@launchdarkly/node-server-sdk')!, 'boolVariation')).toBe(true);
+  });
+
+  it('must not match: other packages, methods that do not evaluate, a client used as an evaluation', () => {
+    expect(flagSdk('unleash')).toBeUndefined();
+    expect(flagSdk('express')).toBeUndefined();
+    expect(isFlagEvaluation(flagSdk('unleash-client')!, 'destroy')).toBe(false);
+    expect(isFlagEvaluation(flagSdk('@growthbook/growthbook')!, 'loadFeatures')).toBe(false);
+    expect(isDirectFlagEvaluation(flagSdk('@growthbook/growthbook')!, 'isOn')).toBe(false);
+    expect(makesFlagClient(flagSdk('unleash-client')!, 'isEnabled')).toBe(false);
+  });
+
+  it('every SDK names a module, a factory and an evaluation, once', () => {
+    expect(new Set(FLAG_SDKS.map((s) => s.module)).size).toBe(FLAG_SDKS.length);
+    for (const s of FLAG_SDKS) {
+      expect(s.factories.length).toBeGreaterThan(0);
+      expect(s.evaluations.length).toBeGreaterThan(0);
+    }
   });
 });

@@ -5,7 +5,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions } from './modules';
 import { references } from './guards';
-import { chainNames, isClockValue, namesOperation, operationOf, performedOperation, registersHandler, type CallResolver } from './operations';
+import { chainNames, flagEvaluation, isClockValue, namesOperation, operationOf, performedOperation, registersHandler, type CallResolver } from './operations';
 import type { Place, SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
@@ -292,6 +292,11 @@ export class Decisions {
     let found: Behind | undefined;
     const visit = (n: ts.Node): void => {
       if (found || (isFunctionLike(n) && depth === 0 && n !== cond)) return;
+      // a feature flag a client keeps in memory, evaluated without a wait: state the next poll or another request turns
+      if (ts.isCallExpression(n) && flagEvaluation(n, this.resolve)) {
+        found = { read: n, call: n, fields: [] };
+        return;
+      }
       if (ts.isAwaitExpression(n)) {
         const call = readCall(n.expression) ?? this.chosenRead(n.expression, fn);
         if (call && this.isStateRead(call)) {

@@ -4,6 +4,7 @@ import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExp
 import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
+import { flagSdk, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient } from './vocabulary/flags';
 import { isRouteMethod } from './vocabulary/frameworks';
 import {
   HTTP_FUNCTIONS,
@@ -555,6 +556,35 @@ function moduleOfValue(value: ts.Node | undefined): string | undefined {
     if (required) return required;
   }
   return undefined;
+}
+
+/**
+ * A synchronous evaluation of a feature flag by an SDK client the code made (FLAG_SDKS):
+ * `flags.isEnabled('ota-rollout', ctx)` with `const flags = initialize({ … })` from `unleash-client`,
+ * `gb.isOn('exchange')` with `new GrowthBook(…)`, or the SDK's own `isEnabled(…)` imported.
+ */
+export function flagEvaluation(call: ts.CallExpression, resolve: CallResolver | undefined): boolean {
+  if (!resolve?.valueOf || !resolve.declarationOf) return false;
+  const callee = skipOuter(call.expression);
+  if (ts.isIdentifier(callee)) {
+    const decl = resolve.declarationOf(callee);
+    const sdk = flagSdk(moduleOfValue(decl) ?? '');
+    const imported = decl && ts.isImportSpecifier(decl) ? (decl.propertyName ?? decl.name).text : callee.text;
+    return sdk !== undefined && isDirectFlagEvaluation(sdk, imported);
+  }
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  let made = resolve.valueOf(skipOuter(callee.expression));
+  if (made && ts.isVariableDeclaration(made)) made = made.initializer && skipOuter(made.initializer);
+  if (made && ts.isAwaitExpression(made)) made = skipOuter(made.expression);
+  if (!made || !(ts.isCallExpression(made) || ts.isNewExpression(made))) return false;
+  // the factory and the module it comes from: `initialize` imported, `LaunchDarkly.init` of a module required whole
+  const factory = chainNames(made.expression);
+  let root: ts.Expression = skipOuter(made.expression);
+  while (ts.isPropertyAccessExpression(root)) root = skipOuter(root.expression);
+  const decl = ts.isIdentifier(root) ? resolve.declarationOf(root) : undefined;
+  const sdk = flagSdk(moduleOfValue(decl) ?? '');
+  const name = decl && ts.isImportSpecifier(decl) && factory.length === 1 ? (decl.propertyName ?? decl.name).text : factory.at(-1);
+  return sdk !== undefined && name !== undefined && makesFlagClient(sdk, name) && isFlagEvaluation(sdk, callee.name.text);
 }
 
 /** What a name holds, through the resolver. */

@@ -19,3 +19,4 @@ export * from './containers';
 export * from './authorization';
 export * from './values';
 export * from './clock';
+export * from './flags';
