@@ -292,8 +292,10 @@ export class Decisions {
     let found: Behind | undefined;
     const visit = (n: ts.Node): void => {
       if (found || (isFunctionLike(n) && depth === 0 && n !== cond)) return;
-      // a feature flag a client keeps in memory, evaluated without a wait: state the next poll or another request turns
-      if (ts.isCallExpression(n) && flagEvaluation(n, this.resolve)) {
+      // a feature flag a client keeps in memory, evaluated without a wait: state the next poll or another request turns;
+      // a function of the app that hands out a module variable its file changes, asked in the condition itself
+      // (`if (!isLoanDeskOpen())`; a copy kept of what such a getter hands out, `const op = currentOperator()`, is the call's own)
+      if (ts.isCallExpression(n) && (flagEvaluation(n, this.resolve) || (depth === 0 && this.readsModuleState(n)))) {
         found = { read: n, call: n, fields: [] };
         return;
       }
@@ -506,6 +508,12 @@ export class Decisions {
     // an imported collection: its declaration in the module that exports it
     if (decl && !ts.isVariableDeclaration(decl)) decl = this.modules.valueOf(root)?.parent;
     if (!decl || !ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name)) return true;
+    return this.changedInItsFile(decl);
+  }
+
+  /** Code of the declaring file changes the variable: assigns it, or calls a mutating method on it (`revoked.add(s)`). */
+  private changedInItsFile(decl: ts.VariableDeclaration): boolean {
+    if (!ts.isIdentifier(decl.name)) return false;
     const known = this.changed.get(decl);
     if (known !== undefined) return known;
     const name = decl.name.text;
@@ -527,6 +535,25 @@ export class Decisions {
     visit(decl.getSourceFile());
     this.changed.set(decl, found);
     return found;
+  }
+
+  /** A call of a function of the app that returns a module-level `let` (or a member of one) its file changes: `isLoanDeskOpen()`. */
+  readsModuleState(call: ts.CallExpression): boolean {
+    const fn = this.resolve(call);
+    if (!fn?.body) return false;
+    const returned = returnedExpressions(fn);
+    return (
+      returned.length > 0 &&
+      returned.every((r) => {
+        let e = skipOuter(r);
+        while (ts.isPropertyAccessExpression(e)) e = skipOuter(e.expression);
+        if (!ts.isIdentifier(e)) return false;
+        const decl = this.modules.declarationOf(e.text, e);
+        const list = decl && ts.isVariableDeclaration(decl) ? decl.parent : undefined;
+        const moduleLevel = list !== undefined && ts.isVariableDeclarationList(list) && ts.isVariableStatement(list.parent) && ts.isSourceFile(list.parent.parent);
+        return moduleLevel && (list.flags & ts.NodeFlags.Const) === 0 && this.changedInItsFile(decl as ts.VariableDeclaration);
+      })
+    );
   }
 
   /** `suspended.has(serial)` on a collection another module exports: a look only a model of both files can judge. */

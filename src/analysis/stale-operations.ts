@@ -115,14 +115,15 @@ export class StaleOperations {
     for (const facts of project.facts.values()) {
       if (!mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
-        if (decisions.looksIntoImported(call)) return true;
+        // (a look into module state another module keeps, through its getter: `isLoanDeskOpen()`)
+        if (decisions.looksIntoImported(call) || decisions.readsModuleState(call)) return true;
         // (a write on a client the per-request context holds: only the model knows it for one)
         return helperElsewhere(call, facts, decisions) || operationOf(call, resolve)?.elsewhere === true;
       };
       for (const fn of candidateFunctions(facts, helper, decisions)) {
         for (const s of staleOperations(fn, decisions)) {
           found.add(s.op.node);
-          if (needsModel(s, facts)) acrossFiles.push(s);
+          if (needsModel(s, facts, decisions)) acrossFiles.push(s);
         }
       }
     }
@@ -185,7 +186,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
     // (an operation of another module runs when called for its effect too: `queue.add(…)` in a timer)
     // (only a job added to a queue is an operation of another module: the name is asked first)
     const queued = (waited || ts.isExpressionStatement(call.parent)) && isQueueCall(chainNames(call.expression).at(-1) ?? '');
-    if (decisions.looksIntoImported(call) || (queued && operationOf(call, resolve)?.elsewhere)) return true;
+    if (decisions.looksIntoImported(call) || decisions.readsModuleState(call) || (queued && operationOf(call, resolve)?.elsewhere)) return true;
     // (a document saved of a model another module makes: its schema says whether the save is an optimistic lock)
     if (documentOfImportedModel(call)) return true;
     return helperElsewhere(call, facts, decisions);
@@ -195,7 +196,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   for (const fn of candidateFunctions(facts, helper, decisions)) {
     for (const s of staleOperations(fn, decisions)) {
       found.add(s.op.node);
-      if (needsModel(s, facts)) out.push(s);
+      if (needsModel(s, facts, decisions)) out.push(s);
     }
   }
   // the functions of other modules this file calls that throw one of those: decided and written there,
@@ -492,8 +493,10 @@ function wrappedHandlerCall(g: ts.FunctionLikeDeclaration, handler: ts.FunctionL
 }
 
 /** What a file alone could not find: a helper, a queue, shared state or an error class of another module takes part. */
-const needsModel = (s: StaleOperation, facts: FileFacts): boolean =>
+const needsModel = (s: StaleOperation, facts: FileFacts, decisions: Decisions): boolean =>
   elsewhere(s.decision.via, facts) ||
+  // (a decision read through a function of another module: only with it in sight is the call a read of state)
+  elsewhere(decisions.resolve(s.decision.call), facts) ||
   elsewhere(s.op.via, facts) ||
   // (an operation the tables know inside a helper of another module; one guessed from a name there is too far to trust)
   (elsewhere(s.op.node, facts) && !s.op.guessed) ||
