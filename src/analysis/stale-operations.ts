@@ -162,8 +162,13 @@ export class StaleOperations {
         }
       }
     }
-    const sharedIdentity = sharedIdentityUses(project).filter((use) => !found.has(use.node));
-    return (this.answer = { acrossFiles, sharedIdentity });
+    // (a decision on a getter of identity kept in shared state, `if (!keeper()) …`, is that state's finding)
+    const uses = sharedIdentityUses(project);
+    const sharedAt = new Set(uses.map((u) => u.node));
+    const gotten = (s: StaleOperation): boolean => sharedAt.has(s.op.node) && decisions.readsModuleState(s.decision.call);
+    for (const s of acrossFiles.filter(gotten)) found.delete(s.op.node);
+    const sharedIdentity = uses.filter((use) => !found.has(use.node));
+    return (this.answer = { acrossFiles: acrossFiles.filter((s) => !gotten(s)), sharedIdentity });
   }
 }
 
