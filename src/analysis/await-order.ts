@@ -571,12 +571,6 @@ export function locksRows(node: ts.Node): boolean {
 /** An options object that names its filter: `{ where: … }`. */
 const namesWhere = (e: ts.Node): boolean => ts.isObjectLiteralExpression(e) && e.properties.some((p) => p.name !== undefined && propertyNameText(p.name) === 'where');
 
-/**
- * The decision's condition travels inside the write: its filter names a field the decision tested
- * (`where: { id, locked_by: me }`, `UPDATE … AND locked_by = ?`, `findOneAndUpdate({ _id, lienHolder })`);
- * for a decision whose fields are out of sight (a helper, a flag), a relation filter or a
- * sub-query does; a DynamoDB `ConditionExpression` always does.
- */
 /** Where a statement's own `WHERE` starts: the first one outside parentheses (-1 when it has none). */
 function outerWhere(text: string): number {
   let depth = 0;
@@ -588,6 +582,12 @@ function outerWhere(text: string): number {
   return -1;
 }
 
+/**
+ * The decision's condition travels inside the write: its filter names a field the decision tested
+ * (`where: { id, locked_by: me }`, `UPDATE … AND locked_by = ?`, `findOneAndUpdate({ _id, lienHolder })`);
+ * for a decision whose fields are out of sight (a helper, a flag), a relation filter or a
+ * sub-query does; a DynamoDB `ConditionExpression` always does.
+ */
 export function conditionInQuery(
   op: Operation,
   check: Pick<Check, 'fields' | 'call'> & Partial<Pick<Check, 'test'>>,

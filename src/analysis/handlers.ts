@@ -515,7 +515,7 @@ export class Handlers {
 
   /**
    * Calls through a local that holds the function, or one of two (`const handler = match[2] === 'claim' ?
-   * claimSlot : releaseSlot; handler(req, res, cert)`): found in the files that name the function.
+   * claimSlot : releaseSlot; handler(req, res, cert)`): found through the index of such locals.
    */
   private aliasCallsOf(fn: Fn): ts.CallExpression[] {
     const known = this.aliases.get(fn);
@@ -548,11 +548,13 @@ export class Handlers {
       return ts.isConditionalExpression(x) && depth < 3 ? [...held(x.whenTrue, depth + 1), ...held(x.whenFalse, depth + 1)] : [];
     };
     for (const facts of this.project.facts.values()) {
-      // (a text test first: a choice between names, or a name given to another)
-      if (!/[=?:]\s*[\w$]+\s*[;,:)\n]/.test(facts.text)) continue;
       const visit = (n: ts.Node): void => {
         if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
-          for (const name of held(n.initializer, 0)) index.set(name, [...(index.get(name) ?? []), n]);
+          for (const name of held(n.initializer, 0)) {
+            const list = index.get(name);
+            if (list) list.push(n);
+            else index.set(name, [n]);
+          }
         }
         ts.forEachChild(n, visit);
       };

@@ -18,7 +18,6 @@ export interface FlagSdk {
 export const FLAG_SDKS: readonly FlagSdk[] = [
   { module: 'unleash-client', factories: ['initialize', 'startUnleash', 'Unleash'], evaluations: ['isEnabled', 'getVariant'], direct: ['isEnabled', 'getVariant'] },
   { module: '@growthbook/growthbook', factories: ['GrowthBook'], evaluations: ['isOn', 'isOff', 'getFeatureValue', 'evalFeature'] },
-  { module: 'flagsmith-nodejs', factories: ['Flagsmith'], evaluations: ['isFeatureEnabled', 'getFeatureValue'] },
   { module: 'launchdarkly-node-server-sdk', factories: ['init'], evaluations: ['variation', 'boolVariation', 'stringVariation', 'numberVariation', 'jsonVariation'] },
   { module: '@launchdarkly/node-server-sdk', factories: ['init'], evaluations: ['variation', 'boolVariation', 'stringVariation', 'numberVariation', 'jsonVariation'] },
   { module: '@openfeature/server-sdk', factories: ['getClient'], evaluations: ['getBooleanValue', 'getStringValue', 'getNumberValue', 'getObjectValue'] },
