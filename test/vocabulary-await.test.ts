@@ -15,7 +15,7 @@ import {
   unkeyedAppendField,
 } from '../src/analysis/vocabulary/operations';
 import { isMessageError, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
-import { FLAG_SDKS, flagSdk, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient } from '../src/analysis/vocabulary/flags';
+import { FLAG_SDKS, flagSdk, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from '../src/analysis/vocabulary/flags';
 
 describe('vocabulary: refusals', () => {
   it.each([
@@ -134,4 +134,15 @@ describe('vocabulary: feature-flag SDKs', () => {
       expect(s.evaluations.length).toBeGreaterThan(0);
     }
   });
+});
+
+describe('vocabulary: flag evaluation names', () => {
+  it.each([
+    ['isEnabled', true],
+    ['isOn', true],
+    ['boolVariation', true],
+    ['getBooleanValue', true],
+    ['isActive', false],
+    ['findOne', false],
+  ])('mayEvaluateFlag(%s) → %s', (name, want) => expect(mayEvaluateFlag(name)).toBe(want));
 });

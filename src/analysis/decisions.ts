@@ -537,8 +537,10 @@ export class Decisions {
     return found;
   }
 
-  /** A call of a function of the app that returns a module-level `let` (or a member of one) its file changes: `isLoanDeskOpen()`. */
+  /** A call, with no arguments, of a function of the app that returns a module-level `let` (or a member of one) its file changes: `isLoanDeskOpen()`. */
   readsModuleState(call: ts.CallExpression): boolean {
+    // (a getter takes nothing, and is asked in a condition: both asked first, before the call is resolved)
+    if (call.arguments.length > 0 || !inCondition(call)) return false;
     const fn = this.resolve(call);
     if (!fn?.body) return false;
     const returned = returnedExpressions(fn);
@@ -1173,6 +1175,18 @@ export function errbackCall(fn: ts.Node | undefined): ts.CallExpression | undefi
     tested = skipOuter(tested.left);
   if (!tested || !ts.isIdentifier(tested) || tested.text !== first.name.text || !stopsIn((opening as ts.IfStatement).thenStatement)) return undefined;
   return call;
+}
+
+/** The call is the condition of an `if` or a conditional, or part of one through `!`, `&&`, `||` and parentheses. */
+function inCondition(call: ts.Node): boolean {
+  let n: ts.Node = call;
+  while (
+    n.parent &&
+    (ts.isParenthesizedExpression(n.parent) || ts.isPrefixUnaryExpression(n.parent) || (ts.isBinaryExpression(n.parent) && isLogical(n.parent.operatorToken.kind)))
+  )
+    n = n.parent;
+  const p = n.parent;
+  return p !== undefined && ((ts.isIfStatement(p) && p.expression === n) || (ts.isConditionalExpression(p) && p.condition === n));
 }
 
 function isLogical(kind: ts.SyntaxKind): boolean {

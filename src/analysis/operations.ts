@@ -4,7 +4,7 @@ import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExp
 import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
-import { flagSdk, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient } from './vocabulary/flags';
+import { flagSdk, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from './vocabulary/flags';
 import { isRouteMethod } from './vocabulary/frameworks';
 import {
   HTTP_FUNCTIONS,
@@ -566,6 +566,8 @@ function moduleOfValue(value: ts.Node | undefined): string | undefined {
 export function flagEvaluation(call: ts.CallExpression, resolve: CallResolver | undefined): boolean {
   if (!resolve?.valueOf || !resolve.declarationOf) return false;
   const callee = skipOuter(call.expression);
+  const named = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+  if (named === undefined || !mayEvaluateFlag(named)) return false;
   if (ts.isIdentifier(callee)) {
     const decl = resolve.declarationOf(callee);
     const sdk = flagSdk(moduleOfValue(decl) ?? '');

@@ -243,19 +243,33 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
 /** The listeners for an event the module that makes an emitter registers on it: `auctionEvents.on('lot:withdraw', async (…) => …)`. */
 function listenersBeside(emitter: ts.Node, event: string, modules: Modules): ts.FunctionLikeDeclaration[] {
   const out: ts.FunctionLikeDeclaration[] = [];
+  for (const r of registrationsIn(emitter.getSourceFile())) {
+    if (r.event !== event || modules.valueOf(r.receiver) !== emitter) continue;
+    const fn = isFunctionLike(r.listener) ? r.listener : modules.valueOf(r.listener);
+    if (fn && isFunctionLike(fn)) out.push(fn);
+  }
+  return out;
+}
+
+const registrations = new WeakMap<ts.SourceFile, { receiver: ts.Expression; event: string; listener: ts.Expression }[]>();
+
+/** The listener registrations of a file with a literal event name (`x.on('evt', fn)`): one walk of it. */
+function registrationsIn(sf: ts.SourceFile): { receiver: ts.Expression; event: string; listener: ts.Expression }[] {
+  let list = registrations.get(sf);
+  if (list) return list;
+  list = [];
+  const out = list;
   const visit = (n: ts.Node): void => {
     if (ts.isCallExpression(n) && n.arguments.length >= 2 && ts.isPropertyAccessExpression(skipOuter(n.expression))) {
       const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
       const name = skipOuter(n.arguments[0]);
-      if (isListenerRegistration(callee.name.text) && ts.isStringLiteralLike(name) && name.text === event && modules.valueOf(skipOuter(callee.expression)) === emitter) {
-        const arg = skipOuter(n.arguments[1]);
-        const fn = isFunctionLike(arg) ? arg : modules.valueOf(arg);
-        if (fn && isFunctionLike(fn)) out.push(fn);
-      }
+      if (isListenerRegistration(callee.name.text) && ts.isStringLiteralLike(name))
+        out.push({ receiver: skipOuter(callee.expression), event: name.text, listener: skipOuter(n.arguments[1]) });
     }
     ts.forEachChild(n, visit);
   };
-  visit(emitter.getSourceFile());
+  visit(sf);
+  registrations.set(sf, out);
   return out;
 }
 

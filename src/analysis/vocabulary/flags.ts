@@ -42,3 +42,10 @@ export function isDirectFlagEvaluation(sdk: FlagSdk, name: string): boolean {
 export function makesFlagClient(sdk: FlagSdk, name: string): boolean {
   return sdk.factories.includes(name);
 }
+
+const evaluationNames = new Set(FLAG_SDKS.flatMap((s) => [...s.evaluations, ...(s.direct ?? [])]));
+
+/** A name some SDK evaluates a flag by: asked first, before what made the receiver is looked up. */
+export function mayEvaluateFlag(name: string): boolean {
+  return evaluationNames.has(name);
+}
