@@ -571,7 +571,12 @@ export class SharedState {
       const pkg = this.packageOf(e.text, e);
       if (pkg && isDiModule(pkg.module)) return diContainerForm(pkg.module, pkg.path.at(-1) ?? '') === 'export' ? 'root' : undefined;
       const decl = this.modules.declarationOf(e.text, e);
-      if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return this.containerKind(decl.initializer, depth + 1);
+      if (decl && ts.isVariableDeclaration(decl) && decl.initializer) {
+        const kind = this.containerKind(decl.initializer, depth + 1);
+        // a container a function makes for itself (`const requestContainer = new Container()` in a middleware) is that call's
+        const made = skipOuter(decl.initializer);
+        return kind === 'root' && (ts.isNewExpression(made) || ts.isCallExpression(made)) && withinFunction(decl) ? 'child' : kind;
+      }
       if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl))) {
         const value = this.modules.valueOf(e);
         if (value && value !== decl && ts.isExpression(value)) return this.containerKind(value, depth + 1);
@@ -612,6 +617,12 @@ export class SharedState {
   isSharedAcrossRequests(target: ts.Expression): boolean {
     return this.placeOf(target)?.shared === true;
   }
+}
+
+/** The node is inside a function's body, not at the top of its module. */
+function withinFunction(node: ts.Node): boolean {
+  for (let n = node.parent; n && !ts.isSourceFile(n); n = n.parent) if (isFunctionLike(n)) return true;
+  return false;
 }
 
 /** `req`, `req.socket`, `request.raw`, `ctx.req.socket`, `socket`, `tlsSocket`. */
