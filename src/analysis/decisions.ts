@@ -6,7 +6,7 @@ import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions } from './modules';
 import { references } from './guards';
 import { chainNames, flagEvaluation, isClockValue, namesOperation, operationOf, performedOperation, registersHandler, type CallResolver } from './operations';
-import type { Place, SharedState } from './shared-state';
+import { isModuleLevel, type Place, type SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
 import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
@@ -551,9 +551,7 @@ export class Decisions {
         while (ts.isPropertyAccessExpression(e)) e = skipOuter(e.expression);
         if (!ts.isIdentifier(e)) return false;
         const decl = this.modules.declarationOf(e.text, e);
-        const list = decl && ts.isVariableDeclaration(decl) ? decl.parent : undefined;
-        const moduleLevel = list !== undefined && ts.isVariableDeclarationList(list) && ts.isVariableStatement(list.parent) && ts.isSourceFile(list.parent.parent);
-        return moduleLevel && (list.flags & ts.NodeFlags.Const) === 0 && this.changedInItsFile(decl as ts.VariableDeclaration);
+        return decl !== undefined && isModuleLevel(decl) && (decl.parent.flags & ts.NodeFlags.Const) === 0 && this.changedInItsFile(decl);
       })
     );
   }
@@ -1171,7 +1169,7 @@ export function errbackCall(fn: ts.Node | undefined): ts.CallExpression | undefi
   // (also first of an or or an and: `if (err || rows.length === 0) return deny()`, `if (err && err.code === 'NoSuchKey') return …`;
   // or against null: `if (err != null) return done(err)`)
   let tested = opening && ts.isIfStatement(opening) ? skipOuter(opening.expression) : undefined;
-  while (tested && ts.isBinaryExpression(tested) && (isLogical(tested.operatorToken.kind) || (isInequality(tested.operatorToken.kind) && isNullish(tested.right))))
+  while (tested && ts.isBinaryExpression(tested) && (isLogical(tested.operatorToken.kind) || (isInequality(tested.operatorToken.kind) && isNothing(tested.right))))
     tested = skipOuter(tested.left);
   if (!tested || !ts.isIdentifier(tested) || tested.text !== first.name.text || !stopsIn((opening as ts.IfStatement).thenStatement)) return undefined;
   return call;
@@ -1195,11 +1193,6 @@ function isLogical(kind: ts.SyntaxKind): boolean {
 
 function isInequality(kind: ts.SyntaxKind): boolean {
   return kind === ts.SyntaxKind.ExclamationEqualsToken || kind === ts.SyntaxKind.ExclamationEqualsEqualsToken;
-}
-
-function isNullish(e: ts.Expression): boolean {
-  const v = skipOuter(e);
-  return v.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === 'undefined');
 }
 
 /** The statement, or the last of a block, stops the flow. */

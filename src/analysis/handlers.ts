@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeChain, requiredModule, skipOuter } from './facts/walk';
-import { fieldDeclaration, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, heldNames, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import { instanceOfClass } from './values';
 import type { Project } from './project';
 import { CONTEXT_FACTORY_KEYS, NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
@@ -515,7 +515,7 @@ export class Handlers {
 
   /**
    * Calls through a local that holds the function, or one of two (`const handler = match[2] === 'claim' ?
-   * claimSlot : releaseSlot; handler(req, res, cert)`): found through the index of such locals.
+   * claimSlot : releaseSlot; handler(req, res, cert)`): found through the index of such calls.
    */
   private aliasCallsOf(fn: Fn): ts.CallExpression[] {
     const known = this.aliases.get(fn);
@@ -523,51 +523,34 @@ export class Handlers {
     const out: ts.CallExpression[] = [];
     this.aliases.set(fn, out);
     const index = this.aliasIndex();
-    for (const name of namesOf(fn)) {
-      for (const decl of index.get(name) ?? []) {
-        if (!decl.initializer || !this.choosesFunction(decl.initializer, fn, 0)) continue;
-        const alias = (decl.name as ts.Identifier).text;
-        for (const call of this.project.callsNamed(alias)) {
-          if (!ts.isCallExpression(call) || call.getSourceFile() !== decl.getSourceFile()) continue;
-          const callee = skipOuter(call.expression);
-          if (ts.isIdentifier(callee) && this.project.modules.declarationOf(alias, callee) === decl && !out.includes(call)) out.push(call);
-        }
-      }
-    }
+    for (const name of namesOf(fn)) for (const { held, call } of index.get(name) ?? []) if (this.project.modules.valueOf(held) === fn && !out.includes(call)) out.push(call);
     return out;
   }
 
-  private aliasIndexPart?: Map<string, ts.VariableDeclaration[]>;
-  /** Locals that hold a name or a choice of names (`const run = ok ? setpoint : close`), by the names they hold: one walk of the project. */
-  private aliasIndex(): Map<string, ts.VariableDeclaration[]> {
+  private aliasIndexPart?: Map<string, { held: ts.Identifier; call: ts.CallExpression }[]>;
+  /**
+   * Calls of a local that holds a name or a choice of names (`run(…)` with `const run = ok ? setpoint :
+   * close`), by the names it holds: from the calls the facts already list, not another walk of the files.
+   */
+  private aliasIndex(): Map<string, { held: ts.Identifier; call: ts.CallExpression }[]> {
     if (this.aliasIndexPart) return this.aliasIndexPart;
-    const index = new Map<string, ts.VariableDeclaration[]>();
-    const held = (e: ts.Expression, depth: number): string[] => {
-      const x = skipOuter(e);
-      if (ts.isIdentifier(x)) return [x.text];
-      return ts.isConditionalExpression(x) && depth < 3 ? [...held(x.whenTrue, depth + 1), ...held(x.whenFalse, depth + 1)] : [];
-    };
+    const index = new Map<string, { held: ts.Identifier; call: ts.CallExpression }[]>();
     for (const facts of this.project.facts.values()) {
-      const visit = (n: ts.Node): void => {
-        if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
-          for (const name of held(n.initializer, 0)) {
-            const list = index.get(name);
-            if (list) list.push(n);
-            else index.set(name, [n]);
+      for (const [name, calls] of facts.callsByName) {
+        for (const call of calls) {
+          const callee = skipOuter(call.expression);
+          if (!ts.isCallExpression(call) || !ts.isIdentifier(callee) || callee.text !== name) continue;
+          const decl = this.project.modules.declarationOf(name, callee);
+          if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer) continue;
+          for (const held of heldNames(decl.initializer)) {
+            const list = index.get(held.text);
+            if (list) list.push({ held, call });
+            else index.set(held.text, [{ held, call }]);
           }
         }
-        ts.forEachChild(n, visit);
-      };
-      visit(facts.sourceFile);
+      }
     }
     return (this.aliasIndexPart = index);
-  }
-
-  /** The expression is the function, or a choice one of whose branches is. */
-  private choosesFunction(e: ts.Expression, fn: Fn, depth: number): boolean {
-    const x = skipOuter(e);
-    if (ts.isConditionalExpression(x)) return depth < 3 && (this.choosesFunction(x.whenTrue, fn, depth + 1) || this.choosesFunction(x.whenFalse, fn, depth + 1));
-    return ts.isIdentifier(x) && this.project.modules.valueOf(x) === fn;
   }
 
   private find(k: Key): Key {

@@ -497,6 +497,13 @@ export function fieldDeclaration(cls: ts.ClassLikeDeclaration | undefined, name:
   );
 }
 
+/** The names an expression holds: a name, or either name of a choice (`ok ? setpoint : close`, nested two deep). */
+export function heldNames(e: ts.Expression, depth = 0): ts.Identifier[] {
+  const x = skipOuter(e);
+  if (ts.isIdentifier(x)) return [x];
+  return ts.isConditionalExpression(x) && depth < 3 ? [...heldNames(x.whenTrue, depth + 1), ...heldNames(x.whenFalse, depth + 1)] : [];
+}
+
 /** The expressions a function returns: an arrow's expression body, or every `return x` outside nested functions. */
 export function returnedExpressions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
   if (!fn.body) return [];

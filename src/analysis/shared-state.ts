@@ -1,5 +1,6 @@
 import { ts } from '../ts';
 import { code } from './expressions';
+import { enclosingFunction } from './dominance';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import type { FileFacts } from './facts/types';
@@ -575,7 +576,7 @@ export class SharedState {
         const kind = this.containerKind(decl.initializer, depth + 1);
         // a container a function makes for itself (`const requestContainer = new Container()` in a middleware) is that call's
         const made = skipOuter(decl.initializer);
-        return kind === 'root' && (ts.isNewExpression(made) || ts.isCallExpression(made)) && withinFunction(decl) ? 'child' : kind;
+        return kind === 'root' && (ts.isNewExpression(made) || ts.isCallExpression(made)) && enclosingFunction(decl) !== undefined ? 'child' : kind;
       }
       if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl))) {
         const value = this.modules.valueOf(e);
@@ -617,12 +618,6 @@ export class SharedState {
   isSharedAcrossRequests(target: ts.Expression): boolean {
     return this.placeOf(target)?.shared === true;
   }
-}
-
-/** The node is inside a function's body, not at the top of its module. */
-function withinFunction(node: ts.Node): boolean {
-  for (let n = node.parent; n && !ts.isSourceFile(n); n = n.parent) if (isFunctionLike(n)) return true;
-  return false;
 }
 
 /** `req`, `req.socket`, `request.raw`, `ctx.req.socket`, `socket`, `tlsSocket`. */

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { isRequestLike } from './identity';
 import { calleeChain, calleeName, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
-import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, heldNames, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
@@ -839,18 +839,12 @@ export class Values {
       if (!ts.isCallExpression(call)) continue;
       const callee = skipOuter(call.expression);
       const value = this.project.modules.valueOf(callee);
-      if (value === fn || (value !== undefined && ts.isConditionalExpression(value) && choiceOf(value, fn, this.project))) out.push(call);
+      // (also a choice of two, `const run = ok ? setpoint : close`)
+      if (value === fn || (value !== undefined && ts.isConditionalExpression(value) && heldNames(value).some((h) => this.project.modules.valueOf(h) === fn))) out.push(call);
       else if (cls && ts.isPropertyAccessExpression(callee) && this.classOf(callee.expression) === cls) out.push(call);
     }
     return out;
   }
-}
-
-/** A choice one of whose branches is the function: `cond ? claimSlot : releaseSlot`. */
-function choiceOf(e: ts.Expression, fn: Fn, project: Project, depth = 0): boolean {
-  const x = skipOuter(e);
-  if (ts.isConditionalExpression(x)) return depth < 3 && (choiceOf(x.whenTrue, fn, project, depth + 1) || choiceOf(x.whenFalse, fn, project, depth + 1));
-  return ts.isIdentifier(x) && project.modules.valueOf(x) === fn;
 }
 
 /** An expression that stands for a value (not a property name, nor a literal container whose parts are visited anyway). */
