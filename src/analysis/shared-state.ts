@@ -259,6 +259,13 @@ export class SharedState {
     const file = decl.getSourceFile().fileName;
     const key = `module:${file}:${decl.pos}${path.length > 0 && path[0] !== '[]' ? '.' + path[0] : ''}`;
     const init = ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
+    // a field of the one instance a module makes (`export const session = new AbiSession()`; `session.filerCode`) is
+    // the place its methods write as `this.filerCode`
+    if (init && ts.isNewExpression(init) && path.length > 0 && path[0] !== '[]') {
+      const cls = this.modules.valueOf(init.expression);
+      const field = cls && ts.isClassLike(cls) ? this.classFieldPlace(cls, path, 0) : undefined;
+      if (field) return field.shared ? { ...field, label: `module-level instance ${code(shown)}` } : field;
+    }
     const what = describeValue(init);
     if (what === 'AsyncLocalStorage') return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
     // a WeakMap holds an entry per key object and lets it go with it: keyed by the request or socket in practice
