@@ -893,25 +893,32 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
   });
   // one report per operation: two stale decisions before it make one finding, on the first
   const byOp = new Map<ts.Node, StaleOperation>();
-  for (const list of found.values()) {
-    // a write the tables know before one guessed from a method's name; a store or file write before a job queued or a request
-    const s =
-      list.find((x) => !x.op.guessed && x.op.kind !== 'http' && !queuedJob(x.op)) ??
-      list.find((x) => !x.op.guessed && x.op.kind !== 'http') ??
-      list.find((x) => !x.op.guessed) ??
-      list.find((x) => x.op.kind !== 'http') ??
-      list[0];
-    if (!byOp.has(s.op.node)) byOp.set(s.op.node, s);
-    // a write to another store the same decision leaves exposed is a finding of its own (the object in
-    // S3, then the record in the database): each is what the decision was trusted for
-    const stores = new Set([storeOf(s.op.node)]);
-    for (const x of list) {
-      if (x === s || x.op.guessed || x.op.kind === 'http' || queuedJob(x.op) || x.op.via || stores.has(storeOf(x.op.node))) continue;
-      stores.add(storeOf(x.op.node));
-      if (!byOp.has(x.op.node)) byOp.set(x.op.node, x);
-    }
-  }
+  for (const list of found.values()) for (const x of reportedOf(list)) if (!byOp.has(x.op.node)) byOp.set(x.op.node, x);
   return [...byOp.values()];
+}
+
+/**
+ * What one decision's stale operations are reported at: the first operation (a write the tables know
+ * before one guessed from a method's name; a store or file write before a job queued or a request),
+ * and the first exposed write to each other store (the object in S3, then the record in the
+ * database): each is what the decision was trusted for.
+ */
+function reportedOf(list: readonly StaleOperation[]): StaleOperation[] {
+  const s =
+    list.find((x) => !x.op.guessed && x.op.kind !== 'http' && !queuedJob(x.op)) ??
+    list.find((x) => !x.op.guessed && x.op.kind !== 'http') ??
+    list.find((x) => !x.op.guessed) ??
+    list.find((x) => x.op.kind !== 'http') ??
+    list[0];
+  if (!s) return [];
+  const out = [s];
+  const stores = new Set([storeOf(s.op.node)]);
+  for (const x of list) {
+    if (x === s || x.op.guessed || x.op.kind === 'http' || queuedJob(x.op) || x.op.via || stores.has(storeOf(x.op.node))) continue;
+    stores.add(storeOf(x.op.node));
+    out.push(x);
+  }
+  return out;
 }
 
 /**
@@ -1047,9 +1054,9 @@ function queuedJob(op: Operation): boolean {
  * middleware or hook that refuses on an awaited read): the handler awaits something else before the
  * first operation, and makes no refusing check of its own after that boundary. One per handler.
  */
-export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks: readonly Check[], decisions: Decisions): StaleOperation | undefined {
+export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks: readonly Check[], decisions: Decisions): StaleOperation[] {
   const check = guardChecks.find((c) => c.refusal);
-  if (!check || !handler.body) return undefined;
+  if (!check || !handler.body) return [];
   const own = decisions.checksIn(handler);
   const found: StaleOperation[] = [];
   const visit = (n: ts.Node): void => {
@@ -1072,8 +1079,7 @@ export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks
     ts.forEachChild(n, visit);
   };
   visit(handler.body);
-  // the first store or file operation, else the first outbound request
-  return found.find((f) => f.op.kind !== 'http') ?? found[0];
+  return reportedOf(found);
 }
 
 /**

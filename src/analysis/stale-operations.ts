@@ -130,8 +130,8 @@ export class StaleOperations {
     // a decision a guard or middleware made before the handler, trusted across the handler's own awaits
     for (const handler of project.handlers.entries()) {
       const guardChecks = project.handlers.chainBefore(handler).flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g), handler, project.modules));
-      const s = guardChecks.length > 0 ? staleAfterGuard(handler, guardChecks, decisions) : undefined;
-      if (s && !found.has(s.op.node)) {
+      for (const s of guardChecks.length > 0 ? staleAfterGuard(handler, guardChecks, decisions) : []) {
+        if (found.has(s.op.node)) continue;
         found.add(s.op.node);
         acrossFiles.push(s);
       }
@@ -216,8 +216,8 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   const chains = GUARDED_ROUTE_TEXT.test(facts.text) ? registeredChains(facts, modules, resolve) : [];
   for (const { handler, before } of chains) {
     const checks = before.flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g), handler, modules));
-    const s = checks.length > 0 ? staleAfterGuard(handler, checks, decisions) : undefined;
-    if (s && !found.has(s.op.node)) {
+    for (const s of checks.length > 0 ? staleAfterGuard(handler, checks, decisions) : []) {
+      if (found.has(s.op.node)) continue;
       found.add(s.op.node);
       out.push(s);
     }
