@@ -288,6 +288,12 @@ describe('a write handed a callback', () => {
     expect(opOf('function f() { const q = Fleet.update({ _id: id }, { $set: { s: 1 } }); return 1; }')).toBe('none');
   });
 
+  it('is a batch run when a write was queued on the batch a store client made', () => {
+    expect(opOf("async function f() { const multi = redis.multi(); multi.hSet('k', { a: 1 }); await multi.exec(); }", 'exec')).toBe('store');
+    expect(opOf("async function f() { const multi = redis.multi(); multi.hGetAll('k'); await multi.exec(); }", 'exec')).toBe('none');
+    expect(opOf("async function f() { const job = spawn('x'); job.update(1); await job.exec(); }", 'exec')).toBe('none');
+  });
+
   it('is not a route registered with a handler', () => {
     expect(opOf("fleetRoutes.delete('/fleet/:id', (req, res) => res.end());", 'delete')).toBe('none');
     expect(opOf('function f(done) { fleetStore.delete(id, (err) => done(err)); }', 'delete')).toBe('store');

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Project } from '../src/analysis/project';
 import { findStoreSinks } from '../src/analysis/store-sinks';
-import { isMessageCommand, STORE_CLIENTS, storeCallNames, storeCommand, storeFactory, storeMethod, storeType } from '../src/analysis/vocabulary/stores';
+import { isBatchMaker, isBatchRun, isMessageCommand, STORE_CLIENTS, storeCallNames, storeCommand, storeFactory, storeMethod, storeType } from '../src/analysis/vocabulary/stores';
 import { EMPTY_IDENTITY_SOURCES } from '../src/config/index';
 import { parseFile } from '../src/parse';
 import type { ts } from '../src/ts';
@@ -292,4 +292,18 @@ describe('message commands', () => {
     ['set', false],
     ['hset', false],
   ])('isMessageCommand(%s) → %s', (name, want) => expect(isMessageCommand(name)).toBe(want));
+});
+
+describe('batches', () => {
+  it.each([
+    ['multi', true],
+    ['pipeline', true],
+    ['exec', false],
+    ['batchGet', false],
+  ])('isBatchMaker(%s) → %s', (name, want) => expect(isBatchMaker(name)).toBe(want));
+  it.each([
+    ['exec', true],
+    ['execute', false],
+    ['multi', false],
+  ])('isBatchRun(%s) → %s', (name, want) => expect(isBatchRun(name)).toBe(want));
 });

@@ -1319,6 +1319,18 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
       const m = modules.valueOf(callee);
       return m && isFunctionLike(m) ? m : undefined;
     }
+    // what a factory of the app made: `const deviceRepo = createDeviceRepo(redis)`, the factory returning
+    // `{ async pushFirmware(…) {…} }` (or an instance of a class)
+    else if (v && ts.isCallExpression(v) && ts.isIdentifier(skipOuter(v.expression))) {
+      const factory = modules.valueOf(skipOuter(v.expression));
+      for (const r of factory && isFunctionLike(factory) ? returnedExpressions(factory) : []) {
+        const made = modules.valueOf(r);
+        if (made && ts.isObjectLiteralExpression(made)) {
+          const m = modules.memberOf(made, method, 0);
+          if (m && isFunctionLike(m)) return m;
+        } else if (made && ts.isExpression(made) && instanceOfClass(made, modules)) return methodOf(instanceOfClass(made, modules)!, method);
+      }
+    }
   }
   // a service along a typed parameter's members (`ctx.services.boarding.reassign(…)` with `ctx: PortContext`,
   // `interface PortContext { services: { boarding: BoardingService } }`)

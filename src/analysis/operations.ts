@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { requiredModule, skipOuter } from './facts/walk';
 import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
 import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
-import { storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
+import { isBatchMaker, isBatchRun, storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
 import { flagSdk, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from './vocabulary/flags';
 import { isRouteMethod } from './vocabulary/frameworks';
@@ -294,6 +294,8 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     if (queue) return queue.getSourceFile() === node.getSourceFile() ? { node, kind: 'store' } : { node, kind: 'store', elsewhere: true };
   }
   if (httpWrite(node, names)) return { node, kind: 'http' };
+  // a batch a store client made, run: `const multi = redis.multi(); multi.hSet(…); await multi.exec()` writes what was queued
+  if (isBatchRun(last) && names.length === 2 && awaitedOrReturned(node) && queuesWrites(node)) return { node, kind: 'store' };
   // a builder chain or a store call that writes: `db.update(t).set(…)`, `knex('t').where(…).del()`
   // (asked last: naming a collection of another module parses that module)
   const inMemory = (): boolean => resolve?.valueOf !== undefined && inMemoryCollection(node.expression, resolve);
@@ -847,3 +849,33 @@ function sqlSets(template: ts.TemplateLiteral | ts.StringLiteralLike, params: re
 
 /** SQL's own clock as a value: `Date.now()` stands for `NOW()` in what a SET clause stores. */
 const SQL_CLOCK_VALUE: ts.Expression = ts.factory.createCallExpression(ts.factory.createPropertyAccessExpression(ts.factory.createIdentifier('Date'), 'now'), undefined, []);
+
+/**
+ * The batch a run is called on (`multi.exec()`, `multi` made by `redis.multi()` in the same function)
+ * had a write queued on it (`multi.hSet(…)`, `multi.del(…)`).
+ */
+function queuesWrites(run: ts.CallExpression): boolean {
+  const callee = skipOuter(run.expression);
+  const batch = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : undefined;
+  if (!batch || !ts.isIdentifier(batch)) return false;
+  let scope: ts.Node | undefined = run.parent;
+  while (scope && !isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+  if (!scope) return false;
+  let made = false;
+  let writes = false;
+  const visit = (n: ts.Node): void => {
+    if (writes && made) return;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === batch.text && n.initializer) {
+      const init = skipOuter(n.initializer);
+      made = ts.isCallExpression(init) && isBatchMaker(chainNames(init.expression).at(-1) ?? '');
+    }
+    if (ts.isCallExpression(n) && n !== run) {
+      const names = chainNames(n.expression);
+      if (names[0] === batch.text && names.length >= 2 && names.slice(1).some((m) => WRITES.has(m.toLowerCase()))) writes = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return made && writes;
+}
+

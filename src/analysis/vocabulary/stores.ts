@@ -68,6 +68,21 @@ const rKey = (readOnly: boolean): StoreOperation => ({ readOnly, args: [0] });
  * Store commands that send a message and keep nothing: Redis `PUBLISH` / `SPUBLISH`. Waiting for one
  * lets other requests run like waiting for any other request; it is not the first half of a write.
  */
+/**
+ * Batches a store client makes, whose commands are queued and run together when the batch is run:
+ * node-redis and ioredis `const multi = redis.multi(); multi.hSet(…); await multi.exec()`, ioredis
+ * `pipeline()`. A queued command is not waited for; the run is the write.
+ */
+export const BATCHES: { readonly makers: readonly string[]; readonly runs: readonly string[] } = { makers: ['multi', 'pipeline'], runs: ['exec'] };
+
+export function isBatchMaker(name: string): boolean {
+  return BATCHES.makers.includes(name);
+}
+
+export function isBatchRun(name: string): boolean {
+  return BATCHES.runs.includes(name);
+}
+
 export const MESSAGE_COMMANDS: readonly string[] = ['publish', 'spublish'];
 
 export function isMessageCommand(name: string): boolean {
