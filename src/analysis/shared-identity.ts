@@ -48,6 +48,9 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
     const target = ts.isBinaryExpression(write) ? write.left : skipOuter((write as ts.CallExpression).expression);
     const word = writtenName(target);
     if (word) names.add(word);
+    // (and the field itself: written through what a container hands out, `shared.operatorCn = cn`, read as `this.ctx.operatorCn`)
+    const t = skipOuter(target);
+    if (ts.isPropertyAccessExpression(t)) names.add(t.name.text);
   }
   // getters that hand the place out (`function getCurrentOperator() { return currentOperator; }`): a call of one reads it
   const getters = new Map<ts.Node, string>();
@@ -265,10 +268,15 @@ function staleSharedIdentity(
   const reports: SharedIdentityUse[] = [];
   const reported = new Set<ts.Node>();
   const readCache = new Map<ts.Node, string | undefined>();
+  // the fields of one shared object that hold identity are one identity: `this.ctx.operatorOrg` read before
+  // the wait and `this.ctx.operatorCn` after it may be two requests' (the one set by the last request's writes)
+  const groups = new Map<string, { place: Place; write: ts.Node }>();
+  for (const [k, v] of places) if (!groups.has(ownerKey(k))) groups.set(ownerKey(k), v);
   /** The shared identity place an expression reads (the outermost chain that names it). */
   const placeRead = (node: ts.Node): string | undefined => {
     if (readCache.has(node)) return readCache.get(node);
-    let key: string | undefined = getterKey(node);
+    const got = getterKey(node);
+    let key: string | undefined = got === undefined ? undefined : ownerKey(got);
     if (!key && (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && isRead(node)) {
       const parent = node.parent;
       const extends_ = parent && (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === node;
@@ -276,8 +284,8 @@ function staleSharedIdentity(
         const place = shared.placeOf(node);
         if (place?.shared && places.has(place.key)) {
           // `cache.get(k)`, `currentUser.role`: the innermost node that names the place
-          key = place.key;
-          if (extends_ && parent && shared.placeOf(parent)?.shared && (shared.placeOf(parent) as { key: string }).key === key) key = undefined;
+          key = ownerKey(place.key);
+          if (extends_ && parent && shared.placeOf(parent)?.shared && (shared.placeOf(parent) as { key: string }).key === place.key) key = undefined;
         }
       }
     }
@@ -307,14 +315,14 @@ function staleSharedIdentity(
   };
   visitTests(fn);
   walkInOrder<string>(fn, {
-    entryReads: (f) => (setBeforeEntry && f === fn ? [...places.keys()] : undefined),
+    entryReads: (f) => (setBeforeEntry && f === fn ? [...groups.keys()] : undefined),
     reads(node) {
       const k = placeRead(node);
       if (k) return [k];
       // the function sets the place itself (`current = cn`): what it reads next is its own value
       if (setBeforeEntry && ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
         const place = shared.placeOf(node.left);
-        if (place?.shared && places.has(place.key)) return [place.key];
+        if (place?.shared && places.has(place.key)) return [ownerKey(place.key)];
       }
       return undefined;
     },
@@ -328,7 +336,10 @@ function staleSharedIdentity(
           const at = operationAround(node, fn);
           if (reported.has(at)) return;
           reported.add(at);
-          reports.push({ kind: o.read === fn ? 'afterWait' : 'reread', node: at, place: places.get(k)!.place, before: o.read, boundary: o.boundary, write: places.get(k)!.write });
+          // (named by the field read here, `operatorCn`, though the first read was another of the object's, `operatorOrg`)
+          const own = ts.isExpression(node) ? shared.placeOf(node) : undefined;
+          const entry = (own?.shared && places.get(own.key)) || groups.get(k)!;
+          reports.push({ kind: o.read === fn ? 'afterWait' : 'reread', node: at, place: entry.place, before: o.read, boundary: o.boundary, write: entry.write });
         }
         return;
       }
@@ -337,7 +348,7 @@ function staleSharedIdentity(
         const o = state.outdated(t.key);
         if (!o || t.node.pos > o.boundary.pos || !testGuards(t.node, node)) continue;
         reported.add(node);
-        reports.push({ kind: 'decision', node, place: places.get(t.key)!.place, before: t.node, boundary: o.boundary, write: places.get(t.key)!.write });
+        reports.push({ kind: 'decision', node, place: groups.get(t.key)!.place, before: t.node, boundary: o.boundary, write: groups.get(t.key)!.write });
         return;
       }
     },
@@ -383,3 +394,17 @@ function skipParens(n: ts.Node): ts.Node {
   while (ts.isParenthesizedExpression(n)) n = n.parent;
   return n;
 }
+
+/**
+ * The shared object a place is a field of (`field:<file>:<class>:operatorCn` → `field:<file>:<class>`,
+ * `module:<file>:<decl>.user` → `module:<file>:<decl>`); other places are their own.
+ */
+function ownerKey(key: string): string {
+  if (key.startsWith('field:')) return key.slice(0, key.lastIndexOf(':'));
+  if (key.startsWith('module:')) {
+    const dot = key.indexOf('.', key.lastIndexOf(':'));
+    return dot >= 0 ? key.slice(0, dot) : key;
+  }
+  return key;
+}
+
