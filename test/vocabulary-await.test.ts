@@ -39,7 +39,7 @@ describe('vocabulary: refusals', () => {
   });
 
   it('must not match: other statuses, errors and messages', () => {
-    expect([statusRefusal(400), statusRefusal(422), statusRefusal(500)]).toEqual([undefined, undefined, undefined]);
+    expect([statusRefusal(400), statusRefusal(410), statusRefusal(500)]).toEqual([undefined, undefined, undefined]);
     expect(['BadRequestError', 'ValidationError', 'Error', 'DelayedError', 'WaitingChildrenError'].map(namedRefusal)).toEqual([
       undefined,
       undefined,
@@ -49,8 +49,10 @@ describe('vocabulary: refusals', () => {
     ]);
     // a conflict is its own kind: a decision only where the record is compared with the caller's value
     expect([statusRefusal(409), statusRefusal(423), namedRefusal('ConflictException')]).toEqual(['conflict', 'conflict', 'conflict']);
+    // a limit reached or a balance short: a quota over (413), a transfer the funds do not cover (422), too many (429)
+    expect([statusRefusal(413), statusRefusal(422), statusRefusal(429)]).toEqual(['conflict', 'conflict', 'conflict']);
     expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired'].some(refusalMessage)).toBe(false);
-    expect(REFUSAL_TEXT.test('res.status(422).json({ error: "invalid" })')).toBe(false);
+    expect(REFUSAL_TEXT.test('res.status(400).json({ error: "invalid" })')).toBe(false);
   });
 });
 

@@ -95,10 +95,12 @@ export const AUTH_STATUSES: readonly number[] = [401, 402, 403];
 export const HIDING_STATUSES: readonly number[] = [404];
 /**
  * Statuses that refuse because a record is held or used up: a lock held by someone else, a limit
- * reached (429: too many bookings), counted only when the test compares the record with something,
- * not its mere existence.
+ * reached (413: a storage quota over, 429: too many bookings), funds short (422: the balance does not
+ * cover the transfer), counted only when the test compares what was read with a value of the request
+ * (`balance < amount`), not its mere existence nor a state against a constant — which keeps plain
+ * validation (422 on the request's own fields, no read) out.
  */
-export const CONFLICT_STATUSES: readonly number[] = [409, 423, 429];
+export const CONFLICT_STATUSES: readonly number[] = [409, 413, 422, 423, 429];
 /**
  * Fields that version a record for optimistic concurrency (TypeORM `@VersionColumn`, Mongoose `__v`,
  * CouchDB `_rev`, Sequelize `version`, ETags): a 409 on one of them guards a lost update, not a right.
