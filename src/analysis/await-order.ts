@@ -1161,7 +1161,14 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
     if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
       const inner = operationOf(n, decisions.resolve);
       if (inner && !atomic(decision, inner, decisions)) {
-        const boundary = otherBoundary(fn, fn.body!.pos, inner, decisions);
+        // (past the helper's short reads of its own data: the first wait before the operation that goes out)
+        let boundary = otherBoundary(fn, fn.body!.pos, inner, decisions);
+        // (a service of another module the tool cannot see into, `this.toggles.updateStrategy(…)`, may be the same work: only one
+        // that is known to go out moves the window past the reads)
+        for (let later = boundary; later && !reachesOut(later, decisions) && !within(n, later); ) {
+          later = otherBoundary(fn, later.end, inner, decisions);
+          if (later && !unseenService(later, decisions)) boundary = later;
+        }
         const itsOwn = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
         // (the helper's earlier writes to the app's stores are the same piece of work the decision let run, not a
         // window before this one; a request to another service is)
@@ -1184,6 +1191,20 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
   };
   visit(fn.body);
   return found;
+}
+
+/**
+ * A wait for a method of a service a field holds that the tool cannot resolve (`await
+ * this.toggles.updateStrategy(…)`, its class in a module a file alone does not see): what it does —
+ * a write, a read, a request — is unknown.
+ */
+function unseenService(boundary: ts.Node, decisions: Decisions): boolean {
+  const awaited = ts.isAwaitExpression(boundary) ? skipOuter(boundary.expression) : undefined;
+  if (!awaited || !ts.isCallExpression(awaited) || decisions.resolve(awaited)) return false;
+  const callee = skipOuter(awaited.expression);
+  const names = chainNames(awaited.expression);
+  if (names[0] !== 'this' || names.length < 3 || names.slice(0, -1).some((x) => HTTP_CLIENT_RECEIVERS.includes(x))) return false;
+  return !(ts.isPropertyAccessExpression(callee) && decisions.madeByHttpClient(callee.expression));
 }
 
 /**
