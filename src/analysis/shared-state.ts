@@ -239,6 +239,13 @@ export class SharedState {
       const value = this.modules.valueOf(root);
       const owner = value && moduleDeclarationOf(value);
       if (owner && ts.isIdentifier(owner.name)) return this.modulePlace(owner, owner.name.text, path, shown, contents);
+      // the one instance another module exports (`module.exports = new AuditContext()`): its field is the place its
+      // methods write as `this.actor`
+      if (value && ts.isNewExpression(value) && path.length > 0 && path[0] !== '[]' && !enclosingFunctionOf(value)) {
+        const cls = this.modules.valueOf(value.expression);
+        const field = cls && ts.isClassLike(cls) ? this.classFieldPlace(cls, path, 0) : undefined;
+        if (field) return field.shared ? { ...field, label: `module-level instance ${code(shown)}` } : field;
+      }
       // a member of a module imported whole (`import * as state from './state'`; `state.activeRunner`): the variable it exports
       if (value && ts.isSourceFile(value) && path.length > 0 && path[0] !== '[]') {
         const exported = this.modules.exports(value.fileName).get(path[0])?.node;
@@ -261,8 +268,11 @@ export class SharedState {
     const init = ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
     // a field of the one instance a module makes (`export const session = new AbiSession()`; `session.filerCode`) is
     // the place its methods write as `this.filerCode`
-    if (init && ts.isNewExpression(init) && path.length > 0 && path[0] !== '[]') {
-      const cls = this.modules.valueOf(init.expression);
+    // (also brought in from the module that makes it: `const auditContext = require('./auditContext')`, that module
+    // ending `module.exports = new AuditContext()`)
+    const made = init && !ts.isNewExpression(init) && path.length > 0 ? this.modules.valueOf(init) : init;
+    if (made && ts.isNewExpression(made) && path.length > 0 && path[0] !== '[]' && !enclosingFunctionOf(made)) {
+      const cls = this.modules.valueOf(made.expression);
       const field = cls && ts.isClassLike(cls) ? this.classFieldPlace(cls, path, 0) : undefined;
       if (field) return field.shared ? { ...field, label: `module-level instance ${code(shown)}` } : field;
     }
@@ -727,3 +737,10 @@ function staticMember(cls: ts.ClassDeclaration, name: string): boolean {
     (m) => m.name !== undefined && propertyNameText(m.name) === name && ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some((x) => x.kind === SK.StaticKeyword),
   );
 }
+
+/** The function a node is inside, if any (a value made at the top of its module has none). */
+function enclosingFunctionOf(node: ts.Node): ts.Node | undefined {
+  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
+  return undefined;
+}
+
