@@ -733,7 +733,8 @@ export function conditionInQuery(
             // a sub-query in a builder's condition (`.andWhere('cost_center IN (SELECT … FROM approval_grants …)')`)
             if (/\bselect\b/i.test(a.getText())) nested = true;
           } else sql(a.getText());
-        } else if (writeSelection('subqueryConditions', name) && (ts.isCallExpression(a) || isFunctionLike(a))) {
+        } else if (writeSelection('subqueryConditions', name) && (isFunctionLike(a) || (ts.isCallExpression(a) && sameClient(a, op.node)))) {
+          // (a query of the same client, `knex('desk_editors').where(…)`; a list the code made, `ids.map((a) => a.id)`, is values)
           // a sub-query in the filter: the decision's lookup asked again inside the write
           nested = true;
           keysOf(a, 0);
@@ -1683,3 +1684,10 @@ function stops(st: ts.Statement): boolean {
   }
   return false;
 }
+
+/** A call on the client a write goes through: `knex('grants').where(…)` inside `knex('docs').whereIn('id', …)`. */
+function sameClient(call: ts.CallExpression, write: ts.Node): boolean {
+  const root = ts.isCallExpression(write) ? chainNames(write.expression)[0] : undefined;
+  return root !== undefined && chainNames(call.expression)[0] === root;
+}
+
