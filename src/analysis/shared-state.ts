@@ -20,6 +20,7 @@ import {
   STORE_METHODS,
 } from './vocabulary/containers';
 import {
+  DI_CRADLE,
   DI_LIFETIME_METHODS,
   DI_LIFETIME_OPTIONS,
   DI_REGISTER_METHODS,
@@ -204,12 +205,20 @@ export class SharedState {
       const spec = importDecl && ts.isImportDeclaration(importDecl) && ts.isStringLiteral(importDecl.moduleSpecifier) ? importDecl.moduleSpecifier.text : undefined;
       if (spec && isCacheModule(spec)) return { shared: true, kind: 'cache', key: `pkg:${spec}`, label: `${code(name)} (${spec})` };
     }
-    // a local holding what a container hands out: `const ctx = container.resolve(OperatorContext); ctx.icao = …`
+    // a local holding what a container hands out: `const ctx = container.resolve(OperatorContext); ctx.icao = …`,
+    // or awilix's cradle, `const caller = container.cradle.callerContext; caller.runnerId = …`
     if (decl && ts.isVariableDeclaration(decl) && decl.initializer && path.length > 0 && path[0] !== '[]') {
       let init = skipOuter(decl.initializer);
       if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
-      const resolved = ts.isCallExpression(init) ? this.resolvedFieldPlace(init, path) : undefined;
+      const resolved = ts.isCallExpression(init) ? this.resolvedFieldPlace(init, path) : ts.isPropertyAccessExpression(init) ? this.cradleFieldPlace(init, path) : undefined;
       if (resolved) return resolved;
+    }
+    // read off the cradle in place: `container.cradle.callerContext.runnerId = …`
+    const cradleAt = path.indexOf(DI_CRADLE);
+    if (cradleAt >= 0 && path.length > cradleAt + 2) {
+      const registered = this.diRegistrations().byName.get(path[cradleAt + 1]);
+      const field = registered && this.registeredFieldPlace(registered, path[cradleAt + 1], path.slice(cradleAt + 2));
+      if (field) return field;
     }
     // a static field of a class (`ClerkSession.current = clerk`): one per process, like a module variable
     const cls = decl && (ts.isClassDeclaration(decl) ? decl : ts.isImportSpecifier(decl) || ts.isImportClause(decl) ? this.modules.valueOf(root) : undefined);
@@ -241,7 +250,7 @@ export class SharedState {
       if (owner && ts.isIdentifier(owner.name)) return this.modulePlace(owner, owner.name.text, path, shown, contents);
       // the one instance another module exports (`module.exports = new AuditContext()`): its field is the place its
       // methods write as `this.actor`
-      if (value && ts.isNewExpression(value) && path.length > 0 && path[0] !== '[]' && !enclosingFunctionOf(value)) {
+      if (value && ts.isNewExpression(value) && path.length > 0 && path[0] !== '[]' && !enclosingFunction(value)) {
         const cls = this.modules.valueOf(value.expression);
         const field = cls && ts.isClassLike(cls) ? this.classFieldPlace(cls, path, 0) : undefined;
         if (field) return field.shared ? { ...field, label: `module-level instance ${code(shown)}` } : field;
@@ -271,7 +280,7 @@ export class SharedState {
     // (also brought in from the module that makes it: `const auditContext = require('./auditContext')`, that module
     // ending `module.exports = new AuditContext()`)
     const made = init && !ts.isNewExpression(init) && path.length > 0 ? this.modules.valueOf(init) : init;
-    if (made && ts.isNewExpression(made) && path.length > 0 && path[0] !== '[]' && !enclosingFunctionOf(made)) {
+    if (made && ts.isNewExpression(made) && path.length > 0 && path[0] !== '[]' && !enclosingFunction(made)) {
       const cls = this.modules.valueOf(made.expression);
       const field = cls && ts.isClassLike(cls) ? this.classFieldPlace(cls, path, 0) : undefined;
       if (field) return field.shared ? { ...field, label: `module-level instance ${code(shown)}` } : field;
@@ -422,6 +431,20 @@ export class SharedState {
       life = this.diLifetimeOf(cls);
       name = cls.name?.text ?? '(anonymous class)';
     }
+    return this.registeredFieldPlace({ cls, life }, name, path);
+  }
+
+  /** `x.cradle.callerContext` (awilix) and a path into it: the field of what is registered under that name. */
+  private cradleFieldPlace(e: ts.PropertyAccessExpression, path: string[]): Place | undefined {
+    const holder = skipOuter(e.expression);
+    if (!ts.isPropertyAccessExpression(holder) || holder.name.text !== DI_CRADLE) return undefined;
+    const registered = this.diRegistrations().byName.get(e.name.text);
+    return registered ? this.registeredFieldPlace(registered, e.name.text, path) : undefined;
+  }
+
+  /** A field of what a container hands out, by the lifetime it was registered with. */
+  private registeredFieldPlace(reg: { cls?: ts.ClassLikeDeclaration; life?: DiLifetime }, name: string, path: string[]): Place | undefined {
+    const { cls, life } = reg;
     if (life === 'per-request') return { shared: false, kind: 'request', label: `field ${code(path[0])} of request-scoped ${code(name)}` };
     if (life !== 'singleton') return undefined;
     const key = cls ? `field:${cls.getSourceFile().fileName}:${cls.pos}:${path[0]}` : `di:${name}:${path[0]}`;
@@ -736,11 +759,5 @@ function staticMember(cls: ts.ClassDeclaration, name: string): boolean {
   return cls.members.some(
     (m) => m.name !== undefined && propertyNameText(m.name) === name && ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some((x) => x.kind === SK.StaticKeyword),
   );
-}
-
-/** The function a node is inside, if any (a value made at the top of its module has none). */
-function enclosingFunctionOf(node: ts.Node): ts.Node | undefined {
-  for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
-  return undefined;
 }
 
