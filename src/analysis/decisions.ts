@@ -12,7 +12,7 @@ import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clien
 import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, isMessageError, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
-import { isPerRequestName } from './vocabulary/requests';
+import { isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -45,9 +45,11 @@ export interface Check {
   imported?: true;
   /** It refuses with an error class of the app whose status its declaration gives (maybe in another module). */
   importedRefusal?: true;
+  /** Its read was made by middleware that bound the answer to the request (`req.acl.role`): only a model of the app sees it. */
+  bound?: true;
 }
 
-type Behind = Pick<Check, 'read' | 'call' | 'fields' | 'shared' | 'imported'>;
+type Behind = Pick<Check, 'read' | 'call' | 'fields' | 'shared' | 'imported' | 'bound'>;
 
 export class Decisions {
   private readonly cache = new WeakMap<ts.Node, Check[]>();
@@ -59,6 +61,8 @@ export class Decisions {
     readonly resolve: CallResolver,
     /** Statuses error classes get where the app maps them (`refusalMappings`), for classes that carry none. */
     mapped?: ReadonlyMap<ts.ClassLikeDeclaration, number>,
+    /** What middleware binds to the request, by field name (`req.acl = { role }`), with a model of the app. */
+    private readonly boundValues?: () => ReadonlyMap<string, readonly ts.Expression[]>,
   ) {
     const declared = errorStatusOf(modules);
     this.errorStatus =
@@ -104,6 +108,7 @@ export class Decisions {
               fields: behind.fields,
               shared: behind.shared,
               imported: behind.imported,
+              ...(behind.bound ? { bound: true as const } : {}),
               ...(refusal === own ? { importedRefusal: true as const } : {}),
             });
           }
@@ -115,7 +120,7 @@ export class Decisions {
           .find((r) => r?.decides && r.kind === 'auth');
         const behind = refusal ? this.readBehind(n.expression, fn, 0) : undefined;
         if (refusal && behind)
-          out.push({ read: behind.read, call: behind.call, test: n, refusal: refusal.kind, throws: refusal.throws, fields: behind.fields, shared: behind.shared });
+          out.push({ read: behind.read, call: behind.call, test: n, refusal: refusal.kind, throws: refusal.throws, fields: behind.fields, shared: behind.shared, ...(behind.bound ? { bound: true as const } : {}) });
       } else if (ts.isExpressionStatement(n) && depth < 2) {
         const helper = this.refusingHelper(n.expression, depth) ?? this.assertionOnRead(n.expression, fn);
         if (helper) out.push({ ...helper, test: n });
@@ -316,6 +321,15 @@ export class Decisions {
           }
         }
       }
+      // a field middleware bound to the request from a read of state (`req.acl = { role }`, `role` read from Redis there),
+      // tested here (`req.acl.role !== 'release-manager'`): the decision rests on that read, made before the handler began
+      if (depth === 0 && this.boundValues && ts.isPropertyAccessExpression(n)) {
+        const bound = this.boundRead(n);
+        if (bound) {
+          found = { read: n, call: bound, fields: [n.name.text], bound: true };
+          return;
+        }
+      }
       if (ts.isIdentifier(n) && isRead(n)) {
         const origin = this.keptFrom(n, fn);
         // one of the calls `Promise.all` waits for: a read like an awaited one
@@ -343,6 +357,40 @@ export class Decisions {
     };
     visit(cond);
     return found;
+  }
+
+  /**
+   * The read of state behind a field of the request that middleware bound (`req.acl.role`, with
+   * `req.acl = { group, role }` and `role = await redis.hget(…)` in the middleware): the awaited read
+   * every value bound under that name rests on, if one does.
+   */
+  private boundRead(access: ts.PropertyAccessExpression): ts.CallExpression | undefined {
+    const chain = calleeChain(access);
+    if (!chain || chain.length < 3) return undefined;
+    const holder = skipOuter(access.expression);
+    if (!ts.isPropertyAccessExpression(holder) || !isRequestLike(holder.expression)) return undefined;
+    return this.boundFromReads().get(holder.name.text);
+  }
+
+  private boundCache?: Map<string, ts.CallExpression>;
+  /** The fields middleware binds to the request from a read of state, and the read (`acl` ← `redis.hget(…)`). */
+  boundFromReads(): ReadonlyMap<string, ts.CallExpression> {
+    if (this.boundCache) return this.boundCache;
+    const out = new Map<string, ts.CallExpression>();
+    this.boundCache = out;
+    for (const [field, values] of this.boundValues?.() ?? []) {
+      if (isRequestField(field) || isRequestConnectionField(field) || isRequestBoundField(field)) continue;
+      for (const v of values) {
+        let fn: ts.Node | undefined = v.parent;
+        while (fn && !isFunctionLike(fn)) fn = fn.parent;
+        const behind = fn ? this.readBehind(v, fn as ts.FunctionLikeDeclaration, 1) : undefined;
+        if (behind?.call && !behind.shared) {
+          out.set(field, behind.call);
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   /**

@@ -414,6 +414,8 @@ function clientOfReceiver(receiver: ts.Expression, resolve: CallResolver): Store
       const v = resolve.valueOf?.(recv);
       if (v && (ts.isNewExpression(v) || ts.isCallExpression(v) || ts.isAwaitExpression(v)) && ts.isVariableDeclaration(v.parent)) decl = v.parent;
       else if (v && ts.isVariableDeclaration(v)) decl = v;
+      // made as the module's value, `module.exports = new Redis(url)`: the call that made it
+      else if (v && (ts.isNewExpression(v) || ts.isCallExpression(v)) && requiredModule(v) === undefined) return madeClient(v, resolve);
     }
   } else if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) {
     const name = recv.name.text;
@@ -437,6 +439,11 @@ function clientOfReceiver(receiver: ts.Expression, resolve: CallResolver): Store
   recv = typed.initializer ? skipOuter(typed.initializer) : recv;
   if (ts.isAwaitExpression(recv)) recv = skipOuter(recv.expression);
   if (!(ts.isNewExpression(recv) || ts.isCallExpression(recv))) return undefined;
+  return madeClient(recv, resolve);
+}
+
+/** The store a client is of, by the factory or class that made it: `new Redis(url)`, `createClient()`, `new DynamoDBClient({})`. */
+function madeClient(recv: ts.NewExpression | ts.CallExpression, resolve: CallResolver): StoreClientSpec | undefined {
   const made = skipOuter(recv.expression);
   const root = ts.isIdentifier(made) ? made : ts.isPropertyAccessExpression(made) && ts.isIdentifier(made.expression) ? made.expression : undefined;
   const from = root && importOf(resolve.declarationOf?.(root));

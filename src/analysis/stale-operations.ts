@@ -109,18 +109,20 @@ export class StaleOperations {
     const project = this.project;
     // with the app's model: clients and services its per-request context hands out
     const resolve = callResolver(project.modules, (owner, key) => project.apiLayers.contextField(owner, key) ?? []);
-    const decisions = new Decisions(project.modules, project.sharedState, resolve);
+    const decisions = new Decisions(project.modules, project.sharedState, resolve, undefined, () => project.values.requestFieldWrites());
     const found = new Set<ts.Node>();
     const acrossFiles: StaleOperation[] = [];
     for (const facts of project.facts.values()) {
-      if (!mayCallHelpers(facts)) continue;
+      const bound = [...decisions.boundFromReads().keys()].some((f) => facts.text.includes(`.${f}.`));
+      if (!bound && !mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
         // (a look into module state another module keeps, through its getter: `isLoanDeskOpen()`)
         if (decisions.looksIntoImported(call) || decisions.readsModuleState(call)) return true;
         // (a write on a client the per-request context holds: only the model knows it for one)
         return helperElsewhere(call, facts, decisions) || operationOf(call, resolve)?.elsewhere === true;
       };
-      for (const fn of candidateFunctions(facts, helper, decisions)) {
+      // (a test of a field middleware bound from a read of state, `req.acl.role`: any function of the file may decide on one)
+      for (const fn of bound ? candidateFunctions(facts) : candidateFunctions(facts, helper, decisions)) {
         for (const s of staleOperations(fn, decisions)) {
           found.add(s.op.node);
           if (needsModel(s, facts, decisions)) acrossFiles.push(s);
@@ -522,6 +524,8 @@ const needsModel = (s: StaleOperation, facts: FileFacts, decisions: Decisions): 
   s.op.elsewhere === true ||
   s.decision.imported === true ||
   s.decision.importedRefusal === true ||
+  // (a field middleware bound to the request from a read of state: only the model sees the read)
+  s.decision.bound === true ||
   // (a document saved of a model another module makes: the file alone left its lock to the model)
   documentOfImportedModel(s.op.node) !== undefined;
 
