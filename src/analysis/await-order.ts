@@ -1166,7 +1166,7 @@ export function staleInside(op: Operation, decision: Check, decisions: Decisions
         let boundary = otherBoundary(fn, fn.body!.pos, inner, decisions);
         // (a service of another module the tool cannot see into, `this.toggles.updateStrategy(…)`, may be the same work: only one
         // that is known to go out moves the window past the reads)
-        for (let later = boundary; later && !reachesOut(later, decisions) && !within(n, later); ) {
+        for (let later = boundary; later && !reachesOut(later, decisions) && !within(n, later);) {
           later = otherBoundary(fn, later.end, inner, decisions);
           if (later && !unseenService(later, decisions)) boundary = later;
         }
@@ -1690,4 +1690,3 @@ function sameClient(call: ts.CallExpression, write: ts.Node): boolean {
   const root = ts.isCallExpression(write) ? chainNames(write.expression)[0] : undefined;
   return root !== undefined && chainNames(call.expression)[0] === root;
 }
-

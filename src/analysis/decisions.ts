@@ -120,7 +120,16 @@ export class Decisions {
           .find((r) => r?.decides && r.kind === 'auth');
         const behind = refusal ? this.readBehind(n.expression, fn, 0) : undefined;
         if (refusal && behind)
-          out.push({ read: behind.read, call: behind.call, test: n, refusal: refusal.kind, throws: refusal.throws, fields: behind.fields, shared: behind.shared, ...(behind.bound ? { bound: true as const } : {}) });
+          out.push({
+            read: behind.read,
+            call: behind.call,
+            test: n,
+            refusal: refusal.kind,
+            throws: refusal.throws,
+            fields: behind.fields,
+            shared: behind.shared,
+            ...(behind.bound ? { bound: true as const } : {}),
+          });
       } else if (ts.isExpressionStatement(n) && depth < 2) {
         const helper = this.refusingHelper(n.expression, depth) ?? this.assertionOnRead(n.expression, fn);
         if (helper) out.push({ ...helper, test: n });
@@ -383,7 +392,7 @@ export class Decisions {
       for (const v of values) {
         let fn: ts.Node | undefined = v.parent;
         while (fn && !isFunctionLike(fn)) fn = fn.parent;
-        const behind = fn ? this.readBehind(v, fn as ts.FunctionLikeDeclaration, 1) : undefined;
+        const behind = fn ? this.readBehind(v, fn, 1) : undefined;
         if (behind?.call && !behind.shared) {
           out.set(field, behind.call);
           break;
@@ -1376,7 +1385,10 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
         if (made && ts.isObjectLiteralExpression(made)) {
           const m = modules.memberOf(made, method, 0);
           if (m && isFunctionLike(m)) return m;
-        } else if (made && ts.isExpression(made) && instanceOfClass(made, modules)) return methodOf(instanceOfClass(made, modules)!, method);
+        } else {
+          const cls = made && ts.isExpression(made) ? instanceOfClass(made, modules) : undefined;
+          if (cls) return methodOf(cls, method);
+        }
       }
     }
   }

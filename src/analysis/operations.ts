@@ -885,4 +885,3 @@ function queuesWrites(run: ts.CallExpression): boolean {
   visit(scope);
   return made && writes;
 }
-

@@ -407,4 +407,3 @@ function ownerKey(key: string): string {
   }
   return key;
 }
-

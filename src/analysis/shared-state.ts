@@ -760,4 +760,3 @@ function staticMember(cls: ts.ClassDeclaration, name: string): boolean {
     (m) => m.name !== undefined && propertyNameText(m.name) === name && ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some((x) => x.kind === SK.StaticKeyword),
   );
 }
-
