@@ -93,6 +93,17 @@ describe('text signals that decide which files the project model reads', () => {
     expect([...connectedFiles(files)].sort()).toEqual(['/p/app.ts', '/p/identity.ts', '/p/routes.ts', '/p/util/strings.ts']);
     expect(importSpecifiers(`import a from './a'; const b = require("../b"); import('./c.js'); import 'x';`)).toEqual(['./a', '../b', './c.js', 'x']);
   });
+
+  it('brings in a plain module that imports the identity file, and the web files that import it; not the importers of other plain modules', () => {
+    const files = new Map([
+      ['/p/identity.ts', { imports: [], identity: true, web: true }],
+      ['/p/services/jobs.ts', { imports: ['../identity', '../util'], identity: false, web: false }],
+      ['/p/routes.ts', { imports: ['./services/jobs'], identity: false, web: true }],
+      ['/p/util.ts', { imports: [], identity: false, web: false }],
+      ['/p/cron.ts', { imports: ['./util'], identity: false, web: false }],
+    ]);
+    expect([...connectedFiles(files)].sort()).toEqual(['/p/identity.ts', '/p/routes.ts', '/p/services/jobs.ts', '/p/util.ts']);
+  });
 });
 
 describe('modules: values across files', () => {

@@ -326,7 +326,7 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
   // who imports what, keyed by the import's path without extension: one path.resolve per import
   const importers = new Map<string, string[]>();
   for (const [file, info] of files) {
-    if (!info.web) continue;
+    // (a plain module is followed only from a seed it imports: `getActiveRunner()` of the identity file, used by a service)
     const dir = path.dirname(file);
     for (const spec of info.imports) {
       const target = spec.startsWith('.') ? undefined : resolveRelative(file, spec, files, workspace);
@@ -337,10 +337,13 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
       else importers.set(stem, [file]);
     }
   }
-  const visit = (next: string | undefined): void => {
-    if (next !== undefined && !seen.has(next) && files.get(next)?.web) {
+  // plain modules that import a seed: they use it as web files do, and bring in the web files that import them
+  const users = new Set<string>();
+  const visit = (next: string | undefined, fromSeed = false): void => {
+    if (next !== undefined && !seen.has(next) && (files.get(next)?.web || fromSeed)) {
       seen.add(next);
       queue.push(next);
+      if (fromSeed) users.add(next);
     }
   };
   while (queue.length > 0) {
@@ -360,11 +363,14 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
         queue.push(worker);
       }
     }
-    // a plain module reached by import (a service, a logger) does not bring in everyone who imports it
-    if (!files.get(file)!.web) continue;
+    // a plain module reached by import (a service, a logger) does not bring in everyone who imports it; a seed
+    // brings in every module that imports it (a service that asks the identity file for the caller)
+    const info = files.get(file)!;
+    const isSeed = seed(info);
+    if (!info.web && !isSeed && !users.has(file)) continue;
     const stem = file.replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
-    for (const importer of importers.get(stem) ?? []) visit(importer);
-    if (path.basename(stem) === 'index') for (const importer of importers.get(path.dirname(stem)) ?? []) visit(importer);
+    for (const importer of importers.get(stem) ?? []) visit(importer, isSeed);
+    if (path.basename(stem) === 'index') for (const importer of importers.get(path.dirname(stem)) ?? []) visit(importer, isSeed);
   }
   return seen;
 }
