@@ -48,7 +48,9 @@ describe('vocabulary: refusals', () => {
       undefined,
     ]);
     // a conflict is its own kind: a decision only where the record is compared with the caller's value
-    expect([statusRefusal(409), statusRefusal(423), namedRefusal('ConflictException')]).toEqual(['conflict', 'conflict', 'conflict']);
+    expect([statusRefusal(409), namedRefusal('ConflictException')]).toEqual(['conflict', 'conflict']);
+    // a lock or a hold (423) is its own kind: any test of what was read decides
+    expect(statusRefusal(423)).toBe('locked');
     // a limit reached or a balance short: a quota over (413), a transfer the funds do not cover (422), too many (429)
     expect([statusRefusal(413), statusRefusal(422), statusRefusal(429)]).toEqual(['conflict', 'conflict', 'conflict']);
     expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired'].some(refusalMessage)).toBe(false);

@@ -94,10 +94,11 @@ export class Decisions {
         const refusal = own?.decides ? own : plain?.decides ? plain : (this.returnedStatusRefusal(n.thenStatement, fn) ?? plain);
         if (refusal) {
           const behind = this.readBehind(n.expression, fn, 0);
-          // a 404 decides when more than existence is tested (else it is no check); a 409/423 when the
-          // record is compared with something (else it only stops: a check)
-          const conflictOnly =
-            refusal.kind === 'conflict' && (!comparesRecord(n.expression, true) || (behind !== undefined && behind.fields.some((f) => CONCURRENCY_FIELDS.includes(f))));
+          // a 404 decides when more than existence is tested (else it is no check); a 409 when the
+          // record is compared with something (else it only stops: a check); a 423 on any test of the
+          // read (a hold exists); neither on a version field guarding a lost update
+          const versionOnly = behind !== undefined && behind.fields.some((f) => CONCURRENCY_FIELDS.includes(f));
+          const conflictOnly = (refusal.kind === 'conflict' && (!comparesRecord(n.expression, true) || versionOnly)) || (refusal.kind === 'locked' && versionOnly);
           if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)))) {
             out.push({
               read: behind.read,
@@ -164,7 +165,7 @@ export class Decisions {
         const made = (skipOuter(n.expression) as ts.NewExpression).expression;
         const decl = ts.isIdentifier(made) ? this.modules.declarationOf(made.text, made) : undefined;
         const kind = decl && (!imported || ts.isImportSpecifier(decl) || ts.isImportClause(decl)) ? statusRefusal(this.errorStatus(made as ts.Identifier) ?? 0) : undefined;
-        if (kind === 'auth' || kind === 'conflict') found = true;
+        if (kind === 'auth' || kind === 'conflict' || kind === 'locked') found = true;
       }
       ts.forEachChild(n, visit);
     };
@@ -661,6 +662,12 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
     return [...subjectsOf(later, resolve)].some((s) => asked.has(what(s)));
   }
   if (later.via || decision.via) return later.via === decision.via;
+  // a helper of the app that answers from its read (`holdsRackLock(rack, cn)` returning `(await redis.get(key)) === cn`),
+  // then the same read made in place: the same question
+  if (resolve && (resolve(decision.call)?.body || resolve(later.call)?.body)) {
+    const asked = new Set(readsAsked(decision.call, resolve));
+    if (readsAsked(later.call, resolve).some((r) => asked.has(r))) return true;
+  }
   if (later.shared || decision.shared) return later.shared !== undefined && decision.shared !== undefined && placeKey(later.shared) === placeKey(decision.shared);
   const asked = readSubject(decision.call);
   const reads = [later.call, ...gatheredAlongside(later)];
@@ -719,6 +726,40 @@ function subjectsOf(check: Check, resolve: CallResolver): Set<string> {
     if (call && operationOf(call) === undefined) out.add(readSubject(call));
   }
   return out.size > 0 ? out : new Set([readSubject(check.call)]);
+}
+
+/**
+ * The reads a call makes, as their text (whitespace aside): its own, or the awaited reads of the helper
+ * of the app it calls — `redis.get(rackLockKey(rackId))` inside `holdsRackLock(rackId, cn)`.
+ */
+function readsAsked(call: ts.CallExpression, resolve: CallResolver): string[] {
+  // the call's shape: its callee, and its arguments' literal text, with names and values a caller chose left out
+  // (`redis.sismember('legal-holds', ?)` for a helper's `matterId` and a handler's `ctx.params.matterId` alike)
+  const shape = (e: ts.Node): string => {
+    const x = skipOuter(e as ts.Expression);
+    if (ts.isStringLiteralLike(x) || ts.isNumericLiteral(x)) return JSON.stringify(x.text);
+    if (ts.isTemplateExpression(x)) return JSON.stringify([x.head.text, ...x.templateSpans.map((t) => t.literal.text)].join('?'));
+    if (ts.isCallExpression(x)) return `${chainNames(x.expression).join('.')}(${x.arguments.map(shape).join(',')})`;
+    if (ts.isNewExpression(x)) return `new ${chainNames(x.expression).join('.')}(${(x.arguments ?? []).map(shape).join(',')})`;
+    if (ts.isObjectLiteralExpression(x))
+      return `{${x.properties.map((p) => (p.name ? (propertyNameText(p.name) ?? '?') : '?') + (ts.isPropertyAssignment(p) ? `:${shape(p.initializer)}` : '')).join(',')}}`;
+    return '?';
+  };
+  const text = (c: ts.CallExpression): string => shape(c);
+  const fn = resolve(call);
+  if (!fn?.body) return [text(call)];
+  const out: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n) && n !== fn) return;
+    if (ts.isAwaitExpression(n)) {
+      // (what it asks for is in its arguments: `res.json()` of any response asks nothing in particular)
+      const read = readCall(n.expression);
+      if (read && read.arguments.length > 0) out.push(text(read));
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return out;
 }
 
 /** What a decision's reads ask of, by table when their text names one, else by the receiver they read through (`prisma.dispatcherGrant`). */

@@ -100,7 +100,13 @@ export const HIDING_STATUSES: readonly number[] = [404];
  * (`balance < amount`), not its mere existence nor a state against a constant — which keeps plain
  * validation (422 on the request's own fields, no read) out.
  */
-export const CONFLICT_STATUSES: readonly number[] = [409, 413, 422, 423, 429];
+export const CONFLICT_STATUSES: readonly number[] = [409, 413, 422, 429];
+/**
+ * A status that refuses because the record is locked (423: a legal hold, a lock another holds): a
+ * decision on any test of what was read — the lock's existence is the point — except a version
+ * field guarding a lost update.
+ */
+export const LOCKED_STATUSES: readonly number[] = [423];
 /**
  * Fields that version a record for optimistic concurrency (TypeORM `@VersionColumn`, Mongoose `__v`,
  * CouchDB `_rev`, Sequelize `version`, ETags): a 409 on one of them guards a lost update, not a right.
@@ -163,13 +169,14 @@ export function isMessageError(name: string): boolean {
 /** Methods whose `false` answer refuses the request: NestJS guards. */
 export const GUARD_METHODS: readonly string[] = ['canActivate'];
 
-export type RefusalKind = 'auth' | 'hiding' | 'conflict';
+export type RefusalKind = 'auth' | 'hiding' | 'conflict' | 'locked';
 
 /** The kind of refusal a status code is. */
 export function statusRefusal(status: number): RefusalKind | undefined {
   if (AUTH_STATUSES.includes(status)) return 'auth';
   if (HIDING_STATUSES.includes(status)) return 'hiding';
   if (CONFLICT_STATUSES.includes(status)) return 'conflict';
+  if (LOCKED_STATUSES.includes(status)) return 'locked';
   return undefined;
 }
 
@@ -189,7 +196,7 @@ export function refusalMessage(text: string): boolean {
   return WORDS.test(text.replace(/([a-z])([A-Z])/g, '$1 $2'));
 }
 
-const MARKERS = `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...JOB_REFUSAL_ERRORS, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|${WORDS.source}`;
+const MARKERS = `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES, ...LOCKED_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...JOB_REFUSAL_ERRORS, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|${WORDS.source}`;
 const GUARD_REFUSAL = `return\\s+false\\b`;
 
 /** Text that can hold a refusal, for prefilters. */
