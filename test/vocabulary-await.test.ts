@@ -53,6 +53,7 @@ describe('vocabulary: refusals', () => {
     expect(statusRefusal(423)).toBe('locked');
     // a limit reached or a balance short: a quota over (413), a transfer the funds do not cover (422), too many (429)
     expect([statusRefusal(413), statusRefusal(422), statusRefusal(429)]).toEqual(['conflict', 'conflict', 'conflict']);
+    expect(['PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS', 'UNPROCESSABLE_CONTENT'].map(namedRefusal)).toEqual(['conflict', 'conflict', 'conflict']);
     expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired'].some(refusalMessage)).toBe(false);
     expect(REFUSAL_TEXT.test('res.status(400).json({ error: "invalid" })')).toBe(false);
   });

@@ -122,6 +122,10 @@ export const STATUS_NAMES: Readonly<Record<string, number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  // tRPC's codes for a limit reached: `new TRPCError({ code: 'PAYLOAD_TOO_LARGE' })`
+  PAYLOAD_TOO_LARGE: 413,
+  UNPROCESSABLE_CONTENT: 422,
+  TOO_MANY_REQUESTS: 429,
 };
 
 /** Error classes (and factories) that answer 401/403: NestJS, routing-controllers, http-errors, Boom, GraphQL, tRPC, CASL. */
