@@ -15,7 +15,7 @@ import {
   unkeyedAppendField,
 } from '../src/analysis/vocabulary/operations';
 import { isMessageError, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
-import { FLAG_SDKS, flagSdk, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from '../src/analysis/vocabulary/flags';
+import { FLAG_SDKS, flagSdk, isDirectFlagEvaluation, isFlagClientType, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from '../src/analysis/vocabulary/flags';
 
 describe('vocabulary: refusals', () => {
   it.each([
@@ -121,6 +121,9 @@ describe('vocabulary: feature-flag SDKs', () => {
     expect(makesFlagClient(gb, 'GrowthBook')).toBe(true);
     expect(isFlagEvaluation(gb, 'isOn')).toBe(true);
     expect(isFlagEvaluation(flagSdk('@launchdarkly/node-server-sdk')!, 'boolVariation')).toBe(true);
+    // a client handed in, declared with the SDK's type
+    expect(isFlagClientType(unleash, 'Unleash')).toBe(true);
+    expect(isFlagClientType(flagSdk('@launchdarkly/node-server-sdk')!, 'LDClient')).toBe(true);
   });
 
   it('must not match: other packages, methods that do not evaluate, a client used as an evaluation', () => {
@@ -130,6 +133,8 @@ describe('vocabulary: feature-flag SDKs', () => {
     expect(isFlagEvaluation(flagSdk('@growthbook/growthbook')!, 'loadFeatures')).toBe(false);
     expect(isDirectFlagEvaluation(flagSdk('@growthbook/growthbook')!, 'isOn')).toBe(false);
     expect(makesFlagClient(flagSdk('unleash-client')!, 'isEnabled')).toBe(false);
+    expect(isFlagClientType(flagSdk('unleash-client')!, 'UnleashConfig')).toBe(false);
+    expect(isFlagClientType(flagSdk('@growthbook/growthbook')!, 'Context')).toBe(false);
   });
 
   it('every SDK names a module, a factory and an evaluation, once', () => {

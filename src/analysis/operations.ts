@@ -4,7 +4,7 @@ import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExp
 import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { isBatchMaker, isBatchRun, storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
-import { flagSdk, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from './vocabulary/flags';
+import { flagSdk, isFlagClientType, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from './vocabulary/flags';
 import { isRouteMethod } from './vocabulary/frameworks';
 import {
   HTTP_FUNCTIONS,
@@ -587,7 +587,8 @@ export function flagEvaluation(call: ts.CallExpression, resolve: CallResolver | 
   let made = resolve.valueOf(skipOuter(callee.expression));
   if (made && ts.isVariableDeclaration(made)) made = made.initializer && skipOuter(made.initializer);
   if (made && ts.isAwaitExpression(made)) made = skipOuter(made.expression);
-  if (!made || !(ts.isCallExpression(made) || ts.isNewExpression(made))) return false;
+  // a client handed in, declared with the SDK's type (`{ flags }: { flags: Unleash }`, `private readonly ld: LDClient`)
+  if (!made || !(ts.isCallExpression(made) || ts.isNewExpression(made))) return typedFlagClient(skipOuter(callee.expression), callee.name.text, resolve);
   // the factory and the module it comes from: `initialize` imported, `LaunchDarkly.init` of a module required whole
   const factory = chainNames(made.expression);
   let root: ts.Expression = skipOuter(made.expression);
@@ -884,4 +885,47 @@ function queuesWrites(run: ts.CallExpression): boolean {
   };
   visit(scope);
   return made && writes;
+}
+
+/** A receiver declared with a flag SDK's client type whose method evaluates a flag: `flags.isEnabled(…)` with `flags: Unleash`. */
+function typedFlagClient(receiver: ts.Expression, method: string, resolve: CallResolver): boolean {
+  const type = declaredType(receiver, resolve);
+  if (!type || !ts.isIdentifier(type.typeName)) return false;
+  const decl = resolve.declarationOf?.(type.typeName) ?? typeOnlyImport(type.typeName);
+  const from = importOf(decl);
+  const sdk = from && flagSdk(from.module);
+  return sdk !== undefined && from!.path.length === 1 && isFlagClientType(sdk, from!.path[0]) && isFlagEvaluation(sdk, method);
+}
+
+/**
+ * The type a name or field is declared with: a variable's or parameter's annotation, a class field's,
+ * or the member of the annotated type a destructured parameter takes (`{ flags }: Deps` with
+ * `interface Deps { flags: Unleash }` in the file).
+ */
+function declaredType(e: ts.Expression, resolve: CallResolver): ts.TypeReferenceNode | undefined {
+  let decl: ts.Node | undefined;
+  if (ts.isIdentifier(e)) decl = resolve.declarationOf?.(e);
+  else if (ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    let cls: ts.Node | undefined = e;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    decl = cls && ts.isClassLike(cls) ? fieldDeclaration(cls, e.name.text) : undefined;
+  }
+  if (!decl) return undefined;
+  const own = (decl as ts.VariableDeclaration | ts.ParameterDeclaration | ts.PropertyDeclaration).type;
+  if (own && ts.isTypeReferenceNode(own)) return own;
+  if (!ts.isBindingElement(decl) || !ts.isObjectBindingPattern(decl.parent) || !ts.isParameter(decl.parent.parent)) return undefined;
+  const holder = decl.parent.parent.type;
+  const key = decl.propertyName ? propertyNameText(decl.propertyName) : ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+  let members: ts.NodeArray<ts.TypeElement> | undefined;
+  if (holder && ts.isTypeLiteralNode(holder)) members = holder.members;
+  else if (holder && ts.isTypeReferenceNode(holder) && ts.isIdentifier(holder.typeName)) {
+    const name = holder.typeName.text;
+    const local = decl
+      .getSourceFile()
+      .statements.find((st): st is ts.InterfaceDeclaration | ts.TypeAliasDeclaration => (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name.text === name);
+    members = local && ts.isInterfaceDeclaration(local) ? local.members : local && ts.isTypeLiteralNode(local.type) ? local.type.members : undefined;
+  }
+  const member = members?.find((m) => m.name !== undefined && propertyNameText(m.name) === key);
+  const t = member && ts.isPropertySignature(member) ? member.type : undefined;
+  return t && ts.isTypeReferenceNode(t) ? t : undefined;
 }

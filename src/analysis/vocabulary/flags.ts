@@ -13,14 +13,37 @@ export interface FlagSdk {
   evaluations: readonly string[];
   /** Exports that evaluate on the SDK's own client (`import { isEnabled } from 'unleash-client'`). */
   direct?: readonly string[];
+  /** The client's type, as code that is handed one declares it (`flags: Unleash`, `private readonly ld: LDClient`). */
+  types: readonly string[];
 }
 
 export const FLAG_SDKS: readonly FlagSdk[] = [
-  { module: 'unleash-client', factories: ['initialize', 'startUnleash', 'Unleash'], evaluations: ['isEnabled', 'getVariant'], direct: ['isEnabled', 'getVariant'] },
-  { module: '@growthbook/growthbook', factories: ['GrowthBook'], evaluations: ['isOn', 'isOff', 'getFeatureValue', 'evalFeature'] },
-  { module: 'launchdarkly-node-server-sdk', factories: ['init'], evaluations: ['variation', 'boolVariation', 'stringVariation', 'numberVariation', 'jsonVariation'] },
-  { module: '@launchdarkly/node-server-sdk', factories: ['init'], evaluations: ['variation', 'boolVariation', 'stringVariation', 'numberVariation', 'jsonVariation'] },
-  { module: '@openfeature/server-sdk', factories: ['getClient'], evaluations: ['getBooleanValue', 'getStringValue', 'getNumberValue', 'getObjectValue'] },
+  {
+    module: 'unleash-client',
+    factories: ['initialize', 'startUnleash', 'Unleash'],
+    evaluations: ['isEnabled', 'getVariant'],
+    direct: ['isEnabled', 'getVariant'],
+    types: ['Unleash'],
+  },
+  { module: '@growthbook/growthbook', factories: ['GrowthBook'], evaluations: ['isOn', 'isOff', 'getFeatureValue', 'evalFeature'], types: ['GrowthBook'] },
+  {
+    module: 'launchdarkly-node-server-sdk',
+    factories: ['init'],
+    evaluations: ['variation', 'boolVariation', 'stringVariation', 'numberVariation', 'jsonVariation'],
+    types: ['LDClient'],
+  },
+  {
+    module: '@launchdarkly/node-server-sdk',
+    factories: ['init'],
+    evaluations: ['variation', 'boolVariation', 'stringVariation', 'numberVariation', 'jsonVariation'],
+    types: ['LDClient'],
+  },
+  {
+    module: '@openfeature/server-sdk',
+    factories: ['getClient'],
+    evaluations: ['getBooleanValue', 'getStringValue', 'getNumberValue', 'getObjectValue'],
+    types: ['Client'],
+  },
 ];
 
 /** The SDK a package is, if it is one. */
@@ -36,6 +59,11 @@ export function isFlagEvaluation(sdk: FlagSdk, method: string): boolean {
 /** An export of the SDK that evaluates on its own client. */
 export function isDirectFlagEvaluation(sdk: FlagSdk, name: string): boolean {
   return sdk.direct?.includes(name) ?? false;
+}
+
+/** A type of the SDK that is its client. */
+export function isFlagClientType(sdk: FlagSdk, name: string): boolean {
+  return sdk.types.includes(name);
 }
 
 /** An export of the SDK that makes a client. */
