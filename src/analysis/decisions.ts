@@ -333,7 +333,7 @@ export class Decisions {
       }
       // a field middleware bound to the request from a read of state (`req.acl = { role }`, `role` read from Redis there),
       // tested here (`req.acl.role !== 'release-manager'`): the decision rests on that read, made before the handler began
-      if (depth === 0 && this.boundValues && ts.isPropertyAccessExpression(n)) {
+      if (this.boundValues && ts.isPropertyAccessExpression(n)) {
         const bound = this.boundRead(n);
         if (bound) {
           found = { read: n, call: bound, fields: [n.name.text], bound: true };
@@ -375,9 +375,10 @@ export class Decisions {
    * every value bound under that name rests on, if one does.
    */
   private boundRead(access: ts.PropertyAccessExpression): ts.CallExpression | undefined {
-    const chain = calleeChain(access);
-    if (!chain || chain.length < 3) return undefined;
     const holder = skipOuter(access.expression);
+    // `res.locals.permissions`, `ctx.state.acl`: the field itself, under the request's bag of bound values
+    if (isRequestBoundField(calleeChain(holder)?.at(-1) ?? '') && isRequestLike(holder)) return this.boundFromReads().get(access.name.text);
+    // `req.acl.role`: a field of what was bound as `req.acl`
     if (!ts.isPropertyAccessExpression(holder) || !isRequestLike(holder.expression)) return undefined;
     return this.boundFromReads().get(holder.name.text);
   }

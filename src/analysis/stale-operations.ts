@@ -113,7 +113,7 @@ export class StaleOperations {
     const found = new Set<ts.Node>();
     const acrossFiles: StaleOperation[] = [];
     for (const facts of project.facts.values()) {
-      const bound = [...decisions.boundFromReads().keys()].some((f) => facts.text.includes(`.${f}.`));
+      const bound = [...decisions.boundFromReads().keys()].some((f) => facts.text.includes(`.${f}`));
       if (!bound && !mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
         // (a look into module state another module keeps, through its getter: `isLoanDeskOpen()`)
