@@ -12,6 +12,7 @@ import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clien
 import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, isMessageError, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
+import { DI_CRADLE } from './vocabulary/di';
 import { isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
@@ -1319,12 +1320,18 @@ function isThenCallback(fn: ts.Node): ts.CallExpression | undefined {
  * local), a method of the enclosing class (`this.check(…)`), or a method of a field's class
  * (`this.acl.assertCanEdit(…)` with `acl: AclService` injected, or `new AclService()`).
  */
-export function callResolver(modules: Modules, contextValues?: CallResolver['contextValues']): CallResolver {
+export function callResolver(
+  modules: Modules,
+  contextValues?: CallResolver['contextValues'],
+  /** The class a container registers under a name, with a model of the app: what awilix's cradle hands out. */
+  registered?: (name: string) => ts.ClassLikeDeclaration | undefined,
+): CallResolver {
   const cache = new WeakMap<ts.CallExpression, ts.FunctionLikeDeclaration | null>();
   const resolve = ((call: ts.CallExpression) => {
     if (cache.has(call)) return cache.get(call) ?? undefined;
     cache.set(call, null);
-    const fn = resolveCall(call, modules) ?? (contextValues ? contextMethod(call, modules, contextValues) : undefined);
+    const fn =
+      resolveCall(call, modules) ?? (contextValues ? contextMethod(call, modules, contextValues) : undefined) ?? (registered ? cradleMethod(call, modules, registered) : undefined);
     cache.set(call, fn ?? null);
     return fn;
   }) as CallResolver;
@@ -1332,6 +1339,27 @@ export function callResolver(modules: Modules, contextValues?: CallResolver['con
   resolve.declarationOf = (name) => modules.declarationOf(name.text, name);
   if (contextValues) resolve.contextValues = contextValues;
   return resolve;
+}
+
+/**
+ * A method of what awilix's cradle hands out by name: `const { loanStore } = req.container.cradle;
+ * loanStore.markDispatched(…)`, or `scope.cradle.loanStore.markDispatched(…)`.
+ */
+function cradleMethod(call: ts.CallExpression, modules: Modules, registered: (name: string) => ts.ClassLikeDeclaration | undefined): ts.FunctionLikeDeclaration | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const recv = skipOuter(callee.expression);
+  let name: string | undefined;
+  if (ts.isPropertyAccessExpression(recv) && calleeChain(recv.expression)?.at(-1) === DI_CRADLE) name = recv.name.text;
+  else if (ts.isIdentifier(recv)) {
+    const decl = modules.declarationOf(recv.text, recv);
+    const holder = decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) ? decl.parent.parent : undefined;
+    const init = holder && ts.isVariableDeclaration(holder) && holder.initializer ? skipOuter(holder.initializer) : undefined;
+    const key = decl && ts.isBindingElement(decl) ? (decl.propertyName ?? decl.name) : undefined;
+    if (init && key && ts.isIdentifier(key) && calleeChain(init)?.at(-1) === DI_CRADLE) name = key.text;
+  }
+  const cls = name !== undefined ? registered(name) : undefined;
+  return cls ? methodOf(cls, callee.name.text) : undefined;
 }
 
 /**

@@ -108,7 +108,11 @@ export class StaleOperations {
     if (this.answer) return this.answer;
     const project = this.project;
     // with the app's model: clients and services its per-request context hands out
-    const resolve = callResolver(project.modules, (owner, key) => project.apiLayers.contextField(owner, key) ?? []);
+    const resolve = callResolver(
+      project.modules,
+      (owner, key) => project.apiLayers.contextField(owner, key) ?? [],
+      (name) => project.values.diClassByName(name),
+    );
     const decisions = new Decisions(project.modules, project.sharedState, resolve, undefined, () => project.values.requestFieldWrites());
     const found = new Set<ts.Node>();
     const acrossFiles: StaleOperation[] = [];

@@ -515,7 +515,7 @@ export class Values {
     // awilix's cradle: what a constructor is given by name (`constructor({ bookingRepository })`, `deps.bookingRepository`)
     const injected = cradleName(decl, e);
     if (injected !== undefined) {
-      const c = this.diClassesByName(injected);
+      const c = this.diClassByName(injected);
       if (c) return c;
     }
     if (!decl) return undefined;
@@ -708,7 +708,8 @@ export class Values {
   private readonly giving = new Set<ts.Node>();
   private buildingFieldWrites = false;
 
-  private diClassesByName(name: string): ts.ClassLikeDeclaration | undefined {
+  /** The class a container registers under a name (awilix `register({ loanStore: asClass(LoanStore) })`). */
+  diClassByName(name: string): ts.ClassLikeDeclaration | undefined {
     return this.diClassRegistry().get(`'${name}'`)?.[0];
   }
 
