@@ -844,7 +844,8 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
     visit(node, state) {
       if (seen.has(node) || !(ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node))) return;
       const op = operationOf(node, decisions.resolve);
-      if (!op || decisions.onRefusingBranch(node, fn)) return;
+      // (a request whose answer a check here tests asks, it does not act: `if (!(await ask(pdp, …)).allow)`)
+      if (!op || decisions.onRefusingBranch(node, fn) || (op.kind === 'http' && checks.some((c) => c.refusal !== undefined && c.call === node))) return;
       let stale: Outdated<Check> | undefined;
       for (const o of state.allOutdated()) {
         if (!o.key.refusal || !testGuards(o.key.test, node) || atomic(o.key, op, decisions)) continue;

@@ -321,6 +321,14 @@ export class Decisions {
           found = { read: n, call, fields: [] };
           return;
         }
+        // a request to another service whose answer is waited for through its promise chain and tested
+        // (`await fetch(pdp, { method: 'POST', body }).then((r) => r.json())`, then `if (!decision.allow)`):
+        // asking a permission service is a read, whatever method it is asked with
+        const asked = call ?? chainRoot(n.expression);
+        if (asked && (this.isStateRead(asked) || operationOf(asked, this.resolve)?.kind === 'http')) {
+          found = { read: n, call: asked, fields: [] };
+          return;
+        }
       }
       if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression))) {
         const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
