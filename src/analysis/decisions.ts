@@ -60,24 +60,38 @@ export class Decisions {
     private readonly modules: Modules,
     private readonly shared: SharedState,
     readonly resolve: CallResolver,
-    /** Statuses error classes get where the app maps them (`refusalMappings`), for classes that carry none. */
-    mapped?: ReadonlyMap<ts.ClassLikeDeclaration, number>,
+    /**
+     * Statuses error classes get where the app maps them (`refusalMappings`), for classes that carry
+     * none; or how to find them, asked the first time a class of the app without a status is thrown.
+     */
+    mapped?: ReadonlyMap<ts.ClassLikeDeclaration, number> | (() => ReadonlyMap<ts.ClassLikeDeclaration, number>),
     /** What middleware binds to the request, by field name (`req.acl = { role }`), with a model of the app. */
     private readonly boundValues?: () => ReadonlyMap<string, readonly ts.Expression[]>,
   ) {
     const declared = errorStatusOf(modules);
+    let table = typeof mapped === 'function' ? undefined : mapped;
     this.errorStatus =
-      mapped && mapped.size > 0
+      typeof mapped === 'function' || (mapped && mapped.size > 0)
         ? Object.assign(
             (name: ts.Identifier) => {
               const own = declared(name);
               if (own !== undefined) return own;
               const cls = modules.valueOf(name);
-              return cls && ts.isClassLike(cls) ? mapped.get(cls) : undefined;
+              if (!cls || !ts.isClassLike(cls)) return undefined;
+              table ??= (mapped as () => ReadonlyMap<ts.ClassLikeDeclaration, number>)();
+              return table.get(cls) ?? besideClass(cls, modules);
             },
             { madeBy: declared.madeBy, respondsBy: declared.respondsBy },
           )
-        : declared;
+        : Object.assign(
+            (name: ts.Identifier) => {
+              const own = declared(name);
+              if (own !== undefined) return own;
+              const cls = modules.valueOf(name);
+              return cls && ts.isClassLike(cls) ? besideClass(cls, modules) : undefined;
+            },
+            { madeBy: declared.madeBy, respondsBy: declared.respondsBy },
+          );
   }
 
   /** The checks made in a function and the callbacks that run in its flow, in source order. */
@@ -963,6 +977,18 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
  * return res.sendStatus(403)`, a `catch` that answers 403 for `LockError`. A layered service throws
  * its own error and the route (or an error middleware) says what it means.
  */
+const besideCache = new WeakMap<ts.SourceFile, Map<ts.ClassLikeDeclaration, number>>();
+/**
+ * The status the module that declares an error class answers it with (an error middleware beside the
+ * class: `if (err instanceof CellarAccessError) { ctx.status = 403; … }`), wherever it is thrown.
+ */
+function besideClass(cls: ts.ClassLikeDeclaration, modules: Modules): number | undefined {
+  const sf = cls.getSourceFile();
+  let table = besideCache.get(sf);
+  if (!table) besideCache.set(sf, (table = refusalMappings(sf, modules)));
+  return table.get(cls);
+}
+
 export function refusalMappings(sf: ts.SourceFile, modules: Modules): Map<ts.ClassLikeDeclaration, number> {
   const out = new Map<ts.ClassLikeDeclaration, number>();
   if (!sf.text.includes('instanceof')) return out;

@@ -2,7 +2,6 @@ import { ts } from '../ts';
 import { DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall } from './vocabulary/deferral';
 import { documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { jobQueues, processorsFor } from './job-queues';
-import { importSpecifiers } from './project';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
@@ -115,8 +114,11 @@ export class StaleOperations {
       (name) => project.values.diClassByName(name),
     );
     // error classes the app answers with a refusal where it handles errors (an error middleware, in any of its files)
-    const mapped = new Map<ts.ClassLikeDeclaration, number>();
-    for (const facts of project.facts.values()) for (const [cls, status] of refusalMappings(facts.sourceFile, project.modules)) mapped.set(cls, status);
+    const mapped = (): ReadonlyMap<ts.ClassLikeDeclaration, number> => {
+      const all = new Map<ts.ClassLikeDeclaration, number>();
+      for (const facts of project.facts.values()) for (const [cls, status] of refusalMappings(facts.sourceFile, project.modules)) all.set(cls, status);
+      return all;
+    };
     const decisions = new Decisions(project.modules, project.sharedState, resolve, mapped, () => project.values.requestFieldWrites());
     const found = new Set<ts.Node>();
     const acrossFiles: StaleOperation[] = [];
@@ -192,15 +194,9 @@ export class StaleOperations {
  */
 export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules): StaleOperation[] {
   const resolve = callResolver(modules);
-  // error classes this file maps to a refusal (`if (err instanceof NotCleared) return res.sendStatus(403)`), or a
-  // module it imports does (the error middleware beside the helper that throws: `accessErrors` and `ensureOwner`)
+  // error classes this file maps to a refusal (`if (err instanceof NotCleared) return res.sendStatus(403)`); the module
+  // that declares a class answers for it too (Decisions: the error middleware beside the class)
   const mapped = refusalMappings(facts.sourceFile, modules);
-  for (const spec of importSpecifiers(facts.text)) {
-    if (!spec.startsWith('.')) continue;
-    const file = modules.resolveSpecifier(facts.file, spec);
-    const sf = file ? modules.sourceFile(file) : undefined;
-    if (sf?.text.includes('instanceof')) for (const [cls, status] of refusalMappings(sf, modules)) if (!mapped.has(cls)) mapped.set(cls, status);
-  }
   const decisions = new Decisions(modules, new SharedState(modules), resolve, mapped);
   const helper = (call: ts.CallExpression): boolean => {
     // a helper whose promise is waited for (awaited, or chained with `.then`/`.catch`)
