@@ -213,6 +213,16 @@ export class SharedState {
       const resolved = ts.isCallExpression(init) ? this.resolvedFieldPlace(init, path) : ts.isPropertyAccessExpression(init) ? this.cradleFieldPlace(init, path) : undefined;
       if (resolved) return resolved;
     }
+    // taken out of the cradle by name: `const { curatorSession } = req.container.cradle; curatorSession.curatorCn = …`
+    if (decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent) && path.length > 0 && path[0] !== '[]') {
+      const from = decl.parent.parent.initializer && skipOuter(decl.parent.parent.initializer);
+      const key = decl.propertyName ?? decl.name;
+      if (from && ts.isPropertyAccessExpression(from) && from.name.text === DI_CRADLE && ts.isIdentifier(key)) {
+        const registered = this.diRegistrations().byName.get(key.text);
+        const field = registered && this.registeredFieldPlace(registered, key.text, path);
+        if (field) return field;
+      }
+    }
     // read off the cradle in place: `container.cradle.callerContext.runnerId = …`
     const cradleAt = path.indexOf(DI_CRADLE);
     if (cradleAt >= 0 && path.length > cradleAt + 2) {
