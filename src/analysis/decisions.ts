@@ -52,6 +52,14 @@ export interface Check {
 
 type Behind = Pick<Check, 'read' | 'call' | 'fields' | 'shared' | 'imported' | 'bound'>;
 
+/** Questions only a model of the whole app answers. */
+export interface ModelQuestions {
+  /** What middleware binds to the request, by field name (`req.acl = { role }`). */
+  boundValues(): ReadonlyMap<string, readonly ts.Expression[]>;
+  /** What a function's parameter is given at its call sites. */
+  argumentsOf(param: ts.ParameterDeclaration): readonly ts.Expression[];
+}
+
 export class Decisions {
   private readonly cache = new WeakMap<ts.Node, Check[]>();
   private readonly errorStatus: ErrorStatus;
@@ -65,8 +73,8 @@ export class Decisions {
      * none; or how to find them, asked the first time a class of the app without a status is thrown.
      */
     mapped?: ReadonlyMap<ts.ClassLikeDeclaration, number> | (() => ReadonlyMap<ts.ClassLikeDeclaration, number>),
-    /** What middleware binds to the request, by field name (`req.acl = { role }`), with a model of the app. */
-    private readonly boundValues?: () => ReadonlyMap<string, readonly ts.Expression[]>,
+    /** What the app's model answers, when there is one: see `ModelQuestions`. */
+    private readonly model?: ModelQuestions,
   ) {
     const declared = errorStatusOf(modules);
     let table = typeof mapped === 'function' ? undefined : mapped;
@@ -310,7 +318,16 @@ export class Decisions {
     // a helper that does the work itself (`deleteFeatures(…)` writes, and throws on its own checks) is an operation, not a decision,
     // also when its writes go through a store the tool cannot see into: its name says what it does
     if (performedOperation(fn, this.resolve, 1) !== undefined || namesOperation(chainNames(e.expression).at(-1) ?? '')) return undefined;
-    return { read: awaited ? skipOuter(expr) : e, call: e, refusal: inner.refusal, throws: true, fields: inner.fields, shared: inner.shared, via: fn };
+    return {
+      read: awaited ? skipOuter(expr) : e,
+      call: e,
+      refusal: inner.refusal,
+      throws: true,
+      fields: inner.fields,
+      shared: inner.shared,
+      via: fn,
+      ...(inner.bound ? { bound: true as const } : {}),
+    };
   }
 
   /**
@@ -356,7 +373,7 @@ export class Decisions {
       }
       // a field middleware bound to the request from a read of state (`req.acl = { role }`, `role` read from Redis there),
       // tested here (`req.acl.role !== 'release-manager'`): the decision rests on that read, made before the handler began
-      if (this.boundValues && ts.isPropertyAccessExpression(n)) {
+      if (this.model && ts.isPropertyAccessExpression(n)) {
         const bound = this.boundRead(n);
         if (bound) {
           found = { read: n, call: bound, fields: [n.name.text], bound: true };
@@ -401,9 +418,50 @@ export class Decisions {
     const holder = skipOuter(access.expression);
     // `res.locals.permissions`, `ctx.state.acl`: the field itself, under the request's bag of bound values
     if (isRequestBoundField(calleeChain(holder)?.at(-1) ?? '') && isRequestLike(holder)) return this.boundFromReads().get(access.name.text);
-    // `req.acl.role`: a field of what was bound as `req.acl`
-    if (!ts.isPropertyAccessExpression(holder) || !isRequestLike(holder.expression)) return undefined;
-    return this.boundFromReads().get(holder.name.text);
+    // `req.acl.role`: a field of what was bound as `req.acl` (the member tested, when an object was bound: `{ role, ou }`)
+    if (ts.isPropertyAccessExpression(holder) && isRequestLike(holder.expression)) return this.memberRead(holder.name.text, access.name.text);
+    // `keeper.roles` in `assertCanEdit(keeper, …)`, called with `req.keeper`: a parameter given such a value
+    return this.boundThroughParameter(holder, access.name.text, 0);
+  }
+
+  /**
+   * The read behind one member of what middleware bound under a field: for `req.responder = { ou: cert.subject.OU,
+   * region: row.region }` only `region` rests on a read; a value bound whole rests on its read, whichever member is tested.
+   */
+  private memberRead(field: string, member: string): ts.CallExpression | undefined {
+    if (!this.boundFromReads().has(field)) return undefined;
+    for (const v of this.model?.boundValues().get(field) ?? []) {
+      const x = skipOuter(v);
+      let part: ts.Expression = x;
+      if (ts.isObjectLiteralExpression(x)) {
+        const p = x.properties.find((q) => q.name !== undefined && propertyNameText(q.name) === member);
+        if (!p) continue;
+        part = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : x;
+      }
+      let fn: ts.Node | undefined = v.parent;
+      while (fn && !isFunctionLike(fn)) fn = fn.parent;
+      const behind = fn ? this.readBehind(part, fn as ts.FunctionLikeDeclaration, 1) : undefined;
+      if (behind?.call && !behind.shared) return behind.call;
+    }
+    return undefined;
+  }
+
+  /** The read behind a request-bound value a parameter is given, at any of its call sites, through up to three calls. */
+  private boundThroughParameter(e: ts.Expression, member: string, depth: number): ts.CallExpression | undefined {
+    const x = skipOuter(e);
+    if (depth > 3 || !ts.isIdentifier(x) || !this.model) return undefined;
+    const decl = this.modules.declarationOf(x.text, x);
+    if (!decl || !ts.isParameter(decl)) return undefined;
+    for (const arg of this.model.argumentsOf(decl).slice(0, 8)) {
+      const a = skipOuter(arg);
+      if (ts.isPropertyAccessExpression(a) && isRequestLike(skipOuter(a.expression))) {
+        const read = this.memberRead(a.name.text, member);
+        if (read) return read;
+      }
+      const deeper = this.boundThroughParameter(a, member, depth + 1);
+      if (deeper) return deeper;
+    }
+    return undefined;
   }
 
   private boundCache?: Map<string, ts.CallExpression>;
@@ -412,7 +470,7 @@ export class Decisions {
     if (this.boundCache) return this.boundCache;
     const out = new Map<string, ts.CallExpression>();
     this.boundCache = out;
-    for (const [field, values] of this.boundValues?.() ?? []) {
+    for (const [field, values] of this.model?.boundValues() ?? []) {
       if (isRequestField(field) || isRequestConnectionField(field) || isRequestBoundField(field)) continue;
       for (const v of values) {
         let fn: ts.Node | undefined = v.parent;

@@ -119,11 +119,15 @@ export class StaleOperations {
       for (const facts of project.facts.values()) for (const [cls, status] of refusalMappings(facts.sourceFile, project.modules)) all.set(cls, status);
       return all;
     };
-    const decisions = new Decisions(project.modules, project.sharedState, resolve, mapped, () => project.values.requestFieldWrites());
+    const decisions = new Decisions(project.modules, project.sharedState, resolve, mapped, {
+      boundValues: () => project.values.requestFieldWrites(),
+      argumentsOf: (param) => project.values.argumentsFor(param),
+    });
     const found = new Set<ts.Node>();
     const acrossFiles: StaleOperation[] = [];
     for (const facts of project.facts.values()) {
-      const bound = [...decisions.boundFromReads().keys()].some((f) => facts.text.includes(`.${f}`));
+      // (a field middleware bound from a read of state, tested here or in a service its value is handed to)
+      const bound = decisions.boundFromReads().size > 0;
       if (!bound && !mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
         // (a look into module state another module keeps, through its getter: `isLoanDeskOpen()`)
