@@ -440,7 +440,7 @@ export class Decisions {
       }
       let fn: ts.Node | undefined = v.parent;
       while (fn && !isFunctionLike(fn)) fn = fn.parent;
-      const behind = fn ? this.readBehind(part, fn as ts.FunctionLikeDeclaration, 1) : undefined;
+      const behind = fn ? this.readBehind(part, fn, 1) : undefined;
       if (behind?.call && !behind.shared) return behind.call;
     }
     return undefined;
