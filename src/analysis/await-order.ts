@@ -1054,7 +1054,7 @@ function queuedJob(op: Operation): boolean {
 /**
  * Operations of a handler that run on a decision a guard made before it (a NestJS guard, a
  * middleware or hook that refuses on an awaited read): the handler awaits something else before the
- * first operation, and makes no refusing check of its own after that boundary. One per handler.
+ * first operation, and makes no refusing check of its own after that boundary. Reported as `reportedOf` chooses.
  */
 export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks: readonly Check[], decisions: Decisions): StaleOperation[] {
   const check = guardChecks.find((c) => c.refusal);

@@ -13,6 +13,7 @@ import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, 
 import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, isMessageError, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
 import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
+import { enclosingFunction } from './dominance';
 import { isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
@@ -412,7 +413,7 @@ export class Decisions {
   /**
    * The read of state behind a field of the request that middleware bound (`req.acl.role`, with
    * `req.acl = { group, role }` and `role = await redis.hget(…)` in the middleware): the awaited read
-   * every value bound under that name rests on, if one does.
+   * the member tested rests on, also when the value reached the test as an argument.
    */
   private boundRead(access: ts.PropertyAccessExpression): ts.CallExpression | undefined {
     const holder = skipOuter(access.expression);
@@ -438,8 +439,7 @@ export class Decisions {
         if (!p) continue;
         part = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : x;
       }
-      let fn: ts.Node | undefined = v.parent;
-      while (fn && !isFunctionLike(fn)) fn = fn.parent;
+      const fn = enclosingFunction(v);
       const behind = fn ? this.readBehind(part, fn, 1) : undefined;
       if (behind?.call && !behind.shared) return behind.call;
     }
@@ -473,8 +473,7 @@ export class Decisions {
     for (const [field, values] of this.model?.boundValues() ?? []) {
       if (isRequestField(field) || isRequestConnectionField(field) || isRequestBoundField(field)) continue;
       for (const v of values) {
-        let fn: ts.Node | undefined = v.parent;
-        while (fn && !isFunctionLike(fn)) fn = fn.parent;
+        const fn = enclosingFunction(v);
         const behind = fn ? this.readBehind(v, fn, 1) : undefined;
         if (behind?.call && !behind.shared) {
           out.set(field, behind.call);
