@@ -260,11 +260,8 @@ export class SharedState {
       if (owner && ts.isIdentifier(owner.name)) return this.modulePlace(owner, owner.name.text, path, shown, contents);
       // the one instance another module exports (`module.exports = new AuditContext()`): its field is the place its
       // methods write as `this.actor`
-      if (value && ts.isNewExpression(value) && path.length > 0 && path[0] !== '[]' && !enclosingFunction(value)) {
-        const cls = this.modules.valueOf(value.expression);
-        const field = cls && ts.isClassLike(cls) ? this.classFieldPlace(cls, path, 0) : undefined;
-        if (field) return field.shared ? { ...field, label: `module-level instance ${code(shown)}` } : field;
-      }
+      const field = value ? this.instanceFieldPlace(value, path, shown) : undefined;
+      if (field) return field;
       // a member of a module imported whole (`import * as state from './state'`; `state.activeRunner`): the variable it exports
       if (value && ts.isSourceFile(value) && path.length > 0 && path[0] !== '[]') {
         const exported = this.modules.exports(value.fileName).get(path[0])?.node;
@@ -290,11 +287,8 @@ export class SharedState {
     // (also brought in from the module that makes it: `const auditContext = require('./auditContext')`, that module
     // ending `module.exports = new AuditContext()`)
     const made = init && !ts.isNewExpression(init) && path.length > 0 ? this.modules.valueOf(init) : init;
-    if (made && ts.isNewExpression(made) && path.length > 0 && path[0] !== '[]' && !enclosingFunction(made)) {
-      const cls = this.modules.valueOf(made.expression);
-      const field = cls && ts.isClassLike(cls) ? this.classFieldPlace(cls, path, 0) : undefined;
-      if (field) return field.shared ? { ...field, label: `module-level instance ${code(shown)}` } : field;
-    }
+    const field = made ? this.instanceFieldPlace(made, path, shown) : undefined;
+    if (field) return field;
     const what = describeValue(init);
     if (what === 'AsyncLocalStorage') return { shared: false, kind: 'async-local', label: '`AsyncLocalStorage` store' };
     // a WeakMap holds an entry per key object and lets it go with it: keyed by the request or socket in practice
@@ -306,6 +300,14 @@ export class SharedState {
     }
     if (what === 'cache') return { shared: true, kind: 'cache', key, label: `module-level cache ${code(shown)}` };
     return { shared: true, kind: 'module-object', key, label: `module-level ${what ?? 'object'} ${code(shown)}` };
+  }
+
+  /** A field of an instance made at the top of a module (`new AbiSession()`): the class's field place, labelled as read. */
+  private instanceFieldPlace(made: ts.Node, path: string[], shown: string): Place | undefined {
+    if (!ts.isNewExpression(made) || path.length === 0 || path[0] === '[]' || enclosingFunction(made)) return undefined;
+    const cls = this.modules.valueOf(made.expression);
+    const field = cls && ts.isClassLike(cls) ? this.classFieldPlace(cls, path, 0) : undefined;
+    return field?.shared ? { ...field, label: `module-level instance ${code(shown)}` } : field;
   }
 
   /** `this.x…` in a class method: shared when the class lives across requests. */
