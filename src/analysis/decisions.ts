@@ -3,7 +3,7 @@ import { isPromiseStep, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/de
 import { instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
-import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions, typeMember } from './modules';
 import { references } from './guards';
 import { chainNames, flagEvaluation, isClockValue, namesOperation, operationOf, performedOperation, registersHandler, type CallResolver } from './operations';
 import { isModuleLevel, type Place, type SharedState } from './shared-state';
@@ -791,16 +791,7 @@ export function tablesIn(subject: string): string[] {
 function subjectsOf(check: Check, resolve: CallResolver): Set<string> {
   const fn = check.via ?? resolve(check.call);
   if (!fn?.body) return new Set([readSubject(check.call)]);
-  const out = new Set<string>();
-  const visit = (n: ts.Node): void => {
-    if (isFunctionLike(n) && n !== fn) return;
-    if (ts.isAwaitExpression(n)) {
-      const call = readCall(n.expression);
-      if (call) out.add(readSubject(call));
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(fn.body);
+  const out = new Set(awaitedReads(fn).map(readSubject));
   // (a helper that hands its read back unawaited: `findGrant(cn) { return prisma.dispatcherGrant.findFirst(…) }`)
   for (const r of returnedExpressions(fn)) {
     const call = readCall(r);
@@ -826,20 +817,26 @@ function readsAsked(call: ts.CallExpression, resolve: CallResolver): string[] {
       return `{${x.properties.map((p) => (p.name ? (propertyNameText(p.name) ?? '?') : '?') + (ts.isPropertyAssignment(p) ? `:${shape(p.initializer)}` : '')).join(',')}}`;
     return '?';
   };
-  const text = (c: ts.CallExpression): string => shape(c);
   const fn = resolve(call);
-  if (!fn?.body) return [text(call)];
-  const out: string[] = [];
+  if (!fn?.body) return [shape(call)];
+  // (what it asks for is in its arguments: `res.json()` of any response asks nothing in particular)
+  return awaitedReads(fn)
+    .filter((read) => read.arguments.length > 0)
+    .map(shape);
+}
+
+/** The reads a function waits for in its own body (not in functions it defines). */
+function awaitedReads(fn: ts.FunctionLikeDeclaration): ts.CallExpression[] {
+  const out: ts.CallExpression[] = [];
   const visit = (n: ts.Node): void => {
     if (isFunctionLike(n) && n !== fn) return;
     if (ts.isAwaitExpression(n)) {
-      // (what it asks for is in its arguments: `res.json()` of any response asks nothing in particular)
       const read = readCall(n.expression);
-      if (read && read.arguments.length > 0) out.push(text(read));
+      if (read) out.push(read);
     }
     ts.forEachChild(n, visit);
   };
-  visit(fn.body);
+  if (fn.body) visit(fn.body);
   return out;
 }
 
@@ -1571,26 +1568,13 @@ function classAlongType(recv: ts.Expression, modules: Modules): ts.ClassLikeDecl
   if (!ts.isIdentifier(e) || names.length < 2) return undefined;
   const decl = modules.declarationOf(e.text, e);
   let type = decl && (ts.isParameter(decl) || ts.isVariableDeclaration(decl)) ? decl.type : undefined;
-  for (const name of names) type = type && typeMember(type, name, modules);
+  for (const name of names) type = type && typeMember(type, name, (t) => modules.typeAliasOf(t));
   if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
   const v = modules.typeValueOf(type.typeName);
   return v && ts.isClassLike(v) ? v : undefined;
 }
 
 /** The type a type gives one of its members: a type literal's, or an interface's or type alias's named by a reference. */
-function typeMember(type: ts.TypeNode, name: string, modules: Modules): ts.TypeNode | undefined {
-  let members: ts.NodeArray<ts.TypeElement> | undefined;
-  if (ts.isTypeLiteralNode(type)) members = type.members;
-  else if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)) {
-    const ref = type.typeName.text;
-    const local = type.getSourceFile().statements.find((st): st is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(st) && st.name.text === ref);
-    const alias = local ? undefined : modules.typeAliasOf(type.typeName);
-    if (local) members = local.members;
-    else if (alias && ts.isTypeLiteralNode(alias.type)) members = alias.type.members;
-  }
-  const m = members?.find((x): x is ts.PropertySignature => ts.isPropertySignature(x) && x.name !== undefined && propertyNameText(x.name) === name);
-  return m?.type;
-}
 
 /** The class a node is written in. */
 export function classAround(node: ts.Node): ts.ClassLikeDeclaration | undefined {
@@ -1609,7 +1593,7 @@ function methodOf(cls: ts.ClassLikeDeclaration | undefined, name: string): ts.Fu
 /** The type a typed field or parameter gives one of its members: `deps: { repo: Repo }`, or `deps: Deps` with `interface Deps { repo: Repo }`. */
 function memberType(decl: ts.Node, name: string, modules: Modules): ts.TypeNode | undefined {
   const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration;
-  return typed.type ? typeMember(typed.type, name, modules) : undefined;
+  return typed.type ? typeMember(typed.type, name, (t) => modules.typeAliasOf(t)) : undefined;
 }
 
 /** The class of a typed field or parameter (`acl: AclService`), or of the `new` it is initialised with. */

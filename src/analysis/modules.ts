@@ -530,3 +530,23 @@ export function typeOnlyImport(name: ts.Identifier): ts.ImportSpecifier | ts.Imp
   }
   return undefined;
 }
+
+/**
+ * The type a type gives one of its members: `{ repo: Repo }`, or `Deps` with `interface Deps { repo: Repo }`
+ * or `type Deps = { repo: Repo }` in the file, or (with `aliasOf`) a type alias another module declares.
+ */
+export function typeMember(type: ts.TypeNode, name: string, aliasOf?: (typeName: ts.EntityName) => ts.TypeAliasDeclaration | undefined): ts.TypeNode | undefined {
+  let members: ts.NodeArray<ts.TypeElement> | undefined;
+  if (ts.isTypeLiteralNode(type)) members = type.members;
+  else if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)) {
+    const ref = type.typeName.text;
+    const local = type
+      .getSourceFile()
+      .statements.find((st): st is ts.InterfaceDeclaration | ts.TypeAliasDeclaration => (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name.text === ref);
+    const alias = local && ts.isTypeAliasDeclaration(local) ? local : local ? undefined : aliasOf?.(type.typeName);
+    if (local && ts.isInterfaceDeclaration(local)) members = local.members;
+    else if (alias && ts.isTypeLiteralNode(alias.type)) members = alias.type.members;
+  }
+  const m = members?.find((x): x is ts.PropertySignature => ts.isPropertySignature(x) && x.name !== undefined && propertyNameText(x.name) === name);
+  return m?.type;
+}

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { requiredModule, skipOuter } from './facts/walk';
-import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
+import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExpressions, typeMember, typeOnlyImport } from './modules';
 import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { isBatchMaker, isBatchRun, storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
@@ -900,7 +900,7 @@ function typedFlagClient(receiver: ts.Expression, method: string, resolve: CallR
 /**
  * The type a name or field is declared with: a variable's or parameter's annotation, a class field's,
  * or the member of the annotated type a destructured parameter takes (`{ flags }: Deps` with
- * `interface Deps { flags: Unleash }` in the file).
+ * `interface Deps { flags: Unleash }` in the file: `typeMember`).
  */
 function declaredType(e: ts.Expression, resolve: CallResolver): ts.TypeReferenceNode | undefined {
   let decl: ts.Node | undefined;
@@ -916,16 +916,6 @@ function declaredType(e: ts.Expression, resolve: CallResolver): ts.TypeReference
   if (!ts.isBindingElement(decl) || !ts.isObjectBindingPattern(decl.parent) || !ts.isParameter(decl.parent.parent)) return undefined;
   const holder = decl.parent.parent.type;
   const key = decl.propertyName ? propertyNameText(decl.propertyName) : ts.isIdentifier(decl.name) ? decl.name.text : undefined;
-  let members: ts.NodeArray<ts.TypeElement> | undefined;
-  if (holder && ts.isTypeLiteralNode(holder)) members = holder.members;
-  else if (holder && ts.isTypeReferenceNode(holder) && ts.isIdentifier(holder.typeName)) {
-    const name = holder.typeName.text;
-    const local = decl
-      .getSourceFile()
-      .statements.find((st): st is ts.InterfaceDeclaration | ts.TypeAliasDeclaration => (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name.text === name);
-    members = local && ts.isInterfaceDeclaration(local) ? local.members : local && ts.isTypeLiteralNode(local.type) ? local.type.members : undefined;
-  }
-  const member = members?.find((m) => m.name !== undefined && propertyNameText(m.name) === key);
-  const t = member && ts.isPropertySignature(member) ? member.type : undefined;
+  const t = holder && key !== undefined ? typeMember(holder, key) : undefined;
   return t && ts.isTypeReferenceNode(t) ? t : undefined;
 }
