@@ -76,7 +76,8 @@ knows the proxy sent it:
         const guards = project.guards('peer');
         const reported = new Set<string>();
         for (const read of project.identity.headerReads()) {
-          if (onlyVerifiedClients(project, read.node) || guards.guarded(read.node)) continue;
+          // (verified TLS keeps out all but the proxy only where the app relies on it: one that checks the peer elsewhere expects others)
+          if ((onlyVerifiedClients(project, read.node) && !guards.checksPeerAddress()) || guards.guarded(read.node)) continue;
           // one finding per header per function: `if (req.headers[h]) id = req.headers[h]`
           const once = `${read.node.getSourceFile().fileName}:${enclosingFunction(read.node)?.pos ?? -1}:${read.header.toLowerCase()}`;
           if (reported.has(once)) continue;

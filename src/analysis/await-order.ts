@@ -886,7 +886,7 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       if (!boundary) return;
       // a decision a refusing helper makes (`await this.stopWhenLocked(…)`) holds across the other guards that follow it
       // (`await this.stopWhenNoQuota(…)`): checks in a row are one guard; any other wait is a window
-      if (stale.key.via && !windowPastGuards(fn, from, op, decisions, stale.read)) return;
+      if (!windowPastGuards(fn, from, op, decisions, stale.read)) return;
       seen.add(node);
       const list = found.get(stale.key) ?? [];
       list.push({ op, decision: stale.key, read: stale.read, boundary });
@@ -1145,7 +1145,9 @@ function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Oper
   };
   // (a step of a promise chain starts where the chain does: it is passed where its `.then` is)
   const at = (b: ts.Node): number => (ts.isCallExpression(b) && ts.isPropertyAccessExpression(b.expression) ? b.expression.name.pos : b.pos);
-  return windowBoundaries(fn).some((b) => at(b) >= from && at(b) < op.node.pos && (!within(op.node, b) || ts.isCallExpression(b)) && !guard(b) && !answers(b, answered));
+  return windowBoundaries(fn).some(
+    (b) => at(b) >= from && at(b) < op.node.pos && (!within(op.node, b) || ts.isCallExpression(b) || ts.isForOfStatement(b)) && !guard(b) && !answers(b, answered),
+  );
 }
 
 /**

@@ -10,7 +10,17 @@ import { isModuleLevel, type Place, type SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
 import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
-import { CONCURRENCY_FIELDS, GUARD_METHODS, STATUS_PROPERTIES, isMessageError, namedRefusal, refusalMessage, statusRefusal, type RefusalKind } from './vocabulary/refusals';
+import {
+  CONCURRENCY_FIELDS,
+  GUARD_METHODS,
+  KIND_STATUS,
+  STATUS_PROPERTIES,
+  isMessageError,
+  namedRefusal,
+  refusalMessage,
+  statusRefusal,
+  type RefusalKind,
+} from './vocabulary/refusals';
 import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
 import { enclosingFunction } from './dominance';
@@ -1063,7 +1073,8 @@ export function refusalMappings(sf: ts.SourceFile, modules: Modules): Map<ts.Cla
     if (ts.isIfStatement(n)) {
       const asks = n.expression.getText().includes('instanceof');
       const refusal = asks ? refusalOf(n.thenStatement) : undefined;
-      if (refusal?.decides && refusal.kind === 'auth') for (const cls of classesIn(n.expression)) out.set(cls, 403);
+      // (each kind of refusal: a caller that answers 423 for `LockNotHeld` makes the service's throw a lock's refusal)
+      if (refusal?.decides) for (const cls of classesIn(n.expression)) out.set(cls, KIND_STATUS[refusal.kind]);
     } else if (ts.isConditionalExpression(n) && ts.isNumericLiteral(skipOuter(n.whenTrue))) {
       // `res.status(err instanceof LockError ? 409 : 500)`: the status the class is answered with
       const status = Number((skipOuter(n.whenTrue) as ts.NumericLiteral).text);

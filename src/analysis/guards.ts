@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { valueKey } from './expressions';
-import { refusesRequest, rejects, type CheckSpec } from './dominance';
+import { enclosingFunction, refusesRequest, rejects, type CheckSpec } from './dominance';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import { isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
@@ -36,6 +36,30 @@ export class Guards {
     private readonly project: Project,
     private readonly kind: TrustKind,
   ) {}
+
+  private anywhere?: boolean;
+
+  /**
+   * Some code of the app refuses a request by the address of its peer (`if
+   * (!PROXIES.has(req.socket.remoteAddress)) throw …`): the app itself expects peers other than its
+   * proxy to connect. (A check of `authorized` says nothing of the kind: a server that verifies every
+   * client makes it true for all.)
+   */
+  checksPeerAddress(): boolean {
+    if (this.anywhere !== undefined) return this.anywhere;
+    this.anywhere = false;
+    const address = (n: ts.Node): boolean =>
+      (ts.isPropertyAccessExpression(n) && (trustSignalOf(n.name.text) === 'peer-address' || this.isPeerInfoAddress(n))) || ts.forEachChild(n, address) === true;
+    const visit = (n: ts.Node): void => {
+      if (this.anywhere) return;
+      if (ts.isIfStatement(n) && this.isRejectingCheck(n)) {
+        const fn = enclosingFunction(n);
+        if (fn && address(fn)) this.anywhere = true;
+      } else ts.forEachChild(n, visit);
+    };
+    for (const facts of this.project.facts.values()) visit(facts.sourceFile);
+    return this.anywhere;
+  }
 
   /** The read is reached only after trust was checked, on every way the tool can see (`Dominance.checkBefore`). */
   guarded(read: ts.Node): boolean {

@@ -184,6 +184,9 @@ export function statusRefusal(status: number): RefusalKind | undefined {
   return undefined;
 }
 
+/** The status that stands for each kind of refusal, where an app maps an error class to one (`if (err instanceof LockHeld) return reply.code(423)`). */
+export const KIND_STATUS: Readonly<Record<RefusalKind, number>> = { auth: 403, hiding: 404, conflict: 409, locked: 423 };
+
 /** The kind of refusal an error class, factory or status constant name is. */
 export function namedRefusal(name: string): RefusalKind | undefined {
   if (AUTH_ERRORS.includes(name) || AUTH_CODES.includes(name) || JOB_REFUSAL_ERRORS.includes(name)) return 'auth';
