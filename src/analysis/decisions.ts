@@ -688,11 +688,16 @@ export class Decisions {
 
   /** A call, with no arguments, of a function of the app that returns a module-level `let` (or a member of one) its file changes: `isLoanDeskOpen()`. */
   readsModuleState(call: ts.CallExpression): boolean {
-    // (a getter takes nothing, and is asked in a condition: both asked first, before the call is resolved)
-    if (call.arguments.length > 0 || !inCondition(call)) return false;
+    // (asked in a condition: asked first, before the call is resolved)
+    if (!inCondition(call)) return false;
     const fn = this.resolve(call);
     if (!fn?.body) return false;
     const returned = returnedExpressions(fn);
+    // a method that answers from what its instance refreshes (`return this.flags.get(name) === true`, with
+    // `this.flags = new Map(…)` set after an await or in a timer of the class): the next refresh can turn it
+    if (!isAsync(fn) && returned.length > 0 && returned.every((r) => refreshedFieldRead(r, fn))) return true;
+    // (a getter of a module variable takes nothing)
+    if (call.arguments.length > 0) return false;
     return (
       returned.length > 0 &&
       returned.every((r) => {
@@ -1375,6 +1380,66 @@ export function errbackCall(fn: ts.Node | undefined): ts.CallExpression | undefi
 }
 
 /** The call is the condition of an `if` or a conditional, or part of one through `!`, `&&`, `||` and parentheses. */
+function isAsync(fn: ts.FunctionLikeDeclaration): boolean {
+  return ts.canHaveModifiers(fn) && (ts.getModifiers(fn) ?? []).some((m) => m.kind === SK.AsyncKeyword);
+}
+
+/**
+ * What a method returns reads a field of its instance (`this.flags.get(name) === true`) that the class
+ * sets again after an await or in a deferred callback (a refresh on a timer, a poll, a listener): state
+ * that changes while requests run, whoever holds the instance.
+ */
+function refreshedFieldRead(returned: ts.Expression, fn: ts.FunctionLikeDeclaration): boolean {
+  const cls = fn.parent;
+  if (!cls || !ts.isClassLike(cls)) return false;
+  const fields = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n)) return;
+    if (ts.isPropertyAccessExpression(n) && n.expression.kind === SK.ThisKeyword) fields.add(n.name.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(returned);
+  return fields.size > 0 && [...fields].some((f) => refreshedField(cls, f));
+}
+
+const refreshedCache = new WeakMap<ts.ClassLikeDeclaration, Set<string>>();
+
+/** The fields a class assigns after an await of one of its methods or inside a callback (`this.flags = new Map(…)` in `refresh()`). */
+function refreshedField(cls: ts.ClassLikeDeclaration, field: string): boolean {
+  let set = refreshedCache.get(cls);
+  if (!set) {
+    const found = new Set<string>();
+    refreshedCache.set(cls, found);
+    for (const member of cls.members) {
+      if (ts.isConstructorDeclaration(member) || !isFunctionLike(member) || !member.body) continue;
+      const walk = (n: ts.Node, deferred: boolean, waited: { seen: boolean }): void => {
+        if (n !== member && isFunctionLike(n)) {
+          // a callback the method hands on runs later (`setInterval(() => { this.x = … })`, `.then((r) => { this.x = r })`)
+          ts.forEachChild(n, (c) => walk(c, true, { seen: false }));
+          return;
+        }
+        if (ts.isAwaitExpression(n)) waited.seen = true;
+        if (
+          ts.isBinaryExpression(n) &&
+          n.operatorToken.kind === SK.EqualsToken &&
+          ts.isPropertyAccessExpression(skipOuter(n.left)) &&
+          (skipOuter(n.left) as ts.PropertyAccessExpression).expression.kind === SK.ThisKeyword &&
+          (deferred ||
+            waited.seen ||
+            ts.forEachChild(n.right, function awaits(c): boolean | undefined {
+              return ts.isAwaitExpression(c) || (!isFunctionLike(c) && ts.forEachChild(c, awaits));
+            }) === true)
+        )
+          found.add((skipOuter(n.left) as ts.PropertyAccessExpression).name.text);
+        ts.forEachChild(n, (c) => walk(c, deferred, waited));
+      };
+      walk(member, false, { seen: false });
+    }
+    set = found;
+  }
+  return set.has(field);
+}
+
 function inCondition(call: ts.Node): boolean {
   let n: ts.Node = call;
   while (
@@ -1456,9 +1521,35 @@ function cradleMethod(call: ts.CallExpression, modules: Modules, registered: (na
     const init = holder && ts.isVariableDeclaration(holder) && holder.initializer ? skipOuter(holder.initializer) : undefined;
     const key = decl && ts.isBindingElement(decl) ? (decl.propertyName ?? decl.name) : undefined;
     if (init && key && ts.isIdentifier(key) && calleeChain(init)?.at(-1) === DI_CRADLE) name = key.text;
-  }
+    // the cradle awilix hands a constructor: `constructor({ flags })`
+    else if (holder && ts.isParameter(holder) && ts.isConstructorDeclaration(holder.parent) && key && ts.isIdentifier(key)) name = key.text;
+  } else if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) name = cradleField(recv);
   const cls = name !== undefined ? registered(name) : undefined;
   return cls ? methodOf(cls, callee.name.text) : undefined;
+}
+
+/**
+ * The cradle name a field was given in the constructor awilix calls with its cradle:
+ * `constructor({ es, readingRoomFlags }) { this.flags = readingRoomFlags }` gives `this.flags` the name
+ * `readingRoomFlags`.
+ */
+function cradleField(access: ts.PropertyAccessExpression): string | undefined {
+  let cls: ts.Node | undefined = access.parent;
+  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+  const ctor = cls && ts.isClassLike(cls) ? cls.members.find(ts.isConstructorDeclaration) : undefined;
+  const pattern = ctor?.parameters[0]?.name;
+  if (!ctor?.body || !pattern || !ts.isObjectBindingPattern(pattern)) return undefined;
+  for (const st of ctor.body.statements) {
+    const e = ts.isExpressionStatement(st) ? skipOuter(st.expression) : undefined;
+    if (!e || !ts.isBinaryExpression(e) || e.operatorToken.kind !== SK.EqualsToken) continue;
+    const left = skipOuter(e.left);
+    const right = skipOuter(e.right);
+    if (!ts.isPropertyAccessExpression(left) || left.expression.kind !== SK.ThisKeyword || left.name.text !== access.name.text || !ts.isIdentifier(right)) continue;
+    const el = pattern.elements.find((b) => ts.isIdentifier(b.name) && b.name.text === right.text);
+    const key = el ? (el.propertyName ?? el.name) : undefined;
+    return key && ts.isIdentifier(key) ? key.text : undefined;
+  }
+  return undefined;
 }
 
 /**
