@@ -306,7 +306,8 @@ export class Decisions {
     const visit = (n: ts.Node): void => {
       if (found || (n !== fn && isFunctionLike(n))) return;
       if (ts.isThrowStatement(n)) {
-        const r = refusalOf(n, this.errorStatus);
+        // the block the throw ends, where the error may have been given its status (`err.status = 403; throw err`)
+        const r = refusalOf(ts.isBlock(n.parent) && n.parent.statements.at(-1) === n ? n.parent : n, this.errorStatus);
         if (r?.decides && r.kind === 'auth') found = true;
       }
       ts.forEachChild(n, visit);
