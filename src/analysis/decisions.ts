@@ -288,33 +288,49 @@ export class Decisions {
     if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
     if (!ts.isCallExpression(e)) return undefined;
     const helper = this.resolve(e);
-    const refuses = helper ? this.throwsAuthRefusal(helper) : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth');
-    if (!refuses) return undefined;
+    const refusal = helper ? this.thrownRefusal(helper) : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth') ? 'auth' : undefined;
+    if (!refusal) return undefined;
     // a helper that does the work itself is an operation, not a decision
     if (helper && performedOperation(helper, this.resolve, 1) !== undefined) return undefined;
     const behind = this.readBehind(e, fn, 0);
     if (!behind) return undefined;
-    return { read: behind.read, call: behind.call, refusal: 'auth', throws: true, fields: behind.fields, shared: behind.shared, ...(helper ? { via: helper } : {}) };
+    return { read: behind.read, call: behind.call, refusal, throws: true, fields: behind.fields, shared: behind.shared, ...(helper ? { via: helper } : {}) };
   }
 
-  private readonly authThrows = new WeakMap<ts.Node, boolean>();
-  /** A function that throws an authorization error itself (not in functions it declares). */
-  private throwsAuthRefusal(fn: ts.FunctionLikeDeclaration): boolean {
-    const known = this.authThrows.get(fn);
-    if (known !== undefined) return known;
-    let found = false;
+  private readonly refusalThrows = new WeakMap<ts.Node, RefusalKind | null>();
+  /**
+   * The refusal a function throws itself (not in functions it declares): an authorization error, or a
+   * conflict or a lock refused on a test that decides as it would in place (`consent.organs.includes(organ)`
+   * compared with a value the helper is given for a 409; any test but a version's for a 423).
+   */
+  private thrownRefusal(fn: ts.FunctionLikeDeclaration): RefusalKind | undefined {
+    const known = this.refusalThrows.get(fn);
+    if (known !== undefined) return known ?? undefined;
+    let found: RefusalKind | undefined;
     const visit = (n: ts.Node): void => {
-      if (found || (n !== fn && isFunctionLike(n))) return;
+      if (found === 'auth' || (n !== fn && isFunctionLike(n))) return;
       if (ts.isThrowStatement(n)) {
         // the block the throw ends, where the error may have been given its status (`err.status = 403; throw err`)
         const r = refusalOf(ts.isBlock(n.parent) && n.parent.statements.at(-1) === n ? n.parent : n, this.errorStatus);
-        if (r?.decides && r.kind === 'auth') found = true;
+        if (r?.decides && r.kind === 'auth') found = 'auth';
+        else if (r?.decides && (r.kind === 'conflict' || r.kind === 'locked')) {
+          let test: ts.Node | undefined = n.parent;
+          while (test && test !== fn && !ts.isIfStatement(test)) test = test.parent;
+          const cond = test && ts.isIfStatement(test) ? test.expression : undefined;
+          const decides = cond !== undefined && (r.kind === 'locked' || comparesRecord(cond, true));
+          if (decides) found ??= r.kind;
+        }
       }
       ts.forEachChild(n, visit);
     };
     if (fn.body) visit(fn.body);
-    this.authThrows.set(fn, found);
+    this.refusalThrows.set(fn, found ?? null);
     return found;
+  }
+
+  /** A function that throws an authorization error itself (not in functions it declares). */
+  private throwsAuthRefusal(fn: ts.FunctionLikeDeclaration): boolean {
+    return this.thrownRefusal(fn) === 'auth';
   }
 
   /** `await acl.assertCanEdit(user, doc)`: a call of a function whose own decision throws. */
