@@ -49,8 +49,11 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
   const decisions = new Decisions(modules, new SharedState(modules), callResolver(modules));
   const out: StaleOperation[] = [];
+  // … or throws an error class of the file that carries a refusing status (`class LeaseError extends Error { status = 409 }`)
+  const ownErrors = THROW_NEW_TEXT.test(facts.text) && ERROR_STATUS_TEXT.test(facts.text);
   // a function can only decide when a refusal is written in it or in a helper of this file it calls
-  const refuses = (fn: ts.Node): boolean => mayRefuseIn(facts.text.slice(fn.pos, fn.end));
+  // (an error class of the file that carries its status refuses too, thrown in the helper: `assertConsentCovers(…)`)
+  const refuses = (fn: ts.Node): boolean => mayRefuseIn(facts.text.slice(fn.pos, fn.end)) || (ownErrors && isFunctionLike(fn) && decisions.throwsImportedRefusal(fn, false));
   // only a call named like a function of this file that refuses, or calls one that does, can reach a
   // refusal (no resolving of the rest)
   let local: Set<string> | undefined;
@@ -76,10 +79,7 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
     }
     return false;
   };
-  // … or throws an error class of the file that carries a refusing status (`class LeaseError extends Error { status = 409 }`)
-  const ownErrors = THROW_NEW_TEXT.test(facts.text) && ERROR_STATUS_TEXT.test(facts.text);
-  for (const fn of candidateFunctions(facts))
-    if (refuses(fn) || callsRefusing(fn, 0) || (ownErrors && decisions.throwsImportedRefusal(fn, false))) out.push(...staleOperations(fn, decisions));
+  for (const fn of candidateFunctions(facts)) if (refuses(fn) || callsRefusing(fn, 0)) out.push(...staleOperations(fn, decisions));
   return out;
 }
 
