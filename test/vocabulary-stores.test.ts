@@ -80,6 +80,7 @@ describe('the stores table', () => {
     ['s3', 'deleteObject', false],
     ['elasticsearch', 'search', true],
     ['elasticsearch', 'deleteByQuery', false],
+    ['elasticsearch', 'reindex', false],
   ])('%s method %s is an operation (read only: %s)', (store, name, readOnly) => {
     const spec = STORE_CLIENTS.find((s) => s.store === store)!;
     expect(storeMethod(spec, name)?.readOnly).toBe(readOnly);

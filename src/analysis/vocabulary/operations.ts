@@ -91,6 +91,7 @@ export const STORE_WRITES: readonly string[] = [
   'xadd',
   'deleteByQuery',
   'updateByQuery',
+  'reindex',
   // Elasticsearch and OpenSearch: a document indexed, many written at once
   'index',
   'bulk',

@@ -331,6 +331,8 @@ const SEARCH_METHODS: Record<string, StoreOperation> = {
   count: eQuery(true),
   deletebyquery: eQuery(false),
   updatebyquery: eQuery(false),
+  // documents a query picks copied into another index: a write to the destination
+  reindex: { readOnly: false, fields: ['source.query', 'source.index', 'dest.index', 'body.source.query', 'body.source.index', 'body.dest.index'] },
 };
 
 export const STORE_CLIENTS: readonly StoreClientSpec[] = [
