@@ -287,6 +287,13 @@ describe('sql', () => {
   it.each(cases(['select * from t for update', 'SELECT 1 FOR SHARE', 'select 1 for no key update'], ['select 1', 'update t']))('locksInSql(%s) → %s', (t, want) =>
     expect(v.locksInSql(t)).toBe(want),
   );
+  it.each([
+    ['SELECT 1 FROM revoked_certificates WHERE serial = $1', ['revoked_certificates']],
+    ['select m.role from mandates m join "public".accounts a on a.id = m.account_id where m.revoked_at is null', ['mandates', 'public.accounts']],
+    ['INSERT INTO crl_entries (serial) VALUES ($1)', ['crl_entries']],
+    ['update `keyholders` set revoked_at = now()', ['keyholders']],
+    ['SELECT now()', []],
+  ] as const)('sqlTables(%s) → %j', (t, tables) => expect(v.sqlTables(t)).toEqual(tables));
   it.each(cases(['SELECT * FROM t'], ['SELECT * FROM t FOR UPDATE', 'UPDATE t SET a = 1']))('selectsOnlySql(%s) → %s', (t, want) => expect(v.selectsOnlySql(t)).toBe(want));
   it.each(
     cases(

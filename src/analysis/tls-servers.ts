@@ -7,6 +7,7 @@ import { isFunctionLike, propertyNameText, returnedExpressions } from './modules
 import type { Project } from './project';
 import { CONTEXT_FACTORY_KEYS, TRPC_HANDLER, TRPC_PLAIN_SERVER, TRPC_STANDALONE_MODULE } from './vocabulary/api-layers';
 import { namesRevocation } from './vocabulary/identity-sources';
+import { sqlTables, sqlVerbOf } from './vocabulary/sql';
 import {
   ASSIGNED_TLS_OPTIONS,
   isNestFastifyAdapter,
@@ -216,9 +217,11 @@ export class TlsServers {
           if (!ts.isCallExpression(call)) continue;
           const chain = calleeChain(call.expression);
           // the lookup names revocation: its receiver or module, or the key or table it asks (`sismember('pki:revoked-serials', …)`)
+          // (in SQL, the table it asks: `FROM revoked_certificates`, not a column of another table, `mandates … AND revoked_at IS NULL`)
+          const names = (text: string): boolean => (sqlVerbOf(text) !== undefined ? sqlTables(text).some(namesRevocation) : namesRevocation(text));
           const asks = (a: ts.Expression): boolean => {
             const x = skipOuter(a);
-            return (ts.isStringLiteralLike(x) && namesRevocation(x.text)) || (ts.isTemplateExpression(x) && namesRevocation(x.getText()));
+            return (ts.isStringLiteralLike(x) && names(x.text)) || (ts.isTemplateExpression(x) && names(x.getText().slice(1, -1)));
           };
           if (!chain || !(chain.some(namesRevocation) || revocationModules.has(chain[0]) || call.arguments.some(asks))) continue;
           // a lookup of the client's certificate: its serial, fingerprint, raw bytes, or the certificate

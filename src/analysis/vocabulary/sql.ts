@@ -69,3 +69,12 @@ const transactionStart = new RegExp(`^\\s*(?:${SQL_TRANSACTION_STARTS.map((t) =>
 export function startsTransactionSql(text: string): boolean {
   return transactionStart.test(text);
 }
+
+/** Clauses that name the tables a statement reads or writes: `FROM`, `JOIN`, `INTO`, `UPDATE`. */
+export const SQL_TABLE_CLAUSES: readonly string[] = ['from', 'join', 'into', 'update'];
+const tableAfter = new RegExp(`${words(SQL_TABLE_CLAUSES)}\\s+([\\w."\`]+)`, 'gi');
+
+/** The tables a statement names (`revoked_certificates` of `SELECT 1 FROM revoked_certificates WHERE serial = $1`), as written. */
+export function sqlTables(text: string): string[] {
+  return [...text.matchAll(tableAfter)].map((m) => m[1].replace(/["`]/g, ''));
+}
