@@ -5,7 +5,7 @@ import { valueKey } from './expressions';
 import { enclosingFunction, refusesRequest, rejects, type CheckSpec } from './dominance';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
-import { isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
+import { isPositiveSignal, isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
 import { isAssertion, isThrowingRefusal } from './vocabulary/refusals';
 import { isRequestPathField } from './vocabulary/requests';
 import { readsRequestInput } from './request-values';
@@ -156,8 +156,14 @@ export class Guards {
   private isRejectingCheck(s: ts.Statement, gate?: Fn): boolean {
     // (in middleware, a branch that hands the request on, `if (!sock.authorized) return next()`, rejects nothing)
     const ends = (b: ts.Statement): boolean => rejects(b) && !(gate !== undefined && handsOn(b, gate));
+    // (a branch entered only when trust is present, `if (socket.authorized) { … return 403 }`, turns away some
+    // verified clients, never an unverified one)
     if (ts.isIfStatement(s))
-      return this.mentions(s.expression) && !this.carvesOut(s.expression) && (ends(s.thenStatement) || (s.elseStatement !== undefined && ends(s.elseStatement)));
+      return (
+        this.mentions(s.expression) &&
+        !this.carvesOut(s.expression) &&
+        ((ends(s.thenStatement) && !requiresVerified(s.expression)) || (s.elseStatement !== undefined && ends(s.elseStatement)))
+      );
     if (ts.isExpressionStatement(s)) {
       let e = skipOuter(s.expression);
       if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
@@ -393,6 +399,21 @@ export class Guards {
     this.gates.set(fn, result);
     return result;
   }
+}
+
+/**
+ * The condition holds only for a verified client: `authorized` read as it is (not negated, not
+ * compared) is the condition or one of its `&&` conjuncts (`socket.authorized && revoked.has(serial)`).
+ */
+function requiresVerified(cond: ts.Expression): boolean {
+  const x = skipOuter(cond);
+  if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) return requiresVerified(x.left) || requiresVerified(x.right);
+  const name = ts.isPropertyAccessExpression(x)
+    ? x.name.text
+    : ts.isElementAccessExpression(x) && ts.isStringLiteralLike(x.argumentExpression)
+      ? x.argumentExpression.text
+      : undefined;
+  return name !== undefined && trustSignalOf(name) === 'verified-certificate' && isPositiveSignal(name);
 }
 
 /** A branch that ends the middleware without refusing: a bare `return`, or handing the request on (`return next()`). */

@@ -130,16 +130,23 @@ export interface TrustSignal {
   name: string;
   /** What it shows: the certificate was verified, or the peer is a known proxy. */
   shows: 'verified-certificate' | 'peer-address';
+  /** What the value being truthy says, where it says one thing: `authorized` that trust is there, `authorizationError` that it is not. */
+  truthy?: 'trusted' | 'untrusted';
 }
 
 export const TRUST_SIGNALS: readonly TrustSignal[] = [
-  { name: 'authorized', shows: 'verified-certificate' },
-  { name: 'authorizationError', shows: 'verified-certificate' },
+  { name: 'authorized', shows: 'verified-certificate', truthy: 'trusted' },
+  { name: 'authorizationError', shows: 'verified-certificate', truthy: 'untrusted' },
   { name: 'remoteAddress', shows: 'peer-address' },
 ];
 
 export function trustSignalOf(name: string): TrustSignal['shows'] | undefined {
   return TRUST_SIGNALS.find((s) => s.name === name)?.shows;
+}
+
+/** A signal whose truthy value says trust is there: `socket.authorized`. */
+export function isPositiveSignal(name: string): boolean {
+  return TRUST_SIGNALS.find((s) => s.name === name)?.truthy === 'trusted';
 }
 
 /** Calls that verify a signature or HMAC over a value: `verify`, `timingSafeEqual`, `jwtVerify`, `verifyX…`. */
