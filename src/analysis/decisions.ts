@@ -132,7 +132,10 @@ export class Decisions {
           // record is compared with something (else it only stops: a check); a 423 on any test of the
           // read (a hold exists); neither on a version field guarding a lost update
           const versionOnly = behind !== undefined && behind.fields.some((f) => CONCURRENCY_FIELDS.includes(f));
-          const conflictOnly = (refusal.kind === 'conflict' && (!comparesRecord(n.expression, true) || versionOnly)) || (refusal.kind === 'locked' && versionOnly);
+          // (the comparison may be the answer of a helper of the app: `if (!(await canBookSlot(carrier, week)))` with
+          // `return used < carrier.weeklySlotLimit`)
+          const compared = comparesRecord(n.expression, true) || (behind !== undefined && this.answersComparison(behind.call));
+          const conflictOnly = (refusal.kind === 'conflict' && (!compared || versionOnly)) || (refusal.kind === 'locked' && versionOnly);
           if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)))) {
             out.push({
               read: behind.read,
@@ -220,6 +223,12 @@ export class Decisions {
     let decl: ts.Node | undefined = this.modules.declarationOf(chain[0], made);
     while (decl && !ts.isImportDeclaration(decl)) decl = decl.parent;
     return decl !== undefined && ts.isStringLiteral(decl.moduleSpecifier) && isHttpClientModule(decl.moduleSpecifier.text);
+  }
+
+  /** A helper of the app whose answer is a comparison of two values (`return used < carrier.weeklySlotLimit`). */
+  private answersComparison(call: ts.CallExpression): boolean {
+    const fn = this.resolve(call);
+    return fn !== undefined && fn.body !== undefined && returnedExpressions(fn).some((r) => comparesRecord(r, true));
   }
 
   /** The refusal a branch ends with, knowing the statuses of the app's error classes (`refusalOf`). */
