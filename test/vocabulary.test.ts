@@ -410,6 +410,9 @@ describe('collections and waits', () => {
     expect(v.MEMBERSHIP_TESTS.includes(n)).toBe(want),
   );
   it.each(cases(['includes', 'has', 'indexOf'], ['some', 'every']))('VALUE_MEMBERSHIP_TESTS has %s → %s', (n, want) => expect(v.VALUE_MEMBERSHIP_TESTS.includes(n)).toBe(want));
+  it.each(cases(['sismember', 'sIsMember', 'smIsMember'], ['smembers', 'sadd', 'get', 'exists']))('STORE_MEMBERSHIP_TESTS has %s → %s', (n, want) =>
+    expect(v.STORE_MEMBERSHIP_TESTS.includes(n)).toBe(want),
+  );
   it.each(cases(['Map', 'Set', 'WeakMap', 'Array'], ['Pool', 'PrismaClient', 'Redis']))('IN_MEMORY_COLLECTION_CLASSES has %s → %s', (n, want) =>
     expect(v.IN_MEMORY_COLLECTION_CLASSES.includes(n)).toBe(want),
   );

@@ -9,7 +9,7 @@ import { chainNames, flagEvaluation, isClockValue, namesOperation, operationOf, 
 import { isModuleLevel, type Place, type SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
-import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
+import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, STORE_MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import {
   CONCURRENCY_FIELDS,
   GUARD_METHODS,
@@ -225,8 +225,13 @@ export class Decisions {
     return decl !== undefined && ts.isStringLiteral(decl.moduleSpecifier) && isHttpClientModule(decl.moduleSpecifier.text);
   }
 
-  /** A helper of the app whose answer is a comparison of two values (`return used < carrier.weeklySlotLimit`). */
+  /**
+   * A read whose answer compares the caller's value with what is kept: a helper of the app that answers
+   * with a comparison of two values (`return used < carrier.weeklySlotLimit`), or a store's membership
+   * test of a given member (`redis.sismember(keys.banned(), fanId)`).
+   */
   private answersComparison(call: ts.CallExpression): boolean {
+    if (STORE_MEMBERSHIP_TESTS.includes(chainNames(call.expression).at(-1) ?? '')) return call.arguments.slice(1).some((a) => !isConstantValue(a));
     const fn = this.resolve(call);
     return fn !== undefined && fn.body !== undefined && returnedExpressions(fn).some((r) => comparesRecord(r, true));
   }
@@ -1148,13 +1153,15 @@ function isNothing(e: ts.Expression): boolean {
  * `withValue`: a comparison of two values, neither a literal (`holder !== workerId`, `mwh > remaining`,
  * not `status !== 'Accepted'`).
  */
+/** A literal, `null`/`undefined`, or the clock: no caller's value (`session.gateClosure < new Date()` tests a state against now). */
+function isConstantValue(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  return isNothing(x) || ts.isLiteralExpression(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || ts.isNoSubstitutionTemplateLiteral(x) || isClockValue(x);
+}
+
 function comparesRecord(cond: ts.Node, withValue = false): boolean {
   let found = false;
-  const literal = (e: ts.Expression): boolean => {
-    const x = skipOuter(e);
-    // (the clock is no caller's value either: `session.gateClosure < new Date()` tests a state against now)
-    return isNothing(x) || ts.isLiteralExpression(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || ts.isNoSubstitutionTemplateLiteral(x) || isClockValue(x);
-  };
+  const literal = isConstantValue;
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (

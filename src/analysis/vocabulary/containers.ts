@@ -193,5 +193,7 @@ export const isNonDatabaseReceiver = receiverTest(['builtin', 'logger', 'utility
 export const MEMBERSHIP_TESTS: readonly string[] = ['includes', 'has', 'some', 'every', 'indexOf'];
 /** Of those, the ones that ask about one given value (`includes(cn)`, not `some(Boolean)`). */
 export const VALUE_MEMBERSHIP_TESTS: readonly string[] = ['includes', 'has', 'indexOf'];
+/** Store commands that ask whether one given member is in a set kept outside the process: Redis `SISMEMBER` in either spelling. */
+export const STORE_MEMBERSHIP_TESTS: readonly string[] = ['sismember', 'sIsMember', 'smismember', 'smIsMember'];
 /** Classes whose `new` makes a collection in memory (an entity list, a lookup table), not a store client. */
 export const IN_MEMORY_COLLECTION_CLASSES: readonly string[] = ['Map', 'Set', 'WeakMap', 'WeakSet', 'Array'];
