@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeChain, requiredModule, skipOuter } from './facts/walk';
-import { fieldDeclaration, heldNames, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, heldValues, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import { instanceOfClass } from './values';
 import type { Project } from './project';
 import { CONTEXT_FACTORY_KEYS, NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
@@ -527,26 +527,37 @@ export class Handlers {
     return out;
   }
 
-  private aliasIndexPart?: Map<string, { held: ts.Identifier; call: ts.CallExpression }[]>;
+  private aliasIndexPart?: Map<string, { held: ts.Expression; call: ts.CallExpression }[]>;
   /**
    * Calls of a local that holds a name or a choice of names (`run(…)` with `const run = ok ? setpoint :
    * close`), by the names it holds: from the calls the facts already list, not another walk of the files.
    */
-  private aliasIndex(): Map<string, { held: ts.Identifier; call: ts.CallExpression }[]> {
+  private aliasIndex(): Map<string, { held: ts.Expression; call: ts.CallExpression }[]> {
     if (this.aliasIndexPart) return this.aliasIndexPart;
-    const index = new Map<string, { held: ts.Identifier; call: ts.CallExpression }[]>();
+    const index = new Map<string, { held: ts.Expression; call: ts.CallExpression }[]>();
+    const modules = this.project.modules;
+    const valueOf = (id: ts.Identifier): ts.Node | undefined => modules.declarationOf(id.text, id);
+    const add = (held: ts.Expression, call: ts.CallExpression): void => {
+      const key = ts.isIdentifier(held) ? held.text : ts.isPropertyAccessExpression(held) ? held.name.text : undefined;
+      if (key === undefined) return;
+      const list = index.get(key);
+      if (list) list.push({ held, call });
+      else index.set(key, [{ held, call }]);
+    };
     for (const facts of this.project.facts.values()) {
       for (const [name, calls] of facts.callsByName) {
         for (const call of calls) {
+          if (!ts.isCallExpression(call)) continue;
           const callee = skipOuter(call.expression);
-          if (!ts.isCallExpression(call) || !ts.isIdentifier(callee) || callee.text !== name) continue;
-          const decl = this.project.modules.declarationOf(name, callee);
-          if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer) continue;
-          for (const held of heldNames(decl.initializer)) {
-            const list = index.get(held.text);
-            if (list) list.push({ held, call });
-            else index.set(held.text, [{ held, call }]);
+          // a dispatch table indexed in the call itself: `routes[action](officer, id, res)`
+          if (ts.isElementAccessExpression(callee)) {
+            for (const held of heldValues(callee, valueOf)) add(held, call);
+            continue;
           }
+          if (!ts.isIdentifier(callee) || callee.text !== name) continue;
+          const decl = modules.declarationOf(name, callee);
+          if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer) continue;
+          for (const held of heldValues(decl.initializer, valueOf)) add(held, call);
         }
       }
     }

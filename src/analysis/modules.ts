@@ -504,6 +504,28 @@ export function heldNames(e: ts.Expression, depth = 0): ts.Identifier[] {
   return ts.isConditionalExpression(x) && depth < 3 ? [...heldNames(x.whenTrue, depth + 1), ...heldNames(x.whenFalse, depth + 1)] : [];
 }
 
+/**
+ * The functions a callee may hold, as written: a name, a member (`exhibits.checkout`), one of two
+ * (`ok ? setpoint : close`), or an entry of a dispatch table picked by a key (`{ checkout:
+ * exhibits.checkout, seal: exhibits.seal }[action]`, also through a `const` holding the table).
+ */
+export function heldValues(e: ts.Expression, valueOf: (id: ts.Identifier) => ts.Node | undefined, depth = 0): ts.Expression[] {
+  const x = skipOuter(e);
+  if (depth > 3) return [];
+  if (ts.isIdentifier(x) || ts.isPropertyAccessExpression(x)) return [x];
+  if (ts.isConditionalExpression(x)) return [...heldValues(x.whenTrue, valueOf, depth + 1), ...heldValues(x.whenFalse, valueOf, depth + 1)];
+  if (ts.isElementAccessExpression(x) && !ts.isStringLiteralLike(x.argumentExpression)) {
+    let table: ts.Node | undefined = skipOuter(x.expression);
+    if (ts.isIdentifier(table)) {
+      const v = valueOf(table);
+      table = v && ts.isVariableDeclaration(v) && v.initializer ? skipOuter(v.initializer) : v && ts.isExpression(v) ? skipOuter(v) : undefined;
+    }
+    if (!table || !ts.isObjectLiteralExpression(table)) return [];
+    return table.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? heldValues(p.initializer, valueOf, depth + 1) : ts.isShorthandPropertyAssignment(p) ? [p.name] : []));
+  }
+  return [];
+}
+
 /** The expressions a function returns: an arrow's expression body, or every `return x` outside nested functions. */
 export function returnedExpressions(fn: ts.FunctionLikeDeclaration): ts.Expression[] {
   if (!fn.body) return [];

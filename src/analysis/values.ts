@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { isRequestLike } from './identity';
 import { calleeChain, calleeName, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
-import { fieldDeclaration, heldNames, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, heldValues, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
@@ -840,8 +840,11 @@ export class Values {
       if (!ts.isCallExpression(call)) continue;
       const callee = skipOuter(call.expression);
       const value = this.project.modules.valueOf(callee);
-      // (also a choice of two, `const run = ok ? setpoint : close`)
-      if (value === fn || (value !== undefined && ts.isConditionalExpression(value) && heldNames(value).some((h) => this.project.modules.valueOf(h) === fn))) out.push(call);
+      // (also a choice of two, `const run = ok ? setpoint : close`, or an entry of a dispatch table, `{ checkout, seal }[action]`)
+      const held = (v: ts.Node): boolean =>
+        (ts.isConditionalExpression(v) || ts.isElementAccessExpression(v)) &&
+        heldValues(v, (id) => this.project.modules.declarationOf(id.text, id)).some((h) => this.project.modules.valueOf(h) === fn);
+      if (value === fn || (value !== undefined && held(value)) || held(callee)) out.push(call);
       else if (cls && ts.isPropertyAccessExpression(callee) && this.classOf(callee.expression) === cls) out.push(call);
     }
     return out;

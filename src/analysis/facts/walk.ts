@@ -79,6 +79,8 @@ export function collectFacts(file: string, text: string, sourceFile: ts.SourceFi
       }
       if (want.exits && last === 'exit' && isProcessExit(call.expression)) facts.exits.push({ node, scope: scopes[scopes.length - 1] });
       if (want.allCalls && last !== undefined) record(facts.callsByName, last, call);
+      // a call through a table indexed by a value (`ROUTES[action](…)`): listed under one key of its own
+      else if (want.allCalls && skipOuter(call.expression).kind === SK.ElementAccessExpression) record(facts.callsByName, DYNAMIC_CALL, call);
     } else if (want.exits && (kind === SK.ReturnStatement || kind === SK.ThrowStatement || kind === SK.BreakStatement || kind === SK.ContinueStatement)) {
       facts.exits.push({ node, scope: scopes[scopes.length - 1] });
     } else if (want.modules && (kind === SK.ImportDeclaration || kind === SK.ImportEqualsDeclaration)) {
@@ -205,6 +207,9 @@ export function skipOuter(node: ts.Expression): ts.Expression {
     }
   }
 }
+
+/** The key `callsByName` lists calls through a computed member under (`ROUTES[action](…)`): never a name. */
+export const DYNAMIC_CALL = '[]';
 
 function lastCalleeName(expr: ts.Expression): string | undefined {
   expr = skipOuter(expr);
