@@ -717,7 +717,11 @@ export class Decisions {
     return found;
   }
 
-  /** A call, with no arguments, of a function of the app that returns a module-level `let` (or a member of one) its file changes: `isLoanDeskOpen()`. */
+  /**
+   * A call, asked in a condition, of a function of the app that answers from state that changes under
+   * it: a getter (no arguments) of a module-level `let` (or a member of one) its file changes,
+   * `isLoanDeskOpen()`; or a method answering from a field its class refreshes, `this.switches.isOn('x')`.
+   */
   readsModuleState(call: ts.CallExpression): boolean {
     // (asked in a condition: asked first, before the call is resolved)
     if (!inCondition(call)) return false;
@@ -1148,17 +1152,17 @@ function isNothing(e: ts.Expression): boolean {
   return x.kind === SK.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined');
 }
 
-/**
- * More than existence is tested: a comparison, or a membership test (`writers.includes(cn)`);
- * `withValue`: a comparison of two values, neither a literal (`holder !== workerId`, `mwh > remaining`,
- * not `status !== 'Accepted'`).
- */
 /** A literal, `null`/`undefined`, or the clock: no caller's value (`session.gateClosure < new Date()` tests a state against now). */
 function isConstantValue(e: ts.Expression): boolean {
   const x = skipOuter(e);
   return isNothing(x) || ts.isLiteralExpression(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || ts.isNoSubstitutionTemplateLiteral(x) || isClockValue(x);
 }
 
+/**
+ * More than existence is tested: a comparison, or a membership test (`writers.includes(cn)`);
+ * `withValue`: a comparison of two values, neither a literal (`holder !== workerId`, `mwh > remaining`,
+ * not `status !== 'Accepted'`).
+ */
 function comparesRecord(cond: ts.Node, withValue = false): boolean {
   let found = false;
   const literal = isConstantValue;
@@ -1412,7 +1416,7 @@ export function errbackCall(fn: ts.Node | undefined): ts.CallExpression | undefi
   return call;
 }
 
-/** The call is the condition of an `if` or a conditional, or part of one through `!`, `&&`, `||` and parentheses. */
+/** A function declared `async`. */
 function isAsync(fn: ts.FunctionLikeDeclaration): boolean {
   return ts.canHaveModifiers(fn) && (ts.getModifiers(fn) ?? []).some((m) => m.kind === SK.AsyncKeyword);
 }
@@ -1473,6 +1477,7 @@ function refreshedField(cls: ts.ClassLikeDeclaration, field: string): boolean {
   return set.has(field);
 }
 
+/** The call is the condition of an `if` or a conditional, or part of one through `!`, `&&`, `||` and parentheses. */
 function inCondition(call: ts.Node): boolean {
   let n: ts.Node = call;
   while (

@@ -497,13 +497,6 @@ export function fieldDeclaration(cls: ts.ClassLikeDeclaration | undefined, name:
   );
 }
 
-/** The names an expression holds: a name, or either name of a choice (`ok ? setpoint : close`, nested two deep). */
-export function heldNames(e: ts.Expression, depth = 0): ts.Identifier[] {
-  const x = skipOuter(e);
-  if (ts.isIdentifier(x)) return [x];
-  return ts.isConditionalExpression(x) && depth < 3 ? [...heldNames(x.whenTrue, depth + 1), ...heldNames(x.whenFalse, depth + 1)] : [];
-}
-
 /**
  * The functions a callee may hold, as written: a name, a member (`exhibits.checkout`), one of two
  * (`ok ? setpoint : close`), or an entry of a dispatch table picked by a key (`{ checkout:
