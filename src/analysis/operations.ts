@@ -119,13 +119,14 @@ function continues(call: ts.Node): boolean {
   return p !== undefined && ts.isPropertyAccessExpression(p) && p.expression === call && !isPromiseStep(p.name.text) && ts.isCallExpression(p.parent);
 }
 
-/** The call's promise is waited for (awaited, returned, chained, yielded, gathered): a bare statement or a kept value is not. */
+/** The call's promise is waited for (awaited, returned, chained, yielded, gathered) or dropped on purpose (`void`): a bare statement or a kept value is not. */
 function awaitedOrReturned(call: ts.Node): boolean {
   let n: ts.Node = call;
   while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
   const p = n.parent;
   if (!p) return false;
-  if (ts.isAwaitExpression(p) || ts.isYieldExpression(p) || ts.isReturnStatement(p) || ts.isArrowFunction(p)) return true;
+  // (`void redis.hset(…)`: a promise dropped on purpose, its I/O sent all the same)
+  if (ts.isAwaitExpression(p) || ts.isYieldExpression(p) || ts.isReturnStatement(p) || ts.isArrowFunction(p) || ts.isVoidExpression(p)) return true;
   if (ts.isPropertyAccessExpression(p) && isPromiseStep(p.name.text)) return true;
   return ts.isArrayLiteralExpression(p) || handsCallback(call);
 }
