@@ -14,7 +14,7 @@ import {
   STORE_WRITES,
   unkeyedAppendField,
 } from '../src/analysis/vocabulary/operations';
-import { isMessageError, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
+import { isMessageError, limitMessage, LIMIT_WORDS, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
 import { FLAG_SDKS, flagSdk, isDirectFlagEvaluation, isFlagClientType, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from '../src/analysis/vocabulary/flags';
 
 describe('vocabulary: refusals', () => {
@@ -56,6 +56,13 @@ describe('vocabulary: refusals', () => {
     expect(['PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS', 'UNPROCESSABLE_CONTENT'].map(namedRefusal)).toEqual(['conflict', 'conflict', 'conflict']);
     expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired'].some(refusalMessage)).toBe(false);
     expect(REFUSAL_TEXT.test('res.status(400).json({ error: "invalid" })')).toBe(false);
+  });
+
+  it('limit words: a limit reached, by message or class name, not a limit in validation', () => {
+    expect(LIMIT_WORDS.length).toBeGreaterThan(0);
+    expect(['packet quota reached', 'QuotaExceeded', 'DailyLimitExceeded', 'allocation exhausted', 'release exceeds the bond', 'credits used up'].every(limitMessage)).toBe(true);
+    expect(['limit must be a number', 'page size', 'LimitOffsetPager', 'unknown plan'].some(limitMessage)).toBe(false);
+    expect(REFUSAL_TEXT.test("throw new GraphQLError('packet quota reached')")).toBe(true);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   KIND_STATUS,
   STATUS_PROPERTIES,
   isMessageError,
+  limitMessage,
   namedRefusal,
   refusalMessage,
   statusRefusal,
@@ -1335,6 +1336,9 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus, thrown = false): Refus
     // an error class of the app's own that carries its status (`class PolicyError extends Error { status = 403 }`)
     const status = errorStatus?.(n.expression);
     if (status !== undefined) return statusRefusal(status);
+    // (a limit reached, said by the class or the message, where the app gives no status of its own: asked
+    // only knowing the app's statuses, so that a mapping, `QuotaExceeded` answered with 403, comes first)
+    if (errorStatus && (limitMessage(n.expression.text) || (isMessageError(n.expression.text) && text && limitMessage(text)))) return 'conflict';
   }
   return undefined;
 }

@@ -161,6 +161,20 @@ export const HIDING_ERRORS: readonly string[] = ['NotFoundException', 'NotFoundE
 export const REFUSAL_WORDS: readonly string[] = ['forbidden', 'refused', 'unauthori', 'not authori', 'denied', 'not allowed', 'not permitted', 'permission', 'insufficient'];
 
 /**
+ * Words of a plain error's message (or an error class's name) that refuse because a limit is reached:
+ * `new GraphQLError('packet quota reached')`, `QuotaExceeded`. A limit's refusal decides as a 409 or a
+ * 429 does: only on a comparison of what was read with the caller's value.
+ */
+export const LIMIT_WORDS: readonly string[] = ['quota', 'limit reached', 'limit exceeded', 'exceeds', 'exhausted', 'used up'];
+
+const LIMIT = new RegExp(LIMIT_WORDS.map((w) => w.replace(/ /g, '[\\s_-]?')).join('|'), 'i');
+
+/** Whether a plain error's message, or an error class's name (`QuotaExceeded`), says a limit is reached. */
+export function limitMessage(text: string): boolean {
+  return LIMIT.test(text.replace(/([a-z])([A-Z])/g, '$1 $2'));
+}
+
+/**
  * Error classes that say nothing by their name, whose message says whether they refuse:
  * `new Error('forbidden')`, `new HttpError('permission denied')`, `new GraphQLError('not authorised')`
  * (a GraphQL error with a code says it by the code).
@@ -203,7 +217,7 @@ export function refusalMessage(text: string): boolean {
   return WORDS.test(text.replace(/([a-z])([A-Z])/g, '$1 $2'));
 }
 
-const MARKERS = `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES, ...LOCKED_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...JOB_REFUSAL_ERRORS, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|${WORDS.source}`;
+const MARKERS = `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES, ...LOCKED_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...JOB_REFUSAL_ERRORS, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|${WORDS.source}|${LIMIT.source}`;
 const GUARD_REFUSAL = `return\\s+false\\b`;
 
 /** Text that can hold a refusal, for prefilters. */
