@@ -35,6 +35,7 @@ describe('vocabulary: refusals', () => {
     expect(namedRefusal('UnrecoverableError')).toBe('auth');
     expect(REFUSAL_TEXT.test('throw new UnrecoverableError(`no slot on ${kiln}`)')).toBe(true);
     expect(['not allowed to archive', 'CalibrationDenied', 'NotPermittedError', 'CustodyRefused', 'insufficient permissions'].every(refusalMessage)).toBe(true);
+    expect(['pilot not licensed for this vessel class', 'CardSuspended', 'key revoked', 'skipper barred', 'not eligible for a refund'].every(refusalMessage)).toBe(true);
     expect(['res.sendStatus(403)', 'throw new ForbiddenException()', "ctx.throw(401, 'no')", 'return false;'].every((t) => REFUSAL_TEXT.test(t))).toBe(true);
   });
 
@@ -54,7 +55,7 @@ describe('vocabulary: refusals', () => {
     // a limit reached or a balance short: a quota over (413), a transfer the funds do not cover (422), too many (429)
     expect([statusRefusal(413), statusRefusal(422), statusRefusal(429)]).toEqual(['conflict', 'conflict', 'conflict']);
     expect(['PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS', 'UNPROCESSABLE_CONTENT'].map(namedRefusal)).toEqual(['conflict', 'conflict', 'conflict']);
-    expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired'].some(refusalMessage)).toBe(false);
+    expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired', 'tide table not loaded', 'licence number required'].some(refusalMessage)).toBe(false);
     expect(REFUSAL_TEXT.test('res.status(400).json({ error: "invalid" })')).toBe(false);
   });
 

@@ -158,7 +158,25 @@ export const AUTH_CODES: readonly string[] = ['FORBIDDEN', 'UNAUTHORIZED', 'UNAU
 export const HIDING_ERRORS: readonly string[] = ['NotFoundException', 'NotFoundError', 'notFound', 'NotFound'];
 
 /** Words of a plain error's message that refuse for lack of rights: `throw new Error('forbidden')`. */
-export const REFUSAL_WORDS: readonly string[] = ['forbidden', 'refused', 'unauthori', 'not authori', 'denied', 'not allowed', 'not permitted', 'permission', 'insufficient'];
+export const REFUSAL_WORDS: readonly string[] = [
+  'forbidden',
+  'refused',
+  'unauthori',
+  'not authori',
+  'denied',
+  'not allowed',
+  'not permitted',
+  'permission',
+  'insufficient',
+  'not licensed',
+  'not entitled',
+  'not eligible',
+  'not cleared',
+  'suspended',
+  'revoked',
+  'banned',
+  'barred',
+];
 
 /**
  * Words of a plain error's message (or an error class's name) that refuse because a limit is reached:
