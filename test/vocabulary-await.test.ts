@@ -14,7 +14,7 @@ import {
   STORE_WRITES,
   unkeyedAppendField,
 } from '../src/analysis/vocabulary/operations';
-import { isMessageError, limitMessage, LIMIT_WORDS, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
+import { isMessageError, KIND_STATUS, limitMessage, LIMIT_WORDS, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
 import { FLAG_SDKS, flagSdk, isDirectFlagEvaluation, isFlagClientType, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from '../src/analysis/vocabulary/flags';
 
 describe('vocabulary: refusals', () => {
@@ -57,6 +57,11 @@ describe('vocabulary: refusals', () => {
     expect(['PAYLOAD_TOO_LARGE', 'TOO_MANY_REQUESTS', 'UNPROCESSABLE_CONTENT'].map(namedRefusal)).toEqual(['conflict', 'conflict', 'conflict']);
     expect(['Too many links', 'unknown plan', 'ExceedsLimitError', 'AccessTokenExpired', 'tide table not loaded', 'licence number required'].some(refusalMessage)).toBe(false);
     expect(REFUSAL_TEXT.test('res.status(400).json({ error: "invalid" })')).toBe(false);
+  });
+
+  it('the status that stands for each kind of refusal is of that kind', () => {
+    for (const [kind, status] of Object.entries(KIND_STATUS)) expect(statusRefusal(status)).toBe(kind);
+    expect(Object.keys(KIND_STATUS).sort()).toEqual(['auth', 'conflict', 'hiding', 'locked']);
   });
 
   it('limit words: a limit reached, by message or class name, not a limit in validation', () => {
