@@ -37,7 +37,7 @@ export class Guards {
     private readonly kind: TrustKind,
   ) {}
 
-  private anywhere?: boolean;
+  private peerAddressChecked?: boolean;
 
   /**
    * Some code of the app refuses a request by the address of its peer (`if
@@ -46,19 +46,19 @@ export class Guards {
    * client makes it true for all.)
    */
   checksPeerAddress(): boolean {
-    if (this.anywhere !== undefined) return this.anywhere;
-    this.anywhere = false;
+    if (this.peerAddressChecked !== undefined) return this.peerAddressChecked;
+    this.peerAddressChecked = false;
     const address = (n: ts.Node): boolean =>
       (ts.isPropertyAccessExpression(n) && (trustSignalOf(n.name.text) === 'peer-address' || this.isPeerInfoAddress(n))) || ts.forEachChild(n, address) === true;
     const visit = (n: ts.Node): void => {
-      if (this.anywhere) return;
+      if (this.peerAddressChecked) return;
       if (ts.isIfStatement(n) && this.isRejectingCheck(n)) {
         const fn = enclosingFunction(n);
-        if (fn && address(fn)) this.anywhere = true;
+        if (fn && address(fn)) this.peerAddressChecked = true;
       } else ts.forEachChild(n, visit);
     };
     for (const facts of this.project.facts.values()) visit(facts.sourceFile);
-    return this.anywhere;
+    return this.peerAddressChecked;
   }
 
   /** The read is reached only after trust was checked, on every way the tool can see (`Dominance.checkBefore`). */
