@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { isPromiseStep, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
-import { instanceOfClass } from './values';
+import { cradleName, instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions, typeMember } from './modules';
@@ -724,8 +724,8 @@ export class Decisions {
    * `isLoanDeskOpen()`; or a method answering from a field its class refreshes, `this.switches.isOn('x')`.
    */
   readsModuleState(call: ts.CallExpression): boolean {
-    // (asked in a condition: asked first, before the call is resolved)
-    if (!inCondition(call)) return false;
+    // (asked in a condition, and a getter (no arguments) or a method of an instance: asked first, before the call is resolved)
+    if (!inCondition(call) || (call.arguments.length > 0 && !ts.isPropertyAccessExpression(skipOuter(call.expression)))) return false;
     const fn = this.resolve(call);
     if (!fn?.body) return false;
     const returned = returnedExpressions(fn);
@@ -1531,13 +1531,24 @@ export function callResolver(
   contextValues?: CallResolver['contextValues'],
   /** The class a container registers under a name, with a model of the app: what awilix's cradle hands out. */
   registered?: (name: string) => ts.ClassLikeDeclaration | undefined,
+  /**
+   * With a model of the app, the method a call names on a field of the enclosing class whose class value
+   * flow knows (`this.switches.isOn(…)` with `this.switches = gaugeSwitches` from awilix's cradle).
+   */
+  fieldMethod?: (callee: ts.PropertyAccessExpression) => ts.FunctionLikeDeclaration | undefined,
 ): CallResolver {
   const cache = new WeakMap<ts.CallExpression, ts.FunctionLikeDeclaration | null>();
   const resolve = ((call: ts.CallExpression) => {
     if (cache.has(call)) return cache.get(call) ?? undefined;
     cache.set(call, null);
+    const callee = skipOuter(call.expression);
+    const recv = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : undefined;
+    const onField = recv !== undefined && ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword;
     const fn =
-      resolveCall(call, modules) ?? (contextValues ? contextMethod(call, modules, contextValues) : undefined) ?? (registered ? cradleMethod(call, modules, registered) : undefined);
+      resolveCall(call, modules) ??
+      (contextValues ? contextMethod(call, modules, contextValues) : undefined) ??
+      (registered ? cradleMethod(call, modules, registered) : undefined) ??
+      (fieldMethod && onField && ts.isPropertyAccessExpression(callee) ? fieldMethod(callee) : undefined);
     cache.set(call, fn ?? null);
     return fn;
   }) as CallResolver;
@@ -1564,34 +1575,10 @@ function cradleMethod(call: ts.CallExpression, modules: Modules, registered: (na
     const key = decl && ts.isBindingElement(decl) ? (decl.propertyName ?? decl.name) : undefined;
     if (init && key && ts.isIdentifier(key) && calleeChain(init)?.at(-1) === DI_CRADLE) name = key.text;
     // the cradle awilix hands a constructor: `constructor({ flags })`
-    else if (holder && ts.isParameter(holder) && ts.isConstructorDeclaration(holder.parent) && key && ts.isIdentifier(key)) name = key.text;
-  } else if (ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword) name = cradleField(recv);
+    else name = cradleName(decl, recv);
+  }
   const cls = name !== undefined ? registered(name) : undefined;
   return cls ? methodOf(cls, callee.name.text) : undefined;
-}
-
-/**
- * The cradle name a field was given in the constructor awilix calls with its cradle:
- * `constructor({ es, readingRoomFlags }) { this.flags = readingRoomFlags }` gives `this.flags` the name
- * `readingRoomFlags`.
- */
-function cradleField(access: ts.PropertyAccessExpression): string | undefined {
-  let cls: ts.Node | undefined = access.parent;
-  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
-  const ctor = cls && ts.isClassLike(cls) ? cls.members.find(ts.isConstructorDeclaration) : undefined;
-  const pattern = ctor?.parameters[0]?.name;
-  if (!ctor?.body || !pattern || !ts.isObjectBindingPattern(pattern)) return undefined;
-  for (const st of ctor.body.statements) {
-    const e = ts.isExpressionStatement(st) ? skipOuter(st.expression) : undefined;
-    if (!e || !ts.isBinaryExpression(e) || e.operatorToken.kind !== SK.EqualsToken) continue;
-    const left = skipOuter(e.left);
-    const right = skipOuter(e.right);
-    if (!ts.isPropertyAccessExpression(left) || left.expression.kind !== SK.ThisKeyword || left.name.text !== access.name.text || !ts.isIdentifier(right)) continue;
-    const el = pattern.elements.find((b) => ts.isIdentifier(b.name) && b.name.text === right.text);
-    const key = el ? (el.propertyName ?? el.name) : undefined;
-    return key && ts.isIdentifier(key) ? key.text : undefined;
-  }
-  return undefined;
 }
 
 /**

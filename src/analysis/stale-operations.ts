@@ -53,7 +53,14 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const ownErrors = THROW_NEW_TEXT.test(facts.text) && ERROR_STATUS_TEXT.test(facts.text);
   // a function can only decide when a refusal is written in it or in a helper of this file it calls
   // (an error class of the file that carries its status refuses too, thrown in the helper: `assertConsentCovers(…)`)
-  const refuses = (fn: ts.Node): boolean => mayRefuseIn(facts.text.slice(fn.pos, fn.end)) || (ownErrors && isFunctionLike(fn) && decisions.throwsImportedRefusal(fn, false));
+  // (answered once per function: asked for the file's named functions and again for each candidate)
+  const refusing = new Map<ts.Node, boolean>();
+  const refuses = (fn: ts.Node): boolean => {
+    let known = refusing.get(fn);
+    if (known === undefined)
+      refusing.set(fn, (known = mayRefuseIn(facts.text.slice(fn.pos, fn.end)) || (ownErrors && isFunctionLike(fn) && decisions.throwsImportedRefusal(fn, false))));
+    return known;
+  };
   // only a call named like a function of this file that refuses, or calls one that does, can reach a
   // refusal (no resolving of the rest)
   let local: Set<string> | undefined;
@@ -112,6 +119,7 @@ export class StaleOperations {
       project.modules,
       (owner, key) => project.apiLayers.contextField(owner, key) ?? [],
       (name) => project.values.diClassByName(name),
+      (callee) => project.values.methodOf(callee),
     );
     // error classes the app answers with a refusal where it handles errors (an error middleware, in any of its files)
     const mapped = (): ReadonlyMap<ts.ClassLikeDeclaration, number> => {

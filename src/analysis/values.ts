@@ -964,7 +964,7 @@ function cradleBinding(e: ts.BindingElement): string | undefined {
  * The name a constructor is given a dependency under, by destructuring its parameter
  * (`constructor({ bookingRepository })`) or reading a field of it (`deps.bookingRepository`).
  */
-function cradleName(decl: ts.Node | undefined, e: ts.Expression): string | undefined {
+export function cradleName(decl: ts.Node | undefined, e: ts.Expression): string | undefined {
   if (decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isParameter(decl.parent.parent) && ts.isConstructorDeclaration(decl.parent.parent.parent)) {
     const key = decl.propertyName ?? decl.name;
     return ts.isIdentifier(key) || ts.isStringLiteralLike(key) ? key.text : undefined;
