@@ -358,6 +358,16 @@ describe('refusals', () => {
       ['checkout', 'validated', 'requirements', 'authorized', 'okay'],
     ),
   )('isThrowingCheck(%s) → %s', (n, want) => expect(v.isThrowingCheck(n)).toBe(want));
+  it.each(cases(['error', 'message', 'reason'], ['ok', 'status', 'data', 'code']))('isResultMessageKey(%s) → %s', (n, want) => expect(v.isResultMessageKey(n)).toBe(want));
+  it.each([
+    ['PRECONDITION_FAILED', 'conflict'],
+    ['PAYMENT_REQUIRED', 'auth'],
+    ['TOO_MANY_REQUESTS', 'conflict'],
+    ['FORBIDDEN', 'auth'],
+    ['NOT_FOUND', 'hiding'],
+    ['BAD_REQUEST', undefined],
+    ['INTERNAL_SERVER_ERROR', undefined],
+  ] as const)('namedRefusal(%s) → %s', (n, want) => expect(v.namedRefusal(n)).toBe(want));
 });
 
 describe('atomic forms', () => {

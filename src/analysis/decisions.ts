@@ -19,6 +19,7 @@ import {
   limitMessage,
   namedRefusal,
   refusalMessage,
+  isResultMessageKey,
   statusRefusal,
   type RefusalKind,
 } from './vocabulary/refusals';
@@ -1323,6 +1324,12 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus, thrown = false): Refus
     if (k) return k;
   }
   if (ts.isStringLiteralLike(n) && n.parent && ts.isPropertyAssignment(n.parent) && propertyNameText(n.parent.name) === 'code') return namedRefusal(n.text);
+  // `return { ok: false, error: 'device revoked' }`: a result a layered function returns for its caller to answer with,
+  // whose message says what a plain error's would (a protocol with no status: a TLS socket's reply line)
+  if (ts.isStringLiteralLike(n) && n.parent && ts.isPropertyAssignment(n.parent) && isResultMessageKey(propertyNameText(n.parent.name) ?? '') && refusalMessage(n.text)) {
+    const holder = outerPlace(n.parent.parent);
+    if (holder && (ts.isReturnStatement(holder) || (ts.isArrowFunction(holder) && holder.body === n.parent.parent))) return 'auth';
+  }
   if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && (thrown || (n.parent && ts.isThrowStatement(n.parent)))) {
     // `throw new CalibrationDenied(…)`, `throw new Error('forbidden')`
     const message = n.arguments?.[0] && skipOuter(n.arguments[0]);

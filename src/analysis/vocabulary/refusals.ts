@@ -100,7 +100,7 @@ export const HIDING_STATUSES: readonly number[] = [404];
  * (`balance < amount`), not its mere existence nor a state against a constant — which keeps plain
  * validation (422 on the request's own fields, no read) out.
  */
-export const CONFLICT_STATUSES: readonly number[] = [409, 413, 422, 429];
+export const CONFLICT_STATUSES: readonly number[] = [409, 412, 413, 422, 429];
 /**
  * A status that refuses because the record is locked (423: a legal hold, a lock another holds): a
  * decision on any test of what was read — the lock's existence is the point — except a version
@@ -122,7 +122,10 @@ export const STATUS_NAMES: Readonly<Record<string, number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
-  // tRPC's codes for a limit reached: `new TRPCError({ code: 'PAYLOAD_TOO_LARGE' })`
+  PAYMENT_REQUIRED: 402,
+  // tRPC's (and NestJS `HttpStatus`') codes for a limit reached or a precondition failed:
+  // `new TRPCError({ code: 'PAYLOAD_TOO_LARGE' })`, `{ code: 'PRECONDITION_FAILED' }` on a balance too low
+  PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE_CONTENT: 422,
   TOO_MANY_REQUESTS: 429,
@@ -200,6 +203,16 @@ export function limitMessage(text: string): boolean {
 export const MESSAGE_ERRORS: readonly string[] = ['Error', 'HttpError', 'HttpException', 'GraphQLError'];
 export function isMessageError(name: string): boolean {
   return MESSAGE_ERRORS.includes(name);
+}
+
+/**
+ * Keys of a result object a layered function returns for its caller to answer with, whose text says
+ * what a plain error's message would: `return { ok: false, error: 'device revoked' }` (a protocol with
+ * no status, such as a TLS socket's reply line, or a service layer that returns instead of throwing).
+ */
+export const RESULT_MESSAGE_KEYS: readonly string[] = ['error', 'message', 'reason'];
+export function isResultMessageKey(name: string): boolean {
+  return RESULT_MESSAGE_KEYS.includes(name);
 }
 
 /** Methods whose `false` answer refuses the request: NestJS guards. */
