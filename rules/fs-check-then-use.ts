@@ -113,7 +113,7 @@ function latestCheckBefore(checks: readonly Check[], key: string, useCall: FsCal
     if (!runsWithin(useCall.fact, check.call.fact.scope)) continue;
     if (!checkDecidesUse(check.use, use)) continue;
     if (reboundBetween(use.path, check.use.path.end, useCall.fact.node, facts)) continue;
-    if (!decidesReach(check.call.fact.node, checkThrows(check.call), useCall.fact.node, use.path, facts)) continue;
+    if (!decidesReach(check.call.fact.node, checkThrows(check.call), useCall.fact.node, use.path, facts, use.replaced)) continue;
     best = check;
   }
   return best;

@@ -194,7 +194,7 @@ export function enclosingFunction(node: ts.Node): Fn | undefined {
  * statement. Otherwise the use runs whatever the check said (`if (exists(p)) log(); write(p)`) and
  * the check decided nothing about it.
  */
-export function decidesReach(check: ts.Node, checkThrows: boolean, use: ts.Node, path: ts.Expression, facts: FileFacts): boolean {
+export function decidesReach(check: ts.Node, checkThrows: boolean, use: ts.Node, path: ts.Expression, facts: FileFacts, gatedOnly = false): boolean {
   for (let n = use.parent; n; n = n.parent) if (n === check) return true;
   if (inExclusiveBranches(check, use)) return false;
   if (inFinallyAfter(check, use)) return false;
@@ -212,7 +212,7 @@ export function decidesReach(check: ts.Node, checkThrows: boolean, use: ts.Node,
   let checkStatement: ts.Node = check;
   while (checkStatement.parent && checkStatement.parent !== list) checkStatement = checkStatement.parent;
   if (checkStatement === useStatement || isLoop(checkStatement)) return true;
-  if (resultKept(check, checkStatement)) return true;
+  if (!gatedOnly && resultKept(check, checkStatement)) return true;
   if (checkThrows && !caughtWithin(check, checkStatement)) return true;
   const scope = scopeOf(list);
   const from = checkStatement.pos;

@@ -35,6 +35,8 @@ export interface FsPathUse {
   existenceOnly?: boolean;
   /** A use that gives the same outcome whether or not the path existed. */
   idempotent?: FsIdempotence;
+  /** Replaced in one step (a rename's destination): decided only by a check whose branch or exit chooses whether the call runs. */
+  replaced?: true;
 }
 
 /**
@@ -100,7 +102,13 @@ export function resolveFsCalls(facts: FileFacts, calls: readonly CallFact[] = fa
       for (const p of fn.paths ?? []) {
         const arg = args[p.index];
         if (!arg || (p.access === 'write' && (createsExclusively(name, args) || (createsAlone(name, args) && handlesExisting(call))))) continue;
-        paths.push({ path: arg, access: p.access, effect: p.effect, idempotent: p.idempotent ?? idempotentByOptions(name, args) });
+        paths.push({
+          path: arg,
+          access: p.access,
+          effect: p.effect,
+          idempotent: p.idempotent ?? idempotentByOptions(name, args),
+          ...(p.replaced ? { replaced: true as const } : {}),
+        });
       }
     }
     if (paths.length > 0) out.push({ fact, name, display, paths });

@@ -97,6 +97,11 @@ export class Handlers {
     }
   }
 
+  /** The chains of API-layer entries in which `fn` runs as middleware. */
+  private beforeListsWith(fn: Fn): (readonly Fn[])[] {
+    return [...this.project.apiLayers.entries.values()].map((e) => e.before).filter((l) => l.includes(fn));
+  }
+
   /** Whether `fn` is registered to run per request anywhere (route, middleware, hook, guard, listener). */
   isEntry(fn: Fn): boolean {
     return this.byFn.has(fn) || this.nestRoutes.has(fn) || this.project.apiLayers.isEntry(fn);
@@ -128,6 +133,9 @@ export class Handlers {
     const api = this.project.apiLayers.entries.get(fn);
     // a resolver or procedure: its context factory and middleware run before it on every request
     if (api && !nest && !regs) return api.before.some(isGate);
+    // middleware that runs only as part of entries' chains (an inversify `BaseMiddleware` named by `@controller`): gated on each by what precedes it there
+    const lists = !api && !nest && !regs ? this.beforeListsWith(fn) : [];
+    if (lists.length > 0) return lists.every((l) => l.slice(0, l.indexOf(fn)).some(isGate));
     if (!nest && !regs) return this.nestGuardGated(fn, isGate);
     // (a guard that lets routes marked with its metadata key through, `@Public()`, gates none of them)
     const applies = (g: Fn): boolean => isGate(g) && !this.bypassedBy(fn, g);
@@ -309,6 +317,7 @@ export class Handlers {
       push(nest.guards);
     }
     push(this.project.apiLayers.entries.get(fn)?.before ?? []);
+    for (const l of this.beforeListsWith(fn)) push(l.slice(0, l.indexOf(fn)));
     for (const reg of this.byFn.get(fn) ?? []) {
       push(this.receiverChain(reg.receiver, reg.file, order(reg.call), 0, reg.path ?? (reg.method === 'use' ? '' : undefined)));
       push(reg.fns.slice(0, reg.fns.indexOf(fn)));

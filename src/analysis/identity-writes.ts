@@ -509,6 +509,11 @@ function literalRecordsAction(project: Project, e: ts.ObjectLiteralExpression): 
     return ts.isIdentifier(skipOuter(v)) && project.identity.isIdentity(v) && project.values.find(v, leaf) === true;
   };
   if (e.properties.some((p) => (ts.isPropertyAssignment(p) ? whole(p.initializer) : ts.isShorthandPropertyAssignment(p) ? whole(p.name) : false))) return false;
+  // the claims copied field by field (`{ breakerId, operator: op.cn, region: op.region, roles: op.roles }`): more than who acted
+  const claims = e.properties.filter((p) =>
+    ts.isPropertyAssignment(p) ? project.identity.isIdentity(p.initializer) : ts.isShorthandPropertyAssignment(p) && project.identity.isIdentity(p.name),
+  );
+  if (claims.length >= 2) return false;
   // a state set beside who set it and when (`{ estop: '0', resetBy: name, resetAt: Date.now() }`), as the
   // field/value form of a hash write says (`hset(key, 'state', 'aborted', 'by', op)`)
   const given = e.properties.filter(ts.isPropertyAssignment);

@@ -16,7 +16,7 @@ export const FS_MODULES: ReadonlyMap<string, readonly string[]> = new Map([
 export type FsAccess = 'check' | 'read' | 'write';
 
 /** What a use does to the path, in words for messages. */
-export type FsEffect = 'read' | 'opened' | 'written' | 'deleted' | 'renamed' | 'created' | 'changed';
+export type FsEffect = 'read' | 'opened' | 'written' | 'deleted' | 'renamed' | 'replaced' | 'created' | 'changed';
 
 /**
  * Uses whose outcome does not hang on whether the path existed, so an existence check before them
@@ -30,6 +30,8 @@ export interface PathArg {
   access: Exclude<FsAccess, 'check'>;
   effect: FsEffect;
   idempotent?: FsIdempotence;
+  /** Replaced in one step, symlink and all (a rename's destination): a use only where a check of it chose whether the call runs. */
+  replaced?: true;
 }
 
 export interface FsFunction {
@@ -72,8 +74,9 @@ export const FS_FUNCTIONS: Readonly<Record<string, FsFunction>> = {
   emptyDir: { paths: [idem('deleted', 'delete')] }, // empties, or creates when absent
   // the destination of a rename is replaced atomically, link and all: write-then-rename is the
   // fix for write races, so only the source counts
-  rename: { paths: [w('renamed')] },
-  move: { paths: [w('renamed')] }, // fs-extra
+  // (its destination is replaced: a use only when a check of it decides whether the rename runs)
+  rename: { paths: [w('renamed'), { ...w('replaced', 1), replaced: true }] },
+  move: { paths: [w('renamed'), { ...w('replaced', 1), replaced: true }] }, // fs-extra
   copyFile: { paths: [r(), w('written', 1)] },
   cp: { paths: [r(), w('written', 1)] },
   copy: { paths: [r(), w('written', 1)] }, // fs-extra
