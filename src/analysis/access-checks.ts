@@ -57,6 +57,13 @@ export class AccessChecks {
       const read = this.namedChoice(selector);
       if (read) return read;
     }
+    // a value the client sends in place of the identity (`req.query.holder ?? me.subject`, an "act as"
+    // parameter) names whose record, whatever it is called
+    for (const selector of sink.selectors) {
+      if (!this.project.requestValues.mentionsIdentity(selector) || !this.wayWithoutIdentity(selector, 0)) continue;
+      const read = this.project.requestValues.requestReadIn(selector);
+      if (read) return read;
+    }
     return undefined;
   }
 
@@ -122,7 +129,43 @@ export class AccessChecks {
   /** The access is scoped by the identity itself: `where: { id, tenantId: identity.tenantId }`, `AND tenant_id = $2`. */
   scopedByIdentity(sink: Sink): boolean {
     const values = this.project.requestValues;
-    return sink.scope.some((s) => values.carriesIdentity(s) || values.mentionsIdentity(s));
+    return sink.scope.some((s) => (values.carriesIdentity(s) || values.mentionsIdentity(s)) && !this.wayWithoutIdentity(s, 0));
+  }
+
+  /**
+   * The identity reaches `node` on some ways only: an arm of a `?:`, a side of `??`/`||` the client's
+   * value can take instead (`holder = req.query.holder ?? me.subject`), also through a local's
+   * initializer and in every part of a key, filter or list that carries it. A scope the client can
+   * swap for its own value scopes nothing.
+   */
+  private wayWithoutIdentity(node: ts.Node, depth: number): boolean {
+    if (depth > 4) return false;
+    const values = this.project.requestValues;
+    const lacks = (e: ts.Node): boolean => !values.carriesIdentity(e) || this.wayWithoutIdentity(e, depth + 1);
+    const n = skipOuter(node as ts.Expression);
+    if (ts.isConditionalExpression(n)) return lacks(n.whenTrue) || lacks(n.whenFalse);
+    if (ts.isBinaryExpression(n) && (n.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || n.operatorToken.kind === ts.SyntaxKind.BarBarToken))
+      return lacks(n.left) || lacks(n.right);
+    if (ts.isIdentifier(n)) {
+      const decl = this.project.modules.declarationOf(n.text, n);
+      if (decl !== undefined && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && decl.initializer !== undefined)
+        return this.wayWithoutIdentity(decl.initializer, depth + 1);
+      // a parameter: what some caller hands in (`getProfile(holder)` called with `req.query.holder ?? me.cn`)
+      if (!decl || !ts.isParameter(decl) || !ts.isIdentifier(decl.name) || !isFunctionLike(decl.parent)) return false;
+      const fn = decl.parent;
+      const at = fn.parameters.indexOf(decl);
+      return this.project.requestValues.callersOf(fn).some((c) => c.arguments[at] !== undefined && this.wayWithoutIdentity(c.arguments[at], depth + 1));
+    }
+    // a composite: every part that carries the identity can go without it
+    const parts: ts.Node[] = ts.isTemplateExpression(n)
+      ? n.templateSpans.map((t) => t.expression)
+      : ts.isObjectLiteralExpression(n)
+        ? n.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : ts.isShorthandPropertyAssignment(p) ? [p.name] : []))
+        : ts.isArrayLiteralExpression(n)
+          ? [...n.elements]
+          : [];
+    const carrying = parts.filter((e) => values.carriesIdentity(e));
+    return carrying.length > 0 && carrying.every((e) => this.wayWithoutIdentity(e, depth + 1));
   }
 
   /**
