@@ -54,7 +54,7 @@ export class AccessChecks {
       if (read) return read;
     }
     for (const selector of sink.selectors) {
-      const read = this.namedChoice(selector);
+      const read = this.namedChoice(selector, !sink.readOnly && sink.kind === 'database');
       if (read) return read;
     }
     // a value the client sends in place of the identity (`req.query.holder ?? me.subject`, an "act as"
@@ -110,7 +110,7 @@ export class AccessChecks {
    * the request called it: a local or parameter (`const meterId = url.searchParams.get('meter')`,
    * `[, , runId] = url.pathname.split('/')`) or a filter field (`{ traderId: onBehalfOf }`).
    */
-  private namedChoice(selector: ts.Node): RequestRead | undefined {
+  private namedChoice(selector: ts.Node, write = false): RequestRead | undefined {
     let found: RequestRead | undefined;
     const visit = (n: ts.Node): void => {
       if (found || isFunctionLike(n)) return;
@@ -119,6 +119,9 @@ export class AccessChecks {
       const choosing = (name: string): boolean => isIdLikeName(name) || this.identityFields().has(name);
       if (ts.isIdentifier(n) && choosing(n.text) && !isNameOfMember(n)) named = n;
       else if (ts.isPropertyAssignment(n) && choosing(propertyNameText(n.name) ?? '')) named = n.initializer;
+      // the criteria of a write pick the rows it changes whatever the field is called (`update({ sku }, …)`)
+      else if (write && ts.isPropertyAssignment(n) && isValueExpression(n.initializer)) named = n.initializer;
+      else if (write && ts.isShorthandPropertyAssignment(n)) named = n.name;
       if (named) found = this.project.requestValues.requestReadIn(named);
       if (!found) ts.forEachChild(n, visit);
     };
@@ -133,15 +136,16 @@ export class AccessChecks {
   }
 
   /**
-   * The identity reaches `node` on some ways only: an arm of a `?:`, a side of `??`/`||` the client's
-   * value can take instead (`holder = req.query.holder ?? me.subject`), also through a local's
+   * The identity reaches `node` on some ways only: an arm of a `?:`, a side of `??`/`||` that the client's
+   * value takes instead (`holder = req.query.holder ?? me.subject`), also through a local's
    * initializer and in every part of a key, filter or list that carries it. A scope the client can
    * swap for its own value scopes nothing.
    */
   private wayWithoutIdentity(node: ts.Node, depth: number): boolean {
     if (depth > 4) return false;
     const values = this.project.requestValues;
-    const lacks = (e: ts.Node): boolean => !values.carriesIdentity(e) || this.wayWithoutIdentity(e, depth + 1);
+    // (a way the client's own value takes: `undefined` when no identity came is no such way)
+    const lacks = (e: ts.Node): boolean => (!values.carriesIdentity(e) && values.origin(e) !== undefined) || this.wayWithoutIdentity(e, depth + 1);
     const n = skipOuter(node as ts.Expression);
     if (ts.isConditionalExpression(n)) return lacks(n.whenTrue) || lacks(n.whenFalse);
     if (ts.isBinaryExpression(n) && (n.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || n.operatorToken.kind === ts.SyntaxKind.BarBarToken))

@@ -348,7 +348,7 @@ export class Values {
 
   /**
    * What a local container is filled with after it is made: `pairs.set(k, v)`, `list.push(v)`,
-   * `seen.add(v)`, `bag[k] = v` — for a binding made empty (`new Map()`, `[]`, `{}`).
+   * `seen.add(v)`, `bag[k] = v`, `out.subject = v` — for a binding made empty (`new Map()`, `[]`, `{}`).
    */
   private containerWrites(id: ts.Identifier, decl: ts.VariableDeclaration): ts.Expression[] {
     const init = decl.initializer && skipOuter(decl.initializer);
@@ -365,10 +365,11 @@ export class Values {
         const method = n.expression.name.text;
         if (CONTAINER_WRITES.includes(method) && n.arguments.length > 0 && this.project.modules.declarationOf(id.text, n) === decl) out.push(n.arguments[n.arguments.length - 1]);
       }
+      // (`bag[k] = v`, and an object filled field by field, `out.subject = v`)
       if (
         ts.isBinaryExpression(n) &&
         n.operatorToken.kind === SK.EqualsToken &&
-        ts.isElementAccessExpression(n.left) &&
+        (ts.isElementAccessExpression(n.left) || (ts.isPropertyAccessExpression(n.left) && ts.isObjectLiteralExpression(init))) &&
         ts.isIdentifier(n.left.expression) &&
         n.left.expression.text === id.text &&
         this.project.modules.declarationOf(id.text, n) === decl
