@@ -18,7 +18,7 @@ import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIEL
 import { isFunctionLike, member, propertyNameText } from './modules';
 import { references } from './guards';
 import { CLIENT_HOLDER_ROOTS, namesDatabase, writeSelection } from './vocabulary/data-access';
-import { appendsRecord, chainNames, commandMade, operationOf, performedOperation, type Operation } from './operations';
+import { appendsRecord, chainNames, commandMade, operationOf, type Operation } from './operations';
 import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
 import {
   CONDITION_KEYS,
@@ -772,12 +772,27 @@ export function conditionInQuery(
     // (a lookup of the same collection asked with a filter, `Zone.exists({ _id, growers: cn })`, asked its values:
     // the write filtered on them again, `Zone.updateOne({ _id, growers: cn }, …)`, only finds the row while they hold)
     const same = sameCollection(check.call, op.node) && existenceOnly(check);
-    const asked = check.call.arguments.flatMap((a) =>
+    // (the arguments along a builder chain too: `knex('claims').where({ id, adjuster }).first()`)
+    const asked = chainArguments(check.call).flatMap((a) =>
       same && ts.isObjectLiteralExpression(skipOuter(a)) ? filterValues(skipOuter(a) as ts.ObjectLiteralExpression) : [skipOuter(a).getText()],
     );
     return nested || asked.filter((a) => values.has(a)).length >= 2;
   }
   return check.fields.some((f) => words.has(norm(f)));
+}
+
+/** The arguments of every call along a chain, the last call's first: `knex('t').where({ id }).first()` → `{ id }`, `'t'`. */
+function chainArguments(call: ts.CallExpression): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  let n: ts.Expression = call;
+  for (;;) {
+    n = skipOuter(n);
+    if (ts.isCallExpression(n)) {
+      out.push(...n.arguments);
+      n = n.expression;
+    } else if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) n = n.expression;
+    else return out;
+  }
 }
 
 /** The values a filter object asks for, nested filters (`where`) too: `{ _id: id, growers: cn }` → `id`, `cn`. */
@@ -1141,7 +1156,7 @@ function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Oper
   const guard = (b: ts.Node): boolean => {
     const call = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     const helper = call && ts.isCallExpression(call) ? decisions.resolve(call) : undefined;
-    return helper !== undefined && decisions.refuses(helper) && performedOperation(helper, decisions.resolve, 1) === undefined;
+    return helper !== undefined && decisions.refuses(helper) && !decisions.worksItself(helper);
   };
   // (a step of a promise chain starts where the chain does: it is passed where its `.then` is)
   const at = (b: ts.Node): number => (ts.isCallExpression(b) && ts.isPropertyAccessExpression(b.expression) ? b.expression.name.pos : b.pos);

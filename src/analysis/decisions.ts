@@ -138,7 +138,7 @@ export class Decisions {
           // `return used < carrier.weeklySlotLimit`)
           const compared = comparesRecord(n.expression, true) || (behind !== undefined && this.answersComparison(behind.call));
           const conflictOnly = (refusal.kind === 'conflict' && (!compared || versionOnly)) || (refusal.kind === 'locked' && versionOnly);
-          if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)))) {
+          if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)) || this.scopedByCaller(behind.call, fn))) {
             out.push({
               read: behind.read,
               call: behind.call,
@@ -289,6 +289,84 @@ export class Decisions {
     return false;
   }
 
+  /**
+   * Whether a helper does work itself: an operation in it other than a request whose answer its own
+   * check tests (`if (!(await allow(partnerId, action))) throw new ScopeDenied()` with `allow` asking a
+   * policy service with `POST`: it asks, it does not act).
+   */
+  worksItself(fn: ts.FunctionLikeDeclaration): boolean {
+    const kind = performedOperation(fn, this.resolve, 1);
+    if (kind !== 'http') return kind !== undefined;
+    const asked = new Set<ts.Node>(
+      this.checksIn(fn, 1)
+        .filter((c) => c.refusal)
+        .map((c) => c.call),
+    );
+    let acts = false;
+    const visit = (n: ts.Node): void => {
+      if (acts || asked.has(n) || (n !== fn && isFunctionLike(n) && !ts.isArrowFunction(n))) return;
+      if ((ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) && operationOf(n, this.resolve, 1)) acts = true;
+      else ts.forEachChild(n, visit);
+    };
+    if (fn.body) visit(fn.body);
+    return acts;
+  }
+
+  /**
+   * A lookup the caller's identity scopes (`prescriptions.findAssigned(rxId, pharmacy.ncpdpId)` with
+   * `const pharmacy = ctx.state.pharmacy`): what it does not find is not the caller's — a 404 on it
+   * refuses as an ownership check would, and the record can change hands meanwhile.
+   */
+  scopedByCaller(call: ts.CallExpression, fn: ts.FunctionLikeDeclaration): boolean {
+    const bound = (e: ts.Expression, depth: number): boolean => {
+      const x = skipOuter(e);
+      if (depth > 3) return false;
+      if (ts.isPropertyAccessExpression(x)) {
+        const holder = skipOuter(x.expression);
+        if (ts.isPropertyAccessExpression(holder) && isRequestField(holder.name.text)) return false;
+        // `ctx.state.pharmacy`, `res.locals.member`, `request.partner` (not `req.params`, `req.body`)
+        if (isRequestBoundField(calleeChain(holder)?.at(-1) ?? '') && isRequestLike(holder)) return true;
+        if (isRequestLike(holder) && !isRequestField(x.name.text) && !isRequestConnectionField(x.name.text) && !isRequestBoundField(x.name.text)) return true;
+        return bound(holder, depth + 1);
+      }
+      if (ts.isIdentifier(x)) {
+        const decl = this.modules.declarationOf(x.text, x);
+        if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end) return bound(decl.initializer, depth + 1);
+      }
+      return false;
+    };
+    // the client chose the record: `ctx.params.rxId`, `req.body.id` (a lookup of the caller's own record by its identity alone,
+    // `Service.findOne({ where: { name: ctx.state.identity.service } })`, finds where it is registered: an existence check)
+    const chosen = (e: ts.Expression, depth: number): boolean => {
+      const x = skipOuter(e);
+      if (depth > 3) return false;
+      if (ts.isPropertyAccessExpression(x)) {
+        const holder = skipOuter(x.expression);
+        if (isRequestLike(holder) && isRequestField(x.name.text)) return true;
+        if (ts.isPropertyAccessExpression(holder) && isRequestLike(skipOuter(holder.expression)) && isRequestField(holder.name.text)) return true;
+        return chosen(holder, depth + 1);
+      }
+      if (ts.isIdentifier(x)) {
+        const decl = this.modules.declarationOf(x.text, x);
+        if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end) return chosen(decl.initializer, depth + 1);
+      }
+      return false;
+    };
+    let scoped = false;
+    let picked = false;
+    const visit = (n: ts.Node): void => {
+      if ((scoped && picked) || isFunctionLike(n)) return;
+      if (ts.isPropertyAccessExpression(n) || ts.isIdentifier(n)) {
+        scoped ||= bound(n, 0);
+        picked ||= chosen(n, 0);
+      }
+      ts.forEachChild(n, visit);
+    };
+    // (the arguments anywhere along the chain: `db('orders').where({ id, depot_id }).first()`)
+    visit(call);
+    return scoped && picked;
+  }
+
   /** The decisions of a function: checks that refuse. */
   decisionsIn(fn: ts.FunctionLikeDeclaration): Check[] {
     return this.checksIn(fn).filter((c) => c.refusal !== undefined);
@@ -307,7 +385,7 @@ export class Decisions {
     const refusal = helper ? this.thrownRefusal(helper) : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth') ? 'auth' : undefined;
     if (!refusal) return undefined;
     // a helper that does the work itself is an operation, not a decision
-    if (helper && performedOperation(helper, this.resolve, 1) !== undefined) return undefined;
+    if (helper && this.worksItself(helper)) return undefined;
     const behind = this.readBehind(e, fn, 0);
     if (!behind) return undefined;
     return { read: behind.read, call: behind.call, refusal, throws: true, fields: behind.fields, shared: behind.shared, ...(helper ? { via: helper } : {}) };
@@ -361,7 +439,7 @@ export class Decisions {
     if (!inner) return undefined;
     // a helper that does the work itself (`deleteFeatures(…)` writes, and throws on its own checks) is an operation, not a decision,
     // also when its writes go through a store the tool cannot see into: its name says what it does
-    if (performedOperation(fn, this.resolve, 1) !== undefined || namesOperation(chainNames(e.expression).at(-1) ?? '')) return undefined;
+    if (this.worksItself(fn) || namesOperation(chainNames(e.expression).at(-1) ?? '')) return undefined;
     return {
       read: awaited ? skipOuter(expr) : e,
       call: e,
@@ -671,6 +749,9 @@ export class Decisions {
     if (WAITS_NOT_READS.includes(names.at(-1)!)) return false;
     // a signature checked over the request's own token: its claims, not state other requests change
     if (SIGNATURE_VERIFIERS.includes(names.at(-1)!)) return false;
+    // (so is a helper of the app whose only waits are such checks: `verifyAccessToken(token)` awaiting `jwtVerify(token, jwks)`)
+    const helper = this.resolve(call);
+    if (helper && onlyVerifiesSignatures(helper)) return false;
     return operationOf(call) === undefined;
   }
 
@@ -1752,4 +1833,22 @@ function gatheredCalls(init: ts.Expression): (ts.Expression | undefined)[] | und
   if (!ts.isCallExpression(e) || !/^Promise\.(all|allSettled)$/.test(calleeChain(e.expression)?.join('.') ?? '')) return undefined;
   const list = e.arguments[0] && skipOuter(e.arguments[0]);
   return list && ts.isArrayLiteralExpression(list) ? list.elements.map((x) => (ts.isSpreadElement(x) ? undefined : skipOuter(x))) : undefined;
+}
+
+/** A function whose every wait is a signature check over what it was given (`await jwtVerify(token, jwks, …)`): it reads no state. */
+function onlyVerifiesSignatures(fn: ts.FunctionLikeDeclaration): boolean {
+  if (!fn.body) return false;
+  let verifies = false;
+  let other = false;
+  const visit = (n: ts.Node): void => {
+    if (other || (n !== fn && isFunctionLike(n))) return;
+    if (ts.isAwaitExpression(n)) {
+      const e = skipOuter(n.expression);
+      if (ts.isCallExpression(e) && SIGNATURE_VERIFIERS.includes(chainNames(e.expression).at(-1) ?? '')) verifies = true;
+      else other = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return verifies && !other;
 }
