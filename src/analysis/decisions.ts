@@ -1411,6 +1411,11 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus, thrown = false): Refus
     const holder = outerPlace(n.parent.parent);
     if (holder && (ts.isReturnStatement(holder) || (ts.isArrowFunction(holder) && holder.body === n.parent.parent))) return 'auth';
   }
+  // `return 'ERR rotation not permitted'`: a reply line returned for the caller to write to the peer, saying so
+  if (ts.isStringLiteralLike(n) && refusalMessage(n.text)) {
+    const holder = outerPlace(n);
+    if (holder && holder !== n && (ts.isReturnStatement(holder) || (ts.isArrowFunction(holder) && holder.body === n))) return 'auth';
+  }
   if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && (thrown || (n.parent && ts.isThrowStatement(n.parent)))) {
     // `throw new CalibrationDenied(…)`, `throw new Error('forbidden')`
     const message = n.arguments?.[0] && skipOuter(n.arguments[0]);
