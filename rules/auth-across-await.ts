@@ -4,7 +4,14 @@ import type { FileFacts } from '../src/analysis/facts/types';
 import type { Project } from '../src/analysis/project';
 import type { Modules } from '../src/analysis/modules';
 import type { SharedIdentityUse } from '../src/analysis/shared-identity';
-import { mayHoldCrossFileWindow, mayHoldWindow, perRequestStateInFile, staleOperationsAcrossImports, staleOperationsInFile } from '../src/analysis/stale-operations';
+import {
+  mayHoldCrossFileWindow,
+  mayHoldWindow,
+  perRequestStateInFile,
+  perRequestStateOfImports,
+  staleOperationsAcrossImports,
+  staleOperationsInFile,
+} from '../src/analysis/stale-operations';
 import { defineRule, type RuleReport } from '../src/rule';
 import { ts } from '../src/ts';
 import { EMIT_METHOD, isPromiseStep, isQueueCall } from '../src/analysis/vocabulary/deferral';
@@ -86,6 +93,8 @@ lookup made with those claims against a database, cache or permission service is
       imports(facts: FileFacts, modules: Modules) {
         // without an identity model: helpers, guards and state the file's imports reach
         for (const s of staleOperationsAcrossImports(facts, modules)) context.report(staleReport(s));
+        // identity another module keeps per request (a module variable its setter writes), relied on here
+        for (const use of perRequestStateOfImports(facts, modules)) context.report(sharedReport(use));
       },
       project(project: Project) {
         // what a helper in another file adds to what each file showed alone

@@ -4,10 +4,10 @@ import { callResolver, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction } from './dominance';
 import { references } from './guards';
-import { isFunctionLike } from './modules';
+import { isFunctionLike, type Modules } from './modules';
 import { operationOf } from './operations';
 import type { Project } from './project';
-import type { Place, SharedState } from './shared-state';
+import { SharedState, type Place } from './shared-state';
 
 /**
  * Identity kept in shared state (a module variable, a singleton field) read on both sides of an
@@ -142,6 +142,118 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
   const decidedUses = places.size === 0 ? [] : suspendingFunctions(sf).flatMap((fn) => staleSharedIdentity(fn, places, shared, () => undefined));
   const seenNodes = new Set(decidedUses.map((u) => u.node));
   return [...decidedUses, ...setThenUsed.filter((u) => !seenNodes.has(u.node))];
+}
+
+/**
+ * Per-request state another module keeps, seen from the file that relies on it: a module variable
+ * that module writes from what its function was given (`setCurrentTenant(t) { current = t }`, called by
+ * middleware), read here through the module's getter (`currentTenant()`) or by name, and tested here by
+ * a refusal that turns a client away (`const tenant = currentTenant(); if (!tenant) ctx.throw(401)`),
+ * which marks it as the client's identity. Read on both sides of an `await`, or decided on before one,
+ * it may be another request's by then. Places of `sf` itself are `perRequestStateUses`' to find.
+ */
+export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules): SharedIdentityUse[] {
+  const fns = suspendingFunctions(sf);
+  if (fns.length === 0) return [];
+  const shared = new SharedState(modules);
+  const resolve = callResolver(modules);
+  const kept = new Map<string, { place: Place; write: ts.Node } | null>();
+  const getters = new Map<ts.Node, string>();
+  /** A place of another module that a function there writes from its own parameters. */
+  const perRequest = (place: Place | undefined, home: ts.SourceFile): string | undefined => {
+    if (!place?.shared || (place.kind !== 'module-variable' && place.kind !== 'module-object') || home === sf) return undefined;
+    if (!kept.has(place.key)) kept.set(place.key, writtenPerRequest(place.key, home, shared) ?? null);
+    return kept.get(place.key) ? place.key : undefined;
+  };
+  const read = (n: ts.Node): string | undefined => {
+    if (ts.isCallExpression(n)) {
+      const fn = resolve(n);
+      if (!fn?.body || fn.getSourceFile() === sf) return undefined;
+      const place = returnedSharedPlace(fn, shared);
+      const key = perRequest(place, fn.getSourceFile());
+      if (key) getters.set(fn, key);
+      return key;
+    }
+    if (ts.isIdentifier(n) && isRead(n)) {
+      const decl = modules.declarationOf(n.text, n);
+      return decl ? perRequest(shared.placeOf(n), decl.getSourceFile()) : undefined;
+    }
+    return undefined;
+  };
+  // what a refusal of the client tests, directly or through a local copy (`const tenant = currentTenant()`)
+  const decided = new Set<string>();
+  const tested = (e: ts.Node): void => {
+    const k = read(e);
+    if (k) decided.add(k);
+    else if (ts.isIdentifier(e)) {
+      const decl = modules.declarationOf(e.text, e);
+      if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.getSourceFile() === sf) {
+        let init = skipOuter(decl.initializer);
+        if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+        const c = read(init);
+        if (c) decided.add(c);
+      }
+    }
+    ts.forEachChild(e, tested);
+  };
+  const visitTests = (n: ts.Node): void => {
+    if (ts.isIfStatement(n)) {
+      const refusal = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
+      if (refusal?.decides && refusal.kind === 'auth') tested(n.expression);
+    }
+    ts.forEachChild(n, visitTests);
+  };
+  fns.forEach(visitTests);
+  if (decided.size === 0) return [];
+  const places = new Map<string, { place: Place; write: ts.Node }>();
+  for (const k of decided) places.set(k, kept.get(k)!);
+  const getterKey = (n: ts.Node): string | undefined => {
+    if (!ts.isCallExpression(n)) return undefined;
+    const fn = resolve(n);
+    const k = fn ? getters.get(fn) : undefined;
+    return k && places.has(k) ? k : undefined;
+  };
+  return fns.flatMap((fn) => staleSharedIdentity(fn, places, shared, getterKey));
+}
+
+/** The write of a module's place from the parameters of the function that makes it (`current = tenant` in `setCurrentTenant(tenant)`). */
+function writtenPerRequest(key: string, home: ts.SourceFile, shared: SharedState): { place: Place; write: ts.Node } | undefined {
+  let found: { place: Place; write: ts.Node } | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const fn = enclosingFunction(n);
+      const given = fn && !ts.isConstructorDeclaration(fn) ? fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])) : [];
+      if (given.length > 0 && references(n.right, new Set(given))) {
+        const place = shared.placeOf(n.left);
+        if (place?.shared && place.key === key) found = { place, write: n };
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(home);
+  return found;
+}
+
+/** The shared place a function returns on every path (see `returnedPlace`), with its description. */
+function returnedSharedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState): Place | undefined {
+  const key = returnedPlace(fn, shared);
+  if (key === undefined) return undefined;
+  let place: Place | undefined;
+  const visit = (n: ts.Node): void => {
+    if (place || (n !== fn && isFunctionLike(n))) return;
+    if (ts.isReturnStatement(n) && n.expression) {
+      const p = shared.placeOf(skipOuter(n.expression));
+      if (p?.shared && p.key === key) place = p;
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (fn.body && !ts.isBlock(fn.body)) {
+    const p = shared.placeOf(skipOuter(fn.body));
+    return p?.shared && p.key === key ? p : undefined;
+  }
+  visit(fn);
+  return place;
 }
 
 /**

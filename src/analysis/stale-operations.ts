@@ -7,7 +7,7 @@ import type { FileFacts } from './facts/types';
 import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
 import { chainNames, operationOf, performedOperation, registersHandler } from './operations';
 import type { Project } from './project';
-import { perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
+import { perRequestStateAcrossImports, perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
 import { receiverDeclaration } from './request-values';
 import { mayHoldOperation } from './vocabulary/operations';
@@ -26,6 +26,15 @@ export const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) 
 
 /** Structural, not vocabulary: a statement setting a field of `this` to a name or a name's field (`this.actor = operator.cn;`). */
 const FIELD_SET_TEXT = /\bthis\.[\w$]+\s*=\s*[A-Za-z_$][\w$.]*\s*;/;
+
+/**
+ * Identity another module of the file's imports keeps per request, relied on here across a wait
+ * (`perRequestStateAcrossImports`): a module variable its setter writes, read back through its getter.
+ */
+export function perRequestStateOfImports(facts: FileFacts, modules: Modules): SharedIdentityUse[] {
+  if (!REFUSAL_TEXT.test(facts.text)) return [];
+  return perRequestStateAcrossImports(facts.sourceFile, modules);
+}
 
 /** Identity a shared object of this file keeps per request (`perRequestStateUses`): the file alone shows it. */
 export function perRequestStateInFile(facts: FileFacts): SharedIdentityUse[] {
