@@ -28,7 +28,7 @@ export default defineRule({
     overwritten:
       'The request-bound identity {{field}} is overwritten with {{other}}, a value not taken from the client certificate: later checks on this request trust it as the certificate identity',
     deferred:
-      'Access is decided here, after the request was answered, from {{value}}, derived from {{source}} and captured by {{work}} ({{where}}): the claims may no longer hold when this runs',
+      '{{value}}, derived from {{source}}, is captured by {{work}} for work that decides access from it after the request was answered ({{where}}): the claims may no longer hold when it runs',
   },
   remediationSummary:
     'Derive identity from the certificate once per request and bind it to the request (`req.identity`, `res.locals`, `ctx.state`, `c.set()`, `request.identity`) or pass it as an argument; never keep it in module variables, shared caches, `app.locals` or singleton fields.',
@@ -97,17 +97,18 @@ state, and derive and validate identity per request, close to where it is used. 
           });
         }
 
-        // 3. deferred work that decides access from captured claims: reported where it decides,
-        // with the capture (the timer, the queued job, the emit) as the related location
+        // 3. deferred work that decides access from captured claims: reported where the claims are
+        // written into the work (the timer, the queued job, the emit), as RULES.md flags the write, with
+        // the decision as the related location
         for (const { test, value, capture } of writes.deferredDecisions()) {
           const source = sourceOf(capture);
-          const where = sf(capture) === sf(test) ? `line ${line(capture)}` : `${path.basename(sf(capture).fileName)}:${line(capture)}`;
+          const where = sf(capture) === sf(test) ? `decided at line ${line(test)}` : `decided at ${path.basename(sf(test).fileName)}:${line(test)}`;
           context.report({
             messageId: 'deferred',
-            node: test,
+            node: capture,
             data: { value: code(snippet(value, sf(value), 40)), source: source.text, work: code(`${snippet(capture.expression, sf(capture), 40)}()`), where },
             related: [
-              { node: capture, message: 'the claims are captured here, while the request is open' },
+              { node: test, message: 'access is decided here from the captured claims, after the request was answered' },
               ...(source.node ? [{ node: source.node, message: `the identity is read here (${source.text})` }] : []),
             ],
           });
