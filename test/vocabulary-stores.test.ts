@@ -87,6 +87,18 @@ describe('the stores table', () => {
   });
 
   it.each([
+    ['hget', [0, 1], undefined],
+    ['sismember', [0, 1], undefined],
+    ['sIsMember', [0, 1], undefined],
+    ['smismember', [0], 1],
+    ['smembers', [0], undefined],
+  ] as const)('redis %s chooses by arguments %j (and every one from %s)', (name, args, restFrom) => {
+    const op = storeMethod(STORE_CLIENTS.find((s) => s.store === 'redis')!, name);
+    expect(op?.args).toEqual(args);
+    expect(op?.restFrom).toBe(restFrom);
+  });
+
+  it.each([
     ['redis', 'add'],
     ['redis', 'quit'],
     ['redis', 'on'],

@@ -168,8 +168,10 @@ const REDIS_METHODS: Record<string, StoreOperation> = {
   brpop: rKey(false),
   // sets
   smembers: rKey(true),
-  sismember: rKey(true),
-  smismember: rKey(true),
+  // a membership test asks about the member as much as the set: `sismember(poolKey, runner.id)` is
+  // scoped by the runner it asks about
+  sismember: rField(true),
+  smismember: rFields(true),
   scard: rKey(true),
   srandmember: rKey(true),
   sscan: rKey(true),
