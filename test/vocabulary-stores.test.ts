@@ -93,7 +93,10 @@ describe('the stores table', () => {
     ['smismember', [0], 1],
     ['smembers', [0], undefined],
   ] as const)('redis %s chooses by arguments %j (and every one from %s)', (name, args, restFrom) => {
-    const op = storeMethod(STORE_CLIENTS.find((s) => s.store === 'redis')!, name);
+    const op = storeMethod(
+      STORE_CLIENTS.find((s) => s.store === 'redis')!,
+      name,
+    );
     expect(op?.args).toEqual(args);
     expect(op?.restFrom).toBe(restFrom);
   });

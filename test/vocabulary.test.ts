@@ -466,6 +466,10 @@ describe('containers', () => {
     expect(v.namesCache(n)).toBe(want),
   );
   it.each(cases(['app', 'fastify', 'server', 'instance'], ['router', 'req']))('isAppObject(%s) → %s', (n, want) => expect(v.isAppObject(n)).toBe(want));
+  it.each(cases(['FastifyInstance', "import('fastify').FastifyInstance", 'fastify.FastifyInstance', 'FastifyInstance<Server>'], ['FastifyRequest', 'Instance', 'Express']))(
+    'isAppInstanceType(%s) → %s',
+    (n, want) => expect(v.isAppInstanceType(n)).toBe(want),
+  );
   it.each(cases(['global', 'globalThis', 'window'], ['process', 'self']))('isGlobalObject(%s) → %s', (n, want) => expect(v.isGlobalObject(n)).toBe(want));
   it.each(cases(['res', 'reply', 'ctx', 'c', 'console', 'this.logger', 'JSON', 'socket', 'app', 'process', 'body'], ['prisma', 'db', 'accounts', 'req']))(
     'isNonStateReceiver(%s) → %s',

@@ -10,6 +10,7 @@ import {
   ASYNC_LOCAL_READ,
   ASYNC_LOCAL_STORAGE,
   collectionClassOf,
+  isAppInstanceType,
   isAppObject,
   isCacheModule,
   isGlobalObject,
@@ -314,7 +315,7 @@ export class SharedState {
   private fieldPlace(thisNode: ts.Node, path: string[]): Place | undefined {
     if (path.length === 0) return undefined;
     const cls = classOfThis(thisNode);
-    if (!cls) return undefined;
+    if (!cls) return appInstanceThis(thisNode) ? { shared: true, kind: 'app-locals', key: `app:${path.join('.')}`, label: code(`this.${path.join('.')}`) } : undefined;
     return this.classFieldPlace(cls, path, 0);
   }
 
@@ -771,4 +772,15 @@ function staticMember(cls: ts.ClassDeclaration, name: string): boolean {
   return cls.members.some(
     (m) => m.name !== undefined && propertyNameText(m.name) === name && ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some((x) => x.kind === SK.StaticKeyword),
   );
+}
+
+/** `this` of a function that declares it the app or server object: `function hook(this: FastifyInstance, request) { … }`. */
+function appInstanceThis(thisNode: ts.Node): boolean {
+  for (let n = thisNode.parent; n; n = n.parent) {
+    if (ts.isArrowFunction(n)) continue;
+    if (!isFunctionLike(n)) continue;
+    const first = n.parameters[0];
+    return first !== undefined && ts.isIdentifier(first.name) && first.name.text === 'this' && first.type !== undefined && isAppInstanceType(first.type.getText());
+  }
+  return false;
 }

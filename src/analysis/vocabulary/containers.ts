@@ -115,6 +115,16 @@ export const APP_OBJECTS: readonly string[] = ['app', 'fastify', 'server', 'inst
 /** Globals: shared by every request. */
 export const GLOBAL_OBJECTS: readonly string[] = ['global', 'globalThis', 'window'];
 
+/**
+ * Types of the app or server object a function may declare as its `this` (Fastify binds a hook's and
+ * a handler's `this` to the instance: `function (this: FastifyInstance, request) { this.x = … }`).
+ */
+export const APP_INSTANCE_TYPES: readonly string[] = ['FastifyInstance'];
+export function isAppInstanceType(typeText: string): boolean {
+  const last = typeText.replace(/<.*$/s, '').split('.').at(-1)?.replace(/\W/g, '') ?? '';
+  return APP_INSTANCE_TYPES.includes(last);
+}
+
 export function isAppObject(name: string): boolean {
   return APP_OBJECTS.includes(name);
 }
