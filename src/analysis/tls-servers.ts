@@ -375,16 +375,21 @@ export class TlsServers {
     const out: TlsOptions = { complete: true, values, node: expr };
     this.fill(expr, out, depth);
     // `opts.rejectUnauthorized = false` before the server is created
-    const e = skipOuter(expr as ts.Expression);
-    if (ts.isIdentifier(e)) {
-      const facts = this.project.facts.get(e.getSourceFile().fileName);
-      for (const key of ASSIGNED_TLS_OPTIONS) {
-        for (const node of facts?.assignments.get(`${e.text}.${key}`) ?? []) {
-          if (ts.isBinaryExpression(node)) values.set(key, { node, literal: literalBool(node.right) });
-        }
+    this.assignedOptions(skipOuter(expr as ts.Expression), values);
+    return out;
+  }
+
+  /** Options set on a local object after it was made: `opts.rejectUnauthorized = false`, `options.crl = readFileSync(…)`. */
+  private assignedOptions(e: ts.Node, values: Map<string, OptionValue>): void {
+    if (!ts.isIdentifier(e)) return;
+    const facts = this.project.facts.get(e.getSourceFile().fileName);
+    const decl = this.project.modules.declarationOf(e.text, e);
+    for (const key of ASSIGNED_TLS_OPTIONS) {
+      for (const node of facts?.assignments.get(`${e.text}.${key}`) ?? []) {
+        // (the same binding: another function's `options` is another object)
+        if (ts.isBinaryExpression(node) && (!decl || this.project.modules.declarationOf(e.text, node) === decl)) values.set(key, { node, literal: literalBool(node.right) });
       }
     }
-    return out;
   }
 
   private fill(expr: ts.Node, out: TlsOptions, depth: number): void {
@@ -399,11 +404,13 @@ export class TlsServers {
         ? this.project.facts.get(e.getSourceFile().fileName)?.assignments.get(`this.${e.name.text}`)?.at(-1)
         : undefined;
     let value = set && ts.isBinaryExpression(set) ? this.project.modules.valueOf(set.right) : this.project.modules.valueOf(expr);
+    let returned: ts.Expression | undefined;
     if (value && ts.isAwaitExpression(value)) value = this.project.modules.valueOf(value.expression);
     if (value && ts.isCallExpression(value)) {
       // a local factory: `function tlsOptions() { return { … } }`
       const fn = this.project.handlers.functionOf(value.expression);
       const ret = fn && returnedExpressions(fn)[0];
+      returned = ret && skipOuter(ret);
       value = ret ? this.project.modules.valueOf(ret) : value;
       if (value && ts.isAwaitExpression(value)) value = this.project.modules.valueOf(value.expression);
       if (value && ts.isCallExpression(value) && calleeChain(value.expression)?.join('.') === 'Object.assign') {
@@ -435,6 +442,8 @@ export class TlsServers {
         out.values.set(name, { node: p, literal, mayBeTrue: literal === undefined && computedTrue(v) });
       }
     }
+    // and what a factory sets on the object it returns, after making it: `options.crl = …` before `return options`
+    if (returned) this.assignedOptions(returned, out.values);
   }
 }
 
