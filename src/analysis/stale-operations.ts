@@ -22,7 +22,28 @@ const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
  * method was given and relied on after a wait (`this.actor = operatorCn; await …; insert({ by:
  * this.actor })`): derived from the tables (a prefilter).
  */
-export const mayHoldWindow = (text: string): boolean => SUSPEND_TEXT.test(text) && (REFUSAL_TEXT.test(text) || FIELD_SET_TEXT.test(text)) && mayHoldOperation(text);
+export const mayHoldWindow = (text: string): boolean => suspends(text) && (refuses(text) || FIELD_SET_TEXT.test(text)) && operates(text);
+
+/**
+ * The text tests both prefilters ask of a file (its description asks one, its first-phase walk the
+ * other), answered once per text: each is a scan of the whole file with many alternatives. Bounded:
+ * a long-lived process (an editor) forgets the answers past a few thousand files.
+ */
+const textAnswers = new Map<string, number>();
+const TEXT_CACHE_LIMIT = 5000;
+function askOnce(bit: number, test: (text: string) => boolean): (text: string) => boolean {
+  return (text) => {
+    const known = textAnswers.get(text) ?? 0;
+    if (known & (bit << 1)) return (known & bit) !== 0;
+    if (textAnswers.size >= TEXT_CACHE_LIMIT && !textAnswers.has(text)) textAnswers.clear();
+    const answer = test(text);
+    textAnswers.set(text, known | (bit << 1) | (answer ? bit : 0));
+    return answer;
+  };
+}
+const suspends = askOnce(1, (t) => SUSPEND_TEXT.test(t));
+const refuses = askOnce(4, (t) => REFUSAL_TEXT.test(t));
+const operates = askOnce(16, mayHoldOperation);
 
 /** Structural, not vocabulary: a statement setting a field of `this` to a name or a name's field (`this.actor = operator.cn;`). */
 const FIELD_SET_TEXT = /\bthis\.[\w$]+\s*=\s*[A-Za-z_$][\w$.]*\s*;/;
@@ -488,7 +509,7 @@ function returned(call: ts.CallExpression): boolean {
  * the operation in an imported repository when the refusal is here (`if (!(await operatesZoneOf(…)))
  * return 403; … await cannons.setMode(…)`).
  */
-export const mayHoldCrossFileWindow = (text: string): boolean => (SUSPEND_TEXT.test(text) || GUARDED_ROUTE_TEXT.test(text)) && (mayHoldOperation(text) || REFUSAL_TEXT.test(text));
+export const mayHoldCrossFileWindow = (text: string): boolean => (suspends(text) || GUARDED_ROUTE_TEXT.test(text)) && (operates(text) || refuses(text));
 
 /** With helpers in other files, the refusal can be there (answered once per file: files are judged in every app that holds them). */
 const helperTexts = new WeakMap<FileFacts, boolean>();
