@@ -148,6 +148,8 @@ interface Frame<K> {
   continues: Maybe<K>[];
   /** `return`/`throw` inside a `try` (they run its `finally`), or a callback's returns. */
   abrupt: Maybe<K>[];
+  /** A deferred callback of a promise chain: a chain it returns settles its step (the next `.then` waits for it). */
+  settles?: boolean;
 }
 
 /** Callees whose callback runs later, after the caller went on: other requests can run first. */
@@ -325,6 +327,12 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
 
   /** Where each promise chain's callbacks end: the next `.then` of the chain starts there. */
   const chainEnds = new Map<ts.Node, Maybe<K>>();
+  /** In a step of a promise chain, the end of a chain the step returns. */
+  const settledBy = (e: ts.Expression | undefined): Maybe<K> | undefined => {
+    if (!e || !innermost(['function'])?.settles) return undefined;
+    const x = skipOuter(e);
+    return chainEnds.has(x) ? chainEnds.get(x)?.clone() : undefined;
+  };
   /** A function passed to a call: deferred ones after a boundary, others in place. */
   const callback = (cb: ts.FunctionLikeDeclaration, call: ts.CallExpression, s: Maybe<K>): Maybe<K> => {
     if (!s || !cb.body) return s;
@@ -336,8 +344,9 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
       inner.cross(call);
       for (const k of visitor.callbackReads?.(cb, call) ?? []) inner.read(k, call);
     }
-    frames.push({ kind: 'function', breaks: [], continues: [], abrupt: [] });
+    frames.push({ kind: 'function', breaks: [], continues: [], abrupt: [], settles: deferred && chainReceiver(call) !== undefined });
     let end: Maybe<K> = ts.isBlock(cb.body) ? stmt(cb.body, inner) : expr(cb.body, inner);
+    if (!ts.isBlock(cb.body)) end = settledBy(cb.body) ?? end;
     const frame = frames.pop()!;
     end = join(end, ...frame.abrupt);
     if (deferred && chainReceiver(call) !== undefined) chainEnds.set(call, end);
@@ -382,6 +391,9 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
       case SK.ReturnStatement:
       case SK.ThrowStatement: {
         s = expr((node as ts.ReturnStatement).expression, s);
+        // `.then((s) => { return find(…).then((m) => { if (!m) throw 403; return s; }) })`: the step ends
+        // when the chain it returns does, with what that chain decided
+        if (ts.isReturnStatement(node)) s = settledBy(node.expression) ?? s;
         s = finish(node, s);
         innermost(['try', 'function'])?.abrupt.push(s);
         return undefined;
@@ -607,7 +619,12 @@ export function conditionInQuery(
       ts.forEachChild(e, (c) => keysOf(c, depth));
       if (ts.isIdentifier(e)) words.add(norm(e.text));
       if (ts.isPropertyAccessExpression(e)) words.add(norm(e.name.text));
-      if (ts.isStringLiteralLike(e)) for (const w of e.text.split(/\W+/)) words.add(norm(w));
+      // (the text of raw SQL in the filter too, a template's parts as well: `sequelize.literal(`EXISTS (SELECT … AND ws.role = 'supervisor')`)`;
+      // a sub-query there asks the decision's lookup again inside the write)
+      if (ts.isStringLiteralLike(e) || ts.isTemplateHead(e) || ts.isTemplateMiddle(e) || ts.isTemplateTail(e)) {
+        for (const w of e.text.split(/\W+/)) words.add(norm(w));
+        if (/\b(exists|select)\b/i.test(e.text)) nested = true;
+      }
       return;
     }
     if (depth >= 2) nested = true;
@@ -1672,7 +1689,19 @@ function laterInChain(cb: ts.FunctionLikeDeclaration, op: ts.Node): boolean {
     if (!isFunctionLike(n) || !n.parent || !ts.isCallExpression(n.parent)) continue;
     for (let c: ts.Node | undefined = chainReceiver(n.parent); c && ts.isCallExpression(c); c = chainReceiver(c)) if (c === holder) return true;
   }
-  return false;
+  // a chain a step of an outer chain returns settles that step (`.then((s) => find(…).then((m) => { if (!m) throw 403; return s; }))
+  // .then((s) => op())`): a refusal in it rejects the outer steps after it
+  let top: ts.Node = holder;
+  for (;;) {
+    const access = top.parent;
+    const step = access && ts.isPropertyAccessExpression(access) && access.expression === top ? access.parent : undefined;
+    if (!step || !ts.isCallExpression(step) || step.expression !== access || (access as ts.PropertyAccessExpression).name.text !== 'then') break;
+    top = step;
+  }
+  while (top.parent && ts.isParenthesizedExpression(top.parent)) top = top.parent;
+  const ret = top.parent && ts.isReturnStatement(top.parent) ? top.parent : undefined;
+  const outer = ret ? enclosingFunction(ret) : top.parent && ts.isArrowFunction(top.parent) && top.parent.body === top ? top.parent : undefined;
+  return outer !== undefined && outer !== cb && isCallbackArgument(outer) && laterInChain(outer, op);
 }
 
 /** `node` lies inside `container`'s text. */
