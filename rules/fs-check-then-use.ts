@@ -2,7 +2,7 @@ import { code, snippet, valueKey } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
 import { decidesReach } from '../src/analysis/dominance';
 import { reboundBetween, runsWithin } from '../src/analysis/flow';
-import { checkDecidesUse, checkThrows, FS_CALL_NAMES, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
+import { checkDecidesUse, checkHelperCalls, checkThrows, FS_CALL_NAMES, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
 import { defineRule } from '../src/rule';
 
 interface Check {
@@ -60,12 +60,14 @@ be the check:
 Writes, deletes, renames and permission changes after a check are reported as warnings; reads after
 a check as notes, since there the race mostly makes the read fail or read a swapped file.`,
   prefilter: mayUseFsChecks,
-  facts: { modules: true, calls: FS_CALL_NAMES, assignments: true, exits: true },
+  facts: { modules: true, calls: FS_CALL_NAMES, assignments: true, exits: true, allCalls: true },
   create(context) {
     return {
       file(facts: FileFacts) {
         const sf = facts.sourceFile;
-        const calls = resolveFsCalls(facts);
+        const fsCalls = resolveFsCalls(facts);
+        // and the file's own helpers that answer whether a path passes a check (`if (await fileExists(p))`)
+        const calls = [...fsCalls, ...checkHelperCalls(facts, fsCalls)];
         const checks: Check[] = [];
         for (const call of calls) {
           for (const use of call.paths) {

@@ -14,8 +14,8 @@ import {
   type Check,
   type Decisions,
 } from './decisions';
-import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD } from './vocabulary/deferral';
-import { isFunctionLike, member, propertyNameText } from './modules';
+import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD, jobQueueLibrary } from './vocabulary/deferral';
+import { isFunctionLike, member, propertyNameText, typeOnlyImport } from './modules';
 import { references } from './guards';
 import { CLIENT_HOLDER_ROOTS, namesDatabase, writeSelection } from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, type Operation } from './operations';
@@ -160,6 +160,7 @@ export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
   let n: ts.Node = fn;
   while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
   const call = n.parent;
+  if (call && ts.isVariableDeclaration(call) && call.initializer === n) return handedByName(call);
   if (!call || !ts.isCallExpression(call) || !call.arguments.some((a) => a === n)) return undefined;
   const name = lastName(call.expression);
   if (name !== undefined && DEFERRING.has(name)) return call;
@@ -172,6 +173,57 @@ export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
   const helper = ts.isIdentifier(callee) ? localFunction(callee) : undefined;
   const index = call.arguments.indexOf(n as ts.Expression);
   return helper && callsParameterLater(helper, index) ? call : undefined;
+}
+
+/** The call a function around `node` (inside `fn`) is handed to by name, as a listener or timer. */
+function handedTo(node: ts.Node, fn: ts.Node): ts.CallExpression | undefined {
+  for (let n: ts.Node | undefined = node.parent; n && n !== fn; n = n.parent) {
+    if (!isFunctionLike(n)) continue;
+    let m: ts.Node = n;
+    while (m.parent && ts.isParenthesizedExpression(m.parent)) m = m.parent;
+    if (m.parent && ts.isVariableDeclaration(m.parent) && m.parent.initializer === m) return handedByName(m.parent);
+  }
+  return undefined;
+}
+
+/**
+ * The listener or timer call a function declared by name is handed to later in the function that
+ * declares it: `const onDone = async (e) => { … }; bus.on('done', onDone)`.
+ */
+function handedByName(decl: ts.VariableDeclaration): ts.CallExpression | undefined {
+  if (!ts.isIdentifier(decl.name)) return undefined;
+  const name = decl.name.text;
+  const scope = enclosingFunction(decl)?.body;
+  if (!scope) return undefined;
+  let found: ts.CallExpression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== scope && isFunctionLike(n))) return;
+    if (
+      ts.isCallExpression(n) &&
+      n.pos > decl.end &&
+      DEFERRING.has(lastName(n.expression) ?? '') &&
+      n.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && (skipOuter(a) as ts.Identifier).text === name)
+    )
+      found = n;
+    else ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return found;
+}
+
+/** A function `fn` declares by this name (`const onDone = async (e) => { … }`, `function onDone() {}`), not in a nested function. */
+function declaredCallback(name: ts.Identifier, fn: ts.FunctionLikeDeclaration): ts.FunctionLikeDeclaration | undefined {
+  let found: ts.FunctionLikeDeclaration | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== fn.body && isFunctionLike(n))) return;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name.text && n.initializer) {
+      const init = skipOuter(n.initializer);
+      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) found = init;
+    } else if (ts.isFunctionDeclaration(n) && n.name?.text === name.text && n.body) found = n;
+    ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return found;
 }
 
 /** A function declared at the top of the file by this name: `function collectUpload(…) {}`, `const collectUpload = (…) => {}`. */
@@ -307,7 +359,13 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
         for (const arg of call.arguments ?? []) {
           const a = skipOuter(arg);
           if (isFunctionLike(a) && (ts.isArrowFunction(a) || ts.isFunctionExpression(a))) s = callback(a, call, s);
-          else s = expr(arg, s);
+          else {
+            s = expr(arg, s);
+            // a listener or timer given by the name of a function this one declares (`const onDone = async (e) =>
+            // { … }; bus.on('done', onDone)`): its body runs later, as an inline callback's would
+            const named = ts.isIdentifier(a) && DEFERRING.has(lastName(call.expression) ?? '') ? declaredCallback(a, fn) : undefined;
+            if (named) s = callback(named, call, s, true);
+          }
         }
         return finish(node, s);
       }
@@ -334,9 +392,9 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
     return chainEnds.has(x) ? chainEnds.get(x)?.clone() : undefined;
   };
   /** A function passed to a call: deferred ones after a boundary, others in place. */
-  const callback = (cb: ts.FunctionLikeDeclaration, call: ts.CallExpression, s: Maybe<K>): Maybe<K> => {
+  const callback = (cb: ts.FunctionLikeDeclaration, call: ts.CallExpression, s: Maybe<K>, byName = false): Maybe<K> => {
     if (!s || !cb.body) return s;
-    const deferred = isDeferredCallback(cb) !== undefined;
+    const deferred = byName || isDeferredCallback(cb) !== undefined;
     // `p.then(a).then(b)`: b runs after a has finished, with what a decided
     const before = deferred ? chainEnds.get(chainReceiver(call) ?? call) : undefined;
     const inner = (before ?? s).clone();
@@ -976,6 +1034,9 @@ export function staleAcrossQueue(
   const guarding = decisions.checksIn(fn).filter((c) => c.refusal && testGuards(c.test, add) && !decisions.onRefusingBranch(add, fn));
   const check = guarding.sort((a, b) => b.test.pos - a.test.pos)[0];
   if (!check) return [];
+  // an event emitted from a callback deferred after the decision (`setTimeout(() => events.emit('rotate', …), 30_000)`):
+  // the listener runs after that boundary already, its first operation is exposed without a wait of its own
+  if (ownWait) for (let n: ts.Node | undefined = enclosingFunction(add); n && n !== fn; n = enclosingFunction(n)) if (isDeferredCallback(n)) ownWait = false;
   const out: StaleOperation[] = [];
   const first = add.arguments[0] && skipOuter(add.arguments[0]);
   const jobName = add.arguments.length >= 2 && first ? jobNamesOf(first) : undefined;
@@ -1043,7 +1104,7 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
       return;
     }
     if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
-      const op = operationOf(n, decisions.resolve);
+      const op = ts.isCallExpression(n) && onRunningJob(n, fn, depth, decisions) ? undefined : operationOf(n, decisions.resolve);
       if (op) {
         if (checks.some((c) => testGuards(c.test, n))) stop = true;
         // (a helper of the worker's own module is the worker's code: the write inside it is reported;
@@ -1076,6 +1137,29 @@ function firstOperation(fn: ts.FunctionLikeDeclaration, decision: Check, decisio
   const past = found.filter((op) => where(op).pos > where(chosen).pos && onEndingBranch(where(chosen), where(op), fn));
   const next = preferred(past);
   return next && !tests.some((c) => c.test.pos > where(chosen).pos && c.test.pos < where(next).pos && asksAgain(c, decision, decisions.resolve)) ? [chosen, next] : [chosen];
+}
+
+/**
+ * A call on the job the worker runs (`job.updateProgress(50)`, `job.log(…)`): the processor's first
+ * parameter, or a parameter declared with a job library's type (`job: Job<ReleaseJob>` from `bullmq`).
+ * It reports on the run itself, to the queue that handed the job out: not the work the decision let in.
+ */
+function onRunningJob(call: ts.CallExpression, fn: ts.FunctionLikeDeclaration, depth: number, decisions: Decisions): boolean {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const recv = skipOuter(callee.expression);
+  if (!ts.isIdentifier(recv)) return false;
+  const decl = decisions.resolve.declarationOf?.(recv);
+  if (!decl || !ts.isParameter(decl)) return false;
+  if (depth === 0 && decl === fn.parameters[0]) return true;
+  const type = decl.type;
+  if (!type || !ts.isTypeReferenceNode(type)) return false;
+  let root: ts.EntityName = type.typeName;
+  while (ts.isQualifiedName(root)) root = root.left;
+  const imported = decisions.resolve.declarationOf?.(root) ?? typeOnlyImport(root);
+  let spec: ts.Node | undefined = imported;
+  while (spec && !ts.isImportDeclaration(spec)) spec = spec.parent;
+  return spec !== undefined && ts.isStringLiteral(spec.moduleSpecifier) && jobQueueLibrary(spec.moduleSpecifier.text) !== undefined;
 }
 
 /** An operation that adds a job to a queue: `labels.add('print', …)`. */
@@ -1177,8 +1261,10 @@ function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Oper
   };
   // (a step of a promise chain starts where the chain does: it is passed where its `.then` is)
   const at = (b: ts.Node): number => (ts.isCallExpression(b) && ts.isPropertyAccessExpression(b.expression) ? b.expression.name.pos : b.pos);
+  const handed = handedTo(op.node, fn);
   return windowBoundaries(fn).some(
-    (b) => at(b) >= from && at(b) < op.node.pos && (!within(op.node, b) || ts.isCallExpression(b) || ts.isForOfStatement(b)) && !guard(b) && !answers(b, answered),
+    (b) =>
+      at(b) >= from && (at(b) < op.node.pos || b === handed) && (!within(op.node, b) || ts.isCallExpression(b) || ts.isForOfStatement(b)) && !guard(b) && !answers(b, answered),
   );
 }
 
@@ -1260,7 +1346,12 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
   const other = windowBoundaries(fn).find((b) => {
     // a deferred callback that holds the operation, passed after the decision (in a promise chain the
     // call starts before it: `read().then(decide).then(() => op())`)
-    if (ts.isCallExpression(b)) return b.end >= op.node.end && b.arguments.some((a) => within(op.node, a) && a.pos >= from) && b.pos < op.node.pos && !answers(b, answered);
+    if (ts.isCallExpression(b))
+      return (
+        (b.end >= op.node.end && b.arguments.some((a) => within(op.node, a) && a.pos >= from) && b.pos < op.node.pos && !answers(b, answered)) ||
+        // (or handed to it by name after the decision: `const onDone = async () => { op() }; … bus.on('done', onDone)`)
+        (b.pos >= from && handedTo(op.node, fn) === b)
+      );
     if (b.pos < from || b.pos >= op.node.pos) return false;
     // a wait on a branch that ends (`if (revoked) { await redis.unwatch(); return 402 }`) is not on the way to the operation
     if (onEndingBranch(b, op.node, fn)) return false;

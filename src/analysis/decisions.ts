@@ -26,7 +26,7 @@ import {
 import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
 import { enclosingFunction } from './dominance';
-import { isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField } from './vocabulary/requests';
+import { isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField, isRequestInputMethod, isRequestObjectOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -175,6 +175,12 @@ export class Decisions {
         if (helper) out.push({ ...helper, test: n });
         // `assertPrescriber(cn).then(() => …)`: a refusing helper at the root of a promise chain decides its `.then` steps
         const root = helper ? undefined : chainRoot(n.expression);
+        const chained = root && this.refusingHelper(root, depth);
+        if (root && chained) out.push({ ...chained, test: root });
+      } else if (ts.isReturnStatement(n) && n.expression && depth < 2) {
+        // `return assertSeatAdmin(org, actor).then(() => …)`: the same chain, handed to the caller
+        const e = skipOuter(n.expression);
+        const root = chainRoot(ts.isAwaitExpression(e) ? e.expression : e);
         const chained = root && this.refusingHelper(root, depth);
         if (root && chained) out.push({ ...chained, test: root });
       } else if (ts.isVariableStatement(n) && depth < 2) {
@@ -329,6 +335,17 @@ export class Decisions {
         if (isRequestLike(holder) && !isRequestField(x.name.text) && !isRequestConnectionField(x.name.text) && !isRequestBoundField(x.name.text)) return true;
         return bound(holder, depth + 1);
       }
+      // Hono's `c.get('userId')`: what middleware set on the context
+      if (
+        ts.isCallExpression(x) &&
+        ts.isPropertyAccessExpression(x.expression) &&
+        x.expression.name.text === 'get' &&
+        x.arguments.length === 1 &&
+        ts.isStringLiteralLike(x.arguments[0])
+      ) {
+        const holder = skipOuter(x.expression.expression);
+        if (ts.isIdentifier(holder) && isRequestObjectOf(holder.text, 'hono', 'context')) return true;
+      }
       if (ts.isIdentifier(x)) {
         const decl = this.modules.declarationOf(x.text, x);
         if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end) return bound(decl.initializer, depth + 1);
@@ -345,6 +362,14 @@ export class Decisions {
         if (isRequestLike(holder) && isRequestField(x.name.text)) return true;
         if (ts.isPropertyAccessExpression(holder) && isRequestLike(skipOuter(holder.expression)) && isRequestField(holder.name.text)) return true;
         return chosen(holder, depth + 1);
+      }
+      // `c.req.param('instrumentId')`, `req.param('id')`: a method that reads input
+      if (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression)) {
+        const holder = skipOuter(x.expression.expression);
+        const name = x.expression.name.text;
+        if (ts.isPropertyAccessExpression(holder) && holder.name.text === 'req' && isRequestLike(skipOuter(holder.expression)) && isRequestInputMethod(name, 'hono-req'))
+          return true;
+        if (name !== 'get' && isRequestLike(holder) && isRequestInputMethod(name, 'request')) return true;
       }
       if (ts.isIdentifier(x)) {
         const decl = this.modules.declarationOf(x.text, x);
@@ -807,10 +832,14 @@ export class Decisions {
    */
   readsModuleState(call: ts.CallExpression): boolean {
     // (asked in a condition, and a getter (no arguments) or a method of an instance: asked first, before the call is resolved)
-    if (!inCondition(call) || (call.arguments.length > 0 && !ts.isPropertyAccessExpression(skipOuter(call.expression)))) return false;
+    if (!inCondition(call)) return false;
+    // a function of the app that answers with a flag its client keeps in memory (`return unleash.isEnabled('resubmission', …)`),
+    // asked with anything: the next poll can turn it
+    if (call.arguments.length > 0 && !ts.isPropertyAccessExpression(skipOuter(call.expression))) return this.answersFromFlag(call);
     const fn = this.resolve(call);
     if (!fn?.body) return false;
     const returned = returnedExpressions(fn);
+    if (!isAsync(fn) && returned.length > 0 && returned.every((r) => flagAnswer(r, this.resolve))) return true;
     // a method that answers from what its instance refreshes (`return this.flags.get(name) === true`, with
     // `this.flags = new Map(…)` set after an await or in a timer of the class): the next refresh can turn it
     if (!isAsync(fn) && returned.length > 0 && returned.every((r) => refreshedFieldRead(r, fn))) return true;
@@ -826,6 +855,14 @@ export class Decisions {
         return decl !== undefined && isModuleLevel(decl) && (decl.parent.flags & ts.NodeFlags.Const) === 0 && this.changedInItsFile(decl);
       })
     );
+  }
+
+  /** A synchronous function of the app whose every answer is a flag evaluation (`resubmissionAllowed(ods)`). */
+  private answersFromFlag(call: ts.CallExpression): boolean {
+    const fn = this.resolve(call);
+    if (!fn?.body || isAsync(fn)) return false;
+    const returned = returnedExpressions(fn);
+    return returned.length > 0 && returned.every((r) => flagAnswer(r, this.resolve));
   }
 
   /** `suspended.has(serial)` on a collection another module exports: a look only a model of both files can judge. */
@@ -1069,6 +1106,14 @@ export function readSubject(call: ts.CallExpression): string {
 }
 
 /** The call a promise chain starts from (`helper(x)` of `helper(x).then(a).catch(b)`), when the expression is a chain. */
+/** A flag evaluation, maybe negated or compared: `flags.isEnabled('x', ctx)`, `!ld.boolVariation(…)`, `gb.getFeatureValue(…) === 'on'`. */
+function flagAnswer(r: ts.Expression, resolve: CallResolver): boolean {
+  let e = skipOuter(r);
+  while (ts.isPrefixUnaryExpression(e)) e = skipOuter(e.operand);
+  if (ts.isBinaryExpression(e)) return flagAnswer(e.left, resolve) || flagAnswer(e.right, resolve);
+  return ts.isCallExpression(e) && flagEvaluation(e, resolve);
+}
+
 function chainRoot(expr: ts.Expression): ts.CallExpression | undefined {
   let e = skipOuter(expr);
   let steps = 0;
@@ -1738,6 +1783,14 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
       const m = modules.memberOf(v, method, 0);
       return m && isFunctionLike(m) ? m : undefined;
     } else if (v && (ts.isParameter(v) || ts.isVariableDeclaration(v))) cls = classOfDeclaration(v, modules);
+    // taken out of a typed parameter (`{ opa, signatures }: Deps` of a plugin, with `interface Deps { signatures: SignatureRepo }`):
+    // the class the type gives that member
+    else if (v && ts.isBindingElement(v) && ts.isObjectBindingPattern(v.parent) && ts.isParameter(v.parent.parent) && v.parent.parent.type) {
+      const key = v.propertyName ? propertyNameText(v.propertyName) : ts.isIdentifier(v.name) ? v.name.text : undefined;
+      const member = key !== undefined ? typeMember(v.parent.parent.type, key, (t) => modules.typeAliasOf(t)) : undefined;
+      const t = member && ts.isTypeReferenceNode(member) && ts.isIdentifier(member.typeName) ? modules.typeValueOf(member.typeName) : undefined;
+      if (t && ts.isClassLike(t)) cls = t;
+    }
     // taken out of an object of dependencies a field holds: `const { grantsRepository: repo } = this.deps`
     else if (!v && ts.isIdentifier(recv)) {
       const b = modules.declarationOf(recv.text, recv);

@@ -1,6 +1,7 @@
 import { ts } from '../ts';
-import type { CallFact, FileFacts } from './facts/types';
-import { skipOuter } from './facts/walk';
+import type { CallFact, FileFacts, Scope } from './facts/types';
+import { isScope, skipOuter } from './facts/walk';
+import { returnedExpressions } from './modules';
 import {
   EXCLUSIVE_CREATORS,
   EXCLUSIVE_FLAG,
@@ -114,6 +115,60 @@ export function resolveFsCalls(facts: FileFacts, calls: readonly CallFact[] = fa
     if (paths.length > 0) out.push({ fact, name, display, paths });
   }
   return out;
+}
+
+/**
+ * Calls of a function of the file that answers whether its parameter passes a check it makes on it
+ * (`async function fileExists(p) { try { await stat(p); return true } catch { return false } }`, `const
+ * present = (p) => access(p).then(() => true, () => false)`): each call is that check on the argument
+ * it is given. The function must answer with the check (every return a boolean literal or the check's
+ * result) and do nothing else with the path; needs the walk's `allCalls`.
+ */
+export function checkHelperCalls(facts: FileFacts, calls: readonly FsCall[]): FsCall[] {
+  const out: FsCall[] = [];
+  const done = new Set<ts.Node>();
+  for (const call of calls) {
+    for (const use of call.paths) {
+      const p = skipOuter(use.path);
+      const fn = call.fact.scope;
+      if (use.access !== 'check' || !ts.isIdentifier(p) || ts.isSourceFile(fn) || !fn.body || done.has(fn)) continue;
+      const index = fn.parameters.findIndex((q) => ts.isIdentifier(q.name) && q.name.text === p.text);
+      const name = functionName(fn);
+      if (index < 0 || !name) continue;
+      const answers = returnedExpressions(fn);
+      const literal = (a: ts.Expression): boolean => a.kind === ts.SyntaxKind.TrueKeyword || a.kind === ts.SyntaxKind.FalseKeyword;
+      const answersWithCheck = (a: ts.Expression): boolean => literal(skipOuter(a)) || (call.fact.node.pos >= a.pos && call.fact.node.end <= a.end);
+      if (answers.length === 0 || !answers.every(answersWithCheck)) continue;
+      if (calls.some((c) => c.fact.scopes.includes(fn) && c.paths.some((u) => u.access !== 'check'))) continue;
+      done.add(fn);
+      for (const site of facts.callsByName.get(name) ?? []) {
+        const arg = site.arguments?.[index];
+        if (!ts.isCallExpression(site) || !ts.isIdentifier(skipOuter(site.expression)) || !arg || (site.pos >= fn.pos && site.end <= fn.end)) continue;
+        const scopes = scopesOf(site, facts.sourceFile);
+        out.push({
+          fact: { node: site, callee: [name], scope: scopes[scopes.length - 1], scopes },
+          name,
+          display: name,
+          paths: [{ path: arg, access: 'check', effect: 'checked', existenceOnly: use.existenceOnly || answers.every((a) => literal(skipOuter(a))) }],
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function functionName(fn: ts.FunctionLikeDeclaration): string | undefined {
+  if (ts.isFunctionDeclaration(fn) && fn.name) return fn.name.text;
+  let n: ts.Node = fn;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(n.parent) && ts.isIdentifier(n.parent.name) ? n.parent.name.text : undefined;
+}
+
+/** The scopes around a node, the file first (as the walk records them for a call). */
+function scopesOf(node: ts.Node, sf: ts.SourceFile): Scope[] {
+  const out: Scope[] = [];
+  for (let n = node.parent; n; n = n.parent) if (isScope(n)) out.unshift(n);
+  return [sf, ...out];
 }
 
 /** The callee chain from inside an fs module, or undefined when the root is not bound to one. */

@@ -5,9 +5,9 @@ import { valueKey } from './expressions';
 import { enclosingFunction, refusesRequest, rejects, type CheckSpec } from './dominance';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
-import { isPositiveSignal, isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
+import { isHeaderObjectName, isPositiveSignal, isSignatureVerifier, peerInfoSource, trustSignalOf } from './vocabulary/identity-sources';
 import { isAssertion, isThrowingRefusal } from './vocabulary/refusals';
-import { isRequestPathField } from './vocabulary/requests';
+import { isRequestConnectionField, isRequestObjectName, isRequestPathField } from './vocabulary/requests';
 import { readsRequestInput } from './request-values';
 
 /**
@@ -164,6 +164,9 @@ export class Guards {
         !this.carvesOut(s.expression) &&
         ((ends(s.thenStatement) && !requiresVerified(s.expression)) || (s.elseStatement !== undefined && ends(s.elseStatement)))
       );
+    // `try { verifyEdgeSignature(headers) } catch { return c.json(…, 401) }`: a throwing check whose failure the
+    // `catch` turns into a refusal (a `catch` that swallows it lets the request on)
+    if (ts.isTryStatement(s)) return s.tryBlock.statements.some((t) => this.isRejectingCheck(t, gate)) && (s.catchClause === undefined || ends(s.catchClause.block));
     if (ts.isExpressionStatement(s)) {
       let e = skipOuter(s.expression);
       if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
@@ -173,7 +176,15 @@ export class Guards {
       if (isAssertion(name) && e.arguments[0] && this.mentions(e.arguments[0])) return true;
       // `requireClientCert(req, res)` that throws or ends the response itself
       const fn = this.project.handlers.functionOf(e.expression);
-      return fn !== undefined && this.isGate(fn) && throwsOnFailure(fn);
+      if (fn !== undefined && this.isGate(fn) && throwsOnFailure(fn)) return true;
+      // a helper that verifies a signature over what it is given and throws when it fails, given the forwarded
+      // value or the request's headers that carry it: `verifyEdgeSignature(c.req.raw.headers)`
+      return (
+        fn !== undefined &&
+        this.kind === 'peer' &&
+        throwsOnFailure(fn) &&
+        this.signedParameters(fn).some((i) => e.arguments[i] !== undefined && this.carriesForwarded(e.arguments[i]))
+      );
     }
     return false;
   }
@@ -210,7 +221,7 @@ export class Guards {
         // or a helper that verifies a signature over what it is given, given the forwarded value:
         // `signatureValid(subject, issuedAt, sig)` computing an HMAC over `subject`
         const signed = fn && this.kind === 'peer' ? this.signedParameters(fn) : [];
-        if (signed.some((i) => n.arguments[i] !== undefined && this.dependsOnSource(n.arguments[i], 0))) {
+        if (signed.some((i) => n.arguments[i] !== undefined && this.carriesForwarded(n.arguments[i]))) {
           found = true;
           return;
         }
@@ -247,6 +258,20 @@ export class Guards {
     const callee = skipOuter(call.expression);
     const inputs = [...call.arguments, ...(ts.isPropertyAccessExpression(callee) ? [callee.expression] : [])];
     return inputs.some((a) => this.dependsOnSource(a, 0));
+  }
+
+  /**
+   * What a signature check is given covers the forwarded value: the value itself (through locals), or the
+   * headers of a request that carries it (`req.headers`, `c.req.raw.headers`), from which the verifier
+   * takes the signed header values itself.
+   */
+  private carriesForwarded(arg: ts.Expression): boolean {
+    if (this.dependsOnSource(arg, 0)) return true;
+    const e = skipOuter(arg);
+    if (!ts.isPropertyAccessExpression(e) || !isHeaderObjectName(e.name.text)) return false;
+    // the request itself or its raw form: `req`, `request.raw`, `c.req.raw`, `ctx.request`
+    const chain = calleeChain(e.expression);
+    return chain !== undefined && isRequestObjectName(chain[0]) && chain.slice(1).every(isRequestConnectionField);
   }
 
   /** The expression is computed from an identity source read, through locals of its function. */

@@ -306,7 +306,9 @@ function jobDecision(project: Project, fn: ts.FunctionLikeDeclaration, keys: Rea
     if (found) return;
     if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) {
       const cond = ts.isIfStatement(n) ? n.expression : n.condition;
-      const value = decidingRead(cond, carries);
+      // (or a local the processor keeps a decision in: `const crossTenant = scopes.includes('export:all-tenants')`,
+      // then `crossTenant ? allRows : ownRows`)
+      const value = decidingRead(cond, carries) ?? keptDecision(project, fn, cond, carries);
       if (value) {
         found = { test: n, value: matched ?? value };
         return;
@@ -316,6 +318,27 @@ function jobDecision(project: Project, fn: ts.FunctionLikeDeclaration, keys: Rea
   };
   visit(fn.body);
   return found;
+}
+
+/**
+ * A local of the processor, read in the condition, whose value was decided from the job's identity data
+ * (`const crossTenant = scopes.includes('export:all-tenants')`): the condition decides from it too.
+ */
+function keptDecision(project: Project, fn: ts.FunctionLikeDeclaration, cond: ts.Expression, isRead: (n: ts.Node) => boolean, depth = 0): ts.Node | undefined {
+  if (depth > 3) return undefined;
+  let hit: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (hit || isFunctionLike(n)) return;
+    if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+      const decl = project.modules.declarationOf(n.text, n);
+      if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end && decl.end <= n.pos)
+        hit = decidingRead(decl.initializer, isRead) ?? keptDecision(project, fn, decl.initializer, isRead, depth + 1);
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return hit;
 }
 
 /**

@@ -253,7 +253,10 @@ export function commandMade(arg: ts.Expression, valueOf?: (e: ts.Expression) => 
 export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): Operation | undefined {
   if (ts.isTaggedTemplateExpression(node)) {
     const names = chainNames(node.tag);
-    return SQL.has(names.at(-1) ?? '') && isSqlWrite(sqlText(node.template) ?? '') && !recordsActivityOnly(node) ? { node, kind: 'sql' } : undefined;
+    // (a tag the tables do not know runs the statement when its promise is waited for: postgres.js's `` await sql`INSERT …` ``,
+    // `` this.sql`UPDATE …` `` returned; a fragment handed to a runner, `db.execute(sql`…`)`, is the runner's)
+    const runs = SQL.has(names.at(-1) ?? '') || awaitedOrReturned(node);
+    return runs && isSqlWrite(sqlText(node.template) ?? '') && !recordsActivityOnly(node) ? { node, kind: 'sql' } : undefined;
   }
   if (!ts.isCallExpression(node) || continues(node)) return undefined;
   const names = chainNames(node.expression);

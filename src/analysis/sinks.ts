@@ -437,7 +437,10 @@ function looksLikeDatabase(receiver: ts.Expression, project: Project, depth = 0)
     const fn = depth < 2 ? project.modules.valueOf(e.expression) : undefined;
     return fn !== undefined && isFunctionLike(fn) && returnedExpressions(fn).some((r) => looksLikeDatabase(r, project, depth + 1));
   }
-  return chain.some(namesDatabase);
+  if (chain.some(namesDatabase)) return true;
+  // a getter of the class that hands one out: `private get roommateRequests() { return dataSource.getRepository(RoommateRequest) }`
+  const decl = depth < 2 ? receiverDeclaration(receiver, project) : undefined;
+  return decl !== undefined && ts.isGetAccessorDeclaration(decl) && returnedExpressions(decl).some((r) => looksLikeDatabase(r, project, depth + 1));
 }
 
 /** `@InjectRepository(X) private readonly accounts: Repository<X>`, `const orders = dataSource.getRepository(Order)`. */

@@ -103,6 +103,11 @@ export const HEADER_GETTERS: readonly string[] = ['get', 'header', 'getHeader'];
 export const HEADER_STRATEGY_OPTIONS: readonly string[] = ['header', 'headerName'];
 /** Objects that hold the headers: `req.headers`, `req.rawHeaders`, a local `headers`. */
 export const HEADER_OBJECTS: readonly string[] = ['headers', 'rawHeaders'];
+
+/** A request's header collection by its field name: `req.headers`, `c.req.raw.headers`, `rawHeaders`. */
+export function isHeaderObjectName(name: string): boolean {
+  return HEADER_OBJECTS.includes(name);
+}
 /** The NestJS parameter decorator that reads a header: `@Headers('x-client-cert')`. */
 export const NEST_HEADERS_DECORATOR = 'Headers';
 
