@@ -103,8 +103,8 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
   for (const n of assignments) {
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && !ts.isObjectLiteralExpression(skipOuter(n.right))) {
       const fn = enclosingFunction(n);
-      const given = fn && !ts.isConstructorDeclaration(fn) ? fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])) : [];
-      if (given.length > 0 && references(n.right, new Set(given))) {
+      const given = fn && !ts.isConstructorDeclaration(fn) ? givenNames(fn) : new Set<string>();
+      if (given.size > 0 && references(n.right, given)) {
         const place = shared.placeOf(n.left);
         if (
           place?.shared &&
@@ -235,6 +235,35 @@ function writtenPerRequest(key: string, home: ts.SourceFile, shared: SharedState
   return found;
 }
 
+/** Whether `e` reads the shared place `key` (`this.actingMember.playerId`). */
+function readsPlaceIn(e: ts.Node, key: string, shared: SharedState): boolean {
+  let reads = false;
+  const look = (m: ts.Node): void => {
+    if (reads || isFunctionLike(m)) return;
+    const place = ts.isPropertyAccessExpression(m) || ts.isIdentifier(m) ? shared.placeOf(m) : undefined;
+    if (place?.shared && place.key === key) reads = true;
+    else ts.forEachChild(m, look);
+  };
+  look(e);
+  return reads;
+}
+
+/**
+ * What a function was given: its parameters, and the locals it makes from them (`const m = await
+ * this.member(guildId, playerId)`), in order — the call's own values, another call's in another request.
+ */
+function givenNames(fn: ts.FunctionLikeDeclaration): Set<string> {
+  const given = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+  if (given.size === 0 || !fn.body) return given;
+  const visit = (n: ts.Node): void => {
+    if (n !== fn.body && isFunctionLike(n)) return;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && references(n.initializer, given)) given.add(n.name.text);
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return given;
+}
+
 /** The shared place a function returns on every path (see `returnedPlace`), with its description. */
 function returnedSharedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState): Place | undefined {
   const key = returnedPlace(fn, shared);
@@ -268,7 +297,7 @@ function setAcrossWait(
   fromCaller?: (value: ts.Expression) => boolean,
 ): SharedIdentityUse[] {
   if (!fn.body || !ts.isBlock(fn.body)) return [];
-  const given = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+  const given = givenNames(fn);
   const counts = fromCaller ?? ((v: ts.Expression) => given.size > 0 && references(v, given));
   const out: SharedIdentityUse[] = [];
   const statements = fn.body.statements;
@@ -283,7 +312,12 @@ function setAcrossWait(
       const visit = (n: ts.Node): void => {
         if (out.length > 0 && out.at(-1)!.write === write) return;
         if (isFunctionLike(n)) return;
-        // relied on after the wait: in an operation, or in any call that takes it (`findOneBy({ certCn: this.activeJurorCn })`)
+        // relied on after the wait: in an operation, or in any call that takes it (`findOneBy({ certCn: this.activeJurorCn })`),
+        // or kept in a local for later use (`const depositor = this.actingMember.playerId`)
+        if (boundary && !within(n, boundary) && ts.isVariableDeclaration(n) && n.initializer && readsPlaceIn(n.initializer, place.key, shared)) {
+          out.push({ kind: 'reread', node: n, place, before: write, boundary, write });
+          return;
+        }
         if (boundary && !within(n, boundary) && ts.isCallExpression(n)) {
           let reads = false;
           const look = (m: ts.Node): void => {
