@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { checkInFunction, enclosingFunction, type CheckSpec } from './dominance';
+import { checkInFunction, enclosingFunction, handedByName, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter, topLevelBindings } from './facts/walk';
 import {
   asksAgain,
@@ -184,31 +184,6 @@ function handedTo(node: ts.Node, fn: ts.Node): ts.CallExpression | undefined {
     if (m.parent && ts.isVariableDeclaration(m.parent) && m.parent.initializer === m) return handedByName(m.parent);
   }
   return undefined;
-}
-
-/**
- * The listener or timer call a function declared by name is handed to later in the function that
- * declares it: `const onDone = async (e) => { … }; bus.on('done', onDone)`.
- */
-function handedByName(decl: ts.VariableDeclaration): ts.CallExpression | undefined {
-  if (!ts.isIdentifier(decl.name)) return undefined;
-  const name = decl.name.text;
-  const scope = enclosingFunction(decl)?.body;
-  if (!scope) return undefined;
-  let found: ts.CallExpression | undefined;
-  const visit = (n: ts.Node): void => {
-    if (found || (n !== scope && isFunctionLike(n))) return;
-    if (
-      ts.isCallExpression(n) &&
-      n.pos > decl.end &&
-      DEFERRING.has(lastName(n.expression) ?? '') &&
-      n.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && (skipOuter(a) as ts.Identifier).text === name)
-    )
-      found = n;
-    else ts.forEachChild(n, visit);
-  };
-  visit(scope);
-  return found;
 }
 
 /** A function `fn` declares by this name (`const onDone = async (e) => { … }`, `function onDone() {}`), not in a nested function. */
@@ -955,10 +930,12 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
         }
         return;
       }
-      for (const [check, read] of state.allFresh()) if (read.pos > stale.boundary.pos && testGuards(check.test, node) && asksAgain(check, stale.key, decisions.resolve)) return;
+      // (after the boundary: later in the text, or inside a function handed to it by name, declared before it)
+      const past = (read: ts.Node): boolean => read.pos > stale.boundary.pos || (ts.isCallExpression(stale.boundary) && handedTo(read, fn) === stale.boundary);
+      for (const [check, read] of state.allFresh()) if (past(read) && testGuards(check.test, node) && asksAgain(check, stale.key, decisions.resolve)) return;
       // (a re-check after the boundary that holds across later waits itself: read with a lock in the write's transaction)
       for (const o of state.allOutdated())
-        if (o.read.pos > stale.boundary.pos && testGuards(o.key.test, node) && asksAgain(o.key, stale.key, decisions.resolve) && atomic(o.key, op, decisions)) return;
+        if (past(o.read) && testGuards(o.key.test, node) && asksAgain(o.key, stale.key, decisions.resolve) && atomic(o.key, op, decisions)) return;
       // a helper that asks the decision's question again itself before its write (`finaliseUnderLock()`
       // re-reading the care team in its transaction): the re-check is the helper's
       if (op.via && decisions.checksIn(op.via).some((c) => c.refusal && asksAgain(c, stale.key, decisions.resolve))) return;

@@ -25,7 +25,7 @@ import {
 } from './vocabulary/refusals';
 import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
-import { enclosingFunction } from './dominance';
+import { enclosingFunction, isHandedByName } from './dominance';
 import { isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField, isRequestInputMethod, isRequestObjectOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
@@ -122,7 +122,8 @@ export class Decisions {
     this.cache.set(fn, []);
     const out: Check[] = [];
     const visit = (n: ts.Node): void => {
-      if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
+      // (a listener or timer handed by name, `const onDone = async () => …; bus.on('done', onDone)`, runs in its flow too)
+      if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n) && !isHandedByName(n)) return;
       if (ts.isIfStatement(n)) {
         const plain = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
         // an error class of the app that carries its status: only a model that sees the class knows it refuses

@@ -8,6 +8,8 @@ import { isFunctionLike, isInlineCallback } from './modules';
 import type { Project } from './project';
 import { isErrorCallback, isRefusalCall, refusesWithStatus } from './vocabulary/refusals';
 import { namesPerRequestScope } from './vocabulary/di';
+import { DEFERRING_CALLEES } from './vocabulary/operations';
+import { skipOuter } from './facts/walk';
 
 const SK = ts.SyntaxKind;
 
@@ -294,4 +296,38 @@ function scopeOf(node: ts.Node): Scope {
   let n: ts.Node = node;
   while (n.parent && !isScope(n)) n = n.parent;
   return n as Scope;
+}
+
+const DEFERRING_NAMES = new Set(DEFERRING_CALLEES);
+
+/**
+ * The listener or timer call a function declared by name is handed to later in the function that
+ * declares it: `const onDone = async (e) => { … }; bus.on('done', onDone)`.
+ */
+export function handedByName(decl: ts.VariableDeclaration): ts.CallExpression | undefined {
+  if (!ts.isIdentifier(decl.name)) return undefined;
+  const name = decl.name.text;
+  const scope = enclosingFunction(decl)?.body;
+  if (!scope) return undefined;
+  let found: ts.CallExpression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== scope && isFunctionLike(n))) return;
+    if (
+      ts.isCallExpression(n) &&
+      n.pos > decl.end &&
+      DEFERRING_NAMES.has(calleeChain(n.expression)?.at(-1) ?? '') &&
+      n.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && (skipOuter(a) as ts.Identifier).text === name)
+    )
+      found = n;
+    else ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return found;
+}
+
+/** A function declared by name (`const onDone = async () => …`) that a listener or timer call is handed later. */
+export function isHandedByName(fn: ts.Node): boolean {
+  let n: ts.Node = fn;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return n.parent !== undefined && ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && handedByName(n.parent) !== undefined;
 }
