@@ -120,6 +120,7 @@ describe('identity sources', () => {
   it('the header text test keeps plain code out', () => expect(v.mayNameCertHeader('const total = items.length;')).toBe(false));
   it.each([...v.HEADER_GETTERS, 'Strategy'])('mayReadHeader lets `.%s(` through', (n) => expect(v.mayReadHeader(`x.${n}('a')`)).toBe(true));
   it.each(cases(['authorized'], ['authorizationError', 'remoteAddress', 'ip']))('isPositiveSignal(%s) → %s', (n, want) => expect(v.isPositiveSignal(n)).toBe(want));
+  it.each(cases(['headers', 'rawHeaders'], ['header', 'body', 'socket', 'raw']))('isHeaderObjectName(%s) → %s', (n, want) => expect(v.isHeaderObjectName(n)).toBe(want));
   it.each(cases(['authorized', 'authorizationError', 'remoteAddress'], ['ip', 'remotePort']))('trustSignalOf(%s) → %s', (n, want) =>
     expect(v.trustSignalOf(n) !== undefined).toBe(want),
   );
