@@ -606,6 +606,8 @@ class ImportJudge {
     this.hooks = active.filter(({ rule }) => rule.projectSeed !== undefined);
     this.parsed = new ParsedOnDemand(seen);
     this.modules = new Modules(this.parsed, workspace);
+    // (a file's text without parsing it: who imports a module is found by text)
+    this.modules.textOf = (file) => seen.get(file)?.text;
   }
 
   /** Judge one file (a seed of a rule, reported), with the first phase's walk of it when that walked the tree the model holds. */

@@ -20,10 +20,33 @@ export class Modules {
   private readonly exportCache = new Map<string, Map<string, ExportEntry>>();
   private readonly aliasCache = new Map<string, string | undefined>();
 
+  /**
+   * The text of a scanned file without parsing it, where the files come from a scan (set by the
+   * engine): what `importersOf` reads. Without it, the trees the model holds are read.
+   */
+  textOf?: (file: string) => string | undefined;
+  private readonly importerCache = new Map<string, string[]>();
+
   constructor(
     private readonly files: ReadonlyMap<string, ts.SourceFile>,
     private readonly workspace?: Workspace,
   ) {}
+
+  /** The files of the model that import `file` (a relative or alias specifier resolving to it), found by their text. */
+  importersOf(file: string): string[] {
+    const known = this.importerCache.get(file);
+    if (known) return known;
+    const stem = path.basename(file).replace(/\.[cm]?[jt]sx?$/, '');
+    const out: string[] = [];
+    for (const f of this.files.keys()) {
+      if (f === file) continue;
+      const text = this.textOf ? this.textOf(f) : this.files.get(f)?.text;
+      if (!text?.includes(stem)) continue;
+      if (importSpecifiers(text).some((spec) => this.resolveSpecifier(f, spec) === file)) out.push(f);
+    }
+    this.importerCache.set(file, out);
+    return out;
+  }
 
   sourceFile(file: string): ts.SourceFile | undefined {
     return this.files.get(file);
@@ -565,3 +588,13 @@ export function typeMember(type: ts.TypeNode, name: string, aliasOf?: (typeName:
   const m = members?.find((x): x is ts.PropertySignature => ts.isPropertySignature(x) && x.name !== undefined && propertyNameText(x.name) === name);
   return m?.type;
 }
+
+/** The specifiers a file's text imports, requires or re-exports (a text scan, for prefilters and the import graph). */
+export function importSpecifiers(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(IMPORT_RE)) out.push(m[2]);
+  return out;
+}
+
+/** Structural, not vocabulary: the specifier of an import, require or re-export. */
+const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"\n]+)\1/g;

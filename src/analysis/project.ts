@@ -10,7 +10,9 @@ import { Guards, type TrustKind } from './guards';
 import { Handlers } from './handlers';
 import { Identity, isCertHeaderName } from './identity';
 import { IdentityWrites } from './identity-writes';
-import { isFunctionLike, Modules, resolveModuleFile, type Workspace } from './modules';
+import { importSpecifiers, isFunctionLike, Modules, resolveModuleFile, type Workspace } from './modules';
+/** Module specifiers a file imports or re-exports, found by text (no parse needed); packages that are not the workspace's resolve to nothing. */
+export { importSpecifiers };
 import { RequestPaths } from './request-paths';
 import { RequestValues } from './request-values';
 import { SharedState } from './shared-state';
@@ -290,16 +292,6 @@ const WEB_TEXT = new RegExp(
     BARREL_SYNTAX,
   ].join('|'),
 );
-
-/** Module specifiers a file imports or re-exports, found by text (no parse needed); packages that are not the workspace's resolve to nothing. */
-export function importSpecifiers(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(IMPORT_RE)) out.push(m[2]);
-  return out;
-}
-
-/** Structural, not vocabulary: the specifier of an import, require or re-export. */
-const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"\n]+)\1/g;
 
 /**
  * The files connected to a seed (by default an identity file) through relative imports, in either direction: the

@@ -3,11 +3,13 @@ import { canSuspend, testGuards, walkInOrder, within } from './await-order';
 import { callResolver, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction } from './dominance';
-import { references } from './guards';
+import { collectNames, references } from './guards';
 import { isFunctionLike, type Modules } from './modules';
 import { operationOf } from './operations';
 import type { Project } from './project';
-import { SharedState, type Place } from './shared-state';
+import { placeFile, SharedState, type Place } from './shared-state';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
 
 /**
  * Identity kept in shared state (a module variable, a singleton field) read on both sides of an
@@ -204,6 +206,23 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
     ts.forEachChild(n, visitTests);
   };
   fns.forEach(visitTests);
+  // a field of a shared object another module declares (a singleton provider, a module's instance) that
+  // the app's authenticating middleware writes per request — after a 401/403 of its own, from what the
+  // request gave it (`container.resolve(CurrentCustomer).customerId = session.customerId`) — is identity
+  for (const [key, place] of sharedFieldReads(fns, shared, resolve, sf, getters)) {
+    if (decided.has(key)) continue;
+    const holder = placeFile(key);
+    if (!holder) continue;
+    for (const file of modules.importersOf(holder)) {
+      if (file === sf.fileName || !sameApp(file, sf.fileName)) continue;
+      const src = modules.sourceFile(file);
+      const write = src && writtenByAuthentication(key, src, shared);
+      if (!write) continue;
+      kept.set(key, { place, write });
+      decided.add(key);
+      break;
+    }
+  }
   if (decided.size === 0) return [];
   const places = new Map<string, { place: Place; write: ts.Node }>();
   for (const k of decided) places.set(k, kept.get(k)!);
@@ -214,6 +233,113 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
     return k && places.has(k) ? k : undefined;
   };
   return fns.flatMap((fn) => staleSharedIdentity(fn, places, shared, getterKey));
+}
+
+const FIELD_KINDS = new Set(['singleton-field', 'instance-field', 'module-object']);
+
+/**
+ * The fields of shared objects declared in other modules that a suspending function reads more than
+ * once (`this.current.customerId`, or through a method that hands the field out, `agentContext.require()`).
+ */
+function sharedFieldReads(
+  fns: readonly ts.FunctionLikeDeclaration[],
+  shared: SharedState,
+  resolve: ReturnType<typeof callResolver>,
+  sf: ts.SourceFile,
+  getters: Map<ts.Node, string>,
+): Map<string, Place> {
+  const out = new Map<string, Place>();
+  const keep = (place: Place | undefined): string | undefined => {
+    if (!place?.shared || !FIELD_KINDS.has(place.kind) || placeFile(place.key) === sf.fileName) return undefined;
+    out.set(place.key, place);
+    return place.key;
+  };
+  for (const fn of fns) {
+    // (only names read twice in the function: a field read on both sides of a wait)
+    const counts = new Map<string, number>();
+    const count = (n: ts.Node): void => {
+      if (ts.isPropertyAccessExpression(n)) counts.set(n.name.text, (counts.get(n.name.text) ?? 0) + 1);
+      ts.forEachChild(n, count);
+    };
+    count(fn);
+    const visit = (n: ts.Node): void => {
+      if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
+      if (
+        ts.isPropertyAccessExpression(n) &&
+        (counts.get(n.name.text) ?? 0) >= 2 &&
+        isRead(n) &&
+        !(n.parent && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && shared.placeOf(n.parent)?.shared)
+      ) {
+        keep(shared.placeOf(n));
+      } else if (
+        ts.isCallExpression(n) &&
+        n.arguments.length === 0 &&
+        ts.isPropertyAccessExpression(skipOuter(n.expression)) &&
+        (counts.get((skipOuter(n.expression) as ts.PropertyAccessExpression).name.text) ?? 0) >= 2
+      ) {
+        const target = resolve(n);
+        const key = target?.body && target.getSourceFile() !== sf ? keep(returnedSharedPlace(target, shared)) : undefined;
+        if (key && target) getters.set(target, key);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(fn);
+  }
+  return out;
+}
+
+/**
+ * A write of the place by a function that authenticates the request first — it refuses with 401/403
+ * itself — from what the request gave it (its parameters and the locals made from them).
+ */
+function writtenByAuthentication(key: string, src: ts.SourceFile, shared: SharedState): ts.Node | undefined {
+  const field = key.slice(key.lastIndexOf(':') + 1).replace(/^.*\./, '');
+  let found: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && n.left.name.text === field) {
+      const fn = enclosingFunction(n);
+      const place = fn && !ts.isConstructorDeclaration(fn) ? shared.placeOf(n.left) : undefined;
+      if (fn && place?.shared && place.key === key && references(n.right, givenNames(fn)) && refusesClient(fn)) found = n;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(src);
+  return found;
+}
+
+/** A 401/403 refusal in the function's own body. */
+function refusesClient(fn: ts.FunctionLikeDeclaration): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== fn && isFunctionLike(n))) return;
+    if (ts.isIfStatement(n)) {
+      const refusal = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
+      if (refusal?.decides && refusal.kind === 'auth') found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn);
+  return found;
+}
+
+/** Two files of one app: under the same nearest `package.json` (or, with none, the same folder two levels up). */
+function sameApp(a: string, b: string): boolean {
+  const root = (file: string): string => {
+    for (let d = path.dirname(file), i = 0; i < 12; d = path.dirname(d), i++) {
+      if (packageRoots.get(d) ?? remember(d)) return d;
+      if (path.dirname(d) === d) break;
+    }
+    return path.dirname(path.dirname(file));
+  };
+  return root(a) === root(b);
+}
+const packageRoots = new Map<string, boolean>();
+function remember(dir: string): boolean {
+  const has = fs.existsSync(path.join(dir, 'package.json'));
+  if (packageRoots.size > 10000) packageRoots.clear();
+  packageRoots.set(dir, has);
+  return has;
 }
 
 /** The write of a module's place from the parameters of the function that makes it (`current = tenant` in `setCurrentTenant(tenant)`). */
@@ -257,7 +383,8 @@ function givenNames(fn: ts.FunctionLikeDeclaration): Set<string> {
   if (given.size === 0 || !fn.body) return given;
   const visit = (n: ts.Node): void => {
     if (n !== fn.body && isFunctionLike(n)) return;
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && references(n.initializer, given)) given.add(n.name.text);
+    // (destructured too: `const { payload } = await jwtVerify(token, jwks)`)
+    if (ts.isVariableDeclaration(n) && n.initializer && references(n.initializer, given)) collectNames(n.name, given);
     ts.forEachChild(n, visit);
   };
   visit(fn.body);

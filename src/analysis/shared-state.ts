@@ -784,3 +784,17 @@ function appInstanceThis(thisNode: ts.Node): boolean {
   }
   return false;
 }
+
+/** The file a shared place's key names (`field:<file>:<pos>:<name>`, `module:<file>:<pos>[.field]`): where the object is declared. */
+export function placeFile(key: string): string | undefined {
+  if (key.startsWith('field:')) {
+    const rest = key.slice('field:'.length);
+    const last = rest.lastIndexOf(':');
+    return last > 0 ? rest.slice(0, rest.lastIndexOf(':', last - 1)) : undefined;
+  }
+  if (key.startsWith('module:')) {
+    const rest = key.slice('module:'.length).replace(/\.[^:]*$/, '');
+    return rest.slice(0, rest.lastIndexOf(':'));
+  }
+  return undefined;
+}

@@ -53,7 +53,6 @@ const FIELD_SET_TEXT = /\bthis\.[\w$]+\s*=\s*[A-Za-z_$][\w$.]*\s*;/;
  * (`perRequestStateAcrossImports`): a module variable its setter writes, read back through its getter.
  */
 export function perRequestStateOfImports(facts: FileFacts, modules: Modules): SharedIdentityUse[] {
-  if (!REFUSAL_TEXT.test(facts.text)) return [];
   return perRequestStateAcrossImports(facts.sourceFile, modules);
 }
 
