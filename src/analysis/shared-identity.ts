@@ -255,13 +255,23 @@ function sharedFieldReads(
     return place.key;
   };
   for (const fn of fns) {
-    // (only names read twice in the function: a field read on both sides of a wait)
-    const counts = new Map<string, number>();
-    const count = (n: ts.Node): void => {
-      if (ts.isPropertyAccessExpression(n)) counts.set(n.name.text, (counts.get(n.name.text) ?? 0) + 1);
-      ts.forEachChild(n, count);
+    // (only names read on both sides of a wait of the function: one read before an `await`, one after it)
+    const seen = new Map<string, { first: number; last: number }>();
+    const waits: number[] = [];
+    const scan = (n: ts.Node): void => {
+      if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
+      if (ts.isAwaitExpression(n)) waits.push(n.pos);
+      if (ts.isPropertyAccessExpression(n)) {
+        const at = seen.get(n.name.text);
+        if (at) at.last = n.pos;
+        else seen.set(n.name.text, { first: n.pos, last: n.pos });
+      }
+      ts.forEachChild(n, scan);
     };
-    count(fn);
+    scan(fn);
+    const counts = new Map<string, number>();
+    for (const [name, at] of seen) if (waits.some((w) => w > at.first && w < at.last)) counts.set(name, 2);
+    if (counts.size === 0) continue;
     const visit = (n: ts.Node): void => {
       if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
       if (
