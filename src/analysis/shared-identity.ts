@@ -209,7 +209,7 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
   // a field of a shared object another module declares (a singleton provider, a module's instance) that
   // the app's authenticating middleware writes per request — after a 401/403 of its own, from what the
   // request gave it (`container.resolve(CurrentCustomer).customerId = session.customerId`) — is identity
-  for (const [key, place] of sharedFieldReads(fns, shared, resolve, sf, getters)) {
+  for (const [key, place] of sharedFieldReads(fns, shared, resolve, sf, getters, modules)) {
     if (decided.has(key)) continue;
     const holder = placeFile(key);
     if (!holder) continue;
@@ -247,10 +247,11 @@ function sharedFieldReads(
   resolve: ReturnType<typeof callResolver>,
   sf: ts.SourceFile,
   getters: Map<ts.Node, string>,
+  modules: Modules,
 ): Map<string, Place> {
   const out = new Map<string, Place>();
   const keep = (place: Place | undefined): string | undefined => {
-    if (!place?.shared || !FIELD_KINDS.has(place.kind) || placeFile(place.key) === sf.fileName) return undefined;
+    if (!place?.shared || !FIELD_KINDS.has(place.kind) || placeFile(place.key) === sf.fileName || !setFromOutside(place.key, modules)) return undefined;
     out.set(place.key, place);
     return place.key;
   };
@@ -296,6 +297,43 @@ function sharedFieldReads(
     visit(fn);
   }
   return out;
+}
+
+/**
+ * A field its own class never sets (`customerId: string | null = null`, no `this.customerId = …` in it):
+ * a holder others fill in, which is what middleware keeping a request's identity looks like (a client
+ * the class makes for itself, `this.http = axios.create(…)`, is not).
+ */
+function setFromOutside(key: string, modules: Modules): boolean {
+  if (!key.startsWith('field:')) return false;
+  const file = placeFile(key);
+  const rest = key.slice('field:'.length + (file?.length ?? 0) + 1);
+  const [pos, field] = [Number(rest.slice(0, rest.indexOf(':'))), rest.slice(rest.indexOf(':') + 1)];
+  const src = file ? modules.sourceFile(file) : undefined;
+  let cls: ts.ClassLikeDeclaration | undefined;
+  const find = (n: ts.Node): void => {
+    if (cls) return;
+    if (ts.isClassLike(n) && n.pos === pos) cls = n;
+    else if (n.pos <= pos && pos < n.end) ts.forEachChild(n, find);
+  };
+  if (src) find(src);
+  if (!cls) return false;
+  let own = false;
+  const visit = (n: ts.Node): void => {
+    if (own) return;
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      ts.isPropertyAccessExpression(n.left) &&
+      n.left.expression.kind === ts.SyntaxKind.ThisKeyword &&
+      n.left.name.text === field
+    )
+      own = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(cls);
+  return !own;
 }
 
 /**
