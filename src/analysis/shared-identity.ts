@@ -7,7 +7,7 @@ import { collectNames, references } from './guards';
 import { isFunctionLike, type Modules } from './modules';
 import { operationOf } from './operations';
 import type { Project } from './project';
-import { placeFile, SharedState, type Place } from './shared-state';
+import { placeClass, placeFile, SharedState, type Place } from './shared-state';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 
@@ -305,19 +305,9 @@ function sharedFieldReads(
  * the class makes for itself, `this.http = axios.create(…)`, is not).
  */
 function setFromOutside(key: string, modules: Modules): boolean {
-  if (!key.startsWith('field:')) return false;
-  const file = placeFile(key);
-  const rest = key.slice('field:'.length + (file?.length ?? 0) + 1);
-  const [pos, field] = [Number(rest.slice(0, rest.indexOf(':'))), rest.slice(rest.indexOf(':') + 1)];
-  const src = file ? modules.sourceFile(file) : undefined;
-  let cls: ts.ClassLikeDeclaration | undefined;
-  const find = (n: ts.Node): void => {
-    if (cls) return;
-    if (ts.isClassLike(n) && n.pos === pos) cls = n;
-    else if (n.pos <= pos && pos < n.end) ts.forEachChild(n, find);
-  };
-  if (src) find(src);
-  if (!cls) return false;
+  const found = placeClass(key, modules);
+  if (!found) return false;
+  const { cls, field } = found;
   let own = false;
   const visit = (n: ts.Node): void => {
     if (own) return;
@@ -413,7 +403,7 @@ function writtenPerRequest(key: string, home: ts.SourceFile, shared: SharedState
 function readsPlaceIn(e: ts.Node, key: string, shared: SharedState): boolean {
   let reads = false;
   const look = (m: ts.Node): void => {
-    if (reads || isFunctionLike(m)) return;
+    if (reads) return;
     const place = ts.isPropertyAccessExpression(m) || ts.isIdentifier(m) ? shared.placeOf(m) : undefined;
     if (place?.shared && place.key === key) reads = true;
     else ts.forEachChild(m, look);
@@ -494,14 +484,7 @@ function setAcrossWait(
           return;
         }
         if (boundary && !within(n, boundary) && ts.isCallExpression(n)) {
-          let reads = false;
-          const look = (m: ts.Node): void => {
-            if (reads) return;
-            if ((ts.isPropertyAccessExpression(m) || ts.isIdentifier(m)) && shared.placeOf(m)?.shared && (shared.placeOf(m) as { key: string }).key === place.key) reads = true;
-            else ts.forEachChild(m, look);
-          };
-          n.arguments.forEach(look);
-          if (reads) {
+          if (n.arguments.some((a) => readsPlaceIn(a, place.key, shared))) {
             out.push({ kind: 'reread', node: n, place, before: write, boundary, write });
             return;
           }

@@ -798,3 +798,21 @@ export function placeFile(key: string): string | undefined {
   }
   return undefined;
 }
+
+/** The class and field a field place's key names (`field:<file>:<pos>:<name>`), found in the model's tree of its file. */
+export function placeClass(key: string, modules: Modules): { cls: ts.ClassLikeDeclaration; field: string } | undefined {
+  const file = key.startsWith('field:') ? placeFile(key) : undefined;
+  if (!file) return undefined;
+  const rest = key.slice('field:'.length + file.length + 1);
+  const pos = Number(rest.slice(0, rest.indexOf(':')));
+  const field = rest.slice(rest.indexOf(':') + 1);
+  let cls: ts.ClassLikeDeclaration | undefined;
+  const find = (n: ts.Node): void => {
+    if (cls) return;
+    if (ts.isClassLike(n) && n.pos === pos) cls = n;
+    else if (n.pos <= pos && pos < n.end) ts.forEachChild(n, find);
+  };
+  const src = modules.sourceFile(file);
+  if (src) find(src);
+  return cls && { cls, field };
+}
