@@ -792,8 +792,11 @@ export class Handlers {
         for (const arg of call.arguments) this.resolveArg(arg, fns, mounted);
         if (fns.length === 0 && mounted.length === 0) continue;
         const receiver = this.keyOf(callee.expression);
-        const path = pathOf(call.arguments[0]) ?? routeChainPath(callee.expression);
-        this.add(call, receiver, method, fns, path);
+        // `app.use(route.get('/x', handler))` (koa-route): the argument defines a route, so its handler answers
+        // that method and path; it is not middleware every later registration runs behind
+        const defined = method === 'use' && call.arguments.length === 1 ? routeDefinition(call.arguments[0]) : undefined;
+        const path = defined ? defined.path : (pathOf(call.arguments[0]) ?? routeChainPath(callee.expression));
+        this.add(call, receiver, defined?.method ?? method, fns, path);
         for (const child of mounted) this.mounts.push({ parent: receiver, child, file: call.getSourceFile().fileName, pos: call.pos, before: fns, path });
       }
     }
@@ -1015,6 +1018,17 @@ function routeChainPath(expr: ts.Expression): string | undefined {
 }
 
 /** The path literal of a registration: `'/admin'`, `'/api/*'`; undefined for none or a computed one. */
+/** A call that defines one route, `route.get('/x', handler)`: its method and path. */
+function routeDefinition(arg: ts.Expression): { method: string; path: string } | undefined {
+  const e = skipOuter(arg);
+  if (!ts.isCallExpression(e) || e.arguments.length < 2) return undefined;
+  const callee = skipOuter(e.expression);
+  const path = pathOf(e.arguments[0]);
+  if (!ts.isPropertyAccessExpression(callee) || path === undefined) return undefined;
+  const method = callee.name.text;
+  return isRouteMethod(method) && method !== 'use' && method !== 'all' ? { method, path } : undefined;
+}
+
 function pathOf(arg: ts.Expression | undefined): string | undefined {
   if (!arg) return undefined;
   const e = skipOuter(arg);
