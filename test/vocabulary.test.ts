@@ -369,6 +369,16 @@ describe('refusals', () => {
     ['BAD_REQUEST', undefined],
     ['INTERNAL_SERVER_ERROR', undefined],
   ] as const)('namedRefusal(%s) → %s', (n, want) => expect(v.namedRefusal(n)).toBe(want));
+  it.each(cases([...v.UNAUTHENTICATED_REFUSALS], ['ForbiddenException', 'FORBIDDEN', 'PermissionDeniedError', 'NotFoundException']))('refusesUnauthenticated(%s) → %s', (n, want) =>
+    expect(v.refusesUnauthenticated(n)).toBe(want),
+  );
+  it.each([...v.UNAUTHENTICATED_STATUSES.map((s) => [s, true] as const), [402, false] as const, [403, false] as const, [404, false] as const])(
+    'refusesUnauthenticated(%d) → %s',
+    (s, want) => expect(v.refusesUnauthenticated(s)).toBe(want),
+  );
+  it('every name that refuses for want of identity is a refusal the table knows', () => {
+    for (const n of v.UNAUTHENTICATED_REFUSALS) expect(v.namedRefusal(n) ?? v.STATUS_NAMES[n]).toBeDefined();
+  });
 });
 
 describe('atomic forms', () => {

@@ -12,6 +12,7 @@ import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clien
 import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, STORE_MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import {
   CONCURRENCY_FIELDS,
+  STATUS_NAMES,
   GUARD_METHODS,
   KIND_STATUS,
   STATUS_PROPERTIES,
@@ -19,6 +20,7 @@ import {
   limitMessage,
   namedRefusal,
   refusalMessage,
+  refusesUnauthenticated,
   isResultMessageKey,
   statusRefusal,
   type RefusalKind,
@@ -129,8 +131,13 @@ export class Decisions {
         // an error class of the app that carries its status: only a model that sees the class knows it refuses
         const own = plain?.decides ? undefined : (refusalOf(n.thenStatement, this.errorStatus) ?? (n.elseStatement ? refusalOf(n.elseStatement, this.errorStatus) : undefined));
         const refusal = own?.decides ? own : plain?.decides ? plain : (this.returnedStatusRefusal(n.thenStatement, fn) ?? plain);
+        // (`if (user == null) ctx.throw(401)`: no account for these credentials — authentication, no decision on a right)
+        const refusing = refusalOf(n.thenStatement, this.errorStatus) ? n.thenStatement : n.elseStatement;
         if (refusal) {
-          const behind = this.readBehind(n.expression, fn, 0);
+          const found = this.readBehind(n.expression, fn, 0);
+          const authenticates =
+            found !== undefined && refusal.kind === 'auth' && found.fields.length === 0 && !comparesRecord(n.expression) && refusing !== undefined && authenticatesOnly(refusing);
+          const behind = authenticates ? undefined : found;
           // a 404 decides when more than existence is tested (else it is no check); a 409 when the
           // record is compared with something (else it only stops: a check); a 423 on any test of the
           // read (a hold exists); neither on a version field guarding a lost update
@@ -1274,6 +1281,28 @@ const COMPARISONS = [
   SK.LessThanEqualsToken,
   SK.GreaterThanEqualsToken,
 ];
+
+/**
+ * A refusing branch that answers only for want of identity: its statuses are 401 and its errors and
+ * codes stand for 401 (`ctx.throw(401, …)`, `throw new UnauthorizedException()`), none for a right.
+ */
+function authenticatesOnly(branch: ts.Statement): boolean {
+  let unauthenticated = false;
+  let other = false;
+  const visit = (n: ts.Node): void => {
+    if (other || isFunctionLike(n)) return;
+    if (ts.isNumericLiteral(n) && Number(n.text) >= 400 && Number(n.text) < 600) {
+      if (refusesUnauthenticated(Number(n.text))) unauthenticated = true;
+      else other = true;
+    } else if ((ts.isIdentifier(n) || ts.isStringLiteralLike(n)) && (namedRefusal(n.text) !== undefined || STATUS_NAMES[n.text] !== undefined)) {
+      if (refusesUnauthenticated(n.text)) unauthenticated = true;
+      else other = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(branch);
+  return unauthenticated && !other;
+}
 
 /** `null`, `undefined`: a comparison with them tests existence. */
 function isNothing(e: ts.Expression): boolean {

@@ -151,6 +151,29 @@ export const AUTH_ERRORS: readonly string[] = [
   'Unauthorized',
 ];
 /**
+ * Refusals for want of identity: the 401 status and the errors and codes that stand for it (NestJS
+ * `UnauthorizedException`, tRPC `UNAUTHORIZED`, GraphQL `UNAUTHENTICATED`). A branch that refuses only
+ * so, on a test of no more than whether a lookup found something (`if (user == null) ctx.throw(401)`),
+ * authenticates — no account answers to these credentials — and decides no right.
+ */
+export const UNAUTHENTICATED_STATUSES: readonly number[] = [401];
+export const UNAUTHENTICATED_REFUSALS: readonly string[] = [
+  'UnauthorizedException',
+  'UnauthorizedError',
+  'UnauthenticatedError',
+  'unauthorized',
+  'Unauthorized',
+  'UNAUTHORIZED',
+  'UNAUTHENTICATED',
+];
+const unauthenticated = nameSet(UNAUTHENTICATED_REFUSALS);
+
+/** A status, error or code that refuses, and whether it refuses for want of identity alone (401). */
+export function refusesUnauthenticated(refusal: number | string): boolean {
+  return typeof refusal === 'number' ? UNAUTHENTICATED_STATUSES.includes(refusal) : unauthenticated.has(refusal);
+}
+
+/**
  * Errors a job worker throws to refuse a job for good (BullMQ's `UnrecoverableError`: failed without
  * retries): a worker has no response to refuse, so this is its 403.
  */
