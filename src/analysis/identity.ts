@@ -6,6 +6,7 @@ import { isFunctionLike } from './modules';
 import type { Project } from './project';
 import { isListenerRegistration } from './vocabulary/deferral';
 import { isRequestChain, isResponseObjectName } from './vocabulary/requests';
+import { PASSPORT_NEST } from './vocabulary/frameworks';
 import {
   HEADER_GETTERS,
   HEADER_OBJECTS,
@@ -112,6 +113,8 @@ export class Identity {
         if (!ts.isPropertyAssignment(node) || !ts.isStringLiteralLike(node.initializer) || !isCertHeaderName(node.initializer.text, extra)) continue;
         const call = node.parent.parent;
         if (call && ts.isNewExpression(call) && isStrategyClass(calleeChain(call.expression)?.at(-1) ?? '')) add(node, node.initializer.text);
+        // (NestJS: `class CertStrategy extends PassportStrategy(Strategy, 'cert-header')` whose constructor calls `super({ header: 'x-ssl-client-serial' })`)
+        else if (call && ts.isCallExpression(call) && call.expression.kind === ts.SyntaxKind.SuperKeyword && extendsStrategy(call)) add(node, node.initializer.text);
       }
     }
     return (this.headerReadsCache = out.sort((a, b) => a.node.getSourceFile().fileName.localeCompare(b.node.getSourceFile().fileName) || a.node.pos - b.node.pos));
@@ -330,4 +333,15 @@ function rootOf(expr: ts.Expression): ts.Identifier | undefined {
   let e = skipOuter(expr);
   while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || ts.isCallExpression(e)) e = skipOuter(e.expression);
   return ts.isIdentifier(e) ? e : undefined;
+}
+
+/** A `super(…)` call in a class that extends a passport strategy: `extends PassportStrategy(Strategy, 'name')`, `extends HeaderStrategy`. */
+function extendsStrategy(call: ts.CallExpression): boolean {
+  let cls: ts.Node | undefined = call.parent;
+  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+  const base = cls?.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+  if (!base) return false;
+  const e = skipOuter(base);
+  const name = ts.isCallExpression(e) ? calleeChain(e.expression)?.at(-1) : calleeChain(e)?.at(-1);
+  return name === PASSPORT_NEST.strategy || isStrategyClass(name ?? '');
 }
