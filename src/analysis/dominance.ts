@@ -220,10 +220,24 @@ export function decidesReach(check: ts.Node, checkThrows: boolean, use: ts.Node,
   const from = checkStatement.pos;
   const to = useStatement.pos;
   if (facts.exits.some((e) => e.scope === scope && e.node.pos >= from && e.node.end <= to)) return true;
+  // a branch between them that refuses through the framework (`ctx.throw(410)`, `res.status(403).end(); return`) stops the flow as `throw` does
+  if (refusesBetween(list, from, to)) return true;
   for (const name of namesIn(path)) {
     if (facts.assignments.get(name)?.some((a) => a.pos >= from && a.end <= checkStatement.end)) return true;
   }
   return false;
+}
+
+/** An `if` within [from, to) of a statement list, in its own function, one of whose branches rejects. */
+function refusesBetween(list: ts.Node, from: number, to: number): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n) || n.end <= from || n.pos >= to) return;
+    if (n.pos >= from && n.end <= to && ts.isIfStatement(n) && (rejects(n.thenStatement) || (n.elseStatement !== undefined && rejects(n.elseStatement)))) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(list, visit);
+  return found;
 }
 
 /**

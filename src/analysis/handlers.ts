@@ -180,9 +180,12 @@ export class Handlers {
     if (routes.length === 0 || this.nestGlobal.includes(fn)) return undefined;
     const interceptor = ts.isMethodDeclaration(fn) && fn.name !== undefined && propertyNameText(fn.name) === NEST_METADATA.interceptorMethod;
     const isGuard = (g: Fn): boolean => ts.isMethodDeclaration(g) && g.name !== undefined && propertyNameText(g.name) === NEST_METADATA.guardMethod;
+    const middleware = ts.isMethodDeclaration(fn) && fn.name !== undefined && propertyNameText(fn.name) === NEST_METADATA.middlewareMethod;
     return routes.every(([route, r]) => {
       const applies = (g: Fn): boolean => g !== fn && isGate(g) && !this.bypassedBy(route, g);
       const before = interceptor ? r.guards.filter(isGuard) : r.guards.slice(0, r.guards.indexOf(fn));
+      // a middleware runs before every guard, global ones too (Nest's order: middleware, guards, interceptors)
+      if (middleware) return before.some((g) => applies(g) && !isGuard(g));
       return before.some(applies) || this.nestGlobal.some((g) => (interceptor || isGuard(g)) && applies(g));
     });
   }
@@ -438,7 +441,9 @@ export class Handlers {
     const cached = this.keyCache.get(e);
     if (cached !== undefined) return this.find(cached);
     let key: Key;
-    const value = this.project.modules.valueOf(e);
+    // (`const api = await createApiApp()`: what the async factory resolves to)
+    const found = this.project.modules.valueOf(e);
+    const value = found && ts.isAwaitExpression(found) ? skipOuter(found.expression) : found;
     // a router kept under a name with its middleware chained on (`const stewards = Router().use(stewardIdentity)`):
     // `use` and the route methods hand back the router they were called on
     const chained = value && value !== e && ts.isCallExpression(value) && depth < 4 ? skipOuter(value.expression) : undefined;

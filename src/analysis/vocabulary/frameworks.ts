@@ -122,6 +122,8 @@ export const NEST_METADATA = {
   readers: ['get', 'getAllAndOverride', 'getAllAndMerge'] as readonly string[],
   guardMethod: 'canActivate',
   interceptorMethod: 'intercept',
+  /** A middleware class's method (`consumer.apply(RateLimit).forRoutes(…)`): middleware runs before every guard. */
+  middlewareMethod: 'use',
 } as const;
 
 export function isNestGuardMethod(name: string): boolean {
