@@ -159,6 +159,8 @@ function ownFunction(call: ts.CallExpression, project: Project): boolean {
     if (!ts.isPropertyAccessExpression(skipOuter(c.expression))) continue;
     const value = project.modules.valueOf(c.expression);
     if (value && isFunctionLike(value)) return true;
+    // a method of a class of the project the receiver is an instance of (a typed field, a DI registration)
+    if (project.values.methodOf(c.expression)) return true;
   }
   return false;
 }

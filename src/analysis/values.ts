@@ -205,6 +205,11 @@ export class Values {
         const r = factory ? any(returnedExpressions(factory)) : undefined;
         if (r !== undefined) return r;
       }
+      // awilix's CLASSIC injection: `constructor(db, auditTrail)` is given what was registered under each name
+      if (ts.isConstructorDeclaration(e.parent) && ts.isIdentifier(e.name)) {
+        const r = any(this.diValuesByKey(`'${e.name.text}'`));
+        if (r !== undefined) return r;
+      }
       const fn = e.parent;
       if (!isFunctionLike(fn) || this.project.handlers.isEntry(fn)) return undefined;
       // `ids.map((id) => repo.findOne(id))`: the elements of the receiver
@@ -556,6 +561,15 @@ export class Values {
       if (!ts.isIdentifier(name) && !ts.isStringLiteralLike(name)) return undefined;
       key = name.text;
       param = decl.parent.parent;
+    } else if (ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent) && decl.parent.parent.initializer) {
+      // `const { devices } = opts` in the body, where `opts` is the parameter (a Fastify plugin's options)
+      const name = decl.propertyName ?? decl.name;
+      const from = skipOuter(decl.parent.parent.initializer);
+      if ((!ts.isIdentifier(name) && !ts.isStringLiteralLike(name)) || !ts.isIdentifier(from)) return undefined;
+      const d = this.project.modules.declarationOf(from.text, from);
+      if (!d || !ts.isParameter(d)) return undefined;
+      key = name.text;
+      param = d;
     }
     if (!ts.isParameter(param) || !isFunctionLike(param.parent) || this.giving.has(decl) || this.project.handlers.isEntry(param.parent)) return undefined;
     this.giving.add(decl);
