@@ -943,8 +943,13 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       // (a `.then` read holds its callback: the window opens at the test inside it)
       // (a helper's decision is made when the helper returns: its own waits are not the window)
       // (an error-first callback's read is answered in the callback: the window opens at the test there)
+      // (a `.then` step's answer kept in a variable and tested in a later step: the window opens where the answer arrived)
+      const carried =
+        ts.isCallExpression(stale.read) && isThenStep(stale.read) && stale.key.test.getSourceFile() === stale.read.getSourceFile() && !within(stale.key.test, stale.read);
       const from =
-        ts.isCallExpression(stale.read) && (stale.read !== stale.key.call || (stale.key.test.getSourceFile() === stale.read.getSourceFile() && within(stale.key.test, stale.read)))
+        !carried &&
+        ts.isCallExpression(stale.read) &&
+        (stale.read !== stale.key.call || (stale.key.test.getSourceFile() === stale.read.getSourceFile() && within(stale.key.test, stale.read)))
           ? stale.key.test.pos
           : stale.key.via
             ? Math.max(stale.read.end, stale.key.test.end)
@@ -1313,6 +1318,11 @@ function unseenService(boundary: ts.Node, decisions: Decisions): boolean {
 function answers(b: ts.Node, read: ts.Node | undefined): boolean {
   // (a read made in a `.then` callback, `lookup().then((ok) => …)`, is answered in it: the next step waits for what it returns)
   return read !== undefined && ts.isCallExpression(read) && chainReceiver(read) === undefined && ts.isCallExpression(b) && chainReceiver(b) === read;
+}
+
+function isThenStep(call: ts.CallExpression): boolean {
+  const callee = skipOuter(call.expression);
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === 'then';
 }
 
 /** The first boundary between a read and an operation that is not an earlier write to the operation's own store (`db.a.create` before `db.b.update`). */
@@ -1692,7 +1702,9 @@ export function testGuards(test: ts.Node, op: ts.Node): boolean {
   // a throwing check made in a `try` whose `catch` always ends the request (`try { await assertReleasable(…) }
   // catch (err) { …; throw err }`): the `try` as a whole lets only what passed the check go on
   const tryHolder =
-    (ts.isExpressionStatement(test) || ts.isVariableStatement(test)) &&
+    (ts.isExpressionStatement(test) ||
+      ts.isVariableStatement(test) ||
+      (ts.isIfStatement(test) && (stops(test.thenStatement) || (test.elseStatement !== undefined && stops(test.elseStatement))))) &&
     test.parent &&
     ts.isBlock(test.parent) &&
     test.parent.parent &&

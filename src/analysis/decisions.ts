@@ -501,8 +501,10 @@ export class Decisions {
         found = { read: n, call: n, fields: [] };
         return;
       }
-      if (ts.isAwaitExpression(n)) {
-        const call = readCall(n.expression) ?? this.chosenRead(n.expression, fn);
+      // (a `yield` of a promise in a Koa 1 / co generator waits as `await` does)
+      const waited = ts.isAwaitExpression(n) ? n.expression : ts.isYieldExpression(n) && !n.asteriskToken ? n.expression : undefined;
+      if (waited) {
+        const call = readCall(waited) ?? this.chosenRead(waited, fn);
         if (call && this.isStateRead(call)) {
           found = { read: n, call, fields: [] };
           return;
@@ -510,7 +512,7 @@ export class Decisions {
         // a request to another service whose answer is waited for through its promise chain and tested
         // (`await fetch(pdp, { method: 'POST', body }).then((r) => r.json())`, then `if (!decision.allow)`):
         // asking a permission service is a read, whatever method it is asked with
-        const asked = call ?? chainRoot(n.expression);
+        const asked = call ?? chainRoot(waited);
         if (asked && (this.isStateRead(asked) || operationOf(asked, this.resolve)?.kind === 'http')) {
           found = { read: n, call: asked, fields: [] };
           return;

@@ -477,7 +477,10 @@ function awaitedOrChained(call: ts.CallExpression): boolean {
   let n: ts.Node = call;
   while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
   const p = n.parent;
-  return p !== undefined && (ts.isAwaitExpression(p) || (ts.isPropertyAccessExpression(p) && p.expression === n && isPromiseStep(p.name.text)));
+  return (
+    p !== undefined &&
+    (ts.isAwaitExpression(p) || (ts.isYieldExpression(p) && !p.asteriskToken) || (ts.isPropertyAccessExpression(p) && p.expression === n && isPromiseStep(p.name.text)))
+  );
 }
 
 /**
