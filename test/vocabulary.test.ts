@@ -376,6 +376,8 @@ describe('refusals', () => {
     'refusesUnauthenticated(%d) → %s',
     (s, want) => expect(v.refusesUnauthenticated(s)).toBe(want),
   );
+  it.each(cases([...v.STATUS_PROPERTIES], ['ok', 'code', 'body']))('isStatusField(%s) → %s', (n, want) => expect(v.isStatusField(n)).toBe(want));
+  it.each(cases([...v.TRANSPORT_FLAGS], ['status', 'allowed', 'granted']))('isTransportFlag(%s) → %s', (n, want) => expect(v.isTransportFlag(n)).toBe(want));
   it('every name that refuses for want of identity is a refusal the table knows', () => {
     for (const n of v.UNAUTHENTICATED_REFUSALS) expect(v.namedRefusal(n) ?? v.STATUS_NAMES[n]).toBeDefined();
   });

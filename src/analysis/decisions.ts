@@ -17,6 +17,8 @@ import {
   KIND_STATUS,
   STATUS_PROPERTIES,
   isMessageError,
+  isStatusField,
+  isTransportFlag,
   limitMessage,
   namedRefusal,
   refusalMessage,
@@ -133,7 +135,8 @@ export class Decisions {
         const refusal = own?.decides ? own : plain?.decides ? plain : (this.returnedStatusRefusal(n.thenStatement, fn) ?? plain);
         // (`if (user == null) ctx.throw(401)`: no account for these credentials — authentication, no decision on a right)
         const refusing = refusalOf(n.thenStatement, this.errorStatus) ? n.thenStatement : n.elseStatement;
-        if (refusal) {
+        // (`if (res.status !== 202) throw new Error('statement service refused')`: the request's own failure, not a right)
+        if (refusal && !this.transportOutcomeOnly(n.expression)) {
           const found = this.readBehind(n.expression, fn, 0);
           const authenticates =
             found !== undefined && refusal.kind === 'auth' && found.fields.length === 0 && !comparesRecord(n.expression) && refusing !== undefined && authenticatesOnly(refusing);
@@ -398,6 +401,31 @@ export class Decisions {
     // (the arguments anywhere along the chain: `db('orders').where({ id, depot_id }).first()`)
     visit(call);
     return scoped && picked;
+  }
+
+  /**
+   * A test of no more than whether a request to another service went through (`!res.ok`, `res.status
+   * !== 202`, `res.statusCode >= 200 && res.statusCode < 300` on `const res = await fetch(…)`): the call's own
+   * failure, whatever the error thrown on it says — not an answer about rights (`auth.status === 403` is one).
+   */
+  private transportOutcomeOnly(cond: ts.Expression): boolean {
+    let e = skipOuter(cond);
+    while (ts.isPrefixUnaryExpression(e)) e = skipOuter(e.operand);
+    const response = (x: ts.Expression): boolean => {
+      const r = skipOuter(x);
+      const decl = ts.isIdentifier(r) ? this.modules.declarationOf(r.text, r) : undefined;
+      let init = decl && ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
+      if (init && ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+      return init !== undefined && ts.isCallExpression(init) && operationOf(init, this.resolve)?.kind === 'http';
+    };
+    if (ts.isPropertyAccessExpression(e)) return isTransportFlag(e.name.text) && response(e.expression);
+    if (!ts.isBinaryExpression(e)) return false;
+    if (e.operatorToken.kind === SK.BarBarToken || e.operatorToken.kind === SK.AmpersandAmpersandToken)
+      return this.transportOutcomeOnly(e.left) && this.transportOutcomeOnly(e.right);
+    const [a, b] = [skipOuter(e.left), skipOuter(e.right)];
+    const status = (x: ts.Expression): boolean => ts.isPropertyAccessExpression(x) && isStatusField(x.name.text) && response(x.expression);
+    const success = (x: ts.Expression): boolean => ts.isNumericLiteral(x) && Number(x.text) >= 200 && Number(x.text) < 400;
+    return (status(a) && success(b)) || (status(b) && success(a));
   }
 
   /** The decisions of a function: checks that refuse. */

@@ -26,6 +26,18 @@ export const REFUSAL_CALLS: readonly RefusalCall[] = [
 export const STATUS_SETTERS: readonly string[] = ['status', 'code', 'writeHead'];
 /** Properties a status is assigned to: Koa `ctx.status = 403`, node `res.statusCode = 403`. */
 export const STATUS_PROPERTIES: readonly string[] = ['status', 'statusCode'];
+/** What says a response to a request of the app's own came back well (`res.ok` of fetch): tested alone, the request's own failure. */
+export const TRANSPORT_FLAGS: readonly string[] = ['ok'];
+
+/** A response's status field: `res.status`, `res.statusCode`. */
+export function isStatusField(name: string): boolean {
+  return STATUS_PROPERTIES.includes(name);
+}
+
+/** A response's success flag: `res.ok`. */
+export function isTransportFlag(name: string): boolean {
+  return TRANSPORT_FLAGS.includes(name);
+}
 /** The lowest refusing status code. */
 export const FIRST_REFUSAL_STATUS = 400;
 /** Callbacks that fail the request when given an error: `next(err)`, `done(err)`, `callback(err)`, `cb(err)`. */
