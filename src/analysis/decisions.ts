@@ -149,7 +149,11 @@ export class Decisions {
           // `return used < carrier.weeklySlotLimit`)
           const compared = comparesRecord(n.expression, true) || (behind !== undefined && this.answersComparison(behind.call));
           const conflictOnly = (refusal.kind === 'conflict' && (!compared || versionOnly)) || (refusal.kind === 'locked' && versionOnly);
-          if (behind && (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)) || this.scopedByCaller(behind.call, fn))) {
+          // (or hides a feature a flag keeps off: `if (!(await this.flags.isEnabled('bulk-relist'))) throw new CatalogError(404)`)
+          if (
+            behind &&
+            (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)) || this.scopedByCaller(behind.call, fn) || this.answersFlag(behind.call))
+          ) {
             out.push({
               read: behind.read,
               call: behind.call,
@@ -428,6 +432,13 @@ export class Decisions {
     return (status(a) && success(b)) || (status(b) && success(a));
   }
 
+  /** A feature flag's answer, evaluated here or handed back by a helper of the app (`await this.flags.isEnabled(…)` returning `unleash.isEnabled(…)`). */
+  answersFlag(call: ts.CallExpression): boolean {
+    if (flagEvaluation(call, this.resolve)) return true;
+    const fn = this.resolve(call);
+    return fn !== undefined && fn.body !== undefined && returnedExpressions(fn).some((r) => flagAnswer(r, this.resolve));
+  }
+
   /** The decisions of a function: checks that refuse. */
   decisionsIn(fn: ts.FunctionLikeDeclaration): Check[] {
     return this.checksIn(fn).filter((c) => c.refusal !== undefined);
@@ -533,7 +544,8 @@ export class Decisions {
       const waited = ts.isAwaitExpression(n) ? n.expression : ts.isYieldExpression(n) && !n.asteriskToken ? n.expression : undefined;
       if (waited) {
         const call = readCall(waited) ?? this.chosenRead(waited, fn);
-        if (call && this.isStateRead(call)) {
+        // (also a helper of the app that hands back a flag's evaluation: `await this.flags.isEnabled('bulk-archive', id)`)
+        if (call && (this.isStateRead(call) || this.answersFlag(call))) {
           found = { read: n, call, fields: [] };
           return;
         }
@@ -1143,7 +1155,6 @@ export function readSubject(call: ts.CallExpression): string {
   return `${receiver.join('.')}|${[...words].sort().join(',')}`;
 }
 
-/** The call a promise chain starts from (`helper(x)` of `helper(x).then(a).catch(b)`), when the expression is a chain. */
 /** A flag evaluation, maybe negated or compared: `flags.isEnabled('x', ctx)`, `!ld.boolVariation(…)`, `gb.getFeatureValue(…) === 'on'`. */
 function flagAnswer(r: ts.Expression, resolve: CallResolver): boolean {
   let e = skipOuter(r);
@@ -1152,6 +1163,7 @@ function flagAnswer(r: ts.Expression, resolve: CallResolver): boolean {
   return ts.isCallExpression(e) && flagEvaluation(e, resolve);
 }
 
+/** The call a promise chain starts from (`helper(x)` of `helper(x).then(a).catch(b)`), when the expression is a chain. */
 function chainRoot(expr: ts.Expression): ts.CallExpression | undefined {
   let e = skipOuter(expr);
   let steps = 0;

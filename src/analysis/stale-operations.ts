@@ -168,7 +168,7 @@ export class StaleOperations {
       if (!bound && !mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
         // (a look into module state another module keeps, through its getter: `isLoanDeskOpen()`)
-        if (decisions.looksIntoImported(call) || decisions.readsModuleState(call)) return true;
+        if (decisions.looksIntoImported(call) || decisions.readsModuleState(call) || decisions.answersFlag(call)) return true;
         // (a write on a client the per-request context holds: only the model knows it for one)
         return helperElsewhere(call, facts, decisions) || operationOf(call, resolve)?.elsewhere === true;
       };
