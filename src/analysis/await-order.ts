@@ -3,6 +3,7 @@ import { checkInFunction, enclosingFunction, handedByName, type CheckSpec } from
 import { calleeChain, skipOuter, topLevelBindings } from './facts/walk';
 import {
   asksAgain,
+  thrownByCall,
   classAround,
   decisionSources,
   decisionTables,
@@ -1807,7 +1808,8 @@ function stops(st: ts.Statement): boolean {
   if (ts.isExpressionStatement(st) && ts.isCallExpression(st.expression)) {
     const chain = calleeChain(st.expression.expression) ?? [];
     // `process.exit()`, Koa's `ctx.throw(403)` and `ctx.assert(…)` style helpers throw
-    return (chain[0] === 'process' && chain.at(-1) === 'exit') || (chain.length === 2 && chain[1] === 'throw');
+    // (and a function of the file that always throws: `fail('frozen', 'FORBIDDEN')`)
+    return (chain[0] === 'process' && chain.at(-1) === 'exit') || (chain.length === 2 && chain[1] === 'throw') || thrownByCall(st.expression) !== undefined;
   }
   return false;
 }

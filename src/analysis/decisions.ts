@@ -1428,7 +1428,11 @@ export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { ki
   const end = lastStatement(branch);
   if (!end || !stopsAt(end)) return undefined;
   let kind: RefusalKind | undefined;
-  const throws = ts.isThrowStatement(end) || (ts.isExpressionStatement(end) && ts.isCallExpression(end.expression) && calleeChain(end.expression.expression)?.at(-1) === 'throw');
+  const throws =
+    ts.isThrowStatement(end) ||
+    (ts.isExpressionStatement(end) &&
+      ts.isCallExpression(end.expression) &&
+      (calleeChain(end.expression.expression)?.at(-1) === 'throw' || thrownByCall(end.expression) !== undefined));
   const visit = (n: ts.Node, thrown = false): void => {
     if (kind === 'auth' || isFunctionLike(n)) return;
     kind = refusalAt(n, errorStatus, thrown) ?? kind;
@@ -1438,6 +1442,12 @@ export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { ki
     if (made) {
       visit(made, true);
       if (kind !== 'auth' && call && ts.isCallExpression(call)) kind = givenThroughFactory(call, made) ?? kind;
+    }
+    // `fail('frozen', 'FORBIDDEN')` with `function fail(message, code): never { throw new GraphQLError(message, { extensions: { code } }) }`
+    const thrower = ts.isExpressionStatement(n) && ts.isCallExpression(n.expression) ? thrownByCall(n.expression) : undefined;
+    if (thrower && ts.isExpressionStatement(n)) {
+      visit(thrower, true);
+      if (kind !== 'auth') kind = givenThroughFactory(n.expression as ts.CallExpression, thrower) ?? kind;
     }
     // `return deny(res, 'not assigned')`: the status the app's function answers with (`res.writeHead(403)`)
     const answered = ts.isCallExpression(n) && !thrown ? errorStatus?.respondsBy?.(n) : undefined;
@@ -1582,9 +1592,29 @@ function stopsAt(st: ts.Statement): boolean {
     );
   if (ts.isExpressionStatement(st) && ts.isCallExpression(st.expression)) {
     const chain = calleeChain(st.expression.expression) ?? [];
-    return (chain[0] === 'process' && chain.at(-1) === 'exit') || (chain.length === 2 && chain[1] === 'throw');
+    return (chain[0] === 'process' && chain.at(-1) === 'exit') || (chain.length === 2 && chain[1] === 'throw') || thrownByCall(st.expression) !== undefined;
   }
   return false;
+}
+
+/**
+ * A call of a function its file declares that always ends by throwing (`fail(message, 'FORBIDDEN')` with
+ * `function fail(message, code): never { throw new GraphQLError(message, { extensions: { code } }) }`): the error it throws.
+ */
+export function thrownByCall(call: ts.CallExpression): ts.NewExpression | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isIdentifier(callee)) return undefined;
+  let fn: ts.FunctionLikeDeclaration | undefined;
+  for (const st of call.getSourceFile().statements) {
+    if (ts.isFunctionDeclaration(st) && st.name?.text === callee.text) fn = st;
+    if (ts.isVariableStatement(st))
+      for (const d of st.declarationList.declarations)
+        if (ts.isIdentifier(d.name) && d.name.text === callee.text && d.initializer && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer)))
+          fn = d.initializer;
+  }
+  const last = fn?.body && ts.isBlock(fn.body) ? fn.body.statements.at(-1) : undefined;
+  const made = last && ts.isThrowStatement(last) && last.expression ? skipOuter(last.expression) : undefined;
+  return made && ts.isNewExpression(made) ? made : undefined;
 }
 
 /** Not the target of an assignment, nor a name a declaration binds, nor a property name. */
