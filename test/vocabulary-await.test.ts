@@ -5,11 +5,14 @@ import {
   FRAMEWORK_CONTEXT_MEMBERS,
   isAppendWrite,
   isFrameworkContextMember,
+  isServerScriptCall,
   mayHoldOperation,
   OPERATION_VERBS,
   READ_VERSION_KEYS,
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
+  scriptWrites,
+  SERVER_SCRIPT_CALLS,
   SQL_APPEND,
   STORE_WRITES,
   unkeyedAppendField,
@@ -70,6 +73,22 @@ describe('vocabulary: refusals', () => {
     expect(['limit must be a number', 'page size', 'LimitOffsetPager', 'unknown plan'].some(limitMessage)).toBe(false);
     expect(REFUSAL_TEXT.test("throw new GraphQLError('packet quota reached')")).toBe(true);
   });
+});
+
+describe('vocabulary: server scripts', () => {
+  it.each([...SERVER_SCRIPT_CALLS.map((n) => [n, true] as const), ...(['exec', 'script', 'call'] as const).map((n) => [n, false] as const)])(
+    'isServerScriptCall(%s) → %s',
+    (n, want) => expect(isServerScriptCall(n)).toBe(want),
+  );
+  it.each([
+    ["redis.call('INCR', KEYS[1])", true],
+    ['redis.pcall("SET", KEYS[1], ARGV[1])', true],
+    ["redis.call('HINCRBY', KEYS[1], 'n', 1)", true],
+    ["redis.call('DEL', KEYS[1])", true],
+    ["return redis.call('GET', KEYS[1])", false],
+    ["redis.call('SISMEMBER', KEYS[1], ARGV[1])", false],
+    ['local x = 1', false],
+  ] as const)('scriptWrites(%s) → %s', (text, want) => expect(scriptWrites(text)).toBe(want));
 });
 
 describe('vocabulary: operations', () => {

@@ -29,6 +29,7 @@ import {
 } from './vocabulary/refusals';
 import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
+import { isServerScriptCall, scriptWrites } from './vocabulary/operations';
 import { enclosingFunction, isHandedByName } from './dominance';
 import { isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField, isRequestInputMethod, isRequestObjectOf } from './vocabulary/requests';
 
@@ -544,6 +545,8 @@ export class Decisions {
       const waited = ts.isAwaitExpression(n) ? n.expression : ts.isYieldExpression(n) && !n.asteriskToken ? n.expression : undefined;
       if (waited) {
         const call = readCall(waited) ?? this.chosenRead(waited, fn);
+        // (a reservation, a script that checks and writes, answers for its own write: no read lies behind it)
+        if (call && this.reserves(call)) return;
         // (also a helper of the app that hands back a flag's evaluation: `await this.flags.isEnabled('bulk-archive', id)`)
         if (call && (this.isStateRead(call) || this.answersFlag(call))) {
           found = { read: n, call, fields: [] };
@@ -827,7 +830,24 @@ export class Decisions {
     // (so is a helper of the app whose only waits are such checks: `verifyAccessToken(token)` awaiting `jwtVerify(token, jwks)`)
     const helper = this.resolve(call);
     if (helper && onlyVerifiesSignatures(helper)) return false;
+    // a script that checks and writes on the server (`redis.eval(RESERVE, 1, key, limit)` that `INCR`s what it tested),
+    // here or in a helper: a reservation, not a read — what it decided on it changed itself
+    if (this.reserves(call)) return false;
     return operationOf(call) === undefined;
+  }
+
+  /** A call that runs a writing script on the store server, or a helper of the app that waits for one. */
+  reserves(call: ts.CallExpression): boolean {
+    const writing = (c: ts.CallExpression): boolean => {
+      if (!isServerScriptCall(chainNames(c.expression).at(-1) ?? '')) return false;
+      const arg = c.arguments[0] && skipOuter(c.arguments[0]);
+      const value = arg && ts.isIdentifier(arg) ? this.modules.valueOf(arg) : arg;
+      const text = value && (ts.isStringLiteralLike(value) || ts.isTemplateExpression(value)) ? value.getText() : undefined;
+      return text !== undefined && scriptWrites(text);
+    };
+    if (writing(call)) return true;
+    const helper = this.resolve(call);
+    return helper?.body !== undefined && awaitedReads(helper).some(writing);
   }
 
   private readonly changed = new WeakMap<ts.Node, boolean>();

@@ -116,7 +116,9 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
     return false;
   };
   for (const fn of candidateFunctions(facts)) if (refuses(fn) || callsRefusing(fn, 0)) out.push(...staleOperations(fn, decisions));
-  return out;
+  // (a decision read through a function another module of the project declares — `await reserveSlot(…)` imported
+  // from `../lib/slots` — is judged by the passes that see into it: a read, or a reservation that writes what it tested)
+  return out.filter((s) => !importedRelative(s.decision.call, facts.sourceFile));
 }
 
 /**
@@ -494,6 +496,8 @@ function helperElsewhere(call: ts.CallExpression, facts: FileFacts, decisions: D
   if (!waited && !ts.isExpressionStatement(call.parent)) return false;
   const fn = decisions.resolve(call);
   if (fn === undefined || !elsewhere(fn, facts)) return false;
+  // (a read through it, left here by the pass over the file alone)
+  if (waited && importedRelative(call, facts.sourceFile)) return true;
   return waited ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined : decisions.asserts(fn);
 }
 
@@ -669,4 +673,16 @@ function eventListeners(project: Project): Map<ts.Node, Map<string, ts.FunctionL
     }
   }
   return out;
+}
+
+/** A call of a function the file imports by name from a module of the project (`import { reserveSlot } from '../lib/slots'`). */
+function importedRelative(call: ts.CallExpression, sf: ts.SourceFile): boolean {
+  const callee = skipOuter(call.expression);
+  if (!ts.isIdentifier(callee)) return false;
+  const name = callee.text;
+  return sf.statements.some((st) => {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !st.moduleSpecifier.text.startsWith('.')) return false;
+    const bindings = st.importClause && !st.importClause.isTypeOnly ? st.importClause.namedBindings : undefined;
+    return bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.some((e) => e.name.text === name);
+  });
 }

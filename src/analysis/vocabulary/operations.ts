@@ -103,6 +103,27 @@ export const STORE_WRITES: readonly string[] = [
 ];
 
 const STORE_WRITE_SET = new Set(STORE_WRITES.map((w) => w.toLowerCase()));
+
+/** Calls that run a script on the store server (`redis.eval(LUA, 1, key, …)`, `evalsha`, node-redis `evalSha`). */
+export const SERVER_SCRIPT_CALLS: readonly string[] = ['eval', 'evalsha', 'evalSha', 'fcall'];
+/** Commands a script names that write besides the store-write table: a plain `SET`. */
+export const SCRIPT_WRITE_COMMANDS: readonly string[] = ['set', 'setnx', 'del'];
+
+export function isServerScriptCall(name: string): boolean {
+  return SERVER_SCRIPT_CALLS.includes(name);
+}
+
+/**
+ * A script's text that writes (`redis.call('INCR', KEYS[1])`): what it tests, it changes in the same step on
+ * the server — a reservation, whose answer no other request can make stale.
+ */
+export function scriptWrites(text: string): boolean {
+  for (const m of text.matchAll(/redis\.p?call\(\s*['"]([A-Za-z]+)['"]/g)) {
+    const command = m[1].toLowerCase();
+    if (STORE_WRITE_SET.has(command) || SCRIPT_WRITE_COMMANDS.includes(command)) return true;
+  }
+  return false;
+}
 /** A method of the store-write table, in either spelling. */
 export function isStoreWrite(name: string): boolean {
   return STORE_WRITE_SET.has(name.toLowerCase());
