@@ -383,6 +383,12 @@ describe('refusals', () => {
   });
 });
 
+describe('field filter operators', () => {
+  it.each(cases([...v.FIELD_FILTER_OPERATORS], ['some', 'every', 'none', 'members', '$elemMatch', 'where', 'AND']))('isFieldFilterOperator(%s) → %s', (n, want) =>
+    expect(v.isFieldFilterOperator(n)).toBe(want),
+  );
+});
+
 describe('atomic forms', () => {
   it.each(cases([...v.TRANSACTION_CALLEES], ['transact', 'commit']))('isTransactionCallee(%s) → %s', (n, want) => expect(v.isTransactionCallee(n)).toBe(want));
   it.each(cases([...v.TRANSACTION_HANDLES], ['db', 'prisma']))('isTransactionHandle(%s) → %s', (n, want) => expect(v.isTransactionHandle(n)).toBe(want));

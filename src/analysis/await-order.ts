@@ -18,7 +18,7 @@ import {
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD, jobQueueLibrary } from './vocabulary/deferral';
 import { isFunctionLike, member, propertyNameText, typeOnlyImport } from './modules';
 import { references } from './guards';
-import { CLIENT_HOLDER_ROOTS, namesDatabase, writeSelection } from './vocabulary/data-access';
+import { CLIENT_HOLDER_ROOTS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, writeSelection } from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, type Operation } from './operations';
 import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
 import {
@@ -661,7 +661,8 @@ export function conditionInQuery(
       }
       return;
     }
-    if (depth >= 2) nested = true;
+    // (an object of a field's operators, `{ lt: cutoff }`, `{ $in: ids }`, `{ [Op.lt]: cutoff }`, compares that field: no nesting)
+    if (depth >= 2 && !comparesField(e)) nested = true;
     for (const p of e.properties) {
       const name = p.name ? (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name) ? p.name.text : undefined) : undefined;
       // what a write stores (`updateMany({ where, data })`) does not narrow the rows it writes
@@ -830,6 +831,22 @@ export function conditionInQuery(
     return nested || asked.filter((a) => values.has(a)).length >= 2;
   }
   return check.fields.some((f) => words.has(norm(f)));
+}
+
+/** An object whose every key is an operator of a field's filter: `{ lt: cutoff }`, `{ $gte: n }`, `{ [Op.in]: ids }`. */
+function comparesField(o: ts.ObjectLiteralExpression): boolean {
+  return (
+    o.properties.length > 0 &&
+    o.properties.every((p) => {
+      if (!p.name) return false;
+      if (ts.isComputedPropertyName(p.name)) {
+        const k = skipOuter(p.name.expression);
+        return ts.isPropertyAccessExpression(k) && calleeChain(k.expression)?.at(-1) === OPERATOR_SYMBOLS;
+      }
+      const key = propertyNameText(p.name);
+      return key !== undefined && isFieldFilterOperator(key);
+    })
+  );
 }
 
 /** The arguments of every call along a chain, the last call's first: `knex('t').where({ id }).first()` → `{ id }`, `'t'`. */

@@ -197,6 +197,49 @@ export const PAYLOAD_KEYS: readonly string[] = [
 /** Keys of a query's options that hold the selection itself. */
 export const FILTER_KEYS: readonly string[] = ['where', 'filter', 'conditions'];
 
+/**
+ * Operators of a field's filter (Prisma `{ createdAt: { lt: cutoff } }`, MongoDB `{ qty: { $gte: n } }`):
+ * an object of them compares the field, it does not reach into another record the way a relation
+ * filter (`{ members: { some: { userId } } }`) or a sub-query does. Sequelize's are symbols, `{ [Op.lt]: cutoff }`.
+ */
+export const FIELD_FILTER_OPERATORS: readonly string[] = [
+  'equals',
+  'not',
+  'in',
+  'notIn',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'mode',
+  'has',
+  'hasSome',
+  'hasEvery',
+  'isEmpty',
+  '$eq',
+  '$ne',
+  '$in',
+  '$nin',
+  '$lt',
+  '$lte',
+  '$gt',
+  '$gte',
+  '$exists',
+  '$regex',
+  '$options',
+  '$size',
+  '$all',
+];
+/** The namespace of Sequelize's operator symbols: `[Op.lt]`. */
+export const OPERATOR_SYMBOLS = 'Op';
+
+export function isFieldFilterOperator(key: string): boolean {
+  return FIELD_FILTER_OPERATORS.includes(key);
+}
+
 const payloadKeys = nameSet(PAYLOAD_KEYS);
 export function isPayloadKey(key: string): boolean {
   return payloadKeys.has(key);
