@@ -461,7 +461,8 @@ function declaredAsDatabase(receiver: ts.Expression, project: Project): boolean 
 function selectsOnly(arg: ts.Expression, project: Project): boolean {
   const e = skipOuter(arg);
   const value = ts.isIdentifier(e) ? project.modules.valueOf(e) : e;
-  const text = value ? value.getText() : '';
+  // (`Prisma.sql\`SELECT …\``: the template's text, not its tag)
+  const text = value ? (ts.isTaggedTemplateExpression(value) ? value.template.getText().replace(/^`/, '') : value.getText()) : '';
   return selectsOnlySql(text);
 }
 

@@ -257,7 +257,7 @@ export const SQL_RUNNERS: readonly SqlRunner[] = [
   ...['query', 'execute'].map((name) => ({ name, libraries: ['pg', 'mysql2', 'sequelize', 'typeorm'] as DataLibrary[], on: 'connection' as const })),
   { name: 'raw', libraries: ['knex'], on: 'connection' },
   ...['one', 'oneOrNone', 'many', 'manyOrNone', 'any', 'none'].map((name) => ({ name, libraries: ['pg-promise'] as DataLibrary[], on: 'connection' as const })),
-  ...['$queryRawUnsafe', '$executeRawUnsafe'].map((name) => ({ name, libraries: ['prisma'] as DataLibrary[], on: 'connection' as const })),
+  ...['$queryRawUnsafe', '$executeRawUnsafe', '$queryRaw', '$executeRaw'].map((name) => ({ name, libraries: ['prisma'] as DataLibrary[], on: 'connection' as const })),
   { name: 'queryOne', libraries: ['mysql2'], on: 'connection' },
   { name: 'exec', libraries: ['better-sqlite3', 'node:sqlite'], on: 'connection' },
   ...['get', 'all', 'run', 'iterate', 'pluck'].map((name) => ({ name, libraries: ['better-sqlite3', 'node:sqlite'] as DataLibrary[], on: 'statement' as const })),
