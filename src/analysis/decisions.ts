@@ -1623,18 +1623,29 @@ function stopsAt(st: ts.Statement): boolean {
  */
 export function thrownByCall(call: ts.CallExpression): ts.NewExpression | undefined {
   const callee = skipOuter(call.expression);
-  if (!ts.isIdentifier(callee)) return undefined;
-  let fn: ts.FunctionLikeDeclaration | undefined;
-  for (const st of call.getSourceFile().statements) {
-    if (ts.isFunctionDeclaration(st) && st.name?.text === callee.text) fn = st;
+  return ts.isIdentifier(callee) ? alwaysThrowingIn(call.getSourceFile()).get(callee.text) : undefined;
+}
+
+const alwaysThrowing = new WeakMap<ts.SourceFile, Map<string, ts.NewExpression>>();
+
+/** The functions a file declares at its top level whose body ends by throwing a new error, by name (found once per file). */
+function alwaysThrowingIn(sf: ts.SourceFile): Map<string, ts.NewExpression> {
+  let found = alwaysThrowing.get(sf);
+  if (found) return found;
+  found = new Map();
+  const add = (name: string, fn: ts.FunctionLikeDeclaration): void => {
+    const last = fn.body && ts.isBlock(fn.body) ? fn.body.statements.at(-1) : undefined;
+    const made = last && ts.isThrowStatement(last) && last.expression ? skipOuter(last.expression) : undefined;
+    if (made && ts.isNewExpression(made)) found.set(name, made);
+  };
+  for (const st of sf.statements) {
+    if (ts.isFunctionDeclaration(st) && st.name) add(st.name.text, st);
     if (ts.isVariableStatement(st))
       for (const d of st.declarationList.declarations)
-        if (ts.isIdentifier(d.name) && d.name.text === callee.text && d.initializer && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer)))
-          fn = d.initializer;
+        if (ts.isIdentifier(d.name) && d.initializer && (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))) add(d.name.text, d.initializer);
   }
-  const last = fn?.body && ts.isBlock(fn.body) ? fn.body.statements.at(-1) : undefined;
-  const made = last && ts.isThrowStatement(last) && last.expression ? skipOuter(last.expression) : undefined;
-  return made && ts.isNewExpression(made) ? made : undefined;
+  alwaysThrowing.set(sf, found);
+  return found;
 }
 
 /** Not the target of an assignment, nor a name a declaration binds, nor a property name. */
