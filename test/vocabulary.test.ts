@@ -390,6 +390,7 @@ describe('field filter operators', () => {
 });
 
 describe('atomic forms', () => {
+  it.each(cases([...v.TRANSACTION_OPENERS], ['commit', 'query', 'begin', 'transaction']))('opensTransaction(%s) → %s', (n, want) => expect(v.opensTransaction(n)).toBe(want));
   it.each(cases([...v.TRANSACTION_CALLEES], ['transact', 'commit']))('isTransactionCallee(%s) → %s', (n, want) => expect(v.isTransactionCallee(n)).toBe(want));
   it.each(cases([...v.TRANSACTION_HANDLES], ['db', 'prisma']))('isTransactionHandle(%s) → %s', (n, want) => expect(v.isTransactionHandle(n)).toBe(want));
   it.each(cases(['transaction', 'session', 'lock'], ['where']))('isTransactionOption(%s) → %s', (n, want) => expect(v.isTransactionOption(n)).toBe(want));

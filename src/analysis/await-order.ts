@@ -40,6 +40,7 @@ import {
   LOCK_OPTION,
   locksByCall,
   OPTIMISTIC_DOCUMENTS,
+  opensTransaction,
   QUERY_DSL_KEYS,
   WATCHED_TRANSACTION,
 } from './vocabulary/atomic';
@@ -1575,23 +1576,30 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
  */
 function sqlTransaction(op: Operation, check: Check): boolean {
   if (!ts.isCallExpression(op.node)) return false;
+  // the connection: the write's receiver (`client.query(…)`), or one it hands a repository
+  // (`this.payouts.markApproved(client, …)` after `this.payouts.lockPending(client, …)`)
   const root = chainNames(op.node.expression)[0];
-  if (!root || root === 'this') return false;
-  const onConnection = (call: ts.CallExpression): boolean =>
-    chainNames(call.expression)[0] === root || call.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && (skipOuter(a) as ts.Identifier).text === root);
-  if (!onConnection(check.call)) return false;
+  const handed = op.node.arguments.flatMap((a) => (ts.isIdentifier(skipOuter(a)) ? [(skipOuter(a) as ts.Identifier).text] : []));
+  const connections = [...(root && root !== 'this' ? [root] : []), ...handed];
+  const onConnection = (call: ts.CallExpression, name: string): boolean =>
+    chainNames(call.expression)[0] === name || call.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && (skipOuter(a) as ts.Identifier).text === name);
   const fn = enclosingFunction(op.node);
-  let opened = false;
-  const visit = (n: ts.Node): void => {
-    if (opened || n.pos >= check.call.pos) return;
-    if (ts.isCallExpression(n) && chainNames(n.expression)[0] === root) {
-      const text = n.arguments[0] && skipOuter(n.arguments[0]);
-      if (text && ts.isStringLiteralLike(text) && startsTransactionSql(text.text)) opened = true;
-    }
-    ts.forEachChild(n, visit);
-  };
-  if (fn?.body) visit(fn.body);
-  return opened;
+  return connections.some((name) => {
+    if (!onConnection(check.call, name)) return false;
+    let opened = false;
+    const visit = (n: ts.Node): void => {
+      if (opened || n.pos >= check.call.pos) return;
+      if (ts.isCallExpression(n) && chainNames(n.expression)[0] === name) {
+        const text = n.arguments[0] && skipOuter(n.arguments[0]);
+        if (text && ts.isStringLiteralLike(text) && startsTransactionSql(text.text)) opened = true;
+        // (`await conn.beginTransaction()`)
+        if (opensTransaction(chainNames(n.expression).at(-1) ?? '')) opened = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (fn?.body) visit(fn.body);
+    return opened;
+  });
 }
 
 /**

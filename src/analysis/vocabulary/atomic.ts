@@ -7,6 +7,13 @@ import { nameSet } from './patterns';
 
 /** Calls whose callback runs in a transaction: `prisma.$transaction(async (tx) => …)`, `sequelize.transaction(…)`, `session.withTransaction(…)`. */
 export const TRANSACTION_CALLEES: readonly string[] = ['$transaction', 'transaction', 'startTransaction', 'withTransaction', 'runInTransaction', 'transactional'];
+/** Methods that open a transaction on a connection the code then writes through: mysql2 `conn.beginTransaction()`, a MongoDB session's `startTransaction()`. */
+export const TRANSACTION_OPENERS: readonly string[] = ['beginTransaction', 'startTransaction'];
+
+export function opensTransaction(name: string): boolean {
+  return TRANSACTION_OPENERS.includes(name);
+}
+
 /** Names the transaction's handle goes by: `tx.user.update`, `trx('accounts')`, `manager.save`, `queryRunner.manager`. */
 export const TRANSACTION_HANDLES: readonly string[] = ['tx', 'trx', 'transaction', 't', 'manager', 'entityManager', 'queryRunner', 'session', 'client'];
 /** Options that run a call in a transaction or lock its rows: `{ transaction: t }`, `{ session }`, `{ lock: t.LOCK.UPDATE }`. */
