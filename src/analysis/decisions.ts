@@ -977,6 +977,11 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
   // two helpers of the app that read the same thing (`requireGoodStanding(org)` throwing, then
   // `isInGoodStanding(org)` answering): the same question, by what they read
   if (resolve && (later.via || decision.via)) {
+    // one helper built on the other (`assertOrgAdmin(org, user)` throwing when `isOrgAdmin(org, user)` says no, then
+    // `isOrgAdmin(org, user)` asked in the worker): the same question
+    const laterFn = later.via ?? resolve(later.call);
+    const decisionFn = decision.via ?? resolve(decision.call);
+    if (laterFn && decisionFn && (callsThrough(decisionFn, laterFn, resolve, 0) || callsThrough(laterFn, decisionFn, resolve, 0))) return true;
     // (by what is read, whichever handle reads it: `db('care_team_members')` and, in a transaction, `trx('care_team_members')`)
     const what = (subject: string): string => subject.slice(subject.indexOf('|') + 1) || subject;
     const asked = new Set([...subjectsOf(decision, resolve)].map(what));
@@ -997,6 +1002,25 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
   // transaction `manager.findOne(PowerGrant, { where: { operatorCn, rackId, scope }, lock })`)
   const filters = filterTexts(decision.call);
   return filters.size > 0 && reads.some((c) => [...filterTexts(c)].some((f) => filters.has(f)));
+}
+
+/** Whether a function of the app calls `target`, itself or through the functions it calls (two deep). */
+function callsThrough(fn: ts.FunctionLikeDeclaration, target: ts.FunctionLikeDeclaration, resolve: CallResolver, depth: number): boolean {
+  if (depth > 2 || !fn.body) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== fn.body && isFunctionLike(n))) return;
+    if (ts.isCallExpression(n)) {
+      const callee = resolve(n);
+      if (callee === target || (callee && callee !== fn && callsThrough(callee, target, resolve, depth + 1))) {
+        found = true;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return found;
 }
 
 /** The filter objects a read is asked with, of two fields or more, as text: its object arguments, or their `where`. */
