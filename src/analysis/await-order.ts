@@ -619,6 +619,18 @@ export function locksRows(node: ts.Node): boolean {
 const namesWhere = (e: ts.Node): boolean => ts.isObjectLiteralExpression(e) && e.properties.some((p) => p.name !== undefined && propertyNameText(p.name) === 'where');
 
 /** Where a statement's own `WHERE` starts: the first one outside parentheses (-1 when it has none). */
+/** The body of a common table expression that writes, `WITH d AS (UPDATE … )` or `( DELETE … )`, without its parentheses. */
+function writingCte(text: string): string | undefined {
+  const start = /^[\s`'"]*with\b[\s\S]*?\bas\s*\(\s*(?=update\b|delete\b)/i.exec(text);
+  if (!start) return undefined;
+  let depth = 1;
+  for (let i = start.index + start[0].length; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return text.slice(start.index + start[0].length, i);
+  }
+  return undefined;
+}
+
 function outerWhere(text: string): number {
   let depth = 0;
   for (const m of text.matchAll(/[()]|\bwhere\b/gi)) {
@@ -715,6 +727,13 @@ export function conditionInQuery(
     if (using) {
       nested = true;
       for (const w of using[1].split(/\W+/)) words.add(norm(w));
+    }
+    // a write inside a common table expression (`WITH debited AS (UPDATE wallets SET … WHERE id = ? AND balance >= ?
+    // RETURNING id) INSERT … SELECT … FROM debited`): its own WHERE filters the rows written
+    const cte = writingCte(text);
+    if (cte !== undefined) {
+      const inner = outerWhere(cte);
+      if (inner >= 0) for (const w of cte.slice(inner).split(/\W+/)) words.add(norm(w));
     }
     // the statement's own WHERE, not one of a sub-select that computes a value it stores
     // (`SET account_id = (SELECT id FROM accounts WHERE org_id = $2)`)
