@@ -618,7 +618,6 @@ export function locksRows(node: ts.Node): boolean {
 /** An options object that names its filter: `{ where: … }`. */
 const namesWhere = (e: ts.Node): boolean => ts.isObjectLiteralExpression(e) && e.properties.some((p) => p.name !== undefined && propertyNameText(p.name) === 'where');
 
-/** Where a statement's own `WHERE` starts: the first one outside parentheses (-1 when it has none). */
 /** The body of a common table expression that writes, `WITH d AS (UPDATE … )` or `( DELETE … )`, without its parentheses. */
 function writingCte(text: string): string | undefined {
   const start = /^[\s`'"]*with\b[\s\S]*?\bas\s*\(\s*(?=update\b|delete\b)/i.exec(text);
@@ -631,6 +630,7 @@ function writingCte(text: string): string | undefined {
   return undefined;
 }
 
+/** Where a statement's own `WHERE` starts: the first one outside parentheses (-1 when it has none). */
 function outerWhere(text: string): number {
   let depth = 0;
   for (const m of text.matchAll(/[()]|\bwhere\b/gi)) {

@@ -1022,7 +1022,6 @@ function routeChainPath(expr: ts.Expression): string | undefined {
   return undefined;
 }
 
-/** The path literal of a registration: `'/admin'`, `'/api/*'`; undefined for none or a computed one. */
 /** A call that defines one route, `route.get('/x', handler)`: its method and path. */
 function routeDefinition(arg: ts.Expression): { method: string; path: string } | undefined {
   const e = skipOuter(arg);
@@ -1034,6 +1033,7 @@ function routeDefinition(arg: ts.Expression): { method: string; path: string } |
   return isRouteMethod(method) && method !== 'use' && method !== 'all' ? { method, path } : undefined;
 }
 
+/** The path literal of a registration: `'/admin'`, `'/api/*'`; undefined for none or a computed one. */
 function pathOf(arg: ts.Expression | undefined): string | undefined {
   if (!arg) return undefined;
   const e = skipOuter(arg);
