@@ -836,8 +836,11 @@ export class Decisions {
     return operationOf(call) === undefined;
   }
 
-  /** A call that runs a writing script on the store server, or a helper of the app that waits for one. */
+  private readonly reserving = new WeakMap<ts.CallExpression, boolean>();
+  /** A call that runs a writing script on the store server, or a helper of the app that waits for one (answered once per call). */
   reserves(call: ts.CallExpression): boolean {
+    const known = this.reserving.get(call);
+    if (known !== undefined) return known;
     const writing = (c: ts.CallExpression): boolean => {
       if (!isServerScriptCall(chainNames(c.expression).at(-1) ?? '')) return false;
       const arg = c.arguments[0] && skipOuter(c.arguments[0]);
@@ -845,9 +848,13 @@ export class Decisions {
       const text = value && (ts.isStringLiteralLike(value) || ts.isTemplateExpression(value)) ? value.getText() : undefined;
       return text !== undefined && scriptWrites(text);
     };
-    if (writing(call)) return true;
-    const helper = this.resolve(call);
-    return helper?.body !== undefined && awaitedReads(helper).some(writing);
+    const inHelper = (): boolean => {
+      const helper = this.resolve(call);
+      return helper?.body !== undefined && awaitedReads(helper).some(writing);
+    };
+    const answer = writing(call) || inHelper();
+    this.reserving.set(call, answer);
+    return answer;
   }
 
   private readonly changed = new WeakMap<ts.Node, boolean>();

@@ -12,7 +12,7 @@ import { SharedState } from './shared-state';
 import { receiverDeclaration } from './request-values';
 import { mayHoldOperation } from './vocabulary/operations';
 import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS, ROUTE_METHODS } from './vocabulary/frameworks';
-import { skipOuter } from './facts/walk';
+import { skipOuter, topLevelBindings } from './facts/walk';
 import { mayRefuseIn, REFUSAL_TEXT, STATUS_PROPERTIES } from './vocabulary/refusals';
 
 const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
@@ -675,14 +675,8 @@ function eventListeners(project: Project): Map<ts.Node, Map<string, ts.FunctionL
   return out;
 }
 
-/** A call of a function the file imports by name from a module of the project (`import { reserveSlot } from '../lib/slots'`). */
+/** A call of a function the file imports from a module of the project (`import { reserveSlot } from '../lib/slots'`, or `require`d). */
 function importedRelative(call: ts.CallExpression, sf: ts.SourceFile): boolean {
   const callee = skipOuter(call.expression);
-  if (!ts.isIdentifier(callee)) return false;
-  const name = callee.text;
-  return sf.statements.some((st) => {
-    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier) || !st.moduleSpecifier.text.startsWith('.')) return false;
-    const bindings = st.importClause && !st.importClause.isTypeOnly ? st.importClause.namedBindings : undefined;
-    return bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.some((e) => e.name.text === name);
-  });
+  return ts.isIdentifier(callee) && (topLevelBindings(sf).get(callee.text)?.module.startsWith('.') ?? false);
 }
