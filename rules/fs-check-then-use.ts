@@ -2,7 +2,7 @@ import { code, snippet, valueKey } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
 import { decidesReach } from '../src/analysis/dominance';
 import { reboundBetween, runsWithin } from '../src/analysis/flow';
-import { checkDecidesUse, checkHelperCalls, checkThrows, FS_CALL_NAMES, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
+import { checkHelperCalls, checkThrows, FS_CALL_NAMES, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
 import { defineRule } from '../src/rule';
 
 interface Check {
@@ -29,6 +29,8 @@ export default defineRule({
   messages: {
     checkThenWrite: '{{path}} is checked with `{{check}}()` at line {{checkLine}}, then {{effect}} with `{{use}}()`: the path can be swapped, e.g. for a symlink, in between',
     checkThenRead: '{{path}} is checked with `{{check}}()` at line {{checkLine}}, then {{effect}} with `{{use}}()`',
+    checkThenRedundant:
+      '{{path}} is checked with `{{check}}()` at line {{checkLine}}, then {{effect}} with `{{use}}()`, which copes with either answer by itself: the check decides nothing and leaves a window in which the path can be swapped, e.g. for a symlink',
   },
   remediationSummary:
     'Drop the separate check: open or create the file in one call (flags `wx`/`O_EXCL`, or open then `fh.stat()`) and handle the error it raises (`ENOENT`, `EEXIST`).',
@@ -84,11 +86,15 @@ a check as notes, since there the race mostly makes the read fail or read a swap
             if (!key) continue;
             const check = latestCheckBefore(checks, key, call, use, facts);
             if (!check) continue;
+            // a forced remove or a recursive mkdir copes with either answer: after an existence check it
+            // is reported as a needless window; after the code's own use of the path it is that use's cleanup
+            const redundant = use.idempotent === 'create' || (use.idempotent === 'delete' && check.use.existenceOnly === true);
+            if (use.idempotent && usedBetween(calls, key, check.call, call, facts)) continue;
             const pathText = code(snippet(use.path, sf));
             const checkLine = sf.getLineAndCharacterOfPosition(check.call.fact.node.getStart(sf)).line + 1;
             context.report({
               node: call.fact.node,
-              messageId: use.access === 'write' ? 'checkThenWrite' : 'checkThenRead',
+              messageId: redundant ? 'checkThenRedundant' : use.access === 'write' ? 'checkThenWrite' : 'checkThenRead',
               severity: use.access === 'write' ? 'warning' : 'note',
               data: { path: pathText, check: check.call.display, checkLine, effect: use.effect, use: call.display },
               related: [{ node: check.call.fact.node, message: `${code(snippet(check.use.path, sf))} is checked here with \`${check.call.display}()\`` }],
@@ -113,10 +119,18 @@ function latestCheckBefore(checks: readonly Check[], key: string, useCall: FsCal
     const checkStart = check.call.fact.node.pos;
     if (checkStart >= useStart || (best && checkStart <= best.call.fact.node.pos)) continue;
     if (!runsWithin(useCall.fact, check.call.fact.scope)) continue;
-    if (!checkDecidesUse(check.use, use)) continue;
     if (reboundBetween(use.path, check.use.path.end, useCall.fact.node, facts)) continue;
     if (!decidesReach(check.call.fact.node, checkThrows(check.call), useCall.fact.node, use.path, facts, use.replaced)) continue;
     best = check;
   }
   return best;
+}
+
+/** Whether the code itself uses the path (writes, reads) between the check and the use. */
+function usedBetween(calls: readonly FsCall[], key: string, check: FsCall, use: FsCall, facts: FileFacts): boolean {
+  const from = check.fact.node.end;
+  const to = use.fact.node.pos;
+  return calls.some(
+    (c) => c !== use && c.fact.node.pos >= from && c.fact.node.end <= to && runsWithin(use.fact, c.fact.scope) && c.paths.some((p) => p.access !== 'check' && valueKey(p.path, facts.sourceFile) === key),
+  );
 }

@@ -40,17 +40,6 @@ export interface FsPathUse {
   replaced?: true;
 }
 
-/**
- * Whether a check can decide something the use then gets wrong. An idempotent creation
- * (`mkdir(p, { recursive: true })`) ends the same after any check; an idempotent deletion
- * (`rm(p, { force: true })`) only after a check of existence, not one of owner, type or access.
- */
-export function checkDecidesUse(check: FsPathUse, use: FsPathUse): boolean {
-  if (use.idempotent === 'create') return false;
-  if (use.idempotent === 'delete') return !check.existenceOnly;
-  return true;
-}
-
 export interface FsCall {
   fact: CallFact;
   /** The base name, `Sync` removed: `existsSync` → `exists`. */
