@@ -14,12 +14,15 @@ const SOURCE_RE = /\.(?:[mc]?[jt]s|[jt]sx)$/;
 const DECLARATION_RE = /\.d\.[mc]?ts$/;
 const MINIFIED_NAME_RE = /[.-]min\.[mc]?js$|\.bundle\.[mc]?js$/;
 
-/** Never scanned: dependencies (and Yarn's vendored releases, plugins and cache), build output, VCS data, declarations, minified bundles. */
+/**
+ * Never scanned: dependencies (and Yarn's vendored releases, plugins and cache), build output, VCS
+ * data, declarations, minified bundles. A `build/` folder is output too, unless it sits inside a
+ * `src/` folder, where it is code about building (`src/build/site.js`): see `isBuildOutput`.
+ */
 export const DEFAULT_IGNORES = [
   '**/node_modules/**',
   '**/.yarn/**',
   '**/dist/**',
-  '**/build/**',
   '**/coverage/**',
   '**/.git/**',
   '**/.next/**',
@@ -93,7 +96,7 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
       root = opts.cwd;
       const pattern = path.isAbsolute(target) ? target : fg().convertPathToPattern(opts.cwd) + '/' + target.replace(/^\.\//, '');
       candidates = await fg()(pattern, globOptions(opts.cwd));
-      candidates = candidates.filter((f) => SOURCE_RE.test(f));
+      candidates = candidates.filter((f) => SOURCE_RE.test(f) && !isBuildOutput(path.relative(opts.cwd, f)));
       for (const c of candidates) links.add(c);
     } else {
       const link = safeLstat(abs);
@@ -133,8 +136,15 @@ export async function discoverFiles(targets: readonly string[], opts: DiscoverOp
  * kept (its target is checked against the root later), a link to a folder, a broken link or a
  * loop is named in a notification and skipped.
  */
+/** A path (relative to the scanned folder) inside a `build/` folder that no `src/` folder holds. */
+export function isBuildOutput(relative: string): boolean {
+  const parts = relative.split(/[\\/]/);
+  const build = parts.indexOf('build');
+  return build >= 0 && build < parts.length - 1 && !parts.slice(0, build).includes('src');
+}
+
 async function listFolder(dir: string, links: Set<string>, notifications: Notification[]): Promise<string[]> {
-  const entries = await fg()('**/*', { ...globOptions(dir), onlyFiles: false, objectMode: true });
+  const entries = (await fg()('**/*', { ...globOptions(dir), onlyFiles: false, objectMode: true })).filter((e) => !isBuildOutput(path.relative(dir, e.path)));
   const out: string[] = [];
   // the walk skips folders it cannot read without a word: say so
   const checkReadable = (folder: string): void => {

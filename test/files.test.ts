@@ -70,6 +70,8 @@ describe('which files are scanned', () => {
     '.yarn/plugins/plugin.cjs': VULNERABLE.replace(/: string/g, ''),
     'dist/a.js': VULNERABLE,
     'build/a.js': VULNERABLE,
+    'packages/web/build/a.js': VULNERABLE,
+    'src/build/site.js': VULNERABLE.replace(/: string/g, ''),
     'coverage/a.js': VULNERABLE,
     'src/generated/g.ts': VULNERABLE,
     '.gitignore': 'src/generated/\n',
@@ -78,13 +80,13 @@ describe('which files are scanned', () => {
   it('source extensions only; dependencies, build output, declarations and gitignored files are skipped', async () => {
     const dir = tempProject(tree);
     const result = await run({ targets: ['.'], cwd: dir });
-    expect(result.findings.map((f) => rel(dir, f.location.file))).toEqual(['src/a.ts', 'src/b.tsx', 'src/c.mjs']);
+    expect(result.findings.map((f) => rel(dir, f.location.file))).toEqual(['src/a.ts', 'src/b.tsx', 'src/build/site.js', 'src/c.mjs']);
   });
 
   it('--no-gitignore scans gitignored files, but never node_modules or build output', async () => {
     const dir = tempProject(tree);
     const result = await run({ targets: ['.'], cwd: dir, gitignore: false });
-    expect(result.findings.map((f) => rel(dir, f.location.file))).toEqual(['src/a.ts', 'src/b.tsx', 'src/c.mjs', 'src/generated/g.ts']);
+    expect(result.findings.map((f) => rel(dir, f.location.file))).toEqual(['src/a.ts', 'src/b.tsx', 'src/build/site.js', 'src/c.mjs', 'src/generated/g.ts']);
   });
 
   it('config ignore patterns are relative to the config file', async () => {
