@@ -2,7 +2,9 @@ import { code, snippet, valueKey } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
 import { decidesReach } from '../src/analysis/dominance';
 import { reboundBetween, runsWithin } from '../src/analysis/flow';
-import { checkHelperCalls, checkThrows, FS_CALL_NAMES, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
+import { checkHelperCalls, checkThrows, FS_CALL_NAMES, importedCheckHelperCalls, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
+import type { Modules } from '../src/analysis/modules';
+import { FS_IMPORT_TEXT } from '../src/analysis/vocabulary/fs';
 import { defineRule } from '../src/rule';
 
 interface Check {
@@ -62,49 +64,73 @@ be the check:
 Writes, deletes, renames and permission changes after a check are reported as warnings; reads after
 a check as notes, since there the race mostly makes the read fail or read a swapped file.`,
   prefilter: mayUseFsChecks,
+  // a file that imports fs may call a check helper of another module of the project (`fileExists(dest)`)
+  projectSeed: (text) => FS_IMPORT_TEXT.test(text),
   facts: { modules: true, calls: FS_CALL_NAMES, assignments: true, exits: true, allCalls: true },
   create(context) {
+    const report = ({ call, use, check }: Pair, facts: FileFacts): void => {
+      const sf = facts.sourceFile;
+      // a forced remove or a recursive mkdir copes with either answer: after an existence check it is
+      // reported as a needless window
+      const redundant = use.idempotent === 'create' || (use.idempotent === 'delete' && check.use.existenceOnly === true);
+      const checkLine = sf.getLineAndCharacterOfPosition(check.call.fact.node.getStart(sf)).line + 1;
+      context.report({
+        node: call.fact.node,
+        messageId: redundant ? 'checkThenRedundant' : use.access === 'write' ? 'checkThenWrite' : 'checkThenRead',
+        severity: use.access === 'write' ? 'warning' : 'note',
+        data: { path: code(snippet(use.path, sf)), check: check.call.display, checkLine, effect: use.effect, use: call.display },
+        related: [{ node: check.call.fact.node, message: `${code(snippet(check.use.path, sf))} is checked here with \`${check.call.display}()\`` }],
+      });
+    };
     return {
       file(facts: FileFacts) {
-        const sf = facts.sourceFile;
         const fsCalls = resolveFsCalls(facts);
         // and the file's own helpers that answer whether a path passes a check (`if (await fileExists(p))`)
-        const calls = [...fsCalls, ...checkHelperCalls(facts, fsCalls)];
-        const checks: Check[] = [];
-        for (const call of calls) {
-          for (const use of call.paths) {
-            if (use.access !== 'check') continue;
-            const key = valueKey(use.path, sf);
-            if (key) checks.push({ call, key, use });
-          }
-        }
-        if (checks.length === 0) return;
-        for (const call of calls) {
-          for (const use of call.paths) {
-            if (use.access === 'check') continue;
-            const key = valueKey(use.path, sf);
-            if (!key) continue;
-            const check = latestCheckBefore(checks, key, call, use, facts);
-            if (!check) continue;
-            // a forced remove or a recursive mkdir copes with either answer: after an existence check it
-            // is reported as a needless window; after the code's own use of the path it is that use's cleanup
-            const redundant = use.idempotent === 'create' || (use.idempotent === 'delete' && check.use.existenceOnly === true);
-            if (use.idempotent && usedBetween(calls, key, check.call, call, facts)) continue;
-            const pathText = code(snippet(use.path, sf));
-            const checkLine = sf.getLineAndCharacterOfPosition(check.call.fact.node.getStart(sf)).line + 1;
-            context.report({
-              node: call.fact.node,
-              messageId: redundant ? 'checkThenRedundant' : use.access === 'write' ? 'checkThenWrite' : 'checkThenRead',
-              severity: use.access === 'write' ? 'warning' : 'note',
-              data: { path: pathText, check: check.call.display, checkLine, effect: use.effect, use: call.display },
-              related: [{ node: check.call.fact.node, message: `${code(snippet(check.use.path, sf))} is checked here with \`${check.call.display}()\`` }],
-            });
-          }
-        }
+        for (const pair of pairs([...fsCalls, ...checkHelperCalls(facts, fsCalls)], facts)) report(pair, facts);
+      },
+      imports(facts: FileFacts, modules: Modules) {
+        const fsCalls = resolveFsCalls(facts);
+        if (!fsCalls.some((c) => c.paths.some((u) => u.access !== 'check'))) return;
+        const imported = importedCheckHelperCalls(facts, modules);
+        if (imported.length === 0) return;
+        // what the helpers of other modules add to what the file showed alone
+        for (const pair of pairs([...fsCalls, ...checkHelperCalls(facts, fsCalls), ...imported], facts)) if (imported.includes(pair.check.call)) report(pair, facts);
       },
     };
   },
 });
+
+interface Pair {
+  call: FsCall;
+  use: FsPathUse;
+  check: Check;
+}
+
+/** Each use of a path with the check that decides it. */
+function pairs(calls: readonly FsCall[], facts: FileFacts): Pair[] {
+  const sf = facts.sourceFile;
+  const checks: Check[] = [];
+  for (const call of calls) {
+    for (const use of call.paths) {
+      if (use.access !== 'check') continue;
+      const key = valueKey(use.path, sf);
+      if (key) checks.push({ call, key, use });
+    }
+  }
+  if (checks.length === 0) return [];
+  const out: Pair[] = [];
+  for (const call of calls) {
+    for (const use of call.paths) {
+      if (use.access === 'check') continue;
+      const key = valueKey(use.path, sf);
+      if (!key) continue;
+      const check = latestCheckBefore(checks, key, call, use, facts);
+      // (a forced remove or a recursive mkdir after the code's own use of the path is that use's clean-up)
+      if (check && !(use.idempotent && usedBetween(calls, key, check.call, call, facts))) out.push({ call, use, check });
+    }
+  }
+  return out;
+}
 
 /**
  * The nearest check of the same path that runs before the use and can decide it: earlier in the
@@ -131,6 +157,11 @@ function usedBetween(calls: readonly FsCall[], key: string, check: FsCall, use: 
   const from = check.fact.node.end;
   const to = use.fact.node.pos;
   return calls.some(
-    (c) => c !== use && c.fact.node.pos >= from && c.fact.node.end <= to && runsWithin(use.fact, c.fact.scope) && c.paths.some((p) => p.access !== 'check' && valueKey(p.path, facts.sourceFile) === key),
+    (c) =>
+      c !== use &&
+      c.fact.node.pos >= from &&
+      c.fact.node.end <= to &&
+      runsWithin(use.fact, c.fact.scope) &&
+      c.paths.some((p) => p.access !== 'check' && valueKey(p.path, facts.sourceFile) === key),
   );
 }

@@ -1,7 +1,7 @@
 import { ts } from '../ts';
-import type { CallFact, FileFacts, Scope } from './facts/types';
-import { isScope, skipOuter } from './facts/walk';
-import { returnedExpressions } from './modules';
+import type { CallFact, FileFacts, ModuleBinding, Scope } from './facts/types';
+import { calleeChain, isScope, skipOuter, topLevelBindings } from './facts/walk';
+import { returnedExpressions, type Modules } from './modules';
 import {
   EXCLUSIVE_CREATORS,
   EXCLUSIVE_FLAG,
@@ -68,9 +68,13 @@ export function checkThrows(call: FsCall): boolean {
 
 /** Resolve the recorded calls of a file to `fs` operations through its import bindings. */
 export function resolveFsCalls(facts: FileFacts, calls: readonly CallFact[] = facts.calls): FsCall[] {
+  return resolveFsCallsWith(calls, facts.bindings);
+}
+
+function resolveFsCallsWith(calls: readonly CallFact[], bindings: ReadonlyMap<string, ModuleBinding>): FsCall[] {
   const out: FsCall[] = [];
   for (const fact of calls) {
-    const chain = fsChain(fact.callee, facts);
+    const chain = fsChain(fact.callee, bindings);
     if (!chain) continue;
     // `fs.existsSync` → ['existsSync']; `fs.promises.stat` → ['promises','stat']
     const api = chain[0] === 'promises' ? chain.slice(1) : chain;
@@ -106,43 +110,115 @@ export function resolveFsCalls(facts: FileFacts, calls: readonly CallFact[] = fa
   return out;
 }
 
+/** What a check helper answers: which parameter it checks, and whether it asks only "is it there?". */
+export interface CheckHelper {
+  index: number;
+  existenceOnly: boolean;
+}
+
+/**
+ * Whether a function answers whether its parameter passes a check it makes on it (`async function
+ * fileExists(p) { try { await stat(p); return true } catch { return false } }`, `const present = (p) =>
+ * access(p).then(() => true, () => false)`): every return is a boolean literal or the check's result,
+ * and it does nothing else with the path. `calls` are the fs calls of the function's file.
+ */
+function checkHelperOf(fn: ts.FunctionLikeDeclaration, calls: readonly FsCall[]): CheckHelper | undefined {
+  if (!fn.body || calls.some((c) => c.fact.scopes.includes(fn) && c.paths.some((u) => u.access !== 'check'))) return undefined;
+  const literal = (a: ts.Expression): boolean => a.kind === ts.SyntaxKind.TrueKeyword || a.kind === ts.SyntaxKind.FalseKeyword;
+  const answers = returnedExpressions(fn);
+  for (const call of calls) {
+    if (call.fact.scope !== fn) continue;
+    for (const use of call.paths) {
+      const p = skipOuter(use.path);
+      if (use.access !== 'check' || !ts.isIdentifier(p)) continue;
+      const index = fn.parameters.findIndex((q) => ts.isIdentifier(q.name) && q.name.text === p.text);
+      if (index < 0) continue;
+      const answersWithCheck = (a: ts.Expression): boolean => literal(skipOuter(a)) || (call.fact.node.pos >= a.pos && call.fact.node.end <= a.end);
+      if (answers.length === 0 || !answers.every(answersWithCheck)) continue;
+      return { index, existenceOnly: use.existenceOnly === true || answers.every((a) => literal(skipOuter(a))) };
+    }
+  }
+  return undefined;
+}
+
+/** A call of a check helper: the check, on the argument it is given. */
+function helperCheckAt(site: ts.CallExpression, name: string, helper: CheckHelper, sf: ts.SourceFile): FsCall | undefined {
+  const arg = site.arguments[helper.index];
+  if (!arg) return undefined;
+  const scopes = scopesOf(site, sf);
+  return {
+    fact: { node: site, callee: [name], scope: scopes[scopes.length - 1], scopes },
+    name,
+    display: name,
+    paths: [{ path: arg, access: 'check', effect: 'checked', existenceOnly: helper.existenceOnly }],
+  };
+}
+
 /**
  * Calls of a function of the file that answers whether its parameter passes a check it makes on it
- * (`async function fileExists(p) { try { await stat(p); return true } catch { return false } }`, `const
- * present = (p) => access(p).then(() => true, () => false)`): each call is that check on the argument
- * it is given. The function must answer with the check (every return a boolean literal or the check's
- * result) and do nothing else with the path; needs the walk's `allCalls`.
+ * (`checkHelperOf`): each call is that check on the argument it is given. Needs the walk's `allCalls`.
  */
 export function checkHelperCalls(facts: FileFacts, calls: readonly FsCall[]): FsCall[] {
   const out: FsCall[] = [];
   const done = new Set<ts.Node>();
   for (const call of calls) {
-    for (const use of call.paths) {
-      const p = skipOuter(use.path);
-      const fn = call.fact.scope;
-      if (use.access !== 'check' || !ts.isIdentifier(p) || ts.isSourceFile(fn) || !fn.body || done.has(fn)) continue;
-      const index = fn.parameters.findIndex((q) => ts.isIdentifier(q.name) && q.name.text === p.text);
-      const name = functionName(fn);
-      if (index < 0 || !name) continue;
-      const answers = returnedExpressions(fn);
-      const literal = (a: ts.Expression): boolean => a.kind === ts.SyntaxKind.TrueKeyword || a.kind === ts.SyntaxKind.FalseKeyword;
-      const answersWithCheck = (a: ts.Expression): boolean => literal(skipOuter(a)) || (call.fact.node.pos >= a.pos && call.fact.node.end <= a.end);
-      if (answers.length === 0 || !answers.every(answersWithCheck)) continue;
-      if (calls.some((c) => c.fact.scopes.includes(fn) && c.paths.some((u) => u.access !== 'check'))) continue;
-      done.add(fn);
-      for (const site of facts.callsByName.get(name) ?? []) {
-        const arg = site.arguments?.[index];
-        if (!ts.isCallExpression(site) || !ts.isIdentifier(skipOuter(site.expression)) || !arg || (site.pos >= fn.pos && site.end <= fn.end)) continue;
-        const scopes = scopesOf(site, facts.sourceFile);
-        out.push({
-          fact: { node: site, callee: [name], scope: scopes[scopes.length - 1], scopes },
-          name,
-          display: name,
-          paths: [{ path: arg, access: 'check', effect: 'checked', existenceOnly: use.existenceOnly || answers.every((a) => literal(skipOuter(a))) }],
-        });
-      }
+    const fn = call.fact.scope;
+    if (ts.isSourceFile(fn) || done.has(fn)) continue;
+    done.add(fn);
+    const name = functionName(fn);
+    const helper = name ? checkHelperOf(fn, calls) : undefined;
+    if (!name || !helper) continue;
+    for (const site of facts.callsByName.get(name) ?? []) {
+      if (!ts.isCallExpression(site) || !ts.isIdentifier(skipOuter(site.expression)) || (site.pos >= fn.pos && site.end <= fn.end)) continue;
+      const at = helperCheckAt(site, name, helper, facts.sourceFile);
+      if (at) out.push(at);
     }
   }
+  return out;
+}
+
+const helperSummaries = new WeakMap<ts.FunctionLikeDeclaration, CheckHelper | null>();
+
+/**
+ * Calls of a check helper that another module of the project exports (`import { fileExists } from
+ * '../utils/fs'`): each is that check on the argument it is given. The helper is judged from its own
+ * file's imports, once per function.
+ */
+export function importedCheckHelperCalls(facts: FileFacts, modules: Modules): FsCall[] {
+  const out: FsCall[] = [];
+  for (const fact of facts.calls) {
+    const site = fact.node;
+    if (fact.callee.length !== 1 || !ts.isCallExpression(site) || !ts.isIdentifier(skipOuter(site.expression))) continue;
+    const binding = facts.bindings.get(fact.callee[0]);
+    if (!binding || FS_MODULES.has(binding.module)) continue;
+    const fn = modules.valueOf(site.expression);
+    if (!fn || !isScope(fn) || fn.getSourceFile() === facts.sourceFile) continue;
+    let helper = helperSummaries.get(fn);
+    if (helper === undefined) {
+      const sf = fn.getSourceFile();
+      helper = checkHelperOf(fn, resolveFsCallsWith(callsWithin(fn, sf), topLevelBindings(sf))) ?? null;
+      helperSummaries.set(fn, helper);
+    }
+    const at = helper ? helperCheckAt(site, fact.callee[0], helper, facts.sourceFile) : undefined;
+    if (at) out.push(at);
+  }
+  return out;
+}
+
+/** The calls inside a function, as the walk records them (for a function of a file not walked). */
+function callsWithin(fn: ts.FunctionLikeDeclaration, sf: ts.SourceFile): CallFact[] {
+  const out: CallFact[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n)) {
+      const callee = calleeChain(n.expression);
+      if (callee) {
+        const scopes = scopesOf(n, sf);
+        out.push({ node: n, callee, scope: scopes[scopes.length - 1], scopes });
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
   return out;
 }
 
@@ -161,13 +237,13 @@ function scopesOf(node: ts.Node, sf: ts.SourceFile): Scope[] {
 }
 
 /** The callee chain from inside an fs module, or undefined when the root is not bound to one. */
-function fsChain(callee: readonly string[], facts: FileFacts): string[] | undefined {
+function fsChain(callee: readonly string[], bindings: ReadonlyMap<string, ModuleBinding>): string[] | undefined {
   const [root, ...rest] = callee;
   if (root.startsWith('require:')) {
     const prefix = FS_MODULES.get(root.slice(8));
     return prefix ? [...prefix, ...rest] : undefined;
   }
-  const binding = facts.bindings.get(root);
+  const binding = bindings.get(root);
   if (!binding) return undefined;
   const prefix = FS_MODULES.get(binding.module);
   return prefix ? [...prefix, ...binding.path, ...rest] : undefined;
