@@ -47,6 +47,8 @@ export interface FsCall {
   /** How the call is written, for messages: `fs.promises.stat`, `existsSync`. */
   display: string;
   paths: FsPathUse[];
+  /** A helper's call that throws where it is called when its check fails (decided at the helper). */
+  throws?: boolean;
 }
 
 /**
@@ -55,12 +57,17 @@ export interface FsCall {
  * answers false, nor `statSync(p, { throwIfNoEntry: false })`).
  */
 export function checkThrows(call: FsCall): boolean {
+  if (call.throws !== undefined) return call.throws;
   if (call.name !== 'access' && call.name !== 'stat' && call.name !== 'lstat') return false;
   const node = call.fact.node;
   if (call.fact.callee[call.fact.callee.length - 1].endsWith('Sync')) {
     const opts = node.arguments?.[1] && skipOuter(node.arguments[1]);
     return !(opts && ts.isObjectLiteralExpression(opts) && propertyIs(opts, 'throwIfNoEntry', false));
   }
+  return awaited(node);
+}
+
+function awaited(node: ts.Node): boolean {
   let outer: ts.Node = node;
   while (outer.parent && outer.parent.kind === ts.SyntaxKind.ParenthesizedExpression) outer = outer.parent;
   return outer.parent !== undefined && outer.parent.kind === ts.SyntaxKind.AwaitExpression;
@@ -114,13 +121,20 @@ function resolveFsCallsWith(calls: readonly CallFact[], bindings: ReadonlyMap<st
 export interface CheckHelper {
   index: number;
   existenceOnly: boolean;
+  /** It answers by throwing when the check fails (`assertWritable(p)`), and returns nothing. */
+  throws: boolean;
+  /** An `async` function: it throws where it is called only when its promise is awaited. */
+  async: boolean;
 }
 
 /**
- * Whether a function answers whether its parameter passes a check it makes on it (`async function
- * fileExists(p) { try { await stat(p); return true } catch { return false } }`, `const present = (p) =>
- * access(p).then(() => true, () => false)`): every return is a boolean literal or the check's result,
- * and it does nothing else with the path. `calls` are the fs calls of the function's file.
+ * Whether a function answers whether its parameter passes a check it makes on it, and does nothing
+ * else with the path: every return is a boolean literal or computed from the check's result (`async
+ * function fileExists(p) { try { await stat(p); return true } catch { return false } }`, `const
+ * present = (p) => access(p).then(() => true, () => false)`, `const st = statSync(p); return
+ * st.isFile() && …`), or it returns nothing and throws when the check fails (`try { await access(p, W_OK)
+ * } catch { throw new NotWritable(p) }`, `if (!existsSync(p)) throw …`). `calls` are the fs calls of
+ * the function's file.
  */
 function checkHelperOf(fn: ts.FunctionLikeDeclaration, calls: readonly FsCall[]): CheckHelper | undefined {
   if (!fn.body || calls.some((c) => c.fact.scopes.includes(fn) && c.paths.some((u) => u.access !== 'check'))) return undefined;
@@ -133,12 +147,56 @@ function checkHelperOf(fn: ts.FunctionLikeDeclaration, calls: readonly FsCall[])
       if (use.access !== 'check' || !ts.isIdentifier(p)) continue;
       const index = fn.parameters.findIndex((q) => ts.isIdentifier(q.name) && q.name.text === p.text);
       if (index < 0) continue;
-      const answersWithCheck = (a: ts.Expression): boolean => literal(skipOuter(a)) || (call.fact.node.pos >= a.pos && call.fact.node.end <= a.end);
-      if (answers.length === 0 || !answers.every(answersWithCheck)) continue;
-      return { index, existenceOnly: use.existenceOnly === true || answers.every((a) => literal(skipOuter(a))) };
+      const existenceOnly = use.existenceOnly === true;
+      if (answers.length === 0) {
+        if (throwsWhenFailed(call, fn)) return { index, existenceOnly, throws: true, async: isAsync(fn) };
+        continue;
+      }
+      const kept = keptIn(call.fact.node, fn);
+      const fromCheck = (a: ts.Expression): boolean => (call.fact.node.pos >= a.pos && call.fact.node.end <= a.end) || (kept !== undefined && mentions(a, kept));
+      if (!answers.every((a) => literal(skipOuter(a)) || fromCheck(a))) continue;
+      return { index, existenceOnly: existenceOnly || answers.every((a) => literal(skipOuter(a))), throws: false, async: isAsync(fn) };
     }
   }
   return undefined;
+}
+
+/** The local a check's result is kept in (`const info = statSync(file)`). */
+function keptIn(call: ts.Node, fn: ts.FunctionLikeDeclaration): string | undefined {
+  let n: ts.Node = call;
+  while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent))) n = n.parent;
+  const decl = n.parent;
+  return decl && ts.isVariableDeclaration(decl) && decl.initializer === n && ts.isIdentifier(decl.name) && fn.body && decl.pos >= fn.body.pos ? decl.name.text : undefined;
+}
+
+const isAsync = (fn: ts.FunctionLikeDeclaration): boolean => ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) === true;
+
+function mentions(e: ts.Node, name: string): boolean {
+  if (ts.isIdentifier(e)) return e.text === name;
+  return ts.forEachChild(e, (c) => (mentions(c, name) ? true : undefined)) === true;
+}
+
+/**
+ * Whether a failed check ends the function with an error: a check that throws where it is called,
+ * outside any `try` of the function or in one whose `catch` ends by throwing, or a check in an `if`
+ * one of whose branches throws.
+ */
+function throwsWhenFailed(call: FsCall, fn: ts.FunctionLikeDeclaration): boolean {
+  const endsInThrow = (st: ts.Statement): boolean => {
+    const last = ts.isBlock(st) ? st.statements[st.statements.length - 1] : st;
+    return last !== undefined && ts.isThrowStatement(last);
+  };
+  const node = call.fact.node;
+  for (let n: ts.Node = node; n.parent && n !== fn; n = n.parent) {
+    const up = n.parent;
+    if (ts.isIfStatement(up) && up.expression === n) return endsInThrow(up.thenStatement) || (up.elseStatement !== undefined && endsInThrow(up.elseStatement));
+  }
+  if (!checkThrows(call)) return false;
+  for (let n: ts.Node = node; n.parent && n !== fn; n = n.parent) {
+    const up = n.parent;
+    if (ts.isTryStatement(up) && up.tryBlock === n && up.catchClause && !endsInThrow(up.catchClause.block)) return false;
+  }
+  return true;
 }
 
 /** A call of a check helper: the check, on the argument it is given. */
@@ -150,6 +208,8 @@ function helperCheckAt(site: ts.CallExpression, name: string, helper: CheckHelpe
     fact: { node: site, callee: [name], scope: scopes[scopes.length - 1], scopes },
     name,
     display: name,
+    // (a helper that throws when the check fails throws where it is called when it is waited for)
+    ...(helper.throws ? { throws: !helper.async || awaited(site) } : {}),
     paths: [{ path: arg, access: 'check', effect: 'checked', existenceOnly: helper.existenceOnly }],
   };
 }
