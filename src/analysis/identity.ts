@@ -95,12 +95,26 @@ export class Identity {
       for (const call of this.project.callsNamed(method)) {
         if (!ts.isCallExpression(call) || call.arguments.length !== 1) continue;
         const arg = call.arguments[0];
-        if (!ts.isStringLiteralLike(arg) || !isCertHeaderName(arg.text, extra)) continue;
         const callee = skipOuter(call.expression);
         if (!ts.isPropertyAccessExpression(callee)) continue;
+        // a name the code holds elsewhere (`ctx.get(config.identityHeader)`), on a request or its headers
+        const name = ts.isStringLiteralLike(arg) ? arg.text : isRequestLike(callee.expression) || isHeadersObject(callee.expression) ? this.certHeaderValue(arg, extra) : undefined;
+        if (name === undefined || !isCertHeaderName(name, extra)) continue;
         if (method === 'getHeader' && isResponseLike(callee.expression)) continue;
-        add(call, arg.text);
+        add(call, name);
       }
+    }
+    // `req.headers[config.identityHeader]`: a computed key whose value is a certificate header's name
+    for (const sf of this.project.sourceFiles()) {
+      if (!COMPUTED_HEADER_KEY.test(sf.text)) continue;
+      const visit = (n: ts.Node): void => {
+        if (ts.isElementAccessExpression(n) && !ts.isStringLiteralLike(n.argumentExpression) && isHeadersObject(n.expression) && isRead(n)) {
+          const name = this.certHeaderValue(n.argumentExpression, extra);
+          if (name !== undefined) add(n, name);
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
     }
     for (const sf of this.project.sourceFiles()) {
       visitDecorators(sf, (dec, arg) => {
@@ -118,6 +132,11 @@ export class Identity {
       }
     }
     return (this.headerReadsCache = out.sort((a, b) => a.node.getSourceFile().fileName.localeCompare(b.node.getSourceFile().fileName) || a.node.pos - b.node.pos));
+  }
+
+  /** The certificate header a computed name holds, if one of the strings it can hold is one. */
+  private certHeaderValue(expr: ts.Expression, extra: readonly string[]): string | undefined {
+    return this.project.modules.stringValues(expr).find((v) => isCertHeaderName(v, extra));
   }
 
   /** Calls of the functions the config names as identity sources. */
@@ -175,6 +194,9 @@ export class Identity {
 }
 
 /** `req.headers`, `request.headers`, `ctx.headers`, `ctx.request.headers`, `req.raw.headers`, `c.req.raw.headers`. */
+/** A computed key on a headers object (`headers[name]`), as text: the files worth walking for one. */
+const COMPUTED_HEADER_KEY = /headers\s*\[\s*[^\s'"`\]]/;
+
 function isHeadersObject(expr: ts.Expression): boolean {
   const e = skipOuter(expr);
   if (ts.isPropertyAccessExpression(e)) return HEADER_OBJECTS.includes(e.name.text);

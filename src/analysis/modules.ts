@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ts } from '../ts';
 import { isScope, requiredModule, skipOuter } from './facts/walk';
+import { configFallbackIndex } from './vocabulary/values';
 
 const SK = ts.SyntaxKind;
 
@@ -179,6 +180,41 @@ export class Modules {
       return file ? this.moduleValue(file, depth + 1) : expr;
     }
     return expr;
+  }
+
+  /**
+   * The strings an expression can hold, as far as the code says: a literal, either side of `??`,
+   * `||` and `?:`, a case change or trim of one (`(process.env.H ?? 'x-client-dn').toLowerCase()`),
+   * followed through `valueOf` (constants, config objects, imports). A value read from outside (an
+   * environment variable) adds nothing.
+   */
+  stringValues(expr: ts.Node, depth = 0): string[] {
+    if (depth > 8) return [];
+    const e = skipOuter(expr as ts.Expression);
+    if (ts.isStringLiteralLike(e)) return [e.text];
+    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === SK.QuestionQuestionToken || e.operatorToken.kind === SK.BarBarToken)) {
+      return [...this.stringValues(e.left, depth + 1), ...this.stringValues(e.right, depth + 1)];
+    }
+    if (ts.isConditionalExpression(e)) return [...this.stringValues(e.whenTrue, depth + 1), ...this.stringValues(e.whenFalse, depth + 1)];
+    // `config.get('MTLS_HEADER', 'x-client-cert')`: a config key's fallback
+    const fallback =
+      ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ts.isStringLiteralLike(e.arguments[0] ?? e)
+        ? configFallbackIndex(e.expression.name.text, e.arguments.length)
+        : undefined;
+    if (fallback !== undefined) return this.stringValues((e as ts.CallExpression).arguments[fallback], depth + 1);
+    if (ts.isCallExpression(e) && e.arguments.length === 0 && ts.isPropertyAccessExpression(e.expression)) {
+      const method = e.expression.name.text;
+      const inner = this.stringValues(e.expression.expression, depth + 1);
+      if (method === 'toLowerCase') return inner.map((v) => v.toLowerCase());
+      if (method === 'toUpperCase') return inner.map((v) => v.toUpperCase());
+      if (method === 'trim') return inner.map((v) => v.trim());
+      return [];
+    }
+    if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+      const value = this.valueOf(e, depth + 1);
+      return value && value !== e && !ts.isParameter(value) && !ts.isVariableDeclaration(value) ? this.stringValues(value, depth + 1) : [];
+    }
+    return [];
   }
 
   /** The value behind a declaration node from `declarationOf`. */

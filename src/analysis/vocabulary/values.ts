@@ -63,3 +63,14 @@ export function iteratesElements(method: string): boolean {
 export function isContainerClass(name: string): boolean {
   return CONTAINER_CLASSES.includes(name);
 }
+
+/**
+ * Config getters that take a fallback after the key: NestJS `config.get('MTLS_HEADER', 'x-client-cert')`
+ * (and `getOrThrow`). The fallback is one of the values the call can answer.
+ */
+export const CONFIG_GETTERS_WITH_DEFAULT: readonly string[] = ['get', 'getOrThrow'];
+
+/** The fallback argument of a config getter call (`config.get('KEY', 'fallback')` → the second), by its name and argument count. */
+export function configFallbackIndex(method: string, argumentCount: number): number | undefined {
+  return CONFIG_GETTERS_WITH_DEFAULT.includes(method) && argumentCount === 2 ? 1 : undefined;
+}
