@@ -244,8 +244,20 @@ export class Guards {
   private isSignal(n: ts.Node): boolean {
     if (ts.isPropertyAccessExpression(n)) return this.isSignalName(n.name.text) || (this.kind === 'peer' && this.isPeerInfoAddress(n));
     if (ts.isElementAccessExpression(n) && ts.isStringLiteralLike(n.argumentExpression)) return this.isSignalName(n.argumentExpression.text);
-    if (this.kind === 'peer' && ts.isCallExpression(n)) return isSignatureVerifier(calleeChain(n.expression)?.at(-1) ?? '') && this.overForwardedValue(n);
+    if (this.kind === 'peer' && ts.isCallExpression(n))
+      return (isSignatureVerifier(calleeChain(n.expression)?.at(-1) ?? '') && this.overForwardedValue(n)) || this.verifiedPeerCertificate(n);
     return false;
+  }
+
+  /**
+   * The peer's own certificate on a server that verifies every client (`rejectUnauthorized` left
+   * on): a test of its subject or fingerprint (`if (!PROXY_CNS.has(sock.getPeerCertificate().subject.CN))
+   * return 403`) proves the connection is the proxy's.
+   */
+  private verifiedPeerCertificate(call: ts.CallExpression): boolean {
+    if (!this.project.identity.certReads().some((r) => r.call === call)) return false;
+    const servers = this.project.servers.servingNode(call);
+    return servers.length > 0 && servers.every((s) => this.project.servers.verification(s) === 'verified');
   }
 
   /**
