@@ -438,6 +438,12 @@ export class AccessChecks {
 
   /** An expression that looks at both the client's choice (the same field) and the identity, following locals one step. */
   private mentionsBoth(node: ts.Node, read: RequestRead): boolean {
+    // `delegated && me.roles.includes('broker')` tests each on its own: one of the parts must look at both
+    const e = ts.isExpression(node) ? skipOuter(node) : node;
+    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+      return this.mentionsBoth(e.left, read) || this.mentionsBoth(e.right, read);
+    }
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return this.mentionsBoth(e.operand, read);
     const values = this.project.requestValues;
     let chosen = false;
     let identity = false;
