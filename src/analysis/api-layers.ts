@@ -369,7 +369,15 @@ export class ApiLayers {
     }
     if (ts.isCallExpression(e)) {
       const callee = skipOuter(e.expression);
-      if (!ts.isPropertyAccessExpression(callee)) return undefined;
+      if (!ts.isPropertyAccessExpression(callee)) {
+        // a factory of procedures (`withScope('reports:read')` returning `authed.use(…)`): the chain it returns
+        const factory = this.project.handlers.functionOf(callee);
+        for (const ret of factory ? returnedExpressions(factory) : []) {
+          const chain = this.procedureChain(ret, depth + 1);
+          if (chain) return chain;
+        }
+        return undefined;
+      }
       const inner = this.procedureChain(callee.expression, depth + 1);
       if (!inner) return undefined;
       if (callee.name.text === TRPC_MIDDLEWARE && e.arguments[0]) {
