@@ -584,6 +584,12 @@ describe('authorization', () => {
   });
 });
 
+describe('certificate-bound keys', () => {
+  it.each(cases(['fingerprint', 'fingerprint256', 'fingerprint512'], ['serialNumber', 'subject', 'CN', 'raw']))('isCertBindingField(%s) → %s', (n, want) =>
+    expect(v.isCertBindingField(n)).toBe(want),
+  );
+});
+
 describe('values', () => {
   it.each(cases(['Number', 'parseInt', 'ObjectId', 'join', 'create', 'all', 'concat'], ['fetch', 'findOne']))('isConversion(%s) → %s', (n, want) =>
     expect(v.isConversion(n)).toBe(want),
