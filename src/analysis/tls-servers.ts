@@ -3,7 +3,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction, rejects } from './dominance';
 import { collectNames, references } from './guards';
 import type { Key } from './handlers';
-import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import { CONTEXT_FACTORY_KEYS, TRPC_HANDLER, TRPC_PLAIN_SERVER, TRPC_STANDALONE_MODULE } from './vocabulary/api-layers';
 import { namesRevocation } from './vocabulary/identity-sources';
@@ -223,7 +223,12 @@ export class TlsServers {
             const x = skipOuter(a);
             return (ts.isStringLiteralLike(x) && names(x.text)) || (ts.isTemplateExpression(x) && names(x.getText().slice(1, -1)));
           };
-          if (!chain || !(chain.some(namesRevocation) || revocationModules.has(chain[0]) || call.arguments.some(asks))) continue;
+          // (or the type its receiver is declared with: `client.status(serial)` where `client: RevocationClient`)
+          const typed = (): boolean => {
+            const type = declaredTypeName(call.expression, this.project);
+            return type !== undefined && (namesRevocation(type) || revocationModules.has(type));
+          };
+          if (!chain || !(chain.some(namesRevocation) || revocationModules.has(chain[0]) || call.arguments.some(asks) || typed())) continue;
           // a lookup of the client's certificate: its serial, fingerprint, raw bytes, or the certificate
           // (also inside an options object: `ocspCheck({ cert: toPem(cert.raw), issuer: … })`)
           const ofClient = (a: ts.Expression): boolean => {
@@ -545,4 +550,19 @@ function rejectsOnLookup(call: ts.CallExpression): boolean {
     if (params.size > 0 && tested(cb.body, params)) return true;
   }
   return false;
+}
+
+/** The type name the receiver of a method call is declared with: `client.status()` with `client: RevocationClient` → `RevocationClient`. */
+function declaredTypeName(callee: ts.Expression, project: Project): string | undefined {
+  const e = skipOuter(callee);
+  if (!ts.isPropertyAccessExpression(e)) return undefined;
+  const receiver = skipOuter(e.expression);
+  let decl: ts.Node | undefined;
+  if (ts.isIdentifier(receiver)) decl = project.modules.declarationOf(receiver.text, receiver);
+  else if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const cls = ts.findAncestor(receiver, ts.isClassLike);
+    decl = cls && fieldDeclaration(cls, receiver.name.text);
+  }
+  const type = decl && (ts.isParameter(decl) || ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl)) ? decl.type : undefined;
+  return type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) ? type.typeName.text : undefined;
 }
