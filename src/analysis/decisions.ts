@@ -2,6 +2,7 @@ import { ts } from '../ts';
 import { isPromiseStep, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
 import { cradleName, instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
+import { isEqualityOperator } from './expressions';
 import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions, typeMember } from './modules';
 import { references } from './guards';
@@ -1410,6 +1411,16 @@ function isConstantValue(e: ts.Expression): boolean {
 }
 
 /**
+ * A member of an enum or of a constant namespace, by its shape: `ProjectRole.OWNER`, `Status.Active` (a
+ * capitalised name and one member). A state tested for equality with one is tested against a constant,
+ * as with a literal (`target.role === ProjectRole.OWNER` is `target.role === 'OWNER'`).
+ */
+function enumMember(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  return ts.isPropertyAccessExpression(x) && ts.isIdentifier(x.expression) && /^[A-Z]/.test(x.expression.text) && /^[A-Z]/.test(x.name.text);
+}
+
+/**
  * More than existence is tested: a comparison, or a membership test (`writers.includes(cn)`);
  * `withValue`: a comparison of two values, neither a literal (`holder !== workerId`, `mwh > remaining`,
  * not `status !== 'Accepted'`).
@@ -1425,7 +1436,7 @@ function comparesRecord(cond: ts.Node, withValue = false): boolean {
       !isNothing(n.left) &&
       !isNothing(n.right) &&
       !countedNothing(n) &&
-      (!withValue || (!literal(n.left) && !literal(n.right)))
+      (!withValue || (!literal(n.left) && !literal(n.right) && !(isEqualityOperator(n.operatorToken.kind) && (enumMember(n.left) || enumMember(n.right)))))
     )
       found = true;
     else if (ts.isCallExpression(n) && MEMBERSHIP_TESTS.includes(chainNames(n.expression).at(-1) ?? ''))
