@@ -6,7 +6,7 @@ import { isEqualityOperator } from './expressions';
 import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions, typeMember } from './modules';
 import { references } from './guards';
-import { chainNames, flagEvaluation, isClockValue, namesOperation, operationOf, performedOperation, registersHandler, type CallResolver } from './operations';
+import { chainNames, flagEvaluation, isClockValue, isOutboundRequest, namesOperation, operationOf, performedOperation, registersHandler, type CallResolver } from './operations';
 import { isModuleLevel, type Place, type SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
@@ -18,6 +18,7 @@ import {
   KIND_STATUS,
   STATUS_PROPERTIES,
   isMessageError,
+  HIDING_STATUSES,
   isStatusField,
   isTransportFlag,
   limitMessage,
@@ -154,7 +155,10 @@ export class Decisions {
           // (or hides a feature a flag keeps off: `if (!(await this.flags.isEnabled('bulk-relist'))) throw new CatalogError(404)`)
           if (
             behind &&
-            (refusal.kind !== 'hiding' || (behind.fields.length > 0 && comparesRecord(n.expression)) || this.scopedByCaller(behind.call, fn) || this.answersFlag(behind.call))
+            (refusal.kind !== 'hiding' ||
+              (behind.fields.length > 0 && comparesRecord(n.expression) && !this.remoteNotFound(n.expression)) ||
+              this.scopedByCaller(behind.call, fn) ||
+              this.answersFlag(behind.call))
           ) {
             out.push({
               read: behind.read,
@@ -417,21 +421,43 @@ export class Decisions {
   private transportOutcomeOnly(cond: ts.Expression): boolean {
     let e = skipOuter(cond);
     while (ts.isPrefixUnaryExpression(e)) e = skipOuter(e.operand);
-    const response = (x: ts.Expression): boolean => {
-      const r = skipOuter(x);
-      const decl = ts.isIdentifier(r) ? this.modules.declarationOf(r.text, r) : undefined;
-      let init = decl && ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
-      if (init && ts.isAwaitExpression(init)) init = skipOuter(init.expression);
-      return init !== undefined && ts.isCallExpression(init) && operationOf(init, this.resolve)?.kind === 'http';
-    };
-    if (ts.isPropertyAccessExpression(e)) return isTransportFlag(e.name.text) && response(e.expression);
+    if (ts.isPropertyAccessExpression(e)) return isTransportFlag(e.name.text) && this.isResponse(e.expression);
     if (!ts.isBinaryExpression(e)) return false;
     if (e.operatorToken.kind === SK.BarBarToken || e.operatorToken.kind === SK.AmpersandAmpersandToken)
       return this.transportOutcomeOnly(e.left) && this.transportOutcomeOnly(e.right);
     const [a, b] = [skipOuter(e.left), skipOuter(e.right)];
-    const status = (x: ts.Expression): boolean => ts.isPropertyAccessExpression(x) && isStatusField(x.name.text) && response(x.expression);
+    const status = (x: ts.Expression): boolean => this.responseStatus(x);
     const success = (x: ts.Expression): boolean => ts.isNumericLiteral(x) && Number(x.text) >= 200 && Number(x.text) < 400;
     return (status(a) && success(b)) || (status(b) && success(a));
+  }
+
+  /**
+   * The other service answered that what was asked for is not there: `res.status === 404` on the
+   * response of a request made here. Passed on as a 404, that is existence, not a right.
+   */
+  private remoteNotFound(cond: ts.Expression): boolean {
+    const e = skipOuter(cond);
+    if (!ts.isBinaryExpression(e) || !isEqualityOperator(e.operatorToken.kind)) return false;
+    const [a, b] = [skipOuter(e.left), skipOuter(e.right)];
+    const notFound = (x: ts.Expression): boolean => ts.isNumericLiteral(x) && HIDING_STATUSES.includes(Number(x.text));
+    return (this.responseStatus(a, true) && notFound(b)) || (this.responseStatus(b, true) && notFound(a));
+  }
+
+  /** `res.status` of a response to a request made here (`anyMethod`: a read too, not only a write the tables know). */
+  private responseStatus(x: ts.Expression, anyMethod = false): boolean {
+    return ts.isPropertyAccessExpression(x) && isStatusField(x.name.text) && this.isResponse(x.expression, anyMethod);
+  }
+
+  /**
+   * A local holding the response of a request made here that changes something (`const res = await
+   * fetch(url, { method: 'POST' })`), or, `anyMethod`, of any request (a GET too).
+   */
+  private isResponse(x: ts.Expression, anyMethod = false): boolean {
+    const r = skipOuter(x);
+    const decl = ts.isIdentifier(r) ? this.modules.declarationOf(r.text, r) : undefined;
+    let init = decl && ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
+    if (init && ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+    return init !== undefined && ts.isCallExpression(init) && ((anyMethod && isOutboundRequest(init)) || operationOf(init, this.resolve)?.kind === 'http');
   }
 
   /** A feature flag's answer, evaluated here or handed back by a helper of the app (`await this.flags.isEnabled(…)` returning `unleash.isEnabled(…)`). */

@@ -338,13 +338,18 @@ function writeMethodOption(call: ts.CallExpression): boolean {
 }
 
 /** A function that calls an HTTP client (`fetch`, `axios`…), itself or through a helper of the project. */
+/** A request to another service, any method: `fetch(url)`, `axios.get(url)`, `got(url)` (the HTTP client functions of the tables). */
+export function isOutboundRequest(call: ts.CallExpression): boolean {
+  const names = chainNames(call.expression);
+  return HTTP_FN.has(names.at(-1) ?? '') || HTTP_FN.has(names[0] ?? '');
+}
+
 function sendsRequest(fn: ts.FunctionLikeDeclaration, resolve: CallResolver, depth: number): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || (n !== fn && isFunctionLike(n))) return;
     if (ts.isCallExpression(n)) {
-      const names = chainNames(n.expression);
-      if (HTTP_FN.has(names.at(-1) ?? '') || HTTP_FN.has(names[0] ?? '')) found = true;
+      if (isOutboundRequest(n)) found = true;
       else if (depth < 1) {
         const inner = resolve(n);
         if (inner && inner !== fn && sendsRequest(inner, resolve, depth + 1)) found = true;

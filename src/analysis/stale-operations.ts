@@ -4,7 +4,7 @@ import { documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperat
 import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
-import { isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
 import { chainNames, operationOf, performedOperation, registersHandler } from './operations';
 import type { Project } from './project';
 import { perRequestStateAcrossImports, perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
@@ -118,7 +118,9 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   for (const fn of candidateFunctions(facts)) if (refuses(fn) || callsRefusing(fn, 0)) out.push(...staleOperations(fn, decisions));
   // (a decision read through a function another module of the project declares — `await reserveSlot(…)` imported
   // from `../lib/slots` — is judged by the passes that see into it: a read, or a reservation that writes what it tested)
-  return out.filter((s) => !importedRelative(s.decision.call, facts.sourceFile));
+  // (and so is one whose window calls into another module of the project: a re-check may sit there, `await
+  // this.access.assertOwner(org, user)` of an injected service)
+  return out.filter((s) => !importedRelative(s.decision.call, facts.sourceFile) && !windowCallsElsewhere(s, facts.sourceFile));
 }
 
 /**
@@ -496,8 +498,8 @@ function helperElsewhere(call: ts.CallExpression, facts: FileFacts, decisions: D
   if (!waited && !ts.isExpressionStatement(call.parent)) return false;
   const fn = decisions.resolve(call);
   if (fn === undefined || !elsewhere(fn, facts)) return false;
-  // (a read through it, left here by the pass over the file alone)
-  if (waited && importedRelative(call, facts.sourceFile)) return true;
+  // (a read through it, or a call in a window, left here by the pass over the file alone)
+  if (waited && (importedRelative(call, facts.sourceFile) || declaredElsewhere(call, facts.sourceFile))) return true;
   return waited ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined : decisions.asserts(fn);
 }
 
@@ -575,6 +577,8 @@ function wrappedHandlerCall(g: ts.FunctionLikeDeclaration, handler: ts.FunctionL
 /** What a file alone could not find: a helper, a queue, shared state or an error class of another module takes part. */
 const needsModel = (s: StaleOperation, facts: FileFacts, decisions: Decisions): boolean =>
   elsewhere(s.decision.via, facts) ||
+  // (a call into another module of the project between the decision and the operation: only with it in sight is it no re-check)
+  windowCallsElsewhere(s, facts.sourceFile) ||
   // (a decision read through a function of another module: only with it in sight is the call a read of state)
   elsewhere(decisions.resolve(s.decision.call), facts) ||
   elsewhere(s.op.via, facts) ||
@@ -673,6 +677,60 @@ function eventListeners(project: Project): Map<ts.Node, Map<string, ts.FunctionL
     }
   }
   return out;
+}
+
+/**
+ * Between the decision and the operation, the code waits on a function another module of the project
+ * declares — imported (`await reserve(…)` from `../lib/slots`) or a method of a field or parameter typed
+ * with a class imported from one (`await this.access.assertOwner(org, user)`): the file alone cannot
+ * tell whether it asks the decision's question again.
+ */
+function windowCallsElsewhere(s: StaleOperation, sf: ts.SourceFile): boolean {
+  const from = s.decision.test.end;
+  const to = s.op.node.pos;
+  if (s.op.node.getSourceFile() !== sf || s.decision.test.getSourceFile() !== sf || to <= from) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n.end <= from || n.pos >= to) return;
+    if (ts.isCallExpression(n) && n.pos >= from && n !== s.op.node && n !== s.decision.call && ts.isAwaitExpression(skipParens(n.parent)) && declaredElsewhere(n, sf)) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+const skipParens = (n: ts.Node): ts.Node => (ts.isParenthesizedExpression(n) ? skipParens(n.parent) : n);
+
+/** The callee is a function of another module of the project: imported from it, or a method of a receiver typed with its class. */
+function declaredElsewhere(call: ts.CallExpression, sf: ts.SourceFile): boolean {
+  if (importedRelative(call, sf)) return true;
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const receiver = skipOuter(callee.expression);
+  let decl: ts.Node | undefined;
+  if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const cls = ts.findAncestor(receiver, ts.isClassLike);
+    decl = cls && fieldDeclaration(cls, receiver.name.text);
+  } else if (ts.isIdentifier(receiver)) {
+    decl = ts.findAncestor(receiver, (n) => isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === receiver.text)) as ts.Node | undefined;
+    decl = decl && isFunctionLike(decl) ? decl.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === receiver.text) : undefined;
+  }
+  const type = decl && (ts.isParameter(decl) || ts.isPropertyDeclaration(decl)) ? decl.type : undefined;
+  if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
+  const name = type.typeName.text;
+  // (the class may come in by `import type { OrgAccessService } from './org-access.service'`)
+  return sf.statements.some(
+    (st) =>
+      ts.isImportDeclaration(st) &&
+      ts.isStringLiteral(st.moduleSpecifier) &&
+      st.moduleSpecifier.text.startsWith('.') &&
+      st.importClause?.namedBindings !== undefined &&
+      ts.isNamedImports(st.importClause.namedBindings) &&
+      st.importClause.namedBindings.elements.some((e) => e.name.text === name),
+  );
 }
 
 /** A call of a function the file imports from a module of the project (`import { reserveSlot } from '../lib/slots'`, or `require`d). */
