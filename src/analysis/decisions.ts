@@ -3,6 +3,7 @@ import { isPromiseStep, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/de
 import { cradleName, instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isEqualityOperator } from './expressions';
+import { sqlVerbOf } from './vocabulary/sql';
 import { isRequestLike } from './identity';
 import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions, typeMember } from './modules';
 import { references } from './guards';
@@ -1032,6 +1033,10 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
   const asked = readSubject(decision.call);
   const reads = [later.call, ...gatheredAlongside(later)];
   if (reads.some((c) => readSubject(c) === asked)) return true;
+  // the same table through the ORM and in SQL (`prisma.orgMember.findFirst(…)`, then in a transaction
+  // `` tx.$queryRaw`SELECT role FROM org_members … FOR UPDATE` ``)
+  const tables = tableKeys(decision.call);
+  if (tables.size > 0 && reads.some((c) => [...tableKeys(c)].some((t) => tables.has(t)))) return true;
   // the same filter asked again through another handle (`this.grants.findOneBy({ operatorCn, rackId, scope })`, then in a
   // transaction `manager.findOne(PowerGrant, { where: { operatorCn, rackId, scope }, lock })`)
   const filters = filterTexts(decision.call);
@@ -1055,6 +1060,28 @@ function callsThrough(fn: ts.FunctionLikeDeclaration, target: ts.FunctionLikeDec
   };
   visit(fn.body);
   return found;
+}
+
+/**
+ * The tables a read asks, by name in one spelling: the tables its SQL names, or the model an ORM's
+ * delegate names (`prisma.orgMember`, `tx.orgMember`): `orgMember`, `org_members` and `OrgMembers` are one.
+ */
+function tableKeys(call: ts.CallExpression): Set<string> {
+  const norm = (t: string): string => t.toLowerCase().replace(/_/g, '').replace(/s$/, '');
+  const subject = readSubject(call);
+  const [receiver, words] = [subject.slice(0, subject.indexOf('|')), subject.slice(subject.indexOf('|') + 1)];
+  const sql = words.split(',').filter((w) => w.length > 0 && sqlVerbOf(call.arguments[0] ? argumentText(call.arguments[0]) : '') !== undefined);
+  if (sql.length > 0) return new Set(sql.map((w) => norm(w.split('.').at(-1)!)));
+  const parts = receiver.split('.').filter((p) => p !== 'this');
+  return parts.length >= 2 ? new Set([norm(parts.at(-1)!)]) : new Set();
+}
+
+/** The text of a statement argument: a string, a template's head, a tagged template's template. */
+function argumentText(a: ts.Expression): string {
+  const x = skipOuter(a);
+  if (ts.isTaggedTemplateExpression(x)) return ts.isNoSubstitutionTemplateLiteral(x.template) ? x.template.text : x.template.head.text;
+  if (ts.isTemplateExpression(x)) return x.head.text;
+  return ts.isStringLiteralLike(x) ? x.text : '';
 }
 
 /** The filter objects a read is asked with, of two fields or more, as text: its object arguments, or their `where`. */
@@ -1213,7 +1240,8 @@ export function readSubject(call: ts.CallExpression): string {
       const tables = [...text.matchAll(/\b(?:from|join|update|into)\s+([\w."]+)/gi)].map((m) => m[1].replace(/"/g, '').toLowerCase());
       if (tables.length > 0) for (const t of tables) words.add(t);
       else words.add(/^[\w-]*/.exec(text)![0]);
-    } else if (ts.isNewExpression(a) && a.arguments?.[0]) named(skipOuter(a.arguments[0]));
+    } else if (ts.isTaggedTemplateExpression(a)) named(a.template);
+    else if (ts.isNewExpression(a) && a.arguments?.[0]) named(skipOuter(a.arguments[0]));
     else if (ts.isObjectLiteralExpression(a))
       for (const p of a.properties) if (ts.isPropertyAssignment(p) && READ_TARGET_KEYS.includes(propertyNameText(p.name) ?? '')) words.add(skipOuter(p.initializer).getText());
   };
