@@ -4,7 +4,7 @@ import { callResolver, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction } from './dominance';
 import { collectNames, references } from './guards';
-import { isFunctionLike, type Modules } from './modules';
+import { fieldDeclaration, isFunctionLike, propertyNameText, type Modules } from './modules';
 import { operationOf } from './operations';
 import type { Project } from './project';
 import { placeClass, placeFile, SharedState, type Place } from './shared-state';
@@ -72,7 +72,13 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
   }
   const resolve = callResolver(project.modules);
   const getterKey = (n: ts.Node): string | undefined => {
-    if (getters.size === 0 || !ts.isCallExpression(n)) return undefined;
+    if (getters.size === 0) return undefined;
+    // `this.tenantContext.tenantId` where the class declares `get tenantId() { return this.currentTenantId }`
+    if (ts.isPropertyAccessExpression(n) && !(ts.isCallExpression(n.parent) && n.parent.expression === n)) {
+      const accessor = accessorOf(n, project.modules);
+      return accessor ? getters.get(accessor) : undefined;
+    }
+    if (!ts.isCallExpression(n)) return undefined;
     const fn = resolve(n);
     return fn ? getters.get(fn) : undefined;
   };
@@ -499,6 +505,23 @@ function setAcrossWait(
 }
 
 /** The shared place a function returns on every path, read as it is (`return currentOperator`). */
+/**
+ * The `get` accessor a property read runs: `this.tenantContext.tenantId` on a field typed with a class of
+ * the project that declares `get tenantId()`, or `this.tenantId` inside that class.
+ */
+function accessorOf(read: ts.PropertyAccessExpression, modules: Modules): ts.GetAccessorDeclaration | undefined {
+  const owner = skipOuter(read.expression);
+  let cls: ts.ClassLikeDeclaration | undefined;
+  if (owner.kind === ts.SyntaxKind.ThisKeyword) cls = ts.findAncestor(read, ts.isClassLike);
+  else if (ts.isPropertyAccessExpression(owner) && owner.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const field = fieldDeclaration(ts.findAncestor(read, ts.isClassLike), owner.name.text);
+    const type = field && (ts.isParameter(field) || ts.isPropertyDeclaration(field)) ? field.type : undefined;
+    const value = type && ts.isTypeReferenceNode(type) ? modules.typeValueOf(type.typeName) : undefined;
+    cls = value && ts.isClassLike(value) ? value : undefined;
+  }
+  return cls?.members.find((m): m is ts.GetAccessorDeclaration => ts.isGetAccessorDeclaration(m) && propertyNameText(m.name) === read.name.text);
+}
+
 function returnedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState): string | undefined {
   const body = fn.body!;
   const returned: ts.Expression[] = [];
