@@ -1019,15 +1019,19 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
     if (laterFn && decisionFn && (callsThrough(decisionFn, laterFn, resolve, 0) || callsThrough(laterFn, decisionFn, resolve, 0))) return true;
     // (by what is read, whichever handle reads it: `db('care_team_members')` and, in a transaction, `trx('care_team_members')`)
     const what = (subject: string): string => subject.slice(subject.indexOf('|') + 1) || subject;
+    const names = (subject: string): boolean => subject.slice(subject.indexOf('|') + 1) !== '';
     const asked = new Set([...subjectsOf(decision, resolve)].map(what));
-    return [...subjectsOf(later, resolve)].some((s) => asked.has(what(s)));
+    const same = [...subjectsOf(later, resolve)].filter((s) => asked.has(what(s)));
+    if (same.some(names)) return true;
+    // (a read through a client that names no table or key, `redis.hGet(rolesKey(c), userId)`: the same question
+    // only when asked the same way of the same values — not `hGet(rolesKey(c), targetUserId)` about another member)
+    return same.length > 0 && sameReadAsked(decision, later, resolve);
   }
   if (later.via || decision.via) return later.via === decision.via;
   // a helper of the app that answers from its read (`holdsRackLock(rack, cn)` returning `(await redis.get(key)) === cn`),
   // then the same read made in place: the same question
   if (resolve && (resolve(decision.call)?.body || resolve(later.call)?.body)) {
-    const asked = new Set(readsAsked(decision.call, resolve));
-    if (readsAsked(later.call, resolve).some((r) => asked.has(r))) return true;
+    if (sameReadAsked(decision, later, resolve)) return true;
   }
   if (later.shared || decision.shared) return later.shared !== undefined && decision.shared !== undefined && placeKey(later.shared) === placeKey(decision.shared);
   const asked = readSubject(decision.call);
@@ -1129,7 +1133,7 @@ function subjectsOf(check: Check, resolve: CallResolver): Set<string> {
  * The reads a call makes, as their text (whitespace aside): its own, or the awaited reads of the helper
  * of the app it calls — `redis.get(rackLockKey(rackId))` inside `holdsRackLock(rackId, cn)`.
  */
-function readsAsked(call: ts.CallExpression, resolve: CallResolver): string[] {
+function readsAsked(call: ts.CallExpression, resolve: CallResolver): { shape: string; values: (string | undefined)[] }[] {
   // the call's shape: its callee, and its arguments' literal text, with names and values a caller chose left out
   // (`redis.sismember('legal-holds', ?)` for a helper's `matterId` and a handler's `ctx.params.matterId` alike)
   const shape = (e: ts.Node): string => {
@@ -1143,11 +1147,79 @@ function readsAsked(call: ts.CallExpression, resolve: CallResolver): string[] {
     return '?';
   };
   const fn = resolve(call);
-  if (!fn?.body) return [shape(call)];
+  if (!fn?.body) return [{ shape: shape(call), values: valuesAsked(call, undefined, call) }];
   // (what it asks for is in its arguments: `res.json()` of any response asks nothing in particular)
   return awaitedReads(fn)
     .filter((read) => read.arguments.length > 0)
-    .map(shape);
+    .map((read) => ({ shape: shape(read), values: valuesAsked(read, fn, call) }));
+}
+
+/**
+ * The later check makes one of the decision's reads again: the same call shape, about the same values
+ * (`hGet(rolesKey(c), moderatorId)` in the helper the decision called is not asked again by
+ * `hGet(rolesKey(c), targetUserId)`, though the shape is the same).
+ */
+function sameReadAsked(decision: Check, later: Check, resolve: CallResolver): boolean {
+  const asked = readsAsked(decision.call, resolve);
+  return readsAsked(later.call, resolve).some((r) => asked.some((a) => a.shape === r.shape && !askedOfOther(a.values, r.values)));
+}
+
+/**
+ * The values a read is asked about, in the order of its `?`s: each a name as the caller wrote it — a
+ * parameter of the helper the read is in is the argument the call gave it (`userId` → `moderatorId`),
+ * a local copy its initializer (`const id = req.params.id` → `req.params.id`) — or undefined when unknown.
+ */
+function valuesAsked(read: ts.CallExpression, fn: ts.FunctionLikeDeclaration | undefined, call: ts.CallExpression): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  // (`inHelper`: `x` is written in the helper, whose parameters stand for the call's arguments)
+  const name = (x: ts.Expression, inHelper: boolean, depth = 0): string | undefined => {
+    if (depth > 6) return undefined;
+    if (ts.isIdentifier(x) && inHelper && fn) {
+      const i = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === x.text);
+      if (i >= 0) return call.arguments[i] ? name(skipOuter(call.arguments[i]), false, depth + 1) : undefined;
+    }
+    if (ts.isIdentifier(x)) {
+      // (a local copy of a value: the value)
+      const init = localInitializer(x);
+      return init ? name(skipOuter(init), inHelper, depth + 1) : x.text;
+    }
+    if (ts.isPropertyAccessExpression(x)) {
+      const owner = name(skipOuter(x.expression), inHelper, depth + 1);
+      return owner === undefined ? undefined : `${owner}.${x.name.text}`;
+    }
+    if (x.kind === ts.SyntaxKind.ThisKeyword) return 'this';
+    return undefined;
+  };
+  const inHelper = fn !== undefined;
+  const visit = (e: ts.Node): void => {
+    const x = skipOuter(e as ts.Expression);
+    if (ts.isStringLiteralLike(x) || ts.isNumericLiteral(x)) return;
+    if (ts.isTemplateExpression(x)) x.templateSpans.forEach((t) => out.push(name(skipOuter(t.expression), inHelper)));
+    else if (ts.isCallExpression(x)) x.arguments.forEach(visit);
+    else if (ts.isNewExpression(x)) (x.arguments ?? []).forEach(visit);
+    else if (ts.isObjectLiteralExpression(x)) x.properties.forEach((p) => (ts.isPropertyAssignment(p) ? visit(p.initializer) : undefined));
+    else out.push(name(x, inHelper));
+  };
+  read.arguments.forEach(visit);
+  return out;
+}
+
+/** The initializer of the `const` a name refers to in its function, if it is one. */
+function localInitializer(id: ts.Identifier): ts.Expression | undefined {
+  for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+    if (!ts.isBlock(n)) continue;
+    for (const st of n.statements) {
+      if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === id.text && d.initializer && d.end <= id.pos) return d.initializer;
+    }
+  }
+  return undefined;
+}
+
+/** Two reads of one shape asked about different values: a place where both name a value, and the names differ. */
+function askedOfOther(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.some((v, i) => v !== undefined && b[i] !== undefined && v !== b[i]);
 }
 
 /** The reads a function waits for in its own body (not in functions it defines). */
