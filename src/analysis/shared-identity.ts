@@ -69,6 +69,9 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
       ts.forEachChild(n, visit);
     };
     visit(write.getSourceFile());
+    // (and the class that declares the field, when another module writes it: `get require() { return this.admin }`)
+    const owner = placeClass((place as { key: string }).key, project.modules)?.cls;
+    if (owner && owner.getSourceFile() !== write.getSourceFile()) visit(owner);
   }
   const resolve = callResolver(project.modules);
   const getterKey = (n: ts.Node): string | undefined => {
