@@ -30,7 +30,7 @@ import {
   statusRefusal,
   type RefusalKind,
 } from './vocabulary/refusals';
-import { ENTITY_RELOADS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
+import { ENTITY_RELOADS, FILTER_KEYS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
 import { isServerScriptCall, scriptWrites } from './vocabulary/operations';
 import { enclosingFunction, isHandedByName } from './dominance';
@@ -151,7 +151,9 @@ export class Decisions {
           const versionOnly = behind !== undefined && behind.fields.some((f) => CONCURRENCY_FIELDS.includes(f));
           // (the comparison may be the answer of a helper of the app: `if (!(await canBookSlot(carrier, week)))` with
           // `return used < carrier.weeklySlotLimit`)
-          const compared = comparesRecord(n.expression, true) || (behind !== undefined && this.answersComparison(behind.call));
+          // (or the read's own filter holds the condition: `findFirst({ where: { pipelineId, state: 'APPROVED' } })`, then
+          // `if (!approval) throw new DeployBlocked()`: what was found is a record in that state, which can change)
+          const compared = comparesRecord(n.expression, true) || (behind !== undefined && (this.answersComparison(behind.call) || filterHoldsState(behind.call)));
           const conflictOnly = (refusal.kind === 'conflict' && (!compared || versionOnly)) || (refusal.kind === 'locked' && versionOnly);
           // (or hides a feature a flag keeps off: `if (!(await this.flags.isEnabled('bulk-relist'))) throw new CatalogError(404)`)
           if (
@@ -1534,6 +1536,26 @@ function isNothing(e: ts.Expression): boolean {
 function isConstantValue(e: ts.Expression): boolean {
   const x = skipOuter(e);
   return isNothing(x) || ts.isLiteralExpression(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || ts.isNoSubstitutionTemplateLiteral(x) || isClockValue(x);
+}
+
+/**
+ * A read whose filter tests a state, not only a key: a field of its `where` (or of the filter object
+ * itself) set to a string or boolean literal (`state: 'APPROVED'`, `active: true`).
+ */
+function filterHoldsState(call: ts.CallExpression): boolean {
+  for (const a of call.arguments) {
+    const o = skipOuter(a);
+    if (!ts.isObjectLiteralExpression(o)) continue;
+    const where = o.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name !== undefined && FILTER_KEYS.includes(propertyNameText(p.name) ?? ''));
+    const filter = where ? skipOuter(where.initializer) : o;
+    if (!ts.isObjectLiteralExpression(filter)) continue;
+    for (const p of filter.properties) {
+      if (!ts.isPropertyAssignment(p)) continue;
+      const v = skipOuter(p.initializer);
+      if (ts.isStringLiteralLike(v) || v.kind === SK.TrueKeyword || v.kind === SK.FalseKeyword) return true;
+    }
+  }
+  return false;
 }
 
 /**
