@@ -1192,7 +1192,12 @@ function queuedJob(op: Operation): boolean {
  * middleware or hook that refuses on an awaited read): the handler awaits something else before the
  * first operation, and makes no refusing check of its own after that boundary. Reported as `reportedOf` chooses.
  */
-export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks: readonly Check[], decisions: Decisions): StaleOperation[] {
+/**
+ * `waitBefore`: a wait in middleware that runs after the guard and before the handler (`loadManifest(…)`
+ * reading S3 between `requireProjectRole('maintainer')` and the handler): the window is open when the
+ * handler begins.
+ */
+export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks: readonly Check[], decisions: Decisions, waitBefore?: ts.Node): StaleOperation[] {
   const check = guardChecks.find((c) => c.refusal);
   if (!check || !handler.body) return [];
   const own = decisions.checksIn(handler);
@@ -1207,6 +1212,8 @@ export function staleAfterGuard(handler: ts.FunctionLikeDeclaration, guardChecks
         const own_ = boundary !== undefined && ts.isAwaitExpression(boundary) && within(n, boundary);
         if (boundary && !own_ && !own.some((c) => c.test.pos > boundary.pos && c.test.pos < n.pos && guardChecks.some((g) => asksAgain(c, g, decisions.resolve))))
           found.push({ op, decision: check, read: check.read, boundary });
+        else if (waitBefore && !own.some((c) => c.test.pos < n.pos && guardChecks.some((g) => asksAgain(c, g, decisions.resolve))))
+          found.push({ op, decision: check, read: check.read, boundary: waitBefore });
         else if (!boundary) {
           // no boundary in the handler: the service it calls may wait before it writes
           const inner = staleInside(op, check, decisions);

@@ -610,8 +610,9 @@ export class Handlers {
       }
       return;
     }
-    // a wrapper around handlers: `asyncHandler(async (req, res) => …)`, `compose([a, b])`
-    if (ts.isCallExpression(e) && e.arguments.some((a) => this.isFunctionArg(a))) {
+    // a wrapper around handlers: `asyncHandler(async (req, res) => …)`, `compose([a, b])` — from a package; a
+    // factory of the project (`loadManifest((req) => req.params.project)`) is what it returns, below
+    if (ts.isCallExpression(e) && e.arguments.some((a) => this.isFunctionArg(a)) && !this.projectFactory(e)) {
       for (const a of e.arguments) this.resolveArg(a, fns, mounted, hooksOnly);
       return;
     }
@@ -720,6 +721,12 @@ export class Handlers {
     };
     visit(fn.body);
     return out;
+  }
+
+  /** A call of a function of the project that returns a function: `loadManifest(…)` returning the middleware. */
+  private projectFactory(call: ts.CallExpression): boolean {
+    const factory = this.project.modules.valueOf(call.expression);
+    return factory !== undefined && isFunctionLike(factory) && factory.body !== undefined && returnedExpressions(factory).some((r) => isFunctionLike(skipOuter(r)));
   }
 
   /**

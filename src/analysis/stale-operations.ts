@@ -186,8 +186,19 @@ export class StaleOperations {
     }
     // a decision a guard or middleware made before the handler, trusted across the handler's own awaits
     for (const handler of project.handlers.entries()) {
-      const guardChecks = project.handlers.chainBefore(handler).flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g), handler, project.modules));
-      for (const s of guardChecks.length > 0 ? staleAfterGuard(handler, guardChecks, decisions) : []) {
+      const chain = project.handlers.chainBefore(handler);
+      const perGuard = chain.map((g) => beforeWrappedCall(g, decisions.guardDecisions(g), handler, project.modules));
+      const guardChecks = perGuard.flat();
+      // (a later middleware of the chain that waits — `loadManifest(…)` reading S3 — opens the window before the handler)
+      const deciding = perGuard.findIndex((checks) => checks.some((c) => c.refusal));
+      const waitBefore =
+        deciding >= 0
+          ? chain
+              .slice(deciding + 1)
+              .map(firstWait)
+              .find((w) => w !== undefined)
+          : undefined;
+      for (const s of guardChecks.length > 0 ? staleAfterGuard(handler, guardChecks, decisions, waitBefore) : []) {
         if (found.has(s.op.node)) continue;
         found.add(s.op.node);
         acrossFiles.push(s);
@@ -572,6 +583,18 @@ function wrappedHandlerCall(g: ts.FunctionLikeDeclaration, handler: ts.FunctionL
   };
   visit(g.body);
   return at;
+}
+
+/** The first `await` a middleware makes in its own body (not in functions it defines), before it hands on. */
+function firstWait(fn: ts.FunctionLikeDeclaration): ts.AwaitExpression | undefined {
+  let found: ts.AwaitExpression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== fn && isFunctionLike(n))) return;
+    if (ts.isAwaitExpression(n)) found = n;
+    else ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return found;
 }
 
 /** What a file alone could not find: a helper, a queue, shared state or an error class of another module takes part. */
