@@ -738,8 +738,9 @@ function declaredElsewhere(call: ts.CallExpression, sf: ts.SourceFile): boolean 
     const cls = ts.findAncestor(receiver, ts.isClassLike);
     decl = cls && fieldDeclaration(cls, receiver.name.text);
   } else if (ts.isIdentifier(receiver)) {
-    decl = ts.findAncestor(receiver, (n) => isFunctionLike(n) && n.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === receiver.text)) as ts.Node | undefined;
-    decl = decl && isFunctionLike(decl) ? decl.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === receiver.text) : undefined;
+    // a parameter of an enclosing function (`async (acl: AclService) => { await acl.assertCanEdit(…) }`)
+    const named = (p: ts.ParameterDeclaration): boolean => ts.isIdentifier(p.name) && p.name.text === receiver.text;
+    for (let n: ts.Node | undefined = receiver.parent; n && !decl; n = n.parent) if (isFunctionLike(n)) decl = n.parameters.find(named);
   }
   const type = decl && (ts.isParameter(decl) || ts.isPropertyDeclaration(decl)) ? decl.type : undefined;
   if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
