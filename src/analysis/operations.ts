@@ -1,9 +1,10 @@
 import { ts } from '../ts';
-import { requiredModule, skipOuter } from './facts/walk';
+import { requiredModule, skipOuter, topLevelBindings } from './facts/walk';
 import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExpressions, typeMember, typeOnlyImport } from './modules';
 import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
 import { isBatchMaker, isBatchRun, storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
+import { isHttpClientModule } from './vocabulary/http-clients';
 import { flagSdk, isFlagClientType, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from './vocabulary/flags';
 import { isRouteMethod } from './vocabulary/frameworks';
 import {
@@ -323,7 +324,7 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     if (inner) return { node, kind: inner === 'http' ? 'http' : 'helper', via: fn };
     // the request's options handed to a helper that sends them (`json(path, { method: 'PUT', body })`
     // where `json` calls `fetch(url, init)`)
-    if (fn && writeMethodOption(node) && sendsRequest(fn, resolve, depth)) return { node, kind: 'http', via: fn };
+    if (fn && (writeMethodOption(node) || writeMethodArgument(node, fn)) && sendsRequest(fn, resolve, depth)) return { node, kind: 'http', via: fn };
   }
   return undefined;
 }
@@ -337,13 +338,46 @@ function writeMethodOption(call: ts.CallExpression): boolean {
   });
 }
 
-/** A function that calls an HTTP client (`fetch`, `axios`…), itself or through a helper of the project. */
-/** A request to another service, any method: `fetch(url)`, `axios.get(url)`, `got(url)` (the HTTP client functions of the tables). */
-export function isOutboundRequest(call: ts.CallExpression): boolean {
-  const names = chainNames(call.expression);
-  return HTTP_FN.has(names.at(-1) ?? '') || HTTP_FN.has(names[0] ?? '');
+/**
+ * A write verb given for the parameter a helper sends as the request's method: `call('PUT', path, body)`
+ * where `call(method, path, body)` passes `{ method }` to its client.
+ */
+function writeMethodArgument(call: ts.CallExpression, fn: ts.FunctionLikeDeclaration): boolean {
+  return fn.parameters.some((p, i) => {
+    const arg = call.arguments[i] && skipOuter(call.arguments[i]);
+    if (!arg || !ts.isStringLiteralLike(arg) || !HTTP_WRITE.has(arg.text.toLowerCase()) || !ts.isIdentifier(p.name)) return false;
+    const param = p.name.text;
+    let sent = false;
+    const visit = (n: ts.Node): void => {
+      if (sent) return;
+      if (ts.isShorthandPropertyAssignment(n) && n.name.text === 'method' && param === 'method') sent = true;
+      else if (
+        ts.isPropertyAssignment(n) &&
+        propertyNameText(n.name) === 'method' &&
+        ts.isIdentifier(skipOuter(n.initializer)) &&
+        (skipOuter(n.initializer) as ts.Identifier).text === param
+      )
+        sent = true;
+      else ts.forEachChild(n, visit);
+    };
+    if (fn.body) visit(fn.body);
+    return sent;
+  });
 }
 
+/**
+ * A request to another service, any method: `fetch(url)`, `axios.get(url)`, `got(url)` (the HTTP client
+ * functions of the tables), or a function imported from an HTTP client package (undici's `request(url, …)`).
+ */
+export function isOutboundRequest(call: ts.CallExpression): boolean {
+  const names = chainNames(call.expression);
+  if (HTTP_FN.has(names.at(-1) ?? '') || HTTP_FN.has(names[0] ?? '')) return true;
+  const root = names[0];
+  const binding = root !== undefined ? topLevelBindings(call.getSourceFile()).get(root) : undefined;
+  return binding !== undefined && isHttpClientModule(binding.module);
+}
+
+/** A function that calls an HTTP client (`fetch`, `axios`…), itself or through a helper of the project. */
 function sendsRequest(fn: ts.FunctionLikeDeclaration, resolve: CallResolver, depth: number): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
