@@ -440,6 +440,7 @@ describe('collections and waits', () => {
     expect(v.MEMBERSHIP_TESTS.includes(n)).toBe(want),
   );
   it.each(cases(['includes', 'has', 'indexOf'], ['some', 'every']))('VALUE_MEMBERSHIP_TESTS has %s → %s', (n, want) => expect(v.VALUE_MEMBERSHIP_TESTS.includes(n)).toBe(want));
+  it.each(cases(['equals'], ['includes', 'eq', 'compare']))('EQUALITY_METHODS has %s → %s', (n, want) => expect(v.EQUALITY_METHODS.includes(n)).toBe(want));
   it.each(cases(['sismember', 'sIsMember', 'smIsMember'], ['smembers', 'sadd', 'get', 'exists']))('STORE_MEMBERSHIP_TESTS has %s → %s', (n, want) =>
     expect(v.STORE_MEMBERSHIP_TESTS.includes(n)).toBe(want),
   );

@@ -11,7 +11,7 @@ import { chainNames, flagEvaluation, isClockValue, isOutboundRequest, namesOpera
 import { isModuleLevel, type Place, type SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
-import { collectionClassOf, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, STORE_MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
+import { collectionClassOf, EQUALITY_METHODS, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, STORE_MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import {
   CONCURRENCY_FIELDS,
   STATUS_NAMES,
@@ -1585,6 +1585,15 @@ function comparesRecord(cond: ts.Node, withValue = false): boolean {
       !isNothing(n.right) &&
       !countedNothing(n) &&
       (!withValue || (!literal(n.left) && !literal(n.right) && !(isEqualityOperator(n.operatorToken.kind) && (enumMember(n.left) || enumMember(n.right)))))
+    )
+      found = true;
+    // `doc.owner.equals(user.id)`: a comparison written as a method
+    else if (
+      ts.isCallExpression(n) &&
+      n.arguments.length === 1 &&
+      ts.isPropertyAccessExpression(skipOuter(n.expression)) &&
+      EQUALITY_METHODS.includes(chainNames(n.expression).at(-1) ?? '') &&
+      (!withValue || (!literal((skipOuter(n.expression) as ts.PropertyAccessExpression).expression) && !literal(n.arguments[0])))
     )
       found = true;
     else if (ts.isCallExpression(n) && MEMBERSHIP_TESTS.includes(chainNames(n.expression).at(-1) ?? ''))

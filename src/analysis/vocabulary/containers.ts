@@ -204,6 +204,11 @@ export const MEMBERSHIP_TESTS: readonly string[] = ['includes', 'has', 'some', '
 /** Of those, the ones that ask about one given value (`includes(cn)`, not `some(Boolean)`). */
 export const VALUE_MEMBERSHIP_TESTS: readonly string[] = ['includes', 'has', 'indexOf'];
 /** Store commands that ask whether one given member is in a set kept outside the process: Redis `SISMEMBER` in either spelling. */
+/**
+ * Methods that compare a value with another, as `===` does: MongoDB's `ObjectId#equals`, Buffer's and
+ * decimal libraries' `equals` (`doc.owner.equals(user.id)`).
+ */
+export const EQUALITY_METHODS: readonly string[] = ['equals'];
 export const STORE_MEMBERSHIP_TESTS: readonly string[] = ['sismember', 'sIsMember', 'smismember', 'smIsMember'];
 /** Classes whose `new` makes a collection in memory (an entity list, a lookup table), not a store client. */
 export const IN_MEMORY_COLLECTION_CLASSES: readonly string[] = ['Map', 'Set', 'WeakMap', 'WeakSet', 'Array'];
