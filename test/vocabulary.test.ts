@@ -184,6 +184,7 @@ describe('frameworks and DI', () => {
     (m) => expect(web.test(`import x from '${m}'`)).toBe(true),
   );
   it.each(['lodash', '@nestjsx/crud', 'expressive', 'http'])('the web-module text test keeps %s out', (m) => expect(web.test(`import x from '${m}'`)).toBe(false));
+  it("names Fastify's instance decoration (not decorateRequest)", () => expect(v.INSTANCE_DECORATE).toBe('decorate'));
   it.each(cases([...v.ROUTE_METHODS], ['route', 'listen']))('isRouteMethod(%s) → %s', (n, want) => expect(v.isRouteMethod(n)).toBe(want));
   it.each(cases(['route', 'routes', 'basePath', 'callback', 'get'], ['listen', 'close']))('continuesRouteChain(%s) → %s', (n, want) => expect(v.continuesRouteChain(n)).toBe(want));
   it.each(cases([...v.EARLY_HOOKS], ['onSend', 'onResponse']))('isEarlyHook(%s) → %s', (n, want) => expect(v.isEarlyHook(n)).toBe(want));

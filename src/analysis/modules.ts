@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ts } from '../ts';
 import { isScope, requiredModule, skipOuter } from './facts/walk';
 import { configFallbackIndex } from './vocabulary/values';
+import { INSTANCE_DECORATE } from './vocabulary/frameworks';
 
 const SK = ts.SyntaxKind;
 
@@ -217,6 +218,34 @@ export class Modules {
     return [];
   }
 
+  private decorationCache = new Map<string, ts.Expression | null>();
+  private decoratingFiles?: string[];
+
+  /** The value a Fastify plugin puts on the instance under `key` (`app.decorate('authz', authz)`), found by text first. */
+  decoration(key: string): ts.Expression | undefined {
+    const known = this.decorationCache.get(key);
+    if (known !== undefined) return known ?? undefined;
+    this.decoratingFiles ??= [...this.files.keys()].filter((f) => (this.textOf ? this.textOf(f) : this.files.get(f)?.text)?.includes(`.${INSTANCE_DECORATE}(`));
+    let found: ts.Expression | undefined;
+    for (const file of this.decoratingFiles) {
+      const text = this.textOf ? this.textOf(file) : undefined;
+      if (text !== undefined && !text.includes(key)) continue;
+      const sf = this.sourceFile(file);
+      const visit = (n: ts.Node): void => {
+        if (found) return;
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === INSTANCE_DECORATE && n.arguments.length >= 2) {
+          const [name, value] = n.arguments;
+          if (ts.isStringLiteralLike(name) && name.text === key) found = value;
+        }
+        ts.forEachChild(n, visit);
+      };
+      if (sf) visit(sf);
+      if (found) break;
+    }
+    this.decorationCache.set(key, found ?? null);
+    return found;
+  }
+
   /** The value behind a declaration node from `declarationOf`. */
   valueOfDeclaration(decl: ts.Node, depth = 0): ts.Node | undefined {
     if (depth > 12) return undefined;
@@ -262,13 +291,15 @@ export class Modules {
   /** `owner.key` where owner is an object literal, a namespace, a class (static) or a module. */
   memberOf(owner: ts.Node, key: string, depth: number): ts.Node | undefined {
     // a parameter that a framework fills (a Fastify plugin's options): a member of what it is given
-    if (ts.isParameter(owner) && this.parameterArguments && depth < 8) {
-      for (const arg of this.parameterArguments(owner)) {
+    if (ts.isParameter(owner) && depth < 8) {
+      for (const arg of this.parameterArguments?.(owner) ?? []) {
         const v = this.valueOf(arg, depth + 1);
         const m = v && v !== owner ? this.memberOf(v, key, depth + 1) : undefined;
         if (m) return m;
       }
-      return undefined;
+      // (or what a Fastify plugin put on the instance it is handed: `app.authz` after `app.decorate('authz', authz)`)
+      const decorated = this.decoration(key);
+      return decorated ? this.valueOf(decorated, depth + 1) : undefined;
     }
     if (ts.isObjectLiteralExpression(owner)) {
       for (let i = owner.properties.length - 1; i >= 0; i--) {

@@ -58,6 +58,8 @@ export const EARLY_HOOKS: readonly string[] = ['onRequest', 'preParsing', 'preVa
 /** Events of node servers whose listeners run per request or connection. */
 export const SERVER_LISTENER_EVENTS: readonly string[] = ['request', 'secureConnection', 'connection', 'stream'];
 /** Wrappers that share a Fastify plugin's instance with its parent (`fastify-plugin`). */
+/** Fastify's way to put a value on the instance every plugin sees: `app.decorate('authz', service)`, read as `app.authz`. */
+export const INSTANCE_DECORATE = 'decorate';
 export const SHARED_PLUGIN_WRAPPERS: readonly string[] = ['fp', 'fastifyPlugin', 'plugin'];
 
 const routeMethods = nameSet(ROUTE_METHODS);
