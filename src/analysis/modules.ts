@@ -97,6 +97,8 @@ export class Modules {
   forget(file: string): void {
     this.exportCache.delete(file);
     this.starCache.delete(file);
+    // (a decorated value held from that file's tree would keep the tree alive)
+    for (const [key, value] of this.decorationCache) if (value && value.getSourceFile().fileName === file) this.decorationCache.delete(key);
   }
 
   /** A relative specifier resolved to a scanned file, trying TypeScript's extension rules. */
@@ -197,12 +199,11 @@ export class Modules {
       return [...this.stringValues(e.left, depth + 1), ...this.stringValues(e.right, depth + 1)];
     }
     if (ts.isConditionalExpression(e)) return [...this.stringValues(e.whenTrue, depth + 1), ...this.stringValues(e.whenFalse, depth + 1)];
-    // `config.get('MTLS_HEADER', 'x-client-cert')`: a config key's fallback
-    const fallback =
-      ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ts.isStringLiteralLike(e.arguments[0] ?? e)
-        ? configFallbackIndex(e.expression.name.text, e.arguments.length)
-        : undefined;
-    if (fallback !== undefined) return this.stringValues((e as ts.CallExpression).arguments[fallback], depth + 1);
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.arguments.length > 0 && ts.isStringLiteralLike(e.arguments[0])) {
+      // `config.get('MTLS_HEADER', 'x-client-cert')`: a config key's fallback
+      const fallback = configFallbackIndex(e.expression.name.text, e.arguments.length);
+      return fallback !== undefined ? this.stringValues(e.arguments[fallback], depth + 1) : [];
+    }
     if (ts.isCallExpression(e) && e.arguments.length === 0 && ts.isPropertyAccessExpression(e.expression)) {
       const method = e.expression.name.text;
       const inner = this.stringValues(e.expression.expression, depth + 1);
