@@ -617,18 +617,14 @@ function keyedByCertificate(project: Project, write: Write): boolean {
     return p?.shared === true && p.key === place.key;
   };
   // every read of the same cache in the file asks with a certificate's key
+  const written = ts.isBinaryExpression(node) ? skipOuter(node.left) : undefined;
   let foreign = false;
   const visit = (n: ts.Node): void => {
     if (foreign) return;
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression)) && n.arguments.length >= 1) {
       const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
       if (isLookupMethod(callee.name.text) && samePlace(callee.expression) && !certificateKey(project, n.arguments[0])) foreign = true;
-    } else if (
-      ts.isElementAccessExpression(n) &&
-      n !== skipOuter((node as ts.BinaryExpression).left ?? node) &&
-      samePlace(n.expression) &&
-      !certificateKey(project, n.argumentExpression)
-    ) {
+    } else if (ts.isElementAccessExpression(n) && n !== written && samePlace(n.expression) && !certificateKey(project, n.argumentExpression)) {
       foreign = true;
     }
     ts.forEachChild(n, visit);

@@ -69,7 +69,7 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
       ts.forEachChild(n, visit);
     };
     visit(write.getSourceFile());
-    // (and the class that declares the field, when another module writes it: `get require() { return this.admin }`)
+    // (and the class that declares the field, when another module writes it: `require() { return this.admin }`)
     const owner = placeClass((place as { key: string }).key, project.modules)?.cls;
     if (owner && owner.getSourceFile() !== write.getSourceFile()) visit(owner);
   }
