@@ -1076,7 +1076,8 @@ function tableKeys(call: ts.CallExpression): Set<string> {
   const norm = (t: string): string => t.toLowerCase().replace(/_/g, '').replace(/s$/, '');
   const subject = readSubject(call);
   const [receiver, words] = [subject.slice(0, subject.indexOf('|')), subject.slice(subject.indexOf('|') + 1)];
-  const sql = words.split(',').filter((w) => w.length > 0 && sqlVerbOf(call.arguments[0] ? argumentText(call.arguments[0]) : '') !== undefined);
+  const isSql = call.arguments[0] !== undefined && sqlVerbOf(argumentText(call.arguments[0])) !== undefined;
+  const sql = isSql ? words.split(',').filter((w) => w.length > 0) : [];
   if (sql.length > 0) return new Set(sql.map((w) => norm(w.split('.').at(-1)!)));
   const parts = receiver.split('.').filter((p) => p !== 'this');
   return parts.length >= 2 ? new Set([norm(parts.at(-1)!)]) : new Set();

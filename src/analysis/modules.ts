@@ -589,6 +589,24 @@ export function fieldDeclaration(cls: ts.ClassLikeDeclaration | undefined, name:
 }
 
 /**
+ * The type a receiver was declared with, as written: `this.access` → the field's or constructor
+ * parameter's type (`private readonly access: OrgAccessService`), a name → its declaration's type —
+ * found by `declarationOf` when given one, else among the parameters of the enclosing functions.
+ */
+export function declaredType(receiver: ts.Expression, declarationOf?: (name: ts.Identifier) => ts.Node | undefined): ts.TypeReferenceNode | undefined {
+  const r = skipOuter(receiver);
+  let decl: ts.Node | undefined;
+  if (ts.isPropertyAccessExpression(r) && r.expression.kind === SK.ThisKeyword) decl = fieldDeclaration(ts.findAncestor(r, ts.isClassLike), r.name.text);
+  else if (ts.isIdentifier(r) && declarationOf) decl = declarationOf(r);
+  else if (ts.isIdentifier(r)) {
+    const named = (p: ts.ParameterDeclaration): boolean => ts.isIdentifier(p.name) && p.name.text === r.text;
+    for (let n: ts.Node | undefined = r.parent; n && !decl; n = n.parent) if (isFunctionLike(n)) decl = n.parameters.find(named);
+  }
+  const type = decl && (ts.isParameter(decl) || ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl)) ? decl.type : undefined;
+  return type && ts.isTypeReferenceNode(type) ? type : undefined;
+}
+
+/**
  * The functions a callee may hold, as written: a name, a member (`exhibits.checkout`), one of two
  * (`ok ? setpoint : close`), or an entry of a dispatch table picked by a key (`{ checkout:
  * exhibits.checkout, seal: exhibits.seal }[action]`, also through a `const` holding the table).

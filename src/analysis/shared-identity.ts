@@ -4,7 +4,7 @@ import { callResolver, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction } from './dominance';
 import { collectNames, references } from './guards';
-import { fieldDeclaration, isFunctionLike, propertyNameText, type Modules } from './modules';
+import { declaredType, isFunctionLike, propertyNameText, type Modules } from './modules';
 import { operationOf } from './operations';
 import type { Project } from './project';
 import { placeClass, placeFile, SharedState, type Place } from './shared-state';
@@ -517,9 +517,8 @@ function accessorOf(read: ts.PropertyAccessExpression, modules: Modules): ts.Get
   let cls: ts.ClassLikeDeclaration | undefined;
   if (owner.kind === ts.SyntaxKind.ThisKeyword) cls = ts.findAncestor(read, ts.isClassLike);
   else if (ts.isPropertyAccessExpression(owner) && owner.expression.kind === ts.SyntaxKind.ThisKeyword) {
-    const field = fieldDeclaration(ts.findAncestor(read, ts.isClassLike), owner.name.text);
-    const type = field && (ts.isParameter(field) || ts.isPropertyDeclaration(field)) ? field.type : undefined;
-    const value = type && ts.isTypeReferenceNode(type) ? modules.typeValueOf(type.typeName) : undefined;
+    const type = declaredType(owner);
+    const value = type ? modules.typeValueOf(type.typeName) : undefined;
     cls = value && ts.isClassLike(value) ? value : undefined;
   }
   return cls?.members.find((m): m is ts.GetAccessorDeclaration => ts.isGetAccessorDeclaration(m) && propertyNameText(m.name) === read.name.text);

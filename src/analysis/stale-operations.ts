@@ -4,7 +4,7 @@ import { documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperat
 import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
-import { fieldDeclaration, isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
+import { declaredType, isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
 import { chainNames, operationOf, performedOperation, registersHandler } from './operations';
 import type { Project } from './project';
 import { perRequestStateAcrossImports, perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
@@ -731,19 +731,9 @@ const skipParens = (n: ts.Node): ts.Node => (ts.isParenthesizedExpression(n) ? s
 function declaredElsewhere(call: ts.CallExpression, sf: ts.SourceFile): boolean {
   if (importedRelative(call, sf)) return true;
   const callee = skipOuter(call.expression);
-  if (!ts.isPropertyAccessExpression(callee)) return false;
-  const receiver = skipOuter(callee.expression);
-  let decl: ts.Node | undefined;
-  if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword) {
-    const cls = ts.findAncestor(receiver, ts.isClassLike);
-    decl = cls && fieldDeclaration(cls, receiver.name.text);
-  } else if (ts.isIdentifier(receiver)) {
-    // a parameter of an enclosing function (`async (acl: AclService) => { await acl.assertCanEdit(…) }`)
-    const named = (p: ts.ParameterDeclaration): boolean => ts.isIdentifier(p.name) && p.name.text === receiver.text;
-    for (let n: ts.Node | undefined = receiver.parent; n && !decl; n = n.parent) if (isFunctionLike(n)) decl = n.parameters.find(named);
-  }
-  const type = decl && (ts.isParameter(decl) || ts.isPropertyDeclaration(decl)) ? decl.type : undefined;
-  if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
+  // (a field typed with the class, or a parameter of an enclosing function: `async (acl: AclService) => { await acl.assertCanEdit(…) }`)
+  const type = ts.isPropertyAccessExpression(callee) ? declaredType(callee.expression) : undefined;
+  if (!type || !ts.isIdentifier(type.typeName)) return false;
   const name = type.typeName.text;
   // (the class may come in by `import type { OrgAccessService } from './org-access.service'`)
   return sf.statements.some(

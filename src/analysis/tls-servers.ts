@@ -3,7 +3,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction, rejects } from './dominance';
 import { collectNames, references } from './guards';
 import type { Key } from './handlers';
-import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import { declaredType, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import { CONTEXT_FACTORY_KEYS, TRPC_HANDLER, TRPC_PLAIN_SERVER, TRPC_STANDALONE_MODULE } from './vocabulary/api-layers';
 import { namesRevocation } from './vocabulary/identity-sources';
@@ -555,14 +555,6 @@ function rejectsOnLookup(call: ts.CallExpression): boolean {
 /** The type name the receiver of a method call is declared with: `client.status()` with `client: RevocationClient` → `RevocationClient`. */
 function declaredTypeName(callee: ts.Expression, project: Project): string | undefined {
   const e = skipOuter(callee);
-  if (!ts.isPropertyAccessExpression(e)) return undefined;
-  const receiver = skipOuter(e.expression);
-  let decl: ts.Node | undefined;
-  if (ts.isIdentifier(receiver)) decl = project.modules.declarationOf(receiver.text, receiver);
-  else if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword) {
-    const cls = ts.findAncestor(receiver, ts.isClassLike);
-    decl = cls && fieldDeclaration(cls, receiver.name.text);
-  }
-  const type = decl && (ts.isParameter(decl) || ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl)) ? decl.type : undefined;
-  return type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) ? type.typeName.text : undefined;
+  const type = ts.isPropertyAccessExpression(e) ? declaredType(e.expression, (id) => project.modules.declarationOf(id.text, id)) : undefined;
+  return type && ts.isIdentifier(type.typeName) ? type.typeName.text : undefined;
 }
