@@ -19,7 +19,7 @@ import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIEL
 import { isFunctionLike, member, propertyNameText, typeOnlyImport } from './modules';
 import { references } from './guards';
 import { CLIENT_HOLDER_ROOTS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, writeSelection } from './vocabulary/data-access';
-import { appendsRecord, chainNames, commandMade, operationOf, type Operation } from './operations';
+import { appendsRecord, chainNames, commandMade, operationOf, type CallResolver, type Operation } from './operations';
 import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
 import {
   CONDITION_KEYS,
@@ -92,6 +92,8 @@ export interface OrderVisitor<K> {
   callbackReads?(fn: ts.FunctionLikeDeclaration, call: ts.CallExpression): readonly K[] | undefined;
   /** Keys already read when the function starts (read at the function itself): what a caller set up before calling it. */
   entryReads?(fn: ts.FunctionLikeDeclaration): readonly K[] | undefined;
+  /** The function a call reaches, to tell a helper that defers its callback (`runLater(…, cb)` of another module). */
+  resolve?: CallResolver;
 }
 
 class State<K> implements OrderState<K> {
@@ -157,8 +159,12 @@ interface Frame<K> {
 /** Callees whose callback runs later, after the caller went on: other requests can run first. */
 const DEFERRING = new Set(DEFERRING_CALLEES);
 
-/** Whether a function passed to `call` runs after the caller went on (a promise callback, timer, listener). */
-export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
+/**
+ * Whether a function passed to `call` runs after the caller went on (a promise callback, timer, listener).
+ * With `resolve`, a helper of another module that calls it only from a deferred callback of its own
+ * (`runLater(key, ms, async () => …)` imported from `../lib/deferred`) defers it too.
+ */
+export function isDeferredCallback(fn: ts.Node, resolve?: CallResolver): ts.CallExpression | undefined {
   let n: ts.Node = fn;
   while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
   const call = n.parent;
@@ -172,7 +178,7 @@ export function isDeferredCallback(fn: ts.Node): ts.CallExpression | undefined {
   // a callback handed to a function of this file that calls it only from a deferred callback of its own
   // (`collectUpload(req, async (log) => …)` where `bb.on('close', () => onDone(buf))`)
   const callee = skipOuter(call.expression);
-  const helper = ts.isIdentifier(callee) ? localFunction(callee) : undefined;
+  const helper = (ts.isIdentifier(callee) ? localFunction(callee) : undefined) ?? resolve?.(call);
   const index = call.arguments.indexOf(n as ts.Expression);
   return helper && callsParameterLater(helper, index) ? call : undefined;
 }
@@ -250,6 +256,15 @@ function callsParameterLater(fn: ts.FunctionLikeDeclaration, index: number): boo
   const result = calls > 0 && later === calls;
   byIndex.set(index, result);
   return result;
+}
+
+/** A call of a helper of another module that runs a function it is handed later (`runLater(key, ms, async () => …)`). */
+function defersCallback(call: ts.CallExpression, resolve: CallResolver): boolean {
+  const callee = skipOuter(call.expression);
+  if (ts.isIdentifier(callee) && localFunction(callee)) return false;
+  const index = call.arguments.findIndex((a) => ts.isArrowFunction(skipOuter(a)) || ts.isFunctionExpression(skipOuter(a)));
+  const helper = index >= 0 ? resolve(call) : undefined;
+  return helper !== undefined && callsParameterLater(helper, index);
 }
 
 /** The name a callee ends with, whatever it hangs off: `lookup().then` → `then`. */
@@ -371,7 +386,7 @@ export function walkInOrder<K>(fn: ts.FunctionLikeDeclaration, visitor: OrderVis
   /** A function passed to a call: deferred ones after a boundary, others in place. */
   const callback = (cb: ts.FunctionLikeDeclaration, call: ts.CallExpression, s: Maybe<K>, byName = false): Maybe<K> => {
     if (!s || !cb.body) return s;
-    const deferred = byName || isDeferredCallback(cb) !== undefined;
+    const deferred = byName || isDeferredCallback(cb, visitor.resolve) !== undefined;
     // `p.then(a).then(b)`: b runs after a has finished, with what a decided
     const before = deferred ? chainEnds.get(chainReceiver(call) ?? call) : undefined;
     const inner = (before ?? s).clone();
@@ -938,6 +953,7 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
   const found = new Map<Check, StaleOperation[]>();
   const seen = new Set<ts.Node>();
   walkInOrder<Check>(fn, {
+    resolve: decisions.resolve,
     reads: (node) => {
       const list = byRead.get(node);
       // a `.then` call's result is read in its callback (see callbackReads), not after it
@@ -946,6 +962,8 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
     callbackReads: (_cb, call) => byRead.get(call),
     visit(node, state) {
       if (seen.has(node) || !(ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node))) return;
+      // (a helper that only schedules its callback, `runLater(key, ms, async () => …)`, is a boundary: the work is in the callback)
+      if (ts.isCallExpression(node) && defersCallback(node, decisions.resolve)) return;
       const op = operationOf(node, decisions.resolve);
       // (a request whose answer a check here tests asks, it does not act: `if (!(await ask(pdp, …)).allow)`)
       if (!op || decisions.onRefusingBranch(node, fn) || (op.kind === 'http' && checks.some((c) => c.refusal !== undefined && c.call === node))) return;
@@ -1289,7 +1307,7 @@ function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Oper
   // (a step of a promise chain starts where the chain does: it is passed where its `.then` is)
   const at = (b: ts.Node): number => (ts.isCallExpression(b) && ts.isPropertyAccessExpression(b.expression) ? b.expression.name.pos : b.pos);
   const handed = handedTo(op.node, fn);
-  return windowBoundaries(fn).some(
+  return windowBoundaries(fn, decisions.resolve).some(
     (b) =>
       at(b) >= from && (at(b) < op.node.pos || b === handed) && (!within(op.node, b) || ts.isCallExpression(b) || ts.isForOfStatement(b)) && !guard(b) && !answers(b, answered),
   );
@@ -1375,7 +1393,7 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
   const store = storeOf(op.node);
   // (a wait of another kind names the window better than an entry appended to a trail)
   let appended: ts.Node | undefined;
-  const other = windowBoundaries(fn).find((b) => {
+  const other = windowBoundaries(fn, decisions.resolve).find((b) => {
     // a deferred callback that holds the operation, passed after the decision (in a promise chain the
     // call starts before it: `read().then(decide).then(() => op())`)
     if (ts.isCallExpression(b))
@@ -1404,15 +1422,22 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
 }
 
 const windowCache = new WeakMap<ts.Node, ts.Node[]>();
+/** With a resolver, per resolver: which helpers defer their callback depends on what the model resolves. */
+const resolvedWindowCache = new WeakMap<CallResolver, WeakMap<ts.Node, ts.Node[]>>();
 
 /** The boundaries in a function and the callbacks passed in its flow, in source order: awaits, yields, deferred callbacks. */
-function windowBoundaries(fn: ts.FunctionLikeDeclaration): ts.Node[] {
-  let out = windowCache.get(fn);
+function windowBoundaries(fn: ts.FunctionLikeDeclaration, resolve?: CallResolver): ts.Node[] {
+  let cache = windowCache;
+  if (resolve) {
+    cache = resolvedWindowCache.get(resolve) ?? new WeakMap();
+    resolvedWindowCache.set(resolve, cache);
+  }
+  let out = cache.get(fn);
   if (out) return out;
   const list: ts.Node[] = [];
   const visit = (n: ts.Node): void => {
     if (n !== fn && isFunctionLike(n)) {
-      const call = isDeferredCallback(n);
+      const call = isDeferredCallback(n, resolve);
       if (call) list.push(call);
       if (!ts.isArrowFunction(n) && !ts.isFunctionExpression(n)) return;
     }
@@ -1420,7 +1445,7 @@ function windowBoundaries(fn: ts.FunctionLikeDeclaration): ts.Node[] {
     ts.forEachChild(n, visit);
   };
   visit(fn);
-  windowCache.set(fn, (out = list.sort((a, b) => a.pos - b.pos)));
+  cache.set(fn, (out = list.sort((a, b) => a.pos - b.pos)));
   return out;
 }
 
