@@ -621,7 +621,7 @@ export class Decisions {
         if (origin) {
           const inner =
             ts.isCallExpression(origin) && isThenCall(origin)
-              ? { read: origin, call: readCall((origin.expression as ts.PropertyAccessExpression).expression)!, fields: [] }
+              ? { read: origin, call: this.stepRead((origin.expression as ts.PropertyAccessExpression).expression, boundMember(n, this.modules))!, fields: [] }
               : ts.isCallExpression(origin) &&
                   origin.arguments.length > 0 &&
                   n.pos >= origin.pos &&
@@ -795,8 +795,10 @@ export class Decisions {
     if (ts.isParameter(d) && isFunctionLike(d.parent) && d.parent.parameters[0] === d) {
       const call = isThenCallback(d.parent);
       if (call && ts.isPropertyAccessExpression(call.expression)) {
-        const source = readCall(call.expression.expression);
-        if (source && this.isStateRead(source)) return call;
+        // (what the step before answered: `read().then((m) => …)`, or carried on from a read in an earlier step,
+        // `.then((body) => loadMembership(p, u).then((membership) => ({ body, membership }))).then(({ membership }) => …)`)
+        const source = this.stepRead(call.expression.expression, ts.isBindingElement(decl) ? boundMember(id, this.modules) : undefined);
+        if (source) return call;
       }
     }
     // a result an error-first callback of a read is given (`pool.query(sql, args, (err, rows) => …)`): the read
@@ -804,6 +806,44 @@ export class Decisions {
       const call = errbackCall(d.parent);
       const read = call && readCall(call);
       if (read && this.isStateRead(read)) return call;
+    }
+    return undefined;
+  }
+
+  /**
+   * The read of state a promise answers with, followed through the steps of its chain: `read()` itself;
+   * `p.then((x) => read2(x))`, what a step returns; and with `member`, the member of the object a step
+   * returns (`.then((membership) => ({ body, membership }))`), back to the step or read that answered it.
+   */
+  private stepRead(promise: ts.Expression, member: string | undefined, depth = 0): ts.CallExpression | undefined {
+    const e = skipOuter(promise);
+    if (depth > 4 || !ts.isCallExpression(e)) return undefined;
+    // (a member of what a read answers is a field of its record: `findOne(…).then(({ role }) => …)`)
+    if (!isThenCall(e)) {
+      const call = readCall(e);
+      return call && this.isStateRead(call) ? call : undefined;
+    }
+    const cb = e.arguments[0] && skipOuter(e.arguments[0]);
+    if (!cb || !(ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) return undefined;
+    for (const r of returnedExpressions(cb)) {
+      let v = skipOuter(r);
+      let rest = member;
+      if (member !== undefined && ts.isObjectLiteralExpression(v)) {
+        const p = v.properties.find((q) => q.name !== undefined && propertyNameText(q.name) === member);
+        if (!p || !(ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p))) continue;
+        v = skipOuter(ts.isPropertyAssignment(p) ? p.initializer : p.name);
+        rest = undefined;
+      }
+      // a name a step was given: what the step before it answered
+      if (ts.isIdentifier(v)) {
+        const decl = this.modules.declarationOf(v.text, v);
+        const step = decl && ts.isParameter(decl) && isFunctionLike(decl.parent) && decl.parent.parameters[0] === decl ? isThenCallback(decl.parent) : undefined;
+        const found = step && ts.isPropertyAccessExpression(step.expression) ? this.stepRead(step.expression.expression, undefined, depth + 1) : undefined;
+        if (found) return found;
+        continue;
+      }
+      const found = this.stepRead(v, rest, depth + 1);
+      if (found) return found;
     }
     return undefined;
   }
@@ -1981,6 +2021,14 @@ function stopsIn(st: ts.Statement): boolean {
 function isThenCall(call: ts.CallExpression): boolean {
   const callee = skipOuter(call.expression);
   return ts.isPropertyAccessExpression(callee) && callee.name.text === 'then';
+}
+
+/** The member a name destructured from a step's parameter takes: `membership` of `({ body, membership }) => …`. */
+function boundMember(id: ts.Identifier, modules: Modules): string | undefined {
+  const decl = modules.declarationOf(id.text, id);
+  if (!decl || !ts.isBindingElement(decl) || !ts.isObjectBindingPattern(decl.parent) || !ts.isParameter(decl.parent.parent)) return undefined;
+  const name = decl.propertyName ?? decl.name;
+  return ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined;
 }
 
 function isThenCallback(fn: ts.Node): ts.CallExpression | undefined {
