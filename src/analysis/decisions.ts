@@ -5,7 +5,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import { isEqualityOperator } from './expressions';
 import { sqlVerbOf } from './vocabulary/sql';
 import { isRequestLike } from './identity';
-import { fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions, typeMember } from './modules';
+import { classAlongType, fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions, typeMember } from './modules';
 import { references } from './guards';
 import { chainNames, flagEvaluation, isClockValue, isOutboundRequest, namesOperation, operationOf, performedOperation, registersHandler, type CallResolver } from './operations';
 import { isModuleLevel, type Place, type SharedState } from './shared-state';
@@ -2168,7 +2168,7 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
     // the class the type gives that member
     else if (v && ts.isBindingElement(v) && ts.isObjectBindingPattern(v.parent) && ts.isParameter(v.parent.parent) && v.parent.parent.type) {
       const key = v.propertyName ? propertyNameText(v.propertyName) : ts.isIdentifier(v.name) ? v.name.text : undefined;
-      const member = key !== undefined ? typeMember(v.parent.parent.type, key, (t) => modules.typeAliasOf(t)) : undefined;
+      const member = key !== undefined ? typeMember(v.parent.parent.type, key, (t) => modules.typeDeclarationOf(t)) : undefined;
       const t = member && ts.isTypeReferenceNode(member) && ts.isIdentifier(member.typeName) ? modules.typeValueOf(member.typeName) : undefined;
       if (t && ts.isClassLike(t)) cls = t;
     }
@@ -2214,24 +2214,6 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
   return cls ? methodOf(cls, method) : undefined;
 }
 
-/** The class a chain of members reaches from a parameter or variable with a declared type: the type's members, level by level. */
-function classAlongType(recv: ts.Expression, modules: Modules): ts.ClassLikeDeclaration | undefined {
-  const names: string[] = [];
-  let e: ts.Expression = recv;
-  while (ts.isPropertyAccessExpression(e)) {
-    names.unshift(e.name.text);
-    e = skipOuter(e.expression);
-  }
-  // (one level, `repo.save()` with `repo: Repo`, is the declaration's own type: classOfDeclaration)
-  if (!ts.isIdentifier(e) || names.length < 2) return undefined;
-  const decl = modules.declarationOf(e.text, e);
-  let type = decl && (ts.isParameter(decl) || ts.isVariableDeclaration(decl)) ? decl.type : undefined;
-  for (const name of names) type = type && typeMember(type, name, (t) => modules.typeAliasOf(t));
-  if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
-  const v = modules.typeValueOf(type.typeName);
-  return v && ts.isClassLike(v) ? v : undefined;
-}
-
 /** The type a type gives one of its members: a type literal's, or an interface's or type alias's named by a reference. */
 
 /** The class a node is written in. */
@@ -2251,7 +2233,7 @@ function methodOf(cls: ts.ClassLikeDeclaration | undefined, name: string): ts.Fu
 /** The type a typed field or parameter gives one of its members: `deps: { repo: Repo }`, or `deps: Deps` with `interface Deps { repo: Repo }`. */
 function memberType(decl: ts.Node, name: string, modules: Modules): ts.TypeNode | undefined {
   const typed = decl as ts.PropertyDeclaration | ts.ParameterDeclaration;
-  return typed.type ? typeMember(typed.type, name, (t) => modules.typeAliasOf(t)) : undefined;
+  return typed.type ? typeMember(typed.type, name, (t) => modules.typeDeclarationOf(t)) : undefined;
 }
 
 /** The class of a typed field or parameter (`acl: AclService`), or of the `new` it is initialised with. */

@@ -75,10 +75,21 @@ export class Modules {
    * declared in the file or imported from another (`import type { Context } from './context'`).
    */
   typeAliasOf(typeName: ts.EntityName): ts.TypeAliasDeclaration | undefined {
+    const d = this.typeDeclarationOf(typeName);
+    return d && ts.isTypeAliasDeclaration(d) ? d : undefined;
+  }
+
+  /**
+   * The interface or type alias a type name stands for, declared in the file or imported from another
+   * (`import type { GraphContext } from './context'`, `interface GraphContext { medications: MedicationRepository }`).
+   */
+  typeDeclarationOf(typeName: ts.EntityName): ts.TypeAliasDeclaration | ts.InterfaceDeclaration | undefined {
     if (!ts.isIdentifier(typeName)) return undefined;
     const sf = typeName.getSourceFile();
-    const local = (file: ts.SourceFile, name: string): ts.TypeAliasDeclaration | undefined =>
-      file.statements.find((st): st is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(st) && st.name.text === name);
+    const local = (file: ts.SourceFile, name: string): ts.TypeAliasDeclaration | ts.InterfaceDeclaration | undefined =>
+      file.statements.find(
+        (st): st is ts.TypeAliasDeclaration | ts.InterfaceDeclaration => (ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st)) && st.name.text === name,
+      );
     const here = local(sf, typeName.text);
     if (here) return here;
     for (const st of sf.statements) {
@@ -659,7 +670,11 @@ export function typeOnlyImport(name: ts.Identifier): ts.ImportSpecifier | ts.Imp
  * The type a type gives one of its members: `{ repo: Repo }`, or `Deps` with `interface Deps { repo: Repo }`
  * or `type Deps = { repo: Repo }` in the file, or (with `aliasOf`) a type alias another module declares.
  */
-export function typeMember(type: ts.TypeNode, name: string, aliasOf?: (typeName: ts.EntityName) => ts.TypeAliasDeclaration | undefined): ts.TypeNode | undefined {
+export function typeMember(
+  type: ts.TypeNode,
+  name: string,
+  declarationOf?: (typeName: ts.EntityName) => ts.TypeAliasDeclaration | ts.InterfaceDeclaration | undefined,
+): ts.TypeNode | undefined {
   let members: ts.NodeArray<ts.TypeElement> | undefined;
   if (ts.isTypeLiteralNode(type)) members = type.members;
   else if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName)) {
@@ -667,9 +682,9 @@ export function typeMember(type: ts.TypeNode, name: string, aliasOf?: (typeName:
     const local = type
       .getSourceFile()
       .statements.find((st): st is ts.InterfaceDeclaration | ts.TypeAliasDeclaration => (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name.text === ref);
-    const alias = local && ts.isTypeAliasDeclaration(local) ? local : local ? undefined : aliasOf?.(type.typeName);
-    if (local && ts.isInterfaceDeclaration(local)) members = local.members;
-    else if (alias && ts.isTypeLiteralNode(alias.type)) members = alias.type.members;
+    const found = local ?? declarationOf?.(type.typeName);
+    if (found && ts.isInterfaceDeclaration(found)) members = found.members;
+    else if (found && ts.isTypeLiteralNode(found.type)) members = found.type.members;
   }
   const m = members?.find((x): x is ts.PropertySignature => ts.isPropertySignature(x) && x.name !== undefined && propertyNameText(x.name) === name);
   return m?.type;
@@ -684,3 +699,21 @@ export function importSpecifiers(text: string): string[] {
 
 /** Structural, not vocabulary: the specifier of an import, require or re-export. */
 const IMPORT_RE = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"\n]+)\1/g;
+
+/** The class a chain of members reaches from a parameter or variable with a declared type: the type's members, level by level. */
+export function classAlongType(recv: ts.Expression, modules: Modules): ts.ClassLikeDeclaration | undefined {
+  const names: string[] = [];
+  let e: ts.Expression = recv;
+  while (ts.isPropertyAccessExpression(e)) {
+    names.unshift(e.name.text);
+    e = skipOuter(e.expression);
+  }
+  // (none, `repo.save()` with `repo: Repo`, is the declaration's own type: classOfDeclaration)
+  if (!ts.isIdentifier(e) || names.length === 0) return undefined;
+  const decl = modules.declarationOf(e.text, e);
+  let type = decl && (ts.isParameter(decl) || ts.isVariableDeclaration(decl)) ? decl.type : undefined;
+  for (const name of names) type = type && typeMember(type, name, (t) => modules.typeDeclarationOf(t));
+  if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+  const v = modules.typeValueOf(type.typeName);
+  return v && ts.isClassLike(v) ? v : undefined;
+}

@@ -2,7 +2,7 @@ import { ts } from '../ts';
 import { isRequestLike } from './identity';
 import { calleeChain, calleeName, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
-import { fieldDeclaration, heldValues, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import { classAlongType, fieldDeclaration, heldValues, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
@@ -524,6 +524,9 @@ export class Values {
       const c = this.diClassByName(injected);
       if (c) return c;
     }
+    // a member of a typed parameter or variable (`ctx.medications` with `ctx: GraphContext`, `interface GraphContext
+    // { medications: MedicationRepository }`): the class its type gives that member
+    if (!decl && ts.isPropertyAccessExpression(e)) return classAlongType(e, this.project.modules);
     if (!decl) return undefined;
     // destructured off the request (`const { buyer } = ctx.state`): the instance middleware bound there
     if (ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent) && decl.parent.parent.initializer) {
