@@ -25,7 +25,21 @@ describe('raw SQL: which bound values choose rows', () => {
     expect(split(call)).toEqual({ selectors, written });
   });
 
-  it.each([["q('INSERT INTO t (a) VALUES ($1)', [a])"], ["q('SELECT * FROM t WHERE id = ' + id)"], ['q(sql, [a])']])('gives no split for %s', (call) => {
-    expect(split(call)).toBeUndefined();
+  it.each([["q('INSERT INTO t VALUES ($1, $2)', [a, b])"], ["q('INSERT INTO t (a, b) VALUES ($1)', [a])"], ["q('SELECT * FROM t WHERE id = ' + id)"], ['q(sql, [a])']])(
+    'gives no split for %s',
+    (call) => {
+      expect(split(call)).toBeUndefined();
+    },
+  );
+});
+
+describe('raw SQL: an INSERT splits by column, references to other rows choosing', () => {
+  it.each([
+    ["q('INSERT INTO allergies (patient_id, substance, recorded_by) VALUES ($1, $2, $3)', [p, s, me])", ['p'], ['s', 'me']],
+    ["q('INSERT INTO t (tripId, note) VALUES (?, lower(?))', [trip, note])", ['trip'], ['note']],
+    ["q('INSERT INTO t (id, body) VALUES ($1, $2)', [id, body])", [], ['id', 'body']],
+    ['q(\'INSERT INTO "t" ("matter_id", "mins") VALUES ($2, $1)\', [mins, matter])', ['matter'], ['mins']],
+  ])('%s', (call, selectors, written) => {
+    expect(split(call)).toEqual({ selectors, written });
   });
 });

@@ -242,6 +242,19 @@ describe('data access', () => {
   it.each(cases(['where', 'first', 'getOne', 'exec', 'then', 'forUpdate'], ['insert', 'map', 'whereInIds']))('continuesQuery(%s) → %s', (n, want) =>
     expect(v.continuesQuery(n)).toBe(want),
   );
+  it.each(cases(['patientId', 'trip_id', 'articleUuid', 'ownerID', 'matter_uuid'], ['id', '_id', 'Id', 'paid', 'valid', 'squid', 'body', 'Key', 'kid']))(
+    'isReferenceKey(%s) → %s',
+    (n, want) => expect(v.isReferenceKey(n)).toBe(want),
+  );
+  it('names the keys of a record that are its own id', () => expect(v.RECORD_ID_KEYS).toEqual(['id', '_id']));
+  it.each([
+    ['create', 'data'],
+    ['createMany', 'data'],
+  ] as const)("Prisma's %s holds the record in %s", (name, key) => expect(v.CREATE_METHODS.find((c) => c.name === name && c.libraries.includes('prisma'))?.recordKey).toBe(key));
+  it.each(['create', 'bulkCreate', 'insertMany', 'insertOne', 'insert'])('%s creates from its first argument in some library', (name) =>
+    expect(v.CREATE_METHODS.some((c) => c.name === name && c.recordKey === undefined)).toBe(true),
+  );
+  it('create method names are listed once each', () => expect(new Set(v.CREATE_METHOD_NAMES).size).toBe(v.CREATE_METHOD_NAMES.length));
   it.each(cases(['data', '$set', 'orderBy', 'transaction'], ['where', 'id']))('isPayloadKey(%s) → %s', (n, want) => expect(v.isPayloadKey(n)).toBe(want));
   it.each(cases(['prisma', 'usersRepo', 'db', 'dbClient', 'tx', 'trx', 'OrderModel', 'Invoice', 'userDao'], ['cache', 'trxs', 'list', 'user']))(
     'namesDatabase(%s) → %s',

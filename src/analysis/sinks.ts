@@ -9,7 +9,10 @@ import { receiverDeclaration } from './request-values';
 import { splitSql } from './sql';
 import { isNonDatabaseReceiver } from './vocabulary/containers';
 import {
+  CREATE_METHOD_NAMES,
+  CREATE_METHODS,
   FILTER_KEYS,
+  RECORD_ID_KEYS,
   PREPARE_METHOD,
   QUERY_FILTER_CALLS,
   RECORD_METHODS,
@@ -26,6 +29,7 @@ import {
   isQueryFilterCall,
   isQueryPayloadCall,
   isQueryWriteCall,
+  isReferenceKey,
   isSubqueryCall,
   namesDatabase,
   recordMethodOf,
@@ -73,6 +77,8 @@ const SERVICE_CALL_NAMES = [...HTTP_METHOD_NAMES, ...HTTP_CLIENT_FUNCTIONS.filte
 export function sinkCallNames(extra: readonly string[]): string[] {
   return [
     ...RECORD_METHOD_NAMES,
+    ...CREATE_METHOD_NAMES,
+    ...INSERT_VALUES_CALLS,
     ...QUERY_FILTER_CALLS,
     ...SQL_CONNECTION_METHODS,
     ...SQL_STATEMENT_METHODS,
@@ -102,6 +108,8 @@ export function findSinks(project: Project, configured: readonly string[]): Sink
   };
   for (const name of RECORD_METHOD_NAMES) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(databaseSink(call, name, project));
   for (const name of QUERY_FILTER_CALLS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(builderSink(call));
+  for (const name of [...CREATE_METHOD_NAMES, ...INSERT_VALUES_CALLS])
+    for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(createSink(call, name, project));
   for (const name of SQL_CONNECTION_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(sqlSink(call, project));
   for (const name of SQL_STATEMENT_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(statementSink(call, project));
   for (const name of SERVICE_CALL_NAMES) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(serviceSink(call, project));
@@ -181,7 +189,10 @@ function databaseSink(call: ts.CallExpression, name: string, project: Project): 
   if (isFunctionLike(skipOuter(first))) return undefined; // `list.find((x) => …)`
   const selectors: ts.Node[] = [];
   const second = args[1] && objectOf(args[1], project);
-  if (name === 'update' && second && has(second, 'where'))
+  // an entity saved: the record its id names, and the records it refers to (`{ id, matterId }`), not the values it holds
+  const saved = name === 'save' ? recordParts(savedEntity(first, project), project, true) : undefined;
+  if (saved) selectors.push(...saved);
+  else if (name === 'update' && second && has(second, 'where'))
     selectors.push(...filterParts(second, project)); // Sequelize `update(values, { where })`
   else if (method?.byId) selectors.push(first);
   else selectors.push(...filterParts(first, project));
@@ -189,6 +200,88 @@ function databaseSink(call: ts.CallExpression, name: string, project: Project): 
   // identity in the saved entity records who wrote it; it does not choose which record is written
   const scope = name === 'save' ? [] : [...selectors, ...receiverArgs(receiver), ...chainArgs(chainTop, call)];
   return { node: chainTop, label: label(call), kind: 'database', selectors, scope, readOnly: method?.access === 'read' };
+}
+
+/** Calls that give the values of a record a query builder inserts: Drizzle's and Kysely's `db.insert(t).values(obj)`. */
+const INSERT_VALUES_CALLS: readonly string[] = ['values'];
+
+/**
+ * A record created from an object literal the call is given (`prisma.note.create({ data })`,
+ * `Model.create(obj)`, `knex('t').insert(obj)`, `db.insert(t).values(obj)`): a client-chosen
+ * reference to another record in it (`patientId`, `trip_id`) picks the record the new one is
+ * attached to. Identity written into the record records who wrote it; it scopes nothing.
+ */
+function createSink(call: ts.CallExpression, name: string, project: Project): Sink | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !call.arguments[0]) return undefined;
+  const receiver = skipOuter(callee.expression);
+  if (notADatabase(receiver, project)) return undefined;
+  // (an entity built for a save is the save's: `repo.save(repo.create({ … }))`, or `const t = repo.create({ … }); repo.save(t)`)
+  if (builtForSave(call)) return undefined;
+  let record: ts.Expression | undefined = call.arguments[0];
+  if (INSERT_VALUES_CALLS.includes(name)) {
+    // only the values of an insert: `db.insert(t).values(…)`, `db.insertInto('t').values(…)`
+    const inner = ts.isCallExpression(receiver) ? calleeName(receiver) : undefined;
+    if (inner === undefined || !isQueryWriteCall(inner) || !['insert', 'insertInto'].includes(inner)) return undefined;
+  } else {
+    const methods = CREATE_METHODS.filter((m) => m.name === name);
+    if (!looksLikeDatabase(receiver, project)) return undefined;
+    const keyed = methods.find((m) => m.recordKey !== undefined);
+    const obj = objectOf(record, project);
+    // Prisma's `create({ data })`, or the record itself
+    if (keyed?.recordKey && obj && has(obj, keyed.recordKey)) record = member(obj, keyed.recordKey);
+  }
+  const selectors = record ? recordParts(record, project, false) : undefined;
+  if (!selectors || selectors.length === 0) return undefined;
+  return { node: outermost(call), label: label(call), kind: 'database', selectors, scope: [], readOnly: false };
+}
+
+/** The entity a save is given, or the object an in-memory build of it was given (`repo.save(repo.create({ … }))`, also kept in a local first). */
+function savedEntity(arg: ts.Expression, project: Project): ts.Expression {
+  let e: ts.Node = skipOuter(arg);
+  if (ts.isIdentifier(e)) e = project.modules.valueOf(e) ?? e;
+  return ts.isCallExpression(e) && CREATE_METHOD_NAMES.includes(calleeName(e) ?? '') && e.arguments[0] ? e.arguments[0] : arg;
+}
+
+/** An in-memory build of an entity that a save writes: handed to `save` directly, or kept in a local a `save` is given. */
+function builtForSave(call: ts.CallExpression): boolean {
+  let n: ts.Node = call;
+  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAwaitExpression(n.parent) || ts.isAsExpression(n.parent))) n = n.parent;
+  const p = n.parent;
+  if (p && ts.isCallExpression(p) && p.arguments.includes(n as ts.Expression)) return calleeName(p) === 'save';
+  if (!p || !ts.isVariableDeclaration(p) || !ts.isIdentifier(p.name)) return false;
+  const name = p.name.text;
+  let saved = false;
+  const visit = (m: ts.Node): void => {
+    if (saved) return;
+    if (ts.isCallExpression(m) && calleeName(m) === 'save' && m.arguments.some((a) => ts.isIdentifier(skipOuter(a)) && (skipOuter(a) as ts.Identifier).text === name)) saved = true;
+    else ts.forEachChild(m, visit);
+  };
+  const scope = p.parent.parent.parent;
+  if (scope) visit(scope);
+  return saved;
+}
+
+/**
+ * The values of a record written that choose records: its references to other records, and with
+ * `ids`, its own id (a save of `{ id, … }` writes that record). A list of records, each. Undefined
+ * when the record is not an object literal in sight: what it holds is unknown.
+ */
+export function recordParts(arg: ts.Expression, project: Project, ids: boolean): ts.Node[] | undefined {
+  const e = skipOuter(arg);
+  const items = ts.isArrayLiteralExpression(e) ? [...e.elements] : [e];
+  const out: ts.Node[] = [];
+  for (const item of items) {
+    const obj = objectOf(item, project);
+    if (!obj) return undefined;
+    for (const p of obj.properties) {
+      const key = p.name ? propertyNameText(p.name) : undefined;
+      if (key === undefined || !(isReferenceKey(key) || (ids && RECORD_ID_KEYS.includes(key)))) continue;
+      if (ts.isPropertyAssignment(p)) out.push(p.initializer);
+      else if (ts.isShorthandPropertyAssignment(p)) out.push(p.name);
+    }
+  }
+  return out;
 }
 
 /** An argument that names an entity rather than a record: a class of the project (`Shipment` in `em.findOne(Shipment, { id })`) or an entity's name. */
@@ -244,7 +337,7 @@ function sqlSink(call: ts.CallExpression, project: Project): Sink | undefined {
     label: label(call),
     kind: 'sql',
     selectors,
-    scope: [...selectors, ...receiverArgs(skipOuter(callee.expression))],
+    scope: split?.creates ? [] : [...selectors, ...receiverArgs(skipOuter(callee.expression))],
     readOnly: selectsOnly(first, project),
   };
 }
@@ -256,7 +349,7 @@ function statementSink(call: ts.CallExpression, project: Project): Sink | undefi
   if (!ts.isCallExpression(statement) || calleeName(statement) !== PREPARE_METHOD || !statement.arguments[0] || !looksLikeSql(statement.arguments[0], project)) return undefined;
   const split = splitSql(statement.arguments[0], call.arguments, (e) => project.modules.valueOf(e));
   const selectors = split ? split.selectors : [...call.arguments, statement.arguments[0]];
-  return { node: outermost(call), label: label(call), kind: 'sql', selectors, scope: selectors, readOnly: selectsOnly(statement.arguments[0], project) };
+  return { node: outermost(call), label: label(call), kind: 'sql', selectors, scope: split?.creates ? [] : selectors, readOnly: selectsOnly(statement.arguments[0], project) };
 }
 
 /** `fetch(url)`, `axios.get(url)`, `got(url)`, `this.httpService.get(url)` (NestJS), an axios instance. */

@@ -1,15 +1,18 @@
 import { ts } from '../ts';
 import { skipOuter } from './facts/walk';
+import { isReferenceKey } from './vocabulary/data-access';
 
 /**
  * Which bound values of a raw SQL statement choose the rows it touches, and which are only data.
  * A value bound after the statement's `WHERE` (or `ON`/`USING` of a join, or `HAVING`) selects;
- * one in `SET`, `VALUES` or the column list is written. A statement without a `WHERE` (a plain
- * `INSERT`) gives no split: every value counts as both.
+ * one in `SET`, `VALUES` or the column list is written. An `INSERT` with a column list splits by
+ * column (see `insertSplit`); another statement without a `WHERE` gives no split: every value counts as both.
  */
 export interface SqlSplit {
   selectors: ts.Node[];
   written: ts.Node[];
+  /** An `INSERT` of new rows: the selectors are its references to other rows, and nothing it writes scopes it. */
+  creates?: true;
 }
 
 /** A placeholder in the SQL text and where it stands. */
@@ -27,8 +30,8 @@ export function splitSql(sql: ts.Expression, params: readonly ts.Expression[], r
   const text = sqlText(sql, resolve);
   if (!text) return undefined;
   const where = selectionStart(text.text);
-  if (where === undefined) return undefined;
   const bound = boundValues(params, resolve);
+  if (where === undefined) return insertSplit(text, bound);
   const selectors: ts.Node[] = [];
   const written: ts.Node[] = [];
   for (const p of text.placeholders) {
@@ -37,6 +40,43 @@ export function splitSql(sql: ts.Expression, params: readonly ts.Expression[], r
     (p.offset >= where ? selectors : written).push(value);
   }
   return { selectors, written };
+}
+
+/**
+ * `INSERT INTO t (a, b_id) VALUES ($1, $2)`: the values put in columns that refer to other rows
+ * (`patient_id`, `tripId`) choose the row the new one is attached to; the others are only data.
+ * Without a column list, or a `VALUES` list to match it, no split.
+ */
+function insertSplit(text: { text: string; placeholders: Placeholder[] }, bound: (ref: number | string) => ts.Node | undefined): SqlSplit | undefined {
+  const blank = text.text.replace(/'(?:[^']|'')*'/g, (x) => ' '.repeat(x.length));
+  const head = /^\s*insert\s+(?:ignore\s+)?into\s+[\w."`[\]]+\s*\(([^)]*)\)\s*values\s*\(/i.exec(blank);
+  if (!head) return undefined;
+  const columns = head[1].split(',').map((c) => c.trim().replace(/^["`[]|["`\]]$/g, ''));
+  // the first row's values, split at the commas of its own level
+  const start = head.index + head[0].length;
+  const ends: number[] = [];
+  let depth = 0;
+  let at = start;
+  for (; at < blank.length; at++) {
+    const ch = blank[at];
+    if (ch === '(') depth++;
+    else if (ch === ')') {
+      if (depth === 0) break;
+      depth--;
+    } else if (ch === ',' && depth === 0) ends.push(at);
+  }
+  ends.push(at);
+  if (ends.length !== columns.length) return undefined;
+  const selectors: ts.Node[] = [];
+  const written: ts.Node[] = [];
+  for (const p of text.placeholders) {
+    if (p.offset < start || p.offset > at) continue;
+    const column = columns[ends.findIndex((end) => p.offset < end)];
+    const value = typeof p.ref === 'object' ? p.ref : bound(p.ref);
+    if (!value || column === undefined) continue;
+    (isReferenceKey(column) ? selectors : written).push(value);
+  }
+  return { selectors, written, creates: true };
 }
 
 /** The SQL text with its placeholders, from a literal, a template, or a name bound to one. */

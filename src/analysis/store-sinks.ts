@@ -5,7 +5,7 @@ import { isDiResolve } from './vocabulary/di';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
 import { commandMade } from './operations';
-import { label, objectOf, type Sink } from './sinks';
+import { label, objectOf, recordParts, type Sink } from './sinks';
 import { splitSql } from './sql';
 import { COMMAND_PRESIGNERS, STORE_CLIENTS, storeCommand, storeFactory, storeMethod, storeType, type StoreClientSpec, type StoreOperation } from './vocabulary/stores';
 
@@ -129,13 +129,19 @@ function operationSink(project: Project, call: ts.CallExpression, spec: StoreCli
       selectors.push(first);
       scope.push(first);
     } else {
+      // a whole record put (`Item`): its key and its references to other records choose, when it is in sight
+      // (`{ tripId, riderId: me, amount }`), and what it records of the writer scopes nothing
+      let record = false;
       for (const path of op.fields ?? []) {
         const v = field(params, path, project);
-        if (v) selectors.push(v);
+        const parts = v && op.record ? recordParts(v, project, true) : undefined;
+        if (parts) record = true;
+        if (parts) selectors.push(...parts);
+        else if (v) selectors.push(v);
       }
       const values = member(params, 'ExpressionAttributeValues');
       for (const key of op.selectingExpressions ?? []) selectors.push(...placeholderValues(params, key, values, project));
-      scope.push(...selectors);
+      if (!record) scope.push(...selectors);
       for (const key of op.conditionExpressions ?? []) scope.push(...placeholderValues(params, key, values, project));
       if (op.statement) {
         const text = member(params, op.statement.text);

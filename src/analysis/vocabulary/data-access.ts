@@ -56,6 +56,40 @@ export const RECORD_METHODS: readonly RecordMethod[] = [
   ...m('write', ['typeorm', 'mongoose', 'mikro-orm'], ['save'], { ambiguous: true }),
 ];
 
+/**
+ * ORM and driver methods that create records from an object they are given, and where the new
+ * record is in their argument: the object itself (`Model.create(obj)`, `insertOne(doc)`, a list of
+ * them for `bulkCreate`/`insertMany`), or its `data` (Prisma `create({ data })`).
+ */
+export interface CreateMethod {
+  name: string;
+  libraries: readonly DataLibrary[];
+  /** The member of the first argument that holds the record, when not the argument itself. */
+  recordKey?: string;
+}
+export const CREATE_METHODS: readonly CreateMethod[] = [
+  { name: 'create', libraries: ['prisma'], recordKey: 'data' },
+  { name: 'createMany', libraries: ['prisma'], recordKey: 'data' },
+  { name: 'create', libraries: ['sequelize', 'mongoose', 'typeorm'] },
+  { name: 'bulkCreate', libraries: ['sequelize'] },
+  { name: 'insertMany', libraries: ['mongoose', 'mongodb'] },
+  { name: 'insertOne', libraries: ['mongodb'] },
+  { name: 'insert', libraries: ['typeorm', 'knex'] },
+];
+export const CREATE_METHOD_NAMES: readonly string[] = [...new Set(CREATE_METHODS.map((c) => c.name))];
+
+/**
+ * A key or column that refers to another record (`patientId`, `trip_id`, `articleUuid`): in a record
+ * being created, a client-chosen one picks the record the new one is attached to. Not the new
+ * record's own `id`, which chooses nothing that exists.
+ */
+const REFERENCE_KEY = /(?:[a-z0-9](?:Id|ID|Uuid|UUID)|[A-Za-z0-9]_(?:id|uuid))$/;
+export function isReferenceKey(name: string): boolean {
+  return REFERENCE_KEY.test(name);
+}
+/** Keys that name the record itself: an entity saved with one (`save({ id, … })`) is the record with that id. */
+export const RECORD_ID_KEYS: readonly string[] = ['id', '_id'];
+
 const records = new Map(RECORD_METHODS.map((r) => [r.name, r]));
 
 export function recordMethodOf(name: string): RecordMethod | undefined {

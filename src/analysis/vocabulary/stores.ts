@@ -31,6 +31,8 @@ export interface StoreOperation {
   restFrom?: number;
   /** Fields of the parameter object that select: `Key`, `Prefix`, `id`, `query`. */
   fields?: readonly string[];
+  /** The field holds a whole record written (`Item` of a put): its id and its references to other records select. */
+  record?: true;
   /** Expressions whose `:placeholders` pick values of `ExpressionAttributeValues` that select: `KeyConditionExpression`. */
   selectingExpressions?: readonly string[];
   /** Expressions whose `:placeholders` pick values that only narrow (scope) it: `ConditionExpression`, `FilterExpression`. */
@@ -224,7 +226,7 @@ const REDIS_METHODS: Record<string, StoreOperation> = {
 // DynamoDB: AWS SDK v3 (`@aws-sdk/lib-dynamodb`, `@aws-sdk/client-dynamodb`) and v2 (`aws-sdk`).
 
 const dKey = (readOnly: boolean): StoreOperation => ({ readOnly, fields: ['Key'], conditionExpressions: ['ConditionExpression', 'FilterExpression'] });
-const dPut: StoreOperation = { readOnly: false, fields: ['Item'], conditionExpressions: ['ConditionExpression'] };
+const dPut: StoreOperation = { readOnly: false, fields: ['Item'], record: true, conditionExpressions: ['ConditionExpression'] };
 const dQuery: StoreOperation = {
   readOnly: true,
   fields: ['KeyConditions', 'IndexName'],
