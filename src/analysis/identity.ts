@@ -5,8 +5,9 @@ import type { CallResolver } from './operations';
 import { isFunctionLike } from './modules';
 import type { Project } from './project';
 import { isListenerRegistration } from './vocabulary/deferral';
-import { isRequestChain, isResponseObjectName } from './vocabulary/requests';
-import { PASSPORT_NEST } from './vocabulary/frameworks';
+import { isRequestChain, isRequestObjectName, isResponseObjectName } from './vocabulary/requests';
+import { CONTEXT_ACCESSOR } from './vocabulary/api-layers';
+import { NEST_GET_REQUEST, PASSPORT_NEST } from './vocabulary/frameworks';
 import {
   HEADER_GETTERS,
   HEADER_OBJECTS,
@@ -220,8 +221,27 @@ function isResponseLike(expr: ts.Expression): boolean {
 /** The request (or context) object of a handler, by the names frameworks' docs use. */
 export function isRequestLike(expr: ts.Expression): boolean {
   const chain = calleeChain(expr);
-  if (!chain) return false;
+  if (!chain) return requestFromContext(expr);
   return isRequestChain(chain.join('.'));
+}
+
+/**
+ * The request handed out by a NestJS execution context, read in place: `ctx.switchToHttp().getRequest()`,
+ * or the request a GraphQL context holds, `GqlExecutionContext.create(ctx).getContext().req` (and a field
+ * bound on either: `….getContext().req.author`).
+ */
+function requestFromContext(expr: ts.Expression): boolean {
+  const e = skipOuter(expr);
+  const called = (x: ts.Expression, name: string): boolean => {
+    const c = skipOuter(x);
+    return ts.isCallExpression(c) && ts.isPropertyAccessExpression(skipOuter(c.expression)) && (skipOuter(c.expression) as ts.PropertyAccessExpression).name.text === name;
+  };
+  if (called(e, NEST_GET_REQUEST)) return true;
+  if (!ts.isPropertyAccessExpression(e)) return false;
+  if (isRequestObjectName(e.name.text) && called(e.expression, CONTEXT_ACCESSOR)) return true;
+  // a field bound on the request: `….getRequest().user`, `….getContext().req.author`
+  const inner = skipOuter(e.expression);
+  return (ts.isCallExpression(inner) || ts.isPropertyAccessExpression(inner)) && requestFromContext(inner) && isRequestChain(`req.${e.name.text}`);
 }
 
 /** NestJS `@Headers('x-client-cert') pem: string` parameters. */
