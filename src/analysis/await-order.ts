@@ -15,6 +15,7 @@ import {
   type Check,
   type Decisions,
 } from './decisions';
+import { CONCURRENCY_FIELDS } from './vocabulary/refusals';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD, jobQueueLibrary } from './vocabulary/deferral';
 import { isFunctionLike, member, propertyNameText, typeOnlyImport } from './modules';
 import { references } from './guards';
@@ -1555,6 +1556,34 @@ function optimisticMode(e: ts.Expression): boolean {
   return mode !== undefined && ts.isStringLiteralLike(skipOuter(mode)) && isOptimisticLockMode((skipOuter(mode) as ts.StringLiteralLike).text);
 }
 
+/**
+ * A request to another service that carries the version of the record the decision read (`expectedVersion:
+ * order.version` in its body, `'if-match': \`"${order.version}"\`` in its headers): the service applies it only
+ * while the record is as it was read, as a database applies an optimistic lock.
+ */
+function conditionalRequest(op: Operation, check: Check, decisions: Decisions): boolean {
+  if (op.kind !== 'http' || !ts.isCallExpression(op.node)) return false;
+  const readInto = (id: ts.Identifier): boolean => {
+    let decl = decisions.resolve.declarationOf?.(id);
+    while (decl && ts.isBindingElement(decl)) decl = decl.parent.parent;
+    return decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined && within(check.call, decl.initializer);
+  };
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (
+      ts.isPropertyAccessExpression(n) &&
+      CONCURRENCY_FIELDS.includes(n.name.text) &&
+      ts.isIdentifier(skipOuter(n.expression)) &&
+      readInto(skipOuter(n.expression) as ts.Identifier)
+    )
+      found = true;
+    else ts.forEachChild(n, visit);
+  };
+  for (const a of op.node.arguments) visit(a);
+  return found;
+}
+
 function optimisticLock(op: Operation): boolean {
   if (!ts.isCallExpression(op.node)) return false;
   const compared = new Set<string>();
@@ -1615,6 +1644,7 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
     helperCarriesCondition(op, check, decisions) ||
     watchedTransaction(op, check) ||
     optimisticLock(op) ||
+    conditionalRequest(op, check, decisions) ||
     optimisticDocument(op, check, decisions) ||
     sqlTransaction(op, check)
   );
