@@ -1065,6 +1065,14 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
     const asked = new Set([...subjectsOf(decision, resolve)].map(what));
     const same = [...subjectsOf(later, resolve)].filter((s) => asked.has(what(s)));
     if (same.some(names)) return true;
+    // (the same filter asked by another method, `Shift.findOne({ …, zones: code }).lean()` in the refusing helper and
+    // `Shift.exists({ …, zones: code })` in the one that answers)
+    const readsOf = (c: Check): ts.CallExpression[] => {
+      const fn = c.via ?? resolve(c.call);
+      return fn?.body ? awaitedReads(fn) : [c.call];
+    };
+    const filters = new Set(readsOf(decision).flatMap(chainFilterTexts));
+    if (filters.size > 0 && readsOf(later).some((r) => chainFilterTexts(r).some((f) => filters.has(f)))) return true;
     // (a read through a client that names no table or key, `redis.hGet(rolesKey(c), userId)`: the same question
     // only when asked the same way of the same values — not `hGet(rolesKey(c), targetUserId)` about another member)
     return same.length > 0 && sameReadAsked(decision, later, resolve);
@@ -1142,6 +1150,18 @@ function filterTexts(call: ts.CallExpression): Set<string> {
   for (const a of call.arguments) {
     const x = skipOuter(a);
     if (ts.isObjectLiteralExpression(x)) add(x);
+  }
+  return out;
+}
+
+/** The filter texts of every call along a read's chain: `Shift.findOne({ … }).lean()` asks with the `findOne`'s. */
+function chainFilterTexts(call: ts.CallExpression): string[] {
+  const out: string[] = [];
+  for (let n: ts.Node = call; ts.isCallExpression(n);) {
+    out.push(...filterTexts(n));
+    let next: ts.Node = skipOuter(n.expression);
+    while (ts.isPropertyAccessExpression(next)) next = skipOuter(next.expression);
+    n = next;
   }
   return out;
 }
