@@ -351,6 +351,10 @@ describe('fs', () => {
 });
 
 describe('refusals', () => {
+  it('names the statuses another service rejects what it was sent with, none of them a refusal of rights', () => {
+    expect(v.INPUT_REJECTION_STATUSES).toEqual([400, 422]);
+    for (const s of v.INPUT_REJECTION_STATUSES) expect(v.statusRefusal(s)).not.toBe('auth');
+  });
   it.each(
     cases(
       v.REFUSAL_CALLS.map((r) => r.name),

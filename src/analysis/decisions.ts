@@ -14,6 +14,7 @@ import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clien
 import { collectionClassOf, EQUALITY_METHODS, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, STORE_MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import {
   CONCURRENCY_FIELDS,
+  INPUT_REJECTION_STATUSES,
   STATUS_NAMES,
   GUARD_METHODS,
   KIND_STATUS,
@@ -431,7 +432,10 @@ export class Decisions {
     const [a, b] = [skipOuter(e.left), skipOuter(e.right)];
     const status = (x: ts.Expression): boolean => this.responseStatus(x);
     const success = (x: ts.Expression): boolean => ts.isNumericLiteral(x) && Number(x.text) >= 200 && Number(x.text) < 400;
-    return (status(a) && success(b)) || (status(b) && success(a));
+    // (`if (response.status === 422) throw new InvalidRulesError(…)`: the other service found the input invalid)
+    const rejected = (x: ts.Expression): boolean => ts.isNumericLiteral(x) && INPUT_REJECTION_STATUSES.includes(Number(x.text));
+    const outcome = (x: ts.Expression): boolean => success(x) || rejected(x);
+    return (status(a) && outcome(b)) || (status(b) && outcome(a));
   }
 
   /**

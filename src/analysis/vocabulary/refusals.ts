@@ -114,6 +114,12 @@ export const HIDING_STATUSES: readonly number[] = [404];
  */
 export const CONFLICT_STATUSES: readonly number[] = [409, 412, 413, 422, 429];
 /**
+ * Statuses another service answers when it rejects what it was sent (400 Bad Request, 422
+ * Unprocessable): a test of a response's status against one is that service's verdict on the request's
+ * own input — a validation — not a decision on state other requests change.
+ */
+export const INPUT_REJECTION_STATUSES: readonly number[] = [400, 422];
+/**
  * A status that refuses because the record is locked (423: a legal hold, a lock another holds): a
  * decision on any test of what was read — the lock's existence is the point — except a version
  * field guarding a lost update.
