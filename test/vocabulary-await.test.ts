@@ -19,6 +19,7 @@ import {
 } from '../src/analysis/vocabulary/operations';
 import { isMessageError, KIND_STATUS, limitMessage, LIMIT_WORDS, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
 import { FLAG_SDKS, flagSdk, isDirectFlagEvaluation, isFlagClientType, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from '../src/analysis/vocabulary/flags';
+import { PROMISE_GATHERERS } from '../src/analysis/vocabulary/deferral';
 
 describe('vocabulary: refusals', () => {
   it.each([
@@ -73,6 +74,10 @@ describe('vocabulary: refusals', () => {
     expect(['limit must be a number', 'page size', 'LimitOffsetPager', 'unknown plan'].some(limitMessage)).toBe(false);
     expect(REFUSAL_TEXT.test("throw new GraphQLError('packet quota reached')")).toBe(true);
   });
+});
+
+describe('vocabulary: promise gatherers', () => {
+  it('names the Promise methods that wait for every promise of a list', () => expect(PROMISE_GATHERERS).toEqual(['all', 'allSettled']));
 });
 
 describe('vocabulary: server scripts', () => {

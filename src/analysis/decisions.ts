@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { isPromiseStep, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
+import { isPromiseStep, PROMISE_GATHERERS, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
 import { cradleName, instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isEqualityOperator } from './expressions';
@@ -897,7 +897,7 @@ export class Decisions {
     const callee = skipOuter(call.expression);
     if (ts.isPropertyAccessExpression(callee) && isRequestLike(callee.expression)) return false;
     const names = chainNames(callee);
-    if (names.length === 0 || PURE_NAMESPACES.includes(names[0])) return names[0] === 'Promise' && names[1] === 'all';
+    if (names.length === 0 || PURE_NAMESPACES.includes(names[0])) return names[0] === 'Promise' && PROMISE_GATHERERS.includes(names[1]);
     if (WAITS_NOT_READS.includes(names.at(-1)!)) return false;
     // a signature checked over the request's own token: its claims, not state other requests change
     if (SIGNATURE_VERIFIERS.includes(names.at(-1)!)) return false;

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall } from './vocabulary/deferral';
+import { DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall, PROMISE_GATHERERS } from './vocabulary/deferral';
 import { documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
@@ -487,10 +487,12 @@ function callsThrowerOf(fn: ts.FunctionLikeDeclaration, names: string[], resolve
   return found;
 }
 
-/** A call whose promise the code waits for: `await f()`, `f().then(…)`, `f().catch(…)`. */
+/** A call whose promise the code waits for: `await f()`, `f().then(…)`, `f().catch(…)`, or one `await Promise.all([f(), g()])` gathers. */
 function awaitedOrChained(call: ts.CallExpression): boolean {
   let n: ts.Node = call;
   while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isNonNullExpression(n.parent))) n = n.parent;
+  const list = n.parent && ts.isArrayLiteralExpression(n.parent) ? n.parent : undefined;
+  if (list && list.parent && ts.isCallExpression(list.parent) && list.parent.arguments[0] === list && isGatherCall(list.parent)) return awaitedOrChained(list.parent);
   const p = n.parent;
   return (
     p !== undefined &&
@@ -512,6 +514,12 @@ function helperElsewhere(call: ts.CallExpression, facts: FileFacts, decisions: D
   // (a read through it, or a call in a window, left here by the pass over the file alone)
   if (waited && (importedRelative(call, facts.sourceFile) || declaredElsewhere(call, facts.sourceFile))) return true;
   return waited ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined : decisions.asserts(fn);
+}
+
+/** `Promise.all(…)`, `Promise.allSettled(…)`: a wait for every promise of the list it is given. */
+function isGatherCall(call: ts.CallExpression): boolean {
+  const names = chainNames(call.expression);
+  return names.length === 2 && names[0] === 'Promise' && PROMISE_GATHERERS.includes(names[1]);
 }
 
 /** The call is what its function returns: `return repo.reassign(…)`, `() => repo.reassign(…)`. */

@@ -84,6 +84,9 @@ export function isPromiseStep(name: string): boolean {
 }
 
 /** rxjs functions that turn an Observable into a promise to await: `await firstValueFrom(this.http.post(…))`. */
+/** `Promise` methods that wait for every promise of the list they are given: `await Promise.all([a(), b()])`. */
+export const PROMISE_GATHERERS: readonly string[] = ['all', 'allSettled'];
+
 export const OBSERVABLE_AWAITERS: readonly string[] = ['firstValueFrom', 'lastValueFrom'];
 export function isObservableAwaiter(name: string): boolean {
   return OBSERVABLE_AWAITERS.includes(name);
