@@ -137,9 +137,13 @@ export class Decisions {
         const plain = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
         // an error class of the app that carries its status: only a model that sees the class knows it refuses
         const own = plain?.decides ? undefined : (refusalOf(n.thenStatement, this.errorStatus) ?? (n.elseStatement ? refusalOf(n.elseStatement, this.errorStatus) : undefined));
-        const refusal = own?.decides ? own : plain?.decides ? plain : (this.returnedStatusRefusal(n.thenStatement, fn) ?? plain);
+        // `if (isShotfirer) { await op(); return res.status(204).end(); } return res.status(403)…`: the statement after an
+        // `if` whose branch always leaves runs only when the test failed — the `if`'s else
+        const after = !n.elseStatement && !plain?.decides && !own?.decides ? statementAfter(n) : undefined;
+        const fallThrough = after && lastStatement(n.thenStatement) && stopsAt(lastStatement(n.thenStatement)!) ? refusalOf(after, this.errorStatus) : undefined;
+        const refusal = own?.decides ? own : plain?.decides ? plain : fallThrough?.decides ? fallThrough : (this.returnedStatusRefusal(n.thenStatement, fn) ?? plain);
         // (`if (user == null) ctx.throw(401)`: no account for these credentials — authentication, no decision on a right)
-        const refusing = refusalOf(n.thenStatement, this.errorStatus) ? n.thenStatement : n.elseStatement;
+        const refusing = refusal === fallThrough ? after : refusalOf(n.thenStatement, this.errorStatus) ? n.thenStatement : n.elseStatement;
         // (`if (res.status !== 202) throw new Error('statement service refused')`: the request's own failure, not a right)
         if (refusal && !this.transportOutcomeOnly(n.expression)) {
           const found = this.readBehind(n.expression, fn, 0);
@@ -1860,6 +1864,14 @@ function isGuardMethod(node: ts.Node): boolean {
     if (isFunctionLike(n) && !isCallbackArgument(n)) return ts.isMethodDeclaration(n) && n.name !== undefined && GUARD_METHODS.includes(propertyNameText(n.name) ?? '');
   }
   return false;
+}
+
+/** The statement that follows one in its block, if any. */
+function statementAfter(st: ts.Statement): ts.Statement | undefined {
+  const block = st.parent;
+  if (!block || !(ts.isBlock(block) || ts.isSourceFile(block) || ts.isCaseClause(block) || ts.isDefaultClause(block))) return undefined;
+  const list: readonly ts.Statement[] = block.statements;
+  return list[list.indexOf(st) + 1];
 }
 
 function lastStatement(st: ts.Statement): ts.Statement | undefined {
