@@ -1058,6 +1058,21 @@ export class Decisions {
  * leaves the decision as stale as it was.
  */
 export function asksAgain(later: Check, decision: Check, resolve?: CallResolver): boolean {
+  // the same helper asked about another record (`getMembership(show, newOwnerId)` after `getMembership(show, me)`):
+  // another question, whatever it reads
+  // (names compare where both are in sight of one function: the decision's, or a callback of it)
+  const helper = later.via ?? resolve?.(later.call);
+  const scope = enclosingFunction(decision.call);
+  if (
+    helper &&
+    helper === (decision.via ?? resolve?.(decision.call)) &&
+    scope !== undefined &&
+    later.call.getSourceFile() === scope.getSourceFile() &&
+    later.call.pos >= scope.pos &&
+    later.call.end <= scope.end &&
+    askedOfOther(valuesAsked(decision.call, undefined, decision.call), valuesAsked(later.call, undefined, later.call))
+  )
+    return false;
   if (later.via && later.via === decision.via) return true;
   // two helpers of the app that read the same thing (`requireGoodStanding(org)` throwing, then
   // `isInGoodStanding(org)` answering): the same question, by what they read
@@ -1250,9 +1265,9 @@ function valuesAsked(read: ts.CallExpression, fn: ts.FunctionLikeDeclaration | u
       if (i >= 0) return call.arguments[i] ? name(skipOuter(call.arguments[i]), false, depth + 1) : undefined;
     }
     if (ts.isIdentifier(x)) {
-      // (a local copy of a value: the value)
+      // (a local copy of a value: the value; a local computed otherwise, `const me = c.get('userId')`: the local itself)
       const init = localInitializer(x);
-      return init ? name(skipOuter(init), inHelper, depth + 1) : x.text;
+      return (init ? name(skipOuter(init), inHelper, depth + 1) : undefined) ?? x.text;
     }
     if (ts.isPropertyAccessExpression(x)) {
       const owner = name(skipOuter(x.expression), inHelper, depth + 1);
