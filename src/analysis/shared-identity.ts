@@ -396,8 +396,9 @@ function writtenPerRequest(key: string, home: ts.SourceFile, shared: SharedState
     if (found) return;
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const fn = enclosingFunction(n);
-      const given = fn && !ts.isConstructorDeclaration(fn) ? fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])) : [];
-      if (given.length > 0 && references(n.right, new Set(given))) {
+      // (its parameters, or a local made from them: `const operator = req.session.operator; activeOperator = operator`)
+      const given = fn && !ts.isConstructorDeclaration(fn) ? givenNames(fn) : new Set<string>();
+      if (given.size > 0 && references(n.right, given)) {
         const place = shared.placeOf(n.left);
         if (place?.shared && place.key === key) found = { place, write: n };
       }
