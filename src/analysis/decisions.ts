@@ -164,7 +164,7 @@ export class Decisions {
           if (
             behind &&
             (refusal.kind !== 'hiding' ||
-              (behind.fields.length > 0 && comparesRecord(n.expression) && !this.remoteNotFound(n.expression)) ||
+              (behind.fields.length > 0 && comparesRecord(n.expression) && !this.remoteNotFound(n.expression) && !comparesLookupValue(n.expression, behind.call)) ||
               this.scopedByCaller(behind.call, fn) ||
               this.answersFlag(behind.call))
           ) {
@@ -1879,6 +1879,25 @@ function isGuardMethod(node: ts.Node): boolean {
     if (isFunctionLike(n) && !isCallbackArgument(n)) return ts.isMethodDeclaration(n) && n.name !== undefined && GUARD_METHODS.includes(propertyNameText(n.name) ?? '');
   }
   return false;
+}
+
+/**
+ * The test compares a field of what was read with the very value it was looked up by
+ * (`existing.id === id` after `store.get(id)`): it asks whether the record exists, no more.
+ */
+function comparesLookupValue(cond: ts.Expression, read: ts.CallExpression): boolean {
+  let e = skipOuter(cond);
+  while (ts.isPrefixUnaryExpression(e)) e = skipOuter(e.operand);
+  if (!ts.isBinaryExpression(e) || !isEqualityOperator(e.operatorToken.kind)) return false;
+  const asked = new Set<string>();
+  const collect = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) || ts.isPropertyAccessExpression(n)) asked.add(n.getText());
+    ts.forEachChild(n, collect);
+  };
+  read.arguments.forEach(collect);
+  const [a, b] = [skipOuter(e.left), skipOuter(e.right)];
+  const field = (x: ts.Expression): boolean => ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x);
+  return (field(a) && asked.has(b.getText())) || (field(b) && asked.has(a.getText()));
 }
 
 /** The statement that follows one in its block, if any. */
