@@ -538,6 +538,16 @@ export class Values {
           if (made) return made;
         }
       }
+      // taken out of what a function of the app returns (`const { tickets } = scoped(ctx)`, returning `{ tickets:
+      // ctx.state.container.resolve<TicketSearch>('ticketSearch') }`): the instance under that key
+      const call = ts.isAwaitExpression(owner) ? skipOuter(owner.expression) : owner;
+      const fn = ts.isCallExpression(call) && (ts.isIdentifier(key) || ts.isStringLiteralLike(key)) ? this.project.modules.valueOf(call.expression) : undefined;
+      for (const r of fn && isFunctionLike(fn) ? returnedExpressions(fn) : []) {
+        const obj = skipOuter(r);
+        const member = ts.isObjectLiteralExpression(obj) ? this.project.modules.memberOf(obj, (key as ts.Identifier).text, 0) : undefined;
+        const made = member && ts.isExpression(member) ? this.instanceMadeBy(member) : undefined;
+        if (made) return made;
+      }
     }
     // an instance another module made and exports (`export const cardService = new CardService()`)
     if (ts.isImportSpecifier(decl) || ts.isImportClause(decl)) {
