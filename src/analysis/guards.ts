@@ -167,8 +167,10 @@ export class Guards {
     // `try { verifyEdgeSignature(headers) } catch { return c.json(…, 401) }`: a throwing check whose failure the
     // `catch` turns into a refusal (a `catch` that swallows it lets the request on)
     if (ts.isTryStatement(s)) return s.tryBlock.statements.some((t) => this.isRejectingCheck(t, gate)) && (s.catchClause === undefined || ends(s.catchClause.block));
-    if (ts.isExpressionStatement(s)) {
-      let e = skipOuter(s.expression);
+    // (also one whose result is kept: `const socket = assertVerifiedPeer(request)` returning the socket it checked)
+    const kept = ts.isVariableStatement(s) && s.declarationList.declarations.length === 1 ? s.declarationList.declarations[0].initializer : undefined;
+    if (ts.isExpressionStatement(s) || kept) {
+      let e = skipOuter(kept ?? (s as ts.ExpressionStatement).expression);
       if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
       if (!ts.isCallExpression(e)) return false;
       const name = calleeChain(e.expression)?.at(-1) ?? '';
@@ -179,8 +181,10 @@ export class Guards {
       if (fn !== undefined && this.isGate(fn) && throwsOnFailure(fn)) return true;
       // a helper that verifies a signature over what it is given and throws when it fails, given the forwarded
       // value or the request's headers that carry it: `verifyEdgeSignature(c.req.raw.headers)`
+      // (called for its effect: a value it hands back, `const principal = principalFromDer(…)`, is a reading, not that check)
       return (
         fn !== undefined &&
+        !kept &&
         this.kind === 'peer' &&
         throwsOnFailure(fn) &&
         this.signedParameters(fn).some((i) => e.arguments[i] !== undefined && this.carriesForwarded(e.arguments[i]))
