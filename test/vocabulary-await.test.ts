@@ -14,6 +14,7 @@ import {
   scriptWrites,
   SERVER_SCRIPT_CALLS,
   SQL_APPEND,
+  STORE_COMMANDS,
   STORE_WRITES,
   unkeyedAppendField,
 } from '../src/analysis/vocabulary/operations';
@@ -97,6 +98,10 @@ describe('vocabulary: server scripts', () => {
 });
 
 describe('vocabulary: operations', () => {
+  it('store commands that write are those the stores table knows as writes', () => {
+    expect(STORE_COMMANDS).toEqual(expect.arrayContaining(['PutCommand', 'DeleteObjectCommand', 'CopyObjectCommand', 'SendMessageCommand', 'PublishCommand', 'PutEventsCommand']));
+    for (const read of ['GetCommand', 'QueryCommand', 'GetObjectCommand', 'ReceiveMessageCommand', 'ExecuteStatementCommand']) expect(STORE_COMMANDS).not.toContain(read);
+  });
   it('must match: store writes, verbs of transfers and grants, raw SQL writes, requests that change things', () => {
     expect(['update', 'deleteMany', 'destroy', 'bulkWrite', 'hset'].every((w) => STORE_WRITES.includes(w))).toBe(true);
     expect(['transfer', 'debit', 'grant', 'revoke', 'issue'].every((w) => OPERATION_VERBS.includes(w))).toBe(true);

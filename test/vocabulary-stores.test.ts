@@ -23,7 +23,7 @@ const one = (code: string): Record<string, string> => ({ 'app.ts': code });
 
 describe('the stores table', () => {
   it('has each store once, with factories, types and operations', () => {
-    expect(STORE_CLIENTS.map((s) => s.store)).toEqual(['redis', 'dynamodb', 's3', 'elasticsearch']);
+    expect(STORE_CLIENTS.map((s) => s.store)).toEqual(['redis', 'dynamodb', 's3', 'elasticsearch', 'sqs', 'sns', 'eventbridge']);
     for (const s of STORE_CLIENTS) {
       expect(s.factories.length).toBeGreaterThan(0);
       expect(s.types.length).toBeGreaterThan(0);
@@ -121,11 +121,14 @@ describe('the stores table', () => {
     ['@aws-sdk/lib-dynamodb', 'QueryCommand', 'dynamodb'],
     ['@aws-sdk/client-s3', 'GetObjectCommand', 's3'],
     ['@aws-sdk/client-s3', 'ListObjectsV2Command', 's3'],
+    ['@aws-sdk/client-sqs', 'SendMessageCommand', 'sqs'],
+    ['@aws-sdk/client-sns', 'PublishCommand', 'sns'],
+    ['@aws-sdk/client-eventbridge', 'PutEventsCommand', 'eventbridge'],
   ])('%s %s is a %s command', (module, cls, store) => expect(storeCommand(module, cls)?.spec.store).toBe(store));
 
   it.each([
     ['@aws-sdk/client-s3', 'CreateBucketCommand'],
-    ['@aws-sdk/client-sqs', 'SendMessageCommand'],
+    ['@aws-sdk/client-kms', 'EncryptCommand'],
     ['@aws-sdk/lib-dynamodb', 'GetObjectCommand'],
     ['./commands', 'GetCommand'],
   ])('%s %s is not a store command', (module, cls) => expect(storeCommand(module, cls)).toBeUndefined());
@@ -199,7 +202,7 @@ describe('store sinks: must match', () => {
           'await ddb.send(new QueryCommand(params));',
         ].join('\n'),
       ),
-      ['ddb.send(GetCommand) read [{ thingName }]', 'ddb.send(PutCommand) write [{ id, name }]', 'ddb.send(QueryCommand) read [pk]', 'ddb.send(UpdateCommand) write [{ id }]'],
+      ['ddb.send(GetCommand) read [{ thingName }]', 'ddb.send(PutCommand) write [id]', 'ddb.send(QueryCommand) read [pk]', 'ddb.send(UpdateCommand) write [{ id }]'],
     ],
     [
       'DynamoDB low-level ItemCommand and PartiQL',
@@ -281,9 +284,7 @@ describe('store sinks: must not match', () => {
     ['a client method that is no operation', one("import Redis from 'ioredis';\nconst redis = new Redis();\nredis.on('error', log);\nawait redis.quit();")],
     [
       'send of another SDK command',
-      one(
-        "import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';\nconst sqs = new SQSClient({});\nawait sqs.send(new SendMessageCommand({ QueueUrl: q, MessageBody: id }));",
-      ),
+      one("import { KMSClient, EncryptCommand } from '@aws-sdk/client-kms';\nconst kms = new KMSClient({});\nawait kms.send(new EncryptCommand({ KeyId: k, Plaintext: id }));"),
     ],
     ['a command class of the project named like an SDK one', one("import { GetCommand } from './commands';\nawait bus.send(new GetCommand({ Key: { id } }));")],
     ['res.send and socket.send', one('app.get("/", (req, res) => { res.send({ id }); ws.send(id); });')],

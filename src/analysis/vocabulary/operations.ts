@@ -189,22 +189,16 @@ export const OPERATION_VERBS: readonly string[] = [
   'decrement',
 ];
 
-/** Store commands sent as objects: `client.send(new DeleteCommand({ … }))`. */
-export const STORE_COMMANDS: readonly string[] = [
-  'PutCommand',
-  'UpdateCommand',
-  'DeleteCommand',
-  'TransactWriteCommand',
-  'BatchWriteCommand',
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'DeleteItemCommand',
-  'TransactWriteItemsCommand',
-  'PutObjectCommand',
-  'DeleteObjectCommand',
-  'DeleteObjectsCommand',
-  'CopyObjectCommand',
-];
+/**
+ * Store commands sent as objects that change what the store holds (`client.send(new DeleteCommand({ … }))`,
+ * `new SendMessageCommand(…)`): the commands the stores table (`stores.ts`) knows as writes.
+ */
+export const STORE_COMMANDS: readonly string[] = STORE_CLIENTS.flatMap((spec) =>
+  Object.entries(spec.commands ?? {})
+    // (a PartiQL statement writes or reads by its text: the statement decides, not the command)
+    .filter(([, op]) => !op.readOnly && op.statement === undefined)
+    .map(([name]) => name),
+);
 
 /** Methods that run raw SQL, classified by the statement's verb. */
 export const SQL_RUNNERS: readonly string[] = [

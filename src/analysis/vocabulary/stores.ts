@@ -10,7 +10,7 @@
  * not data accesses by id and are left out on purpose.
  */
 
-export type StoreId = 'redis' | 'dynamodb' | 's3' | 'elasticsearch';
+export type StoreId = 'redis' | 'dynamodb' | 's3' | 'elasticsearch' | 'sqs' | 'sns' | 'eventbridge';
 
 /** A module export that makes a client: `path` from the module (`[]` = the module or its default export). */
 export interface ClientFactory {
@@ -316,6 +316,22 @@ const S3_COMMANDS: Record<string, StoreOperation> = Object.fromEntries(Object.en
 const S3_METHODS: Record<string, StoreOperation> = Object.fromEntries(Object.entries(S3_OPERATIONS).map(([k, v]) => [k.toLowerCase(), v]));
 
 // ---------------------------------------------------------------------------------------------
+// Message services (SQS, SNS, EventBridge): a message sent is work handed on — a grant, a payout, a
+// broadcast — so sending one is a write; the queue, topic or bus it goes to is what it chooses.
+
+const mSend = (field: string): StoreOperation => ({ readOnly: false, fields: [field] });
+const SQS_OPERATIONS: Record<string, StoreOperation> = {
+  SendMessage: mSend('QueueUrl'),
+  SendMessageBatch: mSend('QueueUrl'),
+  DeleteMessage: mSend('QueueUrl'),
+  ReceiveMessage: { readOnly: true, fields: ['QueueUrl'] },
+};
+const SNS_OPERATIONS: Record<string, StoreOperation> = { Publish: mSend('TopicArn'), PublishBatch: mSend('TopicArn') };
+const EVENTBRIDGE_OPERATIONS: Record<string, StoreOperation> = { PutEvents: mSend('Entries') };
+const commandsOf = (ops: Record<string, StoreOperation>): Record<string, StoreOperation> => Object.fromEntries(Object.entries(ops).map(([k, v]) => [`${k}Command`, v]));
+const methodsOf = (ops: Record<string, StoreOperation>): Record<string, StoreOperation> => Object.fromEntries(Object.entries(ops).map(([k, v]) => [k.toLowerCase(), v]));
+
+// ---------------------------------------------------------------------------------------------
 // Elasticsearch / OpenSearch: one parameter object; `id` picks a document, the query picks many
 // (and a `term` on the identity in it scopes them). v7 and OpenSearch put the query in `body`.
 
@@ -423,6 +439,54 @@ export const STORE_CLIENTS: readonly StoreClientSpec[] = [
     ],
     methods: SEARCH_METHODS,
     decorations: [{ module: '@fastify/elasticsearch', property: 'elastic' }],
+  },
+  {
+    store: 'sqs',
+    label: 'SQS',
+    factories: [
+      { module: '@aws-sdk/client-sqs', path: ['SQSClient'] },
+      { module: '@aws-sdk/client-sqs', path: ['SQS'] },
+      { module: 'aws-sdk', path: ['SQS'] },
+    ],
+    types: [
+      { module: '@aws-sdk/client-sqs', path: ['SQSClient'] },
+      { module: '@aws-sdk/client-sqs', path: ['SQS'] },
+    ],
+    methods: methodsOf(SQS_OPERATIONS),
+    commands: commandsOf(SQS_OPERATIONS),
+    commandModules: ['@aws-sdk/client-sqs'],
+  },
+  {
+    store: 'sns',
+    label: 'SNS',
+    factories: [
+      { module: '@aws-sdk/client-sns', path: ['SNSClient'] },
+      { module: '@aws-sdk/client-sns', path: ['SNS'] },
+      { module: 'aws-sdk', path: ['SNS'] },
+    ],
+    types: [
+      { module: '@aws-sdk/client-sns', path: ['SNSClient'] },
+      { module: '@aws-sdk/client-sns', path: ['SNS'] },
+    ],
+    methods: methodsOf(SNS_OPERATIONS),
+    commands: commandsOf(SNS_OPERATIONS),
+    commandModules: ['@aws-sdk/client-sns'],
+  },
+  {
+    store: 'eventbridge',
+    label: 'EventBridge',
+    factories: [
+      { module: '@aws-sdk/client-eventbridge', path: ['EventBridgeClient'] },
+      { module: '@aws-sdk/client-eventbridge', path: ['EventBridge'] },
+      { module: 'aws-sdk', path: ['EventBridge'] },
+    ],
+    types: [
+      { module: '@aws-sdk/client-eventbridge', path: ['EventBridgeClient'] },
+      { module: '@aws-sdk/client-eventbridge', path: ['EventBridge'] },
+    ],
+    methods: methodsOf(EVENTBRIDGE_OPERATIONS),
+    commands: commandsOf(EVENTBRIDGE_OPERATIONS),
+    commandModules: ['@aws-sdk/client-eventbridge'],
   },
 ];
 
