@@ -173,6 +173,9 @@ export function isDeferredCallback(fn: ts.Node, resolve?: CallResolver): ts.Call
   if (!call || !ts.isCallExpression(call) || !call.arguments.some((a) => a === n)) return undefined;
   const name = lastName(call.expression);
   if (name !== undefined && DEFERRING.has(name)) return call;
+  // a function handed to a work queue of the process (`housekeeping.add(async () => …)` on a p-queue): it runs when
+  // the queue gets to it, after the caller went on (a job library's `add(name, data)` takes no function)
+  if (name !== undefined && isQueueCall(name) && ts.isPropertyAccessExpression(skipOuter(call.expression))) return call;
   // an error-first callback of I/O (`pool.query(sql, args, (err, rows) => { if (err) return next(err); … })`):
   // it runs when the I/O completes, after other requests had their turn
   if (errbackCall(fn) === call) return call;
