@@ -93,6 +93,9 @@ export class Values {
         const r = this.find(n, leaf);
         if (r !== undefined && accept(r)) found = r;
       }
+      // (`query.accountId`, where every caller hands `query` an object literal, is that member alone: the rest of
+      // the object, `requestedBy: me`, is not in it)
+      if (found === undefined && ts.isPropertyAccessExpression(n) && this.parameterMembers(n.expression, n.name.text) !== undefined) return;
       if (found === undefined) ts.forEachChild(n, visit);
     };
     visit(node);
@@ -234,6 +237,10 @@ export class Values {
       if (key !== undefined) {
         const r = any(this.fieldOf(e.expression, key));
         if (r !== undefined) return r;
+        // a member of a parameter every caller hands an object literal (`entries(query)` called as `entries({ accountId:
+        // q.accountId, requestedBy: me })`): that member of each, not the whole object
+        const members = this.parameterMembers(e.expression, key);
+        if (members) return any(members);
       }
       return narrowed(next(e.expression), key);
     }
@@ -391,6 +398,25 @@ export class Values {
    * context of a resolver or procedure (what the context factory put there), a field of a class
    * instance or of an object literal we can see, a field middleware bound to the request.
    */
+  /** What the callers of a function put under `key` of the object literal they hand a parameter; undefined unless every argument is one. */
+  parameterMembers(owner: ts.Expression, key: string): ts.Node[] | undefined {
+    const x = skipOuter(owner);
+    const decl = ts.isIdentifier(x) ? this.project.modules.declarationOf(x.text, x) : undefined;
+    if (!decl || !ts.isParameter(decl) || !isFunctionLike(decl.parent) || this.project.handlers.isEntry(decl.parent)) return undefined;
+    const args = this.argumentsFor(decl);
+    if (args.length === 0) return undefined;
+    const out: ts.Node[] = [];
+    for (const a of args) {
+      const obj = skipOuter(a);
+      if (!ts.isObjectLiteralExpression(obj) || obj.properties.some((p) => ts.isSpreadAssignment(p))) return undefined;
+      // (the value written there, as written: `accountId: req.params.id`)
+      const p = obj.properties.find((q) => q.name !== undefined && propertyNameText(q.name) === key);
+      if (p && ts.isPropertyAssignment(p)) out.push(p.initializer);
+      else if (p && ts.isShorthandPropertyAssignment(p)) out.push(p.name);
+    }
+    return out;
+  }
+
   private fieldOf(owner: ts.Node, key: string): ts.Node[] {
     const fromContext = this.project.apiLayers.contextField(owner, key);
     if (fromContext && fromContext.length > 0) return fromContext;
