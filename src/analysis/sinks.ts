@@ -506,6 +506,9 @@ function receiverArgs(receiver: ts.Expression): ts.Node[] {
 /** Receivers that are never a database: the request, collections, headers, crypto hashes, `JSON`, `Object`. */
 function notADatabase(receiver: ts.Expression, project: Project): boolean {
   if (isRequestLike(receiver)) return true;
+  // (what the code declares it to be wins over a name: `@InjectRepository(TrackingEvent) private readonly events:
+  // Repository<TrackingEvent>` is a repository, though `events` is often an emitter)
+  if (declaredAsDatabase(receiver, project)) return false;
   const chain = calleeChain(receiver);
   const last = chain?.at(-1) ?? '';
   if (isNonDatabaseReceiver(last)) return true;
