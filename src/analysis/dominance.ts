@@ -297,7 +297,8 @@ function resultKept(check: ts.Node, statement: ts.Node): boolean {
 /** A `try` inside the statement catches what the check throws: `try { await access(p) } catch {}`. */
 function caughtWithin(check: ts.Node, statement: ts.Node): boolean {
   for (let n = check; n !== statement && n.parent; n = n.parent) {
-    if (ts.isTryStatement(n.parent) && n.parent.tryBlock === n) return true;
+    // (a `catch` that refuses in turn, `catch { ctx.throw(410, 'purged') }`, lets the failure end the request all the same)
+    if (ts.isTryStatement(n.parent) && n.parent.tryBlock === n) return !(n.parent.catchClause && rejects(n.parent.catchClause.block));
   }
   return false;
 }
