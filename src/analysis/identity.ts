@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { SERVER_FACTORY_NAMES } from './vocabulary/tls';
 import { callResolver } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { CallResolver } from './operations';
@@ -315,7 +316,12 @@ function inOutgoingCallback(node: ts.Node, project: Project): boolean {
       if (isOutgoingCall(parent, project)) return true;
       const name = calleeChain(parent.expression)?.at(-1) ?? '';
       if (isListenerRegistration(name) && parent.arguments?.[0] && ts.isStringLiteralLike(parent.arguments[0]) && isOutgoingConnectionEvent(parent.arguments[0].text)) {
-        return true;
+        // (a server emits `upgrade` too, for a request it received: `server.on('upgrade', (req, socket) => …)` on what
+        // `https.createServer(…)` made is the server's own)
+        const callee = skipOuter(parent.expression);
+        const emitter = ts.isPropertyAccessExpression(callee) ? project.modules.valueOf(callee.expression) : undefined;
+        const made = emitter && (ts.isCallExpression(emitter) || ts.isNewExpression(emitter)) ? calleeChain(emitter.expression)?.at(-1) : undefined;
+        if (made === undefined || !SERVER_FACTORY_NAMES.includes(made)) return true;
       }
     }
   }
