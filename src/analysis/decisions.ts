@@ -1070,7 +1070,7 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
     later.call.getSourceFile() === scope.getSourceFile() &&
     later.call.pos >= scope.pos &&
     later.call.end <= scope.end &&
-    askedOfOther(valuesAsked(decision.call, undefined, decision.call), valuesAsked(later.call, undefined, later.call))
+    askedOfOther(valuesAsked(decision.call, undefined, decision.call, true), valuesAsked(later.call, undefined, later.call, true))
   )
     return false;
   if (later.via && later.via === decision.via) return true;
@@ -1255,7 +1255,13 @@ function sameReadAsked(decision: Check, later: Check, resolve: CallResolver): bo
  * parameter of the helper the read is in is the argument the call gave it (`userId` → `moderatorId`),
  * a local copy its initializer (`const id = req.params.id` → `req.params.id`) — or undefined when unknown.
  */
-function valuesAsked(read: ts.CallExpression, fn: ts.FunctionLikeDeclaration | undefined, call: ts.CallExpression): (string | undefined)[] {
+function valuesAsked(
+  read: ts.CallExpression,
+  fn: ts.FunctionLikeDeclaration | undefined,
+  call: ts.CallExpression,
+  /** Both calls are in sight of one function: a local computed from a call there stands for itself (`me`, `newOwnerId`). */
+  localsNamed = false,
+): (string | undefined)[] {
   const out: (string | undefined)[] = [];
   // (`inHelper`: `x` is written in the helper, whose parameters stand for the call's arguments)
   const name = (x: ts.Expression, inHelper: boolean, depth = 0): string | undefined => {
@@ -1265,9 +1271,12 @@ function valuesAsked(read: ts.CallExpression, fn: ts.FunctionLikeDeclaration | u
       if (i >= 0) return call.arguments[i] ? name(skipOuter(call.arguments[i]), false, depth + 1) : undefined;
     }
     if (ts.isIdentifier(x)) {
-      // (a local copy of a value: the value; a local computed otherwise, `const me = c.get('userId')`: the local itself)
+      // (a local copy of a value: the value; within one function, a local computed otherwise, `const me = c.get('userId')`,
+      // is itself — across functions, names say nothing of values)
       const init = localInitializer(x);
-      return (init ? name(skipOuter(init), inHelper, depth + 1) : undefined) ?? x.text;
+      if (!init) return x.text;
+      const named = name(skipOuter(init), inHelper, depth + 1);
+      return named ?? (localsNamed ? x.text : undefined);
     }
     if (ts.isPropertyAccessExpression(x)) {
       const owner = name(skipOuter(x.expression), inHelper, depth + 1);
