@@ -46,6 +46,7 @@ import {
   WATCHED_TRANSACTION,
 } from './vocabulary/atomic';
 import { startsTransactionSql } from './vocabulary/sql';
+import { statementText } from './sql';
 import { isMessageCommand } from './vocabulary/stores';
 
 const SK = ts.SyntaxKind;
@@ -1774,7 +1775,14 @@ function outcomeRefuses(op: Operation, check: Check, decisions: Decisions): bool
   // (and so is raw SQL whose `WHERE` is in sight, for a permission: `UPDATE stock … WHERE item_id = ? AND qty >= ?`
   // answers with its count about the stock, not the right tested before; a conflict on state, a version or a digest
   // that no longer matches, is what such a write refuses when anything changed)
-  if (check.refusal === 'auth' && op.kind === 'sql' && ts.isCallExpression(op.node) && op.node.arguments[0] && /\bwhere\b/i.test(literalSql(op.node.arguments[0]))) return false;
+  if (
+    check.refusal === 'auth' &&
+    op.kind === 'sql' &&
+    ts.isCallExpression(op.node) &&
+    op.node.arguments[0] &&
+    /\bwhere\b/i.test(statementText(op.node.arguments[0], (e) => decisions.resolve.valueOf?.(e)) ?? '')
+  )
+    return false;
   // (so is a helper of the app whose writes are in sight, `beds.assignPatient(…)` running `UPDATE … WHERE
   // patient_id IS NULL`: the count answers the write's own condition, helperCarriesCondition the decision's)
   if (op.via && op.kind !== 'http' && helperWritesElsewhere(op.via, check, decisions)) return false;
@@ -1793,16 +1801,6 @@ function outcomeRefuses(op: Operation, check: Check, decisions: Decisions): bool
   if (!statement || !block || !(ts.isBlock(block) || ts.isSourceFile(block))) return false;
   const at = block.statements.indexOf(statement);
   return block.statements.slice(at + 1, at + 3).some((st) => ts.isIfStatement(st) && references(st.expression, names) && decisions.refusalOf(st.thenStatement)?.decides === true);
-}
-
-/** The text of a statement written in place: a string or a template's literal parts. */
-function literalSql(arg: ts.Expression): string {
-  const e = skipOuter(arg);
-  if (ts.isStringLiteralLike(e)) return e.text;
-  if (ts.isTemplateExpression(e)) return [e.head.text, ...e.templateSpans.map((t) => t.literal.text)].join(' ');
-  if (ts.isTaggedTemplateExpression(e))
-    return ts.isNoSubstitutionTemplateLiteral(e.template) ? e.template.text : [e.template.head.text, ...e.template.templateSpans.map((t) => t.literal.text)].join(' ');
-  return '';
 }
 
 /** A store command defined as a server-side script (`redis.defineCommand('grantIfAdmin', { lua })`): it checks and writes in one step. */

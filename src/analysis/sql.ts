@@ -79,6 +79,11 @@ function insertSplit(text: { text: string; placeholders: Placeholder[] }, bound:
   return { selectors, written, creates: true };
 }
 
+/** The SQL text a statement argument holds (a literal, a template with its values blanked, or a name bound to one). */
+export function statementText(sql: ts.Expression, resolve: (e: ts.Expression) => ts.Node | undefined): string | undefined {
+  return sqlText(sql, resolve)?.text;
+}
+
 /** The SQL text with its placeholders, from a literal, a template, or a name bound to one. */
 function sqlText(sql: ts.Expression, resolve: (e: ts.Expression) => ts.Node | undefined): { text: string; placeholders: Placeholder[] } | undefined {
   let e = skipOuter(sql);

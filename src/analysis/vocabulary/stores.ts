@@ -312,8 +312,11 @@ const S3_OPERATIONS: Record<string, StoreOperation> = {
   ListObjects: { readOnly: true, fields: ['Prefix', 'Bucket'] },
   ListObjectVersions: { readOnly: true, fields: ['Prefix', 'Bucket'] },
 };
-const S3_COMMANDS: Record<string, StoreOperation> = Object.fromEntries(Object.entries(S3_OPERATIONS).map(([k, v]) => [`${k}Command`, v]));
-const S3_METHODS: Record<string, StoreOperation> = Object.fromEntries(Object.entries(S3_OPERATIONS).map(([k, v]) => [k.toLowerCase(), v]));
+/** An AWS SDK service's operations as v3 commands (`PutObjectCommand`) and as v2 methods, looked up lower-cased (`putobject`). */
+const commandsOf = (ops: Record<string, StoreOperation>): Record<string, StoreOperation> => Object.fromEntries(Object.entries(ops).map(([k, v]) => [`${k}Command`, v]));
+const methodsOf = (ops: Record<string, StoreOperation>): Record<string, StoreOperation> => Object.fromEntries(Object.entries(ops).map(([k, v]) => [k.toLowerCase(), v]));
+const S3_COMMANDS = commandsOf(S3_OPERATIONS);
+const S3_METHODS = methodsOf(S3_OPERATIONS);
 
 // ---------------------------------------------------------------------------------------------
 // Message services (SQS, SNS, EventBridge): a message sent is work handed on — a grant, a payout, a
@@ -328,8 +331,24 @@ const SQS_OPERATIONS: Record<string, StoreOperation> = {
 };
 const SNS_OPERATIONS: Record<string, StoreOperation> = { Publish: mSend('TopicArn'), PublishBatch: mSend('TopicArn') };
 const EVENTBRIDGE_OPERATIONS: Record<string, StoreOperation> = { PutEvents: mSend('Entries') };
-const commandsOf = (ops: Record<string, StoreOperation>): Record<string, StoreOperation> => Object.fromEntries(Object.entries(ops).map(([k, v]) => [`${k}Command`, v]));
-const methodsOf = (ops: Record<string, StoreOperation>): Record<string, StoreOperation> => Object.fromEntries(Object.entries(ops).map(([k, v]) => [k.toLowerCase(), v]));
+
+/** A message service of the AWS SDK: v3 `@aws-sdk/client-<module>` (`<Name>Client`, `<Name>`) and v2 `aws-sdk`'s `<Name>`. */
+function awsMessageService(store: StoreId, label: string, module: string, name: string, ops: Record<string, StoreOperation>): StoreClientSpec {
+  const v3 = `@aws-sdk/client-${module}`;
+  const v3Clients = [
+    { module: v3, path: [`${name}Client`] },
+    { module: v3, path: [name] },
+  ];
+  return {
+    store,
+    label,
+    factories: [...v3Clients, { module: 'aws-sdk', path: [name] }],
+    types: v3Clients,
+    methods: methodsOf(ops),
+    commands: commandsOf(ops),
+    commandModules: [v3],
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Elasticsearch / OpenSearch: one parameter object; `id` picks a document, the query picks many
@@ -440,54 +459,9 @@ export const STORE_CLIENTS: readonly StoreClientSpec[] = [
     methods: SEARCH_METHODS,
     decorations: [{ module: '@fastify/elasticsearch', property: 'elastic' }],
   },
-  {
-    store: 'sqs',
-    label: 'SQS',
-    factories: [
-      { module: '@aws-sdk/client-sqs', path: ['SQSClient'] },
-      { module: '@aws-sdk/client-sqs', path: ['SQS'] },
-      { module: 'aws-sdk', path: ['SQS'] },
-    ],
-    types: [
-      { module: '@aws-sdk/client-sqs', path: ['SQSClient'] },
-      { module: '@aws-sdk/client-sqs', path: ['SQS'] },
-    ],
-    methods: methodsOf(SQS_OPERATIONS),
-    commands: commandsOf(SQS_OPERATIONS),
-    commandModules: ['@aws-sdk/client-sqs'],
-  },
-  {
-    store: 'sns',
-    label: 'SNS',
-    factories: [
-      { module: '@aws-sdk/client-sns', path: ['SNSClient'] },
-      { module: '@aws-sdk/client-sns', path: ['SNS'] },
-      { module: 'aws-sdk', path: ['SNS'] },
-    ],
-    types: [
-      { module: '@aws-sdk/client-sns', path: ['SNSClient'] },
-      { module: '@aws-sdk/client-sns', path: ['SNS'] },
-    ],
-    methods: methodsOf(SNS_OPERATIONS),
-    commands: commandsOf(SNS_OPERATIONS),
-    commandModules: ['@aws-sdk/client-sns'],
-  },
-  {
-    store: 'eventbridge',
-    label: 'EventBridge',
-    factories: [
-      { module: '@aws-sdk/client-eventbridge', path: ['EventBridgeClient'] },
-      { module: '@aws-sdk/client-eventbridge', path: ['EventBridge'] },
-      { module: 'aws-sdk', path: ['EventBridge'] },
-    ],
-    types: [
-      { module: '@aws-sdk/client-eventbridge', path: ['EventBridgeClient'] },
-      { module: '@aws-sdk/client-eventbridge', path: ['EventBridge'] },
-    ],
-    methods: methodsOf(EVENTBRIDGE_OPERATIONS),
-    commands: commandsOf(EVENTBRIDGE_OPERATIONS),
-    commandModules: ['@aws-sdk/client-eventbridge'],
-  },
+  awsMessageService('sqs', 'SQS', 'sqs', 'SQS', SQS_OPERATIONS),
+  awsMessageService('sns', 'SNS', 'sns', 'SNS', SNS_OPERATIONS),
+  awsMessageService('eventbridge', 'EventBridge', 'eventbridge', 'EventBridge', EVENTBRIDGE_OPERATIONS),
 ];
 
 /**
