@@ -713,6 +713,9 @@ describe('job queues', () => {
     expect(v.jobQueueLibrary('bullmq')).toMatchObject({ queue: 'Queue', worker: { name: 'Worker', processorArg: 1 } });
     expect(v.jobQueueLibrary('bull')?.processMethod).toBe('process');
   });
+  it("each library's processor is handed the library's Job type", () => {
+    for (const lib of v.JOB_QUEUE_LIBRARIES) expect(lib.jobType).toBe('Job');
+  });
   it("NestJS's queue modules inject queues by name and run jobs in @Processor classes (WorkerHost.process, or @Process methods)", () => {
     const byModule = new Map(v.NEST_QUEUE_MODULES.map((m) => [m.module, m]));
     expect(byModule.get('@nestjs/bullmq')).toMatchObject({ inject: 'InjectQueue', processor: 'Processor', processMethod: 'process' });

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { isJobProcessor } from './job-processors';
 import { isPromiseStep, PROMISE_GATHERERS, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
 import { cradleName, instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
@@ -141,7 +142,11 @@ export class Decisions {
         // `if` whose branch always leaves runs only when the test failed — the `if`'s else
         const after = !n.elseStatement && !plain?.decides && !own?.decides ? statementAfter(n) : undefined;
         const fallThrough = after && lastStatement(n.thenStatement) && stopsAt(lastStatement(n.thenStatement)!) ? refusalOf(after, this.errorStatus) : undefined;
-        const refusal = own?.decides ? own : plain?.decides ? plain : fallThrough?.decides ? fallThrough : (this.returnedStatusRefusal(n.thenStatement, fn) ?? plain);
+        const returned = own?.decides || plain?.decides || fallThrough?.decides ? undefined : this.returnedStatusRefusal(n.thenStatement, fn);
+        // (a job's processor refuses the job by leaving it: `if (payout.status !== 'approved') { log.info(…); return }`)
+        const jobExit = own?.decides || plain?.decides || fallThrough?.decides || returned?.decides ? undefined : leavesJob(n);
+        const stated = own?.decides ? own : plain?.decides ? plain : fallThrough?.decides ? fallThrough : (returned ?? plain);
+        let refusal = stated ?? jobExit;
         // (`if (user == null) ctx.throw(401)`: no account for these credentials — authentication, no decision on a right)
         const refusing = refusal === fallThrough ? after : refusalOf(n.thenStatement, this.errorStatus) ? n.thenStatement : n.elseStatement;
         // (`if (res.status !== 202) throw new Error('statement service refused')`: the request's own failure, not a right)
@@ -150,6 +155,18 @@ export class Decisions {
           const authenticates =
             found !== undefined && refusal.kind === 'auth' && found.fields.length === 0 && !comparesRecord(n.expression) && refusing !== undefined && authenticatesOnly(refusing);
           const behind = authenticates ? undefined : found;
+          // a job left early decides on a state or a value a field is compared with, a flag field, or a helper's yes or
+          // no — not on a record's mere existence (`if (!payout) return`) nor a count against a number (`if (balance <= 0)
+          // return`): a job with nothing left to do
+          if (
+            jobExit &&
+            behind !== undefined &&
+            (testsState(n.expression) ||
+              comparesRecord(n.expression, true) ||
+              (behind.fields.length > 0 && !comparesRecord(n.expression)) ||
+              (answerItself(n.expression) && this.resolve(behind.call) !== undefined))
+          )
+            refusal = jobExit;
           // a 404 decides when more than existence is tested (else it is no check); a 409 when the
           // record is compared with something (else it only stops: a check); a 423 on any test of the
           // read (a hold exists); neither on a version field guarding a lost update
@@ -163,6 +180,7 @@ export class Decisions {
           // (or hides a feature a flag keeps off: `if (!(await this.flags.isEnabled('bulk-relist'))) throw new CatalogError(404)`)
           if (
             behind &&
+            refusal &&
             (refusal.kind !== 'hiding' ||
               (behind.fields.length > 0 && comparesRecord(n.expression) && !this.remoteNotFound(n.expression) && !comparesLookupValue(n.expression, behind.call)) ||
               this.scopedByCaller(behind.call, fn) ||
@@ -1880,6 +1898,45 @@ function outerPlace(n: ts.Node): ts.Node | undefined {
   let p = n.parent;
   while (p && (ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isParenthesizedExpression(p) || ts.isTypeAssertionExpression(p))) p = p.parent;
   return p;
+}
+
+/**
+ * The `if` leaves a job's processor (`return`, or any `throw`): a job has no response to refuse, so
+ * leaving it early on a test is how its worker refuses the work (BullMQ's, Bull's, Bee-Queue's).
+ */
+function leavesJob(n: ts.IfStatement): { kind: RefusalKind; decides: boolean; throws: boolean } | undefined {
+  const end = lastStatement(n.thenStatement);
+  if (!end || !(ts.isReturnStatement(end) || ts.isThrowStatement(end))) return undefined;
+  let owner: ts.Node | undefined = n.parent;
+  while (owner && !isFunctionLike(owner)) owner = owner.parent;
+  return owner && isFunctionLike(owner) && isJobProcessor(owner) ? { kind: 'auth', decides: true, throws: ts.isThrowStatement(end) } : undefined;
+}
+
+/** An equality with a state: a string literal or an enum member (`status !== 'active'`, `role === Role.Owner`). */
+function testsState(cond: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind)) {
+      const state = (e: ts.Expression): boolean => ts.isStringLiteralLike(skipOuter(e)) || enumMember(e);
+      if (state(n.left) || state(n.right)) found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return found;
+}
+
+/** The condition is an answer itself, or its negation: `!allowed`, `!(await canRun(job))`, `stillAllowed === false`. */
+function answerItself(cond: ts.Expression): boolean {
+  let e = skipOuter(cond);
+  while (ts.isPrefixUnaryExpression(e) && e.operator === SK.ExclamationToken) e = skipOuter(e.operand);
+  if (ts.isBinaryExpression(e) && isEqualityOperator(e.operatorToken.kind)) {
+    const bool = (x: ts.Expression): boolean => skipOuter(x).kind === SK.TrueKeyword || skipOuter(x).kind === SK.FalseKeyword;
+    e = bool(e.right) ? skipOuter(e.left) : bool(e.left) ? skipOuter(e.right) : e;
+  }
+  if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+  return ts.isIdentifier(e) || ts.isCallExpression(e);
 }
 
 /** Inside a guard's method (`canActivate`), where `return false` refuses the request. */

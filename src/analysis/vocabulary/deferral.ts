@@ -115,12 +115,14 @@ export interface JobQueueLibrary {
   worker?: { name: string; processorArg: number };
   /** A method of the queue that attaches a processor (its last function argument). */
   processMethod?: string;
+  /** The type of the job a processor is handed (`async function settle(job: Job<SettleData>)`). */
+  jobType?: string;
 }
 
 export const JOB_QUEUE_LIBRARIES: readonly JobQueueLibrary[] = [
-  { module: 'bullmq', queue: 'Queue', worker: { name: 'Worker', processorArg: 1 } },
-  { module: 'bull', queue: 'default', processMethod: 'process' },
-  { module: 'bee-queue', queue: 'default', processMethod: 'process' },
+  { module: 'bullmq', queue: 'Queue', worker: { name: 'Worker', processorArg: 1 }, jobType: 'Job' },
+  { module: 'bull', queue: 'default', processMethod: 'process', jobType: 'Job' },
+  { module: 'bee-queue', queue: 'default', processMethod: 'process', jobType: 'Job' },
 ];
 /**
  * NestJS's queue modules: a queue is injected by name (`@InjectQueue('deicing') queue: Queue`) and
