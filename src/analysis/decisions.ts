@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { isJobProcessor } from './job-processors';
-import { isPromiseStep, PROMISE_GATHERERS, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
+import { AFTER_RESPONSE_CALLEES, isPromiseStep, PROMISE_GATHERERS, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
 import { cradleName, instanceOfClass } from './values';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isEqualityOperator } from './expressions';
@@ -32,7 +32,7 @@ import {
   statusRefusal,
   type RefusalKind,
 } from './vocabulary/refusals';
-import { ENTITY_RELOADS, FILTER_KEYS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
+import { ENTITY_RELOADS, FILTER_KEYS, QUERY_TABLE_CALLS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
 import { isServerScriptCall, scriptWrites } from './vocabulary/operations';
 import { enclosingFunction, isHandedByName } from './dominance';
@@ -125,6 +125,9 @@ export class Decisions {
           );
   }
 
+  /** What an expression holds, across modules (for constants another module exports). */
+  private readonly valueOf = (e: ts.Expression): ts.Node | undefined => this.modules.valueOf(e);
+
   /** The checks made in a function and the callbacks that run in its flow, in source order. */
   checksIn(fn: ts.FunctionLikeDeclaration, depth = 0): Check[] {
     const known = this.cache.get(fn);
@@ -162,7 +165,7 @@ export class Decisions {
             jobExit &&
             behind !== undefined &&
             (testsState(n.expression) ||
-              comparesRecord(n.expression, true) ||
+              comparesRecord(n.expression, true, this.valueOf) ||
               (behind.fields.length > 0 && !comparesRecord(n.expression)) ||
               (answerItself(n.expression) && this.resolve(behind.call) !== undefined))
           )
@@ -175,7 +178,7 @@ export class Decisions {
           // `return used < carrier.weeklySlotLimit`)
           // (or the read's own filter holds the condition: `findFirst({ where: { pipelineId, state: 'APPROVED' } })`, then
           // `if (!approval) throw new DeployBlocked()`: what was found is a record in that state, which can change)
-          const compared = comparesRecord(n.expression, true) || (behind !== undefined && (this.answersComparison(behind.call) || filterHoldsState(behind.call)));
+          const compared = comparesRecord(n.expression, true, this.valueOf) || (behind !== undefined && (this.answersComparison(behind.call) || filterHoldsState(behind.call)));
           const conflictOnly = (refusal.kind === 'conflict' && (!compared || versionOnly)) || (refusal.kind === 'locked' && versionOnly);
           // (or hides a feature a flag keeps off: `if (!(await this.flags.isEnabled('bulk-relist'))) throw new CatalogError(404)`)
           if (
@@ -288,7 +291,7 @@ export class Decisions {
   private answersComparison(call: ts.CallExpression): boolean {
     if (STORE_MEMBERSHIP_TESTS.includes(chainNames(call.expression).at(-1) ?? '')) return call.arguments.slice(1).some((a) => !isConstantValue(a));
     const fn = this.resolve(call);
-    return fn !== undefined && fn.body !== undefined && returnedExpressions(fn).some((r) => comparesRecord(r, true));
+    return fn !== undefined && fn.body !== undefined && returnedExpressions(fn).some((r) => comparesRecord(r, true, this.valueOf));
   }
 
   /** The refusal a branch ends with, knowing the statuses of the app's error classes (`refusalOf`). */
@@ -540,7 +543,7 @@ export class Decisions {
           let test: ts.Node | undefined = n.parent;
           while (test && test !== fn && !ts.isIfStatement(test)) test = test.parent;
           const cond = test && ts.isIfStatement(test) ? test.expression : undefined;
-          const decides = cond !== undefined && (r.kind === 'locked' || comparesRecord(cond, true));
+          const decides = cond !== undefined && (r.kind === 'locked' || comparesRecord(cond, true, this.valueOf));
           if (decides) found ??= r.kind;
         }
       }
@@ -1168,8 +1171,25 @@ function tableKeys(call: ts.CallExpression): Set<string> {
   const isSql = call.arguments[0] !== undefined && sqlVerbOf(argumentText(call.arguments[0])) !== undefined;
   const sql = isSql ? words.split(',').filter((w) => w.length > 0) : [];
   if (sql.length > 0) return new Set(sql.map((w) => norm(w.split('.').at(-1)!)));
+  // a builder chain names its table (`ctx.db.selectFrom('unit_roles').where(…).executeTakeFirst()`), not its handle's
+  const named = builderTables(call);
+  if (named.length > 0) return new Set(named.map((t) => norm(t.split(/\s/)[0].split('.').at(-1)!)));
   const parts = receiver.split('.').filter((p) => p !== 'this');
   return parts.length >= 2 ? new Set([norm(parts.at(-1)!)]) : new Set();
+}
+
+/** The tables a query-builder chain names along it: `selectFrom('unit_roles')`, `from('sheets')`. */
+function builderTables(call: ts.CallExpression): string[] {
+  const out: string[] = [];
+  for (let n: ts.Node = call; ts.isCallExpression(n);) {
+    const callee = skipOuter(n.expression);
+    const first = n.arguments[0] && skipOuter(n.arguments[0]);
+    if (ts.isPropertyAccessExpression(callee) && QUERY_TABLE_CALLS.includes(callee.name.text) && first && ts.isStringLiteralLike(first)) out.push(first.text);
+    let next: ts.Node = callee;
+    while (ts.isPropertyAccessExpression(next)) next = skipOuter(next.expression);
+    n = next;
+  }
+  return out;
 }
 
 /** The text of a statement argument: a string, a template's head, a tagged template's template. */
@@ -1646,7 +1666,47 @@ function isNothing(e: ts.Expression): boolean {
 /** A literal, `null`/`undefined`, or the clock: no caller's value (`session.gateClosure < new Date()` tests a state against now). */
 function isConstantValue(e: ts.Expression): boolean {
   const x = skipOuter(e);
-  return isNothing(x) || ts.isLiteralExpression(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || ts.isNoSubstitutionTemplateLiteral(x) || isClockValue(x);
+  return (
+    isNothing(x) ||
+    ts.isLiteralExpression(x) ||
+    x.kind === SK.TrueKeyword ||
+    x.kind === SK.FalseKeyword ||
+    ts.isNoSubstitutionTemplateLiteral(x) ||
+    isClockValue(x) ||
+    (ts.isIdentifier(x) && configuredConstant(x))
+  );
+}
+
+/**
+ * A module-level `const` the file sets from literals or its environment, a limit or a setting
+ * (`const MAX_INPUT_BYTES = 50 * 1024 * 1024`, `const LIMIT = Number(process.env.LIMIT ?? 500)`): no caller's value.
+ */
+function configuredConstant(id: ts.Identifier): boolean {
+  const sf = id.getSourceFile();
+  let consts = moduleConstants.get(sf);
+  if (!consts) {
+    consts = new Set();
+    for (const st of sf.statements) {
+      if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer && settingOnly(d.initializer)) consts.add(d.name.text);
+    }
+    moduleConstants.set(sf, consts);
+  }
+  return consts.has(id.text);
+}
+
+const moduleConstants = new WeakMap<ts.SourceFile, Set<string>>();
+
+/** Literals, arithmetic of them, `process.env.X`, and the conversions around them (`Number(…)`, `?? 500`). */
+function settingOnly(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  if (ts.isLiteralExpression(x) || ts.isNoSubstitutionTemplateLiteral(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword) return true;
+  if (ts.isPrefixUnaryExpression(x)) return settingOnly(x.operand);
+  if (ts.isBinaryExpression(x)) return settingOnly(x.left) && settingOnly(x.right);
+  if (ts.isPropertyAccessExpression(x)) return chainNames(x).slice(0, 2).join('.') === 'process.env';
+  if (ts.isCallExpression(x) && ts.isIdentifier(x.expression) && ['Number', 'parseInt', 'parseFloat', 'String', 'Boolean'].includes(x.expression.text))
+    return x.arguments.length > 0 && settingOnly(x.arguments[0]);
+  return false;
 }
 
 /**
@@ -1684,9 +1744,15 @@ function enumMember(e: ts.Expression): boolean {
  * `withValue`: a comparison of two values, neither a literal (`holder !== workerId`, `mwh > remaining`,
  * not `status !== 'Accepted'`).
  */
-function comparesRecord(cond: ts.Node, withValue = false): boolean {
+function comparesRecord(cond: ts.Node, withValue = false, valueOf?: (e: ts.Expression) => ts.Node | undefined): boolean {
   let found = false;
-  const literal = isConstantValue;
+  // (a setting another module exports is a constant too: `info.size > MAX_INPUT_BYTES` with `export const MAX_INPUT_BYTES = 50 * 1024 * 1024`)
+  const literal = (e: ts.Expression): boolean => {
+    if (isConstantValue(e)) return true;
+    const x = skipOuter(e);
+    const v = valueOf && ts.isIdentifier(x) ? valueOf(x) : undefined;
+    return v !== undefined && v !== x && ts.isExpression(v) && !ts.isIdentifier(v) && settingOnly(v);
+  };
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (
@@ -1902,14 +1968,25 @@ function outerPlace(n: ts.Node): ts.Node | undefined {
 
 /**
  * The `if` leaves a job's processor (`return`, or any `throw`): a job has no response to refuse, so
- * leaving it early on a test is how its worker refuses the work (BullMQ's, Bull's, Bee-Queue's).
+ * leaving it early on a test is how its worker refuses the work (BullMQ's, Bull's, Bee-Queue's); so
+ * does work a timer, listener or queue runs after the response.
  */
 function leavesJob(n: ts.IfStatement): { kind: RefusalKind; decides: boolean; throws: boolean } | undefined {
   const end = lastStatement(n.thenStatement);
   if (!end || !(ts.isReturnStatement(end) || ts.isThrowStatement(end))) return undefined;
   let owner: ts.Node | undefined = n.parent;
   while (owner && !isFunctionLike(owner)) owner = owner.parent;
-  return owner && isFunctionLike(owner) && isJobProcessor(owner) ? { kind: 'auth', decides: true, throws: ts.isThrowStatement(end) } : undefined;
+  return owner && isFunctionLike(owner) && (isJobProcessor(owner) || runsAfterResponse(owner)) ? { kind: 'auth', decides: true, throws: ts.isThrowStatement(end) } : undefined;
+}
+
+/** Work handed to a timer, listener or queue, run after the response (`setTimeout(async () => …)`): no response to refuse either. */
+function runsAfterResponse(fn: ts.FunctionLikeDeclaration): boolean {
+  let n: ts.Node = fn;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const call = n.parent;
+  return (
+    call !== undefined && ts.isCallExpression(call) && call.arguments.includes(n as ts.Expression) && AFTER_RESPONSE_CALLEES.includes(chainNames(call.expression).at(-1) ?? '')
+  );
 }
 
 /** An equality with a state: a string literal or an enum member (`status !== 'active'`, `role === Role.Owner`). */

@@ -1,11 +1,11 @@
 import { ts } from '../ts';
-import { DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall, PROMISE_GATHERERS } from './vocabulary/deferral';
+import { AFTER_RESPONSE_CALLEES, DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall, PROMISE_GATHERERS } from './vocabulary/deferral';
 import { documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
 import { declaredType, isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
-import { chainNames, operationOf, performedOperation, registersHandler } from './operations';
+import { chainNames, operationOf, performedOperation, registersHandler, type CallResolver, type Operation } from './operations';
 import type { Project } from './project';
 import { perRequestStateAcrossImports, perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
 import { SharedState } from './shared-state';
@@ -180,7 +180,7 @@ export class StaleOperations {
       for (const fn of bound ? candidateFunctions(facts) : candidateFunctions(facts, helper, decisions)) {
         for (const s of staleOperations(fn, decisions)) {
           found.add(s.op.node);
-          if (needsModel(s, facts, decisions)) acrossFiles.push(s);
+          if (needsModel(s, facts, decisions)) acrossFiles.push(whereDeferred(s, resolve));
         }
       }
     }
@@ -270,7 +270,7 @@ export function staleOperationsAcrossImports(facts: FileFacts, modules: Modules)
   for (const fn of candidateFunctions(facts, helper, decisions)) {
     for (const s of staleOperations(fn, decisions)) {
       found.add(s.op.node);
-      if (needsModel(s, facts, decisions)) out.push(s);
+      if (needsModel(s, facts, decisions)) out.push(whereDeferred(s, resolve));
     }
   }
   // the functions of other modules this file calls that throw one of those: decided and written there,
@@ -513,7 +513,56 @@ function helperElsewhere(call: ts.CallExpression, facts: FileFacts, decisions: D
   if (fn === undefined || !elsewhere(fn, facts)) return false;
   // (a read through it, or a call in a window, left here by the pass over the file alone)
   if (waited && (importedRelative(call, facts.sourceFile) || declaredElsewhere(call, facts.sourceFile))) return true;
-  return waited ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined : decisions.asserts(fn);
+  // (a call not waited for hands on the work the helper defers past the response: `scheduleDisposal(db, lot)` whose timer writes)
+  return waited ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined : decisions.asserts(fn) || defersOperation(fn, decisions.resolve);
+}
+
+/**
+ * A helper that leaves an operation to run after the response, in a timer, listener or queue of its
+ * own (`setTimeout(async () => { await db('lots').update(…) }, grace)`): its caller goes on at once,
+ * the write comes later.
+ */
+function defersOperation(fn: ts.FunctionLikeDeclaration, resolve: CallResolver): boolean {
+  return deferredOperation(fn, resolve) !== undefined;
+}
+
+/** The first operation a helper leaves to a timer, listener or queue of its own, and the call that defers it. */
+function deferredOperation(fn: ts.FunctionLikeDeclaration, resolve: CallResolver): { op: Operation; boundary: ts.CallExpression } | undefined {
+  let found: { op: Operation; boundary: ts.CallExpression } | undefined;
+  const inside = (later: ts.FunctionLikeDeclaration): Operation | undefined => {
+    let op: Operation | undefined;
+    const visit = (n: ts.Node): void => {
+      if (op || (n !== later.body && isFunctionLike(n) && !ts.isArrowFunction(n))) return;
+      op = ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n) ? (operationOf(n, resolve, 1) ?? undefined) : undefined;
+      if (!op) ts.forEachChild(n, visit);
+    };
+    if (later.body) visit(later.body);
+    return op;
+  };
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== fn.body && isFunctionLike(n))) return;
+    if (ts.isCallExpression(n) && AFTER_RESPONSE_CALLEES.includes(chainNames(n.expression).at(-1) ?? '')) {
+      for (const a of n.arguments) {
+        const later = skipOuter(a);
+        const op = isFunctionLike(later) ? inside(later) : undefined;
+        if (op && !found) found = { op, boundary: n };
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return found;
+}
+
+/**
+ * An operation a helper of another module defers, its call not waited for: reported where it runs,
+ * in the helper's timer (as a job's work is in its worker), after the boundary that defers it.
+ */
+function whereDeferred(s: StaleOperation, resolve: CallResolver): StaleOperation {
+  const via = s.op.via;
+  if (!via || !ts.isCallExpression(s.op.node) || awaitedOrChained(s.op.node) || returned(s.op.node)) return s;
+  const later = deferredOperation(via, resolve);
+  return later ? { ...s, op: later.op, boundary: later.boundary } : s;
 }
 
 /** `Promise.all(…)`, `Promise.allSettled(…)`: a wait for every promise of the list it is given. */

@@ -179,6 +179,14 @@ const builderNames = (role: keyof QueryBuilderCall): string[] => Object.keys(QUE
 /** Query-builder filters: `where`, `andWhere`, `whereIn`, … */
 export const QUERY_FILTER_CALLS: readonly string[] = builderNames('filters');
 
+/**
+ * Query-builder calls whose first argument names the table the query runs on: Kysely's
+ * `selectFrom('unit_roles')`, `updateTable`, `deleteFrom`, `insertInto`; Knex's `from`, `table`, `into`.
+ * Two queries of one database handle (`ctx.db.selectFrom('call_sheets')`, `ctx.db.selectFrom('unit_roles')`)
+ * read what these name, not the handle.
+ */
+export const QUERY_TABLE_CALLS: readonly string[] = ['selectFrom', 'updateTable', 'deleteFrom', 'insertInto', 'from', 'table', 'into'];
+
 /** Calls that start a query over another table inside a condition (a sub-query): `exists(selectFrom('brewers')…)`, `qb.from('t')`. */
 export const SUBQUERY_CALLS: readonly string[] = ['selectFrom', 'from', 'exists', 'whereExists', 'subQuery'];
 export function isSubqueryCall(name: string): boolean {
