@@ -717,6 +717,10 @@ describe('job queues', () => {
     expect(v.jobQueueLibrary('bullmq')).toMatchObject({ queue: 'Queue', worker: { name: 'Worker', processorArg: 1 } });
     expect(v.jobQueueLibrary('bull')?.processMethod).toBe('process');
   });
+  it("NestJS's event module marks listeners with @OnEvent and emits through EventEmitter2", () => {
+    expect(v.DECORATED_EVENT_MODULES).toContainEqual({ module: '@nestjs/event-emitter', decorator: 'OnEvent', emitter: 'EventEmitter2' });
+    expect(v.DECORATED_EVENT_MODULES.some((m) => m.module === 'events')).toBe(false);
+  });
   it("each library's processor is handed the library's Job type", () => {
     for (const lib of v.JOB_QUEUE_LIBRARIES) expect(lib.jobType).toBe('Job');
   });

@@ -1,8 +1,8 @@
 import { ts } from '../ts';
 import { isJobProcessor } from './job-processors';
-import { AFTER_RESPONSE_CALLEES, isPromiseStep, PROMISE_GATHERERS, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
+import { AFTER_RESPONSE_CALLEES, DECORATED_EVENT_MODULES, isPromiseStep, PROMISE_GATHERERS, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
 import { cradleName, instanceOfClass } from './values';
-import { calleeChain, skipOuter } from './facts/walk';
+import { calleeChain, skipOuter, topLevelBindings } from './facts/walk';
 import { isEqualityOperator } from './expressions';
 import { sqlVerbOf } from './vocabulary/sql';
 import { isRequestLike } from './identity';
@@ -1974,9 +1974,24 @@ function outerPlace(n: ts.Node): ts.Node | undefined {
 function leavesJob(n: ts.IfStatement): { kind: RefusalKind; decides: boolean; throws: boolean } | undefined {
   const end = lastStatement(n.thenStatement);
   if (!end || !(ts.isReturnStatement(end) || ts.isThrowStatement(end))) return undefined;
-  let owner: ts.Node | undefined = n.parent;
-  while (owner && !isFunctionLike(owner)) owner = owner.parent;
-  return owner && isFunctionLike(owner) && (isJobProcessor(owner) || runsAfterResponse(owner)) ? { kind: 'auth', decides: true, throws: ts.isThrowStatement(end) } : undefined;
+  // (the function it sits in, or one that runs it in place: a transaction's callback inside a listener)
+  for (let owner: ts.Node | undefined = n.parent; owner; owner = owner.parent) {
+    if (!isFunctionLike(owner)) continue;
+    if (isJobProcessor(owner) || runsAfterResponse(owner) || decoratedListener(owner)) return { kind: 'auth', decides: true, throws: ts.isThrowStatement(end) };
+    if (!isCallbackArgument(owner) || runsAfterResponse(owner)) return undefined;
+  }
+  return undefined;
+}
+
+/** A method an event module's decorator makes a listener of (`@OnEvent('loan.shipped')` from `@nestjs/event-emitter`). */
+function decoratedListener(fn: ts.FunctionLikeDeclaration): boolean {
+  if (!ts.isMethodDeclaration(fn)) return false;
+  const bindings = topLevelBindings(fn.getSourceFile());
+  return (ts.getDecorators(fn) ?? []).some((d) => {
+    const call = d.expression;
+    const name = ts.isCallExpression(call) && ts.isIdentifier(call.expression) ? call.expression.text : undefined;
+    return name !== undefined && DECORATED_EVENT_MODULES.some((m) => m.decorator === name && bindings.get(name)?.module === m.module);
+  });
 }
 
 /** Work handed to a timer, listener or queue, run after the response (`setTimeout(async () => …)`): no response to refuse either. */

@@ -225,6 +225,8 @@ export class Modules {
     }
     if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
       const value = this.valueOf(e, depth + 1);
+      // (a class's read-only static field: `ProjectArchived.topic` with `static readonly topic = 'project.archived'`)
+      if (value && ts.isPropertyDeclaration(value) && value.initializer && isStaticReadonly(value)) return this.stringValues(value.initializer, depth + 1);
       return value && value !== e && !ts.isParameter(value) && !ts.isVariableDeclaration(value) ? this.stringValues(value, depth + 1) : [];
     }
     return [];
@@ -428,6 +430,12 @@ export class Modules {
     this.starCache.set(file, stars);
     return table;
   }
+}
+
+/** `static readonly x = …`: a field of the class itself that nothing sets again. */
+function isStaticReadonly(p: ts.PropertyDeclaration): boolean {
+  const mods = ts.getModifiers(p) ?? [];
+  return mods.some((m) => m.kind === SK.StaticKeyword) && mods.some((m) => m.kind === SK.ReadonlyKeyword);
 }
 
 /**

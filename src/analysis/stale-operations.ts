@@ -1,5 +1,14 @@
 import { ts } from '../ts';
-import { AFTER_RESPONSE_CALLEES, DEFERRING_CALLEES, EMIT_METHOD, isListenerRegistration, isPromiseStep, isQueueCall, PROMISE_GATHERERS } from './vocabulary/deferral';
+import {
+  AFTER_RESPONSE_CALLEES,
+  DECORATED_EVENT_MODULES,
+  DEFERRING_CALLEES,
+  EMIT_METHOD,
+  isListenerRegistration,
+  isPromiseStep,
+  isQueueCall,
+  PROMISE_GATHERERS,
+} from './vocabulary/deferral';
 import { documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
@@ -217,12 +226,22 @@ export class StaleOperations {
     }
     // a decision that lets an event be emitted, trusted by a listener of the same emitter that waits before its write
     const listening = eventListeners(project);
-    if (listening.size > 0) {
+    const decorated = decoratedListeners(project);
+    if (listening.size > 0 || decorated.size > 0) {
       for (const call of project.callsNamed(EMIT_METHOD)) {
         if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
         const event = call.arguments[0] && skipOuter(call.arguments[0]);
-        const emitter = emitterOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression, project);
-        const fns = emitter && event && ts.isStringLiteralLike(event) ? listening.get(emitter)?.get(event.text) : undefined;
+        const receiver = (skipOuter(call.expression) as ts.PropertyAccessExpression).expression;
+        const emitter = emitterOf(receiver, project);
+        const name = event && ts.isStringLiteralLike(event) ? event.text : undefined;
+        // (the app's one injected emitter of an event module: `this.events.emit(…)` with `events: EventEmitter2`; the event
+        // named by a constant, `ProjectArchived.topic`, as its listeners' decorators name it)
+        const module = declaredType(receiver) && DECORATED_EVENT_MODULES.find((m) => typeName(declaredType(receiver)!) === m.emitter);
+        const fns = module
+          ? (event ? project.modules.stringValues(event) : []).flatMap((e) => decorated.get(module.decorator)?.get(e) ?? [])
+          : name !== undefined && emitter
+            ? listening.get(emitter)?.get(name)
+            : undefined;
         for (const s of fns ? staleAcrossQueue(call, fns, decisions, true) : []) {
           if (found.has(s.op.node)) continue;
           found.add(s.op.node);
@@ -737,6 +756,31 @@ function emitterOf(expr: ts.Expression, project: Project): ts.Node | undefined {
   const value = project.modules.valueOf(e);
   if (value) return value;
   return ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword ? receiverDeclaration(e, project) : undefined;
+}
+
+/** The last name of a type reference: `EventEmitter2`, `events.EventEmitter2` → `EventEmitter2`. */
+function typeName(t: ts.TypeReferenceNode): string {
+  return ts.isIdentifier(t.typeName) ? t.typeName.text : t.typeName.right.text;
+}
+
+/**
+ * Methods an event module's decorator marks as listeners, by decorator and event name, where the
+ * decorator is imported from that module: `@OnEvent('loan.shipped')` from `@nestjs/event-emitter`.
+ */
+function decoratedListeners(project: Project): Map<string, Map<string, ts.FunctionLikeDeclaration[]>> {
+  const out = new Map<string, Map<string, ts.FunctionLikeDeclaration[]>>();
+  for (const m of DECORATED_EVENT_MODULES) {
+    for (const call of project.callsNamed(m.decorator)) {
+      if (!ts.isCallExpression(call) || !ts.isDecorator(call.parent) || !ts.isMethodDeclaration(call.parent.parent)) continue;
+      const binding = project.facts.get(call.getSourceFile().fileName)?.bindings.get(m.decorator);
+      const event = call.arguments[0] && skipOuter(call.arguments[0]);
+      if (binding?.module !== m.module || !event) continue;
+      const byEvent = out.get(m.decorator) ?? new Map<string, ts.FunctionLikeDeclaration[]>();
+      out.set(m.decorator, byEvent);
+      for (const name of project.modules.stringValues(event)) byEvent.set(name, [...(byEvent.get(name) ?? []), call.parent.parent]);
+    }
+  }
+  return out;
 }
 
 /** Listeners by emitter (the value it is) and event name: `bookingEvents.on('booking.confirmed', handler)`. */

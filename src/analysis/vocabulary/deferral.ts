@@ -77,6 +77,18 @@ export function namesQueue(receiver: string): boolean {
 /** Sending an event to listeners: `emitter.emit('rotate', …)`. */
 export const EMIT_METHOD = 'emit';
 
+/**
+ * Event modules whose listeners are methods marked by a decorator, anywhere in the app, and whose
+ * emitter is one injected instance: NestJS's `@OnEvent('loan.shipped')` with `EventEmitter2`'s
+ * `emit('loan.shipped', …)` (`emitAsync` waits for the listeners, so only `emit` hands the work on).
+ */
+export interface DecoratedEventModule {
+  module: string;
+  decorator: string;
+  emitter: string;
+}
+export const DECORATED_EVENT_MODULES: readonly DecoratedEventModule[] = [{ module: '@nestjs/event-emitter', decorator: 'OnEvent', emitter: 'EventEmitter2' }];
+
 const promiseSteps = new Set(DEFERRING_CALLEES.filter((d) => d.kind === 'promise').map((d) => d.name));
 /** A promise's next step, whose callback runs once the promise settles: `then`, `catch`, `finally`. */
 export function isPromiseStep(name: string): boolean {
