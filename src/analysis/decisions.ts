@@ -1011,7 +1011,9 @@ export class Decisions {
     if (!inCondition(call)) return false;
     // a function of the app that answers with a flag its client keeps in memory (`return unleash.isEnabled('resubmission', …)`),
     // asked with anything: the next poll can turn it
-    if (call.arguments.length > 0 && !ts.isPropertyAccessExpression(skipOuter(call.expression))) return this.answersFromFlag(call);
+    // (or with a look into a collection its module keeps and changes, `return suspendedTerminals.has(fp)` with the set
+    // refilled by a timer there: the next refill can turn it)
+    if (call.arguments.length > 0 && !ts.isPropertyAccessExpression(skipOuter(call.expression))) return this.answersFromFlag(call) || this.answersFromModuleCollection(call);
     const fn = this.resolve(call);
     if (!fn?.body) return false;
     const returned = returnedExpressions(fn);
@@ -1039,6 +1041,27 @@ export class Decisions {
     if (!fn?.body || isAsync(fn)) return false;
     const returned = returnedExpressions(fn);
     return returned.length > 0 && returned.every((r) => flagAnswer(r, this.resolve));
+  }
+
+  /** A synchronous function of the app whose every answer looks into a collection its module keeps and changes. */
+  private answersFromModuleCollection(call: ts.CallExpression): boolean {
+    const fn = this.resolve(call);
+    if (!fn?.body || isAsync(fn)) return false;
+    const returned = returnedExpressions(fn);
+    return returned.length > 0 && returned.every((r) => this.looksIntoModuleCollection(r));
+  }
+
+  /** `suspended.has(fp)` (maybe negated) on a module-level collection of the function's own file that the file changes. */
+  private looksIntoModuleCollection(r: ts.Expression): boolean {
+    let e = skipOuter(r);
+    while (ts.isPrefixUnaryExpression(e) && e.operator === SK.ExclamationToken) e = skipOuter(e.operand);
+    if (!ts.isCallExpression(e)) return false;
+    const callee = skipOuter(e.expression);
+    if (!ts.isPropertyAccessExpression(callee) || !isLookupMethod(callee.name.text)) return false;
+    const holder = skipOuter(callee.expression);
+    if (!ts.isIdentifier(holder)) return false;
+    const decl = this.modules.declarationOf(holder.text, holder);
+    return decl !== undefined && ts.isVariableDeclaration(decl) && isModuleLevel(decl) && decl.getSourceFile() === r.getSourceFile() && this.changedInItsFile(decl);
   }
 
   /** `suspended.has(serial)` on a collection another module exports: a look only a model of both files can judge. */
