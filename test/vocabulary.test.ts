@@ -421,6 +421,10 @@ describe('atomic forms', () => {
   it('names the watch and the transaction of an optimistic transaction', () => expect(v.WATCHED_TRANSACTION).toEqual({ watch: 'watch', transaction: 'multi' }));
   it("names a document schema's optimistic lock and the save it guards", () => expect(v.OPTIMISTIC_DOCUMENTS).toEqual({ schemaOption: 'optimisticConcurrency', save: 'save' }));
   it.each(cases([...v.SUBQUERY_CALLS], ['where', 'orWhere', 'andWhere']))('isSubqueryCall(%s) → %s', (n, want) => expect(v.isSubqueryCall(n)).toBe(want));
+  it('driver result fields are the ones no record has', () => {
+    for (const n of ['rowCount', 'affectedRows', 'changedRows', 'rowsAffected']) expect(v.DRIVER_RESULT_FIELDS).toContain(n);
+    for (const n of ['count', 'size', 'role', 'status']) expect(v.DRIVER_RESULT_FIELDS).not.toContain(n);
+  });
   it("the builder calls that name a query's table are Kysely's and Knex's, not its filters or handles", () => {
     for (const n of ['selectFrom', 'updateTable', 'deleteFrom', 'insertInto', 'from', 'table', 'into']) expect(v.QUERY_TABLE_CALLS).toContain(n);
     for (const n of ['where', 'select', 'db', 'execute', 'set']) expect(v.QUERY_TABLE_CALLS).not.toContain(n);

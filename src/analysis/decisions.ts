@@ -32,7 +32,7 @@ import {
   statusRefusal,
   type RefusalKind,
 } from './vocabulary/refusals';
-import { ENTITY_RELOADS, FILTER_KEYS, QUERY_TABLE_CALLS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
+import { DRIVER_RESULT_FIELDS, ENTITY_RELOADS, FILTER_KEYS, QUERY_TABLE_CALLS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
 import { isServerScriptCall, scriptWrites } from './vocabulary/operations';
 import { enclosingFunction, isHandedByName } from './dominance';
@@ -1830,7 +1830,7 @@ function fieldsOf(cond: ts.Node, name: string): string[] {
       (ts.isPropertyAccessExpression(n.parent) || ts.isElementAccessExpression(n.parent)) &&
       n.parent.expression === n &&
       !(ts.isPropertyAccessExpression(n.parent) && called(n.parent));
-    if (ts.isPropertyAccessExpression(n) && n.name.text !== 'length' && !outer && !called(n)) {
+    if (ts.isPropertyAccessExpression(n) && n.name.text !== 'length' && !DRIVER_RESULT_FIELDS.includes(n.name.text) && !outer && !called(n)) {
       let root: ts.Expression = n.expression;
       while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root) || ts.isNonNullExpression(root) || ts.isParenthesizedExpression(root))
         root = (root as ts.PropertyAccessExpression).expression;

@@ -322,6 +322,11 @@ export const SQL_CONFIG_KEYS: readonly string[] = ['text', 'sql'];
 export const ENTITY_RELOADS: { readonly byArgument: readonly string[]; readonly byReceiver: readonly string[] } = { byArgument: ['refresh'], byReceiver: ['reload'] };
 
 export const RESULT_COUNT_FIELDS: readonly string[] = ['rowCount', 'length', 'count', 'size'];
+/**
+ * Fields only a driver's result has, never a record (pg's `rowCount`, mysql2's `affectedRows` and
+ * `changedRows`, mssql's `rowsAffected`): a test of one asks whether the query found rows, not what a row holds.
+ */
+export const DRIVER_RESULT_FIELDS: readonly string[] = ['rowCount', 'affectedRows', 'changedRows', 'rowsAffected'];
 
 /** Words in a receiver's chain that name a database handle: `prisma`, `usersRepo`, `db`, `tx`, `OrderModel`. */
 export const DATABASE_RECEIVER_WORDS: readonly { text: string; at: 'anywhere' | 'start' | 'end' | 'whole' }[] = [
