@@ -929,6 +929,9 @@ export class Decisions {
     // (so is a helper of the app whose only waits are such checks: `verifyAccessToken(token)` awaiting `jwtVerify(token, jwks)`)
     const helper = this.resolve(call);
     if (helper && onlyVerifiesSignatures(helper)) return false;
+    // the request's own body, read by a function handed the request (`await readJson(req)` iterating `req`, a body
+    // parser of a package): what the client sent, not state other requests change
+    if (call.arguments[0] && isRequestLike(skipOuter(call.arguments[0])) && (!helper || readsOnlyItsRequest(helper))) return false;
     // a script that checks and writes on the server (`redis.eval(RESERVE, 1, key, limit)` that `INCR`s what it tested),
     // here or in a helper: a reservation, not a read — what it decided on it changed itself
     if (this.reserves(call)) return false;
@@ -2052,6 +2055,45 @@ function answerItself(cond: ts.Expression): boolean {
   }
   if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
   return ts.isIdentifier(e) || ts.isCallExpression(e);
+}
+
+/** A function whose only waits are on its first parameter, the request: `for await (const chunk of req)`, `await text(req)`. */
+function readsOnlyItsRequest(fn: ts.FunctionLikeDeclaration): boolean {
+  const param = fn.parameters[0]?.name;
+  if (!param || !ts.isIdentifier(param) || !fn.body) return false;
+  const isParam = (e: ts.Expression): boolean => {
+    const x = skipOuter(e);
+    return ts.isIdentifier(x) && x.text === param.text;
+  };
+  // (a method of the request, `req.text()`, or a function handed the request alone, `rawBody(req)`)
+  const onRequest = (e: ts.Expression): boolean => {
+    const x = skipOuter(e);
+    if (!ts.isCallExpression(x)) return isParam(x);
+    const callee = skipOuter(x.expression);
+    return (ts.isPropertyAccessExpression(callee) && isParam(callee.expression)) || (x.arguments.length === 1 && isParam(x.arguments[0]));
+  };
+  let only = true;
+  let read = false;
+  const visit = (n: ts.Node): void => {
+    if (!only || (n !== fn.body && isFunctionLike(n))) return;
+    if (ts.isAwaitExpression(n)) {
+      if (onRequest(n.expression)) read = true;
+      else only = false;
+    }
+    if (ts.isForOfStatement(n) && n.awaitModifier) {
+      if (isParam(n.expression)) read = true;
+      else only = false;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  // (and hands back no other promise: `return RoleGrant.findOne({ subject: ctx.user })` reads the store)
+  // (a pure function of what was read, `JSON.parse(text)`, hands back a value)
+  const pure = (r: ts.Expression): boolean => {
+    const x = skipOuter(r);
+    return !ts.isCallExpression(x) || onRequest(x) || PURE_NAMESPACES.includes(chainNames(x.expression)[0] ?? '');
+  };
+  return only && read && returnedExpressions(fn).every(pure);
 }
 
 /** Inside a guard's method (`canActivate`), where `return false` refuses the request. */
