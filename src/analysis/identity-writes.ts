@@ -11,7 +11,7 @@ import type { Project } from './project';
 import type { Write } from './shared-state';
 import type { Leaf } from './values';
 import { isCollectionTest } from './vocabulary/authorization';
-import { isLookupMethod } from './vocabulary/containers';
+import { isIterationMethod, isLookupMethod } from './vocabulary/containers';
 import { isCertBindingField } from './vocabulary/identity-sources';
 import {
   AFTER_RESPONSE_CALLEES,
@@ -616,12 +616,15 @@ function keyedByCertificate(project: Project, write: Write): boolean {
     const p = project.sharedState.placeOf(e, true);
     return p?.shared === true && p.key === place.key;
   };
-  // every read of the same cache in the file asks with a certificate's key
+  // every read of the same cache in the file asks with a certificate's key (a walk of every entry,
+  // `[...directory.values()]`, asks with none: it hands out other clients' entries)
   const written = ts.isBinaryExpression(node) ? skipOuter(node.left) : undefined;
   let foreign = false;
   const visit = (n: ts.Node): void => {
     if (foreign) return;
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression)) && n.arguments.length >= 1) {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression)) && isIterationMethod((skipOuter(n.expression) as ts.PropertyAccessExpression).name.text)) {
+      if (samePlace((skipOuter(n.expression) as ts.PropertyAccessExpression).expression)) foreign = true;
+    } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression)) && n.arguments.length >= 1) {
       const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
       if (isLookupMethod(callee.name.text) && samePlace(callee.expression) && !certificateKey(project, n.arguments[0])) foreign = true;
     } else if (ts.isElementAccessExpression(n) && n !== written && samePlace(n.expression) && !certificateKey(project, n.argumentExpression)) {
