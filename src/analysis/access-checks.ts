@@ -7,6 +7,7 @@ import type { Fn } from './handlers';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import { isValueExpression, type RequestRead } from './request-values';
+import { isRequestLike } from './identity';
 import type { Sink } from './sinks';
 import { isCollectionTest } from './vocabulary/authorization';
 import { isThrowingCheck } from './vocabulary/refusals';
@@ -135,6 +136,12 @@ export class AccessChecks {
     return sink.scope.some((s) => (values.carriesIdentity(s) || values.mentionsIdentity(s)) && !this.wayWithoutIdentity(s, 0));
   }
 
+  /** The request entry (route handler, resolver, procedure) a node is in, through the callbacks around it. */
+  private entryAround(node: ts.Node): Fn | undefined {
+    for (let n: ts.Node | undefined = node.parent; n; n = n.parent) if (isFunctionLike(n) && this.project.handlers.isEntry(n)) return n;
+    return undefined;
+  }
+
   /**
    * The identity reaches `node` on some ways only: an arm of a `?:`, a side of `??`/`||` that the client's
    * value takes instead (`holder = req.query.holder ?? me.subject`), also through a local's
@@ -150,6 +157,27 @@ export class AccessChecks {
     if (ts.isConditionalExpression(n)) return lacks(n.whenTrue) || lacks(n.whenFalse);
     if (ts.isBinaryExpression(n) && (n.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || n.operatorToken.kind === ts.SyntaxKind.BarBarToken))
       return lacks(n.left) || lacks(n.right);
+    // a member of an identity bound to the request that another write there sets from the client's input
+    // (`req.clinician = { ...req.clinician, practiceId: req.header('x-practice-id') }`): the bound value is the
+    // client's choice on that way
+    if (ts.isPropertyAccessExpression(n)) {
+      const path: string[] = [];
+      let e: ts.Expression = n;
+      while (ts.isPropertyAccessExpression(e)) {
+        path.unshift(e.name.text);
+        e = skipOuter(e.expression);
+      }
+      if (path.length >= 2 && isRequestLike(e)) {
+        // (by a write that runs for this request: in the handler, or in what its chain runs before it)
+        const handler = this.entryAround(n);
+        const before = handler ? new Set<ts.Node>([handler, ...this.project.handlers.chainBefore(handler)]) : undefined;
+        const writes = this.project.values.requestFieldWrites().get(path[0]) ?? [];
+        return writes.some((w) => {
+          const v = memberWritten(w, path.slice(1));
+          return v !== undefined && before !== undefined && before.has(enclosingFunction(w) as ts.Node) && lacks(v);
+        });
+      }
+    }
     if (ts.isIdentifier(n)) {
       const decl = this.project.modules.declarationOf(n.text, n);
       if (decl !== undefined && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && decl.initializer !== undefined)
@@ -577,4 +605,19 @@ function readsThis(e: ts.Node): boolean {
   };
   visit(e);
   return found;
+}
+
+/**
+ * The value a write to a request field gives one of its members: `{ ...req.clinician, practiceId: x }` gives
+ * `practiceId` the value `x`; a spread of what was there before gives nothing new (undefined).
+ */
+function memberWritten(value: ts.Expression, path: readonly string[]): ts.Expression | undefined {
+  let v = skipOuter(value);
+  for (const key of path) {
+    if (!ts.isObjectLiteralExpression(v)) return undefined;
+    const p = [...v.properties].reverse().find((q) => (ts.isPropertyAssignment(q) || ts.isShorthandPropertyAssignment(q)) && propertyNameText(q.name) === key);
+    if (!p) return undefined;
+    v = ts.isPropertyAssignment(p) ? skipOuter(p.initializer) : (p as ts.ShorthandPropertyAssignment).name;
+  }
+  return v;
 }
