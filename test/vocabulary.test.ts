@@ -726,6 +726,12 @@ describe('job queues', () => {
     expect(v.DECORATED_EVENT_MODULES).toContainEqual({ module: '@nestjs/event-emitter', decorator: 'OnEvent', emitter: 'EventEmitter2' });
     expect(v.DECORATED_EVENT_MODULES.some((m) => m.module === 'events')).toBe(false);
   });
+  it.each(
+    cases(
+      ["import { Worker } from 'bullmq'", 'setTimeout(run, 10)', "cron.schedule('1 * * * *', tick)", "@OnEvent('loan.shipped')"],
+      ['await db.update()', 'scheduled(x)', 'res.json({})'],
+    ),
+  )('DEFERRED_WORK_TEXT.test(%s) → %s', (t, want) => expect(v.DEFERRED_WORK_TEXT.test(t)).toBe(want));
   it("each library's processor is handed the library's Job type", () => {
     for (const lib of v.JOB_QUEUE_LIBRARIES) expect(lib.jobType).toBe('Job');
   });

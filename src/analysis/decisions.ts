@@ -158,16 +158,16 @@ export class Decisions {
           const authenticates =
             found !== undefined && refusal.kind === 'auth' && found.fields.length === 0 && !comparesRecord(n.expression) && refusing !== undefined && authenticatesOnly(refusing);
           const behind = authenticates ? undefined : found;
-          // a job left early decides on a state or a value a field is compared with, a flag field, or a helper's yes or
-          // no — not on a record's mere existence (`if (!payout) return`) nor a count against a number (`if (balance <= 0)
+          // a job left early decides on a state or a value a field is compared with, a flag field, or a helper's or a feature
+          // flag's yes or no — not on a record's mere existence (`if (!payout) return`) nor a count against a number (`if (balance <= 0)
           // return`): a job with nothing left to do
           if (
             jobExit &&
             behind !== undefined &&
             (testsState(n.expression) ||
-              comparesRecord(n.expression, true, this.valueOf) ||
+              comparesRecord(n.expression, true, this.valueOf, true) ||
               (behind.fields.length > 0 && !comparesRecord(n.expression)) ||
-              (answerItself(n.expression) && this.resolve(behind.call) !== undefined))
+              (answerItself(n.expression) && (this.resolve(behind.call) !== undefined || flagEvaluation(behind.call, this.resolve) || this.answersFlag(behind.call))))
           )
             refusal = jobExit;
           // a 404 decides when more than existence is tested (else it is no check); a 409 when the
@@ -1770,13 +1770,23 @@ function enumMember(e: ts.Expression): boolean {
  * `withValue`: a comparison of two values, neither a literal (`holder !== workerId`, `mwh > remaining`,
  * not `status !== 'Accepted'`).
  */
-function comparesRecord(cond: ts.Node, withValue = false, valueOf?: (e: ts.Expression) => ts.Node | undefined): boolean {
+function comparesRecord(
+  cond: ts.Node,
+  withValue = false,
+  valueOf?: (e: ts.Expression) => ts.Node | undefined,
+  /** A name imported from a module of the app the view does not hold (a file judged alone) is taken for a setting. */
+  unseenIsSetting = false,
+): boolean {
   let found = false;
   // (a setting another module exports is a constant too: `info.size > MAX_INPUT_BYTES` with `export const MAX_INPUT_BYTES = 50 * 1024 * 1024`)
   const literal = (e: ts.Expression): boolean => {
     if (isConstantValue(e)) return true;
     const x = skipOuter(e);
-    const v = valueOf && ts.isIdentifier(x) ? valueOf(x) : undefined;
+    let v = valueOf && ts.isIdentifier(x) ? valueOf(x) : undefined;
+    // (an export's name stands for its declaration's initializer)
+    if (v && ts.isIdentifier(v) && v.parent && ts.isVariableDeclaration(v.parent) && v.parent.name === v) v = v.parent;
+    if (v && ts.isVariableDeclaration(v) && v.initializer && (v.parent.flags & ts.NodeFlags.Const) !== 0) v = v.initializer;
+    if (v && ts.isImportDeclaration(v)) return unseenIsSetting && ts.isStringLiteral(v.moduleSpecifier) && v.moduleSpecifier.text.startsWith('.');
     return v !== undefined && v !== x && ts.isExpression(v) && !ts.isIdentifier(v) && settingOnly(v);
   };
   const visit = (n: ts.Node): void => {
@@ -2003,10 +2013,42 @@ function leavesJob(n: ts.IfStatement): { kind: RefusalKind; decides: boolean; th
   // (the function it sits in, or one that runs it in place: a transaction's callback inside a listener)
   for (let owner: ts.Node | undefined = n.parent; owner; owner = owner.parent) {
     if (!isFunctionLike(owner)) continue;
-    if (isJobProcessor(owner) || runsAfterResponse(owner) || decoratedListener(owner)) return { kind: 'auth', decides: true, throws: ts.isThrowStatement(end) };
+    if (isJobProcessor(owner) || runsAfterResponse(owner) || decoratedListener(owner) || calledOnlyLater(owner))
+      return { kind: 'auth', decides: true, throws: ts.isThrowStatement(end) };
     if (!isCallbackArgument(owner) || runsAfterResponse(owner)) return undefined;
   }
   return undefined;
+}
+
+/**
+ * A function of the file that only work run after the response calls (`cron.schedule('17 * * * *', () => {
+ * advanceRollouts() })`, `setInterval(sweep, ms)`): it runs in that work, with no response either.
+ */
+function calledOnlyLater(fn: ts.FunctionLikeDeclaration): boolean {
+  const name = ts.isFunctionDeclaration(fn) ? fn.name?.text : fn.parent && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
+  if (!name) return false;
+  let calls = 0;
+  let later = 0;
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && n.text === name && n.parent && n !== (fn as ts.FunctionDeclaration).name && !(ts.isVariableDeclaration(n.parent) && n.parent.name === n)) {
+      const p = n.parent;
+      const called = ts.isCallExpression(p) && p.expression === n;
+      const handed = ts.isCallExpression(p) && p.arguments.includes(n) && AFTER_RESPONSE_CALLEES.includes(chainNames(p.expression).at(-1) ?? '');
+      if (called || handed) {
+        calls++;
+        if (handed) later++;
+        else
+          for (let f: ts.Node | undefined = p.parent; f; f = f.parent)
+            if (isFunctionLike(f)) {
+              if (runsAfterResponse(f)) later++;
+              break;
+            }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn.getSourceFile());
+  return calls > 0 && later === calls;
 }
 
 /** A method an event module's decorator makes a listener of (`@OnEvent('loan.shipped')` from `@nestjs/event-emitter`). */

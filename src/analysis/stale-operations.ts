@@ -1,6 +1,7 @@
 import { ts } from '../ts';
 import {
   AFTER_RESPONSE_CALLEES,
+  DEFERRED_WORK_TEXT,
   DECORATED_EVENT_MODULES,
   DEFERRING_CALLEES,
   EMIT_METHOD,
@@ -51,7 +52,8 @@ function askOnce(bit: number, test: (text: string) => boolean): (text: string) =
   };
 }
 const suspends = askOnce(1, (t) => SUSPEND_TEXT.test(t));
-const refuses = askOnce(4, (t) => REFUSAL_TEXT.test(t));
+// (or leaves work that has no response to refuse: a job, a timer, a schedule, a listener)
+const refuses = askOnce(4, (t) => REFUSAL_TEXT.test(t) || DEFERRED_WORK_TEXT.test(t));
 const operates = askOnce(16, mayHoldOperation);
 
 /** Structural, not vocabulary: a statement setting a field of `this` to a name or a name's field (`this.actor = operator.cn;`). */
@@ -89,6 +91,8 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const out: StaleOperation[] = [];
   // … or throws an error class of the file that carries a refusing status (`class LeaseError extends Error { status = 409 }`)
   const ownErrors = THROW_NEW_TEXT.test(facts.text) && ERROR_STATUS_TEXT.test(facts.text);
+  // (work with no response to refuse refuses by leaving: any function of a file that holds some may)
+  const leaves = DEFERRED_WORK_TEXT.test(facts.text);
   // a function can only decide when a refusal is written in it or in a helper of this file it calls
   // (an error class of the file that carries its status refuses too, thrown in the helper: `assertConsentCovers(…)`)
   // (answered once per function: asked for the file's named functions and again for each candidate)
@@ -96,7 +100,7 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const refuses = (fn: ts.Node): boolean => {
     let known = refusing.get(fn);
     if (known === undefined)
-      refusing.set(fn, (known = mayRefuseIn(facts.text.slice(fn.pos, fn.end)) || (ownErrors && isFunctionLike(fn) && decisions.throwsImportedRefusal(fn, false))));
+      refusing.set(fn, (known = leaves || mayRefuseIn(facts.text.slice(fn.pos, fn.end)) || (ownErrors && isFunctionLike(fn) && decisions.throwsImportedRefusal(fn, false))));
     return known;
   };
   // only a call named like a function of this file that refuses, or calls one that does, can reach a

@@ -167,3 +167,15 @@ export function jobQueueLibrary(module: string): JobQueueLibrary | undefined {
 export const WAITS_NOT_READS: readonly string[] = ['sleep', 'delay', 'setTimeout', 'wait', 'import', 'require'];
 /** Built-in namespaces whose calls read no state (`JSON.parse`, `Object.keys`); `Promise.all` gathers reads. */
 export const PURE_NAMESPACES: readonly string[] = ['Promise', 'JSON', 'Object', 'Array', 'Number', 'String', 'Math'];
+
+/**
+ * Text of work that runs with no response to refuse — a job library's worker, a timer, a schedule, a
+ * decorated event listener — where leaving early is the refusal: for prefilters, from the tables.
+ */
+export const DEFERRED_WORK_TEXT = new RegExp(
+  [
+    ...JOB_QUEUE_LIBRARIES.map((l) => `['"]${l.module}['"]`),
+    ...DEFERRING_CALLEES.filter((d) => d.kind === 'timer' || d.name === 'schedule').map((d) => `\\b${d.name}\\s*\\(`),
+    ...DECORATED_EVENT_MODULES.map((m) => `@${m.decorator}\\(`),
+  ].join('|'),
+);
