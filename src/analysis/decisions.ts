@@ -931,7 +931,9 @@ export class Decisions {
     if (helper && onlyVerifiesSignatures(helper)) return false;
     // the request's own body, read by a function handed the request (`await readJson(req)` iterating `req`, a body
     // parser of a package): what the client sent, not state other requests change
-    if (call.arguments[0] && isRequestLike(skipOuter(call.arguments[0])) && (!helper || readsOnlyItsRequest(helper))) return false;
+    // (a function the tool cannot see is taken for one only when handed the request and settings: `getRawBody(req, { limit: '1mb' })`)
+    if (call.arguments[0] && isRequestLike(skipOuter(call.arguments[0])) && (helper ? readsOnlyItsRequest(helper) : call.arguments.slice(1).every((a) => settingsOnly(a))))
+      return false;
     // a script that checks and writes on the server (`redis.eval(RESERVE, 1, key, limit)` that `INCR`s what it tested),
     // here or in a helper: a reservation, not a read — what it decided on it changed itself
     if (this.reserves(call)) return false;
@@ -2097,6 +2099,14 @@ function answerItself(cond: ts.Expression): boolean {
   }
   if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
   return ts.isIdentifier(e) || ts.isCallExpression(e);
+}
+
+/** A literal, or an object or array of literals: `{ limit: '1mb', encoding: true }`. */
+function settingsOnly(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  if (ts.isObjectLiteralExpression(x)) return x.properties.every((p) => ts.isPropertyAssignment(p) && settingsOnly(p.initializer));
+  if (ts.isArrayLiteralExpression(x)) return x.elements.every((el) => settingsOnly(el));
+  return isConstantValue(x);
 }
 
 /** A function whose only waits are on its first parameter, the request: `for await (const chunk of req)`, `await text(req)`. */
