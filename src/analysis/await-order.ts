@@ -1069,13 +1069,15 @@ export function staleAcrossQueue(
   decisions: Decisions,
   /** An event's listener runs at once, up to its first wait: only an operation after one is exposed. */
   ownWait = false,
+  /** What the guards and middleware of the route's chain decided before the handler that queues or emits, when it decides nothing itself. */
+  chainChecks: (handler: ts.FunctionLikeDeclaration) => readonly Check[] = () => [],
 ): StaleOperation[] {
   let fn = enclosingFunction(add);
   // (a `.then` callback is the rest of its caller; a route handler at module level is its own function)
   while (fn && isCallbackArgument(fn) && enclosingFunction(fn)) fn = enclosingFunction(fn);
   if (!fn) return [];
   const guarding = decisions.checksIn(fn).filter((c) => c.refusal && testGuards(c.test, add) && !decisions.onRefusingBranch(add, fn));
-  const check = guarding.sort((a, b) => b.test.pos - a.test.pos)[0];
+  const check = guarding.sort((a, b) => b.test.pos - a.test.pos)[0] ?? chainChecks(fn).find((c) => c.refusal);
   if (!check) return [];
   // an event emitted from a callback deferred after the decision (`setTimeout(() => events.emit('rotate', …), 30_000)`):
   // the listener runs after that boundary already, its first operation is exposed without a wait of its own

@@ -217,11 +217,14 @@ export class StaleOperations {
         acrossFiles.push(s);
       }
     }
+    // (a handler's guards decided before it: `schedulingProcedure`'s middleware, then the mutation emits or queues)
+    const chainChecks = (fn: ts.FunctionLikeDeclaration): Check[] =>
+      project.handlers.isEntry(fn) ? project.handlers.chainBefore(fn).flatMap((g) => beforeWrappedCall(g, decisions.guardDecisions(g), fn, project.modules)) : [];
     // a decision that lets a job be queued, trusted by the worker that runs it
     for (const queue of jobQueues(project)) {
       if (queue.processors.length === 0) continue;
       for (const { call } of queue.adds) {
-        for (const s of staleAcrossQueue(call, processorsFor(queue, call), decisions)) {
+        for (const s of staleAcrossQueue(call, processorsFor(queue, call), decisions, false, chainChecks)) {
           if (found.has(s.op.node)) continue;
           found.add(s.op.node);
           acrossFiles.push(s);
@@ -246,7 +249,7 @@ export class StaleOperations {
           : name !== undefined && emitter
             ? listening.get(emitter)?.get(name)
             : undefined;
-        for (const s of fns ? staleAcrossQueue(call, fns, decisions, true) : []) {
+        for (const s of fns ? staleAcrossQueue(call, fns, decisions, true, chainChecks) : []) {
           if (found.has(s.op.node)) continue;
           found.add(s.op.node);
           acrossFiles.push(s);
