@@ -517,6 +517,11 @@ describe('containers', () => {
     'isAppInstanceType(%s) → %s',
     (n, want) => expect(v.isAppInstanceType(n)).toBe(want),
   );
+  it('settings are made from literals and the environment through plain conversions', () => {
+    expect(v.SETTING_CONVERSIONS).toEqual(expect.arrayContaining(['Number', 'parseInt', 'String']));
+    expect(v.SETTING_CONVERSIONS).not.toContain('fetch');
+    expect(v.ENVIRONMENT_OBJECT.join('.')).toBe('process.env');
+  });
   it.each(cases(['values', 'entries', 'keys', 'forEach'], ['get', 'has', 'set', 'map']))('isIterationMethod(%s) → %s', (n, want) => expect(v.isIterationMethod(n)).toBe(want));
   it.each(cases(['global', 'globalThis', 'window'], ['process', 'self']))('isGlobalObject(%s) → %s', (n, want) => expect(v.isGlobalObject(n)).toBe(want));
   it.each(cases(['res', 'reply', 'ctx', 'c', 'console', 'this.logger', 'JSON', 'socket', 'app', 'process', 'body'], ['prisma', 'db', 'accounts', 'req']))(

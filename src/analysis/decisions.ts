@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { ENVIRONMENT_OBJECT, SETTING_CONVERSIONS } from './vocabulary/values';
 import { isJobProcessor } from './job-processors';
 import { AFTER_RESPONSE_CALLEES, DECORATED_EVENT_MODULES, isPromiseStep, PROMISE_GATHERERS, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
 import { cradleName, instanceOfClass } from './values';
@@ -1731,9 +1732,8 @@ function settingOnly(e: ts.Expression): boolean {
   if (ts.isLiteralExpression(x) || ts.isNoSubstitutionTemplateLiteral(x) || x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword) return true;
   if (ts.isPrefixUnaryExpression(x)) return settingOnly(x.operand);
   if (ts.isBinaryExpression(x)) return settingOnly(x.left) && settingOnly(x.right);
-  if (ts.isPropertyAccessExpression(x)) return chainNames(x).slice(0, 2).join('.') === 'process.env';
-  if (ts.isCallExpression(x) && ts.isIdentifier(x.expression) && ['Number', 'parseInt', 'parseFloat', 'String', 'Boolean'].includes(x.expression.text))
-    return x.arguments.length > 0 && settingOnly(x.arguments[0]);
+  if (ts.isPropertyAccessExpression(x)) return chainNames(x).slice(0, 2).join('.') === ENVIRONMENT_OBJECT.join('.');
+  if (ts.isCallExpression(x) && ts.isIdentifier(x.expression) && SETTING_CONVERSIONS.includes(x.expression.text)) return x.arguments.length > 0 && settingOnly(x.arguments[0]);
   return false;
 }
 
@@ -2027,6 +2027,16 @@ function leavesJob(n: ts.IfStatement): { kind: RefusalKind; decides: boolean; th
  * advanceRollouts() })`, `setInterval(sweep, ms)`): it runs in that work, with no response either.
  */
 function calledOnlyLater(fn: ts.FunctionLikeDeclaration): boolean {
+  const known = onlyLater.get(fn);
+  if (known !== undefined) return known;
+  const answer = callersAllLater(fn);
+  onlyLater.set(fn, answer);
+  return answer;
+}
+
+const onlyLater = new WeakMap<ts.FunctionLikeDeclaration, boolean>();
+
+function callersAllLater(fn: ts.FunctionLikeDeclaration): boolean {
   const name = ts.isFunctionDeclaration(fn) ? fn.name?.text : fn.parent && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
   if (!name) return false;
   let calls = 0;

@@ -42,6 +42,13 @@ export const CONVERSIONS: readonly Conversion[] = [
   ...['all', 'fromEntries', 'entries', 'values', 'freeze', 'concat'].map((name) => ({ name, kind: 'combine' as const })),
 ];
 
+/**
+ * A setting the code makes from literals or its environment (`Number(process.env.LIMIT ?? 500)`): the
+ * conversions it is passed through, and where the environment is read.
+ */
+export const SETTING_CONVERSIONS: readonly string[] = ['Number', 'parseInt', 'parseFloat', 'String', 'Boolean'];
+export const ENVIRONMENT_OBJECT: readonly [string, string] = ['process', 'env'];
+
 /** Array methods whose callback's first parameter is each element of the receiver: `ids.map((id) => …)`. */
 export const ELEMENT_ITERATORS: readonly string[] = ['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find', 'findIndex', 'reduce'];
 
