@@ -2027,40 +2027,39 @@ function leavesJob(n: ts.IfStatement): { kind: RefusalKind; decides: boolean; th
  * advanceRollouts() })`, `setInterval(sweep, ms)`): it runs in that work, with no response either.
  */
 function calledOnlyLater(fn: ts.FunctionLikeDeclaration): boolean {
-  const known = onlyLater.get(fn);
-  if (known !== undefined) return known;
-  const answer = callersAllLater(fn);
-  onlyLater.set(fn, answer);
-  return answer;
+  const name = ts.isFunctionDeclaration(fn) ? fn.name?.text : fn.parent && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
+  const sites = name !== undefined ? callSites(fn.getSourceFile()).get(name) : undefined;
+  return sites !== undefined && sites.calls > 0 && sites.later === sites.calls;
 }
 
-const onlyLater = new WeakMap<ts.FunctionLikeDeclaration, boolean>();
+const sitesByFile = new WeakMap<ts.SourceFile, Map<string, { calls: number; later: number }>>();
 
-function callersAllLater(fn: ts.FunctionLikeDeclaration): boolean {
-  const name = ts.isFunctionDeclaration(fn) ? fn.name?.text : fn.parent && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
-  if (!name) return false;
-  let calls = 0;
-  let later = 0;
-  const visit = (n: ts.Node): void => {
-    if (ts.isIdentifier(n) && n.text === name && n.parent && n !== (fn as ts.FunctionDeclaration).name && !(ts.isVariableDeclaration(n.parent) && n.parent.name === n)) {
-      const p = n.parent;
-      const called = ts.isCallExpression(p) && p.expression === n;
-      const handed = ts.isCallExpression(p) && p.arguments.includes(n) && AFTER_RESPONSE_CALLEES.includes(chainNames(p.expression).at(-1) ?? '');
-      if (called || handed) {
-        calls++;
-        if (handed) later++;
-        else
-          for (let f: ts.Node | undefined = p.parent; f; f = f.parent)
-            if (isFunctionLike(f)) {
-              if (runsAfterResponse(f)) later++;
-              break;
-            }
-      }
+/**
+ * Where a file calls or hands on each name, counted in one pass: `name(…)`, and `name` handed to a timer,
+ * listener or queue (`setInterval(sweep, ms)`); `later` counts the sites inside such work.
+ */
+function callSites(sf: ts.SourceFile): Map<string, { calls: number; later: number }> {
+  let out = sitesByFile.get(sf);
+  if (out) return out;
+  const sites = new Map<string, { calls: number; later: number }>();
+  const visit = (n: ts.Node, inLater: boolean): void => {
+    if (ts.isCallExpression(n)) {
+      const callee = skipOuter(n.expression);
+      const count = (name: string, later: boolean): void => {
+        const at = sites.get(name) ?? { calls: 0, later: 0 };
+        at.calls++;
+        if (later) at.later++;
+        sites.set(name, at);
+      };
+      if (ts.isIdentifier(callee)) count(callee.text, inLater);
+      if (AFTER_RESPONSE_CALLEES.includes(chainNames(n.expression).at(-1) ?? ''))
+        for (const a of n.arguments) if (ts.isIdentifier(skipOuter(a))) count((skipOuter(a) as ts.Identifier).text, true);
     }
-    ts.forEachChild(n, visit);
+    ts.forEachChild(n, (c) => visit(c, inLater || (isFunctionLike(c) && runsAfterResponse(c))));
   };
-  visit(fn.getSourceFile());
-  return calls > 0 && later === calls;
+  visit(sf, false);
+  sitesByFile.set(sf, (out = sites));
+  return out;
 }
 
 /** A method an event module's decorator makes a listener of (`@OnEvent('loan.shipped')` from `@nestjs/event-emitter`). */
