@@ -2015,11 +2015,15 @@ function leavesJob(n: ts.IfStatement): { kind: RefusalKind; decides: boolean; th
   // (the function it sits in, or one that runs it in place: a transaction's callback inside a listener)
   for (let owner: ts.Node | undefined = n.parent; owner; owner = owner.parent) {
     if (!isFunctionLike(owner)) continue;
-    if (isJobProcessor(owner) || runsAfterResponse(owner) || decoratedListener(owner) || calledOnlyLater(owner))
-      return { kind: 'auth', decides: true, throws: ts.isThrowStatement(end) };
+    if (leavesAsRefusal(owner)) return { kind: 'auth', decides: true, throws: ts.isThrowStatement(end) };
     if (!isCallbackArgument(owner) || runsAfterResponse(owner)) return undefined;
   }
   return undefined;
+}
+
+/** Work with no response to refuse, which refuses by leaving: a job's processor, a timer's, listener's or schedule's work. */
+export function leavesAsRefusal(fn: ts.FunctionLikeDeclaration): boolean {
+  return isJobProcessor(fn) || runsAfterResponse(fn) || decoratedListener(fn) || calledOnlyLater(fn);
 }
 
 /**

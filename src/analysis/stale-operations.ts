@@ -12,7 +12,7 @@ import {
 } from './vocabulary/deferral';
 import { documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { jobQueues, processorsFor } from './job-queues';
-import { callResolver, Decisions, isCallbackArgument, refusalMappings, type Check } from './decisions';
+import { callResolver, Decisions, isCallbackArgument, leavesAsRefusal, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
 import { declaredType, isFunctionLike, Modules, propertyNameText, returnedExpressions } from './modules';
 import { chainNames, operationOf, performedOperation, registersHandler, type CallResolver, type Operation } from './operations';
@@ -91,7 +91,7 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const out: StaleOperation[] = [];
   // … or throws an error class of the file that carries a refusing status (`class LeaseError extends Error { status = 409 }`)
   const ownErrors = THROW_NEW_TEXT.test(facts.text) && ERROR_STATUS_TEXT.test(facts.text);
-  // (work with no response to refuse refuses by leaving: any function of a file that holds some may)
+  // (a file that holds work with no response to refuse: a job, a timer, a schedule, a listener)
   const leaves = DEFERRED_WORK_TEXT.test(facts.text);
   // a function can only decide when a refusal is written in it or in a helper of this file it calls
   // (an error class of the file that carries its status refuses too, thrown in the helper: `assertConsentCovers(…)`)
@@ -100,7 +100,14 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
   const refuses = (fn: ts.Node): boolean => {
     let known = refusing.get(fn);
     if (known === undefined)
-      refusing.set(fn, (known = leaves || mayRefuseIn(facts.text.slice(fn.pos, fn.end)) || (ownErrors && isFunctionLike(fn) && decisions.throwsImportedRefusal(fn, false))));
+      refusing.set(
+        fn,
+        (known =
+          mayRefuseIn(facts.text.slice(fn.pos, fn.end)) ||
+          // (work with no response to refuse, or a function that hands some to a timer or schedule, refuses by leaving)
+          (leaves && (DEFERRED_WORK_TEXT.test(facts.text.slice(fn.pos, fn.end)) || (isFunctionLike(fn) && leavesAsRefusal(fn)))) ||
+          (ownErrors && isFunctionLike(fn) && decisions.throwsImportedRefusal(fn, false))),
+      );
     return known;
   };
   // only a call named like a function of this file that refuses, or calls one that does, can reach a
