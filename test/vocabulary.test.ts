@@ -733,8 +733,8 @@ describe('job queues', () => {
   });
   it.each(
     cases(
-      ["import { Worker } from 'bullmq'", 'setTimeout(run, 10)', "cron.schedule('1 * * * *', tick)", "@OnEvent('loan.shipped')"],
-      ['await db.update()', 'scheduled(x)', 'res.json({})'],
+      ["import { Worker } from 'bullmq'", "cron.schedule('1 * * * *', tick)", "@OnEvent('loan.shipped')"],
+      ['await db.update()', 'scheduled(x)', 'res.json({})', 'setTimeout(run, 10)'],
     ),
   )('DEFERRED_WORK_TEXT.test(%s) → %s', (t, want) => expect(v.DEFERRED_WORK_TEXT.test(t)).toBe(want));
   it("each library's processor is handed the library's Job type", () => {
