@@ -104,7 +104,7 @@ export function staleOperationsInFile(facts: FileFacts): StaleOperation[] {
         fn,
         (known =
           mayRefuseIn(facts.text.slice(fn.pos, fn.end)) ||
-          // (work with no response to refuse, or a function that hands some to a timer or schedule, refuses by leaving)
+          // (work with no response to refuse, or a function that hands some to a schedule, a job queue or a decorated listener, refuses by leaving)
           (leaves && (DEFERRED_WORK_TEXT.test(facts.text.slice(fn.pos, fn.end)) || (isFunctionLike(fn) && leavesAsRefusal(fn)))) ||
           (ownErrors && isFunctionLike(fn) && decisions.throwsImportedRefusal(fn, false))),
       );
