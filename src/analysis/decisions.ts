@@ -933,7 +933,7 @@ export class Decisions {
     // the request's own body, read by a function handed the request (`await readJson(req)` iterating `req`, a body
     // parser of a package): what the client sent, not state other requests change
     // (a function the tool cannot see is taken for one only when handed the request and settings: `getRawBody(req, { limit: '1mb' })`)
-    if (call.arguments[0] && isRequestLike(skipOuter(call.arguments[0])) && (helper ? readsOnlyItsRequest(helper) : call.arguments.slice(1).every((a) => settingsOnly(a))))
+    if (call.arguments[0] && isRequestLike(skipOuter(call.arguments[0])) && (helper ? readsOnlyItsRequest(helper) : call.arguments.slice(1).every((a) => literalOptions(a))))
       return false;
     // a script that checks and writes on the server (`redis.eval(RESERVE, 1, key, limit)` that `INCR`s what it tested),
     // here or in a helper: a reservation, not a read — what it decided on it changed itself
@@ -2115,50 +2115,35 @@ function answerItself(cond: ts.Expression): boolean {
 }
 
 /** A literal, or an object or array of literals: `{ limit: '1mb', encoding: true }`. */
-function settingsOnly(e: ts.Expression): boolean {
+function literalOptions(e: ts.Expression): boolean {
   const x = skipOuter(e);
-  if (ts.isObjectLiteralExpression(x)) return x.properties.every((p) => ts.isPropertyAssignment(p) && settingsOnly(p.initializer));
-  if (ts.isArrayLiteralExpression(x)) return x.elements.every((el) => settingsOnly(el));
+  if (ts.isObjectLiteralExpression(x)) return x.properties.every((p) => ts.isPropertyAssignment(p) && literalOptions(p.initializer));
+  if (ts.isArrayLiteralExpression(x)) return x.elements.every((el) => literalOptions(el));
   return isConstantValue(x);
 }
 
 /** A function whose only waits are on its first parameter, the request: `for await (const chunk of req)`, `await text(req)`. */
 function readsOnlyItsRequest(fn: ts.FunctionLikeDeclaration): boolean {
   const param = fn.parameters[0]?.name;
-  if (!param || !ts.isIdentifier(param) || !fn.body) return false;
+  if (!param || !ts.isIdentifier(param)) return false;
   const isParam = (e: ts.Expression): boolean => {
     const x = skipOuter(e);
     return ts.isIdentifier(x) && x.text === param.text;
   };
-  // (a method of the request, `req.text()`, or a function handed the request alone, `rawBody(req)`)
+  // (the request itself, a method of it, `req.text()`, or a function handed the request alone, `rawBody(req)`)
   const onRequest = (e: ts.Expression): boolean => {
     const x = skipOuter(e);
     if (!ts.isCallExpression(x)) return isParam(x);
     const callee = skipOuter(x.expression);
     return (ts.isPropertyAccessExpression(callee) && isParam(callee.expression)) || (x.arguments.length === 1 && isParam(x.arguments[0]));
   };
-  let only = true;
-  let read = false;
-  const visit = (n: ts.Node): void => {
-    if (!only || (n !== fn.body && isFunctionLike(n))) return;
-    if (ts.isAwaitExpression(n)) {
-      if (onRequest(n.expression)) read = true;
-      else only = false;
-    }
-    if (ts.isForOfStatement(n) && n.awaitModifier) {
-      if (isParam(n.expression)) read = true;
-      else only = false;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(fn.body);
-  // (and hands back no other promise: `return RoleGrant.findOne({ subject: ctx.user })` reads the store)
-  // (a pure function of what was read, `JSON.parse(text)`, hands back a value)
+  // (and hands back no other promise: `return RoleGrant.findOne({ subject: ctx.user })` reads the store; a pure
+  // function of what was read, `JSON.parse(text)`, hands back a value)
   const pure = (r: ts.Expression): boolean => {
     const x = skipOuter(r);
     return !ts.isCallExpression(x) || onRequest(x) || PURE_NAMESPACES.includes(chainNames(x.expression)[0] ?? '');
   };
-  return only && read && returnedExpressions(fn).every(pure);
+  return waitsOnlyOn(fn, onRequest) && returnedExpressions(fn).every(pure);
 }
 
 /** Inside a guard's method (`canActivate`), where `return false` refuses the request. */
@@ -2616,18 +2601,23 @@ function gatheredCalls(init: ts.Expression): (ts.Expression | undefined)[] | und
 
 /** A function whose every wait is a signature check over what it was given (`await jwtVerify(token, jwks, …)`): it reads no state. */
 function onlyVerifiesSignatures(fn: ts.FunctionLikeDeclaration): boolean {
+  return waitsOnlyOn(fn, (e) => ts.isCallExpression(e) && SIGNATURE_VERIFIERS.includes(chainNames(e.expression).at(-1) ?? ''));
+}
+
+/** A function that waits, and only on what `accepts` takes: each `await`'s operand, and what a `for await` walks. */
+function waitsOnlyOn(fn: ts.FunctionLikeDeclaration, accepts: (awaited: ts.Expression) => boolean): boolean {
   if (!fn.body) return false;
-  let verifies = false;
+  let waits = false;
   let other = false;
   const visit = (n: ts.Node): void => {
-    if (other || (n !== fn && isFunctionLike(n))) return;
-    if (ts.isAwaitExpression(n)) {
-      const e = skipOuter(n.expression);
-      if (ts.isCallExpression(e) && SIGNATURE_VERIFIERS.includes(chainNames(e.expression).at(-1) ?? '')) verifies = true;
+    if (other || (n !== fn.body && isFunctionLike(n))) return;
+    const awaited = ts.isAwaitExpression(n) ? n.expression : ts.isForOfStatement(n) && n.awaitModifier ? n.expression : undefined;
+    if (awaited) {
+      if (accepts(skipOuter(awaited))) waits = true;
       else other = true;
     }
     ts.forEachChild(n, visit);
   };
   visit(fn.body);
-  return verifies && !other;
+  return waits && !other;
 }

@@ -547,19 +547,16 @@ function helperElsewhere(call: ts.CallExpression, facts: FileFacts, decisions: D
   // (a read through it, or a call in a window, left here by the pass over the file alone)
   if (waited && (importedRelative(call, facts.sourceFile) || declaredElsewhere(call, facts.sourceFile))) return true;
   // (a call not waited for hands on the work the helper defers past the response: `scheduleDisposal(db, lot)` whose timer writes)
-  return waited ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined : decisions.asserts(fn) || defersOperation(fn, decisions.resolve);
+  return waited
+    ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined
+    : decisions.asserts(fn) || deferredOperation(fn, decisions.resolve) !== undefined;
 }
 
 /**
- * A helper that leaves an operation to run after the response, in a timer, listener or queue of its
- * own (`setTimeout(async () => { await db('lots').update(…) }, grace)`): its caller goes on at once,
- * the write comes later.
+ * The first operation a helper leaves to run after the response, in a timer, listener or queue of its
+ * own (`setTimeout(async () => { await db('lots').update(…) }, grace)`), and the call that defers it:
+ * its caller goes on at once, the write comes later.
  */
-function defersOperation(fn: ts.FunctionLikeDeclaration, resolve: CallResolver): boolean {
-  return deferredOperation(fn, resolve) !== undefined;
-}
-
-/** The first operation a helper leaves to a timer, listener or queue of its own, and the call that defers it. */
 function deferredOperation(fn: ts.FunctionLikeDeclaration, resolve: CallResolver): { op: Operation; boundary: ts.CallExpression } | undefined {
   let found: { op: Operation; boundary: ts.CallExpression } | undefined;
   const inside = (later: ts.FunctionLikeDeclaration): Operation | undefined => {
