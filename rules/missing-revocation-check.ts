@@ -55,6 +55,8 @@ This rule reports at \`note\` level: a missing revocation check is a gap that ma
 certificate has to be withdrawn, not a way in by itself, and deployments with short-lived
 certificates have a legitimate reason to go without one.`,
   messages: {
+    someRequestsOnly:
+      '{{server}} requests client certificates but sets no `crl`, and its own revocation check runs on some requests only: the routes it does not guard still serve a certificate revoked after issue',
     noCrl:
       '{{server}} requests client certificates (`requestCert: true`) but sets no `crl`, and the project has no revocation check of its own: a certificate revoked after issue keeps working',
     noCrlMaybe:
@@ -69,14 +71,21 @@ certificates have a legitimate reason to go without one.`,
           // only servers that surely ask for client certificates, with options we could read whole
           if (!(request?.literal === true || request?.mayBeTrue) || !complete || values.has('crl') || [...values.keys()].some(bringsOwnContext)) continue;
           // a CRL loaded after the server was made, or a revocation check of the app's own
-          if (project.servers.reloadsCrl(server) || project.servers.checksRevocationItself(server)) continue;
+          if (project.servers.reloadsCrl(server)) continue;
+          const own = project.servers.ownRevocationCheck(server);
+          if (own?.everyRequest) continue;
+          const related = [{ node: request.node, message: 'client certificates are requested here' }];
           // (the call as a whole, from its first line: `https\n  .createServer(…)` is reported on `https`)
-          context.report({
-            messageId: request.literal === true ? 'noCrl' : 'noCrlMaybe',
-            node: server.call,
-            data: { server: code(server.label) },
-            related: [{ node: request.node, message: 'client certificates are requested here' }],
-          });
+          if (own) {
+            context.report({
+              messageId: 'someRequestsOnly',
+              node: server.call,
+              data: { server: code(server.label) },
+              related: [...related, { node: own.call, message: 'revocation is checked here, on some requests only' }],
+            });
+            continue;
+          }
+          context.report({ messageId: request.literal === true ? 'noCrl' : 'noCrlMaybe', node: server.call, data: { server: code(server.label) }, related });
         }
       },
     };

@@ -2,10 +2,11 @@ import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction, rejects } from './dominance';
 import { collectNames, references } from './guards';
-import type { Key } from './handlers';
-import { declaredType, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
+import type { Fn, Key } from './handlers';
+import { declaredType, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import { CONTEXT_FACTORY_KEYS, TRPC_HANDLER, TRPC_PLAIN_SERVER, TRPC_STANDALONE_MODULE } from './vocabulary/api-layers';
+import { isConnectionEvent } from './vocabulary/frameworks';
 import { namesRevocation } from './vocabulary/identity-sources';
 import { sqlTables, sqlVerbOf } from './vocabulary/sql';
 import {
@@ -20,6 +21,12 @@ import {
   TLS_MODULE_TEXT,
   tlsOptionsProperty,
 } from './vocabulary/tls';
+
+/** A revocation check the app does itself on what a server serves: the first lookup, and whether some lookup runs before every request. */
+export interface RevocationCheck {
+  call: ts.CallExpression;
+  everyRequest: boolean;
+}
 
 /** A TLS option as the server will see it. */
 export interface OptionValue {
@@ -193,22 +200,28 @@ export class TlsServers {
     return false;
   }
 
-  private ownRevocationChecks?: Set<TlsServer>;
+  private ownRevocationChecks?: Map<TlsServer, RevocationCheck>;
   /**
    * Whether the server's requests pass a revocation check the application does itself: a check that
    * turns the connection or request away on what a revocation lookup of **this certificate** says —
    * its serial or fingerprint against a revocation list (`if (revokedSerials.has(cert.serialNumber))
    * return 401`), an OCSP or CRL lookup's result (`if (status.type !== 'good') throw …`, also in the
    * lookup's callback) — in code the server runs (every server, when the code cannot be tied to
-   * one). A name alone never counts: not an import of an OCSP package, not a call that names
+   * one), before every request it serves. A name alone never counts: not an import of an OCSP package, not a call that names
    * revocation but takes no certificate or decides nothing (`revokePreferences(user)`).
    */
   checksRevocationItself(server: TlsServer): boolean {
-    return (this.ownRevocationChecks ??= this.serversWithOwnRevocationCheck()).has(server);
+    return this.ownRevocationCheck(server)?.everyRequest === true;
   }
 
-  private serversWithOwnRevocationCheck(): Set<TlsServer> {
-    const out = new Set<TlsServer>();
+  /** The app's own revocation check on what `server` serves, and whether it runs before every request (`checkedOnEveryRequest`). */
+  ownRevocationCheck(server: TlsServer): RevocationCheck | undefined {
+    return (this.ownRevocationChecks ??= this.serversWithOwnRevocationCheck()).get(server);
+  }
+
+  private serversWithOwnRevocationCheck(): Map<TlsServer, RevocationCheck> {
+    const out = new Map<TlsServer, RevocationCheck>();
+    const checks: ts.CallExpression[] = [];
     for (const facts of this.project.facts.values()) {
       const revocationModules = new Set([...facts.bindings.values()].filter((b) => namesRevocation(b.module)).map((b) => b.local));
       if (!namesRevocation(facts.text)) continue;
@@ -238,11 +251,73 @@ export class TlsServers {
             return this.project.identity.isIdentity(x);
           };
           if (!call.arguments.some(ofClient)) continue;
-          if (rejectsOnLookup(call)) this.servingNode(call).forEach((s) => out.add(s));
+          if (rejectsOnLookup(call)) checks.push(call);
         }
       }
     }
+    const byServer = new Map<TlsServer, ts.CallExpression[]>();
+    for (const call of checks) for (const s of this.servingNode(call)) byServer.set(s, [...(byServer.get(s) ?? []), call]);
+    for (const [server, calls] of byServer) out.set(server, { call: calls[0], everyRequest: this.checkedOnEveryRequest(server, calls) });
     return out;
+  }
+
+  /**
+   * Whether the revocation checks `calls` run before every request `server` serves: each of its routes
+   * (route handlers, NestJS routes, resolvers and procedures, a node server's request listener) runs a
+   * check itself or is preceded by a function that does (middleware, hook, guard: the guard question
+   * of `Handlers.gatedBefore`), or a connection listener of the server checks every connection. A
+   * check reached only on some routes (`if (resource === 'guest-passes') return issueGuestPass(…)`
+   * with the lookup inside) leaves the others open. When the tool cannot see how a check is reached
+   * (a function no registration or call of the project leads to: a route table it cannot read), or
+   * sees no route of the server, the check is taken as covering, as before.
+   */
+  private checkedOnEveryRequest(server: TlsServer, calls: readonly ts.CallExpression[]): boolean {
+    const handlers = this.project.handlers;
+    const running = new Set<ts.Node>();
+    let unseen = false;
+    // the functions that run a check whenever they run: its own, then callers that call one outside a branch on request input
+    const visit = (node: ts.Node, depth: number): void => {
+      const fn = enclosingFunction(node);
+      if (!fn || depth > 8 || this.branchesOnRequest(node, fn)) return;
+      if (running.has(fn)) return;
+      running.add(fn);
+      if (handlers.isEntry(fn)) return;
+      if (isInlineCallback(fn)) return visit(fn.parent, depth + 1);
+      const callers = handlers.callersOf(fn);
+      if (callers.length === 0) unseen = true;
+      for (const c of callers) visit(c, depth + 1);
+    };
+    for (const call of calls) visit(call, 0);
+    if (unseen) return true;
+    const serves = (fn: Fn): boolean => this.servingAny(new Set<Key>([fn, ...handlers.receiversOf(fn)])).includes(server);
+    const routes: Fn[] = [];
+    for (const fn of handlers.entries()) {
+      if (!serves(fn)) continue;
+      const regs = handlers.registrationsOf(fn);
+      // a connection listener that checks covers every request on the connection; one that does not is no route
+      const connection = regs.filter((r) => r.method === 'listener' && isConnectionListener(r.call));
+      if (connection.length > 0 && running.has(fn)) return true;
+      if (connection.length > 0 && connection.length === regs.length) continue;
+      // middleware and hooks run before routes; they are asked about as what precedes them
+      if (regs.length > 0 && regs.every((r) => r.method === 'use' || r.method === 'hook')) continue;
+      if (regs.length === 0 && handlers.isNestGuard(fn)) continue;
+      routes.push(fn);
+    }
+    return routes.every((r) => running.has(r) || handlers.gatedBefore(r, (f) => running.has(f)) === true);
+  }
+
+  /** `node` runs only on some requests its function serves: in a branch, case or operand whose choice rests on request input (a route's path, a query field). */
+  private branchesOnRequest(node: ts.Node, fn: Fn): boolean {
+    const requestValues = this.project.requestValues;
+    const onRequest = (e: ts.Node): boolean => requestValues.requestReadIn(e) !== undefined;
+    for (let n: ts.Node = node; n.parent && n !== fn; n = n.parent) {
+      const p = n.parent;
+      if (ts.isIfStatement(p) && p.expression !== n && onRequest(p.expression)) return true;
+      if (ts.isConditionalExpression(p) && p.condition !== n && onRequest(p.condition)) return true;
+      if (ts.isCaseClause(p) && ts.isSwitchStatement(p.parent.parent) && onRequest(p.parent.parent.expression)) return true;
+      if (ts.isBinaryExpression(p) && p.right === n && isShortCircuit(p.operatorToken.kind) && onRequest(p.left)) return true;
+    }
+    return false;
   }
 
   /** The servers an app, router or handler key is served by (directly or through mounts). */
@@ -499,6 +574,17 @@ const COMPARISONS = new Set([
   ts.SyntaxKind.InKeyword,
   ts.SyntaxKind.InstanceOfKeyword,
 ]);
+
+/** `server.on('secureConnection', fn)`: a listener that runs once per connection, before its requests. */
+function isConnectionListener(call: ts.CallExpression): boolean {
+  const event = call.arguments[0] && skipOuter(call.arguments[0]);
+  return event !== undefined && ts.isStringLiteralLike(event) && isConnectionEvent(event.text);
+}
+
+/** `a && b`, `a || b`, `a ?? b`: the right side runs only on some values of the left. */
+function isShortCircuit(kind: ts.SyntaxKind): boolean {
+  return kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken;
+}
 
 /**
  * A revocation lookup's answer turns the client away: the call in the condition of a refusing `if`,

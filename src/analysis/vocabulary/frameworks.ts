@@ -57,6 +57,8 @@ export const ROUTE_CHAIN_METHODS: readonly string[] = ['route', 'routes', 'baseP
 export const EARLY_HOOKS: readonly string[] = ['onRequest', 'preParsing', 'preValidation', 'preHandler'];
 /** Events of node servers whose listeners run per request or connection. */
 export const SERVER_LISTENER_EVENTS: readonly string[] = ['request', 'secureConnection', 'connection', 'stream'];
+/** Of those, the events a server emits once per connection, before any request on it: a check there covers every request the connection carries. */
+export const CONNECTION_EVENTS: readonly string[] = ['secureConnection', 'connection'];
 /** Wrappers that share a Fastify plugin's instance with its parent (`fastify-plugin`). */
 /** Fastify's way to put a value on the instance every plugin sees: `app.decorate('authz', service)`, read as `app.authz`. */
 export const INSTANCE_DECORATE = 'decorate';
@@ -82,6 +84,10 @@ export function isEarlyHook(name: string): boolean {
 
 export function isServerListenerEvent(name: string): boolean {
   return listenerEvents.has(name);
+}
+
+export function isConnectionEvent(name: string): boolean {
+  return CONNECTION_EVENTS.includes(name);
 }
 
 /** `fp(plugin)`, `fastifyPlugin(plugin)`, anything named like a plugin wrapper. */
