@@ -33,7 +33,7 @@ import {
   statusRefusal,
   type RefusalKind,
 } from './vocabulary/refusals';
-import { DRIVER_RESULT_FIELDS, ENTITY_RELOADS, FILTER_KEYS, QUERY_TABLE_CALLS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
+import { DRIVER_RESULT_FIELDS, ENTITY_RELOADS, FILTER_KEYS, initializesDatabaseHandle, QUERY_BUILDER, QUERY_TABLE_CALLS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
 import { isServerScriptCall, scriptWrites } from './vocabulary/operations';
 import { enclosingFunction, isHandedByName } from './dominance';
@@ -349,14 +349,16 @@ export class Decisions {
   /**
    * Whether a helper does work itself: an operation in it other than a request whose answer its own
    * check tests (`if (!(await allow(partnerId, action))) throw new ScopeDenied()` with `allow` asking a
-   * policy service with `POST`: it asks, it does not act).
+   * policy service with `POST`: it asks, it does not act). A request refused with a conflict
+   * (`if (res.status === 409) throw …` after `POST /holds`) was a write the other service could not
+   * make — a slot already held, a limit reached — so it acts.
    */
   worksItself(fn: ts.FunctionLikeDeclaration): boolean {
     const kind = performedOperation(fn, this.resolve, 1);
     if (kind !== 'http') return kind !== undefined;
     const asked = new Set<ts.Node>(
       this.checksIn(fn, 1)
-        .filter((c) => c.refusal)
+        .filter((c) => c.refusal !== undefined && c.refusal !== 'conflict')
         .map((c) => c.call),
     );
     let acts = false;
@@ -1140,12 +1142,13 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
     if (same.some(names)) return true;
     // (the same filter asked by another method, `Shift.findOne({ …, zones: code }).lean()` in the refusing helper and
     // `Shift.exists({ …, zones: code })` in the one that answers)
-    const readsOf = (c: Check): ts.CallExpression[] => {
-      const fn = c.via ?? resolve(c.call);
-      return fn?.body ? awaitedReads(fn) : [c.call];
-    };
+    const readsOf = (c: Check): ts.CallExpression[] => readsBehind(c, resolve);
     const filters = new Set(readsOf(decision).flatMap(chainFilterTexts));
     if (filters.size > 0 && readsOf(later).some((r) => chainFilterTexts(r).some((f) => filters.has(f)))) return true;
+    // (the same table or model named another way: `getRepository(AgentEntitlement).findOne(…)` in the refusing helper,
+    // `em.findOne(AgentEntitlement, { …, lock })` in the write's transaction; `RecallOfficer.findOne(…)` in both)
+    const tables = new Set(readsOf(decision).flatMap((c) => [...tableKeys(c, resolve)]));
+    if (tables.size > 0 && readsOf(later).some((c) => [...tableKeys(c, resolve)].some((t) => tables.has(t)))) return true;
     // (a read through a client that names no table or key, `redis.hGet(rolesKey(c), userId)`: the same question
     // only when asked the same way of the same values — not `hGet(rolesKey(c), targetUserId)` about another member)
     return same.length > 0 && sameReadAsked(decision, later, resolve);
@@ -1158,16 +1161,35 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
   }
   if (later.shared || decision.shared) return later.shared !== undefined && decision.shared !== undefined && placeKey(later.shared) === placeKey(decision.shared);
   const asked = readSubject(decision.call);
-  const reads = [later.call, ...gatheredAlongside(later)];
+  const reads = [...new Set([later.call, ...readsBehind(later, resolve), ...gatheredAlongside(later)])];
   if (reads.some((c) => readSubject(c) === asked)) return true;
   // the same table through the ORM and in SQL (`prisma.orgMember.findFirst(…)`, then in a transaction
-  // `` tx.$queryRaw`SELECT role FROM org_members … FOR UPDATE` ``)
-  const tables = tableKeys(decision.call);
-  if (tables.size > 0 && reads.some((c) => [...tableKeys(c)].some((t) => tables.has(t)))) return true;
+  // `` tx.$queryRaw`SELECT role FROM org_members … FOR UPDATE` ``); a decision on what a helper of the app
+  // read is asked again by a read of the helper's table (`findActiveRegistration(db, no)` reading
+  // `db('dea_registrations')`, then in the write's transaction `trx('dea_registrations')…forShare()`)
+  const decisionReads = [...new Set([decision.call, ...readsBehind(decision, resolve)])];
+  const tables = new Set(decisionReads.flatMap((c) => [...tableKeys(c, resolve)]));
+  if (tables.size > 0 && reads.some((c) => [...tableKeys(c, resolve)].some((t) => tables.has(t)))) return true;
   // the same filter asked again through another handle (`this.grants.findOneBy({ operatorCn, rackId, scope })`, then in a
   // transaction `manager.findOne(PowerGrant, { where: { operatorCn, rackId, scope }, lock })`)
-  const filters = filterTexts(decision.call);
+  const filters = new Set(decisionReads.flatMap((c) => [...filterTexts(c)]));
   return filters.size > 0 && reads.some((c) => [...filterTexts(c)].some((f) => filters.has(f)));
+}
+
+/**
+ * The reads a check's call stands for: the call itself, or — when it calls a helper of the app (one
+ * that refuses, or one that reads and hands back what it read, awaited or not: `return
+ * db('dea_registrations').where(…).first()`) — the helper's reads.
+ */
+function readsBehind(check: Check, resolve: CallResolver | undefined): ts.CallExpression[] {
+  const fn = check.via ?? resolve?.(check.call);
+  if (!fn?.body) return [check.call];
+  const out = awaitedReads(fn);
+  for (const r of returnedExpressions(fn)) {
+    const call = readCall(r);
+    if (call && operationOf(call) === undefined && !out.includes(call)) out.push(call);
+  }
+  return out.length > 0 ? out : [check.call];
 }
 
 /** Whether a function of the app calls `target`, itself or through the functions it calls (two deep). */
@@ -1193,7 +1215,7 @@ function callsThrough(fn: ts.FunctionLikeDeclaration, target: ts.FunctionLikeDec
  * The tables a read asks, by name in one spelling: the tables its SQL names, or the model an ORM's
  * delegate names (`prisma.orgMember`, `tx.orgMember`): `orgMember`, `org_members` and `OrgMembers` are one.
  */
-function tableKeys(call: ts.CallExpression): Set<string> {
+function tableKeys(call: ts.CallExpression, resolve?: CallResolver): Set<string> {
   const norm = (t: string): string => t.toLowerCase().replace(/_/g, '').replace(/s$/, '');
   const subject = readSubject(call);
   const [receiver, words] = [subject.slice(0, subject.indexOf('|')), subject.slice(subject.indexOf('|') + 1)];
@@ -1203,17 +1225,58 @@ function tableKeys(call: ts.CallExpression): Set<string> {
   // a builder chain names its table (`ctx.db.selectFrom('unit_roles').where(…).executeTakeFirst()`), not its handle's
   const named = builderTables(call);
   if (named.length > 0) return new Set(named.map((t) => norm(t.split(/\s/)[0].split('.').at(-1)!)));
+  const models = resolve ? modelsNamed(call, resolve) : [];
+  if (models.length > 0) return new Set(models.map(norm));
   const parts = receiver.split('.').filter((p) => p !== 'this');
   return parts.length >= 2 ? new Set([norm(parts.at(-1)!)]) : new Set();
 }
 
-/** The tables a query-builder chain names along it: `selectFrom('unit_roles')`, `from('sheets')`. */
+/**
+ * The entity classes and models a read names along its chain: an argument that is a class (TypeORM's
+ * `em.findOne(AgentEntitlement, …)`, `dataSource.getRepository(AgentEntitlement)`), or a receiver at its
+ * root that is a class or a model a database handle call made (a Sequelize model's `RecallOfficer.findOne(…)`,
+ * Mongoose's `const Shift = model('Shift', schema)`).
+ */
+function modelsNamed(call: ts.CallExpression, resolve: CallResolver): string[] {
+  const out: string[] = [];
+  const model = (e: ts.Identifier): boolean => {
+    const v = resolve.valueOf?.(e);
+    if (!v) return false;
+    if (ts.isClassLike(v)) return true;
+    // (a class imported from a module out of sight: a file judged alone, `import { Dispute } from '../entities'`)
+    if (ts.isImportDeclaration(v) && /^[A-Z][a-z]/.test(e.text)) return true;
+    const made = ts.isCallExpression(v) ? chainNames(v.expression).at(-1) : undefined;
+    return made !== undefined && initializesDatabaseHandle(made);
+  };
+  let n: ts.Node = call;
+  for (; ts.isCallExpression(n); ) {
+    const first = n.arguments[0] && skipOuter(n.arguments[0]);
+    if (first && ts.isIdentifier(first) && model(first)) out.push(first.text);
+    let next: ts.Node = skipOuter(n.expression);
+    while (ts.isPropertyAccessExpression(next)) next = skipOuter(next.expression);
+    n = next;
+  }
+  if (ts.isIdentifier(n) && n !== call.expression && model(n)) out.push(n.text);
+  return out;
+}
+
+/**
+ * The tables a query-builder chain names along it: `selectFrom('unit_roles')`, `from('sheets')`, or the
+ * handle called with the table at its root when the chain goes on to filter or write (Knex's
+ * `trx('dea_registrations').where(…)`, `this.db('orders').update(…)`).
+ */
 function builderTables(call: ts.CallExpression): string[] {
   const out: string[] = [];
+  let outer: string | undefined;
   for (let n: ts.Node = call; ts.isCallExpression(n);) {
     const callee = skipOuter(n.expression);
     const first = n.arguments[0] && skipOuter(n.arguments[0]);
     if (ts.isPropertyAccessExpression(callee) && QUERY_TABLE_CALLS.includes(callee.name.text) && first && ts.isStringLiteralLike(first)) out.push(first.text);
+    else if (first && ts.isStringLiteralLike(first) && outer !== undefined && (QUERY_BUILDER[outer]?.filters || QUERY_BUILDER[outer]?.writes)) {
+      const root = ts.isIdentifier(callee) || (ts.isPropertyAccessExpression(callee) && QUERY_BUILDER[callee.name.text] === undefined);
+      if (root) out.push(first.text);
+    }
+    outer = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
     let next: ts.Node = callee;
     while (ts.isPropertyAccessExpression(next)) next = skipOuter(next.expression);
     n = next;
