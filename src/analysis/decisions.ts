@@ -33,7 +33,16 @@ import {
   statusRefusal,
   type RefusalKind,
 } from './vocabulary/refusals';
-import { DRIVER_RESULT_FIELDS, ENTITY_RELOADS, FILTER_KEYS, initializesDatabaseHandle, QUERY_BUILDER, QUERY_TABLE_CALLS, READ_TARGET_KEYS, RESULT_COUNT_FIELDS } from './vocabulary/data-access';
+import {
+  DRIVER_RESULT_FIELDS,
+  ENTITY_RELOADS,
+  FILTER_KEYS,
+  initializesDatabaseHandle,
+  QUERY_BUILDER,
+  QUERY_TABLE_CALLS,
+  READ_TARGET_KEYS,
+  RESULT_COUNT_FIELDS,
+} from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
 import { isServerScriptCall, scriptWrites } from './vocabulary/operations';
 import { enclosingFunction, isHandedByName } from './dominance';
@@ -1249,7 +1258,7 @@ function modelsNamed(call: ts.CallExpression, resolve: CallResolver): string[] {
     return made !== undefined && initializesDatabaseHandle(made);
   };
   let n: ts.Node = call;
-  for (; ts.isCallExpression(n); ) {
+  for (; ts.isCallExpression(n);) {
     const first = n.arguments[0] && skipOuter(n.arguments[0]);
     if (first && ts.isIdentifier(first) && model(first)) out.push(first.text);
     let next: ts.Node = skipOuter(n.expression);
