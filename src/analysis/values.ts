@@ -42,8 +42,8 @@ interface TraceState {
   /** Some way was cut short (a cycle, the depth or the step limit). */
   cut: boolean;
   steps: number;
-  /** Answers of this question that rested on a cut way. */
-  local: Map<ts.Node, unknown>;
+  /** Answers of this question that rested on a cut way, with the depth they were reached at. */
+  local: Map<ts.Node, { result: unknown; depth: number }>;
 }
 
 /** Methods that put a value into a container (its last argument). */
@@ -112,8 +112,10 @@ export class Values {
     let memo = this.memo.get(leaf as Leaf<unknown>);
     if (!memo) this.memo.set(leaf as Leaf<unknown>, (memo = new Map()));
     if (env === undefined && memo.has(node)) return memo.get(node) as T | undefined;
-    // within one question, a node already answered (even on a cut way) is not walked again
-    if (env === undefined && state.local.has(node)) return state.local.get(node) as T | undefined;
+    // within one question, a node already answered (even on a cut way) is not walked again — unless it is
+    // reached now with more depth to spare than when its way was cut (a long way to it first, then a short one)
+    const known = env === undefined ? state.local.get(node) : undefined;
+    if (known && known.depth <= depth) return known.result as T | undefined;
     seen.add(node);
     const inner: TraceState = { cut: false, steps: state.steps, local: state.local };
     let result: T | undefined;
@@ -126,7 +128,7 @@ export class Values {
     // an answer that rested on a cycle cut short may differ when asked from elsewhere: kept for this question only
     if (env === undefined) {
       if (!inner.cut || result !== undefined) memo.set(node, result);
-      else state.local.set(node, result);
+      else state.local.set(node, { result, depth });
     }
     if (inner.cut) state.cut = true;
     return result;
@@ -360,7 +362,8 @@ export class Values {
 
   /**
    * What a local container is filled with after it is made: `pairs.set(k, v)`, `list.push(v)`,
-   * `seen.add(v)`, `bag[k] = v`, `out.subject = v` — for a binding made empty (`new Map()`, `[]`, `{}`).
+   * `seen.add(v)`, `bag[k] = v`, `out.subject = v`, also into a slot made on the way (`(out[key] ??=
+   * []).push(v)` of a DN parser) — for a binding made empty (`new Map()`, `[]`, `{}`).
    */
   private containerWrites(id: ts.Identifier, decl: ts.VariableDeclaration): ts.Expression[] {
     const init = decl.initializer && skipOuter(decl.initializer);
@@ -372,18 +375,27 @@ export class Values {
     if (!empty) return [];
     const scope = decl.parent.parent.parent;
     const out: ts.Expression[] = [];
+    // (the container itself, or a slot of it made on the way: `(out[key] ??= []).push(v)`, `out[k].push(v)`)
+    const into = (e: ts.Expression, depth = 0): boolean => {
+      const x = skipOuter(e);
+      if (depth > 4) return false;
+      if (ts.isIdentifier(x)) return x.text === id.text;
+      if (ts.isBinaryExpression(x) && (x.operatorToken.kind === SK.QuestionQuestionEqualsToken || x.operatorToken.kind === SK.BarBarEqualsToken || x.operatorToken.kind === SK.EqualsToken))
+        return into(x.left, depth + 1);
+      if (ts.isElementAccessExpression(x)) return into(x.expression, depth + 1);
+      return false;
+    };
     const visit = (n: ts.Node): void => {
-      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === id.text) {
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && into(n.expression.expression)) {
         const method = n.expression.name.text;
         if (CONTAINER_WRITES.includes(method) && n.arguments.length > 0 && this.project.modules.declarationOf(id.text, n) === decl) out.push(n.arguments[n.arguments.length - 1]);
       }
-      // (`bag[k] = v`, and an object filled field by field, `out.subject = v`)
+      // (`bag[k] = v`, `bag[k][j] = v`, and an object filled field by field, `out.subject = v`)
       if (
         ts.isBinaryExpression(n) &&
         n.operatorToken.kind === SK.EqualsToken &&
         (ts.isElementAccessExpression(n.left) || (ts.isPropertyAccessExpression(n.left) && ts.isObjectLiteralExpression(init))) &&
-        ts.isIdentifier(n.left.expression) &&
-        n.left.expression.text === id.text &&
+        (ts.isIdentifier(n.left.expression) ? n.left.expression.text === id.text : ts.isElementAccessExpression(n.left) && into(n.left.expression)) &&
         this.project.modules.declarationOf(id.text, n) === decl
       )
         out.push(n.right);
