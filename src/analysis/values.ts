@@ -380,7 +380,10 @@ export class Values {
       const x = skipOuter(e);
       if (depth > 4) return false;
       if (ts.isIdentifier(x)) return x.text === id.text;
-      if (ts.isBinaryExpression(x) && (x.operatorToken.kind === SK.QuestionQuestionEqualsToken || x.operatorToken.kind === SK.BarBarEqualsToken || x.operatorToken.kind === SK.EqualsToken))
+      if (
+        ts.isBinaryExpression(x) &&
+        (x.operatorToken.kind === SK.QuestionQuestionEqualsToken || x.operatorToken.kind === SK.BarBarEqualsToken || x.operatorToken.kind === SK.EqualsToken)
+      )
         return into(x.left, depth + 1);
       if (ts.isElementAccessExpression(x)) return into(x.expression, depth + 1);
       return false;
