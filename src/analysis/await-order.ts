@@ -19,7 +19,7 @@ import { CONCURRENCY_FIELDS } from './vocabulary/refusals';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD, jobQueueLibrary } from './vocabulary/deferral';
 import { isFunctionLike, member, propertyNameText, typeOnlyImport } from './modules';
 import { references } from './guards';
-import { CLIENT_HOLDER_ROOTS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, writeSelection } from './vocabulary/data-access';
+import { CLIENT_HOLDER_ROOTS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, RECORD_ID_KEYS, writeSelection } from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, type CallResolver, type Operation } from './operations';
 import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
 import {
@@ -672,6 +672,11 @@ export function conditionInQuery(
   check: Pick<Check, 'fields' | 'call'> & Partial<Pick<Check, 'test'>>,
   renamed?: ReadonlyMap<string, string>,
   valueOf?: (e: ts.Expression) => ts.Node | undefined,
+  /**
+   * The decision asked another service: only a condition that asks the app's own state again inside the
+   * write (a sub-query, a relation filter, a join) can stand for it, not one that binds the same values.
+   */
+  askedElsewhere = false,
 ): boolean {
   const words = new Set<string>();
   // (a helper's parameters stand for what its caller passed: `fromMemberId` for `memberId`)
@@ -858,6 +863,7 @@ export function conditionInQuery(
       n = next;
     }
   }
+  if (askedElsewhere) return nested;
   if (conditional) return true;
   if (check.fields.length === 0) {
     // the filter scopes by what the decision was asked about (`acl.can(user, id)` → `where: { id, ownerId: user }`)
@@ -868,7 +874,11 @@ export function conditionInQuery(
     const asked = chainArguments(check.call).flatMap((a) =>
       same && ts.isObjectLiteralExpression(skipOuter(a)) ? filterValues(skipOuter(a) as ts.ObjectLiteralExpression) : [skipOuter(a).getText()],
     );
-    return nested || asked.filter((a) => values.has(a)).length >= 2;
+    // (the record the lookup found, named by its id in the write's filter — `{ _id: agreement._id, branchId }` after
+    // `findOne({ agreementNumber, branchId })` — is the lookup's own selection asked again)
+    const found = same ? foundName(check) : undefined;
+    const sameRecord = found !== undefined && RECORD_ID_KEYS.some((k) => values.has(`${found}.${k}`));
+    return nested || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
   }
   return check.fields.some((f) => words.has(norm(f)));
 }
@@ -916,13 +926,19 @@ function filterValues(o: ts.ObjectLiteralExpression): string[] {
 /** The decision only asks whether the lookup found something: `const assigned = await Zone.exists(…); if (!assigned) …`. */
 function existenceOnly(check: Pick<Check, 'call'> & Partial<Pick<Check, 'test'>>): boolean {
   if (!check.test || !ts.isIfStatement(check.test)) return false;
+  const name = foundName(check);
+  if (name === undefined) return false;
+  let cond = skipOuter(check.test.expression);
+  while (ts.isPrefixUnaryExpression(cond) && cond.operator === ts.SyntaxKind.ExclamationToken) cond = skipOuter(cond.operand);
+  return ts.isIdentifier(cond) && cond.text === name;
+}
+
+/** The local a lookup's answer is kept in: `agreement` of `const agreement = await RentalAgreement.findOne(…)`. */
+function foundName(check: Pick<Check, 'call'>): string | undefined {
   let e: ts.Node = check.call;
   while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
   const decl = e.parent;
-  if (!decl || !ts.isVariableDeclaration(decl) || decl.initializer !== e || !ts.isIdentifier(decl.name)) return false;
-  let cond = skipOuter(check.test.expression);
-  while (ts.isPrefixUnaryExpression(cond) && cond.operator === ts.SyntaxKind.ExclamationToken) cond = skipOuter(cond.operand);
-  return ts.isIdentifier(cond) && cond.text === decl.name.text;
+  return decl && ts.isVariableDeclaration(decl) && decl.initializer === e && ts.isIdentifier(decl.name) ? decl.name.text : undefined;
 }
 
 /** A read and a write on one collection: the same receiver before the method (`Zone.exists` / `Zone.updateOne`, `prisma.zone.findFirst` / `prisma.zone.updateMany`). */
@@ -1638,13 +1654,37 @@ function otherTable(op: Operation, check: Check, decisions: Decisions): boolean 
   return read.size > 0 && !written.some((t) => read.has(t));
 }
 
+/**
+ * A read that asks another service over HTTP (`fetch(…)`, an HTTP client, an instance of one), itself or
+ * in a helper of the app that waits on one (`isStationFeatureEnabled(flag, station)` posting to a flag service).
+ */
+function asksService(call: ts.CallExpression, decisions: Decisions, depth: number): boolean {
+  const names = chainNames(call.expression);
+  if (HTTP_FUNCTIONS.includes(names[0] ?? '') || names.slice(0, -1).some((n) => HTTP_CLIENT_RECEIVERS.includes(n))) return true;
+  const callee = skipOuter(call.expression);
+  if (ts.isPropertyAccessExpression(callee) && decisions.madeByHttpClient(callee.expression)) return true;
+  const fn = depth < 2 ? decisions.resolve(call) : undefined;
+  if (!fn?.body) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== fn && isFunctionLike(n))) return;
+    if (ts.isAwaitExpression(n) && ts.isCallExpression(skipOuter(n.expression)) && asksService(skipOuter(n.expression) as ts.CallExpression, decisions, depth + 1)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return found;
+}
+
 /** Check and use in one atomic step: one transaction, a locking read, or the condition in the write. */
 function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
   const tx = transactionOf(op.node);
   if (tx && transactionOf(check.call) === tx) return true;
   if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
   return (
-    (conditionInQuery(op, check, undefined, (e) => decisions.resolve.valueOf?.(e)) && !otherTable(op, check, decisions)) ||
+    // (a feature flag's or another service's answer lives there: a condition on the written record that binds the
+    // values it was asked about does not carry it; one that asks the app's own state again inside the write does)
+    (conditionInQuery(op, check, undefined, (e) => decisions.resolve.valueOf?.(e), decisions.answersFlag(check.call) || asksService(check.call, decisions, 0)) &&
+      !otherTable(op, check, decisions)) ||
     scriptedCommand(op) ||
     outcomeRefuses(op, check, decisions) ||
     helperCarriesCondition(op, check, decisions) ||

@@ -608,7 +608,7 @@ export class Decisions {
       // a feature flag a client keeps in memory, evaluated without a wait: state the next poll or another request turns;
       // a function of the app that hands out a module variable its file changes, asked in the condition itself
       // (`if (!isLoanDeskOpen())`; a copy kept of what such a getter hands out, `const op = currentOperator()`, is the call's own)
-      if (ts.isCallExpression(n) && (flagEvaluation(n, this.resolve) || (depth === 0 && this.readsModuleState(n)))) {
+      if (ts.isCallExpression(n) && (flagEvaluation(n, this.resolve) || this.readsModuleState(n, depth > 0))) {
         found = { read: n, call: n, fields: [] };
         return;
       }
@@ -1023,9 +1023,11 @@ export class Decisions {
    * it: a getter (no arguments) of a module-level `let` (or a member of one) its file changes,
    * `isLoanDeskOpen()`; or a method answering from a field its class refreshes, `this.switches.isOn('x')`.
    */
-  readsModuleState(call: ts.CallExpression): boolean {
+  readsModuleState(call: ts.CallExpression, kept = false): boolean {
     // (asked in a condition, and a getter (no arguments) or a method of an instance: asked first, before the call is resolved)
-    if (!inCondition(call)) return false;
+    // (`kept`: its answer kept in a local the condition tests — a cached grant, `const grant = this.grants.grantFor(id)`;
+    // not a getter's copy of a module variable, which is the request's own from then on)
+    if (!kept && !inCondition(call)) return false;
     // a function of the app that answers with a flag its client keeps in memory (`return unleash.isEnabled('resubmission', …)`),
     // asked with anything: the next poll can turn it
     // (or with a look into a collection its module keeps and changes, `return suspendedTerminals.has(fp)` with the set
@@ -1039,7 +1041,7 @@ export class Decisions {
     // `this.flags = new Map(…)` set after an await or in a timer of the class): the next refresh can turn it
     if (!isAsync(fn) && returned.length > 0 && returned.every((r) => refreshedFieldRead(r, fn))) return true;
     // (a getter of a module variable takes nothing)
-    if (call.arguments.length > 0) return false;
+    if (call.arguments.length > 0 || kept) return false;
     return (
       returned.length > 0 &&
       returned.every((r) => {

@@ -191,8 +191,9 @@ export class StaleOperations {
       const bound = decisions.boundFromReads().size > 0;
       if (!bound && !mayCallHelpers(facts)) continue;
       const helper = (call: ts.CallExpression): boolean => {
-        // (a look into module state another module keeps, through its getter: `isLoanDeskOpen()`)
-        if (decisions.looksIntoImported(call) || decisions.readsModuleState(call) || decisions.answersFlag(call)) return true;
+        // (a look into module state another module keeps, through its getter: `isLoanDeskOpen()`; or what an instance of
+        // another module refreshes, kept in a local: `const grant = grantCache.grantFor(id)`)
+        if (decisions.looksIntoImported(call) || decisions.readsModuleState(call) || decisions.readsModuleState(call, true) || decisions.answersFlag(call)) return true;
         // (a write on a client the per-request context holds: only the model knows it for one)
         return helperElsewhere(call, facts, decisions) || operationOf(call, resolve)?.elsewhere === true;
       };
