@@ -322,18 +322,27 @@ export class ApiLayers {
         if (!ts.isPropertyAssignment(node) && !ts.isShorthandPropertyAssignment(node)) continue;
         const value = ts.isPropertyAssignment(node) ? node.initializer : node.name;
         const obj = this.objectOf(value);
-        if (!obj) continue;
-        for (const p of obj.properties) {
-          const fn = ts.isMethodDeclaration(p)
-            ? p
-            : ts.isPropertyAssignment(p)
-              ? this.project.handlers.functionOf(p.initializer)
-              : ts.isShorthandPropertyAssignment(p)
-                ? this.project.handlers.functionOf(p.name)
-                : undefined;
-          if (fn) this.entries.set(fn, { kind: 'resolver', before: this.contextFactories });
-        }
+        if (obj) this.collectResolvers(obj, 0);
       }
+    }
+  }
+
+  /** The resolvers of a root type's object, also those spread into it from objects made elsewhere (`{ ...transferQueries }`). */
+  private collectResolvers(obj: ts.ObjectLiteralExpression, depth: number): void {
+    for (const p of obj.properties) {
+      if (ts.isSpreadAssignment(p)) {
+        const inner = depth < 4 ? this.objectOf(p.expression) : undefined;
+        if (inner && inner !== obj) this.collectResolvers(inner, depth + 1);
+        continue;
+      }
+      const fn = ts.isMethodDeclaration(p)
+        ? p
+        : ts.isPropertyAssignment(p)
+          ? this.project.handlers.functionOf(p.initializer)
+          : ts.isShorthandPropertyAssignment(p)
+            ? this.project.handlers.functionOf(p.name)
+            : undefined;
+      if (fn) this.entries.set(fn, { kind: 'resolver', before: this.contextFactories });
     }
   }
 

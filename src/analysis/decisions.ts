@@ -122,7 +122,7 @@ export class Decisions {
               table ??= (mapped as () => ReadonlyMap<ts.ClassLikeDeclaration, number>)();
               return table.get(cls) ?? besideClass(cls, modules);
             },
-            { madeBy: declared.madeBy, respondsBy: declared.respondsBy },
+            { madeBy: declared.madeBy, respondsBy: declared.respondsBy, thrownBy: declared.thrownBy },
           )
         : Object.assign(
             (name: ts.Identifier) => {
@@ -131,7 +131,7 @@ export class Decisions {
               const cls = modules.valueOf(name);
               return cls && ts.isClassLike(cls) ? besideClass(cls, modules) : undefined;
             },
-            { madeBy: declared.madeBy, respondsBy: declared.respondsBy },
+            { madeBy: declared.madeBy, respondsBy: declared.respondsBy, thrownBy: declared.thrownBy },
           );
   }
 
@@ -623,6 +623,10 @@ export class Decisions {
           found = { read: n, call, fields: [] };
           return;
         }
+        // (a write's answer is its own outcome — the rows a conditional update changed, `const { count } = await
+        // prisma.transfer.updateMany({ where: { …, scheduledFor: { gt: cutoff } } })` — not a read of the values it was given)
+        const written = call ? operationOf(call, this.resolve) : undefined;
+        if (written && written.kind !== 'http') return;
         // a request to another service whose answer is waited for through its promise chain and tested
         // (`await fetch(pdp, { method: 'POST', body }).then((r) => r.json())`, then `if (!decision.allow)`):
         // asking a permission service is a read, whatever method it is asked with
@@ -1602,6 +1606,8 @@ export type ErrorStatus = ((name: ts.Identifier) => number | undefined) & {
   madeBy?: (call: ts.CallExpression) => ts.Expression | undefined;
   /** The body of a function of the app a call hands the response to (`deny(res, 'not assigned')`): it may answer for the branch. */
   respondsBy?: (call: ts.CallExpression) => ts.Node | undefined;
+  /** The error a function of the app (imported too) always ends by throwing: `forbidden('…')` with `throw new GraphQLError(…)`. */
+  thrownBy?: (call: ts.CallExpression) => ts.NewExpression | undefined;
 };
 
 /**
@@ -1658,6 +1664,15 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
     if (!fn || !isFunctionLike(fn) || !fn.body) return undefined;
     const made = returnedExpressions(fn)[0];
     return made && ts.isNewExpression(skipOuter(made)) ? skipOuter(made) : undefined;
+  };
+  status.thrownBy = (call) => {
+    const own = thrownByCall(call);
+    if (own) return own;
+    const callee = skipOuter(call.expression);
+    const fn = ts.isIdentifier(callee) ? modules.valueOf(callee) : undefined;
+    const made = fn && isFunctionLike(fn) ? endsThrowingNew(fn) : undefined;
+    if (made) thrownAcrossModules.set(call, made);
+    return made;
   };
   status.respondsBy = (call) => {
     // (handed the response, the request or its context: `deny(res, …)`, `forbid(ctx)`, `refuse(reply)`)
@@ -1934,13 +1949,14 @@ function fieldsOf(cond: ts.Node, name: string): string[] {
 /** How a branch that stops the flow refuses: a status, an error, a `false` answer; `decides` when it is a refusal. */
 export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { kind: RefusalKind; decides: boolean; throws: boolean } | undefined {
   const end = lastStatement(branch);
-  if (!end || !stopsAt(end)) return undefined;
+  // (a function of another module that always throws ends the branch too, where a model sees it: `forbidden('…')`)
+  const thrownBy = (st: ts.Statement): ts.NewExpression | undefined =>
+    ts.isExpressionStatement(st) && ts.isCallExpression(st.expression) ? (thrownByCall(st.expression) ?? errorStatus?.thrownBy?.(st.expression)) : undefined;
+  if (!end || !(stopsAt(end) || thrownBy(end) !== undefined)) return undefined;
   let kind: RefusalKind | undefined;
   const throws =
     ts.isThrowStatement(end) ||
-    (ts.isExpressionStatement(end) &&
-      ts.isCallExpression(end.expression) &&
-      (calleeChain(end.expression.expression)?.at(-1) === 'throw' || thrownByCall(end.expression) !== undefined));
+    (ts.isExpressionStatement(end) && ts.isCallExpression(end.expression) && (calleeChain(end.expression.expression)?.at(-1) === 'throw' || thrownBy(end) !== undefined));
   const visit = (n: ts.Node, thrown = false): void => {
     if (kind === 'auth' || isFunctionLike(n)) return;
     kind = refusalAt(n, errorStatus, thrown) ?? kind;
@@ -1952,7 +1968,7 @@ export function refusalOf(branch: ts.Statement, errorStatus?: ErrorStatus): { ki
       if (kind !== 'auth' && call && ts.isCallExpression(call)) kind = givenThroughFactory(call, made) ?? kind;
     }
     // `fail('frozen', 'FORBIDDEN')` with `function fail(message, code): never { throw new GraphQLError(message, { extensions: { code } }) }`
-    const thrower = ts.isExpressionStatement(n) && ts.isCallExpression(n.expression) ? thrownByCall(n.expression) : undefined;
+    const thrower = ts.isStatement(n) ? thrownBy(n) : undefined;
     if (thrower && ts.isExpressionStatement(n)) {
       visit(thrower, true);
       if (kind !== 'auth') kind = givenThroughFactory(n.expression as ts.CallExpression, thrower) ?? kind;
@@ -2280,10 +2296,25 @@ function stopsAt(st: ts.Statement): boolean {
  */
 export function thrownByCall(call: ts.CallExpression): ts.NewExpression | undefined {
   const callee = skipOuter(call.expression);
-  return ts.isIdentifier(callee) ? alwaysThrowingIn(call.getSourceFile()).get(callee.text) : undefined;
+  return ts.isIdentifier(callee) ? (alwaysThrowingIn(call.getSourceFile()).get(callee.text) ?? thrownAcrossModules.get(call)) : undefined;
 }
 
+/**
+ * Calls a model of the app found to end in a function of another module that always throws
+ * (`forbidden('…')` imported from `./guards`), with the error thrown: recorded when the model asks
+ * (`ErrorStatus.thrownBy`), so that the flow questions asked later of the same call (`stopsAt`, and
+ * `stops` in `await-order.ts`) see the branch end there too.
+ */
+const thrownAcrossModules = new WeakMap<ts.CallExpression, ts.NewExpression>();
+
 const alwaysThrowing = new WeakMap<ts.SourceFile, Map<string, ts.NewExpression>>();
+
+/** The error a function's body ends by throwing: `throw new GraphQLError(message, …)` as its last statement. */
+function endsThrowingNew(fn: ts.FunctionLikeDeclaration): ts.NewExpression | undefined {
+  const last = fn.body && ts.isBlock(fn.body) ? fn.body.statements.at(-1) : undefined;
+  const made = last && ts.isThrowStatement(last) && last.expression ? skipOuter(last.expression) : undefined;
+  return made && ts.isNewExpression(made) ? made : undefined;
+}
 
 /** The functions a file declares at its top level whose body ends by throwing a new error, by name (found once per file). */
 function alwaysThrowingIn(sf: ts.SourceFile): Map<string, ts.NewExpression> {
@@ -2291,9 +2322,8 @@ function alwaysThrowingIn(sf: ts.SourceFile): Map<string, ts.NewExpression> {
   if (found) return found;
   found = new Map();
   const add = (name: string, fn: ts.FunctionLikeDeclaration): void => {
-    const last = fn.body && ts.isBlock(fn.body) ? fn.body.statements.at(-1) : undefined;
-    const made = last && ts.isThrowStatement(last) && last.expression ? skipOuter(last.expression) : undefined;
-    if (made && ts.isNewExpression(made)) found.set(name, made);
+    const made = endsThrowingNew(fn);
+    if (made) found.set(name, made);
   };
   for (const st of sf.statements) {
     if (ts.isFunctionDeclaration(st) && st.name) add(st.name.text, st);
