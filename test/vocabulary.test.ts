@@ -9,6 +9,7 @@ import {
   TRPC_HANDLER,
   CLASS_BINDING,
   CLASS_MIDDLEWARE_METHOD,
+  ROUTING_CONTROLLERS,
   TRPC_PLAIN_SERVER,
   TRPC_STANDALONE_MODULE,
 } from '../src/analysis/vocabulary/api-layers';
@@ -644,6 +645,19 @@ describe('handlers made or routed outside NestJS', () => {
   it.each(cases(['httpGet', 'httpPost', 'httpDelete', 'httpMethod'], ['Get', 'controller', 'inject']))('DECORATED_ROUTES has %s → %s', (n, want) =>
     expect(DECORATED_ROUTES.includes(n)).toBe(want),
   );
+  it.each(cases(['Get', 'Post', 'Delete', 'Method'], ['httpGet', 'Controller', 'UseBefore']))('ROUTING_CONTROLLERS.routes has %s → %s', (n, want) =>
+    expect((ROUTING_CONTROLLERS.routes as readonly string[]).includes(n)).toBe(want),
+  );
+  it.each(cases(['JsonController', 'Controller'], ['controller', 'Get', 'Middleware']))('ROUTING_CONTROLLERS.controllers has %s → %s', (n, want) =>
+    expect((ROUTING_CONTROLLERS.controllers as readonly string[]).includes(n)).toBe(want),
+  );
+  it('names the routing-controllers package, its middleware forms and its server factories', () => {
+    const rc = ROUTING_CONTROLLERS;
+    expect([rc.module, rc.useBefore, rc.globalMiddleware, rc.middlewareMethod, rc.middlewaresOption]).toEqual(['routing-controllers', 'UseBefore', 'Middleware', 'use', 'middlewares']);
+    expect(rc.servers).toContain('createExpressServer');
+    expect((rc.routes as readonly string[]).includes(rc.methodRoute)).toBe(true);
+    expect([rc.paramDecoratorValue, rc.actionRequest]).toEqual(['value', 'request']);
+  });
   it("names awilix's cradle", () => expect(v.DI_CRADLE).toBe('cradle'));
   it('names the controller decorator and the constant binding', () => {
     expect([DECORATED_CONTROLLER, CONSTANT_BINDING]).toEqual(['controller', 'toConstantValue']);

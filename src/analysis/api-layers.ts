@@ -4,6 +4,7 @@ import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
 import {
+  ROUTING_CONTROLLERS,
   CLASS_BINDING,
   CLASS_MIDDLEWARE_METHOD,
   CONSTANT_BINDING,
@@ -121,6 +122,7 @@ export class ApiLayers {
         const fn = this.project.handlers.functionOf(e);
         return fn ? [fn] : [];
       });
+    this.collectRoutingControllers(classHandler, middleware);
     for (const sf of this.project.sourceFiles()) {
       if (!sf.text.includes(`@${DECORATED_CONTROLLER}(`)) continue;
       for (const st of sf.statements) {
@@ -134,6 +136,67 @@ export class ApiLayers {
           // `@httpGet(path, ...middleware)`; `@httpMethod(method, path, ...middleware)`
           const from = ts.isMethodDeclaration(m) && args(m, [DECORATED_METHOD_ROUTE]) ? 2 : 1;
           if (route) this.entries.set(m as ts.MethodDeclaration, { kind: 'route', before: [...before, ...middleware(route.slice(from))] });
+        }
+      }
+    }
+  }
+
+  /**
+   * routing-controllers (`ROUTING_CONTROLLERS`): each routed method of a controller class is a route entry,
+   * preceded by the server's middleware classes and those `@UseBefore(…)` names on its class and on it.
+   */
+  private collectRoutingControllers(classHandler: (e: ts.Expression) => Fn | undefined, middleware: (list: readonly ts.Expression[]) => Fn[]): void {
+    const rc = ROUTING_CONTROLLERS;
+    // a decorator imported from the package, by its name there
+    const decoratorsOf = (node: ts.Node): { name: string; args: ts.Expression[] }[] =>
+      ((ts.canHaveDecorators(node) && ts.getDecorators(node)) || []).flatMap((d) => {
+        const e = d.expression;
+        if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression)) return [];
+        const binding = this.project.facts.get(node.getSourceFile().fileName)?.bindings.get(e.expression.text);
+        return binding?.module === rc.module ? [{ name: binding.path[0] ?? e.expression.text, args: [...e.arguments] }] : [];
+      });
+    const methodOf = (cls: ts.Expression): Fn | undefined => {
+      const v = this.project.modules.valueOf(cls);
+      const m = v && ts.isClassLike(v) ? v.members.find((x) => ts.isMethodDeclaration(x) && x.body && propertyNameText(x.name) === rc.middlewareMethod) : undefined;
+      return m && ts.isMethodDeclaration(m) ? m : (classHandler(cls) ?? this.project.handlers.functionOf(cls));
+    };
+    let global: Fn[] | undefined;
+    const globalMiddleware = (): Fn[] => {
+      if (global) return global;
+      global = [];
+      for (const name of rc.servers)
+        for (const call of this.project.callsNamed(name)) {
+          if (!ts.isCallExpression(call)) continue;
+          for (const arg of call.arguments) {
+            const options = skipOuter(arg);
+            if (!ts.isObjectLiteralExpression(options)) continue;
+            const listed = options.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyNameText(p.name) === rc.middlewaresOption);
+            const list = listed && skipOuter(listed.initializer);
+            if (list && ts.isArrayLiteralExpression(list)) for (const e of list.elements) global.push(...[methodOf(e)].filter((f): f is Fn => f !== undefined));
+          }
+        }
+      for (const sf of this.project.sourceFiles()) {
+        if (!sf.text.includes(rc.module)) continue;
+        for (const st of sf.statements) {
+          if (!ts.isClassDeclaration(st) || !decoratorsOf(st).some((d) => d.name === rc.globalMiddleware)) continue;
+          const use = st.members.find((x): x is ts.MethodDeclaration => ts.isMethodDeclaration(x) && !!x.body && propertyNameText(x.name) === rc.middlewareMethod);
+          if (use && !global.includes(use)) global.push(use);
+        }
+      }
+      return global;
+    };
+    const usedBefore = (node: ts.Node): Fn[] =>
+      decoratorsOf(node)
+        .filter((d) => d.name === rc.useBefore)
+        .flatMap((d) => d.args.flatMap((a) => [methodOf(a) ?? middleware([a])[0]].filter((f): f is Fn => f !== undefined)));
+    for (const sf of this.project.sourceFiles()) {
+      if (!sf.text.includes(rc.module)) continue;
+      for (const st of sf.statements) {
+        if (!ts.isClassDeclaration(st) || !decoratorsOf(st).some((d) => (rc.controllers as readonly string[]).includes(d.name))) continue;
+        const before = [...globalMiddleware(), ...usedBefore(st)];
+        for (const m of st.members) {
+          if (!ts.isMethodDeclaration(m) || !m.body || !decoratorsOf(m).some((d) => (rc.routes as readonly string[]).includes(d.name))) continue;
+          this.entries.set(m, { kind: 'route', before: [...before, ...usedBefore(m)] });
         }
       }
     }

@@ -2,12 +2,13 @@ import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isCertHeaderName, isRequestLike } from './identity';
-import { fieldDeclaration, isFunctionLike, returnedExpressions } from './modules';
+import { fieldDeclaration, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import { isNestGetRequest, type Leaf } from './values';
 import type { Project } from './project';
 import type { Sink } from './sinks';
 import { isNestInputDecorator, isRequestBoundField, isRequestInputField, isRequestInputMethod, isRequestInputOwner, isRequestObjectOf, requestRoleOf } from './vocabulary/requests';
 import { NEST_PARAM_DECORATOR_FACTORY } from './vocabulary/frameworks';
+import { ROUTING_CONTROLLERS } from './vocabulary/api-layers';
 
 const SK = ts.SyntaxKind;
 
@@ -108,21 +109,41 @@ export class RequestValues {
       const e = dec.expression;
       const callee = ts.isCallExpression(e) ? e.expression : e;
       const value = this.project.modules.valueOf(callee);
-      if (!value || !ts.isCallExpression(value) || calleeChain(value.expression)?.at(-1) !== NEST_PARAM_DECORATOR_FACTORY) continue;
-      const factory = value.arguments[0] && this.project.handlers.functionOf(value.arguments[0]);
-      if (factory && returnedExpressions(factory).some((r) => this.project.identity.isIdentity(r) || this.boundIdentityRead(r))) return true;
+      // NestJS `const Agent = createParamDecorator(factory)`; routing-controllers `function CurrentAgent() { return
+      // createParamDecorator({ value: (action) => action.request.agent }) }`
+      const made = value && isFunctionLike(value) ? returnedExpressions(value).map((r) => skipOuter(r)).find(ts.isCallExpression) : value;
+      if (!made || !ts.isCallExpression(made) || calleeChain(made.expression)?.at(-1) !== NEST_PARAM_DECORATOR_FACTORY || !made.arguments[0]) continue;
+      const arg = skipOuter(made.arguments[0]);
+      const option = ts.isObjectLiteralExpression(arg)
+        ? arg.properties.find((p) => p.name !== undefined && propertyNameText(p.name) === ROUTING_CONTROLLERS.paramDecoratorValue)
+        : undefined;
+      const given = option ? (ts.isPropertyAssignment(option) ? option.initializer : ts.isMethodDeclaration(option) ? option : undefined) : arg;
+      const factory = given && (isFunctionLike(given) ? given : this.project.handlers.functionOf(given));
+      if (factory && returnedExpressions(factory).some((r) => this.project.identity.isIdentity(r) || this.boundIdentityRead(r, factory))) return true;
     }
     return false;
   }
 
-  /** `ctx.switchToHttp().getRequest().client`: a request-bound identity field read off `getRequest()`. */
-  private boundIdentityRead(expr: ts.Expression): boolean {
-    const e = skipOuter(expr);
+  /**
+   * `ctx.switchToHttp().getRequest().client`: a request-bound identity field read off `getRequest()`; in a
+   * routing-controllers decorator's `value(action)`, off `action.request` (`(action.request as AgentRequest).agent`),
+   * also through a local kept of it.
+   */
+  private boundIdentityRead(expr: ts.Expression, factory?: ts.FunctionLikeDeclaration, depth = 0): boolean {
+    let e = skipOuter(expr);
+    if (ts.isIdentifier(e) && depth < 2) {
+      const decl = this.project.modules.declarationOf(e.text, e);
+      if (decl && ts.isVariableDeclaration(decl) && decl.initializer && ts.isIdentifier(decl.name)) return this.boundIdentityRead(decl.initializer, factory, depth + 1);
+    }
+    e = skipOuter(e);
     if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return false;
     const key = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : undefined;
     if (key === undefined || !this.project.identity.requestBound().has(key)) return false;
     const base = skipOuter(e.expression);
     if (isNestGetRequest(base)) return true;
+    const action = factory?.parameters[0]?.name;
+    if (action && ts.isIdentifier(action) && ts.isPropertyAccessExpression(base) && base.name.text === ROUTING_CONTROLLERS.actionRequest && ts.isIdentifier(skipOuter(base.expression)) && (skipOuter(base.expression) as ts.Identifier).text === action.text)
+      return true;
     if (ts.isIdentifier(base)) {
       const decl = this.project.modules.declarationOf(base.text, base);
       return decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined && isNestGetRequest(skipOuter(decl.initializer));

@@ -54,6 +54,31 @@ export const API_LAYER_PROPERTIES: readonly string[] = [...GRAPHQL_ROOT_TYPES, .
  */
 export const DECORATED_CONTROLLER = 'controller';
 export const DECORATED_ROUTES: readonly string[] = ['httpGet', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete', 'httpHead', 'httpMethod', 'all'];
+/**
+ * routing-controllers: `@JsonController(path)` / `@Controller(path)` classes (the decorators imported from
+ * the package, not NestJS's of the same name) whose methods are routed by `@Get(path)` and its siblings;
+ * `@UseBefore(mw)` on the class or a method puts middleware before its routes; the middleware the server
+ * is made with (`createExpressServer({ middlewares: [AgentCert] })`, and classes marked
+ * `@Middleware({ type: 'before' })`) run before every route, each a class whose `use(req, res, next)` runs.
+ */
+export const ROUTING_CONTROLLERS = {
+  module: 'routing-controllers',
+  controllers: ['JsonController', 'Controller'],
+  routes: ['Get', 'Post', 'Put', 'Patch', 'Delete', 'Head', 'All', 'Method'],
+  /** The decorated route whose first argument is the HTTP method: `@Method('get', path)`. */
+  methodRoute: 'Method',
+  useBefore: 'UseBefore',
+  /** A class marked as middleware of every route: `@Middleware({ type: 'before' })`. */
+  globalMiddleware: 'Middleware',
+  middlewareMethod: 'use',
+  /** The server factories and the option that lists middleware classes. */
+  servers: ['createExpressServer', 'useExpressServer', 'createKoaServer', 'useKoaServer'],
+  middlewaresOption: 'middlewares',
+  /** A custom parameter decorator: `createParamDecorator({ value: (action) => action.request.agent })`, the request its action holds. */
+  paramDecoratorValue: 'value',
+  actionRequest: 'request',
+} as const;
+
 /** The DI binding that hands a token's value over as is: inversify `bind(token).toConstantValue(fn)`. */
 export const CONSTANT_BINDING = 'toConstantValue';
 /**
