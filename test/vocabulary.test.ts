@@ -653,7 +653,13 @@ describe('handlers made or routed outside NestJS', () => {
   );
   it('names the routing-controllers package, its middleware forms and its server factories', () => {
     const rc = ROUTING_CONTROLLERS;
-    expect([rc.module, rc.useBefore, rc.globalMiddleware, rc.middlewareMethod, rc.middlewaresOption]).toEqual(['routing-controllers', 'UseBefore', 'Middleware', 'use', 'middlewares']);
+    expect([rc.module, rc.useBefore, rc.globalMiddleware, rc.middlewareMethod, rc.middlewaresOption]).toEqual([
+      'routing-controllers',
+      'UseBefore',
+      'Middleware',
+      'use',
+      'middlewares',
+    ]);
     expect(rc.servers).toContain('createExpressServer');
     expect((rc.routes as readonly string[]).includes(rc.methodRoute)).toBe(true);
     expect([rc.paramDecoratorValue, rc.actionRequest]).toEqual(['value', 'request']);

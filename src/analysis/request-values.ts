@@ -111,7 +111,12 @@ export class RequestValues {
       const value = this.project.modules.valueOf(callee);
       // NestJS `const Agent = createParamDecorator(factory)`; routing-controllers `function CurrentAgent() { return
       // createParamDecorator({ value: (action) => action.request.agent }) }`
-      const made = value && isFunctionLike(value) ? returnedExpressions(value).map((r) => skipOuter(r)).find(ts.isCallExpression) : value;
+      const made =
+        value && isFunctionLike(value)
+          ? returnedExpressions(value)
+              .map((r) => skipOuter(r))
+              .find(ts.isCallExpression)
+          : value;
       if (!made || !ts.isCallExpression(made) || calleeChain(made.expression)?.at(-1) !== NEST_PARAM_DECORATOR_FACTORY || !made.arguments[0]) continue;
       const arg = skipOuter(made.arguments[0]);
       const option = ts.isObjectLiteralExpression(arg)
@@ -142,7 +147,14 @@ export class RequestValues {
     const base = skipOuter(e.expression);
     if (isNestGetRequest(base)) return true;
     const action = factory?.parameters[0]?.name;
-    if (action && ts.isIdentifier(action) && ts.isPropertyAccessExpression(base) && base.name.text === ROUTING_CONTROLLERS.actionRequest && ts.isIdentifier(skipOuter(base.expression)) && (skipOuter(base.expression) as ts.Identifier).text === action.text)
+    if (
+      action &&
+      ts.isIdentifier(action) &&
+      ts.isPropertyAccessExpression(base) &&
+      base.name.text === ROUTING_CONTROLLERS.actionRequest &&
+      ts.isIdentifier(skipOuter(base.expression)) &&
+      (skipOuter(base.expression) as ts.Identifier).text === action.text
+    )
       return true;
     if (ts.isIdentifier(base)) {
       const decl = this.project.modules.declarationOf(base.text, base);
