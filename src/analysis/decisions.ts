@@ -607,7 +607,9 @@ export class Decisions {
       if (found || (isFunctionLike(n) && depth === 0 && n !== cond)) return;
       // a feature flag a client keeps in memory, evaluated without a wait: state the next poll or another request turns;
       // a function of the app that hands out a module variable its file changes, asked in the condition itself
-      // (`if (!isLoanDeskOpen())`; a copy kept of what such a getter hands out, `const op = currentOperator()`, is the call's own)
+      // (`if (!isLoanDeskOpen())`; a copy kept of what such a getter hands out, `const op = currentOperator()`, is the call's own),
+      // or that answers from what its instance refreshes or its module refills, also kept in a local first
+      // (`const grant = grantCache.grantFor(kiosk)`, then `if (!grant?.canWriteOff)`)
       if (ts.isCallExpression(n) && (flagEvaluation(n, this.resolve) || this.readsModuleState(n, depth > 0))) {
         found = { read: n, call: n, fields: [] };
         return;
