@@ -34,7 +34,7 @@ interface Env {
   parent?: Env;
 }
 
-const MAX_DEPTH = 24;
+const MAX_DEPTH = 40;
 /** Steps one question may take. */
 const MAX_STEPS = 20_000;
 
