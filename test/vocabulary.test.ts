@@ -486,7 +486,8 @@ describe('entity re-reads', () => {
 });
 
 describe('deferral', () => {
-  it("names a job's payload and name fields", () => expect([v.JOB_PAYLOAD_FIELD, v.JOB_NAME_FIELD]).toEqual(['data', 'name']));
+  it("names a job's payload and name fields, and a queue's name field", () =>
+    expect([v.JOB_PAYLOAD_FIELD, v.JOB_NAME_FIELD, v.QUEUE_NAME_FIELD]).toEqual(['data', 'name', 'name']));
   it.each(cases(['then', 'catch', 'setTimeout', 'nextTick', 'on', 'subscribe', 'process'], ['add', 'enqueue', 'map', 'forEach']))('defersCallback(%s) → %s', (n, want) =>
     expect(v.defersCallback(n)).toBe(want),
   );

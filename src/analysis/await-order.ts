@@ -264,7 +264,7 @@ function callsParameterLater(fn: ts.FunctionLikeDeclaration, index: number): boo
 }
 
 /** A call of a helper of another module that runs a function it is handed later (`runLater(key, ms, async () => …)`). */
-function defersCallback(call: ts.CallExpression, resolve: CallResolver): boolean {
+export function defersCallback(call: ts.CallExpression, resolve: CallResolver): boolean {
   const callee = skipOuter(call.expression);
   if (ts.isIdentifier(callee) && localFunction(callee)) return false;
   const index = call.arguments.findIndex((a) => ts.isArrowFunction(skipOuter(a)) || ts.isFunctionExpression(skipOuter(a)));

@@ -41,6 +41,7 @@ import {
   QUERY_BUILDER,
   QUERY_TABLE_CALLS,
   READ_TARGET_KEYS,
+  RECORD_ID_KEYS,
   RESULT_COUNT_FIELDS,
 } from './vocabulary/data-access';
 import { DI_CRADLE } from './vocabulary/di';
@@ -1132,6 +1133,7 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
   // (names compare where both are in sight of one function: the decision's, or a callback of it)
   const helper = later.via ?? resolve?.(later.call);
   const scope = enclosingFunction(decision.call);
+  const decisionValues = valuesAsked(decision.call, undefined, decision.call, true);
   if (
     helper &&
     helper === (decision.via ?? resolve?.(decision.call)) &&
@@ -1139,7 +1141,7 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
     later.call.getSourceFile() === scope.getSourceFile() &&
     later.call.pos >= scope.pos &&
     later.call.end <= scope.end &&
-    askedOfOther(valuesAsked(decision.call, undefined, decision.call, true), valuesAsked(later.call, undefined, later.call, true))
+    askedOfOther(decisionValues, sameRecordAsked(decision, decisionValues, valuesAsked(later.call, undefined, later.call, true)))
   )
     return false;
   if (later.via && later.via === decision.via) return true;
@@ -1459,6 +1461,20 @@ function localInitializer(id: ts.Identifier): ts.Expression | undefined {
 }
 
 /** Two reads of one shape asked about different values: a place where both name a value, and the names differ. */
+/**
+ * The values a later call asks about, where it names the record the decision found by its id (`alert.id`
+ * after `const alert = await authorizeOperator(op, ctx.params.alertId)`): that is the value the decision
+ * asked about in the same place.
+ */
+function sameRecordAsked(decision: Check, asked: readonly (string | undefined)[], later: readonly (string | undefined)[]): (string | undefined)[] {
+  let e: ts.Node = decision.call;
+  while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
+  const decl = e.parent;
+  const found = decl && ts.isVariableDeclaration(decl) && decl.initializer === e && ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+  if (found === undefined) return [...later];
+  return later.map((v, i) => (v !== undefined && RECORD_ID_KEYS.some((k) => v === `${found}.${k}`) ? asked[i] : v));
+}
+
 function askedOfOther(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
   if (a.length !== b.length) return false;
   return a.some((v, i) => v !== undefined && b[i] !== undefined && v !== b[i]);

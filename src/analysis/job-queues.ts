@@ -3,7 +3,7 @@ import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
 import { isFunctionLike, propertyNameText } from './modules';
 import type { Project } from './project';
-import { isQueueCall, jobQueueLibrary, JOB_NAME_FIELD, JOB_QUEUE_LIBRARIES, NEST_QUEUE_MODULES, type JobQueueLibrary } from './vocabulary/deferral';
+import { isQueueCall, jobQueueLibrary, JOB_NAME_FIELD, JOB_QUEUE_LIBRARIES, NEST_QUEUE_MODULES, QUEUE_NAME_FIELD, type JobQueueLibrary } from './vocabulary/deferral';
 
 /** A queue of a job library, the jobs added to it and the processors that run them. */
 export interface JobQueue {
@@ -69,7 +69,14 @@ function findJobQueues(project: Project): JobQueue[] {
     const path = [...b.path, ...chain.slice(1)];
     return { lib, export: path.length === 0 ? 'default' : path[path.length - 1] };
   };
-  const nameOf = (arg: ts.Expression | undefined): string | undefined => {
+  const nameOf = (arg: ts.Expression | undefined, depth = 0): string | undefined => {
+    // (the name a queue of the library was made with: `new Worker(publishQueue.name, …)`)
+    const e = arg && skipOuter(arg);
+    if (e && ts.isPropertyAccessExpression(e) && e.name.text === QUEUE_NAME_FIELD && depth < 2) {
+      const queue = project.modules.valueOf(e.expression);
+      const made = queue && ts.isVariableDeclaration(queue) && queue.initializer ? skipOuter(queue.initializer) : queue;
+      if (made && (ts.isNewExpression(made) || ts.isCallExpression(made)) && libraryOf(made)) return nameOf(made.arguments?.[0], depth + 1);
+    }
     const v = arg && project.modules.valueOf(arg);
     return v && ts.isStringLiteralLike(v) ? v.text : v && ts.isVariableDeclaration(v) && v.initializer && ts.isStringLiteralLike(v.initializer) ? v.initializer.text : undefined;
   };

@@ -10,7 +10,7 @@ import {
   isQueueCall,
   PROMISE_GATHERERS,
 } from './vocabulary/deferral';
-import { documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
+import { defersCallback, documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
 import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, leavesAsRefusal, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
@@ -195,7 +195,9 @@ export class StaleOperations {
         // another module refreshes, kept in a local: `const grant = grantCache.grantFor(id)`)
         if (decisions.looksIntoImported(call) || decisions.readsModuleState(call) || decisions.readsModuleState(call, true) || decisions.answersFlag(call)) return true;
         // (a write on a client the per-request context holds: only the model knows it for one)
-        return helperElsewhere(call, facts, decisions) || operationOf(call, resolve)?.elsewhere === true;
+        // (or a helper of another module that runs the function it is handed later: `withJsonBody(req, res, async (body) => …)`
+        // calling it when the body has arrived — the callback's work comes after a boundary)
+        return helperElsewhere(call, facts, decisions) || operationOf(call, resolve)?.elsewhere === true || defersCallback(call, resolve);
       };
       // (a test of a field middleware bound from a read of state, `req.acl.role`: any function of the file may decide on one)
       for (const fn of bound ? candidateFunctions(facts) : candidateFunctions(facts, helper, decisions)) {
@@ -700,6 +702,8 @@ const needsModel = (s: StaleOperation, facts: FileFacts, decisions: Decisions): 
   s.decision.importedRefusal === true ||
   // (a field middleware bound to the request from a read of state: only the model sees the read)
   s.decision.bound === true ||
+  // (a window that is a helper of another module running the callback it is handed later: only the model sees it defer)
+  (ts.isCallExpression(s.boundary) && elsewhere(decisions.resolve(s.boundary), facts)) ||
   // (a document saved of a model another module makes: the file alone left its lock to the model)
   documentOfImportedModel(s.op.node) !== undefined;
 

@@ -158,6 +158,8 @@ export const NEST_QUEUE_MODULES: readonly NestQueueModule[] = [
 export const JOB_PAYLOAD_FIELD = 'data';
 /** The field a job's processor reads the job's name from, to branch on it: `job.name === 'felling'`. */
 export const JOB_NAME_FIELD = 'name';
+/** The field a queue keeps the name it was made with: `new Worker(publishQueue.name, …)` works that queue's jobs. */
+export const QUEUE_NAME_FIELD = 'name';
 
 export function jobQueueLibrary(module: string): JobQueueLibrary | undefined {
   return JOB_QUEUE_LIBRARIES.find((l) => l.module === module);
