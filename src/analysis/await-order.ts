@@ -3,6 +3,7 @@ import { checkInFunction, enclosingFunction, handedByName, type CheckSpec } from
 import { calleeChain, skipOuter, topLevelBindings } from './facts/walk';
 import {
   asksAgain,
+  keptIn,
   thrownByCall,
   classAround,
   decisionSources,
@@ -876,7 +877,7 @@ export function conditionInQuery(
     );
     // (the record the lookup found, named by its id in the write's filter — `{ _id: agreement._id, branchId }` after
     // `findOne({ agreementNumber, branchId })` — is the lookup's own selection asked again)
-    const found = same ? foundName(check) : undefined;
+    const found = same ? keptIn(check.call) : undefined;
     const sameRecord = found !== undefined && RECORD_ID_KEYS.some((k) => values.has(`${found}.${k}`));
     return nested || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
   }
@@ -926,19 +927,11 @@ function filterValues(o: ts.ObjectLiteralExpression): string[] {
 /** The decision only asks whether the lookup found something: `const assigned = await Zone.exists(…); if (!assigned) …`. */
 function existenceOnly(check: Pick<Check, 'call'> & Partial<Pick<Check, 'test'>>): boolean {
   if (!check.test || !ts.isIfStatement(check.test)) return false;
-  const name = foundName(check);
+  const name = keptIn(check.call);
   if (name === undefined) return false;
   let cond = skipOuter(check.test.expression);
   while (ts.isPrefixUnaryExpression(cond) && cond.operator === ts.SyntaxKind.ExclamationToken) cond = skipOuter(cond.operand);
   return ts.isIdentifier(cond) && cond.text === name;
-}
-
-/** The local a lookup's answer is kept in: `agreement` of `const agreement = await RentalAgreement.findOne(…)`. */
-function foundName(check: Pick<Check, 'call'>): string | undefined {
-  let e: ts.Node = check.call;
-  while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
-  const decl = e.parent;
-  return decl && ts.isVariableDeclaration(decl) && decl.initializer === e && ts.isIdentifier(decl.name) ? decl.name.text : undefined;
 }
 
 /** A read and a write on one collection: the same receiver before the method (`Zone.exists` / `Zone.updateOne`, `prisma.zone.findFirst` / `prisma.zone.updateMany`). */
@@ -1287,10 +1280,7 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
   if (operationOf(e, decisions.resolve)) return false;
   const names = chainNames(e.expression);
   const last = names.at(-1) ?? '';
-  if (HTTP_FUNCTIONS.includes(names[0] ?? '') || names.slice(0, -1).some((n) => HTTP_CLIENT_RECEIVERS.includes(n))) return false;
-  // an instance of an HTTP library (`plateRegistry.get(…)` after `axios.create(…)`): another service
-  const callee = skipOuter(e.expression);
-  if (ts.isPropertyAccessExpression(callee) && decisions.madeByHttpClient(callee.expression)) return false;
+  if (goesOverHttp(e, decisions)) return false;
   // a call on the app's store, repository or read model that writes nothing (`this.featuresReadModel.featureExists(p)`)
   if (names.slice(0, -1).some((n) => n !== 'this' && namesDatabase(n))) return true;
   const sql = e.arguments[0] && skipOuter(e.arguments[0]);
@@ -1654,15 +1644,20 @@ function otherTable(op: Operation, check: Check, decisions: Decisions): boolean 
   return read.size > 0 && !written.some((t) => read.has(t));
 }
 
+/** A call to another service: an HTTP function or client (`fetch(…)`, `axios.post(…)`), or an instance of one (`plateRegistry.get(…)` after `axios.create(…)`). */
+function goesOverHttp(call: ts.CallExpression, decisions: Decisions): boolean {
+  const names = chainNames(call.expression);
+  if (HTTP_FUNCTIONS.includes(names[0] ?? '') || names.slice(0, -1).some((n) => HTTP_CLIENT_RECEIVERS.includes(n))) return true;
+  const callee = skipOuter(call.expression);
+  return ts.isPropertyAccessExpression(callee) && decisions.madeByHttpClient(callee.expression);
+}
+
 /**
  * A read that asks another service over HTTP (`fetch(…)`, an HTTP client, an instance of one), itself or
  * in a helper of the app that waits on one (`isStationFeatureEnabled(flag, station)` posting to a flag service).
  */
 function asksService(call: ts.CallExpression, decisions: Decisions, depth: number): boolean {
-  const names = chainNames(call.expression);
-  if (HTTP_FUNCTIONS.includes(names[0] ?? '') || names.slice(0, -1).some((n) => HTTP_CLIENT_RECEIVERS.includes(n))) return true;
-  const callee = skipOuter(call.expression);
-  if (ts.isPropertyAccessExpression(callee) && decisions.madeByHttpClient(callee.expression)) return true;
+  if (goesOverHttp(call, decisions)) return true;
   const fn = depth < 2 ? decisions.resolve(call) : undefined;
   if (!fn?.body) return false;
   let found = false;

@@ -1353,15 +1353,8 @@ export function tablesIn(subject: string): string[] {
 }
 
 function subjectsOf(check: Check, resolve: CallResolver): Set<string> {
-  const fn = check.via ?? resolve(check.call);
-  if (!fn?.body) return new Set([readSubject(check.call)]);
-  const out = new Set(awaitedReads(fn).map(readSubject));
-  // (a helper that hands its read back unawaited: `findGrant(cn) { return prisma.dispatcherGrant.findFirst(…) }`)
-  for (const r of returnedExpressions(fn)) {
-    const call = readCall(r);
-    if (call && operationOf(call) === undefined) out.add(readSubject(call));
-  }
-  return out.size > 0 ? out : new Set([readSubject(check.call)]);
+  // (a helper's reads, also one it hands back unawaited: `findGrant(cn) { return prisma.dispatcherGrant.findFirst(…) }`)
+  return new Set(readsBehind(check, resolve).map(readSubject));
 }
 
 /**
@@ -1467,12 +1460,17 @@ function localInitializer(id: ts.Identifier): ts.Expression | undefined {
  * asked about in the same place.
  */
 function sameRecordAsked(decision: Check, asked: readonly (string | undefined)[], later: readonly (string | undefined)[]): (string | undefined)[] {
-  let e: ts.Node = decision.call;
-  while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
-  const decl = e.parent;
-  const found = decl && ts.isVariableDeclaration(decl) && decl.initializer === e && ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+  const found = keptIn(decision.call);
   if (found === undefined) return [...later];
   return later.map((v, i) => (v !== undefined && RECORD_ID_KEYS.some((k) => v === `${found}.${k}`) ? asked[i] : v));
+}
+
+/** The local a call's answer is kept in: `agreement` of `const agreement = await RentalAgreement.findOne(…)`. */
+export function keptIn(call: ts.CallExpression): string | undefined {
+  let e: ts.Node = call;
+  while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
+  const decl = e.parent;
+  return decl && ts.isVariableDeclaration(decl) && decl.initializer === e && ts.isIdentifier(decl.name) ? decl.name.text : undefined;
 }
 
 function askedOfOther(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
