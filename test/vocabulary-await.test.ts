@@ -3,6 +3,8 @@ import {
   APPEND_WRITES,
   CONDITION_KEYS,
   FRAMEWORK_CONTEXT_MEMBERS,
+  HTTP_CHANGE_ONLY_METHODS,
+  HTTP_WRITE_METHODS,
   isAppendWrite,
   isFrameworkContextMember,
   isServerScriptCall,
@@ -115,6 +117,12 @@ describe('vocabulary: operations', () => {
       "await client.hSet('k', f)",
     ])
       expect([t, mayHoldOperation(t)]).toEqual([t, true]);
+  });
+
+  it('names the request methods that only change things: not POST, which policy services are asked with, nor a read', () => {
+    expect(HTTP_CHANGE_ONLY_METHODS.every((m) => HTTP_WRITE_METHODS.includes(m))).toBe(true);
+    expect(HTTP_CHANGE_ONLY_METHODS).toEqual(expect.arrayContaining(['put', 'patch', 'delete']));
+    for (const m of ['post', 'get', 'head', 'options']) expect(HTTP_CHANGE_ONLY_METHODS).not.toContain(m);
   });
 
   it('names the options that make a write conditional: a condition, the version read, a script run on the record', () => {

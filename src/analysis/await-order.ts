@@ -748,6 +748,13 @@ export function conditionInQuery(
       nested = true;
       for (const w of from[1].split(/\W+/)) words.add(norm(w));
     }
+    // … and in an insert of what a select finds (`INSERT INTO deck_assignments (…) SELECT p.lane_code, $3 FROM
+    // lane_permits p WHERE p.operator_id = $1 AND p.revoked_at IS NULL`): no row is written unless the other table has one
+    const selected = /^[\s`'"]*insert\b[^(]*?\binto\b[\s\S]*?\bselect\b[\s\S]*?\bfrom\b([\s\S]*?)(?=\bwhere\b|$)/i.exec(text);
+    if (selected) {
+      nested = true;
+      for (const w of selected[1].split(/\W+/)) words.add(norm(w));
+    }
     // … and in a delete (`DELETE FROM runner_grants g USING pool_members m WHERE … AND m.role = 'admin'`)
     const using = /\bdelete\s+from\b[\s\S]*?\busing\b([\s\S]*?)(?=\bwhere\b|$)/i.exec(text);
     if (using) {

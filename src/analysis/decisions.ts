@@ -9,7 +9,18 @@ import { sqlVerbOf } from './vocabulary/sql';
 import { isRequestLike } from './identity';
 import { classAlongType, fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions, typeMember } from './modules';
 import { references } from './guards';
-import { chainNames, flagEvaluation, isClockValue, isOutboundRequest, namesOperation, operationOf, performedOperation, registersHandler, type CallResolver } from './operations';
+import {
+  chainNames,
+  changeOnlyRequest,
+  flagEvaluation,
+  isClockValue,
+  isOutboundRequest,
+  namesOperation,
+  operationOf,
+  performedOperation,
+  registersHandler,
+  type CallResolver,
+} from './operations';
 import { isModuleLevel, type Place, type SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
 import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
@@ -361,14 +372,15 @@ export class Decisions {
    * check tests (`if (!(await allow(partnerId, action))) throw new ScopeDenied()` with `allow` asking a
    * policy service with `POST`: it asks, it does not act). A request refused with a conflict
    * (`if (res.status === 409) throw …` after `POST /holds`) was a write the other service could not
-   * make — a slot already held, a limit reached — so it acts.
+   * make — a slot already held, a limit reached — so it acts; so does a request whose method only
+   * changes things (`DELETE`, `PUT`, `PATCH`), whatever its answer is tested for.
    */
   worksItself(fn: ts.FunctionLikeDeclaration): boolean {
     const kind = performedOperation(fn, this.resolve, 1);
     if (kind !== 'http') return kind !== undefined;
     const asked = new Set<ts.Node>(
       this.checksIn(fn, 1)
-        .filter((c) => c.refusal !== undefined && c.refusal !== 'conflict')
+        .filter((c) => c.refusal !== undefined && c.refusal !== 'conflict' && !(ts.isCallExpression(c.call) && changeOnlyRequest(c.call)))
         .map((c) => c.call),
     );
     let acts = false;

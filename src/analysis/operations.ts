@@ -10,6 +10,7 @@ import { isRouteMethod } from './vocabulary/frameworks';
 import {
   HTTP_FUNCTIONS,
   HTTP_WRITE_METHODS,
+  HTTP_CHANGE_ONLY_METHODS,
   IN_MEMORY_BUILDERS,
   isAppendWrite,
   unkeyedAppendField,
@@ -62,6 +63,7 @@ const WRITES = new Set(STORE_WRITES.map((w) => w.toLowerCase()));
 const COMMANDS = new Set(STORE_COMMANDS);
 const SQL = new Set(SQL_RUNNERS);
 const HTTP_WRITE = new Set(HTTP_WRITE_METHODS);
+const HTTP_CHANGE_ONLY = new Set(HTTP_CHANGE_ONLY_METHODS);
 const HTTP_FN = new Set(HTTP_FUNCTIONS);
 const BUILDERS = new Set(IN_MEMORY_BUILDERS);
 const VERB = new RegExp(`^(?:${OPERATION_VERBS.join('|')})(?:[A-Z0-9_]|$)`);
@@ -198,6 +200,22 @@ export function appendsRecord(node: ts.Node): boolean {
 /** Whether SQL text changes rows: its statement starts with `INSERT`, `UPDATE`, `DELETE`, `MERGE` (after any `WITH`). */
 export function isSqlWrite(text: string): boolean {
   return SQL_WRITE.test(text);
+}
+
+/**
+ * A request to another service whose method only changes things (`request(url, { method: 'DELETE' })`,
+ * `http.put(…)`): whatever its answer says is the outcome of that change, never an answer to a question.
+ */
+export function changeOnlyRequest(call: ts.CallExpression): boolean {
+  const names = chainNames(call.expression);
+  const last = names.at(-1) ?? '';
+  if (!httpWrite(call, names)) return false;
+  if (HTTP_WRITE.has(last) && names.length >= 2) return HTTP_CHANGE_ONLY.has(last);
+  return call.arguments.some((arg) => {
+    const a = skipOuter(arg);
+    const method = ts.isObjectLiteralExpression(a) ? member(a, 'method') : undefined;
+    return method !== undefined && ts.isStringLiteralLike(skipOuter(method)) && HTTP_CHANGE_ONLY.has((skipOuter(method) as ts.StringLiteralLike).text.toLowerCase());
+  });
 }
 
 /** The HTTP method of a call to another service, when it changes things. */

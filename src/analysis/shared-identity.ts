@@ -693,13 +693,20 @@ function waitsBefore(boundary: ts.Node, read: ts.Node): boolean {
   return false;
 }
 
-/** The call a read is an argument of (`db.delete(currentUser.id)`), or the read's statement. */
+/**
+ * The call a read is an argument of (`db.delete(currentUser.id)`), the outermost of its statement
+ * when calls nest (`notes.save(notes.create({ author: this.reviewer.cn }))`: the save relies on it), or
+ * the read's statement.
+ */
 function operationAround(node: ts.Node, fn: ts.Node): ts.Node {
+  let call: ts.CallExpression | undefined;
   for (let n = node.parent; n && n !== fn; n = n.parent) {
-    if (ts.isCallExpression(n) && n.arguments.some((a) => within(node, a))) return n;
-    if (n.kind >= ts.SyntaxKind.FirstStatement && n.kind <= ts.SyntaxKind.LastStatement) return n;
+    // (not past a callback that holds the call: `ids.map((id) => db.delete({ id, by: this.reviewer.cn }))`)
+    if (isFunctionLike(n) && call) break;
+    if (ts.isCallExpression(n) && n.arguments.some((a) => within(node, a))) call = n;
+    if (n.kind >= ts.SyntaxKind.FirstStatement && n.kind <= ts.SyntaxKind.LastStatement) return call ?? n;
   }
-  return node;
+  return call ?? node;
 }
 
 /** Not the target of an assignment, nor the name a declaration binds. */

@@ -225,6 +225,12 @@ export const SQL_WRITE_VERBS: readonly string[] = ['insert', 'update', 'delete',
 
 /** HTTP methods that change state on the service called. */
 export const HTTP_WRITE_METHODS: readonly string[] = ['post', 'put', 'patch', 'delete'];
+/**
+ * Of those, the methods that only change state: no service answers a question through them, so a test
+ * of their answer (`if (res.statusCode >= 300) throw …` after a `DELETE`) is the write's own outcome.
+ * `POST` is left out: policy services are asked with it (`POST /v1/data/authz/allow`).
+ */
+export const HTTP_CHANGE_ONLY_METHODS: readonly string[] = ['put', 'patch', 'delete'];
 /** HTTP clients called as functions with a `method` option: `fetch`, undici's `request`, `axios(…)`, `got(…)`. */
 export const HTTP_FUNCTIONS: readonly string[] = ['fetch', 'request', 'axios', 'got', 'ky', 'superagent'];
 
