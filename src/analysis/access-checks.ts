@@ -217,10 +217,13 @@ export class AccessChecks {
       if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(skipOuter(e.expression))) {
         const id = skipOuter(e.expression) as ts.Identifier;
         const decl = this.project.modules.declarationOf(id.text, id);
-        let init = decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) ? decl.initializer : undefined;
-        if (init) init = skipOuter(init);
-        if (init && ts.isAwaitExpression(init)) init = skipOuter(init.expression);
-        if (init && ts.isCallExpression(init) && init !== sink.node && this.ownershipChecked(init)) return true;
+        // what it was made with, or given later when declared bare (`let current; try { current = await es.get(…) } …`)
+        const given = decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) ? (decl.initializer ? [decl.initializer] : assignedTo(decl)) : [];
+        for (let init of given) {
+          init = skipOuter(init);
+          if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+          if (ts.isCallExpression(init) && init !== sink.node && this.ownershipChecked(init)) return true;
+        }
       }
       return ts.forEachChild(e, (c) => (checked(c) ? true : undefined)) === true;
     };
@@ -313,10 +316,13 @@ export class AccessChecks {
       else break;
     }
     const p = n.parent;
-    if (p && ts.isVariableDeclaration(p) && p.initializer === n) {
+    // (kept in a local declared before it: `let current; try { current = await es.get(…) } catch …`)
+    const assigned = p && ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === n && ts.isIdentifier(skipOuter(p.left));
+    if (p && ((ts.isVariableDeclaration(p) && p.initializer === n) || assigned)) {
       const names = new Set<string>();
-      collectNames(p.name, names);
-      const statement = p.parent.parent;
+      if (ts.isVariableDeclaration(p)) collectNames(p.name, names);
+      else names.add((skipOuter(p.left) as ts.Identifier).text);
+      const statement = ts.isVariableDeclaration(p) ? p.parent.parent : p;
       const fn = enclosingFunction(p);
       if (!fn || !fn.body) return false;
       copiesOf(fn, statement, names);
@@ -491,6 +497,9 @@ export class AccessChecks {
         let decl: ts.Node | undefined = this.project.modules.declarationOf(n.text, n);
         while (decl && ts.isBindingElement(decl) && isLookupResult(decl)) decl = decl.parent.parent;
         if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos) visit(decl.initializer, depth + 1);
+        // (declared bare and given its value later: `let current; try { current = await es.get({ id }) } …`)
+        else if (decl && ts.isVariableDeclaration(decl) && !decl.initializer && ts.isIdentifier(decl.name))
+          for (const v of assignedTo(decl)) if (v.end <= n.pos) visit(v, depth + 1);
       }
       ts.forEachChild(n, (c) => visit(c, depth, inRead));
     };
@@ -545,6 +554,20 @@ function decides(comparison: ts.Node): boolean {
     return false;
   }
   return false;
+}
+
+/** The values a local declared without one is given in its scope: `current = await es.get(…)`. */
+function assignedTo(decl: ts.VariableDeclaration): ts.Expression[] {
+  const name = (decl.name as ts.Identifier).text;
+  const scope = decl.parent.parent.parent;
+  const out: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipOuter(n.left)) && (skipOuter(n.left) as ts.Identifier).text === name)
+      out.push(n.right);
+    ts.forEachChild(n, visit);
+  };
+  if (scope) visit(scope);
+  return out;
 }
 
 /** Locals copied from the record after it is fetched: `const doc = rows[0]`, `const { owner } = doc`. */

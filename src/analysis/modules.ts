@@ -202,6 +202,19 @@ export class Modules {
    * followed through `valueOf` (constants, config objects, imports). A value read from outside (an
    * environment variable) adds nothing.
    */
+  /**
+   * The key a member access names: `x.key`, `x['key']`, or `x[KEY]` where `KEY` is a constant with one
+   * string value (`req[CELLAR_USER_KEY]` with `export const CELLAR_USER_KEY = 'cellarUser'`).
+   */
+  accessKey(e: ts.PropertyAccessExpression | ts.ElementAccessExpression): string | undefined {
+    if (ts.isPropertyAccessExpression(e)) return e.name.text;
+    const arg = skipOuter(e.argumentExpression);
+    if (ts.isStringLiteralLike(arg)) return arg.text;
+    if (!ts.isIdentifier(arg) && !ts.isPropertyAccessExpression(arg)) return undefined;
+    const values = this.stringValues(arg);
+    return values.length === 1 ? values[0] : undefined;
+  }
+
   stringValues(expr: ts.Node, depth = 0): string[] {
     if (depth > 8) return [];
     const e = skipOuter(expr as ts.Expression);

@@ -5,6 +5,7 @@ import type { Fn } from './handlers';
 import { classAlongType, fieldDeclaration, heldValues, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
+import { isModuleLevel } from './shared-state';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
 import { isContainerClass, isConversion, iteratesElements, PROMISE_CLASS } from './vocabulary/values';
 import { isRequestInputField, isRequestObjectName } from './vocabulary/requests';
@@ -73,6 +74,7 @@ export class Values {
   private readonly memo = new Map<Leaf<unknown>, Map<ts.Node, unknown>>();
   private readonly callers = new Map<Fn, ts.CallExpression[]>();
   private fieldWritesCache?: Map<string, ts.Expression[]>;
+  private objectFieldWritesCache?: Map<ts.ObjectLiteralExpression, Map<string, ts.Expression[]>>;
   private requestFieldWritesCache?: Map<string, ts.Expression[]>;
   private storesCache?: Map<ts.Node, ts.Expression[]>;
 
@@ -235,7 +237,7 @@ export class Values {
         const r = any(this.diValuesByKey(`'${injected}'`));
         if (r !== undefined) return r;
       }
-      const key = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression.text : undefined;
+      const key = this.project.modules.accessKey(e);
       if (key !== undefined) {
         const r = any(this.fieldOf(e.expression, key));
         if (r !== undefined) return r;
@@ -363,15 +365,28 @@ export class Values {
   /**
    * What a local container is filled with after it is made: `pairs.set(k, v)`, `list.push(v)`,
    * `seen.add(v)`, `bag[k] = v`, `out.subject = v`, also into a slot made on the way (`(out[key] ??=
-   * []).push(v)` of a DN parser) — for a binding made empty (`new Map()`, `[]`, `{}`).
+   * []).push(v)` of a DN parser) — for a binding made empty (`new Map()`, `[]`, `{}`, or an object of
+   * empty slots and constants, `{ dns: [] }`, that a parser fills field by field).
    */
   private containerWrites(id: ts.Identifier, decl: ts.VariableDeclaration): ts.Expression[] {
     const init = decl.initializer && skipOuter(decl.initializer);
     if (!init || !ts.isIdentifier(decl.name)) return [];
+    const inert = (e: ts.Expression): boolean => {
+      const x = skipOuter(e);
+      return (
+        ts.isLiteralExpression(x) ||
+        x.kind === SK.TrueKeyword ||
+        x.kind === SK.FalseKeyword ||
+        x.kind === SK.NullKeyword ||
+        (ts.isIdentifier(x) && x.text === 'undefined') ||
+        (ts.isArrayLiteralExpression(x) && x.elements.length === 0) ||
+        (ts.isObjectLiteralExpression(x) && x.properties.length === 0)
+      );
+    };
     const empty =
       (ts.isNewExpression(init) && (init.arguments?.length ?? 0) === 0) ||
       (ts.isArrayLiteralExpression(init) && init.elements.length === 0) ||
-      (ts.isObjectLiteralExpression(init) && init.properties.length === 0);
+      (ts.isObjectLiteralExpression(init) && init.properties.every((p) => ts.isPropertyAssignment(p) && inert(p.initializer)));
     if (!empty) return [];
     const scope = decl.parent.parent.parent;
     const out: ts.Expression[] = [];
@@ -494,9 +509,37 @@ export class Values {
     const value = this.project.modules.valueOf(owner);
     if (value && ts.isObjectLiteralExpression(value)) {
       const member = this.project.modules.memberOf(value, key, 0);
-      return member ? [member] : undefined;
+      // (and what is set on a module's object anywhere: `deckContext.operator = operator` in middleware of another file)
+      const written = this.objectFieldWrites().get(value)?.get(key) ?? [];
+      return member || written.length > 0 ? [...(member ? [member] : []), ...written] : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * Writes to a field of an object a module keeps (`export const deckContext = { operator: null }`),
+   * by object and field: `x.f = v` anywhere `x` is that object.
+   */
+  private objectFieldWrites(): Map<ts.ObjectLiteralExpression, Map<string, ts.Expression[]>> {
+    if (this.objectFieldWritesCache) return this.objectFieldWritesCache;
+    const out = new Map<ts.ObjectLiteralExpression, Map<string, ts.Expression[]>>();
+    this.objectFieldWritesCache = out;
+    for (const facts of this.project.facts.values()) {
+      for (const nodes of facts.assignments.values()) {
+        for (const w of nodes) {
+          if (!ts.isBinaryExpression(w) || w.operatorToken.kind !== SK.EqualsToken) continue;
+          const left = skipOuter(w.left);
+          if (!ts.isPropertyAccessExpression(left)) continue;
+          const target = this.project.modules.valueOf(skipOuter(left.expression));
+          const decl = target?.parent;
+          if (!target || !ts.isObjectLiteralExpression(target) || !decl || !ts.isVariableDeclaration(decl) || !isModuleLevel(decl)) continue;
+          const byKey = out.get(target) ?? new Map<string, ts.Expression[]>();
+          out.set(target, byKey);
+          byKey.set(left.name.text, [...(byKey.get(left.name.text) ?? []), w.right]);
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -838,8 +881,9 @@ export class Values {
           if (!ts.isBinaryExpression(w) || w.operatorToken.kind !== SK.EqualsToken) continue;
           const left = skipOuter(w.left);
           if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) continue;
-          const key = ts.isPropertyAccessExpression(left) ? left.name.text : ts.isStringLiteralLike(left.argumentExpression) ? left.argumentExpression.text : undefined;
-          if (key !== undefined && isRequestLike(left.expression)) add(key, w.right);
+          if (!isRequestLike(left.expression)) continue;
+          const key = this.project.modules.accessKey(left);
+          if (key !== undefined) add(key, w.right);
         }
       }
     }
