@@ -541,13 +541,14 @@ function literalRecordsAction(project: Project, e: ts.ObjectLiteralExpression): 
     ts.isPropertyAssignment(p) ? project.identity.isIdentity(p.initializer) : ts.isShorthandPropertyAssignment(p) && project.identity.isIdentity(p.name),
   );
   if (claims.length >= 2) return false;
-  // a state set beside who set it and when (`{ estop: '0', resetBy: name, resetAt: Date.now() }`), as the
-  // field/value form of a hash write says (`hset(key, 'state', 'aborted', 'by', op)`)
-  const given = e.properties.filter(ts.isPropertyAssignment);
-  const stated = given.some(
-    (p) => ts.isLiteralExpression(skipOuter(p.initializer)) || [ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword].includes(skipOuter(p.initializer).kind),
-  );
-  if (stated && given.some((p) => isClockValue(p.initializer)) && given.filter((p) => project.identity.isIdentity(p.initializer)).length === 1) return true;
+  // what happened, beside who did it and when (`{ estop: '0', resetBy: name, resetAt: Date.now() }`, `{ cohort,
+  // version, requestedBy, at: Date.now() }`), as the field/value form of a hash write says (`hset(key, 'state',
+  // 'aborted', 'by', op)`): one field names the actor, one the moment, and the others say what was done
+  // (who alone with a moment, `{ user: cn, at: Date.now() }`, is a session kept)
+  const fields = e.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : ts.isShorthandPropertyAssignment(p) ? [p.name] : []));
+  const clock = (v: ts.Expression): boolean => isClockValue(v, (x) => project.modules.valueOf(x));
+  const actors = fields.filter((v) => project.identity.isIdentity(v));
+  if (actors.length === 1 && fields.some(clock) && fields.some((v) => !clock(v) && !project.identity.isIdentity(v))) return true;
   return e.properties.some((p) => {
     // (what the client sent spread into it counts too: `{ ...values, updatedBy: caller.deviceId }`)
     const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isSpreadAssignment(p) ? p.expression : undefined;

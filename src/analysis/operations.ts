@@ -7,6 +7,7 @@ import { FS_MODULES } from './vocabulary/fs';
 import { isHttpClientModule } from './vocabulary/http-clients';
 import { flagSdk, isFlagClientType, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from './vocabulary/flags';
 import { isRouteMethod } from './vocabulary/frameworks';
+import { isConversion } from './vocabulary/values';
 import {
   HTTP_FUNCTIONS,
   HTTP_WRITE_METHODS,
@@ -743,10 +744,15 @@ export function isClockValue(expr: ts.Expression, valueOf?: (e: ts.Expression) =
     if (name === undefined) return false;
     if (e.arguments.length === 0 && (isClockCall(name) || isClockFactory(name))) return true;
     if (ts.isPropertyAccessExpression(callee) && isClockForm(name) && isClockValue(callee.expression, valueOf, depth + 1)) return true;
+    // (a time written as text or a number: `String(closesAt)`)
+    if (ts.isIdentifier(callee) && isConversion(name) && e.arguments.length === 1 && isClockValue(e.arguments[0], valueOf, depth + 1)) return true;
     const arg = e.arguments.length === 1 ? skipOuter(e.arguments[0]) : undefined;
     return isSqlWrapper(name) && arg !== undefined && ts.isStringLiteralLike(arg) && (isSqlClock(arg.text) || isSqlClock(`${arg.text}()`));
   }
   if (ts.isTaggedTemplateExpression(e)) return ts.isNoSubstitutionTemplateLiteral(e.template) && isSqlClock(e.template.text);
+  // a moment a span away from one (`Date.now() + minutes * 60_000`, an expiry)
+  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.PlusToken || e.operatorToken.kind === ts.SyntaxKind.MinusToken))
+    return isClockValue(e.left, valueOf, depth + 1) || (e.operatorToken.kind === ts.SyntaxKind.PlusToken && isClockValue(e.right, valueOf, depth + 1));
   if (ts.isIdentifier(e) && valueOf) {
     const v = valueOf(e);
     return v !== undefined && v !== e && ts.isExpression(v) && isClockValue(v, valueOf, depth + 1);
