@@ -191,6 +191,7 @@ describe('frameworks and DI', () => {
   it.each(cases([...v.EARLY_HOOKS], ['onSend', 'onResponse']))('isEarlyHook(%s) → %s', (n, want) => expect(v.isEarlyHook(n)).toBe(want));
   it.each(cases([...v.SERVER_LISTENER_EVENTS], ['close', 'listening']))('isServerListenerEvent(%s) → %s', (n, want) => expect(v.isServerListenerEvent(n)).toBe(want));
   it.each(cases([...v.CONNECTION_EVENTS], ['request', 'stream', 'close']))('isConnectionEvent(%s) → %s', (n, want) => expect(v.isConnectionEvent(n)).toBe(want));
+  it.each(cases([...v.APP_SERVER_MEMBERS], ['listen', 'router', 'servers']))('isAppServerMember(%s) → %s', (n, want) => expect(v.isAppServerMember(n)).toBe(want));
   it.each(cases(['fp', 'fastifyPlugin', 'authPlugin'], ['register', 'routes']))('sharesPluginInstance(%s) → %s', (n, want) => expect(v.sharesPluginInstance(n)).toBe(want));
   it.each(cases([...v.NEST_GUARD_METHODS], ['constructor', 'handle']))('isNestGuardMethod(%s) → %s', (n, want) => expect(v.isNestGuardMethod(n)).toBe(want));
   it("names a middleware consumer's apply and the forRoutes call that limits it", () => {

@@ -6,6 +6,7 @@ import type { Project } from './project';
 import { CONTEXT_FACTORY_KEYS, NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
 import {
   continuesRouteChain,
+  isAppServerMember,
   isEarlyHook,
   isNestGuardMethod,
   isRouteMethod,
@@ -440,6 +441,15 @@ export class Handlers {
     }
     const cached = this.keyCache.get(e);
     if (cached !== undefined) return this.find(cached);
+    // the Node server an app made by a framework's factory holds (`app.server` of `Fastify({ https })`, or of the
+    // instance a plugin is handed): a listener on it listens on that app's server
+    if (ts.isPropertyAccessExpression(e) && isAppServerMember(e.name.text) && depth < 4 && this.project.modules.valueOf(e) === undefined) {
+      const app = this.keyOf(e.expression, depth + 1);
+      if (typeof app !== 'string' && (ts.isCallExpression(app) || ts.isParameter(app))) {
+        this.keyCache.set(e, app);
+        return app;
+      }
+    }
     let key: Key;
     // (`const api = await createApiApp()`: what the async factory resolves to)
     const found = this.project.modules.valueOf(e);

@@ -59,15 +59,21 @@ export const EARLY_HOOKS: readonly string[] = ['onRequest', 'preParsing', 'preVa
 export const SERVER_LISTENER_EVENTS: readonly string[] = ['request', 'secureConnection', 'connection', 'stream'];
 /** Of those, the events a server emits once per connection, before any request on it: a check there covers every request the connection carries. */
 export const CONNECTION_EVENTS: readonly string[] = ['secureConnection', 'connection'];
-/** Wrappers that share a Fastify plugin's instance with its parent (`fastify-plugin`). */
+/**
+ * Members of a framework's instance that hold its Node server (Fastify's `fastify.server`): a listener
+ * registered there (`app.server.on('secureConnection', …)`) listens on the app's own server.
+ */
+export const APP_SERVER_MEMBERS: readonly string[] = ['server'];
 /** Fastify's way to put a value on the instance every plugin sees: `app.decorate('authz', service)`, read as `app.authz`. */
 export const INSTANCE_DECORATE = 'decorate';
+/** Wrappers that share a Fastify plugin's instance with its parent (`fastify-plugin`). */
 export const SHARED_PLUGIN_WRAPPERS: readonly string[] = ['fp', 'fastifyPlugin', 'plugin'];
 
 const routeMethods = nameSet(ROUTE_METHODS);
 const routeChain = nameSet(ROUTE_CHAIN_METHODS);
 const earlyHooks = nameSet(EARLY_HOOKS);
 const listenerEvents = nameSet(SERVER_LISTENER_EVENTS);
+const appServerMembers = nameSet(APP_SERVER_MEMBERS);
 
 export function isRouteMethod(name: string): boolean {
   return routeMethods.has(name);
@@ -88,6 +94,11 @@ export function isServerListenerEvent(name: string): boolean {
 
 export function isConnectionEvent(name: string): boolean {
   return CONNECTION_EVENTS.includes(name);
+}
+
+/** `server` of `app.server`: the member of a framework's instance that holds its Node server. */
+export function isAppServerMember(name: string): boolean {
+  return appServerMembers.has(name);
 }
 
 /** `fp(plugin)`, `fastifyPlugin(plugin)`, anything named like a plugin wrapper. */
