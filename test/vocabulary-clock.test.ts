@@ -1,4 +1,4 @@
-import { isClockValue, recordsActivityOnly } from '../src/analysis/operations';
+import { isClockValue, isMoment, recordsActivityOnly } from '../src/analysis/operations';
 import { isActivityField, isSqlClock, namesActivityRecord } from '../src/analysis/vocabulary/clock';
 import { ts } from '../src/ts';
 
@@ -43,6 +43,12 @@ describe('vocabulary: the clock', () => {
     for (const c of ['new Date(Date.now() + ttl)', 'Date.now() + 1000', 'new Date(body.at)', 'dayjs(input)', 'addDays(new Date(), 30)', "'now'", 'true', 'user.id'])
       expect([c, isClockValue(expression(c))]).toEqual([c, false]);
     for (const t of ['NOW() + interval', "'2024-01-01'", '$1']) expect([t, isSqlClock(t)]).toEqual([t, false]);
+  });
+
+  it('a moment the code works out from the clock: now, a span from now, written as text', () => {
+    for (const c of ['new Date()', 'Date.now() + 1000', 'new Date(Date.now() + ttl)', 'String(Date.now() + minutes * 60_000)', 'new Date().toISOString()', 'Date.now() - grace'])
+      expect([c, isMoment(expression(c))]).toEqual([c, true]);
+    for (const c of ['new Date(body.at)', 'dayjs(input)', "'now'", 'user.id', 'ttl + 1000', 'String(body.closesAt)']) expect([c, isMoment(expression(c))]).toEqual([c, false]);
   });
 
   it('must match: fields that say when a record was last used', () => {

@@ -1,5 +1,5 @@
 import { ts } from '../ts';
-import { isClockValue } from './operations';
+import { isClockValue, isMoment } from './operations';
 import { isConversion } from './vocabulary/values';
 import { isDeferredCallback } from './await-order';
 import { isEqualityOperator, snippet } from './expressions';
@@ -546,7 +546,7 @@ function literalRecordsAction(project: Project, e: ts.ObjectLiteralExpression): 
   // 'aborted', 'by', op)`): one field names the actor, one the moment, and the others say what was done
   // (who alone with a moment, `{ user: cn, at: Date.now() }`, is a session kept)
   const fields = e.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : ts.isShorthandPropertyAssignment(p) ? [p.name] : []));
-  const clock = (v: ts.Expression): boolean => isClockValue(v, (x) => project.modules.valueOf(x));
+  const clock = (v: ts.Expression): boolean => isMoment(v, (x) => project.modules.valueOf(x));
   const actors = fields.filter((v) => project.identity.isIdentity(v));
   if (actors.length === 1 && fields.some(clock) && fields.some((v) => !clock(v) && !project.identity.isIdentity(v))) return true;
   return e.properties.some((p) => {

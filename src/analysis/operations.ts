@@ -744,18 +744,33 @@ export function isClockValue(expr: ts.Expression, valueOf?: (e: ts.Expression) =
     if (name === undefined) return false;
     if (e.arguments.length === 0 && (isClockCall(name) || isClockFactory(name))) return true;
     if (ts.isPropertyAccessExpression(callee) && isClockForm(name) && isClockValue(callee.expression, valueOf, depth + 1)) return true;
-    // (a time written as text or a number: `String(closesAt)`)
-    if (ts.isIdentifier(callee) && isConversion(name) && e.arguments.length === 1 && isClockValue(e.arguments[0], valueOf, depth + 1)) return true;
     const arg = e.arguments.length === 1 ? skipOuter(e.arguments[0]) : undefined;
     return isSqlWrapper(name) && arg !== undefined && ts.isStringLiteralLike(arg) && (isSqlClock(arg.text) || isSqlClock(`${arg.text}()`));
   }
   if (ts.isTaggedTemplateExpression(e)) return ts.isNoSubstitutionTemplateLiteral(e.template) && isSqlClock(e.template.text);
-  // a moment a span away from one (`Date.now() + minutes * 60_000`, an expiry)
-  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.PlusToken || e.operatorToken.kind === ts.SyntaxKind.MinusToken))
-    return isClockValue(e.left, valueOf, depth + 1) || (e.operatorToken.kind === ts.SyntaxKind.PlusToken && isClockValue(e.right, valueOf, depth + 1));
   if (ts.isIdentifier(e) && valueOf) {
     const v = valueOf(e);
     return v !== undefined && v !== e && ts.isExpression(v) && isClockValue(v, valueOf, depth + 1);
+  }
+  return false;
+}
+
+/**
+ * A moment the code works out from the clock: the current time (`isClockValue`), or one a span away
+ * from it (`Date.now() + minutes * 60_000`, an expiry; `new Date(Date.now() + ttl)`), also written as
+ * text or a number (`String(closesAt)`). What a record says happened when, not a time the client chose.
+ */
+export function isMoment(expr: ts.Expression, valueOf?: (e: ts.Expression) => ts.Node | undefined, depth = 0): boolean {
+  if (depth > 4) return false;
+  if (isClockValue(expr, valueOf)) return true;
+  const e = skipOuter(expr);
+  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && isConversion(e.expression.text) && e.arguments.length === 1) return isMoment(e.arguments[0], valueOf, depth + 1);
+  if (ts.isNewExpression(e) && ts.isIdentifier(e.expression) && isClockClass(e.expression.text) && e.arguments?.length === 1) return isMoment(e.arguments[0], valueOf, depth + 1);
+  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.PlusToken || e.operatorToken.kind === ts.SyntaxKind.MinusToken))
+    return isMoment(e.left, valueOf, depth + 1) || (e.operatorToken.kind === ts.SyntaxKind.PlusToken && isMoment(e.right, valueOf, depth + 1));
+  if (ts.isIdentifier(e) && valueOf) {
+    const v = valueOf(e);
+    return v !== undefined && v !== e && ts.isExpression(v) && isMoment(v, valueOf, depth + 1);
   }
   return false;
 }
