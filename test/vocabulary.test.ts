@@ -354,6 +354,7 @@ describe('fs', () => {
 });
 
 describe('refusals', () => {
+  it.each(cases([...v.PEER_WRITES], ['send', 'destroy', 'on', 'pipe']))('isPeerWrite(%s) → %s', (n, want) => expect(v.isPeerWrite(n)).toBe(want));
   it('names the statuses another service rejects what it was sent with, none of them a refusal of rights', () => {
     expect(v.INPUT_REJECTION_STATUSES).toEqual([400, 422]);
     for (const s of v.INPUT_REJECTION_STATUSES) expect(v.statusRefusal(s)).not.toBe('auth');

@@ -967,7 +967,7 @@ export interface StaleOperation {
  * operation (else the first outbound request), and the first exposed write to each other store.
  */
 export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decisions): StaleOperation[] {
-  const checks = decisions.checksIn(fn);
+  const checks = promoteBlocks(decisions.checksIn(fn), fn, decisions);
   if (!checks.some((c) => c.refusal)) return [];
   const byRead = new Map<ts.Node, Check[]>();
   for (const c of checks) byRead.set(c.read, [...(byRead.get(c.read) ?? []), c]);
@@ -1046,6 +1046,25 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
   const byOp = new Map<ts.Node, StaleOperation>();
   for (const list of found.values()) for (const x of reportedOf(list)) if (!byOp.has(x.op.node)) byOp.set(x.op.node, x);
   return [...byOp.values()];
+}
+
+/**
+ * A conflict refused on the mere presence of a record (`if (holds.length > 0) return 409` after reading
+ * `registration_holds`) decides when the function's writes are all to other tables than the one it read
+ * (`UPDATE section_enrolments …`): a hold, a suspension, a block that can be placed meanwhile — not a
+ * uniqueness check, which reads the table it then writes (`if (existing) 409; insert into users`).
+ */
+function promoteBlocks(checks: readonly Check[], fn: ts.FunctionLikeDeclaration, decisions: Decisions): Check[] {
+  if (!checks.some((c) => c.blocks)) return [...checks];
+  const written = writesIn(fn, decisions).flatMap((o) => (ts.isCallExpression(o.node) ? sourcesIn(readSubject(o.node)) : []));
+  // (records the app's own stores hold: not another service's answer, `const { eligible } = await fetchEligibility(…)`,
+  // nor a write's own answer, `if (!(await quotas.tryConsumeSlot(t))) 429` with an `increment` inside)
+  const storeRead = (c: Check): boolean => !operationOf(c.call, decisions.resolve) && !(c.via && decisions.worksItself(c.via)) && !asksService(c.call, decisions, 0);
+  return checks.map((c) => {
+    if (!c.blocks || written.length === 0 || !storeRead(c)) return c;
+    const read = decisionSources(c, decisions.resolve);
+    return read.size > 0 && !written.some((t) => read.has(t)) ? { ...c, refusal: 'conflict' } : c;
+  });
 }
 
 /**

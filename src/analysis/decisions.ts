@@ -38,6 +38,7 @@ import {
   isTransportFlag,
   limitMessage,
   namedRefusal,
+  isPeerWrite,
   refusalMessage,
   refusesUnauthenticated,
   isResultMessageKey,
@@ -58,7 +59,7 @@ import {
 import { DI_CRADLE } from './vocabulary/di';
 import { isServerScriptCall, scriptWrites } from './vocabulary/operations';
 import { enclosingFunction, isHandedByName } from './dominance';
-import { isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField, isRequestInputMethod, isRequestObjectOf } from './vocabulary/requests';
+import { isConnectionName, isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField, isRequestInputMethod, isRequestObjectOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
 
@@ -93,6 +94,12 @@ export interface Check {
   importedRefusal?: true;
   /** Its read was made by middleware that bound the answer to the request (`req.acl.role`): only a model of the app sees it. */
   bound?: true;
+  /**
+   * It refuses with a conflict on the mere presence of what it read (`if (holds.length > 0) ctx.status = 409`):
+   * no decision by itself — a uniqueness check stops a duplicate of what is written — but a block held in
+   * another table than the one the guarded work writes (see `promoteBlocks`).
+   */
+  blocks?: true;
 }
 
 type Behind = Pick<Check, 'read' | 'call' | 'fields' | 'shared' | 'imported' | 'bound'>;
@@ -134,7 +141,7 @@ export class Decisions {
               table ??= (mapped as () => ReadonlyMap<ts.ClassLikeDeclaration, number>)();
               return table.get(cls) ?? besideClass(cls, modules);
             },
-            { madeBy: declared.madeBy, respondsBy: declared.respondsBy, thrownBy: declared.thrownBy },
+            { madeBy: declared.madeBy, respondsBy: declared.respondsBy, thrownBy: declared.thrownBy, writesToPeer: declared.writesToPeer },
           )
         : Object.assign(
             (name: ts.Identifier) => {
@@ -143,7 +150,7 @@ export class Decisions {
               const cls = modules.valueOf(name);
               return cls && ts.isClassLike(cls) ? besideClass(cls, modules) : undefined;
             },
-            { madeBy: declared.madeBy, respondsBy: declared.respondsBy, thrownBy: declared.thrownBy },
+            { madeBy: declared.madeBy, respondsBy: declared.respondsBy, thrownBy: declared.thrownBy, writesToPeer: declared.writesToPeer },
           );
   }
 
@@ -222,6 +229,14 @@ export class Decisions {
               imported: behind.imported,
               ...(behind.bound ? { bound: true as const } : {}),
               ...(refusal === own ? { importedRefusal: true as const } : {}),
+              ...(refusal.decides &&
+              refusal.kind === 'conflict' &&
+              !compared &&
+              behind.fields.length === 0 &&
+              testsPresence(n.expression) &&
+              this.scopedByCaller(behind.call, fn, false)
+                ? { blocks: true as const }
+                : {}),
             });
           }
         }
@@ -396,9 +411,10 @@ export class Decisions {
   /**
    * A lookup the caller's identity scopes (`prescriptions.findAssigned(rxId, pharmacy.ncpdpId)` with
    * `const pharmacy = ctx.state.pharmacy`): what it does not find is not the caller's — a 404 on it
-   * refuses as an ownership check would, and the record can change hands meanwhile.
+   * refuses as an ownership check would, and the record can change hands meanwhile. Without `pickedToo`,
+   * any lookup about the caller (`activeHolds(studentId)` with `const { studentId } = ctx.state.student`).
    */
-  scopedByCaller(call: ts.CallExpression, fn: ts.FunctionLikeDeclaration): boolean {
+  scopedByCaller(call: ts.CallExpression, fn: ts.FunctionLikeDeclaration, pickedToo = true): boolean {
     const bound = (e: ts.Expression, depth: number): boolean => {
       const x = skipOuter(e);
       if (depth > 3) return false;
@@ -424,6 +440,10 @@ export class Decisions {
       if (ts.isIdentifier(x)) {
         const decl = this.modules.declarationOf(x.text, x);
         if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end) return bound(decl.initializer, depth + 1);
+        // (taken out of it, `const { studentId } = ctx.state.student`, for a lookup about the caller alone; a 404's
+        // ownership lookup is asked as it always was)
+        const owner = !pickedToo && decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) ? decl.parent.parent : undefined;
+        if (owner && ts.isVariableDeclaration(owner) && owner.initializer && owner.pos >= fn.pos && owner.end <= fn.end) return bound(owner.initializer, depth + 1);
       }
       return false;
     };
@@ -464,7 +484,7 @@ export class Decisions {
     };
     // (the arguments anywhere along the chain: `db('orders').where({ id, depot_id }).first()`)
     visit(call);
-    return scoped && picked;
+    return scoped && (picked || !pickedToo);
   }
 
   /**
@@ -1468,13 +1488,15 @@ function localInitializer(id: ts.Identifier): ts.Expression | undefined {
 /** Two reads of one shape asked about different values: a place where both name a value, and the names differ. */
 /**
  * The values a later call asks about, where it names the record the decision found by its id (`alert.id`
- * after `const alert = await authorizeOperator(op, ctx.params.alertId)`): that is the value the decision
- * asked about in the same place.
+ * after `const alert = await authorizeOperator(op, ctx.params.alertId)`), or by the field named as the
+ * value asked about was (`story.storyId` after `const story = await assertCanIssueCorrection(me, storyId)`):
+ * that is the value the decision asked about in the same place.
  */
 function sameRecordAsked(decision: Check, asked: readonly (string | undefined)[], later: readonly (string | undefined)[]): (string | undefined)[] {
   const found = keptIn(decision.call);
   if (found === undefined) return [...later];
-  return later.map((v, i) => (v !== undefined && RECORD_ID_KEYS.some((k) => v === `${found}.${k}`) ? asked[i] : v));
+  const field = (i: number): string | undefined => asked[i]?.split('.').at(-1);
+  return later.map((v, i) => (v !== undefined && (RECORD_ID_KEYS.some((k) => v === `${found}.${k}`) || (field(i) !== undefined && v === `${found}.${field(i)}`)) ? asked[i] : v));
 }
 
 /** The local a call's answer is kept in: `agreement` of `const agreement = await RentalAgreement.findOne(…)`. */
@@ -1636,6 +1658,8 @@ export type ErrorStatus = ((name: ts.Identifier) => number | undefined) & {
   respondsBy?: (call: ts.CallExpression) => ts.Node | undefined;
   /** The error a function of the app (imported too) always ends by throwing: `forbidden('…')` with `throw new GraphQLError(…)`. */
   thrownBy?: (call: ts.CallExpression) => ts.NewExpression | undefined;
+  /** A call that writes what it is given to the peer's connection: `socket.write(line)`, or `this.reply(text)` of the app doing so. */
+  writesToPeer?: (call: ts.CallExpression) => boolean;
 };
 
 /**
@@ -1701,6 +1725,33 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
     const made = fn && isFunctionLike(fn) ? endsThrowingNew(fn) : undefined;
     if (made) thrownAcrossModules.set(call, made);
     return made;
+  };
+  // `socket.write(…)`, `this.socket.end(…)`: sent on the connection itself
+  const toPeer = (c: ts.CallExpression): boolean => {
+    const names = calleeChain(c.expression) ?? [];
+    return names.length >= 2 && isPeerWrite(names[names.length - 1]) && isConnectionName(names[names.length - 2]);
+  };
+  status.writesToPeer = (call) => {
+    if (toPeer(call)) return true;
+    // a function of the app, or a method of the class the call is made in, that writes a parameter there (`reply(text) { this.socket.write(`${text}\n`) }`)
+    const callee = skipOuter(call.expression);
+    let fn: ts.Node | undefined;
+    if (ts.isIdentifier(callee)) fn = modules.valueOf(callee);
+    else if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
+      let cls: ts.Node | undefined = call.parent;
+      while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+      fn = cls ? fieldDeclaration(cls as ts.ClassLikeDeclaration, callee.name.text) : undefined;
+    }
+    if (!fn || !isFunctionLike(fn) || !fn.body) return false;
+    const params = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(n) && toPeer(n) && n.arguments.some((a) => references(a, params))) found = true;
+      else ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    return found;
   };
   status.respondsBy = (call) => {
     // (handed the response, the request or its context: `deny(res, …)`, `forbid(ctx)`, `refuse(reply)`)
@@ -1950,6 +2001,26 @@ function countedNothing(n: ts.BinaryExpression): boolean {
   return (zero(n.left) && counted(n.right)) || (zero(n.right) && counted(n.left));
 }
 
+/**
+ * A condition that asks only whether something was found: `!hold`, `holds.length > 0`, `rows.length === 0`,
+ * `count > 0`, `row == null` — not a state compared with a constant (`state !== 'open'`).
+ */
+function testsPresence(cond: ts.Expression): boolean {
+  let e = skipOuter(cond);
+  while (ts.isPrefixUnaryExpression(e) && e.operator === SK.ExclamationToken) e = skipOuter(e.operand);
+  const reference = (x: ts.Expression): boolean => {
+    const y = skipOuter(x);
+    return ts.isIdentifier(y) || ts.isPropertyAccessExpression(y) || ts.isElementAccessExpression(y);
+  };
+  if (reference(e)) return true;
+  if (!ts.isBinaryExpression(e)) return false;
+  const absent = (x: ts.Expression): boolean => {
+    const y = skipOuter(x);
+    return (ts.isNumericLiteral(y) && (y.text === '0' || y.text === '1')) || y.kind === SK.NullKeyword || (ts.isIdentifier(y) && y.text === 'undefined');
+  };
+  return (reference(e.left) && absent(e.right)) || (reference(e.right) && absent(e.left));
+}
+
 /** The fields a condition reads off a name: `m?.role !== 'owner'` → `role`; `rows[0].role` → `role`. */
 function fieldsOf(cond: ts.Node, name: string): string[] {
   const out = new Set<string>();
@@ -2089,6 +2160,11 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus, thrown = false): Refus
   if (ts.isStringLiteralLike(n) && n.parent && ts.isPropertyAssignment(n.parent) && isResultMessageKey(propertyNameText(n.parent.name) ?? '') && refusalMessage(n.text)) {
     const holder = outerPlace(n.parent.parent);
     if (holder && (ts.isReturnStatement(holder) || (ts.isArrowFunction(holder) && holder.body === n.parent.parent))) return 'auth';
+  }
+  // `this.reply('ERR console not permitted to flush')`, `socket.write('ERR denied\n')`: a reply line written to the peer, saying so
+  if ((ts.isStringLiteralLike(n) || ts.isTemplateExpression(n)) && n.parent && ts.isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression)) {
+    const text = ts.isTemplateExpression(n) ? n.head.text + n.templateSpans.map((s) => s.literal.text).join(' ') : n.text;
+    if (refusalMessage(text) && errorStatus?.writesToPeer?.(n.parent)) return 'auth';
   }
   // `return 'ERR rotation not permitted'`: a reply line returned for the caller to write to the peer, saying so
   if (ts.isStringLiteralLike(n) && refusalMessage(n.text)) {

@@ -112,7 +112,10 @@ function findJobQueues(project: Project): JobQueue[] {
     const injected = injectedField(receiver);
     if (injected) return byNode.get(injected);
     const v = project.modules.valueOf(receiver);
-    return v ? (byNode.get(skipOuter(v as ts.Expression)) ?? (ts.isVariableDeclaration(v) && v.initializer ? byNode.get(skipOuter(v.initializer)) : undefined)) : undefined;
+    const direct = v ? (byNode.get(skipOuter(v as ts.Expression)) ?? (ts.isVariableDeclaration(v) && v.initializer ? byNode.get(skipOuter(v.initializer)) : undefined)) : undefined;
+    // (or one the value flow leads to: a queue a container was given for a token, made by a factory of the app,
+    // `bind(TYPES.RevocationQueue).toConstantValue(createRevocationQueue(…))`, injected as `this.revocations`)
+    return direct ?? project.values.find(receiver, (n: ts.Node) => byNode.get(n));
   };
   const functionOf = (e: ts.Expression): Fn | undefined => {
     const v = project.modules.valueOf(e);

@@ -292,6 +292,15 @@ export function refusalMessage(text: string): boolean {
 const MARKERS = `\\b(?:${[...AUTH_STATUSES, ...HIDING_STATUSES, ...CONFLICT_STATUSES, ...LOCKED_STATUSES].join('|')})\\b|${[...AUTH_ERRORS, ...AUTH_CODES, ...JOB_REFUSAL_ERRORS, ...HIDING_ERRORS, ...CONFLICT_ERRORS, ...Object.keys(STATUS_NAMES)].join('|')}|${WORDS.source}|${LIMIT.source}`;
 const GUARD_REFUSAL = `return\\s+false\\b`;
 
+/**
+ * Methods of a connection that send to the peer (`socket.write('ERR not permitted\n')`, `socket.end(…)`):
+ * a line protocol with no status says its refusal in what it writes there.
+ */
+export const PEER_WRITES: readonly string[] = ['write', 'end'];
+export function isPeerWrite(name: string): boolean {
+  return PEER_WRITES.includes(name);
+}
+
 /** Text that can hold a refusal, for prefilters. */
 export const REFUSAL_TEXT = new RegExp(`${MARKERS}|${GUARD_REFUSAL}`, 'i');
 
