@@ -578,6 +578,15 @@ export class Handlers {
             for (const held of heldValues(callee, valueOf)) add(held, call);
             continue;
           }
+          // an entry of a table of routes, looked up or walked (`for (const route of routes) … route.handler(ctx)`, `routes.find(…)`)
+          if (ts.isPropertyAccessExpression(callee) && callee.name.text === name && ts.isIdentifier(skipOuter(callee.expression))) {
+            for (const entry of tableEntries(skipOuter(callee.expression) as ts.Identifier, valueOf)) {
+              const p = entry.properties.find((q) => q.name !== undefined && propertyNameText(q.name) === name);
+              if (p && ts.isPropertyAssignment(p)) for (const held of heldValues(p.initializer, valueOf)) add(held, call);
+              else if (p && ts.isShorthandPropertyAssignment(p)) add(p.name, call);
+            }
+            continue;
+          }
           if (!ts.isIdentifier(callee) || callee.text !== name) continue;
           const decl = modules.declarationOf(name, callee);
           if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer) continue;
@@ -1101,4 +1110,28 @@ export function namesOf(fn: Fn): string[] {
   }
   if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left)) out.push(p.left.name.text);
   return [...new Set(out)];
+}
+
+/**
+ * The object entries of a table a name takes one of: the binding of a `for … of` over the table
+ * (`for (const route of routes)`), or what the table's `find` hands back (`const route = routes.find(…)`),
+ * for a table written as an array of object literals (`const routes = [{ method: 'PUT', handler: replace }]`).
+ */
+export function tableEntries(name: ts.Identifier, valueOf: (id: ts.Identifier) => ts.Node | undefined): ts.ObjectLiteralExpression[] {
+  const decl = valueOf(name);
+  if (!decl || !ts.isVariableDeclaration(decl)) return [];
+  const list = decl.parent.parent;
+  let table: ts.Expression | undefined;
+  if (ts.isForOfStatement(list) && list.initializer === decl.parent) table = list.expression;
+  else if (decl.initializer) {
+    const init = skipOuter(decl.initializer);
+    const callee = ts.isCallExpression(init) ? skipOuter(init.expression) : undefined;
+    if (callee && ts.isPropertyAccessExpression(callee) && callee.name.text === 'find') table = callee.expression;
+  }
+  let e: ts.Node | undefined = table && skipOuter(table);
+  if (e && ts.isIdentifier(e)) {
+    const v = valueOf(e);
+    e = v && ts.isVariableDeclaration(v) && v.initializer ? skipOuter(v.initializer) : undefined;
+  }
+  return e && ts.isArrayLiteralExpression(e) ? e.elements.map((x) => skipOuter(x)).filter(ts.isObjectLiteralExpression) : [];
 }

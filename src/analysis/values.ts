@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { isRequestLike } from './identity';
 import { calleeChain, calleeName, skipOuter } from './facts/walk';
-import type { Fn } from './handlers';
+import { tableEntries, type Fn } from './handlers';
 import { classAlongType, fieldDeclaration, heldValues, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
@@ -187,6 +187,9 @@ export class Values {
       if (k !== undefined) {
         const r = any(this.fieldOf(from, k));
         if (r !== undefined) return r;
+        // destructured in the parameter list (`function replace({ req, partner, body })`): that member of what each caller hands it
+        const given = ts.isParameter(from) ? this.membersGiven(from, k) : undefined;
+        if (given) return any(given);
       }
       return narrowed(next(from), k);
     }
@@ -432,7 +435,12 @@ export class Values {
   parameterMembers(owner: ts.Expression, key: string): ts.Node[] | undefined {
     const x = skipOuter(owner);
     const decl = ts.isIdentifier(x) ? this.project.modules.declarationOf(x.text, x) : undefined;
-    if (!decl || !ts.isParameter(decl) || !isFunctionLike(decl.parent) || this.project.handlers.isEntry(decl.parent)) return undefined;
+    return decl && ts.isParameter(decl) ? this.membersGiven(decl, key) : undefined;
+  }
+
+  /** What every caller puts under `key` of the object literal it hands a parameter (`f({ req, partner, body })` for `function f({ body })`); undefined unless each is one. */
+  private membersGiven(decl: ts.ParameterDeclaration, key: string): ts.Node[] | undefined {
+    if (!isFunctionLike(decl.parent) || this.project.handlers.isEntry(decl.parent)) return undefined;
     const args = this.argumentsFor(decl);
     if (args.length === 0) return undefined;
     const out: ts.Node[] = [];
@@ -957,7 +965,19 @@ export class Values {
       const held = (v: ts.Node): boolean =>
         (ts.isConditionalExpression(v) || ts.isElementAccessExpression(v)) &&
         heldValues(v, (id) => this.project.modules.declarationOf(id.text, id)).some((h) => this.project.modules.valueOf(h) === fn);
-      if (value === fn || (value !== undefined && held(value)) || held(callee)) out.push(call);
+      // (or an entry of a table of routes walked or looked up: `route.handler(…)` in `for (const route of routes)`)
+      const entry = (): boolean => {
+        if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(skipOuter(callee.expression))) return false;
+        const valueOf = (id: ts.Identifier): ts.Node | undefined => this.project.modules.declarationOf(id.text, id);
+        return tableEntries(skipOuter(callee.expression) as ts.Identifier, valueOf).some((o) =>
+          o.properties.some((p) => {
+            if (!p.name || propertyNameText(p.name) !== callee.name.text) return false;
+            const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+            return v !== undefined && heldValues(v, valueOf).some((h) => this.project.modules.valueOf(h) === fn);
+          }),
+        );
+      };
+      if (value === fn || (value !== undefined && held(value)) || held(callee) || entry()) out.push(call);
       else if (cls && ts.isPropertyAccessExpression(callee) && this.classOf(callee.expression) === cls) out.push(call);
     }
     return out;

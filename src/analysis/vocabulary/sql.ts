@@ -54,9 +54,13 @@ export function locksInSql(text: string): boolean {
   return lock.test(text);
 }
 
-/** A statement that only reads: it starts with `SELECT` and locks nothing. */
+/**
+ * A statement that only reads: it starts with `SELECT`, also one that locks what it read (`SELECT … FOR
+ * UPDATE` changes nothing; a check of what it found, `if (studio.allowed_team !== me.team) throw 404`, comes
+ * before anything is changed, and the transaction it locks in ends with the refusal).
+ */
 export function selectsOnlySql(text: string): boolean {
-  return sqlVerbOf(text) === 'select' && !locksInSql(text);
+  return sqlVerbOf(text) === 'select';
 }
 
 /** A write whose condition travels with it: `UPDATE … WHERE id = $1 AND owner_id = $2`. */
