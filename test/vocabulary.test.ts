@@ -313,7 +313,10 @@ describe('sql', () => {
     ['update `keyholders` set revoked_at = now()', ['keyholders']],
     ['SELECT now()', []],
   ] as const)('sqlTables(%s) → %j', (t, tables) => expect(v.sqlTables(t)).toEqual(tables));
-  it.each(cases(['SELECT * FROM t', 'SELECT * FROM t FOR UPDATE'], ['UPDATE t SET a = 1', 'DELETE FROM t', 'WITH d AS (DELETE FROM t RETURNING id) SELECT * FROM d']))('selectsOnlySql(%s) → %s', (t, want) => expect(v.selectsOnlySql(t)).toBe(want));
+  it.each(cases(['SELECT * FROM t', 'SELECT * FROM t FOR UPDATE'], ['UPDATE t SET a = 1', 'DELETE FROM t', 'WITH d AS (DELETE FROM t RETURNING id) SELECT * FROM d']))(
+    'selectsOnlySql(%s) → %s',
+    (t, want) => expect(v.selectsOnlySql(t)).toBe(want),
+  );
   it.each(
     cases(
       ['UPDATE docs SET a = 1 WHERE id = $1 AND owner = $2', 'delete from t where id = 1 and exists (select 1)'],

@@ -1740,7 +1740,7 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
     else if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
       let cls: ts.Node | undefined = call.parent;
       while (cls && !ts.isClassLike(cls)) cls = cls.parent;
-      fn = cls ? fieldDeclaration(cls as ts.ClassLikeDeclaration, callee.name.text) : undefined;
+      fn = cls ? fieldDeclaration(cls, callee.name.text) : undefined;
     }
     if (!fn || !isFunctionLike(fn) || !fn.body) return false;
     const params = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
@@ -2162,7 +2162,7 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus, thrown = false): Refus
     if (holder && (ts.isReturnStatement(holder) || (ts.isArrowFunction(holder) && holder.body === n.parent.parent))) return 'auth';
   }
   // `this.reply('ERR console not permitted to flush')`, `socket.write('ERR denied\n')`: a reply line written to the peer, saying so
-  if ((ts.isStringLiteralLike(n) || ts.isTemplateExpression(n)) && n.parent && ts.isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression)) {
+  if ((ts.isStringLiteralLike(n) || ts.isTemplateExpression(n)) && n.parent && ts.isCallExpression(n.parent) && n.parent.arguments.includes(n)) {
     const text = ts.isTemplateExpression(n) ? n.head.text + n.templateSpans.map((s) => s.literal.text).join(' ') : n.text;
     if (refusalMessage(text) && errorStatus?.writesToPeer?.(n.parent)) return 'auth';
   }
