@@ -47,6 +47,7 @@ import {
   WATCHED_TRANSACTION,
 } from './vocabulary/atomic';
 import { startsTransactionSql } from './vocabulary/sql';
+import { isPerRequestName } from './vocabulary/requests';
 import { statementText } from './sql';
 import { isMessageCommand } from './vocabulary/stores';
 
@@ -886,7 +887,13 @@ export function conditionInQuery(
     // `findOne({ agreementNumber, branchId })` — is the lookup's own selection asked again)
     const found = same ? keptIn(check.call) : undefined;
     const sameRecord = found !== undefined && RECORD_ID_KEYS.some((k) => values.has(`${found}.${k}`));
-    return nested || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
+    // (or with another claim of the object that scoped the lookup — `{ id: rx.id, prescriberCn: clinician.cn }` after
+    // `findFirst({ where: { id, clinicId: clinician.clinicId } })`: the write finds the record only while it is still tied
+    // to that caller; a request's own object, `req.params`, scopes nothing)
+    const root = (text: string): string => text.split(/[.[?!(]/)[0];
+    const scopes = new Set(asked.map(root).filter((r) => r !== '' && r !== found && !isPerRequestName(r)));
+    const stillTheCallers = sameRecord && [...values].some((v) => !v.startsWith(`${found}.`) && scopes.has(root(v)));
+    return nested || stillTheCallers || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
   }
   return check.fields.some((f) => words.has(norm(f)));
 }

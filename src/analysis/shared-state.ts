@@ -235,6 +235,23 @@ export class SharedState {
     const cls = decl && (ts.isClassDeclaration(decl) ? decl : ts.isImportSpecifier(decl) || ts.isImportClause(decl) ? this.modules.valueOf(root) : undefined);
     if (cls && ts.isClassDeclaration(cls) && path.length > 0 && path[0] !== '[]' && staticMember(cls, path[0]))
       return { shared: true, kind: 'module-object', key: `static:${cls.getSourceFile().fileName}:${cls.pos}.${path[0]}`, label: `static field ${code(`${name}.${path[0]}`)}` };
+    // a parameter typed with a class of the app (`function bartenderCertificate(shift: ShiftContext)`, handed
+    // `container.get(TYPES.ShiftContext)`): a field of its instance, shared as the class's instances are
+    if (
+      decl &&
+      ts.isParameter(decl) &&
+      path.length > 0 &&
+      path[0] !== '[]' &&
+      !isPerRequestName(name) &&
+      !isRequestLike(root) &&
+      decl.type &&
+      ts.isTypeReferenceNode(decl.type) &&
+      ts.isIdentifier(decl.type.typeName)
+    ) {
+      const cls = this.modules.typeValueOf(decl.type.typeName);
+      const field = cls && ts.isClassLike(cls) ? this.classFieldPlace(cls, path, 0) : undefined;
+      if (field) return field;
+    }
     if (!decl || ts.isParameter(decl) || ts.isBindingElement(decl)) {
       if (isPerRequestName(name) || isRequestLike(root)) {
         if (path.length === 0 && !contents) return undefined;
