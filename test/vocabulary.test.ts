@@ -10,6 +10,7 @@ import {
   CLASS_BINDING,
   CLASS_MIDDLEWARE_METHOD,
   ROUTING_CONTROLLERS,
+  SERVER_CONTEXT_CALLS,
   TRPC_PLAIN_SERVER,
   TRPC_STANDALONE_MODULE,
 } from '../src/analysis/vocabulary/api-layers';
@@ -686,6 +687,14 @@ describe('handlers made or routed outside NestJS', () => {
   it("names tRPC's standalone adapter, its plain server and its handler", () =>
     expect([TRPC_STANDALONE_MODULE, TRPC_PLAIN_SERVER, TRPC_HANDLER]).toEqual(['@trpc/server/adapters/standalone', 'createHTTPServer', 'createHTTPHandler']));
   it("names the builder call that declares tRPC's context type (initTRPC.context<Context>())", () => expect(TRPC_CONTEXT_TYPE_CALL).toBe('context'));
+  it("names GraphQL Yoga's calls that hand the server context on, and where it goes: after the request (and response)", () => {
+    expect(SERVER_CONTEXT_CALLS).toEqual([
+      { method: 'handleNodeRequestAndResponse', arg: 2 },
+      { method: 'handleRequest', arg: 1 },
+    ]);
+    // (not a route method, nor a store's: a name no other table claims)
+    for (const { method } of SERVER_CONTEXT_CALLS) expect([method, v.isRouteMethod(method)]).toEqual([method, false]);
+  });
 });
 
 describe('DI lifetimes and containers outside NestJS', () => {

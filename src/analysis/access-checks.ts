@@ -350,7 +350,11 @@ export class AccessChecks {
         if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && decides(n)) {
           const l = references(n.left, names);
           const r = references(n.right, names);
-          if ((l && this.project.requestValues.mentionsIdentity(n.right)) || (r && this.project.requestValues.mentionsIdentity(n.left))) found = true;
+          // (or with a value the client chose that was compared with the identity before: `job.pool !== pool` after
+          // `if (!me.pools.includes(pool)) throw …`)
+          const vouched = (e: ts.Expression): boolean =>
+            this.project.requestValues.mentionsIdentity(e) || this.project.requestValues.requestReadsIn(e).some((read) => this.before(n, this.compared(read)) !== undefined);
+          if ((l && vouched(n.right)) || (r && vouched(n.left))) found = true;
         } else if (
           ts.isCallExpression(n) &&
           n.arguments.some((a) => references(a, names)) &&

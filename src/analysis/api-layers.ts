@@ -18,6 +18,7 @@ import {
   NEST_ARGS_DECORATOR,
   NEST_CONTEXT_DECORATOR,
   RESOLVER_ARGS_INDEX,
+  SERVER_CONTEXT_CALLS,
   RESOLVER_CONTEXT_INDEX,
   TRPC_CONTEXT,
   TRPC_CONTEXT_TYPE_CALL,
@@ -45,6 +46,9 @@ export class ApiLayers {
   /** Objects that a tRPC middleware passes on as the context: `next({ ctx: { user } })`. */
   private readonly passedContexts: ts.ObjectLiteralExpression[] = [];
 
+  /** The call that makes the server a context factory is an option of (`createYoga({ schema, context })`). */
+  private readonly serverOf = new Map<Fn, ts.CallExpression>();
+
   constructor(private readonly project: Project) {
     for (const key of CONTEXT_FACTORY_KEYS) {
       for (const node of project.propertiesNamed(key)) {
@@ -52,6 +56,8 @@ export class ApiLayers {
         if (!value) continue;
         const fn = ts.isMethodDeclaration(value) ? value : project.handlers.functionOf(value);
         if (fn && !this.contextFactories.includes(fn)) this.contextFactories.push(fn);
+        const server = ts.isObjectLiteralExpression(node.parent) ? node.parent.parent : undefined;
+        if (fn && server && ts.isCallExpression(server)) this.serverOf.set(fn, server);
       }
     }
     for (const fn of this.typedContextFactories()) if (!this.contextFactories.includes(fn)) this.contextFactories.push(fn);
@@ -286,6 +292,27 @@ export class ApiLayers {
       if (a && ts.isStringLiteralLike(a)) return this.factoryFields(a.text);
     }
     return undefined;
+  }
+
+  /**
+   * What a context factory is handed as its first parameter by the server it is an option of: the server
+   * context of each request (`yoga.handleNodeRequestAndResponse(ctx.req, ctx.res, { shipper: ctx.state.shipper })`
+   * for `createYoga({ context: ({ shipper }) => ({ shipper, es }) })`).
+   */
+  serverContextsFor(fn: Fn): ts.Expression[] {
+    const server = this.serverOf.get(fn);
+    if (!server) return [];
+    const out: ts.Expression[] = [];
+    for (const { method, arg } of SERVER_CONTEXT_CALLS) {
+      for (const call of this.project.callsNamed(method)) {
+        const callee = skipOuter(call.expression);
+        if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(callee) || !call.arguments[arg]) continue;
+        const v = this.project.modules.valueOf(callee.expression);
+        const made = v && ts.isVariableDeclaration(v) && v.initializer ? skipOuter(v.initializer) : v;
+        if (made === server) out.push(call.arguments[arg]);
+      }
+    }
+    return out;
   }
 
   /** The values the context factories (and tRPC middleware) put under `key`. */

@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { fieldDeclaration, isFunctionLike, member, returnedExpressions } from './modules';
+import { fieldDeclaration, isFunctionLike, member, returnedExpressions, typeMember } from './modules';
 import { isDiResolve } from './vocabulary/di';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
@@ -310,6 +310,14 @@ export class StoreClients {
         const field = fieldDeclaration(this.instanceClass(e.expression), e.name.text);
         const spec = field && this.declared(field, depth);
         if (spec) return spec;
+        // a member of a name typed with an interface or type that declares it (`ctx.es` with `ctx: GraphQLContext`,
+        // `interface GraphQLContext { es: Client }`, the client type imported from its package)
+        const owner = skipOuter(e.expression);
+        const ownerDecl = ts.isIdentifier(owner) ? this.project.modules.declarationOf(owner.text, owner) : undefined;
+        const ownerType = ownerDecl && (ts.isParameter(ownerDecl) || ts.isVariableDeclaration(ownerDecl)) ? ownerDecl.type : undefined;
+        const memberType = ownerType && typeMember(ownerType, e.name.text, (n) => this.project.modules.typeDeclarationOf(n));
+        const typed = memberType && this.typeOf(memberType, memberType.getSourceFile(), depth);
+        if (typed) return typed;
       }
       if (ts.isPropertyAccessExpression(e)) return this.decorated(e, depth);
     }

@@ -335,6 +335,8 @@ export class Values {
     const out: ts.Expression[] = [];
     for (const call of this.callersOf(fn)) if (call.arguments[index]) out.push(call.arguments[index]);
     if (index === 1) out.push(...this.project.handlers.pluginOptions(fn));
+    // (a GraphQL server's context factory is handed each request's server context by the server: `yoga.handleNodeRequestAndResponse(req, res, { shipper })`)
+    if (index === 0) out.push(...this.project.apiLayers.serverContextsFor(fn));
     return out;
   }
 
@@ -610,8 +612,9 @@ export class Values {
         if (made) return made;
       }
     }
-    // awilix's cradle: what a constructor is given by name (`constructor({ bookingRepository })`, `deps.bookingRepository`)
-    const injected = cradleName(decl, e);
+    // awilix's cradle: what a constructor is given by name (`constructor({ bookingRepository })`, `deps.bookingRepository`),
+    // or what is read off a container's cradle in place (`ctx.scope.cradle.refundService`)
+    const injected = cradleName(decl, e) ?? (ts.isPropertyAccessExpression(e) ? cradleField(e) : undefined);
     if (injected !== undefined) {
       const c = this.diClassByName(injected);
       if (c) return c;

@@ -10,6 +10,15 @@ export const GRAPHQL_ROOT_TYPES: readonly string[] = ['Query', 'Mutation', 'Subs
 
 /** Options that hold the per-request context factory: Apollo, Mercurius, Yoga, NestJS GraphQL (`context`), tRPC adapters (`createContext`). */
 export const CONTEXT_FACTORY_KEYS: readonly string[] = ['context', 'createContext'];
+/**
+ * Calls that hand a GraphQL server the context of the server it runs in, which its context factory
+ * receives in its parameter (GraphQL Yoga: `yoga.handleNodeRequestAndResponse(req, res, { shipper })`,
+ * `yoga.handleRequest(request, { shipper })`): the method and the argument that carries it.
+ */
+export const SERVER_CONTEXT_CALLS: readonly { method: string; arg: number }[] = [
+  { method: 'handleNodeRequestAndResponse', arg: 2 },
+  { method: 'handleRequest', arg: 1 },
+];
 /** tRPC's standalone adapter: `createHTTPServer({ router, createContext })` serves plain HTTP itself. */
 export const TRPC_STANDALONE_MODULE = '@trpc/server/adapters/standalone';
 export const TRPC_PLAIN_SERVER = 'createHTTPServer';
