@@ -2002,8 +2002,8 @@ function countedNothing(n: ts.BinaryExpression): boolean {
 }
 
 /**
- * A condition that asks only whether something was found: `!hold`, `holds.length > 0`, `rows.length === 0`,
- * `count > 0`, `row == null` — not a state compared with a constant (`state !== 'open'`).
+ * A condition that asks only whether something was found: `!hold`, `holds.length > 0`, `rows.rowCount === 0`
+ * (`countedNothing`), `row == null` — not a state compared with a constant (`state !== 'open'`).
  */
 function testsPresence(cond: ts.Expression): boolean {
   let e = skipOuter(cond);
@@ -2016,9 +2016,9 @@ function testsPresence(cond: ts.Expression): boolean {
   if (!ts.isBinaryExpression(e)) return false;
   const absent = (x: ts.Expression): boolean => {
     const y = skipOuter(x);
-    return (ts.isNumericLiteral(y) && (y.text === '0' || y.text === '1')) || y.kind === SK.NullKeyword || (ts.isIdentifier(y) && y.text === 'undefined');
+    return y.kind === SK.NullKeyword || (ts.isIdentifier(y) && y.text === 'undefined');
   };
-  return (reference(e.left) && absent(e.right)) || (reference(e.right) && absent(e.left));
+  return countedNothing(e) || (reference(e.left) && absent(e.right)) || (reference(e.right) && absent(e.left));
 }
 
 /** The fields a condition reads off a name: `m?.role !== 'owner'` → `role`; `rows[0].role` → `role`. */

@@ -23,6 +23,7 @@ import {
   sharesPluginInstance,
 } from './vocabulary/frameworks';
 import { DEFERRING_CALLEES, isListenerRegistration } from './vocabulary/deferral';
+import { looksUpElement } from './vocabulary/values';
 import { SERVER_FACTORY_NAMES } from './vocabulary/tls';
 import { isMethodInvokerFactory } from './vocabulary/di';
 
@@ -1126,7 +1127,7 @@ export function tableEntries(name: ts.Identifier, valueOf: (id: ts.Identifier) =
   else if (decl.initializer) {
     const init = skipOuter(decl.initializer);
     const callee = ts.isCallExpression(init) ? skipOuter(init.expression) : undefined;
-    if (callee && ts.isPropertyAccessExpression(callee) && callee.name.text === 'find') table = callee.expression;
+    if (callee && ts.isPropertyAccessExpression(callee) && looksUpElement(callee.name.text)) table = callee.expression;
   }
   let e: ts.Node | undefined = table && skipOuter(table);
   if (e && ts.isIdentifier(e)) {

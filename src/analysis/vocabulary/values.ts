@@ -52,6 +52,12 @@ export const ENVIRONMENT_OBJECT: readonly [string, string] = ['process', 'env'];
 /** Array methods whose callback's first parameter is each element of the receiver: `ids.map((id) => …)`. */
 export const ELEMENT_ITERATORS: readonly string[] = ['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find', 'findIndex', 'reduce'];
 
+/** Array methods that hand back one element of the receiver: `routes.find((r) => r.method === req.method)`. */
+export const ELEMENT_LOOKUPS: readonly string[] = ['find', 'findLast'];
+export function looksUpElement(method: string): boolean {
+  return ELEMENT_LOOKUPS.includes(method);
+}
+
 /** Library classes whose instances hold what they were built from: `new Map(entries)`, `new X509Certificate(pem)`. */
 export const CONTAINER_CLASSES: readonly string[] = ['Map', 'Set', 'URL', 'URLSearchParams', 'X509Certificate', 'Buffer', 'String', 'Array'];
 
