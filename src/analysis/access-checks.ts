@@ -218,7 +218,8 @@ export class AccessChecks {
         const id = skipOuter(e.expression) as ts.Identifier;
         const decl = this.project.modules.declarationOf(id.text, id);
         // what it was made with, or given later when declared bare (`let current; try { current = await es.get(…) } …`)
-        const given = decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) ? (decl.initializer ? [decl.initializer] : assignedTo(decl)) : [];
+        const given =
+          decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) ? (decl.initializer ? [decl.initializer] : this.project.values.reassignments(decl.name, decl)) : [];
         for (let init of given) {
           init = skipOuter(init);
           if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
@@ -503,7 +504,7 @@ export class AccessChecks {
         if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.initializer.end <= n.pos) visit(decl.initializer, depth + 1);
         // (declared bare and given its value later: `let current; try { current = await es.get({ id }) } …`)
         else if (decl && ts.isVariableDeclaration(decl) && !decl.initializer && ts.isIdentifier(decl.name))
-          for (const v of assignedTo(decl)) if (v.end <= n.pos) visit(v, depth + 1);
+          for (const v of this.project.values.reassignments(decl.name, decl)) if (v.end <= n.pos) visit(v, depth + 1);
       }
       ts.forEachChild(n, (c) => visit(c, depth, inRead));
     };
@@ -558,20 +559,6 @@ function decides(comparison: ts.Node): boolean {
     return false;
   }
   return false;
-}
-
-/** The values a local declared without one is given in its scope: `current = await es.get(…)`. */
-function assignedTo(decl: ts.VariableDeclaration): ts.Expression[] {
-  const name = (decl.name as ts.Identifier).text;
-  const scope = decl.parent.parent.parent;
-  const out: ts.Expression[] = [];
-  const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipOuter(n.left)) && (skipOuter(n.left) as ts.Identifier).text === name)
-      out.push(n.right);
-    ts.forEachChild(n, visit);
-  };
-  if (scope) visit(scope);
-  return out;
 }
 
 /** Locals copied from the record after it is fetched: `const doc = rows[0]`, `const { owner } = doc`. */

@@ -581,11 +581,7 @@ export class Handlers {
           }
           // an entry of a table of routes, looked up or walked (`for (const route of routes) … route.handler(ctx)`, `routes.find(…)`)
           if (ts.isPropertyAccessExpression(callee) && callee.name.text === name && ts.isIdentifier(skipOuter(callee.expression))) {
-            for (const entry of tableEntries(skipOuter(callee.expression) as ts.Identifier, valueOf)) {
-              const p = entry.properties.find((q) => q.name !== undefined && propertyNameText(q.name) === name);
-              if (p && ts.isPropertyAssignment(p)) for (const held of heldValues(p.initializer, valueOf)) add(held, call);
-              else if (p && ts.isShorthandPropertyAssignment(p)) add(p.name, call);
-            }
+            for (const held of tableMembers(callee, valueOf)) add(held, call);
             continue;
           }
           if (!ts.isIdentifier(callee) || callee.text !== name) continue;
@@ -1118,7 +1114,7 @@ export function namesOf(fn: Fn): string[] {
  * (`for (const route of routes)`), or what the table's `find` hands back (`const route = routes.find(…)`),
  * for a table written as an array of object literals (`const routes = [{ method: 'PUT', handler: replace }]`).
  */
-export function tableEntries(name: ts.Identifier, valueOf: (id: ts.Identifier) => ts.Node | undefined): ts.ObjectLiteralExpression[] {
+function tableEntries(name: ts.Identifier, valueOf: (id: ts.Identifier) => ts.Node | undefined): ts.ObjectLiteralExpression[] {
   const decl = valueOf(name);
   if (!decl || !ts.isVariableDeclaration(decl)) return [];
   const list = decl.parent.parent;
@@ -1135,4 +1131,14 @@ export function tableEntries(name: ts.Identifier, valueOf: (id: ts.Identifier) =
     e = v && ts.isVariableDeclaration(v) && v.initializer ? skipOuter(v.initializer) : undefined;
   }
   return e && ts.isArrayLiteralExpression(e) ? e.elements.map((x) => skipOuter(x)).filter(ts.isObjectLiteralExpression) : [];
+}
+
+/** What `route.handler` can be when `route` is an entry of a table of routes: the `handler` of each entry (see `tableEntries`). */
+export function tableMembers(callee: ts.PropertyAccessExpression, valueOf: (id: ts.Identifier) => ts.Node | undefined): ts.Expression[] {
+  const owner = skipOuter(callee.expression);
+  if (!ts.isIdentifier(owner)) return [];
+  return tableEntries(owner, valueOf).flatMap((entry) => {
+    const p = entry.properties.find((q) => q.name !== undefined && propertyNameText(q.name) === callee.name.text);
+    return p && ts.isPropertyAssignment(p) ? heldValues(p.initializer, valueOf) : p && ts.isShorthandPropertyAssignment(p) ? [p.name] : [];
+  });
 }

@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { isRequestLike } from './identity';
 import { calleeChain, calleeName, skipOuter } from './facts/walk';
-import { tableEntries, type Fn } from './handlers';
+import { tableMembers, type Fn } from './handlers';
 import { classAlongType, fieldDeclaration, heldValues, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
@@ -354,8 +354,8 @@ export class Values {
     return out;
   }
 
-  /** `let x = a; … x = b`: the other values a `let`/`var` binding is given. */
-  private reassignments(id: ts.Identifier, decl: ts.VariableDeclaration): ts.Expression[] {
+  /** `let x = a; … x = b`: the other values a `let`/`var` binding is given (from the walk's assignments). */
+  reassignments(id: ts.Identifier, decl: ts.VariableDeclaration): ts.Expression[] {
     if (!ts.isIdentifier(decl.name) || decl.parent.flags & ts.NodeFlags.Const) return [];
     const out: ts.Expression[] = [];
     for (const w of this.project.facts.get(id.getSourceFile().fileName)?.assignments.get(id.text) ?? []) {
@@ -969,17 +969,8 @@ export class Values {
         (ts.isConditionalExpression(v) || ts.isElementAccessExpression(v)) &&
         heldValues(v, (id) => this.project.modules.declarationOf(id.text, id)).some((h) => this.project.modules.valueOf(h) === fn);
       // (or an entry of a table of routes walked or looked up: `route.handler(…)` in `for (const route of routes)`)
-      const entry = (): boolean => {
-        if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(skipOuter(callee.expression))) return false;
-        const valueOf = (id: ts.Identifier): ts.Node | undefined => this.project.modules.declarationOf(id.text, id);
-        return tableEntries(skipOuter(callee.expression) as ts.Identifier, valueOf).some((o) =>
-          o.properties.some((p) => {
-            if (!p.name || propertyNameText(p.name) !== callee.name.text) return false;
-            const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
-            return v !== undefined && heldValues(v, valueOf).some((h) => this.project.modules.valueOf(h) === fn);
-          }),
-        );
-      };
+      const entry = (): boolean =>
+        ts.isPropertyAccessExpression(callee) && tableMembers(callee, (id) => this.project.modules.declarationOf(id.text, id)).some((h) => this.project.modules.valueOf(h) === fn);
       if (value === fn || (value !== undefined && held(value)) || held(callee) || entry()) out.push(call);
       else if (cls && ts.isPropertyAccessExpression(callee) && this.classOf(callee.expression) === cls) out.push(call);
     }
