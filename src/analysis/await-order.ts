@@ -1720,8 +1720,36 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
     optimisticLock(op) ||
     conditionalRequest(op, check, decisions) ||
     optimisticDocument(op, check, decisions) ||
-    sqlTransaction(op, check)
+    sqlTransaction(op, check) ||
+    countAskedInWrite(op, check)
   );
+}
+
+/**
+ * A decision on how many rows a SQL read counted (`SELECT COUNT(*) AS n FROM handheld_assignments WHERE device_serial = ?
+ * AND can_void = 1 AND revoked_at IS NULL`, then `if (rows[0].n === 0) 403`), asked again inside the write: the write joins
+ * or sub-selects that table and repeats each column the count filtered on (`UPDATE tickets t JOIN handheld_assignments a ON
+ * … a.device_serial = ? AND a.can_void = 1 AND a.revoked_at IS NULL`), so it writes nothing once no such row is left.
+ */
+function countAskedInWrite(op: Operation, check: Check): boolean {
+  const readText = sqlTextOf(check.call);
+  const count = readText && /\bselect\s+count\s*\([^)]*\)\s*(?:as\s+)?(\w+)?\s+from\s+([\w."`]+)([\s\S]*)/i.exec(readText);
+  if (!count || !check.fields.every((f) => f === count[1])) return false;
+  const writeText = sqlTextOf(op.node);
+  if (!writeText || !/\b(?:join|exists|using|select|from)\b/i.test(writeText.replace(/^\s*delete\s+from\b/i, ''))) return false;
+  const table = count[2].replace(/["`]/g, '').split('.').at(-1)!.toLowerCase();
+  const words = new Set(writeText.toLowerCase().split(/[^\w]+/));
+  const where = /\bwhere\b([\s\S]*)/i.exec(count[3])?.[1] ?? '';
+  const columns = [...where.matchAll(/(\w+)\s*(?:=|<>|!=|<|>|\bis\b|\bin\b)/gi)].map((m) => m[1].toLowerCase());
+  return words.has(table) && columns.length > 0 && columns.every((c) => words.has(c));
+}
+
+/** The SQL text a call runs: its first argument's string (a template's parts joined), or a tagged template's. */
+function sqlTextOf(node: ts.Node): string | undefined {
+  const text = (e: ts.Node): string | undefined =>
+    ts.isStringLiteralLike(e) ? e.text : ts.isTemplateExpression(e) ? [e.head.text, ...e.templateSpans.map((t) => t.literal.text)].join(' ? ') : undefined;
+  if (ts.isTaggedTemplateExpression(node)) return text(node.template);
+  return ts.isCallExpression(node) && node.arguments[0] ? text(skipOuter(node.arguments[0])) : undefined;
 }
 
 /**

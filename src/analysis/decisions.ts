@@ -1,10 +1,10 @@
 import { ts } from '../ts';
-import { ENVIRONMENT_OBJECT, SETTING_CONVERSIONS } from './vocabulary/values';
+import { ELEMENT_ITERATORS, ENVIRONMENT_OBJECT, SETTING_CONVERSIONS } from './vocabulary/values';
 import { isJobProcessor } from './job-processors';
 import { AFTER_RESPONSE_CALLEES, DECORATED_EVENT_MODULES, isPromiseStep, PROMISE_GATHERERS, PURE_NAMESPACES, WAITS_NOT_READS } from './vocabulary/deferral';
 import { cradleName, instanceOfClass } from './values';
 import { calleeChain, skipOuter, topLevelBindings } from './facts/walk';
-import { isEqualityOperator } from './expressions';
+import { isEqualityOperator, isLiteralAnswer } from './expressions';
 import { sqlVerbOf } from './vocabulary/sql';
 import { isRequestLike } from './identity';
 import { classAlongType, fieldDeclaration, isFunctionLike, type Modules, propertyNameText, returnedExpressions, typeMember } from './modules';
@@ -637,7 +637,8 @@ export class Decisions {
     if (depth > 4) return undefined;
     let found: Behind | undefined;
     const visit = (n: ts.Node): void => {
-      if (found || (isFunctionLike(n) && depth === 0 && n !== cond)) return;
+      // (an array's synchronous callback runs inside the condition: `anyOf.some((r) => roles.has(r))`)
+      if (found || (isFunctionLike(n) && depth === 0 && n !== cond && !isElementCallback(n))) return;
       // a feature flag a client keeps in memory, evaluated without a wait: state the next poll or another request turns;
       // a function of the app that hands out a module variable its file changes, asked in the condition itself
       // (`if (!isLoanDeskOpen())`; a copy kept of what such a getter hands out, `const op = currentOperator()`, is the call's own),
@@ -730,6 +731,11 @@ export class Decisions {
     if (isRequestBoundField(calleeChain(holder)?.at(-1) ?? '') && isRequestLike(holder)) return this.boundFromReads().get(access.name.text);
     // `req.acl.role`: a field of what was bound as `req.acl` (the member tested, when an object was bound: `{ role, ou }`)
     if (ts.isPropertyAccessExpression(holder) && isRequestLike(holder.expression)) return this.memberRead(holder.name.text, access.name.text);
+    // `req.roles`, `request.isAdmin`: a field bound whole on the request, tested whole or kept in a local first
+    if (isRequestLike(holder)) {
+      const read = this.boundFromReads().get(access.name.text);
+      if (read) return read;
+    }
     // `keeper.roles` in `assertCanEdit(keeper, …)`, called with `req.keeper`: a parameter given such a value
     return this.boundThroughParameter(holder, access.name.text, 0);
   }
@@ -1109,14 +1115,27 @@ export class Decisions {
     return returned.length > 0 && returned.every((r) => this.looksIntoModuleCollection(r));
   }
 
-  /** `suspended.has(fp)` (maybe negated) on a module-level collection of the function's own file that the file changes. */
+  /**
+   * `suspended.has(fp)` (maybe negated) on a module-level collection of the function's own file that the file changes;
+   * also a look into what such a collection holds, with a literal for a missing entry
+   * (`rolesByOperator.get(key)?.has(role) ?? false`).
+   */
   private looksIntoModuleCollection(r: ts.Expression): boolean {
     let e = skipOuter(r);
     while (ts.isPrefixUnaryExpression(e) && e.operator === SK.ExclamationToken) e = skipOuter(e.operand);
+    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === SK.QuestionQuestionToken || e.operatorToken.kind === SK.BarBarToken) && isLiteralAnswer(e.right))
+      return this.looksIntoModuleCollection(e.left);
     if (!ts.isCallExpression(e)) return false;
     const callee = skipOuter(e.expression);
     if (!ts.isPropertyAccessExpression(callee) || !isLookupMethod(callee.name.text)) return false;
-    const holder = skipOuter(callee.expression);
+    let holder = skipOuter(callee.expression);
+    // (the entry one lookup found, looked into again: `byKey.get(k)?.has(role)`)
+    while (
+      ts.isCallExpression(holder) &&
+      ts.isPropertyAccessExpression(skipOuter(holder.expression)) &&
+      isLookupMethod((skipOuter(holder.expression) as ts.PropertyAccessExpression).name.text)
+    )
+      holder = skipOuter((skipOuter(holder.expression) as ts.PropertyAccessExpression).expression);
     if (!ts.isIdentifier(holder)) return false;
     const decl = this.modules.declarationOf(holder.text, holder);
     return decl !== undefined && ts.isVariableDeclaration(decl) && isModuleLevel(decl) && decl.getSourceFile() === r.getSourceFile() && this.changedInItsFile(decl);
@@ -1396,11 +1415,23 @@ function subjectsOf(check: Check, resolve: CallResolver): Set<string> {
 function readsAsked(call: ts.CallExpression, resolve: CallResolver): { shape: string; values: (string | undefined)[] }[] {
   // the call's shape: its callee, and its arguments' literal text, with names and values a caller chose left out
   // (`redis.sismember('legal-holds', ?)` for a helper's `matterId` and a handler's `ctx.params.matterId` alike)
+  // (a name of the module's own or an import is what is asked of, not a value: Drizzle's `.from(permits)` table)
+  const fixed = (x: ts.Identifier): boolean => {
+    const decl = resolve.declarationOf?.(x);
+    return decl !== undefined && (isModuleLevel(decl) || ts.isImportSpecifier(decl) || ts.isImportClause(decl) || ts.isNamespaceImport(decl));
+  };
   const shape = (e: ts.Node): string => {
     const x = skipOuter(e as ts.Expression);
     if (ts.isStringLiteralLike(x) || ts.isNumericLiteral(x)) return JSON.stringify(x.text);
     if (ts.isTemplateExpression(x)) return JSON.stringify([x.head.text, ...x.templateSpans.map((t) => t.literal.text)].join('?'));
-    if (ts.isCallExpression(x)) return `${chainNames(x.expression).join('.')}(${x.arguments.map(shape).join(',')})`;
+    if (ts.isIdentifier(x) && fixed(x)) return `#${x.text}`;
+    if (ts.isCallExpression(x)) {
+      const callee = skipOuter(x.expression);
+      // (a builder chain: what every step is asked, `db.select(…).from(permits).where(…)`, not only the last)
+      if (ts.isPropertyAccessExpression(callee) && ts.isCallExpression(skipOuter(callee.expression)))
+        return `${shape(callee.expression)}.${callee.name.text}(${x.arguments.map(shape).join(',')})`;
+      return `${chainNames(x.expression).join('.')}(${x.arguments.map(shape).join(',')})`;
+    }
     if (ts.isNewExpression(x)) return `new ${chainNames(x.expression).join('.')}(${(x.arguments ?? []).map(shape).join(',')})`;
     if (ts.isObjectLiteralExpression(x))
       return `{${x.properties.map((p) => (p.name ? (propertyNameText(p.name) ?? '?') : '?') + (ts.isPropertyAssignment(p) ? `:${shape(p.initializer)}` : '')).join(',')}}`;
@@ -2614,11 +2645,13 @@ export function callResolver(
     const callee = skipOuter(call.expression);
     const recv = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : undefined;
     const onField = recv !== undefined && ts.isPropertyAccessExpression(recv) && recv.expression.kind === SK.ThisKeyword;
+    // (or on a parameter: the instance its callers hand it, `handleForfeit(store, …)` given `new MatchStore(…)` two calls up)
+    const onParameter = recv !== undefined && ts.isIdentifier(recv) && isParameterName(recv, modules);
     const fn =
       resolveCall(call, modules) ??
       (contextValues ? contextMethod(call, modules, contextValues) : undefined) ??
       (registered ? cradleMethod(call, modules, registered) : undefined) ??
-      (fieldMethod && onField && ts.isPropertyAccessExpression(callee) ? fieldMethod(callee) : undefined);
+      (fieldMethod && (onField || onParameter) && ts.isPropertyAccessExpression(callee) ? fieldMethod(callee) : undefined);
     cache.set(call, fn ?? null);
     return fn;
   }) as CallResolver;
@@ -2828,4 +2861,18 @@ function waitsOnlyOn(fn: ts.FunctionLikeDeclaration, accepts: (awaited: ts.Expre
   };
   visit(fn.body);
   return waits && !other;
+}
+
+/** A function an array method calls for each element while the expression around it is evaluated: `ids.some((id) => …)`. */
+function isElementCallback(fn: ts.Node): boolean {
+  const call = fn.parent;
+  if (!isFunctionLike(fn) || isAsync(fn) || !call || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression)) return false;
+  const callee = skipOuter(call.expression);
+  return ts.isPropertyAccessExpression(callee) && ELEMENT_ITERATORS.includes(callee.name.text);
+}
+
+/** The name is a parameter of a function: `store` of `async function handleForfeit(store, …)`. */
+function isParameterName(id: ts.Identifier, modules: Modules): boolean {
+  const decl = modules.declarationOf(id.text, id);
+  return decl !== undefined && ts.isParameter(decl);
 }

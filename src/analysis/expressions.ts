@@ -80,3 +80,9 @@ export function code(text: string): string {
 export function isEqualityOperator(kind: ts.SyntaxKind): boolean {
   return kind === SK.EqualsEqualsEqualsToken || kind === SK.ExclamationEqualsEqualsToken || kind === SK.EqualsEqualsToken || kind === SK.ExclamationEqualsToken;
 }
+
+/** A constant answer: `true`, `false`, `null`, `undefined`, a literal. */
+export function isLiteralAnswer(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  return x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || x.kind === SK.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined') || ts.isLiteralExpression(x);
+}

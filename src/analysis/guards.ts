@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
 import type { Fn } from './handlers';
-import { valueKey } from './expressions';
+import { isLiteralAnswer, valueKey } from './expressions';
 import { enclosingFunction, refusesRequest, rejects, type CheckSpec } from './dominance';
 import { isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
 import type { Project } from './project';
@@ -670,16 +670,4 @@ function assignedBefore(decl: ts.VariableDeclaration, read: ts.Node): ts.Express
   };
   visit(scope);
   return out;
-}
-
-/** A constant answer: `true`, `false`, `null`, `undefined`, a literal. */
-function isLiteralAnswer(e: ts.Expression): boolean {
-  const x = skipOuter(e);
-  return (
-    x.kind === ts.SyntaxKind.TrueKeyword ||
-    x.kind === ts.SyntaxKind.FalseKeyword ||
-    x.kind === ts.SyntaxKind.NullKeyword ||
-    (ts.isIdentifier(x) && x.text === 'undefined') ||
-    ts.isLiteralExpression(x)
-  );
 }

@@ -685,7 +685,9 @@ export class Values {
       for (const arg of this.argumentsFor(param)) {
         let value: ts.Node | undefined = this.project.modules.valueOf(arg);
         if (value && key !== undefined) value = this.project.modules.memberOf(value, key, 0);
-        const cls = value && ts.isExpression(value) ? this.instanceMadeBy(value) : undefined;
+        // (a parameter handed on: `startConsoleListener(store)` calling `handleForfeit(store, …)`, the class its callers give)
+        const cls =
+          (value && ts.isExpression(value) ? this.instanceMadeBy(value) : undefined) ?? (key === undefined && ts.isIdentifier(skipOuter(arg)) ? this.classOf(arg) : undefined);
         if (cls) return cls;
       }
       return undefined;
