@@ -180,6 +180,9 @@ export class ApiLayers {
             const list = listed && skipOuter(listed.initializer);
             if (list && ts.isArrayLiteralExpression(list)) for (const e of list.elements) global.push(...[methodOf(e)].filter((f): f is Fn => f !== undefined));
           }
+          // (an app the server is made on, `useExpressServer(app, …)`: what the app registered before runs first)
+          const app = call.arguments[0] && skipOuter(call.arguments[0]);
+          if (app && !ts.isObjectLiteralExpression(app)) for (const f of this.project.handlers.middlewareBefore(app, call)) if (!global.includes(f)) global.push(f);
         }
       for (const sf of this.project.sourceFiles()) {
         if (!sf.text.includes(rc.module)) continue;

@@ -23,7 +23,7 @@ import {
   sharesPluginInstance,
 } from './vocabulary/frameworks';
 import { DEFERRING_CALLEES, isListenerRegistration } from './vocabulary/deferral';
-import { looksUpElement } from './vocabulary/values';
+import { ELEMENT_ADDERS, looksUpElement } from './vocabulary/values';
 import { SERVER_FACTORY_NAMES } from './vocabulary/tls';
 import { isMethodInvokerFactory } from './vocabulary/di';
 
@@ -330,6 +330,14 @@ export class Handlers {
     return out;
   }
 
+  /**
+   * The middleware an app runs before what a call attaches to it (`useExpressServer(app, { controllers })` after
+   * `app.use(inspectorCertificate)`): what the app, and every app it is mounted on, registered for every path earlier.
+   */
+  middlewareBefore(app: ts.Expression, at: ts.CallExpression): Fn[] {
+    return this.receiverChain(this.keyOf(app), at.getSourceFile().fileName, order(at), 0, '');
+  }
+
   private receiverChain(receiver: Key, file: string, pos: number, depth: number, path: string | undefined): Fn[] {
     if (depth > 6) return [];
     const key = this.find(receiver);
@@ -519,6 +527,13 @@ export class Handlers {
 
   /** Calls anywhere in the project whose callee is `fn`, found by the names `fn` is known by. */
   callersOf(fn: Fn): (ts.CallExpression | ts.NewExpression)[] {
+    const out = this.directCallersOf(fn);
+    for (const call of this.aliasCallsOf(fn)) if (!out.includes(call)) out.push(call);
+    return out;
+  }
+
+  /** Calls whose callee names `fn` itself (not a local or a table entry that holds it). */
+  private directCallersOf(fn: Fn): (ts.CallExpression | ts.NewExpression)[] {
     const out: (ts.CallExpression | ts.NewExpression)[] = [];
     for (const name of namesOf(fn)) {
       for (const call of this.project.callsNamed(name)) {
@@ -534,7 +549,91 @@ export class Handlers {
         if (this.project.modules.valueOf(callee) === fn) out.push(call);
       }
     }
-    for (const call of this.aliasCallsOf(fn)) if (!out.includes(call)) out.push(call);
+    return out;
+  }
+
+  private readonly dispatchCache = new Map<ts.PropertyAccessExpression, ts.Expression[]>();
+  /**
+   * What `owner.member(…)` can call when `owner` is one entry of a table of routes, or what a function of the app hands
+   * back for one: `for (const route of routes) … route.handler(ctx)`, `routes.find(…)`, or `const found = match(method,
+   * url); found.handler(req, res, found.params)` with `match` returning `{ handler: r.handler, params }` for an `r` of
+   * `routes`. The table's entries are its object literals, those pushed onto it (`routes.push({ method, handler })`), and
+   * those a function of the app makes (`route('POST', path, payDividend)` returning `{ method, pattern, handler }`); a
+   * parameter there holds what each caller passes for it (`router.add('GET', '/v1/stays', boarding.listStaysForPet)`).
+   */
+  dispatchedMembers(callee: ts.PropertyAccessExpression): ts.Expression[] {
+    let known = this.dispatchCache.get(callee);
+    if (!known) this.dispatchCache.set(callee, (known = [...new Set(this.dispatched(callee.expression, callee.name.text, 0))]));
+    return known;
+  }
+
+  private dispatched(owner: ts.Expression, member: string, depth: number): ts.Expression[] {
+    const modules = this.project.modules;
+    const x = skipOuter(owner);
+    if (depth > 4 || !ts.isIdentifier(x)) return [];
+    const decl = modules.declarationOf(x.text, x);
+    if (!decl || !ts.isVariableDeclaration(decl)) return [];
+    const list = decl.parent.parent;
+    let entries: ts.Expression[] = [];
+    if (ts.isForOfStatement(list) && list.initializer === decl.parent) entries = this.tableElements(list.expression);
+    else if (decl.initializer) {
+      let init = skipOuter(decl.initializer);
+      if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
+      const callee = ts.isCallExpression(init) ? skipOuter(init.expression) : undefined;
+      if (callee && ts.isPropertyAccessExpression(callee) && looksUpElement(callee.name.text)) entries = this.tableElements(callee.expression);
+      else if (callee) {
+        const fn = modules.valueOf(callee);
+        if (fn && isFunctionLike(fn)) entries = returnedExpressions(fn);
+      }
+    }
+    return entries.flatMap((e) => this.entryMember(e, member, depth));
+  }
+
+  /** The `member` of one entry: an object literal's, or that of the object a function of the app makes for it. */
+  private entryMember(entry: ts.Expression, member: string, depth: number): ts.Expression[] {
+    const modules = this.project.modules;
+    const valueOf = (id: ts.Identifier): ts.Node | undefined => modules.declarationOf(id.text, id);
+    const x = skipOuter(entry);
+    if (depth > 4) return [];
+    if (ts.isCallExpression(x)) {
+      const fn = modules.valueOf(x.expression);
+      return fn && isFunctionLike(fn) ? returnedExpressions(fn).flatMap((r) => this.entryMember(r, member, depth + 1)) : [];
+    }
+    if (!ts.isObjectLiteralExpression(x)) return [];
+    const p = x.properties.find((q) => q.name !== undefined && propertyNameText(q.name) === member);
+    const value = p && ts.isPropertyAssignment(p) ? p.initializer : p && ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    if (!value) return [];
+    const v = skipOuter(value);
+    // another entry's member handed on: `{ handler: r.handler, params }`
+    if (ts.isPropertyAccessExpression(v) && v.name.text === member && ts.isIdentifier(skipOuter(v.expression))) return this.dispatched(v.expression, member, depth + 1);
+    // a parameter of the function that made or added the entry: what each caller passes for it
+    const param = ts.isIdentifier(v) ? modules.declarationOf(v.text, v) : undefined;
+    if (param && ts.isParameter(param) && isFunctionLike(param.parent)) {
+      const i = param.parent.parameters.indexOf(param);
+      return this.directCallersOf(param.parent).flatMap((c) => {
+        const arg = c.arguments?.[i];
+        return arg ? heldValues(arg, valueOf) : [];
+      });
+    }
+    return heldValues(value, valueOf);
+  }
+
+  /** The entries of a table: the elements of the array it was made as, and what is pushed onto it. */
+  private tableElements(table: ts.Expression): ts.Expression[] {
+    const modules = this.project.modules;
+    const t = skipOuter(table);
+    if (ts.isArrayLiteralExpression(t)) return [...t.elements];
+    if (!ts.isIdentifier(t)) return [];
+    const decl = modules.declarationOf(t.text, t);
+    if (!decl || !ts.isVariableDeclaration(decl)) return [];
+    const init = decl.initializer && skipOuter(decl.initializer);
+    const out: ts.Expression[] = init && ts.isArrayLiteralExpression(init) ? [...init.elements] : [];
+    for (const name of ELEMENT_ADDERS)
+      for (const call of this.project.callsNamed(name)) {
+        const callee = ts.isCallExpression(call) ? skipOuter(call.expression) : undefined;
+        const receiver = callee && ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : undefined;
+        if (receiver && ts.isIdentifier(receiver) && modules.declarationOf(receiver.text, receiver) === decl) out.push(...(call.arguments ?? []));
+      }
     return out;
   }
 
@@ -581,7 +680,7 @@ export class Handlers {
           }
           // an entry of a table of routes, looked up or walked (`for (const route of routes) … route.handler(ctx)`, `routes.find(…)`)
           if (ts.isPropertyAccessExpression(callee) && callee.name.text === name && ts.isIdentifier(skipOuter(callee.expression))) {
-            for (const held of tableMembers(callee, valueOf)) add(held, call);
+            for (const held of this.dispatchedMembers(callee)) add(held, call);
             continue;
           }
           if (!ts.isIdentifier(callee) || callee.text !== name) continue;
@@ -1107,38 +1206,4 @@ export function namesOf(fn: Fn): string[] {
   }
   if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left)) out.push(p.left.name.text);
   return [...new Set(out)];
-}
-
-/**
- * The object entries of a table a name takes one of: the binding of a `for … of` over the table
- * (`for (const route of routes)`), or what the table's `find` hands back (`const route = routes.find(…)`),
- * for a table written as an array of object literals (`const routes = [{ method: 'PUT', handler: replace }]`).
- */
-function tableEntries(name: ts.Identifier, valueOf: (id: ts.Identifier) => ts.Node | undefined): ts.ObjectLiteralExpression[] {
-  const decl = valueOf(name);
-  if (!decl || !ts.isVariableDeclaration(decl)) return [];
-  const list = decl.parent.parent;
-  let table: ts.Expression | undefined;
-  if (ts.isForOfStatement(list) && list.initializer === decl.parent) table = list.expression;
-  else if (decl.initializer) {
-    const init = skipOuter(decl.initializer);
-    const callee = ts.isCallExpression(init) ? skipOuter(init.expression) : undefined;
-    if (callee && ts.isPropertyAccessExpression(callee) && looksUpElement(callee.name.text)) table = callee.expression;
-  }
-  let e: ts.Node | undefined = table && skipOuter(table);
-  if (e && ts.isIdentifier(e)) {
-    const v = valueOf(e);
-    e = v && ts.isVariableDeclaration(v) && v.initializer ? skipOuter(v.initializer) : undefined;
-  }
-  return e && ts.isArrayLiteralExpression(e) ? e.elements.map((x) => skipOuter(x)).filter(ts.isObjectLiteralExpression) : [];
-}
-
-/** What `route.handler` can be when `route` is an entry of a table of routes: the `handler` of each entry (see `tableEntries`). */
-export function tableMembers(callee: ts.PropertyAccessExpression, valueOf: (id: ts.Identifier) => ts.Node | undefined): ts.Expression[] {
-  const owner = skipOuter(callee.expression);
-  if (!ts.isIdentifier(owner)) return [];
-  return tableEntries(owner, valueOf).flatMap((entry) => {
-    const p = entry.properties.find((q) => q.name !== undefined && propertyNameText(q.name) === callee.name.text);
-    return p && ts.isPropertyAssignment(p) ? heldValues(p.initializer, valueOf) : p && ts.isShorthandPropertyAssignment(p) ? [p.name] : [];
-  });
 }

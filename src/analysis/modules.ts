@@ -347,6 +347,17 @@ export class Modules {
     if (owner.kind === SK.SourceFile) {
       return this.exportedValue((owner as ts.SourceFile).fileName, key, depth + 1);
     }
+    // what a factory of the app hands back (`const router = createRouter()`, returning `{ add(…) {…}, match(…) {…} }`): that object's member
+    if (ts.isCallExpression(owner) && depth < 8) {
+      const fn = this.valueOf(owner.expression, depth + 1);
+      if (fn && isFunctionLike(fn) && fn.body && !(ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async)) {
+        for (const r of returnedExpressions(fn)) {
+          const made = this.valueOf(r, depth + 1);
+          const hit = made && ts.isObjectLiteralExpression(made) ? this.memberOf(made, key, depth + 1) : undefined;
+          if (hit) return hit;
+        }
+      }
+    }
     if (ts.isClassDeclaration(owner) || ts.isClassExpression(owner)) {
       return owner.members.find((m) => m.name && propertyNameText(m.name) === key);
     }

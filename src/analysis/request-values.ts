@@ -108,6 +108,14 @@ export class RequestValues {
     for (const dec of ts.getDecorators(n) ?? []) {
       const e = dec.expression;
       const callee = ts.isCallExpression(e) ? e.expression : e;
+      // routing-controllers' `@CurrentUser()`: what the server's `currentUserChecker` hands back
+      if (ts.isIdentifier(callee)) {
+        const binding = this.project.facts.get(n.getSourceFile().fileName)?.bindings.get(callee.text);
+        if (binding?.module === ROUTING_CONTROLLERS.module && (binding.path[0] ?? callee.text) === ROUTING_CONTROLLERS.currentUser) {
+          if (this.currentUserCheckers().some((f) => returnedExpressions(f).some((r) => this.project.identity.isIdentity(r) || this.boundIdentityRead(r, f)))) return true;
+          continue;
+        }
+      }
       const value = this.project.modules.valueOf(callee);
       // NestJS `const Agent = createParamDecorator(factory)`; routing-controllers `function CurrentAgent() { return
       // createParamDecorator({ value: (action) => action.request.agent }) }`
@@ -127,6 +135,26 @@ export class RequestValues {
       if (factory && returnedExpressions(factory).some((r) => this.project.identity.isIdentity(r) || this.boundIdentityRead(r, factory))) return true;
     }
     return false;
+  }
+
+  private checkers?: ts.FunctionLikeDeclaration[];
+  /** The `currentUserChecker` functions routing-controllers servers are made with (`useExpressServer(app, { currentUserChecker })`). */
+  private currentUserCheckers(): ts.FunctionLikeDeclaration[] {
+    if (this.checkers) return this.checkers;
+    this.checkers = [];
+    for (const name of ROUTING_CONTROLLERS.servers)
+      for (const call of this.project.callsNamed(name)) {
+        if (!ts.isCallExpression(call)) continue;
+        for (const arg of call.arguments) {
+          const options = skipOuter(arg);
+          if (!ts.isObjectLiteralExpression(options)) continue;
+          const option = options.properties.find((p) => p.name !== undefined && propertyNameText(p.name) === ROUTING_CONTROLLERS.currentUserChecker);
+          const given = option && (ts.isPropertyAssignment(option) ? option.initializer : ts.isMethodDeclaration(option) ? option : undefined);
+          const fn = given && (isFunctionLike(given) ? given : this.project.handlers.functionOf(given));
+          if (fn) this.checkers.push(fn);
+        }
+      }
+    return this.checkers;
   }
 
   /**

@@ -409,8 +409,33 @@ export class StoreClients {
   private importOfName(chain: readonly string[], file: ts.SourceFile, at: ts.Node): ImportPath | undefined {
     if (chain.length === 0) return undefined;
     const [root, ...rest] = chain;
-    const base = importedBinding(root, file) ?? this.valueImport(root, at);
+    const imported = importedBinding(root, file) ?? this.valueImport(root, at);
+    // (a name a module of the app passes on from the package, `export { GetObjectCommand }` in `storage/reports.ts`)
+    const base = imported && (this.reexported(file, imported) ?? imported);
     return base && { module: base.module, path: normalize([...base.path, ...rest]) };
+  }
+
+  /**
+   * What a module of the app re-exports under the name imported from it: `export { GetObjectCommand }` of a name it
+   * imported from `@aws-sdk/client-s3`, or `export { GetObjectCommand } from '@aws-sdk/client-s3'` — the package's export.
+   */
+  private reexported(from: ts.SourceFile, imported: ImportPath, depth = 0): ImportPath | undefined {
+    if (depth > 4 || imported.path.length === 0) return undefined;
+    const target = this.project.modules.resolveSpecifier(from.fileName, imported.module);
+    const sf = target !== undefined ? this.project.modules.sourceFile(target) : undefined;
+    if (!sf) return undefined;
+    for (const st of sf.statements) {
+      if (!ts.isExportDeclaration(st) || st.isTypeOnly || !st.exportClause || !ts.isNamedExports(st.exportClause)) continue;
+      const el = st.exportClause.elements.find((e) => e.name.text === imported.path[0]);
+      if (!el) continue;
+      const local = (el.propertyName ?? el.name).text;
+      const next =
+        st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? { module: st.moduleSpecifier.text.replace(/^node:/, ''), path: [local] } : importedBinding(local, sf);
+      if (!next) return undefined;
+      const further = { module: next.module, path: [...next.path, ...imported.path.slice(1)] };
+      return this.reexported(sf, further, depth + 1) ?? further;
+    }
+    return undefined;
   }
 
   /** `const { S3Client } = require('@aws-sdk/client-s3')`, `const Redis = require('ioredis')`: bindings the walk recorded. */

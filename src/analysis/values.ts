@@ -1,7 +1,7 @@
 import { ts } from '../ts';
 import { isRequestLike } from './identity';
 import { calleeChain, calleeName, skipOuter } from './facts/walk';
-import { tableMembers, type Fn } from './handlers';
+import type { Fn } from './handlers';
 import { classAlongType, fieldDeclaration, heldValues, isFunctionLike, propertyNameText, returnedExpressions } from './modules';
 import type { Modules } from './modules';
 import type { Project } from './project';
@@ -34,6 +34,9 @@ interface Env {
   params: Map<ts.ParameterDeclaration, ts.Expression | undefined>;
   parent?: Env;
 }
+
+/** The nodes on the way of one question, per set of arguments they are walked with. */
+type Seen = Map<Env | undefined, Set<ts.Node>>;
 
 const MAX_DEPTH = 40;
 /** Steps one question may take. */
@@ -83,7 +86,7 @@ export class Values {
   /** The first leaf `expr`'s value can come from. */
   find<T>(expr: ts.Node, leaf: Leaf<T>): T | undefined {
     const state: TraceState = { cut: false, steps: 0, local: new Map() };
-    return this.trace(expr, leaf, undefined, 0, new Set(), state);
+    return this.trace(expr, leaf, undefined, 0, new Map(), state);
   }
 
   /** The first leaf anywhere inside `node` (outside nested functions) whose value passes `accept`. */
@@ -104,10 +107,14 @@ export class Values {
     return found;
   }
 
-  private trace<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Set<ts.Node>, state: TraceState): T | undefined {
+  private trace<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Seen, state: TraceState): T | undefined {
     // a question answers within a bounded amount of work, whatever the code's shape (recursion,
     // helpers calling back into each other): past it, this way reads as "not found"
-    if (depth > MAX_DEPTH || seen.has(node) || ++state.steps > MAX_STEPS) {
+    // (a node on the way is a cycle only with the same arguments: a helper's body walked again for another call of it,
+    // `splitUnquoted(element, ';')` inside what `splitUnquoted(header, ',')` answered, is another question)
+    let here = seen.get(env);
+    if (!here) seen.set(env, (here = new Set()));
+    if (depth > MAX_DEPTH || here.has(node) || ++state.steps > MAX_STEPS) {
       state.cut = true;
       return undefined;
     }
@@ -118,13 +125,13 @@ export class Values {
     // reached now with more depth to spare than when its way was cut (a long way to it first, then a short one)
     const known = env === undefined ? state.local.get(node) : undefined;
     if (known && known.depth <= depth) return known.result as T | undefined;
-    seen.add(node);
+    here.add(node);
     const inner: TraceState = { cut: false, steps: state.steps, local: state.local };
     let result: T | undefined;
     try {
       result = this.step(node, leaf, env, depth, seen, inner);
     } finally {
-      seen.delete(node);
+      here.delete(node);
     }
     state.steps = inner.steps;
     // an answer that rested on a cycle cut short may differ when asked from elsewhere: kept for this question only
@@ -136,7 +143,7 @@ export class Values {
     return result;
   }
 
-  private step<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Set<ts.Node>, state: TraceState): T | undefined {
+  private step<T>(node: ts.Node, leaf: Leaf<T>, env: Env | undefined, depth: number, seen: Seen, state: TraceState): T | undefined {
     const e = ts.isExpression(node) ? skipOuter(node) : node;
     const hit = leaf(e);
     if (hit !== undefined) return hit;
@@ -971,8 +978,7 @@ export class Values {
         (ts.isConditionalExpression(v) || ts.isElementAccessExpression(v)) &&
         heldValues(v, (id) => this.project.modules.declarationOf(id.text, id)).some((h) => this.project.modules.valueOf(h) === fn);
       // (or an entry of a table of routes walked or looked up: `route.handler(…)` in `for (const route of routes)`)
-      const entry = (): boolean =>
-        ts.isPropertyAccessExpression(callee) && tableMembers(callee, (id) => this.project.modules.declarationOf(id.text, id)).some((h) => this.project.modules.valueOf(h) === fn);
+      const entry = (): boolean => ts.isPropertyAccessExpression(callee) && this.project.handlers.dispatchedMembers(callee).some((h) => this.project.modules.valueOf(h) === fn);
       if (value === fn || (value !== undefined && held(value)) || held(callee) || entry()) out.push(call);
       else if (cls && ts.isPropertyAccessExpression(callee) && this.classOf(callee.expression) === cls) out.push(call);
     }

@@ -86,6 +86,9 @@ export const ROUTING_CONTROLLERS = {
   /** A custom parameter decorator: `createParamDecorator({ value: (action) => action.request.agent })`, the request its action holds. */
   paramDecoratorValue: 'value',
   actionRequest: 'request',
+  /** `@CurrentUser()`: the value the server's `currentUserChecker(action)` option returns. */
+  currentUser: 'CurrentUser',
+  currentUserChecker: 'currentUserChecker',
 } as const;
 
 /** The DI binding that hands a token's value over as is: inversify `bind(token).toConstantValue(fn)`. */

@@ -52,6 +52,9 @@ export const ENVIRONMENT_OBJECT: readonly [string, string] = ['process', 'env'];
 /** Array methods whose callback's first parameter is each element of the receiver: `ids.map((id) => …)`. */
 export const ELEMENT_ITERATORS: readonly string[] = ['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find', 'findIndex', 'reduce'];
 
+/** Array methods that add the elements they are given to the receiver: `routes.push({ method, handler })`. */
+export const ELEMENT_ADDERS: readonly string[] = ['push', 'unshift'];
+
 /** Array methods that hand back one element of the receiver: `routes.find((r) => r.method === req.method)`. */
 export const ELEMENT_LOOKUPS: readonly string[] = ['find', 'findLast'];
 export function looksUpElement(method: string): boolean {
