@@ -95,8 +95,12 @@ export class TlsServers {
     const keys = new Set<Key>();
     // (an entry served by a server of its own, a tRPC context factory, is known by itself)
     for (const fn of handlers.entriesReaching(node)) for (const k of [fn, ...handlers.receiversOf(fn)]) keys.add(k);
-    const own = enclosingFunction(node);
+    let own = enclosingFunction(node);
+    // (a function called where it is written, `void (async () => { … })()`, runs as part of the one around it)
+    while (own && invokedInPlace(own)) own = enclosingFunction(own) ?? own;
     if (own) keys.add(own);
+    // (then a listener or handler it is: the servers it is registered on, `server.on('stream', (stream) => …)`)
+    if (own && handlers.isEntry(own)) for (const k of handlers.receiversOf(own)) keys.add(k);
     // a NestJS guard runs where the Nest app's routes run
     if (own && handlers.isNestGuard(own)) keys.add('nest');
     const tied = this.servingAny(keys);
@@ -275,6 +279,9 @@ export class TlsServers {
     const handlers = this.project.handlers;
     const running = new Set<ts.Node>();
     let unseen = false;
+    // (a call that dispatches to one of several functions, `found.handler(req, res)` for the entry a route table matched:
+    // it runs a check whenever it runs only when every function it can call does)
+    const pending = new Set<ts.CallExpression | ts.NewExpression>();
     // the functions that run a check whenever they run: its own, then callers that call one outside a branch on request input
     const visit = (node: ts.Node, depth: number): void => {
       const fn = enclosingFunction(node);
@@ -285,9 +292,21 @@ export class TlsServers {
       if (isInlineCallback(fn)) return visit(fn.parent, depth + 1);
       const callers = handlers.callersOf(fn);
       if (callers.length === 0) unseen = true;
-      for (const c of callers) visit(c, depth + 1);
+      for (const c of callers) {
+        if (this.dispatchTargets(c).some((t) => !running.has(t))) pending.add(c);
+        else visit(c, depth + 1);
+      }
     };
     for (const call of calls) visit(call, 0);
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const c of [...pending]) {
+        if (this.dispatchTargets(c).some((t) => !running.has(t))) continue;
+        pending.delete(c);
+        visit(c, 1);
+        moved = true;
+      }
+    }
     if (unseen) return true;
     const serves = (fn: Fn): boolean => this.servingAny(new Set<Key>([fn, ...handlers.receiversOf(fn)])).includes(server);
     const routes: Fn[] = [];
@@ -321,6 +340,18 @@ export class TlsServers {
   }
 
   /** The servers an app, router or handler key is served by (directly or through mounts). */
+  /** The functions a call can run when its callee is an entry of a table of routes (`found.handler(…)`); none for a plain call. */
+  private dispatchTargets(call: ts.CallExpression | ts.NewExpression): ts.Node[] {
+    const callee = skipOuter(call.expression);
+    if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(callee)) return [];
+    const targets = new Set<ts.Node>();
+    for (const held of this.project.handlers.dispatchedMembers(callee)) {
+      const fn = this.project.modules.valueOf(held);
+      if (fn && isFunctionLike(fn)) targets.add(fn);
+    }
+    return targets.size > 1 ? [...targets] : [];
+  }
+
   servingAny(keys: ReadonlySet<Key>): TlsServer[] {
     return this.all.filter((s) => s.serves.some((k) => keys.has(k)) || (s.framework === 'nest' && keys.has('nest')));
   }
@@ -643,4 +674,12 @@ function declaredTypeName(callee: ts.Expression, project: Project): string | und
   const e = skipOuter(callee);
   const type = ts.isPropertyAccessExpression(e) ? declaredType(e.expression, (id) => project.modules.declarationOf(id.text, id)) : undefined;
   return type && ts.isIdentifier(type.typeName) ? type.typeName.text : undefined;
+}
+
+/** A function expression called where it is written: `(async () => { … })()`, `(function () { … }).call(this)` aside. */
+function invokedInPlace(fn: ts.Node): boolean {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  let n: ts.Node = fn;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  return n.parent !== undefined && ts.isCallExpression(n.parent) && n.parent.expression === n;
 }
