@@ -221,13 +221,20 @@ function queuedDecisions(project: Project, report: (call: ts.CallExpression, val
         if (!ev || !ts.isStringLiteralLike(ev) || ev.text !== event || !cb) continue;
         const fn = skipOuter(cb);
         if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !fn.body) continue;
-        let test: ts.Node | undefined;
-        const visit = (n: ts.Node): void => {
-          if (test) return;
-          if (ts.isIfStatement(n) || ts.isConditionalExpression(n)) test = n;
-          else ts.forEachChild(n, visit);
-        };
-        visit(fn.body);
+        // (a test of what the event carries of the identity: `requestedBy.ou`, not `account.active` of a lookup about
+        // someone else the event names; also in a function of the listener's file given the event's declared type, which the
+        // listener hands it to later, `runExport(evt: ExportRequested)` testing `evt.scopes`)
+        const carried = identityKeys(project, value);
+        let test = claimsTest(fn, carried);
+        const type = fn.parameters[0]?.type?.getText();
+        if (!test && type !== undefined) {
+          const visit = (n: ts.Node): void => {
+            if (test) return;
+            if (isFunctionLike(n) && n !== fn && n.body && n.parameters[0]?.type?.getText() === type) test = claimsTest(n, carried);
+            ts.forEachChild(n, visit);
+          };
+          visit(fn.getSourceFile());
+        }
         if (test) report(call, value, test);
       }
     }
@@ -739,4 +746,57 @@ function readsRequestInput(e: ts.Expression): boolean {
 function enclosingFn(node: ts.Node): ts.Node | undefined {
   for (let n = node.parent; n; n = n.parent) if (isFunctionLike(n)) return n;
   return undefined;
+}
+
+/**
+ * The keys of an emitted object that carry identity (`{ approverCn: employee.cn, requesterCn: row.requester_cn }` →
+ * `approverCn`), for a literal written in the call or kept in a local; `*` when the value is the identity itself.
+ */
+function identityKeys(project: Project, value: ts.Node): Set<string> | '*' {
+  let obj: ts.Node | undefined = ts.isExpression(value) ? skipOuter(value) : value;
+  if (obj && ts.isIdentifier(obj)) {
+    const decl = project.modules.declarationOf(obj.text, obj);
+    obj = decl && ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
+  }
+  if (!obj || !ts.isObjectLiteralExpression(obj)) return '*';
+  const keys = new Set<string>();
+  for (const p of obj.properties) {
+    const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+    const k = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : undefined;
+    if (v && k !== undefined && isIdentityValue(project, v, 0)) keys.add(k);
+  }
+  return keys;
+}
+
+/** The first test in `fn` on what its first parameter carries of the identity (`carried`'s keys, or any use when it is the identity). */
+function claimsTest(fn: ts.FunctionLikeDeclaration, carried: Set<string> | '*'): ts.Node | undefined {
+  if (!fn.body) return undefined;
+  const names = new Set<string>();
+  const param = fn.parameters[0];
+  const whole = param && ts.isIdentifier(param.name) ? param.name.text : undefined;
+  if (param && ts.isObjectBindingPattern(param.name))
+    for (const el of param.name.elements) {
+      const key = el.propertyName ?? el.name;
+      if (ts.isIdentifier(el.name) && (ts.isIdentifier(key) || ts.isStringLiteralLike(key)) && (carried === '*' || carried.has(key.text))) names.add(el.name.text);
+    }
+  const usesClaims = (cond: ts.Node): boolean => {
+    let hit = false;
+    const look = (n: ts.Node): void => {
+      if (hit) return;
+      if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(skipOuter(n.expression)) && (skipOuter(n.expression) as ts.Identifier).text === whole)
+        hit = carried === '*' || carried.has(n.name.text);
+      else if (ts.isIdentifier(n) && (names.has(n.text) || (n.text === whole && carried === '*'))) hit = true;
+      else ts.forEachChild(n, look);
+    };
+    look(cond);
+    return hit;
+  };
+  let test: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (test) return;
+    if ((ts.isIfStatement(n) || ts.isConditionalExpression(n)) && usesClaims(ts.isIfStatement(n) ? n.expression : n.condition)) test = n;
+    else ts.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return test;
 }
