@@ -679,6 +679,11 @@ export function conditionInQuery(
    * write (a sub-query, a relation filter, a join) can stand for it, not one that binds the same values.
    */
   askedElsewhere = false,
+  /**
+   * The tables the decision's reads name (in SQL): a join or sub-query of the write asks the decision again only when it
+   * consults every one of them (`… FROM managed_databases d WHERE …` does not ask `operator_grants` again).
+   */
+  readTables?: ReadonlySet<string>,
 ): boolean {
   const words = new Set<string>();
   // (a helper's parameters stand for what its caller passed: `fromMemberId` for `memberId`)
@@ -893,7 +898,10 @@ export function conditionInQuery(
     const root = (text: string): string => text.split(/[.[?!(]/)[0];
     const scopes = new Set(asked.map(root).filter((r) => r !== '' && r !== found && !isPerRequestName(r)));
     const stillTheCallers = sameRecord && [...values].some((v) => !v.startsWith(`${found}.`) && scopes.has(root(v)));
-    return nested || stillTheCallers || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
+    // (the table the write changes is consulted too: `UPDATE cannons c … WHERE … EXISTS (SELECT 1 FROM zone_operators …)`)
+    const own = ts.isCallExpression(op.node) ? tablesIn(readSubject(op.node)).map((t) => norm(t.split('.').at(-1)!)) : [];
+    const asksTables = readTables === undefined || [...readTables].every((t) => words.has(norm(t.split('.').at(-1)!)) || own.includes(norm(t.split('.').at(-1)!)));
+    return (nested && asksTables) || stillTheCallers || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
   }
   return check.fields.some((f) => words.has(norm(f)));
 }
@@ -1706,12 +1714,19 @@ function asksService(call: ts.CallExpression, decisions: Decisions, depth: numbe
 /** Check and use in one atomic step: one transaction, a locking read, or the condition in the write. */
 function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
   const tx = transactionOf(op.node);
-  if (tx && transactionOf(check.call) === tx) return true;
+  if (tx && transactionOf(check.call) === tx && throughTransaction(check.call, tx)) return true;
   if (locksRows(check.call) || (ts.isCallExpression(op.node) && runsInTransaction(op.node) && runsInTransaction(check.call))) return true;
   return (
     // (a feature flag's or another service's answer lives there: a condition on the written record that binds the
     // values it was asked about does not carry it; one that asks the app's own state again inside the write does)
-    (conditionInQuery(op, check, undefined, (e) => decisions.resolve.valueOf?.(e), decisions.answersFlag(check.call) || asksService(check.call, decisions, 0)) &&
+    (conditionInQuery(
+      op,
+      check,
+      undefined,
+      (e) => decisions.resolve.valueOf?.(e),
+      decisions.answersFlag(check.call) || asksService(check.call, decisions, 0),
+      decisionTables(check, decisions.resolve),
+    ) &&
       !otherTable(op, check, decisions)) ||
     scriptedCommand(op) ||
     outcomeRefuses(op, check, decisions) ||
@@ -1823,7 +1838,8 @@ function helperCarriesCondition(op: Operation, check: Check, decisions: Decision
       const arg = (op.node as ts.CallExpression).arguments[i];
       if (ts.isIdentifier(p.name) && arg) renamed.set(p.name.text, skipOuter(arg).getText());
     });
-  return inner.length > 0 && inner.every((o) => conditionInQuery(o, check, renamed, (e) => decisions.resolve.valueOf?.(e)));
+  const tables = decisionTables(check, decisions.resolve);
+  return inner.length > 0 && inner.every((o) => conditionInQuery(o, check, renamed, (e) => decisions.resolve.valueOf?.(e), false, tables));
 }
 
 /** The writes a helper of the app makes itself (not through a further helper). */
@@ -2037,4 +2053,21 @@ function stops(st: ts.Statement): boolean {
 function sameClient(call: ts.CallExpression, write: ts.Node): boolean {
   const root = ts.isCallExpression(write) ? chainNames(write.expression)[0] : undefined;
   return root !== undefined && chainNames(call.expression)[0] === root;
+}
+
+/**
+ * A read made inside a transaction's callback goes through the transaction: it names the handle the callback is given
+ * (`tx.member.findUnique(…)`, `Model.findOne({ …, transaction: t })`, `this.load(tx, id)`). One made on the client
+ * outside it (`this.prisma.accountMember.findUnique(…)` inside `prisma.$transaction(async (tx) => …)`) is not part of it.
+ * A callback given no handle (a transaction the library keeps per async context) holds whatever runs in it.
+ */
+function throughTransaction(read: ts.Node, tx: ts.FunctionLikeDeclaration): boolean {
+  const names = new Set<string>();
+  for (const p of tx.parameters) collectBindingNames(p.name, names);
+  return names.size === 0 || references(read, names);
+}
+
+function collectBindingNames(name: ts.BindingName, out: Set<string>): void {
+  if (ts.isIdentifier(name)) out.add(name.text);
+  else for (const el of name.elements) if (!ts.isOmittedExpression(el)) collectBindingNames(el.name, out);
 }

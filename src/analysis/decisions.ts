@@ -818,7 +818,9 @@ export class Decisions {
   /**
    * A branch that answers with a status a helper returned (`const auth = await authorizeCustodian(…);
    * if (auth.status !== 200) return res.sendStatus(auth.status)`, the helper returning `{ status: 403 }`
-   * on one of its ways): a refusal when one of the statuses the helper returns refuses.
+   * on one of its ways): a refusal when one of the statuses the helper returns refuses. The status may be handed to any
+   * call or error of the branch before it ends (`sendJson(res, denial.status, …); return;`, `throw new DeviceError(access.status,
+   * access.reason)`).
    */
   private returnedStatusRefusal(branch: ts.Statement, fn: ts.FunctionLikeDeclaration): ReturnType<typeof refusalOf> {
     const end = lastStatement(branch);
@@ -826,8 +828,8 @@ export class Decisions {
     let kind: RefusalKind | undefined;
     const visit = (n: ts.Node): void => {
       if (kind === 'auth' || isFunctionLike(n)) return;
-      if (ts.isCallExpression(n))
-        for (const a of n.arguments) {
+      if (ts.isCallExpression(n) || ts.isNewExpression(n))
+        for (const a of n.arguments ?? []) {
           const arg = skipOuter(a);
           const holder = ts.isPropertyAccessExpression(arg) && STATUS_PROPERTIES.includes(arg.name.text) ? skipOuter(arg.expression) : undefined;
           const origin = holder && ts.isIdentifier(holder) ? this.keptFrom(holder, fn) : undefined;
@@ -843,12 +845,15 @@ export class Decisions {
               ? o.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && STATUS_PROPERTIES.includes(propertyNameText(p.name) ?? ''))
               : undefined;
             const value = status && skipOuter(status.initializer);
-            if (value && ts.isNumericLiteral(value)) kind = statusRefusal(Number(value.text)) === 'auth' ? 'auth' : kind;
+            // (the strongest: a right refused, else a state in the way, 409 or 423; a 404 alone only says the record is not there)
+            const k = value && ts.isNumericLiteral(value) ? statusRefusal(Number(value.text)) : undefined;
+            if (k === 'auth') kind = 'auth';
+            else if (k === 'conflict' || k === 'locked') kind ??= k;
           }
         }
       ts.forEachChild(n, visit);
     };
-    visit(end);
+    visit(branch);
     return kind ? { kind, decides: true, throws: ts.isThrowStatement(end) } : undefined;
   }
 
@@ -1107,12 +1112,37 @@ export class Decisions {
     return returned.length > 0 && returned.every((r) => flagAnswer(r, this.resolve));
   }
 
-  /** A synchronous function of the app whose every answer looks into a collection its module keeps and changes. */
+  /**
+   * A synchronous function of the app whose every answer looks into a collection its module keeps and changes; or one whose
+   * answers, its constant ones aside, rest on a module variable its file changes (`const entry = table[flag]; … return
+   * entry.orgs.includes(org)` with `table = JSON.parse(raw)` in a refresh a timer runs).
+   */
   private answersFromModuleCollection(call: ts.CallExpression): boolean {
     const fn = this.resolve(call);
     if (!fn?.body || isAsync(fn)) return false;
     const returned = returnedExpressions(fn);
-    return returned.length > 0 && returned.every((r) => this.looksIntoModuleCollection(r));
+    if (returned.length > 0 && returned.every((r) => this.looksIntoModuleCollection(r))) return true;
+    const answers = returned.filter((r) => !isLiteralAnswer(r));
+    return answers.length > 0 && answers.some((r) => this.restsOnChangedModuleVariable(r, fn, 0));
+  }
+
+  /** A module variable its own file changes is read in the expression, or in the value a local of `fn` it reads was given. */
+  private restsOnChangedModuleVariable(e: ts.Node, fn: ts.FunctionLikeDeclaration, depth: number): boolean {
+    if (depth > 3) return false;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || (isFunctionLike(n) && n !== fn)) return;
+      if (ts.isIdentifier(n) && isRead(n)) {
+        const decl = this.modules.declarationOf(n.text, n);
+        if (decl && ts.isVariableDeclaration(decl)) {
+          if (isModuleLevel(decl) && decl.getSourceFile() === fn.getSourceFile() && this.changedInItsFile(decl)) found = true;
+          else if (decl.pos >= fn.pos && decl.end <= fn.end && decl.initializer && this.restsOnChangedModuleVariable(decl.initializer, fn, depth + 1)) found = true;
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(e);
+    return found;
   }
 
   /**
@@ -1708,20 +1738,22 @@ export function errorStatusOf(modules: Modules): ErrorStatus {
       if (found !== undefined) return;
       // `status = 403`, or a constructor parameter's default (`constructor(msg: string, public statusCode = 403)`):
       // the status of a throw that passes none (one that passes a literal says so at the throw)
+      // (a field of any name that holds an error status, `readonly httpStatus = 403`: what an error class carries a number from
+      // 400 to 599 for is the status its handler answers with)
       if (
         (ts.isPropertyDeclaration(n) || ts.isParameter(n)) &&
         ts.isIdentifier(n.name) &&
-        STATUS_PROPERTIES.includes(n.name.text) &&
         n.initializer &&
-        ts.isNumericLiteral(skipOuter(n.initializer))
+        ts.isNumericLiteral(skipOuter(n.initializer)) &&
+        (STATUS_PROPERTIES.includes(n.name.text) || isErrorStatusNumber(skipOuter(n.initializer) as ts.NumericLiteral))
       )
         found = Number((skipOuter(n.initializer) as ts.NumericLiteral).text);
       else if (
         ts.isBinaryExpression(n) &&
         n.operatorToken.kind === SK.EqualsToken &&
         ts.isPropertyAccessExpression(n.left) &&
-        STATUS_PROPERTIES.includes(n.left.name.text) &&
-        ts.isNumericLiteral(skipOuter(n.right))
+        ts.isNumericLiteral(skipOuter(n.right)) &&
+        (STATUS_PROPERTIES.includes(n.left.name.text) || isErrorStatusNumber(skipOuter(n.right) as ts.NumericLiteral))
       )
         found = Number((skipOuter(n.right) as ts.NumericLiteral).text);
       else if (ts.isCallExpression(n) && n.expression.kind === SK.SuperKeyword) {
@@ -2795,7 +2827,15 @@ function resolveCall(call: ts.CallExpression, modules: Modules): ts.FunctionLike
   // a service along a typed parameter's members (`ctx.services.boarding.reassign(…)` with `ctx: PortContext`,
   // `interface PortContext { services: { boarding: BoardingService } }`)
   if (!cls) cls = classAlongType(recv, modules);
-  return cls ? methodOf(cls, method) : undefined;
+  if (cls) return methodOf(cls, method);
+  // a member of what a parameter is handed or decorated with: a Fastify plugin's instance, `app.assertWarehouseGrant(…)`
+  // after `app.decorate('assertWarehouseGrant', async (…) => …)`, or a member of the options it is registered with
+  const v = ts.isIdentifier(recv) ? modules.declarationOf(recv.text, recv) : undefined;
+  if (v && ts.isParameter(v)) {
+    const m = modules.valueOf(callee);
+    return m && isFunctionLike(m) ? m : undefined;
+  }
+  return undefined;
 }
 
 /** The type a type gives one of its members: a type literal's, or an interface's or type alias's named by a reference. */
@@ -2875,4 +2915,10 @@ function isElementCallback(fn: ts.Node): boolean {
 function isParameterName(id: ts.Identifier, modules: Modules): boolean {
   const decl = modules.declarationOf(id.text, id);
   return decl !== undefined && ts.isParameter(decl);
+}
+
+/** A literal in the range of HTTP error statuses: `403`, `409`. */
+function isErrorStatusNumber(n: ts.NumericLiteral): boolean {
+  const v = Number(n.text);
+  return Number.isInteger(v) && v >= 400 && v < 600;
 }

@@ -1,13 +1,13 @@
 import { ts } from '../ts';
 import { requiredModule, skipOuter, topLevelBindings } from './facts/walk';
 import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExpressions, typeMember, typeOnlyImport } from './modules';
-import { isPromiseStep, isQueueCall, jobQueueLibrary } from './vocabulary/deferral';
+import { isPromiseStep, isQueueCall, jobQueueLibrary, PROMISE_GATHERERS } from './vocabulary/deferral';
 import { isBatchMaker, isBatchRun, storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
 import { isHttpClientModule } from './vocabulary/http-clients';
 import { flagSdk, isFlagClientType, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from './vocabulary/flags';
 import { isRouteMethod } from './vocabulary/frameworks';
-import { isConversion } from './vocabulary/values';
+import { ELEMENT_ADDERS, isConversion } from './vocabulary/values';
 import {
   HTTP_FUNCTIONS,
   HTTP_WRITE_METHODS,
@@ -132,7 +132,35 @@ function awaitedOrReturned(call: ts.Node): boolean {
   // (`void redis.hset(…)`: a promise dropped on purpose, its I/O sent all the same)
   if (ts.isAwaitExpression(p) || ts.isYieldExpression(p) || ts.isReturnStatement(p) || ts.isArrowFunction(p) || ts.isVoidExpression(p)) return true;
   if (ts.isPropertyAccessExpression(p) && isPromiseStep(p.name.text)) return true;
+  // (collected for a later wait: `pending.push(es.index(…))`, then `await Promise.allSettled(pending)`; an entity pushed onto a
+  // list that is only handed back, `mappings.push(BillingMapping.create(…))`, is built in memory)
+  if (ts.isCallExpression(p) && p.arguments.includes(n as ts.Expression)) {
+    const callee = skipOuter(p.expression);
+    if (ts.isPropertyAccessExpression(callee) && ELEMENT_ADDERS.includes(callee.name.text) && ts.isIdentifier(skipOuter(callee.expression)))
+      return gatheredLater((skipOuter(callee.expression) as ts.Identifier).text, p);
+  }
   return ts.isArrayLiteralExpression(p) || handsCallback(call);
+}
+
+/** A list of that name, in scope at `at`, is waited on whole later: `await Promise.allSettled(pending)`. */
+function gatheredLater(list: string, at: ts.Node): boolean {
+  for (let scope: ts.Node | undefined = at.parent; scope; scope = scope.parent) {
+    if (!isFunctionLike(scope) && !ts.isSourceFile(scope)) continue;
+    let declared = false;
+    let gathered = false;
+    const visit = (n: ts.Node): void => {
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === list) declared = true;
+      if (ts.isCallExpression(n)) {
+        const names = chainNames(n.expression);
+        const arg = n.arguments[0] && skipOuter(n.arguments[0]);
+        if (names.length === 2 && names[0] === 'Promise' && PROMISE_GATHERERS.includes(names[1]) && arg && ts.isIdentifier(arg) && arg.text === list) gathered = true;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(scope);
+    if (declared) return gathered;
+  }
+  return false;
 }
 
 /**

@@ -24,6 +24,7 @@ import { mayHoldOperation } from './vocabulary/operations';
 import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS, ROUTE_METHODS } from './vocabulary/frameworks';
 import { skipOuter, topLevelBindings } from './facts/walk';
 import { mayRefuseIn, REFUSAL_TEXT, STATUS_PROPERTIES } from './vocabulary/refusals';
+import { TRPC_MIDDLEWARE, TRPC_RESOLVERS } from './vocabulary/api-layers';
 
 const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
 
@@ -379,7 +380,7 @@ function registrationsIn(sf: ts.SourceFile): { receiver: ts.Expression; event: s
 }
 
 /** A route registered with more than its handler, or a NestJS guard decorator, can be in this text (derived from the tables). */
-const GUARDED_ROUTE_TEXT = new RegExp(`@(?:${NEST_GUARD_DECORATORS.join('|')})\\(|\\.(?:${ROUTE_METHODS.join('|')})\\(`);
+const GUARDED_ROUTE_TEXT = new RegExp(`@(?:${NEST_GUARD_DECORATORS.join('|')})\\(|\\.(?:${[...ROUTE_METHODS, ...TRPC_RESOLVERS].join('|')})\\(`);
 
 /**
  * Handlers of a file and what is registered to run before each where the handler is registered:
@@ -444,6 +445,29 @@ function registeredChains(
         }
         if (before.length > 0) found.push({ at: n, handler: last, before: before.filter((b) => b !== last) });
       }
+    }
+  }
+  // a tRPC procedure: the middleware its builder chain runs first, in the chain's order, also along a procedure another
+  // module builds (`campaignReviewerProcedure.input(…).mutation(fn)` with `campaignReviewerProcedure = authedProcedure.use(mw)`)
+  for (const name of TRPC_RESOLVERS) {
+    for (const n of facts.callsByName.get(name) ?? []) {
+      if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || n.arguments.length !== 1) continue;
+      const handler = skipOuter(n.arguments[0]);
+      if (!isFunctionLike(handler)) continue;
+      const before: ts.FunctionLikeDeclaration[] = [];
+      let e: ts.Expression = skipOuter(n.expression.expression);
+      for (let depth = 0; depth < 12; depth++) {
+        if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression)) {
+          if (e.expression.name.text === TRPC_MIDDLEWARE && e.arguments[0]) before.unshift(...fnOf(e.arguments[0]));
+          e = skipOuter(e.expression.expression);
+        } else if (ts.isPropertyAccessExpression(e)) e = skipOuter(e.expression);
+        else if (ts.isIdentifier(e)) {
+          const v = modules.valueOf(e);
+          if (!v || !ts.isExpression(v) || v === e) break;
+          e = skipOuter(v);
+        } else break;
+      }
+      if (before.length > 0) found.push({ at: n, handler, before });
     }
   }
   // in source order, as a walk of the file meets them
@@ -733,8 +757,8 @@ function throwingImported(facts: FileFacts, decisions: Decisions): ts.FunctionLi
   return out;
 }
 
-/** A status field set to a number, or a status passed up to a base class (derived from the tables' status properties). */
-const ERROR_STATUS_TEXT = new RegExp(`\\b(?:${STATUS_PROPERTIES.join('|')})\\s*=\\s*\\d|super\\(\\s*\\d`);
+/** A status field set to a number, any field set to an error status (`httpStatus = 403`), or a status passed up to a base class. */
+const ERROR_STATUS_TEXT = new RegExp(`\\b(?:${STATUS_PROPERTIES.join('|')})\\s*=\\s*\\d|super\\(\\s*\\d|=\\s*[45]\\d\\d\\b`);
 
 /** Structural, not vocabulary: an assignment to a field of `this` or of a class (`this.x =`, `Cls.x =`), or a module-level `let`. */
 const SHARED_WRITE_TEXT = /\bthis\.[\w$]+\s*=(?![=>])|\b[A-Z][\w$]*\.[\w$]+\s*=(?![=>])|^(?:export\s+)?let\s/m;
@@ -767,9 +791,22 @@ function candidateFunctions(facts: FileFacts, callTest?: (call: ts.CallExpressio
 }
 
 /** The emitter an expression names: a value of the model, or the field of the instance (`this.events` of a service, shared by its methods). */
-function emitterOf(expr: ts.Expression, project: Project): ts.Node | undefined {
+function emitterOf(expr: ts.Expression, project: Project, depth = 0): ts.Node | undefined {
   const e = skipOuter(expr);
   const value = project.modules.valueOf(e);
+  // a parameter, or a member taken off one: the emitter its callers hand it (`registerGrantWriter(approvalEvents, …)`,
+  // `requestRoutes(router, { events: approvalEvents })` for `function requestRoutes(router, { events })`)
+  if (value && depth < 3) {
+    const given = ts.isParameter(value)
+      ? project.values.argumentsFor(value)
+      : ts.isBindingElement(value) && ts.isObjectBindingPattern(value.parent) && ts.isParameter(value.parent.parent)
+        ? (project.values.membersGiven(value.parent.parent, propertyNameText((value.propertyName ?? value.name) as ts.PropertyName) ?? '') ?? [])
+        : [];
+    for (const arg of given) {
+      const made = ts.isExpression(arg) ? emitterOf(arg, project, depth + 1) : undefined;
+      if (made && !ts.isParameter(made) && !ts.isBindingElement(made)) return made;
+    }
+  }
   if (value) return value;
   return ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword ? receiverDeclaration(e, project) : undefined;
 }

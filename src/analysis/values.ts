@@ -448,7 +448,7 @@ export class Values {
   }
 
   /** What every caller puts under `key` of the object literal it hands a parameter (`f({ req, partner, body })` for `function f({ body })`); undefined unless each is one. */
-  private membersGiven(decl: ts.ParameterDeclaration, key: string): ts.Node[] | undefined {
+  membersGiven(decl: ts.ParameterDeclaration, key: string): ts.Node[] | undefined {
     if (!isFunctionLike(decl.parent) || this.project.handlers.isEntry(decl.parent)) return undefined;
     const args = this.argumentsFor(decl);
     if (args.length === 0) return undefined;
