@@ -7,6 +7,7 @@ import {
   thrownByCall,
   classAround,
   decisionSources,
+  decisionPrimaryTables,
   decisionTables,
   errbackCall,
   isCallbackArgument,
@@ -680,8 +681,9 @@ export function conditionInQuery(
    */
   askedElsewhere = false,
   /**
-   * The tables the decision's reads name (in SQL): a join or sub-query of the write asks the decision again only when it
-   * consults every one of them (`… FROM managed_databases d WHERE …` does not ask `operator_grants` again).
+   * The tables the decision's SQL reads select from (`decisionPrimaryTables`): a join or sub-query of the write asks the
+   * decision again only when it consults each of them (`… FROM managed_databases d WHERE …` does not ask `operator_grants`
+   * again, which the decision selected from and joined `managed_databases` to).
    */
   readTables?: ReadonlySet<string>,
 ): boolean {
@@ -1725,7 +1727,7 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
       undefined,
       (e) => decisions.resolve.valueOf?.(e),
       decisions.answersFlag(check.call) || asksService(check.call, decisions, 0),
-      decisionTables(check, decisions.resolve),
+      decisionPrimaryTables(check, decisions.resolve),
     ) &&
       !otherTable(op, check, decisions)) ||
     scriptedCommand(op) ||
@@ -1838,7 +1840,7 @@ function helperCarriesCondition(op: Operation, check: Check, decisions: Decision
       const arg = (op.node as ts.CallExpression).arguments[i];
       if (ts.isIdentifier(p.name) && arg) renamed.set(p.name.text, skipOuter(arg).getText());
     });
-  const tables = decisionTables(check, decisions.resolve);
+  const tables = decisionPrimaryTables(check, decisions.resolve);
   return inner.length > 0 && inner.every((o) => conditionInQuery(o, check, renamed, (e) => decisions.resolve.valueOf?.(e), false, tables));
 }
 

@@ -1427,6 +1427,23 @@ export function decisionTables(check: Check, resolve: CallResolver): Set<string>
   return out;
 }
 
+/**
+ * The tables a decision's SQL reads select from, not those they join for a lookup: `operator_grants` of `SELECT EXISTS (SELECT 1
+ * FROM operator_grants g JOIN managed_databases d …)`. Empty when no read behind the decision is SQL.
+ */
+export function decisionPrimaryTables(check: Check, resolve: CallResolver): Set<string> {
+  const out = new Set<string>();
+  for (const read of readsBehind(check, resolve)) {
+    let first: ts.Node | undefined = ts.isCallExpression(read) && read.arguments[0] ? skipOuter(read.arguments[0]) : undefined;
+    // (the statement kept in a constant: `pool.query(GRANT_SQL, …)`)
+    if (first && ts.isIdentifier(first)) first = resolve.valueOf?.(first) ?? first;
+    const text = first && ts.isExpression(first) ? argumentText(first) : '';
+    const from = /\bfrom\s+([\w."]+)/i.exec(text);
+    if (from && /^\s*(?:select|with)\b/i.test(text)) out.add(from[1].replace(/"/g, '').toLowerCase());
+  }
+  return out;
+}
+
 /** The tables a read subject (`readSubject`) names. */
 export function tablesIn(subject: string): string[] {
   const words = subject.slice(subject.indexOf('|') + 1);
