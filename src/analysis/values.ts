@@ -582,6 +582,14 @@ export class Values {
       }
     }
     e = skipOuter(e);
+    // a fluent method that hands back its own instance (`as(clerk) { this.actingClerk = …; return this }`): what it is called on
+    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression))) {
+      const callee = skipOuter(e.expression) as ts.PropertyAccessExpression;
+      const owner = this.classOf(callee.expression);
+      const member = owner ? fieldDeclaration(owner, callee.name.text) : undefined;
+      const returned = member && ts.isMethodDeclaration(member) ? returnedExpressions(member) : [];
+      if (owner && returned.length > 0 && returned.every((r) => skipOuter(r).kind === SK.ThisKeyword)) return owner;
+    }
     if (e.kind === SK.ThisKeyword) {
       for (let n: ts.Node | undefined = e.parent; n; n = n.parent) {
         if (ts.isClassLike(n)) return n;
