@@ -25,6 +25,7 @@ import {
   namesQueue,
 } from './vocabulary/deferral';
 import { isRequestField, isRequestObjectName } from './vocabulary/requests';
+import { DI_CRADLE, DI_REGISTER, DI_RESOLVE_METHODS, diValueRegistration } from './vocabulary/di';
 
 /** Identity written where it outlives the request or is shared by concurrent ones. */
 export interface KeptIdentity {
@@ -94,9 +95,23 @@ export class IdentityWrites {
     const project = this.project;
     const bound = project.identity.requestBound();
     const out: IdentityOverwrite[] = [];
+    const sf = (n: ts.Node): ts.SourceFile => n.getSourceFile();
+    // the request's own container given the identity again under its name, with another source merged in (awilix-express
+    // `req.container.register({ caseworker: asValue({ ...caseworker, staffId: req.get('x-act-as-staff-id') }) })`, after the
+    // certificate middleware registered `caseworker` there)
+    // (a registration that replaces the one the request has: its function reads that one first, `req.container.resolve('caseworker')`;
+    // a route that never had one and registers an identity of its own overwrites nothing)
+    const registered = requestContainerValues(project);
+    for (const [key, entries] of registered) {
+      if (entries.length < 2 || !entries.some((e) => isIdentityValue(project, e.value, 0))) continue;
+      for (const e of entries) {
+        if (!readsRegistered(e.call, key)) continue;
+        const other = foreignPart(project, e.value, 0);
+        if (other) out.push({ node: e.call, field: `${snippet(e.container, sf(e.call), 30)}.resolve('${key}')`, other });
+      }
+    }
     if (bound.size === 0) return out;
     const kept = new Set<ts.Node>(this.kept().map((k) => k.write.node));
-    const sf = (n: ts.Node): ts.SourceFile => n.getSourceFile();
     for (const facts of project.facts.values()) {
       for (const [key, nodes] of facts.assignments) {
         const parts = key.split('.');
@@ -799,4 +814,56 @@ function claimsTest(fn: ts.FunctionLikeDeclaration, carried: Set<string> | '*'):
   };
   visit(fn.body);
   return test;
+}
+
+/**
+ * What a request's own container is given by name (awilix `req.container.register({ caseworker: asValue(v) })`, or
+ * `register('caseworker', asValue(v))`): the registrations per name, a container being one a request holds.
+ */
+function requestContainerValues(project: Project): Map<string, { call: ts.CallExpression; container: ts.Expression; value: ts.Expression }[]> {
+  const out = new Map<string, { call: ts.CallExpression; container: ts.Expression; value: ts.Expression }[]>();
+  const add = (key: string, entry: { call: ts.CallExpression; container: ts.Expression; value: ts.Expression }): void => {
+    out.set(key, [...(out.get(key) ?? []), entry]);
+  };
+  const wrapped = (e: ts.Expression): ts.Expression | undefined => {
+    const x = skipOuter(e);
+    return ts.isCallExpression(x) && diValueRegistration(calleeChain(x.expression)?.at(-1) ?? '')?.form === 'wrapper' && x.arguments[0] ? x.arguments[0] : undefined;
+  };
+  for (const call of project.callsNamed(DI_REGISTER)) {
+    if (!ts.isCallExpression(call)) continue;
+    const callee = skipOuter(call.expression);
+    if (!ts.isPropertyAccessExpression(callee)) continue;
+    const container = skipOuter(callee.expression);
+    // (a container the request holds: `req.container`, `ctx.state.container`)
+    if (!ts.isPropertyAccessExpression(container) || !isRequestLike(skipOuter(container.expression))) continue;
+    const [first, second] = call.arguments.map((a) => skipOuter(a));
+    if (first && ts.isObjectLiteralExpression(first))
+      for (const p of first.properties) {
+        const key = p.name ? (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name) ? p.name.text : undefined) : undefined;
+        const value = ts.isPropertyAssignment(p) ? wrapped(p.initializer) : undefined;
+        if (key !== undefined && value) add(key, { call, container, value });
+      }
+    else if (first && ts.isStringLiteralLike(first) && second) {
+      const value = wrapped(second);
+      if (value) add(first.text, { call, container, value });
+    }
+  }
+  return out;
+}
+
+/** The function around a registration reads what the container holds under that name first: `resolve('caseworker')`, `cradle.caseworker`. */
+function readsRegistered(registration: ts.CallExpression, key: string): boolean {
+  let fn: ts.Node | undefined = registration.parent;
+  while (fn && !isFunctionLike(fn)) fn = fn.parent;
+  if (!fn) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n.pos >= registration.pos) return;
+    if (ts.isCallExpression(n) && DI_RESOLVE_METHODS.includes(calleeChain(n.expression)?.at(-1) ?? '') && n.arguments[0] && ts.isStringLiteralLike(skipOuter(n.arguments[0])))
+      found = (skipOuter(n.arguments[0]) as ts.StringLiteralLike).text === key;
+    else if (ts.isPropertyAccessExpression(n) && n.name.text === key && calleeChain(n.expression)?.at(-1) === DI_CRADLE) found = true;
+    if (!found) ts.forEachChild(n, visit);
+  };
+  visit(fn);
+  return found;
 }

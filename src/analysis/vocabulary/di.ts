@@ -149,8 +149,10 @@ export const DI_VALUE_REGISTRATIONS: readonly DiValueRegistration[] = [
   { name: 'useValue', form: 'option' },
   { name: 'asValue', form: 'wrapper' },
 ];
+/** awilix's `container.register(…)`: a name per entry of its object, or a name and a registration. */
+export const DI_REGISTER = 'register';
 /** The calls that register something in a container, whose arguments may hold a value registration. */
-export const DI_REGISTER_METHODS: readonly string[] = ['register', ...DI_VALUE_REGISTRATIONS.filter((r) => r.form === 'method').map((r) => r.name)];
+export const DI_REGISTER_METHODS: readonly string[] = [DI_REGISTER, ...DI_VALUE_REGISTRATIONS.filter((r) => r.form === 'method').map((r) => r.name)];
 
 /**
  * How a class is registered to be made on resolution: awilix `register({ name: asClass(C) })` /
