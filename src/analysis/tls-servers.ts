@@ -97,7 +97,7 @@ export class TlsServers {
     for (const fn of handlers.entriesReaching(node)) for (const k of [fn, ...handlers.receiversOf(fn)]) keys.add(k);
     let own = enclosingFunction(node);
     // (a function called where it is written, `void (async () => { … })()`, runs as part of the one around it)
-    while (own && invokedInPlace(own)) own = enclosingFunction(own) ?? own;
+    for (let outer = own && invokedInPlace(own) ? enclosingFunction(own) : undefined; outer; outer = invokedInPlace(outer) ? enclosingFunction(outer) : undefined) own = outer;
     if (own) keys.add(own);
     // (then a listener or handler it is: the servers it is registered on, `server.on('stream', (stream) => …)`)
     if (own && handlers.isEntry(own)) for (const k of handlers.receiversOf(own)) keys.add(k);
