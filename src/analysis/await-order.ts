@@ -22,7 +22,7 @@ import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIEL
 import { isFunctionLike, member, propertyNameText, typeOnlyImport } from './modules';
 import { references } from './guards';
 import { CLIENT_HOLDER_ROOTS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, RECORD_ID_KEYS, writeSelection } from './vocabulary/data-access';
-import { appendsRecord, chainNames, commandMade, operationOf, type CallResolver, type Operation } from './operations';
+import { appendsRecord, chainNames, commandMade, operationOf, sqlText, type CallResolver, type Operation } from './operations';
 import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
 import {
   CONDITION_KEYS,
@@ -1761,12 +1761,9 @@ function countAskedInWrite(op: Operation, check: Check): boolean {
   return words.has(table) && columns.length > 0 && columns.every((c) => words.has(c));
 }
 
-/** The SQL text a call runs: its first argument's string (a template's parts joined), or a tagged template's. */
+/** The SQL text a call runs (its first argument, a constant holding it too), or a tagged template's. */
 function sqlTextOf(node: ts.Node): string | undefined {
-  const text = (e: ts.Node): string | undefined =>
-    ts.isStringLiteralLike(e) ? e.text : ts.isTemplateExpression(e) ? [e.head.text, ...e.templateSpans.map((t) => t.literal.text)].join(' ? ') : undefined;
-  if (ts.isTaggedTemplateExpression(node)) return text(node.template);
-  return ts.isCallExpression(node) && node.arguments[0] ? text(skipOuter(node.arguments[0])) : undefined;
+  return ts.isCallExpression(node) ? sqlText(node.arguments[0]) : ts.isTaggedTemplateExpression(node) ? sqlText(node) : undefined;
 }
 
 /**

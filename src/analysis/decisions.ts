@@ -19,6 +19,7 @@ import {
   operationOf,
   performedOperation,
   registersHandler,
+  sqlText,
   type CallResolver,
 } from './operations';
 import { isModuleLevel, type Place, type SharedState } from './shared-state';
@@ -1434,10 +1435,8 @@ export function decisionTables(check: Check, resolve: CallResolver): Set<string>
 export function decisionPrimaryTables(check: Check, resolve: CallResolver): Set<string> {
   const out = new Set<string>();
   for (const read of readsBehind(check, resolve)) {
-    let first: ts.Node | undefined = ts.isCallExpression(read) && read.arguments[0] ? skipOuter(read.arguments[0]) : undefined;
-    // (the statement kept in a constant: `pool.query(GRANT_SQL, …)`)
-    if (first && ts.isIdentifier(first)) first = resolve.valueOf?.(first) ?? first;
-    const text = first && ts.isExpression(first) ? argumentText(first) : '';
+    // (also a statement kept in a constant: `pool.query(GRANT_SQL, …)`)
+    const text = (ts.isCallExpression(read) ? sqlText(read.arguments[0]) : undefined) ?? '';
     const from = /\bfrom\s+([\w."]+)/i.exec(text);
     if (from && /^\s*(?:select|with)\b/i.test(text)) out.add(from[1].replace(/"/g, '').toLowerCase());
   }

@@ -185,7 +185,7 @@ export function registersHandler(call: ts.CallExpression): boolean {
 }
 
 /** The SQL text of a raw query's first argument: a literal, a template, a tagged template, or a local `const sql = '…'`. */
-function sqlText(arg: ts.Expression | undefined, depth = 0): string | undefined {
+export function sqlText(arg: ts.Expression | undefined, depth = 0): string | undefined {
   if (!arg || depth > 2) return undefined;
   const a = skipOuter(arg);
   if (ts.isStringLiteralLike(a)) return a.text;
