@@ -237,14 +237,97 @@ export function checkHelperCalls(facts: FileFacts, calls: readonly FsCall[]): Fs
   return out;
 }
 
-const helperSummaries = new WeakMap<ts.FunctionLikeDeclaration, CheckHelper | null>();
+/**
+ * What a use helper does with a path it is given (`async function purgeArchive(dir) { await rm(dir,
+ * { recursive: true }) }`): which parameter it uses, and how (its strongest use: a write before a read).
+ */
+export interface UseHelper {
+  index: number;
+  use: Omit<FsPathUse, 'path'>;
+}
 
 /**
- * Calls of a check helper that another module of the project exports (`import { fileExists } from
- * '../utils/fs'`): each is that check on the argument it is given. The helper is judged from its own
- * file's imports, once per function.
+ * Whether a function uses a path parameter itself: an fs call in its own flow (not in a callback it
+ * hands on) is given the parameter, which the function never assigns. A function that also checks
+ * a path is not one: it is judged where it is written, as a check helper or a check and a use of its
+ * own. `calls` are the fs calls of the function's file.
  */
-export function importedCheckHelperCalls(facts: FileFacts, modules: Modules): FsCall[] {
+function useHelperOf(fn: ts.FunctionLikeDeclaration, calls: readonly FsCall[]): UseHelper | undefined {
+  if (!fn.body) return undefined;
+  let best: UseHelper | undefined;
+  for (const call of calls) {
+    if (!call.fact.scopes.includes(fn)) continue;
+    for (const use of call.paths) {
+      if (use.access === 'check') return undefined;
+      const p = skipOuter(use.path);
+      if (call.fact.scope !== fn || !ts.isIdentifier(p)) continue;
+      const index = fn.parameters.findIndex((q) => ts.isIdentifier(q.name) && q.name.text === p.text && q.dotDotDotToken === undefined);
+      if (index < 0 || assigns(fn.body, p.text)) continue;
+      if (best && (best.use.access === 'write' || use.access !== 'write')) continue;
+      const { path: _path, ...how } = use;
+      best = { index, use: how };
+    }
+  }
+  return best;
+}
+
+/** Whether a name is assigned anywhere in a function body (`dir = path.resolve(dir)`, `dir += '/x'`). */
+function assigns(body: ts.Node, name: string): boolean {
+  const visit = (n: ts.Node): boolean => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const left = skipOuter(n.left);
+      if (ts.isIdentifier(left) && left.text === name) return true;
+    }
+    return ts.forEachChild(n, visit) === true;
+  };
+  return visit(body);
+}
+
+/** A call of a use helper: that use, of the argument it is given. */
+function helperUseAt(site: ts.CallExpression, name: string, helper: UseHelper, sf: ts.SourceFile): FsCall | undefined {
+  const arg = site.arguments[helper.index];
+  if (!arg || ts.isSpreadElement(arg)) return undefined;
+  const scopes = scopesOf(site, sf);
+  return {
+    fact: { node: site, callee: [name], scope: scopes[scopes.length - 1], scopes },
+    name,
+    display: name,
+    paths: [{ path: arg, ...helper.use }],
+  };
+}
+
+/**
+ * Calls of a function of the file that uses the path it is given (`useHelperOf`): each call is that
+ * use of the argument, so a check before the call decides it. Needs the walk's `allCalls`.
+ */
+export function useHelperCalls(facts: FileFacts, calls: readonly FsCall[]): FsCall[] {
+  const out: FsCall[] = [];
+  const done = new Set<ts.Node>();
+  for (const call of calls) {
+    const fn = call.fact.scope;
+    if (ts.isSourceFile(fn) || done.has(fn)) continue;
+    done.add(fn);
+    const name = functionName(fn);
+    const helper = name ? useHelperOf(fn, calls) : undefined;
+    if (!name || !helper) continue;
+    for (const site of facts.callsByName.get(name) ?? []) {
+      if (!ts.isCallExpression(site) || !ts.isIdentifier(skipOuter(site.expression)) || (site.pos >= fn.pos && site.end <= fn.end)) continue;
+      const at = helperUseAt(site, name, helper, facts.sourceFile);
+      if (at) out.push(at);
+    }
+  }
+  return out;
+}
+
+const helperSummaries = new WeakMap<ts.FunctionLikeDeclaration, { check?: CheckHelper; use?: UseHelper }>();
+
+/**
+ * Calls of a helper that another module of the project exports (`import { fileExists } from
+ * '../utils/fs'`, `import { purgeArchive } from '../utils/archive'`): each is the check or the use the
+ * helper makes of the argument it is given. The helper is judged from its own file's imports, once
+ * per function.
+ */
+export function importedHelperCalls(facts: FileFacts, modules: Modules): FsCall[] {
   const out: FsCall[] = [];
   for (const fact of facts.calls) {
     const site = fact.node;
@@ -256,10 +339,15 @@ export function importedCheckHelperCalls(facts: FileFacts, modules: Modules): Fs
     let helper = helperSummaries.get(fn);
     if (helper === undefined) {
       const sf = fn.getSourceFile();
-      helper = checkHelperOf(fn, resolveFsCallsWith(callsWithin(fn, sf), topLevelBindings(sf))) ?? null;
+      const calls = resolveFsCallsWith(callsWithin(fn, sf), topLevelBindings(sf));
+      helper = { check: checkHelperOf(fn, calls), use: useHelperOf(fn, calls) };
       helperSummaries.set(fn, helper);
     }
-    const at = helper ? helperCheckAt(site, fact.callee[0], helper, facts.sourceFile) : undefined;
+    const at = helper.check
+      ? helperCheckAt(site, fact.callee[0], helper.check, facts.sourceFile)
+      : helper.use
+        ? helperUseAt(site, fact.callee[0], helper.use, facts.sourceFile)
+        : undefined;
     if (at) out.push(at);
   }
   return out;
