@@ -12,16 +12,17 @@ import {
   errbackCall,
   isCallbackArgument,
   readSubject,
+  readsBehind,
   sourcesIn,
   tablesIn,
   type Check,
   type Decisions,
 } from './decisions';
-import { CONCURRENCY_FIELDS } from './vocabulary/refusals';
+import { CONCURRENCY_FIELDS, type RefusalKind } from './vocabulary/refusals';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD, jobQueueLibrary } from './vocabulary/deferral';
-import { isFunctionLike, member, propertyNameText, typeOnlyImport } from './modules';
+import { isFunctionLike, member, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
 import { references } from './guards';
-import { CLIENT_HOLDER_ROOTS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, RECORD_ID_KEYS, writeSelection } from './vocabulary/data-access';
+import { CLIENT_HOLDER_ROOTS, FILTER_KEYS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, RECORD_ID_KEYS, recordMethodOf, writeSelection } from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, sqlText, type CallResolver, type Operation } from './operations';
 import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
 import {
@@ -846,11 +847,12 @@ export function conditionInQuery(
             // a sub-query in a builder's condition (`.andWhere('cost_center IN (SELECT … FROM approval_grants …)')`)
             if (/\bselect\b/i.test(a.getText())) nested = true;
           } else sql(a.getText());
-        } else if (writeSelection('subqueryConditions', name) && (isFunctionLike(a) || (ts.isCallExpression(a) && sameClient(a, op.node)))) {
-          // (a query of the same client, `knex('desk_editors').where(…)`; a list the code made, `ids.map((a) => a.id)`, is values)
+        } else if (writeSelection('subqueryConditions', name) && (isFunctionLike(a) || (ts.isCallExpression(a) && (sameClient(a, op.node) || builtQuery(a, op.node, valueOf))))) {
+          // (a query of the same client, `knex('desk_editors').where(…)`; a list the code made, `ids.map((a) => a.id)`, is values;
+          // a function of the app that builds one, `whereExists(signingOfficerSubquery(cn, id))`, returning `db('duty_roster').where(…)`)
           // a sub-query in the filter: the decision's lookup asked again inside the write
           nested = true;
-          keysOf(a, 0);
+          keysOf((ts.isCallExpression(a) && builtQuery(a, op.node, valueOf)) || a, 0);
         } else if (writeSelection('conditions', name) || (i === filterAt && writeSelection('filterFirst', name))) keysOf(a, 0);
         // TypeORM's criteria first (`repo.update({ id, holderId }, partial)`, `repo.delete({ id, ownerId })`),
         // not an options object (`{ where }`), Sequelize's values before its `{ where }`, nor the values
@@ -961,9 +963,14 @@ function existenceOnly(check: Pick<Check, 'call'> & Partial<Pick<Check, 'test'>>
 /** A read and a write on one collection: the same receiver before the method (`Zone.exists` / `Zone.updateOne`, `prisma.zone.findFirst` / `prisma.zone.updateMany`). */
 function sameCollection(read: ts.CallExpression, write: ts.Node): boolean {
   if (!ts.isCallExpression(write)) return false;
-  const a = chainNames(read.expression).slice(0, -1).join('.');
-  const b = chainNames(write.expression).slice(0, -1).join('.');
-  return a.length > 0 && a === b;
+  // (the names before the record method: a finisher after it, `.lean()`, `.exec()`, is not part of the collection)
+  const collection = (call: ts.CallExpression): string => {
+    const names = chainNames(call.expression);
+    const at = names.findIndex((n, i) => i > 0 && recordMethodOf(n) !== undefined);
+    return (at > 0 ? names.slice(0, at) : names.slice(0, -1)).join('.');
+  };
+  const a = collection(read);
+  return a.length > 0 && a === collection(write);
 }
 
 /** An operation that runs on a decision made before a boundary, with no re-check after it. */
@@ -1026,13 +1033,17 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       }
       // (after the boundary: later in the text, or inside a function handed to it by name, declared before it)
       const past = (read: ts.Node): boolean => read.pos > stale.boundary.pos || (ts.isCallExpression(stale.boundary) && handedTo(read, fn) === stale.boundary);
-      for (const [check, read] of state.allFresh()) if (past(read) && testGuards(check.test, node) && asksAgain(check, stale.key, decisions.resolve)) return;
+      // (a refusing helper asked again, `await assertAssigned(…)`, decides when it returns: its own wait may be the boundary)
+      const again = (check: Check, read: ts.Node): boolean => past(read) || (check.via !== undefined && read === stale.boundary);
+      for (const [check, read] of state.allFresh()) if (again(check, read) && testGuards(check.test, node) && asksAgain(check, stale.key, decisions.resolve)) return;
       // (a re-check after the boundary that holds across later waits itself: read with a lock in the write's transaction)
       for (const o of state.allOutdated())
         if (past(o.read) && testGuards(o.key.test, node) && asksAgain(o.key, stale.key, decisions.resolve) && atomic(o.key, op, decisions)) return;
       // a helper that asks the decision's question again itself before its write (`finaliseUnderLock()`
       // re-reading the care team in its transaction): the re-check is the helper's
       if (op.via && decisions.checksIn(op.via).some((c) => c.refusal && asksAgain(c, stale.key, decisions.resolve))) return;
+      // a write in between that asks the question again itself and refuses on its outcome: the operation runs on that answer
+      if (redecidedBefore(fn, stale.key, op, decisions)) return;
       // writes to the same store in a row are one piece of work: the window is another boundary
       // (a `.then` read holds its callback: the window opens at the test inside it)
       // (a helper's decision is made when the helper returns: its own waits are not the window)
@@ -1874,7 +1885,17 @@ function helperWritesElsewhere(fn: ts.FunctionLikeDeclaration, check: Check, dec
 
 /** A write whose condition is in sight: SQL with its text, or a store method that takes a filter. */
 function filterInSight(o: Operation): boolean {
-  return o.kind === 'sql' || (ts.isCallExpression(o.node) && isStoreWrite(chainNames(o.node.expression).at(-1) ?? ''));
+  return o.kind === 'sql' || storeWriteCall(o.node);
+}
+
+/**
+ * A call of a store method that writes, wherever it is in the chain: a finisher after it
+ * (`Submission.findOneAndUpdate(…).lean()`, `.exec()`) leaves it the write it is.
+ */
+function storeWriteCall(node: ts.Node): boolean {
+  if (!ts.isCallExpression(node)) return false;
+  const names = chainNames(node.expression);
+  return names.slice(names.length >= 2 ? 1 : 0).some(isStoreWrite);
 }
 
 /**
@@ -1883,8 +1904,13 @@ function filterInSight(o: Operation): boolean {
  * the write decides for itself when it runs.
  */
 function outcomeRefuses(op: Operation, check: Check, decisions: Decisions): boolean {
-  // a store write whose filter is in sight carries the decision or not (conditionInQuery); its count says nothing more
-  if (ts.isCallExpression(op.node) && isStoreWrite(chainNames(op.node.expression).at(-1) ?? '')) return false;
+  // a store write whose filter is in sight carries the decision (conditionInQuery), or its outcome refuses as the decision
+  // did: `if (!gate) throw forbidden(…)` after a write filtered on the caller re-decides a right, `if (!updated) throw
+  // notFound(…)` after one filtered on the caller's section says only that the record is out of reach, not the role tested
+  const sameKind = storeWriteCall(op.node) ? check.refusal : undefined;
+  // (and only one whose filter binds what the decision asked about, the caller it was asked for: a filter of the record's
+  // own state, `{ id, status: 'SCHEDULED' }`, refused with a 403 says nothing of a crew member's rank)
+  if (sameKind !== undefined && !filterBindsDecision(op, check, decisions)) return false;
   // (and so is raw SQL whose `WHERE` is in sight, for a permission: `UPDATE stock … WHERE item_id = ? AND qty >= ?`
   // answers with its count about the stock, not the right tested before; a conflict on state, a version or a digest
   // that no longer matches, is what such a write refuses when anything changed)
@@ -1899,10 +1925,52 @@ function outcomeRefuses(op: Operation, check: Check, decisions: Decisions): bool
   // (so is a helper of the app whose writes are in sight, `beds.assignPatient(…)` running `UPDATE … WHERE
   // patient_id IS NULL`: the count answers the write's own condition, helperCarriesCondition the decision's)
   if (op.via && op.kind !== 'http' && helperWritesElsewhere(op.via, check, decisions)) return false;
+  const outcome = refusingOutcome(op, decisions);
+  return outcome !== undefined && (sameKind === undefined || outcome === sameKind);
+}
+
+/**
+ * Whether a write's filter names a value the decision's read was asked with (`ctx.controller.subject` in the role lookup
+ * and in `Gate.findOneAndUpdate({ _id, controllers: ctx.controller.subject }, …)`): it selects by what the decision was
+ * about. Literals and what the write stores do not count.
+ */
+function filterBindsDecision(op: Operation, check: Check, decisions: Decisions): boolean {
+  if (!ts.isCallExpression(op.node)) return false;
+  const texts = (a: ts.Expression): string[] => {
+    const x = skipOuter(a);
+    return ts.isObjectLiteralExpression(x) ? filterValues(x) : [x.getText()];
+  };
+  const asked = new Set(
+    [check.call, ...readsBehind(check, decisions.resolve)].flatMap((c) => chainArguments(c).flatMap(texts)).filter((t) => /^[A-Za-z_$][\w$]*(?:\.[\w$]+)+$/.test(t)),
+  );
+  if (asked.size === 0) return false;
+  const selection: string[] = [];
+  for (let n: ts.Node = op.node; ts.isCallExpression(n);) {
+    const name = chainNames(n.expression).at(-1) ?? '';
+    n.arguments.forEach((arg, i) => {
+      const a = skipOuter(arg);
+      if (writeSelection('conditions', name) || (i === 0 && writeSelection('filterFirst', name))) selection.push(...texts(a));
+      else if (ts.isObjectLiteralExpression(a))
+        for (const p of a.properties) if (ts.isPropertyAssignment(p) && FILTER_KEYS.includes(propertyNameText(p.name) ?? '')) selection.push(...texts(p.initializer));
+    });
+    let next: ts.Node = skipOuter(n.expression);
+    while (ts.isPropertyAccessExpression(next) || ts.isElementAccessExpression(next)) next = skipOuter(next.expression);
+    n = next;
+  }
+  const names = (text: string, value: string): boolean => new RegExp(`(?<![\\w$.])${value.replace(/[.$]/g, (c) => `\\${c}`)}(?![\\w$])`).test(text);
+  return selection.some((t) => [...asked].some((v) => names(t, v)));
+}
+
+/**
+ * How a write's outcome is refused at once, if it is: the write's result kept in a variable and tested by one of the
+ * next two statements, whose branch refuses (`const debit = await …updateTable(…).where(…).executeTakeFirst(); if
+ * (Number(debit.numUpdatedRows) === 0) throw new QuotaExceededError(…)`).
+ */
+function refusingOutcome(op: Operation, decisions: Decisions): RefusalKind | undefined {
   let e: ts.Node = op.node;
   while (e.parent && (ts.isAwaitExpression(e.parent) || ts.isParenthesizedExpression(e.parent))) e = e.parent;
   const decl = e.parent;
-  if (!decl || !ts.isVariableDeclaration(decl) || decl.initializer !== e) return false;
+  if (!decl || !ts.isVariableDeclaration(decl) || decl.initializer !== e) return undefined;
   const names = new Set<string>();
   const bind = (n: ts.BindingName): void => {
     if (ts.isIdentifier(n)) names.add(n.text);
@@ -1911,9 +1979,44 @@ function outcomeRefuses(op: Operation, check: Check, decisions: Decisions): bool
   bind(decl.name);
   const statement = decl.parent?.parent;
   const block = statement?.parent;
-  if (!statement || !block || !(ts.isBlock(block) || ts.isSourceFile(block))) return false;
+  if (!statement || !block || !(ts.isBlock(block) || ts.isSourceFile(block))) return undefined;
   const at = block.statements.indexOf(statement);
-  return block.statements.slice(at + 1, at + 3).some((st) => ts.isIfStatement(st) && references(st.expression, names) && decisions.refusalOf(st.thenStatement)?.decides === true);
+  for (const st of block.statements.slice(at + 1, at + 3)) {
+    if (!ts.isIfStatement(st) || !references(st.expression, names)) continue;
+    const refusal = decisions.refusalOf(st.thenStatement);
+    if (refusal?.decides === true) return refusal.kind;
+  }
+  return undefined;
+}
+
+/**
+ * A write made after the decision (its filter in sight), before `op` and with no other wait between them, that asks the decision's question again
+ * itself and refuses on its outcome (a conditional debit of the quota the decision tested, `if (numUpdatedRows === 0) throw`):
+ * `op` runs on that fresh answer, as after a re-check.
+ */
+function redecidedBefore(fn: ts.FunctionLikeDeclaration, check: Check, op: Operation, decisions: Decisions): boolean {
+  const around = enclosingFunction(op.node);
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n.pos >= op.node.pos) return;
+    if (ts.isCallExpression(n) && n.pos > check.test.end && n.end <= op.node.pos && enclosingFunction(n) === around) {
+      const write = operationOf(n, decisions.resolve);
+      // (a write whose filter is in sight: a request to another service, or a helper, answers about its own work)
+      if (
+        write !== undefined &&
+        filterInSight(write) &&
+        refusingOutcome(write, decisions) === check.refusal &&
+        atomic(check, write, decisions) &&
+        otherBoundary(fn, n.end, op, decisions) === undefined
+      ) {
+        found = true;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return found;
 }
 
 /** A store command defined as a server-side script (`redis.defineCommand('grantIfAdmin', { lua })`): it checks and writes in one step. */
@@ -2049,6 +2152,16 @@ function stops(st: ts.Statement): boolean {
 }
 
 /** A call on the client a write goes through: `knex('grants').where(…)` inside `knex('docs').whereIn('id', …)`. */
+/** The query a function of the app returns when called (`signingOfficerSubquery(cn, id)` → `db('duty_roster').where(…)`), on the write's client. */
+function builtQuery(call: ts.CallExpression, write: ts.Node, valueOf?: (e: ts.Expression) => ts.Node | undefined): ts.CallExpression | undefined {
+  const callee = skipOuter(call.expression);
+  const fn = ts.isIdentifier(callee) ? valueOf?.(callee) : undefined;
+  if (!fn || !isFunctionLike(fn)) return undefined;
+  return returnedExpressions(fn)
+    .map((r) => skipOuter(r))
+    .find((r): r is ts.CallExpression => ts.isCallExpression(r) && sameClient(r, write));
+}
+
 function sameClient(call: ts.CallExpression, write: ts.Node): boolean {
   const root = ts.isCallExpression(write) ? chainNames(write.expression)[0] : undefined;
   return root !== undefined && chainNames(call.expression)[0] === root;

@@ -1000,7 +1000,10 @@ export class Decisions {
     // a script that checks and writes on the server (`redis.eval(RESERVE, 1, key, limit)` that `INCR`s what it tested),
     // here or in a helper: a reservation, not a read — what it decided on it changed itself
     if (this.reserves(call)) return false;
-    return operationOf(call) === undefined;
+    const op = operationOf(call);
+    // (a name that reads like an operation, `refundLimitCents(…)`, of a helper of the app in sight: its body says whether it is one)
+    if (op?.guessed && helper !== undefined) return operationOf(call, this.resolve) === undefined;
+    return op === undefined;
   }
 
   private readonly reserving = new WeakMap<ts.CallExpression, boolean>();
@@ -1282,7 +1285,7 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
  * that refuses, or one that reads and hands back what it read, awaited or not: `return
  * db('dea_registrations').where(…).first()`) — the helper's reads.
  */
-function readsBehind(check: Check, resolve: CallResolver | undefined): ts.CallExpression[] {
+export function readsBehind(check: Check, resolve: CallResolver | undefined): ts.CallExpression[] {
   const fn = check.via ?? resolve?.(check.call);
   if (!fn?.body) return [check.call];
   const out = awaitedReads(fn);
@@ -1439,6 +1442,8 @@ export function decisionPrimaryTables(check: Check, resolve: CallResolver): Set<
     const text = (ts.isCallExpression(read) ? sqlText(read.arguments[0]) : undefined) ?? '';
     const from = /\bfrom\s+([\w."]+)/i.exec(text);
     if (from && /^\s*(?:select|with)\b/i.test(text)) out.add(from[1].replace(/"/g, '').toLowerCase());
+    // (a query builder's table: `db('duty_roster').where(…)`, `selectFrom('unit_roles')`)
+    else if (ts.isCallExpression(read)) for (const t of builderTables(read)) out.add(t.toLowerCase());
   }
   return out;
 }
