@@ -1094,13 +1094,47 @@ function cradleField(e: ts.PropertyAccessExpression): string | undefined {
   return ts.isPropertyAccessExpression(owner) && owner.name.text === DI_CRADLE ? e.name.text : undefined;
 }
 
-/** `const { analyst } = req.container.cradle`: the name destructured off a container's cradle. */
+/**
+ * `const { analyst } = req.container.cradle`: the name destructured off a container's cradle; also off the cradle a
+ * constructor was given and its class keeps in a field (`const { staff } = this.deps`).
+ */
 function cradleBinding(e: ts.BindingElement): string | undefined {
   const decl = e.parent.parent;
   const init = ts.isVariableDeclaration(decl) && decl.initializer ? skipOuter(decl.initializer) : undefined;
-  if (!init || !ts.isPropertyAccessExpression(init) || init.name.text !== DI_CRADLE) return undefined;
+  if (!init || !ts.isPropertyAccessExpression(init) || (init.name.text !== DI_CRADLE && !keptCradle(init))) return undefined;
   const key = e.propertyName ?? e.name;
   return ts.isIdentifier(key) || ts.isStringLiteralLike(key) ? key.text : undefined;
+}
+
+/**
+ * `this.deps` where the class's constructor keeps the object it is given whole: a parameter property
+ * (`constructor(private readonly deps: Deps)`) or a field set from a parameter (`this.deps = deps`). In awilix's
+ * proxy mode that object is the cradle.
+ */
+const PARAMETER_PROPERTY_MODIFIERS: readonly ts.SyntaxKind[] = [
+  ts.SyntaxKind.PrivateKeyword,
+  ts.SyntaxKind.ProtectedKeyword,
+  ts.SyntaxKind.PublicKeyword,
+  ts.SyntaxKind.ReadonlyKeyword,
+];
+
+function keptCradle(e: ts.PropertyAccessExpression): boolean {
+  if (skipOuter(e.expression).kind !== ts.SyntaxKind.ThisKeyword) return false;
+  let cls: ts.Node | undefined = e.parent;
+  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+  const ctor = cls && ts.isClassLike(cls) ? cls.members.find(ts.isConstructorDeclaration) : undefined;
+  if (!ctor) return false;
+  const name = e.name.text;
+  const param = (p: ts.ParameterDeclaration): boolean => ts.isIdentifier(p.name) && p.dotDotDotToken === undefined;
+  if (ctor.parameters.some((p) => param(p) && (p.name as ts.Identifier).text === name && ts.getModifiers(p)?.some((m) => PARAMETER_PROPERTY_MODIFIERS.includes(m.kind))))
+    return true;
+  const given = new Set(ctor.parameters.filter(param).map((p) => (p.name as ts.Identifier).text));
+  return (ctor.body?.statements ?? []).some((st) => {
+    if (!ts.isExpressionStatement(st) || !ts.isBinaryExpression(st.expression) || st.expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
+    const left = skipOuter(st.expression.left);
+    const right = skipOuter(st.expression.right);
+    return ts.isPropertyAccessExpression(left) && left.expression.kind === ts.SyntaxKind.ThisKeyword && left.name.text === name && ts.isIdentifier(right) && given.has(right.text);
+  });
 }
 
 /**
@@ -1112,6 +1146,9 @@ export function cradleName(decl: ts.Node | undefined, e: ts.Expression): string 
     const key = decl.propertyName ?? decl.name;
     return ts.isIdentifier(key) || ts.isStringLiteralLike(key) ? key.text : undefined;
   }
+  // (`this.deps.staff`, the cradle kept in a field)
+  if (ts.isPropertyAccessExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression)) && keptCradle(skipOuter(e.expression) as ts.PropertyAccessExpression))
+    return e.name.text;
   if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
     for (let n: ts.Node | undefined = e.parent; n; n = n.parent) {
       if (!ts.isConstructorDeclaration(n)) continue;
