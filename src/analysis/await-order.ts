@@ -695,11 +695,20 @@ export function conditionInQuery(
   let nested = false;
   let conditional = false;
   const norm = (w: string): string => w.toLowerCase().replace(/[_$-]/g, '');
+  const inlined = new Set<ts.Node>();
   const keysOf = (o: ts.Node, depth: number): void => {
     const e = skipOuter(o as ts.Expression);
     if (!ts.isObjectLiteralExpression(e)) {
       ts.forEachChild(e, (c) => keysOf(c, depth));
       if (ts.isIdentifier(e)) words.add(norm(e.text));
+      // (a sub-query kept in a local, `const adminOf = db.select(…).from(memberships).where(…)`, then `inArray(t.id, adminOf)`:
+      // the query it holds is the write's condition)
+      const held = ts.isIdentifier(e) && e.parent && !ts.isPropertyAccessExpression(e.parent) ? valueOf?.(e) : undefined;
+      if (held && ts.isCallExpression(held) && !inlined.has(held) && sameClient(held, op.node)) {
+        inlined.add(held);
+        nested = true;
+        keysOf(held, depth);
+      }
       if (ts.isPropertyAccessExpression(e)) words.add(norm(e.name.text));
       // (the text of raw SQL in the filter too, a template's parts as well: `sequelize.literal(`EXISTS (SELECT … AND ws.role = 'supervisor')`)`;
       // a sub-query there asks the decision's lookup again inside the write)
@@ -1904,13 +1913,11 @@ function storeWriteCall(node: ts.Node): boolean {
  * the write decides for itself when it runs.
  */
 function outcomeRefuses(op: Operation, check: Check, decisions: Decisions): boolean {
-  // a store write whose filter is in sight carries the decision (conditionInQuery), or its outcome refuses as the decision
-  // did: `if (!gate) throw forbidden(…)` after a write filtered on the caller re-decides a right, `if (!updated) throw
-  // notFound(…)` after one filtered on the caller's section says only that the record is out of reach, not the role tested
-  const sameKind = storeWriteCall(op.node) ? check.refusal : undefined;
-  // (and only one whose filter binds what the decision asked about, the caller it was asked for: a filter of the record's
-  // own state, `{ id, status: 'SCHEDULED' }`, refused with a 403 says nothing of a crew member's rank)
-  if (sameKind !== undefined && !filterBindsDecision(op, check, decisions)) return false;
+  // a store write whose filter is in sight carries the decision (conditionInQuery), or its checked outcome re-decides when
+  // its filter binds what the decision was asked about: `if (!gate) throw forbidden(…)` after a write filtered on the
+  // caller the role lookup asked about, not `if (!updated) throw notFound(…)` after one filtered on the caller's section,
+  // nor a 403 after `{ id, status: 'SCHEDULED' }`, the record's own state, which says nothing of a crew member's rank
+  if (storeWriteCall(op.node) && !filterBindsDecision(op, check, decisions)) return false;
   // (and so is raw SQL whose `WHERE` is in sight, for a permission: `UPDATE stock … WHERE item_id = ? AND qty >= ?`
   // answers with its count about the stock, not the right tested before; a conflict on state, a version or a digest
   // that no longer matches, is what such a write refuses when anything changed)
@@ -1925,8 +1932,9 @@ function outcomeRefuses(op: Operation, check: Check, decisions: Decisions): bool
   // (so is a helper of the app whose writes are in sight, `beds.assignPatient(…)` running `UPDATE … WHERE
   // patient_id IS NULL`: the count answers the write's own condition, helperCarriesCondition the decision's)
   if (op.via && op.kind !== 'http' && helperWritesElsewhere(op.via, check, decisions)) return false;
+  // (refused the way the decision refuses: a 404 after a 403 says the record is out of reach, not that the right holds)
   const outcome = refusingOutcome(op, decisions);
-  return outcome !== undefined && (sameKind === undefined || outcome === sameKind);
+  return outcome !== undefined && (!storeWriteCall(op.node) || outcome === check.refusal);
 }
 
 /**
@@ -1941,7 +1949,10 @@ function filterBindsDecision(op: Operation, check: Check, decisions: Decisions):
     return ts.isObjectLiteralExpression(x) ? filterValues(x) : [x.getText()];
   };
   const asked = new Set(
-    [check.call, ...readsBehind(check, decisions.resolve)].flatMap((c) => chainArguments(c).flatMap(texts)).filter((t) => /^[A-Za-z_$][\w$]*(?:\.[\w$]+)+$/.test(t)),
+    [check.call, ...readsBehind(check, decisions.resolve)]
+      .flatMap((c) => chainArguments(c).flatMap(texts))
+      // (a name or a path of names: not a literal, nor the request object alone)
+      .filter((t) => /^[A-Za-z_$][\w$]*(?:\.[\w$]+)*$/.test(t) && !isPerRequestName(t) && !/^(?:true|false|null|undefined)$/.test(t)),
   );
   if (asked.size === 0) return false;
   const selection: string[] = [];

@@ -1443,7 +1443,8 @@ export function decisionPrimaryTables(check: Check, resolve: CallResolver): Set<
     const from = /\bfrom\s+([\w."]+)/i.exec(text);
     if (from && /^\s*(?:select|with)\b/i.test(text)) out.add(from[1].replace(/"/g, '').toLowerCase());
     // (a query builder's table: `db('duty_roster').where(…)`, `selectFrom('unit_roles')`)
-    else if (ts.isCallExpression(read)) for (const t of builderTables(read)) out.add(t.toLowerCase());
+    // (its name without an alias: `db('project_members as pm')`)
+    else if (ts.isCallExpression(read)) for (const t of builderTables(read)) out.add(t.trim().split(/\s+/)[0].toLowerCase());
   }
   return out;
 }
