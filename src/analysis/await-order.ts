@@ -2162,7 +2162,6 @@ function stops(st: ts.Statement): boolean {
   return false;
 }
 
-/** A call on the client a write goes through: `knex('grants').where(…)` inside `knex('docs').whereIn('id', …)`. */
 /** The query a function of the app returns when called (`signingOfficerSubquery(cn, id)` → `db('duty_roster').where(…)`), on the write's client. */
 function builtQuery(call: ts.CallExpression, write: ts.Node, valueOf?: (e: ts.Expression) => ts.Node | undefined): ts.CallExpression | undefined {
   const callee = skipOuter(call.expression);
@@ -2173,6 +2172,7 @@ function builtQuery(call: ts.CallExpression, write: ts.Node, valueOf?: (e: ts.Ex
     .find((r): r is ts.CallExpression => ts.isCallExpression(r) && sameClient(r, write));
 }
 
+/** A call on the client a write goes through: `knex('grants').where(…)` inside `knex('docs').whereIn('id', …)`. */
 function sameClient(call: ts.CallExpression, write: ts.Node): boolean {
   const root = ts.isCallExpression(write) ? chainNames(write.expression)[0] : undefined;
   return root !== undefined && chainNames(call.expression)[0] === root;

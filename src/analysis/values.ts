@@ -1106,11 +1106,7 @@ function cradleBinding(e: ts.BindingElement): string | undefined {
   return ts.isIdentifier(key) || ts.isStringLiteralLike(key) ? key.text : undefined;
 }
 
-/**
- * `this.deps` where the class's constructor keeps the object it is given whole: a parameter property
- * (`constructor(private readonly deps: Deps)`) or a field set from a parameter (`this.deps = deps`). In awilix's
- * proxy mode that object is the cradle.
- */
+/** Structural, not vocabulary: the modifiers that make a constructor parameter a field (`private readonly deps`). */
 const PARAMETER_PROPERTY_MODIFIERS: readonly ts.SyntaxKind[] = [
   ts.SyntaxKind.PrivateKeyword,
   ts.SyntaxKind.ProtectedKeyword,
@@ -1118,6 +1114,11 @@ const PARAMETER_PROPERTY_MODIFIERS: readonly ts.SyntaxKind[] = [
   ts.SyntaxKind.ReadonlyKeyword,
 ];
 
+/**
+ * `this.deps` where the class's constructor keeps the object it is given whole: a parameter property
+ * (`constructor(private readonly deps: Deps)`) or a field set from a parameter (`this.deps = deps`). In awilix's
+ * proxy mode that object is the cradle.
+ */
 function keptCradle(e: ts.PropertyAccessExpression): boolean {
   if (skipOuter(e.expression).kind !== ts.SyntaxKind.ThisKeyword) return false;
   let cls: ts.Node | undefined = e.parent;
