@@ -303,6 +303,12 @@ export class StoreClients {
         // a local the value model does not follow (`const redis = container.resolve(RedisStore).client`): its initializer
         const decl = value === undefined ? this.project.modules.declarationOf(e.text, e) : undefined;
         if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return this.clientOf(decl.initializer, depth + 1);
+        // taken off awilix's cradle, `const { es } = req.container.cradle`: what the container was given under that name
+        if (decl && ts.isBindingElement(decl))
+          for (const registered of this.project.values.injectedValues(decl)) {
+            const spec = this.clientOf(registered, depth + 1);
+            if (spec) return spec;
+          }
         return this.assignedLater(e, depth);
       }
       // a field of an instance made or handed out here (`container.resolve(RedisStore).client`, `new Stores().redis`)

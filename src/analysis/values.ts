@@ -717,6 +717,15 @@ export class Values {
     return key === undefined ? [] : this.diValuesByKey(key);
   }
 
+  /**
+   * What a name taken off awilix's cradle was registered as: `const { es } = req.container.cradle` (or off a cradle a
+   * constructor was given) is the value of `container.register({ es: asValue(new Client(…)) })`.
+   */
+  injectedValues(binding: ts.BindingElement): ts.Expression[] {
+    const name = cradleName(binding, binding.name as ts.Expression) ?? cradleBinding(binding);
+    return name === undefined ? [] : this.diValuesByKey(`'${name}'`);
+  }
+
   /** The values registered under a token's key (`'name'` for a name). */
   private diValuesByKey(key: string): ts.Expression[] {
     if (!this.diCache) {
