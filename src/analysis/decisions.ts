@@ -420,6 +420,8 @@ export class Decisions {
       const x = skipOuter(e);
       if (depth > 3) return false;
       if (ts.isPropertyAccessExpression(x)) {
+        // (a method of the request, `c.req.param`, `req.get`, reads what the client sent: no field middleware bound)
+        if (x.parent && ts.isCallExpression(x.parent) && x.parent.expression === x) return false;
         const holder = skipOuter(x.expression);
         if (ts.isPropertyAccessExpression(holder) && isRequestField(holder.name.text)) return false;
         // `ctx.state.pharmacy`, `res.locals.member`, `request.partner` (not `req.params`, `req.body`)
@@ -481,6 +483,8 @@ export class Decisions {
         scoped ||= bound(n, 0);
         picked ||= chosen(n, 0);
       }
+      // (an input method's call, `c.req.param('fundCode')`, `req.param('id')`)
+      if (ts.isCallExpression(n)) picked ||= chosen(n, 0);
       ts.forEachChild(n, visit);
     };
     // (the arguments anywhere along the chain: `db('orders').where({ id, depot_id }).first()`)
