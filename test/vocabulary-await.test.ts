@@ -2,6 +2,8 @@ import {
   APPEND_WHEN_UNKEYED,
   APPEND_WRITES,
   CONDITION_KEYS,
+  TABLE_NAME_KEY,
+  TRANSACTION_CHECK_KEY,
   FRAMEWORK_CONTEXT_MEMBERS,
   HTTP_CHANGE_ONLY_METHODS,
   HTTP_WRITE_METHODS,
@@ -127,6 +129,8 @@ describe('vocabulary: operations', () => {
 
   it('names the options that make a write conditional: a condition, the version read, a script run on the record', () => {
     expect(CONDITION_KEYS).toContain('ConditionExpression');
+    // a DynamoDB transaction's condition-only item, and the key naming the table it asks of
+    expect([TRANSACTION_CHECK_KEY, TABLE_NAME_KEY]).toEqual(['ConditionCheck', 'TableName']);
     expect(READ_VERSION_KEYS).toEqual(expect.arrayContaining(['if_seq_no', 'if_primary_term']));
     expect([SCRIPT_KEYS, SCRIPT_SOURCE_KEY]).toEqual([['script'], 'source']);
     // none of them is a filter or payload of ORMs

@@ -35,6 +35,8 @@ import {
   READ_VERSION_KEYS,
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
+  TABLE_NAME_KEY,
+  TRANSACTION_CHECK_KEY,
 } from './vocabulary/operations';
 import {
   isFilterOption,
@@ -1758,8 +1760,45 @@ function atomic(check: Check, op: Operation, decisions: Decisions): boolean {
     conditionalRequest(op, check, decisions) ||
     optimisticDocument(op, check, decisions) ||
     sqlTransaction(op, check) ||
-    countAskedInWrite(op, check)
+    countAskedInWrite(op, check) ||
+    transactionChecksAgain(op, check, decisions)
   );
+}
+
+/**
+ * A DynamoDB transaction whose `ConditionCheck` item asks the table the decision read (`{ ConditionCheck: { TableName:
+ * this.tables.permissions, Key, ConditionExpression: 'contains(scopes, :scope)' } }` after a `GetCommand` of that table):
+ * the write happens only while the condition holds there.
+ */
+function transactionChecksAgain(op: Operation, check: Check, decisions: Decisions): boolean {
+  const tableOf = (o: ts.ObjectLiteralExpression): string | undefined => {
+    const t = member(o, TABLE_NAME_KEY);
+    return t === undefined ? undefined : skipOuter(t).getText();
+  };
+  const checked = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAssignment(n) && propertyNameText(n.name) === TRANSACTION_CHECK_KEY && ts.isObjectLiteralExpression(skipOuter(n.initializer))) {
+      const table = tableOf(skipOuter(n.initializer) as ts.ObjectLiteralExpression);
+      if (table !== undefined) checked.add(table);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(op.node);
+  if (checked.size === 0) return false;
+  // the tables the decision's reads asked (`new GetCommand({ TableName: … })`, `docClient.get({ TableName: … })`)
+  const asked = (read: ts.CallExpression): string[] => {
+    const out: string[] = [];
+    const look = (n: ts.Node): void => {
+      if (ts.isObjectLiteralExpression(n)) {
+        const t = tableOf(n);
+        if (t !== undefined) out.push(t);
+      }
+      ts.forEachChild(n, look);
+    };
+    look(read);
+    return out;
+  };
+  return readsBehind(check, decisions.resolve).some((r) => asked(r).some((t) => checked.has(t)));
 }
 
 /**

@@ -134,6 +134,13 @@ export function isStoreWrite(name: string): boolean {
  * against the fields it names), Elasticsearch's sequence number and primary term of the document read.
  */
 export const CONDITION_KEYS: readonly string[] = ['ConditionExpression'];
+/**
+ * A DynamoDB transaction's item that only checks a condition on another record (`TransactItems: [{ ConditionCheck: {
+ * TableName, Key, ConditionExpression } }, { Update: … }]`): the transaction writes nothing unless it holds, and the
+ * table (`TableName`) it asks of.
+ */
+export const TRANSACTION_CHECK_KEY = 'ConditionCheck';
+export const TABLE_NAME_KEY = 'TableName';
 export const READ_VERSION_KEYS: readonly string[] = ['if_seq_no', 'ifSeqNo', 'if_primary_term', 'ifPrimaryTerm'];
 /**
  * Options holding a script the store runs on the record as it writes it (Elasticsearch
