@@ -852,7 +852,9 @@ export function conditionInQuery(
       args.forEach((arg, i) => {
         const a = skipOuter(arg);
         deep(a);
-        if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
+        // (a statement written with a tag and handed to a runner, Drizzle's `db.execute(sql`INSERT … WHERE NOT EXISTS (…)`)`)
+        if (ts.isTaggedTemplateExpression(a)) sql(a.template.getText());
+        else if (ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) {
           if (writeSelection('conditions', name)) {
             keysOf(a, 0);
             // a sub-query in a builder's condition (`.andWhere('cost_center IN (SELECT … FROM approval_grants …)')`)

@@ -1373,13 +1373,22 @@ function modelsNamed(call: ts.CallExpression, resolve: CallResolver): string[] {
  * handle called with the table at its root when the chain goes on to filter or write (Knex's
  * `trx('dea_registrations').where(…)`, `this.db('orders').update(…)`).
  */
-function builderTables(call: ts.CallExpression): string[] {
+function builderTables(call: ts.CallExpression, valueOf?: (e: ts.Expression) => ts.Node | undefined): string[] {
   const out: string[] = [];
   let outer: string | undefined;
+  // (a table object of the app, Drizzle's `.from(accountFreezes)` with `accountFreezes = pgTable('account_freezes', …)`: the name it was made with)
+  const madeAs = (e: ts.Expression): string | undefined => {
+    const v = ts.isIdentifier(e) ? valueOf?.(e) : undefined;
+    const made = v && ts.isExpression(v) ? skipOuter(v) : undefined;
+    const name = made && ts.isCallExpression(made) && made.arguments[0] ? skipOuter(made.arguments[0]) : undefined;
+    return name && ts.isStringLiteralLike(name) ? name.text : undefined;
+  };
   for (let n: ts.Node = call; ts.isCallExpression(n);) {
     const callee = skipOuter(n.expression);
     const first = n.arguments[0] && skipOuter(n.arguments[0]);
-    if (ts.isPropertyAccessExpression(callee) && QUERY_TABLE_CALLS.includes(callee.name.text) && first && ts.isStringLiteralLike(first)) out.push(first.text);
+    const table = first && QUERY_TABLE_CALLS.includes(ts.isPropertyAccessExpression(callee) ? callee.name.text : '') && !ts.isStringLiteralLike(first) ? madeAs(first) : undefined;
+    if (table !== undefined) out.push(table);
+    else if (ts.isPropertyAccessExpression(callee) && QUERY_TABLE_CALLS.includes(callee.name.text) && first && ts.isStringLiteralLike(first)) out.push(first.text);
     else if (first && ts.isStringLiteralLike(first) && outer !== undefined && (QUERY_BUILDER[outer]?.filters || QUERY_BUILDER[outer]?.writes)) {
       const root = ts.isIdentifier(callee) || (ts.isPropertyAccessExpression(callee) && QUERY_BUILDER[callee.name.text] === undefined);
       if (root) out.push(first.text);
@@ -1448,7 +1457,7 @@ export function decisionPrimaryTables(check: Check, resolve: CallResolver): Set<
     if (from && /^\s*(?:select|with)\b/i.test(text)) out.add(from[1].replace(/"/g, '').toLowerCase());
     // (a query builder's table: `db('duty_roster').where(…)`, `selectFrom('unit_roles')`)
     // (its name without an alias: `db('project_members as pm')`)
-    else if (ts.isCallExpression(read)) for (const t of builderTables(read)) out.add(t.trim().split(/\s+/)[0].toLowerCase());
+    else if (ts.isCallExpression(read)) for (const t of builderTables(read, (e) => resolve.valueOf?.(e))) out.add(t.trim().split(/\s+/)[0].toLowerCase());
   }
   return out;
 }
