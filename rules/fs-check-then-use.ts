@@ -2,7 +2,7 @@ import { code, snippet, valueKey } from '../src/analysis/expressions';
 import type { FileFacts } from '../src/analysis/facts/types';
 import { decidesReach } from '../src/analysis/dominance';
 import { reboundBetween, runsWithin } from '../src/analysis/flow';
-import { checkHelperCalls, checkThrows, FS_CALL_NAMES, importedHelperCalls, mayUseFsChecks, resolveFsCalls, useHelperCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
+import { checkThrows, FS_CALL_NAMES, helperCalls, importedHelperCalls, mayUseFsChecks, resolveFsCalls, type FsCall, type FsPathUse } from '../src/analysis/fs';
 import type { Modules } from '../src/analysis/modules';
 import { FS_IMPORT_TEXT } from '../src/analysis/vocabulary/fs';
 import { defineRule } from '../src/rule';
@@ -87,14 +87,14 @@ a check as notes, since there the race mostly makes the read fail or read a swap
         const fsCalls = resolveFsCalls(facts);
         // and the file's own helpers that answer whether a path passes a check (`if (await fileExists(p))`), or use
         // the path they are given (`await purgeArchive(dir)`)
-        for (const pair of pairs([...fsCalls, ...checkHelperCalls(facts, fsCalls), ...useHelperCalls(facts, fsCalls)], facts)) report(pair, facts);
+        for (const pair of pairs([...fsCalls, ...helperCalls(facts, fsCalls)], facts)) report(pair, facts);
       },
       imports(facts: FileFacts, modules: Modules) {
         const imported = importedHelperCalls(facts, modules);
         if (imported.length === 0) return;
         const fsCalls = resolveFsCalls(facts);
         // what the helpers of other modules add to what the file showed alone: a check or a use made there
-        const local = [...fsCalls, ...checkHelperCalls(facts, fsCalls), ...useHelperCalls(facts, fsCalls)];
+        const local = [...fsCalls, ...helperCalls(facts, fsCalls)];
         for (const pair of pairs([...local, ...imported], facts)) if (imported.includes(pair.check.call) || imported.includes(pair.call)) report(pair, facts);
       },
     };

@@ -215,29 +215,6 @@ function helperCheckAt(site: ts.CallExpression, name: string, helper: CheckHelpe
 }
 
 /**
- * Calls of a function of the file that answers whether its parameter passes a check it makes on it
- * (`checkHelperOf`): each call is that check on the argument it is given. Needs the walk's `allCalls`.
- */
-export function checkHelperCalls(facts: FileFacts, calls: readonly FsCall[]): FsCall[] {
-  const out: FsCall[] = [];
-  const done = new Set<ts.Node>();
-  for (const call of calls) {
-    const fn = call.fact.scope;
-    if (ts.isSourceFile(fn) || done.has(fn)) continue;
-    done.add(fn);
-    const name = functionName(fn);
-    const helper = name ? checkHelperOf(fn, calls) : undefined;
-    if (!name || !helper) continue;
-    for (const site of facts.callsByName.get(name) ?? []) {
-      if (!ts.isCallExpression(site) || !ts.isIdentifier(skipOuter(site.expression)) || (site.pos >= fn.pos && site.end <= fn.end)) continue;
-      const at = helperCheckAt(site, name, helper, facts.sourceFile);
-      if (at) out.push(at);
-    }
-  }
-  return out;
-}
-
-/**
  * What a use helper does with a path it is given (`async function purgeArchive(dir) { await rm(dir,
  * { recursive: true }) }`): which parameter it uses, and how (its strongest use: a write before a read).
  */
@@ -297,10 +274,11 @@ function helperUseAt(site: ts.CallExpression, name: string, helper: UseHelper, s
 }
 
 /**
- * Calls of a function of the file that uses the path it is given (`useHelperOf`): each call is that
- * use of the argument, so a check before the call decides it. Needs the walk's `allCalls`.
+ * Calls of a function of the file that checks the path it is given and answers with the check
+ * (`checkHelperOf`), or uses it (`useHelperOf`): each call is that check or that use, of the argument
+ * it is given. Needs the walk's `allCalls`.
  */
-export function useHelperCalls(facts: FileFacts, calls: readonly FsCall[]): FsCall[] {
+export function helperCalls(facts: FileFacts, calls: readonly FsCall[]): FsCall[] {
   const out: FsCall[] = [];
   const done = new Set<ts.Node>();
   for (const call of calls) {
@@ -308,11 +286,12 @@ export function useHelperCalls(facts: FileFacts, calls: readonly FsCall[]): FsCa
     if (ts.isSourceFile(fn) || done.has(fn)) continue;
     done.add(fn);
     const name = functionName(fn);
-    const helper = name ? useHelperOf(fn, calls) : undefined;
-    if (!name || !helper) continue;
+    const check = name ? checkHelperOf(fn, calls) : undefined;
+    const use = name && !check ? useHelperOf(fn, calls) : undefined;
+    if (!name || (!check && !use)) continue;
     for (const site of facts.callsByName.get(name) ?? []) {
       if (!ts.isCallExpression(site) || !ts.isIdentifier(skipOuter(site.expression)) || (site.pos >= fn.pos && site.end <= fn.end)) continue;
-      const at = helperUseAt(site, name, helper, facts.sourceFile);
+      const at = check ? helperCheckAt(site, name, check, facts.sourceFile) : helperUseAt(site, name, use!, facts.sourceFile);
       if (at) out.push(at);
     }
   }
