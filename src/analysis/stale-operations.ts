@@ -243,15 +243,18 @@ export class StaleOperations {
       }
     }
     // a decision that lets an event be emitted, trusted by a listener of the same emitter that waits before its write
-    const listening = eventListeners(project);
+    const wrapped = wrappedEvents(project, resolve);
+    const listening = eventListeners(project, wrapped);
     const decorated = decoratedListeners(project);
     if (listening.size > 0 || decorated.size > 0) {
-      for (const call of project.callsNamed(EMIT_METHOD)) {
+      // (an emit through a method of the emitter's own class, `disputeBus.emitDetermination(e)`, names its event there)
+      const wrappedEvent = new Map(wrapped.emits.map((e) => [e.call as ts.Node, e.event]));
+      for (const call of [...project.callsNamed(EMIT_METHOD), ...wrappedEvent.keys()]) {
         if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
-        const event = call.arguments[0] && skipOuter(call.arguments[0]);
         const receiver = (skipOuter(call.expression) as ts.PropertyAccessExpression).expression;
+        const event = wrappedEvent.has(call) ? undefined : call.arguments[0] && skipOuter(call.arguments[0]);
         const emitter = emitterOf(receiver, project);
-        const name = event && ts.isStringLiteralLike(event) ? event.text : undefined;
+        const name = wrappedEvent.get(call) ?? (event && ts.isStringLiteralLike(event) ? event.text : undefined);
         // (the app's one injected emitter of an event module: `this.events.emit(…)` with `events: EventEmitter2`; the event
         // named by a constant, `ProjectArchived.topic`, as its listeners' decorators name it)
         const module = declaredType(receiver) && DECORATED_EVENT_MODULES.find((m) => typeName(declaredType(receiver)!) === m.emitter);
@@ -836,23 +839,84 @@ function decoratedListeners(project: Project): Map<string, Map<string, ts.Functi
   return out;
 }
 
-/** Listeners by emitter (the value it is) and event name: `bookingEvents.on('booking.confirmed', handler)`. */
-function eventListeners(project: Project): Map<ts.Node, Map<string, ts.FunctionLikeDeclaration[]>> {
+/**
+ * Listeners by emitter (the value it is) and event name: `bookingEvents.on('booking.confirmed', handler)`,
+ * or a function handed to a method that registers what it is given on its own object
+ * (`disputeBus.onDetermination(handler)`, see `wrappedEvents`).
+ */
+function eventListeners(project: Project, wrapped: WrappedEvents): Map<ts.Node, Map<string, ts.FunctionLikeDeclaration[]>> {
   const out = new Map<ts.Node, Map<string, ts.FunctionLikeDeclaration[]>>();
+  const add = (receiver: ts.Expression, event: string, listener: ts.Expression): void => {
+    const emitter = emitterOf(receiver, project);
+    const fn = project.handlers.functionOf(listener);
+    if (!emitter || !fn) return;
+    const byEvent = out.get(emitter) ?? new Map<string, ts.FunctionLikeDeclaration[]>();
+    out.set(emitter, byEvent);
+    byEvent.set(event, [...(byEvent.get(event) ?? []), fn]);
+  };
   for (const d of DEFERRING_CALLEES) {
     if (!isListenerRegistration(d.name)) continue;
     for (const call of project.callsNamed(d.name)) {
       if (!ts.isCallExpression(call) || call.arguments.length < 2 || !ts.isPropertyAccessExpression(skipOuter(call.expression))) continue;
       const event = skipOuter(call.arguments[0]);
-      if (!ts.isStringLiteralLike(event)) continue;
-      const emitter = emitterOf((skipOuter(call.expression) as ts.PropertyAccessExpression).expression, project);
-      const fn = project.handlers.functionOf(call.arguments[1]);
-      if (!emitter || !fn) continue;
-      const byEvent = out.get(emitter) ?? new Map<string, ts.FunctionLikeDeclaration[]>();
-      out.set(emitter, byEvent);
-      byEvent.set(event.text, [...(byEvent.get(event.text) ?? []), fn]);
+      const receiver = (skipOuter(call.expression) as ts.PropertyAccessExpression).expression;
+      if (ts.isStringLiteralLike(event)) add(receiver, event.text, call.arguments[1]);
     }
   }
+  for (const { call, event, index } of wrapped.registrations)
+    if (call.arguments[index]) add((skipOuter(call.expression) as ts.PropertyAccessExpression).expression, event, call.arguments[index]);
+  return out;
+}
+
+interface WrappedEvents {
+  /** Calls of a method that emits an event on its own object: `disputeBus.emitDetermination(e)`. */
+  emits: { call: ts.CallExpression; event: string }[];
+  /** Calls of a method that registers the function it is given (argument `index`) on its own object: `disputeBus.onDetermination(fn)`. */
+  registrations: { call: ts.CallExpression; event: string; index: number }[];
+}
+
+/**
+ * An emitter wrapped in methods of its own class (a typed event bus): `emitDetermination(e) {
+ * this.emit('determination.approved', e) }` emits that event on the object it is called on, and
+ * `onDetermination(fn) { this.on('determination.approved', fn) }` registers the function it is given
+ * there. Their calls are the emit and the registration, on the object they are called on.
+ */
+function wrappedEvents(project: Project, resolve: CallResolver): WrappedEvents {
+  const out: WrappedEvents = { emits: [], registrations: [] };
+  // the methods, by what they do on `this`
+  const emitting = new Map<ts.FunctionLikeDeclaration, string>();
+  const registering = new Map<ts.FunctionLikeDeclaration, { event: string; index: number }>();
+  const onThis = (call: ts.Node): { method: ts.FunctionLikeDeclaration; event: string } | undefined => {
+    if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(skipOuter(call.expression))) return undefined;
+    const callee = skipOuter(call.expression) as ts.PropertyAccessExpression;
+    const event = call.arguments[0] && skipOuter(call.arguments[0]);
+    let method: ts.Node | undefined = call.parent;
+    while (method && !isFunctionLike(method)) method = method.parent;
+    if (callee.expression.kind !== ts.SyntaxKind.ThisKeyword || !event || !ts.isStringLiteralLike(event) || !method || !ts.isMethodDeclaration(method)) return undefined;
+    return { method, event: event.text };
+  };
+  for (const call of project.callsNamed(EMIT_METHOD)) {
+    const at = onThis(call);
+    if (at) emitting.set(at.method, at.event);
+  }
+  for (const d of DEFERRING_CALLEES) {
+    if (!isListenerRegistration(d.name)) continue;
+    for (const call of project.callsNamed(d.name)) {
+      const at = onThis(call);
+      const listener = at && ts.isCallExpression(call) && call.arguments[1] && skipOuter(call.arguments[1]);
+      const index = at && listener && ts.isIdentifier(listener) ? at.method.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === listener.text) : -1;
+      if (at && index >= 0) registering.set(at.method, { event: at.event, index });
+    }
+  }
+  const callsOf = (method: ts.FunctionLikeDeclaration): ts.CallExpression[] => {
+    const name = method.name && propertyNameText(method.name);
+    if (!name) return [];
+    return project
+      .callsNamed(name)
+      .filter((c): c is ts.CallExpression => ts.isCallExpression(c) && ts.isPropertyAccessExpression(skipOuter(c.expression)) && resolve(c) === method);
+  };
+  for (const [method, event] of emitting) for (const call of callsOf(method)) out.emits.push({ call, event });
+  for (const [method, r] of registering) for (const call of callsOf(method)) out.registrations.push({ call, ...r });
   return out;
 }
 
