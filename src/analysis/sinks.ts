@@ -55,8 +55,8 @@ import { addStoreSinks } from './store-sinks';
  * driver query, raw SQL, a file-system call, or a request to another service.
  */
 export interface Sink {
-  /** The whole call chain: `prisma.invoice.findUnique({ … })`, `knex('t').where({ id }).first()`. */
-  node: ts.CallExpression;
+  /** The whole call chain: `prisma.invoice.findUnique({ … })`, `knex('t').where({ id }).first()`; or a tagged SQL template that runs (`prisma.$queryRaw`…``). */
+  node: ts.CallExpression | ts.TaggedTemplateExpression;
   /** How it is written, for messages: `prisma.invoice.findUnique`. */
   label: string;
   kind: 'database' | 'sql' | 'file' | 'service' | 'configured';
@@ -92,11 +92,11 @@ export function sinkCallNames(extra: readonly string[]): string[] {
 
 /** The sinks of a project, each call chain once. */
 export function findSinks(project: Project, configured: readonly string[]): Sink[] {
-  const out = new Map<ts.CallExpression, Sink>();
+  const out = new Map<Sink['node'], Sink>();
   const add = (sink: Sink | undefined): void => {
     if (!sink) return;
     // a function of the project (`repo.remove(id)` from `./db/devices-repo`) is followed into, not taken as the sink
-    if (sink.kind !== 'configured' && sink.kind !== 'file' && ownFunction(sink.node, project)) return;
+    if (sink.kind !== 'configured' && sink.kind !== 'file' && ts.isCallExpression(sink.node) && ownFunction(sink.node, project)) return;
     const known = out.get(sink.node);
     if (!known) out.set(sink.node, sink);
     else {
@@ -111,6 +111,7 @@ export function findSinks(project: Project, configured: readonly string[]): Sink
   for (const name of [...CREATE_METHOD_NAMES, ...INSERT_VALUES_CALLS])
     for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(createSink(call, name, project));
   for (const name of SQL_CONNECTION_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(sqlSink(call, project));
+  for (const tagged of taggedSqlRuns(project)) add(taggedSqlSink(tagged, project));
   for (const name of SQL_STATEMENT_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(statementSink(call, project));
   for (const name of SERVICE_CALL_NAMES) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(serviceSink(call, project));
   // `res.sendFile(p)`, `res.download(p)`; koa-send's `send(ctx, path)` only as the imported function
@@ -339,6 +340,45 @@ function sqlSink(call: ts.CallExpression, project: Project): Sink | undefined {
     selectors,
     scope: split?.creates ? [] : [...selectors, ...receiverArgs(skipOuter(callee.expression))],
     readOnly: selectsOnly(first, project),
+  };
+}
+
+/** A runner's method used as a template tag, in a file whose text shows one (derived from the table). */
+const TAGGED_RUN_TEXT = new RegExp(String.raw`\.\s*(?:${SQL_CONNECTION_METHODS.map((m) => m.replace('$', '\\$')).join('|')})\s*(?:<[^\`]*?>)?\s*\``);
+
+/** The tagged templates of the project whose tag is a SQL runner's method: `prisma.$queryRaw`SELECT …``. */
+function taggedSqlRuns(project: Project): ts.TaggedTemplateExpression[] {
+  const out: ts.TaggedTemplateExpression[] = [];
+  for (const facts of project.facts.values()) {
+    if (!TAGGED_RUN_TEXT.test(facts.text)) continue;
+    const visit = (n: ts.Node): void => {
+      if (ts.isTaggedTemplateExpression(n)) {
+        const tag = skipOuter(n.tag);
+        if (ts.isPropertyAccessExpression(tag) && SQL_CONNECTION_METHODS.includes(tag.name.text)) out.push(n);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(facts.sourceFile);
+  }
+  return out;
+}
+
+/**
+ * `prisma.$queryRaw`SELECT … WHERE account_number = ${accountNumber}``: the template is the SQL and
+ * its `${…}` are the values bound to it, as a string and its parameters are for a call.
+ */
+function taggedSqlSink(tagged: ts.TaggedTemplateExpression, project: Project): Sink | undefined {
+  const tag = skipOuter(tagged.tag) as ts.PropertyAccessExpression;
+  if (isRequestLike(tag.expression) || notADatabase(skipOuter(tag.expression), project) || !looksLikeSql(tagged, project)) return undefined;
+  const split = splitSql(tagged, [], (e) => project.modules.valueOf(e));
+  const selectors = split ? split.selectors : ts.isTemplateExpression(tagged.template) ? tagged.template.templateSpans.map((s) => s.expression) : [];
+  return {
+    node: tagged,
+    label: calleeChain(tag)?.join('.') ?? tag.name.text,
+    kind: 'sql',
+    selectors,
+    scope: split?.creates ? [] : [...selectors, ...receiverArgs(skipOuter(tag.expression))],
+    readOnly: selectsOnly(tagged, project),
   };
 }
 

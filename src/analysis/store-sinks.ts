@@ -20,7 +20,7 @@ import { COMMAND_PRESIGNERS, STORE_CLIENTS, storeCommand, storeFactory, storeMet
  * The sinks are put into `sinks`, replacing any generic guess at the same call (`ddb.update(…)`
  * looks like an ORM to the name lists): the store's own reading of its arguments is the better one.
  */
-export function addStoreSinks(project: Project, sinks: Map<ts.CallExpression, Sink>): void {
+export function addStoreSinks(project: Project, sinks: Map<Sink['node'], Sink>): void {
   const clients = new StoreClients(project);
   for (const sink of findStoreSinks(project, clients)) {
     // `docClient.get(p).promise()`: the sink is the whole request; a guess at the inner call goes
