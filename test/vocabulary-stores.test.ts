@@ -23,7 +23,7 @@ const one = (code: string): Record<string, string> => ({ 'app.ts': code });
 
 describe('the stores table', () => {
   it('has each store once, with factories, types and operations', () => {
-    expect(STORE_CLIENTS.map((s) => s.store)).toEqual(['redis', 'dynamodb', 's3', 'elasticsearch', 'sqs', 'sns', 'eventbridge']);
+    expect(STORE_CLIENTS.map((s) => s.store)).toEqual(['redis', 'dynamodb', 's3', 'elasticsearch', 'sqs', 'sns', 'eventbridge', 'ses', 'mail']);
     for (const s of STORE_CLIENTS) {
       expect(s.factories.length).toBeGreaterThan(0);
       expect(s.types.length).toBeGreaterThan(0);
@@ -46,6 +46,10 @@ describe('the stores table', () => {
     ['aws-sdk', ['S3'], 's3'],
     ['@elastic/elasticsearch', ['Client'], 'elasticsearch'],
     ['@opensearch-project/opensearch', ['Client'], 'elasticsearch'],
+    ['@aws-sdk/client-ses', ['SESClient'], 'ses'],
+    ['@aws-sdk/client-sesv2', ['SESv2Client'], 'ses'],
+    ['aws-sdk', ['SES'], 'ses'],
+    ['nodemailer', ['createTransport'], 'mail'],
   ])('%s %j makes a %s client', (module, p, store) => expect(storeFactory(module, p)?.store).toBe(store));
 
   it.each([
@@ -56,6 +60,8 @@ describe('the stores table', () => {
     ['pg', ['Client']],
     ['undici', ['Client']],
     ['node-cache', []],
+    ['nodemailer', []],
+    ['nodemailer', ['createTestAccount']],
   ])('%s %j makes no store client', (module, p) => expect(storeFactory(module, p)).toBeUndefined());
 
   it.each([
@@ -64,6 +70,8 @@ describe('the stores table', () => {
     ['@aws-sdk/lib-dynamodb', ['DynamoDBDocumentClient'], 'dynamodb'],
     ['@aws-sdk/client-s3', ['S3Client'], 's3'],
     ['@nestjs/elasticsearch', ['ElasticsearchService'], 'elasticsearch'],
+    ['nodemailer', ['Transporter'], 'mail'],
+    ['@nestjs-modules/mailer', ['MailerService'], 'mail'],
   ])('type %s %j declares a %s client', (module, p, store) => expect(storeType(module, p)?.store).toBe(store));
 
   it.each([
@@ -81,6 +89,8 @@ describe('the stores table', () => {
     ['elasticsearch', 'search', true],
     ['elasticsearch', 'deleteByQuery', false],
     ['elasticsearch', 'reindex', false],
+    ['mail', 'sendMail', false],
+    ['ses', 'sendEmail', false],
   ])('%s method %s is an operation (read only: %s)', (store, name, readOnly) => {
     const spec = STORE_CLIENTS.find((s) => s.store === store)!;
     expect(storeMethod(spec, name)?.readOnly).toBe(readOnly);
@@ -110,6 +120,8 @@ describe('the stores table', () => {
     ['s3', 'send'],
     ['elasticsearch', 'ping'],
     ['elasticsearch', 'close'],
+    ['mail', 'verify'],
+    ['mail', 'close'],
   ])('%s method %s is not', (store, name) => {
     const spec = STORE_CLIENTS.find((s) => s.store === store)!;
     expect(storeMethod(spec, name)).toBeUndefined();
@@ -124,10 +136,13 @@ describe('the stores table', () => {
     ['@aws-sdk/client-sqs', 'SendMessageCommand', 'sqs'],
     ['@aws-sdk/client-sns', 'PublishCommand', 'sns'],
     ['@aws-sdk/client-eventbridge', 'PutEventsCommand', 'eventbridge'],
+    ['@aws-sdk/client-ses', 'SendEmailCommand', 'ses'],
+    ['@aws-sdk/client-sesv2', 'SendEmailCommand', 'ses'],
   ])('%s %s is a %s command', (module, cls, store) => expect(storeCommand(module, cls)?.spec.store).toBe(store));
 
   it.each([
     ['@aws-sdk/client-s3', 'CreateBucketCommand'],
+    ['@aws-sdk/client-ses', 'VerifyEmailIdentityCommand'],
     ['@aws-sdk/client-kms', 'EncryptCommand'],
     ['@aws-sdk/lib-dynamodb', 'GetObjectCommand'],
     ['./commands', 'GetCommand'],
@@ -292,6 +307,12 @@ describe('store sinks: must not match', () => {
     [
       'an S3 put with no key chosen',
       one("import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';\nconst s3 = new S3Client({});\nawait s3.send(new ListBucketsCommand({}));"),
+    ],
+    [
+      'a mail sent to an address the client gave (a write, but no record is chosen)',
+      one(
+        "import nodemailer from 'nodemailer';\nimport { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';\nconst transport = nodemailer.createTransport({});\nawait transport.sendMail({ to: req.body.email, text });\nconst ses = new SESv2Client({});\nawait ses.send(new SendEmailCommand({ Destination: { ToAddresses: [req.body.email] } }));",
+      ),
     ],
     [
       'an Elasticsearch index call without an id (a new document)',

@@ -256,6 +256,8 @@ function httpWrite(call: ts.CallExpression, names: readonly string[]): boolean {
   if (HTTP_WRITE.has(last) && names.length >= 2) {
     const first = call.arguments[0] && skipOuter(call.arguments[0]);
     if (last !== 'post' && first && ts.isObjectLiteralExpression(first)) return false;
+    // (a request is waited for or handed on; `this.pending.delete(id)` as a statement is a collection's own, synchronous)
+    if (last !== 'post' && ts.isExpressionStatement(call.parent)) return false;
     return !call.arguments.some((a) => isFunctionLike(skipOuter(a)));
   }
   if (!HTTP_FN.has(last) && !HTTP_FN.has(names[0] ?? '')) return false;

@@ -10,7 +10,7 @@
  * not data accesses by id and are left out on purpose.
  */
 
-export type StoreId = 'redis' | 'dynamodb' | 's3' | 'elasticsearch' | 'sqs' | 'sns' | 'eventbridge';
+export type StoreId = 'redis' | 'dynamodb' | 's3' | 'elasticsearch' | 'sqs' | 'sns' | 'eventbridge' | 'ses' | 'mail';
 
 /** A module export that makes a client: `path` from the module (`[]` = the module or its default export). */
 export interface ClientFactory {
@@ -330,6 +330,13 @@ const SQS_OPERATIONS: Record<string, StoreOperation> = {
   ReceiveMessage: { readOnly: true, fields: ['QueueUrl'] },
 };
 const SNS_OPERATIONS: Record<string, StoreOperation> = { Publish: mSend('TopicArn'), PublishBatch: mSend('TopicArn') };
+
+// Mail (SES, nodemailer and NestJS's mailer over it): a message sent to a person releases what it carries
+// and cannot be taken back, so sending one is a write; it picks no record (the recipient is an address,
+// not a row another client owns), so it chooses nothing.
+const mailSend: StoreOperation = { readOnly: false, fields: [] };
+const SES_OPERATIONS: Record<string, StoreOperation> = { SendEmail: mailSend, SendRawEmail: mailSend, SendTemplatedEmail: mailSend, SendBulkEmail: mailSend };
+const MAIL_METHODS: Record<string, StoreOperation> = { sendmail: mailSend };
 const EVENTBRIDGE_OPERATIONS: Record<string, StoreOperation> = { PutEvents: mSend('Entries') };
 
 /** A message service of the AWS SDK: v3 `@aws-sdk/client-<module>` (`<Name>Client`, `<Name>`) and v2 `aws-sdk`'s `<Name>`. */
@@ -347,6 +354,18 @@ function awsMessageService(store: StoreId, label: string, module: string, name: 
     methods: methodsOf(ops),
     commands: commandsOf(ops),
     commandModules: [v3],
+  };
+}
+
+/** SES, v1 and v2 of its API: one service (`SESClient` / `SESv2Client`), the same sends. */
+function sesService(): StoreClientSpec {
+  const v1 = awsMessageService('ses', 'SES', 'ses', 'SES', SES_OPERATIONS);
+  const v2 = awsMessageService('ses', 'SES', 'sesv2', 'SESv2', SES_OPERATIONS);
+  return {
+    ...v1,
+    factories: [...v1.factories, ...v2.factories.filter((f) => f.module !== 'aws-sdk')],
+    types: [...v1.types, ...v2.types],
+    commandModules: [...(v1.commandModules ?? []), ...(v2.commandModules ?? [])],
   };
 }
 
@@ -462,6 +481,17 @@ export const STORE_CLIENTS: readonly StoreClientSpec[] = [
   awsMessageService('sqs', 'SQS', 'sqs', 'SQS', SQS_OPERATIONS),
   awsMessageService('sns', 'SNS', 'sns', 'SNS', SNS_OPERATIONS),
   awsMessageService('eventbridge', 'EventBridge', 'eventbridge', 'EventBridge', EVENTBRIDGE_OPERATIONS),
+  sesService(),
+  {
+    store: 'mail',
+    label: 'mail transport',
+    factories: [{ module: 'nodemailer', path: ['createTransport'] }],
+    types: [
+      { module: 'nodemailer', path: ['Transporter'] },
+      { module: '@nestjs-modules/mailer', path: ['MailerService'] },
+    ],
+    methods: MAIL_METHODS,
+  },
 ];
 
 /**
