@@ -22,7 +22,17 @@ import { CONCURRENCY_FIELDS, type RefusalKind } from './vocabulary/refusals';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD, jobQueueLibrary } from './vocabulary/deferral';
 import { isFunctionLike, member, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
 import { references } from './guards';
-import { CLIENT_HOLDER_ROOTS, FILTER_KEYS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, RECORD_ID_KEYS, recordMethodOf, writeSelection } from './vocabulary/data-access';
+import {
+  CLIENT_HOLDER_ROOTS,
+  FILTER_KEYS,
+  isFieldFilterOperator,
+  isSubqueryCall,
+  namesDatabase,
+  OPERATOR_SYMBOLS,
+  RECORD_ID_KEYS,
+  recordMethodOf,
+  writeSelection,
+} from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, sqlText, type CallResolver, type Operation } from './operations';
 import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
 import {
@@ -866,7 +876,12 @@ export function conditionInQuery(
           // a sub-query in the filter: the decision's lookup asked again inside the write
           nested = true;
           keysOf((ts.isCallExpression(a) && builtQuery(a, op.node, valueOf)) || a, 0);
-        } else if (writeSelection('conditions', name) || (i === filterAt && writeSelection('filterFirst', name))) keysOf(a, 0);
+        } else if (writeSelection('conditions', name) || (i === filterAt && writeSelection('filterFirst', name))) {
+          // (an expression builder's condition that starts a query of its own, Kysely's `.where(({ not, exists, selectFrom }) =>
+          // not(exists(selectFrom('fraud_holds')…)))`: a sub-query in the filter, as `whereExists` takes one)
+          if (isFunctionLike(a) && startsSubquery(a)) nested = true;
+          keysOf(a, 0);
+        }
         // TypeORM's criteria first (`repo.update({ id, holderId }, partial)`, `repo.delete({ id, ownerId })`),
         // not an options object (`{ where }`), Sequelize's values before its `{ where }`, nor the values
         // of a record's own `update(values)`
@@ -921,6 +936,18 @@ export function conditionInQuery(
     return (nested && asksTables) || stillTheCallers || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
   }
   return check.fields.some((f) => words.has(norm(f)));
+}
+
+/** A condition callback that starts a query inside it (`selectFrom('t')`, `exists(…)`, `qb.from('t')`): a sub-query. */
+function startsSubquery(fn: ts.FunctionLikeDeclaration): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && isSubqueryCall(chainNames(n.expression).at(-1) ?? '')) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return found;
 }
 
 /** An object whose every key is an operator of a field's filter: `{ lt: cutoff }`, `{ $gte: n }`, `{ [Op.in]: ids }`. */

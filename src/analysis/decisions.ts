@@ -1256,7 +1256,7 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
     // (the same table or model named another way: `getRepository(AgentEntitlement).findOne(…)` in the refusing helper,
     // `em.findOne(AgentEntitlement, { …, lock })` in the write's transaction; `RecallOfficer.findOne(…)` in both)
     const tables = new Set(readsOf(decision).flatMap((c) => [...tableKeys(c, resolve)]));
-    if (tables.size > 0 && readsOf(later).some((c) => [...tableKeys(c, resolve)].some((t) => tables.has(t)))) return true;
+    if (tables.size > 0 && readsOf(later).some((c) => [...tableKeys(c, resolve)].some((t) => tables.has(t))) && answersFields(later, decision, readsOf(later))) return true;
     // (a read through a client that names no table or key, `redis.hGet(rolesKey(c), userId)`: the same question
     // only when asked the same way of the same values — not `hGet(rolesKey(c), targetUserId)` about another member)
     return same.length > 0 && sameReadAsked(decision, later, resolve);
@@ -1277,11 +1277,24 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
   // `db('dea_registrations')`, then in the write's transaction `trx('dea_registrations')…forShare()`)
   const decisionReads = [...new Set([decision.call, ...readsBehind(decision, resolve)])];
   const tables = new Set(decisionReads.flatMap((c) => [...tableKeys(c, resolve)]));
-  if (tables.size > 0 && reads.some((c) => [...tableKeys(c, resolve)].some((t) => tables.has(t)))) return true;
+  if (tables.size > 0 && reads.some((c) => [...tableKeys(c, resolve)].some((t) => tables.has(t))) && answersFields(later, decision, reads)) return true;
   // the same filter asked again through another handle (`this.grants.findOneBy({ operatorCn, rackId, scope })`, then in a
   // transaction `manager.findOne(PowerGrant, { where: { operatorCn, rackId, scope }, lock })`)
   const filters = new Set(decisionReads.flatMap((c) => [...filterTexts(c)]));
   return filters.size > 0 && reads.some((c) => [...filterTexts(c)].some((f) => filters.has(f)));
+}
+
+/**
+ * A later read of the decision's table asks its question only if it can answer it: the decision tested
+ * no field of the record (its presence, a count), or the later check tests one of the fields it tested,
+ * or names one in what it reads (a filter `role: 'owner'`, a column of its SQL). A worker that reads the
+ * released result's row to find the owner's address (`if (!contact) return`) does not ask again whether
+ * the caller was its attending vet (`result.attending_vet_cn !== req.vet.cn`).
+ */
+function answersFields(later: Check, decision: Check, reads: readonly ts.CallExpression[]): boolean {
+  if (decision.fields.length === 0 || later.fields.some((f) => decision.fields.includes(f))) return true;
+  const named = (text: string): boolean => decision.fields.some((f) => new RegExp(`\\b${f.replace(/\W/g, '')}\\b`).test(text));
+  return reads.some((c) => named(c.getText())) || named(later.test.getText());
 }
 
 /**
