@@ -6,7 +6,7 @@ import { isEqualityOperator, snippet } from './expressions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { isRequestLike, type CertRead, type HeaderRead } from './identity';
 import { jobQueues } from './job-queues';
-import { isFunctionLike } from './modules';
+import { isFunctionLike, propertyNameText } from './modules';
 import type { Project } from './project';
 import type { Write } from './shared-state';
 import type { Leaf } from './values';
@@ -274,16 +274,22 @@ function workerDecisions(project: Project, report: (call: ts.CallExpression, val
       const payload = skipOuter(add.payload);
       // the keys of the payload that carry identity; `*` when the payload is the identity itself
       const keys = new Map<string, ts.Node>();
+      // of those, the keys whose value is a decision already taken from the claims (`qualifiedPerson: units.includes('QP')`
+      // in the middleware that bound the officer): a test of its mere truth decides
+      const decided = new Set<string>();
       if (ts.isObjectLiteralExpression(payload)) {
         for (const p of payload.properties) {
           const v = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
           const k = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : undefined;
-          if (v && k !== undefined && isIdentityValue(project, v, 0)) keys.set(k, v);
+          if (v && k !== undefined && isIdentityValue(project, v, 0)) {
+            keys.set(k, v);
+            if (decidedValue(project, v)) decided.add(k);
+          }
         }
       } else if (isIdentityValue(project, payload, 0)) keys.set('*', payload);
       if (keys.size === 0) continue;
       for (const fn of q.processors) {
-        const found = jobDecision(project, fn, keys);
+        const found = jobDecision(project, fn, keys, decided);
         if (found) report(add.call, found.value, found.test);
       }
     }
@@ -291,7 +297,12 @@ function workerDecisions(project: Project, report: (call: ts.CallExpression, val
 }
 
 /** A test in a job processor that decides from `job.data.<key>` for a key that carries identity. */
-function jobDecision(project: Project, fn: ts.FunctionLikeDeclaration, keys: ReadonlyMap<string, ts.Node>): { test: ts.Node; value: ts.Node } | undefined {
+function jobDecision(
+  project: Project,
+  fn: ts.FunctionLikeDeclaration,
+  keys: ReadonlyMap<string, ts.Node>,
+  decided: ReadonlySet<string> = new Set(),
+): { test: ts.Node; value: ts.Node } | undefined {
   const job = fn.parameters[0];
   if (!job || !fn.body) return undefined;
   // `job.data.roles`, `const { roles } = job.data`, `const data = job.data; data.roles`: the key read, if any
@@ -327,6 +338,11 @@ function jobDecision(project: Project, fn: ts.FunctionLikeDeclaration, keys: Rea
     if (k === undefined || !k.startsWith(`${JOB_PAYLOAD_FIELD}.`)) return (matched = keys.has('*') && k === JOB_PAYLOAD_FIELD ? keys.get('*') : undefined) !== undefined;
     return (matched = keys.get(k.slice(JOB_PAYLOAD_FIELD.length + 1).split('.')[0]) ?? keys.get('*')) !== undefined;
   };
+  // a read of a key whose value is itself a decision: its truth is the decision (`if (!qualifiedPerson) throw …`)
+  const carriesDecided = (n: ts.Node): boolean => {
+    const k = keyRead(n);
+    return k !== undefined && k.startsWith(`${JOB_PAYLOAD_FIELD}.`) && decided.has(k.slice(JOB_PAYLOAD_FIELD.length + 1).split('.')[0]) && carries(n);
+  };
   let found: { test: ts.Node; value: ts.Node } | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
@@ -334,7 +350,7 @@ function jobDecision(project: Project, fn: ts.FunctionLikeDeclaration, keys: Rea
       const cond = ts.isIfStatement(n) ? n.expression : n.condition;
       // (or a local the processor keeps a decision in: `const crossTenant = scopes.includes('export:all-tenants')`,
       // then `crossTenant ? allRows : ownRows`)
-      const value = decidingRead(cond, carries) ?? keptDecision(project, fn, cond, carries);
+      const value = decidingRead(cond, carries) ?? keptDecision(project, fn, cond, carries) ?? decidedRead(cond, carriesDecided);
       if (value) {
         found = { test: n, value: matched ?? value };
         return;
@@ -394,6 +410,45 @@ function decidingRead(cond: ts.Expression, isRead: (n: ts.Node) => boolean): ts.
         hit = n;
         return;
       }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return hit;
+}
+
+/**
+ * The value is a decision taken on the claims: it comes from a comparison or a membership test
+ * (`qualifiedPerson: units.includes('QP')` where the middleware built the officer, read as
+ * `officer.qualifiedPerson`). The test must be the value of the field read, not of a neighbour in the
+ * same object (`officer.cn` beside it).
+ */
+function decidedValue(project: Project, value: ts.Node): boolean {
+  const e = ts.isExpression(value) ? skipOuter(value) : value;
+  const name = ts.isPropertyAccessExpression(e) ? e.name.text : ts.isIdentifier(e) ? e.text : undefined;
+  if (name === undefined) return false;
+  const leaf = (n: ts.Node): ts.Node | undefined =>
+    (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind)) ||
+    (ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership', 'affix'))
+      ? n
+      : undefined;
+  const found = project.values.find(value, leaf);
+  if (!found) return false;
+  // the field of an object literal the test is the value of, if any
+  let at: ts.Node = found;
+  while (at.parent && !ts.isPropertyAssignment(at.parent) && !ts.isStatement(at.parent) && !isFunctionLike(at.parent)) at = at.parent;
+  const owner = at.parent && ts.isPropertyAssignment(at.parent) ? propertyNameText(at.parent.name) : undefined;
+  return owner === undefined ? ts.isVariableDeclaration(at.parent) && ts.isIdentifier(at.parent.name) && at.parent.name.text === name : owner === name;
+}
+
+/** A read in a condition tested for its truth alone (`!qualifiedPerson`, `qualifiedPerson && …`): what `decidingRead` leaves out. */
+function decidedRead(cond: ts.Expression, isRead: (n: ts.Node) => boolean): ts.Node | undefined {
+  let hit: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (hit || isFunctionLike(n)) return;
+    if ((ts.isPropertyAccessExpression(n) || ts.isIdentifier(n)) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) && isRead(n)) {
+      hit = n;
+      return;
     }
     ts.forEachChild(n, visit);
   };
@@ -737,12 +792,14 @@ function foreignPart(project: Project, value: ts.Expression, depth: number): ts.
   if (ts.isIdentifier(e)) {
     const decl = project.modules.declarationOf(e.text, e);
     if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return foreignPart(project, decl.initializer, depth + 1) ? e : undefined;
-    // a parameter that is the client's input (`@Args('toOperator') toOperator`, `@Body() dto`)
-    if (decl && ts.isParameter(decl) && project.requestValues.origin(e) !== undefined) return e;
+    // a parameter that is the client's input (`@Args('toOperator') toOperator`, `@Body() dto`), or destructured from one
+    // (a tRPC procedure's `({ ctx, input })`)
+    if (decl && (ts.isParameter(decl) || ts.isBindingElement(decl)) && project.requestValues.origin(e) !== undefined) return e;
     return undefined; // another parameter or something we cannot see: stay quiet
   }
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-    if (readsRequestInput(e)) return e;
+    // (what the value flow traces to the request's input: a tRPC procedure's `input.siteId`, a GraphQL resolver's `args.x`)
+    if (readsRequestInput(e) || project.requestValues.origin(e) !== undefined) return e;
     // a field of a value that is not the certificate's (`delegated._source` of a lookup by a header)
     return foreignPart(project, e.expression, depth + 1) ? e : undefined;
   }

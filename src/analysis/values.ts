@@ -8,7 +8,7 @@ import type { Project } from './project';
 import { isModuleLevel } from './shared-state';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
 import { isContainerClass, isConversion, iteratesElements, PROMISE_CLASS } from './vocabulary/values';
-import { isRequestInputField, isRequestObjectName } from './vocabulary/requests';
+import { isRequestInputField, isRequestObjectName, isSessionField } from './vocabulary/requests';
 import { CONTEXT_ACCESSOR } from './vocabulary/api-layers';
 import { NEST_GET_REQUEST, NEST_PARAM_DECORATOR_FACTORY, PASSPORT_NEST } from './vocabulary/frameworks';
 
@@ -474,7 +474,7 @@ export class Values {
     // fields, whatever a handler writes there (Koa's `ctx.body =` is the response)
     // (also off NestJS's `ctx.switchToHttp().getRequest()`, in a guard or a parameter decorator)
     if ((isRequestLike(owner) || isNestGetRequest(owner) || this.returnsRequest(owner)) && !isRequestInputField(key)) {
-      const written = this.requestFieldWrites().get(key) ?? [];
+      const written = this.requestFieldWrites().get(sessionKey(owner, key)) ?? [];
       // `req.user`: what the passport strategies' `validate` return
       return key === PASSPORT_NEST.userField ? [...written, ...this.project.handlers.passportValidators().flatMap((fn) => returnedExpressions(fn))] : written;
     }
@@ -920,7 +920,7 @@ export class Values {
           if (!ts.isPropertyAccessExpression(left) && !ts.isElementAccessExpression(left)) continue;
           if (!isRequestLike(left.expression)) continue;
           const key = this.project.modules.accessKey(left);
-          if (key !== undefined) add(key, w.right);
+          if (key !== undefined) add(sessionKey(left.expression, key), w.right);
         }
       }
     }
@@ -1176,3 +1176,15 @@ export function isNestGetRequest(e: ts.Expression): boolean {
   const callee = skipOuter(x.expression);
   return ts.isPropertyAccessExpression(callee) && callee.name.text === NEST_GET_REQUEST;
 }
+
+/**
+ * The key a request field is bound under: the client's session (`ctx.session.employer`, `req.session.user`) is
+ * a place of its own, kept between requests and found again by a cookie, so what middleware binds to the
+ * request (`ctx.state.employer`) is never read back through it, nor the other way round, whatever the name.
+ */
+function sessionKey(container: ts.Expression, key: string): string {
+  const e = skipOuter(container);
+  const last = ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
+  return last !== undefined && isSessionField(last) ? `${SESSION_PREFIX}${key}` : key;
+}
+const SESSION_PREFIX = 'session:';
