@@ -111,6 +111,8 @@ export interface ModelQuestions {
   boundValues(): ReadonlyMap<string, readonly ts.Expression[]>;
   /** What a function's parameter is given at its call sites. */
   argumentsOf(param: ts.ParameterDeclaration): readonly ts.Expression[];
+  /** The value comes from the client's identity (the certificate, or what the app derived from it). */
+  carriesIdentity?(expr: ts.Expression): boolean;
 }
 
 export class Decisions {
@@ -337,9 +339,12 @@ export class Decisions {
     return refusalOf(branch, this.errorStatus);
   }
 
-  /** Whether a function throws an authorization error itself: a call of it given a record read decides (`assertionOnRead`). */
-  asserts(fn: ts.FunctionLikeDeclaration): boolean {
-    return this.throwsAuthRefusal(fn);
+  /**
+   * Whether a function throws an authorization error itself: a call of it given a record read decides (`assertionOnRead`);
+   * with the call, also one that hides the record from anyone but the identity it is given there (`hidesFromCaller`).
+   */
+  asserts(fn: ts.FunctionLikeDeclaration, call?: ts.CallExpression): boolean {
+    return this.throwsAuthRefusal(fn) || (call !== undefined && this.hidesFromCaller(fn, call) !== undefined);
   }
 
   /** Whether a function's own decision refuses by throwing: a call of it decides for its caller. */
@@ -564,7 +569,11 @@ export class Decisions {
     if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
     if (!ts.isCallExpression(e)) return undefined;
     const helper = this.resolve(e);
-    const refusal = helper ? this.thrownRefusal(helper) : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth') ? 'auth' : undefined;
+    const refusal = helper
+      ? (this.thrownRefusal(helper) ?? this.hidesFromCaller(helper, e))
+      : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth')
+        ? 'auth'
+        : undefined;
     if (!refusal) return undefined;
     // a helper that does the work itself is an operation, not a decision
     if (helper && this.worksItself(helper)) return undefined;
@@ -602,6 +611,45 @@ export class Decisions {
     if (fn.body) visit(fn.body);
     this.refusalThrows.set(fn, found ?? null);
     return found;
+  }
+
+  /**
+   * A helper given a record and the caller that hides the record from anyone but its owner: it throws a
+   * 404 on a comparison of one parameter's field with another parameter (`if (!doc || doc.memberCode !==
+   * member.memberCode) throw new ReportAccessError(404, …)`), and this call hands it the client's identity
+   * for that other parameter (`assertReportAccess(report, member)`). The same decision as the comparison
+   * made in place; only a model of the app knows what the identity is.
+   */
+  private hidesFromCaller(fn: ts.FunctionLikeDeclaration, call: ts.CallExpression): RefusalKind | undefined {
+    const model = this.model;
+    if (!model?.carriesIdentity || !fn.body) return undefined;
+    const carries = (e: ts.Expression): boolean => model.carriesIdentity?.(e) ?? false;
+    const index = (n: ts.Node): number => {
+      let e: ts.Node = n;
+      while (ts.isPropertyAccessExpression(e) || ts.isNonNullExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
+      const name = ts.isIdentifier(e) ? e.text : undefined;
+      return name === undefined ? -1 : fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === name);
+    };
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || (n !== fn.body && isFunctionLike(n))) return;
+      if (ts.isIfStatement(n) && refusalOf(n.thenStatement, this.errorStatus)?.kind === 'hiding') {
+        const compare = (c: ts.Node): void => {
+          if (found) return;
+          if (ts.isBinaryExpression(c) && isEqualityOperator(c.operatorToken.kind)) {
+            const [a, b] = [index(c.left), index(c.right)];
+            // one parameter (the record) against another the call gives the identity, either way round
+            const given = (i: number): boolean => call.arguments[i] !== undefined && carries(call.arguments[i]);
+            if (a >= 0 && b >= 0 && a !== b && given(a) !== given(b)) found = true;
+          }
+          ts.forEachChild(c, compare);
+        };
+        compare(n.expression);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    return found ? 'hiding' : undefined;
   }
 
   /** A function that throws an authorization error itself (not in functions it declares). */

@@ -183,6 +183,7 @@ export class StaleOperations {
     };
     const decisions = new Decisions(project.modules, project.sharedState, resolve, mapped, {
       boundValues: () => project.values.requestFieldWrites(),
+      carriesIdentity: (e) => project.requestValues.carriesIdentity(e),
       argumentsOf: (param) => project.values.argumentsFor(param),
     });
     const found = new Set<ts.Node>();
@@ -579,7 +580,7 @@ function helperElsewhere(call: ts.CallExpression, facts: FileFacts, decisions: D
   // (a call not waited for hands on the work the helper defers past the response: `scheduleDisposal(db, lot)` whose timer writes)
   return waited
     ? decisions.refuses(fn) || performedOperation(fn, decisions.resolve, 1) !== undefined
-    : decisions.asserts(fn) || deferredOperation(fn, decisions.resolve) !== undefined;
+    : decisions.asserts(fn, call) || deferredOperation(fn, decisions.resolve) !== undefined;
 }
 
 /**
