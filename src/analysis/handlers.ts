@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { calleeChain, requiredModule, skipOuter } from './facts/walk';
-import { fieldDeclaration, heldValues, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions } from './modules';
+import { fieldDeclaration, heldValues, isFunctionLike, isInlineCallback, propertyNameText, returnedExpressions, type Modules } from './modules';
 import { instanceOfClass } from './values';
 import type { Project } from './project';
 import { CONTEXT_FACTORY_KEYS, NEST_RESOLVER_CLASS, NEST_RESOLVER_METHODS } from './vocabulary/api-layers';
@@ -192,75 +192,24 @@ export class Handlers {
     });
   }
 
-  private readonly bypassKeys = new Map<Fn, string[]>();
-
   /**
    * Whether a route skips guard `g`: the guard returns `true` at once for a metadata key
    * (`if (this.reflector.getAllAndOverride(IS_PUBLIC, …)) return true;`) that the route or its
    * controller is marked with (`@Public()`, made by `SetMetadata(IS_PUBLIC, true)`).
    */
   private bypassedBy(route: Fn, g: Fn): boolean {
-    const keys = this.guardBypassKeys(g);
-    if (keys.length === 0) return false;
     const r = this.nestRoutes.get(route);
-    if (!r) return false;
-    return [route, ...(r.cls ? [r.cls] : [])].some((node) =>
-      ((ts.canHaveDecorators(node) && ts.getDecorators(node)) || []).some((d) => {
-        const key = this.metadataKeyOf(d.expression);
-        return key !== undefined && keys.includes(key);
-      }),
-    );
+    return r !== undefined && guardLetsThrough(g, route, r.cls, this.project.modules, 'marked');
   }
 
-  /** The metadata keys whose presence makes guard method `g` return `true` before checking anything. */
-  private guardBypassKeys(g: Fn): string[] {
-    const known = this.bypassKeys.get(g);
-    if (known) return known;
-    const out: string[] = [];
-    const body = g.body && ts.isBlock(g.body) ? g.body.statements : [];
-    const reads = (e: ts.Expression): string | undefined => {
-      const x = skipOuter(e);
-      if (ts.isIdentifier(x)) {
-        // `const isPublic = this.reflector.getAllAndOverride(IS_PUBLIC, …); if (isPublic) return true;`
-        for (const st of body) {
-          if (!ts.isVariableStatement(st)) continue;
-          for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === x.text && d.initializer) return reads(d.initializer);
-        }
-        return undefined;
-      }
-      if (!ts.isCallExpression(x) || !NEST_METADATA.readers.includes(calleeChain(x.expression)?.at(-1) ?? '') || !x.arguments[0]) return undefined;
-      return this.keyText(x.arguments[0]);
-    };
-    for (const st of body) {
-      if (!ts.isIfStatement(st)) continue;
-      const then = ts.isBlock(st.thenStatement) ? st.thenStatement.statements[0] : st.thenStatement;
-      if (!then || !ts.isReturnStatement(then) || then.expression?.kind !== ts.SyntaxKind.TrueKeyword) continue;
-      const key = reads(st.expression);
-      if (key !== undefined) out.push(key);
-    }
-    this.bypassKeys.set(g, out);
-    return out;
-  }
-
-  /** The key a decorator sets: `@SetMetadata(KEY, v)`, or `@Public()` whose factory returns `SetMetadata(KEY, v)`. */
-  private metadataKeyOf(e: ts.Expression, depth = 0): string | undefined {
-    if (depth > 2) return undefined;
-    const x = skipOuter(e);
-    const call = ts.isCallExpression(x) ? x : undefined;
-    if (call && calleeChain(call.expression)?.at(-1) === NEST_METADATA.setter) return call.arguments[0] ? this.keyText(call.arguments[0]) : undefined;
-    const made = this.project.modules.valueOf(call ? call.expression : x);
-    if (!made) return undefined;
-    if (ts.isCallExpression(made)) return this.metadataKeyOf(made, depth + 1);
-    if (isFunctionLike(made)) for (const r of returnedExpressions(made)) return this.metadataKeyOf(r, depth + 1);
-    return undefined;
-  }
-
-  /** A metadata key as text: the string it is (through constants and imports), or its name. */
-  private keyText(e: ts.Expression): string | undefined {
-    const v = this.project.modules.valueOf(skipOuter(e));
-    if (v && ts.isStringLiteralLike(v)) return `'${v.text}'`;
-    const x = skipOuter(e);
-    return ts.isIdentifier(x) ? x.text : ts.isStringLiteralLike(x) ? `'${x.text}'` : undefined;
+  /**
+   * Whether guard `g` decides nothing for `route`: it lets the route through unchecked, by a metadata key
+   * the route is marked with (`@Public()`) or one it lacks (`if (!capability) return true;` without
+   * `@RequiresCapability(…)`), see `guardLetsThrough`.
+   */
+  skipsGuard(route: Fn, g: Fn): boolean {
+    const r = this.nestRoutes.get(route);
+    return r !== undefined && (guardLetsThrough(g, route, r.cls, this.project.modules, 'marked') || guardLetsThrough(g, route, r.cls, this.project.modules, 'unmarked'));
   }
 
   /**
@@ -319,7 +268,8 @@ export class Handlers {
     const nest = this.nestRoutes.get(fn);
     if (nest) {
       push(this.receiverChain('nest', '', Number.MAX_SAFE_INTEGER, 0, undefined));
-      push(nest.guards);
+      // (a guard that lets this route through unchecked, by the metadata it is or is not marked with, decides nothing here)
+      push(nest.guards.filter((g) => !this.skipsGuard(fn, g)));
     }
     push(this.project.apiLayers.entries.get(fn)?.before ?? []);
     for (const l of this.beforeListsWith(fn)) push(l.slice(0, l.indexOf(fn)));
@@ -1206,4 +1156,80 @@ export function namesOf(fn: Fn): string[] {
   }
   if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left)) out.push(p.left.name.text);
   return [...new Set(out)];
+}
+
+const guardKeysCache = new WeakMap<ts.Node, { marked: string[]; unmarked: string[] }>();
+
+/**
+ * The metadata keys a NestJS guard method lets a route through by, before it checks anything: keys
+ * whose presence returns `true` (`const isPublic = this.reflector.getAllAndOverride(IS_PUBLIC, …); if
+ * (isPublic) return true;`), and keys whose absence does (`const capability = this.reflector.get(CAPABILITY,
+ * ctx.getHandler()); if (!capability) return true;`).
+ */
+function guardMetadataKeys(g: Fn, modules: Modules): { marked: string[]; unmarked: string[] } {
+  const known = guardKeysCache.get(g);
+  if (known) return known;
+  const out = { marked: [] as string[], unmarked: [] as string[] };
+  const body = g.body && ts.isBlock(g.body) ? g.body.statements : [];
+  const reads = (e: ts.Expression): string | undefined => {
+    const x = skipOuter(e);
+    if (ts.isIdentifier(x)) {
+      for (const st of body) {
+        if (!ts.isVariableStatement(st)) continue;
+        for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === x.text && d.initializer) return reads(d.initializer);
+      }
+      return undefined;
+    }
+    if (!ts.isCallExpression(x) || !NEST_METADATA.readers.includes(calleeChain(x.expression)?.at(-1) ?? '') || !x.arguments[0]) return undefined;
+    return metadataKeyText(x.arguments[0], modules);
+  };
+  for (const st of body) {
+    if (!ts.isIfStatement(st)) continue;
+    const then = ts.isBlock(st.thenStatement) ? st.thenStatement.statements[0] : st.thenStatement;
+    if (!then || !ts.isReturnStatement(then) || then.expression?.kind !== ts.SyntaxKind.TrueKeyword) continue;
+    const cond = skipOuter(st.expression);
+    const negated = ts.isPrefixUnaryExpression(cond) && cond.operator === ts.SyntaxKind.ExclamationToken;
+    const key = reads(negated ? cond.operand : st.expression);
+    if (key !== undefined) (negated ? out.unmarked : out.marked).push(key);
+  }
+  guardKeysCache.set(g, out);
+  return out;
+}
+
+/** The key a decorator sets: `@SetMetadata(KEY, v)`, or `@Public()` whose factory returns `SetMetadata(KEY, v)`. */
+function metadataKeyOf(e: ts.Expression, modules: Modules, depth = 0): string | undefined {
+  if (depth > 2) return undefined;
+  const x = skipOuter(e);
+  const call = ts.isCallExpression(x) ? x : undefined;
+  if (call && calleeChain(call.expression)?.at(-1) === NEST_METADATA.setter) return call.arguments[0] ? metadataKeyText(call.arguments[0], modules) : undefined;
+  const made = modules.valueOf(call ? call.expression : x);
+  if (!made) return undefined;
+  if (ts.isCallExpression(made)) return metadataKeyOf(made, modules, depth + 1);
+  if (isFunctionLike(made)) for (const r of returnedExpressions(made)) return metadataKeyOf(r, modules, depth + 1);
+  return undefined;
+}
+
+/** A metadata key as text: the string it is (through constants and imports), or its name. */
+function metadataKeyText(e: ts.Expression, modules: Modules): string | undefined {
+  const v = modules.valueOf(skipOuter(e));
+  if (v && ts.isStringLiteralLike(v)) return `'${v.text}'`;
+  const x = skipOuter(e);
+  return ts.isIdentifier(x) ? x.text : ts.isStringLiteralLike(x) ? `'${x.text}'` : undefined;
+}
+
+/**
+ * Whether NestJS guard method `g` lets `route` (a method of controller `cls`) through before it checks
+ * anything: `marked`, by a key the route or its controller is marked with (`@Public()`); `unmarked`, by a
+ * key neither is marked with (`@RequiresCapability(…)` absent where the guard returns `true` without it).
+ */
+export function guardLetsThrough(g: Fn, route: Fn, cls: ts.ClassLikeDeclaration | undefined, modules: Modules, by: 'marked' | 'unmarked'): boolean {
+  const keys = guardMetadataKeys(g, modules)[by];
+  if (keys.length === 0) return false;
+  const marked = [route, ...(cls ? [cls] : [])].some((node) =>
+    ((ts.canHaveDecorators(node) && ts.getDecorators(node)) || []).some((d) => {
+      const key = metadataKeyOf(d.expression, modules);
+      return key !== undefined && keys.includes(key);
+    }),
+  );
+  return by === 'marked' ? marked : !marked;
 }

@@ -11,6 +11,7 @@ import {
   PROMISE_GATHERERS,
 } from './vocabulary/deferral';
 import { defersCallback, documentOfImportedModel, staleAcrossQueue, staleAfterGuard, staleOperations, type StaleOperation } from './await-order';
+import { guardLetsThrough } from './handlers';
 import { jobQueues, processorsFor } from './job-queues';
 import { callResolver, Decisions, isCallbackArgument, leavesAsRefusal, refusalMappings, type Check } from './decisions';
 import type { FileFacts } from './facts/types';
@@ -431,7 +432,10 @@ function registeredChains(
   }
   for (const n of guarded) {
     if (n.body && ts.isClassLike(n.parent)) {
-      const before = [...guardsOf(n.parent), ...guardsOf(n)];
+      const cls = n.parent;
+      // (a guard that lets this route through unchecked, by the metadata it is or is not marked with, decides nothing here)
+      const lets = (g: ts.FunctionLikeDeclaration): boolean => guardLetsThrough(g, n, cls, modules, 'marked') || guardLetsThrough(g, n, cls, modules, 'unmarked');
+      const before = [...guardsOf(cls), ...guardsOf(n)].filter((g) => !lets(g));
       if (before.length > 0) found.push({ at: n, handler: n, before });
     }
   }
