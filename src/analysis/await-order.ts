@@ -935,7 +935,32 @@ export function conditionInQuery(
     const asksTables = readTables === undefined || [...readTables].every((t) => words.has(norm(t.split('.').at(-1)!)) || own.includes(norm(t.split('.').at(-1)!)));
     return (nested && asksTables) || stillTheCallers || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
   }
+  // (a field of the same name in another table's filter — `status: 'offered'` on jobs after `profile.status !== 'active'`
+  // on linguists — is not the decision's; a join or sub-query could bring the decision's table in)
+  if (!nested && ts.isCallExpression(op.node) && otherCollection(check.call, op.node)) return false;
   return check.fields.some((f) => words.has(norm(f)));
+}
+
+/**
+ * The write is on another table or model than the decision's read, as far as both name theirs: tables
+ * named in the calls (`db('jobs')`, `FROM linguists`) that share none, or two model classes (`Job`,
+ * `Linguist`) or two models of one client (`prisma.job`, `prisma.linguist`). Unknown when either is
+ * a helper of the app or names nothing.
+ */
+function otherCollection(read: ts.CallExpression, write: ts.CallExpression): boolean {
+  const [r, w] = [readSubject(read), readSubject(write)];
+  const [rt, wt] = [tablesIn(r), tablesIn(w)];
+  if (rt.length > 0 && wt.length > 0) return !rt.some((t) => wt.includes(t));
+  if (rt.length > 0 || wt.length > 0) return false;
+  const receiver = (subject: string): string[] =>
+    subject
+      .slice(0, subject.indexOf('|'))
+      .split('.')
+      .filter((p) => p.length > 0);
+  const [a, b] = [receiver(r), receiver(w)];
+  const model = (parts: string[]): boolean => parts.length === 1 && /^[A-Z]/.test(parts[0]);
+  if (model(a) && model(b)) return a[0] !== b[0];
+  return a.length === 2 && b.length === 2 && a[0] === b[0] && a[0] !== 'this' && a[1] !== b[1];
 }
 
 /** A condition callback that starts a query inside it (`selectFrom('t')`, `exists(…)`, `qb.from('t')`): a sub-query. */
