@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { startsSubquery } from './expressions';
 import { checkInFunction, enclosingFunction, handedByName, type CheckSpec } from './dominance';
 import { calleeChain, skipOuter, topLevelBindings } from './facts/walk';
 import {
@@ -22,17 +23,7 @@ import { CONCURRENCY_FIELDS, type RefusalKind } from './vocabulary/refusals';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD, jobQueueLibrary } from './vocabulary/deferral';
 import { isFunctionLike, member, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
 import { references } from './guards';
-import {
-  CLIENT_HOLDER_ROOTS,
-  FILTER_KEYS,
-  isFieldFilterOperator,
-  isSubqueryCall,
-  namesDatabase,
-  OPERATOR_SYMBOLS,
-  RECORD_ID_KEYS,
-  recordMethodOf,
-  writeSelection,
-} from './vocabulary/data-access';
+import { CLIENT_HOLDER_ROOTS, FILTER_KEYS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, RECORD_ID_KEYS, recordMethodOf, writeSelection } from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, sqlText, type CallResolver, type Operation } from './operations';
 import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
 import {
@@ -961,18 +952,6 @@ function otherCollection(read: ts.CallExpression, write: ts.CallExpression): boo
   const model = (parts: string[]): boolean => parts.length === 1 && /^[A-Z]/.test(parts[0]);
   if (model(a) && model(b)) return a[0] !== b[0];
   return a.length === 2 && b.length === 2 && a[0] === b[0] && a[0] !== 'this' && a[1] !== b[1];
-}
-
-/** A condition callback that starts a query inside it (`selectFrom('t')`, `exists(…)`, `qb.from('t')`): a sub-query. */
-function startsSubquery(fn: ts.FunctionLikeDeclaration): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isCallExpression(n) && isSubqueryCall(chainNames(n.expression).at(-1) ?? '')) found = true;
-    else ts.forEachChild(n, visit);
-  };
-  if (fn.body) visit(fn.body);
-  return found;
 }
 
 /** An object whose every key is an operator of a field's filter: `{ lt: cutoff }`, `{ $gte: n }`, `{ [Op.in]: ids }`. */

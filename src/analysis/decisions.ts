@@ -622,34 +622,39 @@ export class Decisions {
    */
   private hidesFromCaller(fn: ts.FunctionLikeDeclaration, call: ts.CallExpression): RefusalKind | undefined {
     const model = this.model;
-    if (!model?.carriesIdentity || !fn.body) return undefined;
-    const carries = (e: ts.Expression): boolean => model.carriesIdentity?.(e) ?? false;
+    if (!model?.carriesIdentity) return undefined;
+    const given = (i: number): boolean => call.arguments[i] !== undefined && (model.carriesIdentity?.(call.arguments[i]) ?? false);
+    // one parameter (the record) against another the call gives the identity, either way round
+    return this.hidingComparisons(fn).some(([a, b]) => given(a) !== given(b)) ? 'hiding' : undefined;
+  }
+
+  private readonly hidingPairs = new WeakMap<ts.Node, [number, number][]>();
+  /** The pairs of a function's parameters a 404 of its own is thrown on comparing (`doc.memberCode !== member.memberCode`): found once per function. */
+  private hidingComparisons(fn: ts.FunctionLikeDeclaration): [number, number][] {
+    const known = this.hidingPairs.get(fn);
+    if (known) return known;
+    const pairs: [number, number][] = [];
     const index = (n: ts.Node): number => {
       let e: ts.Node = n;
       while (ts.isPropertyAccessExpression(e) || ts.isNonNullExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
       const name = ts.isIdentifier(e) ? e.text : undefined;
       return name === undefined ? -1 : fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === name);
     };
-    let found = false;
-    const visit = (n: ts.Node): void => {
-      if (found || (n !== fn.body && isFunctionLike(n))) return;
-      if (ts.isIfStatement(n) && refusalOf(n.thenStatement, this.errorStatus)?.kind === 'hiding') {
-        const compare = (c: ts.Node): void => {
-          if (found) return;
-          if (ts.isBinaryExpression(c) && isEqualityOperator(c.operatorToken.kind)) {
-            const [a, b] = [index(c.left), index(c.right)];
-            // one parameter (the record) against another the call gives the identity, either way round
-            const given = (i: number): boolean => call.arguments[i] !== undefined && carries(call.arguments[i]);
-            if (a >= 0 && b >= 0 && a !== b && given(a) !== given(b)) found = true;
-          }
-          ts.forEachChild(c, compare);
-        };
-        compare(n.expression);
+    const compare = (c: ts.Node): void => {
+      if (ts.isBinaryExpression(c) && isEqualityOperator(c.operatorToken.kind)) {
+        const [a, b] = [index(c.left), index(c.right)];
+        if (a >= 0 && b >= 0 && a !== b) pairs.push([a, b]);
       }
+      ts.forEachChild(c, compare);
+    };
+    const visit = (n: ts.Node): void => {
+      if (n !== fn.body && isFunctionLike(n)) return;
+      if (ts.isIfStatement(n) && refusalOf(n.thenStatement, this.errorStatus)?.kind === 'hiding') compare(n.expression);
       ts.forEachChild(n, visit);
     };
-    visit(fn.body);
-    return found ? 'hiding' : undefined;
+    if (fn.body) visit(fn.body);
+    this.hidingPairs.set(fn, pairs);
+    return pairs;
   }
 
   /** A function that throws an authorization error itself (not in functions it declares). */

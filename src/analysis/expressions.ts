@@ -1,5 +1,6 @@
 import { ts } from '../ts';
-import { skipOuter } from './facts/walk';
+import { calleeName, skipOuter } from './facts/walk';
+import { isSubqueryCall } from './vocabulary/data-access';
 
 const SK = ts.SyntaxKind;
 
@@ -85,4 +86,19 @@ export function isEqualityOperator(kind: ts.SyntaxKind): boolean {
 export function isLiteralAnswer(e: ts.Expression): boolean {
   const x = skipOuter(e);
   return x.kind === SK.TrueKeyword || x.kind === SK.FalseKeyword || x.kind === SK.NullKeyword || (ts.isIdentifier(x) && x.text === 'undefined') || ts.isLiteralExpression(x);
+}
+
+/**
+ * A condition callback that starts a query of its own inside it (`selectFrom('t')`, `exists(…)`,
+ * `qb.from('t')`): a sub-query, not a group of conditions on the query's own rows.
+ */
+export function startsSubquery(fn: ts.FunctionLikeDeclaration): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && isSubqueryCall(calleeName(n) ?? '')) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return found;
 }

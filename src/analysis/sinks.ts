@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { startsSubquery } from './expressions';
 import type { CallFact } from './facts/types';
 import { calleeChain, calleeName, skipOuter } from './facts/walk';
 import { FS_CALL_NAMES, resolveFsCalls } from './fs';
@@ -30,7 +31,6 @@ import {
   isQueryPayloadCall,
   isQueryWriteCall,
   isReferenceKey,
-  isSubqueryCall,
   namesDatabase,
   recordMethodOf,
   returnsDatabaseHandle,
@@ -520,14 +520,7 @@ function chainArgs(top: ts.CallExpression, sink: ts.CallExpression): ts.Node[] {
 /** The body of a callback that groups conditions on the query's own rows, not a sub-query's. */
 function groupedCondition(arg: ts.Expression): ts.Node | undefined {
   if (!isFunctionLike(arg) || !arg.body) return undefined;
-  let subquery = false;
-  const visit = (n: ts.Node): void => {
-    if (subquery) return;
-    if (ts.isCallExpression(n) && isSubqueryCall(calleeName(n) ?? '')) subquery = true;
-    else ts.forEachChild(n, visit);
-  };
-  visit(arg.body);
-  return subquery ? undefined : arg.body;
+  return startsSubquery(arg) ? undefined : arg.body;
 }
 
 /** Arguments of calls in the receiver: `this.repoFor(tenant).findOne(…)`, `db.collection('x')`. */
