@@ -785,8 +785,11 @@ function foreignPart(project: Project, value: ts.Expression, depth: number): ts.
   // the clock (`at: Date.now()`, `new Date().toISOString()`) says when, not who
   if (isClockValue(e)) return undefined;
   if (ts.isCallExpression(e)) {
-    // a lookup keyed by identity stays the certificate's: `await loadRoles(cert.subject.CN)`
-    if (e.arguments.some((a) => project.identity.isIdentity(a))) return undefined;
+    // a lookup keyed by identity stays the certificate's: `await loadRoles(cert.subject.CN)`, unless the client
+    // also chose what it picks (`findFirst({ where: { staffNumber: req.header('x-acting-for'), depot: me.depot } })`:
+    // another principal's record, only narrowed by the certificate's)
+    const chosen = e.arguments.some((a) => project.requestValues.requestReadIn(a, (r) => !project.identity.isIdentity(r.node)) !== undefined);
+    if (!chosen && e.arguments.some((a) => project.identity.isIdentity(a))) return undefined;
     return e;
   }
   if (ts.isIdentifier(e)) {
@@ -800,8 +803,9 @@ function foreignPart(project: Project, value: ts.Expression, depth: number): ts.
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
     // (what the value flow traces to the request's input: a tRPC procedure's `input.siteId`, a GraphQL resolver's `args.x`)
     if (readsRequestInput(e) || project.requestValues.origin(e) !== undefined) return e;
-    // a field of a value that is not the certificate's (`delegated._source` of a lookup by a header)
-    return foreignPart(project, e.expression, depth + 1) ? e : undefined;
+    // a field of a value that is not the certificate's (`delegated._source` of a lookup by a header); a step down
+    // the same expression (`found.hits.hits[0]._source`) is no jump to another value, so it does not count toward the depth
+    return foreignPart(project, e.expression, depth) ? e : undefined;
   }
   return undefined;
 }
