@@ -7,6 +7,7 @@ import type { SharedIdentityUse } from '../src/analysis/shared-identity';
 import {
   mayHoldCrossFileWindow,
   mayHoldWindow,
+  mayKeepRequestState,
   perRequestStateInFile,
   perRequestStateOfImports,
   staleOperationsAcrossImports,
@@ -78,13 +79,13 @@ boundaries. In Node:
 A decision that rests only on the current request's own certificate claims (its subject, SAN or
 fingerprint, read from the request) does not change during the request and is not reported; a
 lookup made with those claims against a database, cache or permission service is.`,
-  prefilter: (text) => mayHoldWindow(text),
+  prefilter: (text) => mayHoldWindow(text) || mayKeepRequestState(text),
   projectSeed: (text) => mayHoldCrossFileWindow(text),
   facts: { allCalls: true, assignments: true },
   create(context) {
     return {
       file(facts: FileFacts) {
-        const stale = staleOperationsInFile(facts);
+        const stale = mayHoldWindow(facts.text) ? staleOperationsInFile(facts) : [];
         for (const s of stale) context.report(staleReport(s));
         // identity a shared object of the file keeps per request (no identity model needed)
         const reported = new Set<ts.Node>(stale.map((s) => s.op.node));

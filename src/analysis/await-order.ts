@@ -1688,7 +1688,15 @@ function conditionalRequest(op: Operation, check: Check, decisions: Decisions): 
       readInto(skipOuter(n.expression) as ts.Identifier)
     )
       found = true;
+    // (taken out of what the read returned: `const { loan, etag } = await collections.getLoan(id)`, then `{ ifMatch: etag }`)
+    else if (ts.isIdentifier(n) && versionBinding(n) && readInto(n)) found = true;
     else ts.forEachChild(n, visit);
+  };
+  const versionBinding = (id: ts.Identifier): boolean => {
+    const decl = decisions.resolve.declarationOf?.(id);
+    if (!decl || !ts.isBindingElement(decl) || !ts.isObjectBindingPattern(decl.parent)) return false;
+    const key = decl.propertyName ? propertyNameText(decl.propertyName) : ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+    return key !== undefined && CONCURRENCY_FIELDS.includes(key);
   };
   for (const a of op.node.arguments) visit(a);
   return found;

@@ -217,7 +217,12 @@ export class Decisions {
             behind &&
             refusal &&
             (refusal.kind !== 'hiding' ||
-              (behind.fields.length > 0 && comparesRecord(n.expression) && !this.remoteNotFound(n.expression) && !comparesLookupValue(n.expression, behind.call)) ||
+              // (a value read alone, `const owner = await redis.hget(zoneKey(zone), 'owner')`, compared with what middleware
+              // bound for the caller: `owner !== principal.accountId` tests the zone's owner, as `zone.owner` would)
+              ((behind.fields.length > 0 || this.comparesWithCaller(n.expression, fn)) &&
+                comparesRecord(n.expression) &&
+                !this.remoteNotFound(n.expression) &&
+                !comparesLookupValue(n.expression, behind.call)) ||
               this.scopedByCaller(behind.call, fn) ||
               this.answersFlag(behind.call))
           ) {
@@ -415,46 +420,66 @@ export class Decisions {
   }
 
   /**
+   * What middleware bound to this request for its caller, in `fn`: `ctx.state.pharmacy`, `res.locals.member`,
+   * `request.partner`, Hono's `c.get('userId')` (not `req.params`, `req.body`), or a local of `fn` made from one.
+   */
+  private boundToCaller(e: ts.Expression, fn: ts.FunctionLikeDeclaration, depth: number, pickedToo = true): boolean {
+    const x = skipOuter(e);
+    if (depth > 3) return false;
+    if (ts.isPropertyAccessExpression(x)) {
+      // (a method of the request, `c.req.param`, `req.get`, reads what the client sent: no field middleware bound)
+      if (x.parent && ts.isCallExpression(x.parent) && x.parent.expression === x) return false;
+      const holder = skipOuter(x.expression);
+      if (ts.isPropertyAccessExpression(holder) && isRequestField(holder.name.text)) return false;
+      // `ctx.state.pharmacy`, `res.locals.member`, `request.partner` (not `req.params`, `req.body`)
+      if (isRequestBoundField(calleeChain(holder)?.at(-1) ?? '') && isRequestLike(holder)) return true;
+      if (isRequestLike(holder) && !isRequestField(x.name.text) && !isRequestConnectionField(x.name.text) && !isRequestBoundField(x.name.text)) return true;
+      return this.boundToCaller(holder, fn, depth + 1, pickedToo);
+    }
+    // Hono's `c.get('userId')`: what middleware set on the context
+    if (
+      ts.isCallExpression(x) &&
+      ts.isPropertyAccessExpression(x.expression) &&
+      x.expression.name.text === 'get' &&
+      x.arguments.length === 1 &&
+      ts.isStringLiteralLike(x.arguments[0])
+    ) {
+      const holder = skipOuter(x.expression.expression);
+      if (ts.isIdentifier(holder) && isRequestObjectOf(holder.text, 'hono', 'context')) return true;
+    }
+    if (ts.isIdentifier(x)) {
+      const decl = this.modules.declarationOf(x.text, x);
+      if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end)
+        return this.boundToCaller(decl.initializer, fn, depth + 1, pickedToo);
+      // (taken out of it, `const { studentId } = ctx.state.student`, for a lookup about the caller alone; a 404's
+      // ownership lookup is asked as it always was)
+      const owner = !pickedToo && decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) ? decl.parent.parent : undefined;
+      if (owner && ts.isVariableDeclaration(owner) && owner.initializer && owner.pos >= fn.pos && owner.end <= fn.end)
+        return this.boundToCaller(owner.initializer, fn, depth + 1, pickedToo);
+    }
+    return false;
+  }
+
+  /** An equality test one side of which is the caller's bound value (`owner !== principal.accountId`, `principal = res.locals.principal`). */
+  private comparesWithCaller(cond: ts.Expression, fn: ts.FunctionLikeDeclaration): boolean {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || isFunctionLike(n)) return;
+      if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind)) found = this.boundToCaller(n.left, fn, 0) || this.boundToCaller(n.right, fn, 0);
+      if (!found) ts.forEachChild(n, visit);
+    };
+    visit(cond);
+    return found;
+  }
+
+  /**
    * A lookup the caller's identity scopes (`prescriptions.findAssigned(rxId, pharmacy.ncpdpId)` with
    * `const pharmacy = ctx.state.pharmacy`): what it does not find is not the caller's — a 404 on it
    * refuses as an ownership check would, and the record can change hands meanwhile. Without `pickedToo`,
    * any lookup about the caller (`activeHolds(studentId)` with `const { studentId } = ctx.state.student`).
    */
   scopedByCaller(call: ts.CallExpression, fn: ts.FunctionLikeDeclaration, pickedToo = true): boolean {
-    const bound = (e: ts.Expression, depth: number): boolean => {
-      const x = skipOuter(e);
-      if (depth > 3) return false;
-      if (ts.isPropertyAccessExpression(x)) {
-        // (a method of the request, `c.req.param`, `req.get`, reads what the client sent: no field middleware bound)
-        if (x.parent && ts.isCallExpression(x.parent) && x.parent.expression === x) return false;
-        const holder = skipOuter(x.expression);
-        if (ts.isPropertyAccessExpression(holder) && isRequestField(holder.name.text)) return false;
-        // `ctx.state.pharmacy`, `res.locals.member`, `request.partner` (not `req.params`, `req.body`)
-        if (isRequestBoundField(calleeChain(holder)?.at(-1) ?? '') && isRequestLike(holder)) return true;
-        if (isRequestLike(holder) && !isRequestField(x.name.text) && !isRequestConnectionField(x.name.text) && !isRequestBoundField(x.name.text)) return true;
-        return bound(holder, depth + 1);
-      }
-      // Hono's `c.get('userId')`: what middleware set on the context
-      if (
-        ts.isCallExpression(x) &&
-        ts.isPropertyAccessExpression(x.expression) &&
-        x.expression.name.text === 'get' &&
-        x.arguments.length === 1 &&
-        ts.isStringLiteralLike(x.arguments[0])
-      ) {
-        const holder = skipOuter(x.expression.expression);
-        if (ts.isIdentifier(holder) && isRequestObjectOf(holder.text, 'hono', 'context')) return true;
-      }
-      if (ts.isIdentifier(x)) {
-        const decl = this.modules.declarationOf(x.text, x);
-        if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end) return bound(decl.initializer, depth + 1);
-        // (taken out of it, `const { studentId } = ctx.state.student`, for a lookup about the caller alone; a 404's
-        // ownership lookup is asked as it always was)
-        const owner = !pickedToo && decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) ? decl.parent.parent : undefined;
-        if (owner && ts.isVariableDeclaration(owner) && owner.initializer && owner.pos >= fn.pos && owner.end <= fn.end) return bound(owner.initializer, depth + 1);
-      }
-      return false;
-    };
+    const bound = (e: ts.Expression, depth: number): boolean => this.boundToCaller(e, fn, depth, pickedToo);
     // the client chose the record: `ctx.params.rxId`, `req.body.id` (a lookup of the caller's own record by its identity alone,
     // `Service.findOne({ where: { name: ctx.state.identity.service } })`, finds where it is registered: an existence check)
     const chosen = (e: ts.Expression, depth: number): boolean => {

@@ -133,10 +133,18 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
     if (ts.isIfStatement(n)) {
       const refusal = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
       if (refusal?.decides && refusal.kind === 'auth') {
+        // (through the locals the test reads: `const allowed = await this.portfolio.managesUnit(this.actingManagerId, unitId);
+        // if (!allowed) throw new AccessDenied(…)` decides on what the field holds)
+        const followed = new Set<ts.Node>();
         const scan = (m: ts.Node): void => {
           if (ts.isPropertyAccessExpression(m) || ts.isIdentifier(m)) {
             const place = shared.placeOf(m);
             if (place?.shared && places.has(place.key)) decided.add(place.key);
+          }
+          const local = ts.isIdentifier(m) ? localInitializer(m) : undefined;
+          if (local && !followed.has(local) && followed.size < 8) {
+            followed.add(local);
+            scan(local);
           }
           ts.forEachChild(m, scan);
         };
@@ -153,6 +161,20 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
   const decidedUses = places.size === 0 ? [] : suspendingFunctions(sf).flatMap((fn) => staleSharedIdentity(fn, places, shared, () => undefined));
   const seenNodes = new Set(decidedUses.map((u) => u.node));
   return [...decidedUses, ...setThenUsed.filter((u) => !seenNodes.has(u.node))];
+}
+
+/** The initializer of the `const`/`let` a name refers to, declared in the same function before the name. */
+function localInitializer(name: ts.Identifier): ts.Expression | undefined {
+  const fn = enclosingFunction(name);
+  if (!fn) return undefined;
+  let found: ts.Expression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found || n.pos >= name.pos || (n !== fn && isFunctionLike(n))) return;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name.text && n.initializer && n.end <= name.pos) found = n.initializer;
+    else ts.forEachChild(n, visit);
+  };
+  if (fn.body) ts.forEachChild(fn.body, visit);
+  return found;
 }
 
 /**

@@ -37,6 +37,13 @@ const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
 export const mayHoldWindow = (text: string): boolean => suspends(text) && (refuses(text) || FIELD_SET_TEXT.test(text)) && operates(text);
 
 /**
+ * Identity a shared object of this text may keep per request and read back after a wait (`this.actingManagerId =
+ * managerId` in a singleton's setter, read after `await this.locks.generateCode(…)`): the read itself is the finding,
+ * whatever module does the work, so no operation need be in the text (a prefilter).
+ */
+export const mayKeepRequestState = (text: string): boolean => suspends(text) && SHARED_WRITE_TEXT.test(text) && (refuses(text) || FIELD_SET_TEXT.test(text));
+
+/**
  * The text tests both prefilters ask of a file (its description asks one, its first-phase walk the
  * other), answered once per text: each is a scan of the whole file with many alternatives. Bounded:
  * a long-lived process (an editor) forgets the answers past a few thousand files.
