@@ -71,7 +71,7 @@ the certificate.
           const identified = access.identifiedBefore(sink.node);
           if (!identified) continue;
           if (access.choiceCompared(sink.node, read)) continue;
-          if (sink.readOnly && access.ownershipChecked(sink.node)) continue;
+          if (sink.readOnly && (access.ownershipChecked(sink.node) || access.selectionCheckedAfter(sink))) continue;
           const seen = access.identityIn(identified);
           context.report({
             messageId: 'unscoped',

@@ -316,13 +316,28 @@ export class AccessChecks {
       else if (q && ts.isPropertyAccessExpression(q) && q.expression === n && q.parent && ts.isCallExpression(q.parent) && q.parent.expression === q) n = q.parent;
       else break;
     }
+    // one of the reads `Promise.all` waits for: `const [appearance, filing] = await Promise.all([…, repo.findOne(…)])`
+    // keeps it in the element of the same place
+    let index: number | undefined;
+    const list = n.parent;
+    const gather = list && ts.isArrayLiteralExpression(list) && list.parent && ts.isCallExpression(list.parent) ? list.parent : undefined;
+    if (gather && gather.arguments[0] === list && /^Promise\.(all|allSettled)$/.test(calleeChain(gather.expression)?.join('.') ?? '')) {
+      index = (list as ts.ArrayLiteralExpression).elements.indexOf(n as ts.Expression);
+      n = gather;
+      while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent))) n = n.parent;
+    }
     const p = n.parent;
     // (kept in a local declared before it: `let current; try { current = await es.get(…) } catch …`)
-    const assigned = p && ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === n && ts.isIdentifier(skipOuter(p.left));
+    const assigned =
+      index === undefined && p && ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === n && ts.isIdentifier(skipOuter(p.left));
     if (p && ((ts.isVariableDeclaration(p) && p.initializer === n) || assigned)) {
       const names = new Set<string>();
-      if (ts.isVariableDeclaration(p)) collectNames(p.name, names);
-      else names.add((skipOuter(p.left) as ts.Identifier).text);
+      if (ts.isVariableDeclaration(p)) {
+        if (index === undefined) collectNames(p.name, names);
+        else if (ts.isArrayBindingPattern(p.name) && p.name.elements[index] && ts.isBindingElement(p.name.elements[index]))
+          collectNames((p.name.elements[index] as ts.BindingElement).name, names);
+        else return false;
+      } else names.add((skipOuter(p.left) as ts.Identifier).text);
       const statement = ts.isVariableDeclaration(p) ? p.parent.parent : p;
       const fn = enclosingFunction(p);
       if (!fn || !fn.body) return false;
@@ -338,6 +353,39 @@ export class AccessChecks {
       if (!fn || this.project.handlers.isEntry(fn)) return false;
       const sites = this.project.requestValues.callersOf(fn);
       return sites.length > 0 && sites.every((c) => this.ownershipChecked(c, depth + 1));
+    }
+    return false;
+  }
+
+  /**
+   * A read whose selection the client chose, where that choice is compared with the identity right after the
+   * read and before what it found is used (`SELECT … WHERE id = $1 AND zone_id = $2`, then `await
+   * requireZoneRole(pool, zoneId, me.accountId, 'editor')`): between the two, the result is only kept or
+   * tested for existence, so nothing of it reaches the client or a write unless the check passed.
+   */
+  selectionCheckedAfter(sink: Sink): boolean {
+    if (!sink.readOnly) return false;
+    const fn = enclosingFunction(sink.node);
+    if (!fn || !fn.body || !ts.isBlock(fn.body)) return false;
+    let statement: ts.Node = sink.node;
+    while (statement.parent && statement.parent !== fn.body) statement = statement.parent;
+    if (statement.parent !== fn.body || !ts.isVariableStatement(statement)) return false;
+    const names = new Set<string>();
+    for (const d of statement.declarationList.declarations) collectNames(d.name, names);
+    const choices = sink.scope.flatMap((e) => this.project.requestValues.requestReadsIn(e));
+    if (choices.length === 0) return false;
+    const specs = choices.map((r) => this.compared(r));
+    for (const s of fn.body.statements) {
+      if (s.pos < statement.end) continue;
+      // (the choice itself compared, not what the read found: that is `ownershipChecked`'s question)
+      if (!references(s, names) && specs.some((spec) => spec.statement(s))) return true;
+      // (kept in another name, `const record = rows[0]`, or refused when missing: nothing of it leaves yet)
+      if (ts.isVariableStatement(s) && s.declarationList.declarations.every((d) => !d.initializer || !containsCall(d.initializer))) {
+        for (const d of s.declarationList.declarations) if (d.initializer && references(d.initializer, names)) collectNames(d.name, names);
+        continue;
+      }
+      if (ts.isIfStatement(s) && !s.elseStatement && rejects(s.thenStatement) && !containsCall(s.expression)) continue;
+      if (references(s, names)) return false;
     }
     return false;
   }
@@ -634,4 +682,16 @@ function memberWritten(value: ts.Expression, path: readonly string[]): ts.Expres
     v = ts.isPropertyAssignment(p) ? skipOuter(p.initializer) : (p as ts.ShorthandPropertyAssignment).name;
   }
   return v;
+}
+
+/** Some call in `node` (outside nested functions). */
+function containsCall(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n)) return;
+    if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
 }
