@@ -4,7 +4,7 @@ import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExp
 import { isPromiseStep, isQueueCall, jobQueueLibrary, PROMISE_GATHERERS } from './vocabulary/deferral';
 import { isBatchMaker, isBatchRun, storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
-import { isHttpClientModule } from './vocabulary/http-clients';
+import { isHttpClientModule, isNodeRequestFunction } from './vocabulary/http-clients';
 import { flagSdk, isFlagClientType, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from './vocabulary/flags';
 import { isRouteMethod } from './vocabulary/frameworks';
 import { ELEMENT_ADDERS, isConversion } from './vocabulary/values';
@@ -248,6 +248,31 @@ export function changeOnlyRequest(call: ts.CallExpression): boolean {
 }
 
 /** The HTTP method of a call to another service, when it changes things. */
+/** The receiver of `callee` is what `https.request(…)` / `http.get(…)` of a Node HTTP module returned. */
+function openedNodeRequest(callee: ts.Expression, resolve?: CallResolver): boolean {
+  const e = skipOuter(callee);
+  if (!ts.isPropertyAccessExpression(e) || !resolve?.valueOf) return false;
+  const made = resolve.valueOf(skipOuter(e.expression));
+  if (!made || !ts.isCallExpression(made)) return false;
+  const maker = skipOuter(made.expression);
+  // (a function imported by name: `import { request } from 'node:http'`)
+  if (ts.isIdentifier(maker)) {
+    const decl = resolve.declarationOf?.(maker);
+    if (!decl || !ts.isImportSpecifier(decl)) return false;
+    const module = decl.parent.parent.parent.moduleSpecifier;
+    return ts.isStringLiteral(module) && isNodeRequestFunction(module.text, (decl.propertyName ?? decl.name).text);
+  }
+  if (!ts.isPropertyAccessExpression(maker) || !ts.isIdentifier(skipOuter(maker.expression))) return false;
+  const from = resolve.valueOf(skipOuter(maker.expression));
+  const spec =
+    from && ts.isImportDeclaration(from) && ts.isStringLiteral(from.moduleSpecifier)
+      ? from.moduleSpecifier.text
+      : from && ts.isCallExpression(from) && chainNames(from.expression).join('.') === 'require' && from.arguments[0] && ts.isStringLiteralLike(from.arguments[0])
+        ? from.arguments[0].text
+        : undefined;
+  return spec !== undefined && isNodeRequestFunction(spec, maker.name.text);
+}
+
 function httpWrite(call: ts.CallExpression, names: readonly string[]): boolean {
   const last = names.at(-1) ?? '';
   // a route registered with its handler (`router.post('/x', async (req, res) => …)`) sends nothing;
@@ -360,6 +385,8 @@ export function operationOf(node: ts.Node, resolve?: CallResolver, depth = 0): O
     // bookkeeping: a write of the clock alone (`data: { lastUsedAt: new Date() }`, `this.lastActiveAt = now; this.save()`),
     // whatever the function it calls does with the record
     if (recordsActivityOnly(node, valuesOf(resolve))) return undefined;
+    // (a request the code opened to another server, `req.destroy(err)` on `const req = https.request(…)`: its own stream)
+    if (openedNodeRequest(node.expression, resolve)) return undefined;
     if (depth === 0 || resolve?.(node) === undefined) return inMemory() ? undefined : { node, kind: 'store' };
   }
   if (names.length >= 2 && VERB.test(last) && awaitedOrReturned(node) && !NOT_STORE.has(names.at(-2)!) && !resolve?.(node) && !unseenProjectModule(node, resolve)) {

@@ -3,6 +3,7 @@ import { canSuspend, testGuards, walkInOrder, within } from './await-order';
 import { callResolver, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction } from './dominance';
+import { isEqualityOperator } from './expressions';
 import { collectNames, references } from './guards';
 import { declaredType, isFunctionLike, propertyNameText, type Modules } from './modules';
 import { operationOf } from './operations';
@@ -194,15 +195,24 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
   const getters = new Map<ts.Node, string>();
   /** A place of another module that a function there writes from its own parameters. */
   const perRequest = (place: Place | undefined, home: ts.SourceFile): string | undefined => {
-    if (!place?.shared || (place.kind !== 'module-variable' && place.kind !== 'module-object') || home === sf) return undefined;
-    if (!kept.has(place.key)) kept.set(place.key, writtenPerRequest(place.key, home, shared) ?? null);
+    if (!place?.shared || !PER_REQUEST_KINDS.has(place.kind) || home === sf) return undefined;
+    if (!kept.has(place.key)) kept.set(place.key, writtenPerRequest(place.key, home, shared) ?? writtenBehindAccessor(place, home) ?? null);
     return kept.get(place.key) ? place.key : undefined;
+  };
+  // (a `get` accessor of the class stands for the field it returns: `get currentCarrier() { return this.carrierId }`)
+  const writtenBehindAccessor = (place: Place & { key: string }, home: ts.SourceFile): { place: Place; write: ts.Node } | undefined => {
+    const found = placeClass(place.key, modules);
+    const accessor = found?.cls.members.find((m) => ts.isGetAccessorDeclaration(m) && propertyNameText(m.name) === found.field);
+    const backing = accessor && ts.isGetAccessorDeclaration(accessor) && accessor.body ? returnedPlace(accessor, shared) : undefined;
+    const write = backing ? writtenPerRequest(backing, home, shared) : undefined;
+    return write ? { place, write: write.write } : undefined;
   };
   const read = (n: ts.Node): string | undefined => {
     if (ts.isCallExpression(n)) {
       const fn = resolve(n);
       if (!fn?.body || fn.getSourceFile() === sf) return undefined;
-      const place = returnedSharedPlace(fn, shared);
+      // (or a predicate of it: `hasReviewer()` returning `activeReviewer !== null`)
+      const place = returnedSharedPlace(fn, shared) ?? testedSharedPlace(fn, shared);
       const key = perRequest(place, fn.getSourceFile());
       if (key) getters.set(fn, key);
       return key;
@@ -210,6 +220,15 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
     if (ts.isIdentifier(n) && isRead(n)) {
       const decl = modules.declarationOf(n.text, n);
       return decl ? perRequest(shared.placeOf(n), decl.getSourceFile()) : undefined;
+    }
+    // a field of a singleton another module declares, read here (also through its `get` accessor:
+    // `this.scanContext.currentCarrier` with `get currentCarrier() { return this.carrierId }`), that a method of its
+    // class sets from what it is given (`bind(carrierId, depot) { this.carrierId = carrierId }`, called per request)
+    if (ts.isPropertyAccessExpression(n) && isRead(n)) {
+      const place = shared.placeOf(n);
+      const file = place?.shared && FIELD_KINDS.has(place.kind) ? placeFile(place.key) : undefined;
+      const home = file ? modules.sourceFile(file) : undefined;
+      return home ? perRequest(place, home) : undefined;
     }
     return undefined;
   };
@@ -260,13 +279,16 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
   const getterKey = (n: ts.Node): string | undefined => {
     if (!ts.isCallExpression(n)) return undefined;
     const fn = resolve(n);
-    const k = fn ? getters.get(fn) : undefined;
+    // (a getter no refusal here tested, `reviewer()` beside the tested `hasReviewer()`, reads the place as well)
+    const k = fn ? (getters.get(fn) ?? read(n)) : undefined;
     return k && places.has(k) ? k : undefined;
   };
   return fns.flatMap((fn) => staleSharedIdentity(fn, places, shared, getterKey));
 }
 
 const FIELD_KINDS = new Set(['singleton-field', 'instance-field', 'module-object']);
+/** Places another module keeps that a function there can set per request. */
+const PER_REQUEST_KINDS = new Set(['module-variable', 'module-object', 'singleton-field', 'instance-field']);
 
 /**
  * The fields of shared objects declared in other modules that a suspending function reads more than
@@ -481,6 +503,37 @@ function returnedSharedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState
   visit(fn);
   return place;
 }
+
+/**
+ * The shared place a predicate function tests and answers about, when that is all it returns:
+ * `hasReviewer() { return activeReviewer !== null }`, `() => !!current`.
+ */
+function testedSharedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState): Place | undefined {
+  const returned: ts.Expression[] = [];
+  if (fn.body && !ts.isBlock(fn.body)) returned.push(fn.body);
+  else {
+    const visit = (n: ts.Node): void => {
+      if (n !== fn && isFunctionLike(n)) return;
+      if (ts.isReturnStatement(n) && n.expression) returned.push(n.expression);
+      ts.forEachChild(n, visit);
+    };
+    visit(fn);
+  }
+  if (returned.length !== 1) return undefined;
+  let e = skipOuter(returned[0]);
+  while (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) e = skipOuter(e.operand);
+  const side =
+    ts.isBinaryExpression(e) && isEqualityOperator(e.operatorToken.kind)
+      ? [skipOuter(e.left), skipOuter(e.right)].find((x) => !isNullish(x))
+      : ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)
+        ? e
+        : undefined;
+  const p = side && shared.placeOf(side);
+  return p?.shared ? p : undefined;
+}
+
+const isNullish = (e: ts.Expression): boolean =>
+  e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined') || (ts.isLiteralExpression(e) && e.text === '');
 
 /**
  * A shared place a function writes from its own parameter, then waits, then uses in an operation:

@@ -31,6 +31,13 @@ export const HTTP_CLIENT_FACTORY = 'create';
 export const HTTP_TARGET_OPTIONS: readonly string[] = ['url', 'params', 'baseURL', 'path'];
 export const HTTP_SCOPE_OPTIONS: readonly string[] = ['params', 'searchParams', 'url'];
 
+/**
+ * Node's own HTTP modules and their functions that open a request to another server (`https.request(opts, cb)`,
+ * `http.get(url)`): what they return is that request, a stream whose `destroy()`/`end()` are its own, no store's.
+ */
+export const NODE_HTTP_MODULES: readonly string[] = ['http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'];
+export const NODE_REQUEST_FUNCTIONS: readonly string[] = ['request', 'get', 'connect'];
+
 const modules = nameSet(HTTP_CLIENT_MODULES);
 const methods = new Map(HTTP_METHODS.map((m) => [m.name, m]));
 const fields = nameSet(HTTP_CLIENT_FIELDS.map((f) => f.toLowerCase()));
@@ -48,4 +55,9 @@ export function isReadOnlyHttpMethod(name: string): boolean {
 /** `httpService`, `apiClient`, … in any case. */
 export function isHttpClientField(name: string): boolean {
   return fields.has(name.toLowerCase());
+}
+
+/** `https.request(…)`, `http.get(…)` of a Node HTTP module the file imports or requires (`module` is its specifier). */
+export function isNodeRequestFunction(module: string, fn: string): boolean {
+  return NODE_HTTP_MODULES.includes(module) && NODE_REQUEST_FUNCTIONS.includes(fn);
 }
