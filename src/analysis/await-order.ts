@@ -724,6 +724,17 @@ export function conditionInQuery(
     // (an object of a field's operators, `{ lt: cutoff }`, `{ $in: ids }`, `{ [Op.lt]: cutoff }`, compares that field: no nesting)
     if (depth >= 2 && !comparesField(e)) nested = true;
     for (const p of e.properties) {
+      // (a part of the filter spread in, also from a local: `{ _id, ...ownership }` with `const ownership = isSupervisor ? {} :
+      // { $or: [{ verifiedBy: { $exists: false } }, { verifiedBy: me }] }`)
+      if (ts.isSpreadAssignment(p)) {
+        const spread = skipOuter(p.expression);
+        const held = ts.isIdentifier(spread) ? valueOf?.(spread) : spread;
+        if (held && ts.isExpression(held) && !inlined.has(held)) {
+          inlined.add(held);
+          keysOf(held, depth);
+        }
+        continue;
+      }
       const name = p.name ? (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name) ? p.name.text : undefined) : undefined;
       // what a write stores (`updateMany({ where, data })`) does not narrow the rows it writes
       if (name !== undefined && depth === 0 && writeSelection('payload', name)) continue;
@@ -1058,7 +1069,7 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       if (!op || decisions.onRefusingBranch(node, fn) || (op.kind === 'http' && checks.some((c) => c.refusal !== undefined && c.call === node))) return;
       let stale: Outdated<Check> | undefined;
       for (const o of state.allOutdated()) {
-        if (!o.key.refusal || !testGuards(o.key.test, node) || atomic(o.key, op, decisions)) continue;
+        if (!o.key.refusal || !decidesOnItsWay(o.key.test, node) || atomic(o.key, op, decisions)) continue;
         if (!stale || o.read.pos > stale.read.pos) stale = o;
       }
       if (!stale) {
@@ -2124,6 +2135,28 @@ function scriptedCommand(op: Operation): boolean {
  * `return`/`throw` — before `op` in an enclosing block (`if (!ok) throw …; …; op`); a throwing check
  * statement (`await authorize(…)`, `assert(ok)`) decides every later statement of its blocks.
  */
+/**
+ * A decision that lets the operation run on the way through it, though not on every way: a refusing `if` inside a
+ * branch taken only sometimes (`if (order.schedule !== 'NONE') { const ok = await authority(…); if (!ok) throw 403 }`),
+ * after which the code goes on to the operation. Where the branch was taken, the operation runs on that answer.
+ */
+export function decidesOnItsWay(test: ts.Node, op: ts.Node): boolean {
+  if (testGuards(test, op)) return true;
+  if (!ts.isIfStatement(test) || test.elseStatement !== undefined || !stops(test.thenStatement) || op.pos < test.end) return false;
+  // climb out of branches that fall through (an `if` without `else`), up to the block that also holds the operation
+  let s: ts.Node = test;
+  for (;;) {
+    const block = s.parent;
+    if (!block || !ts.isBlock(block)) return false;
+    if (op.pos >= block.pos && op.end <= block.end) return op.pos >= s.end;
+    const holder = block.parent;
+    if (!holder || !ts.isIfStatement(holder) || holder.thenStatement !== block || holder.elseStatement !== undefined) return false;
+    // (the rest of the branch after the test must not end the way out of it)
+    if (block.statements.slice(block.statements.indexOf(s as ts.Statement) + 1).some((st) => stops(st))) return false;
+    s = holder;
+  }
+}
+
 export function testGuards(test: ts.Node, op: ts.Node): boolean {
   if (op.pos < test.pos) return false;
   // the one answer to "does this check decide that use" (dominance.ts), asked about this test
