@@ -569,7 +569,38 @@ export class SharedState {
       const life = diDecoratorLifetime(id.text) ?? (ts.isCallExpression(e) && e.arguments[0] ? diLifetimeValue(e.arguments[0].getText()) : undefined);
       if (life) return life;
     }
-    return this.diRegistrations().byClass.get(cls);
+    return this.diRegistrations().byClass.get(cls) ?? this.registeredByImporters(cls);
+  }
+
+  private readonly importerLifetimes = new WeakMap<ts.ClassLikeDeclaration, DiLifetime | null>();
+  /**
+   * Without the app's facts in view (a file judged with what it imports): the lifetime a module that imports
+   * the class registers it with, `container.bind(TYPES.ActorContext).to(ActorContext).inSingletonScope()` in the
+   * container module, found by its text first.
+   */
+  private registeredByImporters(cls: ts.ClassLikeDeclaration): DiLifetime | undefined {
+    if (this.importerLifetimes.has(cls)) return this.importerLifetimes.get(cls) ?? undefined;
+    this.importerLifetimes.set(cls, null);
+    let found: DiLifetime | undefined;
+    for (const file of this.modules.importersOf(cls.getSourceFile().fileName)) {
+      const text = this.modules.textOf?.(file) ?? this.modules.sourceFile(file)?.text ?? '';
+      if (!DI_LIFETIME_METHODS.some((m) => text.includes(m))) continue;
+      const sf = this.modules.sourceFile(file);
+      const visit = (n: ts.Node): void => {
+        if (found) return;
+        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression))) {
+          const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
+          const life = DI_LIFETIME_METHODS.includes(callee.name.text) ? diMethodLifetime(callee.name.text) : undefined;
+          const classes = life ? (n.arguments.length > 0 ? this.classesIn(n.arguments) : this.classesInChain(callee.expression)) : [];
+          if (life && classes.includes(cls)) found = life;
+        }
+        ts.forEachChild(n, visit);
+      };
+      if (sf) visit(sf);
+      if (found) break;
+    }
+    this.importerLifetimes.set(cls, found ?? null);
+    return found;
   }
 
   private factsByFile?: Map<string, FileFacts>;
