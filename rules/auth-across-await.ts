@@ -10,6 +10,7 @@ import {
   mayKeepRequestState,
   perRequestStateInFile,
   perRequestStateOfImports,
+  perRequestStateWithImporters,
   staleOperationsAcrossImports,
   staleOperationsInFile,
 } from '../src/analysis/stale-operations';
@@ -96,6 +97,8 @@ lookup made with those claims against a database, cache or permission service is
         for (const s of staleOperationsAcrossImports(facts, modules)) context.report(staleReport(s));
         // identity another module keeps per request (a module variable its setter writes), relied on here
         for (const use of perRequestStateOfImports(facts, modules)) context.report(sharedReport(use));
+        // identity this file's own class keeps per request, where the module that registers it says it is shared
+        for (const use of perRequestStateWithImporters(facts, modules)) context.report(sharedReport(use));
       },
       project(project: Project) {
         // what a helper in another file adds to what each file showed alone

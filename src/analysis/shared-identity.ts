@@ -128,6 +128,8 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
     }
   }
   if (places.size === 0) return [];
+  // (read through a `get` accessor of its class, `this.actor` with `get actor() { return this.actingUser }`: the same place)
+  for (const [key, entry] of [...places]) for (const alias of accessorsOf(key, shared)) if (!places.has(alias)) places.set(alias, entry);
   // only what a refusal of the client tests is identity
   const decided = new Set<string>();
   const tests = (n: ts.Node): void => {
@@ -162,6 +164,21 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
   const decidedUses = places.size === 0 ? [] : suspendingFunctions(sf).flatMap((fn) => staleSharedIdentity(fn, places, shared, () => undefined));
   const seenNodes = new Set(decidedUses.map((u) => u.node));
   return [...decidedUses, ...setThenUsed.filter((u) => !seenNodes.has(u.node))];
+}
+
+/** The places of the `get` accessors of a field's class that hand that field out (`get actor() { return this.actingUser }`). */
+function accessorsOf(key: string, shared: SharedState): string[] {
+  if (!key.startsWith('field:')) return [];
+  const found = placeClass(key, shared.modulesInView);
+  if (!found) return [];
+  const prefix = key.slice(0, key.lastIndexOf(':') + 1);
+  const out: string[] = [];
+  for (const m of found.cls.members) {
+    if (!ts.isGetAccessorDeclaration(m) || !m.body) continue;
+    const name = propertyNameText(m.name);
+    if (name !== undefined && returnedPlace(m, shared) === key) out.push(prefix + name);
+  }
+  return out;
 }
 
 /** The initializer of the `const`/`let` a name refers to, declared in the same function before the name. */

@@ -109,6 +109,11 @@ export class SharedState {
     private readonly files: () => Iterable<FileFacts> = () => [],
   ) {}
 
+  /** The modules this view reads (for questions about a place's class). */
+  get modulesInView(): Modules {
+    return this.modules;
+  }
+
   private writesCache?: Write[];
   /**
    * Every write the walk recorded whose target can be placed, in the files in view: assignments
@@ -584,7 +589,7 @@ export class SharedState {
     let found: DiLifetime | undefined;
     for (const file of this.modules.importersOf(cls.getSourceFile().fileName)) {
       const text = this.modules.textOf?.(file) ?? this.modules.sourceFile(file)?.text ?? '';
-      if (!DI_LIFETIME_METHODS.some((m) => text.includes(m))) continue;
+      if (!DI_LIFETIME_METHODS.some((m) => text.includes(m)) && !DI_LIFETIME_OPTIONS.some((o) => text.includes(o))) continue;
       const sf = this.modules.sourceFile(file);
       const visit = (n: ts.Node): void => {
         if (found) return;
@@ -593,6 +598,16 @@ export class SharedState {
           const life = DI_LIFETIME_METHODS.includes(callee.name.text) ? diMethodLifetime(callee.name.text) : undefined;
           const classes = life ? (n.arguments.length > 0 ? this.classesIn(n.arguments) : this.classesInChain(callee.expression)) : [];
           if (life && classes.includes(cls)) found = life;
+        }
+        // (or given as an option: awilix `asClass(DirectoryService, { lifetime: Lifetime.SINGLETON })`)
+        if (!found && ts.isCallExpression(n) && this.classesIn(n.arguments).includes(cls)) {
+          for (const arg of n.arguments) {
+            const obj = skipOuter(arg);
+            if (!ts.isObjectLiteralExpression(obj)) continue;
+            for (const prop of obj.properties)
+              if (ts.isPropertyAssignment(prop) && prop.name && DI_LIFETIME_OPTIONS.includes(propertyNameText(prop.name) ?? ''))
+                found ??= diLifetimeValue(prop.initializer.getText());
+          }
         }
         ts.forEachChild(n, visit);
       };

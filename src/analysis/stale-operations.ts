@@ -77,16 +77,26 @@ export function perRequestStateOfImports(facts: FileFacts, modules: Modules): Sh
 }
 
 /** Identity a shared object of this file keeps per request (`perRequestStateUses`): the file alone shows it. */
-export function perRequestStateInFile(facts: FileFacts): SharedIdentityUse[] {
+export function perRequestStateInFile(facts: FileFacts, modules?: Modules): SharedIdentityUse[] {
   // a field assigned (`this.x = …`), a module `let`, or a static: somewhere per-request state can be kept
   if (!SHARED_WRITE_TEXT.test(facts.text)) return [];
-  const modules = new Modules(new Map([[facts.file, facts.sourceFile]]));
   // the assignments the walk recorded (`x = …`, `this.x = …`), in source order
   const assignments = [...facts.assignments.values()]
     .flat()
     .filter(ts.isBinaryExpression)
     .sort((a, b) => a.pos - b.pos);
-  return perRequestStateUses(facts.sourceFile, new SharedState(modules), assignments);
+  return perRequestStateUses(facts.sourceFile, new SharedState(modules ?? new Modules(new Map([[facts.file, facts.sourceFile]]))), assignments);
+}
+
+/**
+ * What the file's own shared objects keep per request that only its imports and importers show to be shared:
+ * a class of the file that the container module registers once (awilix `asClass(DirectoryService).singleton()`,
+ * inversify `.inSingletonScope()`). The uses the file alone shows are `perRequestStateInFile`'s.
+ */
+export function perRequestStateWithImporters(facts: FileFacts, modules: Modules): SharedIdentityUse[] {
+  if (!SHARED_WRITE_TEXT.test(facts.text)) return [];
+  const alone = new Set(perRequestStateInFile(facts).map((u) => u.node));
+  return perRequestStateInFile(facts, modules).filter((u) => !alone.has(u.node));
 }
 
 /**
