@@ -246,6 +246,26 @@ export class Decisions {
                 ? { blocks: true as const }
                 : {}),
             });
+            // one refusal for several answers (`if (!isTargetOwner || pkg.owner !== me) return 403`, `isTargetOwner` kept from
+            // `await roleOf(org, me)`): each read behind a part of the test is a decision of its own
+            if (refusal.decides && refusal.kind === 'auth' && refusing === n.thenStatement) {
+              for (const part of disjuncts(n.expression)) {
+                const other = this.readBehind(part, fn, 0);
+                if (!other || other.read === behind.read || out.some((c) => c.test === n && c.read === other.read)) continue;
+                out.push({
+                  read: other.read,
+                  call: other.call,
+                  test: n,
+                  refusal: 'auth',
+                  throws: refusal.throws,
+                  fields: other.fields,
+                  shared: other.shared,
+                  imported: other.imported,
+                  ...(other.bound ? { bound: true as const } : {}),
+                  ...(refusal === own ? { importedRefusal: true as const } : {}),
+                });
+              }
+            }
           }
         }
       } else if (ts.isSwitchStatement(n)) {
@@ -3047,4 +3067,11 @@ function isParameterName(id: ts.Identifier, modules: Modules): boolean {
 function isErrorStatusNumber(n: ts.NumericLiteral): boolean {
   const v = Number(n.text);
   return Number.isInteger(v) && v >= 400 && v < 600;
+}
+
+/** The parts of an `a || b || c` test, each of which refuses alone (one part for any other test). */
+function disjuncts(e: ts.Expression): ts.Expression[] {
+  const x = skipOuter(e);
+  if (ts.isBinaryExpression(x) && x.operatorToken.kind === SK.BarBarToken) return [...disjuncts(x.left), ...disjuncts(x.right)];
+  return [x];
 }
