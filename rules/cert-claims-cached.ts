@@ -53,9 +53,10 @@ state, and derive and validate identity per request, close to where it is used. 
   (\`@Injectable({ scope: Scope.REQUEST })\` and inject \`REQUEST\`).
 - **Per-connection state** belongs to the connection: a \`WeakMap\` keyed by \`req.socket\`, or an
   \`AsyncLocalStorage\` store entered per request (\`storage.run({ identity }, next)\`).
-- **If you must cache** (a parsed certificate is expensive), key the cache by the certificate itself
-  (\`fingerprint256\` of the certificate on *this* connection) and cache only what the certificate
-  says, never a decision; re-check \`authorized\`, expiry and revocation on every request.
+- **Do not cache claims in module state**, not even keyed by the certificate's own \`fingerprint256\`:
+  parsing the certificate of the connection is cheap, and a process-wide entry outlives the check that made
+  it (a revoked or expired certificate's claims stay trusted). If parsing must be saved, keep it per
+  connection (a \`WeakMap\` keyed by the socket), and re-check \`authorized\` on every request.
 - **Do not overwrite or merge** the request-bound identity with other sources
   (\`req.user = req.user ?? await db.lookup(req.query.user)\`): keep other principals in fields of
   their own, and decide with the certificate identity.

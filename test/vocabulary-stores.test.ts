@@ -23,7 +23,7 @@ const one = (code: string): Record<string, string> => ({ 'app.ts': code });
 
 describe('the stores table', () => {
   it('has each store once, with factories, types and operations', () => {
-    expect(STORE_CLIENTS.map((s) => s.store)).toEqual(['redis', 'dynamodb', 's3', 'elasticsearch', 'sqs', 'sns', 'eventbridge', 'ses', 'mail']);
+    expect(STORE_CLIENTS.map((s) => s.store)).toEqual(['redis', 'dynamodb', 's3', 'elasticsearch', 'sqs', 'sns', 'eventbridge', 'ses', 'mail', 'jobs']);
     for (const s of STORE_CLIENTS) {
       expect(s.factories.length).toBeGreaterThan(0);
       expect(s.types.length).toBeGreaterThan(0);
@@ -50,10 +50,12 @@ describe('the stores table', () => {
     ['@aws-sdk/client-sesv2', ['SESv2Client'], 'ses'],
     ['aws-sdk', ['SES'], 'ses'],
     ['nodemailer', ['createTransport'], 'mail'],
+    ['bullmq', ['Queue'], 'jobs'],
   ])('%s %j makes a %s client', (module, p, store) => expect(storeFactory(module, p)?.store).toBe(store));
 
   it.each([
-    ['bullmq', ['Queue']],
+    ['bullmq', ['Worker']],
+    ['bull', []],
     ['lru-cache', ['LRUCache']],
     ['redis', []],
     ['@aws-sdk/lib-dynamodb', ['DynamoDBDocumentClient']],
@@ -91,6 +93,8 @@ describe('the stores table', () => {
     ['elasticsearch', 'reindex', false],
     ['mail', 'sendMail', false],
     ['ses', 'sendEmail', false],
+    ['jobs', 'getJob', true],
+    ['jobs', 'remove', false],
   ])('%s method %s is an operation (read only: %s)', (store, name, readOnly) => {
     const spec = STORE_CLIENTS.find((s) => s.store === store)!;
     expect(storeMethod(spec, name)?.readOnly).toBe(readOnly);
@@ -285,6 +289,11 @@ describe('store sinks: must match', () => {
       ),
       ['this.redis.get read [`x:${request.params.id}`]'],
     ],
+    [
+      'BullMQ: a job named by its id is read or taken out of the queue',
+      one("import { Queue } from 'bullmq';\nconst queue = new Queue('alerts');\nawait queue.getJob(req.params.jobId);\nawait queue.remove(req.params.jobId);"),
+      ['queue.getJob read [req.params.jobId]', 'queue.remove write [req.params.jobId]'],
+    ],
   ])('%s', (_name, files, expected) => expect(sinksOf(files)).toEqual(expected));
 });
 
@@ -295,7 +304,7 @@ describe('store sinks: must not match', () => {
     ['the session', one('app.get("/", (req) => { req.session.get(id); req.session.destroy(); });')],
     ['an untyped parameter named redis that no caller gives a client', one('export function f(redis) { return redis.get(`k:${id}`); }\nf(new Map());')],
     ['a local class named Redis', one('class Redis { get(k) { return k; } }\nconst redis = new Redis();\nredis.get(id);')],
-    ['a BullMQ queue', one("import { Queue } from 'bullmq';\nconst queue = new Queue('jobs');\nawait queue.add('run', { jobId });\nawait queue.getJob(jobId);")],
+    ['a job added to a BullMQ queue', one("import { Queue } from 'bullmq';\nconst queue = new Queue('jobs');\nawait queue.add('run', { jobId });")],
     ['a client method that is no operation', one("import Redis from 'ioredis';\nconst redis = new Redis();\nredis.on('error', log);\nawait redis.quit();")],
     [
       'send of another SDK command',

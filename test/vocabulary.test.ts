@@ -537,7 +537,6 @@ describe('containers', () => {
     expect(v.SETTING_CONVERSIONS).not.toContain('fetch');
     expect(v.ENVIRONMENT_OBJECT.join('.')).toBe('process.env');
   });
-  it.each(cases(['values', 'entries', 'keys', 'forEach'], ['get', 'has', 'set', 'map']))('isIterationMethod(%s) → %s', (n, want) => expect(v.isIterationMethod(n)).toBe(want));
   it.each(cases(['global', 'globalThis', 'window'], ['process', 'self']))('isGlobalObject(%s) → %s', (n, want) => expect(v.isGlobalObject(n)).toBe(want));
   it.each(cases(['res', 'reply', 'ctx', 'c', 'console', 'this.logger', 'JSON', 'socket', 'app', 'process', 'body'], ['prisma', 'db', 'accounts', 'req']))(
     'isNonStateReceiver(%s) → %s',
@@ -630,12 +629,6 @@ describe('authorization', () => {
       expect(v.LOOKUP_TEXT.test(`await ${name}(x)`)).toBe(true);
     }
   });
-});
-
-describe('certificate-bound keys', () => {
-  it.each(cases(['fingerprint', 'fingerprint256', 'fingerprint512'], ['serialNumber', 'subject', 'CN', 'raw']))('isCertBindingField(%s) → %s', (n, want) =>
-    expect(v.isCertBindingField(n)).toBe(want),
-  );
 });
 
 describe('values', () => {

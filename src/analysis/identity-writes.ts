@@ -11,8 +11,6 @@ import type { Project } from './project';
 import type { Write } from './shared-state';
 import type { Leaf } from './values';
 import { isCollectionTest } from './vocabulary/authorization';
-import { isIterationMethod, isLookupMethod } from './vocabulary/containers';
-import { isCertBindingField } from './vocabulary/identity-sources';
 import {
   AFTER_RESPONSE_CALLEES,
   DEFERRING_CALLEES,
@@ -78,8 +76,6 @@ export class IdentityWrites {
       const assigned = ts.isBinaryExpression(write.node);
       if (!assigned && hashOfOtherFields(this.project, write.values)) continue;
       if (!assigned && attributeOfNamedRecord(this.project, write)) continue;
-      // a cache keyed by the certificate itself, read back only by a certificate's own key: that certificate's slot
-      if (keyedByCertificate(this.project, write)) continue;
       const value = write.values.find((v) => isIdentityValue(this.project, v, 0, assigned) && (assigned || !recordsAnAction(this.project, v)));
       if (value) out.push({ write, value });
     }
@@ -667,62 +663,6 @@ function attributeOfNamedRecord(project: Project, write: Write): boolean {
     const read = project.requestValues.origin(p);
     return read !== undefined && isRouteParamRead(read.name);
   });
-}
-
-/**
- * A cache keyed by the connection's certificate (`cache.set(cert.fingerprint256, claims)`, `cache[cert.fingerprint256]
- * = claims`), whose reads in the file take a certificate's key too (`cache.get(cert.fingerprint256)`): each
- * entry is that certificate's, which no other client can present. (What it holds can still go stale; the
- * rule page says to re-check expiry and revocation.)
- */
-function keyedByCertificate(project: Project, write: Write): boolean {
-  const node = write.node;
-  let key: ts.Expression | undefined;
-  let target: ts.Expression | undefined;
-  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(skipOuter(node.expression)) && node.arguments.length === 2) {
-    key = node.arguments[0];
-    target = (skipOuter(node.expression) as ts.PropertyAccessExpression).expression;
-  } else if (ts.isBinaryExpression(node) && ts.isElementAccessExpression(skipOuter(node.left))) {
-    const left = skipOuter(node.left) as ts.ElementAccessExpression;
-    key = left.argumentExpression;
-    target = left.expression;
-  }
-  if (!key || !target || !certificateKey(project, key)) return false;
-  const place = write.place;
-  if (!place.shared) return false;
-  const samePlace = (e: ts.Expression): boolean => {
-    const p = project.sharedState.placeOf(e, true);
-    return p?.shared === true && p.key === place.key;
-  };
-  // every read of the same cache in the file asks with a certificate's key (a walk of every entry,
-  // `[...directory.values()]`, asks with none: it hands out other clients' entries)
-  const written = ts.isBinaryExpression(node) ? skipOuter(node.left) : undefined;
-  let foreign = false;
-  const visit = (n: ts.Node): void => {
-    if (foreign) return;
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression)) && isIterationMethod((skipOuter(n.expression) as ts.PropertyAccessExpression).name.text)) {
-      if (samePlace((skipOuter(n.expression) as ts.PropertyAccessExpression).expression)) foreign = true;
-    } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression)) && n.arguments.length >= 1) {
-      const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
-      if (isLookupMethod(callee.name.text) && samePlace(callee.expression) && !certificateKey(project, n.arguments[0])) foreign = true;
-    } else if (ts.isElementAccessExpression(n) && n !== written && samePlace(n.expression) && !certificateKey(project, n.argumentExpression)) {
-      foreign = true;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(node.getSourceFile());
-  return !foreign;
-}
-
-/** A key that names the connection's certificate: a fingerprint field of the peer certificate, kept in a local or not. */
-function certificateKey(project: Project, key: ts.Expression, depth = 0): boolean {
-  const k = skipOuter(key);
-  if (ts.isPropertyAccessExpression(k)) return isCertBindingField(k.name.text) && project.identity.isIdentity(k.expression);
-  if (ts.isIdentifier(k) && depth < 3) {
-    const decl = project.modules.declarationOf(k.text, k);
-    return decl !== undefined && ts.isVariableDeclaration(decl) && decl.initializer !== undefined && certificateKey(project, decl.initializer, depth + 1);
-  }
-  return false;
 }
 
 /** A read of a route parameter: `req.params.id`, `ctx.params.id`, `c.req.param('id')`, `@Param('id') id`. */

@@ -33,13 +33,6 @@ export function isLookupMethod(name: string): boolean {
   return LOOKUP_METHODS.includes(name);
 }
 
-/** Calls that walk every entry of a collection: `directory.values()`, `sessions.forEach(…)` — a read of all, by no key. */
-export const ITERATION_METHODS: readonly string[] = ['values', 'entries', 'keys', 'forEach'];
-
-export function isIterationMethod(name: string): boolean {
-  return ITERATION_METHODS.includes(name);
-}
-
 /** Calls that take values out of a collection or a store: with the store calls, what changes one. */
 export const REMOVE_METHODS: readonly string[] = ['delete', 'clear', 'splice', 'pop', 'shift', 'del', 'hdel', 'hDel', 'srem', 'sRem', 'lrem', 'lRem', 'expire'];
 

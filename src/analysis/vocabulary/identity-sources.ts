@@ -202,16 +202,6 @@ export function isOutgoingConnectionEvent(event: string): boolean {
   return OUTGOING_CONNECTION_EVENTS.includes(event);
 }
 
-/**
- * Fields of a peer certificate that name that very certificate (a hash of its DER): a cache keyed by
- * one is the certificate's own slot, which another client cannot claim (`cache.set(cert.fingerprint256, claims)`).
- */
-export const CERT_BINDING_FIELDS: readonly string[] = ['fingerprint', 'fingerprint256', 'fingerprint512'];
-
-export function isCertBindingField(name: string): boolean {
-  return CERT_BINDING_FIELDS.includes(name);
-}
-
 /** Words of a revocation check: CRL/revocation (`isRevoked`, `revocationList`) and OCSP. */
 export const REVOCATION_WORDS: readonly string[] = ['revoc', 'revok', 'ocsp'];
 export const REVOCATION_TEXT = textPattern(REVOCATION_WORDS, { flags: 'i' });

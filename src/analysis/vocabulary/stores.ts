@@ -6,11 +6,11 @@
  * known by the call that made it (`new Redis()`, `createClient()`, `DynamoDBDocumentClient.from()`,
  * `new S3Client()`, `new Client()` from `@elastic/elasticsearch`), by a declaration typed with its
  * class (`private readonly redis: Redis`), or by the plugin that decorates a framework instance
- * with it (`@fastify/redis`). Message queues and job runners (BullMQ `queue.add(name, data)`) are
- * not data accesses by id and are left out on purpose.
+ * with it (`@fastify/redis`). Adding a job to a queue (BullMQ `queue.add(name, data)`) is no data access by id
+ * and is left to the job-queue tables; a job named by its id (`queue.getJob(id)`, `queue.remove(id)`) is one.
  */
 
-export type StoreId = 'redis' | 'dynamodb' | 's3' | 'elasticsearch' | 'sqs' | 'sns' | 'eventbridge' | 'ses' | 'mail';
+export type StoreId = 'redis' | 'dynamodb' | 's3' | 'elasticsearch' | 'sqs' | 'sns' | 'eventbridge' | 'ses' | 'mail' | 'jobs';
 
 /** A module export that makes a client: `path` from the module (`[]` = the module or its default export). */
 export interface ClientFactory {
@@ -491,6 +491,19 @@ export const STORE_CLIENTS: readonly StoreClientSpec[] = [
       { module: '@nestjs-modules/mailer', path: ['MailerService'] },
     ],
     methods: MAIL_METHODS,
+  },
+  {
+    store: 'jobs',
+    label: 'job queue',
+    factories: [{ module: 'bullmq', path: ['Queue'] }],
+    types: [{ module: 'bullmq', path: ['Queue'] }],
+    // the job the first argument names: read, or taken out of the queue
+    methods: {
+      getjob: { readOnly: true, args: [0] },
+      getjobstate: { readOnly: true, args: [0] },
+      getjoblogs: { readOnly: true, args: [0] },
+      remove: { readOnly: false, args: [0] },
+    },
   },
 ];
 
