@@ -54,6 +54,27 @@ export class Modules {
     return this.files.get(file);
   }
 
+  private readonly importsByTest = new Map<string, Map<string, string[]>>();
+  /**
+   * The files of the model whose text passes `test` (asked once per `key`, by text, without parsing), each with
+   * the files it imports: `importersWith('di', …)` finds the container modules and what they register.
+   */
+  importersWith(key: string, test: (text: string) => boolean): ReadonlyMap<string, string[]> {
+    const known = this.importsByTest.get(key);
+    if (known) return known;
+    const out = new Map<string, string[]>();
+    for (const f of this.files.keys()) {
+      const text = this.textOf ? this.textOf(f) : this.files.get(f)?.text;
+      if (!text || !test(text)) continue;
+      out.set(
+        f,
+        importSpecifiers(text).flatMap((spec) => this.resolveSpecifier(f, spec) ?? []),
+      );
+    }
+    this.importsByTest.set(key, out);
+    return out;
+  }
+
   /**
    * What a type annotation's name stands for, through type-only imports too (`import type { Repo }
    * from './repo'`): a field typed `Repo` holds an instance of that class, though the import brings

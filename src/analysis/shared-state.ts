@@ -24,6 +24,7 @@ import {
   DI_CRADLE,
   DI_LIFETIME_METHODS,
   DI_LIFETIME_OPTIONS,
+  DI_MODULES,
   DI_REGISTER_METHODS,
   diContainerForm,
   diDecoratorLifetime,
@@ -577,45 +578,50 @@ export class SharedState {
     return this.diRegistrations().byClass.get(cls) ?? this.registeredByImporters(cls);
   }
 
-  private readonly importerLifetimes = new WeakMap<ts.ClassLikeDeclaration, DiLifetime | null>();
   /**
    * Without the app's facts in view (a file judged with what it imports): the lifetime a module that imports
-   * the class registers it with, `container.bind(TYPES.ActorContext).to(ActorContext).inSingletonScope()` in the
-   * container module, found by its text first.
+   * the class registers it with, `container.bind(TYPES.ActorContext).to(ActorContext).inSingletonScope()` or
+   * awilix `asClass(DirectoryService, { lifetime: Lifetime.SINGLETON })` in the container module (found by its
+   * text first: it names a DI package and a lifetime).
    */
   private registeredByImporters(cls: ts.ClassLikeDeclaration): DiLifetime | undefined {
-    if (this.importerLifetimes.has(cls)) return this.importerLifetimes.get(cls) ?? undefined;
-    this.importerLifetimes.set(cls, null);
-    let found: DiLifetime | undefined;
-    for (const file of this.modules.importersOf(cls.getSourceFile().fileName)) {
-      const text = this.modules.textOf?.(file) ?? this.modules.sourceFile(file)?.text ?? '';
-      if (!DI_LIFETIME_METHODS.some((m) => text.includes(m)) && !DI_LIFETIME_OPTIONS.some((o) => text.includes(o))) continue;
+    const home = cls.getSourceFile().fileName;
+    for (const [file, imports] of registrars(this.modules)) {
+      if (!imports.includes(home)) continue;
       const sf = this.modules.sourceFile(file);
-      const visit = (n: ts.Node): void => {
-        if (found) return;
-        if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression))) {
-          const callee = skipOuter(n.expression) as ts.PropertyAccessExpression;
-          const life = DI_LIFETIME_METHODS.includes(callee.name.text) ? diMethodLifetime(callee.name.text) : undefined;
-          const classes = life ? (n.arguments.length > 0 ? this.classesIn(n.arguments) : this.classesInChain(callee.expression)) : [];
-          if (life && classes.includes(cls)) found = life;
-        }
-        // (or given as an option: awilix `asClass(DirectoryService, { lifetime: Lifetime.SINGLETON })`)
-        if (!found && ts.isCallExpression(n) && this.classesIn(n.arguments).includes(cls)) {
-          for (const arg of n.arguments) {
-            const obj = skipOuter(arg);
-            if (!ts.isObjectLiteralExpression(obj)) continue;
-            for (const prop of obj.properties)
-              if (ts.isPropertyAssignment(prop) && prop.name && DI_LIFETIME_OPTIONS.includes(propertyNameText(prop.name) ?? ''))
-                found ??= diLifetimeValue(prop.initializer.getText());
-          }
-        }
-        ts.forEachChild(n, visit);
-      };
-      if (sf) visit(sf);
-      if (found) break;
+      const life = sf ? this.registrationsIn(sf).get(cls) : undefined;
+      if (life) return life;
     }
-    this.importerLifetimes.set(cls, found ?? null);
-    return found;
+    return undefined;
+  }
+
+  /** The classes a module registers with a lifetime, by method or option (worked out once per tree). */
+  private registrationsIn(sf: ts.SourceFile): ReadonlyMap<ts.ClassLikeDeclaration, DiLifetime> {
+    const known = registrationsByTree.get(sf);
+    if (known) return known;
+    const out = new Map<ts.ClassLikeDeclaration, DiLifetime>();
+    const note = (life: DiLifetime | undefined, classes: readonly ts.ClassLikeDeclaration[]): void => {
+      if (life) for (const c of classes) if (!out.has(c)) out.set(c, life);
+    };
+    const visit = (n: ts.Node): void => {
+      if (ts.isCallExpression(n)) {
+        const callee = skipOuter(n.expression);
+        if (ts.isPropertyAccessExpression(callee) && DI_LIFETIME_METHODS.includes(callee.name.text))
+          note(diMethodLifetime(callee.name.text), n.arguments.length > 0 ? this.classesIn(n.arguments) : this.classesInChain(callee.expression));
+        // (or given as an option: awilix `asClass(DirectoryService, { lifetime: Lifetime.SINGLETON })`)
+        for (const arg of n.arguments) {
+          const obj = skipOuter(arg);
+          if (!ts.isObjectLiteralExpression(obj)) continue;
+          for (const prop of obj.properties)
+            if (ts.isPropertyAssignment(prop) && prop.name && DI_LIFETIME_OPTIONS.includes(propertyNameText(prop.name) ?? ''))
+              note(diLifetimeValue(prop.initializer.getText()), this.classesIn(n.arguments));
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    registrationsByTree.set(sf, out);
+    return out;
   }
 
   private factsByFile?: Map<string, FileFacts>;
@@ -878,4 +884,19 @@ export function placeClass(key: string, modules: Modules): { cls: ts.ClassLikeDe
   const src = modules.sourceFile(file);
   if (src) find(src);
   return cls && { cls, field };
+}
+
+const registrationsByTree = new WeakMap<ts.SourceFile, Map<ts.ClassLikeDeclaration, DiLifetime>>();
+
+/**
+ * The modules that give DI lifetimes, by their text (a DI package named in quotes, and a lifetime method or
+ * option), with the files each imports.
+ */
+export function registrars(modules: Modules): ReadonlyMap<string, string[]> {
+  return modules.importersWith(
+    'di-lifetimes',
+    (text) =>
+      DI_MODULES.some((m) => text.includes(`'${m}'`) || text.includes(`"${m}"`)) &&
+      (DI_LIFETIME_METHODS.some((m) => text.includes(m)) || DI_LIFETIME_OPTIONS.some((o) => text.includes(o))),
+  );
 }

@@ -19,7 +19,7 @@ import { declaredType, isFunctionLike, Modules, propertyNameText, returnedExpres
 import { chainNames, operationOf, performedOperation, registersHandler, type CallResolver, type Operation } from './operations';
 import type { Project } from './project';
 import { perRequestStateAcrossImports, perRequestStateUses, sharedIdentityUses, type SharedIdentityUse } from './shared-identity';
-import { SharedState } from './shared-state';
+import { registrars, SharedState } from './shared-state';
 import { receiverDeclaration } from './request-values';
 import { mayHoldOperation } from './vocabulary/operations';
 import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS, ROUTE_METHODS } from './vocabulary/frameworks';
@@ -94,7 +94,7 @@ export function perRequestStateInFile(facts: FileFacts, modules?: Modules): Shar
  * inversify `.inSingletonScope()`). The uses the file alone shows are `perRequestStateInFile`'s.
  */
 export function perRequestStateWithImporters(facts: FileFacts, modules: Modules): SharedIdentityUse[] {
-  if (!SHARED_WRITE_TEXT.test(facts.text)) return [];
+  if (!SHARED_WRITE_TEXT.test(facts.text) || ![...registrars(modules).values()].some((imports) => imports.includes(facts.file))) return [];
   const alone = new Set(perRequestStateInFile(facts).map((u) => u.node));
   return perRequestStateInFile(facts, modules).filter((u) => !alone.has(u.node));
 }
