@@ -117,6 +117,8 @@ describe('vocabulary: operations', () => {
       'client.send(new PutCommand({}))',
       "await redis.xAdd('s', '*', f)",
       "await client.hSet('k', f)",
+      // with type arguments
+      'await this.search.update<Doc, Partial<Doc>>({ index, id })',
     ])
       expect([t, mayHoldOperation(t)]).toEqual([t, true]);
   });

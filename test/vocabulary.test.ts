@@ -180,6 +180,15 @@ describe('tls', () => {
 });
 
 describe('frameworks and DI', () => {
+  it.each([
+    ['app.listen(8443)', true],
+    ['https.createServer(opts, app)', true],
+    ['const app = await NestFactory.create(AppModule, { httpsOptions })', true],
+    ['const app = await NestFactory.create<NestExpressApplication>(AppModule, { httpsOptions })', true],
+    ['serve({ fetch: app.fetch, createServer })', true],
+    ['const listening = server.listening', false],
+    ['NestFactory.createMicroservice', false],
+  ])('startsServer(%s) → %s', (t, want) => expect(v.startsServer(t)).toBe(want));
   const web = new RegExp(v.webModulePattern());
   it.each([...v.WEB_MODULES.map((m) => (m.subpaths && m.name.startsWith('@') ? `${m.name}/core` : m.name)), 'hono/cors', 'node:https'])(
     'the web-module text test matches %s',

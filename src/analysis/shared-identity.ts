@@ -3,7 +3,6 @@ import { canSuspend, testGuards, walkInOrder, within } from './await-order';
 import { callResolver, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction } from './dominance';
-import { isEqualityOperator } from './expressions';
 import { collectNames, references } from './guards';
 import { declaredType, isFunctionLike, propertyNameText, type Modules } from './modules';
 import { operationOf } from './operations';
@@ -537,20 +536,22 @@ function testedSharedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState):
     visit(fn);
   }
   if (returned.length !== 1) return undefined;
-  let e = skipOuter(returned[0]);
-  while (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) e = skipOuter(e.operand);
-  const side =
-    ts.isBinaryExpression(e) && isEqualityOperator(e.operatorToken.kind)
-      ? [skipOuter(e.left), skipOuter(e.right)].find((x) => !isNullish(x))
-      : ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)
-        ? e
-        : undefined;
-  const p = side && shared.placeOf(side);
-  return p?.shared ? p : undefined;
+  // (`activeReviewer !== null`, `!!current`, `this.actor?.roles.includes(role) ?? false`: one place read, answered about)
+  const found = new Map<string, Place>();
+  const look = (n: ts.Node): void => {
+    if (isFunctionLike(n)) return;
+    if (ts.isIdentifier(n) || ts.isPropertyAccessExpression(n)) {
+      const p = shared.placeOf(n);
+      if (p?.shared && 'key' in p) {
+        found.set(p.key, p);
+        return;
+      }
+    }
+    ts.forEachChild(n, look);
+  };
+  look(returned[0]);
+  return found.size === 1 ? [...found.values()][0] : undefined;
 }
-
-const isNullish = (e: ts.Expression): boolean =>
-  e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined') || (ts.isLiteralExpression(e) && e.text === '');
 
 /**
  * A shared place a function writes from its own parameter, then waits, then uses in an operation:

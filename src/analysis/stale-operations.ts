@@ -402,7 +402,8 @@ function registrationsIn(sf: ts.SourceFile): { receiver: ts.Expression; event: s
 }
 
 /** A route registered with more than its handler, or a NestJS guard decorator, can be in this text (derived from the tables). */
-const GUARDED_ROUTE_TEXT = new RegExp(`@(?:${NEST_GUARD_DECORATORS.join('|')})\\(|\\.(?:${[...ROUTE_METHODS, ...TRPC_RESOLVERS].join('|')})\\(`);
+// (a route registered with type arguments, Fastify's `app.put<{ Params: { routeId: string } }>(…)`, too)
+const GUARDED_ROUTE_TEXT = new RegExp(`@(?:${NEST_GUARD_DECORATORS.join('|')})\\(|\\.(?:${[...ROUTE_METHODS, ...TRPC_RESOLVERS].join('|')})\\s*(?:<[^()]*>)?\\s*\\(`);
 
 /**
  * Handlers of a file and what is registered to run before each where the handler is registered:

@@ -159,7 +159,10 @@ export const SERVER_START_CALLS: readonly string[] = ['listen', 'createServer', 
 export const NEST_BOOTSTRAP = 'NestFactory';
 
 /** Text that can start serving requests, derived from the table. */
-export const SERVER_START_TEXT = new RegExp(`\\.(?:${SERVER_START_CALLS.join('|')})\\s*\\(|\\b(?:${SERVER_START_CALLS.join('|')})\\s*\\(|\\b${NEST_BOOTSTRAP}\\.create\\s*\\(`);
+// (with type arguments too: `NestFactory.create<NestExpressApplication>(AppModule, …)`)
+export const SERVER_START_TEXT = new RegExp(
+  `\\.(?:${SERVER_START_CALLS.join('|')})\\s*(?:<[^()]*>)?\\s*\\(|\\b(?:${SERVER_START_CALLS.join('|')})\\s*(?:<[^()]*>)?\\s*\\(|\\b${NEST_BOOTSTRAP}\\.create\\s*(?:<[^()]*>)?\\s*\\(`,
+);
 
 export function startsServer(text: string): boolean {
   return SERVER_START_TEXT.test(text);

@@ -382,7 +382,7 @@ export const DEFERRING_CALLEES: readonly string[] = [
 
 const QUEUE_CALLS = DEFERRALS.filter((d) => d.kind === 'queue').map((d) => d.name);
 const METHOD_TEXT = new RegExp(
-  `\\.(?:${[...new Set([...STORE_WRITES, ...OPERATION_VERBS, ...SQL_RUNNERS, ...HTTP_WRITE_METHODS, ...QUEUE_CALLS])].map((s) => s.replace('$', '\\$')).join('|')})\\w*\\s*[(\`]|\\b(?:${STORE_COMMANDS.join('|')})\\b|\\bmethod\\s*:|\\b(?:writeFile|unlink|rm|rename)\\w*\\(`,
+  `\\.(?:${[...new Set([...STORE_WRITES, ...OPERATION_VERBS, ...SQL_RUNNERS, ...HTTP_WRITE_METHODS, ...QUEUE_CALLS])].map((s) => s.replace('$', '\\$')).join('|')})\\w*\\s*(?:<[^()]*>)?\\s*[(\`]|\\b(?:${STORE_COMMANDS.join('|')})\\b|\\bmethod\\s*:|\\b(?:writeFile|unlink|rm|rename)\\w*\\(`,
   'i',
 );
 const SQL_TEXT = new RegExp(`\\b(?:${SQL_WRITE_VERBS.join('|')})\\s`, 'i');
