@@ -237,6 +237,7 @@ describe('data access', () => {
     ['save', 'write'],
     ['patchAndFetchById', 'write'],
     ['deleteById', 'write'],
+    ['aggregate', 'read'],
   ] as const)('recordMethodOf(%s).access → %s', (n, access) => expect(v.recordMethodOf(n)?.access).toBe(access));
   it.each(cases(['findById', 'patchAndFetchById', 'updateAndFetchById', 'deleteById', 'findByPk'], ['findOne', 'patch']))('recordMethodOf(%s).byId → %s', (n, want) =>
     expect(v.recordMethodOf(n)?.byId === true).toBe(want),
@@ -255,10 +256,12 @@ describe('data access', () => {
   it.each(cases(['where', 'first', 'getOne', 'exec', 'then', 'forUpdate'], ['insert', 'map', 'whereInIds']))('continuesQuery(%s) → %s', (n, want) =>
     expect(v.continuesQuery(n)).toBe(want),
   );
-  it.each(cases(['patientId', 'trip_id', 'articleUuid', 'ownerID', 'matter_uuid'], ['id', '_id', 'Id', 'paid', 'valid', 'squid', 'body', 'Key', 'kid']))(
-    'isReferenceKey(%s) → %s',
-    (n, want) => expect(v.isReferenceKey(n)).toBe(want),
-  );
+  it.each(
+    cases(
+      ['patientId', 'trip_id', 'articleUuid', 'ownerID', 'matter_uuid', 'studyInstanceUid', 'series_uid'],
+      ['id', '_id', 'Id', 'paid', 'valid', 'squid', 'fluid', 'UID', 'body', 'Key', 'kid'],
+    ),
+  )('isReferenceKey(%s) → %s', (n, want) => expect(v.isReferenceKey(n)).toBe(want));
   it('names the keys of a record that are its own id', () => expect(v.RECORD_ID_KEYS).toEqual(['id', '_id']));
   it.each([
     ['create', 'data'],

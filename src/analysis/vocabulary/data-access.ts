@@ -50,6 +50,8 @@ export const RECORD_METHODS: readonly RecordMethod[] = [
   ...m('write', ['mongoose', 'mongodb'], ['findOneAndUpdate', 'findOneAndDelete', 'findOneAndRemove', 'findOneAndReplace', 'updateOne', 'deleteOne', 'replaceOne']),
   ...m('read', ['mongoose', 'mongodb'], ['countDocuments']),
   ...m('read', ['mongoose', 'mongodb'], ['distinct'], { ambiguous: true }),
+  // a pipeline whose `$match` stages select: `Reading.aggregate([{ $match: { meterId } }, …])`
+  ...m('read', ['mongoose', 'mongodb'], ['aggregate']),
   // MikroORM's entity manager writes without loading: `em.nativeUpdate(Shipment, { id }, data)`
   ...m('write', ['mikro-orm'], ['nativeUpdate', 'nativeDelete']),
   // an entity built from client input, saved: TypeORM, Mongoose documents, MikroORM
@@ -79,11 +81,11 @@ export const CREATE_METHODS: readonly CreateMethod[] = [
 export const CREATE_METHOD_NAMES: readonly string[] = [...new Set(CREATE_METHODS.map((c) => c.name))];
 
 /**
- * A key or column that refers to another record (`patientId`, `trip_id`, `articleUuid`): in a record
- * being created, a client-chosen one picks the record the new one is attached to. Not the new
- * record's own `id`, which chooses nothing that exists.
+ * A key or column that refers to another record (`patientId`, `trip_id`, `articleUuid`, DICOM's
+ * `studyInstanceUid`): in a record being created, a client-chosen one picks the record the new one is
+ * attached to. Not the new record's own `id`, which chooses nothing that exists.
  */
-const REFERENCE_KEY = /(?:[a-z0-9](?:Id|ID|Uuid|UUID)|[A-Za-z0-9]_(?:id|uuid))$/;
+const REFERENCE_KEY = /(?:[a-z0-9](?:Id|ID|Uuid|UUID|Uid|UID)|[A-Za-z0-9]_(?:id|uuid|uid))$/;
 export function isReferenceKey(name: string): boolean {
   return REFERENCE_KEY.test(name);
 }
