@@ -90,6 +90,7 @@ describe('the stores table', () => {
     ['s3', 'deleteObject', false],
     ['elasticsearch', 'search', true],
     ['elasticsearch', 'deleteByQuery', false],
+    ['elasticsearch', 'index', false],
     ['elasticsearch', 'reindex', false],
     ['mail', 'sendMail', false],
     ['ses', 'sendEmail', false],

@@ -375,6 +375,8 @@ function sesService(): StoreClientSpec {
 
 const eDoc = (readOnly: boolean): StoreOperation => ({ readOnly, fields: ['id', 'index', 'routing'] });
 const eQuery = (readOnly: boolean): StoreOperation => ({ readOnly, fields: ['query', 'body.query', 'q', 'index'] });
+/** A document written whole (`document`, v7's `body`): its id and its references to other records choose, as an `Item` does. */
+const eWrite: StoreOperation = { readOnly: false, fields: ['id', 'index', 'routing', 'document', 'body'], record: true };
 const SEARCH_METHODS: Record<string, StoreOperation> = {
   get: eDoc(true),
   exists: eDoc(true),
@@ -382,8 +384,8 @@ const SEARCH_METHODS: Record<string, StoreOperation> = {
   existssource: eDoc(true),
   delete: eDoc(false),
   update: eDoc(false),
-  index: eDoc(false),
-  create: eDoc(false),
+  index: eWrite,
+  create: eWrite,
   mget: { readOnly: true, fields: ['ids', 'docs', 'body.ids', 'body.docs', 'index'] },
   search: eQuery(true),
   count: eQuery(true),
