@@ -263,6 +263,7 @@ describe('data access', () => {
     ),
   )('isReferenceKey(%s) → %s', (n, want) => expect(v.isReferenceKey(n)).toBe(want));
   it('names the keys of a record that are its own id', () => expect(v.RECORD_ID_KEYS).toEqual(['id', '_id']));
+  it('names the chain that turns an insert into an update of the row it collides with', () => expect(v.UPSERT_CONFLICT).toEqual({ on: 'onConflict', merge: 'merge' }));
   it.each([
     ['create', 'data'],
     ['createMany', 'data'],

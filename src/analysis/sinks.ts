@@ -34,6 +34,7 @@ import {
   namesDatabase,
   recordMethodOf,
   returnsDatabaseHandle,
+  UPSERT_CONFLICT,
 } from './vocabulary/data-access';
 import { FILE_SENDS } from './vocabulary/fs';
 import {
@@ -232,9 +233,31 @@ function createSink(call: ts.CallExpression, name: string, project: Project): Si
     // Prisma's `create({ data })`, or the record itself
     if (keyed?.recordKey && obj && has(obj, keyed.recordKey)) record = member(obj, keyed.recordKey);
   }
-  const selectors = record ? recordParts(record, project, false) : undefined;
-  if (!selectors || selectors.length === 0) return undefined;
+  const references = record ? recordParts(record, project, false) : undefined;
+  // an insert that overwrites the row it collides with (Knex `.insert({ account_number, … }).onConflict('account_number').merge()`):
+  // the values of the conflict columns choose that row
+  const obj = record ? objectOf(record, project) : undefined;
+  const collided = obj ? mergedOnConflict(call).flatMap((key) => member(obj, key) ?? []) : [];
+  const selectors = [...(references ?? []), ...collided];
+  if (selectors.length === 0) return undefined;
   return { node: outermost(call), label: label(call), kind: 'database', selectors, scope: [], readOnly: false };
+}
+
+/** The columns an insert's chain merges on when they collide: `.onConflict('account_number').merge()`, `.onConflict(['a', 'b']).merge(…)`. */
+function mergedOnConflict(call: ts.CallExpression): string[] {
+  let keys: string[] = [];
+  let merges = false;
+  let n: ts.Node = call;
+  while (n.parent && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && n.parent.parent && ts.isCallExpression(n.parent.parent)) {
+    const step = n.parent.parent;
+    const name = n.parent.name.text;
+    if (name === UPSERT_CONFLICT.on) {
+      const a = step.arguments[0] && skipOuter(step.arguments[0]);
+      keys = !a ? [] : ts.isStringLiteralLike(a) ? [a.text] : ts.isArrayLiteralExpression(a) ? a.elements.flatMap((x) => (ts.isStringLiteralLike(x) ? [x.text] : [])) : [];
+    } else if (name === UPSERT_CONFLICT.merge) merges = true;
+    n = step;
+  }
+  return merges ? keys : [];
 }
 
 /** The entity a save is given, or the object an in-memory build of it was given (`repo.save(repo.create({ … }))`, also kept in a local first). */

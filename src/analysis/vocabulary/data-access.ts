@@ -89,6 +89,12 @@ const REFERENCE_KEY = /(?:[a-z0-9](?:Id|ID|Uuid|UUID|Uid|UID)|[A-Za-z0-9]_(?:id|
 export function isReferenceKey(name: string): boolean {
   return REFERENCE_KEY.test(name);
 }
+/**
+ * An insert's chain that turns it into an update of the row it collides with: Knex (and Objection's)
+ * `.insert(row).onConflict(columns).merge()`; the conflict columns' values choose that row.
+ */
+export const UPSERT_CONFLICT = { on: 'onConflict', merge: 'merge' } as const;
+
 /** Keys that name the record itself: an entity saved with one (`save({ id, … })`) is the record with that id. */
 export const RECORD_ID_KEYS: readonly string[] = ['id', '_id'];
 
