@@ -248,29 +248,19 @@ export function changeOnlyRequest(call: ts.CallExpression): boolean {
 }
 
 /** The HTTP method of a call to another service, when it changes things. */
-/** The receiver of `callee` is what `https.request(…)` / `http.get(…)` of a Node HTTP module returned. */
+/** The receiver of `callee` is what `https.request(…)` / `http.get(…)` (or `request(…)` imported by name) of a Node HTTP module returned. */
 function openedNodeRequest(callee: ts.Expression, resolve?: CallResolver): boolean {
   const e = skipOuter(callee);
   if (!ts.isPropertyAccessExpression(e) || !resolve?.valueOf) return false;
   const made = resolve.valueOf(skipOuter(e.expression));
   if (!made || !ts.isCallExpression(made)) return false;
   const maker = skipOuter(made.expression);
-  // (a function imported by name: `import { request } from 'node:http'`)
-  if (ts.isIdentifier(maker)) {
-    const decl = resolve.declarationOf?.(maker);
-    if (!decl || !ts.isImportSpecifier(decl)) return false;
-    const module = decl.parent.parent.parent.moduleSpecifier;
-    return ts.isStringLiteral(module) && isNodeRequestFunction(module.text, (decl.propertyName ?? decl.name).text);
-  }
-  if (!ts.isPropertyAccessExpression(maker) || !ts.isIdentifier(skipOuter(maker.expression))) return false;
-  const from = resolve.valueOf(skipOuter(maker.expression));
-  const spec =
-    from && ts.isImportDeclaration(from) && ts.isStringLiteral(from.moduleSpecifier)
-      ? from.moduleSpecifier.text
-      : from && ts.isCallExpression(from) && chainNames(from.expression).join('.') === 'require' && from.arguments[0] && ts.isStringLiteralLike(from.arguments[0])
-        ? from.arguments[0].text
-        : undefined;
-  return spec !== undefined && isNodeRequestFunction(spec, maker.name.text);
+  const base = ts.isPropertyAccessExpression(maker) ? skipOuter(maker.expression) : maker;
+  if (!ts.isIdentifier(base)) return false;
+  const from = resolve.declarationOf?.(base) ?? resolve.valueOf(base);
+  // the function: the member called (`https.request`), or the name a named import brings (`import { request as open }`)
+  const fn = ts.isPropertyAccessExpression(maker) ? maker.name.text : from && ts.isImportSpecifier(from) ? (from.propertyName ?? from.name).text : undefined;
+  return fn !== undefined && isNodeRequestFunction(moduleOfValue(from) ?? '', fn);
 }
 
 function httpWrite(call: ts.CallExpression, names: readonly string[]): boolean {

@@ -4,7 +4,7 @@ import { callResolver, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction } from './dominance';
 import { collectNames, references } from './guards';
-import { declaredType, isFunctionLike, propertyNameText, type Modules } from './modules';
+import { declaredType, isFunctionLike, propertyNameText, returnedExpressions, type Modules } from './modules';
 import { operationOf } from './operations';
 import type { Project } from './project';
 import { placeClass, placeFile, SharedState, type Place } from './shared-state';
@@ -143,7 +143,7 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
             const place = shared.placeOf(m);
             if (place?.shared && places.has(place.key)) decided.add(place.key);
           }
-          const local = ts.isIdentifier(m) ? localInitializer(m) : undefined;
+          const local = ts.isIdentifier(m) ? localInitializer(m, shared.modulesInView) : undefined;
           if (local && !followed.has(local) && followed.size < 8) {
             followed.add(local);
             scan(local);
@@ -171,27 +171,23 @@ function accessorsOf(key: string, shared: SharedState): string[] {
   const found = placeClass(key, shared.modulesInView);
   if (!found) return [];
   const prefix = key.slice(0, key.lastIndexOf(':') + 1);
-  const out: string[] = [];
-  for (const m of found.cls.members) {
-    if (!ts.isGetAccessorDeclaration(m) || !m.body) continue;
-    const name = propertyNameText(m.name);
-    if (name !== undefined && returnedPlace(m, shared) === key) out.push(prefix + name);
-  }
-  return out;
+  return found.cls.members.flatMap((m) => {
+    const name = ts.isGetAccessorDeclaration(m) ? propertyNameText(m.name) : undefined;
+    return name !== undefined && accessorPlace(found.cls, name, shared) === key ? [prefix + name] : [];
+  });
 }
 
-/** The initializer of the `const`/`let` a name refers to, declared in the same function before the name. */
-function localInitializer(name: ts.Identifier): ts.Expression | undefined {
-  const fn = enclosingFunction(name);
-  if (!fn) return undefined;
-  let found: ts.Expression | undefined;
-  const visit = (n: ts.Node): void => {
-    if (found || n.pos >= name.pos || (n !== fn && isFunctionLike(n))) return;
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name.text && n.initializer && n.end <= name.pos) found = n.initializer;
-    else ts.forEachChild(n, visit);
-  };
-  if (fn.body) ts.forEachChild(fn.body, visit);
-  return found;
+/** The initializer of the `const`/`let` a name refers to, declared in the same function. */
+function localInitializer(name: ts.Identifier, modules: Modules): ts.Expression | undefined {
+  const decl = modules.declarationOf(name.text, name);
+  if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer) return undefined;
+  return enclosingFunction(decl) === enclosingFunction(name) ? decl.initializer : undefined;
+}
+
+/** The place a `get` accessor of a class hands out, by the accessor's name (`get actor() { return this.actingUser }` → `actingUser`'s). */
+function accessorPlace(cls: ts.ClassLikeDeclaration, name: string, shared: SharedState): string | undefined {
+  const accessor = cls.members.find((m): m is ts.GetAccessorDeclaration => ts.isGetAccessorDeclaration(m) && propertyNameText(m.name) === name);
+  return accessor?.body ? returnedPlace(accessor, shared) : undefined;
 }
 
 /**
@@ -218,8 +214,7 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
   // (a `get` accessor of the class stands for the field it returns: `get currentCarrier() { return this.carrierId }`)
   const writtenBehindAccessor = (place: Place & { key: string }, home: ts.SourceFile): { place: Place; write: ts.Node } | undefined => {
     const found = placeClass(place.key, modules);
-    const accessor = found?.cls.members.find((m) => ts.isGetAccessorDeclaration(m) && propertyNameText(m.name) === found.field);
-    const backing = accessor && ts.isGetAccessorDeclaration(accessor) && accessor.body ? returnedPlace(accessor, shared) : undefined;
+    const backing = found ? accessorPlace(found.cls, found.field, shared) : undefined;
     const write = backing ? writtenPerRequest(backing, home, shared) : undefined;
     return write ? { place, write: write.write } : undefined;
   };
@@ -525,16 +520,7 @@ function returnedSharedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState
  * `hasReviewer() { return activeReviewer !== null }`, `() => !!current`.
  */
 function testedSharedPlace(fn: ts.FunctionLikeDeclaration, shared: SharedState): Place | undefined {
-  const returned: ts.Expression[] = [];
-  if (fn.body && !ts.isBlock(fn.body)) returned.push(fn.body);
-  else {
-    const visit = (n: ts.Node): void => {
-      if (n !== fn && isFunctionLike(n)) return;
-      if (ts.isReturnStatement(n) && n.expression) returned.push(n.expression);
-      ts.forEachChild(n, visit);
-    };
-    visit(fn);
-  }
+  const returned = returnedExpressions(fn);
   if (returned.length !== 1) return undefined;
   // (`activeReviewer !== null`, `!!current`, `this.actor?.roles.includes(role) ?? false`: one place read, answered about)
   const found = new Map<string, Place>();
