@@ -82,6 +82,8 @@ fingerprint, read from the request) does not change during the request and is no
 lookup made with those claims against a database, cache or permission service is.`,
   prefilter: (text) => mayHoldWindow(text) || mayKeepRequestState(text),
   projectSeed: (text) => mayHoldCrossFileWindow(text),
+  // (a decision on a request's or a job's behalf: a library no server in the scan imports makes none)
+  seedScope: 'application',
   facts: { allCalls: true, assignments: true },
   create(context) {
     return {

@@ -27,7 +27,7 @@ import { startsServer } from './analysis/vocabulary/frameworks';
 import { Modules, type Workspace } from './analysis/modules';
 import { readWorkspace } from './workspace';
 import type { FileFacts } from './analysis/facts/types';
-import { connectedFiles, identitySignal, importSpecifiers, jobSignal, Project, queueWorkers, webSignal } from './analysis/project';
+import { connectedFiles, identitySignal, importSpecifiers, jobSignal, Project, queueWorkers, servedFiles, webSignal } from './analysis/project';
 import { isTestPath } from './analysis/vocabulary/test-files';
 import { inputFormPattern, RECORD_CHOOSING_INPUT_FORMS } from './analysis/vocabulary/requests';
 import { type ts } from './ts';
@@ -596,6 +596,8 @@ class ImportJudge {
   private readonly parsed: ParsedOnDemand;
   private readonly modules: Modules;
   private readonly hooks: readonly ActiveRule[];
+  /** The files of the scan's applications (`servedFiles`), for the rules that judge only those. */
+  private readonly served: ReadonlySet<string>;
 
   constructor(
     private readonly seen: Map<string, SeenFile>,
@@ -606,13 +608,14 @@ class ImportJudge {
     this.hooks = active.filter(({ rule }) => rule.projectSeed !== undefined);
     this.parsed = new ParsedOnDemand(seen);
     this.modules = new Modules(this.parsed, workspace);
+    this.served = this.hooks.some(({ rule }) => rule.seedScope === 'application') ? servedFiles(seen, workspace) : new Set();
     // (a file's text without parsing it: who imports a module is found by text)
     this.modules.textOf = (file) => seen.get(file)?.text;
   }
 
   /** Judge one file (a seed of a rule, reported), with the first phase's walk of it when that walked the tree the model holds. */
   judge(file: string, info: SeenFile): void {
-    const here = this.hooks.filter(({ rule }) => rule.projectSeed!(info.text));
+    const here = this.hooks.filter(({ rule }) => rule.projectSeed!(info.text) && (rule.seedScope !== 'application' || this.served.has(file)));
     if (here.length === 0 || !info.reported) return;
     this.parsed.judging = file;
     const step = isolate(() => {

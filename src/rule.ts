@@ -89,6 +89,11 @@ export interface RuleDefinition extends RuleMeta {
    * file's imports (a helper, guard or shared state in another module).
    */
   projectSeed?(text: string): boolean;
+  /**
+   * `application`: what the project hook looks for runs for a request or a job, so only a seed that is
+   * part of an application (reached by imports from a file where requests or jobs arrive) is judged.
+   */
+  seedScope?: 'application';
   /** What the single walk must collect for this rule's per-file hook. */
   facts?: FactNeeds;
   create(context: RuleContext): RuleHooks;

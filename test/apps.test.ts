@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { partitionApps } from '../src/analysis/apps';
-import { queueWorkers } from '../src/analysis/project';
+import { queueWorkers, servedFiles, servesSignal } from '../src/analysis/project';
 import { aliasTarget } from '../src/analysis/modules';
 import { run } from '../src/engine';
 import { isTestPath } from '../src/analysis/vocabulary/test-files';
@@ -245,5 +245,84 @@ describe('the workspace is found from the scanned files, not from where the scan
     // `a` has no certificate: nothing to compare against; `b` is judged with its own identity package
     expect(lines(both.findings, dir)).toEqual(lines(b.findings, dir));
     expect(lines(both.findings, dir)).toEqual(['b/apps/api/src/server.ts:13']);
+  });
+});
+
+describe('the files of an application: where requests or jobs arrive, and what those files import', () => {
+  it.each([
+    ["import express from 'express';", true],
+    ["const fastify = require('fastify')({ logger: true });", true],
+    ["import type { FastifyInstance } from 'fastify';", true],
+    ["import { Controller } from '@nestjs/common';", true],
+    ["import { initTRPC } from '@trpc/server';", true],
+    ["import { GraphQLError } from 'graphql';", true],
+    ["import { Worker } from 'bullmq';", true],
+    ["import { createContainer } from 'awilix';", true],
+    ["import { container } from 'tsyringe';", true],
+    ['https.createServer(options, handler).listen(8443);', true],
+    // a client of TLS or HTTPS imports them too; a module named in a string is not imported
+    ["import * as tls from 'tls';", false],
+    ["import https from 'node:https';", false],
+    ["const events = ['connect', 'express', 'close'];", false],
+    ["import { z } from 'zod';", false],
+    ["import knex from 'knex';", false],
+  ])('servesSignal(%s) → %s', (text, want) => expect(servesSignal(text)).toBe(want));
+
+  it('follows imports from each entry, not back to the files that import a reached one', () => {
+    const files = new Map(
+      Object.entries({
+        'api/server.ts': { text: "import express from 'express';\nimport { svc } from './svc';", imports: ['./svc'] },
+        'api/svc.ts': { text: "import { save } from '../lib/db';", imports: ['../lib/db'] },
+        'lib/db.ts': { text: 'export const save = 1;', imports: [] },
+        'sdk/client.ts': { text: "import { save } from '../lib/db';", imports: ['../lib/db'] },
+      }).map(([f, info]) => [P(f), info]),
+    );
+    expect([...servedFiles(files)].map((f) => path.relative('/repo', f)).sort()).toEqual(['api/server.ts', 'api/svc.ts', 'lib/db.ts']);
+  });
+
+  // a decision in a helper of another module, a wait, then the write: found across the file's imports
+  const service = [
+    "import { assertWarden } from './wardens';",
+    "import { db } from './db';",
+    'export async function closePlot(cn: string, plotId: string) {',
+    '  await assertWarden(cn, plotId);',
+    '  await new Promise((r) => setTimeout(r, 500));',
+    "  await db.query('DELETE FROM plots WHERE id = $1', [plotId]);",
+    '}',
+    '',
+  ].join('\n');
+  const wardens = [
+    "import { db } from './db';",
+    'export class Forbidden extends Error {',
+    '  status = 403;',
+    '}',
+    'export async function assertWarden(cn: string, plotId: string) {',
+    "  const { rows } = await db.query('SELECT 1 FROM wardens WHERE cn = $1 AND plot_id = $2', [cn, plotId]);",
+    "  if (rows.length === 0) throw new Forbidden('not a warden of this plot');",
+    '}',
+    '',
+  ].join('\n');
+  const db = "import { Pool } from 'pg';\nexport const db = new Pool();\n";
+  const server = [
+    "import express from 'express';",
+    "import { closePlot } from './plots';",
+    'const app = express();',
+    "app.delete('/plots/:id', async (req, res) => {",
+    '  await closePlot(String(res.locals.cn), req.params.id);',
+    '  res.sendStatus(204);',
+    '});',
+    'app.listen(8080);',
+    '',
+  ].join('\n');
+  const across = async (files: Record<string, string>): Promise<string[]> => {
+    const dir = tempProject(files);
+    const result = await run({ targets: ['.'], cwd: dir, onlyRules: ['auth-across-await'] });
+    return result.findings.map((f) => `${path.relative(dir, f.location.file)}:${f.location.line}`);
+  };
+  it('judges a service across its imports where a server of the scan reaches it', async () => {
+    expect(await across({ 'src/plots.ts': service, 'src/wardens.ts': wardens, 'src/db.ts': db, 'src/server.ts': server })).toEqual(['src/plots.ts:6']);
+  });
+  it('judges a library no server of the scan imports file by file only', async () => {
+    expect(await across({ 'src/plots.ts': service, 'src/wardens.ts': wardens, 'src/db.ts': db })).toEqual([]);
   });
 });

@@ -20,8 +20,9 @@ import { StaleOperations } from './stale-operations';
 import { Values } from './values';
 import { findSinks, type Sink } from './sinks';
 import { TlsServers } from './tls-servers';
-import { API_LAYER_PROPERTIES } from './vocabulary/api-layers';
-import { webModulePattern } from './vocabulary/frameworks';
+import { API_LAYER_PROPERTIES, GRAPHQL_MODULES } from './vocabulary/api-layers';
+import { DI_MODULES } from './vocabulary/di';
+import { startsServer, webModulePattern } from './vocabulary/frameworks';
 import { TRUST_SIGNALS, mayNameCertHeader, mayReadHeader } from './vocabulary/identity-sources';
 import { alternation, textPattern } from './vocabulary/patterns';
 import { JOB_QUEUE_LIBRARIES } from './vocabulary/deferral';
@@ -363,6 +364,46 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
     const stem = file.replace(/\.(?:[mc]?[jt]s|[jt]sx)$/, '');
     for (const importer of importers.get(stem) ?? []) visit(importer, isSeed);
     if (path.basename(stem) === 'index') for (const importer of importers.get(path.dirname(stem)) ?? []) visit(importer, isSeed);
+  }
+  return seen;
+}
+
+/**
+ * Where requests or jobs arrive, or an application is put together: a file that imports a web framework,
+ * an API layer, a job-queue library or a DI container (an import, `from 'express'` or `require('bullmq')`,
+ * not the name in a string), or starts a server (`https.createServer(…)`, `app.listen(…)`: a client of
+ * `tls` or `https` imports them too). The modules are the vocabulary's; the import forms are syntax.
+ */
+const SERVES_TEXT = new RegExp(
+  String.raw`(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(?:${webModulePattern((m) => m.framework !== 'node')}|${JOB_MODULE_SOURCE}|['"](?:${alternation([...GRAPHQL_MODULES, ...DI_MODULES])})['"])`,
+);
+export function servesSignal(text: string): boolean {
+  return SERVES_TEXT.test(text) || startsServer(text);
+}
+
+/**
+ * The files of the applications in a scan: each file where requests or jobs arrive (`servesSignal`) and
+ * what it reaches through its imports, at any depth (routes, controllers, services, repositories, helpers).
+ * A library with no server in the scan has none: nothing of it runs for a request.
+ */
+export function servedFiles<T extends { imports: string[]; text: string }>(files: ReadonlyMap<string, T>, workspace?: Workspace): Set<string> {
+  const seen = new Set<string>();
+  const queue: string[] = [];
+  for (const [file, info] of files) {
+    if (servesSignal(info.text)) {
+      seen.add(file);
+      queue.push(file);
+    }
+  }
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    for (const spec of files.get(file)!.imports) {
+      const target = resolveRelative(file, spec, files, workspace);
+      if (target !== undefined && !seen.has(target)) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
   }
   return seen;
 }

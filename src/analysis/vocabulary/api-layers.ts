@@ -5,6 +5,9 @@
  * by a context factory.
  */
 
+/** GraphQL's own modules (schemas, resolvers and their errors): a module that imports one is part of an API. */
+export const GRAPHQL_MODULES: readonly string[] = ['graphql', 'type-graphql', '@graphql-tools/schema'];
+
 /** The root operation types of a GraphQL schema (the spec's names): a resolver map has them as keys. */
 export const GRAPHQL_ROOT_TYPES: readonly string[] = ['Query', 'Mutation', 'Subscription'];
 

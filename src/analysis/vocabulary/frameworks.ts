@@ -38,10 +38,11 @@ export const WEB_MODULES: readonly WebModule[] = [
   { name: 'mercurius', framework: 'api' },
 ];
 
-/** An import or require of a web module, by text: `'express'`, `"node:https"`, `'@nestjs/common'`, `'hono/cors'`. */
-export function webModulePattern(): string {
-  const plain = WEB_MODULES.filter((m) => !m.subpaths || !m.name.startsWith('@')).map((m) => m.name);
-  const withPaths = WEB_MODULES.filter((m) => m.subpaths).map((m) => `${escapeRegExp(m.name)}\\/[\\w-]+`);
+/** An import or require of a web module, by text: `'express'`, `"node:https"`, `'@nestjs/common'`, `'hono/cors'` (of those `which` keeps). */
+export function webModulePattern(which: (m: WebModule) => boolean = () => true): string {
+  const modules = WEB_MODULES.filter(which);
+  const plain = modules.filter((m) => !m.subpaths || !m.name.startsWith('@')).map((m) => m.name);
+  const withPaths = modules.filter((m) => m.subpaths).map((m) => `${escapeRegExp(m.name)}\\/[\\w-]+`);
   return `['"](?:node:)?(?:${[alternation(plain), ...withPaths].join('|')})['"]`;
 }
 
