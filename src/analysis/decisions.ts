@@ -471,11 +471,26 @@ export class Decisions {
       const decl = this.modules.declarationOf(x.text, x);
       if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end)
         return this.boundToCaller(decl.initializer, fn, depth + 1, pickedToo);
+      // a parameter of a service its routes hand the caller's identity to (`requestRefund(ctx.state.agent, …)`): what a call site gives
+      if (decl && ts.isParameter(decl) && decl.parent === fn) return this.givenAtCallSite(decl, depth, (arg, caller) => this.boundToCaller(arg, caller, depth + 1, pickedToo));
       // (taken out of it, `const { studentId } = ctx.state.student`, for a lookup about the caller alone; a 404's
       // ownership lookup is asked as it always was)
       const owner = !pickedToo && decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) ? decl.parent.parent : undefined;
       if (owner && ts.isVariableDeclaration(owner) && owner.initializer && owner.pos >= fn.pos && owner.end <= fn.end)
         return this.boundToCaller(owner.initializer, fn, depth + 1, pickedToo);
+    }
+    return false;
+  }
+
+  /**
+   * Whether what a parameter is given at one of its call sites (up to eight, where a model of the app
+   * knows them) answers `test`, asked in the function that makes the call.
+   */
+  private givenAtCallSite(param: ts.ParameterDeclaration, depth: number, test: (arg: ts.Expression, caller: ts.FunctionLikeDeclaration) => boolean): boolean {
+    if (!this.model || depth > 2) return false;
+    for (const arg of this.model.argumentsOf(param).slice(0, 8)) {
+      const caller = enclosingFunction(arg);
+      if (caller && test(arg, caller)) return true;
     }
     return false;
   }
@@ -502,14 +517,14 @@ export class Decisions {
     const bound = (e: ts.Expression, depth: number): boolean => this.boundToCaller(e, fn, depth, pickedToo);
     // the client chose the record: `ctx.params.rxId`, `req.body.id` (a lookup of the caller's own record by its identity alone,
     // `Service.findOne({ where: { name: ctx.state.identity.service } })`, finds where it is registered: an existence check)
-    const chosen = (e: ts.Expression, depth: number): boolean => {
+    const chosen = (e: ts.Expression, depth: number, within = fn): boolean => {
       const x = skipOuter(e);
       if (depth > 3) return false;
       if (ts.isPropertyAccessExpression(x)) {
         const holder = skipOuter(x.expression);
         if (isRequestLike(holder) && isRequestField(x.name.text)) return true;
         if (ts.isPropertyAccessExpression(holder) && isRequestLike(skipOuter(holder.expression)) && isRequestField(holder.name.text)) return true;
-        return chosen(holder, depth + 1);
+        return chosen(holder, depth + 1, within);
       }
       // `c.req.param('instrumentId')`, `req.param('id')`: a method that reads input
       if (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression)) {
@@ -521,7 +536,9 @@ export class Decisions {
       }
       if (ts.isIdentifier(x)) {
         const decl = this.modules.declarationOf(x.text, x);
-        if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= fn.pos && decl.end <= fn.end) return chosen(decl.initializer, depth + 1);
+        if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.pos >= within.pos && decl.end <= within.end) return chosen(decl.initializer, depth + 1, within);
+        // (a parameter its routes hand the client's choice to: `requestRefund(agent, ctx.params.bookingId)`)
+        if (decl && ts.isParameter(decl) && decl.parent === within) return this.givenAtCallSite(decl, depth, (arg, caller) => chosen(arg, depth + 1, caller));
       }
       return false;
     };
