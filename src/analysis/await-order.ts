@@ -823,24 +823,8 @@ export function conditionInQuery(
     if (check.fields.some((f) => named.has(norm(f)))) conditional = true;
   };
   // an options object: the filter it names (`where`, `Key`), a condition it carries
-  // a condition that binds the caller or the value the decision asked about or compared with (`contains(authorised, :cn)`
-  // with `':cn': op.cn`, `lockedBy = :r` with `':r': robotId` after `holder !== robotId`) re-checks it
-  const decisionText = check.call.getText() + (check.test ? ` ${(ts.isIfStatement(check.test) ? check.test.expression : check.test).getText()}` : '');
   const bindsDecision = (a: ts.ObjectLiteralExpression): void => {
-    const values = a.properties.find((p) => p.name && propertyNameText(p.name) === 'ExpressionAttributeValues');
-    const conditionProp = a.properties.find((p) => p.name && CONDITION_KEYS.includes(propertyNameText(p.name) ?? ''));
-    if (conditionProp && values && ts.isPropertyAssignment(values) && ts.isObjectLiteralExpression(skipOuter(values.initializer))) {
-      // (a value the condition itself names: `:from` only stored by the update expression binds nothing)
-      const conditionText = ts.isPropertyAssignment(conditionProp) ? skipOuter(conditionProp.initializer).getText() : '';
-      for (const v of (skipOuter(values.initializer) as ts.ObjectLiteralExpression).properties)
-        if (
-          ts.isPropertyAssignment(v) &&
-          !ts.isLiteralExpression(skipOuter(v.initializer)) &&
-          conditionText.includes(propertyNameText(v.name) ?? '\0') &&
-          decisionText.includes(skipOuter(v.initializer).getText())
-        )
-          conditional = true;
-    }
+    if (conditionBindsDecision(a, check)) conditional = true;
   };
   const options = (a: ts.ObjectLiteralExpression): void => {
     bindsDecision(a);
@@ -1749,11 +1733,41 @@ function optimisticLock(op: Operation): boolean {
  * table in: a field of the same name there (`tour_assignments.role` after `operator_staff.role`) is
  * not the decision's condition.
  */
+/**
+ * A store's condition on the write that binds the caller or the value the decision asked about or compared with
+ * (`contains(authorised, :cn)` with `':cn': op.cn`, `lockedBy = :r` with `':r': robotId` after `holder !== robotId`):
+ * it re-checks the decision as the store writes. (A value only the update expression stores, `:from`, binds nothing.)
+ */
+function conditionBindsDecision(options: ts.ObjectLiteralExpression, check: Pick<Check, 'call'> & Partial<Pick<Check, 'test'>>): boolean {
+  const values = options.properties.find((p) => p.name && propertyNameText(p.name) === 'ExpressionAttributeValues');
+  const conditionProp = options.properties.find((p) => p.name && CONDITION_KEYS.includes(propertyNameText(p.name) ?? ''));
+  if (!conditionProp || !values || !ts.isPropertyAssignment(values) || !ts.isObjectLiteralExpression(skipOuter(values.initializer))) return false;
+  const decisionText = check.call.getText() + (check.test ? ` ${(ts.isIfStatement(check.test) ? check.test.expression : check.test).getText()}` : '');
+  const conditionText = ts.isPropertyAssignment(conditionProp) ? skipOuter(conditionProp.initializer).getText() : '';
+  return (skipOuter(values.initializer) as ts.ObjectLiteralExpression).properties.some(
+    (v) =>
+      ts.isPropertyAssignment(v) &&
+      !ts.isLiteralExpression(skipOuter(v.initializer)) &&
+      conditionText.includes(propertyNameText(v.name) ?? '\0') &&
+      decisionText.includes(skipOuter(v.initializer).getText()),
+  );
+}
+
 function otherTable(op: Operation, check: Check, decisions: Decisions): boolean {
   if (!ts.isCallExpression(op.node) || check.fields.length === 0) return false;
-  // (a condition the store checks as it writes, or a version it compares, is the atomic form whatever the table)
+  // (a version the store compares, or a script it runs, is the atomic form whatever the table; a condition it checks
+  // as it writes, `ConditionExpression`, tests the written item: of another table than the decision read, it carries
+  // the decision only when it binds what the decision asked about)
   const text = op.node.getText();
-  if ([...CONDITION_KEYS, ...READ_VERSION_KEYS, ...SCRIPT_KEYS].some((k) => text.includes(k))) return false;
+  if ([...READ_VERSION_KEYS, ...SCRIPT_KEYS].some((k) => text.includes(k))) return false;
+  let binds = false;
+  const visit = (n: ts.Node): void => {
+    if (binds) return;
+    if (ts.isObjectLiteralExpression(n) && conditionBindsDecision(n, check)) binds = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(op.node);
+  if (binds) return false;
   const written = tablesIn(readSubject(op.node));
   // (a join or sub-query in the write brings another table in: SQL's words and the builders' names for them)
   if (written.length === 0 || /\b(join|exists|select|whereExists|whereIn|from)\b/i.test(text.replace(/^[^(]*\(/, ''))) return false;
