@@ -303,7 +303,9 @@ const PER_REQUEST_KINDS = new Set(['module-variable', 'module-object', 'singleto
 
 /**
  * The fields of shared objects declared in other modules that a suspending function reads more than
- * once (`this.current.customerId`, or through a method that hands the field out, `agentContext.require()`).
+ * once (`this.current.customerId`, or through a method that hands the field out, `agentContext.require()`,
+ * or one that a test asks about it, `if (!this.requestContext.hasRole('treasurer'))` with `hasRole(role) {
+ * return !!this.staff && this.staff.roles.includes(role) }`).
  */
 function sharedFieldReads(
   fns: readonly ts.FunctionLikeDeclaration[],
@@ -323,14 +325,30 @@ function sharedFieldReads(
     // (only names read on both sides of a wait of the function: one read before an `await`, one after it)
     const seen = new Map<string, { first: number; last: number }>();
     const waits: number[] = [];
+    const note = (name: string, at: number): void => {
+      const known = seen.get(name);
+      if (known) known.last = at;
+      else seen.set(name, { first: at, last: at });
+    };
+    // a predicate of another module's class asked in a test reads the field it answers about
+    const asked = new Map<ts.CallExpression, { target: ts.FunctionLikeDeclaration; place: Place & { key: string } }>();
+    const predicates = (cond: ts.Node): void => {
+      if (isFunctionLike(cond)) return;
+      if (ts.isCallExpression(cond) && ts.isPropertyAccessExpression(skipOuter(cond.expression))) {
+        const target = resolve(cond);
+        const place = target?.body && target.getSourceFile() !== sf ? testedSharedPlace(target, shared) : undefined;
+        if (target && place && 'key' in place) {
+          asked.set(cond, { target, place });
+          note(place.key.slice(place.key.lastIndexOf(':') + 1).replace(/^.*\./, ''), cond.pos);
+        }
+      }
+      ts.forEachChild(cond, predicates);
+    };
     const scan = (n: ts.Node): void => {
       if (n !== fn && isFunctionLike(n) && !isCallbackArgument(n)) return;
       if (ts.isAwaitExpression(n)) waits.push(n.pos);
-      if (ts.isPropertyAccessExpression(n)) {
-        const at = seen.get(n.name.text);
-        if (at) at.last = n.pos;
-        else seen.set(n.name.text, { first: n.pos, last: n.pos });
-      }
+      if (ts.isPropertyAccessExpression(n)) note(n.name.text, n.pos);
+      if (ts.isIfStatement(n)) predicates(n.expression);
       ts.forEachChild(n, scan);
     };
     scan(fn);
@@ -355,6 +373,11 @@ function sharedFieldReads(
         const target = resolve(n);
         const key = target?.body && target.getSourceFile() !== sf ? keep(returnedSharedPlace(target, shared)) : undefined;
         if (key && target) getters.set(target, key);
+      }
+      const predicate = ts.isCallExpression(n) ? asked.get(n) : undefined;
+      if (predicate && (counts.get(predicate.place.key.slice(predicate.place.key.lastIndexOf(':') + 1).replace(/^.*\./, '')) ?? 0) >= 2) {
+        const key = keep(predicate.place);
+        if (key) getters.set(predicate.target, key);
       }
       ts.forEachChild(n, visit);
     };
