@@ -765,34 +765,32 @@ export function conditionInQuery(
       if (source) condition(source);
     } else ts.forEachChild(n, deep);
   };
+  // the tables and columns another table of the write brings in (a join, `UPDATE … FROM`, `INSERT … SELECT … FROM`, `DELETE … USING`)
+  const joinWords = new Set<string>();
+  let joinNested = false;
+  const joined = (part: string): void => {
+    joinNested = true;
+    for (const w of part.split(/\W+/)) {
+      words.add(norm(w));
+      joinWords.add(norm(w));
+    }
+  };
   const sql = (text: string): void => {
     // a join in the write (`UPDATE bikes b JOIN fleet_managers m ON m.depot_id = b.depot_id AND
     // m.manager_cn = ? …`): another table's rows decide which rows are written, like a sub-query
     const join = /\bjoin\b([\s\S]*?)\bon\b([\s\S]*?)(?=\bset\b|\bwhere\b|$)/i.exec(text);
-    if (join) {
-      nested = true;
-      for (const w of `${join[1]} ${join[2]}`.split(/\W+/)) words.add(norm(w));
-    }
+    if (join) joined(`${join[1]} ${join[2]}`);
     // Postgres's join in a write (`UPDATE inverters i SET … FROM site_operators o WHERE o.site_id = i.site_id
     // AND o.operator_cn = $3 …`): the same
     const from = /\bupdate\b[\s\S]*?\bset\b[\s\S]*?\bfrom\b([\s\S]*?)(?=\bwhere\b|$)/i.exec(text);
-    if (from) {
-      nested = true;
-      for (const w of from[1].split(/\W+/)) words.add(norm(w));
-    }
+    if (from) joined(from[1]);
     // … and in an insert of what a select finds (`INSERT INTO deck_assignments (…) SELECT p.lane_code, $3 FROM
     // lane_permits p WHERE p.operator_id = $1 AND p.revoked_at IS NULL`): no row is written unless the other table has one
     const selected = /^[\s`'"]*insert\b[^(]*?\binto\b[\s\S]*?\bselect\b[\s\S]*?\bfrom\b([\s\S]*?)(?=\bwhere\b|$)/i.exec(text);
-    if (selected) {
-      nested = true;
-      for (const w of selected[1].split(/\W+/)) words.add(norm(w));
-    }
+    if (selected) joined(selected[1]);
     // … and in a delete (`DELETE FROM runner_grants g USING pool_members m WHERE … AND m.role = 'admin'`)
     const using = /\bdelete\s+from\b[\s\S]*?\busing\b([\s\S]*?)(?=\bwhere\b|$)/i.exec(text);
-    if (using) {
-      nested = true;
-      for (const w of using[1].split(/\W+/)) words.add(norm(w));
-    }
+    if (using) joined(using[1]);
     // a write inside a common table expression (`WITH debited AS (UPDATE wallets SET … WHERE id = ? AND balance >= ?
     // RETURNING id) INSERT … SELECT … FROM debited`): its own WHERE filters the rows written
     const cte = writingCte(text);
@@ -895,7 +893,11 @@ export function conditionInQuery(
       n = next;
     }
   }
-  if (askedElsewhere) return nested;
+  // (a decision another service made is asked again by a join only when the joined table is about what it was asked:
+  // `JOIN technician_ratings r ON r.license_no = ? AND r.airframe_model = …` after `isCertified(licenseNo, airframeModel)`;
+  // a join that only finds the rows to write, `JOIN work_orders w ON w.drone_id = d.id`, asks nothing)
+  if (askedElsewhere) return nested || (joinNested && [...askedWords(check.call, norm)].some((w) => joinWords.has(w)));
+  nested ||= joinNested;
   if (conditional) return true;
   if (check.fields.length === 0) {
     // the filter scopes by what the decision was asked about (`acl.can(user, id)` → `where: { id, ownerId: user }`)
@@ -977,6 +979,27 @@ function chainArguments(call: ts.CallExpression): ts.Expression[] {
     } else if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) n = n.expression;
     else return out;
   }
+}
+
+/** The names a decision's call asks with, normalised: its method, the leaves of its arguments, the words of its literals (not the generic `id`). */
+function askedWords(call: ts.CallExpression, norm: (w: string) => string): Set<string> {
+  const out = new Set<string>();
+  const add = (w: string): void => {
+    const n = norm(w);
+    if (n.length > 2 && n !== 'this') out.add(n);
+  };
+  const callee = skipOuter(call.expression);
+  if (ts.isPropertyAccessExpression(callee)) add(callee.name.text);
+  else if (ts.isIdentifier(callee)) add(callee.text);
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n)) return;
+    if (ts.isPropertyAccessExpression(n)) add(n.name.text);
+    else if (ts.isIdentifier(n) && !(n.parent && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)) add(n.text);
+    else if (ts.isStringLiteralLike(n)) for (const w of n.text.split(/\W+/)) add(w);
+    ts.forEachChild(n, visit);
+  };
+  for (const a of call.arguments) visit(a);
+  return out;
 }
 
 /** The values a filter object asks for, nested filters (`where`) too: `{ _id: id, growers: cn }` → `id`, `cn`. */
