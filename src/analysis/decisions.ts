@@ -554,8 +554,14 @@ export class Decisions {
       if (ts.isCallExpression(n)) picked ||= chosen(n, 0);
       ts.forEachChild(n, visit);
     };
-    // (the arguments anywhere along the chain: `db('orders').where({ id, depot_id }).first()`)
-    visit(call);
+    // (the arguments anywhere along the chain: `db('orders').where({ id, depot_id }).first()`; the object a method is
+    // called on is what is asked, not a value that scopes the lookup: `ctx.results.official(args.marketId)` with the
+    // results client the GraphQL context holds)
+    for (let c: ts.Expression | undefined = call; c && ts.isCallExpression(c);) {
+      c.arguments.forEach(visit);
+      const callee = skipOuter(c.expression);
+      c = ts.isPropertyAccessExpression(callee) ? skipOuter(callee.expression) : ts.isCallExpression(callee) ? callee : undefined;
+    }
     return scoped && (picked || !pickedToo);
   }
 
