@@ -260,6 +260,11 @@ describe('the files of an application: where requests or jobs arrive, and what t
     ["import { createContainer } from 'awilix';", true],
     ["import { container } from 'tsyringe';", true],
     ['https.createServer(options, handler).listen(8443);', true],
+    ['const server = http2.createSecureServer(options, onRequest);', true],
+    // an event hub's listener and a documentation example start nothing; `app.listen` comes with a framework's import
+    ["const stop = Hub.listen('datastore', onEvent);", false],
+    [' * app.prepare().then(() => {\n *   createServer(httpsOptions, (req, res) => handle(req, res)).listen(3000);', false],
+    ['app.listen(8080);', false],
     // a client of TLS or HTTPS imports them too; a module named in a string is not imported
     ["import * as tls from 'tls';", false],
     ["import https from 'node:https';", false],

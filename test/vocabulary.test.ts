@@ -189,6 +189,7 @@ describe('frameworks and DI', () => {
     ['const listening = server.listening', false],
     ['NestFactory.createMicroservice', false],
   ])('startsServer(%s) → %s', (t, want) => expect(v.startsServer(t)).toBe(want));
+  it('names the server-making calls among the server-start calls', () => expect(v.SERVER_CREATE_CALLS).toEqual(['createServer', 'createSecureServer', 'createHTTPServer']));
   const web = new RegExp(v.webModulePattern());
   it.each([...v.WEB_MODULES.map((m) => (m.subpaths && m.name.startsWith('@') ? `${m.name}/core` : m.name)), 'hono/cors', 'node:https'])(
     'the web-module text test matches %s',

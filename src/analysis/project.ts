@@ -22,7 +22,7 @@ import { findSinks, type Sink } from './sinks';
 import { TlsServers } from './tls-servers';
 import { API_LAYER_PROPERTIES, GRAPHQL_MODULES } from './vocabulary/api-layers';
 import { DI_MODULES } from './vocabulary/di';
-import { startsServer, webModulePattern } from './vocabulary/frameworks';
+import { SERVER_CREATE_CALLS, webModulePattern } from './vocabulary/frameworks';
 import { TRUST_SIGNALS, mayNameCertHeader, mayReadHeader } from './vocabulary/identity-sources';
 import { alternation, textPattern } from './vocabulary/patterns';
 import { JOB_QUEUE_LIBRARIES } from './vocabulary/deferral';
@@ -371,15 +371,19 @@ export function connectedFiles<T extends { imports: string[]; identity: boolean;
 /**
  * Where requests or jobs arrive, or an application is put together: a file that imports a web framework,
  * an API layer, a job-queue library or a DI container (an import, `from 'express'` or `require('bullmq')`,
- * not the name in a string), or starts a server (`https.createServer(…)`, `app.listen(…)`: a client of
- * `tls` or `https` imports them too). The modules are the vocabulary's; the import forms are syntax.
+ * not the name in a string), or makes a server (`https.createServer(…)`: a client of `tls` or `https`
+ * imports them too). The modules and calls are the vocabulary's; the import forms are syntax.
  */
 const SERVES_TEXT = new RegExp(
   String.raw`(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)(?:${webModulePattern((m) => m.framework !== 'node')}|${JOB_MODULE_SOURCE}|['"](?:${alternation([...GRAPHQL_MODULES, ...DI_MODULES])})['"])`,
 );
 export function servesSignal(text: string): boolean {
-  return SERVES_TEXT.test(text) || startsServer(text);
+  if (SERVES_TEXT.test(text)) return true;
+  // (in code, not in a comment's example: `createServer(httpsOptions, …)` in a provider's documentation)
+  for (const m of text.matchAll(SERVER_CREATE_TEXT)) if (!inCommentLine(text, m.index)) return true;
+  return false;
 }
+const SERVER_CREATE_TEXT = new RegExp(String.raw`\b(?:${alternation(SERVER_CREATE_CALLS)})\s*(?:<[^()]*>)?\s*\(`, 'g');
 
 /**
  * The files of the applications in a scan: each file where requests or jobs arrive (`servesSignal`) and

@@ -156,6 +156,12 @@ export function isNestGuardMethod(name: string): boolean {
  * `NestFactory.create(…)`, Apollo's `startStandaloneServer`, tRPC's `createHTTPServer`).
  */
 export const SERVER_START_CALLS: readonly string[] = ['listen', 'createServer', 'createSecureServer', 'serve', 'startStandaloneServer', 'createHTTPServer'];
+/**
+ * Of those, the ones that make a server, whatever imports the file has (`http.createServer(handler)`): `listen` and
+ * `serve` name an event hub's or a stream's methods too (`Hub.listen('auth', cb)`), and the servers that start with
+ * them come from a framework's import.
+ */
+export const SERVER_CREATE_CALLS: readonly string[] = SERVER_START_CALLS.filter((c) => /^create\w*Server$/.test(c));
 /** `NestFactory.create(…)`: the NestJS bootstrap. */
 export const NEST_BOOTSTRAP = 'NestFactory';
 
