@@ -1053,6 +1053,8 @@ export interface StaleOperation {
  * operation (else the first outbound request), and the first exposed write to each other store.
  */
 export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decisions): StaleOperation[] {
+  // (no branch of it or of its helpers refuses: no decision, whatever its tests read)
+  if (!decisions.mayDecide(fn)) return [];
   const checks = promoteBlocks(decisions.checksIn(fn), fn, decisions);
   if (!checks.some((c) => c.refusal)) return [];
   const byRead = new Map<ts.Node, Check[]>();

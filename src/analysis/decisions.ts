@@ -312,6 +312,62 @@ export class Decisions {
     return out;
   }
 
+  private readonly mayDecideFollowing = new WeakMap<ts.Node, boolean>();
+  private readonly mayDecideHere = new WeakMap<ts.Node, boolean>();
+  /**
+   * Whether `checksIn` can find a decision in the function (a check that refuses): the same walk without
+   * the reads behind the tests, which cost the most and decide nothing when no branch refuses. False means
+   * surely none; true, perhaps (`checksIn` answers). Helpers are followed as `checksIn` follows them.
+   */
+  mayDecide(fn: ts.FunctionLikeDeclaration, depth = 0): boolean {
+    const cache = depth < 2 ? this.mayDecideFollowing : this.mayDecideHere;
+    const known = cache.get(fn);
+    if (known !== undefined) return known;
+    cache.set(fn, false);
+    const helperDecides = (expr: ts.Expression): boolean => {
+      let e = skipOuter(expr);
+      if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+      if (!ts.isCallExpression(e)) return false;
+      const inner = this.resolve(e);
+      if (inner && this.mayDecide(inner, depth + 1)) return true;
+      // (`assertionOnRead`: a helper that throws an authorization error itself, or one named for one)
+      const refusal = inner ? (this.thrownRefusal(inner) ?? this.hidesFromCaller(inner, e)) : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth');
+      return Boolean(refusal);
+    };
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || (n !== fn && isFunctionLike(n) && !isCallbackArgument(n) && !isHandedByName(n))) return;
+      if (ts.isIfStatement(n)) {
+        const decides = (r: ReturnType<typeof refusalOf>): boolean => r?.decides === true;
+        const after = !n.elseStatement ? statementAfter(n) : undefined;
+        const last = lastStatement(n.thenStatement);
+        found =
+          decides(refusalOf(n.thenStatement)) ||
+          decides(n.elseStatement ? refusalOf(n.elseStatement) : undefined) ||
+          decides(refusalOf(n.thenStatement, this.errorStatus)) ||
+          decides(n.elseStatement ? refusalOf(n.elseStatement, this.errorStatus) : undefined) ||
+          (after !== undefined && last !== undefined && stopsAt(last) && decides(refusalOf(after, this.errorStatus))) ||
+          decides(this.returnedStatusRefusal(n.thenStatement, fn)) ||
+          decides(leavesJob(n));
+      } else if (ts.isSwitchStatement(n)) {
+        found = n.caseBlock.clauses.some((c) => c.statements.length > 0 && refusalOf(ts.factory.createBlock([...c.statements]), this.errorStatus)?.decides === true);
+      } else if (depth < 2 && ts.isExpressionStatement(n)) {
+        const root = chainRoot(n.expression);
+        found = helperDecides(n.expression) || (root !== undefined && helperDecides(root));
+      } else if (depth < 2 && ts.isReturnStatement(n) && n.expression) {
+        const e = skipOuter(n.expression);
+        const root = chainRoot(ts.isAwaitExpression(e) ? e.expression : e);
+        found = root !== undefined && helperDecides(root);
+      } else if (depth < 2 && ts.isVariableStatement(n)) {
+        found = n.declarationList.declarations.some((d) => d.initializer !== undefined && helperDecides(d.initializer));
+      }
+      if (!found) ts.forEachChild(n, visit);
+    };
+    if (fn.body) visit(fn.body);
+    cache.set(fn, found);
+    return found;
+  }
+
   /**
    * Whether a function throws an error class of the app declared in another module that answers
    * 401/403 (`throw new PayoutPolicyError(…)` with `status = 403` in `errors.ts`): its refusals are
