@@ -203,7 +203,11 @@ export async function run(options: RunOptions): Promise<RunResult> {
   // A handler that reads request input may be judged by middleware in another file, so it asks too.
   const givenIdentity = (): boolean => [...seen.values()].some((f) => f.identity || f.window || (f.web && f.input));
   if (wantsProject && (options.context ?? true) && discovery.explicitFilesOnly && givenIdentity()) {
-    const context = await discoverFiles(['.'], { cwd: root, ignore, gitignore: options.gitignore, allowNoMatch: true });
+    // (the project of the given files: `--root`, or the folder the scan runs in when they are in it; files given from
+    // elsewhere bring their own repository, not the unrelated code around the folder the scan was started in)
+    const inside = discovery.files.every((f) => f.startsWith(root + path.sep));
+    const contextRoot = options.root !== undefined || inside ? root : projectTop(discovery.files);
+    const context = await discoverFiles(['.'], { cwd: contextRoot, ignore, gitignore: options.gitignore, allowNoMatch: true });
     for (const file of context.files) {
       if (seen.has(file)) continue;
       const text = readSource(file, maxFileSize, []);
@@ -288,6 +292,18 @@ function workspaceTop(files: Iterable<string>): string {
     if (fs.existsSync(path.join(dir, '.git'))) return dir;
     if (path.dirname(dir) === dir) return base;
   }
+}
+
+/**
+ * The project files given from another folder belong to: their repository (the nearest `.git` above them), else
+ * the highest folder above them with a `package.json` (a workspace's root holds its packages), else their folder.
+ */
+function projectTop(files: readonly string[]): string {
+  const top = workspaceTop(files);
+  if (fs.existsSync(path.join(top, '.git'))) return top;
+  let found = top;
+  for (let dir = top; path.dirname(dir) !== dir; dir = path.dirname(dir)) if (fs.existsSync(path.join(dir, 'package.json'))) found = dir;
+  return found;
 }
 
 /** The deepest folder holding both. */

@@ -228,6 +228,17 @@ describe('the workspace is found from the scanned files, not from where the scan
   const lines = (findings: { ruleId: string; location: { file: string; line: number } }[], base: string): string[] =>
     findings.filter((f) => f.ruleId === 'identity-from-request-params').map((f) => `${path.relative(base, f.location.file)}:${f.location.line}`);
 
+  it('reads a given file of another folder with its own repository as context, not the folder the scan runs in', async () => {
+    const dir = tempProject(monorepo(fromCert));
+    const given = path.join(dir, 'apps/api/src/server.ts');
+    // (where the scan runs, an unrelated project whose own certificate reader would stand in for the workspace package)
+    const unrelated = tempProject({ 'packages/identity/package.json': '{ "name": "@portals/identity", "main": "src/index.ts" }', 'packages/identity/src/index.ts': fromHeader });
+    const fromRepo = await run({ targets: ['apps/api/src/server.ts'], cwd: dir });
+    const fromElsewhere = await run({ targets: [given], cwd: unrelated });
+    expect(lines(fromRepo.findings, dir)).toEqual(['apps/api/src/server.ts:13']);
+    expect(lines(fromElsewhere.findings, dir)).toEqual(lines(fromRepo.findings, dir));
+  });
+
   it('gives the same findings run from inside the repository and from an unrelated folder', async () => {
     const dir = tempProject(monorepo(fromCert));
     const inside = await run({ targets: ['.'], cwd: dir });
