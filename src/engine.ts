@@ -205,7 +205,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   if (wantsProject && (options.context ?? true) && discovery.explicitFilesOnly && givenIdentity()) {
     // (the project of the given files: `--root`, or the folder the scan runs in when they are in it; files given from
     // elsewhere bring their own repository, not the unrelated code around the folder the scan was started in)
-    const inside = discovery.files.every((f) => f.startsWith(root + path.sep));
+    const inside = discovery.files.every((f) => f.startsWith(root.endsWith(path.sep) ? root : root + path.sep));
     const contextRoot = options.root !== undefined || inside ? root : projectTop(discovery.files);
     const context = await discoverFiles(['.'], { cwd: contextRoot, ignore, gitignore: options.gitignore, allowNoMatch: true });
     for (const file of context.files) {

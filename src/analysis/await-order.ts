@@ -1754,11 +1754,6 @@ function optimisticLock(op: Operation): boolean {
 }
 
 /**
- * The write names a table the decision never read, with no join or sub-query to bring the decision's
- * table in: a field of the same name there (`tour_assignments.role` after `operator_staff.role`) is
- * not the decision's condition.
- */
-/**
  * A store's condition on the write that binds the caller or the value the decision asked about or compared with
  * (`contains(authorised, :cn)` with `':cn': op.cn`, `lockedBy = :r` with `':r': robotId` after `holder !== robotId`):
  * it re-checks the decision as the store writes. (A value only the update expression stores, `:from`, binds nothing.)
@@ -1778,6 +1773,11 @@ function conditionBindsDecision(options: ts.ObjectLiteralExpression, check: Pick
   );
 }
 
+/**
+ * The write names a table the decision never read, with no join or sub-query to bring the decision's
+ * table in: a field of the same name there (`tour_assignments.role` after `operator_staff.role`) is
+ * not the decision's condition.
+ */
 function otherTable(op: Operation, check: Check, decisions: Decisions): boolean {
   if (!ts.isCallExpression(op.node) || check.fields.length === 0) return false;
   // (a version the store compares, or a script it runs, is the atomic form whatever the table; a condition it checks
