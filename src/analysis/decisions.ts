@@ -331,8 +331,7 @@ export class Decisions {
       const inner = this.resolve(e);
       if (inner && this.mayDecide(inner, depth + 1)) return true;
       // (`assertionOnRead`: a helper that throws an authorization error itself, or one named for one)
-      const refusal = inner ? (this.thrownRefusal(inner) ?? this.hidesFromCaller(inner, e)) : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth');
-      return Boolean(refusal);
+      return this.assertedRefusal(e, inner) !== undefined;
     };
     let found = false;
     const visit = (n: ts.Node): void => {
@@ -688,16 +687,18 @@ export class Decisions {
    * a check that throws an authorization error, given what an awaited read returned — its decision
    * rests on that read although the check itself reads nothing.
    */
+  /** The refusal a call asserts: what its helper throws or hides from the caller, or the authorization error its name says. */
+  private assertedRefusal(call: ts.CallExpression, helper: ts.FunctionLikeDeclaration | undefined): RefusalKind | undefined {
+    if (helper) return this.thrownRefusal(helper) ?? this.hidesFromCaller(helper, call);
+    return chainNames(call.expression).some((n) => namedRefusal(n) === 'auth') ? 'auth' : undefined;
+  }
+
   private assertionOnRead(expr: ts.Expression, fn: ts.FunctionLikeDeclaration): Omit<Check, 'test'> | undefined {
     let e = skipOuter(expr);
     if (ts.isAwaitExpression(e)) e = skipOuter(e.expression);
     if (!ts.isCallExpression(e)) return undefined;
     const helper = this.resolve(e);
-    const refusal = helper
-      ? (this.thrownRefusal(helper) ?? this.hidesFromCaller(helper, e))
-      : chainNames(e.expression).some((n) => namedRefusal(n) === 'auth')
-        ? 'auth'
-        : undefined;
+    const refusal = this.assertedRefusal(e, helper);
     if (!refusal) return undefined;
     // a helper that does the work itself is an operation, not a decision
     if (helper && this.worksItself(helper)) return undefined;

@@ -297,6 +297,11 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
   return fns.flatMap((fn) => staleSharedIdentity(fn, places, shared, getterKey));
 }
 
+/** The field a place's key names, its last member: `field:…:ActorContext:staff` → `staff`. */
+function fieldOfKey(key: string): string {
+  return key.slice(key.lastIndexOf(':') + 1).replace(/^.*\./, '');
+}
+
 const FIELD_KINDS = new Set(['singleton-field', 'instance-field', 'module-object']);
 /** Places another module keeps that a function there can set per request. */
 const PER_REQUEST_KINDS = new Set(['module-variable', 'module-object', 'singleton-field', 'instance-field']);
@@ -339,7 +344,7 @@ function sharedFieldReads(
         const place = target?.body && target.getSourceFile() !== sf ? testedSharedPlace(target, shared) : undefined;
         if (target && place && 'key' in place) {
           asked.set(cond, { target, place });
-          note(place.key.slice(place.key.lastIndexOf(':') + 1).replace(/^.*\./, ''), cond.pos);
+          note(fieldOfKey(place.key), cond.pos);
         }
       }
       ts.forEachChild(cond, predicates);
@@ -375,7 +380,7 @@ function sharedFieldReads(
         if (key && target) getters.set(target, key);
       }
       const predicate = ts.isCallExpression(n) ? asked.get(n) : undefined;
-      if (predicate && (counts.get(predicate.place.key.slice(predicate.place.key.lastIndexOf(':') + 1).replace(/^.*\./, '')) ?? 0) >= 2) {
+      if (predicate && (counts.get(fieldOfKey(predicate.place.key)) ?? 0) >= 2) {
         const key = keep(predicate.place);
         if (key) getters.set(predicate.target, key);
       }
@@ -418,7 +423,7 @@ function setFromOutside(key: string, modules: Modules): boolean {
  * itself — from what the request gave it (its parameters and the locals made from them).
  */
 function writtenByAuthentication(key: string, src: ts.SourceFile, shared: SharedState): ts.Node | undefined {
-  const field = key.slice(key.lastIndexOf(':') + 1).replace(/^.*\./, '');
+  const field = fieldOfKey(key);
   let found: ts.Node | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
