@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { enclosingFunction } from './dominance';
 import { startsSubquery } from './expressions';
 import type { CallFact } from './facts/types';
 import { calleeChain, calleeName, skipOuter } from './facts/walk';
@@ -94,10 +95,11 @@ export function sinkCallNames(extra: readonly string[]): string[] {
 /** The sinks of a project, each call chain once. */
 export function findSinks(project: Project, configured: readonly string[]): Sink[] {
   const out = new Map<Sink['node'], Sink>();
-  const add = (sink: Sink | undefined): void => {
+  const add = (sink: Sink | undefined, lifted = false): void => {
     if (!sink) return;
     // a function of the project (`repo.remove(id)` from `./db/devices-repo`) is followed into, not taken as the sink
-    if (sink.kind !== 'configured' && sink.kind !== 'file' && ts.isCallExpression(sink.node) && ownFunction(sink.node, project)) return;
+    // (unless the access is made at that call, by what it hands a helper that passes it on whole)
+    if (!lifted && sink.kind !== 'configured' && sink.kind !== 'file' && ts.isCallExpression(sink.node) && ownFunction(sink.node, project)) return;
     const known = out.get(sink.node);
     if (!known) out.set(sink.node, sink);
     else {
@@ -107,14 +109,25 @@ export function findSinks(project: Project, configured: readonly string[]): Sink
       known.readOnly &&= sink.readOnly;
     }
   };
-  for (const name of RECORD_METHOD_NAMES) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(databaseSink(call, name, project));
+  // an access whose target a helper of the app is handed whole is made at each of the helper's call sites
+  const addAt = (call: ts.CallExpression, target: number, make: Make): void => {
+    // (a call of the project's own function is no access to lift: its body holds the access)
+    const lifted = target < 0 || ownFunction(outermost(call), project) ? undefined : liftedSinks(call.arguments, target, call, make, project, 0);
+    if (lifted) for (const sink of lifted) add(sink, true);
+    else add(make(call.arguments));
+  };
+  for (const name of RECORD_METHOD_NAMES)
+    for (const call of project.callsNamed(name))
+      if (ts.isCallExpression(call)) addAt(call, databaseTarget(call, name, project), (given, at) => databaseSink(call, name, project, given, at));
   for (const name of QUERY_FILTER_CALLS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(builderSink(call));
   for (const name of [...CREATE_METHOD_NAMES, ...INSERT_VALUES_CALLS])
     for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(createSink(call, name, project));
-  for (const name of SQL_CONNECTION_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(sqlSink(call, project));
+  for (const name of SQL_CONNECTION_METHODS)
+    for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) addAt(call, 0, (given, at) => sqlSink(call, project, given, at));
   for (const tagged of taggedSqlRuns(project)) add(taggedSqlSink(tagged, project));
   for (const name of SQL_STATEMENT_METHODS) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(statementSink(call, project));
-  for (const name of SERVICE_CALL_NAMES) for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) add(serviceSink(call, project));
+  for (const name of SERVICE_CALL_NAMES)
+    for (const call of project.callsNamed(name)) if (ts.isCallExpression(call)) addAt(call, 0, (given, at) => serviceSink(call, project, given, at));
   // `res.sendFile(p)`, `res.download(p)`; koa-send's `send(ctx, path)` only as the imported function
   for (const send of FILE_SENDS) {
     for (const call of project.callsNamed(send.name)) {
@@ -158,6 +171,65 @@ export function findSinks(project: Project, configured: readonly string[]): Sink
   return [...out.values()].sort((a, b) => a.node.getSourceFile().fileName.localeCompare(b.node.getSourceFile().fileName) || a.node.pos - b.node.pos);
 }
 
+/** Makes the sink of an access from the arguments it is given, at a call site of a helper that hands them on (`at`) or at itself. */
+type Make = (given: readonly ts.Expression[], at?: ts.CallExpression) => Sink | undefined;
+
+/**
+ * A helper of the app that is handed the whole description of what an access targets and passes it on
+ * (`getJson(url)` around `request(url)`, `one(sql, values)` around `pool.query(sql, values)`,
+ * `findOne(filter)` around `model.findOne(filter)`) leaves the target to its callers: the URL, the SQL,
+ * the filter and whether the identity scopes them are written at each call site. So the access is made
+ * there, once per call site, from what that site hands in (the target at `target` and every other
+ * parameter passed on); through helpers that pass the description on in turn, at the site that builds
+ * it. A helper handed only a value the target holds (`byId(id)` around `findByPk(id)`) chooses the
+ * target itself and stays the access. Undefined when the target is not a parameter, or its function is
+ * a request's entry or has no call site in sight: then the access stands where it is.
+ */
+function liftedSinks(args: readonly ts.Expression[], target: number, site: ts.CallExpression, make: Make, project: Project, depth: number): Sink[] | undefined {
+  if (depth > 3 || !args[target]) return undefined;
+  const fn = enclosingFunction(site);
+  if (!fn || project.handlers.isEntry(fn)) return undefined;
+  const positions = args.map((a) => parameterIndex(a, fn));
+  if (positions[target] < 0) return undefined;
+  const callers = project.values.callersOf(fn);
+  if (callers.length === 0) return undefined;
+  const out: Sink[] = [];
+  for (const caller of callers) {
+    const handed = positions.map((p) => (p >= 0 ? caller.arguments[p] : undefined));
+    // (a caller that spreads its arguments, or leaves one out, hands in nothing that can be read)
+    if (handed.some((a, i) => positions[i] >= 0 && (a === undefined || ts.isSpreadElement(a)))) continue;
+    const given = args.map((a, i) => handed[i] ?? a);
+    const further = liftedSinks(given, target, caller, make, project, depth + 1);
+    if (further) out.push(...further);
+    else {
+      const sink = make(given, caller);
+      if (sink) out.push({ ...sink, label: `${label(caller)} → ${sink.label}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a record method is handed the description of its target: the filter (`findOne(filter)`,
+ * after an entity manager's entity); -1 for a method by id or a save, whose argument is a value of
+ * the target, not its description.
+ */
+function databaseTarget(call: ts.CallExpression, name: string, project: Project): number {
+  const method = recordMethodOf(name);
+  if (method?.byId || name === 'save') return -1;
+  const first = call.arguments.length > 1 && namesEntity(call.arguments[0], project) ? 1 : 0;
+  // Sequelize `update(values, { where })`: the values are written, the options choose
+  const options = call.arguments[first + 1] && objectOf(call.arguments[first + 1], project);
+  return name === 'update' && options && has(options, 'where') ? first + 1 : first;
+}
+
+/** The position of the parameter of `fn` an argument is, whole; -1 when it is anything else. */
+function parameterIndex(arg: ts.Expression, fn: ts.SignatureDeclaration): number {
+  const e = skipOuter(arg);
+  if (!ts.isIdentifier(e)) return -1;
+  return fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === e.text && !p.dotDotDotToken);
+}
+
 function simple(call: ts.CallExpression, kind: Sink['kind'], selectors: ts.Node[]): Sink {
   return { node: call, label: label(call), kind, selectors, scope: [...call.arguments], readOnly: kind === 'file' };
 }
@@ -175,7 +247,7 @@ function ownFunction(call: ts.CallExpression, project: Project): boolean {
   return false;
 }
 
-function databaseSink(call: ts.CallExpression, name: string, project: Project): Sink | undefined {
+function databaseSink(call: ts.CallExpression, name: string, project: Project, given: readonly ts.Expression[] = call.arguments, at?: ts.CallExpression): Sink | undefined {
   const callee = skipOuter(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const receiver = skipOuter(callee.expression);
@@ -183,9 +255,9 @@ function databaseSink(call: ts.CallExpression, name: string, project: Project): 
   const method = recordMethodOf(name);
   // an entity manager names the entity first: `em.findOne(Shipment, { id })`, `manager.update(Invoice, criteria, data)`
   // (so a method plain collections share is its, whatever the receiver is called: `em.find(Sample, { … })`)
-  const entityFirst = call.arguments.length > 1 && namesEntity(call.arguments[0], project);
+  const entityFirst = given.length > 1 && namesEntity(given[0], project);
   if (method?.ambiguous && !entityFirst && !looksLikeDatabase(receiver, project)) return undefined;
-  const args = entityFirst ? call.arguments.slice(1) : call.arguments;
+  const args = entityFirst ? given.slice(1) : given;
   const first = args[0];
   if (!first) return undefined;
   if (isFunctionLike(skipOuter(first))) return undefined; // `list.find((x) => …)`
@@ -201,7 +273,7 @@ function databaseSink(call: ts.CallExpression, name: string, project: Project): 
   const chainTop = outermost(call);
   // identity in the saved entity records who wrote it; it does not choose which record is written
   const scope = name === 'save' ? [] : [...selectors, ...receiverArgs(receiver), ...chainArgs(chainTop, call)];
-  return { node: chainTop, label: label(call), kind: 'database', selectors, scope, readOnly: method?.access === 'read' };
+  return { node: at ?? chainTop, label: label(call), kind: 'database', selectors, scope, readOnly: method?.access === 'read' };
 }
 
 /** Calls that give the values of a record a query builder inserts: Drizzle's and Kysely's `db.insert(t).values(obj)`. */
@@ -344,20 +416,20 @@ function builderSink(call: ts.CallExpression): Sink | undefined {
   return { node: top, label: label(call), kind: 'database', selectors, scope, readOnly };
 }
 
-function sqlSink(call: ts.CallExpression, project: Project): Sink | undefined {
+function sqlSink(call: ts.CallExpression, project: Project, given: readonly ts.Expression[] = call.arguments, at?: ts.CallExpression): Sink | undefined {
   const callee = skipOuter(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   if (isRequestLike(callee.expression) || notADatabase(skipOuter(callee.expression), project)) return undefined;
-  const first = call.arguments[0];
+  const first = given[0];
   if (!first || !looksLikeSql(first, project)) return undefined;
   const config = objectOf(first, project);
   const text = config ? SQL_CONFIG_KEYS.map((k) => member(config, k)).find((v) => v !== undefined) : first;
-  const values = config ? [member(config, 'values')].filter((v): v is ts.Expression => v !== undefined) : call.arguments.slice(1);
+  const values = config ? [member(config, 'values')].filter((v): v is ts.Expression => v !== undefined) : given.slice(1);
   const split = text && splitSql(text, values, (e) => project.modules.valueOf(e));
   // the values bound after WHERE choose the rows; those in SET or VALUES are only written
-  const selectors = split ? split.selectors : [...call.arguments];
+  const selectors = split ? split.selectors : [...given];
   return {
-    node: outermost(call),
+    node: at ?? outermost(call),
     label: label(call),
     kind: 'sql',
     selectors,
@@ -416,10 +488,10 @@ function statementSink(call: ts.CallExpression, project: Project): Sink | undefi
 }
 
 /** `fetch(url)`, `axios.get(url)`, `got(url)`, `this.httpService.get(url)` (NestJS), an axios instance. */
-function serviceSink(call: ts.CallExpression, project: Project): Sink | undefined {
+function serviceSink(call: ts.CallExpression, project: Project, given: readonly ts.Expression[] = call.arguments, at?: ts.CallExpression): Sink | undefined {
   const callee = skipOuter(call.expression);
   const chain = calleeChain(callee);
-  if (!chain || !call.arguments[0]) return undefined;
+  if (!chain || !given[0]) return undefined;
   const root = chain[0];
   const file = call.getSourceFile().fileName;
   const module = root.startsWith('require:') ? root.slice(8) : project.facts.get(file)?.bindings.get(root)?.module;
@@ -441,19 +513,19 @@ function serviceSink(call: ts.CallExpression, project: Project): Sink | undefine
     }
   }
   if (!client) return undefined;
-  const selectors: ts.Node[] = [call.arguments[0]];
-  const config = objectOf(call.arguments[0], project);
+  const selectors: ts.Node[] = [given[0]];
+  const config = objectOf(given[0], project);
   if (config) selectors.splice(0, 1, ...HTTP_TARGET_OPTIONS.map((k) => member(config, k)).filter((x): x is ts.Expression => x !== undefined));
   // the identity scopes the call in the URL or its query; in the body it is only data, and in a
   // header (`x-requested-by: email`) it says who asks, not which record the call names
   const scope: ts.Node[] = [...selectors];
-  for (const a of call.arguments.slice(1)) {
+  for (const a of given.slice(1)) {
     const options = objectOf(a, project);
     if (options) scope.push(...HTTP_SCOPE_OPTIONS.map((k) => member(options, k)).filter((x): x is ts.Expression => x !== undefined));
   }
   // `fetch(url)`, `got(url)`, `axios(url)` without a method, and `.get`/`.head`, only read
-  const method = chain.length > 1 ? chain[chain.length - 1] : methodOption(call.arguments[1] ?? call.arguments[0], project);
-  return { node: outermost(call), label: label(call), kind: 'service', selectors, scope, readOnly: isReadOnlyHttpMethod(method) };
+  const method = chain.length > 1 ? chain[chain.length - 1] : methodOption(given[1] ?? given[0], project);
+  return { node: at ?? outermost(call), label: label(call), kind: 'service', selectors, scope, readOnly: isReadOnlyHttpMethod(method) };
 }
 
 /** The receiver is declared with a type of an HTTP client module (`billing: AxiosInstance`, `http: Got`). */
