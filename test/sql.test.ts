@@ -39,6 +39,9 @@ describe('raw SQL: an INSERT splits by column, references to other rows choosing
     ["q('INSERT INTO t (tripId, note) VALUES (?, lower(?))', [trip, note])", ['trip'], ['note']],
     ["q('INSERT INTO t (id, body) VALUES ($1, $2)', [id, body])", [], ['id', 'body']],
     ['q(\'INSERT INTO "t" ("matter_id", "mins") VALUES ($2, $1)\', [mins, matter])', ['matter'], ['mins']],
+    // the list of an INSERT … SELECT, up to its FROM
+    ["q('INSERT INTO r (container_id, at, temp) SELECT $1, x.at, $2 FROM jsonb_to_recordset($3) AS x(at timestamptz) ON CONFLICT DO NOTHING', [c, t, rows])", ['c'], ['t']],
+    ["q('INSERT INTO r (trip_id, note) SELECT $1, $2', [trip, note])", ['trip'], ['note']],
   ])('%s', (call, selectors, written) => {
     expect(split(call)).toEqual({ selectors, written });
   });

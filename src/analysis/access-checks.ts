@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { isEqualityOperator } from './expressions';
-import { calleeChain, skipOuter } from './facts/walk';
+import { calleeChain, calleeName, skipOuter } from './facts/walk';
 import { enclosingFunction, rejects, type CheckSpec } from './dominance';
 import { collectNames, references } from './guards';
 import type { Fn } from './handlers';
@@ -10,6 +10,7 @@ import { isValueExpression, type RequestRead } from './request-values';
 import { isRequestLike } from './identity';
 import type { Sink } from './sinks';
 import { isCollectionTest } from './vocabulary/authorization';
+import { OBSERVABLE_AWAITERS } from './vocabulary/deferral';
 import { isThrowingCheck } from './vocabulary/refusals';
 import { isIdLikeName, isPathInputDecorator } from './vocabulary/requests';
 
@@ -312,6 +313,8 @@ export class AccessChecks {
     for (;;) {
       const q = n.parent;
       if (q && (ts.isAwaitExpression(q) || ts.isParenthesizedExpression(q) || ts.isAsExpression(q) || ts.isNonNullExpression(q))) n = q;
+      // an Observable's answer awaited as a promise: `await firstValueFrom(this.http.get(…))`
+      else if (q && ts.isCallExpression(q) && q.arguments[0] === n && OBSERVABLE_AWAITERS.includes(calleeName(q) ?? '')) n = q;
       // the rest of a builder chain the access starts (`….where('id', '=', id).executeTakeFirst()`)
       else if (q && ts.isPropertyAccessExpression(q) && q.expression === n && q.parent && ts.isCallExpression(q.parent) && q.parent.expression === q) n = q.parent;
       else break;

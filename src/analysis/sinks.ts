@@ -50,7 +50,9 @@ import {
   isReadOnlyHttpMethod,
 } from './vocabulary/http-clients';
 import { looksLikeSqlText, selectsOnlySql } from './vocabulary/sql';
+import { isIdLikeName } from './vocabulary/requests';
 import { addStoreSinks } from './store-sinks';
+import { jobQueues } from './job-queues';
 
 /**
  * A data access or sensitive operation that picks its target from its arguments: an ORM or
@@ -168,6 +170,28 @@ export function findSinks(project: Project, configured: readonly string[]): Sink
     }
   }
   addStoreSinks(project, out);
+  // a job added to a queue of the app is work its worker does on the records the job names: the
+  // job's data chooses them. Identity in a field of its own says who asked, as in a record created or
+  // a request's body, and scopes nothing; bound into the same key as the choice, it scopes
+  // (`holderKey: \`holder:${officer.employer}:${employeeNo}\``)
+  for (const queue of jobQueues(project)) {
+    for (const { call, payload } of queue.adds) {
+      // (its fields that name records, `{ orderId }`; the rest, and a body handed on whole, is data for the worker)
+      const job = objectOf(payload, project);
+      if (!job) continue;
+      const parts = job.properties.flatMap((p) => {
+        const key = p.name && propertyNameText(p.name);
+        if (key === undefined || !isIdLikeName(key)) return [];
+        return ts.isPropertyAssignment(p) ? [p.initializer] : ts.isShorthandPropertyAssignment(p) ? [p.name] : [];
+      });
+      if (parts.length === 0) continue;
+      const bound = parts.filter((e) => {
+        const v = skipOuter(e);
+        return ts.isTemplateExpression(v) || (ts.isBinaryExpression(v) && v.operatorToken.kind === ts.SyntaxKind.PlusToken) || ts.isArrayLiteralExpression(v);
+      });
+      add({ node: outermost(call), label: label(call), kind: 'service', selectors: parts, scope: bound, readOnly: false });
+    }
+  }
   return [...out.values()].sort((a, b) => a.node.getSourceFile().fileName.localeCompare(b.node.getSourceFile().fileName) || a.node.pos - b.node.pos);
 }
 

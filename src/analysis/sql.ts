@@ -43,14 +43,16 @@ export function splitSql(sql: ts.Expression, params: readonly ts.Expression[], r
 }
 
 /**
- * `INSERT INTO t (a, b_id) VALUES ($1, $2)`: the values put in columns that refer to other rows
+ * `INSERT INTO t (a, b_id) VALUES ($1, $2)` (or `SELECT $1, $2 FROM …`): the values put in columns that refer to other rows
  * (`patient_id`, `tripId`) choose the row the new one is attached to; the others are only data.
  * Without a column list, or a `VALUES` list to match it, no split.
  */
 function insertSplit(text: { text: string; placeholders: Placeholder[] }, bound: (ref: number | string) => ts.Node | undefined): SqlSplit | undefined {
   const blank = text.text.replace(/'(?:[^']|'')*'/g, (x) => ' '.repeat(x.length));
-  const head = /^\s*insert\s+(?:ignore\s+)?into\s+[\w."`[\]]+\s*\(([^)]*)\)\s*values\s*\(/i.exec(blank);
+  // (the values of the first row, or the list of an `INSERT … SELECT $1, $2, r.at FROM …`)
+  const head = /^\s*insert\s+(?:ignore\s+)?into\s+[\w."`[\]]+\s*\(([^)]*)\)\s*(?:values\s*\(|(select)\s)/i.exec(blank);
   if (!head) return undefined;
+  const selected = head[2] !== undefined;
   const columns = head[1].split(',').map((c) => c.trim().replace(/^["`[]|["`\]]$/g, ''));
   // the first row's values, split at the commas of its own level
   const start = head.index + head[0].length;
@@ -59,6 +61,7 @@ function insertSplit(text: { text: string; placeholders: Placeholder[] }, bound:
   let at = start;
   for (; at < blank.length; at++) {
     const ch = blank[at];
+    if (selected && depth === 0 && /^\s(?:from|where|on\s+conflict|returning|union)\b/i.test(blank.slice(at, at + 13))) break;
     if (ch === '(') depth++;
     else if (ch === ')') {
       if (depth === 0) break;
