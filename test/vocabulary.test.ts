@@ -345,6 +345,8 @@ describe('http clients', () => {
   it.each(cases(['get', 'post', 'request', 'fetch'], ['send', 'query']))('isHttpMethod(%s) → %s', (n, want) => expect(v.isHttpMethod(n)).toBe(want));
   it.each(cases(['get', 'GET', 'head'], ['post', 'DELETE']))('isReadOnlyHttpMethod(%s) → %s', (n, want) => expect(v.isReadOnlyHttpMethod(n)).toBe(want));
   it.each(cases(['httpService', 'HttpClient', 'api'], ['repo', 'db']))('isHttpClientField(%s) → %s', (n, want) => expect(v.isHttpClientField(n)).toBe(want));
+  it.each(cases(['create', 'extend'], ['post', 'defaults', 'json']))('isHttpClientFactory(%s) → %s', (n, want) => expect(v.isHttpClientFactory(n)).toBe(want));
+  it.each(cases(['json', 'text', 'buffer'], ['then', 'where', 'send', 'first']))('isHttpResponseReader(%s) → %s', (n, want) => expect(v.isHttpResponseReader(n)).toBe(want));
   it.each([
     ...v.NODE_HTTP_MODULES.flatMap((m) => v.NODE_REQUEST_FUNCTIONS.map((f) => [m, f, true] as const)),
     ['axios', 'request', false] as const,

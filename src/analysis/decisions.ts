@@ -24,7 +24,7 @@ import {
 } from './operations';
 import { isModuleLevel, type Place, type SharedState } from './shared-state';
 import { SIGNATURE_VERIFIERS } from './vocabulary/identity-sources';
-import { HTTP_CLIENT_FACTORY, isHttpClientModule } from './vocabulary/http-clients';
+import { isHttpClientFactory, isHttpClientModule } from './vocabulary/http-clients';
 import { collectionClassOf, EQUALITY_METHODS, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, STORE_MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import {
   CONCURRENCY_FIELDS,
@@ -286,7 +286,9 @@ export class Decisions {
             ...(behind.bound ? { bound: true as const } : {}),
           });
       } else if (ts.isExpressionStatement(n) && depth < 2) {
-        const helper = this.refusingHelper(n.expression, depth) ?? this.assertionOnRead(n.expression, fn);
+        // (also what it returns kept in a binding declared before: `let job; try { job = await ensureCanDeliver(…) } catch …`)
+        const made = assignedValue(n.expression);
+        const helper = this.refusingHelper(made, depth) ?? this.assertionOnRead(made, fn);
         if (helper) out.push({ ...helper, test: n });
         // `assertPrescriber(cn).then(() => …)`: a refusing helper at the root of a promise chain decides its `.then` steps
         const root = helper ? undefined : chainRoot(n.expression);
@@ -352,7 +354,7 @@ export class Decisions {
         found = n.caseBlock.clauses.some((c) => c.statements.length > 0 && refusalOf(ts.factory.createBlock([...c.statements]), this.errorStatus)?.decides === true);
       } else if (depth < 2 && ts.isExpressionStatement(n)) {
         const root = chainRoot(n.expression);
-        found = helperDecides(n.expression) || (root !== undefined && helperDecides(root));
+        found = helperDecides(assignedValue(n.expression)) || (root !== undefined && helperDecides(root));
       } else if (depth < 2 && ts.isReturnStatement(n) && n.expression) {
         const e = skipOuter(n.expression);
         const root = chainRoot(ts.isAwaitExpression(e) ? e.expression : e);
@@ -396,7 +398,7 @@ export class Decisions {
     const made = this.modules.valueOf(skipOuter(receiver));
     if (!made || !ts.isCallExpression(made)) return false;
     const chain = calleeChain(made.expression);
-    if (!chain || chain.at(-1) !== HTTP_CLIENT_FACTORY) return false;
+    if (!chain || !isHttpClientFactory(chain.at(-1) ?? '')) return false;
     if (chain[0].startsWith('require:')) return isHttpClientModule(chain[0].slice(8));
     let decl: ts.Node | undefined = this.modules.declarationOf(chain[0], made);
     while (decl && !ts.isImportDeclaration(decl)) decl = decl.parent;
@@ -1447,7 +1449,11 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
   }
   if (later.shared || decision.shared) return later.shared !== undefined && decision.shared !== undefined && placeKey(later.shared) === placeKey(decision.shared);
   const asked = readSubject(decision.call);
-  const reads = [...new Set([later.call, ...readsBehind(later, resolve), ...gatheredAlongside(later)])];
+  // (the decision's own answer tested again, `invoice.total > seat.limit` with `seat` read for the decision, is no new read,
+  // unless the later read refreshes it in place: `await lot.reload()`, `await em.refresh(batch)`)
+  const kept = keptIn(decision.call);
+  const refreshes = kept !== undefined && references(later.call, new Set([kept]));
+  const reads = [...new Set([later.call, ...readsBehind(later, resolve), ...gatheredAlongside(later).filter((c) => c !== decision.call || refreshes)])];
   if (reads.some((c) => readSubject(c) === asked)) return true;
   // the same table through the ORM and in SQL (`prisma.orgMember.findFirst(…)`, then in a transaction
   // `` tx.$queryRaw`SELECT role FROM org_members … FOR UPDATE` ``); a decision on what a helper of the app
@@ -3154,4 +3160,10 @@ function disjuncts(e: ts.Expression): ts.Expression[] {
   const x = skipOuter(e);
   if (ts.isBinaryExpression(x) && x.operatorToken.kind === SK.BarBarToken) return [...disjuncts(x.left), ...disjuncts(x.right)];
   return [x];
+}
+
+/** The value an assignment gives (`job = await ensureCanDeliver(…)` → the call), or the expression itself. */
+function assignedValue(expr: ts.Expression): ts.Expression {
+  const e = skipOuter(expr);
+  return ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken ? e.right : expr;
 }

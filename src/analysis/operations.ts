@@ -4,7 +4,7 @@ import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExp
 import { isPromiseStep, isQueueCall, jobQueueLibrary, PROMISE_GATHERERS } from './vocabulary/deferral';
 import { isBatchMaker, isBatchRun, storeFactory, storeMethod, storeType, type StoreClientSpec } from './vocabulary/stores';
 import { FS_MODULES } from './vocabulary/fs';
-import { isHttpClientModule, isNodeRequestFunction } from './vocabulary/http-clients';
+import { isHttpClientModule, isHttpResponseReader, isNodeRequestFunction } from './vocabulary/http-clients';
 import { flagSdk, isFlagClientType, isDirectFlagEvaluation, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from './vocabulary/flags';
 import { isRouteMethod } from './vocabulary/frameworks';
 import { ELEMENT_ADDERS, isConversion } from './vocabulary/values';
@@ -120,7 +120,15 @@ export function chainNames(expr: ts.Expression): string[] {
 /** The call a chain continues into: `where` in `knex('t').where(…)` continues into `.update(…)`; `.then` ends it. */
 function continues(call: ts.Node): boolean {
   const p = call.parent;
-  return p !== undefined && ts.isPropertyAccessExpression(p) && p.expression === call && !isPromiseStep(p.name.text) && ts.isCallExpression(p.parent);
+  // (a reader of the answer is no further step: `await exporter.post('jobs', { json }).json()` is the request)
+  return (
+    p !== undefined &&
+    ts.isPropertyAccessExpression(p) &&
+    p.expression === call &&
+    !isPromiseStep(p.name.text) &&
+    !isHttpResponseReader(p.name.text) &&
+    ts.isCallExpression(p.parent)
+  );
 }
 
 /** The call's promise is waited for (awaited, returned, chained, yielded, gathered) or dropped on purpose (`void`): a bare statement or a kept value is not. */
@@ -131,7 +139,7 @@ function awaitedOrReturned(call: ts.Node): boolean {
   if (!p) return false;
   // (`void redis.hset(…)`: a promise dropped on purpose, its I/O sent all the same)
   if (ts.isAwaitExpression(p) || ts.isYieldExpression(p) || ts.isReturnStatement(p) || ts.isArrowFunction(p) || ts.isVoidExpression(p)) return true;
-  if (ts.isPropertyAccessExpression(p) && isPromiseStep(p.name.text)) return true;
+  if (ts.isPropertyAccessExpression(p) && (isPromiseStep(p.name.text) || (isHttpResponseReader(p.name.text) && awaitedOrReturned(p.parent)))) return true;
   // (collected for a later wait: `pending.push(es.index(…))`, then `await Promise.allSettled(pending)`; an entity pushed onto a
   // list that is only handed back, `mappings.push(BillingMapping.create(…))`, is built in memory)
   if (ts.isCallExpression(p) && p.arguments.includes(n as ts.Expression)) {

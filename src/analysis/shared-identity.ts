@@ -109,6 +109,9 @@ export function sharedIdentityUses(project: Project): SharedIdentityUse[] {
  * Read on both sides of an `await`, or decided on before one, it may be another request's by then.
  * `assignments` are the file's assignments in source order (the walk's facts).
  */
+/** The shared places a function can fill from what its request gave it: fields, module state, members of the app or global object. */
+const PER_REQUEST_WRITE_KINDS: ReadonlySet<Place['kind']> = new Set(['singleton-field', 'instance-field', 'module-variable', 'module-object', 'app-locals', 'global']);
+
 export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assignments: Iterable<ts.Node>): SharedIdentityUse[] {
   const places = new Map<string, { place: Place; write: ts.Node }>();
   for (const n of assignments) {
@@ -119,7 +122,8 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
         const place = shared.placeOf(n.left);
         if (
           place?.shared &&
-          (place.kind === 'singleton-field' || place.kind === 'instance-field' || place.kind === 'module-variable' || place.kind === 'module-object') &&
+          // (or a member of the app, the server or the global object: `fastify.actingNurse = request.nurse` in a hook)
+          PER_REQUEST_WRITE_KINDS.has(place.kind) &&
           !places.has(place.key)
         )
           places.set(place.key, { place, write: n });

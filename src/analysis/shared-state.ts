@@ -189,6 +189,13 @@ export class SharedState {
       return { shared: true, kind: 'app-locals', key: `app:${path.join('.')}`, label: code(shown) };
     }
     if (decl && isModuleLevel(decl)) return this.modulePlace(decl, name, path, shown, contents);
+    // an object another module makes at its top and exports, brought in by name (`import { consoleContext } from
+    // './consoleSession'`; `consoleContext.operator = …`): that module's place, one per process
+    if (decl && (ts.isImportSpecifier(decl) || ts.isImportClause(decl)) && path.length > 0 && path[0] !== '[]') {
+      const value = this.modules.valueOf(root);
+      const home = value && ts.isObjectLiteralExpression(value) && ts.isVariableDeclaration(value.parent) && value.parent.initializer === value ? value.parent : undefined;
+      if (home && isModuleLevel(home)) return this.modulePlace(home, name, path, shown, contents);
+    }
     // a member of the app or server object taken out by name: `const { redis } = fastify` is `fastify.redis`
     if (decl && ts.isBindingElement(decl) && ts.isObjectBindingPattern(decl.parent) && ts.isVariableDeclaration(decl.parent.parent)) {
       const from = decl.parent.parent.initializer && skipOuter(decl.parent.parent.initializer);

@@ -39,7 +39,7 @@ import {
 } from './vocabulary/data-access';
 import { FILE_SENDS } from './vocabulary/fs';
 import {
-  HTTP_CLIENT_FACTORY,
+  isHttpClientFactory,
   HTTP_CLIENT_FUNCTIONS,
   HTTP_METHODS,
   HTTP_SCOPE_OPTIONS,
@@ -527,7 +527,7 @@ function serviceSink(call: ts.CallExpression, project: Project, given: readonly 
     else {
       // an instance: `const billing = axios.create({ baseURL })`
       const value = project.modules.valueOf(ts.isPropertyAccessExpression(callee) ? callee.expression : callee);
-      if (value && ts.isCallExpression(value) && calleeName(value) === HTTP_CLIENT_FACTORY) {
+      if (value && ts.isCallExpression(value) && isHttpClientFactory(calleeName(value) ?? '')) {
         const c = calleeChain(value.expression);
         const m = c && project.facts.get(value.getSourceFile().fileName)?.bindings.get(c[0])?.module;
         client = m !== undefined && isHttpClientModule(m);

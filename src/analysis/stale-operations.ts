@@ -26,6 +26,7 @@ import { isEarlyHook, isNestGuardMethod, isRouteMethod, NEST_GUARD_DECORATORS, R
 import { skipOuter, topLevelBindings } from './facts/walk';
 import { mayRefuseIn, REFUSAL_TEXT, STATUS_PROPERTIES } from './vocabulary/refusals';
 import { TRPC_MIDDLEWARE, TRPC_RESOLVERS } from './vocabulary/api-layers';
+import { APP_OBJECTS, GLOBAL_OBJECTS } from './vocabulary/containers';
 
 const SUSPEND_TEXT = /\bawait\b|\.then\s*\(|\byield\b/;
 
@@ -79,7 +80,8 @@ export function perRequestStateOfImports(facts: FileFacts, modules: Modules): Sh
 /** Identity a shared object of this file keeps per request (`perRequestStateUses`): the file alone shows it. */
 export function perRequestStateInFile(facts: FileFacts, modules?: Modules): SharedIdentityUse[] {
   // a field assigned (`this.x = …`), a module `let`, or a static: somewhere per-request state can be kept
-  if (!SHARED_WRITE_TEXT.test(facts.text)) return [];
+  // (with the modules in view, also a member of an object another module made: see `writesImportedObject`)
+  if (!SHARED_WRITE_TEXT.test(facts.text) && !(modules && writesImportedObject(facts))) return [];
   // the assignments the walk recorded (`x = …`, `this.x = …`), in source order
   const assignments = [...facts.assignments.values()]
     .flat()
@@ -88,13 +90,30 @@ export function perRequestStateInFile(facts: FileFacts, modules?: Modules): Shar
   return perRequestStateUses(facts.sourceFile, new SharedState(modules ?? new Modules(new Map([[facts.file, facts.sourceFile]]))), assignments);
 }
 
+/** A member of a binding the file imports is assigned here: `consoleContext.operator = …` (the walk's assignment keys). */
+function writesImportedObject(facts: FileFacts): boolean {
+  const roots = [...facts.assignments.keys()].filter((k) => k.includes('.')).map((k) => k.slice(0, k.indexOf('.')));
+  if (roots.length === 0) return false;
+  const imported = new Set<string>();
+  for (const st of facts.sourceFile.statements) {
+    const clause = ts.isImportDeclaration(st) ? st.importClause : undefined;
+    if (!clause || clause.isTypeOnly) continue;
+    if (clause.name) imported.add(clause.name.text);
+    if (clause.namedBindings && ts.isNamedImports(clause.namedBindings)) for (const e of clause.namedBindings.elements) if (!e.isTypeOnly) imported.add(e.name.text);
+  }
+  return roots.some((r) => imported.has(r));
+}
+
 /**
  * What the file's own shared objects keep per request that only its imports and importers show to be shared:
  * a class of the file that the container module registers once (awilix `asClass(DirectoryService).singleton()`,
- * inversify `.inSingletonScope()`). The uses the file alone shows are `perRequestStateInFile`'s.
+ * inversify `.inSingletonScope()`), or an object another module makes once that this file writes per request
+ * (`consoleContext.operator = await resolveConsoleSession(…)`). The uses the file alone shows are `perRequestStateInFile`'s.
  */
 export function perRequestStateWithImporters(facts: FileFacts, modules: Modules): SharedIdentityUse[] {
-  if (!SHARED_WRITE_TEXT.test(facts.text) || ![...registrars(modules).values()].some((imports) => imports.includes(facts.file))) return [];
+  const registered = SHARED_WRITE_TEXT.test(facts.text) && [...registrars(modules).values()].some((imports) => imports.includes(facts.file));
+  // (or a member of an object the file imports is written here: `consoleContext.operator = …`, the object another module's)
+  if (!registered && !writesImportedObject(facts)) return [];
   const alone = new Set(perRequestStateInFile(facts).map((u) => u.node));
   return perRequestStateInFile(facts, modules).filter((u) => !alone.has(u.node));
 }
@@ -787,7 +806,12 @@ function throwingImported(facts: FileFacts, decisions: Decisions): ts.FunctionLi
 const ERROR_STATUS_TEXT = new RegExp(`\\b(?:${STATUS_PROPERTIES.join('|')})\\s*=\\s*\\d|super\\(\\s*\\d|=\\s*[45]\\d\\d\\b`);
 
 /** Structural, not vocabulary: an assignment to a field of `this` or of a class (`this.x =`, `Cls.x =`), or a module-level `let`. */
-const SHARED_WRITE_TEXT = /\bthis\.[\w$]+\s*=(?![=>])|\b[A-Z][\w$]*\.[\w$]+\s*=(?![=>])|^(?:export\s+)?let\s/m;
+const SHARED_WRITE_TEXT = new RegExp(
+  String.raw`\bthis\.[\w$]+\s*=(?![=>])|\b[A-Z][\w$]*\.[\w$]+\s*=(?![=>])|^(?:export\s+)?let\s` +
+    // (a member of the app, server or global object: `fastify.actingNurse = request.nurse`)
+    String.raw`|\b(?:${[...APP_OBJECTS, ...GLOBAL_OBJECTS].join('|')})\.[\w$]+\s*=(?![=>])`,
+  'm',
+);
 
 /** Structural, not vocabulary: a thrown instance of a named class. */
 const THROW_NEW_TEXT = /\bthrow\s+new\s+[A-Za-z_$]/;

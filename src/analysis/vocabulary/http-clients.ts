@@ -25,8 +25,19 @@ export const HTTP_METHODS: readonly HttpMethod[] = [
 
 /** Fields of a class that hold an HTTP client (NestJS `HttpService` and friends): `this.httpService.get(url)`. */
 export const HTTP_CLIENT_FIELDS: readonly string[] = ['httpService', 'http', 'httpClient', 'apiClient', 'client', 'api'];
-/** The factory of client instances: `axios.create({ baseURL })`. */
-export const HTTP_CLIENT_FACTORY = 'create';
+/** The factories of client instances: `axios.create({ baseURL })`, `got.extend({ prefixUrl })`, `ky.create(…)`. */
+export const HTTP_CLIENT_FACTORIES: readonly string[] = ['create', 'extend'];
+export function isHttpClientFactory(name: string): boolean {
+  return HTTP_CLIENT_FACTORIES.includes(name);
+}
+/**
+ * Readers of a request's answer chained on the request itself (got and ky: `await api.post('jobs', { json }).json()`):
+ * the request is the call before them, not a step of a query builder.
+ */
+export const HTTP_RESPONSE_READERS: readonly string[] = ['json', 'text', 'buffer', 'blob', 'arrayBuffer'];
+export function isHttpResponseReader(name: string): boolean {
+  return HTTP_RESPONSE_READERS.includes(name);
+}
 /** Options of a request that choose its target, and those that scope it. */
 export const HTTP_TARGET_OPTIONS: readonly string[] = ['url', 'params', 'baseURL', 'path'];
 export const HTTP_SCOPE_OPTIONS: readonly string[] = ['params', 'searchParams', 'url'];
