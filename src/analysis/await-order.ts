@@ -754,7 +754,11 @@ export function conditionInQuery(
       if (ts.isObjectLiteralExpression(n.parent)) bindsDecision(n.parent);
     }
     // the version of the document the decision read: the write fails when it changed since
-    else if (ts.isPropertyAssignment(n) && READ_VERSION_KEYS.includes(propertyNameText(n.name) ?? '')) conditional = true;
+    // (the version of another document, `if_seq_no: policy._seq_no` after a decision on a grant, guards that one only)
+    else if (ts.isPropertyAssignment(n) && READ_VERSION_KEYS.includes(propertyNameText(n.name) ?? '')) {
+      const kept = ts.isCallExpression(check.call) ? keptIn(check.call) : undefined;
+      if (kept === undefined || references(n.initializer, new Set([kept]))) conditional = true;
+    }
     // a script the store runs on the record as it writes it (`script: { source: 'if (ctx._source.maintainers.contains(…))' }`)
     else if (ts.isPropertyAssignment(n) && SCRIPT_KEYS.includes(propertyNameText(n.name) ?? '')) {
       const script = skipOuter(n.initializer);
@@ -1123,11 +1127,17 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
           : stale.key.via
             ? Math.max(stale.read.end, stale.key.test.end)
             : stale.read.end;
-      const boundary = otherBoundary(fn, from, op, decisions, stale.read);
+      // (a wait inside the decision's own condition is part of it: `if (!current || current.status !== 'BOARDING' ||
+      // !(await isAttending(current, staffId))) return` decides when the whole condition is answered)
+      const test = stale.key.test;
+      const first = otherBoundary(fn, from, op, decisions, stale.read);
+      const inCondition = first !== undefined && ts.isIfStatement(test) && within(first, test.expression) && op.node.pos > test.expression.end;
+      const start = inCondition ? test.expression.end : from;
+      const boundary = inCondition ? otherBoundary(fn, start, op, decisions, stale.read) : first;
       if (!boundary) return;
       // a decision a refusing helper makes (`await this.stopWhenLocked(…)`) holds across the other guards that follow it
       // (`await this.stopWhenNoQuota(…)`): checks in a row are one guard; any other wait is a window
-      if (!windowPastGuards(fn, from, op, decisions, stale.read)) return;
+      if (!windowPastGuards(fn, start, op, decisions, stale.read)) return;
       seen.add(node);
       const list = found.get(stale.key) ?? [];
       list.push({ op, decision: stale.key, read: stale.read, boundary });

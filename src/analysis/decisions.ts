@@ -2450,6 +2450,8 @@ function refusalAt(n: ts.Node, errorStatus?: ErrorStatus, thrown = false): Refus
     if (k) return k;
   }
   if (ts.isStringLiteralLike(n) && n.parent && ts.isPropertyAssignment(n.parent) && propertyNameText(n.parent.name) === 'code') return namedRefusal(n.text);
+  // an error of the app made with a code as it is made with a status: `new LoanTermsError('FORBIDDEN', …)` as `new AppError(403, …)`
+  if (ts.isStringLiteralLike(n) && /^[A-Z][A-Z_]+$/.test(n.text) && n.parent && ts.isNewExpression(n.parent) && n.parent.arguments?.includes(n)) return namedRefusal(n.text);
   // `return { ok: false, error: 'device revoked' }`: a result a layered function returns for its caller to answer with,
   // whose message says what a plain error's would (a protocol with no status: a TLS socket's reply line)
   if (ts.isStringLiteralLike(n) && n.parent && ts.isPropertyAssignment(n.parent) && isResultMessageKey(propertyNameText(n.parent.name) ?? '') && refusalMessage(n.text)) {
