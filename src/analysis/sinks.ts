@@ -52,6 +52,7 @@ import {
 import { looksLikeSqlText, selectsOnlySql } from './vocabulary/sql';
 import { isIdLikeName } from './vocabulary/requests';
 import { addStoreSinks } from './store-sinks';
+import { OBSERVABLE_AWAITERS } from './vocabulary/deferral';
 import { jobQueues } from './job-queues';
 
 /**
@@ -97,8 +98,10 @@ export function sinkCallNames(extra: readonly string[]): string[] {
 /** The sinks of a project, each call chain once. */
 export function findSinks(project: Project, configured: readonly string[]): Sink[] {
   const out = new Map<Sink['node'], Sink>();
-  const add = (sink: Sink | undefined, lifted = false): void => {
-    if (!sink) return;
+  const add = (found: Sink | undefined, lifted = false): void => {
+    if (!found) return;
+    // (a request made as an Observable is made where its answer is awaited: `await firstValueFrom(this.http.post(…))`)
+    const sink = awaitedObservable(found);
     // a function of the project (`repo.remove(id)` from `./db/devices-repo`) is followed into, not taken as the sink
     // (unless the access is made at that call, by what it hands a helper that passes it on whole)
     if (!lifted && sink.kind !== 'configured' && sink.kind !== 'file' && ts.isCallExpression(sink.node) && ownFunction(sink.node, project)) return;
@@ -193,6 +196,15 @@ export function findSinks(project: Project, configured: readonly string[]): Sink
     }
   }
   return [...out.values()].sort((a, b) => a.node.getSourceFile().fileName.localeCompare(b.node.getSourceFile().fileName) || a.node.pos - b.node.pos);
+}
+
+/** The sink at the rxjs call that awaits it, `firstValueFrom(this.http.get(url))`, where it is one; else itself. */
+function awaitedObservable(sink: Sink): Sink {
+  let n: ts.Node = sink.node;
+  while (n.parent && ts.isParenthesizedExpression(n.parent)) n = n.parent;
+  const p = n.parent;
+  if (!p || !ts.isCallExpression(p) || p.arguments[0] !== n || !OBSERVABLE_AWAITERS.includes(calleeName(p) ?? '')) return sink;
+  return { ...sink, node: p };
 }
 
 /** Makes the sink of an access from the arguments it is given, at a call site of a helper that hands them on (`at`) or at itself. */
