@@ -2173,7 +2173,7 @@ function isConstantValue(e: ts.Expression): boolean {
  * A module-level `const` the file sets from literals or its environment, a limit or a setting
  * (`const MAX_INPUT_BYTES = 50 * 1024 * 1024`, `const LIMIT = Number(process.env.LIMIT ?? 500)`): no caller's value.
  */
-function configuredConstant(id: ts.Identifier): boolean {
+export function configuredConstant(id: ts.Identifier): boolean {
   const sf = id.getSourceFile();
   let consts = moduleConstants.get(sf);
   if (!consts) {

@@ -1,4 +1,5 @@
 import { ts } from '../ts';
+import { configuredConstant } from './decisions';
 import { enclosingFunction } from './dominance';
 import { startsSubquery } from './expressions';
 import type { CallFact } from './facts/types';
@@ -225,7 +226,8 @@ function liftedSinks(args: readonly ts.Expression[], target: number, site: ts.Ca
   if (depth > 3 || !args[target]) return undefined;
   const fn = enclosingFunction(site);
   if (!fn || project.handlers.isEntry(fn)) return undefined;
-  const positions = args.map((a) => parameterIndex(a, fn));
+  // (the target may come with a fixed part the helper adds, `${BASE_URL}${path}`: the rest is still the caller's)
+  const positions = args.map((a, i) => (i === target ? decoratedParameter(a, fn) : parameterIndex(a, fn)));
   if (positions[target] < 0) return undefined;
   const callers = project.values.callersOf(fn);
   if (callers.length === 0) return undefined;
@@ -257,6 +259,37 @@ function databaseTarget(call: ts.CallExpression, name: string, project: Project)
   // Sequelize `update(values, { where })`: the values are written, the options choose
   const options = call.arguments[first + 1] && objectOf(call.arguments[first + 1], project);
   return name === 'update' && options && has(options, 'where') ? first + 1 : first;
+}
+
+/**
+ * The position of the parameter of `fn` an access's target is, whole or with only fixed parts around it
+ * (`${BASE_URL}${path}`, `API + '/' + path`: settings of the module, joined); -1 when it is anything else.
+ */
+function decoratedParameter(arg: ts.Expression, fn: ts.SignatureDeclaration): number {
+  const whole = parameterIndex(arg, fn);
+  if (whole >= 0) return whole;
+  const e = skipOuter(arg);
+  const parts: ts.Expression[] = [];
+  // (text around it only joins, `${BASE_URL}/${path}`: text that names a resource, `/plans/${id}`, builds the target from a value)
+  const texts: string[] = [];
+  const collect = (x: ts.Expression): void => {
+    const y = skipOuter(x);
+    if (ts.isBinaryExpression(y) && y.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+      collect(y.left);
+      collect(y.right);
+    } else if (ts.isStringLiteralLike(y)) texts.push(y.text);
+    else parts.push(y);
+  };
+  if (ts.isTemplateExpression(e)) {
+    texts.push(e.head.text, ...e.templateSpans.map((t) => t.literal.text));
+    e.templateSpans.forEach((t) => parts.push(skipOuter(t.expression)));
+  } else if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) collect(e);
+  else return -1;
+  if (!texts.every((t) => /^\/?$/.test(t))) return -1;
+  const given = parts.map((p) => parameterIndex(p, fn));
+  const fixed = parts.filter((_, i) => given[i] < 0).every((p) => ts.isIdentifier(p) && configuredConstant(p));
+  const handed = given.filter((g) => g >= 0);
+  return fixed && handed.length === 1 ? handed[0] : -1;
 }
 
 /** The position of the parameter of `fn` an argument is, whole; -1 when it is anything else. */

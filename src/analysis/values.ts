@@ -297,7 +297,8 @@ export class Values {
         if (stores) return any(stores);
       }
       // `scope.resolve<Caller>(CALLER)`: what the container was given for the token
-      if (ts.isPropertyAccessExpression(callee) && isDiResolve(callee.name.text) && e.arguments[0] && !this.instanceMadeBy(e)) {
+      // (also for a class used as its own token, when a value was registered for it: `registerInstance(GrowerContext, new GrowerContext(grower))`)
+      if (ts.isPropertyAccessExpression(callee) && isDiResolve(callee.name.text) && e.arguments[0]) {
         const registered = this.diValues(e.arguments[0]);
         if (registered.length > 0) {
           const r = any(registered);
