@@ -1,7 +1,18 @@
 import * as path from 'node:path';
 import { Project } from '../src/analysis/project';
 import { findStoreSinks } from '../src/analysis/store-sinks';
-import { isBatchMaker, isBatchRun, isMessageCommand, STORE_CLIENTS, storeCallNames, storeCommand, storeFactory, storeMethod, storeType } from '../src/analysis/vocabulary/stores';
+import {
+  isBatchMaker,
+  isBatchRun,
+  isMessageCommand,
+  isStoreItemKey,
+  STORE_CLIENTS,
+  storeCallNames,
+  storeCommand,
+  storeFactory,
+  storeMethod,
+  storeType,
+} from '../src/analysis/vocabulary/stores';
 import { EMPTY_IDENTITY_SOURCES } from '../src/config/index';
 import { parseFile } from '../src/parse';
 import type { ts } from '../src/ts';
@@ -354,4 +365,15 @@ describe('batches', () => {
     ['execute', false],
     ['multi', false],
   ])('isBatchRun(%s) → %s', (name, want) => expect(isBatchRun(name)).toBe(want));
+});
+
+describe('store item keys', () => {
+  it.each([
+    ['pk', true],
+    ['SK', true],
+    ['partitionKey', true],
+    ['id', false],
+    ['tenantId', false],
+    ['key', false],
+  ])('isStoreItemKey(%s) → %s', (name, want) => expect(isStoreItemKey(name)).toBe(want));
 });

@@ -271,7 +271,10 @@ export class AccessChecks {
       // whole lets only what passed the check go on, when its `catch` always ends the request
       if (ts.isTryStatement(s)) return s.catchClause !== undefined && rejects(s.catchClause.block) && s.tryBlock.statements.some(statement);
       if (ts.isIfStatement(s))
-        return (both(s.expression) || this.predicateCompares(s.expression, read)) && (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)));
+        return (
+          (both(s.expression) || this.predicateCompares(s.expression, read) || this.refusesInside(s.expression, read)) &&
+          (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)))
+        );
       // `assertSameTenant(identity, req.params.tenantId)`, `await ensureOwner(me, id)`, `ctx.assert(id === me, 403)`
       const call = statementCall(s);
       return call !== undefined && this.throwsOrAsserts(call) && (both(call) || this.comparesInside(call, read));
@@ -491,6 +494,32 @@ export class AccessChecks {
     return found;
   }
 
+  /**
+   * `if (!assertOwnModel(request, reply)) return reply`: a helper in the condition that compares the client's
+   * choice with the identity itself and turns the request away on a mismatch (`reply.code(403)…; return false`),
+   * its caller leaving on its answer.
+   */
+  private refusesInside(cond: ts.Expression, read: RequestRead): boolean {
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || isFunctionLike(n)) return;
+      if (ts.isCallExpression(n)) {
+        const fn = this.project.handlers.functionOf(n.expression) ?? this.project.values.methodOf(n.expression);
+        if (
+          fn &&
+          containsStatement(
+            fn,
+            (st) => ts.isIfStatement(st) && this.mentionsBoth(st.expression, read) && (rejects(st.thenStatement) || (st.elseStatement !== undefined && rejects(st.elseStatement))),
+          )
+        )
+          found = true;
+      }
+      if (!found) ts.forEachChild(n, visit);
+    };
+    visit(cond);
+    return found;
+  }
+
   /** The names of `fn`'s parameters that `call` hands the client's choice to. */
   private parametersGiven(call: ts.CallExpression, fn: Fn, read: RequestRead): Set<string> {
     const names = new Set<string>();
@@ -542,7 +571,9 @@ export class AccessChecks {
       if (isValueExpression(n)) {
         const r = !chosen && !inRead ? values.origin(n) : undefined;
         // `req.params.userId` is not `req.params.keyId`; its inner `req.params` says nothing more
-        if (r && sameChoice(r, read)) chosen = true;
+        // (the identity bound to the request read by its field, `request.examiner.grade`, is the identity, though a
+        // write on another way may set the field from the same input: it is no comparison with the choice)
+        if (r && sameChoice(r, read) && !this.project.identity.isIdentity(n)) chosen = true;
         if (r && (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n))) inRead = true;
         if (!identity && values.carriesIdentity(n)) identity = true;
       }

@@ -1,13 +1,23 @@
 import { ts } from '../ts';
 import { calleeChain, skipOuter } from './facts/walk';
-import { fieldDeclaration, isFunctionLike, member, returnedExpressions, typeMember } from './modules';
+import { fieldDeclaration, isFunctionLike, member, propertyNameText, returnedExpressions, typeMember } from './modules';
 import { isDiResolve } from './vocabulary/di';
 import type { Project } from './project';
 import { receiverDeclaration } from './request-values';
 import { commandMade } from './operations';
 import { label, objectOf, recordParts, type Sink } from './sinks';
 import { splitSql } from './sql';
-import { COMMAND_PRESIGNERS, STORE_CLIENTS, storeCommand, storeFactory, storeMethod, storeType, type StoreClientSpec, type StoreOperation } from './vocabulary/stores';
+import {
+  COMMAND_PRESIGNERS,
+  STORE_CLIENTS,
+  isStoreItemKey,
+  storeCommand,
+  storeFactory,
+  storeMethod,
+  storeType,
+  type StoreClientSpec,
+  type StoreOperation,
+} from './vocabulary/stores';
 
 /**
  * Data accesses of key-value, document, object and search stores (Redis, DynamoDB, S3,
@@ -132,13 +142,24 @@ function operationSink(project: Project, call: ts.CallExpression, spec: StoreCli
       // a whole record put (`Item`): its key and its references to other records choose, when it is in sight
       // (`{ tripId, riderId: me, amount }`), and what it records of the writer scopes nothing
       let record = false;
+      const keyed: ts.Node[] = [];
       for (const path of op.fields ?? []) {
         const v = field(params, path, project);
         const parts = v && op.record ? recordParts(v, project, true) : undefined;
         if (parts) record = true;
         if (parts) selectors.push(...parts);
         else if (v) selectors.push(v);
+        // (the item's key, `pk: \`SHIPMENT#${id}\``: the put writes the item there, so it chooses, and scopes)
+        const item = v && op.record ? objectOf(v, project) : undefined;
+        for (const p of item?.properties ?? []) {
+          const key = p.name && propertyNameText(p.name);
+          if (key === undefined || !isStoreItemKey(key)) continue;
+          if (ts.isPropertyAssignment(p)) keyed.push(p.initializer);
+          else if (ts.isShorthandPropertyAssignment(p)) keyed.push(p.name);
+        }
       }
+      selectors.push(...keyed);
+      scope.push(...keyed);
       const values = member(params, 'ExpressionAttributeValues');
       for (const key of op.selectingExpressions ?? []) selectors.push(...placeholderValues(params, key, values, project));
       if (!record) scope.push(...selectors);

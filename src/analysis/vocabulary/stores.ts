@@ -22,6 +22,16 @@ export interface ClientFactory {
  * Which parts of an operation choose its target. Positions count the call's arguments; field
  * paths are read in the operation's parameter object (`Key`, `body.query`).
  */
+/**
+ * Names a whole record put into a key-value store gives its key under (DynamoDB's single-table `pk`/`sk`, and
+ * the common spellings of a partition and sort key): a put writes the item at that key, so the key chooses it,
+ * and identity in it scopes it (`pk: \`SHIPPER#${me}\``).
+ */
+export const STORE_ITEM_KEYS: readonly string[] = ['pk', 'sk', 'PK', 'SK', 'partitionKey', 'sortKey', 'hashKey', 'rangeKey'];
+export function isStoreItemKey(name: string): boolean {
+  return STORE_ITEM_KEYS.includes(name);
+}
+
 export interface StoreOperation {
   /** It only reads: a record it returns can still be checked before use. */
   readOnly: boolean;
