@@ -133,7 +133,10 @@ class State<K> implements OrderState<K> {
   cross(boundary: ts.Node, keep?: (read: ts.Node) => boolean): void {
     for (const [key, read] of [...this.freshMap]) {
       if (keep?.(read)) continue;
-      this.outdatedMap.set(key, { key, read, boundary });
+      // (outdated already on another way through, by an earlier boundary since the same read — `if (k) { await revoke(k) }`,
+      // then a re-check's own `await`: the first boundary passed since the read is the window, not the re-check)
+      const known = this.outdatedMap.get(key);
+      if (!known || known.read !== read) this.outdatedMap.set(key, { key, read, boundary });
       this.freshMap.delete(key);
     }
   }
@@ -930,7 +933,21 @@ export function conditionInQuery(
   // (a field of the same name in another table's filter — `status: 'offered'` on jobs after `profile.status !== 'active'`
   // on linguists — is not the decision's; a join or sub-query could bring the decision's table in)
   if (!nested && ts.isCallExpression(op.node) && otherCollection(check.call, op.node)) return false;
-  return check.fields.some((f) => words.has(norm(f)));
+  // (a field the decision's SQL renamed, `c.trading_suspended AS suspended`, is that column in the write's filter)
+  const columns = ts.isCallExpression(check.call) ? selectedAs(check.call) : new Map<string, string>();
+  return check.fields.some((f) => {
+    const column = columns.get(f.toLowerCase());
+    return words.has(norm(f)) || (column !== undefined && words.has(norm(column)));
+  });
+}
+
+/** The columns a read's SQL selects under another name, by that name: `c.trading_suspended AS suspended` → `suspended` → `trading_suspended`. */
+function selectedAs(call: ts.CallExpression): Map<string, string> {
+  const out = new Map<string, string>();
+  const text = sqlText(call.arguments[0]);
+  if (!text) return out;
+  for (const m of text.matchAll(/([\w.]+)\s+as\s+"?(\w+)"?/gi)) out.set(m[2].toLowerCase(), m[1].split('.').at(-1)!);
+  return out;
 }
 
 /**

@@ -219,7 +219,9 @@ export class Decisions {
             (refusal.kind !== 'hiding' ||
               // (a value read alone, `const owner = await redis.hget(zoneKey(zone), 'owner')`, compared with what middleware
               // bound for the caller: `owner !== principal.accountId` tests the zone's owner, as `zone.owner` would)
-              ((behind.fields.length > 0 || this.comparesWithCaller(n.expression, fn)) &&
+              // (a 404 hides what is someone else's — the record compared with a value, its owner with the caller — not a
+              // record in another state: `survey.status !== 'PENDING_REVIEW'` answers 404 on a state, no right)
+              ((this.comparesWithCaller(n.expression, fn) || (behind.fields.length > 0 && comparesWithValue(n.expression))) &&
                 comparesRecord(n.expression) &&
                 !this.remoteNotFound(n.expression) &&
                 !comparesLookupValue(n.expression, behind.call)) ||
@@ -3168,4 +3170,25 @@ function disjuncts(e: ts.Expression): ts.Expression[] {
 function assignedValue(expr: ts.Expression): ts.Expression {
   const e = skipOuter(expr);
   return ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken ? e.right : expr;
+}
+
+/**
+ * A test compares something with a value, not only with constants: `doc.owner?.equals(callerId)`, `row.org !== org`;
+ * not `survey.status !== 'PENDING_REVIEW'`, `count > 0`, nor a field's truth (`!doc.published`).
+ */
+function comparesWithValue(e: ts.Expression): boolean {
+  const constant = (x: ts.Expression): boolean => {
+    const y = skipOuter(x);
+    return isLiteralAnswer(y) || ts.isNoSubstitutionTemplateLiteral(y) || isNothing(y) || (ts.isIdentifier(y) && configuredConstant(y));
+  };
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n)) return;
+    if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && !constant(n.left) && !constant(n.right)) found = true;
+    // `a.equals(b)`, `ids.includes(me)`: a method asked about a value it is given
+    else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(skipOuter(n.expression)) && n.arguments.some((a) => !constant(a))) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(e);
+  return found;
 }
