@@ -370,7 +370,9 @@ function sharedFieldReads(
         ts.isPropertyAccessExpression(n) &&
         (counts.get(n.name.text) ?? 0) >= 2 &&
         isRead(n) &&
-        !(n.parent && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && shared.placeOf(n.parent)?.shared)
+        // (the outermost read that names the place and is itself read on both sides: `this.shift.supervisor` of
+        // `this.shift.supervisor?.roles` before the wait and `this.shift.supervisor.employeeId` after it)
+        !(n.parent && ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n && (counts.get(n.parent.name.text) ?? 0) >= 2 && shared.placeOf(n.parent)?.shared)
       ) {
         keep(shared.placeOf(n));
       } else if (
@@ -451,6 +453,11 @@ function refusesClient(fn: ts.FunctionLikeDeclaration): boolean {
       const refusal = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
       if (refusal?.decides && refusal.kind === 'auth') found = true;
     }
+    // (or a `catch` that turns the client away when the credentials fail to verify: `try { jwt.verify(…) } catch { ctx.throw(401) }`)
+    if (ts.isCatchClause(n)) {
+      const refusal = refusalOf(n.block);
+      if (refusal?.decides && refusal.kind === 'auth') found = true;
+    }
     ts.forEachChild(n, visit);
   };
   visit(fn);
@@ -520,6 +527,8 @@ function givenNames(fn: ts.FunctionLikeDeclaration): Set<string> {
     if (n !== fn.body && isFunctionLike(n)) return;
     // (destructured too: `const { payload } = await jwtVerify(token, jwks)`)
     if (ts.isVariableDeclaration(n) && n.initializer && references(n.initializer, given)) collectNames(n.name, given);
+    // (and a local declared bare, given its value later: `let user; try { user = { id: claims.sub } } catch …`)
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && references(n.right, given)) given.add(n.left.text);
     ts.forEachChild(n, visit);
   };
   visit(fn.body);
