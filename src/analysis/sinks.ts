@@ -244,7 +244,8 @@ function liftedSinks(args: readonly ts.Expression[], target: number, site: ts.Ca
       if (sink) out.push({ ...sink, label: `${label(caller)} → ${sink.label}` });
     }
   }
-  return out;
+  // (no call site hands in what can be read, every one spreading its arguments: the access stands where it is)
+  return out.length > 0 ? out : undefined;
 }
 
 /**
