@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { isEqualityOperator } from './expressions';
-import { calleeChain, calleeName, skipOuter } from './facts/walk';
+import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction, rejects, type CheckSpec } from './dominance';
 import { collectNames, references } from './guards';
 import type { Fn } from './handlers';
@@ -10,7 +10,6 @@ import { isValueExpression, type RequestRead } from './request-values';
 import { isRequestLike } from './identity';
 import type { Sink } from './sinks';
 import { isCollectionTest } from './vocabulary/authorization';
-import { OBSERVABLE_AWAITERS } from './vocabulary/deferral';
 import { isThrowingCheck } from './vocabulary/refusals';
 import { isIdLikeName, isPathInputDecorator } from './vocabulary/requests';
 
@@ -270,11 +269,7 @@ export class AccessChecks {
       // `try { await assertMeterOwnership(serial, me.utilityId) } catch (err) { …; throw err }`: the `try` as a
       // whole lets only what passed the check go on, when its `catch` always ends the request
       if (ts.isTryStatement(s)) return s.catchClause !== undefined && rejects(s.catchClause.block) && s.tryBlock.statements.some(statement);
-      if (ts.isIfStatement(s))
-        return (
-          (both(s.expression) || this.predicateCompares(s.expression, read) || this.refusesInside(s.expression, read)) &&
-          (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement)))
-        );
+      if (ts.isIfStatement(s)) return (both(s.expression) || this.predicateCompares(s.expression, read) || this.refusesInside(s.expression, read)) && refusingIf(s);
       // `assertSameTenant(identity, req.params.tenantId)`, `await ensureOwner(me, id)`, `ctx.assert(id === me, 403)`
       const call = statementCall(s);
       return call !== undefined && this.throwsOrAsserts(call) && (both(call) || this.comparesInside(call, read));
@@ -316,8 +311,6 @@ export class AccessChecks {
     for (;;) {
       const q = n.parent;
       if (q && (ts.isAwaitExpression(q) || ts.isParenthesizedExpression(q) || ts.isAsExpression(q) || ts.isNonNullExpression(q))) n = q;
-      // an Observable's answer awaited as a promise: `await firstValueFrom(this.http.get(…))`
-      else if (q && ts.isCallExpression(q) && q.arguments[0] === n && OBSERVABLE_AWAITERS.includes(calleeName(q) ?? '')) n = q;
       // the rest of a builder chain the access starts (`….where('id', '=', id).executeTakeFirst()`)
       else if (q && ts.isPropertyAccessExpression(q) && q.expression === n && q.parent && ts.isCallExpression(q.parent) && q.parent.expression === q) n = q.parent;
       else break;
@@ -480,18 +473,10 @@ export class AccessChecks {
    * (`return this.req.operator.substations.includes(substationId)`).
    */
   private predicateCompares(cond: ts.Expression, read: RequestRead): boolean {
-    let found = false;
-    const visit = (n: ts.Node): void => {
-      if (found || isFunctionLike(n)) return;
-      if (ts.isCallExpression(n)) {
-        const fn = this.project.handlers.functionOf(n.expression) ?? this.project.values.methodOf(n.expression);
-        const names = fn ? this.parametersGiven(n, fn, read) : new Set<string>();
-        if (fn && names.size > 0 && returnedExpressions(fn).some((r) => references(r, names) && this.readsIdentity(r))) found = true;
-      }
-      if (!found) ts.forEachChild(n, visit);
-    };
-    visit(cond);
-    return found;
+    return this.helperInCondition(cond, (call, fn) => {
+      const names = this.parametersGiven(call, fn, read);
+      return names.size > 0 && returnedExpressions(fn).some((r) => references(r, names) && this.readsIdentity(r));
+    });
   }
 
   /**
@@ -500,19 +485,17 @@ export class AccessChecks {
    * its caller leaving on its answer.
    */
   private refusesInside(cond: ts.Expression, read: RequestRead): boolean {
+    return this.helperInCondition(cond, (_, fn) => containsStatement(fn, (st) => ts.isIfStatement(st) && this.mentionsBoth(st.expression, read) && refusingIf(st)));
+  }
+
+  /** A call in a condition of a function of the app (or a method of a class of the app) that `asks` says yes of. */
+  private helperInCondition(cond: ts.Expression, asks: (call: ts.CallExpression, fn: Fn) => boolean): boolean {
     let found = false;
     const visit = (n: ts.Node): void => {
       if (found || isFunctionLike(n)) return;
       if (ts.isCallExpression(n)) {
         const fn = this.project.handlers.functionOf(n.expression) ?? this.project.values.methodOf(n.expression);
-        if (
-          fn &&
-          containsStatement(
-            fn,
-            (st) => ts.isIfStatement(st) && this.mentionsBoth(st.expression, read) && (rejects(st.thenStatement) || (st.elseStatement !== undefined && rejects(st.elseStatement))),
-          )
-        )
-          found = true;
+        if (fn && asks(n, fn)) found = true;
       }
       if (!found) ts.forEachChild(n, visit);
     };
@@ -537,14 +520,7 @@ export class AccessChecks {
     if (!fn) return false;
     const names = this.parametersGiven(call, fn, read);
     if (names.size === 0) return false;
-    return containsStatement(
-      fn,
-      (s) =>
-        ts.isIfStatement(s) &&
-        references(s.expression, names) &&
-        this.readsIdentity(s.expression) &&
-        (rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement))),
-    );
+    return containsStatement(fn, (s) => ts.isIfStatement(s) && references(s.expression, names) && this.readsIdentity(s.expression) && refusingIf(s));
   }
 
   /** A call that is a check: its callee throws or ends the response, or is named like an assertion. */
@@ -613,6 +589,11 @@ export class AccessChecks {
 }
 
 /** Two reads of the client's choice name the same value: the same field, or a bag and a field of it (`req.params` / `req.params.id`). */
+/** An `if` one of whose branches turns the request away. */
+function refusingIf(s: ts.IfStatement): boolean {
+  return rejects(s.thenStatement) || (s.elseStatement !== undefined && rejects(s.elseStatement));
+}
+
 function sameChoice(a: RequestRead, b: RequestRead): boolean {
   // the same field of different parts of the request (`req.params.planId`, `req.body.planId`) are two choices
   if (a.key !== undefined && b.key !== undefined) return a.key === b.key && sameBag(a, b);
