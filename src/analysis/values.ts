@@ -7,6 +7,7 @@ import type { Modules } from './modules';
 import type { Project } from './project';
 import { isModuleLevel } from './shared-state';
 import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
+import { CRYPTO_FEED_METHOD, isCryptoFactory } from './vocabulary/data-access';
 import { isContainerClass, isConversion, iteratesElements, PROMISE_CLASS } from './vocabulary/values';
 import { isRequestInputField, isRequestObjectName, isSessionField } from './vocabulary/requests';
 import { CONTEXT_ACCESSOR } from './vocabulary/api-layers';
@@ -324,6 +325,8 @@ export class Values {
         if (r !== undefined) return r;
       }
       if (name !== undefined && isConversion(name)) return any([...e.arguments, ts.isPropertyAccessExpression(callee) ? callee.expression : undefined]);
+      // what a hash or HMAC is fed (`createHash('sha256').update(der).digest('hex')`): the digest is a form of it
+      if (name === CRYPTO_FEED_METHOD && ts.isPropertyAccessExpression(callee) && fedCrypto(callee.expression)) return any([...e.arguments]);
       // a method of the value itself, not of the project: `id.trim()`, `dn.split(',').pop()`,
       // `cert.subject.CN.toLowerCase()`, `attrs.get('O')` on a Map built from it
       if (ts.isPropertyAccessExpression(callee)) return next(callee.expression);
@@ -1189,3 +1192,10 @@ function sessionKey(container: ts.Expression, key: string): string {
   return last !== undefined && isSessionField(last) ? `${SESSION_PREFIX}${key}` : key;
 }
 const SESSION_PREFIX = 'session:';
+
+/** Whether a receiver is what a crypto factory made, perhaps already fed: `createHash('sha256')`, `crypto.createHmac(…).update(a)`. */
+function fedCrypto(receiver: ts.Expression): boolean {
+  let e = skipOuter(receiver);
+  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === CRYPTO_FEED_METHOD) e = skipOuter(e.expression.expression);
+  return ts.isCallExpression(e) && isCryptoFactory(calleeName(e) ?? '');
+}

@@ -446,6 +446,11 @@ export function isNonDatabaseClass(name: string): boolean {
 export function isCryptoFactory(name: string): boolean {
   return cryptoFactories.has(name);
 }
+/**
+ * The method that feeds a value to what a crypto factory made: `createHash('sha256').update(der).digest('hex')`
+ * is a fingerprint of `der`, a form of it (value flow follows it).
+ */
+export const CRYPTO_FEED_METHOD = 'update';
 
 /**
  * How a write takes its selection (`conditionInQuery` reads the filter, not the values it stores):
