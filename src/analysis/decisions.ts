@@ -29,6 +29,7 @@ import { collectionClassOf, EQUALITY_METHODS, isLookupMethod, isMutatingMethod, 
 import {
   CONCURRENCY_FIELDS,
   INPUT_REJECTION_STATUSES,
+  CONFLICT_STATUSES,
   STATUS_NAMES,
   GUARD_METHODS,
   KIND_STATUS,
@@ -639,8 +640,9 @@ export class Decisions {
     const [a, b] = [skipOuter(e.left), skipOuter(e.right)];
     const status = (x: ts.Expression): boolean => this.responseStatus(x);
     const success = (x: ts.Expression): boolean => ts.isNumericLiteral(x) && Number(x.text) >= 200 && Number(x.text) < 400;
-    // (`if (response.status === 422) throw new InvalidRulesError(…)`: the other service found the input invalid)
-    const rejected = (x: ts.Expression): boolean => ts.isNumericLiteral(x) && INPUT_REJECTION_STATUSES.includes(Number(x.text));
+    // (`if (response.status === 422) throw new InvalidRulesError(…)`: the other service found the input invalid; `if (res.status
+    // === 409) throw new Error('insufficient stock')` on a `POST …/holds`: it could not make the change, its own state in the way)
+    const rejected = (x: ts.Expression): boolean => ts.isNumericLiteral(x) && (INPUT_REJECTION_STATUSES.includes(Number(x.text)) || CONFLICT_STATUSES.includes(Number(x.text)));
     const outcome = (x: ts.Expression): boolean => success(x) || rejected(x);
     return (status(a) && outcome(b)) || (status(b) && outcome(a));
   }

@@ -285,12 +285,19 @@ export function helperCalls(facts: FileFacts, calls: readonly FsCall[]): FsCall[
     const fn = call.fact.scope;
     if (ts.isSourceFile(fn) || done.has(fn)) continue;
     done.add(fn);
-    const name = functionName(fn);
+    // (or a method of a class, called on `this` in that class: `if (await this.isFresh(file)) return`)
+    const method = ts.isMethodDeclaration(fn) && ts.isIdentifier(fn.name) ? fn.name.text : undefined;
+    const name = functionName(fn) ?? method;
     const check = name ? checkHelperOf(fn, calls) : undefined;
     const use = name && !check ? useHelperOf(fn, calls) : undefined;
     if (!name || (!check && !use)) continue;
+    const calledHere = (site: ts.CallExpression): boolean => {
+      const callee = skipOuter(site.expression);
+      if (method === undefined) return ts.isIdentifier(callee);
+      return ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword && site.pos >= fn.parent.pos && site.end <= fn.parent.end;
+    };
     for (const site of facts.callsByName.get(name) ?? []) {
-      if (!ts.isCallExpression(site) || !ts.isIdentifier(skipOuter(site.expression)) || (site.pos >= fn.pos && site.end <= fn.end)) continue;
+      if (!ts.isCallExpression(site) || !calledHere(site) || (site.pos >= fn.pos && site.end <= fn.end)) continue;
       const at = check ? helperCheckAt(site, name, check, facts.sourceFile) : helperUseAt(site, name, use!, facts.sourceFile);
       if (at) out.push(at);
     }

@@ -839,6 +839,15 @@ export class Handlers {
    * `giving.statement` after `const giving = container.get(GivingController)`, where the class has
    * `statement = async (req, res) => { … }`.
    */
+  /** The class a parameter's type names, where it is one of the project's: `(identity: ClinicianIdentityService) => …`. */
+  private typedParameterClass(e: ts.Expression): ts.ClassLikeDeclaration | undefined {
+    if (!ts.isIdentifier(e)) return undefined;
+    const decl = this.project.modules.declarationOf(e.text, e);
+    if (!decl || !ts.isParameter(decl) || !decl.type || !ts.isTypeReferenceNode(decl.type) || !ts.isIdentifier(decl.type.typeName)) return undefined;
+    const v = this.project.modules.typeValueOf(decl.type.typeName);
+    return v && ts.isClassLike(v) ? v : undefined;
+  }
+
   private instanceMember(expr: ts.Expression): Fn | undefined {
     const e = skipOuter(expr);
     if (!ts.isPropertyAccessExpression(e)) return undefined;
@@ -851,7 +860,9 @@ export class Handlers {
       if (m) return m;
     }
     const owner = this.project.modules.valueOf(e.expression);
-    const cls = owner && ts.isExpression(owner) ? instanceOfClass(owner, this.project.modules) : undefined;
+    // (or a parameter typed with a class of the project: `useFactory: (identity: ClinicianIdentityService) => …` with the
+    // service injected into it, `identity.fromRequest(req)`)
+    const cls = owner && ts.isExpression(owner) ? instanceOfClass(owner, this.project.modules) : this.typedParameterClass(recv);
     const member = cls ? fieldDeclaration(cls, e.name.text) : undefined;
     if (member && ts.isMethodDeclaration(member) && member.body) return member;
     const init = member && ts.isPropertyDeclaration(member) && member.initializer ? skipOuter(member.initializer) : undefined;

@@ -76,7 +76,11 @@ export class IdentityWrites {
       const assigned = ts.isBinaryExpression(write.node);
       if (!assigned && hashOfOtherFields(this.project, write.values)) continue;
       if (!assigned && attributeOfNamedRecord(this.project, write)) continue;
-      const value = write.values.find((v) => isIdentityValue(this.project, v, 0, assigned) && (assigned || !recordsAnAction(this.project, v)));
+      // (kept under the identity itself, `principals.set(fingerprint, principal)`: what the lookup by it found is who the
+      // client is, the cached principal, by value flow too)
+      const key = !assigned && ts.isCallExpression(write.node) ? write.node.arguments[0] : undefined;
+      const keyedByIdentity = key !== undefined && !write.values.includes(key) && this.project.identity.isIdentity(key) && identityOnly(this.project, key);
+      const value = write.values.find((v) => isIdentityValue(this.project, v, 0, assigned || keyedByIdentity) && (assigned || !recordsAnAction(this.project, v)));
       if (value) out.push({ write, value });
     }
     return (this.keptCache = out);
@@ -576,6 +580,23 @@ function isIdentityValue(project: Project, value: ts.Expression, depth: number, 
     const arg = c.arguments?.[index];
     return arg !== undefined && isIdentityValue(project, arg, depth + 1);
   });
+}
+
+/**
+ * A key that names the identity and nothing else: the identity itself, or it with constants around it
+ * (`fingerprint`, `` `principal:${cn}` ``, `cert.fingerprint256.toLowerCase()`), not a key built from it
+ * and other values (`keys.current(caller.org, env)`).
+ */
+function identityOnly(project: Project, key: ts.Expression): boolean {
+  const e = skipOuter(key);
+  if (ts.isStringLiteralLike(e) || ts.isNumericLiteral(e)) return true;
+  if (ts.isTemplateExpression(e)) return e.templateSpans.every((s) => identityOnly(project, s.expression));
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) return identityOnly(project, e.left) && identityOnly(project, e.right);
+  if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return project.identity.isIdentity(e);
+  // a method of the identity with constants only (`fp.toLowerCase()`, `dn.split(',')[0]`)
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression))
+    return e.arguments.every((a) => ts.isStringLiteralLike(skipOuter(a)) || ts.isNumericLiteral(skipOuter(a))) && identityOnly(project, e.expression.expression);
+  return false;
 }
 
 /**

@@ -80,6 +80,10 @@ export const STORE_WRITES: readonly string[] = [
   'psetex',
   'hmset',
   'mset',
+  // set only where nothing is yet (`hsetnx(seats, seat, member)`): a write, whose answer says whether it took
+  'setnx',
+  'hsetnx',
+  'msetnx',
   'zincrby',
   'lpop',
   'rpop',
