@@ -1480,8 +1480,11 @@ export function asksAgain(later: Check, decision: Check, resolve?: CallResolver)
  * the caller was its attending vet (`result.attending_vet_cn !== req.vet.cn`).
  */
 function answersFields(later: Check, decision: Check, reads: readonly ts.CallExpression[]): boolean {
-  if (decision.fields.length === 0 || later.fields.some((f) => decision.fields.includes(f))) return true;
-  const named = (text: string): boolean => decision.fields.some((f) => new RegExp(`\\b${f.replace(/\W/g, '')}\\b`).test(text));
+  // (a column and the field a mapper names it by are one: `withdrawn_at` in the SQL, `withdrawnAt` on the record)
+  const same = (f: string): string => f.replace(/[\W_]/g, '').toLowerCase();
+  const fields = new Set(decision.fields.map(same));
+  if (decision.fields.length === 0 || later.fields.some((f) => fields.has(same(f)))) return true;
+  const named = (text: string): boolean => decision.fields.some((f) => new RegExp(`\\b${f.replace(/\W/g, '').replace(/([a-z0-9])([A-Z])/g, '$1_?$2')}\\b`, 'i').test(text));
   return reads.some((c) => named(c.getText())) || named(later.test.getText());
 }
 
