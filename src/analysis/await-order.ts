@@ -2353,8 +2353,11 @@ function builtQuery(call: ts.CallExpression, write: ts.Node, valueOf?: (e: ts.Ex
 
 /** A call on the client a write goes through: `knex('grants').where(…)` inside `knex('docs').whereIn('id', …)`. */
 function sameClient(call: ts.CallExpression, write: ts.Node): boolean {
-  const root = ts.isCallExpression(write) ? chainNames(write.expression)[0] : undefined;
-  return root !== undefined && chainNames(call.expression)[0] === root;
+  const w = ts.isCallExpression(write) ? chainNames(write.expression) : [];
+  const c = chainNames(call.expression);
+  // (on `this`, the field that holds the client: `this.db.select(…)` and `this.db.update(…)` share one; `this.key(…)`, a
+  // method of the class, and `this.s3.send(…)` do not)
+  return w[0] !== undefined && c[0] === w[0] && (w[0] !== 'this' || (c.length > 2 && c[1] === w[1]));
 }
 
 /**
