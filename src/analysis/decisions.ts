@@ -114,6 +114,8 @@ export interface ModelQuestions {
   argumentsOf(param: ts.ParameterDeclaration): readonly ts.Expression[];
   /** The value comes from the client's identity (the certificate, or what the app derived from it). */
   carriesIdentity?(expr: ts.Expression): boolean;
+  /** The client chose the value: request input through any flow (`match[1]` of a pattern run on `req.url`, a resolver argument). */
+  chosenByClient?(expr: ts.Expression): boolean;
 }
 
 export class Decisions {
@@ -600,14 +602,19 @@ export class Decisions {
         // (a parameter its routes hand the client's choice to: `requestRefund(agent, ctx.params.bookingId)`)
         if (decl && ts.isParameter(decl) && decl.parent === within) return this.givenAtCallSite(decl, depth, (arg, caller) => chosen(arg, depth + 1, caller));
       }
-      return false;
+      // (with the app's model: input by value flow, `match[1]` of `FILE.exec(new URL(req.url, base).pathname)`)
+      return depth > 0 && (ts.isIdentifier(x) || ts.isElementAccessExpression(x)) && (this.model?.chosenByClient?.(x) ?? false);
     };
     let scoped = false;
     let picked = false;
+    const stateful = this.model?.carriesIdentity !== undefined && filterHoldsState(call);
     const visit = (n: ts.Node): void => {
       if ((scoped && picked) || isFunctionLike(n)) return;
       if (ts.isPropertyAccessExpression(n) || ts.isIdentifier(n)) {
-        scoped ||= bound(n, 0);
+        // (with the app's model: the client's identity by value flow, `contractor.cn` handed down from the route, where the
+        // lookup also asks a state of the record — `licenceStatus: 'ACTIVE'` — that other requests change; a record found by
+        // its id within the caller's own site is reference data, whose existence decides nothing)
+        scoped ||= bound(n, 0) || (stateful && ts.isPropertyAccessExpression(n) && (this.model?.carriesIdentity?.(n) ?? false));
         picked ||= chosen(n, 0);
       }
       // (an input method's call, `c.req.param('fundCode')`, `req.param('id')`)
@@ -2217,12 +2224,18 @@ function filterHoldsState(call: ts.CallExpression): boolean {
     if (!ts.isObjectLiteralExpression(o)) continue;
     const where = o.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name !== undefined && FILTER_KEYS.includes(propertyNameText(p.name) ?? ''));
     const filter = where ? skipOuter(where.initializer) : o;
-    if (!ts.isObjectLiteralExpression(filter)) continue;
-    for (const p of filter.properties) {
-      if (!ts.isPropertyAssignment(p)) continue;
-      const v = skipOuter(p.initializer);
-      if (ts.isStringLiteralLike(v) || v.kind === SK.TrueKeyword || v.kind === SK.FalseKeyword) return true;
-    }
+    if (ts.isObjectLiteralExpression(filter) && testsStateIn(filter, 0)) return true;
+  }
+  return false;
+}
+
+/** A field of a filter set to a string or boolean literal, also in a relation's filter: `contractor: { licenceStatus: 'ACTIVE' }`. */
+function testsStateIn(filter: ts.ObjectLiteralExpression, depth: number): boolean {
+  for (const p of filter.properties) {
+    if (!ts.isPropertyAssignment(p)) continue;
+    const v = skipOuter(p.initializer);
+    if (ts.isStringLiteralLike(v) || v.kind === SK.TrueKeyword || v.kind === SK.FalseKeyword) return true;
+    if (depth < 1 && ts.isObjectLiteralExpression(v) && testsStateIn(v, depth + 1)) return true;
   }
   return false;
 }

@@ -221,6 +221,7 @@ export class StaleOperations {
     const decisions = new Decisions(project.modules, project.sharedState, resolve, mapped, {
       boundValues: () => project.values.requestFieldWrites(),
       carriesIdentity: (e) => project.requestValues.carriesIdentity(e),
+      chosenByClient: (e) => project.requestValues.origin(e) !== undefined,
       argumentsOf: (param) => project.values.argumentsFor(param),
     });
     const found = new Set<ts.Node>();
