@@ -1,6 +1,6 @@
 import { ts } from '../ts';
 import { canSuspend, testGuards, walkInOrder, within } from './await-order';
-import { callResolver, isCallbackArgument, refusalOf } from './decisions';
+import { callResolver, errorStatusOf, isCallbackArgument, refusalOf } from './decisions';
 import { calleeChain, skipOuter } from './facts/walk';
 import { enclosingFunction } from './dominance';
 import { collectNames, references } from './guards';
@@ -249,24 +249,40 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
   };
   // what a refusal of the client tests, directly or through a local copy (`const tenant = currentTenant()`)
   const decided = new Set<string>();
-  const tested = (e: ts.Node): void => {
+  // (`hidden`: a 404 decides on the identity only through a lookup it scopes — `const chart = await
+  // SeatingChart.findOne({ _id, planners: planner.id })` with `planner = editorSession.current`, then `if (!chart)` —
+  // not on a test of the place itself)
+  const tested = (e: ts.Node, depth = 0, hidden = false): void => {
     const k = read(e);
-    if (k) decided.add(k);
-    else if (ts.isIdentifier(e)) {
+    if (k && (!hidden || depth > 0)) decided.add(k);
+    else if (ts.isIdentifier(e) && depth < 3) {
       const decl = modules.declarationOf(e.text, e);
       if (decl && ts.isVariableDeclaration(decl) && decl.initializer && decl.getSourceFile() === sf) {
         let init = skipOuter(decl.initializer);
         if (ts.isAwaitExpression(init)) init = skipOuter(init.expression);
         const c = read(init);
-        if (c) decided.add(c);
+        if (c && !hidden) decided.add(c);
+        // (a lookup the local was read with: what scoped it, along its chain — `findOne({ … }).lean()`)
+        else if (ts.isCallExpression(init))
+          for (
+            let c: ts.Expression = init;
+            ts.isCallExpression(c);
+            c = skipOuter(ts.isPropertyAccessExpression(skipOuter(c.expression)) ? (skipOuter(c.expression) as ts.PropertyAccessExpression).expression : c.expression)
+          )
+            c.arguments.forEach((a) => tested(a, depth + 1, hidden));
+        else if (hidden && ts.isIdentifier(init)) tested(init, depth + 1, hidden);
+        else if (c) decided.add(c);
       }
     }
-    ts.forEachChild(e, tested);
+    ts.forEachChild(e, (c) => tested(c, depth, hidden));
   };
+  // (an error class of the app that carries its status: `throw new SeatingError(404, …)`)
+  const errorStatus = errorStatusOf(modules);
   const visitTests = (n: ts.Node): void => {
     if (ts.isIfStatement(n)) {
-      const refusal = refusalOf(n.thenStatement) ?? (n.elseStatement ? refusalOf(n.elseStatement) : undefined);
+      const refusal = refusalOf(n.thenStatement, errorStatus) ?? (n.elseStatement ? refusalOf(n.elseStatement, errorStatus) : undefined);
       if (refusal?.decides && refusal.kind === 'auth') tested(n.expression);
+      else if (refusal?.decides && refusal.kind === 'hiding') tested(n.expression, 0, true);
     }
     ts.forEachChild(n, visitTests);
   };
