@@ -1572,6 +1572,10 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
     // (two services one holder hands out, `this.deps.councilClient.notify(…)` then `this.deps.allocationRepository.setSuspended(…)`:
     // methods of different classes are different stores)
     if (earlier.via && op.via && classAround(earlier.via) !== classAround(op.via)) return true;
+    // (a write whose answer the operation is handed, `const photoKey = … await store.uploadPhoto(…)` then
+    // `store.setGrade(…, photoKey)`, prepares it: the operation waited for it, as for any other step)
+    const kept = keptAnswer(b);
+    if (kept !== undefined && references(op.node, new Set([kept]))) return true;
     // (an entry appended to a trail or log, then a change to what exists: the change waited for the append)
     if (appendsRecord(awaited) && !appendsRecord(op.node)) appended ??= b;
     return false;
@@ -1608,6 +1612,13 @@ function windowBoundaries(fn: ts.FunctionLikeDeclaration, resolve?: CallResolver
 }
 
 /** The store an operation talks to, by its receiver: `db` of `db.a.update`, `this.repo` of `this.repo.save`, `this` of `this.archive`. */
+/** The local a wait's answer is kept in, also through a conditional: `const photoKey = photo ? await upload(…) : undefined`. */
+function keptAnswer(wait: ts.Node): string | undefined {
+  let n: ts.Node = wait;
+  while (n.parent && (ts.isParenthesizedExpression(n.parent) || ts.isConditionalExpression(n.parent) || ts.isAsExpression(n.parent))) n = n.parent;
+  return n.parent && ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && ts.isIdentifier(n.parent.name) ? n.parent.name.text : undefined;
+}
+
 function storeOf(node: ts.Node): string {
   const names = chainNames(ts.isCallExpression(node) ? node.expression : (node as ts.TaggedTemplateExpression).tag);
   return CLIENT_HOLDER_ROOTS.includes(names[0] ?? '') && names.length > 2 ? `${names[0]}.${names[1]}` : (names[0] ?? '');
