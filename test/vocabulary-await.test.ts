@@ -21,6 +21,8 @@ import {
   STORE_COMMANDS,
   STORE_WRITES,
   unkeyedAppendField,
+  isTrailAppend,
+  TRAIL_APPENDS,
 } from '../src/analysis/vocabulary/operations';
 import { isMessageError, KIND_STATUS, limitMessage, LIMIT_WORDS, namedRefusal, REFUSAL_TEXT, refusalMessage, statusRefusal } from '../src/analysis/vocabulary/refusals';
 import { FLAG_SDKS, flagSdk, isDirectFlagEvaluation, isFlagClientType, isFlagEvaluation, makesFlagClient, mayEvaluateFlag } from '../src/analysis/vocabulary/flags';
@@ -153,6 +155,12 @@ describe('vocabulary: operations', () => {
     expect(SQL_APPEND.test('insert into slots (id) values ($1) on conflict (id) do update set callsign = $2')).toBe(false);
     expect(SQL_APPEND.test('INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE a = 2')).toBe(false);
     expect(SQL_APPEND.test("UPDATE slots SET callsign = 'x'")).toBe(false);
+  });
+
+  it('tells entries appended to a stream or list from records created', () => {
+    expect(TRAIL_APPENDS.every(isAppendWrite)).toBe(true);
+    expect(['xadd', 'xAdd', 'lpush', 'rPush'].every(isTrailAppend)).toBe(true);
+    expect(['insert', 'create', 'createMany', 'hset', 'set', 'update'].some(isTrailAppend)).toBe(false);
   });
 
   it('names the writes that append only when they name no record (Elasticsearch index without an id)', () => {

@@ -33,6 +33,7 @@ import {
   HTTP_FUNCTIONS,
   isReadVerb,
   isStoreWrite,
+  isTrailAppend,
   READ_VERSION_KEYS,
   SCRIPT_KEYS,
   SCRIPT_SOURCE_KEY,
@@ -1193,14 +1194,21 @@ function promoteBlocks(checks: readonly Check[], fn: ts.FunctionLikeDeclaration,
  * database): each is what the decision was trusted for.
  */
 function reportedOf(list: readonly StaleOperation[]): StaleOperation[] {
-  const s =
+  const first =
     list.find((x) => !x.op.guessed && x.op.kind !== 'http' && !queuedJob(x.op)) ??
     list.find((x) => !x.op.guessed && x.op.kind !== 'http') ??
     list.find((x) => !x.op.guessed) ??
     list.find((x) => x.op.kind !== 'http') ??
     list[0];
-  if (!s) return [];
-  const out = [s];
+  if (!first) return [];
+  const s = first;
+  // (an entry appended to a trail, `redis.xadd('audit:…', …)`, then a change to what exists in the same store: the change
+  // is reported too, the write the decision guards)
+  const change =
+    ts.isCallExpression(first.op.node) && isTrailAppend(chainNames(first.op.node.expression).at(-1) ?? '')
+      ? list.find((x) => x !== first && !x.op.guessed && !x.op.via && storeOf(x.op.node) === storeOf(first.op.node) && !appendsRecord(x.op.node))
+      : undefined;
+  const out = change ? [s, change] : [s];
   const stores = new Set([storeOf(s.op.node)]);
   for (const x of list) {
     if (x === s || x.op.guessed || x.op.kind === 'http' || queuedJob(x.op) || x.op.via || stores.has(storeOf(x.op.node))) continue;

@@ -345,6 +345,15 @@ export const NOT_A_STORE: readonly string[] = [
  * first half of that change. Matched without regard to case (`xadd`, `xAdd`).
  */
 export const APPEND_WRITES: readonly string[] = ['insert', 'insertOne', 'insertMany', 'insertInto', 'create', 'createMany', 'bulkCreate', 'xadd', 'lpush', 'rpush'];
+/**
+ * Of those, the commands that append an entry to a stream or list (a trail, a message others read): after one, a
+ * change to what exists in the same store is the write a decision guards, reported beside it.
+ */
+export const TRAIL_APPENDS: readonly string[] = ['xadd', 'lpush', 'rpush'];
+const trailAppends = new Set(TRAIL_APPENDS.map((w) => w.toLowerCase()));
+export function isTrailAppend(method: string): boolean {
+  return trailAppends.has(method.toLowerCase());
+}
 /** Raw SQL that only adds rows: `INSERT` without an `ON CONFLICT … UPDATE` / `ON DUPLICATE KEY UPDATE` that changes existing ones. */
 export const SQL_APPEND = /^\s*insert\b(?![\s\S]*\bon\s+(?:conflict|duplicate)\b)/i;
 
