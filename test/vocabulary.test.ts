@@ -291,6 +291,11 @@ describe('data access', () => {
     expect(v.injectsDatabase(n)).toBe(want),
   );
   it.each(cases([...v.NOT_DATABASE_CLASSES], ['Repository', 'Pool']))('isNonDatabaseClass(%s) → %s', (n, want) => expect(v.isNonDatabaseClass(n)).toBe(want));
+  it('names the injections whose argument is the entity (a subset of the database injections)', () => {
+    expect(v.ENTITY_INJECTIONS.every((d) => v.DATABASE_INJECTIONS.includes(d))).toBe(true);
+    expect(v.ENTITY_INJECTIONS).not.toContain('InjectConnection');
+    expect(v.ENTITY_INJECTIONS).not.toContain('InjectDataSource');
+  });
   it.each(cases([...v.CRYPTO_FACTORIES], ['createClient']))('isCryptoFactory(%s) → %s', (n, want) => expect(v.isCryptoFactory(n)).toBe(want));
   it('SQL runners are split by where they are called', () => {
     expect(v.SQL_CONNECTION_METHODS).toContain('query');

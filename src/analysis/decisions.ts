@@ -49,9 +49,11 @@ import {
 } from './vocabulary/refusals';
 import {
   DRIVER_RESULT_FIELDS,
+  ENTITY_INJECTIONS,
   ENTITY_RELOADS,
   FILTER_KEYS,
   initializesDatabaseHandle,
+  isDatabaseType,
   QUERY_BUILDER,
   QUERY_TABLE_CALLS,
   READ_TARGET_KEYS,
@@ -1576,7 +1578,46 @@ function modelsNamed(call: ts.CallExpression, resolve: CallResolver): string[] {
     n = next;
   }
   if (ts.isIdentifier(n) && n !== call.expression && model(n)) out.push(n.text);
+  // (a repository a field of the class holds, injected for an entity: `@InjectRepository(StaffMember) private readonly
+  // staff: Repository<StaffMember>`, then `this.staff.findOneBy(…)`)
+  const names = chainNames(call.expression);
+  if (names[0] === 'this' && names.length >= 3) {
+    const entity = injectedEntity(call, names[1]);
+    if (entity) out.push(entity);
+  }
   return out;
+}
+
+/** The entity a field of the class around `at` holds a repository of: its injection's argument, or its type's. */
+function injectedEntity(at: ts.Node, field: string): string | undefined {
+  let cls: ts.Node | undefined = at.parent;
+  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+  if (!cls || !ts.isClassLike(cls)) return undefined;
+  const members: ts.Node[] = [...cls.members];
+  for (const m of cls.members) if (ts.isConstructorDeclaration(m)) members.push(...m.parameters);
+  for (const m of members) {
+    if (!(ts.isPropertyDeclaration(m) || ts.isParameter(m)) || !ts.isIdentifier(m.name) || m.name.text !== field) continue;
+    for (const d of ts.getDecorators(m) ?? []) {
+      const e = d.expression;
+      if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || !ENTITY_INJECTIONS.includes(e.expression.text)) continue;
+      // (`@InjectModel(Shift.name)`: the class the name is of)
+      let arg = e.arguments[0] && skipOuter(e.arguments[0]);
+      if (arg && ts.isPropertyAccessExpression(arg) && arg.name.text === 'name') arg = skipOuter(arg.expression);
+      if (arg && ts.isIdentifier(arg)) return arg.text;
+    }
+    const type = m.type;
+    if (
+      type &&
+      ts.isTypeReferenceNode(type) &&
+      type.typeArguments?.length === 1 &&
+      ts.isTypeReferenceNode(type.typeArguments[0]) &&
+      ts.isIdentifier(type.typeArguments[0].typeName)
+    ) {
+      const holder = ts.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
+      if (isDatabaseType(holder)) return type.typeArguments[0].typeName.text;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -415,6 +415,9 @@ export const DATABASE_INJECTIONS: readonly string[] = [
   'InjectCollection',
 ];
 
+/** Of those, the ones whose argument is the entity the handle is for: `@InjectRepository(StaffMember)`, `@InjectModel(Shift.name)`. */
+export const ENTITY_INJECTIONS: readonly string[] = ['InjectRepository', 'InjectModel'];
+
 /** Whether a decorator's text injects a database handle (`@InjectRepository(Invoice)`). */
 export function injectsDatabase(decoratorText: string): boolean {
   return DATABASE_INJECTIONS.some((d) => decoratorText.startsWith(d));
