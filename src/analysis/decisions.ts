@@ -810,8 +810,11 @@ export class Decisions {
     if (!ts.isCallExpression(e)) return undefined;
     const fn = this.resolve(e);
     if (!fn) return undefined;
-    const inner = this.checksIn(fn, depth + 1).find((c) => c.refusal && c.throws);
+    const refusing = this.checksIn(fn, depth + 1).filter((c) => c.refusal && c.throws);
+    const inner = refusing[0];
     if (!inner) return undefined;
+    // (every field its refusals test of the record the first one read: `!lease`, then `lease.suspended`, `lease.ends_on`)
+    const fields = [...new Set(refusing.filter((c) => c.read === inner.read).flatMap((c) => c.fields))];
     // a helper that does the work itself (`deleteFeatures(…)` writes, and throws on its own checks) is an operation, not a decision,
     // also when its writes go through a store the tool cannot see into: its name says what it does
     if (this.worksItself(fn) || namesOperation(chainNames(e.expression).at(-1) ?? '')) return undefined;
@@ -820,7 +823,7 @@ export class Decisions {
       call: e,
       refusal: inner.refusal,
       throws: true,
-      fields: inner.fields,
+      fields,
       shared: inner.shared,
       via: fn,
       ...(inner.bound ? { bound: true as const } : {}),
