@@ -21,6 +21,10 @@ describe('raw SQL: which bound values choose rows', () => {
     ["q('INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT (a) DO UPDATE SET b = $2 WHERE t.k = $3', [a, b, k])", ['k'], ['a', 'b', 'b']],
     ["q('SELECT * FROM t WHERE note = \\'where $9\\' AND id = $1', [id])", ['id'], []],
     ['stmt(`SELECT * FROM t WHERE id = ? AND org = ?`, id, org)', ['id', 'org'], []],
+    // a value the rows must differ from chooses none
+    ["q('UPDATE r SET signed_by = ? WHERE id = ? AND requested_by <> ?', [me, id, me])", ['id'], ['me']],
+    ["q('SELECT * FROM t WHERE site = $1 AND owner != $2', [site, me])", ['site'], []],
+    ["q('DELETE FROM t WHERE org = ? AND id NOT IN (?, ?)', [org, a, b])", ['org'], []],
   ])('%s', (call, selectors, written) => {
     expect(split(call)).toEqual({ selectors, written });
   });

@@ -37,9 +37,17 @@ export function splitSql(sql: ts.Expression, params: readonly ts.Expression[], r
   for (const p of text.placeholders) {
     const value = typeof p.ref === 'object' ? p.ref : bound(p.ref);
     if (!value) continue;
+    // (a value the rows must differ from, `requested_by <> ?`, `id NOT IN (?, ?)`, leaves them out: it chooses none)
+    if (p.offset >= where && excludes(text.text, p.offset)) continue;
     (p.offset >= where ? selectors : written).push(value);
   }
   return { selectors, written };
+}
+
+/** The placeholder at `offset` is compared for inequality: after `<>`, `!=`, or inside a `NOT IN (…)` list. */
+function excludes(text: string, offset: number): boolean {
+  const before = text.slice(Math.max(0, offset - 200), offset);
+  return /(?:<>|!=)\s*$/.test(before) || /\bnot\s+in\s*\((?:[^()]*,)?\s*$/i.test(before);
 }
 
 /**
