@@ -10,7 +10,7 @@ import { isValueExpression, type RequestRead } from './request-values';
 import { isRequestLike } from './identity';
 import type { Sink } from './sinks';
 import { isCollectionTest } from './vocabulary/authorization';
-import { isThrowingCheck } from './vocabulary/refusals';
+import { isThrowingCheck, isTransportFlag } from './vocabulary/refusals';
 import { isIdLikeName, isPathInputDecorator } from './vocabulary/requests';
 
 /**
@@ -407,7 +407,7 @@ export class AccessChecks {
           ts.isCallExpression(n) &&
           n.arguments.some((a) => references(a, names)) &&
           n.arguments.some((a) => this.project.requestValues.mentionsIdentity(a)) &&
-          this.throwsOrAsserts(n)
+          (this.throwsOrAsserts(n, true) || refusedWhenAbsent(n, fn))
         ) {
           found = true;
         } else if (
@@ -524,11 +524,26 @@ export class AccessChecks {
   }
 
   /** A call that is a check: its callee throws or ends the response, or is named like an assertion. */
-  private throwsOrAsserts(call: ts.CallExpression): boolean {
+  private throwsOrAsserts(call: ts.CallExpression, comparing = false): boolean {
     const name = calleeChain(call.expression)?.at(-1) ?? '';
     if (isThrowingCheck(name)) return true;
     const fn = this.project.handlers.functionOf(call.expression);
-    return fn !== undefined && containsStatement(fn, (s) => ts.isThrowStatement(s) || (ts.isIfStatement(s) && rejects(s.thenStatement)));
+    if (!fn) return false;
+    // (`comparing`: the throw follows a test that compares what it was given — `if (rec.ownerId !== me.id) throw …` — not one
+    // of something else, `if (existsSync(receipt)) throw new SpoolExistsError(…)` in a helper handed the record and a note)
+    const params = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+    const compared = (cond: ts.Expression): boolean => {
+      let hit = false;
+      const visit = (n: ts.Node): void => {
+        if (hit) return;
+        if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && (references(n.left, params) || references(n.right, params))) hit = true;
+        else if (ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership') && references(n, params)) hit = true;
+        else ts.forEachChild(n, visit);
+      };
+      visit(cond);
+      return hit;
+    };
+    return containsStatement(fn, (s) => (!comparing && ts.isThrowStatement(s)) || (ts.isIfStatement(s) && rejects(s.thenStatement) && (!comparing || compared(s.expression))));
   }
 
   /** An expression that looks at both the client's choice (the same field) and the identity, following locals one step. */
@@ -709,4 +724,39 @@ function containsCall(node: ts.Node): boolean {
   };
   visit(node);
   return found;
+}
+
+/**
+ * A lookup whose answer a refusal tests (`const reg = await db.registration.findFirst({ where: { auctionId: lot.auctionId,
+ * fingerprint: me.fp } }); if (!reg) throw new ForbiddenError(…)`, or `if (role !== 'PI') throw …` on a role so found): asked
+ * with the record and the identity, it answers whether they belong together.
+ */
+function refusedWhenAbsent(call: ts.CallExpression, fn: Fn): boolean {
+  let n: ts.Node = call;
+  while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent))) n = n.parent;
+  const decl = n.parent;
+  if (!decl || !ts.isVariableDeclaration(decl) || decl.initializer !== n || !ts.isIdentifier(decl.name)) return false;
+  const name = decl.name.text;
+  return containsStatement(fn, (st) => {
+    // (or what it found tested: `if (role !== 'PI' && role !== 'CO_I') throw …` with `role = await roleOnProposal(db, slot.proposalId, me.cn)`;
+    // not whether a change it made went through, `if (!charged.ok) ctx.throw(402)` after charging the record's account)
+    return ts.isIfStatement(st) && st.pos >= decl.end && rejects(st.thenStatement) && references(st.expression, new Set([name])) && !testsOutcome(st.expression, name);
+  });
+}
+
+/** A test of a result's transport flag only (`!charged.ok`, `res.status >= 300`): whether the call went through. */
+function testsOutcome(cond: ts.Expression, name: string): boolean {
+  let outcome = false;
+  let other = false;
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(skipOuter(n.expression)) && (skipOuter(n.expression) as ts.Identifier).text === name) {
+      if (isTransportFlag(n.name.text)) outcome = true;
+      else other = true;
+      return;
+    }
+    if (ts.isIdentifier(n) && n.text === name) other = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(cond);
+  return outcome && !other;
 }
