@@ -744,7 +744,7 @@ function refusedWhenAbsent(call: ts.CallExpression, fn: Fn): boolean {
   });
 }
 
-/** A test of a result's transport flag only (`!charged.ok`, `res.status >= 300`): whether the call went through. */
+/** A test of a result's transport flag only (`!charged.ok`): whether the call went through, not what it answered. */
 function testsOutcome(cond: ts.Expression, name: string): boolean {
   let outcome = false;
   let other = false;

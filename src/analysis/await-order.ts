@@ -1194,19 +1194,18 @@ function promoteBlocks(checks: readonly Check[], fn: ts.FunctionLikeDeclaration,
  * database): each is what the decision was trusted for.
  */
 function reportedOf(list: readonly StaleOperation[]): StaleOperation[] {
-  const first =
+  const s =
     list.find((x) => !x.op.guessed && x.op.kind !== 'http' && !queuedJob(x.op)) ??
     list.find((x) => !x.op.guessed && x.op.kind !== 'http') ??
     list.find((x) => !x.op.guessed) ??
     list.find((x) => x.op.kind !== 'http') ??
     list[0];
-  if (!first) return [];
-  const s = first;
+  if (!s) return [];
   // (an entry appended to a trail, `redis.xadd('audit:…', …)`, then a change to what exists in the same store: the change
   // is reported too, the write the decision guards)
   const change =
-    ts.isCallExpression(first.op.node) && isTrailAppend(chainNames(first.op.node.expression).at(-1) ?? '')
-      ? list.find((x) => x !== first && !x.op.guessed && !x.op.via && storeOf(x.op.node) === storeOf(first.op.node) && !appendsRecord(x.op.node))
+    ts.isCallExpression(s.op.node) && isTrailAppend(chainNames(s.op.node.expression).at(-1) ?? '')
+      ? list.find((x) => x !== s && !x.op.guessed && !x.op.via && storeOf(x.op.node) === storeOf(s.op.node) && !appendsRecord(x.op.node))
       : undefined;
   const out = change ? [s, change] : [s];
   const stores = new Set([storeOf(s.op.node)]);
@@ -1619,7 +1618,6 @@ function windowBoundaries(fn: ts.FunctionLikeDeclaration, resolve?: CallResolver
   return out;
 }
 
-/** The store an operation talks to, by its receiver: `db` of `db.a.update`, `this.repo` of `this.repo.save`, `this` of `this.archive`. */
 /** The local a wait's answer is kept in, also through a conditional: `const photoKey = photo ? await upload(…) : undefined`. */
 function keptAnswer(wait: ts.Node): string | undefined {
   let n: ts.Node = wait;
@@ -1627,6 +1625,7 @@ function keptAnswer(wait: ts.Node): string | undefined {
   return n.parent && ts.isVariableDeclaration(n.parent) && n.parent.initializer === n && ts.isIdentifier(n.parent.name) ? n.parent.name.text : undefined;
 }
 
+/** The store an operation talks to, by its receiver: `db` of `db.a.update`, `this.repo` of `this.repo.save`, `this` of `this.archive`. */
 function storeOf(node: ts.Node): string {
   const names = chainNames(ts.isCallExpression(node) ? node.expression : (node as ts.TaggedTemplateExpression).tag);
   return CLIENT_HOLDER_ROOTS.includes(names[0] ?? '') && names.length > 2 ? `${names[0]}.${names[1]}` : (names[0] ?? '');

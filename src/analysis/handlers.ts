@@ -834,11 +834,6 @@ export class Handlers {
     return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? init : undefined;
   }
 
-  /**
-   * A method or arrow-function field of an instance the code made or a container handed out:
-   * `giving.statement` after `const giving = container.get(GivingController)`, where the class has
-   * `statement = async (req, res) => { … }`.
-   */
   /** The class a parameter's type names, where it is one of the project's: `(identity: ClinicianIdentityService) => …`. */
   private typedParameterClass(e: ts.Expression): ts.ClassLikeDeclaration | undefined {
     if (!ts.isIdentifier(e)) return undefined;
@@ -848,6 +843,11 @@ export class Handlers {
     return v && ts.isClassLike(v) ? v : undefined;
   }
 
+  /**
+   * A method or arrow-function field of an instance the code made or a container handed out:
+   * `giving.statement` after `const giving = container.get(GivingController)`, where the class has
+   * `statement = async (req, res) => { … }`.
+   */
   private instanceMember(expr: ts.Expression): Fn | undefined {
     const e = skipOuter(expr);
     if (!ts.isPropertyAccessExpression(e)) return undefined;
