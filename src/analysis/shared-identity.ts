@@ -6,6 +6,8 @@ import { enclosingFunction } from './dominance';
 import { collectNames, references } from './guards';
 import { declaredType, isFunctionLike, propertyNameText, returnedExpressions, type Modules } from './modules';
 import { operationOf } from './operations';
+import { isRequestLike } from './identity';
+import { PASSPORT_NEST } from './vocabulary/frameworks';
 import type { Project } from './project';
 import { placeClass, placeFile, SharedState, type Place } from './shared-state';
 import * as path from 'node:path';
@@ -452,12 +454,20 @@ function writtenByAuthentication(key: string, src: ts.SourceFile, shared: Shared
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && n.left.name.text === field) {
       const fn = enclosingFunction(n);
       const place = fn && !ts.isConstructorDeclaration(fn) ? shared.placeOf(n.left) : undefined;
-      if (fn && place?.shared && place.key === key && references(n.right, givenNames(fn)) && refusesClient(fn)) found = n;
+      // (or from the identity an authentication step bound to the request: `this.ctx.current = req.user`, Passport's field, in an
+      // interceptor that runs after the guard)
+      if (fn && place?.shared && place.key === key && ((references(n.right, givenNames(fn)) && refusesClient(fn)) || boundIdentity(n.right))) found = n;
     }
     ts.forEachChild(n, visit);
   };
   visit(src);
   return found;
+}
+
+/** The identity authentication bound to the request, read off it: `req.user`, `request.user` (Passport's field). */
+function boundIdentity(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  return ts.isPropertyAccessExpression(x) && x.name.text === PASSPORT_NEST.userField && isRequestLike(skipOuter(x.expression));
 }
 
 /** A 401/403 refusal in the function's own body. */
