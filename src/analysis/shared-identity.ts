@@ -444,7 +444,8 @@ function setFromOutside(key: string, modules: Modules): boolean {
 
 /**
  * A write of the place by a function that authenticates the request first — it refuses with 401/403
- * itself — from what the request gave it (its parameters and the locals made from them).
+ * itself — from what the request gave it (its parameters and the locals made from them), or by any
+ * function from the identity authentication bound to the request (`req.user`).
  */
 function writtenByAuthentication(key: string, src: ts.SourceFile, shared: SharedState): ts.Node | undefined {
   const field = fieldOfKey(key);
