@@ -10,6 +10,7 @@ import { isValueExpression, type RequestRead } from './request-values';
 import { isRequestLike } from './identity';
 import type { Sink } from './sinks';
 import { isCollectionTest } from './vocabulary/authorization';
+import { keptIn } from './decisions';
 import { isThrowingCheck, isTransportFlag } from './vocabulary/refusals';
 import { isIdLikeName, isPathInputDecorator } from './vocabulary/requests';
 
@@ -450,21 +451,9 @@ export class AccessChecks {
   private comparesItsParameters(call: ts.CallExpression, ownFields = false): boolean {
     const fn = this.project.handlers.functionOf(call.expression) ?? this.project.values.methodOf(call.expression);
     if (!fn) return false;
-    const params = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+    const params = parameterNames(fn);
     const side = (e: ts.Node): boolean => references(e, params) || (ownFields && readsThis(e));
-    const compares = (r: ts.Node): boolean => {
-      let hit = false;
-      const visit = (n: ts.Node): void => {
-        if (hit) return;
-        if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && side(n.left) && side(n.right) && (references(n.left, params) || references(n.right, params)))
-          hit = true;
-        else if (ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership') && references(n, params)) hit = true;
-        else ts.forEachChild(n, visit);
-      };
-      visit(r);
-      return hit;
-    };
-    return returnedExpressions(fn).some(compares);
+    return returnedExpressions(fn).some((r) => comparesParameters(r, params, side));
   }
 
   /**
@@ -531,19 +520,11 @@ export class AccessChecks {
     if (!fn) return false;
     // (`comparing`: the throw follows a test that compares what it was given — `if (rec.ownerId !== me.id) throw …` — not one
     // of something else, `if (existsSync(receipt)) throw new SpoolExistsError(…)` in a helper handed the record and a note)
-    const params = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
-    const compared = (cond: ts.Expression): boolean => {
-      let hit = false;
-      const visit = (n: ts.Node): void => {
-        if (hit) return;
-        if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && (references(n.left, params) || references(n.right, params))) hit = true;
-        else if (ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership') && references(n, params)) hit = true;
-        else ts.forEachChild(n, visit);
-      };
-      visit(cond);
-      return hit;
-    };
-    return containsStatement(fn, (s) => (!comparing && ts.isThrowStatement(s)) || (ts.isIfStatement(s) && rejects(s.thenStatement) && (!comparing || compared(s.expression))));
+    const params = parameterNames(fn);
+    return containsStatement(
+      fn,
+      (s) => (!comparing && ts.isThrowStatement(s)) || (ts.isIfStatement(s) && rejects(s.thenStatement) && (!comparing || comparesParameters(s.expression, params))),
+    );
   }
 
   /** An expression that looks at both the client's choice (the same field) and the identity, following locals one step. */
@@ -732,15 +713,12 @@ function containsCall(node: ts.Node): boolean {
  * with the record and the identity, it answers whether they belong together.
  */
 function refusedWhenAbsent(call: ts.CallExpression, fn: Fn): boolean {
-  let n: ts.Node = call;
-  while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent))) n = n.parent;
-  const decl = n.parent;
-  if (!decl || !ts.isVariableDeclaration(decl) || decl.initializer !== n || !ts.isIdentifier(decl.name)) return false;
-  const name = decl.name.text;
+  const name = keptIn(call);
+  if (name === undefined) return false;
   return containsStatement(fn, (st) => {
     // (or what it found tested: `if (role !== 'PI' && role !== 'CO_I') throw …` with `role = await roleOnProposal(db, slot.proposalId, me.cn)`;
     // not whether a change it made went through, `if (!charged.ok) ctx.throw(402)` after charging the record's account)
-    return ts.isIfStatement(st) && st.pos >= decl.end && rejects(st.thenStatement) && references(st.expression, new Set([name])) && !testsOutcome(st.expression, name);
+    return ts.isIfStatement(st) && st.pos >= call.end && rejects(st.thenStatement) && references(st.expression, new Set([name])) && !testsOutcome(st.expression, name);
   });
 }
 
@@ -759,4 +737,25 @@ function testsOutcome(cond: ts.Expression, name: string): boolean {
   };
   visit(cond);
   return outcome && !other;
+}
+
+function parameterNames(fn: ts.FunctionLikeDeclaration): Set<string> {
+  return new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+}
+
+/**
+ * A test in `node` of what a function was given (`params`): an equality with a parameter on one side (and, with `side`,
+ * both sides passing it: `rec.ownerId === me.id`), or a membership test of a parameter (`team.members.includes(cn)`).
+ */
+function comparesParameters(node: ts.Node, params: ReadonlySet<string>, side: (e: ts.Node) => boolean = () => true): boolean {
+  let hit = false;
+  const visit = (n: ts.Node): void => {
+    if (hit) return;
+    if (ts.isBinaryExpression(n) && isEqualityOperator(n.operatorToken.kind) && side(n.left) && side(n.right) && (references(n.left, params) || references(n.right, params)))
+      hit = true;
+    else if (ts.isCallExpression(n) && isCollectionTest(calleeChain(n.expression)?.at(-1) ?? '', 'membership') && references(n, params)) hit = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return hit;
 }
