@@ -154,6 +154,14 @@ export async function run(options: RunOptions): Promise<RunResult> {
     early.workspace ??= readWorkspace(early.described.keys(), workspaceTop(early.described.keys()));
     judge = new ImportJudge(early.described, active, notifications, early.workspace);
   }
+  // the rules judged per file: in a folder scan, a rule scoped to applications only on their files (a library no
+  // server of the scan reaches runs for no request: its walk and its per-file pass would be spent for nothing)
+  const served =
+    early && active.some(({ rule }) => rule.seedScope === 'application')
+      ? (judge?.served ?? servedFiles(early.described, (early.workspace ??= readWorkspace(early.described.keys(), workspaceTop(early.described.keys())))))
+      : undefined;
+  const outsideApps = active.filter(({ rule }) => rule.seedScope !== 'application');
+  const rulesFor = (file: string): readonly ActiveRule[] => (served && !served.has(file) ? outsideApps : active);
 
   // Phase 1, per file: read, parse, per-file rules, and what the project model needs to know.
   const seen = new Map<string, SeenFile>();
@@ -167,7 +175,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     }
     // each file is isolated: whatever it makes the parser or a walk do, the scan goes on without it
     // (a tree the model parsed already, to judge a file that imports this one, is the one analysed)
-    const analysed = analyseFile(file, text, active, notifications, judge ? early?.described.get(file)?.sourceFile : undefined);
+    const analysed = analyseFile(file, text, rulesFor(file), notifications, judge ? early?.described.get(file)?.sourceFile : undefined);
     if (!analysed) {
       skipped++;
       continue;
@@ -197,6 +205,15 @@ export async function run(options: RunOptions): Promise<RunResult> {
     else if (fileFindings.length > 0 || directives) seen.set(file, SeenFile.withoutSignals(text, reported, test, directives, sourceFile));
   }
 
+  // the workspace read for the early guess, when it was read from the very files phase 2 has (read once: the files
+  // seen are all known when it is first asked)
+  let readWs: Workspace | undefined;
+  const workspace = (): Workspace =>
+    (readWs ??=
+      early?.workspace && early.described.size === seen.size && [...seen.keys()].every((f) => early.described.has(f))
+        ? early.workspace
+        : readWorkspace(seen.keys(), workspaceTop(seen.keys())));
+
   // Given files only (a pre-commit hook): the rest of the project is context for the model.
   // Every TLS rule reports in a file that can carry identity: with none among the given files,
   // the project has nothing to say about them and is not read.
@@ -213,14 +230,17 @@ export async function run(options: RunOptions): Promise<RunResult> {
       const text = readSource(file, maxFileSize, []);
       if (text !== undefined) seen.set(file, describeFile(text, config, false, isTestFile(file), false, seeds));
     }
+    // what a rule scoped to applications found in a given file that no application of the project reaches is
+    // dropped, as a folder scan of the project would not have looked (the model's workspace is read once either way)
+    if (outsideApps.length < active.length) {
+      const inApps = servedFiles(seen, workspace());
+      const scoped = new Set(active.filter((a) => !outsideApps.includes(a)).map(({ rule }) => rule.id));
+      const kept = findings.filter((f) => !scoped.has(f.ruleId) || inApps.has(f.location.file));
+      findings.splice(0, findings.length, ...kept);
+    }
   }
 
   // Phase 2, once: the project model around the files that can carry client identity.
-  // the workspace read for the early guess, when it was read from the very files phase 2 has
-  const workspace = (): Workspace =>
-    early?.workspace && early.described.size === seen.size && [...seen.keys()].every((f) => early.described.has(f))
-      ? early.workspace
-      : readWorkspace(seen.keys(), workspaceTop(seen.keys()));
   if (wantsProject) {
     const across = analyseProject(seen, active, config, notifications, workspace, judge?.found);
     // one report per rule and place: what a file showed alone and what the model adds may meet at one node
@@ -613,7 +633,7 @@ class ImportJudge {
   private readonly modules: Modules;
   private readonly hooks: readonly ActiveRule[];
   /** The files of the scan's applications (`servedFiles`), for the rules that judge only those. */
-  private readonly served: ReadonlySet<string>;
+  readonly served: ReadonlySet<string>;
 
   constructor(
     private readonly seen: Map<string, SeenFile>,

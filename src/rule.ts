@@ -90,8 +90,11 @@ export interface RuleDefinition extends RuleMeta {
    */
   projectSeed?(text: string): boolean;
   /**
-   * `application`: what the project hook looks for runs for a request or a job, so only a seed that is
-   * part of an application (reached by imports from a file where requests or jobs arrive) is judged.
+   * `application`: what the rule looks for runs for a request or a job, so in a folder scan only the
+   * files of an application are judged, by the per-file hook and across imports alike: a file where
+   * requests or jobs arrive, what it reaches by imports, and a file connected to no other file of the
+   * scan (`servedFiles`). A library or client SDK no server in the scan reaches is not. A file given by
+   * name is judged as it is.
    */
   seedScope?: 'application';
   /** What the single walk must collect for this rule's per-file hook. */

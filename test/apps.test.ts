@@ -296,6 +296,19 @@ describe('the files of an application: where requests or jobs arrive, and what t
     expect([...servedFiles(files)].map((f) => path.relative('/repo', f)).sort()).toEqual(['api/server.ts', 'api/svc.ts', 'lib/db.ts']);
   });
 
+  it('takes a file connected to no other file of the scan for a unit of its own, and a library connected to others for none', () => {
+    const files = new Map(
+      Object.entries({
+        'scripts/rotate.ts': { text: "import { Pool } from 'pg';", imports: [] },
+        'sdk/client.ts': { text: "import { save } from './db';", imports: ['./db'] },
+        'sdk/db.ts': { text: 'export const save = 1;', imports: [] },
+        // (an import that names no file of the scan connects nothing)
+        'tools/seed.ts': { text: "import { x } from './gone';", imports: ['./gone'] },
+      }).map(([f, info]) => [P(f), info]),
+    );
+    expect([...servedFiles(files)].map((f) => path.relative('/repo', f)).sort()).toEqual(['scripts/rotate.ts', 'tools/seed.ts']);
+  });
+
   // a decision in a helper of another module, a wait, then the write: found across the file's imports
   const service = [
     "import { assertWarden } from './wardens';",
@@ -340,5 +353,35 @@ describe('the files of an application: where requests or jobs arrive, and what t
   });
   it('judges a library no server of the scan imports file by file only', async () => {
     expect(await across({ 'src/plots.ts': service, 'src/wardens.ts': wardens, 'src/db.ts': db })).toEqual([]);
+  });
+
+  // the decision, the wait and the write in one file: the per-file pass finds it without any model
+  const closing = [
+    "import { db } from './db';",
+    'export class Forbidden extends Error {',
+    '  status = 403;',
+    '}',
+    'export async function closePlot(cn: string, plotId: string) {',
+    "  const { rows } = await db.query('SELECT 1 FROM wardens WHERE cn = $1 AND plot_id = $2', [cn, plotId]);",
+    "  if (rows.length === 0) throw new Forbidden('not a warden of this plot');",
+    '  await new Promise((r) => setTimeout(r, 500));',
+    "  await db.query('DELETE FROM plots WHERE id = $1', [plotId]);",
+    '}',
+    '',
+  ].join('\n');
+  const given = async (files: Record<string, string>, target: string): Promise<string[]> => {
+    const dir = tempProject(files);
+    const result = await run({ targets: [target], cwd: dir, onlyRules: ['auth-across-await'] });
+    return result.findings.map((f) => `${path.relative(dir, f.location.file)}:${f.location.line}`);
+  };
+  it('judges a file by itself only where it belongs to an application: reached from a server, or connected to no other file', async () => {
+    expect(await across({ 'src/plots.ts': closing, 'src/db.ts': db, 'src/server.ts': server })).toEqual(['src/plots.ts:9']);
+    // a library: no server of the scan reaches it, in a folder scan or when the file is given by name
+    expect(await across({ 'src/plots.ts': closing, 'src/db.ts': db })).toEqual([]);
+    expect(await given({ 'src/plots.ts': closing, 'src/db.ts': db }, 'src/plots.ts')).toEqual([]);
+    // a file of its own (a script, a platform's handler): an application by itself
+    const alone = closing.replace("import { db } from './db';", "import { Pool } from 'pg';\nconst db = new Pool();");
+    expect(await across({ 'src/plots.ts': alone })).toEqual(['src/plots.ts:10']);
+    expect(await given({ 'src/plots.ts': alone, 'README.md': '# plots' }, 'src/plots.ts')).toEqual(['src/plots.ts:10']);
   });
 });

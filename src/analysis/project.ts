@@ -388,7 +388,8 @@ const SERVER_CREATE_TEXT = new RegExp(String.raw`\b(?:${alternation(SERVER_CREAT
 /**
  * The files of the applications in a scan: each file where requests or jobs arrive (`servesSignal`) and
  * what it reaches through its imports, at any depth (routes, controllers, services, repositories, helpers).
- * A library with no server in the scan has none: nothing of it runs for a request.
+ * A file connected to no other file of the scan is one too, run as it is. A library with no server in the scan
+ * has none: nothing of it runs for a request.
  */
 export function servedFiles<T extends { imports: string[]; text: string }>(files: ReadonlyMap<string, T>, workspace?: Workspace): Set<string> {
   const seen = new Set<string>();
@@ -409,6 +410,19 @@ export function servedFiles<T extends { imports: string[]; text: string }>(files
       }
     }
   }
+  // a file connected to no other file of the scan (it imports none and none imports it) is a unit of its own, run as
+  // it is: a script, a function a platform calls (`export async function handler(event)`), one file of examples
+  const connected = new Set<string>();
+  for (const [file, info] of files) {
+    for (const spec of info.imports) {
+      const target = resolveRelative(file, spec, files, workspace);
+      if (target !== undefined && target !== file) {
+        connected.add(file);
+        connected.add(target);
+      }
+    }
+  }
+  for (const file of files.keys()) if (!connected.has(file)) seen.add(file);
   return seen;
 }
 
