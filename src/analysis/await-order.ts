@@ -1464,10 +1464,12 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
 
 /** Some boundary between `from` and the operation is more than another guard: a call of a helper that only checks and refuses. */
 function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions, answered?: ts.Node): boolean {
+  // (a guard that goes out to another service while it checks, `await confirmPlate(lane, plate)` asking a camera's
+  // API, is a wait like any other: the other guards' answers can change meanwhile)
   const guard = (b: ts.Node): boolean => {
     const call = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     const helper = call && ts.isCallExpression(call) ? decisions.resolve(call) : undefined;
-    return helper !== undefined && decisions.refuses(helper) && !decisions.worksItself(helper);
+    return helper !== undefined && decisions.refuses(helper) && !decisions.worksItself(helper) && !asksService(call as ts.CallExpression, decisions, 0);
   };
   // (a step of a promise chain starts where the chain does: it is passed where its `.then` is)
   const at = (b: ts.Node): number => (ts.isCallExpression(b) && ts.isPropertyAccessExpression(b.expression) ? b.expression.name.pos : b.pos);
