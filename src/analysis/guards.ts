@@ -182,13 +182,11 @@ export class Guards {
       // a helper that verifies a signature over what it is given and throws when it fails, given the forwarded
       // value or the request's headers that carry it: `verifyEdgeSignature(c.req.raw.headers)`
       // (called for its effect: a value it hands back, `const principal = principalFromDer(…)`, is a reading, not that check)
-      return (
-        fn !== undefined &&
-        !kept &&
-        this.kind === 'peer' &&
-        throwsOnFailure(fn) &&
-        this.signedParameters(fn).some((i) => e.arguments[i] !== undefined && this.carriesForwarded(e.arguments[i]))
-      );
+      if (fn === undefined || kept || this.kind !== 'peer' || !throwsOnFailure(fn)) return false;
+      if (this.signedParameters(fn).some((i) => e.arguments[i] !== undefined && this.carriesForwarded(e.arguments[i]))) return true;
+      // or one given the peer's address that refuses on a test of it: `assertFromGateway(ctx.req.socket.remoteAddress)`
+      // throwing unless the address is in the proxies' subnets
+      return this.refusedParameters(fn).some((i) => e.arguments[i] !== undefined && this.mentions(e.arguments[i]));
     }
     return false;
   }
@@ -367,6 +365,7 @@ export class Guards {
   }
 
   private readonly signedCache = new Map<ts.Node, number[]>();
+  private readonly refusedCache = new Map<ts.Node, number[]>();
   /** The parameters of a function that a signature verification in it covers (they reach the verifier's inputs). */
   private signedParameters(fn: Fn): number[] {
     const known = this.signedCache.get(fn);
@@ -394,6 +393,29 @@ export class Guards {
           return;
         }
       }
+    });
+    return out;
+  }
+
+  /** The parameters a rejecting branch of `fn` tests, itself or through a local computed from it (`if (!addr || !allowed.has(addr)) throw …`). */
+  private refusedParameters(fn: Fn): number[] {
+    const known = this.refusedCache.get(fn);
+    if (known) return known;
+    const out: number[] = [];
+    this.refusedCache.set(fn, out);
+    if (!fn.body) return out;
+    const tests: ts.Expression[] = [];
+    const visit = (n: ts.Node): void => {
+      if (n !== fn && isFunctionLike(n) && !isInlineCallback(n)) return;
+      if (ts.isIfStatement(n) && rejects(n.thenStatement)) tests.push(n.expression);
+      ts.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    fn.parameters.forEach((p, i) => {
+      if (!ts.isIdentifier(p.name)) return;
+      const param = p;
+      const given = (_n: ts.Node, decl?: ts.Node): boolean => decl === param;
+      if (tests.some((t) => this.dependsOn(t, given, 0))) out.push(i);
     });
     return out;
   }
