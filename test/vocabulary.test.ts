@@ -771,6 +771,14 @@ describe('DI lifetimes and containers outside NestJS', () => {
     ['useValue', undefined],
     ['toConstantValue', undefined],
   ] as const)('diClassRegistration(%s) → %s', (n, want) => expect(v.diClassRegistration(n)?.form).toBe(want));
+  it.each([
+    ['asFunction', 'wrapper'],
+    ['useFactory', 'option'],
+    ['toDynamicValue', 'method'],
+    ['asClass', undefined],
+    ['asValue', undefined],
+    ['useClass', undefined],
+  ] as const)('diFactoryRegistration(%s) → %s', (n, want) => expect(v.diFactoryRegistration(n)?.form).toBe(want));
   it.each(cases(['inject', 'Inject'], ['injectable', 'Injectable', 'InjectRepository', 'autoInjectable']))('isDiInjectDecorator(%s) → %s', (n, want) =>
     expect(v.isDiInjectDecorator(n)).toBe(want),
   );

@@ -6,7 +6,17 @@ import { classAlongType, fieldDeclaration, heldValues, isFunctionLike, propertyN
 import type { Modules } from './modules';
 import type { Project } from './project';
 import { isModuleLevel } from './shared-state';
-import { DI_CLASS_REGISTRATIONS, DI_CRADLE, DI_REGISTER_METHODS, diClassRegistration, diValueRegistration, isDiInjectDecorator, isDiResolve } from './vocabulary/di';
+import {
+  DI_CLASS_REGISTRATIONS,
+  DI_CRADLE,
+  DI_FACTORY_REGISTRATIONS,
+  DI_REGISTER_METHODS,
+  diClassRegistration,
+  diFactoryRegistration,
+  diValueRegistration,
+  isDiInjectDecorator,
+  isDiResolve,
+} from './vocabulary/di';
 import { CRYPTO_FEED_METHOD, isCryptoFactory } from './vocabulary/data-access';
 import { isContainerClass, isConversion, iteratesElements, PROMISE_CLASS } from './vocabulary/values';
 import { isRequestInputField, isRequestObjectName, isSessionField } from './vocabulary/requests';
@@ -632,8 +642,9 @@ export class Values {
       }
     }
     // awilix's cradle: what a constructor is given by name (`constructor({ bookingRepository })`, `deps.bookingRepository`),
-    // or what is read off a container's cradle in place (`ctx.scope.cradle.refundService`)
-    const injected = cradleName(decl, e) ?? (ts.isPropertyAccessExpression(e) ? cradleField(e) : undefined);
+    // or what is read off a container's cradle in place (`ctx.scope.cradle.refundService`) or destructured off it
+    // (`const { photoStore } = req.scope.cradle`)
+    const injected = cradleName(decl, e) ?? (ts.isPropertyAccessExpression(e) ? cradleField(e) : decl && ts.isBindingElement(decl) ? cradleBinding(decl) : undefined);
     if (injected !== undefined) {
       const c = this.diClassByName(injected);
       if (c) return c;
@@ -839,12 +850,13 @@ export class Values {
           // tsyringe `register(T, { useClass: C })`; awilix `register('name', asClass(C))`
           if (ts.isObjectLiteralExpression(opts)) {
             for (const p of opts.properties)
-              if (ts.isPropertyAssignment(p) && diClassRegistration(propertyNameText(p.name) ?? '')?.form === 'option') add(tokenKey(t, this.project), p.initializer);
+              if (ts.isPropertyAssignment(p) && (diClassRegistration(propertyNameText(p.name) ?? '') ?? diFactoryRegistration(propertyNameText(p.name) ?? ''))?.form === 'option')
+                add(tokenKey(t, this.project), p.initializer);
           } else add(tokenKey(t, this.project), v);
         }
       }
-      // inversify `bind(T).to(C)`
-      for (const reg of DI_CLASS_REGISTRATIONS.filter((r) => r.form === 'method')) {
+      // inversify `bind(T).to(C)`, `bind(T).toDynamicValue(() => new C(…))`
+      for (const reg of [...DI_CLASS_REGISTRATIONS, ...DI_FACTORY_REGISTRATIONS].filter((r) => r.form === 'method')) {
         for (const call of this.project.callsNamed(reg.name)) {
           if (!ts.isCallExpression(call)) continue;
           const callee = skipOuter(call.expression);
@@ -872,6 +884,14 @@ export class Values {
     // the lifetime and options chained on (`.scoped()`, `.singleton()`, `.inject(…)`)
     while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(skipOuter(e.expression))) e = skipOuter((skipOuter(e.expression) as ts.PropertyAccessExpression).expression);
     if (ts.isCallExpression(e) && diClassRegistration(calleeChain(e.expression)?.at(-1) ?? '')?.form === 'wrapper' && e.arguments[0]) e = skipOuter(e.arguments[0]);
+    // a factory (`asFunction(({ s3 }) => new PhotoStore(s3))`, a `useFactory` option's function): the class it makes
+    else if (ts.isCallExpression(e) && diFactoryRegistration(calleeChain(e.expression)?.at(-1) ?? '')?.form === 'wrapper' && e.arguments[0]) e = skipOuter(e.arguments[0]);
+    if (isFunctionLike(e)) {
+      const made = returnedExpressions(e).map((r) => skipOuter(r));
+      const classes = new Set(made.map((r) => (ts.isNewExpression(r) ? this.project.modules.valueOf(skipOuter(r.expression)) : undefined)));
+      const [only] = classes;
+      return classes.size === 1 && only && ts.isClassLike(only) ? only : undefined;
+    }
     const cls = this.project.modules.valueOf(e);
     return cls && ts.isClassLike(cls) ? cls : undefined;
   }

@@ -168,6 +168,20 @@ export function diClassRegistration(name: string): DiValueRegistration | undefin
   return DI_CLASS_REGISTRATIONS.find((r) => r.name === name);
 }
 
+/**
+ * How a factory is registered to make the value on resolution: awilix `register({ photoStore: asFunction(({ s3 })
+ * => new PhotoStore(s3)) })`, tsyringe `register(T, { useFactory: (c) => new C(…) })`, inversify
+ * `bind(T).toDynamicValue(() => new C(…))`. The class it makes is the one its factory returns (`new C(…)`).
+ */
+export const DI_FACTORY_REGISTRATIONS: readonly DiValueRegistration[] = [
+  { name: 'asFunction', form: 'wrapper' },
+  { name: 'useFactory', form: 'option' },
+  { name: 'toDynamicValue', form: 'method', valueArg: 0 },
+];
+export function diFactoryRegistration(name: string): DiValueRegistration | undefined {
+  return DI_FACTORY_REGISTRATIONS.find((r) => r.name === name);
+}
+
 /** Parameter decorators that name the token a constructor parameter is injected for: tsyringe / inversify `@inject(T)`, NestJS `@Inject(T)`. */
 export const DI_INJECT_DECORATORS: readonly string[] = ['inject', 'Inject'];
 export function isDiInjectDecorator(name: string): boolean {
