@@ -659,6 +659,7 @@ describe('values', () => {
   it.each(cases(['Map', 'X509Certificate', 'URLSearchParams'], ['Repository', 'EventEmitter']))('isContainerClass(%s) → %s', (n, want) => expect(v.isContainerClass(n)).toBe(want));
   it('names the promise class whose executor settles it', () => expect(v.PROMISE_CLASS).toBe('Promise'));
   it.each(cases(['map', 'forEach', 'find'], ['sort', 'push']))('iteratesElements(%s) → %s', (n, want) => expect(v.iteratesElements(n)).toBe(want));
+  it.each(cases(['map', 'flatMap'], ['forEach', 'filter', 'find', 'some', 'push']))('mapsElements(%s) → %s', (n, want) => expect(v.mapsElements(n)).toBe(want));
   it.each(cases([...v.ELEMENT_LOOKUPS], ['filter', 'map', 'findIndex', 'some']))('looksUpElement(%s) → %s', (n, want) => expect(v.looksUpElement(n)).toBe(want));
   it.each(cases(['push', 'unshift'], ['pop', 'shift', 'concat', 'splice', 'map']))('ELEMENT_ADDERS has %s → %s', (n, want) => expect(v.ELEMENT_ADDERS.includes(n)).toBe(want));
   it('finds the fallback of a config getter: the second of two arguments of get/getOrThrow, nothing else', () => {

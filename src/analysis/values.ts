@@ -18,7 +18,7 @@ import {
   isDiResolve,
 } from './vocabulary/di';
 import { CRYPTO_FEED_METHOD, isCryptoFactory } from './vocabulary/data-access';
-import { isContainerClass, isConversion, iteratesElements, PROMISE_CLASS } from './vocabulary/values';
+import { isContainerClass, isConversion, iteratesElements, mapsElements, PROMISE_CLASS } from './vocabulary/values';
 import { isRequestInputField, isRequestObjectName, isSessionField } from './vocabulary/requests';
 import { CONTEXT_ACCESSOR } from './vocabulary/api-layers';
 import { NEST_GET_REQUEST, NEST_PARAM_DECORATOR_FACTORY, PASSPORT_NEST } from './vocabulary/frameworks';
@@ -337,6 +337,13 @@ export class Values {
       if (name !== undefined && isConversion(name)) return any([...e.arguments, ts.isPropertyAccessExpression(callee) ? callee.expression : undefined]);
       // what a hash or HMAC is fed (`createHash('sha256').update(der).digest('hex')`): the digest is a form of it
       if (name === CRYPTO_FEED_METHOD && ts.isPropertyAccessExpression(callee) && fedCrypto(callee.expression)) return any([...e.arguments]);
+      // an array mapped by a callback (`r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1])])`): what the callback
+      // returns, each element made from the receiver's
+      const mapper = name !== undefined && mapsElements(name) && ts.isPropertyAccessExpression(callee) ? e.arguments[0] && skipOuter(e.arguments[0]) : undefined;
+      if (mapper && isFunctionLike(mapper)) {
+        const r = any(returnedExpressions(mapper));
+        if (r !== undefined) return r;
+      }
       // a method of the value itself, not of the project: `id.trim()`, `dn.split(',').pop()`,
       // `cert.subject.CN.toLowerCase()`, `attrs.get('O')` on a Map built from it
       if (ts.isPropertyAccessExpression(callee)) return next(callee.expression);

@@ -52,6 +52,12 @@ export const ENVIRONMENT_OBJECT: readonly [string, string] = ['process', 'env'];
 /** Array methods whose callback's first parameter is each element of the receiver: `ids.map((id) => …)`. */
 export const ELEMENT_ITERATORS: readonly string[] = ['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find', 'findIndex', 'reduce'];
 
+/** Array methods whose result holds what their callback returns: `keys.map((k, i) => [k, m[i + 1]])`. */
+export const ELEMENT_MAPPERS: readonly string[] = ['map', 'flatMap'];
+export function mapsElements(method: string): boolean {
+  return ELEMENT_MAPPERS.includes(method);
+}
+
 /** Array methods that add the elements they are given to the receiver: `routes.push({ method, handler })`. */
 export const ELEMENT_ADDERS: readonly string[] = ['push', 'unshift'];
 
