@@ -28,6 +28,7 @@ import { isHttpClientFactory, isHttpClientModule } from './vocabulary/http-clien
 import { collectionClassOf, EQUALITY_METHODS, isLookupMethod, isMutatingMethod, MEMBERSHIP_TESTS, STORE_MEMBERSHIP_TESTS, VALUE_MEMBERSHIP_TESTS } from './vocabulary/containers';
 import {
   CONCURRENCY_FIELDS,
+  JOB_REFUSAL_ERRORS,
   INPUT_REJECTION_STATUSES,
   CONFLICT_STATUSES,
   STATUS_NAMES,
@@ -198,15 +199,25 @@ export class Decisions {
           // a job left early decides on a state or a value a field is compared with, a flag field, or a helper's or a feature
           // flag's yes or no — not on a record's mere existence (`if (!payout) return`) nor a count against a number (`if (balance <= 0)
           // return`): a job with nothing left to do
-          if (
-            jobExit &&
+          // (so does a job failed for good, `throw new UnrecoverableError(…)`: `if (!line) throw new UnrecoverableError('no
+          // settlement')` has nothing to settle, it refuses no right)
+          const failsJob = !jobExit && refusal.decides && refusal === plain && refusing !== undefined && failsJobForGood(refusing);
+          // (a helper's or a store's answer decides as a yes or no, `redis.sismember(potters, potter)`; a helper that hands back a
+          // record or nothing, `if (res.status === 404) return null; return res.json()`, is a lookup whose failure is the record's
+          // absence)
+          const helper = behind !== undefined ? this.resolve(behind.call) : undefined;
+          const decidesAsJob =
             behind !== undefined &&
             (testsState(n.expression) ||
               comparesRecord(n.expression, true, this.valueOf, true) ||
               (behind.fields.length > 0 && !comparesRecord(n.expression)) ||
-              (answerItself(n.expression) && (this.resolve(behind.call) !== undefined || flagEvaluation(behind.call, this.resolve) || this.answersFlag(behind.call))))
-          )
-            refusal = jobExit;
+              (answerItself(n.expression) &&
+                ((helper !== undefined && !(failsJob && recordOrNothing(helper))) ||
+                  STORE_MEMBERSHIP_TESTS.includes(chainNames(behind.call.expression).at(-1) ?? '') ||
+                  flagEvaluation(behind.call, this.resolve) ||
+                  this.answersFlag(behind.call))));
+          if (jobExit && decidesAsJob) refusal = jobExit;
+          else if (failsJob && !decidesAsJob) refusal = { ...refusal, decides: false };
           // a 404 decides when more than existence is tested (else it is no check); a 409 when the
           // record is compared with something (else it only stops: a check); a 423 on any test of the
           // read (a hold exists); neither on a version field guarding a lost update
@@ -2564,6 +2575,27 @@ function outerPlace(n: ts.Node): ts.Node | undefined {
  * leaving it early on a test is how its worker refuses the work (BullMQ's, Bull's, Bee-Queue's); so
  * does work a timer, listener or queue runs after the response.
  */
+/** A function that answers a record or nothing: some way returns `null`/`undefined` and no way a yes or no (`true`, a comparison, `!x`). */
+function recordOrNothing(fn: ts.FunctionLikeDeclaration): boolean {
+  const answers = returnedExpressions(fn).map((r) => skipOuter(r));
+  const nothing = (e: ts.Expression): boolean => e.kind === SK.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined');
+  const yesNo = (e: ts.Expression): boolean =>
+    e.kind === SK.TrueKeyword ||
+    e.kind === SK.FalseKeyword ||
+    (ts.isPrefixUnaryExpression(e) && e.operator === SK.ExclamationToken) ||
+    (ts.isBinaryExpression(e) && (isEqualityOperator(e.operatorToken.kind) || RELATIONAL.has(e.operatorToken.kind) || LOGICAL.has(e.operatorToken.kind)));
+  return answers.some(nothing) && !answers.some(yesNo);
+}
+const RELATIONAL = new Set<ts.SyntaxKind>([SK.LessThanToken, SK.LessThanEqualsToken, SK.GreaterThanToken, SK.GreaterThanEqualsToken]);
+const LOGICAL = new Set<ts.SyntaxKind>([SK.AmpersandAmpersandToken, SK.BarBarToken]);
+
+/** A branch that ends by failing a job for good (`throw new UnrecoverableError(…)`): the worker's way to refuse it. */
+function failsJobForGood(branch: ts.Statement): boolean {
+  const end = lastStatement(branch);
+  const thrown = end && ts.isThrowStatement(end) && end.expression ? skipOuter(end.expression) : undefined;
+  return thrown !== undefined && ts.isNewExpression(thrown) && JOB_REFUSAL_ERRORS.includes(calleeChain(thrown.expression)?.at(-1) ?? '');
+}
+
 function leavesJob(n: ts.IfStatement): { kind: RefusalKind; decides: boolean; throws: boolean } | undefined {
   const end = lastStatement(n.thenStatement);
   if (!end || !(ts.isReturnStatement(end) || ts.isThrowStatement(end))) return undefined;
