@@ -166,7 +166,21 @@ export function perRequestStateUses(sf: ts.SourceFile, shared: SharedState, assi
   // the call's own value, which another call may have replaced meanwhile
   const setThenUsed = suspendingFunctions(sf).flatMap((fn) => setAcrossWait(fn, places, shared));
   for (const key of [...places.keys()]) if (!decided.has(key)) places.delete(key);
-  const decidedUses = places.size === 0 ? [] : suspendingFunctions(sf).flatMap((fn) => staleSharedIdentity(fn, places, shared, () => undefined));
+  // (read through a method of its own class that hands the field out, `const dispatcher = this.requireDispatcher()` with
+  // `requireDispatcher() { if (!this.acting) throw …; return this.acting }`: a read of the field)
+  const ownGetter = (n: ts.Node): string | undefined => {
+    if (!ts.isCallExpression(n)) return undefined;
+    const callee = skipOuter(n.expression);
+    if (!ts.isPropertyAccessExpression(callee) || skipOuter(callee.expression).kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+    let cls: ts.Node | undefined = n.parent;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    const method =
+      cls && ts.isClassLike(cls)
+        ? cls.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.body !== undefined && propertyNameText(m.name) === callee.name.text)
+        : undefined;
+    return method ? returnedPlace(method, shared) : undefined;
+  };
+  const decidedUses = places.size === 0 ? [] : suspendingFunctions(sf).flatMap((fn) => staleSharedIdentity(fn, places, shared, ownGetter));
   const seenNodes = new Set(decidedUses.map((u) => u.node));
   return [...decidedUses, ...setThenUsed.filter((u) => !seenNodes.has(u.node))];
 }
