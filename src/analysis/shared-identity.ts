@@ -238,6 +238,28 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
     const write = backing ? writtenPerRequest(backing, home, shared) : undefined;
     return write ? { place, write: write.write } : undefined;
   };
+  /** A member of the app object (`app:activeCourier`) that a function of another file of the app writes from what it is given. */
+  const writtenByOtherPlugin = (place: Place & { key: string }): boolean => {
+    if (!kept.has(place.key)) {
+      const member = place.key
+        .slice(place.key.indexOf(':') + 1)
+        .split('|')[0]
+        .split('.')[0];
+      const assigns = new RegExp(String.raw`\.${member.replace(/[$]/g, '\\$')}\s*=[^=]`);
+      let found: { place: Place; write: ts.Node } | null = null;
+      for (const file of modules.importersWith(`app-member:${member}`, (text) => assigns.test(text)).keys()) {
+        if (file === sf.fileName || !sameApp(file, sf.fileName)) continue;
+        const home = modules.sourceFile(file);
+        const write = home ? writtenPerRequest(place.key, home, shared) : undefined;
+        if (write) {
+          found = write;
+          break;
+        }
+      }
+      kept.set(place.key, found);
+    }
+    return (kept.get(place.key) ?? null) !== null;
+  };
   const read = (n: ts.Node): string | undefined => {
     if (ts.isCallExpression(n)) {
       const fn = resolve(n);
@@ -257,6 +279,9 @@ export function perRequestStateAcrossImports(sf: ts.SourceFile, modules: Modules
     // class sets from what it is given (`bind(carrierId, depot) { this.carrierId = carrierId }`, called per request)
     if (ts.isPropertyAccessExpression(n) && isRead(n)) {
       const place = shared.placeOf(n);
+      // a member of the app or server object another plugin of the app sets per request (`app.activeCourier =
+      // request.courier` in a preHandler hook of `plugins/courierContext.ts`), read here as `app.activeCourier`
+      if (place?.shared && place.kind === 'app-locals') return writtenByOtherPlugin(place) ? place.key : undefined;
       const file = place?.shared && FIELD_KINDS.has(place.kind) ? placeFile(place.key) : undefined;
       const home = file ? modules.sourceFile(file) : undefined;
       return home ? perRequest(place, home) : undefined;
