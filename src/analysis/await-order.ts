@@ -22,7 +22,7 @@ import {
 import { CONCURRENCY_FIELDS, type RefusalKind } from './vocabulary/refusals';
 import { isObservableAwaiter, isPromiseStep, isQueueCall, isTimer, JOB_NAME_FIELD, jobQueueLibrary } from './vocabulary/deferral';
 import { isFunctionLike, member, propertyNameText, returnedExpressions, typeOnlyImport } from './modules';
-import { references } from './guards';
+import { collectNames, references } from './guards';
 import { CLIENT_HOLDER_ROOTS, FILTER_KEYS, isFieldFilterOperator, namesDatabase, OPERATOR_SYMBOLS, RECORD_ID_KEYS, recordMethodOf, writeSelection } from './vocabulary/data-access';
 import { appendsRecord, chainNames, commandMade, operationOf, sqlText, type CallResolver, type Operation } from './operations';
 import { dispatchedJobHandlers, jobNamesOf } from './job-queues';
@@ -54,7 +54,7 @@ import {
 } from './vocabulary/atomic';
 import { startsTransactionSql } from './vocabulary/sql';
 import { isPerRequestName } from './vocabulary/requests';
-import { statementText } from './sql';
+import { splitSql, statementText } from './sql';
 import { isMessageCommand } from './vocabulary/stores';
 
 const SK = ts.SyntaxKind;
@@ -929,7 +929,10 @@ export function conditionInQuery(
     // (the table the write changes is consulted too: `UPDATE cannons c … WHERE … EXISTS (SELECT 1 FROM zone_operators …)`)
     const own = ts.isCallExpression(op.node) ? tablesIn(readSubject(op.node)).map((t) => norm(t.split('.').at(-1)!)) : [];
     const asksTables = readTables === undefined || [...readTables].every((t) => words.has(norm(t.split('.').at(-1)!)) || own.includes(norm(t.split('.').at(-1)!)));
-    return (nested && asksTables) || stillTheCallers || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
+    // (raw SQL on both sides, `SELECT … WHERE sample_ref = ? AND member_no = ?` then `UPDATE … WHERE id = ? AND member_no = ?`
+    // with the found record's id and the same caller's value bound again: the same)
+    const rawStill = ts.isCallExpression(check.call) && ts.isCallExpression(op.node) && sqlStillTheCallers(check.call, op.node, valueOf);
+    return (nested && asksTables) || stillTheCallers || rawStill || asked.filter((a) => values.has(a)).length + (sameRecord ? 1 : 0) >= 2;
   }
   // (a field of the same name in another table's filter — `status: 'offered'` on jobs after `profile.status !== 'active'`
   // on linguists — is not the decision's; a join or sub-query could bring the decision's table in)
@@ -940,6 +943,56 @@ export function conditionInQuery(
     const column = columns.get(f.toLowerCase());
     return words.has(norm(f)) || (column !== undefined && words.has(norm(column)));
   });
+}
+
+/**
+ * Raw SQL read and write whose selections tie the write to what the read found: the write binds a value of the record the
+ * read found (`sample.id`, with `sample = rows[0]` of the read) and a value the read was scoped by that is not the request's
+ * own input (`member.memberNo`, not `req.params.sampleRef`) in its `WHERE`.
+ */
+function sqlStillTheCallers(read: ts.CallExpression, write: ts.CallExpression, valueOf?: (e: ts.Expression) => ts.Node | undefined): boolean {
+  const resolve = (e: ts.Expression): ts.Node | undefined => valueOf?.(e);
+  // (a statement each: a `SELECT` read, an `UPDATE` or `DELETE` write)
+  const statement = (c: ts.CallExpression, verb: RegExp): boolean => c.arguments[0] !== undefined && verb.test(statementText(c.arguments[0], resolve) ?? '');
+  if (!statement(read, /^\s*select\b/i) || !statement(write, /^\s*(?:update|delete)\b/i)) return false;
+  // (both in one function: the values bound are the same names of one scope)
+  const fn = enclosingFunction(write);
+  if (fn === undefined || enclosingFunction(read) !== fn) return false;
+  const r = read.arguments[0] ? splitSql(read.arguments[0], read.arguments.slice(1), resolve) : undefined;
+  const w = write.arguments[0] ? splitSql(write.arguments[0], write.arguments.slice(1), resolve) : undefined;
+  if (!r || !w || r.creates || w.creates) return false;
+  // (one table: the record the read found is the one the write changes)
+  const table = (c: ts.CallExpression): string[] => tablesIn(readSubject(c)).map((t) => t.split('.').at(-1)!.toLowerCase());
+  const tables = table(read);
+  if (tables.length === 0 || !table(write).some((t) => tables.includes(t))) return false;
+  const text = (n: ts.Node): string => n.getText();
+  const root = (t: string): string => t.split(/[.[?!(]/)[0];
+  const scope = r.selectors.map(text).filter((t) => root(t) !== '' && !isPerRequestName(root(t)));
+  // (what the read found: a field of a local declared from the read's answer, through an element of it, `sample.id` with
+  // `const [rows] = await pool.execute(…)` and `const sample = rows[0]`)
+  const declared = (name: string): ts.Expression | undefined => {
+    let init: ts.Expression | undefined;
+    const visit = (n: ts.Node): void => {
+      if (init) return;
+      if (ts.isVariableDeclaration(n) && n.initializer && n.pos < write.pos) {
+        const names = new Set<string>();
+        collectNames(n.name, names);
+        if (names.has(name)) init = n.initializer;
+      }
+      ts.forEachChild(n, visit);
+    };
+    if (fn?.body) visit(fn.body);
+    return init;
+  };
+  const found = (n: ts.Node, depth = 0): boolean => {
+    let e = skipOuter(n as ts.Expression);
+    while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || ts.isAwaitExpression(e)) e = skipOuter(e.expression);
+    if (e === read || within(read, e)) return true;
+    if (!ts.isIdentifier(e) || depth > 3) return false;
+    const init = declared(e.text);
+    return init !== undefined && (within(read, init) || found(init, depth + 1));
+  };
+  return w.selectors.some((v) => scope.includes(text(v))) && w.selectors.some((v) => !scope.includes(text(v)) && found(v));
 }
 
 /** The columns a read's SQL selects under another name, by that name: `c.trading_suspended AS suspended` → `suspended` → `trading_suspended`. */
