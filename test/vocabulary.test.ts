@@ -657,6 +657,9 @@ describe('values', () => {
     expect(v.isConversion(n)).toBe(want),
   );
   it.each(cases(['Map', 'X509Certificate', 'URLSearchParams'], ['Repository', 'EventEmitter']))('isContainerClass(%s) → %s', (n, want) => expect(v.isContainerClass(n)).toBe(want));
+  it.each(cases(['validateAsync', 'parseAsync', 'safeParseAsync'], ['validate', 'validateName', 'parse', 'findOne', 'fetch']))('validatesSchema(%s) → %s', (n, want) =>
+    expect(v.validatesSchema(n)).toBe(want),
+  );
   it('names the promise class whose executor settles it', () => expect(v.PROMISE_CLASS).toBe('Promise'));
   it.each(cases(['map', 'forEach', 'find'], ['sort', 'push']))('iteratesElements(%s) → %s', (n, want) => expect(v.iteratesElements(n)).toBe(want));
   it.each(cases(['map', 'flatMap'], ['forEach', 'filter', 'find', 'some', 'push']))('mapsElements(%s) → %s', (n, want) => expect(v.mapsElements(n)).toBe(want));

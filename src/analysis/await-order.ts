@@ -56,6 +56,7 @@ import { startsTransactionSql } from './vocabulary/sql';
 import { isPerRequestName } from './vocabulary/requests';
 import { splitSql, statementText } from './sql';
 import { isMessageCommand } from './vocabulary/stores';
+import { validatesSchema } from './vocabulary/values';
 
 const SK = ts.SyntaxKind;
 
@@ -1627,6 +1628,8 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
     if (onEndingBranch(b, op.node, fn)) return false;
     const awaited = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     if (!awaited || !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited))) return true;
+    // (a schema validating a value, `await featureSchema.validateAsync(input)`, settles without I/O: no other request runs)
+    if (ts.isCallExpression(awaited) && ts.isPropertyAccessExpression(skipOuter(awaited.expression)) && validatesSchema(chainNames(awaited.expression).at(-1) ?? '')) return false;
     // (a message sent through the same store, `redis.publish(…)`, keeps nothing: a wait like any other)
     if (ts.isCallExpression(awaited) && isMessageCommand(chainNames(awaited.expression).at(-1) ?? '')) return true;
     const earlier = storeOf(awaited) === store ? operationOf(awaited, decisions.resolve) : undefined;

@@ -49,6 +49,15 @@ export const CONVERSIONS: readonly Conversion[] = [
 export const SETTING_CONVERSIONS: readonly string[] = ['Number', 'parseInt', 'parseFloat', 'String', 'Boolean'];
 export const ENVIRONMENT_OBJECT: readonly [string, string] = ['process', 'env'];
 
+/**
+ * A schema's asynchronous validation of a value (Joi `schema.validateAsync(body)`, zod `schema.parseAsync(body)` /
+ * `safeParseAsync`): it settles without waiting for I/O, so no other request runs while it is awaited.
+ */
+export const SCHEMA_VALIDATIONS: readonly string[] = ['validateAsync', 'parseAsync', 'safeParseAsync'];
+export function validatesSchema(method: string): boolean {
+  return SCHEMA_VALIDATIONS.includes(method);
+}
+
 /** Array methods whose callback's first parameter is each element of the receiver: `ids.map((id) => …)`. */
 export const ELEMENT_ITERATORS: readonly string[] = ['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find', 'findIndex', 'reduce'];
 
