@@ -94,7 +94,7 @@ export interface RuleDefinition extends RuleMeta {
    * files of an application are judged, by the per-file hook and across imports alike: a file where
    * requests or jobs arrive, what it reaches by imports, and a file connected to no other file of the
    * scan (`servedFiles`). A library or client SDK no server in the scan reaches is not. A file given by
-   * name is judged as it is.
+   * name is judged the same way against the project read as context, and as it is when none is read.
    */
   seedScope?: 'application';
   /** What the single walk must collect for this rule's per-file hook. */

@@ -2570,11 +2570,6 @@ function outerPlace(n: ts.Node): ts.Node | undefined {
   return p;
 }
 
-/**
- * The `if` leaves a job's processor (`return`, or any `throw`): a job has no response to refuse, so
- * leaving it early on a test is how its worker refuses the work (BullMQ's, Bull's, Bee-Queue's); so
- * does work a timer, listener or queue runs after the response.
- */
 /** A function that answers a record or nothing: some way returns `null`/`undefined` and no way a yes or no (`true`, a comparison, `!x`). */
 function recordOrNothing(fn: ts.FunctionLikeDeclaration): boolean {
   const answers = returnedExpressions(fn).map((r) => skipOuter(r));
@@ -2596,6 +2591,11 @@ function failsJobForGood(branch: ts.Statement): boolean {
   return thrown !== undefined && ts.isNewExpression(thrown) && JOB_REFUSAL_ERRORS.includes(calleeChain(thrown.expression)?.at(-1) ?? '');
 }
 
+/**
+ * The `if` leaves a job's processor (`return`, or any `throw`): a job has no response to refuse, so
+ * leaving it early on a test is how its worker refuses the work (BullMQ's, Bull's, Bee-Queue's); so
+ * does work a timer, listener or queue runs after the response.
+ */
 function leavesJob(n: ts.IfStatement): { kind: RefusalKind; decides: boolean; throws: boolean } | undefined {
   const end = lastStatement(n.thenStatement);
   if (!end || !(ts.isReturnStatement(end) || ts.isThrowStatement(end))) return undefined;
