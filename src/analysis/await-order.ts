@@ -959,8 +959,8 @@ function sqlStillTheCallers(read: ts.CallExpression, write: ts.CallExpression, v
   // (both in one function: the values bound are the same names of one scope)
   const fn = enclosingFunction(write);
   if (fn === undefined || enclosingFunction(read) !== fn) return false;
-  const r = read.arguments[0] ? splitSql(read.arguments[0], read.arguments.slice(1), resolve) : undefined;
-  const w = write.arguments[0] ? splitSql(write.arguments[0], write.arguments.slice(1), resolve) : undefined;
+  const r = splitSql(read.arguments[0], read.arguments.slice(1), resolve);
+  const w = splitSql(write.arguments[0], write.arguments.slice(1), resolve);
   if (!r || !w || r.creates || w.creates) return false;
   // (one table: the record the read found is the one the write changes)
   const table = (c: ts.CallExpression): string[] => tablesIn(readSubject(c)).map((t) => t.split('.').at(-1)!.toLowerCase());
@@ -982,7 +982,7 @@ function sqlStillTheCallers(read: ts.CallExpression, write: ts.CallExpression, v
       }
       ts.forEachChild(n, visit);
     };
-    if (fn?.body) visit(fn.body);
+    if (fn.body) visit(fn.body);
     return init;
   };
   const found = (n: ts.Node, depth = 0): boolean => {
