@@ -7,6 +7,7 @@ import {
   keptIn,
   thrownByCall,
   classAround,
+  configuredConstant,
   decisionSources,
   decisionPrimaryTables,
   decisionTables,
@@ -1210,6 +1211,7 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       // a decision a refusing helper makes (`await this.stopWhenLocked(…)`) holds across the other guards that follow it
       // (`await this.stopWhenNoQuota(…)`): checks in a row are one guard; any other wait is a window
       if (!windowPastGuards(fn, start, op, decisions, stale.read)) return;
+      if (completesCreated(fn, start, op, stale.key, decisions)) return;
       seen.add(node);
       const list = found.get(stale.key) ?? [];
       list.push({ op, decision: stale.key, read: stale.read, boundary });
@@ -1523,7 +1525,10 @@ function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Oper
   const guard = (b: ts.Node): boolean => {
     const call = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     const helper = call && ts.isCallExpression(call) ? decisions.resolve(call) : undefined;
-    return helper !== undefined && decisions.refuses(helper) && !decisions.worksItself(helper) && !asksService(call as ts.CallExpression, decisions, 0);
+    if (helper !== undefined && decisions.refuses(helper) && !decisions.worksItself(helper) && !asksService(call as ts.CallExpression, decisions, 0)) return true;
+    // (so is a read of the app's own state that the operation's own condition asks, `if (await repo.hasTerminatedContract(id))
+    // { await repo.terminate(id) }` after a refusal on the same contact: the checks before the write, in a row, are one guard)
+    return call !== undefined && ts.isCallExpression(call) && gatesOperation(b, op.node) && !operationOf(call, decisions.resolve) && !asksService(call, decisions, 0);
   };
   // (a step of a promise chain starts where the chain does: it is passed where its `.then` is)
   const at = (b: ts.Node): number => (ts.isCallExpression(b) && ts.isPropertyAccessExpression(b.expression) ? b.expression.name.pos : b.pos);
@@ -1532,6 +1537,80 @@ function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Oper
     (b) =>
       at(b) >= from && (at(b) < op.node.pos || b === handed) && (!within(op.node, b) || ts.isCallExpression(b) || ts.isForOfStatement(b)) && !guard(b) && !answers(b, answered),
   );
+}
+
+/**
+ * The first wait after the decision is a create it let run (`await store.create(projectId, data)` right after a limit's
+ * check), with nothing but the app's own stores waited for since, and the operation works on the record made — on what
+ * that create was given or answered, not on what the decision read (`addLinksFromTemplates(projectId, featureName)`
+ * with `featureName = data.name`): the decision held for the create; the operation completes the record it made. An
+ * account the decision read and a ledger entry then created for it (`insert({ accountId })`, `accounts.update(accountId)`)
+ * is the decided record changed after a wait: still a window.
+ */
+function completesCreated(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decision: Check, decisions: Decisions): boolean {
+  const first = windowBoundaries(fn, decisions.resolve).find((b) => {
+    if (b.pos < from || b.pos >= op.node.pos || within(op.node, b)) return false;
+    const awaited = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
+    return !(
+      awaited &&
+      ts.isCallExpression(awaited) &&
+      ts.isPropertyAccessExpression(skipOuter(awaited.expression)) &&
+      validatesSchema(chainNames(awaited.expression).at(-1) ?? '')
+    );
+  });
+  const awaited = first && ts.isAwaitExpression(first) ? skipOuter(first.expression) : undefined;
+  if (!first || !awaited || !ts.isCallExpression(awaited) || !ts.isCallExpression(op.node) || enclosingFunction(first) !== fn) return false;
+  const made = operationOf(awaited, decisions.resolve);
+  if (!made || made.kind === 'http' || !(appendsRecord(awaited) || (made.via !== undefined && writesIn(made.via, decisions).some((w) => appendsRecord(w.node))))) return false;
+  // (only the app's own stores waited for since: a timer, a callback run later or another service's answer is a window of its own)
+  const ownStore = (b: ts.Node): boolean => {
+    const call = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
+    return call !== undefined && ts.isCallExpression(call) && operationOf(call, decisions.resolve)?.kind !== 'http' && !asksService(call, decisions, 0);
+  };
+  if (!windowBoundaries(fn, decisions.resolve).every((b) => b.pos <= first.pos || b.pos >= op.node.pos || within(b, first) || ownStore(b))) return false;
+  // (what the decision asked about, and the record it got: `const container = await requireCarrierContainer(carrier, no)`)
+  const decided = namesIn(chainArguments(decision.call), decisions.resolve);
+  const answer = keptAnswer(decision.read) ?? (decision.read.parent ? keptAnswer(decision.read.parent) : undefined);
+  if (answer) decided.add(answer);
+  const given = namesIn(awaited.arguments, decisions.resolve);
+  // (a record the request keeps, `const created = await store.create(…)`: an entry appended to a trail is dropped once written)
+  const kept = keptAnswer(first);
+  if (!kept) return false;
+  given.add(kept);
+  for (const x of decided) given.delete(x);
+  // (a write that names what the decision asked about changes the record decided on, `project.update({ where: { id: projectId } })`)
+  if ([...namesIn(op.node.arguments, decisions.resolve, false)].some((x) => decided.has(x))) return false;
+  return [...namesIn(op.node.arguments, decisions.resolve)].some((x) => given.has(x));
+}
+
+/** The names some expressions use, and the names a constant among them is made of (`featureName` of `const featureName = data.name`: `data`). */
+function namesIn(exprs: readonly ts.Expression[], resolve: CallResolver, deep = true): Set<string> {
+  const out = new Set<string>();
+  const collect = (n: ts.Node, deep: boolean): void => {
+    // (a setting the module fixes, `const BERTH = 'N4'`, names no record)
+    if (ts.isIdentifier(n) && !out.has(n.text) && !configuredConstant(n)) {
+      out.add(n.text);
+      const v = deep ? resolve.valueOf?.(n) : undefined;
+      const decl = v && ts.isIdentifier(v) && v.parent && ts.isVariableDeclaration(v.parent) ? v.parent : v;
+      if (decl && ts.isVariableDeclaration(decl) && decl.initializer && (decl.parent.flags & ts.NodeFlags.Const) !== 0) collect(decl.initializer, false);
+      else if (v && ts.isExpression(v) && !ts.isIdentifier(v)) collect(v, false);
+    }
+    // (a property's name is not a value the expression uses: `data.name` uses `data`; nor is the function a call runs)
+    if (ts.isPropertyAccessExpression(n)) collect(n.expression, deep);
+    else if (ts.isCallExpression(n)) for (const a of n.arguments) collect(a, deep);
+    else ts.forEachChild(n, (c) => collect(c, deep));
+  };
+  for (const e of exprs) collect(e, deep);
+  return out;
+}
+
+/** A wait inside the condition of an `if` whose then-branch holds the operation: the operation runs only on that answer. */
+function gatesOperation(wait: ts.Node, op: ts.Node): boolean {
+  for (let n: ts.Node | undefined = wait.parent; n && !isFunctionLike(n); n = n.parent) {
+    if (ts.isIfStatement(n)) return within(wait, n.expression) && within(op, n.thenStatement);
+    if (ts.isStatement(n) || ts.isBlock(n)) return false;
+  }
+  return false;
 }
 
 /**
