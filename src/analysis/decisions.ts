@@ -166,6 +166,53 @@ export class Decisions {
   /** What an expression holds, across modules (for constants another module exports). */
   private readonly valueOf = (e: ts.Expression): ts.Node | undefined => this.modules.valueOf(e);
 
+  /**
+   * A value the app keeps as a setting: what a read by a fixed key answers (`await properties.getByKey(MAX_DAILY_REQUESTS)`,
+   * also through a helper of the app that takes nothing, `await this.getMaxDailyRequests()`) — no value of the request picks
+   * it. A limit compared with one is set as a constant is; a counter under a fixed key that the same function also writes
+   * (`redis.get('stock:left')` then `redis.decrby('stock:left', n)`) is state, not a setting.
+   */
+  private readonly storedSetting = (v: ts.Expression, depth = 0): boolean => {
+    let x = skipOuter(v);
+    for (;;) {
+      if (ts.isAwaitExpression(x)) x = skipOuter(x.expression);
+      else if (ts.isBinaryExpression(x) && (x.operatorToken.kind === SK.BarBarToken || x.operatorToken.kind === SK.QuestionQuestionToken) && isConstantValue(x.right))
+        x = skipOuter(x.left);
+      else if (ts.isCallExpression(x) && ts.isIdentifier(x.expression) && SETTING_CONVERSIONS.includes(x.expression.text) && x.arguments.length > 0) x = skipOuter(x.arguments[0]);
+      else break;
+    }
+    if (ts.isIdentifier(x) && depth < 3) {
+      const d = this.valueOf(x);
+      return (
+        d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && (d.parent.flags & ts.NodeFlags.Const) !== 0 && this.storedSetting(d.initializer, depth + 1)
+      );
+    }
+    if (!ts.isCallExpression(x) || operationOf(x, this.resolve)) return false;
+    const fn = this.resolve(x);
+    if (fn && x.arguments.length === 0)
+      return (
+        depth < 3 &&
+        fn.body !== undefined &&
+        fn.parameters.length === 0 &&
+        returnedExpressions(fn).length > 0 &&
+        returnedExpressions(fn).every((r) => this.storedSetting(r, depth + 1))
+      );
+    // (a read of a store, or a helper of the app, given a fixed key: literals, the module's settings, a name another module
+    // exports — never a value of the request)
+    const fixed = (a: ts.Expression): boolean => isConstantValue(a) || (ts.isIdentifier(skipOuter(a)) && importedName(skipOuter(a) as ts.Identifier));
+    if (x.arguments.length === 0 || !x.arguments.every(fixed)) return false;
+    const keys = new Set(x.arguments.map((a) => skipOuter(a).getText()));
+    const around = enclosingFunction(x);
+    let written = false;
+    const visit = (n: ts.Node): void => {
+      if (written) return;
+      if (ts.isCallExpression(n) && n !== x && n.arguments.some((a) => keys.has(skipOuter(a).getText())) && operationOf(n, this.resolve)) written = true;
+      else ts.forEachChild(n, visit);
+    };
+    if (around?.body) visit(around.body);
+    return !written;
+  };
+
   /** The checks made in a function and the callbacks that run in its flow, in source order. */
   checksIn(fn: ts.FunctionLikeDeclaration, depth = 0): Check[] {
     const known = this.cache.get(fn);
@@ -226,7 +273,9 @@ export class Decisions {
           // `return used < carrier.weeklySlotLimit`)
           // (or the read's own filter holds the condition: `findFirst({ where: { pipelineId, state: 'APPROVED' } })`, then
           // `if (!approval) throw new DeployBlocked()`: what was found is a record in that state, which can change)
-          const compared = comparesRecord(n.expression, true, this.valueOf) || (behind !== undefined && (this.answersComparison(behind.call) || filterHoldsState(behind.call)));
+          const compared =
+            comparesRecord(n.expression, true, this.valueOf, false, this.storedSetting) ||
+            (behind !== undefined && (this.answersComparison(behind.call) || filterHoldsState(behind.call)));
           const conflictOnly = (refusal.kind === 'conflict' && (!compared || versionOnly)) || (refusal.kind === 'locked' && versionOnly);
           // (or hides a feature a flag keeps off: `if (!(await this.flags.isEnabled('bulk-relist'))) throw new CatalogError(404)`)
           if (
@@ -431,7 +480,7 @@ export class Decisions {
   private answersComparison(call: ts.CallExpression): boolean {
     if (STORE_MEMBERSHIP_TESTS.includes(chainNames(call.expression).at(-1) ?? '')) return call.arguments.slice(1).some((a) => !isConstantValue(a));
     const fn = this.resolve(call);
-    return fn !== undefined && fn.body !== undefined && returnedExpressions(fn).some((r) => comparesRecord(r, true, this.valueOf));
+    return fn !== undefined && fn.body !== undefined && returnedExpressions(fn).some((r) => comparesRecord(r, true, this.valueOf, false, this.storedSetting));
   }
 
   /** The refusal a branch ends with, knowing the statuses of the app's error classes (`refusalOf`). */
@@ -753,7 +802,7 @@ export class Decisions {
           let test: ts.Node | undefined = n.parent;
           while (test && test !== fn && !ts.isIfStatement(test)) test = test.parent;
           const cond = test && ts.isIfStatement(test) ? test.expression : undefined;
-          const decides = cond !== undefined && (r.kind === 'locked' || comparesRecord(cond, true, this.valueOf));
+          const decides = cond !== undefined && (r.kind === 'locked' || comparesRecord(cond, true, this.valueOf, false, this.storedSetting));
           if (decides) found ??= r.kind;
         }
       }
@@ -2316,18 +2365,23 @@ function comparesRecord(
   valueOf?: (e: ts.Expression) => ts.Node | undefined,
   /** A name imported from a module of the app the view does not hold (a file judged alone) is taken for a setting. */
   unseenIsSetting = false,
+  /** A value the app keeps as a setting (read by a fixed key): compared, it is a constant. */
+  storedSetting?: (v: ts.Expression) => boolean,
 ): boolean {
   let found = false;
   // (a setting another module exports is a constant too: `info.size > MAX_INPUT_BYTES` with `export const MAX_INPUT_BYTES = 50 * 1024 * 1024`)
   const literal = (e: ts.Expression): boolean => {
     if (isConstantValue(e)) return true;
     const x = skipOuter(e);
+    // (arithmetic of settings: `maxDailyRequests * SETUP_FACTOR`)
+    if (storedSetting !== undefined && ts.isBinaryExpression(x) && ARITHMETIC.includes(x.operatorToken.kind)) return literal(x.left) && literal(x.right);
     let v = valueOf && ts.isIdentifier(x) ? valueOf(x) : undefined;
     // (an export's name stands for its declaration's initializer)
     if (v && ts.isIdentifier(v) && v.parent && ts.isVariableDeclaration(v.parent) && v.parent.name === v) v = v.parent;
     if (v && ts.isVariableDeclaration(v) && v.initializer && (v.parent.flags & ts.NodeFlags.Const) !== 0) v = v.initializer;
-    if (v && ts.isImportDeclaration(v)) return unseenIsSetting && ts.isStringLiteral(v.moduleSpecifier) && v.moduleSpecifier.text.startsWith('.');
-    return v !== undefined && v !== x && ts.isExpression(v) && !ts.isIdentifier(v) && settingOnly(v);
+    // (a package's or another workspace module's export the view does not hold is a constant it declares: nothing a request sets)
+    if (v && ts.isImportDeclaration(v)) return ts.isStringLiteral(v.moduleSpecifier) && (v.moduleSpecifier.text.startsWith('.') ? unseenIsSetting : storedSetting !== undefined);
+    return v !== undefined && v !== x && ts.isExpression(v) && !ts.isIdentifier(v) && (settingOnly(v) || (storedSetting !== undefined && storedSetting(v)));
   };
   const visit = (n: ts.Node): void => {
     if (found) return;
@@ -3285,4 +3339,17 @@ function comparesWithValue(e: ts.Expression): boolean {
   };
   visit(e);
   return found;
+}
+
+const ARITHMETIC: readonly ts.SyntaxKind[] = [SK.AsteriskToken, SK.PlusToken, SK.MinusToken, SK.SlashToken];
+
+/** Whether a name is bound by an import of its file: another module's export, never a value of the request. */
+function importedName(id: ts.Identifier): boolean {
+  for (const st of id.getSourceFile().statements) {
+    if (!ts.isImportDeclaration(st) || !st.importClause || st.importClause.isTypeOnly) continue;
+    const c = st.importClause;
+    if (c.name?.text === id.text) return true;
+    if (c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.some((e) => e.name.text === id.text)) return true;
+  }
+  return false;
 }
