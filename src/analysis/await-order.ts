@@ -1210,7 +1210,7 @@ export function staleOperations(fn: ts.FunctionLikeDeclaration, decisions: Decis
       if (!boundary) return;
       // a decision a refusing helper makes (`await this.stopWhenLocked(…)`) holds across the other guards that follow it
       // (`await this.stopWhenNoQuota(…)`): checks in a row are one guard; any other wait is a window
-      if (!windowPastGuards(fn, start, op, decisions, stale.read)) return;
+      if (!windowPastGuards(fn, start, op, decisions, stale.read, stale.key)) return;
       if (completesCreated(fn, start, op, stale.key, decisions)) return;
       seen.add(node);
       const list = found.get(stale.key) ?? [];
@@ -1519,16 +1519,27 @@ function shortRead(e: ts.Node, decisions: Decisions, depth: number): boolean {
 }
 
 /** Some boundary between `from` and the operation is more than another guard: a call of a helper that only checks and refuses. */
-function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions, answered?: ts.Node): boolean {
+function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decisions: Decisions, answered?: ts.Node, decision?: Check): boolean {
+  // (what the decision asked about: the arguments its read was given, `contact.id`)
+  const asked = new Set(decision ? chainArguments(decision.call).map((a) => skipOuter(a).getText()) : []);
   // (a guard that goes out to another service while it checks, `await confirmPlate(lane, plate)` asking a camera's
   // API, is a wait like any other: the other guards' answers can change meanwhile)
   const guard = (b: ts.Node): boolean => {
     const call = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     const helper = call && ts.isCallExpression(call) ? decisions.resolve(call) : undefined;
     if (helper !== undefined && decisions.refuses(helper) && !decisions.worksItself(helper) && !asksService(call as ts.CallExpression, decisions, 0)) return true;
-    // (so is a read of the app's own state that the operation's own condition asks, `if (await repo.hasTerminatedContract(id))
-    // { await repo.terminate(id) }` after a refusal on the same contact: the checks before the write, in a row, are one guard)
-    return call !== undefined && ts.isCallExpression(call) && gatesOperation(b, op.node) && !operationOf(call, decisions.resolve) && !asksService(call, decisions, 0);
+    // (so is a read of the app's own state about what the decision asked about, in the operation's own condition,
+    // `if (await repo.hasTerminatedContract(id)) { await repo.terminate(id) }` after a refusal on the same contact: the checks
+    // before the write, in a row, are one guard; a read about something else, `if (await objectExists(upload.key))`, is a wait)
+    return (
+      decision !== undefined &&
+      call !== undefined &&
+      ts.isCallExpression(call) &&
+      gatesOperation(b, op.node) &&
+      !operationOf(call, decisions.resolve) &&
+      !asksService(call, decisions, 0) &&
+      chainArguments(call).some((a) => asked.has(skipOuter(a).getText()))
+    );
   };
   // (a step of a promise chain starts where the chain does: it is passed where its `.then` is)
   const at = (b: ts.Node): number => (ts.isCallExpression(b) && ts.isPropertyAccessExpression(b.expression) ? b.expression.name.pos : b.pos);
