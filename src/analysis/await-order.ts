@@ -1551,10 +1551,11 @@ function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Oper
 }
 
 /**
- * The first wait after the decision is a create it let run (`await store.create(projectId, data)` right after a limit's
- * check), with nothing but the app's own stores waited for since, and the operation works on the record made — on what
- * that create was given or answered, not on what the decision read (`addLinksFromTemplates(projectId, featureName)`
- * with `featureName = data.name`): the decision held for the create; the operation completes the record it made. An
+ * The first wait after the decision is a create it let run whose answer is kept (`const created = await
+ * store.create(projectId, data)` right after a limit's check), with nothing but the app's own stores waited for since,
+ * and the operation works on the record made — on what that create was given or answered, naming nothing the decision
+ * asked about (`addLinksFromTemplates(projectId, featureName)` with `featureName = data.name`): the decision held for the
+ * create; the operation completes the record it made. An
  * account the decision read and a ledger entry then created for it (`insert({ accountId })`, `accounts.update(accountId)`)
  * is the decided record changed after a wait: still a window.
  */
@@ -1606,8 +1607,10 @@ function namesIn(exprs: readonly ts.Expression[], resolve: CallResolver, deep = 
       if (decl && ts.isVariableDeclaration(decl) && decl.initializer && (decl.parent.flags & ts.NodeFlags.Const) !== 0) collect(decl.initializer, false);
       else if (v && ts.isExpression(v) && !ts.isIdentifier(v)) collect(v, false);
     }
-    // (a property's name is not a value the expression uses: `data.name` uses `data`; nor is the function a call runs)
+    // (a property's name is not a value the expression uses: `data.name` uses `data`, `{ flagId: flag.id }` uses `flag`; nor is
+    // the function a call runs)
     if (ts.isPropertyAccessExpression(n)) collect(n.expression, deep);
+    else if (ts.isPropertyAssignment(n)) collect(n.initializer, deep);
     else if (ts.isCallExpression(n)) for (const a of n.arguments) collect(a, deep);
     else ts.forEachChild(n, (c) => collect(c, deep));
   };
