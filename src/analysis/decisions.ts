@@ -182,7 +182,9 @@ export class Decisions {
       else break;
     }
     if (ts.isIdentifier(x) && depth < 3) {
-      const d = this.valueOf(x);
+      let d = this.valueOf(x);
+      // (a declaration's name stands for the declaration)
+      if (d && ts.isIdentifier(d) && d.parent && ts.isVariableDeclaration(d.parent) && d.parent.name === d) d = d.parent;
       return (
         d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined && (d.parent.flags & ts.NodeFlags.Const) !== 0 && this.storedSetting(d.initializer, depth + 1)
       );
