@@ -1555,20 +1555,13 @@ function windowPastGuards(fn: ts.FunctionLikeDeclaration, from: number, op: Oper
  * store.create(projectId, data)` right after a limit's check), with nothing but the app's own stores waited for since,
  * and the operation works on the record made — on what that create was given or answered, naming nothing the decision
  * asked about (`addLinksFromTemplates(projectId, featureName)` with `featureName = data.name`): the decision held for the
- * create; the operation completes the record it made. An
- * account the decision read and a ledger entry then created for it (`insert({ accountId })`, `accounts.update(accountId)`)
+ * create; the operation completes the record it made. An account the decision read and a ledger entry then created for it (`insert({ accountId })`, `accounts.update(accountId)`)
  * is the decided record changed after a wait: still a window.
  */
 function completesCreated(fn: ts.FunctionLikeDeclaration, from: number, op: Operation, decision: Check, decisions: Decisions): boolean {
   const first = windowBoundaries(fn, decisions.resolve).find((b) => {
     if (b.pos < from || b.pos >= op.node.pos || within(op.node, b)) return false;
-    const awaited = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
-    return !(
-      awaited &&
-      ts.isCallExpression(awaited) &&
-      ts.isPropertyAccessExpression(skipOuter(awaited.expression)) &&
-      validatesSchema(chainNames(awaited.expression).at(-1) ?? '')
-    );
+    return !(ts.isAwaitExpression(b) && validatesValue(skipOuter(b.expression)));
   });
   const awaited = first && ts.isAwaitExpression(first) ? skipOuter(first.expression) : undefined;
   if (!first || !awaited || !ts.isCallExpression(awaited) || !ts.isCallExpression(op.node) || enclosingFunction(first) !== fn) return false;
@@ -1616,6 +1609,11 @@ function namesIn(exprs: readonly ts.Expression[], resolve: CallResolver, deep = 
   };
   for (const e of exprs) collect(e, deep);
   return out;
+}
+
+/** A schema's validation of a value (`featureSchema.validateAsync(input)`): it settles without I/O, so no other request runs. */
+function validatesValue(awaited: ts.Expression): boolean {
+  return ts.isCallExpression(awaited) && ts.isPropertyAccessExpression(skipOuter(awaited.expression)) && validatesSchema(chainNames(awaited.expression).at(-1) ?? '');
 }
 
 /** A wait inside the condition of an `if` whose then-branch holds the operation: the operation runs only on that answer. */
@@ -1722,7 +1720,7 @@ function otherBoundary(fn: ts.FunctionLikeDeclaration, from: number, op: Operati
     const awaited = ts.isAwaitExpression(b) ? skipOuter(b.expression) : undefined;
     if (!awaited || !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited))) return true;
     // (a schema validating a value, `await featureSchema.validateAsync(input)`, settles without I/O: no other request runs)
-    if (ts.isCallExpression(awaited) && ts.isPropertyAccessExpression(skipOuter(awaited.expression)) && validatesSchema(chainNames(awaited.expression).at(-1) ?? '')) return false;
+    if (validatesValue(awaited)) return false;
     // (a message sent through the same store, `redis.publish(…)`, keeps nothing: a wait like any other)
     if (ts.isCallExpression(awaited) && isMessageCommand(chainNames(awaited.expression).at(-1) ?? '')) return true;
     const earlier = storeOf(awaited) === store ? operationOf(awaited, decisions.resolve) : undefined;
@@ -2537,11 +2535,6 @@ function sameClient(call: ts.CallExpression, write: ts.Node): boolean {
  */
 function throughTransaction(read: ts.Node, tx: ts.FunctionLikeDeclaration): boolean {
   const names = new Set<string>();
-  for (const p of tx.parameters) collectBindingNames(p.name, names);
+  for (const p of tx.parameters) collectNames(p.name, names);
   return names.size === 0 || references(read, names);
-}
-
-function collectBindingNames(name: ts.BindingName, out: Set<string>): void {
-  if (ts.isIdentifier(name)) out.add(name.text);
-  else for (const el of name.elements) if (!ts.isOmittedExpression(el)) collectBindingNames(el.name, out);
 }

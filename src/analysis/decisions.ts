@@ -64,6 +64,7 @@ import {
 import { DI_CRADLE } from './vocabulary/di';
 import { isServerScriptCall, scriptWrites } from './vocabulary/operations';
 import { enclosingFunction, isHandedByName } from './dominance';
+import { importedBinding } from './store-sinks';
 import { isConnectionName, isPerRequestName, isRequestBoundField, isRequestConnectionField, isRequestField, isRequestInputMethod, isRequestObjectOf } from './vocabulary/requests';
 
 const SK = ts.SyntaxKind;
@@ -201,7 +202,8 @@ export class Decisions {
       );
     // (a read of a store, or a helper of the app, given a fixed key: literals, the module's settings, a name another module
     // exports — never a value of the request)
-    const fixed = (a: ts.Expression): boolean => isConstantValue(a) || (ts.isIdentifier(skipOuter(a)) && importedName(skipOuter(a) as ts.Identifier));
+    const fixed = (a: ts.Expression): boolean =>
+      isConstantValue(a) || (ts.isIdentifier(skipOuter(a)) && importedBinding((skipOuter(a) as ts.Identifier).text, a.getSourceFile()) !== undefined);
     if (x.arguments.length === 0 || !x.arguments.every(fixed)) return false;
     const keys = new Set(x.arguments.map((a) => skipOuter(a).getText()));
     const around = enclosingFunction(x);
@@ -3344,14 +3346,3 @@ function comparesWithValue(e: ts.Expression): boolean {
 }
 
 const ARITHMETIC: readonly ts.SyntaxKind[] = [SK.AsteriskToken, SK.PlusToken, SK.MinusToken, SK.SlashToken];
-
-/** Whether a name is bound by an import of its file: another module's export, never a value of the request. */
-function importedName(id: ts.Identifier): boolean {
-  for (const st of id.getSourceFile().statements) {
-    if (!ts.isImportDeclaration(st) || !st.importClause || st.importClause.isTypeOnly) continue;
-    const c = st.importClause;
-    if (c.name?.text === id.text) return true;
-    if (c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.some((e) => e.name.text === id.text)) return true;
-  }
-  return false;
-}

@@ -539,7 +539,7 @@ export class StoreClients {
 }
 
 /** `import { Redis } from 'ioredis'` (type-only too), `import * as AWS from 'aws-sdk'`, `import Redis = require('ioredis')`. */
-function importedBinding(name: string, file: ts.SourceFile): ImportPath | undefined {
+export function importedBinding(name: string, file: ts.SourceFile): ImportPath | undefined {
   for (const st of file.statements) {
     if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.importClause) {
       const module = st.moduleSpecifier.text.replace(/^node:/, '');
